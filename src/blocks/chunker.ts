@@ -1,0 +1,72 @@
+import { open, type FileHandle } from 'node:fs/promises'
+import type { SourceFile } from './walk.ts'
+import { blockCountFor } from './manifest.ts'
+
+export class SourceChangedError extends Error {
+  override name = 'SourceChangedError'
+}
+
+export interface PlainChunk {
+  firstIndex: number
+  /** Plaintext of blocks firstIndex.. back to back; owns its ArrayBuffer (transferable). */
+  data: Buffer
+  blocks: number
+}
+
+/**
+ * Reads the share's plaintext stream (files back to back, blocks spanning file boundaries) as
+ * chunks of whole blocks. Memory is one chunk per pending read; the caller bounds how many.
+ */
+export async function * readChunks (files: readonly SourceFile[], blockSize: number, blocksPerChunk: number): AsyncGenerator<PlainChunk> {
+  const total = files.reduce((n, f) => n + f.size, 0)
+  const blockCount = blockCountFor(total, blockSize)
+  let fileIndex = 0
+  let fileOffset = 0
+  let handle: FileHandle | undefined
+  try {
+    for (let first = 0; first < blockCount; first += blocksPerChunk) {
+      const blocks = Math.min(blocksPerChunk, blockCount - first)
+      const start = first * blockSize
+      const length = Math.min(blocks * blockSize, total - start)
+      const data = Buffer.allocUnsafeSlow(length)
+      let filled = 0
+      while (filled < length) {
+        const file = files[fileIndex]!
+        if (fileOffset === file.size) {
+          await handle?.close()
+          handle = undefined
+          fileIndex++
+          fileOffset = 0
+          continue
+        }
+        handle ??= await openSource(file)
+        const want = Math.min(length - filled, file.size - fileOffset)
+        const { bytesRead } = await handle.read(data, filled, want, fileOffset)
+        if (bytesRead === 0) throw new SourceChangedError(`${file.absPath} became shorter while it was read`)
+        filled += bytesRead
+        fileOffset += bytesRead
+      }
+      yield { firstIndex: first, data, blocks }
+    }
+  } finally {
+    await handle?.close()
+  }
+}
+
+export async function openSource (file: SourceFile): Promise<FileHandle> {
+  try {
+    const handle = await open(file.absPath, 'r')
+    const info = await handle.stat()
+    if (info.size !== file.size || info.mtimeMs !== file.mtimeMs) {
+      await handle.close()
+      throw new SourceChangedError(`${file.absPath} changed since it was listed (size or modification time differs)`)
+    }
+    return handle
+  } catch (err) {
+    if (err instanceof SourceChangedError) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new SourceChangedError(`${file.absPath} is gone`)
+    if (code === 'EACCES' || code === 'EPERM') throw new SourceChangedError(`permission denied: ${file.absPath}`)
+    throw err
+  }
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto'
+import { collectFiles, type CollectOptions, type SkippedEntry, type SourceFile } from './walk.ts'
+import { encodeBlocks } from './encoder.ts'
+import { deriveBlockKey, KEY_BYTES } from './caps.ts'
+import { CIPHER } from './cipher.ts'
+import { blockCountFor, DEFAULT_BLOCK_SIZE, encodeManifest, FORMAT_VERSION, type Manifest, type ManifestBody } from './manifest.ts'
+import { guessMime } from './mime.ts'
+import { merkleRoot } from '../merkle/index.ts'
+import type { SealPool } from './seal-pool.ts'
+
+export interface ShareBuildOptions extends CollectOptions {
+  blockSize?: number
+  /** Only for test vectors: a share's key must otherwise be fresh randomness. */
+  contentKey?: Uint8Array
+  /** Only for test vectors: fixes the manifest's `created`. */
+  created?: number
+  pool?: SealPool
+  onProgress?: (bytesDone: number, bytesTotal: number) => void
+  signal?: AbortSignal
+}
+
+export interface BuiltShare {
+  manifest: Manifest
+  contentKey: Uint8Array
+  /** Block hashes (the Merkle leaves), 32 bytes each, back to back. */
+  leaves: Buffer
+  files: SourceFile[]
+  skipped: SkippedEntry[]
+}
+
+/** Reads the files once: encrypts, hashes, builds the Merkle tree and the manifest. Writes nothing. */
+export async function buildShare (paths: readonly string[], options: ShareBuildOptions = {}): Promise<BuiltShare> {
+  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
+  const collected = await collectFiles(paths, options)
+  const contentKey = options.contentKey ?? new Uint8Array(randomBytes(KEY_BYTES))
+  const size = collected.files.reduce((n, f) => n + f.size, 0)
+  const blockCount = blockCountFor(size, blockSize)
+  const leaves = Buffer.alloc(blockCount * 32)
+  let done = 0
+  for await (const run of encodeBlocks(collected.files, { blockSize, blockKey: deriveBlockKey(contentKey), ...(options.pool != null ? { pool: options.pool } : {}), ...(options.signal != null ? { signal: options.signal } : {}) })) {
+    run.digests.copy(leaves, run.firstIndex * 32)
+    done += run.plaintextBytes
+    options.onProgress?.(done, size)
+  }
+  const leafList = splitLeaves(leaves)
+  const body: ManifestBody = {
+    kind: collected.kind,
+    name: collected.name,
+    created: options.created ?? Math.floor(Date.now() / 1000),
+    files: collected.files.map(f => {
+      const mime = guessMime(f.path)
+      return { path: f.path, size: f.size, ...(mime != null ? { mime } : {}), ...(f.executable ? { executable: true } : {}) }
+    })
+  }
+  const manifest = encodeManifest({ version: FORMAT_VERSION, cipher: CIPHER, blockSize, blockCount, size, root: merkleRoot(leafList) }, body, contentKey)
+  return { manifest, contentKey, leaves, files: collected.files, skipped: collected.skipped }
+}
+
+export function splitLeaves (leaves: Uint8Array): Uint8Array[] {
+  if (leaves.length % 32 !== 0) throw new Error('leaf list length is not a multiple of 32')
+  const out: Uint8Array[] = []
+  for (let i = 0; i < leaves.length; i += 32) out.push(leaves.subarray(i, i + 32))
+  return out
+}

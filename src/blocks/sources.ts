@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto'
+import { encryptBlock } from './cipher.ts'
+import { blockCid } from './cid.ts'
+import { blockLength, type ManifestHeader } from './manifest.ts'
+import { openSource, SourceChangedError } from './chunker.ts'
+import type { SourceFile } from './walk.ts'
+import type { CipherBlockstore } from './blockstore.ts'
+
+/** Where a share's ciphertext blocks come from. Every block returned matches its leaf hash. */
+export interface BlockSource {
+  readonly kind: 'file' | 'blockstore'
+  has (index: number): Promise<boolean>
+  /** Ciphertext of block `index`, already checked against its leaf hash. */
+  get (index: number): Promise<Uint8Array>
+  close? (): Promise<void>
+}
+
+export class BlockUnavailableError extends Error {
+  override name = 'BlockUnavailableError'
+}
+
+function leafAt (leaves: Uint8Array, index: number): Uint8Array {
+  return leaves.subarray(index * 32, index * 32 + 32)
+}
+
+/**
+ * Seeds from the owner's original files without copying them: a block is read, re-encrypted
+ * (deterministic nonce) and compared with its leaf hash, so a file that changed on disk is
+ * detected and never served wrong.
+ */
+export class FileBlockSource implements BlockSource {
+  readonly kind = 'file' as const
+  readonly #files: readonly SourceFile[]
+  readonly #offsets: number[]
+  readonly #header: ManifestHeader
+  readonly #blockKey: Uint8Array
+  readonly #leaves: Uint8Array
+  #stale: string | undefined
+
+  constructor (files: readonly SourceFile[], header: ManifestHeader, blockKey: Uint8Array, leaves: Uint8Array) {
+    this.#files = files
+    this.#header = header
+    this.#blockKey = blockKey
+    this.#leaves = leaves
+    this.#offsets = []
+    let offset = 0
+    for (const f of files) { this.#offsets.push(offset); offset += f.size }
+  }
+
+  /** Why this source stopped serving, if it did. */
+  get stale (): string | undefined { return this.#stale }
+
+  async has (index: number): Promise<boolean> {
+    return this.#stale == null && index >= 0 && index < this.#header.blockCount
+  }
+
+  async get (index: number): Promise<Uint8Array> {
+    if (this.#stale != null) throw new SourceChangedError(this.#stale)
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.#header.blockCount) throw new BlockUnavailableError(`no block ${index}`)
+    const plain = await this.#readPlain(index)
+    const sealed = encryptBlock(this.#blockKey, index, plain)
+    const digest = createHash('sha256').update(sealed).digest()
+    if (!digest.equals(leafAt(this.#leaves, index))) {
+      this.#stale = `the shared files changed on disk: block ${index} no longer matches the share (re-share to publish the new content)`
+      throw new SourceChangedError(this.#stale)
+    }
+    return sealed
+  }
+
+  async #readPlain (index: number): Promise<Buffer> {
+    const start = index * this.#header.blockSize
+    const length = blockLength(this.#header, index)
+    const out = Buffer.alloc(length)
+    let filled = 0
+    let i = this.#fileAt(start)
+    while (filled < length) {
+      const file = this.#files[i]
+      if (file == null) throw new SourceChangedError('the shared files are shorter than the share')
+      const fileStart = Math.max(0, start + filled - this.#offsets[i]!)
+      const want = Math.min(length - filled, file.size - fileStart)
+      if (want > 0) {
+        let handle
+        try {
+          handle = await openSource(file)
+        } catch (err) {
+          if (err instanceof SourceChangedError) this.#stale = err.message
+          throw err
+        }
+        try {
+          const { bytesRead } = await handle.read(out, filled, want, fileStart)
+          if (bytesRead !== want) {
+            this.#stale = `${file.absPath} became shorter`
+            throw new SourceChangedError(this.#stale)
+          }
+        } finally {
+          await handle.close()
+        }
+        filled += want
+      }
+      i++
+    }
+    return out
+  }
+
+  #fileAt (offset: number): number {
+    // Binary search for the last file starting at or before offset that is not empty-before-it.
+    let lo = 0
+    let hi = this.#files.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (this.#offsets[mid]! <= offset) lo = mid
+      else hi = mid - 1
+    }
+    // Skip back over empty files that start at the same offset: they contribute nothing.
+    while (lo > 0 && this.#offsets[lo - 1] === this.#offsets[lo]) lo--
+    return lo
+  }
+}
+
+/** Serves ciphertext blocks kept in the node's blockstore (imports, pins, fetched shares). */
+export class BlockstoreSource implements BlockSource {
+  readonly kind = 'blockstore' as const
+  readonly #store: CipherBlockstore
+  readonly #leaves: Uint8Array
+  readonly #count: number
+
+  constructor (store: CipherBlockstore, leaves: Uint8Array) {
+    this.#store = store
+    this.#leaves = leaves
+    this.#count = leaves.length / 32
+  }
+
+  async has (index: number): Promise<boolean> {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.#count) return false
+    return await this.#store.has(blockCid(leafAt(this.#leaves, index)))
+  }
+
+  async get (index: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.#count) throw new BlockUnavailableError(`no block ${index}`)
+    const cid = blockCid(leafAt(this.#leaves, index))
+    if (!(await this.#store.has(cid))) throw new BlockUnavailableError(`block ${index} (${cid.toString()}) is not held locally`)
+    return await this.#store.get(cid)
+  }
+}

@@ -1,0 +1,1 @@
+export { MerkleTree, MerkleError, merkleRoot, proofShape, verifyProof, equalBytes, HASH_BYTES } from './tree.ts'
