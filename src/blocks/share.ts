@@ -62,3 +62,8 @@ export function splitLeaves (leaves: Uint8Array): Uint8Array[] {
   for (let i = 0; i < leaves.length; i += 32) out.push(leaves.subarray(i, i + 32))
   return out
 }
+
+/** Merkle root of a packed leaf list (32 bytes per leaf). */
+export function merkleRootOf (leaves: Uint8Array): Uint8Array {
+  return merkleRoot(splitLeaves(leaves))
+}

@@ -1,0 +1,133 @@
+import { Command, Option } from 'commander'
+import { resolve } from 'node:path'
+import { makeOutput, withNode, type GlobalOptions } from './context.ts'
+import { progressFor } from './progress.ts'
+import { formatBytes, parseSize } from './units.ts'
+import { runDemo } from './demo.ts'
+import { exportCar, importCar } from '../src/node/car.ts'
+
+function globals (cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>()
+}
+
+export function registerCommands (program: Command): void {
+  program.command('init')
+    .description('create this node\'s keys and data directory (other commands do it on first use)')
+    .action(async (_opts, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      await withNode(g, async node => {
+        if (node.created && process.env.OHT_PASSPHRASE == null) {
+          out.warn('keystore written without a passphrase: keys are protected by file permissions only (set OHT_PASSPHRASE before init to encrypt them)')
+        }
+        out.result({ nodeId: node.keys.nodeId, dataDir: node.dirs.root, created: node.created },
+          `${node.created ? 'initialized' : 'already initialized'}: node ${node.keys.nodeId}\ndata directory: ${node.dirs.root}`)
+      })
+    })
+
+  program.command('share')
+    .description('share files or directories in place (nothing is copied) and print the link;\n' +
+      'several paths become one share. Seeding to peers needs the swarm (not built yet).')
+    .argument('<path...>', 'files or directories')
+    .option('--name <name>', 'top-level name of the share (default: the file or directory name)')
+    .option('--follow-symlinks', 'include what symbolic links point to (default: skip links)')
+    .addOption(new Option('--block-size <size>', 'plaintext block size, a power of two from 16KiB to 16MiB').default('256KiB'))
+    .option('--verify-cap', 'also print the verify capability (fetch, check and serve without decrypting)')
+    .action(async (paths: string[], opts: { name?: string, followSymlinks?: boolean, blockSize: string, verifyCap?: boolean }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const blockSize = parseSize(opts.blockSize)
+      await withNode(g, async node => {
+        const progress = progressFor('sharing', out.progress)
+        const result = await node.share(paths, {
+          blockSize,
+          followSymlinks: opts.followSymlinks === true,
+          ...(opts.name != null ? { name: opts.name } : {}),
+          ...(progress.onProgress != null ? { onProgress: progress.onProgress } : {})
+        }).finally(progress.finish)
+        for (const s of result.skipped) out.warn(`skipped ${s.path}: ${s.reason}`)
+        const text = opts.verifyCap === true ? `${result.link}\nverify capability: ${result.verifyCap}` : result.link
+        out.result({ link: result.link, verifyCap: result.verifyCap, id: result.id, bytes: result.bytes }, text)
+      })
+    })
+
+  program.command('ls')
+    .description('list the shares this node owns or holds')
+    .action(async (_opts, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      await withNode(g, async node => {
+        const shares = await node.list()
+        const lines = shares.map(s => `${s.role === 'owner' ? 'own ' : 'hold'}  ${formatBytes(s.bytes).padStart(10)}  ${s.name}\n      ${s.link ?? s.id}`)
+        out.result({ shares }, shares.length === 0 ? 'no shares yet (oht share <path>)' : lines.join('\n'))
+      })
+    })
+
+  program.command('fetch')
+    .description('fetch a share into a directory, verifying every block.\n' +
+      'Status: completes only from blocks this node already holds (its own shares, imported CARs);\n' +
+      'fetching from peers (--peer, the DHT) is not built yet.')
+    .argument('<link>', 'oht:// link')
+    .option('-o, --output <dir>', 'output directory', '.')
+    .option('--file <path>', 'fetch only this path of a directory share (repeatable)', collect, [])
+    .option('--force', 'replace existing files')
+    .action(async (link: string, opts: { output: string, file: string[], force?: boolean }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      await withNode(g, async node => {
+        const started = performance.now()
+        const progress = progressFor('fetching', out.progress)
+        const r = await node.fetchLocal(link, resolve(opts.output), {
+          select: opts.file,
+          overwrite: opts.force === true,
+          ...(progress.onProgress != null ? { onProgress: progress.onProgress } : {})
+        }).finally(progress.finish)
+        const seconds = (performance.now() - started) / 1000
+        out.result({ path: r.path, bytes: r.bytes, seconds, peers: 0 }, `${r.path} (${formatBytes(r.bytes)} in ${seconds.toFixed(2)} s, from local blocks)`)
+      })
+    })
+
+  program.command('export')
+    .description('write a share\'s ciphertext as a CAR file: a UnixFS DAG whose raw leaves are the encrypted\n' +
+      'blocks, plus the manifest. Any IPFS node can import and serve it; only the link decrypts it.')
+    .argument('<link>', 'oht:// link or oht-verify:// capability of a share this node holds')
+    .requiredOption('--car', 'export as a CAR (the only format)')
+    .option('-o, --output <file>', 'output file (default: <id>.car)')
+    .action(async (link: string, opts: { output?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      await withNode(g, async node => {
+        const progress = progressFor('exporting', out.progress)
+        const r = await exportCar(node, link, opts.output, progress.onProgress).finally(progress.finish)
+        out.result(r, `${r.path} (${r.blocks} blocks, ${formatBytes(r.bytes)}; UnixFS root ${r.unixfsRoot})`)
+      })
+    })
+
+  program.command('import')
+    .description('import a CAR exported by oht: every block is checked against its CID and the\n' +
+      'Merkle root before anything is stored; the share can then be fetched with its link')
+    .argument('<file.car>', 'CAR file')
+    .action(async (file: string, _opts, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      await withNode(g, async node => {
+        const r = await importCar(node, file)
+        out.result(r, `imported ${r.id} (${r.blocks} blocks, ${formatBytes(r.bytes)} of plaintext)`)
+      })
+    })
+
+  program.command('demo')
+    .description('run oht end to end on this machine with generated data: two local nodes, one shares\n' +
+      'a file, exports it as a CAR, the other imports it and fetches it with the link.\n' +
+      'Status: a networked demo (peers over loopback) comes with the swarm.')
+    .option('--size <size>', 'size of the generated file', '64MiB')
+    .option('--keep', 'keep the demo directory')
+    .action(async (opts: { size: string, keep?: boolean }, cmd: Command) => {
+      const g = globals(cmd)
+      await runDemo({ size: parseSize(opts.size), keep: opts.keep === true, out: makeOutput(g) })
+    })
+}
+
+function collect (value: string, previous: string[]): string[] {
+  return [...previous, value]
+}

@@ -1,0 +1,116 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
+import { open as openFile, readFile, rename, unlink } from 'node:fs/promises'
+import { scryptAsync } from '@noble/hashes/scrypt.js'
+import { seal, open, DecryptError } from '../blocks/index.ts'
+import { sha256 } from '../blocks/cid.ts'
+
+/** scrypt cost: N=2^15 takes ~120 ms here with @noble/hashes, paid once per command. */
+const SCRYPT = { n: 2 ** 15, r: 8, p: 1, dklen: 32 }
+const KEYSTORE_VERSION = 1
+
+export class KeystoreError extends Error {
+  override name = 'KeystoreError'
+}
+
+/** The secrets of a node: its identity key pair and the key that seals share keys at rest. */
+export interface NodeKeys {
+  /** Ed25519 identity; the node id is SHA-256 of the raw public key. */
+  privateKey: KeyObject
+  publicKey: KeyObject
+  publicKeyRaw: Uint8Array
+  nodeId: string
+  /** Encrypts content keys of owned shares in the state database. */
+  vaultKey: Uint8Array
+}
+
+/** On-disk form, in the style of an Ethereum v3 keystore (scrypt + AES-256-GCM). */
+interface KeystoreFile {
+  version: number
+  nodeId: string
+  crypto: {
+    kdf: 'scrypt'
+    kdfparams: typeof SCRYPT & { salt: string }
+    cipher: 'aes-256-gcm'
+    nonce: string
+    ciphertext: string
+  }
+}
+
+export function generateNodeKeys (): NodeKeys {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  return keysFrom(privateKey, publicKey, new Uint8Array(randomBytes(32)))
+}
+
+function keysFrom (privateKey: KeyObject, publicKey: KeyObject, vaultKey: Uint8Array): NodeKeys {
+  const jwk = publicKey.export({ format: 'jwk' })
+  const publicKeyRaw = new Uint8Array(Buffer.from(jwk.x!, 'base64url'))
+  return { privateKey, publicKey, publicKeyRaw, nodeId: sha256(publicKeyRaw).toString('hex'), vaultKey }
+}
+
+async function kdf (passphrase: string, salt: Uint8Array, params: typeof SCRYPT): Promise<Uint8Array> {
+  return await scryptAsync(passphrase, salt, { N: params.n, r: params.r, p: params.p, dkLen: params.dklen })
+}
+
+/** Writes the keystore with mode 0600, atomically (temp file + rename). */
+export async function writeKeystore (path: string, keys: NodeKeys, passphrase: string): Promise<void> {
+  const salt = randomBytes(32)
+  const nonce = randomBytes(12)
+  const secret = Buffer.from(JSON.stringify({
+    nodeKey: keys.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    vaultKey: Buffer.from(keys.vaultKey).toString('base64')
+  }))
+  const key = await kdf(passphrase, salt, SCRYPT)
+  const file: KeystoreFile = {
+    version: KEYSTORE_VERSION,
+    nodeId: keys.nodeId,
+    crypto: {
+      kdf: 'scrypt',
+      kdfparams: { ...SCRYPT, salt: salt.toString('hex') },
+      cipher: 'aes-256-gcm',
+      nonce: nonce.toString('hex'),
+      ciphertext: seal(key, nonce, secret, Buffer.from(keys.nodeId)).toString('hex')
+    }
+  }
+  const tmp = `${path}.tmp-${process.pid}`
+  const handle = await openFile(tmp, 'wx', 0o600)
+  try {
+    await handle.writeFile(JSON.stringify(file, null, 2) + '\n')
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  try {
+    await rename(tmp, path)
+  } catch (err) {
+    await unlink(tmp).catch(() => {})
+    throw err
+  }
+}
+
+export async function readKeystore (path: string, passphrase: string): Promise<NodeKeys> {
+  let file: KeystoreFile
+  try {
+    file = JSON.parse(await readFile(path, 'utf8')) as KeystoreFile
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeystoreError(`no keystore at ${path}: run \`oht init\``)
+    throw new KeystoreError(`keystore ${path} is unreadable: ${(err as Error).message}`)
+  }
+  if (file.version !== KEYSTORE_VERSION || file.crypto?.kdf !== 'scrypt' || file.crypto.cipher !== 'aes-256-gcm') {
+    throw new KeystoreError(`keystore ${path} has an unsupported format`)
+  }
+  const p = file.crypto.kdfparams
+  if (p.n > 2 ** 20 || p.r > 16 || p.p > 4 || p.dklen !== 32) throw new KeystoreError('keystore asks for unreasonable scrypt parameters')
+  const key = await kdf(passphrase, Buffer.from(p.salt, 'hex'), p)
+  let secret: Buffer
+  try {
+    secret = open(key, Buffer.from(file.crypto.nonce, 'hex'), Buffer.from(file.crypto.ciphertext, 'hex'), Buffer.from(file.nodeId))
+  } catch (err) {
+    if (err instanceof DecryptError) throw new KeystoreError('cannot unlock the keystore: wrong passphrase (OHT_PASSPHRASE) or a damaged file')
+    throw err
+  }
+  const parsed = JSON.parse(secret.toString()) as { nodeKey: string, vaultKey: string }
+  const privateKey = createPrivateKey({ key: Buffer.from(parsed.nodeKey, 'base64'), format: 'der', type: 'pkcs8' })
+  const keys = keysFrom(privateKey, createPublicKey(privateKey), new Uint8Array(Buffer.from(parsed.vaultKey, 'base64')))
+  if (keys.nodeId !== file.nodeId) throw new KeystoreError('keystore is inconsistent: node id does not match its key')
+  return keys
+}

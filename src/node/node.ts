@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto'
+import { CID } from 'multiformats/cid'
+import { access } from 'node:fs/promises'
+import {
+  BlockstoreSource, buildShare, CipherBlockstore, decodeManifest, deriveBlockKey, FileBlockSource,
+  formatLink, formatVerifyCap, merkleRootOf, open as openSealed, openManifest, parseReadCap, restoreShare,
+  seal, verifyCapOf, type BlockSource, type Manifest, type ReadCap, type RestoreOptions, type RestoreResult,
+  type ShareBuildOptions, type SkippedEntry
+} from '../blocks/index.ts'
+import { ensureDataDir, type DataDirLayout } from './datadir.ts'
+import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from './keystore.ts'
+import { NodeState, type HeldShare, type OwnedShare } from './state.ts'
+
+export interface NodeOptions {
+  dataDir: string
+  /** Unlocks the keystore; empty means the keys are protected by file permissions only. */
+  passphrase?: string
+}
+
+export interface ShareResult {
+  link: string
+  verifyCap: string
+  id: string
+  bytes: number
+  files: number
+  skipped: SkippedEntry[]
+}
+
+export interface ListedShare {
+  id: string
+  name: string
+  kind: 'file' | 'dir' | 'ciphertext'
+  bytes: number
+  blocks: number
+  role: 'owner' | 'holder'
+  link?: string
+  verifyCap?: string
+}
+
+export class FetchError extends Error {
+  override name = 'FetchError'
+}
+
+/** A local oht node: keys, state and blockstore under one data directory. */
+export class OhtNode {
+  readonly dirs: DataDirLayout
+  readonly keys: NodeKeys
+  readonly state: NodeState
+  readonly blockstore: CipherBlockstore
+  readonly created: boolean
+
+  private constructor (dirs: DataDirLayout, keys: NodeKeys, state: NodeState, blockstore: CipherBlockstore, created: boolean) {
+    this.dirs = dirs
+    this.keys = keys
+    this.state = state
+    this.blockstore = blockstore
+    this.created = created
+  }
+
+  /** Opens the node in `dataDir`, creating its keys on first use. */
+  static async open (options: NodeOptions): Promise<OhtNode> {
+    const dirs = await ensureDataDir(options.dataDir)
+    const passphrase = options.passphrase ?? ''
+    let keys: NodeKeys
+    let created = false
+    try {
+      await access(dirs.keystore)
+      keys = await readKeystore(dirs.keystore, passphrase)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      keys = generateNodeKeys()
+      await writeKeystore(dirs.keystore, keys, passphrase)
+      created = true
+    }
+    const state = new NodeState(dirs.state)
+    await state.open()
+    const blockstore = new CipherBlockstore(dirs.blocks)
+    await blockstore.open()
+    return new OhtNode(dirs, keys, state, blockstore, created)
+  }
+
+  async close (): Promise<void> {
+    await this.blockstore.close()
+    await this.state.close()
+  }
+
+  /** Shares files in place: nothing is copied; the node keeps the manifest, leaves and sealed key. */
+  async share (paths: readonly string[], options: ShareBuildOptions = {}): Promise<ShareResult> {
+    const built = await buildShare(paths, options)
+    const { manifest, contentKey } = built
+    const id = manifest.cid.toString()
+    await this.blockstore.put(manifest.cid, manifest.bytes)
+    const owned: OwnedShare = {
+      id,
+      name: manifest.body.name,
+      kind: manifest.body.kind,
+      bytes: manifest.header.size,
+      blockCount: manifest.header.blockCount,
+      files: built.files,
+      sealedContentKey: this.#sealKey(id, contentKey),
+      createdAt: Date.now()
+    }
+    await this.state.putOwned(owned, built.leaves)
+    const read: ReadCap = { kind: 'read', manifestCid: manifest.cid, contentKey }
+    return {
+      link: formatLink(read),
+      verifyCap: formatVerifyCap(verifyCapOf(read)),
+      id,
+      bytes: manifest.header.size,
+      files: built.files.length,
+      skipped: built.skipped
+    }
+  }
+
+  async list (): Promise<ListedShare[]> {
+    const out: ListedShare[] = []
+    for (const s of await this.state.listOwned()) {
+      const read: ReadCap = { kind: 'read', manifestCid: decodeCid(s.id), contentKey: this.#openKey(s) }
+      out.push({ id: s.id, name: s.name, kind: s.kind, bytes: s.bytes, blocks: s.blockCount, role: 'owner', link: formatLink(read), verifyCap: formatVerifyCap(verifyCapOf(read)) })
+    }
+    for (const h of await this.state.listHeld()) {
+      if (out.some(o => o.id === h.id)) continue
+      out.push({ id: h.id, name: '(encrypted)', kind: 'ciphertext', bytes: h.bytes, blocks: h.blockCount, role: 'holder' })
+    }
+    return out
+  }
+
+  /** The manifest and a local block source for a share, if this node holds it. */
+  async localSource (cap: ReadCap): Promise<{ manifest: Manifest, source: BlockSource } | undefined> {
+    const id = cap.manifestCid.toString()
+    if (!(await this.blockstore.has(cap.manifestCid))) return undefined
+    const manifest = openManifest(await this.blockstore.get(cap.manifestCid), cap.contentKey, cap.manifestCid)
+    const leaves = await this.state.getLeaves(id)
+    if (leaves == null) return undefined
+    const owned = await this.state.getOwned(id)
+    if (owned != null) {
+      return { manifest, source: new FileBlockSource(owned.files, manifest.header, deriveBlockKey(cap.contentKey), leaves) }
+    }
+    return { manifest, source: new BlockstoreSource(this.blockstore, leaves) }
+  }
+
+  /** Ciphertext of a share this node owns or holds; needs no content key (a verify capability suffices). */
+  async ciphertextSource (manifestCid: CID): Promise<{ manifestBytes: Uint8Array, header: Manifest['header'], source: BlockSource } | undefined> {
+    const id = manifestCid.toString()
+    if (!(await this.blockstore.has(manifestCid))) return undefined
+    const manifestBytes = await this.blockstore.get(manifestCid)
+    const { header } = decodeManifest(manifestBytes, manifestCid)
+    const leaves = await this.state.getLeaves(id)
+    if (leaves == null) return undefined
+    const owned = await this.state.getOwned(id)
+    const source = owned != null
+      ? new FileBlockSource(owned.files, header, deriveBlockKey(this.#openKey(owned)), leaves)
+      : new BlockstoreSource(this.blockstore, leaves)
+    return { manifestBytes, header, source }
+  }
+
+  /** Fetches a share from blocks this node already holds (its own shares, CAR imports). */
+  async fetchLocal (link: string, outDir: string, options: RestoreOptions = {}): Promise<RestoreResult & { manifest: Manifest }> {
+    const cap = parseReadCap(link)
+    const local = await this.localSource(cap)
+    if (local == null) {
+      throw new FetchError(`share ${cap.manifestCid.toString()} is not held by this node; fetching from peers needs the swarm (not built yet: import its CAR with \`oht import\`)`)
+    }
+    const result = await restoreShare(local.manifest, cap.contentKey, local.source, outDir, options)
+    return { ...result, manifest: local.manifest }
+  }
+
+  async recordHeld (held: HeldShare, leaves: Uint8Array): Promise<void> {
+    const sealed = decodeManifest(await this.blockstore.get(decodeCid(held.id)))
+    if (!Buffer.from(merkleRootOf(leaves)).equals(Buffer.from(sealed.header.root))) throw new FetchError('leaf list does not match the manifest root')
+    await this.state.putHeld(held, leaves)
+  }
+
+  #sealKey (id: string, contentKey: Uint8Array): string {
+    const nonce = randomBytes(12)
+    return Buffer.concat([nonce, seal(this.keys.vaultKey, nonce, contentKey, Buffer.from(id))]).toString('base64')
+  }
+
+  #openKey (share: OwnedShare): Uint8Array {
+    const sealed = Buffer.from(share.sealedContentKey, 'base64')
+    return new Uint8Array(openSealed(this.keys.vaultKey, sealed.subarray(0, 12), sealed.subarray(12), Buffer.from(share.id)))
+  }
+
+}
+
+function decodeCid (id: string): CID { return CID.parse(id) }

@@ -1,0 +1,77 @@
+import { Level } from 'level'
+import type { SourceFile } from '../blocks/index.ts'
+
+/** A share this node owns and seeds from its original files. */
+export interface OwnedShare {
+  id: string
+  name: string
+  kind: 'file' | 'dir'
+  bytes: number
+  blockCount: number
+  files: SourceFile[]
+  /** Content key sealed under the node's vault key (AES-256-GCM), base64. */
+  sealedContentKey: string
+  createdAt: number
+}
+
+/** A share whose ciphertext blocks sit in the blockstore (CAR import; later pins and fetches). */
+export interface HeldShare {
+  id: string
+  blockCount: number
+  bytes: number
+  origin: 'import'
+  addedAt: number
+}
+
+/**
+ * The node's persistent state in LevelDB. One process holds it at a time (LevelDB's lock);
+ * while a daemon runs, other commands go through the daemon.
+ */
+export class NodeState {
+  readonly #db: Level<string, unknown>
+  readonly owned
+  readonly held
+  readonly leaves
+
+  constructor (path: string) {
+    this.#db = new Level<string, unknown>(path, { valueEncoding: 'json' })
+    this.owned = this.#db.sublevel<string, OwnedShare>('owned', { valueEncoding: 'json' })
+    this.held = this.#db.sublevel<string, HeldShare>('held', { valueEncoding: 'json' })
+    this.leaves = this.#db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' })
+  }
+
+  async open (): Promise<void> {
+    try {
+      await this.#db.open()
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause
+      if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && /lock/i.test(String(cause ?? ''))) {
+        throw new Error('the data directory is in use by another oht process (a running daemon?)')
+      }
+      throw err
+    }
+  }
+
+  async close (): Promise<void> { await this.#db.close() }
+
+  async getOwned (id: string): Promise<OwnedShare | undefined> { return await this.owned.get(id) }
+  async getHeld (id: string): Promise<HeldShare | undefined> { return await this.held.get(id) }
+  async getLeaves (id: string): Promise<Uint8Array | undefined> { return await this.leaves.get(id) }
+
+  async listOwned (): Promise<OwnedShare[]> { return await this.owned.values().all() }
+  async listHeld (): Promise<HeldShare[]> { return await this.held.values().all() }
+
+  async putOwned (share: OwnedShare, leaves: Uint8Array): Promise<void> {
+    await this.#db.batch([
+      { type: 'put', sublevel: this.leaves, key: share.id, value: leaves },
+      { type: 'put', sublevel: this.owned, key: share.id, value: share }
+    ])
+  }
+
+  async putHeld (share: HeldShare, leaves: Uint8Array): Promise<void> {
+    await this.#db.batch([
+      { type: 'put', sublevel: this.leaves, key: share.id, value: leaves },
+      { type: 'put', sublevel: this.held, key: share.id, value: share }
+    ])
+  }
+}
