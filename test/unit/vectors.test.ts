@@ -1,0 +1,19 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { CASES, computeVector } from '../vectors/vectors.ts'
+
+const recorded = JSON.parse(readFileSync(new URL('../vectors/format-v1.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>
+const spec = readFileSync(new URL('../../docs/FORMAT.md', import.meta.url), 'utf8')
+
+for (const c of CASES) {
+  test(`FORMAT.md test vector: ${c.name}`, async () => {
+    const expected = recorded.find(r => r.name === c.name)
+    assert.ok(expected != null, 'vector recorded')
+    assert.deepEqual(await computeVector(c), expected)
+    for (const field of ['manifestCid', 'link', 'verifyCap', 'merkleRootHex', 'topicHex']) {
+      assert.ok(spec.includes(String(expected[field])), `docs/FORMAT.md quotes ${field}`)
+    }
+    for (const cid of expected.blockCids as string[]) assert.ok(spec.includes(cid))
+  })
+}
