@@ -2,6 +2,7 @@
 // place (FORMAT.md "Key derivation"). Changing a label here changes the format version.
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { createHmac } from 'node:crypto'
 
 export const KEY_BYTES = 32
 
@@ -9,7 +10,9 @@ const LABELS = {
   blockKey: 'oht/v1/block-key',
   manifestKey: 'oht/v1/manifest-key',
   swarmKey: 'oht/v1/swarm-key',
-  topic: 'oht/v1/dht-topic'
+  topic: 'oht/v1/dht-topic',
+  swarmId: 'oht/v1/swarm-id',
+  swarmAuth: 'oht/v1/swarm-auth'
 } as const
 
 const encoder = new TextEncoder()
@@ -29,3 +32,15 @@ export const deriveSwarmKey = (contentKey: Uint8Array): Uint8Array => derive(con
 /** DHT topic: needs the swarm key, so DHT nodes cannot link it to the manifest CID. */
 export const deriveTopic = (swarmKey: Uint8Array, manifestCid: Uint8Array): Uint8Array =>
   derive(swarmKey, LABELS.topic, manifestCid)
+
+/** BitTorrent info_hash of a share's swarm (20 bytes): needs the swarm key, unlike the DHT topic. */
+export const deriveSwarmInfoHash = (swarmKey: Uint8Array, manifestCid: Uint8Array): Uint8Array =>
+  derive(swarmKey, LABELS.swarmId, manifestCid).subarray(0, 20)
+
+/**
+ * Proof that the sender of a swarm message knows the swarm key, bound to both node ids (which
+ * the oht connection handshake authenticated), so it cannot be replayed on another connection.
+ */
+export function swarmAuthMac (swarmKey: Uint8Array, infoHash: Uint8Array, senderNodeId: Uint8Array, receiverNodeId: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac('sha256', derive(swarmKey, LABELS.swarmAuth)).update(infoHash).update(senderNodeId).update(receiverNodeId).digest())
+}
