@@ -1,0 +1,131 @@
+import { EventEmitter } from 'node:events'
+import { timingSafeEqual } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import Wire from 'bittorrent-protocol'
+import { swarmAuthMac } from '../blocks/caps.ts'
+import { WireGuard } from './guard.ts'
+import { decodeMessage, encodeMessage, EXTENSION_NAME, MAX_EXTENSION_BYTES, MessageError, type ExtensionMessage } from './messages.ts'
+
+export interface PeerWireOptions {
+  /** An oht stream whose connection handshake is done (both node keys proven). */
+  stream: Duplex
+  initiator: boolean
+  infoHash: Uint8Array
+  swarmKey: Uint8Array
+  localNodeId: Uint8Array
+  remoteNodeId: Uint8Array
+  /** Largest BitTorrent message accepted: a whole ciphertext block plus headers. */
+  maxBlockBytes: number
+  /** A peer that has not proven the swarm key by then is dropped. */
+  authTimeoutMs?: number
+}
+
+export class PeerAuthError extends Error {
+  override name = 'PeerAuthError'
+}
+
+interface PeerWireEvents {
+  ready: []
+  message: [ExtensionMessage]
+  close: [Error | undefined]
+}
+
+/**
+ * One peer connection of a swarm: bittorrent-protocol behind a WireGuard, plus the oht_v1
+ * extension. `ready` fires once both sides have proven the swarm key; nothing of the share is
+ * sent before that.
+ */
+export class PeerWire extends EventEmitter<PeerWireEvents> {
+  readonly wire: Wire
+  readonly remoteNodeId: Uint8Array
+  #authenticated = false
+  #sentAuth = false
+  #closed = false
+  readonly #options: PeerWireOptions
+  readonly #authTimer: NodeJS.Timeout
+
+  constructor (options: PeerWireOptions) {
+    super()
+    this.#options = options
+    this.remoteNodeId = options.remoteNodeId
+    const wire = new Wire()
+    this.wire = wire
+    const self = this
+    // BEP 10 extension class, as bittorrent-protocol expects one.
+    function OhtExtension (this: { name: string }): void { /* state lives in PeerWire */ }
+    OhtExtension.prototype.name = EXTENSION_NAME
+    OhtExtension.prototype.onExtendedHandshake = function (): void { self.#sendAuth() }
+    OhtExtension.prototype.onMessage = function (buf: Uint8Array): void { self.#onExtension(buf) }
+    wire.use(OhtExtension as never)
+
+    const guard = new WireGuard(Math.max(options.maxBlockBytes + 64, MAX_EXTENSION_BYTES + 64))
+    options.stream.pipe(guard).pipe(wire as unknown as NodeJS.WritableStream)
+    ;(wire as unknown as NodeJS.ReadableStream).pipe(options.stream)
+    const fail = (err?: Error): void => { this.close(err) }
+    guard.on('error', fail)
+    options.stream.on('error', fail)
+    options.stream.on('close', () => { this.close() })
+    wire.on('error', fail)
+    wire.on('close', () => { this.close() })
+
+    wire.on('handshake', (infoHash: string) => {
+      if (Buffer.from(infoHash, 'hex').compare(Buffer.from(options.infoHash)) !== 0) {
+        this.close(new PeerAuthError('peer asked for another swarm'))
+        return
+      }
+      if (!options.initiator) wire.handshake(options.infoHash, options.localNodeId.subarray(0, 20))
+    })
+    wire.on('extended', (name: string) => {
+      // A peer without our extension cannot prove the swarm key.
+      if (name === 'handshake' && wire.peerExtendedMapping[EXTENSION_NAME] == null) this.close(new PeerAuthError('peer does not speak oht_v1'))
+    })
+    this.#authTimer = setTimeout(() => { if (!this.#authenticated) this.close(new PeerAuthError('peer did not prove the swarm key in time')) }, options.authTimeoutMs ?? 30_000)
+    this.#authTimer.unref()
+    if (options.initiator) wire.handshake(options.infoHash, options.localNodeId.subarray(0, 20))
+  }
+
+  get authenticated (): boolean { return this.#authenticated }
+  get closed (): boolean { return this.#closed }
+
+  send (message: ExtensionMessage): void {
+    if (this.#closed) return
+    this.wire.extended(EXTENSION_NAME, encodeMessage(message))
+  }
+
+  close (err?: Error): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#authTimer)
+    this.wire.destroy()
+    this.#options.stream.destroy()
+    this.emit('close', err)
+  }
+
+  #sendAuth (): void {
+    if (this.#sentAuth) return
+    this.#sentAuth = true
+    const o = this.#options
+    this.send({ t: 'auth', mac: swarmAuthMac(o.swarmKey, o.infoHash, o.localNodeId, o.remoteNodeId) })
+  }
+
+  #onExtension (buf: Uint8Array): void {
+    let message: ExtensionMessage
+    try {
+      message = decodeMessage(buf)
+    } catch (err) {
+      this.close(err instanceof MessageError ? err : new MessageError(String(err)))
+      return
+    }
+    if (!this.#authenticated) {
+      if (message.t !== 'auth') { this.close(new PeerAuthError('peer sent swarm messages before proving the swarm key')); return }
+      const o = this.#options
+      const expected = swarmAuthMac(o.swarmKey, o.infoHash, o.remoteNodeId, o.localNodeId)
+      if (!timingSafeEqual(expected, message.mac)) { this.close(new PeerAuthError('peer does not know the swarm key')); return }
+      this.#authenticated = true
+      clearTimeout(this.#authTimer)
+      this.emit('ready')
+      return
+    }
+    this.emit('message', message)
+  }
+}
