@@ -13,6 +13,7 @@ program
   .option('--json', 'print one JSON object (the result) on stdout')
   .option('-q, --quiet', 'print only the result')
   .showHelpAfterError('(run oht --help for usage)')
+  .configureOutput({ outputError: (text, write) => { write(`oht: ${text}`) } })
   .exitOverride()
 
 registerCommands(program)

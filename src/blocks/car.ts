@@ -2,7 +2,7 @@
 // encrypted blocks (so a stock IPFS node can store, serve and `cat` it), plus the manifest.
 // CAR roots: [manifest CID, UnixFS root CID] (FORMAT.md "IPFS interop").
 import { createReadStream, createWriteStream } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, rename, rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { unixfs, type AddOptions } from '@helia/unixfs'
@@ -62,6 +62,11 @@ class CarFileSink {
   // eslint-disable-next-line require-yield
   async * get (cid: CID): AsyncGenerator<Uint8Array> { throw new Error(`CAR sink is write-only (asked for ${cid.toString()})`) }
 
+  async abort (): Promise<void> {
+    await this.#writer.close().catch(() => {})
+    await this.#done.catch(() => {})
+  }
+
   async finish (path: string, roots: CID[]): Promise<void> {
     await this.#writer.close()
     await this.#done
@@ -83,18 +88,27 @@ export interface CarWriteResult {
 
 /** Streams a share's manifest and ciphertext blocks (in order) into a CAR at `path`. */
 export async function writeShareCar (path: string, manifest: { cid: CID, bytes: Uint8Array }, blocks: AsyncIterable<Uint8Array>): Promise<CarWriteResult> {
+  // Written under a temporary name and renamed when complete: a failed export leaves nothing.
+  const tmp = `${path}.tmp-${process.pid}`
   const placeholder = blockCid(new Uint8Array(32))
-  const sink = new CarFileSink(path, [placeholder, placeholder])
-  await sink.put(manifest.cid, manifest.bytes)
-  const root = await unixfs({ blockstore: sink }).addByteStream(blocks, {
-    cidVersion: 1,
-    rawLeaves: true,
-    // Keep the DAG shape uniform: even a one-block share gets a dag-pb root.
-    reduceSingleLeafToSelf: false,
-    chunker: oneLeafPerBlock
-  })
-  await sink.finish(path, [manifest.cid, root])
-  return { unixfsRoot: root, blocks: sink.blocks, bytes: sink.bytes }
+  const sink = new CarFileSink(tmp, [placeholder, placeholder])
+  try {
+    await sink.put(manifest.cid, manifest.bytes)
+    const root = await unixfs({ blockstore: sink }).addByteStream(blocks, {
+      cidVersion: 1,
+      rawLeaves: true,
+      // Keep the DAG shape uniform: even a one-block share gets a dag-pb root.
+      reduceSingleLeafToSelf: false,
+      chunker: oneLeafPerBlock
+    })
+    await sink.finish(tmp, [manifest.cid, root])
+    await rename(tmp, path)
+    return { unixfsRoot: root, blocks: sink.blocks, bytes: sink.bytes }
+  } catch (err) {
+    await sink.abort()
+    await rm(tmp, { force: true })
+    throw err
+  }
 }
 
 export interface CarReadResult {

@@ -187,6 +187,7 @@ export function validateBody (body: ManifestBody, header: ManifestHeader): void 
   if (body.files.length > MAX_FILES) throw new ManifestError(`manifest lists ${body.files.length} files, over the ${MAX_FILES} limit`)
   if (body.kind === 'file' && body.files.length !== 1) throw new ManifestError('a file share lists exactly one file')
   checkSegment(body.name, 'share name')
+  if (body.name.includes('/')) throw new ManifestError('share name contains "/"')
   const seen = new Set<string>()
   let total = 0
   for (const file of body.files) {

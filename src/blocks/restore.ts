@@ -1,4 +1,4 @@
-import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
 import { decryptBlock, DecryptError } from './cipher.ts'
 import { deriveBlockKey } from './caps.ts'
@@ -48,10 +48,18 @@ export async function restoreShare (manifest: Manifest, contentKey: Uint8Array, 
     validatePath(entry.path)
     const final = resolve(root, ...entry.path.split('/'))
     if (!final.startsWith(root + sep)) throw new ManifestError(`path ${JSON.stringify(entry.path)} escapes the output directory`)
-    const t: Target = { entry, start: offset, final, part: `${final}.part`, written: 0 }
+    const t: Target = { entry, start: offset, final, part: '', written: 0 }
     offset += entry.size
     return t
   })
+  // `<name>.part`, unless the share itself has a file of that name ("a" and "a.part").
+  const taken = new Set(all.map(t => t.final))
+  for (const t of all) {
+    let part = `${t.final}.part`
+    for (let n = 1; taken.has(part); n++) part = `${t.final}.${n}.part`
+    taken.add(part)
+    t.part = part
+  }
   let targets = all
   if (options.select != null && options.select.length > 0) {
     const wanted = new Set(options.select)
@@ -67,7 +75,11 @@ export async function restoreShare (manifest: Manifest, contentKey: Uint8Array, 
   const total = targets.reduce((n, t) => n + t.entry.size, 0)
   let done = 0
   try {
-    await mkdir(root, { recursive: true })
+    try {
+      await mkdir(root, { recursive: true })
+    } catch (err) {
+      throw new RestoreError(`cannot create the output directory ${root}: ${(err as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists' : (err as Error).message}`)
+    }
     for (const t of targets) {
       await mkdir(dirname(t.final), { recursive: true })
       t.handle = await open(t.part, 'w', t.entry.executable === true ? 0o755 : 0o644)
@@ -106,7 +118,13 @@ export async function restoreShare (manifest: Manifest, contentKey: Uint8Array, 
       options.onProgress?.(done, total)
     }
   } finally {
-    for (const t of targets) await t.handle?.close().catch(() => {})
+    // Unfinished files are removed: a .part holds unverified-as-a-whole plaintext, and local
+    // fetches restart quickly. (Swarm fetches keep theirs to resume.)
+    for (const t of targets) {
+      if (t.handle == null) continue
+      await t.handle.close().catch(() => {})
+      await rm(t.part, { force: true }).catch(() => {})
+    }
   }
   const topName = body.files[0]!.path.split('/')[0]!
   return { path: resolve(root, topName), files: targets.map(t => t.final), bytes: total }

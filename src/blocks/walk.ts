@@ -76,6 +76,7 @@ export async function collectFiles (paths: readonly string[], options: CollectOp
       throw new SourceError(`${abs} is not a regular file or directory`)
     }
   }
+  if (files.length === 0) throw new SourceError(`nothing to share: ${paths.join(', ')} holds no regular files`)
   return { kind, name, files, skipped }
 }
 
@@ -141,6 +142,7 @@ async function statFor (abs: string, follow: boolean, top: boolean) {
 }
 
 function checkName (name: string, abs: string): void {
+  if (name.includes('/')) throw new SourceError(`a share name cannot contain "/": ${JSON.stringify(name)}`)
   try {
     validatePath(name)
   } catch (err) {

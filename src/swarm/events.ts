@@ -1,0 +1,14 @@
+// Typed progress events of a swarm, for the CLI, the API and the dashboard (as Helia's
+// ProgressEvent unions): one discriminated union, `type` names the event.
+export type SwarmEvent =
+  | { type: 'peer:connected', peer: string }
+  | { type: 'peer:closed', peer: string, reason?: string }
+  | { type: 'peer:banned', peer: string, reason: string }
+  | { type: 'manifest:received', peer: string }
+  | { type: 'leaves:verified', peer: string, count: number }
+  | { type: 'block:requested', peer: string, index: number }
+  | { type: 'block:verified', peer: string, index: number, bytes: number }
+  | { type: 'block:rejected', peer: string, index: number, reason: string }
+  | { type: 'block:timeout', peer: string, index: number }
+  | { type: 'block:served', peer: string, index: number, bytes: number }
+  | { type: 'complete', blocks: number }

@@ -1,0 +1,6 @@
+export { Swarm, type SwarmOptions, type SwarmStore } from './swarm.ts'
+export { PeerWire, PeerAuthError, type PeerWireOptions } from './peer-wire.ts'
+export type { SwarmEvent } from './events.ts'
+export { sourceStore, blockstoreStore } from './stores.ts'
+export { WireGuard, WireMessageTooLargeError } from './guard.ts'
+export * from './messages.ts'

@@ -1,0 +1,407 @@
+import { EventEmitter } from 'node:events'
+import { createHash } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import { blockLength, decodeManifest, merkleRootOf, TAG_BYTES, type CID, type ManifestHeader, type SealedManifest } from '../blocks/index.ts'
+import { MerkleTree } from '../merkle/index.ts'
+import { splitLeaves } from '../blocks/share.ts'
+import { Bits } from './bitfield.ts'
+import { PeerWire } from './peer-wire.ts'
+import { MAX_LEAVES_PER_MESSAGE, type ExtensionMessage } from './messages.ts'
+import type { SwarmEvent } from './events.ts'
+
+/** Where a swarm reads blocks it serves and writes blocks it fetched. */
+export interface SwarmStore {
+  has (index: number): Promise<boolean>
+  /** Ciphertext of a held block (already verified when it was stored). */
+  get (index: number): Promise<Uint8Array>
+  /** Stores a block that matched its leaf hash. */
+  put? (index: number, ciphertext: Uint8Array): Promise<void>
+}
+
+export interface SwarmOptions {
+  manifestCid: CID
+  swarmKey: Uint8Array
+  infoHash: Uint8Array
+  localNodeId: Uint8Array
+  /** Known when this node already has the share's metadata (owners, pinners, resumed fetches). */
+  manifest?: SealedManifest
+  leaves?: Uint8Array
+  /** Blocks held so far; built from the store when omitted. */
+  store: SwarmStore
+  maxPeers?: number
+  /** Unanswered requests are re-queued elsewhere after this long (Tor: generous). */
+  requestTimeoutMs?: number
+  /** Peers unchoked at once. */
+  uploadSlots?: number
+}
+
+interface PeerState {
+  wire: PeerWire
+  id: string
+  inflight: Map<number, { sentAt: number, timer: NodeJS.Timeout }>
+  /** Pipeline depth in blocks, grown from measured rate × round trip. */
+  depth: number
+  rttMs: number
+  bytesPerMs: number
+  received: number
+  served: number
+}
+
+const MIN_DEPTH = 2
+const MAX_DEPTH = 64
+const RANDOM_FIRST = 4
+
+/**
+ * One swarm per share: speaks to every peer of the share at once, fetches missing blocks
+ * rarest-first (random first pieces, endgame at the end), verifies each against its leaf hash,
+ * bans a peer that sends a bad block, serves what it holds.
+ *
+ * Not yet: tit-for-tat choking with optimistic unchoke (every interested peer is unchoked up
+ * to `uploadSlots`), streaming deadlines, upload rate limits.
+ */
+export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], complete: [], error: [Error] }> {
+  readonly options: SwarmOptions
+  manifest?: SealedManifest
+  #leaves?: Uint8Array
+  #tree?: MerkleTree
+  #have?: Bits
+  #availability?: Uint16Array
+  readonly #peers = new Map<string, PeerState>()
+  readonly #banned = new Set<string>()
+  #leafParts = new Map<number, Uint8Array>()
+  #leafSource?: string
+  readonly #storing = new Set<number>()
+  #closed = false
+
+  constructor (options: SwarmOptions) {
+    super()
+    this.options = options
+    if (options.manifest != null) this.manifest = options.manifest
+    if (options.leaves != null) this.#leaves = options.leaves
+  }
+
+  get header (): ManifestHeader | undefined { return this.manifest?.header }
+  get leaves (): Uint8Array | undefined { return this.#leaves }
+  get have (): Bits | undefined { return this.#have }
+  get complete (): boolean { return this.#have?.complete === true }
+  get peerCount (): number { return this.#peers.size }
+  get banned (): ReadonlySet<string> { return this.#banned }
+
+  /** Reads what the store holds; call once before adding peers. */
+  async start (): Promise<void> {
+    if (this.manifest != null && this.#leaves != null) await this.#initBlocks()
+  }
+
+  /** Adds an authenticated oht stream (protocol `swarm`) as a peer. */
+  addPeer (stream: Duplex, initiator: boolean, remoteNodeId: Uint8Array): PeerWire | undefined {
+    const id = Buffer.from(remoteNodeId).toString('hex')
+    if (this.#closed || this.#banned.has(id) || this.#peers.has(id) || this.#peers.size >= (this.options.maxPeers ?? 50)) {
+      stream.destroy()
+      return undefined
+    }
+    const o = this.options
+    const maxBlock = (this.header?.blockSize ?? 16 * 1024 * 1024) + TAG_BYTES
+    const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
+    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, rttMs: 1000, bytesPerMs: 0, received: 0, served: 0 }
+    this.#peers.set(id, peer)
+    wire.on('ready', () => { this.#onReady(peer) })
+    wire.on('message', m => { this.#onMessage(peer, m) })
+    wire.on('close', err => { this.#onClose(peer, err) })
+    return wire
+  }
+
+  /** Resolves when every block is held and verified. */
+  async whenComplete (signal?: AbortSignal): Promise<void> {
+    if (this.complete) return
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { reject(signal!.reason as Error) }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.once('complete', () => { signal?.removeEventListener('abort', onAbort); resolve() })
+    })
+  }
+
+  close (): void {
+    this.#closed = true
+    for (const p of this.#peers.values()) p.wire.close()
+  }
+
+  #emit (e: SwarmEvent): void { this.emit('event', e) }
+
+  async #initBlocks (): Promise<void> {
+    const header = this.manifest!.header
+    if (this.#leaves!.length !== header.blockCount * 32) throw new Error('leaf list does not match the block count')
+    this.#tree = new MerkleTree(splitLeaves(this.#leaves!))
+    const have = new Bits(header.blockCount)
+    for (let i = 0; i < header.blockCount; i++) if (await this.options.store.has(i)) have.set(i)
+    this.#have = have
+    this.#availability = new Uint16Array(header.blockCount)
+    for (const p of this.#peers.values()) this.#countPeer(p, +1)
+    this.emit('ready')
+    for (const p of this.#peers.values()) if (p.wire.authenticated) this.#startExchange(p)
+    if (have.complete) this.#finish()
+  }
+
+  #onReady (peer: PeerState): void {
+    this.#emit({ type: 'peer:connected', peer: peer.id })
+    const wire = peer.wire.wire
+    wire.on('request', (index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
+      void this.#serve(peer, index, offset, length, respond)
+    })
+    wire.on('have', (index: number) => { if (this.#availability != null && index < this.#availability.length) { this.#availability[index]!++; this.#fill(peer) } })
+    wire.on('bitfield', () => { if (this.#availability != null) { this.#countPeer(peer, +1); this.#fill(peer) } })
+    wire.on('unchoke', () => { this.#fill(peer) })
+    wire.on('interested', () => { this.#chokeDecision(peer) })
+    if (this.#have != null) this.#startExchange(peer)
+    else if (this.manifest == null) peer.wire.send({ t: 'manifest?' })
+    else this.#askLeaves(peer)
+  }
+
+  #startExchange (peer: PeerState): void {
+    const wire = peer.wire.wire
+    if (this.#have!.count > 0) wire.bitfield(this.#have!.bytes)
+    if (!this.#have!.complete) wire.interested()
+    this.#fill(peer)
+  }
+
+  #countPeer (peer: PeerState, delta: number): void {
+    const av = this.#availability
+    if (av == null) return
+    const bits = peer.wire.wire.peerPieces
+    for (let i = 0; i < av.length; i++) if (bits.get(i)) av[i] = Math.max(0, av[i]! + delta)
+  }
+
+  #chokeDecision (peer: PeerState): void {
+    const unchoked = [...this.#peers.values()].filter(p => !p.wire.wire.amChoking).length
+    if (peer.wire.wire.amChoking && unchoked < (this.options.uploadSlots ?? 8)) peer.wire.wire.unchoke()
+  }
+
+  async #serve (peer: PeerState, index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void): Promise<void> {
+    const header = this.header
+    if (header == null || this.#have == null) { respond(new Error('not ready')); return }
+    if (!Number.isSafeInteger(index) || index >= header.blockCount || offset !== 0 || length !== blockLength(header, index) + TAG_BYTES) {
+      this.#ban(peer, `requested an impossible block (index ${index}, offset ${offset}, length ${length})`)
+      return
+    }
+    if (!this.#have.get(index)) { respond(new Error('block not held')); return }
+    try {
+      const bytes = await this.options.store.get(index)
+      respond(null, bytes)
+      peer.served += bytes.length
+      this.#emit({ type: 'block:served', peer: peer.id, index, bytes: bytes.length })
+    } catch (err) {
+      respond(err as Error)
+    }
+  }
+
+  #onMessage (peer: PeerState, m: ExtensionMessage): void {
+    switch (m.t) {
+      case 'manifest?':
+        if (this.manifest != null) peer.wire.send({ t: 'manifest', data: this.manifest.bytes })
+        else peer.wire.send({ t: 'refuse', reason: 'no manifest yet' })
+        return
+      case 'manifest': {
+        if (this.manifest != null) return
+        try {
+          this.manifest = decodeManifest(m.data, this.options.manifestCid)
+        } catch (err) {
+          this.#ban(peer, `sent a bad manifest: ${(err as Error).message}`)
+          return
+        }
+        this.#emit({ type: 'manifest:received', peer: peer.id })
+        if (this.#leaves != null) void this.#initBlocks()
+        else for (const p of this.#peers.values()) if (p.wire.authenticated) { this.#askLeaves(p); break }
+        return
+      }
+      case 'leaves?': {
+        if (this.#leaves == null || this.header == null) { peer.wire.send({ t: 'refuse', reason: 'no leaves yet' }); return }
+        const from = Math.min(m.from, this.header.blockCount)
+        const count = Math.min(m.count, this.header.blockCount - from)
+        if (count > 0) peer.wire.send({ t: 'leaves', from, data: this.#leaves.subarray(from * 32, (from + count) * 32) })
+        return
+      }
+      case 'leaves':
+        this.#onLeaves(peer, m.from, m.data)
+        return
+      case 'proof?':
+        if (this.#tree != null && m.index < this.#tree.leafCount) {
+          peer.wire.send({ t: 'proof', index: m.index, leaf: this.#leaves!.subarray(m.index * 32, m.index * 32 + 32), siblings: Buffer.concat(this.#tree.proof(m.index)) })
+        }
+        return
+      case 'refuse':
+        if (this.manifest == null || this.#leaves == null) {
+          // Ask someone else.
+          for (const p of this.#peers.values()) if (p !== peer && p.wire.authenticated) { this.manifest == null ? p.wire.send({ t: 'manifest?' }) : this.#askLeaves(p); break }
+        }
+    }
+  }
+
+  #askLeaves (peer: PeerState): void {
+    const count = this.header!.blockCount
+    this.#leafSource = peer.id
+    this.#leafParts.clear()
+    for (let from = 0; from < count; from += MAX_LEAVES_PER_MESSAGE) {
+      peer.wire.send({ t: 'leaves?', from, count: Math.min(MAX_LEAVES_PER_MESSAGE, count - from) })
+    }
+  }
+
+  #onLeaves (peer: PeerState, from: number, data: Uint8Array): void {
+    const header = this.header
+    if (this.#leaves != null || header == null || peer.id !== this.#leafSource) return
+    if (from % MAX_LEAVES_PER_MESSAGE !== 0 || from >= header.blockCount || data.length !== Math.min(MAX_LEAVES_PER_MESSAGE, header.blockCount - from) * 32) {
+      this.#ban(peer, 'sent a malformed leaf list')
+      return
+    }
+    this.#leafParts.set(from, data)
+    const parts = Math.ceil(header.blockCount / MAX_LEAVES_PER_MESSAGE)
+    if (this.#leafParts.size < parts) return
+    const leaves = Buffer.alloc(header.blockCount * 32)
+    for (const [f, d] of this.#leafParts) leaves.set(d, f * 32)
+    this.#leafParts.clear()
+    if (!Buffer.from(merkleRootOf(leaves)).equals(Buffer.from(header.root))) {
+      this.#ban(peer, 'sent leaves that do not match the Merkle root')
+      for (const p of this.#peers.values()) if (p.wire.authenticated) { this.#askLeaves(p); break }
+      return
+    }
+    this.#leaves = leaves
+    this.#emit({ type: 'leaves:verified', peer: peer.id, count: header.blockCount })
+    void this.#initBlocks()
+  }
+
+  /** Keeps `peer.depth` requests in flight to an unchoking peer. */
+  #fill (peer: PeerState): void {
+    const have = this.#have
+    if (have == null || this.#closed || have.complete) return
+    const wire = peer.wire.wire
+    if (wire.peerChoking || peer.wire.closed) return
+    while (peer.inflight.size < peer.depth) {
+      const index = this.#pick(peer)
+      if (index == null) break
+      this.#request(peer, index)
+    }
+  }
+
+  #pick (peer: PeerState): number | undefined {
+    const have = this.#have!
+    const av = this.#availability!
+    const bits = peer.wire.wire.peerPieces
+    const inflightAnywhere = new Set<number>()
+    for (const p of this.#peers.values()) for (const i of p.inflight.keys()) inflightAnywhere.add(i)
+    const candidates: number[] = []
+    let best = Infinity
+    for (let i = 0; i < have.size; i++) {
+      if (have.get(i) || !bits.get(i) || inflightAnywhere.has(i)) continue
+      if (have.count < RANDOM_FIRST) { candidates.push(i); continue }
+      const a = av[i]!
+      if (a < best) { best = a; candidates.length = 0 }
+      if (a === best) candidates.push(i)
+    }
+    if (candidates.length > 0) return candidates[Math.floor(Math.random() * candidates.length)]
+    // Endgame: every missing block is requested somewhere; ask this peer too for those it lacks in flight.
+    for (let i = 0; i < have.size; i++) {
+      if (!have.get(i) && bits.get(i) && !peer.inflight.has(i)) return i
+    }
+    return undefined
+  }
+
+  #request (peer: PeerState, index: number): void {
+    const header = this.header!
+    const length = blockLength(header, index) + TAG_BYTES
+    const timer = setTimeout(() => { this.#onTimeout(peer, index) }, this.options.requestTimeoutMs ?? 60_000)
+    timer.unref()
+    peer.inflight.set(index, { sentAt: performance.now(), timer })
+    this.#emit({ type: 'block:requested', peer: peer.id, index })
+    peer.wire.wire.request(index, 0, length, (err, buf) => {
+      const entry = peer.inflight.get(index)
+      if (entry == null) return
+      clearTimeout(entry.timer)
+      peer.inflight.delete(index)
+      if (err != null || buf == null) { this.#fillAll(); return }
+      void this.#onBlock(peer, index, buf, performance.now() - entry.sentAt)
+    })
+  }
+
+  #onTimeout (peer: PeerState, index: number): void {
+    const entry = peer.inflight.get(index)
+    if (entry == null) return
+    peer.inflight.delete(index)
+    this.#emit({ type: 'block:timeout', peer: peer.id, index })
+    peer.wire.wire.cancel(index, 0, blockLength(this.header!, index) + TAG_BYTES)
+    peer.depth = MIN_DEPTH // a peer that stalls gets a short pipeline until it proves itself again
+    this.#fillAll(peer)
+  }
+
+  async #onBlock (peer: PeerState, index: number, buf: Uint8Array, elapsedMs: number): Promise<void> {
+    const have = this.#have!
+    if (this.#closed) return
+    if (have.get(index) || this.#storing.has(index)) { this.#fill(peer); return } // endgame duplicate
+    const digest = createHash('sha256').update(buf).digest()
+    const leaf = this.#leaves!.subarray(index * 32, index * 32 + 32)
+    if (!digest.equals(leaf)) {
+      this.#emit({ type: 'block:rejected', peer: peer.id, index, reason: 'hash mismatch' })
+      this.#ban(peer, `sent block ${index} that does not match its hash`)
+      return
+    }
+    this.#adapt(peer, buf.length, elapsedMs)
+    this.#storing.add(index)
+    try {
+      await this.options.store.put?.(index, buf)
+    } catch (err) {
+      // Our disk, not the peer, failed: say so and let the block be fetched again.
+      this.#emit({ type: 'block:rejected', peer: peer.id, index, reason: `could not store: ${(err as Error).message}` })
+      if (this.listenerCount('error') > 0) this.emit('error', err as Error)
+      return
+    } finally {
+      this.#storing.delete(index)
+    }
+    if (!have.set(index)) return
+    peer.received += buf.length
+    this.#emit({ type: 'block:verified', peer: peer.id, index, bytes: buf.length })
+    for (const p of this.#peers.values()) {
+      if (p.wire.authenticated) p.wire.wire.have(index)
+      const dup = p.inflight.get(index)
+      if (dup != null && p !== peer) { clearTimeout(dup.timer); p.inflight.delete(index); p.wire.wire.cancel(index, 0, buf.length) }
+    }
+    if (have.complete) { this.#finish(); return }
+    this.#fill(peer)
+  }
+
+  /** Depth ≈ bandwidth × delay in blocks, plus slack: deep pipes for Tor's long round trips. */
+  #adapt (peer: PeerState, bytes: number, elapsedMs: number): void {
+    peer.rttMs = peer.rttMs * 0.8 + elapsedMs * 0.2
+    const rate = bytes / Math.max(1, elapsedMs) * peer.inflight.size
+    peer.bytesPerMs = peer.bytesPerMs === 0 ? rate : peer.bytesPerMs * 0.8 + rate * 0.2
+    const blockBytes = this.header!.blockSize + TAG_BYTES
+    const bdp = Math.ceil((peer.bytesPerMs * peer.rttMs) / blockBytes)
+    peer.depth = Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, bdp + 2, peer.depth + 1))
+  }
+
+  #fillAll (except?: PeerState): void {
+    for (const p of this.#peers.values()) if (p !== except) this.#fill(p)
+    if (except != null) this.#fill(except)
+  }
+
+  #ban (peer: PeerState, reason: string): void {
+    this.#banned.add(peer.id)
+    this.#emit({ type: 'peer:banned', peer: peer.id, reason })
+    peer.wire.close(new Error(reason))
+  }
+
+  #onClose (peer: PeerState, err?: Error): void {
+    if (this.#peers.get(peer.id) !== peer) return
+    this.#peers.delete(peer.id)
+    for (const e of peer.inflight.values()) clearTimeout(e.timer)
+    peer.inflight.clear()
+    if (peer.wire.authenticated) this.#countPeer(peer, -1)
+    this.#emit({ type: 'peer:closed', peer: peer.id, ...(err != null ? { reason: err.message } : {}) })
+    if (this.#leafSource === peer.id && this.#leaves == null && this.header != null) {
+      for (const p of this.#peers.values()) if (p.wire.authenticated) { this.#askLeaves(p); break }
+    }
+    this.#fillAll()
+  }
+
+  #finish (): void {
+    for (const p of this.#peers.values()) if (p.wire.authenticated && !p.wire.wire.peerInterested) p.wire.wire.uninterested()
+    this.#emit({ type: 'complete', blocks: this.#have!.size })
+    this.emit('complete')
+  }
+}

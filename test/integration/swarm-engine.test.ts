@@ -1,0 +1,119 @@
+// The swarm engine over real TCP sockets on 127.0.0.1, in one process: real files, real
+// blockstores. (The oht connection handshake and the daemon wiring come with their own tests.)
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, connect, type Socket } from 'node:net'
+import { once } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { OhtNode } from '../../src/node/node.ts'
+import { BlockstoreSource, deriveSwarmInfoHash, parseReadCap, restoreShare, verifyCapOf, openManifest, type BlockSource } from '../../src/blocks/index.ts'
+import { Swarm, sourceStore, blockstoreStore, type SwarmStore } from '../../src/swarm/index.ts'
+
+async function socketPair (): Promise<[Socket, Socket]> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  const accepted = once(server, 'connection') as Promise<[Socket]>
+  const client = connect(port, '127.0.0.1')
+  const [srv] = await accepted
+  server.close()
+  return [client, srv]
+}
+
+async function connectSwarms (a: Swarm, b: Swarm): Promise<void> {
+  const [s1, s2] = await socketPair()
+  a.addPeer(s1, true, b.options.localNodeId)
+  b.addPeer(s2, false, a.options.localNodeId)
+}
+
+/** A seeder whose store can be made to lie. */
+function lyingStore (inner: SwarmStore): SwarmStore {
+  return { has: inner.has, get: async i => { const b = Buffer.from(await inner.get(i)); b[10]! ^= 0xff; return b } }
+}
+
+async function setup (size: number) {
+  const dir = await mkdtemp(join(tmpdir(), 'oht-swarm-'))
+  const owner = await OhtNode.open({ dataDir: join(dir, 'owner') })
+  const plain = randomBytes(size)
+  await writeFile(join(dir, 'data.bin'), plain)
+  const shared = await owner.share([join(dir, 'data.bin')], { blockSize: 64 * 1024 })
+  const cap = parseReadCap(shared.link)
+  const verify = verifyCapOf(cap)
+  const held = await owner.ciphertextSource(cap.manifestCid)
+  assert.ok(held != null)
+  const infoHash = deriveSwarmInfoHash(verify.swarmKey, cap.manifestCid.bytes)
+  const leaves = (await owner.state.getLeaves(shared.id))!
+  const { decodeManifest } = await import('../../src/blocks/index.ts')
+  const manifest = decodeManifest(held.manifestBytes, cap.manifestCid)
+  const seeder = (store: SwarmStore): Swarm => new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), manifest, leaves, store })
+  const leecherNode = await OhtNode.open({ dataDir: join(dir, 'leecher') })
+  let swarmRef: Swarm | undefined
+  const leecher = new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), store: blockstoreStore(leecherNode.blockstore, () => swarmRef?.leaves), requestTimeoutMs: 2000 })
+  swarmRef = leecher
+  const cleanup = async (): Promise<void> => { await owner.close(); await leecherNode.close(); await rm(dir, { recursive: true, force: true }) }
+  const restore = async (): Promise<Buffer> => {
+    const m = openManifest(leecher.manifest!.bytes, cap.contentKey, cap.manifestCid)
+    const src: BlockSource = new BlockstoreSource(leecherNode.blockstore, leecher.leaves!)
+    const r = await restoreShare(m, cap.contentKey, src, join(dir, 'out'))
+    return await readFile(r.files[0]!)
+  }
+  return { dir, plain, source: held.source, seeder, leecher, cleanup, restore }
+}
+
+test('4 seeders → 1 leecher that holds only the capability: manifest, leaves and blocks from peers, byte-identical', async () => {
+  const s = await setup(3 * 1024 * 1024 + 777)
+  try {
+    const seeders = Array.from({ length: 4 }, () => s.seeder(sourceStore(s.source)))
+    for (const sd of seeders) await sd.start()
+    await s.leecher.start()
+    const from = new Set<string>()
+    s.leecher.on('event', e => { if (e.type === 'block:verified') from.add(e.peer) })
+    for (const sd of seeders) await connectSwarms(s.leecher, sd)
+    await s.leecher.whenComplete(AbortSignal.timeout(20_000))
+    assert.ok((await s.restore()).equals(s.plain))
+    assert.ok(from.size >= 2, `blocks came from ${from.size} seeders`)
+    for (const sd of [...seeders, s.leecher]) sd.close()
+  } finally { await s.cleanup() }
+})
+
+test('a seeder that serves corrupt blocks is banned and the file still arrives intact from the others', async () => {
+  const s = await setup(2 * 1024 * 1024)
+  try {
+    const liar = s.seeder(lyingStore(sourceStore(s.source)))
+    const honest = s.seeder(sourceStore(s.source))
+    await liar.start(); await honest.start(); await s.leecher.start()
+    const rejected: number[] = []
+    s.leecher.on('event', e => { if (e.type === 'block:rejected') rejected.push(e.index) })
+    await connectSwarms(s.leecher, liar)
+    await connectSwarms(s.leecher, honest)
+    await s.leecher.whenComplete(AbortSignal.timeout(20_000))
+    assert.ok((await s.restore()).equals(s.plain))
+    assert.ok(s.leecher.banned.has(Buffer.from(liar.options.localNodeId).toString('hex')), 'liar banned')
+    assert.ok(rejected.length >= 1)
+    liar.close(); honest.close(); s.leecher.close()
+  } finally { await s.cleanup() }
+})
+
+test('a seeder that never answers: its requests time out and move to another peer', async () => {
+  const s = await setup(1024 * 1024)
+  try {
+    const silent = s.seeder({ has: async () => true, get: async () => await new Promise<Uint8Array>(() => {}) })
+    const honest = s.seeder(sourceStore(s.source))
+    await silent.start(); await honest.start(); await s.leecher.start()
+    let timeouts = 0
+    s.leecher.on('event', e => { if (e.type === 'block:timeout') timeouts++ })
+    try {
+      await connectSwarms(s.leecher, silent)
+      // Longer than the leecher's 2 s request timeout, so the silent peer's requests expire.
+      await new Promise(resolve => setTimeout(resolve, 2600))
+      assert.ok(timeouts >= 1, 'requests to the silent peer timed out')
+      await connectSwarms(s.leecher, honest)
+      await s.leecher.whenComplete(AbortSignal.timeout(20_000))
+      assert.ok((await s.restore()).equals(s.plain))
+    } finally { silent.close(); honest.close(); s.leecher.close() }
+  } finally { await s.cleanup() }
+})
