@@ -8,10 +8,12 @@ import { Bits } from './bitfield.ts'
 import { PeerWire } from './peer-wire.ts'
 import { MAX_LEAVES_PER_MESSAGE, type ExtensionMessage } from './messages.ts'
 import type { SwarmEvent } from './events.ts'
+import { chokeRound, CHOKE_ROUND_MS, type ChokablePeer, type ChokerState } from './choker.ts'
 
 /** Where a swarm reads blocks it serves and writes blocks it fetched. */
 export interface SwarmStore {
-  has (index: number): Promise<boolean>
+  /** True when the block is held and can be served. */
+  has (index: number): boolean | Promise<boolean>
   /** Ciphertext of a held block (already verified when it was stored). */
   get (index: number): Promise<Uint8Array>
   /** Stores a block that matched its leaf hash. */
@@ -26,8 +28,8 @@ export interface SwarmOptions {
   /** Known when this node already has the share's metadata (owners, pinners, resumed fetches). */
   manifest?: SealedManifest
   leaves?: Uint8Array
-  /** Blocks held so far; built from the store when omitted. */
-  store: SwarmStore
+  /** Where blocks are read and written; a fetch attaches it once the manifest is known. */
+  store?: SwarmStore
   maxPeers?: number
   /** Unanswered requests are re-queued elsewhere after this long (Tor: generous). */
   requestTimeoutMs?: number
@@ -45,6 +47,8 @@ interface PeerState {
   bytesPerMs: number
   received: number
   served: number
+  lastRoundBytes: number
+  lastRoundAt: number
 }
 
 const MIN_DEPTH = 2
@@ -56,10 +60,10 @@ const RANDOM_FIRST = 4
  * rarest-first (random first pieces, endgame at the end), verifies each against its leaf hash,
  * bans a peer that sends a bad block, serves what it holds.
  *
- * Not yet: tit-for-tat choking with optimistic unchoke (every interested peer is unchoked up
- * to `uploadSlots`), streaming deadlines, upload rate limits.
+ * Choking is tit-for-tat with an optimistic slot (choker.ts). Not yet: streaming deadlines,
+ * upload rate limits.
  */
-export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], complete: [], error: [Error] }> {
+export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], ready: [], complete: [], error: [Error] }> {
   readonly options: SwarmOptions
   manifest?: SealedManifest
   #leaves?: Uint8Array
@@ -71,25 +75,50 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
   #leafParts = new Map<number, Uint8Array>()
   #leafSource?: string
   readonly #storing = new Set<number>()
+  #store?: SwarmStore
+  #wanted?: Bits
+  #missing = 0
   #closed = false
+  readonly #chokeState: ChokerState = { rounds: 0 }
+  #chokeTimer?: NodeJS.Timeout
 
   constructor (options: SwarmOptions) {
     super()
     this.options = options
     if (options.manifest != null) this.manifest = options.manifest
     if (options.leaves != null) this.#leaves = options.leaves
+    if (options.store != null) this.#store = options.store
+    this.#chokeTimer = setInterval(() => { this.#chokeRound() }, CHOKE_ROUND_MS)
+    this.#chokeTimer.unref()
   }
 
   get header (): ManifestHeader | undefined { return this.manifest?.header }
   get leaves (): Uint8Array | undefined { return this.#leaves }
   get have (): Bits | undefined { return this.#have }
-  get complete (): boolean { return this.#have?.complete === true }
+  /** Every wanted block is held. */
+  get complete (): boolean { return this.#have != null && this.#missing === 0 }
+  get metadataKnown (): boolean { return this.manifest != null && this.#leaves != null }
   get peerCount (): number { return this.#peers.size }
   get banned (): ReadonlySet<string> { return this.#banned }
 
   /** Reads what the store holds; call once before adding peers. */
   async start (): Promise<void> {
-    if (this.manifest != null && this.#leaves != null) await this.#initBlocks()
+    if (this.metadataKnown && this.#store != null) await this.#initBlocks()
+  }
+
+  /**
+   * Gives a fetching swarm its store once the metadata is known (`metadata` event), and the
+   * blocks it should fetch (default: all). Blocks the store already holds count as held.
+   */
+  async attachStore (store: SwarmStore, wanted?: readonly number[]): Promise<void> {
+    if (this.#store != null && this.#have != null) throw new Error('swarm already has a store')
+    this.#store = store
+    if (wanted != null) {
+      const bits = new Bits(this.header!.blockCount)
+      for (const i of wanted) bits.set(i)
+      this.#wanted = bits
+    }
+    if (this.metadataKnown) await this.#initBlocks()
   }
 
   /** Adds an authenticated oht stream (protocol `swarm`) as a peer. */
@@ -102,7 +131,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
     const o = this.options
     const maxBlock = (this.header?.blockSize ?? 16 * 1024 * 1024) + TAG_BYTES
     const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
-    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, rttMs: 1000, bytesPerMs: 0, received: 0, served: 0 }
+    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, rttMs: 1000, bytesPerMs: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now() }
     this.#peers.set(id, peer)
     wire.on('ready', () => { this.#onReady(peer) })
     wire.on('message', m => { this.#onMessage(peer, m) })
@@ -122,24 +151,33 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
 
   close (): void {
     this.#closed = true
+    clearInterval(this.#chokeTimer)
     for (const p of this.#peers.values()) p.wire.close()
   }
 
   #emit (e: SwarmEvent): void { this.emit('event', e) }
 
   async #initBlocks (): Promise<void> {
+    if (this.#have != null || this.#store == null) return
     const header = this.manifest!.header
     if (this.#leaves!.length !== header.blockCount * 32) throw new Error('leaf list does not match the block count')
     this.#tree = new MerkleTree(splitLeaves(this.#leaves!))
     const have = new Bits(header.blockCount)
-    for (let i = 0; i < header.blockCount; i++) if (await this.options.store.has(i)) have.set(i)
+    let missing = 0
+    for (let i = 0; i < header.blockCount; i++) {
+      if (await this.#store.has(i)) have.set(i)
+      else if (this.#isWanted(i)) missing++
+    }
     this.#have = have
+    this.#missing = missing
     this.#availability = new Uint16Array(header.blockCount)
     for (const p of this.#peers.values()) this.#countPeer(p, +1)
     this.emit('ready')
     for (const p of this.#peers.values()) if (p.wire.authenticated) this.#startExchange(p)
-    if (have.complete) this.#finish()
+    if (missing === 0) this.#finish()
   }
+
+  #isWanted (i: number): boolean { return this.#wanted == null || this.#wanted.get(i) }
 
   #onReady (peer: PeerState): void {
     this.#emit({ type: 'peer:connected', peer: peer.id })
@@ -153,14 +191,21 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
     wire.on('interested', () => { this.#chokeDecision(peer) })
     if (this.#have != null) this.#startExchange(peer)
     else if (this.manifest == null) peer.wire.send({ t: 'manifest?' })
-    else this.#askLeaves(peer)
+    else if (this.#leaves == null && this.#leafSource == null) this.#askLeaves(peer)
   }
 
   #startExchange (peer: PeerState): void {
     const wire = peer.wire.wire
-    if (this.#have!.count > 0) wire.bitfield(this.#have!.bytes)
-    if (!this.#have!.complete) wire.interested()
+    if (this.#have!.count > 0) void this.#sendBitfield(peer)
+    if (this.#missing > 0) wire.interested()
     this.#fill(peer)
+  }
+
+  async #sendBitfield (peer: PeerState): Promise<void> {
+    const have = this.#have!
+    const servable = new Bits(have.size)
+    for (let i = 0; i < have.size; i++) if (have.get(i) && await this.#store!.has(i)) servable.set(i)
+    if (servable.count > 0 && !peer.wire.closed) peer.wire.wire.bitfield(servable.bytes)
   }
 
   #countPeer (peer: PeerState, delta: number): void {
@@ -170,9 +215,26 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
     for (let i = 0; i < av.length; i++) if (bits.get(i)) av[i] = Math.max(0, av[i]! + delta)
   }
 
+  /** A newly interested peer gets a free slot at once; the periodic round re-ranks everyone. */
   #chokeDecision (peer: PeerState): void {
     const unchoked = [...this.#peers.values()].filter(p => !p.wire.wire.amChoking).length
-    if (peer.wire.wire.amChoking && unchoked < (this.options.uploadSlots ?? 8)) peer.wire.wire.unchoke()
+    if (peer.wire.wire.amChoking && unchoked < (this.options.uploadSlots ?? 4)) peer.wire.wire.unchoke()
+  }
+
+  #chokeRound (): void {
+    const now = performance.now()
+    const seeding = this.#missing === 0
+    const peers: ChokablePeer[] = []
+    for (const p of this.#peers.values()) {
+      if (!p.wire.authenticated) continue
+      const wire = p.wire.wire
+      const bytes = seeding ? p.served : p.received
+      const rate = (bytes - p.lastRoundBytes) / Math.max(1, (now - p.lastRoundAt) / 1000)
+      p.lastRoundBytes = bytes
+      p.lastRoundAt = now
+      peers.push({ id: p.id, interested: wire.peerInterested, choked: wire.amChoking, rate, choke: () => { wire.choke() }, unchoke: () => { wire.unchoke() } })
+    }
+    chokeRound(peers, this.options.uploadSlots ?? 4, this.#chokeState)
   }
 
   async #serve (peer: PeerState, index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void): Promise<void> {
@@ -182,9 +244,9 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
       this.#ban(peer, `requested an impossible block (index ${index}, offset ${offset}, length ${length})`)
       return
     }
-    if (!this.#have.get(index)) { respond(new Error('block not held')); return }
+    if (!this.#have.get(index) || !(await this.#store!.has(index))) { respond(new Error('block not held')); return }
     try {
-      const bytes = await this.options.store.get(index)
+      const bytes = await this.#store!.get(index)
       respond(null, bytes)
       peer.served += bytes.length
       this.#emit({ type: 'block:served', peer: peer.id, index, bytes: bytes.length })
@@ -208,7 +270,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
           return
         }
         this.#emit({ type: 'manifest:received', peer: peer.id })
-        if (this.#leaves != null) void this.#initBlocks()
+        if (this.#leaves != null) this.#onMetadata()
         else for (const p of this.#peers.values()) if (p.wire.authenticated) { this.#askLeaves(p); break }
         return
       }
@@ -264,13 +326,18 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
     }
     this.#leaves = leaves
     this.#emit({ type: 'leaves:verified', peer: peer.id, count: header.blockCount })
-    void this.#initBlocks()
+    this.#onMetadata()
+  }
+
+  #onMetadata (): void {
+    this.emit('metadata')
+    if (this.#store != null) void this.#initBlocks()
   }
 
   /** Keeps `peer.depth` requests in flight to an unchoking peer. */
   #fill (peer: PeerState): void {
     const have = this.#have
-    if (have == null || this.#closed || have.complete) return
+    if (have == null || this.#closed || this.#missing === 0) return
     const wire = peer.wire.wire
     if (wire.peerChoking || peer.wire.closed) return
     while (peer.inflight.size < peer.depth) {
@@ -289,7 +356,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
     const candidates: number[] = []
     let best = Infinity
     for (let i = 0; i < have.size; i++) {
-      if (have.get(i) || !bits.get(i) || inflightAnywhere.has(i)) continue
+      if (have.get(i) || !bits.get(i) || inflightAnywhere.has(i) || !this.#isWanted(i)) continue
       if (have.count < RANDOM_FIRST) { candidates.push(i); continue }
       const a = av[i]!
       if (a < best) { best = a; candidates.length = 0 }
@@ -298,7 +365,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
     if (candidates.length > 0) return candidates[Math.floor(Math.random() * candidates.length)]
     // Endgame: every missing block is requested somewhere; ask this peer too for those it lacks in flight.
     for (let i = 0; i < have.size; i++) {
-      if (!have.get(i) && bits.get(i) && !peer.inflight.has(i)) return i
+      if (!have.get(i) && bits.get(i) && !peer.inflight.has(i) && this.#isWanted(i)) return i
     }
     return undefined
   }
@@ -344,7 +411,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
     this.#adapt(peer, buf.length, elapsedMs)
     this.#storing.add(index)
     try {
-      await this.options.store.put?.(index, buf)
+      await this.#store!.put?.(index, buf)
     } catch (err) {
       // Our disk, not the peer, failed: say so and let the block be fetched again.
       this.#emit({ type: 'block:rejected', peer: peer.id, index, reason: `could not store: ${(err as Error).message}` })
@@ -354,14 +421,17 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
       this.#storing.delete(index)
     }
     if (!have.set(index)) return
+    if (this.#isWanted(index)) this.#missing--
     peer.received += buf.length
     this.#emit({ type: 'block:verified', peer: peer.id, index, bytes: buf.length })
+    // Advertise only what can be served (a block may straddle a file this fetch skips).
+    const servable = await this.#store!.has(index)
     for (const p of this.#peers.values()) {
-      if (p.wire.authenticated) p.wire.wire.have(index)
+      if (servable && p.wire.authenticated) p.wire.wire.have(index)
       const dup = p.inflight.get(index)
       if (dup != null && p !== peer) { clearTimeout(dup.timer); p.inflight.delete(index); p.wire.wire.cancel(index, 0, buf.length) }
     }
-    if (have.complete) { this.#finish(); return }
+    if (this.#missing === 0) { this.#finish(); return }
     this.#fill(peer)
   }
 
@@ -400,8 +470,8 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], ready: [], comple
   }
 
   #finish (): void {
-    for (const p of this.#peers.values()) if (p.wire.authenticated && !p.wire.wire.peerInterested) p.wire.wire.uninterested()
-    this.#emit({ type: 'complete', blocks: this.#have!.size })
+    for (const p of this.#peers.values()) if (p.wire.authenticated) p.wire.wire.uninterested()
+    this.#emit({ type: 'complete', blocks: this.#have!.count })
     this.emit('complete')
   }
 }

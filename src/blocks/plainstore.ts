@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto'
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { dirname, resolve, sep } from 'node:path'
+import { decryptBlock, DecryptError, encryptBlock } from './cipher.ts'
+import { deriveBlockKey } from './caps.ts'
+import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
+import { RestoreError } from './restore.ts'
+
+interface OutFile {
+  entry: FileEntry
+  /** Offset of the file in the share's stream. */
+  start: number
+  final: string
+  part: string
+  selected: boolean
+  handle?: FileHandle
+  /** Blocks of this file still missing. */
+  missing: number
+  done: boolean
+}
+
+export interface PlaintextStoreOptions {
+  /** Manifest paths (files or directories) to write; default all. */
+  select?: readonly string[]
+  overwrite?: boolean
+}
+
+/**
+ * A fetch's destination: verified blocks are decrypted straight into `<name>.part` files at their
+ * offsets (no ciphertext copy on disk); each file is synced and renamed when its last block
+ * lands. It also serves what it holds, re-encrypting from the plaintext and checking the leaf
+ * hash, as an owner seeds from the original files.
+ */
+export class PlaintextStore {
+  readonly manifest: Manifest
+  readonly root: string
+  readonly files: OutFile[]
+  /** Blocks that hold any selected byte, ascending. */
+  readonly wanted: number[]
+  readonly #blockKey: Uint8Array
+  readonly #leaves: () => Uint8Array
+  readonly #have: Set<number> = new Set()
+  readonly #overwrite: boolean
+
+  constructor (manifest: Manifest, contentKey: Uint8Array, outDir: string, leaves: () => Uint8Array, options: PlaintextStoreOptions = {}) {
+    this.manifest = manifest
+    this.root = resolve(outDir)
+    this.#blockKey = deriveBlockKey(contentKey)
+    this.#leaves = leaves
+    this.#overwrite = options.overwrite === true
+    let offset = 0
+    const selectors = options.select ?? []
+    this.files = manifest.body.files.map(entry => {
+      validatePath(entry.path)
+      const final = resolve(this.root, ...entry.path.split('/'))
+      if (!final.startsWith(this.root + sep)) throw new ManifestError(`path ${JSON.stringify(entry.path)} escapes the output directory`)
+      const selected = selectors.length === 0 || selectors.some(s => entry.path === s || entry.path.startsWith(`${s}/`))
+      const f: OutFile = { entry, start: offset, final, part: '', selected, missing: 0, done: false }
+      offset += entry.size
+      return f
+    })
+    if (!this.files.some(f => f.selected)) throw new RestoreError(`no file in the share matches ${selectors.map(s => JSON.stringify(s)).join(', ')}`)
+    const taken = new Set(this.files.map(f => f.final))
+    for (const f of this.files) {
+      let part = `${f.final}.part`
+      for (let n = 1; taken.has(part); n++) part = `${f.final}.${n}.part`
+      taken.add(part)
+      f.part = part
+    }
+    const wanted = new Set<number>()
+    const bs = manifest.header.blockSize
+    for (const f of this.files) {
+      if (!f.selected || f.entry.size === 0) continue
+      const first = Math.floor(f.start / bs)
+      const last = Math.floor((f.start + f.entry.size - 1) / bs)
+      f.missing = last - first + 1
+      for (let i = first; i <= last; i++) wanted.add(i)
+    }
+    this.wanted = [...wanted].sort((a, b) => a - b)
+  }
+
+  /** Top-level output path (the file, or the share's directory). */
+  get path (): string { return resolve(this.root, this.manifest.body.files[0]!.path.split('/')[0]!) }
+  get bytesWanted (): number { return this.files.filter(f => f.selected).reduce((n, f) => n + f.entry.size, 0) }
+  get complete (): boolean { return this.files.every(f => !f.selected || f.done) }
+  heldBlocks (): number[] { return [...this.#have] }
+
+  /**
+   * Opens the .part files. `resumeBlocks` are blocks an earlier run recorded as written: each is
+   * re-checked (re-encrypted, hashed) and kept only if it still matches its leaf.
+   */
+  async open (resumeBlocks: readonly number[] = []): Promise<number[]> {
+    const resuming = resumeBlocks.length > 0
+    for (const f of this.files) {
+      if (!f.selected || !(await exists(f.final))) continue
+      // A file an earlier run of this fetch completed: its blocks are re-checked below.
+      if (resuming && !this.#overwrite) { f.done = true; continue }
+      if (!this.#overwrite) throw new RestoreError(`${f.final} already exists (use --force to replace it)`)
+    }
+    try {
+      await mkdir(this.root, { recursive: true })
+    } catch (err) {
+      throw new RestoreError(`cannot create the output directory ${this.root}: ${(err as Error).message}`)
+    }
+    for (const f of this.files) {
+      if (!f.selected || f.done) continue
+      await mkdir(dirname(f.final), { recursive: true })
+      const partExists = await exists(f.part)
+      f.handle = await open(f.part, partExists && resuming ? 'r+' : 'w', f.entry.executable === true ? 0o755 : 0o644)
+      await f.handle.truncate(f.entry.size)
+      if (f.entry.size === 0) await this.#finishFile(f)
+    }
+    const kept: number[] = []
+    const wanted = new Set(this.wanted)
+    for (const index of resumeBlocks) {
+      if (!wanted.has(index) || this.#have.has(index)) continue
+      try {
+        await this.get(index, true)
+        this.#have.add(index)
+        for (const f of this.#filesOf(index)) f.missing--
+        kept.push(index)
+      } catch { /* not written or damaged: fetched again */ }
+    }
+    for (const f of this.files) {
+      if (!f.selected || f.entry.size === 0) continue
+      if (f.done && f.handle == null && f.missing > 0) throw new RestoreError(`${f.final} exists but does not match the share (use --force to replace it)`)
+      if (!f.done && f.missing === 0) await this.#finishFile(f)
+    }
+    return kept
+  }
+
+  has (index: number): boolean {
+    // Only blocks whose every byte this fetch writes can be served (a block may straddle an
+    // unselected file).
+    return this.#have.has(index) && this.#filesOf(index, true).every(f => f.selected)
+  }
+
+  /** Decrypts a verified ciphertext block into the .part files. */
+  async put (index: number, ciphertext: Uint8Array): Promise<void> {
+    if (this.#have.has(index)) return
+    let plain: Buffer
+    try {
+      plain = decryptBlock(this.#blockKey, index, ciphertext)
+    } catch (err) {
+      if (err instanceof DecryptError) throw new RestoreError(`block ${index} does not decrypt: the link's key does not match this share`)
+      throw err
+    }
+    if (plain.length !== blockLength(this.manifest.header, index)) throw new RestoreError(`block ${index} has the wrong length`)
+    const blockStart = index * this.manifest.header.blockSize
+    for (const f of this.#filesOf(index)) {
+      const from = Math.max(blockStart, f.start)
+      const to = Math.min(blockStart + plain.length, f.start + f.entry.size)
+      await writeAll(f.handle!, plain.subarray(from - blockStart, to - blockStart), from - f.start)
+    }
+    this.#have.add(index)
+    for (const f of this.#filesOf(index)) {
+      f.missing--
+      if (f.missing === 0) await this.#finishFile(f)
+    }
+  }
+
+  /** Ciphertext of a held block, re-encrypted from the plaintext and checked against its leaf. */
+  async get (index: number, skipHaveCheck = false): Promise<Uint8Array> {
+    if (!skipHaveCheck && !this.has(index)) throw new RestoreError(`block ${index} is not held`)
+    const length = blockLength(this.manifest.header, index)
+    const plain = Buffer.alloc(length)
+    const blockStart = index * this.manifest.header.blockSize
+    for (const f of this.#filesOf(index, true)) {
+      const from = Math.max(blockStart, f.start)
+      const to = Math.min(blockStart + length, f.start + f.entry.size)
+      const handle = f.handle ?? await open(f.done ? f.final : f.part, 'r')
+      try {
+        const { bytesRead } = await handle.read(plain, from - blockStart, to - from, from - f.start)
+        if (bytesRead !== to - from) throw new RestoreError(`block ${index}: ${f.final} is shorter than expected`)
+      } finally {
+        if (f.handle == null) await handle.close()
+      }
+    }
+    const sealed = encryptBlock(this.#blockKey, index, plain)
+    const leaf = this.#leaves().subarray(index * 32, index * 32 + 32)
+    if (!createHash('sha256').update(sealed).digest().equals(leaf)) throw new RestoreError(`block ${index} on disk no longer matches the share`)
+    return sealed
+  }
+
+  /** Makes written data durable (call before recording held blocks). */
+  async sync (): Promise<void> {
+    for (const f of this.files) await f.handle?.datasync()
+  }
+
+  /** Closes open .part files; with `discard`, removes them (a cancelled fetch). */
+  async close (discard = false): Promise<void> {
+    for (const f of this.files) {
+      if (f.handle == null) continue
+      await f.handle.close().catch(() => {})
+      f.handle = undefined
+      if (discard) await rm(f.part, { force: true })
+    }
+  }
+
+  async #finishFile (f: OutFile): Promise<void> {
+    const handle = f.handle!
+    await handle.sync()
+    await handle.close()
+    f.handle = undefined
+    await rename(f.part, f.final)
+    f.done = true
+  }
+
+  /** Files that hold bytes of block `index` (selected ones unless `all`). */
+  #filesOf (index: number, all = false): OutFile[] {
+    const bs = this.manifest.header.blockSize
+    const start = index * bs
+    const end = start + blockLength(this.manifest.header, index)
+    return this.files.filter(f => (all || f.selected) && f.entry.size > 0 && f.start < end && f.start + f.entry.size > start)
+  }
+}
+
+async function writeAll (handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let off = 0
+  while (off < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, off, bytes.length - off, position + off)
+    off += bytesWritten
+  }
+}
+
+async function exists (path: string): Promise<boolean> {
+  try { await stat(path); return true } catch { return false }
+}
