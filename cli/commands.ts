@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander'
 import { resolve } from 'node:path'
-import { makeOutput, withNode, type GlobalOptions } from './context.ts'
+import { makeOutput, openNode, withService, apiSocket, type GlobalOptions } from './context.ts'
+import { resolveDataDir } from '../src/node/datadir.ts'
+import { daemonRunning, DaemonClient } from '../src/node/api-client.ts'
+import { runDaemon } from './daemon.ts'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseSize } from './units.ts'
 import { runDemo } from './demo.ts'
-import { exportCar, importCar } from '../src/node/car.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -16,18 +18,27 @@ export function registerCommands (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      await withNode(g, async node => {
+      const socket = apiSocket(resolveDataDir(g.dataDir))
+      if (await daemonRunning(socket)) {
+        const st = await new DaemonClient(socket).status()
+        out.result({ nodeId: st.nodeId, dataDir: resolveDataDir(g.dataDir), created: false }, `already initialized: node ${st.nodeId} (its daemon is running)`)
+        return
+      }
+      const node = await openNode(g)
+      try {
         if (node.created && process.env.OHT_PASSPHRASE == null) {
           out.warn('keystore written without a passphrase: keys are protected by file permissions only (set OHT_PASSPHRASE before init to encrypt them)')
         }
         out.result({ nodeId: node.keys.nodeId, dataDir: node.dirs.root, created: node.created },
           `${node.created ? 'initialized' : 'already initialized'}: node ${node.keys.nodeId}\ndata directory: ${node.dirs.root}`)
-      })
+      } finally {
+        await node.close()
+      }
     })
 
   program.command('share')
     .description('share files or directories in place (nothing is copied) and print the link;\n' +
-      'several paths become one share. Seeding to peers needs the swarm (not built yet).')
+      'several paths become one share. A running daemon (oht daemon) seeds it to peers.')
     .argument('<path...>', 'files or directories')
     .option('--name <name>', 'top-level name of the share (default: the file or directory name)')
     .option('--follow-symlinks', 'include what symbolic links point to (default: skip links)')
@@ -37,14 +48,13 @@ export function registerCommands (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const blockSize = parseSize(opts.blockSize)
-      await withNode(g, async node => {
+      await withService(g, out, async service => {
         const progress = progressFor('sharing', out.progress)
-        const result = await node.share(paths, {
+        const result = await service.share(paths, {
           blockSize,
           followSymlinks: opts.followSymlinks === true,
-          ...(opts.name != null ? { name: opts.name } : {}),
-          ...(progress.onProgress != null ? { onProgress: progress.onProgress } : {})
-        }).finally(progress.finish)
+          ...(opts.name != null ? { name: opts.name } : {})
+        }, progress.onProgress).finally(progress.finish)
         for (const s of result.skipped) out.warn(`skipped ${s.path}: ${s.reason}`)
         const text = opts.verifyCap === true ? `${result.link}\nverify capability: ${result.verifyCap}` : result.link
         out.result({ link: result.link, verifyCap: result.verifyCap, id: result.id, bytes: result.bytes }, text)
@@ -56,35 +66,37 @@ export function registerCommands (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      await withNode(g, async node => {
-        const shares = await node.list()
+      await withService(g, out, async service => {
+        const shares = await service.list()
         const lines = shares.map(s => `${s.role === 'owner' ? 'own ' : 'hold'}  ${formatBytes(s.bytes).padStart(10)}  ${s.name}\n      ${s.link ?? s.id}`)
         out.result({ shares }, shares.length === 0 ? 'no shares yet (oht share <path>)' : lines.join('\n'))
       })
     })
 
   program.command('fetch')
-    .description('fetch a share into a directory, verifying every block.\n' +
-      'Status: completes only from blocks this node already holds (its own shares, imported CARs);\n' +
-      'fetching from peers (--peer, the DHT) is not built yet.')
+    .description('fetch a share into a directory from the given peers, all at once, verifying every block\n' +
+      '(leaf hash and Merkle root) before it is written; files are written as .part and renamed\n' +
+      'when complete; a killed fetch resumes. Shares this node holds need no peers.\n' +
+      'Status: peers must be given with --peer (finding them through the DHT is not built yet).')
     .argument('<link>', 'oht:// link')
     .option('-o, --output <dir>', 'output directory', '.')
+    .option('--peer <address>', 'a peer to fetch from, e.g. tcp:127.0.0.1:4001 (repeatable)', collect, [])
     .option('--file <path>', 'fetch only this path of a directory share (repeatable)', collect, [])
     .option('--force', 'replace existing files')
-    .action(async (link: string, opts: { output: string, file: string[], force?: boolean }, cmd: Command) => {
+    .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      await withNode(g, async node => {
-        const started = performance.now()
+      await withService(g, out, async service => {
         const progress = progressFor('fetching', out.progress)
-        const r = await node.fetchLocal(link, resolve(opts.output), {
-          select: opts.file,
-          overwrite: opts.force === true,
-          ...(progress.onProgress != null ? { onProgress: progress.onProgress } : {})
+        const r = await service.fetch(link, { output: resolve(opts.output), peers: opts.peer, select: opts.file, overwrite: opts.force === true }, e => {
+          if (e.type === 'progress') progress.onProgress?.(e.bytesDone, e.bytesTotal)
+          else if (e.type === 'peer:dial-failed') out.warn(`could not reach ${e.address}: ${e.reason}`)
+          else if (e.type === 'peer:banned') out.warn(`banned peer ${e.peer.slice(0, 12)}…: ${e.reason}`)
+          else if (e.type === 'metadata' && e.resumed > 0) out.info(`resuming: ${e.resumed} of ${e.blocks} blocks already here`)
         }).finally(progress.finish)
-        const seconds = (performance.now() - started) / 1000
-        out.result({ path: r.path, bytes: r.bytes, seconds, peers: 0 }, `${r.path} (${formatBytes(r.bytes)} in ${seconds.toFixed(2)} s, from local blocks)`)
-      })
+        out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, peers: r.peers },
+          `${r.path} (${formatBytes(r.bytes)} in ${r.seconds.toFixed(2)} s, ${r.peers === 0 ? 'from local blocks' : `from ${r.peers} peer${r.peers === 1 ? '' : 's'}`})`)
+      }, opts.peer.length > 0)
     })
 
   program.command('export')
@@ -96,9 +108,9 @@ export function registerCommands (program: Command): void {
     .action(async (link: string, opts: { output?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      await withNode(g, async node => {
+      await withService(g, out, async service => {
         const progress = progressFor('exporting', out.progress)
-        const r = await exportCar(node, link, opts.output, progress.onProgress).finally(progress.finish)
+        const r = await service.exportCar(link, opts.output, progress.onProgress).finally(progress.finish)
         out.result(r, `${r.path} (${r.blocks} blocks, ${formatBytes(r.bytes)}; UnixFS root ${r.unixfsRoot})`)
       })
     })
@@ -110,10 +122,19 @@ export function registerCommands (program: Command): void {
     .action(async (file: string, _opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      await withNode(g, async node => {
-        const r = await importCar(node, file)
+      await withService(g, out, async service => {
+        const r = await service.importCar(file)
         out.result(r, `imported ${r.id} (${r.blocks} blocks, ${formatBytes(r.bytes)} of plaintext)`)
       })
+    })
+
+  program.command('daemon')
+    .description('run this node: listen on the transport, seed every share it owns and every share it\n' +
+      'fetches, and serve the local API that the other commands use while it runs (a unix socket\n' +
+      'in the data directory). Status: only --transport tcp exists (not anonymous); Tor comes next.')
+    .action(async (_opts, cmd: Command) => {
+      const g = globals(cmd)
+      await runDaemon(g, makeOutput(g))
     })
 
   program.command('demo')

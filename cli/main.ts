@@ -6,10 +6,13 @@ const program = new Command()
 program
   .name('oht')
   .description('oht: encrypted, content-addressed file sharing over Tor onion services.\n\n' +
-    'Status: the share format, local share/fetch, CAR export/import are built. Fetching from peers,\n' +
-    'the onion DHT, the Tor transport, streaming, pinning and the dashboard are not built yet.')
+    'Status: the share format, local share/fetch, CAR export/import, the daemon and fetching from\n' +
+    'given peers over TCP are built. The Tor transport (the default), the onion DHT (finding peers\n' +
+    'from a link alone), streaming, pinning and the dashboard are not built yet.')
   .version('0.1.0', '-V, --version')
   .addOption(new Option('--data-dir <dir>', 'node data directory (default: $OHT_HOME, else the platform data path)'))
+  .addOption(new Option('--transport <kind>', 'tor (default; not built yet) or tcp (tests and development: NOT anonymous)'))
+  .addOption(new Option('--listen <addr>', 'address the daemon listens on, e.g. 127.0.0.1:4001'))
   .option('--json', 'print one JSON object (the result) on stdout')
   .option('-q, --quiet', 'print only the result')
   .showHelpAfterError('(run oht --help for usage)')

@@ -23,6 +23,17 @@ export interface HeldShare {
   addedAt: number
 }
 
+/** A fetch in progress or done: what lets a killed fetch resume without re-downloading. */
+export interface FetchRecord {
+  id: string
+  outDir: string
+  select: string[]
+  /** Blocks written to the output and synced to disk. */
+  blocks: number[]
+  complete: boolean
+  updatedAt: number
+}
+
 /**
  * The node's persistent state in LevelDB. One process holds it at a time (LevelDB's lock);
  * while a daemon runs, other commands go through the daemon.
@@ -32,12 +43,14 @@ export class NodeState {
   readonly owned
   readonly held
   readonly leaves
+  readonly fetches
 
   constructor (path: string) {
     this.#db = new Level<string, unknown>(path, { valueEncoding: 'json' })
     this.owned = this.#db.sublevel<string, OwnedShare>('owned', { valueEncoding: 'json' })
     this.held = this.#db.sublevel<string, HeldShare>('held', { valueEncoding: 'json' })
     this.leaves = this.#db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' })
+    this.fetches = this.#db.sublevel<string, FetchRecord>('fetches', { valueEncoding: 'json' })
   }
 
   async open (): Promise<void> {
@@ -67,6 +80,11 @@ export class NodeState {
       { type: 'put', sublevel: this.owned, key: share.id, value: share }
     ])
   }
+
+  static fetchKey (id: string, outDir: string): string { return `${id}\u0000${outDir}` }
+  async getFetch (id: string, outDir: string): Promise<FetchRecord | undefined> { return await this.fetches.get(NodeState.fetchKey(id, outDir)) }
+  async putFetch (r: FetchRecord): Promise<void> { await this.fetches.put(NodeState.fetchKey(r.id, r.outDir), r) }
+  async putLeaves (id: string, leaves: Uint8Array): Promise<void> { await this.leaves.put(id, leaves) }
 
   async putHeld (share: HeldShare, leaves: Uint8Array): Promise<void> {
     await this.#db.batch([

@@ -1,0 +1,143 @@
+import { EventEmitter } from 'node:events'
+import type { Duplex } from 'node:stream'
+import { CID } from 'multiformats/cid'
+import {
+  deriveSwarmInfoHash, decodeManifest, type BlockSource, type SealedManifest
+} from '../blocks/index.ts'
+import { Swarm, sourceStore, type SwarmEvent, type SwarmStore } from '../swarm/index.ts'
+import { initiateHandshake, respondHandshake, type Transport } from '../onion/index.ts'
+import type { NodeKeys } from './keystore.ts'
+
+export const SWARM_PROTOCOL = 'swarm'
+/** The BitTorrent handshake that opens every swarm stream: its bytes 28..48 name the swarm. */
+const BT_HANDSHAKE_BYTES = 68
+
+export interface SwarmEntry {
+  id: string
+  swarm: Swarm
+  infoHash: string
+}
+
+export interface NetworkEvents {
+  swarm: [string, SwarmEvent]
+  error: [Error]
+}
+
+/**
+ * The node on the network: accepts oht connections on its transport, routes each swarm stream
+ * to the swarm of the share it names, and dials peers for fetches.
+ */
+export class NodeNetwork extends EventEmitter<NetworkEvents> {
+  readonly transport: Transport
+  readonly keys: NodeKeys
+  address?: string
+  readonly #swarms = new Map<string, SwarmEntry>()
+  readonly #nodeIdBytes: Uint8Array
+
+  constructor (transport: Transport, keys: NodeKeys) {
+    super()
+    this.transport = transport
+    this.keys = keys
+    this.#nodeIdBytes = new Uint8Array(Buffer.from(keys.nodeId, 'hex'))
+  }
+
+  get nodeIdBytes (): Uint8Array { return this.#nodeIdBytes }
+
+  async listen (): Promise<string> {
+    this.address = await this.transport.listen(stream => { void this.#accept(stream) })
+    return this.address
+  }
+
+  swarms (): SwarmEntry[] { return [...this.#swarms.values()] }
+  swarmFor (id: string): SwarmEntry | undefined { return [...this.#swarms.values()].find(s => s.id === id) }
+
+  /** Opens (or returns) the swarm of a share. `store` is omitted for a fetch that lacks metadata. */
+  openSwarm (manifestCid: CID, swarmKey: Uint8Array, init: { manifest?: SealedManifest, leaves?: Uint8Array, store?: SwarmStore } = {}): SwarmEntry {
+    const infoHash = Buffer.from(deriveSwarmInfoHash(swarmKey, manifestCid.bytes)).toString('hex')
+    const existing = this.#swarms.get(infoHash)
+    if (existing != null) return existing
+    const swarm = new Swarm({
+      manifestCid,
+      swarmKey,
+      infoHash: Buffer.from(infoHash, 'hex'),
+      localNodeId: this.#nodeIdBytes,
+      ...init
+    })
+    const id = manifestCid.toString()
+    swarm.on('event', e => { this.emit('swarm', id, e) })
+    const entry = { id, swarm, infoHash }
+    this.#swarms.set(infoHash, entry)
+    return entry
+  }
+
+  /** A seeding swarm over a complete local source (owned files, blockstore, finished fetch). */
+  async seed (manifestCid: CID, swarmKey: Uint8Array, manifestBytes: Uint8Array, leaves: Uint8Array, source: BlockSource): Promise<SwarmEntry> {
+    const entry = this.openSwarm(manifestCid, swarmKey, { manifest: decodeManifest(manifestBytes, manifestCid), leaves, store: sourceStore(source) })
+    await entry.swarm.start()
+    return entry
+  }
+
+  closeSwarm (id: string): void {
+    for (const [hash, entry] of this.#swarms) {
+      if (entry.id === id) { entry.swarm.close(); this.#swarms.delete(hash) }
+    }
+  }
+
+  /** Dials a peer and joins it to `entry`'s swarm; resolves once the oht handshake is done. */
+  async connect (entry: SwarmEntry, address: string, signal?: AbortSignal): Promise<void> {
+    const raw = await this.transport.dial(address, signal != null ? { signal } : {})
+    try {
+      const session = await initiateHandshake(raw, { keys: this.keys, protocol: SWARM_PROTOCOL, ...(signal != null ? { signal } : {}) })
+      entry.swarm.addPeer(session.stream, true, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
+    } catch (err) {
+      raw.destroy()
+      throw err
+    }
+  }
+
+  async close (): Promise<void> {
+    for (const entry of this.#swarms.values()) entry.swarm.close()
+    this.#swarms.clear()
+    await this.transport.close()
+  }
+
+  async #accept (raw: Duplex): Promise<void> {
+    raw.on('error', () => {})
+    try {
+      const session = await respondHandshake(raw, { keys: this.keys, protocols: [SWARM_PROTOCOL] })
+      const stream = session.stream
+      const head = await readExactly(stream, BT_HANDSHAKE_BYTES, 30_000)
+      const entry = this.#swarms.get(head.subarray(28, 48).toString('hex'))
+      if (entry == null) { stream.destroy(); return } // a swarm we do not serve: say nothing
+      stream.unshift(head)
+      entry.swarm.addPeer(stream, false, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
+    } catch {
+      raw.destroy()
+    }
+  }
+}
+
+/** Reads exactly `n` bytes from a paused-mode read, without losing what follows. */
+async function readExactly (stream: Duplex, n: number, timeoutMs: number): Promise<Buffer> {
+  return await new Promise<Buffer>((resolve, reject) => {
+    const parts: Buffer[] = []
+    let have = 0
+    const timer = setTimeout(() => { cleanup(); reject(new Error('peer sent no swarm handshake')) }, timeoutMs)
+    const onReadable = (): void => {
+      let chunk: Buffer | null
+      while (have < n && (chunk = stream.read() as Buffer | null) != null) {
+        const need = n - have
+        if (chunk.length > need) { stream.unshift(chunk.subarray(need)); chunk = chunk.subarray(0, need) }
+        parts.push(chunk)
+        have += chunk.length
+      }
+      if (have >= n) { cleanup(); resolve(Buffer.concat(parts, n)) }
+    }
+    const onEnd = (): void => { cleanup(); reject(new Error('peer closed before the swarm handshake')) }
+    const cleanup = (): void => { clearTimeout(timer); stream.off('readable', onReadable); stream.off('end', onEnd); stream.off('close', onEnd) }
+    stream.on('readable', onReadable)
+    stream.on('end', onEnd)
+    stream.on('close', onEnd)
+    onReadable()
+  })
+}
