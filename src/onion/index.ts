@@ -1,0 +1,13 @@
+// The onion layer: transports (TCP, memory; Tor to come), their address syntax, the framer of
+// control protocols and the oht connection handshake. compliance.ts is deliberately not
+// exported: it registers node:test cases and is meant for test files only.
+export * from './transport.ts'
+export * from './address.ts'
+export * from './constants.ts'
+export * from './framing.ts'
+export * from './handshake.ts'
+export { dialConnection, acceptConnection, type Connection } from './connection.ts'
+export { TcpTransport, TCP_WARNING, type TcpTransportOptions } from './tcp.ts'
+export { MemoryNetwork, MemoryTransport, type MemoryLatency, type MemoryNetworkOptions, type MemoryTransportOptions } from './memory.ts'
+export { memoryDuplexPair, MemoryStream, ConnectionResetError, type ChunkLatency, type DuplexPairOptions } from './pair.ts'
+export { dialWithDeadline } from './deadline.ts'
