@@ -61,6 +61,19 @@ export function registerCommands (program: Command): void {
       })
     })
 
+  program.command('status')
+    .description('this node: id, listening address, transport, and the swarms of a running daemon')
+    .action(async (_opts, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      await withService(g, out, async service => {
+        const st = await service.status()
+        const lines = [`node ${st.nodeId}`, st.daemon ? `daemon listening on ${st.address ?? '?'} (${st.transport ?? '?'})` : 'no daemon running']
+        for (const s of st.swarms) lines.push(`  ${s.id}  ${s.complete ? 'seeding' : 'fetching'}  ${s.blocksHeld}/${s.blocksWanted} blocks  ${s.peers} peers  up ${formatBytes(s.uploaded)}  down ${formatBytes(s.downloaded)}`)
+        out.result(st, lines.join('\n'))
+      })
+    })
+
   program.command('ls')
     .description('list the shares this node owns or holds')
     .action(async (_opts, cmd: Command) => {
@@ -94,7 +107,7 @@ export function registerCommands (program: Command): void {
           else if (e.type === 'peer:banned') out.warn(`banned peer ${e.peer.slice(0, 12)}…: ${e.reason}`)
           else if (e.type === 'metadata' && e.resumed > 0) out.info(`resuming: ${e.resumed} of ${e.blocks} blocks already here`)
         }).finally(progress.finish)
-        out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, peers: r.peers },
+        out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, peers: r.peers, resumedBlocks: r.resumedBlocks },
           `${r.path} (${formatBytes(r.bytes)} in ${r.seconds.toFixed(2)} s, ${r.peers === 0 ? 'from local blocks' : `from ${r.peers} peer${r.peers === 1 ? '' : 's'}`})`)
       }, opts.peer.length > 0)
     })

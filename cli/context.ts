@@ -5,6 +5,7 @@ import { NodeNetwork } from '../src/node/network.ts'
 import { LocalService, type NodeService } from '../src/node/service.ts'
 import { DaemonClient, daemonRunning } from '../src/node/api-client.ts'
 import { TcpTransport, type Transport } from '../src/onion/index.ts'
+import { parseSize } from './units.ts'
 
 /** Options every command accepts, before or after the command name. */
 export interface GlobalOptions {
@@ -13,6 +14,11 @@ export interface GlobalOptions {
   quiet?: boolean
   transport?: string
   listen?: string
+  maxUpload?: string
+}
+
+export function networkOptions (g: GlobalOptions): { maxUploadBytesPerSecond?: number } {
+  return g.maxUpload != null ? { maxUploadBytesPerSecond: parseSize(g.maxUpload) } : {}
 }
 
 export interface Output {
@@ -74,7 +80,7 @@ export async function withService<T> (g: GlobalOptions, out: Output, fn: (servic
   const node = await openNode(g)
   let service: LocalService
   try {
-    service = new LocalService(node, network ? new NodeNetwork(makeTransport(g, out), node.keys) : undefined)
+    service = new LocalService(node, network ? new NodeNetwork(makeTransport(g, out), node.keys, networkOptions(g)) : undefined)
   } catch (err) {
     await node.close()
     throw err

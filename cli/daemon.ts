@@ -4,7 +4,7 @@ import { LocalService } from '../src/node/service.ts'
 import { ApiServer } from '../src/node/api.ts'
 import { daemonRunning } from '../src/node/api-client.ts'
 import { resolveDataDir } from '../src/node/datadir.ts'
-import { apiSocket, makeTransport, type GlobalOptions, type Output } from './context.ts'
+import { apiSocket, makeTransport, networkOptions, type GlobalOptions, type Output } from './context.ts'
 
 /** Runs until SIGINT/SIGTERM: node + network + API; everything is closed on the way out. */
 export async function runDaemon (g: GlobalOptions, out: Output): Promise<void> {
@@ -13,7 +13,7 @@ export async function runDaemon (g: GlobalOptions, out: Output): Promise<void> {
   if (await daemonRunning(socket)) throw new Error(`a daemon already runs for ${dataDir}`)
   const transport = makeTransport(g, out)
   const node = await OhtNode.open({ dataDir, passphrase: process.env.OHT_PASSPHRASE ?? '' })
-  const network = new NodeNetwork(transport, node.keys)
+  const network = new NodeNetwork(transport, node.keys, networkOptions(g))
   const service = new LocalService(node, network, true)
   const api = new ApiServer(service, socket)
   try {

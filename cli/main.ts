@@ -13,6 +13,7 @@ program
   .addOption(new Option('--data-dir <dir>', 'node data directory (default: $OHT_HOME, else the platform data path)'))
   .addOption(new Option('--transport <kind>', 'tor (default; not built yet) or tcp (tests and development: NOT anonymous)'))
   .addOption(new Option('--listen <addr>', 'address the daemon listens on, e.g. 127.0.0.1:4001'))
+  .addOption(new Option('--max-upload <rate>', 'upload limit per second over all shares, e.g. 2MiB'))
   .option('--json', 'print one JSON object (the result) on stdout')
   .option('-q, --quiet', 'print only the result')
   .showHelpAfterError('(run oht --help for usage)')

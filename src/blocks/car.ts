@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { unixfs, type AddOptions } from '@helia/unixfs'
+import type { AddOptions } from '@helia/unixfs'
 import { CarBlockIterator } from '@ipld/car/iterator'
 import { CarWriter } from '@ipld/car/writer'
 import * as dagPb from '@ipld/dag-pb'
@@ -94,6 +94,8 @@ export async function writeShareCar (path: string, manifest: { cid: CID, bytes: 
   const sink = new CarFileSink(tmp, [placeholder, placeholder])
   try {
     await sink.put(manifest.cid, manifest.bytes)
+    // Loaded on use: @helia/unixfs costs ~40 MiB and 150 ms, which every other command would pay.
+    const { unixfs } = await import('@helia/unixfs')
     const root = await unixfs({ blockstore: sink }).addByteStream(blocks, {
       cidVersion: 1,
       rawLeaves: true,

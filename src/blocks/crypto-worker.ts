@@ -1,6 +1,16 @@
 // Worker thread: encrypts and hashes runs of blocks so both cores work on a share.
 import { parentPort } from 'node:worker_threads'
-import { createCipheriv, createHash } from 'node:crypto'
+import { createCipheriv, createHash, createSecretKey } from 'node:crypto'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+
+// Each job leaves ~16 dead 256 KiB ciphertext buffers; V8 lets them pile up to hundreds of MiB
+// before collecting. A minor GC after each job keeps a share's RSS flat (bench/RESULTS.md).
+let collect: ((options: { type: 'minor' }) => void) | undefined
+try {
+  setFlagsFromString('--expose-gc')
+  collect = runInNewContext('gc') as typeof collect
+} catch { /* fine without: only memory is at stake */ }
 
 export interface SealJob {
   id: number
@@ -29,10 +39,11 @@ parentPort?.on('message', (job: SealJob) => {
     const digests = Buffer.allocUnsafeSlow(blocks * 32)
     const ciphertext = job.wantCiphertext ? Buffer.allocUnsafeSlow(job.length + blocks * TAG) : undefined
     let out = 0
+    const key = createSecretKey(job.key)
     for (let b = 0; b < blocks; b++) {
       const pt = plain.subarray(b * job.blockSize, Math.min(job.length, (b + 1) * job.blockSize))
       nonce.writeBigUInt64BE(BigInt(job.firstIndex + b), 4)
-      const cipher = createCipheriv('aes-256-gcm', job.key, nonce, { authTagLength: TAG })
+      const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG })
       const ct = cipher.update(pt)
       cipher.final()
       const tag = cipher.getAuthTag()
@@ -47,6 +58,7 @@ parentPort?.on('message', (job: SealJob) => {
     const transfer: ArrayBuffer[] = [result.digests]
     if (ciphertext != null) { result.ciphertext = ciphertext.buffer as ArrayBuffer; transfer.push(result.ciphertext) }
     parentPort!.postMessage(result, transfer)
+    collect?.({ type: 'minor' })
   } catch (err) {
     parentPort!.postMessage({ id: job.id, digests: new ArrayBuffer(0), error: (err as Error).message } satisfies SealResult)
   }

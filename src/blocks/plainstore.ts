@@ -106,7 +106,8 @@ export class PlaintextStore {
       if (!f.selected || f.done) continue
       await mkdir(dirname(f.final), { recursive: true })
       const partExists = await exists(f.part)
-      f.handle = await open(f.part, partExists && resuming ? 'r+' : 'w', f.entry.executable === true ? 0o755 : 0o644)
+      // Read-write: the fetch serves what it has written to other peers.
+      f.handle = await open(f.part, partExists && resuming ? 'r+' : 'w+', f.entry.executable === true ? 0o755 : 0o644)
       await f.handle.truncate(f.entry.size)
       if (f.entry.size === 0) await this.#finishFile(f)
     }

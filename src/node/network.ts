@@ -4,7 +4,7 @@ import { CID } from 'multiformats/cid'
 import {
   deriveSwarmInfoHash, decodeManifest, type BlockSource, type SealedManifest
 } from '../blocks/index.ts'
-import { Swarm, sourceStore, type SwarmEvent, type SwarmStore } from '../swarm/index.ts'
+import { Swarm, sourceStore, RateLimiter, type SwarmEvent, type SwarmStore } from '../swarm/index.ts'
 import { initiateHandshake, respondHandshake, type Transport } from '../onion/index.ts'
 import type { NodeKeys } from './keystore.ts'
 
@@ -34,10 +34,13 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   readonly #swarms = new Map<string, SwarmEntry>()
   readonly #nodeIdBytes: Uint8Array
 
-  constructor (transport: Transport, keys: NodeKeys) {
+  readonly uploadLimiter?: RateLimiter
+
+  constructor (transport: Transport, keys: NodeKeys, options: { maxUploadBytesPerSecond?: number } = {}) {
     super()
     this.transport = transport
     this.keys = keys
+    if (options.maxUploadBytesPerSecond != null) this.uploadLimiter = new RateLimiter(options.maxUploadBytesPerSecond)
     this.#nodeIdBytes = new Uint8Array(Buffer.from(keys.nodeId, 'hex'))
   }
 
@@ -61,6 +64,7 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
       swarmKey,
       infoHash: Buffer.from(infoHash, 'hex'),
       localNodeId: this.#nodeIdBytes,
+      ...(this.uploadLimiter != null ? { uploadLimiter: this.uploadLimiter } : {}),
       ...init
     })
     const id = manifestCid.toString()

@@ -136,6 +136,8 @@ export class OhtNode {
     if (owned != null) {
       return { manifest, source: new FileBlockSource(owned.files, manifest.header, deriveBlockKey(cap.contentKey), leaves) }
     }
+    // Only whole ciphertext copies (imports) count; a fetch in progress keeps its metadata here too.
+    if (await this.state.getHeld(id) == null) return undefined
     return { manifest, source: new BlockstoreSource(this.blockstore, leaves) }
   }
 
@@ -148,6 +150,7 @@ export class OhtNode {
     const leaves = await this.state.getLeaves(id)
     if (leaves == null) return undefined
     const owned = await this.state.getOwned(id)
+    if (owned == null && await this.state.getHeld(id) == null) return undefined
     const source = owned != null
       ? new FileBlockSource(owned.files, header, deriveBlockKey(this.#openKey(owned)), leaves)
       : new BlockstoreSource(this.blockstore, leaves)

@@ -4,13 +4,14 @@ import { exportCar, importCar, type ExportResult, type ImportResult } from './ca
 import { fetchFromPeers, type FetchEvent, type FetchResult } from './fetch.ts'
 import type { ListedShare, OhtNode, ShareResult } from './node.ts'
 import type { NodeNetwork } from './network.ts'
+import type { SwarmStats } from '../swarm/index.ts'
 
 export interface StatusResult {
   nodeId: string
   address: string | null
   transport: string | null
   daemon: boolean
-  swarms: number
+  swarms: SwarmStats[]
 }
 
 export interface FetchRequest {
@@ -67,7 +68,7 @@ export class LocalService implements NodeService {
       address: this.network?.address ?? null,
       transport: this.network?.transport.kind ?? null,
       daemon: this.#daemon,
-      swarms: this.network?.swarms().length ?? 0
+      swarms: this.network?.swarms().map(e => e.swarm.stats()) ?? []
     }
   }
 

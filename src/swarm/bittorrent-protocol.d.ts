@@ -12,6 +12,7 @@ declare module 'bittorrent-protocol' {
     peerChoking: boolean
     peerInterested: boolean
     peerPieces: BitFieldLike
+    hasFast: boolean
     requests: Array<{ piece: number, offset: number, length: number }>
     peerRequests: Array<{ piece: number, offset: number, length: number }>
     extendedMapping: Record<number, string>

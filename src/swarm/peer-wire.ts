@@ -73,7 +73,7 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
         this.close(new PeerAuthError('peer asked for another swarm'))
         return
       }
-      if (!options.initiator) wire.handshake(options.infoHash, options.localNodeId.subarray(0, 20))
+      if (!options.initiator) wire.handshake(options.infoHash, options.localNodeId.subarray(0, 20), { fast: true })
     })
     wire.on('extended', (name: string) => {
       // A peer without our extension cannot prove the swarm key.
@@ -81,7 +81,9 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
     })
     this.#authTimer = setTimeout(() => { if (!this.#authenticated) this.close(new PeerAuthError('peer did not prove the swarm key in time')) }, options.authTimeoutMs ?? 30_000)
     this.#authTimer.unref()
-    if (options.initiator) wire.handshake(options.infoHash, options.localNodeId.subarray(0, 20))
+    // BEP 6 (fast extension) for its reject message: a request that cannot be served is
+    // answered at once instead of timing out.
+    if (options.initiator) wire.handshake(options.infoHash, options.localNodeId.subarray(0, 20), { fast: true })
   }
 
   get authenticated (): boolean { return this.#authenticated }

@@ -8,6 +8,7 @@ import { Bits } from './bitfield.ts'
 import { PeerWire } from './peer-wire.ts'
 import { MAX_LEAVES_PER_MESSAGE, type ExtensionMessage } from './messages.ts'
 import type { SwarmEvent } from './events.ts'
+import type { RateLimiter } from './ratelimit.ts'
 import { chokeRound, CHOKE_ROUND_MS, type ChokablePeer, type ChokerState } from './choker.ts'
 
 /** Where a swarm reads blocks it serves and writes blocks it fetched. */
@@ -35,6 +36,18 @@ export interface SwarmOptions {
   requestTimeoutMs?: number
   /** Peers unchoked at once. */
   uploadSlots?: number
+  /** Upload rate limit, shared with the node's other swarms. */
+  uploadLimiter?: RateLimiter
+}
+
+export interface SwarmStats {
+  id: string
+  peers: number
+  uploaded: number
+  downloaded: number
+  blocksHeld: number
+  blocksWanted: number
+  complete: boolean
 }
 
 interface PeerState {
@@ -49,11 +62,15 @@ interface PeerState {
   served: number
   lastRoundBytes: number
   lastRoundAt: number
+  /** Blocks this seed refused once to this peer because another peer has them. */
+  deflected: Set<number>
 }
 
 const MIN_DEPTH = 2
 const MAX_DEPTH = 64
 const RANDOM_FIRST = 4
+/** Missing blocks at which the endgame starts duplicating requests. */
+const ENDGAME_BLOCKS = 8
 
 /**
  * One swarm per share: speaks to every peer of the share at once, fetches missing blocks
@@ -74,11 +91,16 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   readonly #banned = new Set<string>()
   #leafParts = new Map<number, Uint8Array>()
   #leafSource?: string
+  #metaAsked?: string
+  readonly #metaRefused = new Set<string>()
   readonly #storing = new Set<number>()
   #store?: SwarmStore
   #wanted?: Bits
   #missing = 0
   #closed = false
+  #uploaded = 0
+  #downloaded = 0
+  readonly #sentCount: number[] = []
   readonly #chokeState: ChokerState = { rounds: 0 }
   #chokeTimer?: NodeJS.Timeout
 
@@ -100,6 +122,19 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   get metadataKnown (): boolean { return this.manifest != null && this.#leaves != null }
   get peerCount (): number { return this.#peers.size }
   get banned (): ReadonlySet<string> { return this.#banned }
+
+  stats (): SwarmStats {
+    const held = this.#have?.count ?? 0
+    return {
+      id: this.options.manifestCid.toString(),
+      peers: this.#peers.size,
+      uploaded: this.#uploaded,
+      downloaded: this.#downloaded,
+      blocksHeld: held,
+      blocksWanted: this.#wanted?.count ?? this.header?.blockCount ?? 0,
+      complete: this.complete
+    }
+  }
 
   /** Reads what the store holds; call once before adding peers. */
   async start (): Promise<void> {
@@ -131,7 +166,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const o = this.options
     const maxBlock = (this.header?.blockSize ?? 16 * 1024 * 1024) + TAG_BYTES
     const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
-    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, rttMs: 1000, bytesPerMs: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now() }
+    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, rttMs: 1000, bytesPerMs: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now(), deflected: new Set() }
     this.#peers.set(id, peer)
     wire.on('ready', () => { this.#onReady(peer) })
     wire.on('message', m => { this.#onMessage(peer, m) })
@@ -185,13 +220,21 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     wire.on('request', (index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
       void this.#serve(peer, index, offset, length, respond)
     })
-    wire.on('have', (index: number) => { if (this.#availability != null && index < this.#availability.length) { this.#availability[index]!++; this.#fill(peer) } })
-    wire.on('bitfield', () => { if (this.#availability != null) { this.#countPeer(peer, +1); this.#fill(peer) } })
+    const mayKnowMetadata = (): void => {
+      if (this.#metaRefused.delete(peer.id)) this.#askMetadata()
+    }
+    wire.on('have', (index: number) => {
+      mayKnowMetadata()
+      if (this.#availability != null && index < this.#availability.length) { this.#availability[index]!++; this.#fill(peer) }
+    })
+    wire.on('bitfield', () => {
+      mayKnowMetadata()
+      if (this.#availability != null) { this.#countPeer(peer, +1); this.#fill(peer) }
+    })
     wire.on('unchoke', () => { this.#fill(peer) })
     wire.on('interested', () => { this.#chokeDecision(peer) })
     if (this.#have != null) this.#startExchange(peer)
-    else if (this.manifest == null) peer.wire.send({ t: 'manifest?' })
-    else if (this.#leaves == null && this.#leafSource == null) this.#askLeaves(peer)
+    else this.#askMetadata()
   }
 
   #startExchange (peer: PeerState): void {
@@ -206,6 +249,22 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const servable = new Bits(have.size)
     for (let i = 0; i < have.size; i++) if (have.get(i) && await this.#store!.has(i)) servable.set(i)
     if (servable.count > 0 && !peer.wire.closed) peer.wire.wire.bitfield(servable.bytes)
+  }
+
+  /**
+   * A seed sends each block out about once and lets leechers trade the copies (in the spirit of
+   * BEP 16 super-seeding): a block it already sent, that another peer now advertises, is refused
+   * once per peer (fast-extension reject) so the requester asks that peer. The second ask is
+   * served, so a peer that cannot reach the others still gets everything.
+   */
+  #shouldDeflect (peer: PeerState, index: number): boolean {
+    if (this.#missing !== 0 || (this.#sentCount[index] ?? 0) === 0 || !peer.wire.wire.hasFast) return false
+    if (peer.deflected.has(index)) return false
+    let elsewhere = false
+    for (const p of this.#peers.values()) if (p !== peer && p.wire.authenticated && p.wire.wire.peerPieces.get(index)) { elsewhere = true; break }
+    if (!elsewhere) return false
+    peer.deflected.add(index)
+    return true
   }
 
   #countPeer (peer: PeerState, delta: number): void {
@@ -245,10 +304,15 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
       return
     }
     if (!this.#have.get(index) || !(await this.#store!.has(index))) { respond(new Error('block not held')); return }
+    if (this.#shouldDeflect(peer, index)) { respond(new Error('ask a peer that has it')); return }
     try {
       const bytes = await this.#store!.get(index)
+      await this.options.uploadLimiter?.take(bytes.length)
+      if (peer.wire.closed) return
       respond(null, bytes)
       peer.served += bytes.length
+      this.#uploaded += bytes.length
+      this.#sentCount[index] = (this.#sentCount[index] ?? 0) + 1
       this.#emit({ type: 'block:served', peer: peer.id, index, bytes: bytes.length })
     } catch (err) {
       respond(err as Error)
@@ -262,7 +326,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
         else peer.wire.send({ t: 'refuse', reason: 'no manifest yet' })
         return
       case 'manifest': {
-        if (this.manifest != null) return
+        if (this.manifest != null || peer.id !== this.#metaAsked) return
         try {
           this.manifest = decodeManifest(m.data, this.options.manifestCid)
         } catch (err) {
@@ -270,8 +334,9 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
           return
         }
         this.#emit({ type: 'manifest:received', peer: peer.id })
+        this.#metaAsked = undefined
         if (this.#leaves != null) this.#onMetadata()
-        else for (const p of this.#peers.values()) if (p.wire.authenticated) { this.#askLeaves(p); break }
+        else this.#askMetadata(peer)
         return
       }
       case 'leaves?': {
@@ -290,11 +355,27 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
         }
         return
       case 'refuse':
-        if (this.manifest == null || this.#leaves == null) {
-          // Ask someone else.
-          for (const p of this.#peers.values()) if (p !== peer && p.wire.authenticated) { this.manifest == null ? p.wire.send({ t: 'manifest?' }) : this.#askLeaves(p); break }
+        if (peer.id === this.#metaAsked) {
+          this.#metaRefused.add(peer.id)
+          this.#metaAsked = undefined
+          this.#askMetadata()
         }
     }
+  }
+
+  /**
+   * Asks one peer at a time for what is missing of the metadata (manifest, then leaves), never
+   * one that refused until it shows it has blocks.
+   */
+  #askMetadata (prefer?: PeerState): void {
+    if (this.metadataKnown || this.#closed) return
+    if (this.#metaAsked != null && this.#peers.has(this.#metaAsked)) return
+    const ready = [...this.#peers.values()].filter(p => p.wire.authenticated && !this.#metaRefused.has(p.id))
+    const peer = prefer != null && ready.includes(prefer) ? prefer : ready[0]
+    if (peer == null) return
+    this.#metaAsked = peer.id
+    if (this.manifest == null) peer.wire.send({ t: 'manifest?' })
+    else this.#askLeaves(peer)
   }
 
   #askLeaves (peer: PeerState): void {
@@ -319,9 +400,10 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const leaves = Buffer.alloc(header.blockCount * 32)
     for (const [f, d] of this.#leafParts) leaves.set(d, f * 32)
     this.#leafParts.clear()
+    this.#metaAsked = undefined
     if (!Buffer.from(merkleRootOf(leaves)).equals(Buffer.from(header.root))) {
       this.#ban(peer, 'sent leaves that do not match the Merkle root')
-      for (const p of this.#peers.values()) if (p.wire.authenticated) { this.#askLeaves(p); break }
+      this.#askMetadata()
       return
     }
     this.#leaves = leaves
@@ -356,16 +438,21 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const candidates: number[] = []
     let best = Infinity
     for (let i = 0; i < have.size; i++) {
-      if (have.get(i) || !bits.get(i) || inflightAnywhere.has(i) || !this.#isWanted(i)) continue
+      if (have.get(i) || !bits.get(i) || inflightAnywhere.has(i) || this.#storing.has(i) || !this.#isWanted(i)) continue
       if (have.count < RANDOM_FIRST) { candidates.push(i); continue }
       const a = av[i]!
       if (a < best) { best = a; candidates.length = 0 }
       if (a === best) candidates.push(i)
     }
     if (candidates.length > 0) return candidates[Math.floor(Math.random() * candidates.length)]
-    // Endgame: every missing block is requested somewhere; ask this peer too for those it lacks in flight.
+    // Endgame: only the last few blocks, each asked of at most one more peer, so the tail does
+    // not wait on the slowest peer and duplicates stay few.
+    if (this.#missing > ENDGAME_BLOCKS) return undefined
     for (let i = 0; i < have.size; i++) {
-      if (!have.get(i) && bits.get(i) && !peer.inflight.has(i) && this.#isWanted(i)) return i
+      if (have.get(i) || !bits.get(i) || peer.inflight.has(i) || !this.#isWanted(i) || this.#storing.has(i)) continue
+      let asked = 0
+      for (const p of this.#peers.values()) if (p.inflight.has(i)) asked++
+      if (asked < 2) return i
     }
     return undefined
   }
@@ -423,6 +510,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     if (!have.set(index)) return
     if (this.#isWanted(index)) this.#missing--
     peer.received += buf.length
+    this.#downloaded += buf.length
     this.#emit({ type: 'block:verified', peer: peer.id, index, bytes: buf.length })
     // Advertise only what can be served (a block may straddle a file this fetch skips).
     const servable = await this.#store!.has(index)
@@ -463,9 +551,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     peer.inflight.clear()
     if (peer.wire.authenticated) this.#countPeer(peer, -1)
     this.#emit({ type: 'peer:closed', peer: peer.id, ...(err != null ? { reason: err.message } : {}) })
-    if (this.#leafSource === peer.id && this.#leaves == null && this.header != null) {
-      for (const p of this.#peers.values()) if (p.wire.authenticated) { this.#askLeaves(p); break }
-    }
+    if (this.#metaAsked === peer.id) { this.#metaAsked = undefined; this.#askMetadata() }
     this.#fillAll()
   }
 

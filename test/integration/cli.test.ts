@@ -65,7 +65,7 @@ describe('oht CLI', { concurrency: 2 }, () => {
 
     const out = join(tmp, 'out')
     const { value: fetched, result: fr } = await ohtJson<FetchJson>(node, ['fetch', shared.link, '-o', out])
-    assert.deepEqual(Object.keys(fetched).sort(), ['bytes', 'path', 'peers', 'seconds'])
+    for (const key of ['bytes', 'path', 'peers', 'seconds']) assert.ok(key in fetched, `fetch --json has ${key}`)
     assert.equal(fetched.path, join(out, 'big.bin'))
     assert.equal(fetched.bytes, content.length)
     assert.equal(typeof fetched.seconds, 'number')

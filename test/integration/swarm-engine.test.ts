@@ -72,10 +72,16 @@ test('4 seeders → 1 leecher that holds only the capability: manifest, leaves a
     await s.leecher.start()
     const from = new Set<string>()
     s.leecher.on('event', e => { if (e.type === 'block:verified') from.add(e.peer) })
+    const counts: Record<string, number> = {}
+    s.leecher.on('event', e => { counts[e.type] = (counts[e.type] ?? 0) + 1 })
+    for (const sd of seeders) sd.on('event', e => { counts['seed:' + e.type] = (counts['seed:' + e.type] ?? 0) + 1 })
     for (const sd of seeders) await connectSwarms(s.leecher, sd)
     await s.leecher.whenComplete(AbortSignal.timeout(20_000))
     assert.ok((await s.restore()).equals(s.plain))
     assert.ok(from.size >= 2, `blocks came from ${from.size} seeders`)
+    const served = seeders.reduce((n, sd) => n + sd.stats().uploaded, 0)
+    const got = s.leecher.stats().downloaded
+    assert.ok(served <= got * 1.25, `seeders served ${served} bytes for ${got} received: too many duplicates ${JSON.stringify(counts)}`)
     for (const sd of [...seeders, s.leecher]) sd.close()
   } finally { await s.cleanup() }
 })

@@ -1,0 +1,59 @@
+// Real `oht daemon` processes on 127.0.0.1 for swarm tests: started with --json, ready when they
+// print their listening line, stopped (or SIGKILLed) by the test; never outlive it.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
+import { NODE_BIN, OHT_BIN, REPO } from './cli.ts'
+
+export interface Daemon {
+  proc: ChildProcess
+  dataDir: string
+  address: string
+  nodeId: string
+  stderr: () => string
+  stop: () => Promise<void>
+  kill: () => Promise<void>
+  rssKiB: () => Promise<number>
+}
+
+const running = new Set<ChildProcess>()
+process.on('exit', () => { for (const p of running) p.kill('SIGKILL') })
+
+export async function startDaemon (dataDir: string, extra: readonly string[] = []): Promise<Daemon> {
+  const proc = spawn(NODE_BIN, [OHT_BIN, '--data-dir', dataDir, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--json', ...extra, 'daemon'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, OHT_PASSPHRASE: undefined, OHT_HOME: undefined, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined }
+  })
+  running.add(proc)
+  let err = ''
+  proc.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+  const exited = new Promise<void>(resolve => { proc.once('exit', () => { running.delete(proc); resolve() }) })
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`daemon did not start in 20 s: ${err}`)) }, 20_000)
+    const rl = createInterface({ input: proc.stdout! })
+    rl.once('line', l => { clearTimeout(timer); resolve(l) })
+    proc.once('exit', code => { clearTimeout(timer); reject(new Error(`daemon exited with ${code}: ${err}`)) })
+  })
+  const info = JSON.parse(line) as { address: string, nodeId: string }
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (proc.exitCode != null || proc.signalCode != null) return
+    proc.kill(signal)
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+    await exited
+    clearTimeout(timer)
+  }
+  return {
+    proc,
+    dataDir,
+    address: info.address,
+    nodeId: info.nodeId,
+    stderr: () => err,
+    stop: async () => { await stop('SIGTERM') },
+    kill: async () => { await stop('SIGKILL') },
+    rssKiB: async () => {
+      const status = await readFile(`/proc/${proc.pid}/status`, 'utf8')
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+    }
+  }
+}

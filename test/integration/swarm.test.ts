@@ -1,0 +1,151 @@
+// The swarm between real processes: `oht daemon`s and `oht fetch` over TCP on 127.0.0.1, real
+// files, SIGKILL, hostile peers (test/helpers/peer-tool.ts).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { randomBytes, createHash } from 'node:crypto'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { NODE_BIN, OHT_BIN, REPO, ohtJson, tempDir, exists } from '../helpers/cli.ts'
+import { startDaemon, type Daemon } from '../helpers/daemon.ts'
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+interface Share { link: string, verifyCap: string, id: string, bytes: number }
+interface Fetched { path: string, bytes: number, seconds: number, peers: number, resumedBlocks: number }
+interface Status { swarms: Array<{ id: string, uploaded: number, downloaded: number, complete: boolean, peers: number }> }
+
+async function share (d: Daemon, path: string): Promise<Share> {
+  return (await ohtJson<Share>(d.dataDir, ['share', path])).value
+}
+
+/** A fetch through a daemon (it keeps seeding afterwards). */
+async function fetchVia (d: Daemon, link: string, out: string, peers: readonly Daemon[], extra: string[] = []): Promise<Fetched> {
+  return (await ohtJson<Fetched>(d.dataDir, ['fetch', link, '-o', out, ...peers.flatMap(p => ['--peer', p.address]), ...extra], { timeoutMs: 60_000 })).value
+}
+
+/** A one-off fetch with an embedded node (no daemon). */
+async function fetchEmbedded (dataDir: string, link: string, out: string, peers: readonly string[], extra: string[] = []): Promise<Fetched> {
+  return (await ohtJson<Fetched>(dataDir, ['--transport', 'tcp', 'fetch', link, '-o', out, ...peers.flatMap(p => ['--peer', p]), ...extra], { timeoutMs: 60_000 })).value
+}
+
+async function status (d: Daemon): Promise<Status> {
+  return (await ohtJson<Status>(d.dataDir, ['status'])).value
+}
+
+async function withDaemons (t: Parameters<typeof tempDir>[0], n: number, extra: string[] = []): Promise<{ dir: string, daemons: Daemon[] }> {
+  const dir = await tempDir(t, 'oht-swarm-')
+  const daemons = await Promise.all(Array.from({ length: n }, async (_, i) => await startDaemon(join(dir, `node${i}`), extra)))
+  t.after(async () => { await Promise.all(daemons.map(async d => { await d.stop() })) })
+  return { dir, daemons }
+}
+
+test('1 seeder → 1 leecher: byte-identical, leecher holds only the link', async t => {
+  const { dir, daemons: [seeder] } = await withDaemons(t, 1)
+  const data = randomBytes(3 * 1024 * 1024 + 12345)
+  await writeFile(join(dir, 'file.bin'), data)
+  const s = await share(seeder!, join(dir, 'file.bin'))
+  const r = await fetchEmbedded(join(dir, 'leecher'), s.link, join(dir, 'out'), [seeder!.address])
+  assert.equal(r.bytes, data.length)
+  assert.equal(r.peers, 1)
+  assert.equal(sha(await readFile(join(dir, 'out', 'file.bin'))), sha(data))
+  assert.deepEqual((await readdir(join(dir, 'out'))).filter(n => n.endsWith('.part')), [])
+})
+
+test('4 seeders → 1 leecher fetches from all of them at once', async t => {
+  const { dir, daemons } = await withDaemons(t, 4)
+  const data = randomBytes(12 * 1024 * 1024)
+  await writeFile(join(dir, 'file.bin'), data)
+  const s = await share(daemons[0]!, join(dir, 'file.bin'))
+  // The other three become seeders by fetching it through their daemons.
+  for (let i = 1; i < 4; i++) await fetchVia(daemons[i]!, s.link, join(dir, `seed${i}`), [daemons[0]!])
+  const r = await fetchEmbedded(join(dir, 'leecher'), s.link, join(dir, 'out'), daemons.map(d => d.address))
+  assert.equal(sha(await readFile(join(dir, 'out', 'file.bin'))), sha(data))
+  assert.equal(r.peers, 4, 'blocks came from every seeder')
+})
+
+test('1 seeder → 4 leechers that exchange blocks: the seeder uploads less than 2× the file', async t => {
+  const { dir, daemons } = await withDaemons(t, 1, ['--max-upload', '4MiB'])
+  const leechers = await Promise.all([1, 2, 3, 4].map(async i => await startDaemon(join(dir, `leecher${i}`))))
+  t.after(async () => { await Promise.all(leechers.map(async d => { await d.stop() })) })
+  const seeder = daemons[0]!
+  const data = randomBytes(8 * 1024 * 1024)
+  await writeFile(join(dir, 'file.bin'), data)
+  const s = await share(seeder, join(dir, 'file.bin'))
+  const results = await Promise.all(leechers.map(async (l, i) => await fetchVia(l, s.link, join(dir, `out${i}`), [seeder, ...leechers.filter(o => o !== l)])))
+  for (let i = 0; i < 4; i++) assert.equal(sha(await readFile(join(dir, `out${i}`, 'file.bin'))), sha(data))
+  const up = (await status(seeder)).swarms.find(x => x.id === s.id)!.uploaded
+  assert.ok(up < 2 * data.length, `seeder uploaded ${up} bytes for a ${data.length}-byte file`)
+  assert.ok(results.some(r => r.peers > 1), 'leechers got blocks from each other')
+})
+
+test('a directory share: selective download of one file', async t => {
+  const { dir, daemons: [seeder] } = await withDaemons(t, 1)
+  const root = join(dir, 'album')
+  await mkdir(join(root, 'disc 2'), { recursive: true })
+  const files: Record<string, Buffer> = { 'a.bin': randomBytes(700_000), 'disc 2/b.bin': randomBytes(1_300_000), 'c.txt': randomBytes(50_000) }
+  for (const [name, bytes] of Object.entries(files)) await writeFile(join(root, name), bytes)
+  const s = await share(seeder!, root)
+  const r = await fetchEmbedded(join(dir, 'leecher'), s.link, join(dir, 'out'), [seeder!.address], ['--file', 'album/disc 2/b.bin'])
+  assert.equal(r.bytes, files['disc 2/b.bin']!.length)
+  assert.equal(sha(await readFile(join(dir, 'out', 'album', 'disc 2', 'b.bin'))), sha(files['disc 2/b.bin']!))
+  assert.equal(await exists(join(dir, 'out', 'album', 'a.bin')), false)
+  assert.equal(await exists(join(dir, 'out', 'album', 'c.txt')), false)
+})
+
+test('a seeder killed mid-transfer: the fetch finishes from the other', async t => {
+  const { dir, daemons } = await withDaemons(t, 2, ['--max-upload', '2MiB'])
+  const data = randomBytes(8 * 1024 * 1024)
+  await writeFile(join(dir, 'file.bin'), data)
+  const s = await share(daemons[0]!, join(dir, 'file.bin'))
+  await fetchVia(daemons[1]!, s.link, join(dir, 'seed1'), [daemons[0]!])
+  const fetching = fetchEmbedded(join(dir, 'leecher'), s.link, join(dir, 'out'), daemons.map(d => d.address))
+  await new Promise(resolve => setTimeout(resolve, 1000))
+  await daemons[0]!.kill()
+  const r = await fetching
+  assert.equal(sha(await readFile(join(dir, 'out', 'file.bin'))), sha(data))
+  assert.ok(r.peers >= 1)
+})
+
+test('a leecher SIGKILLed halfway resumes without re-downloading verified blocks', async t => {
+  const { dir, daemons: [seeder] } = await withDaemons(t, 1, ['--max-upload', '4MiB'])
+  const data = randomBytes(8 * 1024 * 1024)
+  await writeFile(join(dir, 'file.bin'), data)
+  const s = await share(seeder!, join(dir, 'file.bin'))
+  const leecherDir = join(dir, 'leecher')
+  const child = spawn(NODE_BIN, [OHT_BIN, '--data-dir', leecherDir, '--transport', 'tcp', '--json', 'fetch', s.link, '-o', join(dir, 'out'), '--peer', seeder!.address], { cwd: REPO, stdio: 'ignore' })
+  await new Promise(resolve => setTimeout(resolve, 1300)) // about half of 8 MiB at 4 MiB/s, after start-up
+  child.kill('SIGKILL')
+  await new Promise(resolve => child.once('exit', resolve))
+  const before = (await status(seeder!)).swarms.find(x => x.id === s.id)!.uploaded
+  assert.ok(before > 0 && before < data.length, `killed after ${before} bytes`)
+  const r = await fetchEmbedded(leecherDir, s.link, join(dir, 'out'), [seeder!.address])
+  assert.equal(sha(await readFile(join(dir, 'out', 'file.bin'))), sha(data))
+  assert.ok(r.resumedBlocks > 0, 'resumed from recorded blocks')
+  const total = (await status(seeder!)).swarms.find(x => x.id === s.id)!.uploaded
+  // Everything sent before the kill that had been recorded is not sent again.
+  assert.ok(total < data.length + before * 0.5, `seeder sent ${total} bytes in all for ${data.length}`)
+})
+
+test('a peer that sends garbage, a 2^32-1 length prefix or absurd requests is dropped; the seeder keeps serving', async t => {
+  const { dir, daemons: [seeder] } = await withDaemons(t, 1)
+  const data = randomBytes(2 * 1024 * 1024)
+  await writeFile(join(dir, 'file.bin'), data)
+  const s = await share(seeder!, join(dir, 'file.bin'))
+  const rssBefore = await seeder!.rssKiB()
+  for (const mode of ['not-bittorrent', 'garbage', 'huge-prefix', 'absurd-request']) {
+    const out = await new Promise<string>((resolve, reject) => {
+      const p = spawn(NODE_BIN, [join(REPO, 'test', 'helpers', 'peer-tool.ts'), mode, seeder!.address, s.link], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+      let text = ''
+      let err = ''
+      p.stdout.on('data', (d: Buffer) => { text += d.toString() })
+      p.stderr.on('data', (d: Buffer) => { err += d.toString() })
+      p.once('exit', code => { code === 0 ? resolve(text.trim()) : reject(new Error(`peer-tool ${mode} failed: ${err}`)) })
+    })
+    assert.equal(out, 'disconnected', `${mode}: the seeder hung up`)
+  }
+  const rssAfter = await seeder!.rssKiB()
+  assert.ok(rssAfter - rssBefore < 64 * 1024, `seeder memory grew by ${rssAfter - rssBefore} KiB`)
+  const r = await fetchEmbedded(join(dir, 'leecher'), s.link, join(dir, 'out'), [seeder!.address])
+  assert.equal(sha(await readFile(r.path)), sha(data))
+})
