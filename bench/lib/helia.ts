@@ -36,7 +36,7 @@ await measure(args.label ?? `helia-${store}`, async () => {
     cidVersion: 1,
     rawLeaves: true,
     chunker: fixedSize({ chunkSize }),
-    layout: balanced({ maxChildrenPerNode: chunkSize === 256 * 1024 ? 174 : 1024 })
+    layout: balanced({ maxChildrenPerNode: chunkSize < 1024 * 1024 ? 174 : 1024 })
   })
   const t2 = performance.now()
   await fsStore?.close()

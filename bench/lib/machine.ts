@@ -8,6 +8,8 @@ export interface MachineFacts {
   availableParallelism: number
   /** CPU features that decide crypto speed (AES-NI, carry-less multiply for GHASH, SHA extensions, AVX2/VAES). */
   cryptoFlags: string[]
+  /** Runs under a hypervisor (the `hypervisor` CPU flag): vCPUs may share physical cores. */
+  virtualized: boolean
   ramGiB: number
   freeRamGiB: number
   node: string
@@ -42,6 +44,7 @@ export function machineFacts (dirs: Record<string, string>): MachineFacts {
     logicalCpus: cpus().length,
     availableParallelism: availableParallelism(),
     cryptoFlags: ['aes', 'pclmulqdq', 'vaes', 'vpclmulqdq', 'avx2', 'avx512f', 'sha_ni'].filter(f => flags.has(f)),
+    virtualized: flags.has('hypervisor'),
     ramGiB: gib(totalmem()),
     freeRamGiB: gib(freemem()),
     node: process.version,
@@ -49,5 +52,33 @@ export function machineFacts (dirs: Record<string, string>): MachineFacts {
     kernel: release(),
     os: /^PRETTY_NAME="?([^"\n]+)"?$/m.exec(osRelease)?.[1] ?? process.platform,
     diskFree
+  }
+}
+
+/** Fraction of all CPUs busy over `ms` (Linux /proc/stat), or undefined elsewhere. */
+export async function busyFraction (ms: number): Promise<number | undefined> {
+  const sample = (): [number, number] | undefined => {
+    const line = readText('/proc/stat')?.split('\n', 1)[0]
+    if (line == null) return undefined
+    const f = line.trim().split(/\s+/).slice(1, 9).map(Number)
+    const total = f.reduce((a, b) => a + b, 0)
+    return [total - (f[3] ?? 0) - (f[4] ?? 0), total]
+  }
+  const a = sample()
+  await new Promise(resolve => setTimeout(resolve, ms))
+  const b = sample()
+  if (a == null || b == null || b[1] === a[1]) return undefined
+  return (b[0] - a[0]) / (b[1] - a[1])
+}
+
+/**
+ * Waits until the machine is idle (under `threshold` of all CPUs busy over half a second), at
+ * most `maxSeconds`. Returns the last busy fraction seen, so a run on a busy machine is marked.
+ */
+export async function waitForIdle (threshold: number, maxSeconds: number): Promise<number | undefined> {
+  const deadline = performance.now() + maxSeconds * 1000
+  for (;;) {
+    const busy = await busyFraction(500)
+    if (busy == null || busy < threshold || performance.now() > deadline) return busy
   }
 }
