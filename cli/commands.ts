@@ -151,14 +151,15 @@ export function registerCommands (program: Command): void {
     })
 
   program.command('demo')
-    .description('run oht end to end on this machine with generated data: two local nodes, one shares\n' +
-      'a file, exports it as a CAR, the other imports it and fetches it with the link.\n' +
-      'Status: a networked demo (peers over loopback) comes with the swarm.')
+    .description('a private network of nodes on this machine (TCP on 127.0.0.1): one shares a generated\n' +
+      'file, the others fetch it from her and from each other, the last from all of them at once;\n' +
+      'then the share travels as an IPFS CAR to an offline node. Status: over TCP, as Tor is not built yet.')
     .option('--size <size>', 'size of the generated file', '64MiB')
+    .option('--seeders <n>', 'nodes that seed before the last fetch', '3')
     .option('--keep', 'keep the demo directory')
-    .action(async (opts: { size: string, keep?: boolean }, cmd: Command) => {
+    .action(async (opts: { size: string, seeders: string, keep?: boolean }, cmd: Command) => {
       const g = globals(cmd)
-      await runDemo({ size: parseSize(opts.size), keep: opts.keep === true, out: makeOutput(g) })
+      await runDemo({ size: parseSize(opts.size), seeders: Number(opts.seeders), keep: opts.keep === true, out: makeOutput(g) })
     })
 }
 
