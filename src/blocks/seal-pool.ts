@@ -1,6 +1,24 @@
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
-import type { SealJob, SealResult } from './crypto-worker.ts'
+
+/** Message to crypto-worker.js. */
+export interface SealJob {
+  id: number
+  key: Uint8Array
+  firstIndex: number
+  blockSize: number
+  data: ArrayBuffer
+  length: number
+  wantCiphertext: boolean
+}
+
+/** Message from crypto-worker.js. */
+export interface SealResult {
+  id: number
+  digests: ArrayBuffer
+  ciphertext?: ArrayBuffer
+  error?: string
+}
 
 export interface Sealed {
   /** 32-byte SHA-256 per block, back to back. */
@@ -23,7 +41,7 @@ export class SealPool {
 
   constructor (size = Math.max(1, Math.min(availableParallelism(), 4))) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./crypto-worker.ts', import.meta.url))
+      const worker = new Worker(new URL('./crypto-worker.js', import.meta.url))
       const slot = { worker, busy: 0 }
       worker.on('message', (result: SealResult) => {
         slot.busy--

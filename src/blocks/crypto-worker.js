@@ -1,45 +1,31 @@
 // Worker thread: encrypts and hashes runs of blocks so both cores work on a share.
+// Plain JavaScript on purpose: a .ts worker makes every worker load Node's type stripper again
+// (~10 MiB and ~70 ms each, bench/RESULTS.md). The message shapes are SealJob/SealResult in
+// seal-pool.ts.
 import { parentPort } from 'node:worker_threads'
 import { createCipheriv, createHash, createSecretKey } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
-// Each job leaves ~16 dead 256 KiB ciphertext buffers; V8 lets them pile up to hundreds of MiB
-// before collecting. A minor GC after each job keeps a share's RSS flat (bench/RESULTS.md).
-let collect: ((options: { type: 'minor' }) => void) | undefined
+// Each job leaves ~8 dead 256 KiB ciphertext buffers; V8 lets them pile up to hundreds of MiB
+// before collecting. A minor GC after each job keeps a share's RSS flat.
+let collect
 try {
   setFlagsFromString('--expose-gc')
-  collect = runInNewContext('gc') as typeof collect
+  collect = runInNewContext('gc')
 } catch { /* fine without: only memory is at stake */ }
-
-export interface SealJob {
-  id: number
-  key: Uint8Array
-  firstIndex: number
-  blockSize: number
-  data: ArrayBuffer
-  length: number
-  wantCiphertext: boolean
-}
-
-export interface SealResult {
-  id: number
-  digests: ArrayBuffer
-  ciphertext?: ArrayBuffer
-  error?: string
-}
 
 const TAG = 16
 const nonce = Buffer.alloc(12)
 
-parentPort?.on('message', (job: SealJob) => {
+parentPort?.on('message', job => {
   try {
     const plain = Buffer.from(job.data, 0, job.length)
     const blocks = Math.max(1, Math.ceil(job.length / job.blockSize))
     const digests = Buffer.allocUnsafeSlow(blocks * 32)
     const ciphertext = job.wantCiphertext ? Buffer.allocUnsafeSlow(job.length + blocks * TAG) : undefined
-    let out = 0
     const key = createSecretKey(job.key)
+    let out = 0
     for (let b = 0; b < blocks; b++) {
       const pt = plain.subarray(b * job.blockSize, Math.min(job.length, (b + 1) * job.blockSize))
       nonce.writeBigUInt64BE(BigInt(job.firstIndex + b), 4)
@@ -54,12 +40,12 @@ parentPort?.on('message', (job: SealJob) => {
         out += ct.length + TAG
       }
     }
-    const result: SealResult = { id: job.id, digests: digests.buffer as ArrayBuffer }
-    const transfer: ArrayBuffer[] = [result.digests]
-    if (ciphertext != null) { result.ciphertext = ciphertext.buffer as ArrayBuffer; transfer.push(result.ciphertext) }
-    parentPort!.postMessage(result, transfer)
+    const result = { id: job.id, digests: digests.buffer }
+    const transfer = [result.digests]
+    if (ciphertext != null) { result.ciphertext = ciphertext.buffer; transfer.push(result.ciphertext) }
+    parentPort.postMessage(result, transfer)
     collect?.({ type: 'minor' })
   } catch (err) {
-    parentPort!.postMessage({ id: job.id, digests: new ArrayBuffer(0), error: (err as Error).message } satisfies SealResult)
+    parentPort.postMessage({ id: job.id, digests: new ArrayBuffer(0), error: err.message })
   }
 })
