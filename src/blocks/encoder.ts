@@ -27,7 +27,7 @@ export interface EncodeOptions {
  * Memory stays at about (2 × pool size) chunks whatever the share's size.
  */
 export async function * encodeBlocks (files: readonly SourceFile[], options: EncodeOptions): AsyncGenerator<SealedRun> {
-  const blocksPerChunk = options.blocksPerChunk ?? Math.max(1, Math.floor((2 * 1024 * 1024) / options.blockSize))
+  const blocksPerChunk = options.blocksPerChunk ?? Math.max(1, Math.floor((1024 * 1024) / options.blockSize))
   const pool = options.pool ?? new SealPool()
   const inflightLimit = pool.size * 2
   const queue: Array<Promise<SealedRun>> = []

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { encryptBlock } from './cipher.ts'
 import { blockCid } from './cid.ts'
 import { blockLength, type ManifestHeader } from './manifest.ts'
+import type { FileHandle } from 'node:fs/promises'
 import { openSource, SourceChangedError } from './chunker.ts'
 import type { SourceFile } from './walk.ts'
 import type { CipherBlockstore } from './blockstore.ts'
@@ -36,6 +37,7 @@ export class FileBlockSource implements BlockSource {
   readonly #blockKey: Uint8Array
   readonly #leaves: Uint8Array
   #stale: string | undefined
+  readonly #handles = new Map<number, { handle: FileHandle, checkedAt: number }>()
 
   constructor (files: readonly SourceFile[], header: ManifestHeader, blockKey: Uint8Array, leaves: Uint8Array) {
     this.#files = files
@@ -79,27 +81,56 @@ export class FileBlockSource implements BlockSource {
       const fileStart = Math.max(0, start + filled - this.#offsets[i]!)
       const want = Math.min(length - filled, file.size - fileStart)
       if (want > 0) {
-        let handle
-        try {
-          handle = await openSource(file)
-        } catch (err) {
-          if (err instanceof SourceChangedError) this.#stale = err.message
-          throw err
-        }
-        try {
-          const { bytesRead } = await handle.read(out, filled, want, fileStart)
-          if (bytesRead !== want) {
-            this.#stale = `${file.absPath} became shorter`
-            throw new SourceChangedError(this.#stale)
-          }
-        } finally {
-          await handle.close()
+        const handle = await this.#handle(i, file)
+        const { bytesRead } = await handle.read(out, filled, want, fileStart)
+        if (bytesRead !== want) {
+          this.#stale = `${file.absPath} became shorter`
+          throw new SourceChangedError(this.#stale)
         }
         filled += want
       }
       i++
     }
     return out
+  }
+
+  /**
+   * Open handles are kept (a few, most recently used) and re-checked (size, mtime) at most once a
+   * second: opening and stat-ing per 256 KiB block cost more than the read. The leaf-hash check
+   * on every block is what guarantees nothing wrong is served.
+   */
+  async #handle (i: number, file: SourceFile): Promise<FileHandle> {
+    const cached = this.#handles.get(i)
+    const now = performance.now()
+    if (cached != null && now - cached.checkedAt < 1000) return cached.handle
+    if (cached != null) {
+      this.#handles.delete(i)
+      const info = await cached.handle.stat().catch(() => undefined)
+      if (info != null && info.size === file.size && info.mtimeMs === file.mtimeMs) {
+        this.#handles.set(i, { handle: cached.handle, checkedAt: now })
+        return cached.handle
+      }
+      await cached.handle.close().catch(() => {})
+    }
+    let handle: FileHandle
+    try {
+      handle = await openSource(file)
+    } catch (err) {
+      if (err instanceof SourceChangedError) this.#stale = err.message
+      throw err
+    }
+    this.#handles.set(i, { handle, checkedAt: now })
+    if (this.#handles.size > 8) {
+      const [oldest, entry] = this.#handles.entries().next().value as [number, { handle: FileHandle }]
+      this.#handles.delete(oldest)
+      await entry.handle.close().catch(() => {})
+    }
+    return handle
+  }
+
+  async close (): Promise<void> {
+    for (const { handle } of this.#handles.values()) await handle.close().catch(() => {})
+    this.#handles.clear()
   }
 
   #fileAt (offset: number): number {
