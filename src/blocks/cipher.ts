@@ -39,7 +39,8 @@ export function open (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aa
   if (aad != null) decipher.setAAD(aad)
   const head = decipher.update(body)
   try {
-    return Buffer.concat([head, decipher.final()])
+    const tail = decipher.final()
+    return tail.length === 0 ? head : Buffer.concat([head, tail])
   } catch {
     throw new DecryptError('authentication failed (wrong key or corrupted data)')
   }

@@ -37,14 +37,12 @@ export class WireGuard extends Transform {
   }
 
   #drain (): void {
-    const out: Buffer[] = []
-    let outBytes = 0
     while (true) {
       if (this.#inHandshake) {
         if (this.#buffered < HANDSHAKE_BYTES) break
         const head = this.#take(HANDSHAKE_BYTES)
         if (head[0] !== 19) throw new WireMessageTooLargeError('peer does not speak the BitTorrent wire protocol')
-        out.push(head); outBytes += head.length
+        this.push(head)
         this.#inHandshake = false
         this.#need = 4
         this.#pendingLength = true
@@ -58,13 +56,10 @@ export class WireGuard extends Transform {
         this.#pendingLength = false
       }
       if (this.#buffered < this.#need) break
-      const msg = this.#take(this.#need)
-      out.push(msg); outBytes += msg.length
+      // One whole message per chunk: the wire parses it without copying it again.
+      this.push(this.#take(this.#need))
       this.#pendingLength = true
-      // Hand over in batches of whole messages, bounded so one write stays small.
-      if (outBytes >= 1024 * 1024) { this.push(out.length === 1 ? out[0] : Buffer.concat(out, outBytes)); out.length = 0; outBytes = 0 }
     }
-    if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out, outBytes))
   }
 
   #peekUint32 (): number {
