@@ -31,7 +31,12 @@ export async function exportCar (node: OhtNode, capability: string, output?: str
       onProgress?.(Math.min(header.size, (i + 1) * header.blockSize), header.size)
     }
   }
-  const r = await writeShareCar(path, { cid: cap.manifestCid, bytes: held.manifestBytes }, blocks())
+  let r
+  try {
+    r = await writeShareCar(path, { cid: cap.manifestCid, bytes: held.manifestBytes }, blocks())
+  } finally {
+    await source.close?.()
+  }
   return { path, id: cap.manifestCid.toString(), unixfsRoot: r.unixfsRoot.toString(), blocks: r.blocks, bytes: (await stat(path)).size }
 }
 

@@ -164,8 +164,12 @@ export class OhtNode {
     if (local == null) {
       throw new FetchError(`share ${cap.manifestCid.toString()} is not held by this node; fetching from peers needs the swarm (not built yet: import its CAR with \`oht import\`)`)
     }
-    const result = await restoreShare(local.manifest, cap.contentKey, local.source, outDir, options)
-    return { ...result, manifest: local.manifest }
+    try {
+      const result = await restoreShare(local.manifest, cap.contentKey, local.source, outDir, options)
+      return { ...result, manifest: local.manifest }
+    } finally {
+      await local.source.close?.()
+    }
   }
 
   async recordHeld (held: HeldShare, leaves: Uint8Array): Promise<void> {
