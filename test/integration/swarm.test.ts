@@ -66,7 +66,7 @@ test('4 seeders → 1 leecher fetches from all of them at once', async t => {
 
 test('1 seeder → 4 leechers that exchange blocks: the seeder uploads less than 2× the file', async t => {
   // A seeder on a slower link than its leechers (the usual case), so they have time to trade.
-  const { dir, daemons } = await withDaemons(t, 1, ['--max-upload', '2MiB'])
+  const { dir, daemons } = await withDaemons(t, 1, ['--max-upload', '1MiB'])
   const leechers = await Promise.all([1, 2, 3, 4].map(async i => await startDaemon(join(dir, `leecher${i}`))))
   t.after(async () => { await Promise.all(leechers.map(async d => { await d.stop() })) })
   const seeder = daemons[0]!
