@@ -10,11 +10,10 @@ import { CarBlockIterator } from '@ipld/car/iterator'
 import { CarWriter } from '@ipld/car/writer'
 import * as dagPb from '@ipld/dag-pb'
 import { CID, cidMatches, DAG_CBOR_CODEC, DAG_PB_CODEC, RAW_CODEC, SHA2_256, blockCid } from './cid.ts'
-import { decodeManifest, ManifestError, type SealedManifest } from './manifest.ts'
+import { blockLength, decodeManifest, ManifestError, type SealedManifest } from './manifest.ts'
 import { TAG_BYTES } from './cipher.ts'
 import { merkleRootOf } from './share.ts'
 import { CorruptBlockError } from './blockstore.ts'
-import { blockLength } from './manifest.ts'
 
 export class CarError extends Error {
   override name = 'CarError'

@@ -4,7 +4,10 @@ import { dirname, resolve, sep } from 'node:path'
 import { decryptBlock, DecryptError, encryptBlock } from './cipher.ts'
 import { deriveBlockKey } from './caps.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
-import { RestoreError } from './restore.ts'
+
+export class RestoreError extends Error {
+  override name = 'RestoreError'
+}
 
 interface OutFile {
   entry: FileEntry
@@ -38,11 +41,16 @@ export class PlaintextStore {
   /** Blocks that hold any selected byte, ascending. */
   readonly wanted: number[]
   readonly #blockKey: Uint8Array
-  readonly #leaves: () => Uint8Array
+  readonly #leaves: (() => Uint8Array) | undefined
   readonly #have: Set<number> = new Set()
+  /** Wanted blocks that also hold bytes of an unselected file: kept, never served. */
+  readonly #straddling = new Set<number>()
+  /** Files with bytes, in stream order, for the binary search of #filesOf. */
+  readonly #nonEmpty: OutFile[]
   readonly #overwrite: boolean
 
-  constructor (manifest: Manifest, contentKey: Uint8Array, outDir: string, leaves: () => Uint8Array, options: PlaintextStoreOptions = {}) {
+  /** `leaves` is needed only to serve (`get`); a plain restore passes none. */
+  constructor (manifest: Manifest, contentKey: Uint8Array, outDir: string, leaves: (() => Uint8Array) | undefined, options: PlaintextStoreOptions = {}) {
     this.manifest = manifest
     this.root = resolve(outDir)
     this.#blockKey = deriveBlockKey(contentKey)
@@ -67,14 +75,20 @@ export class PlaintextStore {
       taken.add(part)
       f.part = part
     }
+    this.#nonEmpty = this.files.filter(f => f.entry.size > 0)
     const wanted = new Set<number>()
     const bs = manifest.header.blockSize
-    for (const f of this.files) {
-      if (!f.selected || f.entry.size === 0) continue
-      const first = Math.floor(f.start / bs)
-      const last = Math.floor((f.start + f.entry.size - 1) / bs)
+    const blocksOf = (f: OutFile): [number, number] => [Math.floor(f.start / bs), Math.floor((f.start + f.entry.size - 1) / bs)]
+    for (const f of this.#nonEmpty) {
+      if (!f.selected) continue
+      const [first, last] = blocksOf(f)
       f.missing = last - first + 1
       for (let i = first; i <= last; i++) wanted.add(i)
+    }
+    for (const f of this.#nonEmpty) {
+      if (f.selected) continue
+      const [first, last] = blocksOf(f)
+      for (const i of [first, last]) if (wanted.has(i)) this.#straddling.add(i)
     }
     this.wanted = [...wanted].sort((a, b) => a - b)
   }
@@ -133,31 +147,35 @@ export class PlaintextStore {
   has (index: number): boolean {
     // Only blocks whose every byte this fetch writes can be served (a block may straddle an
     // unselected file).
-    return this.#have.has(index) && this.#filesOf(index, true).every(f => f.selected)
+    return this.#have.has(index) && !this.#straddling.has(index)
   }
 
-  /** Decrypts a verified ciphertext block into the .part files. */
-  async put (index: number, ciphertext: Uint8Array): Promise<void> {
-    if (this.#have.has(index)) return
+  /** Decrypts a verified ciphertext block into the .part files; returns the bytes written. */
+  async put (index: number, ciphertext: Uint8Array): Promise<number> {
+    if (this.#have.has(index)) return 0
     let plain: Buffer
     try {
       plain = decryptBlock(this.#blockKey, index, ciphertext)
     } catch (err) {
-      if (err instanceof DecryptError) throw new RestoreError(`block ${index} does not decrypt: the link's key does not match this share`)
+      if (err instanceof DecryptError) throw new RestoreError(`block ${index} does not decrypt: wrong key in the link, or the share is corrupted`)
       throw err
     }
     if (plain.length !== blockLength(this.manifest.header, index)) throw new RestoreError(`block ${index} has the wrong length`)
     const blockStart = index * this.manifest.header.blockSize
-    for (const f of this.#filesOf(index)) {
+    const files = this.#filesOf(index)
+    let written = 0
+    for (const f of files) {
       const from = Math.max(blockStart, f.start)
       const to = Math.min(blockStart + plain.length, f.start + f.entry.size)
       await writeAll(f.handle!, plain.subarray(from - blockStart, to - blockStart), from - f.start)
+      written += to - from
     }
     this.#have.add(index)
-    for (const f of this.#filesOf(index)) {
+    for (const f of files) {
       f.missing--
       if (f.missing === 0) await this.#finishFile(f)
     }
+    return written
   }
 
   /** Ciphertext of a held block, re-encrypted from the plaintext and checked against its leaf. */
@@ -177,6 +195,7 @@ export class PlaintextStore {
         if (f.handle == null) await handle.close()
       }
     }
+    if (this.#leaves == null) throw new RestoreError('this store was opened without leaf hashes and cannot serve')
     const sealed = encryptBlock(this.#blockKey, index, plain)
     const leaf = this.#leaves().subarray(index * 32, index * 32 + 32)
     if (!createHash('sha256').update(sealed).digest().equals(leaf)) throw new RestoreError(`block ${index} on disk no longer matches the share`)
@@ -207,12 +226,22 @@ export class PlaintextStore {
     f.done = true
   }
 
-  /** Files that hold bytes of block `index` (selected ones unless `all`). */
+  /** Files that hold bytes of block `index` (selected ones unless `all`), by binary search. */
   #filesOf (index: number, all = false): OutFile[] {
-    const bs = this.manifest.header.blockSize
-    const start = index * bs
+    const start = index * this.manifest.header.blockSize
     const end = start + blockLength(this.manifest.header, index)
-    return this.files.filter(f => (all || f.selected) && f.entry.size > 0 && f.start < end && f.start + f.entry.size > start)
+    const files = this.#nonEmpty
+    let lo = 0
+    let hi = files.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      const f = files[mid]!
+      if (f.start + f.entry.size <= start) lo = mid + 1
+      else hi = mid
+    }
+    const out: OutFile[] = []
+    for (let k = lo; k < files.length && files[k]!.start < end; k++) if (all || files[k]!.selected) out.push(files[k]!)
+    return out
   }
 }
 

@@ -6,7 +6,7 @@ import type { FetchRequest, NodeService, StatusResult } from './service.ts'
 import type { ListedShare, ShareResult } from './node.ts'
 import type { FetchEvent, FetchResult } from './fetch.ts'
 import type { ExportResult, ImportResult } from './car.ts'
-import type { ShareBuildOptions } from '../blocks/index.ts'
+import { parseCapability, type ShareBuildOptions } from '../blocks/index.ts'
 
 /** True when a daemon answers on the socket. */
 export async function daemonRunning (socketPath: string): Promise<boolean> {
@@ -34,7 +34,9 @@ export class DaemonClient implements NodeService {
   }
 
   async exportCar (capability: string, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult> {
-    return await this.#post('/export', { capability, ...(output != null ? { output: resolve(output) } : { output: resolve(`${capability.replace(/^oht(-verify)?:\/\//, '').split('#')[0]!}.car`) }) }, e => { if (e.type === 'progress') onProgress?.(e.bytesDone as number, e.bytesTotal as number) }) as ExportResult
+    // The same default name as an embedded export, resolved here: the daemon's cwd differs.
+    const path = resolve(output ?? `${parseCapability(capability).manifestCid.toString()}.car`)
+    return await this.#post('/export', { capability, output: path }, e => { if (e.type === 'progress') onProgress?.(e.bytesDone as number, e.bytesTotal as number) }) as ExportResult
   }
 
   async importCar (file: string): Promise<ImportResult> { return await this.#post('/import', { file: resolve(file) }) as ImportResult }

@@ -46,6 +46,7 @@ export async function importCar (node: OhtNode, file: string): Promise<ImportRes
     await node.blockstore.put(cid, bytes)
   })
   const id = manifest.cid.toString()
-  await node.recordHeld({ id, blockCount: manifest.header.blockCount, bytes: manifest.header.size, origin: 'import', addedAt: Date.now() }, leaves)
+  // readShareCar has checked the leaves against the manifest's Merkle root.
+  await node.state.putHeld({ id, blockCount: manifest.header.blockCount, bytes: manifest.header.size, origin: 'import', addedAt: Date.now() }, leaves)
   return { id, unixfsRoot: unixfsRoot.toString(), blocks: manifest.header.blockCount, bytes: manifest.header.size }
 }

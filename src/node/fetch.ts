@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
-import { openManifest, parseReadCap, PlaintextStore, verifyCapOf, decodeManifest } from '../blocks/index.ts'
+import { openManifest, parseReadCap, PlaintextStore, verifyCapOf, decodeManifest, TAG_BYTES } from '../blocks/index.ts'
 import type { SwarmEvent } from '../swarm/index.ts'
-import type { OhtNode } from './node.ts'
+import { FetchError, type OhtNode } from './node.ts'
 import type { NodeNetwork } from './network.ts'
 
 export interface FetchOptions {
@@ -26,10 +26,6 @@ export interface FetchResult {
   /** Peers that delivered at least one verified block. */
   peers: number
   resumedBlocks: number
-}
-
-export class FetchError extends Error {
-  override name = 'FetchError'
 }
 
 /** How often written blocks are synced and recorded, so a killed fetch resumes (bounded loss). */
@@ -74,7 +70,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, link:
       givers.add(e.peer)
       dirty = true
       if (store != null) {
-        done = Math.min(total, done + e.bytes - 16)
+        done = Math.min(total, done + e.bytes - TAG_BYTES)
         emit({ type: 'progress', bytesDone: done, bytesTotal: total, peers: swarm.peerCount })
       }
     }
@@ -100,7 +96,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, link:
     total = s.bytesWanted
     done = Math.min(total, kept.length * manifest.header.blockSize)
     emit({ type: 'metadata', name: manifest.body.name, bytes: total, blocks: s.wanted.length, resumed })
-    await swarm.attachStore({ has: i => s.has(i), get: async i => await s.get(i), put: async (i, b) => { await s.put(i, b) } }, s.wanted)
+    await swarm.attachStore({ has: i => s.has(i), get: async i => await s.get(i), put: async (i, b) => await s.put(i, b), close: async () => { await s.close() } }, s.wanted)
   }
 
   const timer = setInterval(() => { if (dirty) { dirty = false; void persist().catch(() => {}) } }, PERSIST_EVERY_MS)

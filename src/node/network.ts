@@ -20,7 +20,6 @@ export interface SwarmEntry {
 
 export interface NetworkEvents {
   swarm: [string, SwarmEvent]
-  error: [Error]
 }
 
 /**

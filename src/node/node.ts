@@ -3,13 +3,13 @@ import { CID } from 'multiformats/cid'
 import { access } from 'node:fs/promises'
 import {
   BlockstoreSource, buildShare, CipherBlockstore, decodeManifest, deriveBlockKey, FileBlockSource,
-  formatLink, formatVerifyCap, merkleRootOf, open as openSealed, openManifest, parseReadCap, restoreShare,
+  formatLink, formatVerifyCap, open as openSealed, openManifest, parseReadCap, restoreShare,
   seal, verifyCapOf, type BlockSource, type Manifest, type ReadCap, type RestoreOptions, type RestoreResult,
   type ShareBuildOptions, type SkippedEntry
 } from '../blocks/index.ts'
 import { ensureDataDir, type DataDirLayout } from './datadir.ts'
 import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from './keystore.ts'
-import { NodeState, type HeldShare, type OwnedShare } from './state.ts'
+import { NodeState, type OwnedShare } from './state.ts'
 
 export interface NodeOptions {
   dataDir: string
@@ -125,32 +125,30 @@ export class OhtNode {
     return out
   }
 
+  /** True when this node owns the share or holds all of its ciphertext (an import). */
+  async holds (manifestCid: CID): Promise<boolean> {
+    const id = manifestCid.toString()
+    return (await this.state.getOwned(id) != null || await this.state.getHeld(id) != null) && await this.blockstore.has(manifestCid)
+  }
+
   /** The manifest and a local block source for a share, if this node holds it. */
   async localSource (cap: ReadCap): Promise<{ manifest: Manifest, source: BlockSource } | undefined> {
-    const id = cap.manifestCid.toString()
-    if (!(await this.blockstore.has(cap.manifestCid))) return undefined
-    const manifest = openManifest(await this.blockstore.get(cap.manifestCid), cap.contentKey, cap.manifestCid)
-    const leaves = await this.state.getLeaves(id)
-    if (leaves == null) return undefined
-    const owned = await this.state.getOwned(id)
-    if (owned != null) {
-      return { manifest, source: new FileBlockSource(owned.files, manifest.header, deriveBlockKey(cap.contentKey), leaves) }
-    }
-    // Only whole ciphertext copies (imports) count; a fetch in progress keeps its metadata here too.
-    if (await this.state.getHeld(id) == null) return undefined
-    return { manifest, source: new BlockstoreSource(this.blockstore, leaves) }
+    const held = await this.ciphertextSource(cap.manifestCid)
+    if (held == null) return undefined
+    return { manifest: openManifest(held.manifestBytes, cap.contentKey, cap.manifestCid), source: held.source }
   }
 
   /** Ciphertext of a share this node owns or holds; needs no content key (a verify capability suffices). */
   async ciphertextSource (manifestCid: CID): Promise<{ manifestBytes: Uint8Array, header: Manifest['header'], source: BlockSource } | undefined> {
     const id = manifestCid.toString()
-    if (!(await this.blockstore.has(manifestCid))) return undefined
-    const manifestBytes = await this.blockstore.get(manifestCid)
-    const { header } = decodeManifest(manifestBytes, manifestCid)
+    // Only owned shares and whole ciphertext copies (imports) count: a fetch in progress keeps
+    // its manifest and leaves here too.
+    if (!(await this.holds(manifestCid))) return undefined
     const leaves = await this.state.getLeaves(id)
     if (leaves == null) return undefined
+    const manifestBytes = await this.blockstore.get(manifestCid)
+    const { header } = decodeManifest(manifestBytes, manifestCid)
     const owned = await this.state.getOwned(id)
-    if (owned == null && await this.state.getHeld(id) == null) return undefined
     const source = owned != null
       ? new FileBlockSource(owned.files, header, deriveBlockKey(this.#openKey(owned)), leaves)
       : new BlockstoreSource(this.blockstore, leaves)
@@ -162,7 +160,7 @@ export class OhtNode {
     const cap = parseReadCap(link)
     const local = await this.localSource(cap)
     if (local == null) {
-      throw new FetchError(`share ${cap.manifestCid.toString()} is not held by this node; fetching from peers needs the swarm (not built yet: import its CAR with \`oht import\`)`)
+      throw new FetchError(`share ${cap.manifestCid.toString()} is not held by this node; give --peer <address> to fetch it from peers, or import its CAR`)
     }
     try {
       const result = await restoreShare(local.manifest, cap.contentKey, local.source, outDir, options)
@@ -170,12 +168,6 @@ export class OhtNode {
     } finally {
       await local.source.close?.()
     }
-  }
-
-  async recordHeld (held: HeldShare, leaves: Uint8Array): Promise<void> {
-    const sealed = decodeManifest(await this.blockstore.get(decodeCid(held.id)))
-    if (!Buffer.from(merkleRootOf(leaves)).equals(Buffer.from(sealed.header.root))) throw new FetchError('leaf list does not match the manifest root')
-    await this.state.putHeld(held, leaves)
   }
 
   #sealKey (id: string, contentKey: Uint8Array): string {

@@ -1,5 +1,4 @@
-import { CID } from 'multiformats/cid'
-import { parseCapability, parseReadCap, verifyCapOf, type ShareBuildOptions } from '../blocks/index.ts'
+import { parseReadCap, verifyCapOf, type ShareBuildOptions } from '../blocks/index.ts'
 import { exportCar, importCar, type ExportResult, type ImportResult } from './car.ts'
 import { fetchFromPeers, type FetchEvent, type FetchResult } from './fetch.ts'
 import type { ListedShare, OhtNode, ShareResult } from './node.ts'
@@ -83,7 +82,7 @@ export class LocalService implements NodeService {
   async fetch (link: string, request: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult> {
     const cap = parseReadCap(link)
     // A share this node holds whole needs no network.
-    if (await this.node.localSource(cap) != null) {
+    if (await this.node.holds(cap.manifestCid)) {
       const started = performance.now()
       const r = await this.node.fetchLocal(link, request.output, {
         ...(request.select != null ? { select: request.select } : {}),
@@ -117,4 +116,3 @@ export class LocalService implements NodeService {
   }
 }
 
-export { CID, parseCapability }

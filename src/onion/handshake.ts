@@ -127,11 +127,7 @@ export async function initiateHandshake (stream: Duplex, options: InitiateOption
   if (expectedNodeId !== undefined && !NODE_ID.test(expectedNodeId)) throw new TypeError(`expectedNodeId must be 64 lower-case hex characters, got "${expectedNodeId}"`)
   checkKeys(keys)
   return await guarded(stream, options, async (reader, progress) => {
-    const ourHello = makeHello(keys.publicKeyRaw)
-    await send(stream, ourHello)
-    const theirHello = await receive(reader, 'hello')
-    const peer = readHello(theirHello, keys)
-    progress.remoteNodeId = peer.nodeId
+    const { ourHello, theirHello, peer } = await exchangeHellos(stream, reader, keys, progress)
     if (expectedNodeId !== undefined && peer.nodeId !== expectedNodeId) {
       throw new HandshakeError('unexpected-peer', `the peer is node ${short(peer.nodeId)}, not the expected ${short(expectedNodeId)}`)
     }
@@ -156,11 +152,7 @@ export async function respondHandshake (stream: Duplex, options: RespondOptions)
   for (const p of protocols) if (!isValidProtocolName(p)) throw new TypeError(`invalid protocol name "${p}" in the allow-list`)
   checkKeys(keys)
   return await guarded(stream, options, async (reader, progress) => {
-    const ourHello = makeHello(keys.publicKeyRaw)
-    await send(stream, ourHello)
-    const theirHello = await receive(reader, 'hello')
-    const peer = readHello(theirHello, keys)
-    progress.remoteNodeId = peer.nodeId
+    const { ourHello, theirHello, peer } = await exchangeHellos(stream, reader, keys, progress)
     const transcript = [TRANSCRIPT_LABEL, theirHello, ourHello]
     await send(stream, signTranscript(keys.privateKey, transcript, HANDSHAKE_LABELS.responderRole))
     checkSignature(await receive(reader, 'signature'), peer, transcript, HANDSHAKE_LABELS.initiatorRole)
@@ -216,6 +208,16 @@ interface Peer {
   publicKey: Uint8Array
   key: KeyObject
   nodeId: string
+}
+
+/** Step 1, the same on both sides: send our hello, read and check theirs. */
+async function exchangeHellos (stream: Duplex, reader: FrameReader, keys: IdentityKeys, progress: { remoteNodeId?: string }): Promise<{ ourHello: Buffer, theirHello: Buffer, peer: Peer }> {
+  const ourHello = makeHello(keys.publicKeyRaw)
+  await send(stream, ourHello)
+  const theirHello = await receive(reader, 'hello')
+  const peer = readHello(theirHello, keys)
+  progress.remoteNodeId = peer.nodeId
+  return { ourHello, theirHello, peer }
 }
 
 /**

@@ -5,7 +5,8 @@ import type { SwarmStore } from './swarm.ts'
 export function sourceStore (source: BlockSource): SwarmStore {
   return {
     has: async i => await source.has(i),
-    get: async i => await source.get(i)
+    get: async i => await source.get(i),
+    close: async () => { await source.close?.() }
   }
 }
 

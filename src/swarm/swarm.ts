@@ -18,7 +18,9 @@ export interface SwarmStore {
   /** Ciphertext of a held block (already verified when it was stored). */
   get (index: number): Promise<Uint8Array>
   /** Stores a block that matched its leaf hash. */
-  put? (index: number, ciphertext: Uint8Array): Promise<void>
+  put? (index: number, ciphertext: Uint8Array): Promise<unknown>
+  /** Releases what the store holds open (file handles); called when the swarm closes. */
+  close? (): Promise<void>
 }
 
 export interface SwarmOptions {
@@ -101,6 +103,8 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   #uploaded = 0
   #downloaded = 0
   readonly #sentCount: number[] = []
+  /** Requests in flight per block, over all peers (kept with the peers' inflight maps). */
+  #asked = new Uint8Array(0)
   readonly #chokeState: ChokerState = { rounds: 0 }
   #chokeTimer?: NodeJS.Timeout
 
@@ -187,6 +191,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   close (): void {
     this.#closed = true
     clearInterval(this.#chokeTimer)
+    void this.#store?.close?.()
     for (const p of this.#peers.values()) p.wire.close()
   }
 
@@ -206,6 +211,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     this.#have = have
     this.#missing = missing
     this.#availability = new Uint16Array(header.blockCount)
+    this.#asked = new Uint8Array(header.blockCount)
     for (const p of this.#peers.values()) this.#countPeer(p, +1)
     this.emit('ready')
     for (const p of this.#peers.values()) if (p.wire.authenticated) this.#startExchange(p)
@@ -433,12 +439,10 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const have = this.#have!
     const av = this.#availability!
     const bits = peer.wire.wire.peerPieces
-    const inflightAnywhere = new Set<number>()
-    for (const p of this.#peers.values()) for (const i of p.inflight.keys()) inflightAnywhere.add(i)
     const candidates: number[] = []
     let best = Infinity
     for (let i = 0; i < have.size; i++) {
-      if (have.get(i) || !bits.get(i) || inflightAnywhere.has(i) || this.#storing.has(i) || !this.#isWanted(i)) continue
+      if (have.get(i) || !bits.get(i) || this.#asked[i]! > 0 || this.#storing.has(i) || !this.#isWanted(i)) continue
       if (have.count < RANDOM_FIRST) { candidates.push(i); continue }
       const a = av[i]!
       if (a < best) { best = a; candidates.length = 0 }
@@ -450,9 +454,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     if (this.#missing > ENDGAME_BLOCKS) return undefined
     for (let i = 0; i < have.size; i++) {
       if (have.get(i) || !bits.get(i) || peer.inflight.has(i) || !this.#isWanted(i) || this.#storing.has(i)) continue
-      let asked = 0
-      for (const p of this.#peers.values()) if (p.inflight.has(i)) asked++
-      if (asked < 2) return i
+      if (this.#asked[i]! < 2) return i
     }
     return undefined
   }
@@ -462,22 +464,33 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const length = blockLength(header, index) + TAG_BYTES
     const timer = setTimeout(() => { this.#onTimeout(peer, index) }, this.options.requestTimeoutMs ?? 60_000)
     timer.unref()
-    peer.inflight.set(index, { sentAt: performance.now(), timer })
+    this.#track(peer, index, timer)
     this.#emit({ type: 'block:requested', peer: peer.id, index })
     peer.wire.wire.request(index, 0, length, (err, buf) => {
-      const entry = peer.inflight.get(index)
+      const entry = this.#untrack(peer, index)
       if (entry == null) return
-      clearTimeout(entry.timer)
-      peer.inflight.delete(index)
       if (err != null || buf == null) { this.#fillAll(); return }
       void this.#onBlock(peer, index, buf, performance.now() - entry.sentAt)
     })
   }
 
-  #onTimeout (peer: PeerState, index: number): void {
+  #track (peer: PeerState, index: number, timer: NodeJS.Timeout): void {
+    peer.inflight.set(index, { sentAt: performance.now(), timer })
+    this.#asked[index]!++
+  }
+
+  /** Forgets a request (answered, timed out, cancelled); returns it if it was in flight. */
+  #untrack (peer: PeerState, index: number): { sentAt: number } | undefined {
     const entry = peer.inflight.get(index)
-    if (entry == null) return
+    if (entry == null) return undefined
+    clearTimeout(entry.timer)
     peer.inflight.delete(index)
+    this.#asked[index]!--
+    return entry
+  }
+
+  #onTimeout (peer: PeerState, index: number): void {
+    if (this.#untrack(peer, index) == null) return
     this.#emit({ type: 'block:timeout', peer: peer.id, index })
     peer.wire.wire.cancel(index, 0, blockLength(this.header!, index) + TAG_BYTES)
     peer.depth = MIN_DEPTH // a peer that stalls gets a short pipeline until it proves itself again
@@ -516,8 +529,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const servable = await this.#store!.has(index)
     for (const p of this.#peers.values()) {
       if (servable && p.wire.authenticated) p.wire.wire.have(index)
-      const dup = p.inflight.get(index)
-      if (dup != null && p !== peer) { clearTimeout(dup.timer); p.inflight.delete(index); p.wire.wire.cancel(index, 0, buf.length) }
+      if (p !== peer && this.#untrack(p, index) != null) p.wire.wire.cancel(index, 0, buf.length)
     }
     if (this.#missing === 0) { this.#finish(); return }
     this.#fill(peer)
@@ -547,8 +559,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   #onClose (peer: PeerState, err?: Error): void {
     if (this.#peers.get(peer.id) !== peer) return
     this.#peers.delete(peer.id)
-    for (const e of peer.inflight.values()) clearTimeout(e.timer)
-    peer.inflight.clear()
+    for (const index of [...peer.inflight.keys()]) this.#untrack(peer, index)
     if (peer.wire.authenticated) this.#countPeer(peer, -1)
     this.#emit({ type: 'peer:closed', peer: peer.id, ...(err != null ? { reason: err.message } : {}) })
     if (this.#metaAsked === peer.id) { this.#metaAsked = undefined; this.#askMetadata() }

@@ -2,8 +2,7 @@
 // blockstores. (The oht connection handshake and the daemon wiring come with their own tests.)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, connect, type Socket } from 'node:net'
-import { once } from 'node:events'
+import { socketPair } from '../helpers/sockets.ts'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,18 +10,6 @@ import { join } from 'node:path'
 import { OhtNode } from '../../src/node/node.ts'
 import { BlockstoreSource, deriveSwarmInfoHash, parseReadCap, restoreShare, verifyCapOf, openManifest, type BlockSource } from '../../src/blocks/index.ts'
 import { Swarm, sourceStore, blockstoreStore, type SwarmStore } from '../../src/swarm/index.ts'
-
-async function socketPair (): Promise<[Socket, Socket]> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  const accepted = once(server, 'connection') as Promise<[Socket]>
-  const client = connect(port, '127.0.0.1')
-  const [srv] = await accepted
-  server.close()
-  return [client, srv]
-}
 
 async function connectSwarms (a: Swarm, b: Swarm): Promise<void> {
   const [s1, s2] = await socketPair()

@@ -1,23 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, connect, type Socket } from 'node:net'
+import { socketPair } from '../helpers/sockets.ts'
+import type { Socket } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { PeerWire, PeerAuthError } from '../../src/swarm/peer-wire.ts'
-
-/** Two real TCP sockets on loopback, connected to each other. */
-async function socketPair (): Promise<[Socket, Socket]> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  const accepted = once(server, 'connection') as Promise<[Socket]>
-  const client = connect(port, '127.0.0.1')
-  const [srv] = await accepted
-  server.close()
-  await once(client, 'connect').catch(() => {})
-  return [client, srv]
-}
 
 function pair (a: { key: Uint8Array, hash?: Uint8Array }, b: { key: Uint8Array, hash?: Uint8Array }, [s1, s2]: [Socket, Socket]): [PeerWire, PeerWire] {
   const infoHash = randomBytes(20)
