@@ -150,7 +150,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
    * blocks it should fetch (default: all). Blocks the store already holds count as held.
    */
   async attachStore (store: SwarmStore, wanted?: readonly number[]): Promise<void> {
-    if (this.#store != null && this.#have != null) throw new Error('swarm already has a store')
+    if (this.#store != null && this.#have != null) throw new Error('this node already fetches or seeds this share into another place; copy that output instead (one swarm feeds one output for now)')
     this.#store = store
     if (wanted != null) {
       const bits = new Bits(this.header!.blockCount)
