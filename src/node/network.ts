@@ -5,7 +5,7 @@ import {
   deriveSwarmInfoHash, decodeManifest, type BlockSource, type SealedManifest
 } from '../blocks/index.ts'
 import { Swarm, sourceStore, RateLimiter, type SwarmEvent, type SwarmStore } from '../swarm/index.ts'
-import { initiateHandshake, respondHandshake, type Transport } from '../onion/index.ts'
+import { initiateHandshake, respondHandshake, type HandshakeResult, type Transport } from '../onion/index.ts'
 import type { NodeKeys } from './keystore.ts'
 
 export const SWARM_PROTOCOL = 'swarm'
@@ -17,6 +17,9 @@ export interface SwarmEntry {
   swarm: Swarm
   infoHash: string
 }
+
+/** Serves one authenticated stream of a protocol other than `swarm` (`dht`, `pin`); owns it. */
+export type ProtocolHandler = (session: HandshakeResult) => void
 
 export interface NetworkEvents {
   swarm: [string, SwarmEvent]
@@ -31,6 +34,7 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   readonly keys: NodeKeys
   address?: string
   readonly #swarms = new Map<string, SwarmEntry>()
+  readonly #protocols = new Map<string, ProtocolHandler>()
   readonly #nodeIdBytes: Uint8Array
 
   readonly uploadLimiter?: RateLimiter
@@ -48,6 +52,23 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   async listen (): Promise<string> {
     this.address = await this.transport.listen(stream => { void this.#accept(stream) })
     return this.address
+  }
+
+  /** Routes inbound streams of `protocol` to `handler`; register before listen(). */
+  registerProtocol (protocol: string, handler: ProtocolHandler): void {
+    if (protocol === SWARM_PROTOCOL || this.#protocols.has(protocol)) throw new Error(`protocol ${protocol} is already handled`)
+    this.#protocols.set(protocol, handler)
+  }
+
+  /** Dials `address` and runs the oht handshake for `protocol`; the caller owns the stream. */
+  async dialProtocol (address: string, protocol: string, options: { signal?: AbortSignal, expectedNodeId?: string } = {}): Promise<HandshakeResult> {
+    const raw = await this.transport.dial(address, options.signal != null ? { signal: options.signal } : {})
+    try {
+      return await initiateHandshake(raw, { keys: this.keys, protocol, ...options })
+    } catch (err) {
+      raw.destroy()
+      throw err
+    }
   }
 
   swarms (): SwarmEntry[] { return [...this.#swarms.values()] }
@@ -107,7 +128,9 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   async #accept (raw: Duplex): Promise<void> {
     raw.on('error', () => {})
     try {
-      const session = await respondHandshake(raw, { keys: this.keys, protocols: [SWARM_PROTOCOL] })
+      const session = await respondHandshake(raw, { keys: this.keys, protocols: [SWARM_PROTOCOL, ...this.#protocols.keys()] })
+      const other = this.#protocols.get(session.protocol)
+      if (other != null) { other(session); return }
       const stream = session.stream
       const head = await readExactly(stream, BT_HANDSHAKE_BYTES, 30_000)
       const entry = this.#swarms.get(head.subarray(28, 48).toString('hex'))
