@@ -1,4 +1,4 @@
-// The onion layer: transports (TCP, memory; Tor to come), their address syntax, the framer of
+// The onion layer: transports (TCP, memory, Tor), their address syntax, the framer of
 // control protocols and the oht connection handshake. compliance.ts is deliberately not
 // exported: it registers node:test cases and is meant for test files only.
 export * from './transport.ts'
@@ -11,3 +11,7 @@ export { TcpTransport, TCP_WARNING, type TcpTransportOptions } from './tcp.ts'
 export { MemoryNetwork, MemoryTransport, type MemoryLatency, type MemoryNetworkOptions, type MemoryTransportOptions } from './memory.ts'
 export { memoryDuplexPair, MemoryStream, ConnectionResetError, type ChunkLatency, type DuplexPairOptions } from './pair.ts'
 export { dialWithDeadline } from './deadline.ts'
+export {
+  TorTransport, TorControl, TorControlError, TorTestNetwork, TorStartError, SocksDialError, startTor, attachTor,
+  type TorTransportOptions, type TorTransportEvent, type TorSource, type TorInstance, type TorEvent, type BootstrapProgress
+} from './tor/index.ts'

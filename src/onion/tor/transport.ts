@@ -1,0 +1,339 @@
+// The Tor transport: listens as a v3 onion service published with ADD_ONION (its key kept in a
+// file, so the address survives restarts) on a local socket bound to 127.0.0.1 only, and dials
+// .onion addresses through Tor's SOCKS5 port. It never resolves a name, never dials anything but
+// an onion, and opens no socket except to tor (SOCKS, control) and its own loopback listener.
+import { randomBytes } from 'node:crypto'
+import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo, type Server } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { formatAddress, parseAddressFor } from '../address.ts'
+import { dialWithDeadline } from '../deadline.ts'
+import { AddressError, DialError, ListenError, type ConnectionHandler, type DialOptions, type Transport } from '../transport.ts'
+import { TorControlError, type TorControlOptions } from './control.ts'
+import type { Reply } from './reply.ts'
+import type { BootstrapProgress } from './events.ts'
+import { attachTor, startTor, type StartTorOptions, type TorInstance } from './process.ts'
+import { socksConnect, SocksDialError } from './socks.ts'
+import { OnionStream } from './stream.ts'
+import {
+  TOR_BOOTSTRAP_TIMEOUT_MS, TOR_DEFAULT_VIRTUAL_PORT, TOR_DIAL_RETRY_BASE_MS, TOR_DIAL_RETRY_MAX_MS,
+  TOR_DIAL_TIMEOUT_MS, TOR_PUBLISH_TIMEOUT_MS
+} from './constants.ts'
+
+/** Where the transport's tor comes from. */
+export type TorSource =
+  /** oht starts and stops its own tor (DataDirectory under `dataDir`). */
+  | ({ kind: 'own' } & StartTorOptions)
+  /** Attach to a running tor over its control port (cookie file or password). */
+  | ({ kind: 'attach', socks?: { host: string, port: number } } & TorControlOptions)
+
+/** Progress and incidents a user interface may show; never needed for correctness. */
+export type TorTransportEvent =
+  | { type: 'bootstrap', progress: number, tag: string, summary: string, warning?: string }
+  | { type: 'published', address: string, uploads: number }
+  | { type: 'dial-retry', address: string, attempt: number, delayMs: number, reason: string }
+  | { type: 'tor-lost', reason: string }
+
+export interface TorTransportOptions {
+  tor: TorSource
+  /**
+   * File holding the onion service's v3 private key (`ED25519-V3:<base64>`, mode 0600). Created
+   * on first listen; reused afterwards so the address survives restarts. Without it each listen
+   * publishes a fresh, throw-away address.
+   */
+  keyFile?: string
+  /** The port in `onion:<name>.onion:<port>`; default 4001. */
+  virtualPort?: number
+  /**
+   * Flags=Detach: the service outlives our control connection. Default: only when attached to
+   * a shared tor (an own tor dies with the connection anyway). close() always removes it.
+   */
+  detach?: boolean
+  dialTimeoutMs?: number
+  publishTimeoutMs?: number
+  bootstrapTimeoutMs?: number
+  onEvent?: (event: TorTransportEvent) => void
+}
+
+const KEY_PREFIX = 'ED25519-V3:'
+/** An expanded Ed25519 secret key as tor exports it: 64 bytes, base64. */
+const KEY_BLOB = /^ED25519-V3:[A-Za-z0-9+/]{86}==$/
+
+export class TorTransport implements Transport {
+  readonly kind = 'tor'
+  readonly anonymous = true
+  readonly #options: TorTransportOptions
+  readonly #streams = new Set<Duplex>()
+  /** Per-transport secret mixed into SOCKS credentials, so two oht nodes on one tor never share circuits. */
+  readonly #isolationSecret = randomBytes(16).toString('hex')
+  #tor: Promise<TorInstance> | null = null
+  /** Set as soon as tor runs (before bootstrap), so close() can stop a tor that is still bootstrapping. */
+  #instance: TorInstance | null = null
+  #server: Server | null = null
+  #serviceId: string | null = null
+  #listening = false
+  #closed = false
+  #closing: Promise<void> | null = null
+
+  constructor (options: TorTransportOptions) {
+    this.#options = options
+    const port = options.virtualPort ?? TOR_DEFAULT_VIRTUAL_PORT
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`virtual port must be 1–65535, got ${port}`)
+  }
+
+  /**
+   * Starts (or attaches to) tor and waits for its bootstrap; listen() and dial() call it
+   * themselves, but a UI may call it first to show progress. Idempotent.
+   */
+  async start (): Promise<TorInstance> {
+    if (this.#closed) throw new TorControlError('start', 0, 'the Tor transport is closed')
+    // A failed start is forgotten, so a later call may try again (tor installed meanwhile, a
+    // shared tor restarted...).
+    this.#tor ??= this.#start().catch((err: unknown) => { this.#tor = null; this.#instance = null; throw err })
+    return await this.#tor
+  }
+
+  async #start (): Promise<TorInstance> {
+    const source = this.#options.tor
+    const tor = source.kind === 'own' ? await startTor(source) : await attachTor(source)
+    this.#instance = tor
+    try {
+      if (this.#closed) throw new TorControlError('start', 0, 'the Tor transport was closed while starting')
+      tor.control.onClose(err => {
+        if (!this.#closed) this.#emit({ type: 'tor-lost', reason: err?.message ?? 'the tor control connection closed' })
+      })
+      await tor.waitForBootstrap({
+        timeoutMs: this.#options.bootstrapTimeoutMs ?? TOR_BOOTSTRAP_TIMEOUT_MS,
+        onProgress: (p: BootstrapProgress) => { this.#emit({ type: 'bootstrap', ...p }) }
+      })
+      await tor.control.addEvents('HS_DESC')
+      return tor
+    } catch (err) {
+      await tor.close()
+      throw err
+    }
+  }
+
+  /** Publishes the onion service and resolves to `onion:<name>.onion:<port>` once its descriptor is uploaded. */
+  async listen (handler: ConnectionHandler): Promise<string> {
+    if (this.#closed) throw new ListenError('the Tor transport is closed')
+    if (this.#listening) throw new ListenError('the Tor transport is already listening')
+    this.#listening = true
+    let tor: TorInstance
+    try {
+      tor = await this.start()
+    } catch (err) {
+      this.#listening = false
+      throw new ListenError(`cannot start tor: ${(err as Error).message}`, { cause: err })
+    }
+    const server = createServer({ allowHalfOpen: false, noDelay: true })
+    this.#server = server
+    server.on('connection', socket => {
+      if (this.#closed) { socket.destroy(); return }
+      socket.setNoDelay(true)
+      const stream = this.#adopt(new OnionStream(socket))
+      // An onion service never learns who dialed it.
+      handler(stream, { remote: 'onion:unknown' })
+    })
+    server.on('error', () => {})
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      // Loopback only: tor is the only legitimate client of this socket.
+      server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => { server.off('error', reject); resolve() })
+    })
+    const localPort = (server.address() as AddressInfo).port
+    const virtualPort = this.#options.virtualPort ?? TOR_DEFAULT_VIRTUAL_PORT
+
+    // Subscribe before ADD_ONION: uploads start about a second later, but must never be missed.
+    const uploads = new Map<string, { uploaded: number, failed: number, reasons: Set<string> }>()
+    const uploaded = Promise.withResolvers<void>()
+    let serviceId: string | null = null
+    const off = tor.control.onEvent(event => {
+      if (event.type !== 'HS_DESC') return
+      const entry = uploads.get(event.address) ?? { uploaded: 0, failed: 0, reasons: new Set<string>() }
+      uploads.set(event.address, entry)
+      if (event.action === 'UPLOADED') entry.uploaded++
+      if (event.action === 'FAILED') { entry.failed++; if (event.reason !== undefined) entry.reasons.add(event.reason) }
+      if (serviceId !== null && event.address === serviceId && entry.uploaded > 0) uploaded.resolve()
+    })
+    const offClose = tor.control.onClose(err => { uploaded.reject(err ?? new Error('the tor control connection closed')) })
+    const publishTimeoutMs = this.#options.publishTimeoutMs ?? TOR_PUBLISH_TIMEOUT_MS
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const stored = this.#options.keyFile === undefined ? null : await loadKey(this.#options.keyFile)
+      const detach = this.#options.detach ?? !tor.owned
+      const addOnion = async (): Promise<Reply> => await tor.control.command([
+        'ADD_ONION',
+        stored?.key ?? 'NEW:ED25519-V3',
+        ...(detach ? ['Flags=Detach'] : []),
+        `Port=${virtualPort},127.0.0.1:${localPort}`
+      ].join(' '))
+      let reply: Reply
+      try {
+        reply = await addOnion()
+      } catch (err) {
+        // A detached service of ours that a crash left behind on a shared tor: tor refuses the
+        // same key twice ("550 Onion address collision"), so remove the leftover and publish anew.
+        if (!(err instanceof TorControlError && err.code === 550 && /collision/i.test(err.text) && stored?.serviceId != null)) throw err
+        await tor.control.command(`DEL_ONION ${stored.serviceId}`)
+        reply = await addOnion()
+      }
+      let newKey: string | null = null
+      for (const line of reply.lines) {
+        if (line.text.startsWith('ServiceID=')) serviceId = line.text.slice('ServiceID='.length)
+        if (line.text.startsWith('PrivateKey=')) newKey = line.text.slice('PrivateKey='.length)
+      }
+      if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError(`tor answered ADD_ONION without a v3 ServiceID`)
+      this.#serviceId = serviceId
+      if (newKey !== null && this.#options.keyFile !== undefined) await saveKey(this.#options.keyFile, newKey, serviceId)
+      if ((uploads.get(serviceId)?.uploaded ?? 0) > 0) uploaded.resolve()
+      timer = setTimeout(() => {
+        const seen = uploads.get(serviceId!)
+        const why = seen === undefined ? 'no upload attempt seen' : `${seen.failed} uploads failed${seen.reasons.size > 0 ? ` (${[...seen.reasons].join(', ')})` : ''}`
+        uploaded.reject(new ListenError(`the onion service descriptor was not uploaded within ${publishTimeoutMs} ms: ${why}`))
+      }, publishTimeoutMs)
+      await uploaded.promise
+      const address = formatAddress({ transport: 'tor', host: `${serviceId}.onion`, port: virtualPort })
+      this.#emit({ type: 'published', address, uploads: uploads.get(serviceId)?.uploaded ?? 0 })
+      if (this.#closed) throw new ListenError('the Tor transport was closed while publishing')
+      return address
+    } catch (err) {
+      await this.#unpublish(tor)
+      server.close()
+      this.#server = null
+      this.#listening = false
+      if (err instanceof ListenError) throw err
+      throw new ListenError(`cannot publish the onion service: ${(err as Error).message}`, { cause: err })
+    } finally {
+      clearTimeout(timer)
+      off()
+      offClose()
+    }
+  }
+
+  async dial (address: string, options: DialOptions = {}): Promise<Duplex> {
+    if (this.#closed) throw new DialError(address, 'closed', 'the Tor transport is closed')
+    let target
+    try {
+      target = parseAddressFor('tor', address)
+    } catch (err) {
+      if (err instanceof AddressError) throw new AddressError(address, `${err.message} (the Tor transport dials .onion addresses only)`)
+      throw err
+    }
+    const timeoutMs = options.timeoutMs ?? this.#options.dialTimeoutMs ?? TOR_DIAL_TIMEOUT_MS
+    const deadline = Date.now() + timeoutMs
+    return await dialWithDeadline(address, options, timeoutMs, async signal => {
+      let tor: TorInstance
+      try {
+        tor = await this.start()
+      } catch (err) {
+        if (this.#closed) throw new DialError(address, 'closed', 'the Tor transport is closed', { cause: err })
+        throw new DialError(address, 'failed', `tor is not available: ${(err as Error).message}`, { cause: err })
+      }
+      if (this.#closed) throw new DialError(address, 'closed', 'the Tor transport is closed')
+      const proxy = tor.socks
+      if (proxy === null) throw new DialError(address, 'failed', 'tor has no SOCKS listener on 127.0.0.1 (is its network disabled?)')
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const socket = await socksConnect(address, {
+            proxy,
+            host: target.host,
+            port: target.port,
+            // One circuit per peer (tor's IsolateSOCKSAuth), and per oht node sharing this tor.
+            isolation: { username: `oht-${this.#isolationSecret}`, password: target.host }
+          }, signal)
+          if (this.#closed) { socket.destroy(); throw new DialError(address, 'closed', 'the Tor transport was closed while dialing') }
+          return this.#adopt(new OnionStream(socket))
+        } catch (err) {
+          if (!(err instanceof SocksDialError) || !err.retryable || signal.aborted) throw err
+          const delayMs = Math.min(TOR_DIAL_RETRY_MAX_MS, TOR_DIAL_RETRY_BASE_MS * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2)
+          // No time left for another try: report what tor said rather than a bare timeout.
+          if (Date.now() + delayMs >= deadline) throw err
+          this.#emit({ type: 'dial-retry', address, attempt, delayMs: Math.round(delayMs), reason: err.message })
+          await sleep(delayMs, signal)
+        }
+      }
+    }, stream => { stream.destroy() })
+  }
+
+  async close (): Promise<void> {
+    this.#closing ??= this.#shutdown()
+    await this.#closing
+  }
+
+  async #shutdown (): Promise<void> {
+    this.#closed = true
+    const streams = [...this.#streams]
+    for (const stream of streams) stream.destroy()
+    const server = this.#server
+    const serverClosed = server === null ? undefined : new Promise<void>(resolve => { server.close(() => { resolve() }) })
+    // Closing the instance first also cuts short a bootstrap that start() may still await.
+    const tor = this.#instance ?? await this.#tor?.catch(() => null)
+    if (tor != null) {
+      await this.#unpublish(tor)
+      await tor.close()
+    }
+    await Promise.all([serverClosed, ...streams.map(closed)])
+  }
+
+  /** DEL_ONION: the service stops answering at once (its descriptor lingers on the HSDirs, unusable). */
+  async #unpublish (tor: TorInstance): Promise<void> {
+    const id = this.#serviceId
+    this.#serviceId = null
+    if (id === null || tor.control.closed) return
+    await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
+  }
+
+  #adopt (stream: OnionStream): OnionStream {
+    this.#streams.add(stream)
+    // A peer that resets must never crash the node; consumers still get 'error' if they listen.
+    stream.on('error', () => {})
+    stream.once('close', () => { this.#streams.delete(stream) })
+    return stream
+  }
+
+  #emit (event: TorTransportEvent): void {
+    try { this.#options.onEvent?.(event) } catch { /* a UI callback must not break the transport */ }
+  }
+}
+
+/**
+ * Reads a key file written by saveKey: the key line, then the service id it belongs to (kept so
+ * a leftover detached service can be removed by id). Refuses anything else: a wrong file must
+ * not silently become a new identity.
+ */
+async function loadKey (file: string): Promise<{ key: string, serviceId: string | null } | null> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+  const [key = '', serviceId = ''] = text.trim().split(/\r?\n/)
+  if (!KEY_BLOB.test(key)) throw new ListenError(`${file} does not hold an ED25519-V3 onion service key`)
+  // The key is the onion address's identity: keep it private even if someone loosened the mode.
+  if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600)
+  return { key, serviceId: /^[a-z2-7]{56}$/.test(serviceId) ? serviceId : null }
+}
+
+async function saveKey (file: string, key: string, serviceId: string): Promise<void> {
+  if (!key.startsWith(KEY_PREFIX) || !KEY_BLOB.test(key)) throw new ListenError('tor returned an onion service key in an unexpected format')
+  // Write-then-rename: a crash never leaves a half-written key (which would lose the address).
+  const temporary = `${file}.${process.pid}.tmp`
+  await writeFile(temporary, `${key}\n${serviceId}\n`, { mode: 0o600, flag: 'wx' })
+  await rename(temporary, file)
+}
+
+async function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
+    const onAbort = (): void => { clearTimeout(timer); reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+function closed (stream: Duplex): Promise<void> {
+  if (stream.closed) return Promise.resolve()
+  return new Promise(resolve => stream.once('close', () => { resolve() }))
+}
