@@ -114,6 +114,8 @@ interface Run extends LeechResult {
   seeders: number
   round: number
   sha256Ok: boolean
+  /** 1-minute load average just before the run: other work on the machine skews it. */
+  loadBefore: number
 }
 
 interface Failure { tool: Tool, size: number, seeders: number | undefined, round: number | undefined, error: string }
@@ -186,13 +188,14 @@ try {
           for (const side of sides) {
             if (broken.has(side.tool)) continue
             const runDir = await mkdtemp(join(sizeDir, `run-${side.tool}-`))
+            const loadBefore = loadavg()[0]!
             try {
               const r = await side.leech(n, runDir)
               const sha = await sha256File(r.outputPath)
-              const run: Run = { ...r, tool: side.tool, size, seeders: n, round, sha256Ok: sha === sourceSha && r.bytes === size }
+              const run: Run = { ...r, tool: side.tool, size, seeders: n, round, sha256Ok: sha === sourceSha && r.bytes === size, loadBefore }
               results.push(run)
               if (!run.sha256Ok) failures.push({ tool: side.tool, size, seeders: n, round, error: `fetched ${r.bytes} bytes with SHA-256 ${sha}, expected ${size} bytes with ${sourceSha}` })
-              note(`  ${sizeLabel(size)} ${shapeLabel(n)} round ${round}/${runs} ${side.tool.padEnd(10)} ${f0(size / MiB / r.seconds).padStart(6)} MiB/s  ${f2(r.seconds)} s (process ${f2(r.e2eSeconds)} s)  cpu ${f2(r.usage.userSeconds + r.usage.systemSeconds)} s  rss ${f0(r.usage.maxRssKiB / 1024)} MiB  sha256 ${run.sha256Ok ? 'ok' : 'MISMATCH'}`)
+              note(`  ${sizeLabel(size)} ${shapeLabel(n)} round ${round}/${runs} ${side.tool.padEnd(10)} ${f0(size / MiB / r.seconds).padStart(6)} MiB/s  ${f2(r.seconds)} s (process ${f2(r.e2eSeconds)} s)  cpu ${f2(r.usage.userSeconds + r.usage.systemSeconds)} s  rss ${f0(r.usage.maxRssKiB / 1024)} MiB  sha256 ${run.sha256Ok ? 'ok' : 'MISMATCH'}  load ${f2(loadBefore)}`)
             } catch (err) {
               failures.push({ tool: side.tool, size, seeders: n, round, error: errorText(err) })
               note(`  ${sizeLabel(size)} ${shapeLabel(n)} round ${round}/${runs} ${side.tool}: FAILED\n${errorText(err)}`)

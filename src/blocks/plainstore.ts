@@ -4,6 +4,7 @@ import { dirname, resolve, sep } from 'node:path'
 import { decryptBlock, DecryptError, encryptBlock } from './cipher.ts'
 import { deriveBlockKey } from './caps.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
+import { sharedCryptoPool, tailOwnsBuffer, type BlockRead, type BlockWrite, type SealPool } from './seal-pool.ts'
 
 export class RestoreError extends Error {
   override name = 'RestoreError'
@@ -26,7 +27,18 @@ export interface PlaintextStoreOptions {
   /** Manifest paths (files or directories) to write; default all. */
   select?: readonly string[]
   overwrite?: boolean
+  /**
+   * Worker pool for verifyAndPut and get (hash, decrypt/encrypt and disk I/O off the main
+   * thread); default the process's shared pool, `false` for none (everything on this thread).
+   */
+  pool?: SealPool | false
 }
+
+/** What verifyAndPut did with a block. */
+export type VerifiedPut = 'stored' | 'duplicate' | 'mismatch'
+
+/** Bytes before a piece's data in its wire message (length 4, id 1, index 4, offset 4). */
+const PIECE_HEADER_BYTES = 13
 
 /**
  * A fetch's destination: verified blocks are decrypted straight into `<name>.part` files at their
@@ -48,6 +60,11 @@ export class PlaintextStore {
   /** Files with bytes, in stream order, for the binary search of #filesOf. */
   readonly #nonEmpty: OutFile[]
   readonly #overwrite: boolean
+  readonly #pool: (() => SealPool) | undefined
+  /** Blocks being verified and written right now (a second copy of one is a duplicate). */
+  readonly #writing = new Set<number>()
+  /** Worker jobs that use this store's file descriptors: settled before any of them is closed. */
+  readonly #jobs = new Set<Promise<unknown>>()
 
   /** `leaves` is needed only to serve (`get`); a plain restore passes none. */
   constructor (manifest: Manifest, contentKey: Uint8Array, outDir: string, leaves: (() => Uint8Array) | undefined, options: PlaintextStoreOptions = {}) {
@@ -56,6 +73,8 @@ export class PlaintextStore {
     this.#blockKey = deriveBlockKey(contentKey)
     this.#leaves = leaves
     this.#overwrite = options.overwrite === true
+    const pool = options.pool
+    this.#pool = pool === false ? undefined : pool != null ? () => pool : sharedCryptoPool
     let offset = 0
     const selectors = options.select ?? []
     this.files = manifest.body.files.map(entry => {
@@ -178,9 +197,54 @@ export class PlaintextStore {
     return written
   }
 
+  /**
+   * A block fresh off the wire: hashed and compared with `leaf` (from the verified leaf list), and
+   * only when it matches decrypted and written, all on the worker pool. `mismatch`: nothing was
+   * written (the sender lied). `ciphertext` is the store's: the caller must not read it (or what
+   * shares its memory) again; a piece's own buffer is handed to the worker without a copy.
+   */
+  async verifyAndPut (index: number, ciphertext: Uint8Array, leaf: Uint8Array): Promise<VerifiedPut> {
+    const pool = this.#pool?.()
+    if (pool == null) {
+      if (!createHash('sha256').update(ciphertext).digest().equals(leaf)) return 'mismatch'
+      if (this.#have.has(index)) return 'duplicate'
+      await this.put(index, ciphertext)
+      return 'stored'
+    }
+    if (this.#have.has(index) || this.#writing.has(index)) return 'duplicate'
+    const length = blockLength(this.manifest.header, index)
+    const blockStart = index * this.manifest.header.blockSize
+    const files = this.#filesOf(index)
+    const writes: BlockWrite[] = files.map(f => {
+      const from = Math.max(blockStart, f.start)
+      const to = Math.min(blockStart + length, f.start + f.entry.size)
+      if (f.handle == null) throw new RestoreError(`block ${index}: ${f.final} is not open for writing`)
+      return { fd: f.handle.fd, from: from - blockStart, length: to - from, position: from - f.start }
+    })
+    this.#writing.add(index)
+    try {
+      const status = await this.#track(pool.openBlock({
+        key: this.#blockKey, index, leaf, ciphertext, plainLength: length, writes, handOver: tailOwnsBuffer(ciphertext, PIECE_HEADER_BYTES)
+      }))
+      if (status === 'mismatch') return 'mismatch'
+      if (status === 'undecryptable') throw new RestoreError(`block ${index} does not decrypt: wrong key in the link, or the share is corrupted`)
+      if (status !== 'ok') throw new RestoreError(`block ${index} has the wrong length`)
+    } finally {
+      this.#writing.delete(index)
+    }
+    this.#have.add(index)
+    for (const f of files) {
+      f.missing--
+      if (f.missing === 0) await this.#finishFile(f)
+    }
+    return 'stored'
+  }
+
   /** Ciphertext of a held block, re-encrypted from the plaintext and checked against its leaf. */
   async get (index: number, skipHaveCheck = false): Promise<Uint8Array> {
     if (!skipHaveCheck && !this.has(index)) throw new RestoreError(`block ${index} is not held`)
+    const pool = this.#pool?.()
+    if (pool != null) return await this.#serve(pool, index)
     const length = blockLength(this.manifest.header, index)
     const plain = Buffer.alloc(length)
     const blockStart = index * this.manifest.header.blockSize
@@ -202,6 +266,47 @@ export class PlaintextStore {
     return sealed
   }
 
+  /** get() on the worker pool: the worker reads, encrypts and checks the block. */
+  async #serve (pool: SealPool, index: number): Promise<Uint8Array> {
+    if (this.#leaves == null) throw new RestoreError('this store was opened without leaf hashes and cannot serve')
+    const length = blockLength(this.manifest.header, index)
+    const blockStart = index * this.manifest.header.blockSize
+    const opened: FileHandle[] = []
+    try {
+      const reads: BlockRead[] = []
+      for (const f of this.#filesOf(index, true)) {
+        const from = Math.max(blockStart, f.start)
+        const to = Math.min(blockStart + length, f.start + f.entry.size)
+        let handle = f.handle
+        if (handle == null) {
+          handle = await open(f.done ? f.final : f.part, 'r')
+          opened.push(handle)
+        }
+        reads.push({ fd: handle.fd, to: from - blockStart, length: to - from, position: from - f.start })
+      }
+      const leaf = this.#leaves().subarray(index * 32, index * 32 + 32)
+      const served = await this.#track(pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads }))
+      if (served.status === 'short') throw new RestoreError(`block ${index}: a file is shorter than expected`)
+      if (served.status !== 'ok' || served.ciphertext == null) throw new RestoreError(`block ${index} on disk no longer matches the share`)
+      return served.ciphertext
+    } finally {
+      for (const h of opened) await h.close().catch(() => {})
+    }
+  }
+
+  /** Keeps a worker job in #jobs until it settles. */
+  #track<T> (job: Promise<T>): Promise<T> {
+    this.#jobs.add(job)
+    const forget = (): void => { this.#jobs.delete(job) }
+    job.then(forget, forget)
+    return job
+  }
+
+  /** Waits for the worker jobs running now (they may use file descriptors about to be closed). */
+  async #settleJobs (): Promise<void> {
+    if (this.#jobs.size > 0) await Promise.allSettled([...this.#jobs])
+  }
+
   /** Makes written data durable (call before recording held blocks). */
   async sync (): Promise<void> {
     for (const f of this.files) await f.handle?.datasync()
@@ -209,6 +314,7 @@ export class PlaintextStore {
 
   /** Closes open .part files; with `discard`, removes them (a cancelled fetch). */
   async close (discard = false): Promise<void> {
+    await this.#settleJobs()
     for (const f of this.files) {
       if (f.handle == null) continue
       await f.handle.close().catch(() => {})
@@ -219,9 +325,12 @@ export class PlaintextStore {
 
   async #finishFile (f: OutFile): Promise<void> {
     const handle = f.handle!
+    // Serve jobs started from now on open the file by name; those running may still read this
+    // descriptor, so it is closed only after they settle.
+    f.handle = undefined
+    await this.#settleJobs()
     await handle.sync()
     await handle.close()
-    f.handle = undefined
     await rename(f.part, f.final)
     f.done = true
   }

@@ -6,6 +6,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { openSource, SourceChangedError } from './chunker.ts'
 import type { SourceFile } from './walk.ts'
 import type { CipherBlockstore } from './blockstore.ts'
+import { sharedCryptoPool, type BlockRead, type SealPool } from './seal-pool.ts'
 
 /** Where a share's ciphertext blocks come from. Every block returned matches its leaf hash. */
 export interface BlockSource {
@@ -27,7 +28,9 @@ function leafAt (leaves: Uint8Array, index: number): Uint8Array {
 /**
  * Seeds from the owner's original files without copying them: a block is read, re-encrypted
  * (deterministic nonce) and compared with its leaf hash, so a file that changed on disk is
- * detected and never served wrong.
+ * detected and never served wrong. The read, encryption and hash run on the worker pool (the
+ * main thread only writes to the wire); handles stay open here and are closed only once no job
+ * reads them.
  */
 export class FileBlockSource implements BlockSource {
   readonly kind = 'file' as const
@@ -38,8 +41,13 @@ export class FileBlockSource implements BlockSource {
   readonly #leaves: Uint8Array
   #stale: string | undefined
   readonly #handles = new Map<number, { handle: FileHandle, checkedAt: number }>()
+  readonly #pool: (() => SealPool) | undefined
+  /** Worker jobs reading our descriptors. */
+  readonly #jobs = new Set<Promise<unknown>>()
 
-  constructor (files: readonly SourceFile[], header: ManifestHeader, blockKey: Uint8Array, leaves: Uint8Array) {
+  /** `pool`: default the process's shared crypto pool; `false` reads and encrypts on this thread. */
+  constructor (files: readonly SourceFile[], header: ManifestHeader, blockKey: Uint8Array, leaves: Uint8Array, pool?: SealPool | false) {
+    this.#pool = pool === false ? undefined : pool != null ? () => pool : sharedCryptoPool
     this.#files = files
     this.#header = header
     this.#blockKey = blockKey
@@ -59,6 +67,8 @@ export class FileBlockSource implements BlockSource {
   async get (index: number): Promise<Uint8Array> {
     if (this.#stale != null) throw new SourceChangedError(this.#stale)
     if (!Number.isSafeInteger(index) || index < 0 || index >= this.#header.blockCount) throw new BlockUnavailableError(`no block ${index}`)
+    const pool = this.#pool?.()
+    if (pool != null) return await this.#serve(pool, index)
     const plain = await this.#readPlain(index)
     const sealed = encryptBlock(this.#blockKey, index, plain)
     const digest = createHash('sha256').update(sealed).digest()
@@ -67,6 +77,49 @@ export class FileBlockSource implements BlockSource {
       throw new SourceChangedError(this.#stale)
     }
     return sealed
+  }
+
+  async #serve (pool: SealPool, index: number): Promise<Uint8Array> {
+    const start = index * this.#header.blockSize
+    const length = blockLength(this.#header, index)
+    // The lease keeps every descriptor of this block's plan open (an eviction while the plan is
+    // built closes only after it) until the worker is done with them.
+    let release!: () => void
+    const lease = new Promise<void>(resolve => { release = resolve })
+    this.#jobs.add(lease)
+    let served: Awaited<ReturnType<SealPool['serveBlock']>>
+    try {
+      const reads: BlockRead[] = []
+      let planned = 0
+      let i = this.#fileAt(start)
+      while (planned < length) {
+        const file = this.#files[i]
+        if (file == null) throw new SourceChangedError('the shared files are shorter than the share')
+        const fileStart = Math.max(0, start + planned - this.#offsets[i]!)
+        const want = Math.min(length - planned, file.size - fileStart)
+        if (want > 0) {
+          const handle = await this.#handle(i, file)
+          reads.push({ fd: handle.fd, to: planned, length: want, position: fileStart })
+          planned += want
+        }
+        i++
+      }
+      served = await pool.serveBlock({ key: this.#blockKey, index, leaf: leafAt(this.#leaves, index), plainLength: length, reads })
+    } finally {
+      this.#jobs.delete(lease)
+      release()
+    }
+    if (served.status === 'ok' && served.ciphertext != null) return served.ciphertext
+    this.#stale = served.status === 'short'
+      ? 'the shared files became shorter on disk (re-share to publish the new content)'
+      : `the shared files changed on disk: block ${index} no longer matches the share (re-share to publish the new content)`
+    throw new SourceChangedError(this.#stale)
+  }
+
+  /** Closes a handle once no worker job (or plan being built) may read it any more. */
+  async #closeHandle (handle: FileHandle): Promise<void> {
+    if (this.#jobs.size > 0) await Promise.allSettled([...this.#jobs])
+    await handle.close().catch(() => {})
   }
 
   async #readPlain (index: number): Promise<Buffer> {
@@ -110,7 +163,7 @@ export class FileBlockSource implements BlockSource {
         this.#handles.set(i, { handle: cached.handle, checkedAt: now })
         return cached.handle
       }
-      await cached.handle.close().catch(() => {})
+      void this.#closeHandle(cached.handle) // not awaited: the lease of the caller's own plan may hold it
     }
     let handle: FileHandle
     try {
@@ -123,14 +176,15 @@ export class FileBlockSource implements BlockSource {
     if (this.#handles.size > 8) {
       const [oldest, entry] = this.#handles.entries().next().value as [number, { handle: FileHandle }]
       this.#handles.delete(oldest)
-      await entry.handle.close().catch(() => {})
+      void this.#closeHandle(entry.handle) // not awaited: the lease of the caller's own plan may hold it
     }
     return handle
   }
 
   async close (): Promise<void> {
-    for (const { handle } of this.#handles.values()) await handle.close().catch(() => {})
+    const handles = [...this.#handles.values()]
     this.#handles.clear()
+    for (const { handle } of handles) await this.#closeHandle(handle)
   }
 
   #fileAt (offset: number): number {

@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream'
+import { pieceBuffers } from '../blocks/seal-pool.ts'
 
 /** The BitTorrent handshake: pstrlen(1) "BitTorrent protocol"(19) reserved(8) info_hash(20) peer_id(20). */
 const HANDSHAKE_BYTES = 68
@@ -11,6 +12,8 @@ export class WireMessageTooLargeError extends Error {
  * Sits in front of bittorrent-protocol's parser, which buffers whatever length a peer announces
  * (up to 2^32−1): refuses any message over `maxMessageBytes` before buffering it, and hands the
  * wire whole messages so it never re-concatenates partial ones (a copy per TCP chunk otherwise).
+ * A message that spans chunks is copied once, into memory of exactly its size: a piece's buffer
+ * then holds nothing but its own message and can be handed to a worker thread without a copy.
  */
 export class WireGuard extends Transform {
   readonly #max: number
@@ -65,21 +68,35 @@ export class WireGuard extends Transform {
   #peekUint32 (): number {
     const first = this.#parts[0]!
     if (first.length >= 4) return first.readUInt32BE(0)
-    this.#parts = [Buffer.concat(this.#parts, this.#buffered)]
-    return this.#parts[0]!.readUInt32BE(0)
+    let value = 0
+    let got = 0
+    for (const part of this.#parts) {
+      for (let k = 0; k < part.length && got < 4; k++, got++) value = value * 256 + part[k]!
+      if (got === 4) break
+    }
+    return value
   }
 
   #take (n: number): Buffer {
     const first = this.#parts[0]!
+    this.#buffered -= n
     if (first.length >= n) {
-      this.#buffered -= n
       if (first.length === n) this.#parts.shift()
       else this.#parts[0] = first.subarray(n)
       return first.subarray(0, n)
     }
-    const joined = Buffer.concat(this.#parts, this.#buffered)
-    this.#buffered -= n
-    this.#parts = this.#buffered > 0 ? [joined.subarray(n)] : []
-    return joined.subarray(0, n)
+    // Small messages may share Node's Buffer pool; big ones (pieces) get memory of their own,
+    // recycled from pieces the crypto workers are done with.
+    const out = n >= 4096 ? pieceBuffers.take(n) : Buffer.allocUnsafe(n)
+    let filled = 0
+    while (filled < n) {
+      const part = this.#parts[0]!
+      const take = Math.min(part.length, n - filled)
+      out.set(take === part.length ? part : part.subarray(0, take), filled)
+      filled += take
+      if (take === part.length) this.#parts.shift()
+      else this.#parts[0] = part.subarray(take)
+    }
+    return out
   }
 }

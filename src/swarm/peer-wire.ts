@@ -20,6 +20,25 @@ export interface PeerWireOptions {
   authTimeoutMs?: number
 }
 
+/**
+ * Like `from.pipe(to)` (back-pressure, end), but what the wire emits within one tick reaches the
+ * socket as one write: a piece's 13-byte header and its block, a burst of requests, the `have`
+ * after each stored block. One syscall (and one wake-up of the peer) instead of one per message.
+ */
+function sendCoalesced (from: NodeJS.ReadableStream, to: Duplex): void {
+  let corked = false
+  const uncork = (): void => { corked = false; to.uncork() }
+  from.on('data', (chunk: Uint8Array) => {
+    if (to.destroyed) return
+    if (!corked) { corked = true; to.cork(); process.nextTick(uncork) }
+    if (!to.write(chunk)) {
+      from.pause()
+      to.once('drain', () => { from.resume() })
+    }
+  })
+  from.once('end', () => { if (!to.destroyed) to.end() })
+}
+
 export class PeerAuthError extends Error {
   override name = 'PeerAuthError'
 }
@@ -60,7 +79,7 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
 
     const guard = new WireGuard(Math.max(options.maxBlockBytes + 64, MAX_EXTENSION_BYTES + 64))
     options.stream.pipe(guard).pipe(wire as unknown as NodeJS.WritableStream)
-    ;(wire as unknown as NodeJS.ReadableStream).pipe(options.stream)
+    sendCoalesced(wire as unknown as NodeJS.ReadableStream, options.stream)
     const fail = (err?: Error): void => { this.close(err) }
     guard.on('error', fail)
     options.stream.on('error', fail)
