@@ -1,4 +1,4 @@
-export { Swarm, type SwarmOptions, type SwarmStore, type SwarmStats } from './swarm.ts'
+export { Swarm, type SwarmOptions, type SwarmStore, type SwarmStats, type PriorityWindow } from './swarm.ts'
 export { RateLimiter } from './ratelimit.ts'
 export { PeerWire, PeerAuthError, type PeerWireOptions } from './peer-wire.ts'
 export type { SwarmEvent } from './events.ts'

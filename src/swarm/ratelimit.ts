@@ -14,20 +14,27 @@ export class RateLimiter {
     this.#tokens = bytesPerSecond
   }
 
-  /** Resolves when `bytes` may be sent; callers are served in order. */
-  async take (bytes: number): Promise<void> {
+  /**
+   * Resolves when `bytes` may be sent; callers are served in order. When `stillWanted` says no at
+   * the caller's turn (a request cancelled while it queued), nothing is spent and it resolves false.
+   */
+  async take (bytes: number, stillWanted?: () => boolean): Promise<boolean> {
+    let granted = true
     const turn = this.#queue.then(async () => {
+      if (stillWanted != null && !stillWanted()) { granted = false; return }
       this.#refill()
       // A block larger than the burst is let through once the bucket is full, then owed.
       const need = Math.min(bytes, this.bytesPerSecond)
       if (this.#tokens < need) {
         await new Promise(resolve => setTimeout(resolve, Math.ceil(((need - this.#tokens) / this.bytesPerSecond) * 1000)))
         this.#refill()
+        if (stillWanted != null && !stillWanted()) { granted = false; return }
       }
       this.#tokens -= bytes
     })
     this.#queue = turn.catch(() => {})
     await turn
+    return granted
   }
 
   #refill (): void {

@@ -1,0 +1,5 @@
+export { StreamServer, type StreamServerOptions } from './server.ts'
+export { FetchedShare, type StreamableShare, type StreamFile } from './share.ts'
+export { RangeReader, readAheadBlocks } from './reader.ts'
+export { parseRange, type ByteRange, type RangeResult } from './range.ts'
+export { launchPlayer, type PlayerProcess } from './player.ts'
