@@ -26,17 +26,20 @@ export interface NodeKeys {
   vaultKey: Uint8Array
 }
 
-/** On-disk form, in the style of an Ethereum v3 keystore (scrypt + AES-256-GCM). */
+/** The encrypted part of a keystore file, as in an Ethereum v3 keystore (scrypt + AES-256-GCM). */
+export interface KeystoreCrypto {
+  kdf: 'scrypt'
+  kdfparams: typeof SCRYPT & { salt: string }
+  cipher: 'aes-256-gcm'
+  nonce: string
+  ciphertext: string
+}
+
+/** On-disk form of the node keystore. */
 interface KeystoreFile {
   version: number
   nodeId: string
-  crypto: {
-    kdf: 'scrypt'
-    kdfparams: typeof SCRYPT & { salt: string }
-    cipher: 'aes-256-gcm'
-    nonce: string
-    ciphertext: string
-  }
+  crypto: KeystoreCrypto
 }
 
 export function generateNodeKeys (): NodeKeys {
@@ -59,30 +62,43 @@ async function kdf (passphrase: string, salt: Uint8Array, params: typeof SCRYPT)
   })
 }
 
-/** Writes the keystore with mode 0600, atomically (temp file + rename). */
-export async function writeKeystore (path: string, keys: NodeKeys, passphrase: string): Promise<void> {
+/**
+ * Encrypts `secret` under a key scrypt derives from `passphrase`; `aad` (an id stored next to the
+ * ciphertext) is authenticated, so editing it is noticed. Shared by the node and account keystores.
+ */
+export async function sealSecret (secret: Uint8Array, passphrase: string, aad: string): Promise<KeystoreCrypto> {
   const salt = randomBytes(32)
   const nonce = randomBytes(12)
-  const secret = Buffer.from(JSON.stringify({
-    nodeKey: keys.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-    vaultKey: Buffer.from(keys.vaultKey).toString('base64')
-  }))
   const key = await kdf(passphrase, salt, SCRYPT)
-  const file: KeystoreFile = {
-    version: KEYSTORE_VERSION,
-    nodeId: keys.nodeId,
-    crypto: {
-      kdf: 'scrypt',
-      kdfparams: { ...SCRYPT, salt: salt.toString('hex') },
-      cipher: 'aes-256-gcm',
-      nonce: nonce.toString('hex'),
-      ciphertext: seal(key, nonce, secret, Buffer.from(keys.nodeId)).toString('hex')
-    }
+  return {
+    kdf: 'scrypt',
+    kdfparams: { ...SCRYPT, salt: salt.toString('hex') },
+    cipher: 'aes-256-gcm',
+    nonce: nonce.toString('hex'),
+    ciphertext: seal(key, nonce, secret, Buffer.from(aad)).toString('hex')
   }
+}
+
+/** Decrypts what sealSecret made; a wrong passphrase or any edited byte gives a KeystoreError. */
+export async function openSecret (crypto: KeystoreCrypto | undefined, passphrase: string, aad: string, what: string): Promise<Buffer> {
+  if (crypto?.kdf !== 'scrypt' || crypto.cipher !== 'aes-256-gcm' || crypto.kdfparams == null) throw new KeystoreError(`${what} has an unsupported format`)
+  const p = crypto.kdfparams
+  if (!(p.n >= 2 && p.n <= 2 ** 20) || !(p.r >= 1 && p.r <= 16) || !(p.p >= 1 && p.p <= 4) || p.dklen !== 32) throw new KeystoreError(`${what} asks for unreasonable scrypt parameters`)
+  const key = await kdf(passphrase, Buffer.from(p.salt, 'hex'), p)
+  try {
+    return open(key, Buffer.from(crypto.nonce, 'hex'), Buffer.from(crypto.ciphertext, 'hex'), Buffer.from(aad))
+  } catch (err) {
+    if (err instanceof DecryptError || err instanceof RangeError || err instanceof TypeError) throw new KeystoreError(`cannot unlock ${what}: wrong passphrase (OHT_PASSPHRASE) or a damaged file`)
+    throw err
+  }
+}
+
+/** Writes `text` with mode 0600, atomically (temp file + fsync + rename). */
+export async function writePrivateFile (path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`
   const handle = await openFile(tmp, 'wx', 0o600)
   try {
-    await handle.writeFile(JSON.stringify(file, null, 2) + '\n')
+    await handle.writeFile(text)
     await handle.sync()
   } finally {
     await handle.close()
@@ -93,6 +109,16 @@ export async function writeKeystore (path: string, keys: NodeKeys, passphrase: s
     await unlink(tmp).catch(() => {})
     throw err
   }
+}
+
+/** Writes the keystore with mode 0600, atomically (temp file + rename). */
+export async function writeKeystore (path: string, keys: NodeKeys, passphrase: string): Promise<void> {
+  const secret = Buffer.from(JSON.stringify({
+    nodeKey: keys.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    vaultKey: Buffer.from(keys.vaultKey).toString('base64')
+  }))
+  const file: KeystoreFile = { version: KEYSTORE_VERSION, nodeId: keys.nodeId, crypto: await sealSecret(secret, passphrase, keys.nodeId) }
+  await writePrivateFile(path, JSON.stringify(file, null, 2) + '\n')
 }
 
 export async function readKeystore (path: string, passphrase: string): Promise<NodeKeys> {
@@ -106,16 +132,7 @@ export async function readKeystore (path: string, passphrase: string): Promise<N
   if (file.version !== KEYSTORE_VERSION || file.crypto?.kdf !== 'scrypt' || file.crypto.cipher !== 'aes-256-gcm') {
     throw new KeystoreError(`keystore ${path} has an unsupported format`)
   }
-  const p = file.crypto.kdfparams
-  if (p.n > 2 ** 20 || p.r > 16 || p.p > 4 || p.dklen !== 32) throw new KeystoreError('keystore asks for unreasonable scrypt parameters')
-  const key = await kdf(passphrase, Buffer.from(p.salt, 'hex'), p)
-  let secret: Buffer
-  try {
-    secret = open(key, Buffer.from(file.crypto.nonce, 'hex'), Buffer.from(file.crypto.ciphertext, 'hex'), Buffer.from(file.nodeId))
-  } catch (err) {
-    if (err instanceof DecryptError) throw new KeystoreError('cannot unlock the keystore: wrong passphrase (OHT_PASSPHRASE) or a damaged file')
-    throw err
-  }
+  const secret = await openSecret(file.crypto, passphrase, file.nodeId, 'the keystore')
   const parsed = JSON.parse(secret.toString()) as { nodeKey: string, vaultKey: string }
   const privateKey = createPrivateKey({ key: Buffer.from(parsed.nodeKey, 'base64'), format: 'der', type: 'pkcs8' })
   const keys = keysFrom(privateKey, createPublicKey(privateKey), new Uint8Array(Buffer.from(parsed.vaultKey, 'base64')))

@@ -67,6 +67,9 @@ export class NodeState {
 
   async close (): Promise<void> { await this.#db.close() }
 
+  /** The root database, for modules that keep their own sublevels (pins.ts) and batch across them. */
+  get db (): Level<string, unknown> { return this.#db }
+
   async getOwned (id: string): Promise<OwnedShare | undefined> { return await this.owned.get(id) }
   async getHeld (id: string): Promise<HeldShare | undefined> { return await this.held.get(id) }
   async getLeaves (id: string): Promise<Uint8Array | undefined> { return await this.leaves.get(id) }

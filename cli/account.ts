@@ -1,0 +1,110 @@
+// `oht account create|list|export|import|sign|verify|delegate`: account keys in encrypted keystore
+// files (OHT_PASSPHRASE unlocks them), message signatures, and the delegation certificates that
+// let a node act for an account (remote pinning). docs/PINNING.md "Key hierarchy".
+import type { Command } from 'commander'
+import { readFile, writeFile } from 'node:fs/promises'
+import { resolveDataDir } from '../src/node/datadir.ts'
+import {
+  checkAccountId, createAccount, delegate, exportAccount, formatCert, importAccount, listAccounts, loadAccount,
+  resolveAccountId, signMessage, verifyMessage
+} from '../src/node/accounts.ts'
+import { PinApiClient } from '../src/node/pin-service.ts'
+import { apiSocket, makeOutput, withService, type GlobalOptions } from './context.ts'
+import { parseDuration } from './units.ts'
+import { t } from './i18n/index.ts'
+
+function globals (cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>()
+}
+
+const passphrase = (): string => process.env.OHT_PASSPHRASE ?? ''
+
+export function registerAccount (program: Command): void {
+  const account = program.command('account').description(t('account.description'))
+
+  account.command('create')
+    .description(t('account.create.description'))
+    .option('--label <name>', t('account.create.optLabel'), '')
+    .action(async (opts: { label: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      if (process.env.OHT_PASSPHRASE == null) out.warn(t('account.noPassphrase'))
+      const a = await createAccount(resolveDataDir(g.dataDir), passphrase(), opts.label)
+      out.result(a, t('account.create.done', { id: a.id, path: a.path }))
+    })
+
+  account.command('list')
+    .description(t('account.list.description'))
+    .action(async (_opts, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const all = await listAccounts(resolveDataDir(g.dataDir))
+      out.result({ accounts: all }, all.length === 0 ? t('account.list.empty') : all.map(a => `${a.id}${a.label !== '' ? `  ${a.label}` : ''}`).join('\n'))
+    })
+
+  account.command('export')
+    .description(t('account.export.description'))
+    .argument('[account-id]', t('account.argId'))
+    .option('-o, --output <file>', t('account.export.optOutput'))
+    .action(async (id: string | undefined, opts: { output?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const dataDir = resolveDataDir(g.dataDir)
+      const text = await exportAccount(dataDir, await resolveAccountId(dataDir, id))
+      if (opts.output != null) {
+        await writeFile(opts.output, text, { mode: 0o600, flag: 'wx' })
+        out.result({ path: opts.output }, t('account.export.done', { path: opts.output }))
+      } else if (out.json) out.result({ keystore: JSON.parse(text) as unknown }, '')
+      else process.stdout.write(text)
+    })
+
+  account.command('import')
+    .description(t('account.import.description'))
+    .argument('<file>', t('account.import.argFile'))
+    .action(async (file: string, _opts, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const a = await importAccount(resolveDataDir(g.dataDir), await readFile(file, 'utf8'), passphrase())
+      out.result(a, t('account.import.done', { id: a.id }))
+    })
+
+  account.command('sign')
+    .description(t('account.sign.description'))
+    .argument('<message>', t('account.argMessage'))
+    .option('--account <id>', t('account.optAccount'))
+    .action(async (message: string, opts: { account?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const dataDir = resolveDataDir(g.dataDir)
+      const a = await loadAccount(dataDir, await resolveAccountId(dataDir, opts.account), passphrase())
+      const signature = signMessage(a, Buffer.from(message, 'utf8'))
+      out.result({ account: a.id, signature }, signature)
+    })
+
+  account.command('verify')
+    .description(t('account.verify.description'))
+    .argument('<account-id>', t('account.argId'))
+    .argument('<message>', t('account.argMessage'))
+    .argument('<signature>', t('account.verify.argSignature'))
+    .action(async (id: string, message: string, signature: string, _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const valid = verifyMessage(checkAccountId(id), Buffer.from(message, 'utf8'), signature)
+      if (!valid) throw new Error(t('account.verify.invalid'))
+      out.result({ valid }, t('account.verify.valid'))
+    })
+
+  account.command('delegate')
+    .description(t('account.delegate.description'))
+    .option('--account <id>', t('account.optAccount'))
+    .option('--node <node-id>', t('account.delegate.optNode'))
+    .option('--ttl <duration>', t('account.delegate.optTtl'), '30d')
+    .action(async (opts: { account?: string, node?: string, ttl: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const dataDir = resolveDataDir(g.dataDir)
+      const a = await loadAccount(dataDir, await resolveAccountId(dataDir, opts.account), passphrase())
+      const nodeId = opts.node ?? await withService(g, out, async service => await (service.pins ?? new PinApiClient(apiSocket(dataDir))).nodeId())
+      const cert = delegate(a, nodeId, parseDuration(opts.ttl))
+      out.result({ cert: formatCert(cert), account: cert.account, node: cert.node, expiresAt: cert.expiresAt }, formatCert(cert))
+    })
+}

@@ -1,0 +1,229 @@
+// Accounts: Ed25519 keys a person holds apart from any node, kept in encrypted keystore files
+// (keystore.ts: scrypt + AES-256-GCM, mode 0600) under <data dir>/accounts/. An account signs
+// messages and time-limited delegation certificates ("node X may act for account A until T"):
+// a pinning node that trusts account A accepts a request from node X (the oht handshake proves
+// X) only with such a certificate, so a stolen node key stops being useful when it expires.
+// docs/PINNING.md draws the hierarchy.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { KeystoreError, openSecret, sealSecret, writePrivateFile, type KeystoreCrypto } from './keystore.ts'
+
+const ACCOUNT_KEYSTORE_VERSION = 1
+/** Every signable of an account, domain-separated: a signature for one can never pass as another. */
+export const ACCOUNT_LABELS = {
+  message: 'oht/v1/account-message\u0000',
+  delegation: 'oht/v1/delegation\u0000'
+} as const
+const CERT_PREFIX = 'oht-cert:'
+/** A certificate is small; anything longer is refused before parsing. */
+export const MAX_CERT_CHARS = 2048
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+const HEX64 = /^[0-9a-f]{64}$/
+
+export class AccountError extends Error {
+  override name = 'AccountError'
+}
+
+/** An account id is the hex of its raw Ed25519 public key: self-certifying, nothing to look up. */
+export interface Account {
+  id: string
+  label: string
+  privateKey: KeyObject
+}
+
+interface AccountFile {
+  version: number
+  id: string
+  label: string
+  createdAt: number
+  crypto: KeystoreCrypto
+}
+
+export interface AccountInfo {
+  id: string
+  label: string
+  createdAt: number
+  path: string
+}
+
+/** "node `node` may act for `account` from `notBefore` until `expiresAt`" (ms since the epoch). */
+export interface DelegationCert {
+  v: 1
+  account: string
+  node: string
+  notBefore: number
+  expiresAt: number
+  /** Ed25519 signature by the account over ACCOUNT_LABELS.delegation || the fields, base64url. */
+  sig: string
+}
+
+export const accountsDir = (dataDir: string): string => join(dataDir, 'accounts')
+
+export function checkAccountId (id: string): string {
+  const lower = id.trim().toLowerCase()
+  if (!HEX64.test(lower)) throw new AccountError(`not an account id: ${JSON.stringify(id)} (64 hex digits, as \`oht account list\` prints)`)
+  return lower
+}
+
+function rawPublicKey (privateKey: KeyObject): string {
+  return Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url').toString('hex')
+}
+
+export function publicKeyOf (accountId: string): KeyObject {
+  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(checkAccountId(accountId), 'hex')]), format: 'der', type: 'spki' })
+}
+
+function accountPath (dataDir: string, id: string): string { return join(accountsDir(dataDir), `${id}.json`) }
+
+export async function createAccount (dataDir: string, passphrase: string, label = ''): Promise<AccountInfo> {
+  const { privateKey } = generateKeyPairSync('ed25519')
+  return await writeAccount(dataDir, privateKey, passphrase, label, Date.now())
+}
+
+async function writeAccount (dataDir: string, privateKey: KeyObject, passphrase: string, label: string, createdAt: number): Promise<AccountInfo> {
+  const id = rawPublicKey(privateKey)
+  await mkdir(accountsDir(dataDir), { recursive: true, mode: 0o700 })
+  const secret = privateKey.export({ format: 'der', type: 'pkcs8' })
+  const file: AccountFile = { version: ACCOUNT_KEYSTORE_VERSION, id, label, createdAt, crypto: await sealSecret(secret, passphrase, id) }
+  const path = accountPath(dataDir, id)
+  await writePrivateFile(path, JSON.stringify(file, null, 2) + '\n')
+  return { id, label, createdAt, path }
+}
+
+export async function listAccounts (dataDir: string): Promise<AccountInfo[]> {
+  let names: string[]
+  try {
+    names = await readdir(accountsDir(dataDir))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+  const out: AccountInfo[] = []
+  for (const name of names.filter(n => /^[0-9a-f]{64}\.json$/.test(n)).sort()) {
+    const path = join(accountsDir(dataDir), name)
+    try {
+      const f = JSON.parse(await readFile(path, 'utf8')) as AccountFile
+      out.push({ id: f.id, label: f.label ?? '', createdAt: f.createdAt ?? 0, path })
+    } catch { /* a damaged file is reported when it is used */ }
+  }
+  return out
+}
+
+/** The one account to use: the given id (or a unique prefix of it), else the only account there is. */
+export async function resolveAccountId (dataDir: string, wanted?: string): Promise<string> {
+  const all = await listAccounts(dataDir)
+  if (wanted == null || wanted === '') {
+    if (all.length === 1) return all[0]!.id
+    throw new AccountError(all.length === 0 ? 'no account yet: run `oht account create`' : 'several accounts: say which with --account <id>')
+  }
+  const w = wanted.toLowerCase()
+  const hits = all.filter(a => a.id.startsWith(w) || a.label === wanted)
+  if (hits.length === 1) return hits[0]!.id
+  throw new AccountError(hits.length === 0 ? `no account ${wanted} in this data directory` : `account ${wanted} is ambiguous`)
+}
+
+function parseAccountFile (text: string, where: string): AccountFile {
+  let f: AccountFile
+  try {
+    f = JSON.parse(text) as AccountFile
+  } catch (err) {
+    throw new KeystoreError(`account keystore ${where} is unreadable: ${(err as Error).message}`)
+  }
+  if (f?.version !== ACCOUNT_KEYSTORE_VERSION || typeof f.id !== 'string' || !HEX64.test(f.id)) throw new KeystoreError(`account keystore ${where} has an unsupported format`)
+  return f
+}
+
+async function unlock (f: AccountFile, passphrase: string, where: string): Promise<Account> {
+  const secret = await openSecret(f.crypto, passphrase, f.id, `account keystore ${where}`)
+  const privateKey = createPrivateKey({ key: secret, format: 'der', type: 'pkcs8' })
+  if (rawPublicKey(privateKey) !== f.id) throw new KeystoreError(`account keystore ${where} is inconsistent: its id does not match its key`)
+  return { id: f.id, label: f.label ?? '', privateKey }
+}
+
+export async function loadAccount (dataDir: string, id: string, passphrase: string): Promise<Account> {
+  const path = accountPath(dataDir, checkAccountId(id))
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AccountError(`no account ${id} in this data directory`)
+    throw err
+  }
+  return await unlock(parseAccountFile(text, path), passphrase, path)
+}
+
+/** The keystore file as it is on disk (still encrypted): what `oht account export` prints. */
+export async function exportAccount (dataDir: string, id: string): Promise<string> {
+  const path = accountPath(dataDir, checkAccountId(id))
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new AccountError(`no account ${id} in this data directory`)
+    throw err
+  })
+  parseAccountFile(text, path)
+  return text
+}
+
+/**
+ * Imports an exported keystore: it must unlock with `passphrase` (so a typo or a damaged copy is
+ * caught now, not when the key is needed); stored re-encrypted under the same passphrase.
+ */
+export async function importAccount (dataDir: string, text: string, passphrase: string): Promise<AccountInfo> {
+  const f = parseAccountFile(text, 'to import')
+  const account = await unlock(f, passphrase, 'to import')
+  return await writeAccount(dataDir, account.privateKey, passphrase, f.label ?? '', f.createdAt ?? Date.now())
+}
+
+export function signMessage (account: Account, message: Uint8Array): string {
+  return sign(null, Buffer.concat([Buffer.from(ACCOUNT_LABELS.message), message]), account.privateKey).toString('base64url')
+}
+
+export function verifyMessage (accountId: string, message: Uint8Array, signature: string): boolean {
+  const sig = Buffer.from(signature.trim(), 'base64url')
+  if (sig.length !== 64) return false
+  return verify(null, Buffer.concat([Buffer.from(ACCOUNT_LABELS.message), message]), publicKeyOf(accountId), sig)
+}
+
+function delegationBytes (c: Omit<DelegationCert, 'sig'>): Buffer {
+  // Fixed field order: the signed bytes never depend on how a JSON encoder orders keys.
+  return Buffer.from(ACCOUNT_LABELS.delegation + JSON.stringify([c.v, c.account, c.node, c.notBefore, c.expiresAt]))
+}
+
+/** Signs "node `nodeId` may act for this account until now + ttlMs". */
+export function delegate (account: Account, nodeId: string, ttlMs: number, now = Date.now()): DelegationCert {
+  if (!HEX64.test(nodeId)) throw new AccountError(`not a node id: ${JSON.stringify(nodeId)} (64 hex digits, as \`oht status\` prints)`)
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new AccountError('a delegation certificate needs a finite, positive lifetime (e.g. --ttl 30d)')
+  const body = { v: 1 as const, account: account.id, node: nodeId, notBefore: now - 60_000, expiresAt: now + ttlMs }
+  return { ...body, sig: sign(null, delegationBytes(body), account.privateKey).toString('base64url') }
+}
+
+export const formatCert = (c: DelegationCert): string => CERT_PREFIX + Buffer.from(JSON.stringify(c)).toString('base64url')
+
+export function parseCert (text: string): DelegationCert {
+  const t = text.trim()
+  if (t.length > MAX_CERT_CHARS || !t.startsWith(CERT_PREFIX)) throw new AccountError('not a delegation certificate (oht-cert:...)')
+  let c: DelegationCert
+  try {
+    c = JSON.parse(Buffer.from(t.slice(CERT_PREFIX.length), 'base64url').toString('utf8')) as DelegationCert
+  } catch {
+    throw new AccountError('not a delegation certificate: undecodable')
+  }
+  if (c?.v !== 1 || typeof c.account !== 'string' || !HEX64.test(c.account) || typeof c.node !== 'string' || !HEX64.test(c.node) ||
+    !Number.isSafeInteger(c.notBefore) || !Number.isSafeInteger(c.expiresAt) || typeof c.sig !== 'string') {
+    throw new AccountError('not a delegation certificate: malformed fields')
+  }
+  return c
+}
+
+export type CertProblem = 'bad-signature' | 'wrong-node' | 'expired' | 'not-yet-valid'
+
+/** Why `cert` does not let `nodeId` act for its account now, or undefined when it does. */
+export function checkCert (cert: DelegationCert, nodeId: string, now = Date.now()): CertProblem | undefined {
+  const sig = Buffer.from(cert.sig, 'base64url')
+  const { sig: _sig, ...body } = cert
+  if (sig.length !== 64 || !verify(null, delegationBytes(body), publicKeyOf(cert.account), sig)) return 'bad-signature'
+  if (cert.node !== nodeId) return 'wrong-node'
+  if (now >= cert.expiresAt) return 'expired'
+  if (now < cert.notBefore) return 'not-yet-valid'
+  return undefined
+}

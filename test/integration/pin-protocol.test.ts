@@ -1,0 +1,101 @@
+// The `pin` protocol in one process over real TCP sockets on 127.0.0.1: an owner node, a pinning
+// node (its LocalService, as a daemon runs it) and a requester that sends what a hostile or
+// broken peer would: garbage, oversized frames, bad fields, forged certificates, and a requester
+// that hangs up right after the pin is accepted.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { OhtNode } from '../../src/node/node.ts'
+import { NodeNetwork } from '../../src/node/network.ts'
+import { LocalService } from '../../src/node/service.ts'
+import { createAccount, delegate, formatCert, loadAccount } from '../../src/node/accounts.ts'
+import { MAX_PIN_FRAME_BYTES, PIN_PROTOCOL, requestRemotePin, type PinReply } from '../../src/node/pin-protocol.ts'
+import { FrameReader, TcpTransport, writeFrame } from '../../src/onion/index.ts'
+import { tempDir, type TestContextLike } from '../helpers/cli.ts'
+
+async function node (t: TestContextLike, dir: string, name: string): Promise<LocalService> {
+  const n = await OhtNode.open({ dataDir: join(dir, name) })
+  const service = new LocalService(n, new NodeNetwork(new TcpTransport(), n.keys), true)
+  await service.network!.listen()
+  await service.seedAll()
+  t.after(async () => { await service.close() })
+  return service
+}
+
+/** Sends raw frames on a `pin` stream and returns the first reply (or null when the pinner hung up). */
+async function raw (from: LocalService, to: LocalService, frames: Buffer[], rawBytes?: Buffer): Promise<PinReply | null> {
+  const session = await from.network!.dialProtocol(to.network!.address!, PIN_PROTOCOL)
+  session.stream.on('error', () => {})
+  if (rawBytes != null) session.stream.write(rawBytes)
+  for (const f of frames) await writeFrame(session.stream, f, { maxFrameBytes: 1 << 20 })
+  const reader = new FrameReader(session.stream, { maxFrameBytes: MAX_PIN_FRAME_BYTES })
+  try {
+    const frame = await reader.next()
+    return frame == null ? null : JSON.parse(frame.toString()) as PinReply
+  } catch {
+    return null
+  } finally {
+    session.stream.destroy()
+  }
+}
+
+test('pin protocol: malformed and hostile requests are refused, the pinner keeps working', async t => {
+  const dir = await tempDir(t, 'oht-pin-proto-')
+  const [owner, pinner, requester] = await Promise.all(['owner', 'pinner', 'requester'].map(async n => await node(t, dir, n)))
+  await writeFile(join(dir, 'f.bin'), randomBytes(700_000))
+  const share = await owner!.share([join(dir, 'f.bin')], {})
+  const account = await loadAccount(dir, (await createAccount(dir, 'pw')).id, 'pw')
+  const cert = formatCert(delegate(account, requester!.node.keys.nodeId, 60_000))
+  const good = { type: 'pin', v: 1, cap: share.verifyCap, ttlMs: 60_000, peers: [owner!.network!.address!], cert }
+  const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v))
+  const refusal = (r: PinReply | null): string => r?.type === 'refused' ? r.code : `not a refusal: ${JSON.stringify(r)}`
+
+  assert.equal(refusal(await raw(requester!, pinner!, [Buffer.from('not json')])), 'bad-request')
+  assert.equal(refusal(await raw(requester!, pinner!, [json({ ...good, v: 2 })])), 'bad-request')
+  assert.equal(refusal(await raw(requester!, pinner!, [json({ ...good, peers: Array(100).fill('tcp:127.0.0.1:1') })])), 'bad-request')
+  assert.equal(refusal(await raw(requester!, pinner!, [json({ ...good, ttlMs: -5 })])), 'bad-request')
+  assert.equal(refusal(await raw(requester!, pinner!, [json({ ...good, cap: 'oht://nonsense' })])), 'bad-request')
+  // A frame over the cap, and a 4 GiB length prefix: refused or cut off, never buffered.
+  const big = await raw(requester!, pinner!, [Buffer.alloc(MAX_PIN_FRAME_BYTES + 1, 0x20)])
+  assert.ok(big === null || refusal(big) === 'bad-request')
+  const huge = await raw(requester!, pinner!, [], Buffer.from([0xff, 0xff, 0xff, 0xff]))
+  assert.ok(huge === null || refusal(huge) === 'bad-request')
+  // Certificates: forged (extended), for another node; then an account nobody allowed.
+  const c = delegate(account, requester!.node.keys.nodeId, 60_000)
+  assert.equal(refusal(await raw(requester!, pinner!, [json({ ...good, cert: formatCert({ ...c, expiresAt: c.expiresAt + 1e9 }) })])), 'bad-certificate')
+  assert.equal(refusal(await raw(owner!, pinner!, [json(good)])), 'wrong-node')
+  assert.equal(refusal(await raw(requester!, pinner!, [json(good)])), 'not-authorized')
+
+  // Allowed: a requester that hangs up once the pin is accepted does not stop the pin.
+  await pinner!.pins.allow(account.id, { quotaBytes: 10 * 2 ** 20, maxTtlMs: 86_400_000 })
+  const accepted = await requestRemotePin(requester!.network!, pinner!.network!.address!, { cap: share.verifyCap, ttlMs: 60_000, peers: [owner!.network!.address!], cert }, { wait: false })
+  assert.equal(accepted.complete, false)
+  assert.equal(accepted.id, share.id)
+  const deadline = Date.now() + 30_000
+  while ((await pinner!.pins.list())[0]?.state !== 'active' && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
+  const [pin] = await pinner!.pins.list()
+  assert.equal(pin?.state, 'active')
+  assert.equal(pin?.holder, account.id)
+  assert.deepEqual((await pinner!.pins.audit()).wrong, [])
+  const codes = (await pinner!.pins.requests(50)).map(r => r.code ?? r.outcome)
+  assert.ok(codes.includes('wrong-node') && codes.includes('bad-certificate') && codes.filter(c => c === 'bad-request').length >= 5, codes.join(','))
+})
+
+test('pin events: active when a share\'s blocks are all held, inactive when its last pin goes', async t => {
+  const dir = await tempDir(t, 'oht-pin-events-')
+  const [owner, pinner] = await Promise.all(['owner', 'pinner'].map(async n => await node(t, dir, n)))
+  await writeFile(join(dir, 'f.bin'), randomBytes(300_000))
+  const share = await owner!.share([join(dir, 'f.bin')], {})
+  const events: string[] = []
+  pinner!.pins.manager.on('active', e => { events.push(`active ${e.id} ${Buffer.from(e.topic).toString('hex').length}`) })
+  pinner!.pins.manager.on('inactive', e => { events.push(`inactive ${e.id}`) })
+  await pinner!.pins.pin(share.verifyCap, { ttlMs: 60_000, peers: [owner!.network!.address!] })
+  assert.ok(pinner!.network!.swarmFor(share.id) != null, 'the pinned share is served')
+  const r = await pinner!.pins.unpin(share.verifyCap)
+  assert.equal(r.removed, true)
+  assert.equal(r.sweep.blocksDeleted, 2 + 1) // a 300 000-byte file is two 256 KiB blocks, plus the manifest
+  assert.equal(pinner!.network!.swarmFor(share.id), undefined, 'no longer served')
+  assert.deepEqual(events, [`active ${share.id} 64`, `inactive ${share.id}`])
+})
