@@ -1,0 +1,109 @@
+// Every protocol constant of the onion DHT in one commented place (as js-libp2p kad-dht's
+// constants.ts). Timings are sized for Tor: building a circuit to an onion service takes 2–10 s,
+// a round trip on an open circuit 0.3–1.5 s, and an unreachable onion fails only after seconds.
+// DhtNode takes a `config` that may override any of the tunables below (tests and the simulator
+// shrink caps; they never change the wire format).
+
+// --- Kademlia shape -----------------------------------------------------------------------------
+
+/** Bits of a node id, a topic and a record key (SHA-256). */
+export const ID_BITS = 256
+export const ID_BYTES = ID_BITS / 8
+/** Bucket size, and how many closest nodes a record is stored on (Kademlia's k). */
+export const K = 20
+/**
+ * Disjoint lookup paths (S/Kademlia's d): each candidate is queried by one path only, so one
+ * adversary on a path cannot steer the others.
+ */
+export const DISJOINT_PATHS = 3
+/**
+ * Requests each path keeps in flight: α = DISJOINT_PATHS × ALPHA_PER_PATH = 6 in all. Over Tor
+ * a query to a new peer costs a circuit (2–10 s), so a lookup's time is its number of rounds;
+ * six at once brings the ~20 queries of a converging lookup down to about four rounds.
+ * A request outstanding longer than QUERY_STALL_MS lets its path start one more (up to
+ * MAX_PER_PATH): an unreachable onion fails only after seconds, and a path must not sit idle.
+ */
+export const ALPHA_PER_PATH = 2
+export const MAX_PER_PATH = 4
+/** Longer than a normal connect + handshake + round trip (≈ 12 s at worst), so only trouble counts as a stall. */
+export const QUERY_STALL_MS = 12_000
+/** Contacts returned by a find-node answer (at most; also the cap a reader enforces). */
+export const MAX_CONTACTS_PER_REPLY = K
+
+// --- Timeouts (Tor-sized) ----------------------------------------------------------------------
+
+/** Dial plus oht handshake: connect 2–10 s and 1.5 round trips, with room for a slow circuit. */
+export const DIAL_TIMEOUT_MS = 30_000
+/** One request on an open session: a round trip is ≤ 1.5 s on a healthy circuit. */
+export const RPC_TIMEOUT_MS = 10_000
+/** A whole lookup: a converging one over Tor takes 30–80 s (about 25 queries, 6 at a time, each maybe a new circuit); bounded even when every peer stalls. */
+export const LOOKUP_TIMEOUT_MS = 120_000
+/** An outbound session unused this long is closed (a Tor circuit is worth keeping a while). */
+export const SESSION_IDLE_MS = 5 * 60_000
+/** How long an inbound session may stay silent before we close it. */
+export const INBOUND_IDLE_MS = 10 * 60_000
+
+// --- Connections --------------------------------------------------------------------------------
+
+/** Outbound sessions kept open at once; the least recently used idle one is closed first. */
+export const MAX_OUTBOUND_SESSIONS = 64
+/** Inbound sessions served at once; beyond, the oldest idle one is closed. */
+export const MAX_INBOUND_SESSIONS = 256
+/** Requests pipelined on one outbound session; more wait their turn. */
+export const MAX_INFLIGHT_PER_SESSION = 8
+
+// --- Sizes --------------------------------------------------------------------------------------
+
+/** Largest DHT frame (either direction): 20 provider records or a 16 KiB value fit with room. */
+export const MAX_FRAME_BYTES = 64 * 1024
+/** Largest stored value (immutable or mutable), as bytes. */
+export const MAX_VALUE_BYTES = 16 * 1024
+/** Largest mutable-record salt (BEP 44 allows 64). */
+export const MAX_SALT_BYTES = 64
+/** Longest announced transport address (an onion address with scheme and port is 75). */
+export const MAX_ADDRESS_BYTES = 128
+/** Provider records returned for one topic per answer. */
+export const MAX_PROVIDERS_PER_REPLY = 20
+
+// --- Records ------------------------------------------------------------------------------------
+
+/** Lifetime of a provider record; the provider re-signs and republishes well before it ends. */
+export const PROVIDER_TTL_MS = 24 * 3600_000
+/** Interval at which a node republishes its provider records (a third of their TTL). */
+export const PROVIDER_REPUBLISH_MS = 8 * 3600_000
+/** Default lifetime of a value record (immutable or mutable); the putter republishes. */
+export const VALUE_TTL_MS = 24 * 3600_000
+/** Interval at which a node republishes the values it put. */
+export const VALUE_REPUBLISH_MS = 8 * 3600_000
+/** Longest lifetime a storing node accepts (records asking for more are refused). */
+export const MAX_RECORD_TTL_MS = 48 * 3600_000
+/** Clock disagreement tolerated between nodes when checking an expiry against the maximum. */
+export const CLOCK_SKEW_MS = 10 * 60_000
+
+// --- Storage bounds -----------------------------------------------------------------------------
+
+/** Records stored in total (providers + values). */
+export const MAX_STORED_RECORDS = 100_000
+/** Bytes of stored records in total. */
+export const MAX_STORED_BYTES = 64 * 1024 * 1024
+/** Records one peer (by handshake-verified node id) may have stored with us. */
+export const MAX_RECORDS_PER_PEER = 1_000
+/** Provider records kept per topic. */
+export const MAX_PROVIDERS_PER_TOPIC = 64
+/** How often expired records are swept out (they are also re-checked on every read). */
+export const STORE_SWEEP_MS = 10 * 60_000
+
+// --- Routing table maintenance ------------------------------------------------------------------
+
+/** How often the table is maintained: stale buckets refreshed, idle sessions closed, table saved. */
+export const MAINTENANCE_INTERVAL_MS = 5 * 60_000
+/** A bucket with no lookup through it for this long is refreshed with a random-id lookup. */
+export const BUCKET_REFRESH_MS = 60 * 60_000
+/** At most this many bucket refreshes per maintenance round (each is a Tor lookup). */
+export const MAX_REFRESHES_PER_ROUND = 3
+/** Consecutive failed requests after which a contact is evicted from the routing table. */
+export const MAX_CONTACT_FAILURES = 2
+/** Candidates kept per bucket to replace evicted contacts (Kademlia's replacement cache). */
+export const REPLACEMENT_CACHE_SIZE = K
+/** Extra random-bucket lookups after the self-lookup of a bootstrap, to fill far buckets. */
+export const BOOTSTRAP_EXTRA_LOOKUPS = 2

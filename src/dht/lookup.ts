@@ -1,0 +1,169 @@
+// Iterative Kademlia lookup over disjoint paths (S/Kademlia; the shape of js-libp2p kad-dht's
+// query manager). The seeds are dealt round-robin to `paths` paths; every contact a path learns
+// belongs to that path unless another path already knows it, so no node is queried by two paths
+// and one adversary can steer at most the paths that reach it. Each path keeps `alphaPerPath`
+// requests in flight to its own members of the lookup's k closest known candidates, one more
+// for every request that has stalled (an unreachable onion costs seconds). The lookup ends when
+// the k closest candidates that did not fail have all answered (Kademlia's termination;
+// S/Kademlia's per-path convergence would cost d·k queries, each a Tor circuit), when a query
+// reports it is done (a value was found), when it is aborted, or at its deadline.
+import type { Clock, TimerHandle } from './clock.ts'
+import type { Contact } from './contact.ts'
+import { compareDistance, idToHex, type Id } from './id.ts'
+
+export interface QueryAnswer {
+  /** Contacts the peer suggests (closer to the target, normally). */
+  nodes: Contact[]
+  /** Stop the whole lookup: what it looked for is found. */
+  done?: boolean
+}
+
+export interface LookupParams {
+  target: Id
+  selfHex: string
+  seeds: Contact[]
+  k: number
+  paths: number
+  alphaPerPath: number
+  maxPerPath: number
+  stallMs: number
+  clock: Clock
+  signal: AbortSignal
+  /** Asks one contact; throws when it fails. `hop` is 1 for seeds, parent's + 1 otherwise. */
+  query: (contact: Contact, hop: number, signal: AbortSignal) => Promise<QueryAnswer>
+}
+
+export interface LookupResult {
+  /** Up to k contacts that answered, closest to the target first. */
+  closest: Contact[]
+  /** Hop of the query that ended the lookup (done), else of the closest contact that answered. */
+  hops: number
+  /** Requests sent. */
+  messages: number
+  failures: number
+  /** True when a query reported done. */
+  found: boolean
+  /** True when aborted or out of time before converging. */
+  aborted: boolean
+  durationMs: number
+}
+
+type State = 'new' | 'inflight' | 'answered' | 'failed'
+
+interface Candidate {
+  contact: Contact
+  hex: string
+  hop: number
+  path: number
+  state: State
+  stalled: boolean
+  stallTimer?: TimerHandle
+}
+
+export async function iterativeLookup (p: LookupParams): Promise<LookupResult> {
+  const started = p.clock.now()
+  const candidates = new Map<string, Candidate>()
+  const paths: Candidate[][] = Array.from({ length: Math.max(1, p.paths) }, () => [])
+  const inner = new AbortController()
+  const stopInner = (): void => { inner.abort(p.signal.reason) }
+  p.signal.addEventListener('abort', stopInner, { once: true })
+  let messages = 0
+  let failures = 0
+  let foundHop = -1
+  let finished = false
+  let finish!: () => void
+  const done = new Promise<void>(resolve => { finish = resolve })
+
+  /** Every candidate, closest to the target first (kept sorted by binary insertion). */
+  const order: Candidate[] = []
+  const learn = (contact: Contact, hop: number, path: number): void => {
+    const hex = idToHex(contact.nodeId)
+    if (hex === p.selfHex || candidates.has(hex)) return
+    const candidate: Candidate = { contact, hex, hop, path, state: 'new', stalled: false }
+    candidates.set(hex, candidate)
+    paths[path]!.push(candidate)
+    let lo = 0; let hi = order.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (compareDistance(order[mid]!.contact.nodeId, contact.nodeId, p.target) < 0) lo = mid + 1
+      else hi = mid
+    }
+    order.splice(lo, 0, candidate)
+  }
+  const sorted = [...p.seeds].sort((a, b) => compareDistance(a.nodeId, b.nodeId, p.target))
+  sorted.forEach((contact, i) => { learn(contact, 1, i % paths.length) })
+
+  const inflight: Array<Set<Candidate>> = paths.map(() => new Set())
+
+  const pump = (): void => {
+    if (finished) return
+    if (p.signal.aborted || foundHop >= 0) { end(); return }
+    // The k closest candidates that have not failed, over all paths: the lookup converges when
+    // all of them have answered (Kademlia's termination); each path asks its own members of it.
+    const window: Candidate[] = []
+    for (const c of order) {
+      if (c.state === 'failed') continue
+      window.push(c)
+      if (window.length >= p.k) break
+    }
+    let active = false
+    for (let index = 0; index < paths.length; index++) {
+      const flying = inflight[index]!
+      let stalled = 0
+      for (const c of flying) if (c.stalled) stalled++
+      const limit = Math.min(p.maxPerPath, p.alphaPerPath + stalled)
+      let running = flying.size
+      for (const candidate of window) {
+        if (running >= limit) break
+        if (candidate.path !== index || candidate.state !== 'new') continue
+        running++
+        ask(candidate)
+      }
+      if (running > 0) active = true
+    }
+    if (!active) end()
+  }
+
+  const ask = (candidate: Candidate): void => {
+    candidate.state = 'inflight'
+    inflight[candidate.path]!.add(candidate)
+    messages++
+    candidate.stallTimer = p.clock.setTimeout(() => { candidate.stalled = true; pump() }, p.stallMs)
+    p.query(candidate.contact, candidate.hop, inner.signal).then(answer => {
+      if (finished) return
+      candidate.state = 'answered'
+      for (const contact of answer.nodes) learn(contact, candidate.hop + 1, candidate.path)
+      if (answer.done === true && foundHop < 0) foundHop = candidate.hop
+    }, () => {
+      if (finished) return
+      candidate.state = 'failed'
+      failures++
+    }).finally(() => {
+      inflight[candidate.path]!.delete(candidate)
+      if (candidate.stallTimer !== undefined) p.clock.clearTimeout(candidate.stallTimer)
+      pump()
+    })
+  }
+
+  const end = (): void => {
+    if (finished) return
+    finished = true
+    for (const c of candidates.values()) if (c.stallTimer !== undefined) p.clock.clearTimeout(c.stallTimer)
+    finish()
+  }
+
+  pump()
+  await done
+  p.signal.removeEventListener('abort', stopInner)
+  inner.abort(new Error('lookup finished'))
+  const answered = order.filter(c => c.state === 'answered').slice(0, p.k)
+  return {
+    closest: answered.map(c => c.contact),
+    hops: foundHop >= 0 ? foundHop : (answered[0]?.hop ?? 0),
+    messages,
+    failures,
+    found: foundHop >= 0,
+    aborted: p.signal.aborted && foundHop < 0,
+    durationMs: p.clock.now() - started
+  }
+}

@@ -1,0 +1,350 @@
+// A DHT simulator: N real DhtNodes in one process, each on its own MemoryTransport of one
+// MemoryNetwork, speaking to each other through the real oht handshake and the real DHT wire
+// protocol. Tor is modelled by the network's latencies (a dial costs a connect time, every chunk
+// a one-way delay) on a scaled clock: the DHT's timers and the network's delays run `scale` times
+// faster than Tor would, and durations are reported in simulated (Tor) milliseconds.
+//
+// Shortcuts, stated: (1) the initial routing tables are filled from global knowledge (each node
+// gets up to k random live nodes of each of its buckets) instead of N sequential joins, which
+// would dominate the run time; nodes that join later (churn) do a real bootstrap. (2) The real
+// handshake is used by default; `preAuthenticated` skips it (the dialer hands the DHT a memory
+// stream with the peer's identity already attached) for runs where its Ed25519 cost matters.
+import { randomBytes } from 'node:crypto'
+import { MemoryNetwork, type MemoryTransport } from '../../onion/memory.ts'
+import { acceptHandshakes, dialPeer, nodeIdOf, type HandshakeResult, type IdentityKeys } from '../../onion/handshake.ts'
+import { scaledClock, type Clock } from '../clock.ts'
+import { contactFrom, type Contact } from '../contact.ts'
+import { idToHex, type Id } from '../id.ts'
+import { DhtNode, DHT_PROTOCOL, type DhtConfig, type Dialer } from '../node.ts'
+import { DroppingNode, ForgingNode, randomIdentity, type AdversaryKind } from './adversaries.ts'
+
+export interface SimLatency {
+  /** Simulated ms of a dial (circuit to an onion service), drawn uniformly per dial. */
+  connectMs: [number, number]
+  /** Simulated round trip on an open stream, fixed per pair of nodes, drawn uniformly. */
+  rttMs: [number, number]
+}
+
+/** Tor-like: connect 2–10 s, round trip 0.3–1.5 s. */
+export const TOR_LATENCY: SimLatency = { connectMs: [2_000, 10_000], rttMs: [300, 1_500] }
+
+/**
+ * Periodic work is off by default in a simulation (a run lasts a few simulated minutes, and
+ * 10,000 nodes refreshing buckets at once would measure the refresh, not the lookups): no
+ * maintenance rounds, sweeps or republishes unless a run's config asks for them.
+ */
+export const SIM_CONFIG: Partial<DhtConfig> = {
+  maintenanceIntervalMs: 365 * 24 * 3600_000,
+  storeSweepMs: 365 * 24 * 3600_000,
+  providerRepublishMs: 365 * 24 * 3600_000,
+  valueRepublishMs: 365 * 24 * 3600_000,
+  // Open sessions cost the simulator memory (thousands of in-process streams), not the network:
+  // fewer per node keeps a 10,000-node run in RAM; sessions are redialed when needed.
+  maxOutboundSessions: 16,
+  maxInboundSessions: 64,
+  // A joiner's self-lookup is enough to be found; refreshes would fill its far buckets later.
+  bootstrapExtraLookups: 0
+}
+
+export interface SimulationOptions {
+  /** Real milliseconds are multiplied by this to give simulated ones (100: a 2 s connect takes 20 ms). */
+  scale?: number
+  latency?: SimLatency | null
+  config?: Partial<DhtConfig>
+  /** Skip the oht handshake (see the file comment). */
+  preAuthenticated?: boolean
+  /** Deterministic draws of latencies and choices. */
+  seed?: number
+}
+
+export interface SimNode {
+  name: string
+  keys: IdentityKeys
+  transport: MemoryTransport
+  dht: DhtNode
+  kind: 'honest' | AdversaryKind
+  alive: boolean
+}
+
+export interface LookupSample {
+  success: boolean
+  hops: number
+  messages: number
+  durationMs: number
+}
+
+export interface LookupSummary {
+  lookups: number
+  successRate: number
+  medianHops: number
+  p95Hops: number
+  meanMessages: number
+  medianMs: number
+  p95Ms: number
+}
+
+/** mulberry32: a small seeded PRNG, so runs are repeatable. */
+export function seededRandom (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function quantile (sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
+export function summarize (samples: LookupSample[]): LookupSummary {
+  const ok = samples.filter(s => s.success)
+  const hops = ok.map(s => s.hops).sort((a, b) => a - b)
+  const ms = ok.map(s => s.durationMs).sort((a, b) => a - b)
+  return {
+    lookups: samples.length,
+    successRate: samples.length === 0 ? 0 : ok.length / samples.length,
+    medianHops: quantile(hops, 0.5),
+    p95Hops: quantile(hops, 0.95),
+    meanMessages: samples.length === 0 ? 0 : samples.reduce((sum, s) => sum + s.messages, 0) / samples.length,
+    medianMs: quantile(ms, 0.5),
+    p95Ms: quantile(ms, 0.95)
+  }
+}
+
+/** Runs `task` over `items` with at most `concurrency` at once. */
+export async function pool<T, R> (items: T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++
+      out[index] = await task(items[index]!, index)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker))
+  return out
+}
+
+export class DhtSimulation {
+  readonly network: MemoryNetwork
+  readonly clock: Clock
+  readonly nodes: SimNode[] = []
+  readonly random: () => number
+  readonly #options: SimulationOptions
+  readonly #byName = new Map<string, SimNode>()
+  readonly #pairRtt = new Map<string, number>()
+
+  constructor (options: SimulationOptions = {}) {
+    this.#options = options
+    const scale = options.scale ?? 100
+    this.random = seededRandom(options.seed ?? 1)
+    this.clock = scaledClock(scale)
+    const latency = options.latency === undefined ? TOR_LATENCY : options.latency
+    const uniform = ([lo, hi]: [number, number]): number => lo + (hi - lo) * this.random()
+    this.network = new MemoryNetwork(latency === null
+      ? {}
+      : {
+          latency: {
+            dial: () => uniform(latency.connectMs) / scale,
+            message: (from, to) => {
+              const pair = from < to ? `${from}|${to}` : `${to}|${from}`
+              let rtt = this.#pairRtt.get(pair)
+              if (rtt === undefined) {
+                rtt = uniform(latency.rttMs)
+                this.#pairRtt.set(pair, rtt)
+              }
+              return rtt / 2 / scale
+            }
+          }
+        })
+  }
+
+  get alive (): SimNode[] { return this.nodes.filter(n => n.alive) }
+  get honestAlive (): SimNode[] { return this.nodes.filter(n => n.alive && n.kind === 'honest') }
+
+  /** Adds and starts one node (not yet in anyone's table). */
+  async addNode (kind: SimNode['kind'] = 'honest'): Promise<SimNode> {
+    const keys = randomIdentity()
+    const transport = this.network.transport()
+    const Kind = kind === 'drop' ? DroppingNode : kind === 'forge' ? ForgingNode : DhtNode
+    const dht = new Kind({ keys, address: transport.address, dial: this.#dialerFor(transport, keys), clock: this.clock, config: { ...SIM_CONFIG, ...this.#options.config } })
+    const node: SimNode = { name: transport.name, keys, transport, dht, kind, alive: true }
+    if (this.#options.preAuthenticated === true) {
+      // The dialer's identity, as the handshake would have proved it: the memory transport names the dialing node.
+      await transport.listen((stream, info) => {
+        const peer = this.#byName.get(info.remote.slice('mem:'.length))
+        if (peer === undefined) { stream.destroy(); return }
+        dht.handleStream({ remoteNodeId: nodeIdOf(peer.keys.publicKeyRaw), remotePublicKey: peer.keys.publicKeyRaw, protocol: DHT_PROTOCOL, stream })
+      })
+    } else {
+      await transport.listen(acceptHandshakes({ keys, protocols: [DHT_PROTOCOL] }, session => { dht.handleStream(session) }))
+    }
+    await dht.start()
+    this.nodes.push(node)
+    this.#byName.set(node.name, node)
+    return node
+  }
+
+  #dialerFor (transport: MemoryTransport, keys: IdentityKeys): Dialer {
+    if (this.#options.preAuthenticated !== true) {
+      return async (target, signal) => await dialPeer(transport, target.address, {
+        keys, protocol: DHT_PROTOCOL, signal, ...(target.nodeId === undefined ? {} : { expectedNodeId: target.nodeId })
+      })
+    }
+    // Pre-authenticated: a plain memory dial, the identities attached from the simulator's own
+    // knowledge (what the handshake would have proved), the other end handed to the peer directly.
+    return async (target, signal) => {
+      const name = target.address.slice('mem:'.length)
+      const peer = this.#byName.get(name)
+      const stream = await transport.dial(target.address, { signal })
+      if (peer === undefined || !peer.alive) { stream.destroy(); throw new Error(`nothing listens at ${target.address}`) }
+      return { remoteNodeId: nodeIdOf(peer.keys.publicKeyRaw), remotePublicKey: peer.keys.publicKeyRaw, protocol: DHT_PROTOCOL, stream }
+    }
+  }
+
+  /** Adds `count` nodes of `kind` and fills every live node's routing table from global knowledge. */
+  async populate (count: number, adversaries: Partial<Record<AdversaryKind, number>> = {}): Promise<void> {
+    const kinds: SimNode['kind'][] = []
+    for (const [kind, n] of Object.entries(adversaries)) for (let i = 0; i < (n ?? 0); i++) kinds.push(kind as AdversaryKind)
+    while (kinds.length < count) kinds.push('honest')
+    // Shuffle, so adversaries sit anywhere in the id space.
+    for (let i = kinds.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!]
+    }
+    for (const kind of kinds) await this.addNode(kind)
+    this.fillRoutingTables()
+  }
+
+  /** Gives every live node up to k random live nodes of each of its buckets (the global-knowledge shortcut). */
+  fillRoutingTables (): void {
+    const live = this.alive.map(n => ({ node: n, hex: n.dht.nodeIdHex, contact: n.dht.contact! }))
+    live.sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0))
+    const hexes = live.map(l => l.hex)
+    const lowerBound = (hex: string): number => {
+      let lo = 0; let hi = hexes.length
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (hexes[mid]! < hex) lo = mid + 1; else hi = mid }
+      return lo
+    }
+    const now = this.clock.now()
+    const k = this.#options.config?.k ?? 20
+    for (const { node } of live) {
+      const self = node.dht.nodeId
+      for (let prefix = 0; prefix < 256; prefix++) {
+        const [lo, hi] = rangeOf(self, prefix, true)
+        const start = lowerBound(lo); const end = lowerBound(hi)
+        // Bucket `prefix`: ids sharing exactly `prefix` bits, i.e. prefix bits then the flipped bit.
+        const count = end - start
+        if (count > 0) {
+          const picks = new Set<number>()
+          const want = Math.min(k, count)
+          while (picks.size < want) picks.add(start + Math.floor(this.random() * count))
+          for (const i of picks) node.dht.table.add(live[i]!.contact, now)
+        }
+        // Stop once no other node shares prefix + 1 bits with us: deeper buckets are empty.
+        const [slo, shi] = rangeOf(self, prefix + 1, false)
+        if (lowerBound(shi) - lowerBound(slo) <= 1) break
+      }
+    }
+  }
+
+  /** Takes a node off the network for good: its peers see dials fail (after the connect delay). */
+  async kill (node: SimNode): Promise<void> {
+    node.alive = false
+    await node.dht.stop()
+    this.network.disconnect(node.name)
+  }
+
+  /**
+   * Churn: `fraction` of the live nodes (never those in `keep`) leave, and as many new honest
+   * nodes join, each bootstrapping for real through one random live node.
+   */
+  async churn (fraction: number, keep: Set<string> = new Set(), concurrency = 32): Promise<{ left: number, joined: number }> {
+    const candidates = this.alive.filter(n => !keep.has(n.name))
+    const leaving = Math.round(this.alive.length * fraction)
+    for (let i = 0; i < leaving && candidates.length > 0; i++) {
+      const index = Math.floor(this.random() * candidates.length)
+      const [node] = candidates.splice(index, 1)
+      await this.kill(node!)
+    }
+    const fresh: SimNode[] = []
+    for (let i = 0; i < leaving; i++) fresh.push(await this.addNode('honest'))
+    const live = this.honestAlive.filter(n => !fresh.includes(n))
+    await pool(fresh, concurrency, async node => {
+      const via = live[Math.floor(this.random() * live.length)]!
+      await node.dht.bootstrap([via.dht.contact!]).catch(() => {})
+    })
+    return { left: leaving, joined: fresh.length }
+  }
+
+  pick (from: SimNode[] = this.honestAlive): SimNode {
+    return from[Math.floor(this.random() * from.length)]!
+  }
+
+  /** Has `count` random live honest nodes provide a random topic each; returns topic → provider. */
+  async provideRandom (count: number, concurrency = 16): Promise<Array<{ topic: Id, provider: SimNode, stored: number }>> {
+    const items = Array.from({ length: count }, () => ({ topic: new Uint8Array(randomBytes(32)), provider: this.pick() }))
+    const stored = await pool(items, concurrency, async ({ topic, provider }) => (await provider.dht.provide(topic)).stored)
+    return items.map((item, i) => ({ ...item, stored: stored[i]! }))
+  }
+
+  /**
+   * Looks each topic up from a random live honest node (stopping at the first valid provider).
+   * Success: the expected provider is found, and no record of a forged key is returned.
+   */
+  async lookupProviders (items: Array<{ topic: Id, provider: SimNode }>, concurrency = 16, forgedKeys: ReadonlySet<string> = new Set()): Promise<{ samples: LookupSample[], forgedAccepted: number }> {
+    let forgedAccepted = 0
+    const samples = await pool(items, concurrency, async ({ topic, provider }) => {
+      let querier = this.pick()
+      while (querier === provider && this.honestAlive.length > 1) querier = this.pick()
+      const { providers, lookup } = await querier.dht.findProvidersAll(topic, { limit: 1 })
+      const wanted = provider.dht.nodeIdHex
+      for (const r of providers) if (forgedKeys.has(Buffer.from(r.publicKey).toString('hex'))) forgedAccepted++
+      const success = providers.some(r => idToHex(contactFrom(r.publicKey, r.address).nodeId) === wanted && r.address === provider.dht.address)
+      return { success, hops: lookup.hops, messages: lookup.messages, durationMs: lookup.durationMs }
+    })
+    return { samples, forgedAccepted }
+  }
+
+  /** findNode of random live nodes from random live honest nodes; success: the target is among the closest. */
+  async lookupNodes (count: number, concurrency = 16): Promise<LookupSample[]> {
+    const items = Array.from({ length: count }, () => ({ from: this.pick(), to: this.pick(this.alive) }))
+    return await pool(items, concurrency, async ({ from, to }) => {
+      const lookup = await from.dht.findNode(to.dht.nodeId)
+      const success = from === to || lookup.closest.some((c: Contact) => idToHex(c.nodeId) === to.dht.nodeIdHex)
+      return { success, hops: lookup.hops, messages: lookup.messages, durationMs: lookup.durationMs }
+    })
+  }
+
+  async stop (): Promise<void> {
+    for (const node of this.nodes) {
+      if (node.alive) {
+        node.alive = false
+        await node.dht.stop()
+      }
+      await node.transport.close()
+    }
+  }
+}
+
+/**
+ * Hex bounds [lo, hi) of the ids that share `prefix` leading bits with `self` — with bit
+ * `prefix` flipped when `flip` (bucket `prefix`), or equal (the subtree we are in) otherwise.
+ */
+function rangeOf (self: Id, prefix: number, flip: boolean): [string, string] {
+  const lo = Buffer.alloc(32)
+  const bits = flip ? prefix + 1 : prefix
+  for (let i = 0; i < bits; i++) {
+    let bit = (self[i >> 3]! >> (7 - (i & 7))) & 1
+    if (flip && i === prefix) bit ^= 1
+    if (bit === 1) lo[i >> 3]! |= 1 << (7 - (i & 7))
+  }
+  const hi = Buffer.from(lo)
+  for (let i = bits; i < 256; i++) hi[i >> 3]! |= 1 << (7 - (i & 7))
+  // hi is inclusive; as an exclusive string bound, append a character that sorts after any hex digit.
+  return [lo.toString('hex'), hi.toString('hex') + 'g']
+}
