@@ -1,11 +1,17 @@
 import { join } from 'node:path'
+import type { Command } from 'commander'
 import { resolveDataDir } from '../src/node/datadir.ts'
 import { OhtNode } from '../src/node/node.ts'
 import { NodeNetwork } from '../src/node/network.ts'
 import { LocalService, type NodeService } from '../src/node/service.ts'
 import { DaemonClient, daemonRunning } from '../src/node/api-client.ts'
+import { ConfigError, ConfigFile, configPath, type ConfigValues } from '../src/node/config.ts'
 import { TcpTransport, type Transport } from '../src/onion/index.ts'
 import { parseSize } from './units.ts'
+import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
+import { setLocale, t } from './i18n/index.ts'
+import { makeTorTransport } from './tor.ts'
+import { Discovery, LevelRoutingStore } from '../src/node/discovery.ts'
 
 /** Options every command accepts, before or after the command name. */
 export interface GlobalOptions {
@@ -15,6 +21,56 @@ export interface GlobalOptions {
   transport?: string
   listen?: string
   maxUpload?: string
+  lang?: string
+  progress?: string
+  /** From the config (api.tcp) or `oht daemon --api-tcp`. */
+  apiTcp?: string
+  /** A running tor's control port (attach instead of starting our own). */
+  torControl?: string
+  torCookie?: string
+  /** DHT addresses to join through (repeatable; config key `bootstrap`). */
+  bootstrap?: string[]
+}
+
+/** The config file of these options' data directory ($OHT_CONFIG overrides; see src/node/config.ts). */
+export function configFileFor (g: GlobalOptions): ConfigFile {
+  return new ConfigFile(configPath(g.dataDir != null ? { dataDir: g.dataDir } : {}))
+}
+
+/** Global options a config key fills in when the command line does not set them. */
+const CONFIG_TO_OPTION: Readonly<Record<string, keyof GlobalOptions>> = {
+  transport: 'transport', listen: 'listen', maxUpload: 'maxUpload', lang: 'lang', 'api.tcp': 'apiTcp', bootstrap: 'bootstrap'
+}
+
+/**
+ * Fills the program's global options from the config file, under the command line (a flag or
+ * environment value always wins), and chooses the language (--lang, the config's lang, LANG).
+ * Runs before every command's action (main.ts), so every command sees the merged options.
+ */
+export function applyConfig (program: Command): void {
+  const g = program.opts<GlobalOptions>()
+  let values: ConfigValues
+  try {
+    values = configFileFor(g).load()
+  } catch (err) {
+    throw err instanceof ConfigError ? new Error(configErrorText(err)) : err
+  }
+  for (const [key, option] of Object.entries(CONFIG_TO_OPTION)) {
+    const value = values[key]
+    if (typeof value !== 'string' && !Array.isArray(value)) continue
+    const source = program.getOptionValueSource(option)
+    if (source === 'cli' || source === 'env') continue
+    program.setOptionValueWithSource(option, value, 'config')
+  }
+  const lang = program.opts<GlobalOptions>().lang
+  if (lang != null) setLocale(lang)
+}
+
+/** A config error in the user's language. */
+export function configErrorText (err: ConfigError): string {
+  const params = { ...err.params }
+  if (params.expected != null) params.expected = t(`config.expected.${params.expected}`)
+  return t(`config.error.${err.code}`, params)
 }
 
 export function networkOptions (g: GlobalOptions): { maxUploadBytesPerSecond?: number } {
@@ -30,22 +86,25 @@ export interface Output {
   warn: (line: string) => void
   /** The command's result: one JSON object under --json, else the given text. */
   result: (value: object, text: string) => void
-  progress: boolean
+  /** How long work shows progress (--progress; see progress.ts). */
+  progressMode: ProgressMode
 }
 
 export function makeOutput (g: GlobalOptions): Output {
   const json = g.json === true
   const quiet = g.quiet === true
+  const mode = (g.progress ?? 'auto') as ProgressMode
+  if (!PROGRESS_MODES.includes(mode)) throw new Error(t('cli.badProgressMode', { mode, known: PROGRESS_MODES.join(', ') }))
   return {
     json,
     quiet,
     info: line => { if (!json && !quiet) process.stdout.write(line + '\n') },
-    warn: line => { if (!quiet) process.stderr.write(`oht: warning: ${line}\n`) },
+    warn: line => { if (!quiet) process.stderr.write(`${t('cli.warningPrefix')}${line}\n`) },
     result: (value, text) => {
       if (json) process.stdout.write(JSON.stringify(value) + '\n')
       else if (text !== '') process.stdout.write(text + '\n')
     },
-    progress: !json && !quiet
+    progressMode: mode
   }
 }
 
@@ -63,10 +122,14 @@ export function makeTransport (g: GlobalOptions, out: Output): Transport {
     if (transport.warning != null) out.warn(transport.warning)
     return transport
   }
-  if (kind === 'tor') {
-    throw new Error('the Tor transport (the default) is not built yet; for tests and development use --transport tcp, which is NOT anonymous')
-  }
-  throw new Error(`unknown transport ${JSON.stringify(kind)} (tor or tcp)`)
+  if (kind === 'tor') return makeTorTransport(g, out)
+  throw new Error(t('cli.unknownTransport', { kind: JSON.stringify(kind) }))
+}
+
+/** The daemon of this data directory, when one runs. */
+export async function daemonFor (g: GlobalOptions): Promise<DaemonClient | undefined> {
+  const socket = apiSocket(resolveDataDir(g.dataDir))
+  return await daemonRunning(socket) ? new DaemonClient(socket) : undefined
 }
 
 /**
@@ -75,12 +138,16 @@ export function makeTransport (g: GlobalOptions, out: Output): Transport {
  * embedded case (fetching from peers).
  */
 export async function withService<T> (g: GlobalOptions, out: Output, fn: (service: NodeService) => Promise<T>, network = false): Promise<T> {
-  const dataDir = resolveDataDir(g.dataDir)
-  if (await daemonRunning(apiSocket(dataDir))) return await fn(new DaemonClient(apiSocket(dataDir)))
+  const daemon = await daemonFor(g)
+  if (daemon != null) return await fn(daemon)
   const node = await openNode(g)
   let service: LocalService
   try {
-    service = new LocalService(node, network ? new NodeNetwork(makeTransport(g, out), node.keys, networkOptions(g)) : undefined)
+    const net = network ? new NodeNetwork(makeTransport(g, out), node.keys, networkOptions(g)) : undefined
+    service = new LocalService(node, net)
+    // An embedded node never listens: it uses the DHT as a client (bootstrap list and the table a
+    // daemon of this data directory saved), and joins only when a command needs it.
+    if (net != null) service.attachDiscovery(new Discovery(net, { bootstrap: g.bootstrap ?? [], routingStore: new LevelRoutingStore(node.state.db) }))
   } catch (err) {
     await node.close()
     throw err

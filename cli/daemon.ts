@@ -1,29 +1,71 @@
+import { join } from 'node:path'
 import { OhtNode } from '../src/node/node.ts'
 import { NodeNetwork } from '../src/node/network.ts'
 import { LocalService } from '../src/node/service.ts'
 import { ApiServer } from '../src/node/api.ts'
+import { TransferManager } from '../src/node/transfers.ts'
 import { daemonRunning } from '../src/node/api-client.ts'
 import { resolveDataDir } from '../src/node/datadir.ts'
-import { apiSocket, makeTransport, networkOptions, type GlobalOptions, type Output } from './context.ts'
+import { apiSocket, configFileFor, makeTransport, networkOptions, type GlobalOptions, type Output } from './context.ts'
+import { t } from './i18n/index.ts'
+import { Discovery, LevelRoutingStore } from '../src/node/discovery.ts'
+import { LocalDhtService, registerDhtRoutes } from '../src/node/dht-service.ts'
+import { closeStreams, startStream } from '../src/node/streams.ts'
+import { parseReadCap, verifyCapOf } from '../src/blocks/index.ts'
 
-/** Runs until SIGINT/SIGTERM: node + network + API; everything is closed on the way out. */
+/** Runs until SIGINT/SIGTERM: node + network + transfers + API; everything is closed on the way out. */
 export async function runDaemon (g: GlobalOptions, out: Output): Promise<void> {
   const dataDir = resolveDataDir(g.dataDir)
   const socket = apiSocket(dataDir)
-  if (await daemonRunning(socket)) throw new Error(`a daemon already runs for ${dataDir}`)
+  if (await daemonRunning(socket)) throw new Error(t('daemon.alreadyRunning', { dataDir }))
   const transport = makeTransport(g, out)
   const node = await OhtNode.open({ dataDir, passphrase: process.env.OHT_PASSPHRASE ?? '' })
   const network = new NodeNetwork(transport, node.keys, networkOptions(g))
   const service = new LocalService(node, network, true)
-  const api = new ApiServer(service, socket)
+  const discovery = new Discovery(network, { bootstrap: g.bootstrap ?? [], routingStore: new LevelRoutingStore(node.state.db) })
+  service.attachDiscovery(discovery)
+  const transfers = new TransferManager(service)
+  const apiTcp = g.apiTcp
+  const api = new ApiServer(service, socket, {
+    transfers,
+    config: configFileFor(g),
+    ...(apiTcp != null ? { tcp: apiTcp, tokenPath: join(dataDir, 'api.token') } : {})
+  })
+  registerDhtRoutes(api, new LocalDhtService(discovery))
+  // `oht stream` with a daemon: the daemon fetches (peers from the request, else the DHT) and
+  // serves the share on its own 127.0.0.1 stream server; the command prints the URL and returns.
+  api.route('POST', '/v0/stream', async ({ body }) => {
+    const b = await body() as { link?: unknown, peers?: unknown, file?: unknown, output?: unknown } | null
+    if (b == null || typeof b.link !== 'string') throw new Error('request body must be a JSON object with a link')
+    let peers = Array.isArray(b.peers) ? b.peers.map(String) : []
+    if (peers.length === 0) {
+      const cap = parseReadCap(b.link)
+      peers = (await discovery.findPeers(cap.manifestCid, verifyCapOf(cap).swarmKey)).addresses
+      if (peers.length === 0) throw new Error('no peer provides this share in the DHT; give --peer <address>')
+    }
+    const h = await startStream(node, network, b.link, {
+      peers,
+      ...(typeof b.file === 'string' ? { file: b.file } : {}),
+      ...(typeof b.output === 'string' ? { output: b.output } : {})
+    })
+    return { body: { url: h.url, id: h.id, file: h.file } }
+  })
   try {
     const address = await network.listen()
+    // Joining the DHT takes lookups (seconds over Tor): the daemon serves meanwhile; announcements
+    // and lookups wait for it.
+    discovery.start().catch((err: unknown) => { out.warn(t('daemon.dhtJoinFailed', { reason: err instanceof Error ? err.message : String(err) })) })
     const seeded = await service.seedAll()
     await api.listen()
-    if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, nodeId: node.keys.nodeId, api: socket, seeding: seeded }) + '\n')
-    else if (!out.quiet) process.stdout.write(`oht daemon: node ${node.keys.nodeId}\nlistening on ${address}\nseeding ${seeded} share${seeded === 1 ? '' : 's'}\nAPI: ${socket}\n`)
+    if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, nodeId: node.keys.nodeId, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded }) + '\n')
+    else if (!out.quiet) {
+      const lines = [t('daemon.node', { nodeId: node.keys.nodeId }), t('daemon.listening', { address }), t('daemon.seeding', { count: seeded }), t('daemon.api', { socket })]
+      if (api.tcpAddress != null) lines.push(t('daemon.apiTcp', { address: api.tcpAddress, token: join(dataDir, 'api.token') }))
+      process.stdout.write(lines.join('\n') + '\n')
+    }
   } catch (err) {
     await api.close().catch(() => {})
+    await transfers.close()
     await service.close()
     throw err
   }
@@ -33,5 +75,7 @@ export async function runDaemon (g: GlobalOptions, out: Output): Promise<void> {
     process.once('SIGTERM', stop)
   })
   await api.close()
+  await closeStreams(network)
+  await transfers.close()
   await service.close()
 }

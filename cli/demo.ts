@@ -11,6 +11,7 @@ import { exportCar, importCar } from '../src/node/car.ts'
 import { TcpTransport } from '../src/onion/index.ts'
 import type { Output } from './context.ts'
 import { formatBytes, formatRate } from './units.ts'
+import { t } from './i18n/index.ts'
 
 export interface DemoOptions {
   size: number
@@ -49,42 +50,42 @@ export async function runDemo ({ size, seeders, keep, out }: DemoOptions): Promi
   const services: LocalService[] = []
   try {
     const input = join(dir, 'film.bin')
-    say(`demo directory: ${dir}`)
-    say('transport: TCP on 127.0.0.1 (NOT anonymous; the Tor transport is not built yet)')
-    say(`generating ${formatBytes(size)} of test data...`)
+    say(t('demo.directory', { dir }))
+    say(t('demo.transport'))
+    say(t('demo.generating', { size: formatBytes(size) }))
     await generateFile(input, size)
     for (let i = 0; i <= count; i++) {
       const node = await OhtNode.open({ dataDir: join(dir, names[i]!) })
       const network = new NodeNetwork(new TcpTransport({ listen: '127.0.0.1:0' }), node.keys)
       const address = await network.listen()
       services.push(new LocalService(node, network, true))
-      say(`  ${names[i]!.padEnd(6)} node ${node.keys.nodeId.slice(0, 16)}…  listening on ${address}`)
+      say(t('demo.node', { name: names[i]!.padEnd(6), nodeId: node.keys.nodeId.slice(0, 16), address }))
     }
     const addressOf = (s: LocalService): string => s.network!.address!
     const owner = services[0]!
-    let t = performance.now()
+    const shareStarted = performance.now()
     const shared = await owner.share([input], {})
-    const tShare = (performance.now() - t) / 1000
-    say(`alice shared film.bin in ${tShare.toFixed(2)} s (${formatRate(size / tShare)}): encrypted and hashed in place, nothing copied`)
-    say(`  link:              ${shared.link}`)
-    say(`  verify capability: ${shared.verifyCap}`)
+    const tShare = (performance.now() - shareStarted) / 1000
+    say(t('demo.shared', { seconds: tShare.toFixed(2), rate: formatRate(size / tShare) }))
+    say(t('demo.link', { link: shared.link }))
+    say(t('demo.verifyCap', { verifyCap: shared.verifyCap }))
 
     for (let i = 1; i < count; i++) {
       const s = services[i]!
       const peers = services.slice(0, i).map(addressOf)
       const r = await s.fetch(shared.link, { output: join(dir, `${names[i]!}-downloads`), peers })
-      say(`${names[i]!} fetched it from ${r.peers} peer${r.peers === 1 ? '' : 's'} in ${r.seconds.toFixed(2)} s (${formatRate(r.bytes / r.seconds)}) and now seeds it`)
+      say(t('demo.fetched', { name: names[i]!, peers: r.peers, seconds: r.seconds.toFixed(2), rate: formatRate(r.bytes / r.seconds) }))
     }
     const last = services[count]!
     const peers = services.slice(0, count).map(addressOf)
     const fetched = await last.fetch(shared.link, { output: join(dir, `${names[count]!}-downloads`), peers })
-    say(`${names[count]!} fetched it from ${fetched.peers} of ${peers.length} peers at once in ${fetched.seconds.toFixed(2)} s (${formatRate(fetched.bytes / fetched.seconds)})`)
+    say(t('demo.fetchedAll', { name: names[count]!, peers: fetched.peers, of: peers.length, seconds: fetched.seconds.toFixed(2), rate: formatRate(fetched.bytes / fetched.seconds) }))
     const [a, b] = await Promise.all([sha256File(input), sha256File(fetched.path)])
-    if (a !== b) throw new Error(`demo failed: the fetched file differs from the original (${a} vs ${b})`)
-    say(`sha256 of original and fetched file: ${a} (identical)`)
+    if (a !== b) throw new Error(t('demo.differs', { a, b }))
+    say(t('demo.identical', { sha: a }))
     for (const s of services) {
       const st = (await s.status()).swarms[0]
-      if (st != null) say(`  ${names[services.indexOf(s)]!.padEnd(6)} uploaded ${formatBytes(st.uploaded).padStart(10)}, downloaded ${formatBytes(st.downloaded).padStart(10)}`)
+      if (st != null) say(t('demo.traffic', { name: names[services.indexOf(s)]!.padEnd(6), up: formatBytes(st.uploaded).padStart(10), down: formatBytes(st.downloaded).padStart(10) }))
     }
 
     // The same ciphertext as an IPFS CAR, carried to a node outside the network.
@@ -94,16 +95,16 @@ export async function runDemo ({ size, seeders, keep, out }: DemoOptions): Promi
     try {
       await importCar(offline, carPath)
       const local = await offline.fetchLocal(shared.link, join(dir, 'offline-downloads'))
-      if (await sha256File(local.path) !== a) throw new Error('demo failed: the CAR round trip differs')
-      say(`CAR export (${exported.blocks} blocks, UnixFS root ${exported.unixfsRoot.slice(0, 16)}…) imported and decrypted on an offline node: identical`)
+      if (await sha256File(local.path) !== a) throw new Error(t('demo.carDiffers'))
+      say(t('demo.car', { blocks: exported.blocks, root: exported.unixfsRoot.slice(0, 16) }))
     } finally {
       await offline.close()
     }
     out.result({ ok: true, bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
-      'demo passed.')
+      t('demo.passed'))
   } finally {
     for (const s of services) await s.close().catch(() => {})
-    if (keep) say(`kept ${dir}`)
+    if (keep) say(t('demo.kept', { dir }))
     else await rm(dir, { recursive: true, force: true })
   }
 }

@@ -1,24 +1,56 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander'
 import { registerCommands } from './commands.ts'
+import { applyConfig } from './context.ts'
+import { ConfigFile, configPath } from '../src/node/config.ts'
+import { localeOf, setLocale, t } from './i18n/index.ts'
+
+/**
+ * The language must be known before the commands are described (their help is translated), so
+ * --lang and the config's lang are looked up here before parsing; LANG is the fallback (i18n).
+ */
+function chooseEarlyLocale (argv: readonly string[]): void {
+  const flag = (name: string): string | undefined => {
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === name) return argv[i + 1]
+      if (argv[i]!.startsWith(`${name}=`)) return argv[i]!.slice(name.length + 1)
+    }
+    return undefined
+  }
+  const lang = flag('--lang')
+  if (lang != null && localeOf(lang) != null) { setLocale(lang); return }
+  try {
+    const dataDir = flag('--data-dir')
+    const fromConfig = new ConfigFile(configPath(dataDir != null ? { dataDir } : {})).load().lang
+    if (typeof fromConfig === 'string') setLocale(fromConfig)
+  } catch { /* a broken config is reported when the command runs */ }
+}
+
+chooseEarlyLocale(process.argv)
 
 const program = new Command()
 program
   .name('oht')
-  .description('oht: encrypted, content-addressed file sharing over Tor onion services.\n\n' +
-    'Status: the share format, local share/fetch, CAR export/import, the daemon and fetching from\n' +
-    'given peers over TCP are built. The Tor transport (the default), the onion DHT (finding peers\n' +
-    'from a link alone), streaming, pinning and the dashboard are not built yet.')
-  .version('0.1.0', '-V, --version')
-  .addOption(new Option('--data-dir <dir>', 'node data directory (default: $OHT_HOME, else the platform data path)'))
-  .addOption(new Option('--transport <kind>', 'tor (default; not built yet) or tcp (tests and development: NOT anonymous)'))
-  .addOption(new Option('--listen <addr>', 'address the daemon listens on, e.g. 127.0.0.1:4001'))
-  .addOption(new Option('--max-upload <rate>', 'upload limit per second over all shares, e.g. 2MiB'))
-  .option('--json', 'print one JSON object (the result) on stdout')
-  .option('-q, --quiet', 'print only the result')
-  .showHelpAfterError('(run oht --help for usage)')
+  .description(t('cli.description'))
+  .version('0.1.0', '-V, --version', t('cli.optVersion'))
+  .helpOption('-h, --help', t('cli.optHelp'))
+  .helpCommand('help [command]', t('cli.helpCommand'))
+  .addOption(new Option('--data-dir <dir>', t('cli.optDataDir')))
+  .addOption(new Option('--transport <kind>', t('cli.optTransport')))
+  .addOption(new Option('--listen <addr>', t('cli.optListen')))
+  .addOption(new Option('--max-upload <rate>', t('cli.optMaxUpload')))
+  .addOption(new Option('--bootstrap <address>', t('cli.optBootstrap')).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
+  .addOption(new Option('--api-tcp <address>', t('cli.daemon.optApiTcp')))
+  .addOption(new Option('--tor-control <address>', t('cli.optTorControl')))
+  .addOption(new Option('--tor-cookie <file>', t('cli.optTorCookie')))
+  .addOption(new Option('--lang <lang>', t('cli.optLang')))
+  .addOption(new Option('--progress <mode>', t('cli.optProgress')))
+  .option('--json', t('cli.optJson'))
+  .option('-q, --quiet', t('cli.optQuiet'))
+  .showHelpAfterError(t('cli.helpAfterError'))
   .configureOutput({ outputError: (text, write) => { write(`oht: ${text}`) } })
   .exitOverride()
+  .hook('preAction', () => { applyConfig(program) })
 
 registerCommands(program)
 
@@ -29,8 +61,16 @@ try {
     process.exitCode = err.exitCode
   } else {
     const message = err instanceof Error ? err.message : String(err)
-    process.stderr.write(`oht: error: ${message}\n`)
+    process.stderr.write(`${t('cli.errorPrefix')}${message}\n`)
     if (process.env.OHT_DEBUG != null && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`)
     process.exitCode = 1
   }
 }
+
+// The command is done and its result printed. Whatever is left open by mistake (a worker still
+// referenced after a failed transfer, say) must not keep the process from exiting: the timer
+// does not hold the process itself, so it only fires if something else does.
+setTimeout(() => {
+  if (process.env.OHT_DEBUG != null) process.stderr.write(`oht: exiting with open resources: ${process.getActiveResourcesInfo().join(', ')}\n`)
+  process.exit()
+}, 1000).unref()

@@ -1,11 +1,14 @@
-import { request } from 'node:http'
+import { request, type RequestOptions } from 'node:http'
 import { connect } from 'node:net'
 import { resolve } from 'node:path'
-import { API_VERSION } from './api.ts'
+import { WebSocket } from 'ws'
+import { API_VERSION, type ApiEvent } from './api.ts'
 import type { FetchRequest, NodeService, StatusResult } from './service.ts'
 import type { ListedShare, ShareResult } from './node.ts'
 import type { FetchEvent, FetchResult } from './fetch.ts'
 import type { ExportResult, ImportResult } from './car.ts'
+import type { TransferDetail, TransferInfo } from './transfers.ts'
+import type { PeerSnapshot } from '../swarm/swarm.ts'
 import { parseCapability, type ShareBuildOptions } from '../blocks/index.ts'
 
 /** True when a daemon answers on the socket. */
@@ -17,20 +20,149 @@ export async function daemonRunning (socketPath: string): Promise<boolean> {
   })
 }
 
+export interface DaemonStatus extends StatusResult {
+  api?: { socket: string, tcp: string | null }
+  transfers?: number
+  /** Present once Tor is wired: bootstrap progress in percent. */
+  tor?: { bootstrap: number }
+  /** Present once the DHT is wired: routing table size. */
+  dht?: { nodes: number }
+}
+
+export interface PeersResult { transport: string | null, swarms: Array<{ swarm: string, peers: PeerSnapshot[], banned: string[] }> }
+
+/** An error answer of the API, with its HTTP status. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly code?: string
+  readonly params?: Record<string, string>
+  constructor (status: number, message: string, code?: string, params?: Record<string, string>) {
+    super(message)
+    this.status = status
+    if (code != null) this.code = code
+    if (params != null) this.params = params
+  }
+}
+
+export interface EventSubscription {
+  close: () => void
+  /** Resolves once the daemon has said hello: every later event will be seen. */
+  ready: Promise<void>
+  /** Resolves when the stream ends (daemon gone, or close()). */
+  closed: Promise<void>
+}
+
+/** Where the API is: the unix socket, or a loopback TCP address with the token. */
+export interface ApiEndpointOptions { tcp?: { host: string, port: number, token: string } }
+
 /** NodeService over a running daemon's API. Paths are made absolute here: the daemon's cwd differs. */
 export class DaemonClient implements NodeService {
   readonly socketPath: string
-  constructor (socketPath: string) { this.socketPath = socketPath }
+  readonly #tcp?: { host: string, port: number, token: string }
 
-  async status (): Promise<StatusResult> { return await this.#get('/status') as StatusResult }
-  async list (): Promise<ListedShare[]> { return (await this.#get('/shares') as { shares: ListedShare[] }).shares }
+  constructor (socketPath: string, options: ApiEndpointOptions = {}) {
+    this.socketPath = socketPath
+    if (options.tcp != null) this.#tcp = options.tcp
+  }
+
+  async status (): Promise<DaemonStatus> { return await this.#json('GET', '/status') as DaemonStatus }
+  async list (): Promise<ListedShare[]> { return (await this.#json('GET', '/shares') as { shares: ListedShare[] }).shares }
+  async peers (): Promise<PeersResult> { return await this.#json('GET', '/peers') as PeersResult }
+
+  async transfers (): Promise<TransferInfo[]> { return (await this.#json('GET', '/transfers') as { transfers: TransferInfo[] }).transfers }
+  async addTransfer (link: string, req: FetchRequest): Promise<TransferInfo> {
+    return (await this.#json('POST', '/transfers', { link, ...req, output: resolve(req.output) }) as { transfer: TransferInfo }).transfer
+  }
+
+  /** A transfer with its peers and block map, `cells` wide. */
+  async transfer (id: string, cells?: number): Promise<TransferDetail> {
+    return (await this.#json('GET', `/transfers/${encodeURIComponent(id)}${cells != null ? `?cells=${cells}` : ''}`) as { transfer: TransferDetail }).transfer
+  }
+
+  async pauseTransfer (id: string): Promise<TransferInfo> { return (await this.#json('POST', `/transfers/${encodeURIComponent(id)}/pause`, {}) as { transfer: TransferInfo }).transfer }
+  async resumeTransfer (id: string): Promise<TransferInfo> { return (await this.#json('POST', `/transfers/${encodeURIComponent(id)}/resume`, {}) as { transfer: TransferInfo }).transfer }
+  async cancelTransfer (id: string): Promise<void> { await this.#json('DELETE', `/transfers/${encodeURIComponent(id)}`) }
+  async setFilePriorities (id: string, priorities: Record<string, string>): Promise<TransferInfo> {
+    return (await this.#json('PUT', `/transfers/${encodeURIComponent(id)}/files`, { priorities }) as { transfer: TransferInfo }).transfer
+  }
+
+  /** Raw JSON call, for endpoints without a method here (DHT, pins, config). */
+  async call (method: string, path: string, body?: unknown): Promise<unknown> { return await this.#json(method, path, body) }
+
+  /** The WebSocket event stream (`transfer`: only that transfer's events). */
+  events (onEvent: (e: ApiEvent) => void, options: { transfer?: string } = {}): EventSubscription {
+    const query = options.transfer != null ? `?transfer=${encodeURIComponent(options.transfer)}` : ''
+    const path = `/${API_VERSION}/events${query}`
+    const url = this.#tcp != null ? `ws://${this.#tcp.host}:${this.#tcp.port}${path}` : `ws+unix://${this.socketPath}:${path}`
+    const headers: Record<string, string> = { host: 'localhost' }
+    if (this.#tcp != null) headers.authorization = `Bearer ${this.#tcp.token}`
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false })
+    let hello: () => void = () => {}
+    let failed: (err: Error) => void = () => {}
+    const ready = new Promise<void>((resolve, reject) => { hello = resolve; failed = reject })
+    ready.catch(() => {})
+    const closed = new Promise<void>(resolve => { ws.once('close', () => { failed(new Error('the daemon closed the event stream')); resolve() }) })
+    ws.on('error', err => { failed(err) })
+    ws.on('unexpected-response', (_req, res) => { failed(new ApiError(res.statusCode ?? 500, `the daemon refused the event stream (${res.statusCode ?? '?'})`)); ws.terminate() })
+    ws.on('message', data => {
+      let e: ApiEvent
+      try { e = JSON.parse(data.toString()) as ApiEvent } catch { return }
+      if (e.type === 'hello') hello()
+      else onEvent(e)
+    })
+    return { close: () => { ws.close() }, ready, closed }
+  }
 
   async share (paths: string[], options: Pick<ShareBuildOptions, 'name' | 'followSymlinks' | 'blockSize'>, onProgress?: (done: number, total: number) => void): Promise<ShareResult> {
     return await this.#post('/share', { paths: paths.map(p => resolve(p)), options }, e => { if (e.type === 'progress') onProgress?.(e.bytesDone as number, e.bytesTotal as number) }) as ShareResult
   }
 
+  /**
+   * A fetch run by the daemon as a transfer: added, then followed over the event stream until it
+   * completes or fails. Aborting `signal` cancels the transfer (its .part files stay for a resume).
+   */
   async fetch (link: string, req: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult> {
-    return await this.#post('/fetch', { link, ...req, output: resolve(req.output) }, e => { onEvent?.(e as unknown as FetchEvent) }, signal) as FetchResult
+    let id: string | undefined
+    let shareId: string | undefined
+    const early: ApiEvent[] = []
+    let settle: { done: (r: FetchResult) => void, fail: (e: Error) => void } | undefined
+    const finished = new Promise<FetchResult>((done, fail) => { settle = { done, fail } })
+    const handle = (e: ApiEvent): void => {
+      if (id == null) { early.push(e); return }
+      if (e.type === 'swarm') { if (e.swarm === shareId) onEvent?.(e.event); return }
+      if (!('id' in e) || e.id !== id) return
+      switch (e.type) {
+        case 'transfer:metadata': onEvent?.({ type: 'metadata', name: e.name, bytes: e.bytes, blocks: e.blocks, resumed: e.resumed }); break
+        case 'transfer:progress': onEvent?.({ type: 'progress', bytesDone: e.bytesDone, bytesTotal: e.bytesTotal, peers: e.peers }); break
+        case 'transfer:dial-failed': onEvent?.({ type: 'peer:dial-failed', address: e.address, reason: e.reason }); break
+        case 'transfer:removed': settle!.fail(new Error('the transfer was cancelled')); break
+        case 'transfer:state':
+          if (e.state === 'complete' && e.result != null) settle!.done(e.result)
+          else if (e.state === 'failed') settle!.fail(new Error(e.error ?? 'the transfer failed'))
+          else if (e.state === 'cancelled') settle!.fail(new Error('the transfer was cancelled'))
+      }
+    }
+    const sub = this.events(handle)
+    const gone = sub.closed.then(() => { settle!.fail(new Error('the daemon closed the event stream before the transfer finished')) })
+    void gone
+    const onAbort = (): void => { if (id != null) void this.cancelTransfer(id).catch(() => {}); settle!.fail(signal!.reason as Error) }
+    try {
+      await sub.ready
+      const t = await this.addTransfer(link, req)
+      id = t.id
+      shareId = t.shareId
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (signal?.aborted === true) onAbort()
+      for (const e of early.splice(0)) handle(e)
+      // It may have finished before we knew its id (a share held locally is fast).
+      const now = await this.transfer(id).catch(() => undefined)
+      if (now?.state === 'complete' && now.result != null) settle!.done(now.result)
+      else if (now?.state === 'failed') settle!.fail(new Error(now.error ?? 'the transfer failed'))
+      return await finished
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      sub.close()
+    }
   }
 
   async exportCar (capability: string, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult> {
@@ -42,28 +174,39 @@ export class DaemonClient implements NodeService {
   async importCar (file: string): Promise<ImportResult> { return await this.#post('/import', { file: resolve(file) }) as ImportResult }
   async close (): Promise<void> {}
 
-  async #get (path: string): Promise<unknown> {
+  #target (method: string, path: string, headers: Record<string, string | number>): RequestOptions {
+    const h: Record<string, string | number> = { host: 'localhost', ...headers }
+    if (this.#tcp != null) {
+      h.authorization = `Bearer ${this.#tcp.token}`
+      return { host: this.#tcp.host, port: this.#tcp.port, path: `/${API_VERSION}${path}`, method, headers: h }
+    }
+    return { socketPath: this.socketPath, path: `/${API_VERSION}${path}`, method, headers: h }
+  }
+
+  async #json (method: string, path: string, body?: unknown): Promise<unknown> {
+    const payload = body !== undefined ? JSON.stringify(body) : undefined
+    const headers: Record<string, string | number> = payload != null ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}
     return await new Promise((done, fail) => {
-      const req = request({ socketPath: this.socketPath, path: `/${API_VERSION}${path}`, method: 'GET', headers: { host: 'localhost' } }, res => {
+      const req = request(this.#target(method, path, headers), res => {
         const parts: Buffer[] = []
         res.on('data', (c: Buffer) => parts.push(c))
         res.on('end', () => {
           try {
-            const body = JSON.parse(Buffer.concat(parts).toString()) as { error?: string }
-            if ((res.statusCode ?? 500) >= 400) fail(new Error(body.error ?? `daemon answered ${res.statusCode}`))
-            else done(body)
+            const answer = JSON.parse(Buffer.concat(parts).toString()) as { error?: string, code?: string, params?: Record<string, string> }
+            if ((res.statusCode ?? 500) >= 400) fail(new ApiError(res.statusCode ?? 500, answer.error ?? `daemon answered ${res.statusCode}`, answer.code, answer.params))
+            else done(answer)
           } catch (err) { fail(err as Error) }
         })
       })
       req.on('error', fail)
-      req.end()
+      req.end(payload)
     })
   }
 
   async #post (path: string, body: object, onEvent?: (e: Record<string, unknown>) => void, signal?: AbortSignal): Promise<unknown> {
     return await new Promise((done, fail) => {
       const payload = JSON.stringify(body)
-      const req = request({ socketPath: this.socketPath, path: `/${API_VERSION}${path}`, method: 'POST', headers: { host: 'localhost', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, ...(signal != null ? { signal } : {}) }, res => {
+      const req = request({ ...this.#target('POST', path, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }), ...(signal != null ? { signal } : {}) }, res => {
         let buffered = ''
         let settled = false
         res.setEncoding('utf8')

@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { openManifest, parseReadCap, PlaintextStore, verifyCapOf, decodeManifest, TAG_BYTES } from '../blocks/index.ts'
 import type { SwarmEvent } from '../swarm/index.ts'
 import { FetchError, type OhtNode } from './node.ts'
-import type { NodeNetwork } from './network.ts'
+import type { NodeNetwork, SwarmEntry } from './network.ts'
 
 export interface FetchOptions {
   output: string
@@ -11,6 +11,8 @@ export interface FetchOptions {
   overwrite?: boolean
   signal?: AbortSignal
   onEvent?: (e: FetchEvent) => void
+  /** Called once the destination is open and attached to the swarm (streaming reads from it). */
+  onStore?: (store: PlaintextStore, entry: SwarmEntry) => void
 }
 
 export type FetchEvent =
@@ -43,7 +45,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, link:
   const outDir = resolve(options.output)
   const select = [...(options.select ?? [])]
   const emit = (e: FetchEvent): void => { options.onEvent?.(e) }
-  if (options.peers.length === 0) throw new FetchError('no peers to fetch from: give --peer <address> (finding peers through the DHT is not built yet)')
+  if (options.peers.length === 0) throw new FetchError('no peers to fetch from: give --peer <address>, or --bootstrap <address> to find them in the DHT')
 
   // Metadata this node already has (an earlier, interrupted run of this fetch).
   let manifestBytes: Uint8Array | undefined
@@ -90,13 +92,16 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, link:
     await node.state.putLeaves(id, swarm.leaves!)
     const record = await node.state.getFetch(id, outDir)
     const s = new PlaintextStore(manifest, cap.contentKey, outDir, () => swarm.leaves!, { select, overwrite: options.overwrite === true })
-    const kept = await s.open(record != null && sameSelection(record.select, select) ? record.blocks : [])
+    // Blocks recorded under another selection still count: open() re-checks each against its
+    // leaf, so a block that straddles a newly selected file (written only in part) is fetched again.
+    const kept = await s.open(record != null ? record.blocks : [])
     resumed = kept.length
     store = s
     total = s.bytesWanted
     done = Math.min(total, kept.length * manifest.header.blockSize)
     emit({ type: 'metadata', name: manifest.body.name, bytes: total, blocks: s.wanted.length, resumed })
-    await swarm.attachStore({ has: i => s.has(i), get: async i => await s.get(i), put: async (i, b) => await s.put(i, b), close: async () => { await s.close() } }, s.wanted)
+    await swarm.attachStore({ has: i => s.has(i), get: async i => await s.get(i), put: async (i, b) => await s.put(i, b), verifyAndPut: async (i, b, leaf) => await s.verifyAndPut(i, b, leaf), close: async () => { await s.close() } }, s.wanted)
+    options.onStore?.(s, entry)
   }
 
   const timer = setInterval(() => { if (dirty) { dirty = false; void persist().catch(() => {}) } }, PERSIST_EVERY_MS)
@@ -130,10 +135,6 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, link:
     clearInterval(timer)
     network.off('swarm', onSwarm)
   }
-}
-
-function sameSelection (a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0')
 }
 
 async function abortable (signal?: AbortSignal): Promise<never> {

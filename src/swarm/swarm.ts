@@ -19,6 +19,12 @@ export interface SwarmStore {
   get (index: number): Promise<Uint8Array>
   /** Stores a block that matched its leaf hash. */
   put? (index: number, ciphertext: Uint8Array): Promise<unknown>
+  /**
+   * Used instead of hashing here and `put` when present: checks the block against `leaf` and
+   * stores it only if it matches (off the main thread). `mismatch` means nothing was stored and
+   * the sender lied. The store may take `ciphertext`'s memory: the swarm never reads it again.
+   */
+  verifyAndPut? (index: number, ciphertext: Uint8Array, leaf: Uint8Array): Promise<'stored' | 'duplicate' | 'mismatch'>
   /** Releases what the store holds open (file handles); called when the swarm closes. */
   close? (): Promise<void>
 }
@@ -52,6 +58,33 @@ export interface SwarmStats {
   complete: boolean
 }
 
+/** Block states in SwarmSnapshot.blocks. */
+export const BLOCK_MISSING = 0
+export const BLOCK_HELD = 1
+export const BLOCK_INFLIGHT = 2
+export const BLOCK_SKIPPED = 3
+
+export interface PeerSnapshot {
+  id: string
+  /** Verified bytes this peer gave us, and bytes we served it. */
+  received: number
+  served: number
+  inflight: number
+  rttMs: number
+  /** We choke it (it may not download from us) / it chokes us. */
+  amChoking: boolean
+  peerChoking: boolean
+  peerInterested: boolean
+}
+
+export interface SwarmSnapshot extends SwarmStats {
+  metadataKnown: boolean
+  /** One BLOCK_* state per block (empty until the metadata and store are known). */
+  blocks: Uint8Array
+  peerList: PeerSnapshot[]
+  bannedPeers: string[]
+}
+
 interface PeerState {
   wire: PeerWire
   id: string
@@ -59,7 +92,12 @@ interface PeerState {
   /** Pipeline depth in blocks, grown from measured rate × round trip. */
   depth: number
   rttMs: number
+  /** Shortest round trip seen: the path's own delay, without our requests queued at the peer. */
+  minRttMs: number
+  /** Delivery rate: bytes that arrived per ms, measured over windows of at least a round trip. */
   bytesPerMs: number
+  rateBytes: number
+  rateSince: number
   received: number
   served: number
   lastRoundBytes: number
@@ -73,14 +111,34 @@ const MAX_DEPTH = 64
 const RANDOM_FIRST = 4
 /** Missing blocks at which the endgame starts duplicating requests. */
 const ENDGAME_BLOCKS = 8
+/**
+ * Blocks received but not yet stored (hashing, decrypting, writing) at which no new requests go
+ * out: back-pressure from the disk and the crypto workers, so a fast network cannot pile pieces
+ * up in memory (at most this many plus the pipelines already in flight).
+ */
+const MAX_STORING = 16
+/**
+ * While a reader waits on a window, each peer keeps at most this many rarest-first (background)
+ * requests in flight: a seeder serves requests in order, so a deep background pipeline would sit
+ * in front of the block the player needs after a seek.
+ */
+const BACKGROUND_SLOTS_WHILE_STREAMING = 1
+/** Blocks at the head of a window that may be asked of a second peer (the player waits on them). */
+const URGENT_BLOCKS = 2
+
+/** Blocks a reader (a streaming client) needs soon, inclusive; picked before rarest-first. */
+export interface PriorityWindow {
+  from: number
+  to: number
+}
 
 /**
  * One swarm per share: speaks to every peer of the share at once, fetches missing blocks
  * rarest-first (random first pieces, endgame at the end), verifies each against its leaf hash,
  * bans a peer that sends a bad block, serves what it holds.
  *
- * Choking is tit-for-tat with an optimistic slot (choker.ts). Not yet: streaming deadlines,
- * upload rate limits.
+ * Choking is tit-for-tat with an optimistic slot (choker.ts). Streaming readers set priority
+ * windows (setPriorityWindow): their blocks are picked first, deadline-ordered.
  */
 export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], ready: [], complete: [], error: [Error] }> {
   readonly options: SwarmOptions
@@ -107,6 +165,10 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   #asked = new Uint8Array(0)
   readonly #chokeState: ChokerState = { rounds: 0 }
   #chokeTimer?: NodeJS.Timeout
+  /** Streaming readers' windows by reader id (setPriorityWindow). */
+  readonly #windows = new Map<string, PriorityWindow>()
+  /** Blocks requested for a window (cancelled when no window wants them any more). */
+  readonly #windowRequests = new Set<number>()
 
   constructor (options: SwarmOptions) {
     super()
@@ -140,6 +202,34 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     }
   }
 
+  /**
+   * A read-only picture for the API and the dashboard: every peer's counters and state, and each
+   * block's state (held, in flight, missing, or not wanted by this fetch). Copies; changes nothing.
+   */
+  snapshot (): SwarmSnapshot {
+    const count = this.header?.blockCount ?? 0
+    const blocks = new Uint8Array(count)
+    if (this.#have != null) {
+      for (let i = 0; i < count; i++) {
+        blocks[i] = this.#have.get(i) ? BLOCK_HELD : !this.#isWanted(i) ? BLOCK_SKIPPED : this.#asked[i]! > 0 || this.#storing.has(i) ? BLOCK_INFLIGHT : BLOCK_MISSING
+      }
+    }
+    const peers = [...this.#peers.values()].map(p => {
+      const ready = p.wire.authenticated
+      return {
+        id: p.id,
+        received: p.received,
+        served: p.served,
+        inflight: p.inflight.size,
+        rttMs: Math.round(p.rttMs),
+        amChoking: ready ? p.wire.wire.amChoking : true,
+        peerChoking: ready ? p.wire.wire.peerChoking : true,
+        peerInterested: ready ? p.wire.wire.peerInterested : false
+      }
+    })
+    return { ...this.stats(), metadataKnown: this.metadataKnown, blocks, peerList: peers, bannedPeers: [...this.#banned] }
+  }
+
   /** Reads what the store holds; call once before adding peers. */
   async start (): Promise<void> {
     if (this.metadataKnown && this.#store != null) await this.#initBlocks()
@@ -170,7 +260,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const o = this.options
     const maxBlock = (this.header?.blockSize ?? 16 * 1024 * 1024) + TAG_BYTES
     const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
-    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, rttMs: 1000, bytesPerMs: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now(), deflected: new Set() }
+    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, rttMs: 1000, minRttMs: Infinity, bytesPerMs: 0, rateBytes: 0, rateSince: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now(), deflected: new Set() }
     this.#peers.set(id, peer)
     wire.on('ready', () => { this.#onReady(peer) })
     wire.on('message', m => { this.#onMessage(peer, m) })
@@ -186,6 +276,110 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
       signal?.addEventListener('abort', onAbort, { once: true })
       this.once('complete', () => { signal?.removeEventListener('abort', onAbort); resolve() })
     })
+  }
+
+  /**
+   * Deadline-ordered picking for a streaming reader (libtorrent's set_piece_deadline, one window
+   * per reader): the missing blocks of every window are requested before any rarest-first block,
+   * the block nearest a window's start first. Whenever a window moves or goes (`null`: the reader
+   * left, or seeked elsewhere), requests made for windows that no window wants any more are
+   * cancelled, so the peers' queues hold what the readers need now.
+   */
+  setPriorityWindow (readerId: string, window: PriorityWindow | null): void {
+    const last = (this.header?.blockCount ?? Number.MAX_SAFE_INTEGER) - 1
+    const next = window == null ? undefined : { from: Math.max(0, Math.floor(window.from)), to: Math.min(last, Math.floor(window.to)) }
+    if (next == null || next.to < next.from) this.#windows.delete(readerId)
+    else this.#windows.set(readerId, next)
+    if (this.#have == null) return
+    for (const index of this.#windowRequests) {
+      if (this.#inWindow(index)) continue
+      this.#windowRequests.delete(index)
+      if (this.#have.get(index)) continue
+      for (const p of this.#peers.values()) this.#cancel(p, index)
+    }
+    // The head of this window must not wait behind full pipelines: make room for it.
+    if (next != null) {
+      for (let i = next.from; i <= next.to && i - next.from < URGENT_BLOCKS; i++) {
+        if (!this.#have.get(i) && this.#isWanted(i) && this.#asked[i] === 0 && !this.#storing.has(i)) this.#preempt(i, i - next.from)
+      }
+    }
+    this.#fillAll()
+  }
+
+  #cancel (peer: PeerState, index: number): void {
+    if (this.#untrack(peer, index) != null) peer.wire.wire.cancel(index, 0, blockLength(this.header!, index) + TAG_BYTES)
+  }
+
+  /** How far block `index` is from the start of the nearest window that holds it (Infinity: none). */
+  #distance (index: number): number {
+    let best = Infinity
+    for (const w of this.#windows.values()) if (index >= w.from && index <= w.to) best = Math.min(best, index - w.from)
+    return best
+  }
+
+  /**
+   * Block `index` is wanted `distance` blocks from a reader's position and nobody is asked for it
+   * (a seek): every peer that has it drops its less urgent requests (background ones, and those
+   * farther into a window). A seeder answers in order, so anything queued before this block
+   * would delay the player by a block's transfer time each; what is dropped is asked again later.
+   */
+  #preempt (index: number, distance: number): void {
+    for (const p of this.#peers.values()) {
+      if (!p.wire.authenticated || p.wire.wire.peerChoking || !p.wire.wire.peerPieces.get(index)) continue
+      for (const i of [...p.inflight.keys()]) {
+        if (this.#distance(i) <= distance) continue
+        this.#windowRequests.delete(i)
+        this.#cancel(p, i)
+      }
+    }
+  }
+
+  /** True when block `index` is verified and stored (readable from the store). */
+  isHeld (index: number): boolean { return this.#have?.get(index) === true }
+
+  /** Resolves once block `index` is verified and stored; rejects when `signal` aborts. */
+  async whenHeld (index: number, signal?: AbortSignal): Promise<void> {
+    if (this.isHeld(index)) return
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => { if (this.isHeld(index)) { cleanup(); resolve() } }
+      const onEvent = (e: SwarmEvent): void => { if (e.type === 'block:verified' && e.index === index) check() }
+      const onAbort = (): void => { cleanup(); reject(signal!.reason as Error) }
+      const cleanup = (): void => { this.off('event', onEvent); this.off('ready', check); signal?.removeEventListener('abort', onAbort) }
+      if (signal?.aborted === true) { reject(signal.reason as Error); return }
+      this.on('event', onEvent)
+      this.on('ready', check)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** Some window still has a wanted block that is not held. */
+  #windowsPending (): boolean {
+    const have = this.#have!
+    for (const w of this.#windows.values()) {
+      for (let i = w.from; i <= w.to; i++) if (!have.get(i) && this.#isWanted(i)) return true
+    }
+    return false
+  }
+
+  #inWindow (index: number): boolean {
+    for (const w of this.#windows.values()) if (index >= w.from && index <= w.to) return true
+    return false
+  }
+
+  /** The wanted, missing block this peer can give that is nearest the start of a window. */
+  #pickWindowed (peer: PeerState): number | undefined {
+    const have = this.#have!
+    const bits = peer.wire.wire.peerPieces
+    let best: number | undefined
+    let bestDistance = Infinity
+    for (const w of this.#windows.values()) {
+      for (let i = w.from; i <= w.to && i - w.from < bestDistance; i++) {
+        if (have.get(i) || !bits.get(i) || this.#storing.has(i) || !this.#isWanted(i) || peer.inflight.has(i)) continue
+        const asked = this.#asked[i]!
+        if (asked === 0 || (asked < 2 && i - w.from < URGENT_BLOCKS)) { best = i; bestDistance = i - w.from }
+      }
+    }
+    return best
   }
 
   close (): void {
@@ -309,19 +503,25 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
       this.#ban(peer, `requested an impossible block (index ${index}, offset ${offset}, length ${length})`)
       return
     }
-    if (!this.#have.get(index) || !(await this.#store!.has(index))) { respond(new Error('block not held')); return }
-    if (this.#shouldDeflect(peer, index)) { respond(new Error('ask a peer that has it')); return }
+    // This request, as bittorrent-protocol queued it: a request the peer cancelled (a streaming
+    // seek) spends no upload budget, and must not answer a newer request for the same block
+    // (bittorrent-protocol hands an answer to the first pending request of that block).
+    const request = peer.wire.wire.peerRequests.at(-1)
+    const stillAsked = (): boolean => request != null && peer.wire.wire.peerRequests.includes(request)
+    const answer = (err: Error | null, buf?: Uint8Array): void => { if (stillAsked()) respond(err, buf) }
+    if (!this.#have.get(index) || !(await this.#store!.has(index))) { answer(new Error('block not held')); return }
+    if (this.#shouldDeflect(peer, index)) { answer(new Error('ask a peer that has it')); return }
     try {
       const bytes = await this.#store!.get(index)
-      await this.options.uploadLimiter?.take(bytes.length)
-      if (peer.wire.closed) return
+      if (await this.options.uploadLimiter?.take(bytes.length, stillAsked) === false) return
+      if (peer.wire.closed || !stillAsked()) return
       respond(null, bytes)
       peer.served += bytes.length
       this.#uploaded += bytes.length
       this.#sentCount[index] = (this.#sentCount[index] ?? 0) + 1
       this.#emit({ type: 'block:served', peer: peer.id, index, bytes: bytes.length })
     } catch (err) {
-      respond(err as Error)
+      answer(err as Error)
     }
   }
 
@@ -425,13 +625,21 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   /** Keeps `peer.depth` requests in flight to an unchoking peer. */
   #fill (peer: PeerState): void {
     const have = this.#have
-    if (have == null || this.#closed || this.#missing === 0) return
+    if (have == null || this.#closed || this.#missing === 0 || this.#storing.size >= MAX_STORING) return
     const wire = peer.wire.wire
     if (wire.peerChoking || peer.wire.closed) return
+    // A reader waiting on a window comes first; background picks keep a slot or so meanwhile.
+    const streaming = this.#windowsPending()
+    let background = 0
+    if (streaming) for (const i of peer.inflight.keys()) if (!this.#inWindow(i)) background++
     while (peer.inflight.size < peer.depth) {
+      const windowed = streaming ? this.#pickWindowed(peer) : undefined
+      if (windowed != null) { this.#windowRequests.add(windowed); this.#request(peer, windowed); continue }
+      if (streaming && background >= BACKGROUND_SLOTS_WHILE_STREAMING) break
       const index = this.#pick(peer)
       if (index == null) break
       this.#request(peer, index)
+      background++
     }
   }
 
@@ -501,48 +709,70 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const have = this.#have!
     if (this.#closed) return
     if (have.get(index) || this.#storing.has(index)) { this.#fill(peer); return } // endgame duplicate
-    const digest = createHash('sha256').update(buf).digest()
     const leaf = this.#leaves!.subarray(index * 32, index * 32 + 32)
-    if (!digest.equals(leaf)) {
+    const store = this.#store!
+    // The store may take buf's memory (verifyAndPut): only its length is used after that.
+    const bytes = buf.length
+    const rejectLie = (): void => {
       this.#emit({ type: 'block:rejected', peer: peer.id, index, reason: 'hash mismatch' })
       this.#ban(peer, `sent block ${index} that does not match its hash`)
-      return
     }
-    this.#adapt(peer, buf.length, elapsedMs)
+    if (store.verifyAndPut == null && !createHash('sha256').update(buf).digest().equals(leaf)) { rejectLie(); return }
+    this.#adapt(peer, bytes, elapsedMs)
     this.#storing.add(index)
     try {
-      await this.#store!.put?.(index, buf)
+      if (store.verifyAndPut == null) await store.put?.(index, buf)
+      else if (await store.verifyAndPut(index, buf, leaf) === 'mismatch') { rejectLie(); return }
     } catch (err) {
       // Our disk, not the peer, failed: say so and let the block be fetched again.
       this.#emit({ type: 'block:rejected', peer: peer.id, index, reason: `could not store: ${(err as Error).message}` })
       if (this.listenerCount('error') > 0) this.emit('error', err as Error)
       return
     } finally {
+      // Peers held back by MAX_STORING get their requests now.
+      if (this.#storing.size >= MAX_STORING) queueMicrotask(() => { this.#fillAll() })
       this.#storing.delete(index)
     }
     if (!have.set(index)) return
     if (this.#isWanted(index)) this.#missing--
-    peer.received += buf.length
-    this.#downloaded += buf.length
-    this.#emit({ type: 'block:verified', peer: peer.id, index, bytes: buf.length })
+    peer.received += bytes
+    this.#downloaded += bytes
+    this.#emit({ type: 'block:verified', peer: peer.id, index, bytes })
     // Advertise only what can be served (a block may straddle a file this fetch skips).
     const servable = await this.#store!.has(index)
     for (const p of this.#peers.values()) {
       if (servable && p.wire.authenticated) p.wire.wire.have(index)
-      if (p !== peer && this.#untrack(p, index) != null) p.wire.wire.cancel(index, 0, buf.length)
+      if (p !== peer && this.#untrack(p, index) != null) p.wire.wire.cancel(index, 0, bytes)
     }
     if (this.#missing === 0) { this.#finish(); return }
     this.#fill(peer)
   }
 
-  /** Depth ≈ bandwidth × delay in blocks, plus slack: deep pipes for Tor's long round trips. */
+  /**
+   * Depth ≈ bandwidth × delay in blocks, plus slack: deep pipes for Tor's long round trips. The
+   * bandwidth is the measured delivery rate and the delay the shortest round trip seen: a block's
+   * round trip includes the requests queued before it, so "in flight ÷ round trip" or the average
+   * round trip grow with the depth itself, which drove every loopback peer to MAX_DEPTH (16 MiB
+   * of blocks buffered per peer, for no extra speed). The slack (half again, plus 2) keeps probing
+   * for more, so a slow start on Tor still grows geometrically.
+   */
   #adapt (peer: PeerState, bytes: number, elapsedMs: number): void {
     peer.rttMs = peer.rttMs * 0.8 + elapsedMs * 0.2
-    const rate = bytes / Math.max(1, elapsedMs) * peer.inflight.size
-    peer.bytesPerMs = peer.bytesPerMs === 0 ? rate : peer.bytesPerMs * 0.8 + rate * 0.2
+    peer.minRttMs = Math.min(peer.minRttMs, elapsedMs)
+    const now = performance.now()
+    if (peer.rateSince === 0) peer.rateSince = now - elapsedMs
+    peer.rateBytes += bytes
+    const window = now - peer.rateSince
+    if (window >= Math.max(20, peer.minRttMs)) {
+      const rate = peer.rateBytes / window
+      peer.bytesPerMs = peer.bytesPerMs === 0 ? rate : peer.bytesPerMs * 0.7 + rate * 0.3
+      peer.rateBytes = 0
+      peer.rateSince = now
+    }
+    if (peer.bytesPerMs === 0) { peer.depth = Math.min(MAX_DEPTH, peer.depth + 1); return }
     const blockBytes = this.header!.blockSize + TAG_BYTES
-    const bdp = Math.ceil((peer.bytesPerMs * peer.rttMs) / blockBytes)
-    peer.depth = Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, bdp + 2, peer.depth + 1))
+    const bdp = Math.ceil((peer.bytesPerMs * peer.minRttMs) / blockBytes)
+    peer.depth = Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, Math.ceil(bdp * 1.5) + 2, peer.depth + 1))
   }
 
   #fillAll (except?: PeerState): void {

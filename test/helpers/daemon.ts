@@ -19,8 +19,13 @@ export interface Daemon {
 const running = new Set<ChildProcess>()
 process.on('exit', () => { for (const p of running) p.kill('SIGKILL') })
 
-export async function startDaemon (dataDir: string, extra: readonly string[] = []): Promise<Daemon> {
-  const proc = spawn(NODE_BIN, [OHT_BIN, '--data-dir', dataDir, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--json', ...extra, 'daemon'], {
+/**
+ * `extra` are global options; unless they choose a transport the daemon runs on TCP at a free
+ * port of 127.0.0.1. Tor daemons take longer to start (publishing the onion): `startTimeoutMs`.
+ */
+export async function startDaemon (dataDir: string, extra: readonly string[] = [], startTimeoutMs = 20_000): Promise<Daemon> {
+  const transport = extra.includes('--transport') ? [] : ['--transport', 'tcp', '--listen', '127.0.0.1:0']
+  const proc = spawn(NODE_BIN, [OHT_BIN, '--data-dir', dataDir, ...transport, '--json', ...extra, 'daemon'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, OHT_PASSPHRASE: undefined, OHT_HOME: undefined, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined }
@@ -30,7 +35,7 @@ export async function startDaemon (dataDir: string, extra: readonly string[] = [
   proc.stderr!.on('data', (d: Buffer) => { err += d.toString() })
   const exited = new Promise<void>(resolve => { proc.once('exit', () => { running.delete(proc); resolve() }) })
   const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`daemon did not start in 20 s: ${err}`)) }, 20_000)
+    const timer = setTimeout(() => { reject(new Error(`daemon did not start in ${startTimeoutMs / 1000} s: ${err}`)) }, startTimeoutMs)
     const rl = createInterface({ input: proc.stdout! })
     rl.once('line', l => { clearTimeout(timer); resolve(l) })
     proc.once('exit', code => { clearTimeout(timer); reject(new Error(`daemon exited with ${code}: ${err}`)) })

@@ -115,7 +115,11 @@ test('a leecher SIGKILLed halfway resumes without re-downloading verified blocks
   const s = await share(seeder!, join(dir, 'file.bin'))
   const leecherDir = join(dir, 'leecher')
   const child = spawn(NODE_BIN, [OHT_BIN, '--data-dir', leecherDir, '--transport', 'tcp', '--json', 'fetch', s.link, '-o', join(dir, 'out'), '--peer', seeder!.address], { cwd: REPO, stdio: 'ignore' })
-  await new Promise(resolve => setTimeout(resolve, 1300)) // about half of 8 MiB at 4 MiB/s, after start-up
+  // Kill once the seeder has sent about half the file (polled, so a slow start-up cannot fool it).
+  const uploaded = async (): Promise<number> => (await status(seeder!)).swarms.find(x => x.id === s.id)?.uploaded ?? 0
+  for (let i = 0; i < 600 && await uploaded() < data.length * 0.45 && child.exitCode == null; i++) {
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
   child.kill('SIGKILL')
   await new Promise(resolve => child.once('exit', resolve))
   const before = (await status(seeder!)).swarms.find(x => x.id === s.id)!.uploaded

@@ -1,0 +1,46 @@
+// Small, pure text helpers for the dashboard: fixed-width cells that never wrap.
+import { formatBytes } from '../units.ts'
+
+/** `text` cut to `width` columns (with … when cut) and padded to exactly `width`. */
+export function cell (text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  if (width <= 0) return ''
+  const cut = text.length > width ? (width === 1 ? '…' : text.slice(0, width - 1) + '…') : text
+  return align === 'left' ? cut.padEnd(width) : cut.padStart(width)
+}
+
+export function shortBytes (n: number): string {
+  return formatBytes(n).replace(' ', '')
+}
+
+export function shortRate (bytesPerSecond: number): string {
+  return bytesPerSecond < 1 ? '-' : `${shortBytes(Math.round(bytesPerSecond))}/s`
+}
+
+/** 45s, 12m05s, 3h20m, 2d4h; '-' when unknown. */
+export function formatEta (seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds)) return '-'
+  const s = Math.max(0, Math.round(seconds))
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor(s % 3600 / 60)).padStart(2, '0')}m`
+  return `${Math.floor(s / 86400)}d${Math.floor(s % 86400 / 3600)}h`
+}
+
+/** A progress bar `width` columns wide, e.g. `[#####-----]`. */
+export function bar (fraction: number, width: number): string {
+  const inner = Math.max(0, width - 2)
+  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * inner)
+  return `[${'#'.repeat(filled)}${'-'.repeat(inner - filled)}]`
+}
+
+export function percent (done: number, total: number): string {
+  if (total <= 0) return '  -'
+  return `${Math.floor(Math.min(1, done / total) * 100)}%`.padStart(4)
+}
+
+/** The block map wrapped into `rows` lines of `width` (the map was rendered `width × rows` cells wide). */
+export function wrapMap (map: string, width: number, rows: number): string[] {
+  const out: string[] = []
+  for (let i = 0; i < rows && i * width < map.length; i++) out.push(map.slice(i * width, (i + 1) * width))
+  return out
+}

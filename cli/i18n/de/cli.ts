@@ -1,0 +1,101 @@
+// Der Befehl oht und seine bestehenden Unterbefehle (cli/main.ts, cli/commands.ts, cli/context.ts).
+import type { Params } from '../index.ts'
+
+export default {
+  'cli.description': 'oht: verschlüsseltes, inhaltsadressiertes Teilen von Dateien über Tor-Onion-Dienste.\n\n' +
+    'Stand: das Freigabeformat, lokales Teilen/Abrufen, CAR-Export/-Import, der Daemon, seine API und ' +
+    'das Dashboard sowie das Abrufen von angegebenen Peers über TCP sind gebaut. Der Tor-Transport ' +
+    '(Standard), die Onion-DHT (Peers allein über den Link finden) und das Pinnen werden eingebunden.',
+  'cli.optVersion': 'Version ausgeben',
+  'cli.optHelp': 'Hilfe zu einem Befehl zeigen',
+  'cli.optDataDir': 'Datenverzeichnis des Knotens (Standard: $OHT_HOME, sonst der Datenpfad der Plattform)',
+  'cli.optTransport': 'tor (Standard: Onion-Dienste, braucht tor im PATH) oder tcp (Tests und Entwicklung: NICHT anonym)',
+  'cli.optBootstrap': 'ein DHT-Knoten zum Beitreten, z. B. tcp:127.0.0.1:4001 oder onion:<56>.onion:4001 (wiederholbar)',
+  'cli.optTorControl': 'ControlPort eines laufenden tor, z. B. 127.0.0.1:9051 (Standard: eigenes tor starten; Passwort in $OHT_TOR_PASSWORD)',
+  'cli.optTorCookie': 'Cookie-Datei dieses tor (Standard: der Pfad, den tor nennt)',
+  'cli.optListen': 'Adresse, auf der der Daemon lauscht, z. B. 127.0.0.1:4001',
+  'cli.optMaxUpload': 'Upload-Grenze pro Sekunde über alle Freigaben, z. B. 2MiB',
+  'cli.optJson': 'ein JSON-Objekt (das Ergebnis) auf stdout ausgeben',
+  'cli.optQuiet': 'nur das Ergebnis ausgeben',
+  'cli.optLang': 'Sprache der Meldungen: en oder de (Standard: lang aus der Konfiguration, sonst LANG)',
+  'cli.optProgress': 'Fortschritt langer Befehle auf stderr: auto (Balken im Terminal, sonst Zeilen, nichts bei --json/--quiet), bar, lines, json oder none',
+  'cli.helpCommand': 'Hilfe zu einem Befehl zeigen',
+  'cli.helpAfterError': '(oht --help zeigt die Verwendung)',
+  'cli.errorPrefix': 'oht: Fehler: ',
+  'cli.warningPrefix': 'oht: Warnung: ',
+  'cli.badProgressMode': 'unbekannter Fortschrittsmodus {mode} (bekannt: {known})',
+  'cli.unknownTransport': 'unbekannter Transport {kind} (tor oder tcp)',
+
+  'cli.init.description': 'Schlüssel und Datenverzeichnis dieses Knotens anlegen (andere Befehle tun das beim ersten Aufruf)',
+  'cli.init.daemonRunning': 'bereits eingerichtet: Knoten {nodeId} (sein Daemon läuft)',
+  'cli.init.noPassphrase': 'Schlüsselspeicher ohne Passphrase geschrieben: die Schlüssel sind nur durch Dateirechte geschützt (OHT_PASSPHRASE vor init setzen, um sie zu verschlüsseln)',
+  'cli.init.created': 'eingerichtet: Knoten {nodeId}\nDatenverzeichnis: {dataDir}',
+  'cli.init.existed': 'bereits eingerichtet: Knoten {nodeId}\nDatenverzeichnis: {dataDir}',
+
+  'cli.share.description': 'Dateien oder Verzeichnisse an Ort und Stelle teilen (nichts wird kopiert) und den Link ausgeben; ' +
+    'mehrere Pfade werden eine Freigabe. Ein laufender Daemon (oht daemon) verteilt sie an Peers.',
+  'cli.share.argPath': 'Dateien oder Verzeichnisse',
+  'cli.share.optName': 'oberster Name der Freigabe (Standard: der Datei- oder Verzeichnisname)',
+  'cli.share.optFollowSymlinks': 'das Ziel symbolischer Links aufnehmen (Standard: Links überspringen)',
+  'cli.share.optBlockSize': 'Blockgröße des Klartexts, eine Zweierpotenz von 16KiB bis 16MiB',
+  'cli.share.optVerifyCap': 'auch die Prüf-Berechtigung ausgeben (abrufen, prüfen und weitergeben ohne zu entschlüsseln)',
+  'cli.share.skipped': '{path} übersprungen: {reason}',
+  'cli.share.verifyCap': 'Prüf-Berechtigung: {verifyCap}',
+
+  'cli.status.description': 'dieser Knoten: ID, Adresse, Transport und die Schwärme eines laufenden Daemons',
+  'cli.status.node': 'Knoten {nodeId}',
+  'cli.status.daemon': 'Daemon lauscht auf {address} ({transport})',
+  'cli.status.noDaemon': 'kein Daemon läuft',
+  'cli.status.swarm': '  {id}  {role}  {held}/{wanted} Blöcke  {peers} Peers  hoch {up}  runter {down}',
+  'cli.status.seeding': 'verteilt',
+  'cli.status.fetching': 'ruft ab',
+
+  'cli.ls.description': 'die Freigaben auflisten, die dieser Knoten besitzt oder hält',
+  'cli.ls.own': 'eig.',
+  'cli.ls.hold': 'hält',
+  'cli.ls.empty': 'noch keine Freigaben (oht share <Pfad>)',
+
+  'cli.fetch.description': 'eine Freigabe von den angegebenen Peers gleichzeitig in ein Verzeichnis abrufen; jeder Block ' +
+    'wird geprüft (Blatt-Hash und Merkle-Wurzel), bevor er geschrieben wird; Dateien entstehen als .part ' +
+    'und werden umbenannt, wenn sie vollständig sind; ein abgebrochener Abruf wird fortgesetzt. Freigaben, ' +
+    'die dieser Knoten hält, brauchen keine Peers. Läuft ein Daemon, ist der Abruf eine seiner ' +
+    'Übertragungen (siehe oht dashboard); Strg-C bricht ihn ab. ' +
+    'Stand: Peers müssen mit --peer angegeben werden (die Suche über die DHT ist noch nicht gebaut).',
+  'cli.fetch.argLink': 'oht://-Link',
+  'cli.fetch.optOutput': 'Ausgabeverzeichnis',
+  'cli.fetch.optPeer': 'ein Peer zum Abrufen, z. B. tcp:127.0.0.1:4001 (wiederholbar)',
+  'cli.fetch.optFile': 'nur diesen Pfad einer Verzeichnisfreigabe abrufen (wiederholbar)',
+  'cli.fetch.optForce': 'vorhandene Dateien ersetzen',
+  'cli.fetch.interrupted': 'unterbrochen',
+  'cli.fetch.dialFailed': '{address} nicht erreichbar: {reason}',
+  'cli.fetch.banned': 'Peer {peer}… gesperrt: {reason}',
+  'cli.fetch.resuming': 'setze fort: {resumed} von {blocks} Blöcken schon hier',
+  'cli.fetch.done': (p: Params) => `${p.path} (${p.bytes} in ${p.seconds} s, ${Number(p.peers) === 0 ? 'aus lokalen Blöcken' : `von ${p.peers} Peer${Number(p.peers) === 1 ? '' : 's'}`})`,
+
+  'cli.export.description': 'den Chiffretext einer Freigabe als CAR-Datei schreiben: ein UnixFS-DAG, dessen Blätter die ' +
+    'verschlüsselten Blöcke sind, dazu das Manifest. Jeder IPFS-Knoten kann sie importieren und ' +
+    'anbieten; nur der Link entschlüsselt sie.',
+  'cli.export.argLink': 'oht://-Link oder oht-verify://-Berechtigung einer Freigabe, die dieser Knoten hält',
+  'cli.export.optCar': 'als CAR exportieren (das einzige Format)',
+  'cli.export.optOutput': 'Ausgabedatei (Standard: <id>.car)',
+  'cli.export.done': '{path} ({blocks} Blöcke, {bytes}; UnixFS-Wurzel {root})',
+
+  'cli.import.description': 'eine von oht exportierte CAR-Datei importieren: jeder Block wird gegen seine CID und die ' +
+    'Merkle-Wurzel geprüft, bevor etwas gespeichert wird; danach lässt sich die Freigabe mit ihrem Link abrufen',
+  'cli.import.argFile': 'CAR-Datei',
+  'cli.import.done': '{id} importiert ({blocks} Blöcke, {bytes} Klartext)',
+
+  'cli.daemon.description': 'diesen Knoten betreiben: auf dem Transport lauschen, jede eigene und jede abgerufene Freigabe ' +
+    'verteilen, Übertragungen ausführen und die lokale API anbieten, die die anderen Befehle und das ' +
+    'Dashboard nutzen (ein Unix-Socket im Datenverzeichnis; mit --api-tcp oder dem Schlüssel api.tcp ' +
+    'zusätzlich ein Loopback-TCP-Port, der das Token aus <Datenverzeichnis>/api.token verlangt). ' +
+    'Stand: nur --transport tcp existiert (nicht anonym); Tor folgt.',
+  'cli.daemon.optApiTcp': 'die API zusätzlich auf dieser Loopback-Adresse anbieten, z. B. 127.0.0.1:7701 (Token nötig)',
+
+  'cli.demo.description': 'ein privates Netz von Knoten auf diesem Rechner (TCP auf 127.0.0.1): einer teilt eine erzeugte ' +
+    'Datei, die anderen rufen sie von ihm und voneinander ab, der letzte von allen gleichzeitig; ' +
+    'dann reist die Freigabe als IPFS-CAR zu einem Offline-Knoten. Stand: über TCP, da Tor noch fehlt.',
+  'cli.demo.optSize': 'Größe der erzeugten Datei',
+  'cli.demo.optSeeders': 'Knoten, die vor dem letzten Abruf verteilen',
+  'cli.demo.optKeep': 'das Demo-Verzeichnis behalten'
+}

@@ -1,0 +1,36 @@
+export default {
+  'config.description': 'die Konfigurationsdatei lesen und ändern (geprüfte Schlüssel; Befehlszeilenoptionen haben Vorrang). ' +
+    'Sie ist $OHT_CONFIG, falls gesetzt, sonst <Datenverzeichnis>/config.json, wenn --data-dir oder ' +
+    '$OHT_HOME angegeben ist, sonst der Konfigurationspfad der Plattform (~/.config/oht/config.json unter ' +
+    'Linux). Ein laufender Daemon liest sie beim Start.',
+  'config.get.description': 'den Wert eines Schlüssels ausgeben',
+  'config.set.description': 'einen Wert prüfen und speichern',
+  'config.unset.description': 'einen Schlüssel entfernen (zurück zum Standard)',
+  'config.list.description': 'alle Schlüssel: Wert, Beispiel und wer sie liest',
+  'config.path.description': 'ausgeben, wo die Konfigurationsdatei liegt',
+  'config.argKey': 'ein Schlüssel: {keys}',
+  'config.argValue': 'der Wert (Listen: durch Kommas getrennt)',
+  'config.unset': '(nicht gesetzt)',
+  'config.saved': '{key} = {value}',
+  'config.removed': '{key} entfernt',
+  'config.restart': 'ein laufender Daemon übernimmt den neuen Wert bei seinem nächsten Start',
+  'config.listLine': '{key} = {value}',
+  'config.listHelp': '    z. B. {example}; gelesen von {usedBy}',
+  'config.usedBy.transport': 'Daemon und fetch (--transport)',
+  'config.usedBy.listen': 'Daemon (--listen)',
+  'config.usedBy.maxUpload': 'Daemon und fetch (--max-upload)',
+  'config.usedBy.bootstrap': 'der DHT (noch nicht in den Daemon eingebunden)',
+  'config.usedBy.pin.defaultTtl': 'Pins (noch nicht in den Daemon eingebunden)',
+  'config.usedBy.api.tcp': 'Daemon: die API auch auf dieser Loopback-Adresse anbieten, Token in <Datenverzeichnis>/api.token (--api-tcp)',
+  'config.usedBy.lang': 'jedem Befehl (--lang, LANG)',
+  'config.error.unknownKey': 'unbekannter Konfigurationsschlüssel "{key}" (bekannt: {known})',
+  'config.error.badValue': 'ungültiger Wert "{value}" für {key}: erwartet wird {expected}',
+  'config.expected.hostPort': 'Host:Port, z. B. 127.0.0.1:4001',
+  'config.expected.loopback': 'eine Loopback-Adresse (127.0.0.1:<Port>, localhost:<Port> oder [::1]:<Port>)',
+  'config.expected.transport': 'tor oder tcp',
+  'config.expected.size': 'eine Größe pro Sekunde, z. B. 512KiB, 2MiB',
+  'config.expected.addresses': 'eine durch Kommas getrennte Liste von Knotenadressen',
+  'config.expected.duration': 'eine Dauer, z. B. 12h, 30d, never',
+  'config.expected.lang': 'en oder de',
+  'config.error.badFile': 'die Konfigurationsdatei ist unbrauchbar: {reason} ({path})'
+}

@@ -1,0 +1,20 @@
+import type { Params } from '../index.ts'
+
+export default {
+  'demo.directory': 'Demo-Verzeichnis: {dir}',
+  'demo.transport': 'Transport: TCP auf 127.0.0.1 (NICHT anonym; der Tor-Transport ist noch nicht gebaut)',
+  'demo.generating': 'erzeuge {size} Testdaten...',
+  'demo.node': '  {name} Knoten {nodeId}…  lauscht auf {address}',
+  'demo.shared': 'alice hat film.bin in {seconds} s geteilt ({rate}): an Ort und Stelle verschlüsselt und gehasht, nichts kopiert',
+  'demo.link': '  Link:              {link}',
+  'demo.verifyCap': '  Prüf-Berechtigung: {verifyCap}',
+  'demo.fetched': (p: Params) => `${p.name} hat sie von ${p.peers} Peer${Number(p.peers) === 1 ? '' : 's'} in ${p.seconds} s abgerufen (${p.rate}) und verteilt sie jetzt`,
+  'demo.fetchedAll': '{name} hat sie von {peers} von {of} Peers gleichzeitig in {seconds} s abgerufen ({rate})',
+  'demo.differs': 'Demo fehlgeschlagen: die abgerufene Datei weicht vom Original ab ({a} gegen {b})',
+  'demo.identical': 'sha256 von Original und abgerufener Datei: {sha} (identisch)',
+  'demo.traffic': '  {name} hochgeladen {up}, heruntergeladen {down}',
+  'demo.carDiffers': 'Demo fehlgeschlagen: der CAR-Umweg weicht ab',
+  'demo.car': 'CAR-Export ({blocks} Blöcke, UnixFS-Wurzel {root}…) auf einem Offline-Knoten importiert und entschlüsselt: identisch',
+  'demo.passed': 'Demo bestanden.',
+  'demo.kept': '{dir} behalten'
+}

@@ -1,0 +1,3 @@
+export default {
+  'i18n.unknownLocale': 'unbekannte Sprache {lang} (bekannt: {known})'
+}

@@ -1,0 +1,7 @@
+export default {
+  'tor.listenIgnored': '--listen gilt für --transport tcp; der Tor-Transport lauscht auf 127.0.0.1 hinter seinem Onion-Dienst (ignoriert)',
+  'tor.bootstrap': 'tor: {progress}% gestartet ({summary})',
+  'tor.published': 'tor: Onion-Dienst veröffentlicht: {address}',
+  'tor.lost': 'Verbindung zu tor verloren: {reason}',
+  'tor.badControl': 'ungültige --tor-control-Adresse {address}: IP-Adresse und Port angeben, z. B. 127.0.0.1:9051'
+}

@@ -1,0 +1,101 @@
+// The oht command and its existing commands (cli/main.ts, cli/commands.ts, cli/context.ts).
+import type { Params } from '../index.ts'
+
+const s = (n: string | number | undefined): string => Number(n) === 1 ? '' : 's'
+
+export default {
+  'cli.description': 'oht: encrypted, content-addressed file sharing over Tor onion services.\n\n' +
+    'Status: the share format, local share/fetch, CAR export/import, the daemon, its API and ' +
+    'dashboard, and fetching from given peers over TCP are built. The Tor transport (the default), ' +
+    'the onion DHT (finding peers from a link alone) and pinning are being wired in.',
+  'cli.optVersion': 'print the version',
+  'cli.optHelp': 'show help for a command',
+  'cli.optDataDir': 'node data directory (default: $OHT_HOME, else the platform data path)',
+  'cli.optTransport': 'tor (default: onion services, needs tor on PATH) or tcp (tests and development: NOT anonymous)',
+  'cli.optBootstrap': 'a DHT node to join through, e.g. tcp:127.0.0.1:4001 or onion:<56>.onion:4001 (repeatable)',
+  'cli.optTorControl': "a running tor's ControlPort to attach to, e.g. 127.0.0.1:9051 (default: start our own tor; password in $OHT_TOR_PASSWORD)",
+  'cli.optTorCookie': "that tor's control auth cookie file (default: the path tor announces)",
+  'cli.optListen': 'address the daemon listens on, e.g. 127.0.0.1:4001',
+  'cli.optMaxUpload': 'upload limit per second over all shares, e.g. 2MiB',
+  'cli.optJson': 'print one JSON object (the result) on stdout',
+  'cli.optQuiet': 'print only the result',
+  'cli.optLang': 'language of messages: en or de (default: the config\'s lang, else LANG)',
+  'cli.optProgress': 'progress of long commands on stderr: auto (a bar on a terminal, lines otherwise, none with --json/--quiet), bar, lines, json or none',
+  'cli.helpCommand': 'show help for a command',
+  'cli.helpAfterError': '(run oht --help for usage)',
+  'cli.errorPrefix': 'oht: error: ',
+  'cli.warningPrefix': 'oht: warning: ',
+  'cli.badProgressMode': 'unknown progress mode {mode} (known: {known})',
+  'cli.unknownTransport': 'unknown transport {kind} (tor or tcp)',
+
+  'cli.init.description': 'create this node\'s keys and data directory (other commands do it on first use)',
+  'cli.init.daemonRunning': 'already initialized: node {nodeId} (its daemon is running)',
+  'cli.init.noPassphrase': 'keystore written without a passphrase: keys are protected by file permissions only (set OHT_PASSPHRASE before init to encrypt them)',
+  'cli.init.created': 'initialized: node {nodeId}\ndata directory: {dataDir}',
+  'cli.init.existed': 'already initialized: node {nodeId}\ndata directory: {dataDir}',
+
+  'cli.share.description': 'share files or directories in place (nothing is copied) and print the link; ' +
+    'several paths become one share. A running daemon (oht daemon) seeds it to peers.',
+  'cli.share.argPath': 'files or directories',
+  'cli.share.optName': 'top-level name of the share (default: the file or directory name)',
+  'cli.share.optFollowSymlinks': 'include what symbolic links point to (default: skip links)',
+  'cli.share.optBlockSize': 'plaintext block size, a power of two from 16KiB to 16MiB',
+  'cli.share.optVerifyCap': 'also print the verify capability (fetch, check and serve without decrypting)',
+  'cli.share.skipped': 'skipped {path}: {reason}',
+  'cli.share.verifyCap': 'verify capability: {verifyCap}',
+
+  'cli.status.description': 'this node: id, listening address, transport, and the swarms of a running daemon',
+  'cli.status.node': 'node {nodeId}',
+  'cli.status.daemon': 'daemon listening on {address} ({transport})',
+  'cli.status.noDaemon': 'no daemon running',
+  'cli.status.swarm': '  {id}  {role}  {held}/{wanted} blocks  {peers} peers  up {up}  down {down}',
+  'cli.status.seeding': 'seeding',
+  'cli.status.fetching': 'fetching',
+
+  'cli.ls.description': 'list the shares this node owns or holds',
+  'cli.ls.own': 'own ',
+  'cli.ls.hold': 'hold',
+  'cli.ls.empty': 'no shares yet (oht share <path>)',
+
+  'cli.fetch.description': 'fetch a share into a directory from the given peers, all at once, verifying every block ' +
+    '(leaf hash and Merkle root) before it is written; files are written as .part and renamed ' +
+    'when complete; a killed fetch resumes. Shares this node holds need no peers. With a daemon ' +
+    'running, the fetch is one of its transfers (see oht dashboard); Ctrl-C cancels it. ' +
+    'Status: peers must be given with --peer (finding them through the DHT is not built yet).',
+  'cli.fetch.argLink': 'oht:// link',
+  'cli.fetch.optOutput': 'output directory',
+  'cli.fetch.optPeer': 'a peer to fetch from, e.g. tcp:127.0.0.1:4001 (repeatable)',
+  'cli.fetch.optFile': 'fetch only this path of a directory share (repeatable)',
+  'cli.fetch.optForce': 'replace existing files',
+  'cli.fetch.interrupted': 'interrupted',
+  'cli.fetch.dialFailed': 'could not reach {address}: {reason}',
+  'cli.fetch.banned': 'banned peer {peer}…: {reason}',
+  'cli.fetch.resuming': 'resuming: {resumed} of {blocks} blocks already here',
+  'cli.fetch.done': (p: Params) => `${p.path} (${p.bytes} in ${p.seconds} s, ${Number(p.peers) === 0 ? 'from local blocks' : `from ${p.peers} peer${s(p.peers)}`})`,
+
+  'cli.export.description': 'write a share\'s ciphertext as a CAR file: a UnixFS DAG whose raw leaves are the encrypted ' +
+    'blocks, plus the manifest. Any IPFS node can import and serve it; only the link decrypts it.',
+  'cli.export.argLink': 'oht:// link or oht-verify:// capability of a share this node holds',
+  'cli.export.optCar': 'export as a CAR (the only format)',
+  'cli.export.optOutput': 'output file (default: <id>.car)',
+  'cli.export.done': '{path} ({blocks} blocks, {bytes}; UnixFS root {root})',
+
+  'cli.import.description': 'import a CAR exported by oht: every block is checked against its CID and the ' +
+    'Merkle root before anything is stored; the share can then be fetched with its link',
+  'cli.import.argFile': 'CAR file',
+  'cli.import.done': 'imported {id} ({blocks} blocks, {bytes} of plaintext)',
+
+  'cli.daemon.description': 'run this node: listen on the transport, seed every share it owns and every share it ' +
+    'fetches, run transfers, and serve the local API that the other commands and the dashboard use ' +
+    'while it runs (a unix socket in the data directory; with --api-tcp or the config key api.tcp ' +
+    'also a loopback TCP port that needs the token in <data dir>/api.token). ' +
+    'Status: only --transport tcp exists (not anonymous); Tor comes next.',
+  'cli.daemon.optApiTcp': 'also serve the API on this loopback address, e.g. 127.0.0.1:7701 (token required)',
+
+  'cli.demo.description': 'a private network of nodes on this machine (TCP on 127.0.0.1): one shares a generated ' +
+    'file, the others fetch it from her and from each other, the last from all of them at once; ' +
+    'then the share travels as an IPFS CAR to an offline node. Status: over TCP, as Tor is not built yet.',
+  'cli.demo.optSize': 'size of the generated file',
+  'cli.demo.optSeeders': 'nodes that seed before the last fetch',
+  'cli.demo.optKeep': 'keep the demo directory'
+}

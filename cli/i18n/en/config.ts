@@ -1,0 +1,36 @@
+export default {
+  'config.description': 'read and change the configuration file (validated keys; command-line flags win over it). ' +
+    'It is $OHT_CONFIG if set, else <data dir>/config.json when --data-dir or $OHT_HOME is given, ' +
+    'else the platform config path (~/.config/oht/config.json on Linux). A running daemon reads it ' +
+    'when it starts.',
+  'config.get.description': 'print the value of a key',
+  'config.set.description': 'validate and store a value',
+  'config.unset.description': 'remove a key (back to the default)',
+  'config.list.description': 'every key: its value, an example and what reads it',
+  'config.path.description': 'print where the configuration file is',
+  'config.argKey': 'a key: {keys}',
+  'config.argValue': 'the value (lists: comma-separated)',
+  'config.unset': '(not set)',
+  'config.saved': '{key} = {value}',
+  'config.removed': '{key} removed',
+  'config.restart': 'a running daemon uses the new value when it restarts',
+  'config.listLine': '{key} = {value}',
+  'config.listHelp': '    e.g. {example}; read by {usedBy}',
+  'config.usedBy.transport': 'daemon and fetch (--transport)',
+  'config.usedBy.listen': 'daemon (--listen)',
+  'config.usedBy.maxUpload': 'daemon and fetch (--max-upload)',
+  'config.usedBy.bootstrap': 'the DHT (not wired into the daemon yet)',
+  'config.usedBy.pin.defaultTtl': 'pins (not wired into the daemon yet)',
+  'config.usedBy.api.tcp': 'daemon: also serve the API on this loopback address, token in <data dir>/api.token (--api-tcp)',
+  'config.usedBy.lang': 'every command (--lang, LANG)',
+  'config.error.unknownKey': 'unknown config key "{key}" (known: {known})',
+  'config.error.badValue': 'bad value "{value}" for {key}: expected {expected}',
+  'config.expected.hostPort': 'host:port, e.g. 127.0.0.1:4001',
+  'config.expected.loopback': 'a loopback address (127.0.0.1:<port>, localhost:<port> or [::1]:<port>)',
+  'config.expected.transport': 'tor or tcp',
+  'config.expected.size': 'a size per second, e.g. 512KiB, 2MiB',
+  'config.expected.addresses': 'a comma-separated list of node addresses',
+  'config.expected.duration': 'a duration, e.g. 12h, 30d, never',
+  'config.expected.lang': 'en or de',
+  'config.error.badFile': 'the config file is unusable: {reason} ({path})'
+}

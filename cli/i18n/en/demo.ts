@@ -1,0 +1,20 @@
+import type { Params } from '../index.ts'
+
+export default {
+  'demo.directory': 'demo directory: {dir}',
+  'demo.transport': 'transport: TCP on 127.0.0.1 (NOT anonymous; the Tor transport is not built yet)',
+  'demo.generating': 'generating {size} of test data...',
+  'demo.node': '  {name} node {nodeId}…  listening on {address}',
+  'demo.shared': 'alice shared film.bin in {seconds} s ({rate}): encrypted and hashed in place, nothing copied',
+  'demo.link': '  link:              {link}',
+  'demo.verifyCap': '  verify capability: {verifyCap}',
+  'demo.fetched': (p: Params) => `${p.name} fetched it from ${p.peers} peer${Number(p.peers) === 1 ? '' : 's'} in ${p.seconds} s (${p.rate}) and now seeds it`,
+  'demo.fetchedAll': '{name} fetched it from {peers} of {of} peers at once in {seconds} s ({rate})',
+  'demo.differs': 'demo failed: the fetched file differs from the original ({a} vs {b})',
+  'demo.identical': 'sha256 of original and fetched file: {sha} (identical)',
+  'demo.traffic': '  {name} uploaded {up}, downloaded {down}',
+  'demo.carDiffers': 'demo failed: the CAR round trip differs',
+  'demo.car': 'CAR export ({blocks} blocks, UnixFS root {root}…) imported and decrypted on an offline node: identical',
+  'demo.passed': 'demo passed.',
+  'demo.kept': 'kept {dir}'
+}

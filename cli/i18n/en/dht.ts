@@ -1,0 +1,24 @@
+export default {
+  'dht.peers.description': 'list the DHT routing table: the nodes this node knows (id and address)',
+  'dht.peers.header': '{n} nodes in the routing table',
+  'dht.peers.failures': '{n} failed requests',
+  'dht.description': 'store and read signed, expiring values in the onion DHT',
+  'dht.put.description': 'store a value; prints its reference. Immutable (default: the key is its hash), ' +
+    '--mutable (signed by this node\'s key, replaced by newer puts) or --private (encrypted; only the printed handle finds and reads it)',
+  'dht.put.argValue': 'the value as text (or --file)',
+  'dht.put.optFile': 'read the value from a file (at most 16 KiB)',
+  'dht.put.optMutable': 'a mutable value owned by this node',
+  'dht.put.optSalt': 'with --mutable: a hex salt, to keep several values under one key',
+  'dht.put.optPrivate': 'a private value under a new random handle',
+  'dht.put.optHandle': 'update the private value of this private:<handle>',
+  'dht.put.oneValue': 'give the value either as an argument or with --file',
+  'dht.put.oneKind': '--mutable and --private exclude each other',
+  'dht.put.stored': 'stored on {n} DHT nodes',
+  'dht.argRef': 'a 64-hex key, mutable:<owner key hex>[:<salt hex>] or private:<handle>',
+  'dht.get.description': 'read a value by its reference (prints the value; --json prints it in base64)',
+  'dht.get.notFound': 'no such value in the DHT (never stored, or expired)',
+  'dht.get.deleted': 'the value was deleted (a signed tombstone replaces it)',
+  'dht.delete.description': 'delete a mutable or private value by publishing a signed tombstone ' +
+    '(immutable values cannot be deleted; they expire)',
+  'dht.delete.done': 'tombstone stored on {n} DHT nodes'
+}

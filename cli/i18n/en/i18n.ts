@@ -1,0 +1,3 @@
+export default {
+  'i18n.unknownLocale': 'unknown language {lang} (known: {known})'
+}

@@ -1,0 +1,82 @@
+// The CLI's and the dashboard's message catalog: every user-facing string goes through t().
+//
+// HOW TO ADD AN AREA (e.g. for a new command): create cli/i18n/en/<area>.ts and
+// cli/i18n/de/<area>.ts, each with `export default { '<area>.someKey': 'text with {param}' }`
+// (a value may also be a function of the params, for plurals). Both locales must have the same
+// keys: test/unit/i18n.test.ts fails otherwise. Nothing here needs editing: every file in
+// en/ and de/ is loaded at start-up and merged. Keys are prefixed with the area name so areas
+// never collide (a duplicate key across files is an error at load).
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+export type Params = Record<string, string | number>
+export type Message = string | ((p: Params) => string)
+export type Catalog = Record<string, Message>
+
+export const LOCALES = ['en', 'de'] as const
+export type Locale = typeof LOCALES[number]
+export const DEFAULT_LOCALE: Locale = 'en'
+
+/** Loads and merges every area file of one locale directory. */
+async function loadLocale (locale: Locale): Promise<Catalog> {
+  const dir = join(import.meta.dirname, locale)
+  const merged: Catalog = {}
+  const files = readdirSync(dir).filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort()
+  for (const file of files) {
+    const area = (await import(pathToFileURL(join(dir, file)).href) as { default: Catalog }).default
+    for (const [key, message] of Object.entries(area)) {
+      if (key in merged) throw new Error(`i18n: key ${key} is defined twice in locale ${locale} (${file})`)
+      merged[key] = message
+    }
+  }
+  return merged
+}
+
+export const catalogs: Record<Locale, Catalog> = Object.fromEntries(
+  await Promise.all(LOCALES.map(async l => [l, await loadLocale(l)] as const))
+) as Record<Locale, Catalog>
+
+let current: Locale = detectLocale(process.env)
+
+/** The locale a language tag names (de_DE.UTF-8, de-AT, en, C, ...), or undefined when unsupported. */
+export function localeOf (tag: string | undefined): Locale | undefined {
+  if (tag == null || tag === '') return undefined
+  const base = tag.toLowerCase().split(/[_.@-]/)[0]
+  return (LOCALES as readonly string[]).includes(base ?? '') ? base as Locale : undefined
+}
+
+/** From the environment as POSIX orders it: LC_ALL, then LC_MESSAGES, then LANG; English otherwise. */
+export function detectLocale (env: NodeJS.ProcessEnv): Locale {
+  for (const name of ['OHT_LANG', 'LC_ALL', 'LC_MESSAGES', 'LANG']) {
+    const value = env[name]
+    if (value != null && value !== '') return localeOf(value) ?? DEFAULT_LOCALE
+  }
+  return DEFAULT_LOCALE
+}
+
+/** Chooses the locale (from --lang or the config); an unsupported tag is an error worth reporting. */
+export function setLocale (tag: string): Locale {
+  const locale = localeOf(tag)
+  if (locale == null) throw new Error(t('i18n.unknownLocale', { lang: tag, known: LOCALES.join(', ') }))
+  current = locale
+  return locale
+}
+
+export function getLocale (): Locale { return current }
+
+/**
+ * The message `key` in the current locale with `{name}` placeholders filled in. A key missing
+ * from the locale falls back to English, then to the key itself (visible, never a crash).
+ */
+export function t (key: string, params: Params = {}): string {
+  const message = catalogs[current][key] ?? catalogs[DEFAULT_LOCALE][key]
+  if (message == null) return key
+  if (typeof message === 'function') return message(params)
+  return message.replace(/\{(\w+)\}/g, (whole, name: string) => name in params ? String(params[name]) : whole)
+}
+
+/** Singular or plural form for English and German (both use "one" vs "other"). */
+export function plural (n: number, one: string, other: string): string {
+  return n === 1 ? one : other
+}

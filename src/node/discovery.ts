@@ -1,0 +1,144 @@
+// The node's use of the onion DHT: it joins through bootstrap addresses and its saved routing
+// table, announces the topics of the shares it seeds (owned, pinned, fetched), and finds the
+// providers of a link's topic so that a link alone is enough to fetch. The topic is derived from
+// the swarm key (src/blocks/caps.ts): DHT nodes never see the manifest CID.
+import type { CID } from 'multiformats/cid'
+import type { Level } from 'level'
+import { deriveTopic } from '../blocks/index.ts'
+import {
+  DhtNode, DHT_PROTOCOL, type ContactRecord, type DhtConfig, type RoutingTableStore
+} from '../dht/index.ts'
+import type { HandshakeResult } from '../onion/index.ts'
+import type { NodeNetwork } from './network.ts'
+
+export interface DiscoveryOptions {
+  /** Addresses to join through; the saved routing table is used as well. */
+  bootstrap?: readonly string[]
+  routingStore?: RoutingTableStore
+  config?: Partial<DhtConfig>
+}
+
+export interface FoundPeers {
+  addresses: string[]
+  hops: number
+  messages: number
+}
+
+/** The routing table in the node's LevelDB, one key holding the last snapshot. */
+export class LevelRoutingStore implements RoutingTableStore {
+  readonly #db: Level<string, unknown>
+  constructor (db: Level<string, unknown>) {
+    this.#db = db
+  }
+
+  async load (): Promise<ContactRecord[]> {
+    const value = await this.#db.get('dht:routing-table')
+    return Array.isArray(value) ? value as ContactRecord[] : []
+  }
+
+  async save (contacts: ContactRecord[]): Promise<void> {
+    await this.#db.put('dht:routing-table', contacts)
+  }
+}
+
+export function topicOf (manifestCid: CID, swarmKey: Uint8Array): Uint8Array {
+  return deriveTopic(swarmKey, manifestCid.bytes)
+}
+
+/**
+ * Attach before `network.listen()` (the `dht` protocol must be served from the first stream);
+ * `start()` after it, when the node's own address is known. A network that never listens (an
+ * embedded fetch) runs the DHT as a client: it looks things up but is in no one's table.
+ */
+export class Discovery {
+  readonly #network: NodeNetwork
+  readonly #options: DiscoveryOptions
+  #dht: DhtNode | undefined
+  #starting: Promise<{ reached: number, tableSize: number }> | undefined
+
+  constructor (network: NodeNetwork, options: DiscoveryOptions = {}) {
+    this.#network = network
+    this.#options = options
+    network.registerProtocol(DHT_PROTOCOL, (session: HandshakeResult) => {
+      if (this.#dht == null) { session.stream.destroy(); return }
+      this.#dht.handleStream(session)
+    })
+  }
+
+  get dht (): DhtNode | undefined { return this.#dht }
+
+  /**
+   * Creates the DHT node with the network's address, loads the saved table and joins; idempotent
+   * (announce and findPeers wait for it, so a daemon need not delay its start on the DHT).
+   */
+  async start (): Promise<{ reached: number, tableSize: number }> {
+    this.#starting ??= this.#start()
+    return await this.#starting
+  }
+
+  async #start (): Promise<{ reached: number, tableSize: number }> {
+    const network = this.#network
+    this.#dht = new DhtNode({
+      keys: network.keys,
+      ...(network.address != null ? { address: network.address } : {}),
+      dial: async (target, signal) => await network.dialProtocol(target.address, DHT_PROTOCOL, {
+        signal, ...(target.nodeId != null ? { expectedNodeId: target.nodeId } : {})
+      }),
+      ...(this.#options.routingStore != null ? { routingStore: this.#options.routingStore } : {}),
+      ...(this.#options.config != null ? { config: this.#options.config } : {})
+    })
+    await this.#dht.start()
+    const own = network.address
+    const bootstrap = (this.#options.bootstrap ?? []).filter(a => a !== own)
+    const joined = await this.#dht.bootstrap(bootstrap)
+    await this.#dht.saveRoutingTable()
+    return joined
+  }
+
+  /**
+   * Announces that this node serves the share (and keeps re-announcing it while it runs).
+   * Resolves with how many DHT nodes stored the record; 0 is not an error (a lone node).
+   */
+  async announce (manifestCid: CID, swarmKey: Uint8Array): Promise<number> {
+    return await this.announceTopic(topicOf(manifestCid, swarmKey))
+  }
+
+  async announceTopic (topic: Uint8Array): Promise<number> {
+    await this.start()
+    const dht = this.#dht
+    if (dht?.address == null) return 0
+    return (await dht.provide(topic)).stored
+  }
+
+  unannounceTopic (topic: Uint8Array): void {
+    this.#dht?.unprovide(topic)
+  }
+
+  /** Addresses of the share's providers (never this node), each from a signature-checked record. */
+  async findPeers (manifestCid: CID, swarmKey: Uint8Array, signal?: AbortSignal): Promise<FoundPeers> {
+    await this.start()
+    const dht = this.#dht
+    if (dht == null) return { addresses: [], hops: 0, messages: 0 }
+    const { providers, lookup } = await dht.findProvidersAll(topicOf(manifestCid, swarmKey), signal != null ? { signal } : {})
+    const addresses = providers
+      .filter(p => !Buffer.from(p.publicKey).equals(this.#network.keys.publicKeyRaw))
+      .map(p => p.address)
+    return { addresses: [...new Set(addresses)], hops: lookup.hops, messages: lookup.messages }
+  }
+
+  /** The routing table, for `oht peers`. */
+  peers (): Array<ContactRecord & { lastSeen: number, failures: number }> {
+    return this.#dht?.peers() ?? []
+  }
+
+  stats (): ReturnType<DhtNode['stats']> | null {
+    return this.#dht?.stats() ?? null
+  }
+
+  async stop (): Promise<void> {
+    // Stopping aborts a join still in progress (its lookups end with the node).
+    await this.#dht?.stop()
+    await this.#starting?.catch(() => {})
+  }
+}
+
