@@ -2,7 +2,7 @@
 // latencies, lookups of provider records at several churn levels. Prints a markdown table.
 //
 //   node bench/dht.ts [--nodes 10000] [--topics 200] [--lookups 400] [--scale 50]
-//                     [--churn 0,0.1,0.3] [--concurrency 24] [--handshake]
+//                     [--churn 0,0.1,0.3] [--concurrency 24] [--join-concurrency 48] [--handshake]
 //
 // Time is simulated: the DHT's clock and the network's delays run `scale` times faster than real
 // time (src/dht/clock.ts scaledClock), and durations are reported in Tor milliseconds, i.e. real
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '50' },
     churn: { type: 'string', default: '0,0.1,0.3' },
     concurrency: { type: 'string', default: '24' },
+    'join-concurrency': { type: 'string', default: '48' },
     handshake: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' }
   }
@@ -45,14 +46,15 @@ for (const churn of churns) {
   await sim.populate(nodes)
   const items = await sim.provideRandom(topics, concurrency)
   const stored = items.reduce((sum, i) => sum + i.stored, 0) / items.length
-  if (churn > 0) await sim.churn(churn, new Set(items.map(i => i.provider.name)), concurrency * 2)
+  if (churn > 0) await sim.churn(churn, new Set(items.map(i => i.provider.name)), Number(values['join-concurrency']))
   const setupSeconds = (performance.now() - started) / 1000
   const queries = Array.from({ length: lookups }, (_, i) => items[i % items.length]!)
   const measured = performance.now()
   const { samples } = await sim.lookupProviders(queries, concurrency)
   const realSeconds = (performance.now() - measured) / 1000
-  rows.push({ churn, summary: summarize(samples), setupSeconds, realSeconds, stored })
-  process.stderr.write(`churn ${churn}: done (setup ${setupSeconds.toFixed(0)} s, lookups ${realSeconds.toFixed(0)} s real)\n`)
+  const summary = summarize(samples)
+  rows.push({ churn, summary, setupSeconds, realSeconds, stored })
+  process.stderr.write(`churn ${churn}: done (setup ${setupSeconds.toFixed(0)} s, lookups ${realSeconds.toFixed(0)} s real) ${JSON.stringify(summary)}\n`)
   await sim.stop()
 }
 

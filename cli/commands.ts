@@ -178,7 +178,8 @@ export function registerCommands (program: Command): void {
     .option('--keep', t('cli.demo.optKeep'))
     .action(async (opts: { size: string, seeders: string, keep?: boolean }, cmd: Command) => {
       const g = globals(cmd)
-      await runDemo({ size: parseSize(opts.size), seeders: Number(opts.seeders), keep: opts.keep === true, out: makeOutput(g) })
+      const transport = g.transport === 'tor' ? 'tor' : 'tcp'
+      await runDemo({ size: parseSize(opts.size), seeders: Number(opts.seeders), keep: opts.keep === true, out: makeOutput(g), transport })
     })
 }
 

@@ -114,7 +114,7 @@ export async function openNode (g: GlobalOptions): Promise<OhtNode> {
   return await OhtNode.open({ dataDir: resolveDataDir(g.dataDir), passphrase: process.env.OHT_PASSPHRASE ?? '' })
 }
 
-/** The transport the user chose. Tor is the default and is not built yet: say so. */
+/** The transport the user chose: Tor by default; TCP says that it is not anonymous. */
 export function makeTransport (g: GlobalOptions, out: Output): Transport {
   const kind = g.transport ?? 'tor'
   if (kind === 'tcp') {

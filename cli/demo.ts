@@ -8,7 +8,9 @@ import { OhtNode } from '../src/node/node.ts'
 import { NodeNetwork } from '../src/node/network.ts'
 import { LocalService } from '../src/node/service.ts'
 import { exportCar, importCar } from '../src/node/car.ts'
-import { TcpTransport } from '../src/onion/index.ts'
+import { parseReadCap, verifyCapOf } from '../src/blocks/index.ts'
+import { TcpTransport, TorTestNetwork, TorTransport, type Transport } from '../src/onion/index.ts'
+import { Discovery } from '../src/node/discovery.ts'
 import type { Output } from './context.ts'
 import { formatBytes, formatRate } from './units.ts'
 import { t } from './i18n/index.ts'
@@ -18,6 +20,8 @@ export interface DemoOptions {
   seeders: number
   keep: boolean
   out: Output
+  /** tcp (default: quick, NOT anonymous) or tor: a private Tor network on 127.0.0.1 first. */
+  transport?: 'tcp' | 'tor'
 }
 
 /** Random-looking bytes at memory speed: AES-CTR over zeros, written in 1 MiB pieces. */
@@ -39,26 +43,46 @@ export async function sha256File (path: string): Promise<string> {
 const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi']
 
 /**
- * A private network of nodes in this process, on real TCP sockets on 127.0.0.1: alice shares a
- * generated file, the other seeders fetch it from her and from each other, and the last node
- * fetches it from all of them at once. Then the same share travels as a CAR (IPFS interop).
+ * A private network of nodes in this process, on real sockets on 127.0.0.1 (plain TCP, or onion
+ * services of a private Tor network): every node joins the DHT through alice; alice shares a
+ * generated file, the other seeders fetch it from her and from each other, and the last node,
+ * given only the link, finds them all in the DHT and fetches from all of them at once. Then the
+ * same share travels as a CAR (IPFS interop).
  */
-export async function runDemo ({ size, seeders, keep, out }: DemoOptions): Promise<void> {
+export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: DemoOptions): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'oht-demo-'))
   const say = (line: string): void => { out.info(line) }
   const count = Math.max(1, Math.min(seeders, names.length - 1))
   const services: LocalService[] = []
+  const discoveries: Discovery[] = []
+  let tor: TorTestNetwork | undefined
   try {
     const input = join(dir, 'film.bin')
     say(t('demo.directory', { dir }))
-    say(t('demo.transport'))
+    let makeTransport: (nodeDir: string) => Transport = () => new TcpTransport({ listen: '127.0.0.1:0' })
+    if (transport === 'tor') {
+      say(t('demo.torStarting'))
+      const started = performance.now()
+      tor = await TorTestNetwork.start({ root: join(dir, 'tor-network') })
+      const client = await tor.startClient()
+      say(t('demo.torReady', { seconds: ((performance.now() - started) / 1000).toFixed(1) }))
+      makeTransport = nodeDir => new TorTransport({ tor: { kind: 'attach', port: client.controlPort, cookieFile: client.cookieFile }, keyFile: join(nodeDir, 'onion.key') })
+    } else {
+      say(t('demo.transport'))
+    }
     say(t('demo.generating', { size: formatBytes(size) }))
     await generateFile(input, size)
     for (let i = 0; i <= count; i++) {
-      const node = await OhtNode.open({ dataDir: join(dir, names[i]!) })
-      const network = new NodeNetwork(new TcpTransport({ listen: '127.0.0.1:0' }), node.keys)
+      const nodeDir = join(dir, names[i]!)
+      const node = await OhtNode.open({ dataDir: nodeDir })
+      const network = new NodeNetwork(makeTransport(nodeDir), node.keys)
+      const service = new LocalService(node, network, true)
+      services.push(service)
+      const discovery = new Discovery(network, { bootstrap: i === 0 ? [] : [services[0]!.network!.address!] })
+      service.attachDiscovery(discovery)
+      discoveries.push(discovery)
       const address = await network.listen()
-      services.push(new LocalService(node, network, true))
+      await discovery.start()
       say(t('demo.node', { name: names[i]!.padEnd(6), nodeId: node.keys.nodeId.slice(0, 16), address }))
     }
     const addressOf = (s: LocalService): string => s.network!.address!
@@ -76,10 +100,13 @@ export async function runDemo ({ size, seeders, keep, out }: DemoOptions): Promi
       const r = await s.fetch(shared.link, { output: join(dir, `${names[i]!}-downloads`), peers })
       say(t('demo.fetched', { name: names[i]!, peers: r.peers, seconds: r.seconds.toFixed(2), rate: formatRate(r.bytes / r.seconds) }))
     }
+    // The last node has only the link: the DHT tells it who provides the share.
     const last = services[count]!
-    const peers = services.slice(0, count).map(addressOf)
-    const fetched = await last.fetch(shared.link, { output: join(dir, `${names[count]!}-downloads`), peers })
-    say(t('demo.fetchedAll', { name: names[count]!, peers: fetched.peers, of: peers.length, seconds: fetched.seconds.toFixed(2), rate: formatRate(fetched.bytes / fetched.seconds) }))
+    const cap = parseReadCap(shared.link)
+    const found = await discoveries[count]!.findPeers(cap.manifestCid, verifyCapOf(cap).swarmKey)
+    say(t('demo.found', { name: names[count]!, n: found.addresses.length, hops: found.hops, messages: found.messages }))
+    const fetched = await last.fetch(shared.link, { output: join(dir, `${names[count]!}-downloads`), peers: found.addresses })
+    say(t('demo.fetchedAll', { name: names[count]!, peers: fetched.peers, of: found.addresses.length, seconds: fetched.seconds.toFixed(2), rate: formatRate(fetched.bytes / fetched.seconds) }))
     const [a, b] = await Promise.all([sha256File(input), sha256File(fetched.path)])
     if (a !== b) throw new Error(t('demo.differs', { a, b }))
     say(t('demo.identical', { sha: a }))
@@ -104,6 +131,7 @@ export async function runDemo ({ size, seeders, keep, out }: DemoOptions): Promi
       t('demo.passed'))
   } finally {
     for (const s of services) await s.close().catch(() => {})
+    await tor?.stop().catch(() => {})
     if (keep) say(t('demo.kept', { dir }))
     else await rm(dir, { recursive: true, force: true })
   }

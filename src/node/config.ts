@@ -77,7 +77,7 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeyDef>> = {
   },
   bootstrap: {
     example: 'tcp:127.0.0.1:4001,tcp:127.0.0.1:4002',
-    usedBy: 'the DHT (not wired into the daemon yet)',
+    usedBy: 'the DHT: daemon, and fetch/stream/pin/dht without a daemon (--bootstrap)',
     parse: t => {
       const list = t.split(',').map(s => s.trim()).filter(s => s !== '')
       if (list.length === 0 || list.some(s => /\s/.test(s))) bad('bootstrap', t, 'addresses')
@@ -86,7 +86,7 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeyDef>> = {
   },
   'pin.defaultTtl': {
     example: '30d',
-    usedBy: 'pins (not wired into the daemon yet)',
+    usedBy: 'oht pin without --ttl',
     parse: t => { if (t.trim() !== 'never' && !DURATION.test(t)) bad('pin.defaultTtl', t, 'duration'); return t.trim() }
   },
   'api.tcp': {

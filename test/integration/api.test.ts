@@ -98,7 +98,7 @@ test('token and Host checks: unix socket and TCP, HTTP and WebSocket', async t =
   events.close()
 })
 
-test('endpoints: status, shares, peers, config, DHT and pins placeholders, malformed requests', async t => {
+test('endpoints: status, shares, peers, config, DHT, pins, malformed requests', async t => {
   const { dir, seeder, leecher, client } = await setup(t)
   const sock = { socketPath: join(leecher.dataDir, 'api.sock') }
   const json = { host: 'localhost', 'content-type': 'application/json' }
@@ -108,20 +108,17 @@ test('endpoints: status, shares, peers, config, DHT and pins placeholders, malfo
   assert.equal(st.transport, 'tcp')
   assert.equal(st.address, leecher.address)
   assert.equal(st.tor, undefined, 'no Tor status until Tor is wired')
-  assert.equal(st.dht, undefined, 'no DHT size until the DHT is wired')
+  assert.equal(typeof st.dht?.nodes, 'number', 'the DHT routing table size')
   assert.deepEqual(await client.list(), [])
   assert.deepEqual(await client.transfers(), [])
   assert.deepEqual((await client.peers()).swarms, [])
 
-  // DHT and pins: a clear 501 until their modules replace the placeholder route (pins may be wired).
-  for (const path of ['/dht', '/pins']) {
-    try {
-      const answer = await client.call('GET', path)
-      assert.equal(typeof answer, 'object', `${path} answers a JSON object once wired`)
-    } catch (err) {
-      assert.ok(err instanceof ApiError && err.status === 501 && /^not available: /.test(err.message), `${path}: ${String(err)}`)
-    }
-  }
+  // DHT and pins, wired by their modules over api.ts's placeholders.
+  const dht = await client.call('GET', '/dht') as { stats: { nodeId: string } | null, peers: unknown[] }
+  assert.equal(dht.stats?.nodeId, leecher.nodeId)
+  assert.ok(Array.isArray(dht.peers))
+  assert.ok(Array.isArray((await client.call('GET', '/pins') as { pins: unknown[] }).pins))
+  await assert.rejects(client.call('POST', '/dht/get', { ref: 'nonsense' }), (err: ApiError) => err.status === 400 && /not a DHT reference/.test(err.message))
   await assert.rejects(client.call('GET', '/nope'), (err: ApiError) => err.status === 404)
 
   // Config over the API: validated like the CLI.

@@ -3,9 +3,10 @@ import type { Params } from '../index.ts'
 
 export default {
   'cli.description': 'oht: verschlüsseltes, inhaltsadressiertes Teilen von Dateien über Tor-Onion-Dienste.\n\n' +
-    'Stand: das Freigabeformat, lokales Teilen/Abrufen, CAR-Export/-Import, der Daemon, seine API und ' +
-    'das Dashboard sowie das Abrufen von angegebenen Peers über TCP sind gebaut. Der Tor-Transport ' +
-    '(Standard), die Onion-DHT (Peers allein über den Link finden) und das Pinnen werden eingebunden.',
+    'Jede Verbindung läuft über Tor-Onion-Dienste (Standard; oht startet ein eigenes tor oder nutzt ' +
+    'ein laufendes) oder, nur für Tests und Entwicklung, über einfaches TCP. Peers werden allein über den ' +
+    'Link in einer Onion-DHT gefunden (--bootstrap zum Beitreten) oder mit --peer angegeben. Noch nicht ' +
+    'gebaut: der Netz-Einstieg über eine gemeinsame Onion-Adresse (oht network create, --network).',
   'cli.optVersion': 'Version ausgeben',
   'cli.optHelp': 'Hilfe zu einem Befehl zeigen',
   'cli.optDataDir': 'Datenverzeichnis des Knotens (Standard: $OHT_HOME, sonst der Datenpfad der Plattform)',
@@ -60,7 +61,8 @@ export default {
     'und werden umbenannt, wenn sie vollständig sind; ein abgebrochener Abruf wird fortgesetzt. Freigaben, ' +
     'die dieser Knoten hält, brauchen keine Peers. Läuft ein Daemon, ist der Abruf eine seiner ' +
     'Übertragungen (siehe oht dashboard); Strg-C bricht ihn ab. ' +
-    'Stand: Peers müssen mit --peer angegeben werden (die Suche über die DHT ist noch nicht gebaut).',
+    'Ohne --peer werden die Anbieter der Freigabe in der DHT gesucht (ein Daemon ist dort; ein ' +
+    'eingebetteter Abruf tritt über --bootstrap bei).',
   'cli.fetch.argLink': 'oht://-Link',
   'cli.fetch.optOutput': 'Ausgabeverzeichnis',
   'cli.fetch.optPeer': 'ein Peer zum Abrufen, z. B. tcp:127.0.0.1:4001 (wiederholbar)',
@@ -92,9 +94,11 @@ export default {
     'Stand: nur --transport tcp existiert (nicht anonym); Tor folgt.',
   'cli.daemon.optApiTcp': 'die API zusätzlich auf dieser Loopback-Adresse anbieten, z. B. 127.0.0.1:7701 (Token nötig)',
 
-  'cli.demo.description': 'ein privates Netz von Knoten auf diesem Rechner (TCP auf 127.0.0.1): einer teilt eine erzeugte ' +
-    'Datei, die anderen rufen sie von ihm und voneinander ab, der letzte von allen gleichzeitig; ' +
-    'dann reist die Freigabe als IPFS-CAR zu einem Offline-Knoten. Stand: über TCP, da Tor noch fehlt.',
+  'cli.demo.description': 'ein privates Netz von Knoten auf diesem Rechner (alle auf 127.0.0.1) in einer DHT: einer ' +
+    'teilt eine erzeugte Datei, die anderen rufen sie von ihm und voneinander ab, der letzte findet alle allein ' +
+    'über den Link in der DHT und ruft von allen gleichzeitig ab; dann reist die Freigabe als IPFS-CAR zu einem ' +
+    'Offline-Knoten. Standardmäßig einfaches TCP (schnell, NICHT anonym); mit --transport tor sind die Knoten ' +
+    'Onion-Dienste eines eigens gestarteten privaten Tor-Netzes (etwa 15-25 s länger).',
   'cli.demo.optSize': 'Größe der erzeugten Datei',
   'cli.demo.optSeeders': 'Knoten, die vor dem letzten Abruf verteilen',
   'cli.demo.optKeep': 'das Demo-Verzeichnis behalten'

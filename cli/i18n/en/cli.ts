@@ -5,9 +5,10 @@ const s = (n: string | number | undefined): string => Number(n) === 1 ? '' : 's'
 
 export default {
   'cli.description': 'oht: encrypted, content-addressed file sharing over Tor onion services.\n\n' +
-    'Status: the share format, local share/fetch, CAR export/import, the daemon, its API and ' +
-    'dashboard, and fetching from given peers over TCP are built. The Tor transport (the default), ' +
-    'the onion DHT (finding peers from a link alone) and pinning are being wired in.',
+    'Every connection runs over Tor onion services (the default; oht starts its own tor or attaches ' +
+    'to one) or, for tests and development only, plain TCP. Peers are found in an onion DHT from the ' +
+    'link alone (--bootstrap to join) or given with --peer. Not built yet: the shared-onion network ' +
+    'bootstrap (oht network create, --network).',
   'cli.optVersion': 'print the version',
   'cli.optHelp': 'show help for a command',
   'cli.optDataDir': 'node data directory (default: $OHT_HOME, else the platform data path)',
@@ -61,7 +62,8 @@ export default {
     '(leaf hash and Merkle root) before it is written; files are written as .part and renamed ' +
     'when complete; a killed fetch resumes. Shares this node holds need no peers. With a daemon ' +
     'running, the fetch is one of its transfers (see oht dashboard); Ctrl-C cancels it. ' +
-    'Status: peers must be given with --peer (finding them through the DHT is not built yet).',
+    'Without --peer, the share\'s providers are found in the DHT (a daemon is on it; an embedded ' +
+    'fetch joins through --bootstrap).',
   'cli.fetch.argLink': 'oht:// link',
   'cli.fetch.optOutput': 'output directory',
   'cli.fetch.optPeer': 'a peer to fetch from, e.g. tcp:127.0.0.1:4001 (repeatable)',
@@ -92,9 +94,11 @@ export default {
     'Status: only --transport tcp exists (not anonymous); Tor comes next.',
   'cli.daemon.optApiTcp': 'also serve the API on this loopback address, e.g. 127.0.0.1:7701 (token required)',
 
-  'cli.demo.description': 'a private network of nodes on this machine (TCP on 127.0.0.1): one shares a generated ' +
-    'file, the others fetch it from her and from each other, the last from all of them at once; ' +
-    'then the share travels as an IPFS CAR to an offline node. Status: over TCP, as Tor is not built yet.',
+  'cli.demo.description': 'a private network of nodes on this machine (all on 127.0.0.1), joined in a DHT: one ' +
+    'shares a generated file, the others fetch it from her and from each other, the last finds them all ' +
+    'in the DHT from the link alone and fetches from all at once; then the share travels as an IPFS CAR ' +
+    'to an offline node. Plain TCP by default (quick, NOT anonymous); with --transport tor the nodes are ' +
+    'onion services of a private Tor network started for the demo (about 15-25 s more).',
   'cli.demo.optSize': 'size of the generated file',
   'cli.demo.optSeeders': 'nodes that seed before the last fetch',
   'cli.demo.optKeep': 'keep the demo directory'
