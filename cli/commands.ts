@@ -5,7 +5,7 @@ import { resolveDataDir } from '../src/node/datadir.ts'
 import { daemonRunning, DaemonClient } from '../src/node/api-client.ts'
 import { runDaemon } from './daemon.ts'
 import { progressFor } from './progress.ts'
-import { formatBytes, parseSize } from './units.ts'
+import { formatBytes, parseDuration, parseSize } from './units.ts'
 import { runDemo } from './demo.ts'
 import { registerConfig } from './config.ts'
 import { registerDashboard } from './dashboard/command.ts'
@@ -13,7 +13,7 @@ import { t } from './i18n/index.ts'
 import { registerStream } from './stream.ts'
 import { registerPin, listPins } from './pin.ts'
 import { registerAccount } from './account.ts'
-import { registerDht } from './dht.ts'
+import { registerDht, registerNetwork } from './dht.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -166,10 +166,14 @@ export function registerCommands (program: Command): void {
 
   program.command('daemon')
     .description(t('cli.daemon.description'))
-    .action(async (_opts, cmd: Command) => {
+    .option('--bootstrap-host', t('cli.daemon.optBootstrapHost'))
+    .option('--republish-interval <duration>', t('cli.daemon.optRepublish'), '30m')
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string }, cmd: Command) => {
       const g = globals(cmd)
-      await runDaemon(g, makeOutput(g))
+      await runDaemon(g, makeOutput(g), { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
     })
+
+  registerNetwork(program)
 
   program.command('demo')
     .description(t('cli.demo.description'))

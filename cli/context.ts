@@ -30,6 +30,8 @@ export interface GlobalOptions {
   torCookie?: string
   /** DHT addresses to join through (repeatable; config key `bootstrap`). */
   bootstrap?: string[]
+  /** A network key (oht-net:…): ask its shared onion address for peers. */
+  network?: string
 }
 
 /** The config file of these options' data directory ($OHT_CONFIG overrides; see src/node/config.ts). */

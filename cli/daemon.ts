@@ -11,10 +11,24 @@ import { t } from './i18n/index.ts'
 import { Discovery, LevelRoutingStore } from '../src/node/discovery.ts'
 import { LocalDhtService, registerDhtRoutes } from '../src/node/dht-service.ts'
 import { closeStreams, startStream } from '../src/node/streams.ts'
+import { BootstrapHost, serveBootstrap } from '../src/node/network-bootstrap.ts'
+import { parseNetworkKey } from '../src/onion/network-key.ts'
+import { TorTransport } from '../src/onion/index.ts'
 import { parseReadCap, verifyCapOf } from '../src/blocks/index.ts'
 
 /** Runs until SIGINT/SIGTERM: node + network + transfers + API; everything is closed on the way out. */
-export async function runDaemon (g: GlobalOptions, out: Output): Promise<void> {
+export interface DaemonOptions {
+  /** Publish the network's shared onion address too (needs --network and the Tor transport). */
+  bootstrapHost?: boolean
+  republishMs?: number
+}
+
+/** How long a newcomer keeps asking a network's shared address (a host may have just left). */
+const NETWORK_GIVE_UP_MS = 10 * 60_000
+
+export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonOptions = {}): Promise<void> {
+  const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
+  if (options.bootstrapHost === true && networkKey == null) throw new Error(t('daemon.hostNeedsNetwork'))
   const dataDir = resolveDataDir(g.dataDir)
   const socket = apiSocket(dataDir)
   if (await daemonRunning(socket)) throw new Error(t('daemon.alreadyRunning', { dataDir }))
@@ -22,7 +36,14 @@ export async function runDaemon (g: GlobalOptions, out: Output): Promise<void> {
   const node = await OhtNode.open({ dataDir, passphrase: process.env.OHT_PASSPHRASE ?? '' })
   const network = new NodeNetwork(transport, node.keys, networkOptions(g))
   const service = new LocalService(node, network, true)
-  const discovery = new Discovery(network, { bootstrap: g.bootstrap ?? [], routingStore: new LevelRoutingStore(node.state.db) })
+  const discovery = new Discovery(network, {
+    bootstrap: g.bootstrap ?? [],
+    routingStore: new LevelRoutingStore(node.state.db),
+    ...(networkKey != null ? { network: { address: networkKey.address, giveUpMs: NETWORK_GIVE_UP_MS } } : {})
+  })
+  if (networkKey != null) serveBootstrap(network, discovery)
+  let host: BootstrapHost | undefined
+  let sharedAddress: string | undefined
   service.attachDiscovery(discovery)
   const transfers = new TransferManager(service)
   const apiTcp = g.apiTcp
@@ -52,12 +73,18 @@ export async function runDaemon (g: GlobalOptions, out: Output): Promise<void> {
   })
   try {
     const address = await network.listen()
+    if (options.bootstrapHost === true && networkKey != null) {
+      if (!(transport instanceof TorTransport)) throw new Error(t('daemon.hostNeedsTor'))
+      host = new BootstrapHost(transport, networkKey, options.republishMs)
+      sharedAddress = await host.start(err => { out.warn(t('daemon.republishFailed', { reason: err instanceof Error ? err.message : String(err) })) })
+      if (!out.json && !out.quiet) process.stdout.write(t('daemon.hosting', { address: sharedAddress }) + '\n')
+    }
     // Joining the DHT takes lookups (seconds over Tor): the daemon serves meanwhile; announcements
     // and lookups wait for it.
     discovery.start().catch((err: unknown) => { out.warn(t('daemon.dhtJoinFailed', { reason: err instanceof Error ? err.message : String(err) })) })
     const seeded = await service.seedAll()
     await api.listen()
-    if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, nodeId: node.keys.nodeId, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded }) + '\n')
+    if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: node.keys.nodeId, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded }) + '\n')
     else if (!out.quiet) {
       const lines = [t('daemon.node', { nodeId: node.keys.nodeId }), t('daemon.listening', { address }), t('daemon.seeding', { count: seeded }), t('daemon.api', { socket })]
       if (api.tcpAddress != null) lines.push(t('daemon.apiTcp', { address: api.tcpAddress, token: join(dataDir, 'api.token') }))
@@ -74,6 +101,7 @@ export async function runDaemon (g: GlobalOptions, out: Output): Promise<void> {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+  host?.stop()
   await api.close()
   await closeStreams(network)
   await transfers.close()

@@ -7,6 +7,7 @@ import { daemonFor, makeOutput, makeTransport, networkOptions, openNode, type Gl
 import { NodeNetwork } from '../src/node/network.ts'
 import { Discovery, LevelRoutingStore } from '../src/node/discovery.ts'
 import { t } from './i18n/index.ts'
+import { createNetworkKey } from '../src/onion/network-key.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -89,5 +90,18 @@ export function registerDht (program: Command): void {
         const r = await service.delete(ref)
         out.result(r, t('dht.delete.done', { n: r.stored }))
       })
+    })
+}
+
+/** `oht network create`: a new network key and its shared onion address. */
+export function registerNetwork (program: Command): void {
+  const network = program.command('network').description(t('network.description'))
+  network.command('create')
+    .description(t('network.create.description'))
+    .action(async (_opts, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const key = createNetworkKey()
+      out.result({ key: key.text, address: key.address }, t('network.created', { key: key.text, address: key.address }))
     })
 }

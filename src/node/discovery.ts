@@ -10,12 +10,15 @@ import {
 } from '../dht/index.ts'
 import type { HandshakeResult } from '../onion/index.ts'
 import type { NodeNetwork } from './network.ts'
+import { askForPeers } from './network-bootstrap.ts'
 
 export interface DiscoveryOptions {
   /** Addresses to join through; the saved routing table is used as well. */
   bootstrap?: readonly string[]
   routingStore?: RoutingTableStore
   config?: Partial<DhtConfig>
+  /** A network's shared onion address to ask for peers (network-bootstrap.ts), and for how long. */
+  network?: { address: string, giveUpMs: number, onRetry?: (reason: string) => void }
 }
 
 export interface FoundPeers {
@@ -55,6 +58,7 @@ export class Discovery {
   readonly #options: DiscoveryOptions
   #dht: DhtNode | undefined
   #starting: Promise<{ reached: number, tableSize: number }> | undefined
+  #networkJoin: Promise<void> | undefined
 
   constructor (network: NodeNetwork, options: DiscoveryOptions = {}) {
     this.#network = network
@@ -90,6 +94,22 @@ export class Discovery {
     await this.#dht.start()
     const own = network.address
     const bootstrap = (this.#options.bootstrap ?? []).filter(a => a !== own)
+    const shared = this.#options.network
+    if (shared != null) {
+      // The shared address answers with a sample of live peers; it may point at a host that just
+      // left (until another re-publishes), so askForPeers retries, bounded by giveUpMs. In the
+      // background: announcements need not wait, lookups on an empty table do (findPeers).
+      const dht = this.#dht
+      this.#networkJoin = askForPeers(network, shared.address, { giveUpMs: shared.giveUpMs, ...(shared.onRetry != null ? { onRetry: shared.onRetry } : {}) })
+        .then(async sample => {
+          const fresh = sample.filter(a => a !== own && !bootstrap.includes(a))
+          if (fresh.length === 0 || !dht.running) return
+          await dht.bootstrap(fresh)
+          // Records announced before this node knew these peers are stored on too few: again.
+          await dht.republishProviders()
+          await dht.saveRoutingTable()
+        }).catch(() => {})
+    }
     const joined = await this.#dht.bootstrap(bootstrap)
     await this.#dht.saveRoutingTable()
     return joined
@@ -117,6 +137,7 @@ export class Discovery {
   /** Addresses of the share's providers (never this node), each from a signature-checked record. */
   async findPeers (manifestCid: CID, swarmKey: Uint8Array, signal?: AbortSignal): Promise<FoundPeers> {
     await this.start()
+    if (this.#dht != null && this.#dht.table.size === 0) await this.#networkJoin
     const dht = this.#dht
     if (dht == null) return { addresses: [], hops: 0, messages: 0 }
     const { providers, lookup } = await dht.findProvidersAll(topicOf(manifestCid, swarmKey), signal != null ? { signal } : {})

@@ -128,8 +128,11 @@ test('a leecher SIGKILLed halfway resumes without re-downloading verified blocks
   assert.equal(sha(await readFile(join(dir, 'out', 'file.bin'))), sha(data))
   assert.ok(r.resumedBlocks > 0, 'resumed from recorded blocks')
   const total = (await status(seeder!)).swarms.find(x => x.id === s.id)!.uploaded
-  // Everything sent before the kill that had been recorded is not sent again.
-  assert.ok(total < data.length + before * 0.5, `seeder sent ${total} bytes in all for ${data.length}`)
+  // The second run fetches only the blocks the first had not recorded as verified (a few more
+  // at most: endgame duplicates). Bytes sent but not yet recorded at the kill are fetched again.
+  const secondRun = total - before
+  const missing = data.length - r.resumedBlocks * 256 * 1024
+  assert.ok(secondRun <= missing + 8 * 256 * 1024, `second run: ${secondRun} bytes sent for ${missing} missing (${r.resumedBlocks} blocks resumed)`)
 })
 
 test('a peer that sends garbage, a 2^32-1 length prefix or absurd requests is dropped; the seeder keeps serving', async t => {

@@ -5,12 +5,14 @@ export default {
   'cli.description': 'oht: verschlüsseltes, inhaltsadressiertes Teilen von Dateien über Tor-Onion-Dienste.\n\n' +
     'Jede Verbindung läuft über Tor-Onion-Dienste (Standard; oht startet ein eigenes tor oder nutzt ' +
     'ein laufendes) oder, nur für Tests und Entwicklung, über einfaches TCP. Peers werden allein über den ' +
-    'Link in einer Onion-DHT gefunden (--bootstrap zum Beitreten) oder mit --peer angegeben. Noch nicht ' +
-    'gebaut: der Netz-Einstieg über eine gemeinsame Onion-Adresse (oht network create, --network).',
+    'Link in einer Onion-DHT gefunden (--bootstrap oder --network zum Beitreten) oder mit --peer angegeben.',
   'cli.optVersion': 'Version ausgeben',
   'cli.optHelp': 'Hilfe zu einem Befehl zeigen',
   'cli.optDataDir': 'Datenverzeichnis des Knotens (Standard: $OHT_HOME, sonst der Datenpfad der Plattform)',
   'cli.optTransport': 'tor (Standard: Onion-Dienste, braucht tor im PATH) oder tcp (Tests und Entwicklung: NICHT anonym)',
+  'cli.daemon.optBootstrapHost': 'auch die gemeinsame Onion-Adresse des Netzes veröffentlichen (mit --network; nur Tor) und Neuen eine Auswahl lebender Peers nennen',
+  'cli.daemon.optRepublish': 'mit --bootstrap-host: die gemeinsame Adresse so oft neu veröffentlichen (± 25 %), z. B. 30m',
+  'cli.optNetwork': 'ein Netzschlüssel (oht-net:…, von oht network create): Peers über seine gemeinsame Onion-Adresse erfragen',
   'cli.optBootstrap': 'ein DHT-Knoten zum Beitreten, z. B. tcp:127.0.0.1:4001 oder onion:<56>.onion:4001 (wiederholbar)',
   'cli.optTorControl': 'ControlPort eines laufenden tor, z. B. 127.0.0.1:9051 (Standard: eigenes tor starten; Passwort in $OHT_TOR_PASSWORD)',
   'cli.optTorCookie': 'Cookie-Datei dieses tor (Standard: der Pfad, den tor nennt)',

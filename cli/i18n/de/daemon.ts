@@ -1,6 +1,10 @@
 import type { Params } from '../index.ts'
 
 export default {
+  'daemon.hostNeedsNetwork': '--bootstrap-host braucht --network <Schlüssel>',
+  'daemon.hostNeedsTor': '--bootstrap-host braucht den Tor-Transport (eine gemeinsame Onion-Adresse)',
+  'daemon.republishFailed': 'Neuveröffentlichung der gemeinsamen Adresse fehlgeschlagen: {reason}',
+  'daemon.hosting': 'gemeinsame Adresse des Netzes wird angeboten: {address}',
   'daemon.dhtJoinFailed': 'Beitritt zur DHT fehlgeschlagen: {reason}',
   'daemon.alreadyRunning': 'für {dataDir} läuft bereits ein Daemon',
   'daemon.node': 'oht-Daemon: Knoten {nodeId}',

@@ -20,5 +20,8 @@ export default {
   'dht.get.deleted': 'der Wert wurde gelöscht (ein signierter Grabstein ersetzt ihn)',
   'dht.delete.description': 'einen veränderlichen oder privaten Wert löschen, indem ein signierter Grabstein veröffentlicht wird ' +
     '(unveränderliche Werte können nicht gelöscht werden; sie laufen ab)',
-  'dht.delete.done': 'Grabstein auf {n} DHT-Knoten gespeichert'
+  'dht.delete.done': 'Grabstein auf {n} DHT-Knoten gespeichert',
+  'network.description': 'Netze, die eine Onion-Adresse zum Einstieg teilen',
+  'network.create.description': 'einen Netzschlüssel erzeugen: Gastgeber starten oht daemon --network <Schlüssel> --bootstrap-host (Tor); Neue treten nur mit --network <Schlüssel> bei. Den Schlüssel nur Mitgliedern geben: er erlaubt jedem, die Adresse zu veröffentlichen.',
+  'network.created': 'Netzschlüssel (nur für Mitglieder; geheim): {key}\ngemeinsame Adresse: {address}\nGastgeber: oht daemon --network <Schlüssel> --bootstrap-host; Neue: --network <Schlüssel>'
 }

@@ -7,12 +7,14 @@ export default {
   'cli.description': 'oht: encrypted, content-addressed file sharing over Tor onion services.\n\n' +
     'Every connection runs over Tor onion services (the default; oht starts its own tor or attaches ' +
     'to one) or, for tests and development only, plain TCP. Peers are found in an onion DHT from the ' +
-    'link alone (--bootstrap to join) or given with --peer. Not built yet: the shared-onion network ' +
-    'bootstrap (oht network create, --network).',
+    'link alone (--bootstrap or --network to join) or given with --peer.',
   'cli.optVersion': 'print the version',
   'cli.optHelp': 'show help for a command',
   'cli.optDataDir': 'node data directory (default: $OHT_HOME, else the platform data path)',
   'cli.optTransport': 'tor (default: onion services, needs tor on PATH) or tcp (tests and development: NOT anonymous)',
+  'cli.daemon.optBootstrapHost': "also publish the network's shared onion address (with --network; Tor only) and answer newcomers with a sample of live peers",
+  'cli.daemon.optRepublish': 'with --bootstrap-host: re-publish the shared address this often (± 25 %), e.g. 30m',
+  'cli.optNetwork': 'a network key (oht-net:…, from oht network create): ask its shared onion address for peers',
   'cli.optBootstrap': 'a DHT node to join through, e.g. tcp:127.0.0.1:4001 or onion:<56>.onion:4001 (repeatable)',
   'cli.optTorControl': "a running tor's ControlPort to attach to, e.g. 127.0.0.1:9051 (default: start our own tor; password in $OHT_TOR_PASSWORD)",
   'cli.optTorCookie': "that tor's control auth cookie file (default: the path tor announces)",

@@ -1,6 +1,10 @@
 import type { Params } from '../index.ts'
 
 export default {
+  'daemon.hostNeedsNetwork': '--bootstrap-host needs --network <key>',
+  'daemon.hostNeedsTor': '--bootstrap-host needs the Tor transport (a shared onion address)',
+  'daemon.republishFailed': 're-publishing the shared address failed: {reason}',
+  'daemon.hosting': "hosting the network's shared address {address}",
   'daemon.dhtJoinFailed': 'could not join the DHT: {reason}',
   'daemon.alreadyRunning': 'a daemon already runs for {dataDir}',
   'daemon.node': 'oht daemon: node {nodeId}',

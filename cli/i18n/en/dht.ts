@@ -20,5 +20,8 @@ export default {
   'dht.get.deleted': 'the value was deleted (a signed tombstone replaces it)',
   'dht.delete.description': 'delete a mutable or private value by publishing a signed tombstone ' +
     '(immutable values cannot be deleted; they expire)',
-  'dht.delete.done': 'tombstone stored on {n} DHT nodes'
+  'dht.delete.done': 'tombstone stored on {n} DHT nodes',
+  'network.description': 'networks that share one onion address for bootstrap',
+  'network.create.description': "make a network key: hosts run oht daemon --network <key> --bootstrap-host (Tor); newcomers join with --network <key> alone. Keep the key to the network's members: it lets anyone publish the address.",
+  'network.created': "network key (give it to the network's members; it is a secret): {key}\nshared address: {address}\nhosts: oht daemon --network <key> --bootstrap-host; newcomers: --network <key>"
 }

@@ -71,6 +71,9 @@ export class TorTransport implements Transport {
   #instance: TorInstance | null = null
   #server: Server | null = null
   #serviceId: string | null = null
+  #localPort: number | null = null
+  /** Extra onion services on this listener (a network's shared address): service id → key. */
+  readonly #aliases = new Map<string, string>()
   #listening = false
   #closed = false
   #closing: Promise<void> | null = null
@@ -142,6 +145,7 @@ export class TorTransport implements Transport {
       server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => { server.off('error', reject); resolve() })
     })
     const localPort = (server.address() as AddressInfo).port
+    this.#localPort = localPort
     const virtualPort = this.#options.virtualPort ?? TOR_DEFAULT_VIRTUAL_PORT
 
     // Subscribe before ADD_ONION: uploads start about a second later, but must never be missed.
@@ -208,6 +212,48 @@ export class TorTransport implements Transport {
       clearTimeout(timer)
       off()
       offClose()
+    }
+  }
+
+  /**
+   * Publishes this transport's listener under another onion key too (a network's shared
+   * address, see src/onion/network-key.ts) and resolves to that address once its descriptor is
+   * uploaded. Calling it again with the same key re-publishes: DEL_ONION and ADD_ONION upload a
+   * fresh descriptor, which makes this host the one new clients reach (directories keep only the
+   * newest descriptor of an address).
+   */
+  async publishAlias (keyBlob: string): Promise<string> {
+    if (!KEY_BLOB.test(keyBlob)) throw new ListenError('an alias key must be ED25519-V3:<base64 of 64 bytes>')
+    if (this.#closed || this.#localPort === null) throw new ListenError('listen() must succeed before an alias is published')
+    const tor = await this.start()
+    for (const [id, blob] of this.#aliases) {
+      if (blob !== keyBlob) continue
+      this.#aliases.delete(id)
+      await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
+    }
+    const virtualPort = this.#options.virtualPort ?? TOR_DEFAULT_VIRTUAL_PORT
+    const publishTimeoutMs = this.#options.publishTimeoutMs ?? TOR_PUBLISH_TIMEOUT_MS
+    const uploaded = Promise.withResolvers<void>()
+    let serviceId: string | null = null
+    const uploads = new Set<string>()
+    const off = tor.control.onEvent(event => {
+      if (event.type !== 'HS_DESC' || event.action !== 'UPLOADED') return
+      uploads.add(event.address)
+      if (event.address === serviceId) uploaded.resolve()
+    })
+    const timer = setTimeout(() => { uploaded.reject(new ListenError(`the alias descriptor was not uploaded within ${publishTimeoutMs} ms`)) }, publishTimeoutMs)
+    try {
+      const detach = this.#options.detach ?? !tor.owned
+      const reply = await tor.control.command(['ADD_ONION', keyBlob, ...(detach ? ['Flags=Detach'] : []), `Port=${virtualPort},127.0.0.1:${this.#localPort}`].join(' '))
+      for (const line of reply.lines) if (line.text.startsWith('ServiceID=')) serviceId = line.text.slice('ServiceID='.length)
+      if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError('tor answered ADD_ONION without a v3 ServiceID')
+      this.#aliases.set(serviceId, keyBlob)
+      if (uploads.has(serviceId)) uploaded.resolve()
+      await uploaded.promise
+      return formatAddress({ transport: 'tor', host: `${serviceId}.onion`, port: virtualPort })
+    } finally {
+      clearTimeout(timer)
+      off()
     }
   }
 
@@ -278,6 +324,10 @@ export class TorTransport implements Transport {
 
   /** DEL_ONION: the service stops answering at once (its descriptor lingers on the HSDirs, unusable). */
   async #unpublish (tor: TorInstance): Promise<void> {
+    for (const alias of [...this.#aliases.keys()]) {
+      this.#aliases.delete(alias)
+      if (!tor.control.closed) await tor.control.command(`DEL_ONION ${alias}`).catch(() => {})
+    }
     const id = this.#serviceId
     this.#serviceId = null
     if (id === null || tor.control.closed) return
