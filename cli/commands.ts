@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander'
-import { resolve } from 'node:path'
+import { delimiter, join, resolve } from 'node:path'
+import { accessSync, constants } from 'node:fs'
 import { makeOutput, openNode, withService, apiSocket, type GlobalOptions } from './context.ts'
 import { resolveDataDir } from '../src/node/datadir.ts'
 import { daemonRunning, DaemonClient } from '../src/node/api-client.ts'
@@ -177,16 +178,33 @@ export function registerCommands (program: Command): void {
 
   program.command('demo')
     .description(t('cli.demo.description'))
-    .option('--size <size>', t('cli.demo.optSize'), '64MiB')
+    .option('--size <size>', t('cli.demo.optSize'))
     .option('--seeders <n>', t('cli.demo.optSeeders'), '3')
     .option('--keep', t('cli.demo.optKeep'))
-    .action(async (opts: { size: string, seeders: string, keep?: boolean }, cmd: Command) => {
+    .action(async (opts: { size?: string, seeders: string, keep?: boolean }, cmd: Command) => {
       const g = globals(cmd)
-      const transport = g.transport === 'tor' ? 'tor' : 'tcp'
-      await runDemo({ size: parseSize(opts.size), seeders: Number(opts.seeders), keep: opts.keep === true, out: makeOutput(g), transport })
+      const out = makeOutput(g)
+      // Onion services of a private Tor network when tor is installed; else TCP, saying so.
+      let transport: 'tor' | 'tcp' = g.transport === 'tcp' ? 'tcp' : 'tor'
+      if (transport === 'tor' && !torOnPath()) {
+        if (g.transport === 'tor') throw new Error(t('cli.demo.noTor'))
+        out.warn(t('cli.demo.fallback'))
+        transport = 'tcp'
+      }
+      const size = parseSize(opts.size ?? (transport === 'tor' ? '16MiB' : '64MiB'))
+      await runDemo({ size, seeders: Number(opts.seeders), keep: opts.keep === true, out, transport })
     })
 }
 
 function collect (value: string, previous: string[]): string[] {
   return [...previous, value]
+}
+
+/** Whether a `tor` executable is on PATH (the demo's private Tor network needs one). */
+function torOnPath (): boolean {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    try { accessSync(join(dir, 'tor'), constants.X_OK); return true } catch {}
+  }
+  return false
 }

@@ -105,7 +105,16 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
     const cap = parseReadCap(shared.link)
     const found = await discoveries[count]!.findPeers(cap.manifestCid, verifyCapOf(cap).swarmKey)
     say(t('demo.found', { name: names[count]!, n: found.addresses.length, hops: found.hops, messages: found.messages }))
-    const fetched = await last.fetch(shared.link, { output: join(dir, `${names[count]!}-downloads`), peers: found.addresses })
+    // Live progress, once a second.
+    const fetchStarted = performance.now()
+    let shown = 0
+    const fetched = await last.fetch(shared.link, { output: join(dir, `${names[count]!}-downloads`), peers: found.addresses }, e => {
+      if (e.type !== 'progress' || e.bytesTotal === 0) return
+      const now = performance.now()
+      if (now - shown < 1000 || e.bytesDone === e.bytesTotal) return
+      shown = now
+      say(t('demo.progress', { name: names[count]!, percent: Math.floor(100 * e.bytesDone / e.bytesTotal), rate: formatRate(e.bytesDone / ((now - fetchStarted) / 1000)), peers: e.peers }))
+    })
     say(t('demo.fetchedAll', { name: names[count]!, peers: fetched.peers, of: found.addresses.length, seconds: fetched.seconds.toFixed(2), rate: formatRate(fetched.bytes / fetched.seconds) }))
     const [a, b] = await Promise.all([sha256File(input), sha256File(fetched.path)])
     if (a !== b) throw new Error(t('demo.differs', { a, b }))

@@ -24,7 +24,7 @@ export interface DaemonStatus extends StatusResult {
   api?: { socket: string, tcp: string | null }
   transfers?: number
   /** Present once Tor is wired: bootstrap progress in percent. */
-  tor?: { bootstrap: number }
+  tor?: { bootstrap: number, summary: string }
   /** Present once the DHT is wired: routing table size. */
   dht?: { nodes: number }
 }

@@ -117,9 +117,12 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, link:
         throw err
       }
     })
-    const results = await Promise.allSettled(dials)
-    if (results.every(r => r.status === 'rejected')) {
-      const reasons = results.map(r => (r as PromiseRejectedResult).reason as Error)
+    // Go as soon as one peer is connected: the others join the swarm as their dials finish (an
+    // onion that is gone can take Tor's whole dial timeout to give up).
+    try {
+      await Promise.any(dials)
+    } catch (err) {
+      const reasons = err instanceof AggregateError ? err.errors as Error[] : [err as Error]
       throw new FetchError(`could not reach any peer: ${reasons.map(e => e.message).join('; ')}`)
     }
     await Promise.race([ready, abortable(options.signal)])

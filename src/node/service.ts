@@ -7,6 +7,7 @@ import type { SwarmStats } from '../swarm/index.ts'
 import { LocalPinService, type PinService } from './pin-service.ts'
 import type { Discovery } from './discovery.ts'
 import { FetchError } from './node.ts'
+import { TorTransport } from '../onion/index.ts'
 
 export interface StatusResult {
   nodeId: string
@@ -16,6 +17,8 @@ export interface StatusResult {
   swarms: SwarmStats[]
   /** Present when the node uses the DHT: its routing table size. */
   dht?: { nodes: number }
+  /** Present with the Tor transport: tor's bootstrap progress (percent) and its summary. */
+  tor?: { bootstrap: number, summary: string }
 }
 
 export interface FetchRequest {
@@ -103,7 +106,8 @@ export class LocalService implements NodeService {
       transport: this.network?.transport.kind ?? null,
       daemon: this.#daemon,
       swarms: this.network?.swarms().map(e => e.swarm.stats()) ?? [],
-      ...(this.#discovery != null ? { dht: { nodes: this.#discovery.peers().length } } : {})
+      ...(this.#discovery != null ? { dht: { nodes: this.#discovery.peers().length } } : {}),
+      ...torStatus(this.network?.transport)
     }
   }
 
@@ -172,3 +176,8 @@ export class LocalService implements NodeService {
   }
 }
 
+function torStatus (transport: unknown): { tor?: { bootstrap: number, summary: string } } {
+  if (!(transport instanceof TorTransport)) return {}
+  const state = transport.bootstrapState
+  return { tor: { bootstrap: state?.progress ?? 0, summary: state?.summary ?? 'starting tor' } }
+}

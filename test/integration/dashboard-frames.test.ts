@@ -82,7 +82,7 @@ test('empty: says how to add a transfer, shows the node', async t => {
 test('one transfer: row, block map and peer table in 80×24', async t => {
   setLocale('en')
   const tr = transfer(1)
-  const source = new FixedSource({ status: { ...status, tor: { bootstrap: 85 }, dht: { nodes: 42 } }, transfers: [tr], connected: true })
+  const source = new FixedSource({ status: { ...status, tor: { bootstrap: 85, summary: 'loading relay descriptors' }, dht: { nodes: 42 } }, transfers: [tr], connected: true })
   const app = render(h(Dashboard, { source, width: 80, height: 24 }))
   t.after(() => { app.unmount() })
   await sleep(20)

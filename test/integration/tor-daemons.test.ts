@@ -1,7 +1,7 @@
 // Real `oht daemon` processes over the Tor transport on a private Tor network on 127.0.0.1
-// (src/onion/tor/testnet.ts; nothing touches the real Tor network). Each daemon attaches to its
-// own client tor, as a user's node would attach to a system tor, publishes its onion service,
-// and a share crosses from one to the other through onion services only. The sockets of each
+// (src/onion/tor/testnet.ts; nothing touches the real Tor network). Daemons attach to client tors,
+// as a user's node would attach to a system tor, publish their onion services, join a DHT over
+// onion streams, and a share crosses between them through onion services only. The sockets of each
 // daemon process are read from /proc to show what Tor mode promises: listeners on 127.0.0.1
 // only, and no outbound connection but to tor's control and SOCKS ports.
 import assert from 'node:assert/strict'
@@ -15,11 +15,13 @@ import { generateFile, sha256File } from '../../cli/demo.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { ohtJson } from '../helpers/cli.ts'
 import { ownTcpSockets } from '../helpers/tor-sockets.ts'
+import { createNetworkKey } from '../../src/onion/network-key.ts'
 
 let network: TorTestNetwork
 let clients: TorProcess[] = []
 let dir = ''
 const daemons: Daemon[] = []
+let link = ''
 
 function torArgs (tor: TorProcess): string[] {
   return ['--transport', 'tor', '--tor-control', `127.0.0.1:${tor.controlPort}`, '--tor-cookie', tor.cookieFile]
@@ -37,26 +39,38 @@ after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-describe('oht daemons over Tor onion services', { timeout: 240_000 }, () => {
-  it('a share travels between two daemons by onion address, and neither opens a socket beyond tor', async () => {
-    const seeder = await startDaemon(join(dir, 'seeder'), torArgs(clients[0]!), 120_000)
-    daemons.push(seeder)
-    const leecher = await startDaemon(join(dir, 'leecher'), torArgs(clients[1]!), 120_000)
-    daemons.push(leecher)
-    assert.match(seeder.address, /^onion:[a-z2-7]{56}\.onion:\d+$/)
-    assert.match(leecher.address, /^onion:[a-z2-7]{56}\.onion:\d+$/)
+describe('oht daemons over Tor onion services', { timeout: 300_000 }, () => {
+  it('share → DHT announce → a leecher fetches from 3 onion seeders with the link alone; no socket beyond tor', async () => {
+    // Four daemons on two client tors (several onion services per tor, one circuit per peer).
+    const first = await startDaemon(join(dir, 'seeder0'), torArgs(clients[0]!), 120_000)
+    daemons.push(first)
+    const joined = ['--bootstrap', first.address]
+    const more = await Promise.all([
+      startDaemon(join(dir, 'seeder1'), [...torArgs(clients[1]!), ...joined], 120_000),
+      startDaemon(join(dir, 'seeder2'), [...torArgs(clients[0]!), ...joined], 120_000),
+      startDaemon(join(dir, 'leecher'), [...torArgs(clients[1]!), ...joined], 120_000)
+    ])
+    daemons.push(...more)
+    const [seeder1, seeder2, leecher] = more as [Daemon, Daemon, Daemon]
+    for (const d of daemons) assert.match(d.address, /^onion:[a-z2-7]{56}\.onion:\d+$/)
 
     const input = join(dir, 'payload.bin')
     await generateFile(input, 3 * 1024 * 1024 + 12_345)
-    const shared = (await ohtJson<{ link: string }>(seeder.dataDir, ['share', input])).value
+    link = (await ohtJson<{ link: string }>(first.dataDir, ['share', input], { timeoutMs: 120_000 })).value.link
+    // Two more seeders fetch it (from the DHT's answer) and announce themselves once they hold blocks.
+    for (const [i, s] of [seeder1, seeder2].entries()) {
+      const r = (await ohtJson<{ path: string }>(s.dataDir, ['fetch', link, '-o', join(dir, `seed${i + 1}`)], { timeoutMs: 150_000 })).value
+      assert.equal(await sha256File(r.path), await sha256File(input))
+    }
     const out = join(dir, 'out')
     const fetched = (await ohtJson<{ path: string, bytes: number, peers: number }>(leecher.dataDir,
-      ['fetch', shared.link, '-o', out, '--peer', seeder.address], { timeoutMs: 150_000 })).value
+      ['fetch', link, '-o', out], { timeoutMs: 150_000 })).value
     assert.equal(fetched.bytes, 3 * 1024 * 1024 + 12_345)
-    assert.equal(fetched.peers, 1)
     assert.equal(await sha256File(fetched.path), await sha256File(input))
+    assert.ok(fetched.peers >= 2, `blocks came from ${fetched.peers} onion seeders`)
 
-    for (const [daemon, tor] of [[seeder, clients[0]!], [leecher, clients[1]!]] as const) {
+    const torOf = new Map<Daemon, TorProcess>([[first, clients[0]!], [seeder1, clients[1]!], [seeder2, clients[0]!], [leecher, clients[1]!]])
+    for (const [daemon, tor] of torOf) {
       const sockets = await ownTcpSockets(daemon.proc.pid!)
       assert.ok(sockets.length > 0, 'the daemon holds tor connections')
       const listeners = sockets.filter(s => s.state === 'LISTEN')
@@ -70,6 +84,17 @@ describe('oht daemons over Tor onion services', { timeout: 240_000 }, () => {
         if (!listenPorts.has(s.localPort)) assert.ok(torPorts.has(s.remotePort), `outbound connection to port ${s.remotePort}, not tor's`)
       }
     }
+  })
+
+  it('an onion peer that does not exist is skipped without stalling the fetch', async () => {
+    const nobody = createNetworkKey().address // a valid onion address nobody publishes
+    const started = Date.now()
+    const r = (await ohtJson<{ path: string, peers: number }>(join(dir, 'embedded'),
+      [...torArgs(clients[1]!), 'fetch', link, '-o', join(dir, 'out-embedded'), '--peer', nobody, '--peer', daemons[0]!.address], { timeoutMs: 150_000 })).value
+    assert.equal(r.peers, 1)
+    assert.equal(await sha256File(r.path), await sha256File(join(dir, 'payload.bin')))
+    // The fetch did not wait for the dead peer's dial to give up (Tor's dial timeout is 90 s).
+    assert.ok(Date.now() - started < 80_000, `took ${(Date.now() - started) / 1000} s`)
   })
 
   it('a restarted daemon keeps its onion address (the key stays in the data directory)', async () => {

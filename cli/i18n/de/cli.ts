@@ -99,9 +99,11 @@ export default {
   'cli.demo.description': 'ein privates Netz von Knoten auf diesem Rechner (alle auf 127.0.0.1) in einer DHT: einer ' +
     'teilt eine erzeugte Datei, die anderen rufen sie von ihm und voneinander ab, der letzte findet alle allein ' +
     'über den Link in der DHT und ruft von allen gleichzeitig ab; dann reist die Freigabe als IPFS-CAR zu einem ' +
-    'Offline-Knoten. Standardmäßig einfaches TCP (schnell, NICHT anonym); mit --transport tor sind die Knoten ' +
-    'Onion-Dienste eines eigens gestarteten privaten Tor-Netzes (etwa 15-25 s länger).',
-  'cli.demo.optSize': 'Größe der erzeugten Datei',
+    'Offline-Knoten. Die Knoten sind Onion-Dienste eines eigens gestarteten privaten Tor-Netzes (wenn tor ' +
+    'installiert ist; sonst einfaches TCP, NICHT anonym, mit Hinweis); --transport tcp erzwingt TCP (schneller).',
+  'cli.demo.optSize': 'Größe der erzeugten Datei (Standard 16MiB über Tor, 64MiB über TCP)',
+  'cli.demo.noTor': 'die Demo über Tor braucht tor im PATH (apt-get install tor); --transport tcp läuft ohne',
+  'cli.demo.fallback': 'tor ist nicht installiert (apt-get install tor): die Demo läuft stattdessen über einfaches TCP auf 127.0.0.1, das NICHT anonym ist',
   'cli.demo.optSeeders': 'Knoten, die vor dem letzten Abruf verteilen',
   'cli.demo.optKeep': 'das Demo-Verzeichnis behalten'
 }

@@ -2,10 +2,11 @@ import type { Params } from '../index.ts'
 
 export default {
   'demo.directory': 'Demo-Verzeichnis: {dir}',
-  'demo.transport': 'Transport: TCP auf 127.0.0.1 (NICHT anonym; oht demo --transport tor macht dasselbe über Onion-Dienste eines privaten Tor-Netzes)',
+  'demo.transport': 'Transport: TCP auf 127.0.0.1 (NICHT anonym; mit installiertem tor läuft oht demo über Onion-Dienste eines privaten Tor-Netzes)',
   'demo.torStarting': 'starte ein privates Tor-Netz auf 127.0.0.1 (4 Verzeichnisautoritäten, die weiterleiten, 1 Client-tor; das echte Tor-Netz wird nicht berührt)...',
   'demo.torReady': 'privates Tor-Netz in {seconds} s bereit; jeder Knoten unten ist ein Onion-Dienst',
   'demo.found': '{name} hat nur den Link: die DHT nennt {n} Anbieter ({hops} Sprünge, {messages} Nachrichten)',
+  'demo.progress': '  {name}: {percent}% ({rate}) von {peers} Peers',
   'demo.generating': 'erzeuge {size} Testdaten...',
   'demo.node': '  {name} Knoten {nodeId}…  lauscht auf {address}',
   'demo.shared': 'alice hat film.bin in {seconds} s geteilt ({rate}): an Ort und Stelle verschlüsselt und gehasht, nichts kopiert',

@@ -99,9 +99,11 @@ export default {
   'cli.demo.description': 'a private network of nodes on this machine (all on 127.0.0.1), joined in a DHT: one ' +
     'shares a generated file, the others fetch it from her and from each other, the last finds them all ' +
     'in the DHT from the link alone and fetches from all at once; then the share travels as an IPFS CAR ' +
-    'to an offline node. Plain TCP by default (quick, NOT anonymous); with --transport tor the nodes are ' +
-    'onion services of a private Tor network started for the demo (about 15-25 s more).',
-  'cli.demo.optSize': 'size of the generated file',
+    'to an offline node. The nodes are onion services of a private Tor network started for the demo ' +
+    '(when tor is installed; else plain TCP, NOT anonymous, with a notice); --transport tcp forces TCP (quicker).',
+  'cli.demo.optSize': 'size of the generated file (default 16MiB over Tor, 64MiB over TCP)',
+  'cli.demo.noTor': 'the demo over Tor needs tor on PATH (apt-get install tor); --transport tcp runs it without',
+  'cli.demo.fallback': 'tor is not installed (apt-get install tor): running the demo over plain TCP on 127.0.0.1 instead, which is NOT anonymous',
   'cli.demo.optSeeders': 'nodes that seed before the last fetch',
   'cli.demo.optKeep': 'keep the demo directory'
 }

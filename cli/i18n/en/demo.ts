@@ -2,10 +2,11 @@ import type { Params } from '../index.ts'
 
 export default {
   'demo.directory': 'demo directory: {dir}',
-  'demo.transport': 'transport: TCP on 127.0.0.1 (NOT anonymous; oht demo --transport tor runs the same over onion services of a private Tor network)',
+  'demo.transport': 'transport: TCP on 127.0.0.1 (NOT anonymous; with tor installed, oht demo runs over onion services of a private Tor network)',
   'demo.torStarting': 'starting a private Tor network on 127.0.0.1 (4 directory authorities that relay, 1 client tor; nothing touches the real Tor network)...',
   'demo.torReady': 'private Tor network ready in {seconds} s; every node below is an onion service',
   'demo.found': '{name} has only the link: the DHT names {n} providers ({hops} hops, {messages} messages)',
+  'demo.progress': '  {name}: {percent}% ({rate}) from {peers} peers',
   'demo.generating': 'generating {size} of test data...',
   'demo.node': '  {name} node {nodeId}…  listening on {address}',
   'demo.shared': 'alice shared film.bin in {seconds} s ({rate}): encrypted and hashed in place, nothing copied',

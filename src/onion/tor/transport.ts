@@ -77,6 +77,7 @@ export class TorTransport implements Transport {
   #listening = false
   #closed = false
   #closing: Promise<void> | null = null
+  #bootstrap: { progress: number, summary: string } | null = null
 
   constructor (options: TorTransportOptions) {
     this.#options = options
@@ -342,7 +343,11 @@ export class TorTransport implements Transport {
     return stream
   }
 
+  /** The last bootstrap progress tor reported (null before tor runs), for status displays. */
+  get bootstrapState (): { progress: number, summary: string } | null { return this.#bootstrap }
+
   #emit (event: TorTransportEvent): void {
+    if (event.type === 'bootstrap') this.#bootstrap = { progress: event.progress, summary: event.summary }
     try { this.#options.onEvent?.(event) } catch { /* a UI callback must not break the transport */ }
   }
 }
