@@ -21,6 +21,7 @@ export interface GlobalOptions {
   transport?: string
   listen?: string
   maxUpload?: string
+  maxDownload?: string
   lang?: string
   progress?: string
   /** From the config (api.tcp) or `oht daemon --api-tcp`. */
@@ -41,7 +42,7 @@ export function configFileFor (g: GlobalOptions): ConfigFile {
 
 /** Global options a config key fills in when the command line does not set them. */
 const CONFIG_TO_OPTION: Readonly<Record<string, keyof GlobalOptions>> = {
-  transport: 'transport', listen: 'listen', maxUpload: 'maxUpload', lang: 'lang', 'api.tcp': 'apiTcp', bootstrap: 'bootstrap'
+  transport: 'transport', listen: 'listen', maxUpload: 'maxUpload', maxDownload: 'maxDownload', lang: 'lang', 'api.tcp': 'apiTcp', bootstrap: 'bootstrap'
 }
 
 /**
@@ -75,8 +76,11 @@ export function configErrorText (err: ConfigError): string {
   return t(`config.error.${err.code}`, params)
 }
 
-export function networkOptions (g: GlobalOptions): { maxUploadBytesPerSecond?: number } {
-  return g.maxUpload != null ? { maxUploadBytesPerSecond: parseSize(g.maxUpload) } : {}
+export function networkOptions (g: GlobalOptions): { maxUploadBytesPerSecond?: number, maxDownloadBytesPerSecond?: number } {
+  return {
+    ...(g.maxUpload != null ? { maxUploadBytesPerSecond: parseSize(g.maxUpload) } : {}),
+    ...(g.maxDownload != null ? { maxDownloadBytesPerSecond: parseSize(g.maxDownload) } : {})
+  }
 }
 
 export interface Output {

@@ -39,6 +39,7 @@ program
   .addOption(new Option('--transport <kind>', t('cli.optTransport')))
   .addOption(new Option('--listen <addr>', t('cli.optListen')))
   .addOption(new Option('--max-upload <rate>', t('cli.optMaxUpload')))
+  .addOption(new Option('--max-download <rate>', t('cli.optMaxDownload')))
   .addOption(new Option('--network <key>', t('cli.optNetwork')))
   .addOption(new Option('--bootstrap <address>', t('cli.optBootstrap')).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
   .addOption(new Option('--api-tcp <address>', t('cli.daemon.optApiTcp')))

@@ -75,6 +75,11 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeyDef>> = {
     usedBy: 'daemon and fetch (--max-upload)',
     parse: t => { if (!SIZE.test(t)) bad('maxUpload', t, 'size'); return t.trim() }
   },
+  maxDownload: {
+    example: '4MiB',
+    usedBy: 'daemon and fetch (--max-download)',
+    parse: t => { if (!SIZE.test(t)) bad('maxDownload', t, 'size'); return t.trim() }
+  },
   bootstrap: {
     example: 'tcp:127.0.0.1:4001,tcp:127.0.0.1:4002',
     usedBy: 'the DHT: daemon, and fetch/stream/pin/dht without a daemon (--bootstrap)',

@@ -16,6 +16,8 @@ export const BOOTSTRAP_PROTOCOL = 'bootstrap'
 export const BOOTSTRAP_SAMPLE = 20
 const MAX_ANSWER_BYTES = 16 * 1024
 const ANSWER_TIMEOUT_MS = 30_000
+/** One dial of the shared address (Tor's own dial timeout is longer: 90 s). */
+const ATTEMPT_TIMEOUT_MS = 30_000
 /** Default re-publish interval of a host; tests shorten it. */
 export const DEFAULT_REPUBLISH_MS = 30 * 60_000
 
@@ -40,7 +42,10 @@ export async function askForPeers (network: NodeNetwork, address: string, option
   const deadline = Date.now() + options.giveUpMs
   for (let attempt = 0; Date.now() < deadline && options.signal?.aborted !== true; attempt++) {
     try {
-      const session = await network.dialProtocol(address, BOOTSTRAP_PROTOCOL, options.signal != null ? { signal: options.signal } : {})
+      // Each attempt is bounded, so a retry asks tor again (its cached descriptor of the address
+      // may name a host that left; tor fetches a newer one once the old one fails).
+      const attempt = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)
+      const session = await network.dialProtocol(address, BOOTSTRAP_PROTOCOL, { signal: options.signal != null ? AbortSignal.any([options.signal, attempt]) : attempt })
       const reader = new FrameReader(session.stream, { maxFrameBytes: MAX_ANSWER_BYTES })
       const timer = setTimeout(() => { session.stream.destroy() }, ANSWER_TIMEOUT_MS)
       try {

@@ -4,7 +4,7 @@ import { CID } from 'multiformats/cid'
 import {
   deriveSwarmInfoHash, decodeManifest, type BlockSource, type SealedManifest
 } from '../blocks/index.ts'
-import { Swarm, sourceStore, RateLimiter, type SwarmEvent, type SwarmStore } from '../swarm/index.ts'
+import { Swarm, sourceStore, RateLimiter, throttleReads, type SwarmEvent, type SwarmStore } from '../swarm/index.ts'
 import { initiateHandshake, respondHandshake, type HandshakeResult, type Transport } from '../onion/index.ts'
 import type { NodeKeys } from './keystore.ts'
 
@@ -38,12 +38,15 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   readonly #nodeIdBytes: Uint8Array
 
   readonly uploadLimiter?: RateLimiter
+  /** `--max-download`: paces what every swarm stream reads, so senders are slowed by flow control. */
+  readonly downloadLimiter?: RateLimiter
 
-  constructor (transport: Transport, keys: NodeKeys, options: { maxUploadBytesPerSecond?: number } = {}) {
+  constructor (transport: Transport, keys: NodeKeys, options: { maxUploadBytesPerSecond?: number, maxDownloadBytesPerSecond?: number } = {}) {
     super()
     this.transport = transport
     this.keys = keys
     if (options.maxUploadBytesPerSecond != null) this.uploadLimiter = new RateLimiter(options.maxUploadBytesPerSecond)
+    if (options.maxDownloadBytesPerSecond != null) this.downloadLimiter = new RateLimiter(options.maxDownloadBytesPerSecond)
     this.#nodeIdBytes = new Uint8Array(Buffer.from(keys.nodeId, 'hex'))
   }
 
@@ -112,11 +115,15 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     const raw = await this.transport.dial(address, signal != null ? { signal } : {})
     try {
       const session = await initiateHandshake(raw, { keys: this.keys, protocol: SWARM_PROTOCOL, ...(signal != null ? { signal } : {}) })
-      entry.swarm.addPeer(session.stream, true, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
+      entry.swarm.addPeer(this.#paced(session.stream), true, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
     } catch (err) {
       raw.destroy()
       throw err
     }
+  }
+
+  #paced (stream: Duplex): Duplex {
+    return this.downloadLimiter != null ? throttleReads(stream, this.downloadLimiter) : stream
   }
 
   async close (): Promise<void> {
@@ -136,7 +143,7 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
       const entry = this.#swarms.get(head.subarray(28, 48).toString('hex'))
       if (entry == null) { stream.destroy(); return } // a swarm we do not serve: say nothing
       stream.unshift(head)
-      entry.swarm.addPeer(stream, false, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
+      entry.swarm.addPeer(this.#paced(stream), false, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
     } catch {
       raw.destroy()
     }

@@ -1,5 +1,5 @@
 export { Swarm, type SwarmOptions, type SwarmStore, type SwarmStats, type PriorityWindow } from './swarm.ts'
-export { RateLimiter } from './ratelimit.ts'
+export { RateLimiter, throttleReads } from './ratelimit.ts'
 export { PeerWire, PeerAuthError, type PeerWireOptions } from './peer-wire.ts'
 export type { SwarmEvent } from './events.ts'
 export { sourceStore, blockstoreStore } from './stores.ts'

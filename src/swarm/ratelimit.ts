@@ -1,3 +1,4 @@
+import { Duplex } from 'node:stream'
 /**
  * A token bucket shared by everything it limits (all swarms of a node for `--max-upload`).
  * `take` waits until the bytes fit; a burst of one second's worth is allowed.
@@ -42,4 +43,38 @@ export class RateLimiter {
     this.#tokens = Math.min(this.bytesPerSecond, this.#tokens + ((now - this.#last) / 1000) * this.bytesPerSecond)
     this.#last = now
   }
+}
+
+/**
+ * The same stream, with what it reads paced by `limiter` (`--max-download`): reading stops while
+ * the bucket is empty, so TCP (or Tor) flow control slows the sender; writes pass straight through.
+ */
+export function throttleReads (inner: Duplex, limiter: RateLimiter): Duplex {
+  let waiting = false
+  let wantMore = true
+  let chain: Promise<void> = Promise.resolve()
+  const outer = new Duplex({
+    read () {
+      wantMore = true
+      if (!waiting) inner.resume()
+    },
+    write (chunk: Buffer, _encoding, callback) { inner.write(chunk, callback) },
+    final (callback) { inner.end(); callback() },
+    destroy (err, callback) { inner.destroy(err ?? undefined); callback(err) }
+  })
+  inner.on('data', (chunk: Buffer) => {
+    inner.pause()
+    waiting = true
+    chain = chain.then(async () => {
+      await limiter.take(chunk.length)
+      waiting = false
+      wantMore = outer.push(chunk)
+      if (wantMore && !outer.destroyed) inner.resume()
+    })
+  })
+  let ended = false
+  inner.once('end', () => { ended = true; void chain.then(() => { outer.push(null) }) })
+  inner.once('error', err => { outer.destroy(err) })
+  inner.once('close', () => { void chain.then(() => { if (!ended) outer.destroy() }) })
+  return outer
 }

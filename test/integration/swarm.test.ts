@@ -7,6 +7,7 @@ import { randomBytes, createHash } from 'node:crypto'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NODE_BIN, OHT_BIN, REPO, ohtJson, tempDir, exists } from '../helpers/cli.ts'
+import { DaemonClient } from '../../src/node/api-client.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -115,8 +116,10 @@ test('a leecher SIGKILLed halfway resumes without re-downloading verified blocks
   const s = await share(seeder!, join(dir, 'file.bin'))
   const leecherDir = join(dir, 'leecher')
   const child = spawn(NODE_BIN, [OHT_BIN, '--data-dir', leecherDir, '--transport', 'tcp', '--json', 'fetch', s.link, '-o', join(dir, 'out'), '--peer', seeder!.address], { cwd: REPO, stdio: 'ignore' })
-  // Kill once the seeder has sent about half the file (polled, so a slow start-up cannot fool it).
-  const uploaded = async (): Promise<number> => (await status(seeder!)).swarms.find(x => x.id === s.id)?.uploaded ?? 0
+  // Kill once the seeder has sent about half the file, polled over its API in this process (a
+  // CLI call per poll takes seconds on a loaded machine: longer than the whole transfer).
+  const api = new DaemonClient(join(seeder!.dataDir, 'api.sock'))
+  const uploaded = async (): Promise<number> => (await api.status()).swarms.find(x => x.id === s.id)?.uploaded ?? 0
   for (let i = 0; i < 600 && await uploaded() < data.length * 0.45 && child.exitCode == null; i++) {
     await new Promise(resolve => setTimeout(resolve, 100))
   }

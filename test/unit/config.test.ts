@@ -78,7 +78,7 @@ test('oht config: get, set, list, path, errors in the user\'s language; the file
   const list = await oht(data, ['config', 'list'])
   assert.match(list.stdout, /^maxUpload = 3MiB$/m)
   assert.match(list.stdout, /^transport = \(not set\)$/m)
-  assert.match(list.stdout, /bootstrap = \(not set\)\n {4}e\.g\. tcp:127\.0\.0\.1:4001,tcp:127\.0\.0\.1:4002; read by the DHT \(not wired into the daemon yet\)/)
+  assert.match(list.stdout, /bootstrap = \(not set\)\n {4}e\.g\. tcp:127\.0\.0\.1:4001,tcp:127\.0\.0\.1:4002; read by the DHT: daemon, and fetch\/stream\/pin\/dht without a daemon \(--bootstrap\)/)
 
   assertCliError(await oht(data, ['config', 'set', 'colour', 'blue']), /^oht: error: unknown config key "colour" \(known: transport, listen, maxUpload/)
   assertCliError(await oht(data, ['config', 'set', 'transport', 'udp']), /^oht: error: bad value "udp" for transport: expected tor or tcp$/)

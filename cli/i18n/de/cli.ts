@@ -13,6 +13,7 @@ export default {
   'cli.daemon.optBootstrapHost': 'auch die gemeinsame Onion-Adresse des Netzes veröffentlichen (mit --network; nur Tor) und Neuen eine Auswahl lebender Peers nennen',
   'cli.daemon.optRepublish': 'mit --bootstrap-host: die gemeinsame Adresse so oft neu veröffentlichen (± 25 %), z. B. 30m',
   'cli.optNetwork': 'ein Netzschlüssel (oht-net:…, von oht network create): Peers über seine gemeinsame Onion-Adresse erfragen',
+  'cli.optMaxDownload': 'Download-Grenze pro Sekunde über alle Freigaben, z. B. 4MiB',
   'cli.optBootstrap': 'ein DHT-Knoten zum Beitreten, z. B. tcp:127.0.0.1:4001 oder onion:<56>.onion:4001 (wiederholbar)',
   'cli.optTorControl': 'ControlPort eines laufenden tor, z. B. 127.0.0.1:9051 (Standard: eigenes tor starten; Passwort in $OHT_TOR_PASSWORD)',
   'cli.optTorCookie': 'Cookie-Datei dieses tor (Standard: der Pfad, den tor nennt)',

@@ -19,6 +19,7 @@ export default {
   'config.usedBy.transport': 'Daemon und fetch (--transport)',
   'config.usedBy.listen': 'Daemon (--listen)',
   'config.usedBy.maxUpload': 'Daemon und fetch (--max-upload)',
+  'config.usedBy.maxDownload': 'Daemon und fetch (--max-download)',
   'config.usedBy.bootstrap': 'der DHT: Daemon sowie fetch/stream/pin/dht ohne Daemon (--bootstrap)',
   'config.usedBy.pin.defaultTtl': 'oht pin ohne --ttl',
   'config.usedBy.api.tcp': 'Daemon: die API auch auf dieser Loopback-Adresse anbieten, Token in <Datenverzeichnis>/api.token (--api-tcp)',

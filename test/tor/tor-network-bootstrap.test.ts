@@ -39,7 +39,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-describe('a network key: hosts share one onion address; a newcomer joins through it', { timeout: 300_000 }, () => {
+describe('a network key: hosts share one onion address; a newcomer joins through it', { timeout: 480_000 }, () => {
   it('gets in after the newest host left, once the other re-publishes, and fetches from the link alone', async () => {
     const key = createNetworkKey()
     const host1 = await startDaemon(join(dir, 'host1'), [...torArgs(clients[0]!), '--network', key.text], 120_000, ['--bootstrap-host', '--republish-interval', REPUBLISH])
@@ -57,7 +57,7 @@ describe('a network key: hosts share one onion address; a newcomer joins through
     const newcomer = await startDaemon(join(dir, 'newcomer'), [...torArgs(clients[2]!), '--network', key.text], 120_000)
     daemons.push(newcomer)
     const started = Date.now()
-    const r = (await ohtJson<{ path: string, peers: number }>(newcomer.dataDir, ['fetch', link, '-o', join(dir, 'out')], { timeoutMs: 150_000 })).value
+    const r = (await ohtJson<{ path: string, peers: number }>(newcomer.dataDir, ['fetch', link, '-o', join(dir, 'out')], { timeoutMs: 240_000 })).value
     const seconds = (Date.now() - started) / 1000
     assert.equal(sha(await readFile(r.path)), sha(data))
     assert.ok(r.peers >= 1)
