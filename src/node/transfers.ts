@@ -307,6 +307,8 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
   }
 
   #sendProgress (t: Transfer): void {
+    // A trailing event still pending (its timer late on a busy machine) is this one: drop it.
+    if (t.progressTimer != null) { clearTimeout(t.progressTimer); delete t.progressTimer }
     t.lastProgressAt = performance.now()
     const i = t.info
     this.#emit({ type: 'transfer:progress', id: i.id, at: Date.now(), bytesDone: i.bytesDone, bytesTotal: i.bytesTotal, peers: i.peerCount, downRate: i.downRate, upRate: i.upRate, etaSeconds: i.etaSeconds })
