@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { resolveDataDir } from '../src/node/datadir.ts'
 import { OhtNode } from '../src/node/node.ts'
-import { NodeNetwork } from '../src/node/network.ts'
+import { NodeNetwork, type NetworkLimits } from '../src/node/network.ts'
 import { LocalService, type NodeService } from '../src/node/service.ts'
 import { DaemonClient, daemonRunning } from '../src/node/api-client.ts'
 import { ConfigError, ConfigFile, configPath, type ConfigValues } from '../src/node/config.ts'
@@ -22,6 +22,8 @@ export interface GlobalOptions {
   listen?: string
   maxUpload?: string
   maxDownload?: string
+  maxUploadPerPeer?: string
+  maxDownloadPerPeer?: string
   lang?: string
   progress?: string
   /** From the config (api.tcp) or `oht daemon --api-tcp`. */
@@ -42,7 +44,7 @@ export function configFileFor (g: GlobalOptions): ConfigFile {
 
 /** Global options a config key fills in when the command line does not set them. */
 const CONFIG_TO_OPTION: Readonly<Record<string, keyof GlobalOptions>> = {
-  transport: 'transport', listen: 'listen', maxUpload: 'maxUpload', maxDownload: 'maxDownload', lang: 'lang', 'api.tcp': 'apiTcp', bootstrap: 'bootstrap'
+  transport: 'transport', listen: 'listen', maxUpload: 'maxUpload', maxDownload: 'maxDownload', maxUploadPerPeer: 'maxUploadPerPeer', maxDownloadPerPeer: 'maxDownloadPerPeer', lang: 'lang', 'api.tcp': 'apiTcp', bootstrap: 'bootstrap'
 }
 
 /**
@@ -76,10 +78,12 @@ export function configErrorText (err: ConfigError): string {
   return t(`config.error.${err.code}`, params)
 }
 
-export function networkOptions (g: GlobalOptions): { maxUploadBytesPerSecond?: number, maxDownloadBytesPerSecond?: number } {
+export function networkOptions (g: GlobalOptions): NetworkLimits {
   return {
     ...(g.maxUpload != null ? { maxUploadBytesPerSecond: parseSize(g.maxUpload) } : {}),
-    ...(g.maxDownload != null ? { maxDownloadBytesPerSecond: parseSize(g.maxDownload) } : {})
+    ...(g.maxDownload != null ? { maxDownloadBytesPerSecond: parseSize(g.maxDownload) } : {}),
+    ...(g.maxUploadPerPeer != null ? { maxUploadPerPeerBytesPerSecond: parseSize(g.maxUploadPerPeer) } : {}),
+    ...(g.maxDownloadPerPeer != null ? { maxDownloadPerPeerBytesPerSecond: parseSize(g.maxDownloadPerPeer) } : {})
   }
 }
 

@@ -40,6 +40,8 @@ program
   .addOption(new Option('--listen <addr>', t('cli.optListen')))
   .addOption(new Option('--max-upload <rate>', t('cli.optMaxUpload')))
   .addOption(new Option('--max-download <rate>', t('cli.optMaxDownload')))
+  .addOption(new Option('--max-upload-per-peer <rate>', t('cli.optMaxUploadPerPeer')))
+  .addOption(new Option('--max-download-per-peer <rate>', t('cli.optMaxDownloadPerPeer')))
   .addOption(new Option('--network <key>', t('cli.optNetwork')))
   .addOption(new Option('--bootstrap <address>', t('cli.optBootstrap')).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
   .addOption(new Option('--api-tcp <address>', t('cli.daemon.optApiTcp')))

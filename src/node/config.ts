@@ -80,6 +80,16 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeyDef>> = {
     usedBy: 'daemon and fetch (--max-download)',
     parse: t => { if (!SIZE.test(t)) bad('maxDownload', t, 'size'); return t.trim() }
   },
+  maxUploadPerPeer: {
+    example: '512KiB',
+    usedBy: 'daemon and fetch (--max-upload-per-peer)',
+    parse: t => { if (!SIZE.test(t)) bad('maxUploadPerPeer', t, 'size'); return t.trim() }
+  },
+  maxDownloadPerPeer: {
+    example: '1MiB',
+    usedBy: 'daemon and fetch (--max-download-per-peer)',
+    parse: t => { if (!SIZE.test(t)) bad('maxDownloadPerPeer', t, 'size'); return t.trim() }
+  },
   bootstrap: {
     example: 'tcp:127.0.0.1:4001,tcp:127.0.0.1:4002',
     usedBy: 'the DHT: daemon, and fetch/stream/pin/dht without a daemon (--bootstrap)',

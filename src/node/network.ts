@@ -18,6 +18,14 @@ export interface SwarmEntry {
   infoHash: string
 }
 
+/** Rate limits in bytes per second: over all swarms, and for each peer on its own. */
+export interface NetworkLimits {
+  maxUploadBytesPerSecond?: number
+  maxDownloadBytesPerSecond?: number
+  maxUploadPerPeerBytesPerSecond?: number
+  maxDownloadPerPeerBytesPerSecond?: number
+}
+
 /** Serves one authenticated stream of a protocol other than `swarm` (`dht`, `pin`); owns it. */
 export type ProtocolHandler = (session: HandshakeResult) => void
 
@@ -41,12 +49,18 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   /** `--max-download`: paces what every swarm stream reads, so senders are slowed by flow control. */
   readonly downloadLimiter?: RateLimiter
 
-  constructor (transport: Transport, keys: NodeKeys, options: { maxUploadBytesPerSecond?: number, maxDownloadBytesPerSecond?: number } = {}) {
+  readonly #perPeer: { upload?: number, download?: number }
+
+  constructor (transport: Transport, keys: NodeKeys, options: NetworkLimits = {}) {
     super()
     this.transport = transport
     this.keys = keys
     if (options.maxUploadBytesPerSecond != null) this.uploadLimiter = new RateLimiter(options.maxUploadBytesPerSecond)
     if (options.maxDownloadBytesPerSecond != null) this.downloadLimiter = new RateLimiter(options.maxDownloadBytesPerSecond)
+    this.#perPeer = {
+      ...(options.maxUploadPerPeerBytesPerSecond != null ? { upload: options.maxUploadPerPeerBytesPerSecond } : {}),
+      ...(options.maxDownloadPerPeerBytesPerSecond != null ? { download: options.maxDownloadPerPeerBytesPerSecond } : {})
+    }
     this.#nodeIdBytes = new Uint8Array(Buffer.from(keys.nodeId, 'hex'))
   }
 
@@ -88,6 +102,7 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
       infoHash: Buffer.from(infoHash, 'hex'),
       localNodeId: this.#nodeIdBytes,
       ...(this.uploadLimiter != null ? { uploadLimiter: this.uploadLimiter } : {}),
+      ...(this.#perPeer.upload != null ? { perPeerUploadBytesPerSecond: this.#perPeer.upload } : {}),
       ...init
     })
     const id = manifestCid.toString()
@@ -122,8 +137,12 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     }
   }
 
+  /** The stream with its reads paced: by this peer's own bucket, then by the node's. */
   #paced (stream: Duplex): Duplex {
-    return this.downloadLimiter != null ? throttleReads(stream, this.downloadLimiter) : stream
+    let paced = stream
+    if (this.#perPeer.download != null) paced = throttleReads(paced, new RateLimiter(this.#perPeer.download))
+    if (this.downloadLimiter != null) paced = throttleReads(paced, this.downloadLimiter)
+    return paced
   }
 
   async close (): Promise<void> {

@@ -8,7 +8,7 @@ import { Bits } from './bitfield.ts'
 import { PeerWire } from './peer-wire.ts'
 import { MAX_LEAVES_PER_MESSAGE, type ExtensionMessage } from './messages.ts'
 import type { SwarmEvent } from './events.ts'
-import type { RateLimiter } from './ratelimit.ts'
+import { RateLimiter } from './ratelimit.ts'
 import { chokeRound, CHOKE_ROUND_MS, type ChokablePeer, type ChokerState } from './choker.ts'
 
 /** Where a swarm reads blocks it serves and writes blocks it fetched. */
@@ -46,6 +46,8 @@ export interface SwarmOptions {
   uploadSlots?: number
   /** Upload rate limit, shared with the node's other swarms. */
   uploadLimiter?: RateLimiter
+  /** Upload limit of each peer on its own (bytes per second), under the shared one. */
+  perPeerUploadBytesPerSecond?: number
 }
 
 export interface SwarmStats {
@@ -87,6 +89,8 @@ export interface SwarmSnapshot extends SwarmStats {
 
 interface PeerState {
   wire: PeerWire
+  /** `--max-upload-per-peer`: this peer's own bucket. */
+  uploadLimiter?: RateLimiter
   id: string
   inflight: Map<number, { sentAt: number, timer: NodeJS.Timeout }>
   /** Pipeline depth in blocks, grown from measured rate × round trip. */
@@ -261,6 +265,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const maxBlock = (this.header?.blockSize ?? 16 * 1024 * 1024) + TAG_BYTES
     const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
     const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, rttMs: 1000, minRttMs: Infinity, bytesPerMs: 0, rateBytes: 0, rateSince: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now(), deflected: new Set() }
+    if (o.perPeerUploadBytesPerSecond != null) peer.uploadLimiter = new RateLimiter(o.perPeerUploadBytesPerSecond)
     this.#peers.set(id, peer)
     wire.on('ready', () => { this.#onReady(peer) })
     wire.on('message', m => { this.#onMessage(peer, m) })
@@ -513,6 +518,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     if (this.#shouldDeflect(peer, index)) { answer(new Error('ask a peer that has it')); return }
     try {
       const bytes = await this.#store!.get(index)
+      if (await peer.uploadLimiter?.take(bytes.length, stillAsked) === false) return
       if (await this.options.uploadLimiter?.take(bytes.length, stillAsked) === false) return
       if (peer.wire.closed || !stillAsked()) return
       respond(null, bytes)

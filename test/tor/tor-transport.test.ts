@@ -227,6 +227,25 @@ describe('TorTransport on a private Tor network', { timeout: 120_000 }, () => {
     }
   })
 
+  it('when its tor dies, the transport reports it and dials fail with a clear error', async () => {
+    const events: TorTransportEvent[] = []
+    const transport = new TorTransport({
+      tor: { kind: 'own', dataDir: join(workDir, 'dying-tor'), config: network.clientConfig() },
+      publishTimeoutMs: 30_000,
+      dialTimeoutMs: 10_000,
+      onEvent: e => { events.push(e) }
+    })
+    try {
+      const address = await transport.listen(stream => { stream.destroy() })
+      const tor = await transport.start() as TorProcess
+      process.kill(tor.pid!, 'SIGKILL')
+      await within((async () => { while (!events.some(e => e.type === 'tor-lost')) await new Promise(resolve => setTimeout(resolve, 50)) })(), 10_000, 'a tor-lost event')
+      await assert.rejects(within(transport.dial(address), 20_000, 'the dial to fail'), (err: Error) => err instanceof DialError, 'a DialError, not a hang')
+    } finally {
+      await transport.close()
+    }
+  })
+
   it('reports publication as an event and removes the service on close (DEL_ONION)', async () => {
     const events: TorTransportEvent[] = []
     const server = attached(0, events)

@@ -14,6 +14,8 @@ export default {
   'cli.daemon.optRepublish': 'mit --bootstrap-host: die gemeinsame Adresse so oft neu veröffentlichen (± 25 %), z. B. 30m',
   'cli.optNetwork': 'ein Netzschlüssel (oht-net:…, von oht network create): Peers über seine gemeinsame Onion-Adresse erfragen',
   'cli.optMaxDownload': 'Download-Grenze pro Sekunde über alle Freigaben, z. B. 4MiB',
+  'cli.optMaxUploadPerPeer': 'Upload-Grenze pro Sekunde für jeden Peer einzeln, z. B. 512KiB',
+  'cli.optMaxDownloadPerPeer': 'Download-Grenze pro Sekunde von jedem Peer einzeln, z. B. 1MiB',
   'cli.optBootstrap': 'ein DHT-Knoten zum Beitreten, z. B. tcp:127.0.0.1:4001 oder onion:<56>.onion:4001 (wiederholbar)',
   'cli.optTorControl': 'ControlPort eines laufenden tor, z. B. 127.0.0.1:9051 (Standard: eigenes tor starten; Passwort in $OHT_TOR_PASSWORD)',
   'cli.optTorCookie': 'Cookie-Datei dieses tor (Standard: der Pfad, den tor nennt)',

@@ -20,6 +20,8 @@ export default {
   'config.usedBy.listen': 'Daemon (--listen)',
   'config.usedBy.maxUpload': 'Daemon und fetch (--max-upload)',
   'config.usedBy.maxDownload': 'Daemon und fetch (--max-download)',
+  'config.usedBy.maxUploadPerPeer': 'Daemon und fetch (--max-upload-per-peer)',
+  'config.usedBy.maxDownloadPerPeer': 'Daemon und fetch (--max-download-per-peer)',
   'config.usedBy.bootstrap': 'der DHT: Daemon sowie fetch/stream/pin/dht ohne Daemon (--bootstrap)',
   'config.usedBy.pin.defaultTtl': 'oht pin ohne --ttl',
   'config.usedBy.api.tcp': 'Daemon: die API auch auf dieser Loopback-Adresse anbieten, Token in <Datenverzeichnis>/api.token (--api-tcp)',

@@ -16,6 +16,8 @@ export default {
   'cli.daemon.optRepublish': 'with --bootstrap-host: re-publish the shared address this often (± 25 %), e.g. 30m',
   'cli.optNetwork': 'a network key (oht-net:…, from oht network create): ask its shared onion address for peers',
   'cli.optMaxDownload': 'download limit per second over all shares, e.g. 4MiB',
+  'cli.optMaxUploadPerPeer': 'upload limit per second for each peer on its own, e.g. 512KiB',
+  'cli.optMaxDownloadPerPeer': 'download limit per second from each peer on its own, e.g. 1MiB',
   'cli.optBootstrap': 'a DHT node to join through, e.g. tcp:127.0.0.1:4001 or onion:<56>.onion:4001 (repeatable)',
   'cli.optTorControl': "a running tor's ControlPort to attach to, e.g. 127.0.0.1:9051 (default: start our own tor; password in $OHT_TOR_PASSWORD)",
   'cli.optTorCookie': "that tor's control auth cookie file (default: the path tor announces)",

@@ -20,6 +20,8 @@ export default {
   'config.usedBy.listen': 'daemon (--listen)',
   'config.usedBy.maxUpload': 'daemon and fetch (--max-upload)',
   'config.usedBy.maxDownload': 'daemon and fetch (--max-download)',
+  'config.usedBy.maxUploadPerPeer': 'daemon and fetch (--max-upload-per-peer)',
+  'config.usedBy.maxDownloadPerPeer': 'daemon and fetch (--max-download-per-peer)',
   'config.usedBy.bootstrap': 'the DHT: daemon, and fetch/stream/pin/dht without a daemon (--bootstrap)',
   'config.usedBy.pin.defaultTtl': 'oht pin without --ttl',
   'config.usedBy.api.tcp': 'daemon: also serve the API on this loopback address, token in <data dir>/api.token (--api-tcp)',
