@@ -217,9 +217,13 @@ describe('TorTransport on a private Tor network', { timeout: 120_000 }, () => {
       const again = await dialAndWait(dialers[0]!, a!)
       const otherPeer = await dialAndWait(dialers[0]!, b!)
       const otherNode = await dialAndWait(dialers[1]!, a!)
-      assert.equal(again, first, 'the same peer reuses its circuit')
-      assert.notEqual(otherPeer, first, 'another peer gets another circuit')
-      assert.notEqual(otherNode, first, 'another oht node on the same tor gets another circuit')
+      // Isolation is the property: another peer or another node never shares a circuit with this
+      // one. Tor may open a fresh circuit for the same peer (seen in 1 of 3 CI runs), so reuse is
+      // not asserted.
+      for (const c of new Set([first, again])) {
+        assert.notEqual(otherPeer, c, 'another peer gets another circuit')
+        assert.notEqual(otherNode, c, 'another oht node on the same tor gets another circuit')
+      }
       assert.ok(circuitOf.has(hostOf(a!)), `targets seen: ${[...circuitOf.keys()].join(', ')}`)
     } finally {
       off()
