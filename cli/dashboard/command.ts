@@ -20,7 +20,9 @@ export function registerDashboard (program: Command): void {
       const source = new DaemonSource(client)
       await source.start()
       // At most four frames a second (the data changes no faster), and only changed lines are redrawn.
-      const app = render(React.createElement(Dashboard, { source }), { maxFps: 4, incrementalRendering: true, exitOnCtrlC: true, alternateScreen: true, patchConsole: false })
+      // Interactive always: both ends are TTYs (checked above), and Ink would otherwise turn live
+      // redraws off whenever a CI variable is set, showing a blank screen until exit.
+      const app = render(React.createElement(Dashboard, { source }), { maxFps: 4, incrementalRendering: true, interactive: true, exitOnCtrlC: true, alternateScreen: true, patchConsole: false })
       try {
         await app.waitUntilExit()
       } finally {
