@@ -7,7 +7,7 @@
 // en/ and de/ is loaded at start-up and merged. Keys are prefixed with the area name so areas
 // never collide (a duplicate key across files is an error at load).
 import { readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { extname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 export type Params = Record<string, string | number>
@@ -18,11 +18,14 @@ export const LOCALES = ['en', 'de'] as const
 export type Locale = typeof LOCALES[number]
 export const DEFAULT_LOCALE: Locale = 'en'
 
+// The catalogs are modules beside this one: .ts when run from source, .js when compiled to dist/.
+const MODULE_EXTENSION = extname(import.meta.filename)
+
 /** Loads and merges every area file of one locale directory. */
 async function loadLocale (locale: Locale): Promise<Catalog> {
   const dir = join(import.meta.dirname, locale)
   const merged: Catalog = {}
-  const files = readdirSync(dir).filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort()
+  const files = readdirSync(dir).filter(f => f.endsWith(MODULE_EXTENSION) && !f.endsWith('.d.ts')).sort()
   for (const file of files) {
     const area = (await import(pathToFileURL(join(dir, file)).href) as { default: Catalog }).default
     for (const [key, message] of Object.entries(area)) {
