@@ -32,6 +32,14 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   const dataDir = resolveDataDir(g.dataDir)
   const socket = apiSocket(dataDir)
   if (await daemonRunning(socket)) throw new Error(t('daemon.alreadyRunning', { dataDir }))
+  // Signals are caught from here on, not only once the daemon is up: a SIGTERM that arrives during
+  // start-up (or right after the listening line, before a later handler would exist) must still
+  // close everything, above all remove the onion services from a shared tor, where a detached
+  // service would otherwise outlive us. Start-up finishes (its steps are bounded), then we stop.
+  const stopRequested = Promise.withResolvers<void>()
+  const onSignal = (): void => { stopRequested.resolve() }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   const transport = makeTransport(g, out)
   const node = await OhtNode.open({ dataDir, passphrase: process.env.OHT_PASSPHRASE ?? '' })
   const network = new NodeNetwork(transport, node.keys, networkOptions(g))
@@ -96,11 +104,7 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
     await service.close()
     throw err
   }
-  await new Promise<void>(resolve => {
-    const stop = (): void => { resolve() }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
+  await stopRequested.promise
   host?.stop()
   await api.close()
   await closeStreams(network)

@@ -168,11 +168,13 @@ export class LocalService implements NodeService {
 
   async importCar (file: string): Promise<ImportResult> { return await importCar(this.node, file) }
 
+  /** Closes every part even when one fails (the network above all: it removes our onion services), then reports the first failure. */
   async close (): Promise<void> {
-    await this.#discovery?.stop()
-    await this.pins.close()
-    await this.network?.close()
-    await this.node.close()
+    const failures: unknown[] = []
+    for (const step of [async () => { await this.#discovery?.stop() }, async () => { await this.pins.close() }, async () => { await this.network?.close() }, async () => { await this.node.close() }]) {
+      try { await step() } catch (err) { failures.push(err) }
+    }
+    if (failures.length > 0) throw failures[0]
   }
 }
 

@@ -244,8 +244,11 @@ export class TorTransport implements Transport {
     })
     const timer = setTimeout(() => { uploaded.reject(new ListenError(`the alias descriptor was not uploaded within ${publishTimeoutMs} ms`)) }, publishTimeoutMs)
     try {
-      const detach = this.#options.detach ?? !tor.owned
-      const reply = await tor.control.command(['ADD_ONION', keyBlob, ...(detach ? ['Flags=Detach'] : []), `Port=${virtualPort},127.0.0.1:${this.#localPort}`].join(' '))
+      // Never detached, even on a shared tor: the alias then dies with our control connection,
+      // however this process ends. A detached alias outliving a crashed host would keep the
+      // network's shared address pointing at a dead listener, and tor would even re-upload its
+      // descriptor at each time period, taking clients away from the live hosts.
+      const reply = await tor.control.command(['ADD_ONION', keyBlob, `Port=${virtualPort},127.0.0.1:${this.#localPort}`].join(' '))
       for (const line of reply.lines) if (line.text.startsWith('ServiceID=')) serviceId = line.text.slice('ServiceID='.length)
       if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError('tor answered ADD_ONION without a v3 ServiceID')
       this.#aliases.set(serviceId, keyBlob)
