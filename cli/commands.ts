@@ -132,7 +132,7 @@ export function registerCommands (program: Command): void {
           }, abort.signal).finally(progress.finish)
           out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, peers: r.peers, resumedBlocks: r.resumedBlocks },
             t('cli.fetch.done', { path: r.path, bytes: formatBytes(r.bytes), seconds: r.seconds.toFixed(2), peers: r.peers }))
-        }, opts.peer.length > 0 || (g.bootstrap?.length ?? 0) > 0) // peers from --peer, or the DHT joined through --bootstrap
+        }, opts.peer.length > 0 || (g.bootstrap?.length ?? 0) > 0 || g.network != null) // peers from --peer, or the DHT joined through --bootstrap or --network
       } finally {
         process.off('SIGINT', onSignal)
       }

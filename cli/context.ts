@@ -12,6 +12,7 @@ import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
 import { setLocale, t } from './i18n/index.ts'
 import { makeTorTransport } from './tor.ts'
 import { Discovery, LevelRoutingStore } from '../src/node/discovery.ts'
+import { parseNetworkKey } from '../src/onion/network-key.ts'
 
 /** Options every command accepts, before or after the command name. */
 export interface GlobalOptions {
@@ -120,6 +121,23 @@ export function makeOutput (g: GlobalOptions): Output {
 
 export const apiSocket = (dataDir: string): string => join(dataDir, 'api.sock')
 
+/** How long a newcomer keeps asking a network's shared address (a host may have just left). */
+export const NETWORK_GIVE_UP_MS = 10 * 60_000
+
+/**
+ * The DHT as this node sees it: the --bootstrap peers, the routing table saved in the data
+ * directory, and with --network the network's shared address. The daemon and every embedded
+ * command build it the same way.
+ */
+export function discoveryFor (g: GlobalOptions, node: OhtNode, network: NodeNetwork): Discovery {
+  const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
+  return new Discovery(network, {
+    bootstrap: g.bootstrap ?? [],
+    routingStore: new LevelRoutingStore(node.state.db),
+    ...(networkKey != null ? { network: { address: networkKey.address, giveUpMs: NETWORK_GIVE_UP_MS } } : {})
+  })
+}
+
 export async function openNode (g: GlobalOptions): Promise<OhtNode> {
   return await OhtNode.open({ dataDir: resolveDataDir(g.dataDir), passphrase: process.env.OHT_PASSPHRASE ?? '' })
 }
@@ -157,7 +175,7 @@ export async function withService<T> (g: GlobalOptions, out: Output, fn: (servic
     service = new LocalService(node, net)
     // An embedded node never listens: it uses the DHT as a client (bootstrap list and the table a
     // daemon of this data directory saved), and joins only when a command needs it.
-    if (net != null) service.attachDiscovery(new Discovery(net, { bootstrap: g.bootstrap ?? [], routingStore: new LevelRoutingStore(node.state.db) }))
+    if (net != null) service.attachDiscovery(discoveryFor(g, node, net))
   } catch (err) {
     await node.close()
     throw err

@@ -6,9 +6,8 @@ import { ApiServer } from '../src/node/api.ts'
 import { TransferManager } from '../src/node/transfers.ts'
 import { daemonRunning } from '../src/node/api-client.ts'
 import { resolveDataDir } from '../src/node/datadir.ts'
-import { apiSocket, configFileFor, makeTransport, networkOptions, type GlobalOptions, type Output } from './context.ts'
+import { apiSocket, configFileFor, discoveryFor, makeTransport, networkOptions, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
-import { Discovery, LevelRoutingStore } from '../src/node/discovery.ts'
 import { LocalDhtService, registerDhtRoutes } from '../src/node/dht-service.ts'
 import { closeStreams, startStream } from '../src/node/streams.ts'
 import { BootstrapHost, serveBootstrap } from '../src/node/network-bootstrap.ts'
@@ -22,9 +21,6 @@ export interface DaemonOptions {
   bootstrapHost?: boolean
   republishMs?: number
 }
-
-/** How long a newcomer keeps asking a network's shared address (a host may have just left). */
-const NETWORK_GIVE_UP_MS = 10 * 60_000
 
 export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonOptions = {}): Promise<void> {
   const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
@@ -44,11 +40,7 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   const node = await OhtNode.open({ dataDir, passphrase: process.env.OHT_PASSPHRASE ?? '' })
   const network = new NodeNetwork(transport, node.keys, networkOptions(g))
   const service = new LocalService(node, network, true)
-  const discovery = new Discovery(network, {
-    bootstrap: g.bootstrap ?? [],
-    routingStore: new LevelRoutingStore(node.state.db),
-    ...(networkKey != null ? { network: { address: networkKey.address, giveUpMs: NETWORK_GIVE_UP_MS } } : {})
-  })
+  const discovery = discoveryFor(g, node, network)
   if (networkKey != null) serveBootstrap(network, discovery)
   let host: BootstrapHost | undefined
   let sharedAddress: string | undefined

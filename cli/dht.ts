@@ -3,9 +3,8 @@
 import type { Command } from 'commander'
 import { readFile } from 'node:fs/promises'
 import { ApiDhtService, LocalDhtService, type DhtService } from '../src/node/dht-service.ts'
-import { daemonFor, makeOutput, makeTransport, networkOptions, openNode, type GlobalOptions, type Output } from './context.ts'
+import { daemonFor, discoveryFor, makeOutput, makeTransport, networkOptions, openNode, type GlobalOptions, type Output } from './context.ts'
 import { NodeNetwork } from '../src/node/network.ts'
-import { Discovery, LevelRoutingStore } from '../src/node/discovery.ts'
 import { t } from './i18n/index.ts'
 import { createNetworkKey } from '../src/onion/network-key.ts'
 
@@ -18,7 +17,7 @@ async function withDht<T> (g: GlobalOptions, out: Output, fn: (dht: DhtService) 
   if (daemon != null) return await fn(new ApiDhtService(daemon))
   const node = await openNode(g)
   const network = new NodeNetwork(makeTransport(g, out), node.keys, networkOptions(g))
-  const discovery = new Discovery(network, { bootstrap: g.bootstrap ?? [], routingStore: new LevelRoutingStore(node.state.db) })
+  const discovery = discoveryFor(g, node, network)
   try {
     return await fn(new LocalDhtService(discovery))
   } finally {

@@ -96,7 +96,7 @@ export function registerPin (program: Command): void {
       await withPins(g, out, async pins => {
         const p = await pins.pin(vcap, { ...(ttlMs !== undefined ? { ttlMs } : {}), peers: opts.peer })
         out.result(p, t('pin.done', { id: p.id, bytes: formatBytes(p.bytes), until: expiryText(p.expiresAt) }))
-      }, opts.peer.length > 0 || (g.bootstrap?.length ?? 0) > 0)
+      }, opts.peer.length > 0 || (g.bootstrap?.length ?? 0) > 0 || g.network != null)
     })
 
   program.command('unpin')

@@ -1,9 +1,8 @@
 import { request } from 'node:http'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { Discovery, LevelRoutingStore } from '../src/node/discovery.ts'
 import { parseReadCap, verifyCapOf } from '../src/blocks/index.ts'
-import { apiSocket, makeOutput, makeTransport, networkOptions, openNode, type GlobalOptions, type Output } from './context.ts'
+import { apiSocket, discoveryFor, makeOutput, makeTransport, networkOptions, openNode, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
 import { resolveDataDir } from '../src/node/datadir.ts'
 import { daemonRunning } from '../src/node/api-client.ts'
@@ -52,9 +51,10 @@ async function streamEmbedded (g: GlobalOptions, link: string, opts: StreamOpts,
     network = new NodeNetwork(makeTransport(g, out), node.keys, networkOptions(g))
     service = new StreamService(node, network)
     let peers: readonly string[] = opts.peer
-    if (peers.length === 0 && (g.bootstrap?.length ?? 0) > 0) {
-      // No --peer: find the share's providers in the DHT, joined as a client through --bootstrap.
-      const discovery = new Discovery(network, { bootstrap: g.bootstrap ?? [], routingStore: new LevelRoutingStore(node.state.db) })
+    if (peers.length === 0 && ((g.bootstrap?.length ?? 0) > 0 || g.network != null)) {
+      // No --peer: find the share's providers in the DHT, joined as a client through --bootstrap
+      // or the network's shared address.
+      const discovery = discoveryFor(g, node, network)
       const cap = parseReadCap(link)
       peers = (await discovery.findPeers(cap.manifestCid, verifyCapOf(cap).swarmKey, interrupted.signal)).addresses
       await discovery.stop()
