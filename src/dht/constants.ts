@@ -107,3 +107,19 @@ export const MAX_CONTACT_FAILURES = 2
 export const REPLACEMENT_CACHE_SIZE = K
 /** Extra random-bucket lookups after the self-lookup of a bootstrap, to fill far buckets. */
 export const BOOTSTRAP_EXTRA_LOOKUPS = 2
+
+// --- Replication on join ------------------------------------------------------------------------
+
+/**
+ * Kademlia's store-on-join: when a node newly enters our table and is among the k closest nodes
+ * we know to a key we store, we push it the record, so replicas move to the nodes that are now
+ * the closest instead of dwindling as holders leave until the next republish (8 h). Only the
+ * holders that see themselves among the REPLICATION_PUSHERS closest to the key push: in a
+ * consistent view that is ~3 pushes per joiner and key instead of k (each a Tor circuit to the
+ * joiner), and one stale, dead or dishonest holder cannot keep the record from it.
+ */
+export const REPLICATION_PUSHERS = 3
+/** Records pushed to one newcomer at most (bounds the work one join can cause). */
+export const REPLICATION_MAX_RECORDS = 64
+/** Newcomers waiting for their records at most (pushed one at a time); more are skipped. */
+export const REPLICATION_QUEUE = 64

@@ -14,7 +14,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock.ts'
 import * as C from './constants.ts'
 import { immutableKey, mutableKey } from './caps.ts'
 import { contactFrom, contactFromRecord, contactToRecord, isValidAddress, type Contact, type ContactRecord } from './contact.ts'
-import { equalIds, idToHex, nodeIdBytes, randomIdInBucket, type Id } from './id.ts'
+import { compareDistance, equalIds, idToHex, nodeIdBytes, randomIdInBucket, type Id } from './id.ts'
 import { iterativeLookup, type LookupResult, type QueryAnswer } from './lookup.ts'
 import type { RoutingTableStore } from './persistence.ts'
 import { openPrivateValue, privateValueLocation, sealPrivateValue } from './private-values.ts'
@@ -65,6 +65,9 @@ export interface DhtConfig {
   maxRefreshesPerRound: number
   storeSweepMs: number
   bootstrapExtraLookups: number
+  replicationPushers: number
+  replicationMaxRecords: number
+  replicationQueue: number
   storeLimits: Partial<RecordStoreLimits>
 }
 
@@ -92,6 +95,9 @@ export const DEFAULT_DHT_CONFIG: DhtConfig = {
   maxRefreshesPerRound: C.MAX_REFRESHES_PER_ROUND,
   storeSweepMs: C.STORE_SWEEP_MS,
   bootstrapExtraLookups: C.BOOTSTRAP_EXTRA_LOOKUPS,
+  replicationPushers: C.REPLICATION_PUSHERS,
+  replicationMaxRecords: C.REPLICATION_MAX_RECORDS,
+  replicationQueue: C.REPLICATION_QUEUE,
   storeLimits: {}
 }
 
@@ -129,6 +135,8 @@ export interface DhtStats {
   rejectedContacts: number
   lookups: number
   providedTopics: number
+  /** Records pushed to newcomers that are now among the closest to them (store-on-join). */
+  replicated: number
 }
 
 export interface PeerInfo extends ContactRecord {
@@ -214,8 +222,11 @@ export class DhtNode {
   #lifetime = new AbortController()
   #counters = {
     dials: 0, dialFailures: 0, requestsSent: 0, requestsFailed: 0, requestsServed: 0,
-    malformedRequests: 0, rejectedRecords: 0, rejectedContacts: 0, lookups: 0
+    malformedRequests: 0, rejectedRecords: 0, rejectedContacts: 0, lookups: 0, replicated: 0
   }
+  /** Newcomers waiting for the records they should now hold (store-on-join), by hex id. */
+  readonly #replicationQueue = new Map<string, Contact>()
+  #replicating = false
 
   constructor (options: DhtNodeOptions) {
     this.keys = options.keys
@@ -265,6 +276,7 @@ export class DhtNode {
     this.#lifetime.abort(new RpcError('closed', 'the DHT node stopped'))
     for (const timer of this.#timers) this.clock.clearTimeout(timer)
     this.#timers.clear()
+    this.#replicationQueue.clear()
     for (const session of this.#outbound.values()) session.close()
     this.#outbound.clear()
     for (const session of this.#inbound) session.stream.destroy()
@@ -508,6 +520,7 @@ export class DhtNode {
 
   #addContact (contact: Contact): void {
     const outcome = this.table.add(contact, this.clock.now())
+    if (outcome.status === 'added') this.#queueReplication(contact)
     if (outcome.status !== 'cached' || !this.#running) return
     // A full bucket: check its least recently seen contact; if it fails it makes room.
     const oldest = idToHex(outcome.oldest.nodeId)
@@ -516,6 +529,74 @@ export class DhtNode {
     this.#request({ address: outcome.oldest.address, nodeId: oldest }, { type: 'ping' })
       .catch(() => {})
       .finally(() => { this.#pinging.delete(oldest) })
+  }
+
+  // --- store-on-join ----------------------------------------------------------------------------
+
+  /** A node new to our table may now be one of the k closest to records we store: queue it. */
+  #queueReplication (contact: Contact): void {
+    if (!this.#running || this.config.replicationPushers <= 0) return
+    if (this.records.size === 0 || this.#replicationQueue.size >= this.config.replicationQueue) return
+    this.#replicationQueue.set(idToHex(contact.nodeId), contact)
+    if (this.#replicating) return
+    this.#replicating = true
+    void this.#replicate().finally(() => { this.#replicating = false })
+  }
+
+  async #replicate (): Promise<void> {
+    while (this.#running) {
+      const next = this.#replicationQueue.entries().next()
+      if (next.done === true) return
+      const [hex, contact] = next.value
+      this.#replicationQueue.delete(hex)
+      // Still in the table (it may have failed meanwhile), and owed something.
+      if (!this.table.has(hex)) continue
+      const requests = this.#recordsOwedTo(contact)
+      for (const request of requests) {
+        if (!this.#running) return
+        try {
+          await this.#request(this.#targetOf(contact), request, this.#lifetime.signal)
+          this.#counters.replicated++
+        } catch (err) {
+          // Unreachable: give up on it; a refusal (full, stale) concerns that record only.
+          if (!(err instanceof RpcError) || (err.code !== 'refused' && err.code !== 'remote-error')) break
+        }
+      }
+    }
+  }
+
+  /**
+   * The records `contact` should now hold: those whose key it is among the k closest to (that we
+   * know of), when we ourselves are among the replicationPushers closest holders we know.
+   */
+  #recordsOwedTo (contact: Contact): Request[] {
+    const out: Request[] = []
+    const now = this.clock.now()
+    const max = this.config.replicationMaxRecords
+    const owed = (key: Id): boolean => {
+      const closest = this.table.closest(key, this.config.k)
+      if (!closest.some(c => equalIds(c.nodeId, contact.nodeId))) return false
+      let closerThanUs = 0
+      for (const c of closest) {
+        if (equalIds(c.nodeId, contact.nodeId)) continue
+        if (compareDistance(c.nodeId, this.nodeId, key) < 0 && ++closerThanUs >= this.config.replicationPushers) return false
+      }
+      return true
+    }
+    for (const hex of this.records.providerTopics()) {
+      if (out.length >= max) return out
+      const topic = new Uint8Array(Buffer.from(hex, 'hex'))
+      if (!owed(topic)) continue
+      for (const record of this.records.getProviders(topic, now, max - out.length)) out.push({ type: 'add-provider', record })
+    }
+    for (const hex of this.records.valueKeys()) {
+      if (out.length >= max) return out
+      const key = new Uint8Array(Buffer.from(hex, 'hex'))
+      if (!owed(key)) continue
+      const record = this.records.getValue(key, now)
+      if (record !== null) out.push({ type: 'put-value', record })
+    }
+    return out
   }
 
   /** Checks contacts from an answer: never ourselves, counted when rejected. */

@@ -79,6 +79,12 @@ export class RecordStore {
     entries.set(provider, stored)
   }
 
+  /** Hex topics of the provider records stored (expired ones included until read or swept). */
+  providerTopics (): string[] { return [...this.#providers.keys()] }
+
+  /** Hex keys of the value records stored (expired ones included until read or swept). */
+  valueKeys (): string[] { return [...this.#values.keys()] }
+
   /** Valid, unexpired provider records of `topic` (at most `limit`); invalid ones are dropped. */
   getProviders (topic: Id, now: number, limit = MAX_PROVIDERS_PER_REPLY): ProviderRecord[] {
     const hex = idToHex(topic)

@@ -1,6 +1,8 @@
 // In-process transport for simulations of thousands of nodes: a MemoryNetwork is the "internet"
 // (a registry of nodes by name), a MemoryTransport is one node's network interface. Dials and
-// chunks can be delayed by functions the simulator supplies, to draw Tor-like latencies.
+// chunks can be delayed by functions the simulator supplies, to draw Tor-like latencies. Delays
+// and dial deadlines run on real timers unless the network is given a clock (a simulator's
+// virtual clock, say), on which they then run instead.
 import type { Duplex } from 'node:stream'
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import { formatAddress, parseAddress, parseAddressFor } from './address.ts'
@@ -16,8 +18,20 @@ export interface MemoryLatency {
   message?: (from: string, to: string, bytes: number) => number
 }
 
+/**
+ * A clock the network's delays and dial deadlines can run on (src/dht/clock.ts's Clock fits):
+ * milliseconds of that clock, as the latency functions return.
+ */
+export interface MemoryClock {
+  now (): number
+  setTimeout (fn: () => void, ms: number): unknown
+  clearTimeout (handle: unknown): void
+}
+
 export interface MemoryNetworkOptions {
   latency?: MemoryLatency
+  /** Runs delays and dial deadlines on this clock instead of real timers. */
+  clock?: MemoryClock
   /** Receive buffer of every stream (bytes); default 64 KiB. */
   highWaterMark?: number
 }
@@ -37,10 +51,12 @@ function registry (network: MemoryNetwork): Map<string, Node> {
 export class MemoryNetwork {
   readonly latency: MemoryLatency
   readonly highWaterMark: number
+  readonly clock: MemoryClock | undefined
   #counter = 0
 
   constructor (options: MemoryNetworkOptions = {}) {
     this.latency = options.latency ?? {}
+    this.clock = options.clock
     this.highWaterMark = options.highWaterMark ?? MEMORY_HIGH_WATER_MARK
     registries.set(this, new Map())
   }
@@ -131,25 +147,29 @@ export class MemoryTransport implements Transport {
   async dial (address: string, options: DialOptions = {}): Promise<Duplex> {
     if (this.#closed) throw new DialError(address, 'closed', `the memory transport ${this.address} is closed`)
     const to = parseAddressFor('memory', address).name
-    const { latency, highWaterMark } = this.#network
-    return await dialWithDeadline(address, options, this.#dialTimeoutMs, async signal => {
+    const { latency, highWaterMark, clock } = this.#network
+    const attempt = async (signal: AbortSignal): Promise<Duplex> => {
       // A dial is never synchronous, even without latency, as on a real network.
       const delay = latency.dial?.(this.name, to) ?? 0
-      if (delay > 0) await sleep(delay, undefined, { signal })
+      if (clock !== undefined) await clockSleep(clock, delay, signal)
+      else if (delay > 0) await sleep(delay, undefined, { signal })
       else await nextTurn(undefined, { signal })
       if (this.#closed) throw new DialError(address, 'closed', `the memory transport ${this.address} closed during the dial`)
       const peer = registry(this.#network).get(to)
       if (peer?.accept == null) throw new DialError(address, 'refused', `nothing listens at ${address}`)
       const message = latency.message
-      const [ours, theirs] = MemoryStream.pair({
-        highWaterMark,
-        latencyAB: message === undefined ? undefined : bytes => message(this.name, to, bytes),
-        latencyBA: message === undefined ? undefined : bytes => message(to, this.name, bytes)
-      })
+      const latencyAB = message === undefined ? undefined : (bytes: number) => message(this.name, to, bytes)
+      const latencyBA = message === undefined ? undefined : (bytes: number) => message(to, this.name, bytes)
+      const [ours, theirs] = clock !== undefined && latencyAB !== undefined && latencyBA !== undefined
+        ? delayedPair(clock, highWaterMark, latencyAB, latencyBA)
+        : MemoryStream.pair({ highWaterMark, latencyAB, latencyBA })
       this.#track(ours)
       peer.accept(theirs, { remote: this.address })
       return ours
-    }, stream => { stream.destroy() })
+    }
+    const discard = (stream: Duplex): void => { stream.destroy() }
+    if (clock === undefined) return await dialWithDeadline(address, options, this.#dialTimeoutMs, attempt, discard)
+    return await dialOnClock(clock, address, options, this.#dialTimeoutMs, attempt, discard)
   }
 
   async close (): Promise<void> {
@@ -181,4 +201,94 @@ export class MemoryTransport implements Transport {
 function closed (stream: Duplex): Promise<void> {
   if (stream.closed) return Promise.resolve()
   return new Promise(resolve => stream.once('close', () => { resolve() }))
+}
+
+/** Resolves after `ms` of `clock` time (on the next turn when 0), or rejects when `signal` aborts. */
+function clockSleep (clock: MemoryClock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) { reject(signal.reason); return }
+    const onAbort = (): void => { clock.clearTimeout(handle); reject(signal.reason) }
+    const handle = clock.setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, Math.max(0, ms))
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** dialWithDeadline (src/onion/deadline.ts) with its timeout on `clock`. */
+async function dialOnClock (
+  clock: MemoryClock, address: string, options: DialOptions, defaultTimeoutMs: number,
+  attempt: (signal: AbortSignal) => Promise<Duplex>, discard: (late: Duplex) => void
+): Promise<Duplex> {
+  const { signal } = options
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
+  if (!(timeoutMs > 0)) throw new RangeError(`dial timeout must be positive, got ${timeoutMs}`)
+  if (signal?.aborted === true) throw new DialError(address, 'aborted', `dial to ${address} aborted`, { cause: signal.reason })
+  const controller = new AbortController()
+  let timer: unknown
+  let onAbort: (() => void) | undefined
+  try {
+    return await new Promise<Duplex>((resolve, reject) => {
+      let done = false
+      const stop = (err: DialError): void => {
+        if (done) return
+        done = true
+        controller.abort(err)
+        reject(err)
+      }
+      timer = clock.setTimeout(() => { stop(new DialError(address, 'timeout', `no connection to ${address} within ${timeoutMs} ms`)) }, timeoutMs)
+      onAbort = () => { stop(new DialError(address, 'aborted', `dial to ${address} aborted`, { cause: signal?.reason })) }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      attempt(controller.signal).then(stream => {
+        if (done) discard(stream)
+        else { done = true; resolve(stream) }
+      }, (err: unknown) => {
+        if (!done) { done = true; reject(err) }
+      })
+    })
+  } finally {
+    if (timer !== undefined) clock.clearTimeout(timer)
+    if (onAbort != null) signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/**
+ * Two connected streams whose chunks are delayed on `clock`: each end is one end of an
+ * undelayed pair whose other end is relayed, chunk by chunk, into the other pair after the
+ * chunk's delay (in order; a later chunk never overtakes an earlier one). The end of a stream
+ * and a reset travel the same way, so a destroyed end's peer reads what was sent, then the end.
+ */
+function delayedPair (clock: MemoryClock, highWaterMark: number, latencyAB: (bytes: number) => number, latencyBA: (bytes: number) => number): [MemoryStream, MemoryStream] {
+  const [a, aRelay] = MemoryStream.pair({ highWaterMark })
+  const [bRelay, b] = MemoryStream.pair({ highWaterMark })
+  relay(clock, aRelay, bRelay, latencyAB, highWaterMark)
+  relay(clock, bRelay, aRelay, latencyBA, highWaterMark)
+  return [a, b]
+}
+
+function relay (clock: MemoryClock, from: Duplex, to: Duplex, latency: (bytes: number) => number, highWaterMark: number): void {
+  let lastAt = 0
+  let queued = 0
+  let paused = false
+  const at = (bytes: number): number => {
+    lastAt = Math.max(clock.now() + Math.max(0, latency(bytes)), lastAt)
+    return lastAt - clock.now()
+  }
+  from.on('error', () => { to.destroy() })
+  to.on('error', () => { from.destroy() })
+  from.on('data', (chunk: Buffer) => {
+    queued += chunk.length
+    clock.setTimeout(() => {
+      queued -= chunk.length
+      if (!to.destroyed && !to.writableEnded) to.write(chunk)
+      if (paused && queued < highWaterMark) { paused = false; from.resume() }
+    }, at(chunk.length))
+    // Backpressure: a writer waits while a receive buffer's worth is on its way.
+    if (queued >= highWaterMark && !paused) { paused = true; from.pause() }
+  })
+  from.once('end', () => {
+    clock.setTimeout(() => { if (!to.destroyed && !to.writableEnded) to.end() }, at(0))
+  })
+  from.once('close', () => {
+    // A relay end destroyed without an end (a reset): the other side is reset after the delay too.
+    if (!from.readableEnded) clock.setTimeout(() => { to.destroy() }, at(0))
+  })
 }

@@ -1,50 +1,62 @@
 // The real DHT code, hundreds to a thousand nodes in one process on the memory transport (see
 // src/dht/sim/simulation.ts for the shortcuts: tables filled from global knowledge, identities
 // pre-authenticated instead of a handshake per connection — the handshake runs in dht-tcp.test.ts).
+// Time is virtual and latencies Tor-like (connect 2–10 s, round trip 0.3–1.5 s) with the real
+// protocol timeouts: a simulated second costs no real time, and a loaded machine cannot turn CPU
+// stalls into timeouts, so the bounds below are strict.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { DhtSimulation, summarize } from '../../src/dht/sim/simulation.ts'
 import { ForgingNode } from '../../src/dht/sim/adversaries.ts'
-import { privateValueLocation } from '../../src/dht/index.ts'
+import { compareDistance, privateValueLocation } from '../../src/dht/index.ts'
 
 describe('dht simulation', () => {
-  test('1,000 nodes, 20% churn: provider lookups succeed ≥ 99%', { timeout: 120_000 }, async () => {
-    // Without latency a request fails only when its node is gone (at once) or when the machine
-    // stalls: generous timeouts keep a loaded CI machine from turning stalls into failures.
-    const sim = new DhtSimulation({ scale: 1, latency: null, preAuthenticated: true, seed: 11, config: { rpcTimeoutMs: 60_000, dialTimeoutMs: 60_000 } })
+  test('1,000 nodes, 20% churn, Tor latencies: provider lookups succeed ≥ 99.5%', { timeout: 180_000 }, async () => {
+    const sim = new DhtSimulation({ preAuthenticated: true, seed: 11 })
     try {
       await sim.populate(1000)
       const topics = await sim.provideRandom(50)
-      // Each topic is looked up twice, from different random nodes.
-      const items = [...topics, ...topics]
-      assert.ok(topics.every(i => i.stored >= 15), `each provider record reached most of its k closest nodes (${items.map(i => i.stored).join(',')})`)
+      // Each topic is looked up four times, from different random nodes.
+      const items = [...topics, ...topics, ...topics, ...topics]
+      assert.ok(topics.every(i => i.stored >= 19), `each provider record reached its k closest nodes (${topics.map(i => i.stored).join(',')})`)
       const keep = new Set(items.map(i => i.provider.name))
       const { left, joined } = await sim.churn(0.2, keep)
       assert.equal(left, 200); assert.equal(joined, 200)
       const fresh = sim.nodes.slice(1000)
+      // Store-on-join: the holders pushed each record to the joiners now among its k closest,
+      // so the k closest live nodes still (nearly all) hold it although a fifth of them left.
+      const live = sim.alive
+      const held = topics.map(({ topic }) => [...live].sort((a, b) => compareDistance(a.dht.nodeId, b.dht.nodeId, topic)).slice(0, 20)
+        .filter(n => n.dht.records.getProviders(topic, sim.clock.now()).length > 0).length)
+      const meanHeld = held.reduce((a, b) => a + b, 0) / held.length
+      assert.ok(sim.nodes.some(n => n.dht.stats().replicated > 0), 'records were pushed to joiners')
+      assert.ok(meanHeld >= 18.5 && Math.min(...held) >= 12, `the k closest live nodes hold the record: mean ${meanHeld}, min ${Math.min(...held)}`)
       // A joiner's table fills from its self-lookup; a few may come out smaller on a busy machine.
       const filled = fresh.filter(n => n.dht.table.size >= 20).length
       assert.ok(fresh.every(n => n.dht.table.size > 0), 'every joiner knows someone')
-      assert.ok(filled >= 0.95 * fresh.length, `${filled} of ${fresh.length} joiners have a full first bucket set`)
+      assert.equal(filled, fresh.length, `${filled} of ${fresh.length} joiners have a full first bucket set`)
       const { samples, forgedAccepted } = await sim.lookupProviders(items, 16)
       const summary = summarize(samples)
       assert.equal(forgedAccepted, 0)
-      assert.ok(summary.successRate >= 0.99, `success ${summary.successRate}`)
+      assert.ok(summary.successRate >= 0.995, `success ${summary.successRate}`)
       assert.ok(summary.medianHops <= 4, `median hops ${summary.medianHops}`)
+      // Simulated Tor time: a few circuits and round trips, not timeouts.
+      assert.ok(summary.medianMs <= 20_000, `median lookup time ${summary.medianMs} ms`)
       // Lookups started on freshly joined nodes work too.
       const fromFresh = await Promise.all(items.slice(0, 20).map(async (item, i) => {
         const { providers } = await fresh[i]!.dht.findProvidersAll(item.topic, { limit: 1 })
         return providers.some(p => Buffer.from(p.publicKey).equals(item.provider.keys.publicKeyRaw))
       }))
-      assert.ok(fromFresh.filter(Boolean).length >= 19, `from joiners: ${fromFresh.filter(Boolean).length}/20`)
+      assert.equal(fromFresh.filter(Boolean).length, 20, `from joiners: ${fromFresh.filter(Boolean).length}/20`)
     } finally {
       await sim.stop()
     }
   })
 
   test('10% of nodes forge provider records, 5% drop requests: every forgery is rejected, lookups succeed', { timeout: 120_000 }, async () => {
-    const sim = new DhtSimulation({ scale: 1, latency: null, preAuthenticated: true, seed: 12, config: { rpcTimeoutMs: 1_000, stallMs: 200 } })
+    // The droppers cost every lookup that meets them a full request timeout (10 s, virtual).
+    const sim = new DhtSimulation({ preAuthenticated: true, seed: 12 })
     try {
       await sim.populate(400, { forge: 40, drop: 20 })
       const items = await sim.provideRandom(80)
@@ -66,13 +78,13 @@ describe('dht simulation', () => {
   })
 
   test('values: immutable, mutable with seq, delete by tombstone, private values', { timeout: 60_000 }, async () => {
-    const sim = new DhtSimulation({ scale: 1, latency: null, preAuthenticated: true, seed: 13 })
+    const sim = new DhtSimulation({ preAuthenticated: true, seed: 13 })
     try {
       await sim.populate(60)
       const [alice, bob, carol] = [sim.nodes[0]!.dht, sim.nodes[1]!.dht, sim.nodes[2]!.dht]
       const value = new TextEncoder().encode('an immutable value')
       const put = await alice.putImmutable(value)
-      assert.ok(put.stored >= 15)
+      assert.ok(put.stored >= 19)
       assert.deepEqual((await bob.getImmutable(put.key)).value, value)
       assert.equal((await bob.getImmutable(new Uint8Array(randomBytes(32)))).value, null)
 
@@ -87,7 +99,7 @@ describe('dht simulation', () => {
       await carol.putMutable(new TextEncoder().encode('v1'), { salt, seq: 1, owner: alice.keys }).catch(() => {})
       assert.equal((await carol.getMutable(alice.keys.publicKeyRaw, { salt })).record!.seq, 2)
       const deleted = await alice.deleteMutable({ salt })
-      assert.ok(deleted.stored >= 15)
+      assert.ok(deleted.stored >= 19)
       const afterDelete = await bob.getMutable(alice.keys.publicKeyRaw, { salt })
       assert.ok(afterDelete.record?.deleted === true && afterDelete.record.value.length === 0)
 
@@ -99,7 +111,7 @@ describe('dht simulation', () => {
       // The nodes that store it hold only ciphertext under a key derived from the handle.
       const location = privateValueLocation(handle)
       const stored = sim.nodes.map(n => n.dht.records.getValue(location.key, sim.clock.now())).filter(r => r !== null)
-      assert.ok(stored.length >= 15)
+      assert.ok(stored.length >= 19)
       for (const record of stored) assert.equal(Buffer.from(record.value).includes(Buffer.from('secret')), false)
       await bob.deletePrivate(handle)
       const gone = await carol.getPrivate(handle)

@@ -1,8 +1,11 @@
 // A DHT simulator: N real DhtNodes in one process, each on its own MemoryTransport of one
 // MemoryNetwork, speaking to each other through the real oht handshake and the real DHT wire
 // protocol. Tor is modelled by the network's latencies (a dial costs a connect time, every chunk
-// a one-way delay) on a scaled clock: the DHT's timers and the network's delays run `scale` times
-// faster than Tor would, and durations are reported in simulated (Tor) milliseconds.
+// a one-way delay). Time is virtual by default (src/dht/clock.ts VirtualClock): the DHT's timers
+// and the network's delays all run on one discrete-event clock that jumps from timer to timer
+// whenever the process is idle, so simulated seconds cost no real time and CPU load never turns
+// into timeouts. With `scale`, a scaled real-time clock is used instead (timers and delays run
+// `scale` times faster than Tor, CPU time counts scaled too). Durations are simulated (Tor) ms.
 //
 // Shortcuts, stated: (1) the initial routing tables are filled from global knowledge (each node
 // gets up to k random live nodes of each of its buckets) instead of N sequential joins, which
@@ -12,7 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import { MemoryNetwork, type MemoryTransport } from '../../onion/memory.ts'
 import { acceptHandshakes, dialPeer, nodeIdOf, type HandshakeResult, type IdentityKeys } from '../../onion/handshake.ts'
-import { scaledClock, type Clock } from '../clock.ts'
+import { VirtualClock, scaledClock, type Clock } from '../clock.ts'
 import { contactFrom, type Contact } from '../contact.ts'
 import { idToHex, type Id } from '../id.ts'
 import { DhtNode, DHT_PROTOCOL, type DhtConfig, type Dialer } from '../node.ts'
@@ -47,7 +50,10 @@ export const SIM_CONFIG: Partial<DhtConfig> = {
 }
 
 export interface SimulationOptions {
-  /** Real milliseconds are multiplied by this to give simulated ones (100: a 2 s connect takes 20 ms). */
+  /**
+   * Runs on a scaled real-time clock instead of virtual time: real milliseconds are multiplied by
+   * this to give simulated ones (100: a 2 s connect takes 20 ms). Default: virtual time.
+   */
   scale?: number
   latency?: SimLatency | null
   config?: Partial<DhtConfig>
@@ -140,16 +146,17 @@ export class DhtSimulation {
 
   constructor (options: SimulationOptions = {}) {
     this.#options = options
-    const scale = options.scale ?? 100
     this.random = seededRandom(options.seed ?? 1)
-    this.clock = scaledClock(scale)
+    this.clock = options.scale === undefined ? new VirtualClock().start() : scaledClock(options.scale)
     const latency = options.latency === undefined ? TOR_LATENCY : options.latency
     const uniform = ([lo, hi]: [number, number]): number => lo + (hi - lo) * this.random()
+    // The network's delays run on the simulation's clock, in simulated milliseconds.
     this.network = new MemoryNetwork(latency === null
-      ? {}
+      ? { clock: this.clock }
       : {
+          clock: this.clock,
           latency: {
-            dial: () => uniform(latency.connectMs) / scale,
+            dial: () => uniform(latency.connectMs),
             message: (from, to) => {
               const pair = from < to ? `${from}|${to}` : `${to}|${from}`
               let rtt = this.#pairRtt.get(pair)
@@ -157,7 +164,7 @@ export class DhtSimulation {
                 rtt = uniform(latency.rttMs)
                 this.#pairRtt.set(pair, rtt)
               }
-              return rtt / 2 / scale
+              return rtt / 2
             }
           }
         })
@@ -320,6 +327,7 @@ export class DhtSimulation {
     })
   }
 
+  /** Stops every node, closes the network, then stops virtual time (so the process may exit). */
   async stop (): Promise<void> {
     for (const node of this.nodes) {
       if (node.alive) {
@@ -328,6 +336,7 @@ export class DhtSimulation {
       }
       await node.transport.close()
     }
+    if (this.clock instanceof VirtualClock) this.clock.stop()
   }
 }
 
