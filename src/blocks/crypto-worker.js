@@ -4,7 +4,10 @@
 //   open  (OpenJob)  hash a fetched ciphertext block, compare with its leaf, and only then decrypt
 //                    it and write the plaintext to the output files (pwrite on the fds given);
 //   serve (ServeJob) read a block's plaintext from the fds given, encrypt, hash, compare with its
-//                    leaf; the ciphertext comes back only when it matches.
+//                    leaf; the ciphertext comes back only when it matches (with `split`, the
+//                    ciphertext and its tag apart, so no copy joins them).
+// On one or two cores fetches and seeding do the same work on the main thread instead
+// (inline.ts, blockCryptoInline); share encoding always comes here.
 // Plain JavaScript on purpose: a .ts worker makes every worker load Node's type stripper again
 // (~10 MiB and ~70 ms each, bench/RESULTS.md).
 import { parentPort } from 'node:worker_threads'
@@ -74,27 +77,36 @@ function seal (job) {
   garbage += job.length * 2
 }
 
+/**
+ * The answer to an open job; the piece's memory goes back with it to the main thread for the
+ * next piece (no fresh pages), in the same message (one wake-up of the main thread per block).
+ */
+function answerOpen (job, status) {
+  if (job.data.byteLength > 0) parentPort.postMessage({ id: job.id, status, recycled: job.data }, [job.data])
+  else parentPort.postMessage({ id: job.id, status })
+}
+
 function open (job) {
   const sealed = Buffer.from(job.data, job.offset, job.length)
   const digest = createHash('sha256').update(sealed).digest()
-  if (!digest.equals(Buffer.from(job.leaf))) { parentPort.postMessage({ id: job.id, status: 'mismatch' }); return }
-  if (sealed.length < TAG) { parentPort.postMessage({ id: job.id, status: 'undecryptable' }); return }
+  if (!digest.equals(Buffer.from(job.leaf))) { answerOpen(job, 'mismatch'); return }
+  if (sealed.length < TAG) { answerOpen(job, 'undecryptable'); return }
   const decipher = createDecipheriv('aes-256-gcm', keyObject(job.key), setNonce(job.index), { authTagLength: TAG })
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG))
   const plain = decipher.update(sealed.subarray(0, sealed.length - TAG))
   try {
     decipher.final()
   } catch {
-    parentPort.postMessage({ id: job.id, status: 'undecryptable' })
+    answerOpen(job, 'undecryptable')
     return
   }
-  if (plain.length !== job.plainLength) { parentPort.postMessage({ id: job.id, status: 'bad-length' }); return }
+  if (plain.length !== job.plainLength) { answerOpen(job, 'bad-length'); return }
   for (const w of job.writes) {
     let done = 0
     while (done < w.length) done += writeSync(w.fd, plain, w.from + done, w.length - done, w.position + done)
   }
   garbage += plain.length
-  parentPort.postMessage({ id: job.id, status: 'ok' })
+  answerOpen(job, 'ok')
 }
 
 function serve (job) {
@@ -109,30 +121,37 @@ function serve (job) {
     }
   }
   const cipher = createCipheriv('aes-256-gcm', keyObject(job.key), setNonce(job.index), { authTagLength: TAG })
-  const sealed = Buffer.allocUnsafeSlow(job.plainLength + TAG)
   const ct = cipher.update(plain)
   cipher.final()
-  ct.copy(sealed, 0)
-  cipher.getAuthTag().copy(sealed, ct.length)
-  const digest = createHash('sha256').update(sealed).digest()
+  const tag = cipher.getAuthTag()
+  // The leaf is SHA-256(ciphertext || tag): hashed in two parts, so the ciphertext is never
+  // copied next to its tag here (a 256 KiB allocation and copy per block); with `split` both go
+  // back as they are and the wire sends them as one piece.
+  const digest = createHash('sha256').update(ct).update(tag).digest()
   if (!digest.equals(Buffer.from(job.leaf))) { parentPort.postMessage({ id: job.id, status: 'mismatch' }); return }
   garbage += ct.length
+  if (job.split === true && ct.byteOffset === 0 && ct.byteLength === ct.buffer.byteLength) {
+    parentPort.postMessage({ id: job.id, status: 'ok', ciphertext: ct.buffer, tag: new Uint8Array(tag) }, [ct.buffer])
+    return
+  }
+  const sealed = Buffer.allocUnsafeSlow(ct.length + TAG)
+  ct.copy(sealed, 0)
+  tag.copy(sealed, ct.length)
   parentPort.postMessage({ id: job.id, status: 'ok', ciphertext: sealed.buffer }, [sealed.buffer])
 }
 
 parentPort?.on('message', job => {
   try {
-    if (job.kind === 'open') {
-      try {
-        open(job)
-      } finally {
-        // The piece's memory goes back to the main thread for the next piece (no fresh pages).
-        if (job.data.byteLength > 0) parentPort.postMessage({ id: -1, recycled: job.data }, [job.data])
-      }
-    } else if (job.kind === 'serve') serve(job)
+    if (job.kind === 'open') open(job)
+    else if (job.kind === 'serve') serve(job)
     else seal(job)
   } catch (err) {
-    parentPort.postMessage({ id: job.id, digests: new ArrayBuffer(0), error: err.message, code: err.code })
+    const answer = { id: job.id, digests: new ArrayBuffer(0), error: err.message, code: err.code }
+    // An open job that failed before answering still gives its piece memory back.
+    if (job.kind === 'open' && job.data.byteLength > 0) {
+      answer.recycled = job.data
+      parentPort.postMessage(answer, [job.data])
+    } else parentPort.postMessage(answer)
   }
   if (garbage >= COLLECT_EVERY_BYTES) {
     garbage = 0

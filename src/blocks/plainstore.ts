@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
 import { decryptBlock, DecryptError, encryptBlock } from './cipher.ts'
+import { blockCryptoInline, blockKeyObject, openInline, serveInline, type InlineRead } from './inline.ts'
 import { deriveBlockKey } from './caps.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
 import { sharedCryptoPool, tailOwnsBuffer, type BlockRead, type BlockWrite, type SealPool } from './seal-pool.ts'
@@ -29,9 +30,11 @@ export interface PlaintextStoreOptions {
   overwrite?: boolean
   /**
    * Worker pool for verifyAndPut and get (hash, decrypt/encrypt and disk I/O off the main
-   * thread); default the process's shared pool, `false` for none (everything on this thread).
+   * thread), or `'inline'`: the same on this thread (src/blocks/inline.ts), pwrites and reads
+   * on libuv's pool. Default: inline on one or two cores, else the process's shared pool
+   * (blockCryptoInline). `false`: the plain reference path, everything on this thread.
    */
-  pool?: SealPool | false
+  pool?: SealPool | false | 'inline'
 }
 
 /** What verifyAndPut did with a block. */
@@ -65,6 +68,10 @@ export class PlaintextStore {
   readonly #writing = new Set<number>()
   /** Worker jobs that use this store's file descriptors: settled before any of them is closed. */
   readonly #jobs = new Set<Promise<unknown>>()
+  /** Read-only handles on finished files, for serving (#readHandle). */
+  readonly #readHandles = new Map<OutFile, Promise<FileHandle>>()
+  /** Block crypto on this thread instead of the worker pool (blockCryptoInline). */
+  readonly #inline: boolean
 
   /** `leaves` is needed only to serve (`get`); a plain restore passes none. */
   constructor (manifest: Manifest, contentKey: Uint8Array, outDir: string, leaves: (() => Uint8Array) | undefined, options: PlaintextStoreOptions = {}) {
@@ -74,7 +81,8 @@ export class PlaintextStore {
     this.#leaves = leaves
     this.#overwrite = options.overwrite === true
     const pool = options.pool
-    this.#pool = pool === false ? undefined : pool != null ? () => pool : sharedCryptoPool
+    this.#inline = pool === 'inline' || (pool === undefined && blockCryptoInline())
+    this.#pool = pool === false || this.#inline ? undefined : pool != null && pool !== 'inline' ? () => pool : sharedCryptoPool
     let offset = 0
     const selectors = options.select ?? []
     this.files = manifest.body.files.map(entry => {
@@ -204,6 +212,7 @@ export class PlaintextStore {
    * shares its memory) again; a piece's own buffer is handed to the worker without a copy.
    */
   async verifyAndPut (index: number, ciphertext: Uint8Array, leaf: Uint8Array): Promise<VerifiedPut> {
+    if (this.#inline) return await this.#verifyAndPutInline(index, ciphertext, leaf)
     const pool = this.#pool?.()
     if (pool == null) {
       if (!createHash('sha256').update(ciphertext).digest().equals(leaf)) return 'mismatch'
@@ -240,11 +249,45 @@ export class PlaintextStore {
     return 'stored'
   }
 
+  /** verifyAndPut with the crypto on this thread (blockCryptoInline); the pwrites go to libuv's pool. */
+  async #verifyAndPutInline (index: number, ciphertext: Uint8Array, leaf: Uint8Array): Promise<VerifiedPut> {
+    if (this.#have.has(index) || this.#writing.has(index)) return 'duplicate'
+    const length = blockLength(this.manifest.header, index)
+    const opened = openInline(blockKeyObject(this.#blockKey), index, ciphertext, leaf, length, tailOwnsBuffer(ciphertext, PIECE_HEADER_BYTES))
+    if (opened.status === 'mismatch') return 'mismatch'
+    if (opened.status === 'undecryptable') throw new RestoreError(`block ${index} does not decrypt: wrong key in the link, or the share is corrupted`)
+    if (opened.status !== 'ok') throw new RestoreError(`block ${index} has the wrong length`)
+    const plain = opened.plain
+    const blockStart = index * this.manifest.header.blockSize
+    const files = this.#filesOf(index)
+    this.#writing.add(index)
+    try {
+      await this.#track(Promise.all(files.map(async f => {
+        const from = Math.max(blockStart, f.start)
+        const to = Math.min(blockStart + length, f.start + f.entry.size)
+        if (f.handle == null) throw new RestoreError(`block ${index}: ${f.final} is not open for writing`)
+        await writeAll(f.handle, plain.subarray(from - blockStart, to - blockStart), from - f.start)
+      })))
+    } finally {
+      this.#writing.delete(index)
+      releasePlain(plain)
+    }
+    this.#have.add(index)
+    for (const f of files) {
+      f.missing--
+      if (f.missing === 0) await this.#finishFile(f)
+    }
+    return 'stored'
+  }
+
   /** Ciphertext of a held block, re-encrypted from the plaintext and checked against its leaf. */
   async get (index: number, skipHaveCheck = false): Promise<Uint8Array> {
     if (!skipHaveCheck && !this.has(index)) throw new RestoreError(`block ${index} is not held`)
-    const pool = this.#pool?.()
-    if (pool != null) return await this.#serve(pool, index)
+    const pool = this.#inline ? undefined : this.#pool?.()
+    if (pool != null || this.#inline) {
+      const parts = await this.#serve(pool, index, false)
+      return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+    }
     const length = blockLength(this.manifest.header, index)
     const plain = Buffer.alloc(length)
     const blockStart = index * this.manifest.header.blockSize
@@ -266,32 +309,55 @@ export class PlaintextStore {
     return sealed
   }
 
-  /** get() on the worker pool: the worker reads, encrypts and checks the block. */
-  async #serve (pool: SealPool, index: number): Promise<Uint8Array> {
+  /** get() in parts (ciphertext, tag) when a worker or this thread serves it: no copy joins them. */
+  async getParts (index: number): Promise<Uint8Array[]> {
+    const pool = this.#inline ? undefined : this.#pool?.()
+    if ((pool == null && !this.#inline) || !this.has(index)) return [await this.get(index)]
+    return await this.#serve(pool, index, true)
+  }
+
+  /**
+   * get() on the worker pool (the worker reads, encrypts and checks the block), or on this
+   * thread (blockCryptoInline).
+   */
+  async #serve (pool: SealPool | undefined, index: number, split: boolean): Promise<Uint8Array[]> {
     if (this.#leaves == null) throw new RestoreError('this store was opened without leaf hashes and cannot serve')
     const length = blockLength(this.manifest.header, index)
     const blockStart = index * this.manifest.header.blockSize
-    const opened: FileHandle[] = []
-    try {
-      const reads: BlockRead[] = []
-      for (const f of this.#filesOf(index, true)) {
-        const from = Math.max(blockStart, f.start)
-        const to = Math.min(blockStart + length, f.start + f.entry.size)
-        let handle = f.handle
-        if (handle == null) {
-          handle = await open(f.done ? f.final : f.part, 'r')
-          opened.push(handle)
-        }
-        reads.push({ fd: handle.fd, to: from - blockStart, length: to - from, position: from - f.start })
-      }
-      const leaf = this.#leaves().subarray(index * 32, index * 32 + 32)
-      const served = await this.#track(pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads }))
-      if (served.status === 'short') throw new RestoreError(`block ${index}: a file is shorter than expected`)
-      if (served.status !== 'ok' || served.ciphertext == null) throw new RestoreError(`block ${index} on disk no longer matches the share`)
-      return served.ciphertext
-    } finally {
-      for (const h of opened) await h.close().catch(() => {})
+    const reads: InlineRead[] = []
+    for (const f of this.#filesOf(index, true)) {
+      const from = Math.max(blockStart, f.start)
+      const to = Math.min(blockStart + length, f.start + f.entry.size)
+      reads.push({ handle: f.handle ?? await this.#readHandle(f), to: from - blockStart, length: to - from, position: from - f.start })
     }
+    const leaf = this.#leaves().subarray(index * 32, index * 32 + 32)
+    if (this.#inline) {
+      const served = await this.#track(serveInline(blockKeyObject(this.#blockKey), index, leaf, length, reads))
+      if (served.status === 'short') throw new RestoreError(`block ${index}: a file is shorter than expected`)
+      if (served.status !== 'ok') throw new RestoreError(`block ${index} on disk no longer matches the share`)
+      return split ? served.parts : [Buffer.concat(served.parts)]
+    }
+    if (pool == null) throw new Error('no crypto pool')
+    const blockReads: BlockRead[] = reads.map(r => ({ fd: r.handle.fd, to: r.to, length: r.length, position: r.position }))
+    const served = await this.#track(pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads: blockReads, split }))
+    if (served.status === 'short') throw new RestoreError(`block ${index}: a file is shorter than expected`)
+    if (served.status === 'ok' && served.parts != null) return served.parts
+    if (served.status !== 'ok' || served.ciphertext == null) throw new RestoreError(`block ${index} on disk no longer matches the share`)
+    return [served.ciphertext]
+  }
+
+  /**
+   * A read-only handle on a finished file, opened once and kept until close(): opening and
+   * closing it for every 256 KiB block served cost more than the read. What is served is still
+   * checked against its leaf, so a file changed on disk is never served wrong.
+   */
+  async #readHandle (f: OutFile): Promise<FileHandle> {
+    const cached = this.#readHandles.get(f)
+    if (cached != null) return await cached
+    const opening = open(f.done ? f.final : f.part, 'r')
+    this.#readHandles.set(f, opening)
+    opening.catch(() => { if (this.#readHandles.get(f) === opening) this.#readHandles.delete(f) })
+    return await opening
   }
 
   /** Keeps a worker job in #jobs until it settles. */
@@ -315,6 +381,9 @@ export class PlaintextStore {
   /** Closes open .part files; with `discard`, removes them (a cancelled fetch). */
   async close (discard = false): Promise<void> {
     await this.#settleJobs()
+    const readHandles = [...this.#readHandles.values()]
+    this.#readHandles.clear()
+    for (const h of readHandles) await (await h.catch(() => undefined))?.close().catch(() => {})
     for (const f of this.files) {
       if (f.handle == null) continue
       await f.handle.close().catch(() => {})
@@ -352,6 +421,16 @@ export class PlaintextStore {
     for (let k = lo; k < files.length && files[k]!.start < end; k++) if (all || files[k]!.selected) out.push(files[k]!)
     return out
   }
+}
+
+/**
+ * Frees a decrypted block's memory now that it is written (its ArrayBuffer is its own: the
+ * decipher made it). A block that waited for a slow disk across a few minor GCs would otherwise
+ * be promoted and kept until a full GC: tens of MiB of written plaintext in a fetch from many
+ * peers.
+ */
+function releasePlain (plain: Buffer): void {
+  if (plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength && plain.buffer instanceof ArrayBuffer) plain.buffer.transfer(0)
 }
 
 async function writeAll (handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {

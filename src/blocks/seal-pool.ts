@@ -43,6 +43,8 @@ export interface ServeJob {
   leaf: Uint8Array
   plainLength: number
   reads: BlockRead[]
+  /** Answer with the ciphertext and its tag apart (no copy of the block next to its tag). */
+  split?: boolean
 }
 
 /** Message from crypto-worker.js. */
@@ -50,6 +52,10 @@ export interface SealResult {
   id: number
   digests?: ArrayBuffer
   ciphertext?: ArrayBuffer
+  /** Serve jobs with `split`: the GCM tag that follows `ciphertext`. */
+  tag?: Uint8Array
+  /** Open jobs: the piece's memory, back for the next piece. */
+  recycled?: ArrayBuffer
   /** Open and serve jobs: what became of the block. */
   status?: OpenStatus | ServeStatus
   error?: string
@@ -92,6 +98,18 @@ export interface ServeBlockRequest {
   leaf: Uint8Array
   plainLength: number
   reads: BlockRead[]
+  /**
+   * Answer `parts` (ciphertext, then its 16-byte tag) instead of `ciphertext`: the sealed block
+   * without the copy that puts the tag after the ciphertext (a wire can send both as one piece).
+   */
+  split?: boolean
+}
+
+/** A served block: `ciphertext` (whole), or `parts` (ciphertext, tag) when asked to split. */
+export interface ServedBlock {
+  status: ServeStatus
+  ciphertext?: Buffer
+  parts?: [Buffer, Buffer]
 }
 
 interface Pending {
@@ -121,8 +139,8 @@ export class SealPool {
       const worker = new Worker(new URL('./crypto-worker.js', import.meta.url))
       const slot = { worker, busy: 0 }
       if (this.#unrefWhenIdle) worker.unref()
-      worker.on('message', (result: SealResult & { recycled?: ArrayBuffer }) => {
-        if (result.recycled != null) { pieceBuffers.give(result.recycled); return }
+      worker.on('message', (result: SealResult) => {
+        if (result.recycled != null) pieceBuffers.give(result.recycled)
         slot.busy--
         if (slot.busy === 0 && this.#unrefWhenIdle) worker.unref()
         if (result.ciphertext != null) mainThreadGarbage(result.ciphertext.byteLength)
@@ -168,11 +186,15 @@ export class SealPool {
   }
 
   /** Reads, encrypts and checks one block; the ciphertext only when it matches `leaf`. */
-  async serveBlock (r: ServeBlockRequest): Promise<{ status: ServeStatus, ciphertext?: Buffer }> {
+  async serveBlock (r: ServeBlockRequest): Promise<ServedBlock> {
     const job: ServeJob = { kind: 'serve', id: 0, ...r, key: new Uint8Array(r.key), leaf: new Uint8Array(r.leaf) }
     const result = await this.#run(job, [])
     const status = result.status as ServeStatus
-    return result.ciphertext != null ? { status, ciphertext: Buffer.from(result.ciphertext) } : { status }
+    if (result.ciphertext == null) return { status }
+    const ciphertext = Buffer.from(result.ciphertext)
+    if (result.tag == null) return r.split === true ? { status, parts: [ciphertext.subarray(0, -16), ciphertext.subarray(-16)] } : { status, ciphertext }
+    const tag = Buffer.from(result.tag.buffer, result.tag.byteOffset, result.tag.byteLength)
+    return r.split === true ? { status, parts: [ciphertext, tag] } : { status, ciphertext: Buffer.concat([ciphertext, tag]) }
   }
 
   async close (): Promise<void> {
@@ -205,8 +227,11 @@ function ownsBuffer (b: Uint8Array): boolean {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer)
 }
 
-/** Most bytes of piece memory kept for reuse (32 blocks of 256 KiB). */
-const MAX_RECYCLED_BYTES = 8 * 1024 * 1024
+/**
+ * Most bytes of piece memory kept for reuse (16 blocks of 256 KiB): as many as can be in use at
+ * once (the blocks being stored, MAX_STORING in the swarm, plus a piece being received per peer).
+ */
+const MAX_RECYCLED_BYTES = 4 * 1024 * 1024
 
 /**
  * Piece-sized memory that open jobs hand back, reused for the next pieces off the wire: a fresh
@@ -237,7 +262,10 @@ export class BufferRecycler {
   }
 }
 
-/** Used by the swarm's wire guard for pieces and refilled by the pool's open jobs. */
+/**
+ * Used by the swarm's wire guard for pieces, refilled by the pool's open jobs and by inline
+ * opens (inline.ts); inline serving borrows its plaintext scratch from it too.
+ */
 export const pieceBuffers = new BufferRecycler()
 
 /** A copy in memory of its own (never a slab of Node's Buffer pool, which must not be transferred). */
@@ -259,15 +287,20 @@ export function tailOwnsBuffer (b: Uint8Array, prefix: number): boolean {
 /**
  * Bytes of block traffic after which this thread runs a minor GC. Every block leaves dead
  * ArrayBuffers here (the socket's 64 KiB read chunks a piece was copied from, ciphertext already
- * written to a socket); V8 counts them as external memory and let ~50 MiB of them pile up in a
- * fetch before collecting. A scavenge of a young generation of dead buffers takes well under a
- * millisecond. Same mechanism as the workers' (`--expose-gc` set at run time).
+ * written to a socket, plaintext already written to disk); V8 counts them as external memory and
+ * let ~50 MiB of them pile up in a fetch before collecting. A scavenge of a young generation of
+ * dead buffers takes well under a millisecond; every 4 MiB keeps a fetch's dead buffers (peak
+ * RSS) at a few MiB. Same mechanism as the workers' (`--expose-gc` set at run time).
  */
-const MAIN_COLLECT_EVERY_BYTES = 16 * 1024 * 1024
+const MAIN_COLLECT_EVERY_BYTES = 4 * 1024 * 1024
 let mainGarbage = 0
 let mainCollect: ((options: { type: 'minor' }) => void) | null | undefined
 
-function mainThreadGarbage (bytes: number): void {
+/**
+ * Counts dead block-sized memory left on this thread (ArrayBuffers V8 only sees as external
+ * memory) and runs a minor GC every MAIN_COLLECT_EVERY_BYTES of it.
+ */
+export function mainThreadGarbage (bytes: number): void {
   mainGarbage += bytes
   if (mainGarbage < MAIN_COLLECT_EVERY_BYTES) return
   mainGarbage = 0

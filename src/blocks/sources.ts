@@ -7,6 +7,7 @@ import { openSource, SourceChangedError } from './chunker.ts'
 import type { SourceFile } from './walk.ts'
 import type { CipherBlockstore } from './blockstore.ts'
 import { sharedCryptoPool, type BlockRead, type SealPool } from './seal-pool.ts'
+import { blockCryptoInline, blockKeyObject, serveInline, type InlineRead } from './inline.ts'
 
 /** Where a share's ciphertext blocks come from. Every block returned matches its leaf hash. */
 export interface BlockSource {
@@ -14,6 +15,11 @@ export interface BlockSource {
   has (index: number): Promise<boolean>
   /** Ciphertext of block `index`, already checked against its leaf hash. */
   get (index: number): Promise<Uint8Array>
+  /**
+   * The same bytes as `get`, in consecutive parts (the ciphertext, then its GCM tag), spared the
+   * copy that joins them: for senders that write the parts one after the other (the swarm).
+   */
+  getParts? (index: number): Promise<Uint8Array[]>
   close? (): Promise<void>
 }
 
@@ -42,12 +48,19 @@ export class FileBlockSource implements BlockSource {
   #stale: string | undefined
   readonly #handles = new Map<number, { handle: FileHandle, checkedAt: number }>()
   readonly #pool: (() => SealPool) | undefined
+  /** Block crypto on this thread instead of the worker pool (blockCryptoInline). */
+  readonly #inline: boolean
   /** Worker jobs reading our descriptors. */
   readonly #jobs = new Set<Promise<unknown>>()
 
-  /** `pool`: default the process's shared crypto pool; `false` reads and encrypts on this thread. */
-  constructor (files: readonly SourceFile[], header: ManifestHeader, blockKey: Uint8Array, leaves: Uint8Array, pool?: SealPool | false) {
-    this.#pool = pool === false ? undefined : pool != null ? () => pool : sharedCryptoPool
+  /**
+   * `pool`: a worker pool, or `'inline'` (the same work on this thread, src/blocks/inline.ts);
+   * default inline on one or two cores, else the process's shared pool (blockCryptoInline).
+   * `false`: the plain reference path on this thread.
+   */
+  constructor (files: readonly SourceFile[], header: ManifestHeader, blockKey: Uint8Array, leaves: Uint8Array, pool?: SealPool | false | 'inline') {
+    this.#inline = pool === 'inline' || (pool === undefined && blockCryptoInline())
+    this.#pool = pool === false || this.#inline ? undefined : pool != null && pool !== 'inline' ? () => pool : sharedCryptoPool
     this.#files = files
     this.#header = header
     this.#blockKey = blockKey
@@ -67,8 +80,11 @@ export class FileBlockSource implements BlockSource {
   async get (index: number): Promise<Uint8Array> {
     if (this.#stale != null) throw new SourceChangedError(this.#stale)
     if (!Number.isSafeInteger(index) || index < 0 || index >= this.#header.blockCount) throw new BlockUnavailableError(`no block ${index}`)
-    const pool = this.#pool?.()
-    if (pool != null) return await this.#serve(pool, index)
+    const pool = this.#inline ? undefined : this.#pool?.()
+    if (pool != null || this.#inline) {
+      const parts = await this.#serve(pool, index, false)
+      return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+    }
     const plain = await this.#readPlain(index)
     const sealed = encryptBlock(this.#blockKey, index, plain)
     const digest = createHash('sha256').update(sealed).digest()
@@ -79,7 +95,14 @@ export class FileBlockSource implements BlockSource {
     return sealed
   }
 
-  async #serve (pool: SealPool, index: number): Promise<Uint8Array> {
+  async getParts (index: number): Promise<Uint8Array[]> {
+    const pool = this.#inline ? undefined : this.#pool?.()
+    if ((pool == null && !this.#inline) || this.#stale != null || !Number.isSafeInteger(index) || index < 0 || index >= this.#header.blockCount) return [await this.get(index)]
+    return await this.#serve(pool, index, true)
+  }
+
+  /** Reads, encrypts and checks a block on the worker pool, or on this thread (blockCryptoInline). */
+  async #serve (pool: SealPool | undefined, index: number, split: boolean): Promise<Uint8Array[]> {
     const start = index * this.#header.blockSize
     const length = blockLength(this.#header, index)
     // The lease keeps every descriptor of this block's plan open (an eviction while the plan is
@@ -87,9 +110,9 @@ export class FileBlockSource implements BlockSource {
     let release!: () => void
     const lease = new Promise<void>(resolve => { release = resolve })
     this.#jobs.add(lease)
-    let served: Awaited<ReturnType<SealPool['serveBlock']>>
+    let served: { status: 'ok' | 'short' | 'mismatch', parts?: Uint8Array[], ciphertext?: Uint8Array }
     try {
-      const reads: BlockRead[] = []
+      const reads: InlineRead[] = []
       let planned = 0
       let i = this.#fileAt(start)
       while (planned < length) {
@@ -99,17 +122,25 @@ export class FileBlockSource implements BlockSource {
         const want = Math.min(length - planned, file.size - fileStart)
         if (want > 0) {
           const handle = await this.#handle(i, file)
-          reads.push({ fd: handle.fd, to: planned, length: want, position: fileStart })
+          reads.push({ handle, to: planned, length: want, position: fileStart })
           planned += want
         }
         i++
       }
-      served = await pool.serveBlock({ key: this.#blockKey, index, leaf: leafAt(this.#leaves, index), plainLength: length, reads })
+      const leaf = leafAt(this.#leaves, index)
+      if (pool == null) {
+        served = await serveInline(blockKeyObject(this.#blockKey), index, leaf, length, reads)
+        if (served.status === 'ok' && !split) served = { status: 'ok', ciphertext: Buffer.concat(served.parts!) }
+      } else {
+        const blockReads: BlockRead[] = reads.map(r => ({ fd: r.handle.fd, to: r.to, length: r.length, position: r.position }))
+        served = await pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads: blockReads, split })
+      }
     } finally {
       this.#jobs.delete(lease)
       release()
     }
-    if (served.status === 'ok' && served.ciphertext != null) return served.ciphertext
+    if (served.status === 'ok' && served.parts != null) return served.parts
+    if (served.status === 'ok' && served.ciphertext != null) return [served.ciphertext]
     this.#stale = served.status === 'short'
       ? 'the shared files became shorter on disk (re-share to publish the new content)'
       : `the shared files changed on disk: block ${index} no longer matches the share (re-share to publish the new content)`

@@ -100,7 +100,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, link:
     total = s.bytesWanted
     done = Math.min(total, kept.length * manifest.header.blockSize)
     emit({ type: 'metadata', name: manifest.body.name, bytes: total, blocks: s.wanted.length, resumed })
-    await swarm.attachStore({ has: i => s.has(i), get: async i => await s.get(i), put: async (i, b) => await s.put(i, b), verifyAndPut: async (i, b, leaf) => await s.verifyAndPut(i, b, leaf), close: async () => { await s.close() } }, s.wanted)
+    await swarm.attachStore({ has: i => s.has(i), get: async i => await s.get(i), getParts: async i => await s.getParts(i), put: async (i, b) => await s.put(i, b), verifyAndPut: async (i, b, leaf) => await s.verifyAndPut(i, b, leaf), close: async () => { await s.close() } }, s.wanted)
     options.onStore?.(s, entry)
   }
 

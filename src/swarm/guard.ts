@@ -86,7 +86,7 @@ export class WireGuard extends Transform {
       return first.subarray(0, n)
     }
     // Small messages may share Node's Buffer pool; big ones (pieces) get memory of their own,
-    // recycled from pieces the crypto workers are done with.
+    // recycled from pieces already verified and decrypted (by a crypto worker, or inline).
     const out = n >= 4096 ? pieceBuffers.take(n) : Buffer.allocUnsafe(n)
     let filled = 0
     while (filled < n) {

@@ -39,6 +39,54 @@ function sendCoalesced (from: NodeJS.ReadableStream, to: Duplex): void {
   from.once('end', () => { if (!to.destroyed) to.end() })
 }
 
+/**
+ * A block in consecutive parts (the ciphertext and its GCM tag, as a crypto worker returns
+ * them), answered as one BitTorrent piece message: header, then each part, with no copy that
+ * joins them. Give it to a request's respond callback in place of the block (`pieceParts`).
+ */
+class PieceParts {
+  readonly parts: readonly Uint8Array[]
+  readonly length: number
+  constructor (parts: readonly Uint8Array[]) {
+    this.parts = parts
+    let length = 0
+    for (const p of parts) length += p.length
+    this.length = length
+  }
+}
+
+/** Wraps parts for a respond callback of a PeerWire's wire (typed as the block it stands for). */
+export function pieceParts (parts: readonly Uint8Array[]): Uint8Array {
+  return new PieceParts(parts) as unknown as Uint8Array
+}
+
+/** The bits of bittorrent-protocol's Wire that sending a piece in parts needs (index.js). */
+interface WireInternals {
+  _push: (data: Uint8Array) => void
+  uploadSpeed: (bytes: number) => void
+}
+
+/** Makes `wire.piece` accept PieceParts: "piece" = <len=9+X><id=7><index><begin><block>. */
+function acceptPieceParts (wire: Wire): void {
+  const piece = wire.piece.bind(wire)
+  wire.piece = (index: number, offset: number, block: Uint8Array): void => {
+    if (!((block as unknown) instanceof PieceParts)) { piece(index, offset, block); return }
+    const parts = block as unknown as PieceParts
+    const header = new Uint8Array(13)
+    const view = new DataView(header.buffer)
+    view.setUint32(0, 9 + parts.length)
+    header[4] = 7
+    view.setUint32(5, index)
+    view.setUint32(9, offset)
+    const internals = wire as unknown as WireInternals
+    internals._push(header)
+    for (const p of parts.parts) internals._push(p)
+    wire.uploaded += parts.length
+    internals.uploadSpeed(parts.length)
+    wire.emit('upload', parts.length)
+  }
+}
+
 export class PeerAuthError extends Error {
   override name = 'PeerAuthError'
 }
@@ -69,6 +117,7 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
     this.remoteNodeId = options.remoteNodeId
     const wire = new Wire()
     this.wire = wire
+    acceptPieceParts(wire)
     const self = this
     // BEP 10 extension class, as bittorrent-protocol expects one.
     function OhtExtension (this: { name: string }): void { /* state lives in PeerWire */ }

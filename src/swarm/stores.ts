@@ -6,6 +6,7 @@ export function sourceStore (source: BlockSource): SwarmStore {
   return {
     has: async i => await source.has(i),
     get: async i => await source.get(i),
+    ...(source.getParts != null ? { getParts: async (i: number) => await source.getParts!(i) } : {}),
     close: async () => { await source.close?.() }
   }
 }

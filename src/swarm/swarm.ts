@@ -5,7 +5,7 @@ import { blockLength, decodeManifest, merkleRootOf, TAG_BYTES, type CID, type Ma
 import { MerkleTree } from '../merkle/index.ts'
 import { splitLeaves } from '../blocks/share.ts'
 import { Bits } from './bitfield.ts'
-import { PeerWire } from './peer-wire.ts'
+import { PeerWire, pieceParts } from './peer-wire.ts'
 import { MAX_LEAVES_PER_MESSAGE, type ExtensionMessage } from './messages.ts'
 import type { SwarmEvent } from './events.ts'
 import { RateLimiter } from './ratelimit.ts'
@@ -17,6 +17,8 @@ export interface SwarmStore {
   has (index: number): boolean | Promise<boolean>
   /** Ciphertext of a held block (already verified when it was stored). */
   get (index: number): Promise<Uint8Array>
+  /** Used instead of `get` when present: the same bytes in consecutive parts (no copy joins them). */
+  getParts? (index: number): Promise<Uint8Array[]>
   /** Stores a block that matched its leaf hash. */
   put? (index: number, ciphertext: Uint8Array): Promise<unknown>
   /**
@@ -120,7 +122,7 @@ const ENDGAME_BLOCKS = 8
  * out: back-pressure from the disk and the crypto workers, so a fast network cannot pile pieces
  * up in memory (at most this many plus the pipelines already in flight).
  */
-const MAX_STORING = 16
+const MAX_STORING = 8
 /**
  * While a reader waits on a window, each peer keeps at most this many rarest-first (background)
  * requests in flight: a seeder serves requests in order, so a deep background pipeline would sit
@@ -151,6 +153,11 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   #tree?: MerkleTree
   #have?: Bits
   #availability?: Uint16Array
+  /**
+   * How many wanted, missing blocks have each availability (index = number of peers that have
+   * the block): gives the rarest a block can be without scanning every block (#pick).
+   */
+  #rarity: number[] = []
   readonly #peers = new Map<string, PeerState>()
   readonly #banned = new Set<string>()
   #leafParts = new Map<number, Uint8Array>()
@@ -410,6 +417,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     this.#have = have
     this.#missing = missing
     this.#availability = new Uint16Array(header.blockCount)
+    this.#rarity = [missing]
     this.#asked = new Uint8Array(header.blockCount)
     for (const p of this.#peers.values()) this.#countPeer(p, +1)
     this.emit('ready')
@@ -430,7 +438,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     }
     wire.on('have', (index: number) => {
       mayKnowMetadata()
-      if (this.#availability != null && index < this.#availability.length) { this.#availability[index]!++; this.#fill(peer) }
+      if (this.#availability != null && index < this.#availability.length) { this.#setAvailability(index, this.#availability[index]! + 1); this.#fill(peer) }
     })
     wire.on('bitfield', () => {
       mayKnowMetadata()
@@ -476,7 +484,24 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const av = this.#availability
     if (av == null) return
     const bits = peer.wire.wire.peerPieces
-    for (let i = 0; i < av.length; i++) if (bits.get(i)) av[i] = Math.max(0, av[i]! + delta)
+    for (let i = 0; i < av.length; i++) if (bits.get(i)) this.#setAvailability(i, Math.max(0, av[i]! + delta))
+  }
+
+  /** Sets block i's availability, keeping #rarity's counts of wanted, missing blocks. */
+  #setAvailability (i: number, value: number): void {
+    const av = this.#availability!
+    if (this.#have != null && !this.#have.get(i) && this.#isWanted(i)) {
+      this.#rarity[av[i]!]!--
+      this.#rarity[value] = (this.#rarity[value] ?? 0) + 1
+    }
+    av[i] = value
+  }
+
+  /** The lowest availability of any wanted, missing block that some peer has (0: none has any). */
+  #rarest (): number {
+    const r = this.#rarity
+    for (let a = 1; a < r.length; a++) if (r[a]! > 0) return a
+    return 0
   }
 
   /** A newly interested peer gets a free slot at once; the periodic round re-ranks everyone. */
@@ -517,15 +542,19 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     if (!this.#have.get(index) || !(await this.#store!.has(index))) { answer(new Error('block not held')); return }
     if (this.#shouldDeflect(peer, index)) { answer(new Error('ask a peer that has it')); return }
     try {
-      const bytes = await this.#store!.get(index)
-      if (await peer.uploadLimiter?.take(bytes.length, stillAsked) === false) return
-      if (await this.options.uploadLimiter?.take(bytes.length, stillAsked) === false) return
+      const store = this.#store!
+      // Parts (ciphertext, tag) go out as one piece message (PeerWire), never joined by a copy.
+      const parts = store.getParts != null ? await store.getParts(index) : [await store.get(index)]
+      let length = 0
+      for (const p of parts) length += p.length
+      if (await peer.uploadLimiter?.take(length, stillAsked) === false) return
+      if (await this.options.uploadLimiter?.take(length, stillAsked) === false) return
       if (peer.wire.closed || !stillAsked()) return
-      respond(null, bytes)
-      peer.served += bytes.length
-      this.#uploaded += bytes.length
+      respond(null, parts.length === 1 ? parts[0] : pieceParts(parts))
+      peer.served += length
+      this.#uploaded += length
       this.#sentCount[index] = (this.#sentCount[index] ?? 0) + 1
-      this.#emit({ type: 'block:served', peer: peer.id, index, bytes: bytes.length })
+      this.#emit({ type: 'block:served', peer: peer.id, index, bytes: length })
     } catch (err) {
       answer(err as Error)
     }
@@ -649,24 +678,33 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     }
   }
 
+  /**
+   * Rarest first, ties broken at random: a scan from a random block that stops at the first
+   * block as rare as any missing block can be (usually one of the first few looked at), so a
+   * pick is not a pass over every block of the share (quadratic in the block count per fetch).
+   */
   #pick (peer: PeerState): number | undefined {
     const have = this.#have!
     const av = this.#availability!
     const bits = peer.wire.wire.peerPieces
-    const candidates: number[] = []
+    const size = have.size
+    const randomFirst = have.count < RANDOM_FIRST
+    const floor = this.#rarest()
+    const start = Math.floor(Math.random() * size)
     let best = Infinity
-    for (let i = 0; i < have.size; i++) {
+    let bestIndex: number | undefined
+    for (let k = 0; k < size; k++) {
+      const i = start + k < size ? start + k : start + k - size
       if (have.get(i) || !bits.get(i) || this.#asked[i]! > 0 || this.#storing.has(i) || !this.#isWanted(i)) continue
-      if (have.count < RANDOM_FIRST) { candidates.push(i); continue }
       const a = av[i]!
-      if (a < best) { best = a; candidates.length = 0 }
-      if (a === best) candidates.push(i)
+      if (randomFirst || a <= floor) return i
+      if (a < best) { best = a; bestIndex = i }
     }
-    if (candidates.length > 0) return candidates[Math.floor(Math.random() * candidates.length)]
+    if (bestIndex != null) return bestIndex
     // Endgame: only the last few blocks, each asked of at most one more peer, so the tail does
     // not wait on the slowest peer and duplicates stay few.
     if (this.#missing > ENDGAME_BLOCKS) return undefined
-    for (let i = 0; i < have.size; i++) {
+    for (let i = 0; i < size; i++) {
       if (have.get(i) || !bits.get(i) || peer.inflight.has(i) || !this.#isWanted(i) || this.#storing.has(i)) continue
       if (this.#asked[i]! < 2) return i
     }
@@ -740,7 +778,10 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
       this.#storing.delete(index)
     }
     if (!have.set(index)) return
-    if (this.#isWanted(index)) this.#missing--
+    if (this.#isWanted(index)) {
+      this.#missing--
+      this.#rarity[this.#availability![index]!]!--
+    }
     peer.received += bytes
     this.#downloaded += bytes
     this.#emit({ type: 'block:verified', peer: peer.id, index, bytes })

@@ -1,6 +1,7 @@
-// The swarm's per-block crypto on the worker pool: a fetched block is hashed against its leaf
-// before anything is decrypted or written, a served block is re-encrypted and checked, both off
-// the main thread, with the same results as the main-thread paths. Real files, real workers.
+// The swarm's per-block crypto on the worker pool and inline (on the calling thread, the default
+// on one or two cores): a fetched block is hashed against its leaf before anything is decrypted
+// or written, a served block is re-encrypted and checked, with the same results as the plain
+// main-thread reference paths. Real files, real workers.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -8,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildShare, decodeManifest, deriveBlockKey, deriveSwarmInfoHash, FileBlockSource, openManifest, parseReadCap, PlaintextStore, RestoreError, SourceChangedError, verifyCapOf, type BuiltShare } from '../../src/blocks/index.ts'
-import { SealPool, tailOwnsBuffer } from '../../src/blocks/seal-pool.ts'
+import { pieceBuffers, SealPool, tailOwnsBuffer } from '../../src/blocks/seal-pool.ts'
 import { WireGuard } from '../../src/swarm/guard.ts'
 import { Swarm, sourceStore, type SwarmStore } from '../../src/swarm/index.ts'
 import { OhtNode } from '../../src/node/node.ts'
@@ -16,14 +17,20 @@ import { socketPair } from '../helpers/sockets.ts'
 
 const BLOCK = 16 * 1024
 
-async function share (files: Record<string, Buffer>): Promise<{ dir: string, built: BuiltShare, source: FileBlockSource, reference: FileBlockSource }> {
+type Mode = 'workers' | 'inline'
+const MODES: Mode[] = ['workers', 'inline']
+/** One worker pool for the tests of the worker path (closed by process exit: its workers are unref'd when idle). */
+const workers = new SealPool({ size: 1, unrefWhenIdle: true })
+const poolFor = (mode: Mode): SealPool | 'inline' => mode === 'workers' ? workers : 'inline'
+
+async function share (files: Record<string, Buffer>, mode: Mode = 'workers'): Promise<{ dir: string, built: BuiltShare, source: FileBlockSource, reference: FileBlockSource }> {
   const dir = await mkdtemp(join(tmpdir(), 'oht-pool-'))
   const root = join(dir, 'in')
   await mkdir(root)
   for (const [name, bytes] of Object.entries(files)) await writeFile(join(root, name), bytes)
   const built = await buildShare([root], { blockSize: BLOCK })
   const key = deriveBlockKey(built.contentKey)
-  const source = new FileBlockSource(built.files, built.manifest.header, key, built.leaves)
+  const source = new FileBlockSource(built.files, built.manifest.header, key, built.leaves, poolFor(mode))
   const reference = new FileBlockSource(built.files, built.manifest.header, key, built.leaves, false)
   return { dir, built, source, reference }
 }
@@ -37,17 +44,24 @@ function asPiece (bytes: Uint8Array): Buffer {
   return whole.subarray(13)
 }
 
-test('a block served on the pool equals the main-thread one; blocks spanning many files (handle eviction) too', async () => {
+for (const mode of MODES) test(`${mode}: a block served equals the reference one, also in parts; blocks spanning many files (handle eviction) too`, async () => {
   const files: Record<string, Buffer> = {}
   for (let i = 0; i < 20; i++) files[`small-${String(i).padStart(2, '0')}`] = randomBytes(700 + i)
   files['z-big'] = randomBytes(3 * BLOCK + 5)
-  const s = await share(files)
+  const s = await share(files, mode)
   try {
     const count = s.built.manifest.header.blockCount
     assert.ok(count >= 4)
     // Concurrent gets: the first block reads 20 files through an 8-handle cache.
     const served = await Promise.all(Array.from({ length: count }, async (_, i) => await s.source.get(i)))
     for (let i = 0; i < count; i++) assert.deepEqual(Buffer.from(served[i]!), Buffer.from(await s.reference.get(i)), `block ${i}`)
+    // In parts (ciphertext, then its tag: the wire sends them as one piece), the same bytes.
+    for (let i = 0; i < count; i++) {
+      const parts = await s.source.getParts(i)
+      assert.equal(parts.length, 2)
+      assert.equal(parts[1]!.length, 16)
+      assert.deepEqual(Buffer.concat(parts), Buffer.from(served[i]!), `block ${i} in parts`)
+    }
   } finally {
     await s.source.close()
     await s.reference.close()
@@ -55,8 +69,8 @@ test('a block served on the pool equals the main-thread one; blocks spanning man
   }
 })
 
-test('a file changed on disk is never served from the pool: the source goes stale', async () => {
-  const s = await share({ 'a.bin': randomBytes(2 * BLOCK + 100) })
+for (const mode of MODES) test(`${mode}: a file changed on disk is never served: the source goes stale`, async () => {
+  const s = await share({ 'a.bin': randomBytes(2 * BLOCK + 100) }, mode)
   try {
     await s.source.get(1)
     const path = s.built.files[0]!.absPath
@@ -73,11 +87,11 @@ test('a file changed on disk is never served from the pool: the source goes stal
   }
 })
 
-test('verifyAndPut writes only blocks that match their leaf; a lie writes nothing; the file is whole at the end', async () => {
+for (const mode of MODES) test(`${mode}: verifyAndPut writes only blocks that match their leaf; a lie writes nothing; the file is whole at the end`, async () => {
   const plain = randomBytes(3 * BLOCK + 321)
   const s = await share({ 'f.bin': plain })
   const out = join(s.dir, 'out')
-  const store = new PlaintextStore(s.built.manifest, s.built.contentKey, out, () => s.built.leaves)
+  const store = new PlaintextStore(s.built.manifest, s.built.contentKey, out, () => s.built.leaves, { pool: poolFor(mode) })
   try {
     await store.open()
     const count = s.built.manifest.header.blockCount
@@ -93,14 +107,19 @@ test('verifyAndPut writes only blocks that match their leaf; a lie writes nothin
     const part = await readFile(join(out, 'in', 'f.bin.part'))
     assert.ok(part.subarray(BLOCK, 2 * BLOCK).equals(Buffer.alloc(BLOCK)), 'nothing of a refused block reached the disk')
 
-    // A piece in memory of its own is handed over (detached), not copied; a plain view is copied.
+    // Workers: a piece in memory of its own is handed over (detached), not copied; a plain view
+    // is copied. Inline: such a piece's memory is recycled for the next piece, never a buffer
+    // that holds anything else.
     const piece = asPiece(cts[0]!)
     assert.ok(tailOwnsBuffer(piece, 13))
     assert.equal(await store.verifyAndPut(0, piece, leafOf(s.built, 0)), 'stored')
-    assert.equal(piece.byteLength, 0, 'the piece memory went to the worker')
+    if (mode === 'workers') assert.equal(piece.byteLength, 0, 'the piece memory went to the worker')
+    else assert.equal(pieceBuffers.take(piece.buffer.byteLength).buffer, piece.buffer, 'the piece memory is reused for the next piece')
     const kept = Buffer.from(cts[1]!)
     assert.equal(await store.verifyAndPut(1, kept, leafOf(s.built, 1)), 'stored')
     assert.equal(kept.byteLength, cts[1]!.byteLength, 'a buffer that is not only the piece is copied')
+    assert.notEqual(pieceBuffers.take(kept.buffer.byteLength).buffer, kept.buffer, 'a buffer that is not only the piece is not recycled')
+    assert.deepEqual(kept, cts[1])
     assert.equal(await store.verifyAndPut(1, asPiece(cts[1]!), leafOf(s.built, 1)), 'duplicate')
     assert.equal(store.has(1), true)
 
@@ -119,9 +138,9 @@ test('verifyAndPut writes only blocks that match their leaf; a lie writes nothin
   }
 })
 
-test('a block that matches its leaf but not the link\'s key is an error of ours, not a lie', async () => {
+for (const mode of MODES) test(`${mode}: a block that matches its leaf but not the link's key is an error of ours, not a lie`, async () => {
   const s = await share({ 'f.bin': randomBytes(BLOCK + 10) })
-  const store = new PlaintextStore(s.built.manifest, randomBytes(32), join(s.dir, 'out'), () => s.built.leaves)
+  const store = new PlaintextStore(s.built.manifest, randomBytes(32), join(s.dir, 'out'), () => s.built.leaves, { pool: poolFor(mode) })
   try {
     await store.open()
     const ct = Buffer.from(await s.reference.get(0))
