@@ -47,6 +47,8 @@ export class FileBlockSource implements BlockSource {
   readonly #leaves: Uint8Array
   #stale: string | undefined
   readonly #handles = new Map<number, { handle: FileHandle, checkedAt: number }>()
+  /** Checks and opens of a file's handle in flight (#handle). */
+  readonly #opening = new Map<number, Promise<FileHandle>>()
   readonly #pool: (() => SealPool) | undefined
   /** Block crypto on this thread instead of the worker pool (blockCryptoInline). */
   readonly #inline: boolean
@@ -185,8 +187,23 @@ export class FileBlockSource implements BlockSource {
    */
   async #handle (i: number, file: SourceFile): Promise<FileHandle> {
     const cached = this.#handles.get(i)
+    if (cached != null && performance.now() - cached.checkedAt < 1000) return cached.handle
+    // One check or open per file at a time: concurrent requests for blocks of the same file would
+    // otherwise each open a handle, and all but the one kept would be left for the GC to close.
+    const inflight = this.#opening.get(i)
+    if (inflight != null) return await inflight
+    const opening = this.#refreshHandle(i, file)
+    this.#opening.set(i, opening)
+    try {
+      return await opening
+    } finally {
+      this.#opening.delete(i)
+    }
+  }
+
+  async #refreshHandle (i: number, file: SourceFile): Promise<FileHandle> {
+    const cached = this.#handles.get(i)
     const now = performance.now()
-    if (cached != null && now - cached.checkedAt < 1000) return cached.handle
     if (cached != null) {
       this.#handles.delete(i)
       const info = await cached.handle.stat().catch(() => undefined)
@@ -213,6 +230,7 @@ export class FileBlockSource implements BlockSource {
   }
 
   async close (): Promise<void> {
+    await Promise.allSettled([...this.#opening.values()])
     const handles = [...this.#handles.values()]
     this.#handles.clear()
     for (const { handle } of handles) await this.#closeHandle(handle)
