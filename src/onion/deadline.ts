@@ -1,5 +1,16 @@
 import { DialError, type DialOptions } from './transport.ts'
 
+/** Where the deadline's timer runs: real timers by default, a simulator's clock in simulations. */
+export interface DeadlineTimers {
+  setTimeout (fn: () => void, ms: number): unknown
+  clearTimeout (handle: unknown): void
+}
+
+const realTimers: DeadlineTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: handle => { clearTimeout(handle as NodeJS.Timeout) }
+}
+
 /**
  * Runs one dial attempt under a timeout and the caller's abort signal, so every transport
  * times out and aborts the same way. The attempt gets a signal that fires on either, and must
@@ -11,7 +22,8 @@ export async function dialWithDeadline<T> (
   options: DialOptions,
   defaultTimeoutMs: number,
   attempt: (signal: AbortSignal) => Promise<T>,
-  discard: (late: T) => void
+  discard: (late: T) => void,
+  timers: DeadlineTimers = realTimers
 ): Promise<T> {
   const { signal } = options
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
@@ -19,7 +31,7 @@ export async function dialWithDeadline<T> (
   if (signal?.aborted === true) throw new DialError(address, 'aborted', `dial to ${address} aborted`, { cause: signal.reason })
 
   const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
+  let timer: unknown
   let onAbort: (() => void) | undefined
   try {
     return await new Promise<T>((resolve, reject) => {
@@ -30,7 +42,7 @@ export async function dialWithDeadline<T> (
         controller.abort(err)
         reject(err)
       }
-      timer = setTimeout(() => { stop(new DialError(address, 'timeout', `no connection to ${address} within ${timeoutMs} ms`)) }, timeoutMs)
+      timer = timers.setTimeout(() => { stop(new DialError(address, 'timeout', `no connection to ${address} within ${timeoutMs} ms`)) }, timeoutMs)
       onAbort = () => { stop(new DialError(address, 'aborted', `dial to ${address} aborted`, { cause: signal?.reason })) }
       signal?.addEventListener('abort', onAbort, { once: true })
       attempt(controller.signal).then(stream => {
@@ -41,7 +53,7 @@ export async function dialWithDeadline<T> (
       })
     })
   } finally {
-    clearTimeout(timer)
+    if (timer !== undefined) timers.clearTimeout(timer)
     if (onAbort != null) signal?.removeEventListener('abort', onAbort)
   }
 }

@@ -168,8 +168,7 @@ export class MemoryTransport implements Transport {
       return ours
     }
     const discard = (stream: Duplex): void => { stream.destroy() }
-    if (clock === undefined) return await dialWithDeadline(address, options, this.#dialTimeoutMs, attempt, discard)
-    return await dialOnClock(clock, address, options, this.#dialTimeoutMs, attempt, discard)
+    return await dialWithDeadline(address, options, this.#dialTimeoutMs, attempt, discard, clock)
   }
 
   async close (): Promise<void> {
@@ -211,43 +210,6 @@ function clockSleep (clock: MemoryClock, ms: number, signal: AbortSignal): Promi
     const handle = clock.setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, Math.max(0, ms))
     signal.addEventListener('abort', onAbort, { once: true })
   })
-}
-
-/** dialWithDeadline (src/onion/deadline.ts) with its timeout on `clock`. */
-async function dialOnClock (
-  clock: MemoryClock, address: string, options: DialOptions, defaultTimeoutMs: number,
-  attempt: (signal: AbortSignal) => Promise<Duplex>, discard: (late: Duplex) => void
-): Promise<Duplex> {
-  const { signal } = options
-  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
-  if (!(timeoutMs > 0)) throw new RangeError(`dial timeout must be positive, got ${timeoutMs}`)
-  if (signal?.aborted === true) throw new DialError(address, 'aborted', `dial to ${address} aborted`, { cause: signal.reason })
-  const controller = new AbortController()
-  let timer: unknown
-  let onAbort: (() => void) | undefined
-  try {
-    return await new Promise<Duplex>((resolve, reject) => {
-      let done = false
-      const stop = (err: DialError): void => {
-        if (done) return
-        done = true
-        controller.abort(err)
-        reject(err)
-      }
-      timer = clock.setTimeout(() => { stop(new DialError(address, 'timeout', `no connection to ${address} within ${timeoutMs} ms`)) }, timeoutMs)
-      onAbort = () => { stop(new DialError(address, 'aborted', `dial to ${address} aborted`, { cause: signal?.reason })) }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      attempt(controller.signal).then(stream => {
-        if (done) discard(stream)
-        else { done = true; resolve(stream) }
-      }, (err: unknown) => {
-        if (!done) { done = true; reject(err) }
-      })
-    })
-  } finally {
-    if (timer !== undefined) clock.clearTimeout(timer)
-    if (onAbort != null) signal?.removeEventListener('abort', onAbort)
-  }
 }
 
 /**
