@@ -12,14 +12,13 @@
 // would dominate the run time; nodes that join later (churn) do a real bootstrap. (2) The real
 // handshake is used by default; `preAuthenticated` skips it (the dialer hands the DHT a memory
 // stream with the peer's identity already attached) for runs where its Ed25519 cost matters.
-import { randomBytes } from 'node:crypto'
 import { MemoryNetwork, type MemoryTransport } from '../../onion/memory.ts'
 import { acceptHandshakes, dialPeer, nodeIdOf, type HandshakeResult, type IdentityKeys } from '../../onion/handshake.ts'
 import { VirtualClock, scaledClock, type Clock } from '../clock.ts'
 import { contactFrom, type Contact } from '../contact.ts'
 import { idToHex, type Id } from '../id.ts'
 import { DhtNode, DHT_PROTOCOL, type DhtConfig, type Dialer } from '../node.ts'
-import { DroppingNode, ForgingNode, randomIdentity, type AdversaryKind } from './adversaries.ts'
+import { DroppingNode, ForgingNode, identityFromSeed, type AdversaryKind } from './adversaries.ts'
 
 export interface SimLatency {
   /** Simulated ms of a dial (circuit to an onion service), drawn uniformly per dial. */
@@ -175,7 +174,7 @@ export class DhtSimulation {
 
   /** Adds and starts one node (not yet in anyone's table). */
   async addNode (kind: SimNode['kind'] = 'honest'): Promise<SimNode> {
-    const keys = randomIdentity()
+    const keys = identityFromSeed(this.randomBytes(32))
     const transport = this.network.transport()
     const Kind = kind === 'drop' ? DroppingNode : kind === 'forge' ? ForgingNode : DhtNode
     const dht = new Kind({ keys, address: transport.address, dial: this.#dialerFor(transport, keys), clock: this.clock, config: { ...SIM_CONFIG, ...this.#options.config } })
@@ -288,13 +287,20 @@ export class DhtSimulation {
     return { left: leaving, joined: fresh.length }
   }
 
+  /** Bytes from the seeded generator: node identities and topics repeat from run to run. */
+  randomBytes (n: number): Uint8Array {
+    const out = new Uint8Array(n)
+    for (let i = 0; i < n; i++) out[i] = Math.floor(this.random() * 256)
+    return out
+  }
+
   pick (from: SimNode[] = this.honestAlive): SimNode {
     return from[Math.floor(this.random() * from.length)]!
   }
 
   /** Has `count` random live honest nodes provide a random topic each; returns topic → provider. */
   async provideRandom (count: number, concurrency = 16): Promise<Array<{ topic: Id, provider: SimNode, stored: number }>> {
-    const items = Array.from({ length: count }, () => ({ topic: new Uint8Array(randomBytes(32)), provider: this.pick() }))
+    const items = Array.from({ length: count }, () => ({ topic: this.randomBytes(32), provider: this.pick() }))
     const stored = await pool(items, concurrency, async ({ topic, provider }) => (await provider.dht.provide(topic)).stored)
     return items.map((item, i) => ({ ...item, stored: stored[i]! }))
   }
