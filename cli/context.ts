@@ -129,12 +129,12 @@ export const NETWORK_GIVE_UP_MS = 10 * 60_000
  * directory, and with --network the network's shared address. The daemon and every embedded
  * command build it the same way.
  */
-export function discoveryFor (g: GlobalOptions, node: OhtNode, network: NodeNetwork): Discovery {
+export function discoveryFor (g: GlobalOptions, node: OhtNode, network: NodeNetwork, onNetworkRetry?: (reason: string) => void): Discovery {
   const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
   return new Discovery(network, {
     bootstrap: g.bootstrap ?? [],
     routingStore: new LevelRoutingStore(node.state.db),
-    ...(networkKey != null ? { network: { address: networkKey.address, giveUpMs: NETWORK_GIVE_UP_MS } } : {})
+    ...(networkKey != null ? { network: { address: networkKey.address, giveUpMs: NETWORK_GIVE_UP_MS, ...(onNetworkRetry != null ? { onRetry: onNetworkRetry } : {}) } } : {})
   })
 }
 

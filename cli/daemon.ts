@@ -40,7 +40,7 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   const node = await OhtNode.open({ dataDir, passphrase: process.env.OHT_PASSPHRASE ?? '' })
   const network = new NodeNetwork(transport, node.keys, networkOptions(g))
   const service = new LocalService(node, network, true)
-  const discovery = discoveryFor(g, node, network)
+  const discovery = discoveryFor(g, node, network, reason => { out.warn(t('daemon.networkRetry', { reason })) })
   if (networkKey != null) serveBootstrap(network, discovery)
   let host: BootstrapHost | undefined
   let sharedAddress: string | undefined

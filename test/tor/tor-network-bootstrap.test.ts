@@ -65,7 +65,13 @@ describe('a network key: hosts share one onion address; a newcomer joins through
     const newcomer = await startDaemon(join(dir, 'newcomer'), [...torArgs(clients[2]!), '--network', key.text], 120_000)
     daemons.push(newcomer)
     const started = Date.now()
-    const r = (await ohtJson<{ path: string, peers: number }>(newcomer.dataDir, ['fetch', link, '-o', join(dir, 'out')], { timeoutMs: 240_000 })).value
+    const r = (await ohtJson<{ path: string, peers: number }>(newcomer.dataDir, ['fetch', link, '-o', join(dir, 'out')], { timeoutMs: 240_000 }).catch(async err => {
+      // What each side saw, for a failure that only shows on some machines.
+      const say = (name: string, text: string): void => { process.stdout.write(`# --- ${name}\n${text.trim().split('\n').slice(-40).map(l => `# ${l}`).join('\n')}\n`) }
+      say('host1 stderr', host1.stderr()); say('host2 stderr', host2.stderr()); say('newcomer stderr', newcomer.stderr())
+      clients.forEach((c, i) => { say(`tor of ${['host1', 'host2', 'newcomer'][i]}`, c.log()) })
+      throw err
+    })).value
     const seconds = (Date.now() - started) / 1000
     process.stdout.write(`# the newcomer got in and fetched after ${seconds.toFixed(1)} s\n`)
     assert.equal(sha(await readFile(r.path)), sha(data))

@@ -3,6 +3,7 @@ import type { Params } from '../index.ts'
 export default {
   'daemon.hostNeedsNetwork': '--bootstrap-host braucht --network <Schlüssel>',
   'daemon.hostNeedsTor': '--bootstrap-host braucht den Tor-Transport (eine gemeinsame Onion-Adresse)',
+  'daemon.networkRetry': 'die gemeinsame Adresse des Netzes hat noch nicht geantwortet ({reason}); neuer Versuch',
   'daemon.republishFailed': 'Neuveröffentlichung der gemeinsamen Adresse fehlgeschlagen: {reason}',
   'daemon.hosting': 'gemeinsame Adresse des Netzes wird angeboten: {address}',
   'daemon.dhtJoinFailed': 'Beitritt zur DHT fehlgeschlagen: {reason}',

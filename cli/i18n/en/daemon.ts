@@ -3,6 +3,7 @@ import type { Params } from '../index.ts'
 export default {
   'daemon.hostNeedsNetwork': '--bootstrap-host needs --network <key>',
   'daemon.hostNeedsTor': '--bootstrap-host needs the Tor transport (a shared onion address)',
+  'daemon.networkRetry': 'the network\'s shared address did not answer yet ({reason}); trying again',
   'daemon.republishFailed': 're-publishing the shared address failed: {reason}',
   'daemon.hosting': "hosting the network's shared address {address}",
   'daemon.dhtJoinFailed': 'could not join the DHT: {reason}',
