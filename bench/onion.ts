@@ -6,7 +6,11 @@
 // OnionShare-style serving of one file gets). Reports MiB/s, time to first byte (the leecher's
 // first progress), and CPU of the tors against the oht processes. Asserts nothing.
 //
-//   node bench/onion.ts [--bytes 64MiB] [--cap 1MiB] [--uncapped-only]
+//   node bench/onion.ts [--bytes 64MiB] [--cap 1MiB] [--rounds 3] [--uncapped-only]
+//
+// The uncapped comparison runs --rounds times, each an oht fetch then a plain stream, and reports
+// medians: every run takes new circuits, and paths through the four relays of the private network
+// differ several-fold in speed (the plain stream alone has ranged 3-15 MiB/s here).
 //
 // Seeders 2-4 get the share by pinning it from seeder 1 before the caps apply (daemons restart
 // with --max-upload), so every measured fetch starts from complete seeders.
@@ -26,7 +30,9 @@ import type { TorProcess } from '../src/onion/tor/process.ts'
 import { startDaemon, type Daemon } from '../test/helpers/daemon.ts'
 import { NODE_BIN, OHT_BIN, REPO, ohtJson } from '../test/helpers/cli.ts'
 
-const { values } = parseArgs({ options: { bytes: { type: 'string', default: '64MiB' }, cap: { type: 'string', default: '1MiB' }, 'uncapped-only': { type: 'boolean', default: false } } })
+const { values } = parseArgs({ options: { bytes: { type: 'string', default: '64MiB' }, cap: { type: 'string', default: '1MiB' }, rounds: { type: 'string', default: '3' }, 'uncapped-only': { type: 'boolean', default: false } } })
+const rounds = Math.max(1, Number(values.rounds))
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2 }
 const bytes = parseSize(values.bytes)
 const cap = values.cap
 const MiB = 1024 * 1024
@@ -75,12 +81,56 @@ try {
   const owner = await startDaemon(join(dir, 's1'), torArgs(tors[0]!), 120_000)
   daemons.push(owner)
   const { link } = (await ohtJson<{ link: string }>(owner.dataDir, ['share', input], { timeoutMs: 300_000 })).value
-  for (let i = 2; i <= 4; i++) {
+  for (let i = 2; i <= 4 && !values['uncapped-only']; i++) {
     const d = await startDaemon(join(dir, `s${i}`), torArgs(tors[i - 1]!), 120_000)
     daemons.push(d)
     await ohtJson(d.dataDir, ['pin', link, '--ttl', 'never', '--peer', owner.address], { timeoutMs: 600_000 })
   }
-  const uncapped = await timedFetch(join(dir, 'l0'), tors[5]!, link, join(dir, 'out0'), [owner.address])
+
+  /**
+   * One plain onion stream of the same bytes between two fresh transports (new circuits), in the
+   * direction oht's bytes flow and OnionShare serves a download: the onion service (on the
+   * seeder's tor) sends, the client that dialed it (on the leecher's tor) receives.
+   */
+  async function plainStream (): Promise<{ seconds: number, connect: number }> {
+    const service = new TorTransport({ tor: { kind: 'attach', port: tors[0]!.controlPort, cookieFile: tors[0]!.cookieFile } })
+    const dialer = new TorTransport({ tor: { kind: 'attach', port: tors[5]!.controlPort, cookieFile: tors[5]!.cookieFile } })
+    const chunk = Buffer.alloc(64 * 1024, 7)
+    const address = await service.listen((stream: Duplex) => {
+      stream.on('error', () => {})
+      void (async () => {
+        for (let sent = 0; sent < bytes && !stream.destroyed; sent += chunk.length) {
+          if (!stream.write(chunk)) {
+            await new Promise<void>(resolve => {
+              const go = (): void => { stream.off('drain', go); stream.off('close', go); resolve() }
+              stream.on('drain', go)
+              stream.on('close', go)
+            })
+          }
+        }
+      })()
+    })
+    const dialStart = performance.now()
+    const stream = await dialer.dial(address)
+    const plainStart = performance.now()
+    let received = 0
+    const done = Promise.withResolvers<number>()
+    stream.on('data', (c: Buffer) => { received += c.length; if (received >= bytes) done.resolve(performance.now()) })
+    const plainEnd = await done.promise
+    stream.destroy()
+    await dialer.close()
+    await service.close()
+    return { seconds: (plainEnd - dialStart) / 1000, connect: (plainStart - dialStart) / 1000 }
+  }
+
+  // Uncapped, one seeder, beside a plain stream, round after round (each on new circuits).
+  const uncappedRuns: Array<Awaited<ReturnType<typeof timedFetch>>> = []
+  const plainRuns: Array<Awaited<ReturnType<typeof plainStream>>> = []
+  for (let r = 0; r < rounds; r++) {
+    uncappedRuns.push(await timedFetch(join(dir, `l0-${r}`), tors[5]!, link, join(dir, `out0-${r}`), [owner.address]))
+    await rm(join(dir, `out0-${r}`), { recursive: true, force: true })
+    plainRuns.push(await plainStream())
+  }
 
   // The same seeders, restarted with their upload capped.
   let one: Awaited<ReturnType<typeof timedFetch>> | null = null
@@ -98,28 +148,6 @@ try {
     torCpu4 = tors.reduce((s, t) => s + cpuSeconds(t.pid), 0) - torCpuBefore
   }
 
-  // One plain onion stream of the same bytes between two fresh transports.
-  const service = new TorTransport({ tor: { kind: 'attach', port: tors[0]!.controlPort, cookieFile: tors[0]!.cookieFile } })
-  const dialer = new TorTransport({ tor: { kind: 'attach', port: tors[5]!.controlPort, cookieFile: tors[5]!.cookieFile } })
-  let received = 0
-  const done = Promise.withResolvers<number>()
-  const address = await service.listen((stream: Duplex) => {
-    stream.on('data', (c: Buffer) => { received += c.length; if (received >= bytes) done.resolve(performance.now()) })
-  })
-  const dialStart = performance.now()
-  const stream = await dialer.dial(address)
-  const chunk = Buffer.alloc(64 * 1024, 7)
-  const plainStart = performance.now()
-  for (let sent = 0; sent < bytes; sent += chunk.length) {
-    if (!stream.write(chunk)) await new Promise(resolve => stream.once('drain', resolve))
-  }
-  const plainEnd = await done.promise
-  const plainSeconds = (plainEnd - dialStart) / 1000
-  const plainConnect = (plainStart - dialStart) / 1000
-  stream.destroy()
-  await dialer.close()
-  await service.close()
-
   const rate = (s: number): string => (bytes / MiB / s).toFixed(2)
   const capRate = parseSize(cap) / MiB
   const row = (name: string, r: Awaited<ReturnType<typeof timedFetch>>): string =>
@@ -127,15 +155,24 @@ try {
   console.log(`\n## onion: ${values.bytes} over a private Tor network, seeders capped at ${cap}/s — ${new Date().toISOString()}\n`)
   console.log('| shape | MiB/s (start to end) | first byte s | MiB/s (first byte to end) | seconds | peers used | leecher CPU s |')
   console.log('|---|---:|---:|---:|---:|---:|---:|')
-  console.log(`| plain onion stream (1 stream, no oht) | ${rate(plainSeconds)} | ${plainConnect.toFixed(1)} | ${rate(plainSeconds - plainConnect)} | ${plainSeconds.toFixed(1)} | 1 | – |`)
-  console.log(row('oht, 1 seeder, uncapped', uncapped))
+  const plainRow = (name: string, p: { seconds: number, connect: number }): string =>
+    `| ${name} | ${rate(p.seconds)} | ${p.connect.toFixed(1)} | ${rate(p.seconds - p.connect)} | ${p.seconds.toFixed(1)} | 1 | – |`
+  for (let r = 0; r < rounds; r++) {
+    console.log(plainRow(`plain onion stream (1 stream, no oht), round ${r + 1}`, plainRuns[r]!))
+    console.log(row(`oht, 1 seeder, uncapped, round ${r + 1}`, uncappedRuns[r]!))
+  }
   if (one != null) console.log(row('oht, 1 seeder capped', one))
   if (four != null) console.log(row('oht, 4 seeders capped', four))
   console.log('\n"start" is the dial for the plain stream and the start of the `oht fetch` process for oht (process')
   console.log('start, onion connect, handshake, manifest, blocks, verified file on disk); "first byte" is the')
   console.log('connect time for the plain stream and the first block received for oht.\n')
   if (four != null) console.log(`- 4 capped seeders: ${rate(four.seconds)} MiB/s = ${(100 * bytes / MiB / four.seconds / (4 * capRate)).toFixed(0)}% of their summed caps (target ≥ 3.5 MiB/s, ≥ 87%)`)
-  console.log(`- oht uncapped / plain onion stream, start to end: ${(plainSeconds / uncapped.seconds).toFixed(2)}; first byte to end: ${((plainSeconds - plainConnect) / (uncapped.seconds - uncapped.firstByte)).toFixed(2)} (target ≥ 0.8)`)
+  const plainMedian = median(plainRuns.map(p => bytes / MiB / p.seconds))
+  const ohtMedian = median(uncappedRuns.map(u => bytes / MiB / u.seconds))
+  const plainFlowMedian = median(plainRuns.map(p => bytes / MiB / (p.seconds - p.connect)))
+  const ohtFlowMedian = median(uncappedRuns.map(u => bytes / MiB / (u.seconds - u.firstByte)))
+  console.log(`- uncapped, median of ${rounds} rounds: plain ${plainMedian.toFixed(2)} MiB/s, oht ${ohtMedian.toFixed(2)} MiB/s start to end: oht / plain = ${(ohtMedian / plainMedian).toFixed(2)}; first byte to end ${plainFlowMedian.toFixed(2)} vs ${ohtFlowMedian.toFixed(2)}: ${(ohtFlowMedian / plainFlowMedian).toFixed(2)} (target ≥ 0.8)`)
+  console.log(`- per round, oht / plain start to end: ${uncappedRuns.map((u, r) => (plainRuns[r]!.seconds / u.seconds).toFixed(2)).join(', ')}`)
   if (four != null) console.log(`- CPU during the 4-seeder fetch: all tors ${torCpu4.toFixed(1)} s, oht leecher ${four.cpu.toFixed(1)} s`)
 } finally {
   await Promise.all(daemons.map(async d => { await d.stop() }))
