@@ -5,7 +5,8 @@
 // protocol timeouts: a simulated second costs no real time, and a loaded machine cannot turn CPU
 // stalls into timeouts, so the bounds below are strict. Identities and topics come from the seed
 // too, so each run places the same nodes and records (CI once drew ids whose churn left a mean of
-// 18.42 holders; across seeds 1-6 and 11 it is 18.7-19.2, and about 16 without store-on-join).
+// 18.42 holders; across seeds 1-6 and 11 it is 18.7-19.2; without store-on-join it would be near 16,
+// a fifth of the closest having left).
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
