@@ -127,6 +127,9 @@ try {
   const uncappedRuns: Array<Awaited<ReturnType<typeof timedFetch>>> = []
   const plainRuns: Array<Awaited<ReturnType<typeof plainStream>>> = []
   for (let r = 0; r < rounds; r++) {
+    // New circuits for every round, as the plain stream's fresh service gets: without this the
+    // leecher's tor reuses its circuit to the seeder's address round after round.
+    await tors[5]!.control.command('SIGNAL NEWNYM')
     uncappedRuns.push(await timedFetch(join(dir, `l0-${r}`), tors[5]!, link, join(dir, `out0-${r}`), [owner.address]))
     await rm(join(dir, `out0-${r}`), { recursive: true, force: true })
     plainRuns.push(await plainStream())
