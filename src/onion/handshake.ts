@@ -13,7 +13,7 @@
 // authenticates the two node keys, not the bytes that follow: Tor's onion-service circuit gives
 // the stream its confidentiality and integrity (over plain TCP an active attacker could still
 // tamper after the handshake, one more reason the TCP transport is for development only).
-import { createHash, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_FRAME_BYTES, REFUSAL_FLUSH_MS } from './constants.ts'
 import { FrameReader, FrameTooLargeError, TruncatedFrameError, writeFrame } from './framing.ts'
@@ -50,6 +50,17 @@ export interface IdentityKeys {
   privateKey: KeyObject
   /** The raw 32-byte Ed25519 public key. */
   publicKeyRaw: Uint8Array
+}
+
+/** PKCS#8 header of a raw 32-byte Ed25519 seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+
+/** The Ed25519 key pair of a 32-byte seed (network keys, seeded simulations). */
+export function identityFromSeed (seed: Uint8Array): IdentityKeys {
+  if (seed.length !== 32) throw new TypeError('an Ed25519 seed is 32 bytes')
+  const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+  const jwk = createPublicKey(privateKey).export({ format: 'jwk' })
+  return { privateKey, publicKeyRaw: new Uint8Array(Buffer.from(jwk.x!, 'base64url')) }
 }
 
 export interface HandshakeOptions {

@@ -1,12 +1,11 @@
 // A network key: the secret of an onion address that several nodes of one oht network publish
 // at once, so a newcomer who holds only the key can reach some live member and learn peers from
 // it (decentralized bootstrap). The key is a 32-byte Ed25519 seed; tor wants the expanded form.
-import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { formatAddress, onionNameFromPublicKey } from './address.ts'
+import { identityFromSeed } from './handshake.ts'
 
 const PREFIX = 'oht-net:'
-/** PKCS#8 header of a raw 32-byte Ed25519 seed (RFC 8410). */
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 /** The virtual port of a network's shared onion address. */
 export const NETWORK_VIRTUAL_PORT = 4001
 
@@ -34,9 +33,7 @@ export function parseNetworkKey (text: string): NetworkKey {
 
 export function networkKeyFromSeed (seed: Uint8Array): NetworkKey {
   if (seed.length !== 32) throw new NetworkKeyError('a network key is a 32-byte seed')
-  const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' })
-  const publicKey = Buffer.from(jwk.x!, 'base64url')
+  const publicKey = identityFromSeed(seed).publicKeyRaw
   // Ed25519's expanded secret key, as tor stores it: SHA-512 of the seed, the scalar half clamped.
   const expanded = createHash('sha512').update(seed).digest()
   expanded[0]! &= 248

@@ -1,6 +1,6 @@
 // Misbehaving DHT nodes for the simulator, built from the real DhtNode so they route like any
 // other node and differ only where they lie.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { HandshakeResult, IdentityKeys } from '../../onion/handshake.ts'
 import { DhtNode } from '../node.ts'
 import { createImmutableRecord, createProviderRecord, type ProviderRecord } from '../records.ts'
@@ -20,17 +20,6 @@ export class DroppingNode extends DhtNode {
 export function randomIdentity (): IdentityKeys {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
   const jwk = publicKey.export({ format: 'jwk' })
-  return { privateKey, publicKeyRaw: new Uint8Array(Buffer.from(jwk.x!, 'base64url')) }
-}
-
-/** PKCS#8 DER header of an Ed25519 private key; the 32-byte seed follows it. */
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
-
-/** An identity derived from a 32-byte seed, so a seeded simulation places its nodes the same way every run. */
-export function identityFromSeed (seed: Uint8Array): IdentityKeys {
-  if (seed.length !== 32) throw new TypeError('an Ed25519 seed is 32 bytes')
-  const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
-  const jwk = createPublicKey(privateKey).export({ format: 'jwk' })
   return { privateKey, publicKeyRaw: new Uint8Array(Buffer.from(jwk.x!, 'base64url')) }
 }
 

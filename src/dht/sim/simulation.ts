@@ -13,12 +13,12 @@
 // handshake is used by default; `preAuthenticated` skips it (the dialer hands the DHT a memory
 // stream with the peer's identity already attached) for runs where its Ed25519 cost matters.
 import { MemoryNetwork, type MemoryTransport } from '../../onion/memory.ts'
-import { acceptHandshakes, dialPeer, nodeIdOf, type HandshakeResult, type IdentityKeys } from '../../onion/handshake.ts'
+import { acceptHandshakes, dialPeer, identityFromSeed, nodeIdOf, type HandshakeResult, type IdentityKeys } from '../../onion/handshake.ts'
 import { VirtualClock, scaledClock, type Clock } from '../clock.ts'
 import { contactFrom, type Contact } from '../contact.ts'
 import { idToHex, type Id } from '../id.ts'
 import { DhtNode, DHT_PROTOCOL, type DhtConfig, type Dialer } from '../node.ts'
-import { DroppingNode, ForgingNode, identityFromSeed, type AdversaryKind } from './adversaries.ts'
+import { DroppingNode, ForgingNode, type AdversaryKind } from './adversaries.ts'
 
 export interface SimLatency {
   /** Simulated ms of a dial (circuit to an onion service), drawn uniformly per dial. */
