@@ -97,15 +97,8 @@ interface PeerState {
   inflight: Map<number, { sentAt: number, timer: NodeJS.Timeout }>
   /** Pipeline depth in blocks, grown from measured rate × round trip. */
   depth: number
-  /** Depth the full-pipe probe asks for (#probe): what rate × shortest round trip misses on Tor. */
-  probeDepth: number
-  /** Best delivery rate the probe has seen, the depth it was first seen at, and rate windows since. */
-  probeBest: number
-  probeBestDepth: number
-  probeFlat: number
-  /** Bytes and start of the probe's current window (a smoothed round trip long: fewer, steadier samples). */
-  probeBytes: number
-  probeSince: number
+  /** The full-pipe probe (#probe): the depth rate × shortest round trip misses on Tor. */
+  probe: PipeProbe
   rttMs: number
   /** Shortest round trip seen: the path's own delay, without our requests queued at the peer. */
   minRttMs: number
@@ -121,8 +114,22 @@ interface PeerState {
   deflected: Set<number>
 }
 
+/** State of a peer's full-pipe probe (#probe). */
+interface PipeProbe {
+  /** The depth the probe asks for. */
+  depth: number
+  /** Best delivery rate seen, the depth it was first seen at, and probe windows since. */
+  best: number
+  bestDepth: number
+  flat: number
+  /** Bytes and start of the current window (a smoothed round trip long: fewer, steadier samples). */
+  bytes: number
+  since: number
+}
+
 const MIN_DEPTH = 2
 const MAX_DEPTH = 64
+const freshProbe = (): PipeProbe => ({ depth: MIN_DEPTH, best: 0, bestDepth: MIN_DEPTH, flat: 0, bytes: 0, since: 0 })
 /**
  * The full-pipe probe (as BBR's start-up): while a full pipeline's delivery rate still grows by
  * this factor from one probe window (a round trip) to a later one, the depth grows by half;
@@ -295,7 +302,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const o = this.options
     const maxBlock = (this.header?.blockSize ?? 16 * 1024 * 1024) + TAG_BYTES
     const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
-    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, probeDepth: MIN_DEPTH, probeBest: 0, probeBestDepth: MIN_DEPTH, probeFlat: 0, probeBytes: 0, probeSince: 0, rttMs: 1000, minRttMs: Infinity, bytesPerMs: 0, rateBytes: 0, rateSince: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now(), deflected: new Set() }
+    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, probe: freshProbe(), rttMs: 1000, minRttMs: Infinity, bytesPerMs: 0, rateBytes: 0, rateSince: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now(), deflected: new Set() }
     if (o.perPeerUploadBytesPerSecond != null) peer.uploadLimiter = new RateLimiter(o.perPeerUploadBytesPerSecond)
     this.#peers.set(id, peer)
     wire.on('ready', () => { this.#onReady(peer) })
@@ -770,11 +777,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     this.#emit({ type: 'block:timeout', peer: peer.id, index })
     peer.wire.wire.cancel(index, 0, blockLength(this.header!, index) + TAG_BYTES)
     peer.depth = MIN_DEPTH // a peer that stalls gets a short pipeline until it proves itself again
-    peer.probeDepth = MIN_DEPTH
-    peer.probeBest = 0
-    peer.probeFlat = 0
-    peer.probeSince = 0
-    peer.probeBytes = 0
+    peer.probe = freshProbe()
     this.#fillAll(peer)
   }
 
@@ -845,17 +848,18 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
       peer.rateBytes = 0
       peer.rateSince = now
     }
-    if (peer.probeSince === 0) peer.probeSince = now - elapsedMs
-    peer.probeBytes += bytes
-    if (now - peer.probeSince >= Math.max(100, peer.rttMs)) {
-      this.#probe(peer, peer.probeBytes / (now - peer.probeSince))
-      peer.probeBytes = 0
-      peer.probeSince = now
+    const probe = peer.probe
+    if (probe.since === 0) probe.since = now - elapsedMs
+    probe.bytes += bytes
+    if (now - probe.since >= Math.max(100, peer.rttMs)) {
+      this.#probe(peer, probe.bytes / (now - probe.since))
+      probe.bytes = 0
+      probe.since = now
     }
     if (peer.bytesPerMs === 0) { peer.depth = Math.min(MAX_DEPTH, peer.depth + 1); return }
     const blockBytes = this.header!.blockSize + TAG_BYTES
     const bdp = Math.ceil((peer.bytesPerMs * peer.minRttMs) / blockBytes)
-    const wanted = Math.max(Math.ceil(bdp * 1.5) + 2, peer.probeDepth)
+    const wanted = Math.max(Math.ceil(bdp * 1.5) + 2, probe.depth)
     peer.depth = Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, wanted, peer.depth + 1))
   }
 
@@ -869,19 +873,20 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
    * pick, the store behind, a reader's window) the rate says nothing about depth.
    */
   #probe (peer: PeerState, rate: number): void {
-    if (peer.minRttMs < PROBE_MIN_RTT_MS) { peer.probeDepth = MIN_DEPTH; return }
+    const probe = peer.probe
+    if (peer.minRttMs < PROBE_MIN_RTT_MS) { probe.depth = MIN_DEPTH; return }
     if (peer.inflight.size < peer.depth - 1) return
-    if (rate >= peer.probeBest * PROBE_GAIN) {
-      peer.probeBest = rate
-      peer.probeBestDepth = peer.depth
-      peer.probeFlat = 0
-      peer.probeDepth = Math.min(MAX_DEPTH, Math.ceil(peer.depth * 1.5))
+    if (rate >= probe.best * PROBE_GAIN) {
+      probe.best = rate
+      probe.bestDepth = peer.depth
+      probe.flat = 0
+      probe.depth = Math.min(MAX_DEPTH, Math.ceil(peer.depth * 1.5))
       return
     }
-    peer.probeFlat++
+    probe.flat++
     // Full: keep a quarter more than the depth that first reached the best rate.
-    if (peer.probeFlat === PROBE_FLAT_WINDOWS) peer.probeDepth = Math.min(MAX_DEPTH, Math.ceil(peer.probeBestDepth * 1.25))
-    if (peer.probeFlat >= PROBE_FLAT_WINDOWS + PROBE_REARM_WINDOWS) { peer.probeBest = rate; peer.probeFlat = 0 }
+    if (probe.flat === PROBE_FLAT_WINDOWS) probe.depth = Math.min(MAX_DEPTH, Math.ceil(probe.bestDepth * 1.25))
+    if (probe.flat >= PROBE_FLAT_WINDOWS + PROBE_REARM_WINDOWS) { probe.best = rate; probe.flat = 0 }
   }
 
   #fillAll (except?: PeerState): void {
