@@ -19,8 +19,21 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // The cap can only be set when V8 starts, so the launcher replaces itself (same process id,
 // same stdio) with one started with it; a flag given by the caller is kept as is.
 const YOUNG_GENERATION_FLAG = '--max-semi-space-size=2'
-if (typeof process.execve === 'function' && !process.execArgv.some(a => a.startsWith('--max-semi-space-size'))) {
-  process.execve(process.execPath, [process.execPath, YOUNG_GENERATION_FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env)
+// glibc's malloc, left to itself, hands every block-sized buffer (node:crypto allocates each
+// 256 KiB cipher output twice) back to the kernel when it is freed and maps it anew for the next
+// block: page faults and TLB-flush interrupts across cores on every block. Kept in the heap, a
+// 1 GiB fetch over loopback took 4.1 s of CPU instead of 6.7 s (docs/DECISIONS.md). Tunables are
+// read when the process starts, so they ride on the same re-execution; a malloc setting the
+// caller gave wins, and other C libraries ignore the variable.
+const MALLOC_TUNABLES = 'glibc.malloc.trim_threshold=33554432:glibc.malloc.mmap_threshold=1048576'
+const givenTunables = process.env.GLIBC_TUNABLES ?? ''
+const needsTunables = process.platform === 'linux' && !givenTunables.includes('glibc.malloc.')
+const needsYoungCap = !process.execArgv.some(a => a.startsWith('--max-semi-space-size'))
+if (typeof process.execve === 'function' && (needsYoungCap || needsTunables)) {
+  const env = { ...process.env }
+  if (needsTunables) env.GLIBC_TUNABLES = givenTunables === '' ? MALLOC_TUNABLES : `${givenTunables}:${MALLOC_TUNABLES}`
+  const flags = needsYoungCap ? [YOUNG_GENERATION_FLAG] : []
+  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)], env)
 }
 
 const root = join(import.meta.dirname, '..')
