@@ -1,11 +1,12 @@
 // Worker thread: the per-block crypto of shares, fetches and seeding, off the main thread so it
 // only does wire I/O. Three jobs (message shapes in seal-pool.ts):
-//   seal  (SealJob)  encrypt + hash runs of plaintext blocks (share encoder);
+//   seal  (SealJob)  encrypt + hash runs of plaintext blocks (share encoder), with their tags;
 //   open  (OpenJob)  hash a fetched ciphertext block, compare with its leaf, and only then decrypt
 //                    it and write the plaintext to the output files (pwrite on the fds given);
-//   serve (ServeJob) read a block's plaintext from the fds given, encrypt, hash, compare with its
-//                    leaf; the ciphertext comes back only when it matches (with `split`, the
-//                    ciphertext and its tag apart, so no copy joins them).
+//   serve (ServeJob) read a block's plaintext from the fds given, encrypt, compare its GCM tag
+//                    with the known one or else hash it and compare with its leaf; the
+//                    ciphertext comes back only when it matches (with `split`, the ciphertext
+//                    and its tag apart, so no copy joins them).
 // On one or two cores fetches and seeding do the same work on the main thread instead
 // (inline.ts, blockCryptoInline); share encoding always comes here.
 // Plain JavaScript on purpose: a .ts worker makes every worker load Node's type stripper again
@@ -54,6 +55,7 @@ function seal (job) {
   const plain = Buffer.from(job.data, 0, job.length)
   const blocks = Math.max(1, Math.ceil(job.length / job.blockSize))
   const digests = Buffer.allocUnsafeSlow(blocks * 32)
+  const tags = Buffer.allocUnsafeSlow(blocks * TAG)
   const ciphertext = job.wantCiphertext ? Buffer.allocUnsafeSlow(job.length + blocks * TAG) : undefined
   const key = keyObject(job.key)
   let out = 0
@@ -64,14 +66,15 @@ function seal (job) {
     cipher.final()
     const tag = cipher.getAuthTag()
     createHash('sha256').update(ct).update(tag).digest().copy(digests, b * 32)
+    tag.copy(tags, b * TAG)
     if (ciphertext != null) {
       ct.copy(ciphertext, out)
       tag.copy(ciphertext, out + ct.length)
       out += ct.length + TAG
     }
   }
-  const result = { id: job.id, digests: digests.buffer }
-  const transfer = [result.digests]
+  const result = { id: job.id, digests: digests.buffer, tags: tags.buffer }
+  const transfer = [result.digests, result.tags]
   if (ciphertext != null) { result.ciphertext = ciphertext.buffer; transfer.push(result.ciphertext) }
   parentPort.postMessage(result, transfer)
   garbage += job.length * 2
@@ -124,11 +127,14 @@ function serve (job) {
   const ct = cipher.update(plain)
   cipher.final()
   const tag = cipher.getAuthTag()
-  // The leaf is SHA-256(ciphertext || tag): hashed in two parts, so the ciphertext is never
-  // copied next to its tag here (a 256 KiB allocation and copy per block); with `split` both go
-  // back as they are and the wire sends them as one piece.
-  const digest = createHash('sha256').update(ct).update(tag).digest()
-  if (!digest.equals(Buffer.from(job.leaf))) { parentPort.postMessage({ id: job.id, status: 'mismatch' }); return }
+  // With the block's known GCM tag (tags.ts), comparing 16 bytes does; otherwise the leaf, which
+  // is SHA-256(ciphertext || tag): hashed in two parts, so the ciphertext is never copied next to
+  // its tag here (a 256 KiB allocation and copy per block); with `split` both go back as they
+  // are and the wire sends them as one piece.
+  const matches = job.tag != null
+    ? tag.equals(Buffer.from(job.tag))
+    : createHash('sha256').update(ct).update(tag).digest().equals(Buffer.from(job.leaf))
+  if (!matches) { parentPort.postMessage({ id: job.id, status: 'mismatch' }); return }
   garbage += ct.length
   if (job.split === true && ct.byteOffset === 0 && ct.byteLength === ct.buffer.byteLength) {
     parentPort.postMessage({ id: job.id, status: 'ok', ciphertext: ct.buffer, tag: new Uint8Array(tag) }, [ct.buffer])

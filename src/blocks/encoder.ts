@@ -7,6 +7,8 @@ export interface SealedRun {
   firstIndex: number
   blocks: number
   digests: Buffer
+  /** Each block's 16-byte GCM tag, back to back. */
+  tags: Buffer
   /** Present when `wantCiphertext` was set: the run's ciphertext blocks back to back. */
   ciphertext?: Buffer
   plaintextBytes: number
@@ -39,7 +41,7 @@ export async function * encodeBlocks (files: readonly SourceFile[], options: Enc
       const { firstIndex, blocks } = chunk
       const job = pool.seal(options.blockKey, firstIndex, options.blockSize, chunk.data, options.wantCiphertext === true)
         .then(s => {
-          const run: SealedRun = { firstIndex, blocks, digests: s.digests, plaintextBytes }
+          const run: SealedRun = { firstIndex, blocks, digests: s.digests, tags: s.tags, plaintextBytes }
           if (s.ciphertext != null) run.ciphertext = s.ciphertext
           return run
         })

@@ -62,10 +62,11 @@ export function openInline (key: KeyObject, index: number, ciphertext: Uint8Arra
 export interface InlineRead { handle: FileHandle, to: number, length: number, position: number }
 
 /**
- * Reads a block's plaintext, encrypts it and checks the result against its leaf; the sealed
- * block comes back as [ciphertext, tag] (no copy joins them) only when it matches.
+ * Reads a block's plaintext, encrypts it and checks the result: against `tag`, the GCM tag the
+ * block is known to end with (src/blocks/tags.ts), or without one against its leaf hash. The
+ * sealed block comes back as [ciphertext, tag] (no copy joins them) only when it matches.
  */
-export async function serveInline (key: KeyObject, index: number, leaf: Uint8Array, plainLength: number, reads: readonly InlineRead[]):
+export async function serveInline (key: KeyObject, index: number, leaf: Uint8Array, plainLength: number, reads: readonly InlineRead[], tag?: Uint8Array):
 Promise<{ status: Exclude<ServeStatus, 'ok'> } | { status: 'ok', parts: [Buffer, Buffer] }> {
   const plain = pieceBuffers.take(plainLength)
   try {
@@ -80,11 +81,15 @@ Promise<{ status: Exclude<ServeStatus, 'ok'> } | { status: 'ok', parts: [Buffer,
     const cipher = createCipheriv('aes-256-gcm', key, blockNonce(index), { authTagLength: TAG_BYTES })
     const ciphertext = cipher.update(plain)
     cipher.final()
-    const tag = cipher.getAuthTag()
-    // The leaf is SHA-256(ciphertext || tag), hashed in two parts.
-    if (!createHash('sha256').update(ciphertext).update(tag).digest().equals(leaf)) return { status: 'mismatch' }
+    const sealedTag = cipher.getAuthTag()
+    if (tag != null) {
+      if (!sealedTag.equals(tag)) return { status: 'mismatch' }
+    } else if (!createHash('sha256').update(ciphertext).update(sealedTag).digest().equals(leaf)) {
+      // The leaf is SHA-256(ciphertext || tag), hashed in two parts.
+      return { status: 'mismatch' }
+    }
     mainThreadGarbage(ciphertext.length) // dead once the socket has sent it
-    return { status: 'ok', parts: [ciphertext, tag] }
+    return { status: 'ok', parts: [ciphertext, sealedTag] }
   } finally {
     pieceBuffers.give(plain.buffer as ArrayBuffer)
   }

@@ -6,6 +6,7 @@ import { blockCryptoInline, blockKeyObject, openInline, serveInline, type Inline
 import { deriveBlockKey } from './caps.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
 import { sharedCryptoPool, tailOwnsBuffer, type BlockRead, type BlockWrite, type SealPool } from './seal-pool.ts'
+import { BlockTags, tagOf } from './tags.ts'
 
 export class RestoreError extends Error {
   override name = 'RestoreError'
@@ -46,8 +47,8 @@ const PIECE_HEADER_BYTES = 13
 /**
  * A fetch's destination: verified blocks are decrypted straight into `<name>.part` files at their
  * offsets (no ciphertext copy on disk); each file is synced and renamed when its last block
- * lands. It also serves what it holds, re-encrypting from the plaintext and checking the leaf
- * hash, as an owner seeds from the original files.
+ * lands. It also serves what it holds, re-encrypting from the plaintext and checking the GCM tag
+ * the block arrived with (or else the leaf hash), as an owner seeds from the original files.
  */
 export class PlaintextStore {
   readonly manifest: Manifest
@@ -72,6 +73,11 @@ export class PlaintextStore {
   readonly #readHandles = new Map<OutFile, Promise<FileHandle>>()
   /** Block crypto on this thread instead of the worker pool (blockCryptoInline). */
   readonly #inline: boolean
+  /**
+   * GCM tags of the blocks this store checked against their leaves (received, or re-checked on
+   * resume): serving such a block again compares its tag instead of hashing it (tags.ts).
+   */
+  readonly #tags: BlockTags
 
   /** `leaves` is needed only to serve (`get`); a plain restore passes none. */
   constructor (manifest: Manifest, contentKey: Uint8Array, outDir: string, leaves: (() => Uint8Array) | undefined, options: PlaintextStoreOptions = {}) {
@@ -79,6 +85,7 @@ export class PlaintextStore {
     this.root = resolve(outDir)
     this.#blockKey = deriveBlockKey(contentKey)
     this.#leaves = leaves
+    this.#tags = new BlockTags(manifest.header.blockCount)
     this.#overwrite = options.overwrite === true
     const pool = options.pool
     this.#inline = pool === 'inline' || (pool === undefined && blockCryptoInline())
@@ -188,6 +195,7 @@ export class PlaintextStore {
       throw err
     }
     if (plain.length !== blockLength(this.manifest.header, index)) throw new RestoreError(`block ${index} has the wrong length`)
+    const tag = tagOf(ciphertext)
     const blockStart = index * this.manifest.header.blockSize
     const files = this.#filesOf(index)
     let written = 0
@@ -198,6 +206,7 @@ export class PlaintextStore {
       written += to - from
     }
     this.#have.add(index)
+    this.#tags.learn(index, tag)
     for (const f of files) {
       f.missing--
       if (f.missing === 0) await this.#finishFile(f)
@@ -230,6 +239,7 @@ export class PlaintextStore {
       if (f.handle == null) throw new RestoreError(`block ${index}: ${f.final} is not open for writing`)
       return { fd: f.handle.fd, from: from - blockStart, length: to - from, position: from - f.start }
     })
+    const tag = tagOf(ciphertext) // the worker takes the block's memory
     this.#writing.add(index)
     try {
       const status = await this.#track(pool.openBlock({
@@ -242,6 +252,7 @@ export class PlaintextStore {
       this.#writing.delete(index)
     }
     this.#have.add(index)
+    this.#tags.learn(index, tag)
     for (const f of files) {
       f.missing--
       if (f.missing === 0) await this.#finishFile(f)
@@ -253,6 +264,7 @@ export class PlaintextStore {
   async #verifyAndPutInline (index: number, ciphertext: Uint8Array, leaf: Uint8Array): Promise<VerifiedPut> {
     if (this.#have.has(index) || this.#writing.has(index)) return 'duplicate'
     const length = blockLength(this.manifest.header, index)
+    const tag = tagOf(ciphertext) // the block's memory is reused once decrypted
     const opened = openInline(blockKeyObject(this.#blockKey), index, ciphertext, leaf, length, tailOwnsBuffer(ciphertext, PIECE_HEADER_BYTES))
     if (opened.status === 'mismatch') return 'mismatch'
     if (opened.status === 'undecryptable') throw new RestoreError(`block ${index} does not decrypt: wrong key in the link, or the share is corrupted`)
@@ -273,6 +285,7 @@ export class PlaintextStore {
       releasePlain(plain)
     }
     this.#have.add(index)
+    this.#tags.learn(index, tag)
     for (const f of files) {
       f.missing--
       if (f.missing === 0) await this.#finishFile(f)
@@ -331,18 +344,24 @@ export class PlaintextStore {
       reads.push({ handle: f.handle ?? await this.#readHandle(f), to: from - blockStart, length: to - from, position: from - f.start })
     }
     const leaf = this.#leaves().subarray(index * 32, index * 32 + 32)
+    const tag = this.#tags.get(index)
     if (this.#inline) {
-      const served = await this.#track(serveInline(blockKeyObject(this.#blockKey), index, leaf, length, reads))
+      const served = await this.#track(serveInline(blockKeyObject(this.#blockKey), index, leaf, length, reads, tag))
       if (served.status === 'short') throw new RestoreError(`block ${index}: a file is shorter than expected`)
       if (served.status !== 'ok') throw new RestoreError(`block ${index} on disk no longer matches the share`)
+      if (tag == null) this.#tags.learn(index, served.parts[1])
       return split ? served.parts : [Buffer.concat(served.parts)]
     }
     if (pool == null) throw new Error('no crypto pool')
     const blockReads: BlockRead[] = reads.map(r => ({ fd: r.handle.fd, to: r.to, length: r.length, position: r.position }))
-    const served = await this.#track(pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads: blockReads, split }))
+    const served = await this.#track(pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads: blockReads, split, ...(tag != null ? { tag } : {}) }))
     if (served.status === 'short') throw new RestoreError(`block ${index}: a file is shorter than expected`)
-    if (served.status === 'ok' && served.parts != null) return served.parts
+    if (served.status === 'ok' && served.parts != null) {
+      if (tag == null) this.#tags.learn(index, served.parts[1])
+      return served.parts
+    }
     if (served.status !== 'ok' || served.ciphertext == null) throw new RestoreError(`block ${index} on disk no longer matches the share`)
+    if (tag == null) this.#tags.learn(index, tagOf(served.ciphertext))
     return [served.ciphertext]
   }
 

@@ -45,12 +45,16 @@ export interface ServeJob {
   reads: BlockRead[]
   /** Answer with the ciphertext and its tag apart (no copy of the block next to its tag). */
   split?: boolean
+  /** The GCM tag the block is known to end with (tags.ts): checked instead of hashing against the leaf. */
+  tag?: Uint8Array
 }
 
 /** Message from crypto-worker.js. */
 export interface SealResult {
   id: number
   digests?: ArrayBuffer
+  /** Seal jobs: each block's 16-byte GCM tag, back to back. */
+  tags?: ArrayBuffer
   ciphertext?: ArrayBuffer
   /** Serve jobs with `split`: the GCM tag that follows `ciphertext`. */
   tag?: Uint8Array
@@ -65,6 +69,8 @@ export interface SealResult {
 export interface Sealed {
   /** 32-byte SHA-256 per block, back to back. */
   digests: Buffer
+  /** 16-byte GCM tag per block (the last bytes of its ciphertext), back to back. */
+  tags: Buffer
   /** Ciphertext blocks (each plaintext block + 16-byte tag) back to back, when asked for. */
   ciphertext?: Buffer
 }
@@ -103,6 +109,8 @@ export interface ServeBlockRequest {
    * without the copy that puts the tag after the ciphertext (a wire can send both as one piece).
    */
   split?: boolean
+  /** The GCM tag the block is known to end with (tags.ts): compared instead of the leaf hash. */
+  tag?: Uint8Array
 }
 
 /** A served block: `ciphertext` (whole), or `parts` (ciphertext, tag) when asked to split. */
@@ -166,7 +174,7 @@ export class SealPool {
     const owned = ownsBuffer(data) ? data : ownedCopy(data)
     const job: SealJob = { id: 0, key, firstIndex, blockSize, data: owned.buffer as ArrayBuffer, length: owned.byteLength, wantCiphertext }
     const result = await this.#run(job, [job.data])
-    const sealed: Sealed = { digests: Buffer.from(result.digests!) }
+    const sealed: Sealed = { digests: Buffer.from(result.digests!), tags: Buffer.from(result.tags!) }
     if (result.ciphertext != null) sealed.ciphertext = Buffer.from(result.ciphertext)
     return sealed
   }
@@ -185,9 +193,9 @@ export class SealPool {
     return (await this.#run(job, [data])).status as OpenStatus
   }
 
-  /** Reads, encrypts and checks one block; the ciphertext only when it matches `leaf`. */
+  /** Reads, encrypts and checks one block; the ciphertext only when it matches `tag`, or else `leaf`. */
   async serveBlock (r: ServeBlockRequest): Promise<ServedBlock> {
-    const job: ServeJob = { kind: 'serve', id: 0, ...r, key: new Uint8Array(r.key), leaf: new Uint8Array(r.leaf) }
+    const job: ServeJob = { kind: 'serve', id: 0, ...r, key: new Uint8Array(r.key), leaf: new Uint8Array(r.leaf), ...(r.tag != null ? { tag: new Uint8Array(r.tag) } : {}) }
     const result = await this.#run(job, [])
     const status = result.status as ServeStatus
     if (result.ciphertext == null) return { status }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { collectFiles, type CollectOptions, type SkippedEntry, type SourceFile } from './walk.ts'
 import { encodeBlocks } from './encoder.ts'
 import { deriveBlockKey, KEY_BYTES } from './caps.ts'
-import { CIPHER } from './cipher.ts'
+import { CIPHER, TAG_BYTES } from './cipher.ts'
 import { blockCountFor, DEFAULT_BLOCK_SIZE, encodeManifest, FORMAT_VERSION, type Manifest, type ManifestBody } from './manifest.ts'
 import { guessMime } from './mime.ts'
 import { merkleRoot } from '../merkle/index.ts'
@@ -24,6 +24,8 @@ export interface BuiltShare {
   contentKey: Uint8Array
   /** Block hashes (the Merkle leaves), 32 bytes each, back to back. */
   leaves: Buffer
+  /** Each block's GCM tag, 16 bytes each, back to back: lets the owner check what it serves cheaply (tags.ts). */
+  tags: Buffer
   files: SourceFile[]
   skipped: SkippedEntry[]
 }
@@ -36,9 +38,11 @@ export async function buildShare (paths: readonly string[], options: ShareBuildO
   const size = collected.files.reduce((n, f) => n + f.size, 0)
   const blockCount = blockCountFor(size, blockSize)
   const leaves = Buffer.alloc(blockCount * 32)
+  const tags = Buffer.alloc(blockCount * TAG_BYTES)
   let done = 0
   for await (const run of encodeBlocks(collected.files, { blockSize, blockKey: deriveBlockKey(contentKey), ...(options.pool != null ? { pool: options.pool } : {}), ...(options.signal != null ? { signal: options.signal } : {}) })) {
     run.digests.copy(leaves, run.firstIndex * 32)
+    run.tags.copy(tags, run.firstIndex * TAG_BYTES)
     done += run.plaintextBytes
     options.onProgress?.(done, size)
   }
@@ -53,7 +57,7 @@ export async function buildShare (paths: readonly string[], options: ShareBuildO
     })
   }
   const manifest = encodeManifest({ version: FORMAT_VERSION, cipher: CIPHER, blockSize, blockCount, size, root: merkleRoot(leafList) }, body, contentKey)
-  return { manifest, contentKey, leaves, files: collected.files, skipped: collected.skipped }
+  return { manifest, contentKey, leaves, tags, files: collected.files, skipped: collected.skipped }
 }
 
 export function splitLeaves (leaves: Uint8Array): Uint8Array[] {

@@ -8,6 +8,7 @@ import type { SourceFile } from './walk.ts'
 import type { CipherBlockstore } from './blockstore.ts'
 import { sharedCryptoPool, type BlockRead, type SealPool } from './seal-pool.ts'
 import { blockCryptoInline, blockKeyObject, serveInline, type InlineRead } from './inline.ts'
+import { BlockTags, tagOf } from './tags.ts'
 
 /** Where a share's ciphertext blocks come from. Every block returned matches its leaf hash. */
 export interface BlockSource {
@@ -33,8 +34,8 @@ function leafAt (leaves: Uint8Array, index: number): Uint8Array {
 
 /**
  * Seeds from the owner's original files without copying them: a block is read, re-encrypted
- * (deterministic nonce) and compared with its leaf hash, so a file that changed on disk is
- * detected and never served wrong. The read, encryption and hash run on the worker pool (the
+ * (deterministic nonce) and compared with its GCM tag from sharing, or else its leaf hash
+ * (tags.ts), so a file that changed on disk is detected and never served wrong. The read, encryption and hash run on the worker pool (the
  * main thread only writes to the wire); handles stay open here and are closed only once no job
  * reads them.
  */
@@ -54,19 +55,23 @@ export class FileBlockSource implements BlockSource {
   readonly #inline: boolean
   /** Worker jobs reading our descriptors. */
   readonly #jobs = new Set<Promise<unknown>>()
+  /** Known GCM tags: a served block is checked against its tag when known, else its leaf. */
+  readonly #tags: BlockTags
 
   /**
    * `pool`: a worker pool, or `'inline'` (the same work on this thread, src/blocks/inline.ts);
    * default inline on one or two cores, else the process's shared pool (blockCryptoInline).
-   * `false`: the plain reference path on this thread.
+   * `false`: the plain reference path on this thread (always hashes). `tags`: the blocks' GCM
+   * tags from sharing (BuiltShare.tags); without them each block is hashed until served once.
    */
-  constructor (files: readonly SourceFile[], header: ManifestHeader, blockKey: Uint8Array, leaves: Uint8Array, pool?: SealPool | false | 'inline') {
+  constructor (files: readonly SourceFile[], header: ManifestHeader, blockKey: Uint8Array, leaves: Uint8Array, pool?: SealPool | false | 'inline', tags?: Uint8Array) {
     this.#inline = pool === 'inline' || (pool === undefined && blockCryptoInline())
     this.#pool = pool === false || this.#inline ? undefined : pool != null && pool !== 'inline' ? () => pool : sharedCryptoPool
     this.#files = files
     this.#header = header
     this.#blockKey = blockKey
     this.#leaves = leaves
+    this.#tags = new BlockTags(header.blockCount, tags)
     this.#offsets = []
     let offset = 0
     for (const f of files) { this.#offsets.push(offset); offset += f.size }
@@ -130,12 +135,15 @@ export class FileBlockSource implements BlockSource {
         i++
       }
       const leaf = leafAt(this.#leaves, index)
+      const tag = this.#tags.get(index)
       if (pool == null) {
-        served = await serveInline(blockKeyObject(this.#blockKey), index, leaf, length, reads)
+        served = await serveInline(blockKeyObject(this.#blockKey), index, leaf, length, reads, tag)
+        if (served.status === 'ok' && tag == null) this.#tags.learn(index, served.parts![1]!)
         if (served.status === 'ok' && !split) served = { status: 'ok', ciphertext: Buffer.concat(served.parts!) }
       } else {
         const blockReads: BlockRead[] = reads.map(r => ({ fd: r.handle.fd, to: r.to, length: r.length, position: r.position }))
-        served = await pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads: blockReads, split })
+        served = await pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads: blockReads, split, ...(tag != null ? { tag } : {}) })
+        if (served.status === 'ok' && tag == null) this.#tags.learn(index, served.parts?.[1] ?? tagOf(served.ciphertext!))
       }
     } finally {
       this.#jobs.delete(lease)

@@ -100,7 +100,7 @@ export class OhtNode {
       sealedContentKey: this.#sealKey(id, contentKey),
       createdAt: Date.now()
     }
-    await this.state.putOwned(owned, built.leaves)
+    await this.state.putOwned(owned, built.leaves, built.tags)
     const read: ReadCap = { kind: 'read', manifestCid: manifest.cid, contentKey }
     return {
       link: formatLink(read),
@@ -150,7 +150,7 @@ export class OhtNode {
     const { header } = decodeManifest(manifestBytes, manifestCid)
     const owned = await this.state.getOwned(id)
     const source = owned != null
-      ? new FileBlockSource(owned.files, header, deriveBlockKey(this.#openKey(owned)), leaves)
+      ? new FileBlockSource(owned.files, header, deriveBlockKey(this.#openKey(owned)), leaves, undefined, await this.state.getTags(id))
       : new BlockstoreSource(this.blockstore, leaves)
     return { manifestBytes, header, source }
   }

@@ -43,6 +43,8 @@ export class NodeState {
   readonly owned
   readonly held
   readonly leaves
+  /** GCM tags of owned shares' blocks (16 bytes each; src/blocks/tags.ts): not secret, they end every ciphertext block. */
+  readonly tags
   readonly fetches
 
   constructor (path: string) {
@@ -50,6 +52,7 @@ export class NodeState {
     this.owned = this.#db.sublevel<string, OwnedShare>('owned', { valueEncoding: 'json' })
     this.held = this.#db.sublevel<string, HeldShare>('held', { valueEncoding: 'json' })
     this.leaves = this.#db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' })
+    this.tags = this.#db.sublevel<string, Uint8Array>('tags', { valueEncoding: 'view' })
     this.fetches = this.#db.sublevel<string, FetchRecord>('fetches', { valueEncoding: 'json' })
   }
 
@@ -73,13 +76,16 @@ export class NodeState {
   async getOwned (id: string): Promise<OwnedShare | undefined> { return await this.owned.get(id) }
   async getHeld (id: string): Promise<HeldShare | undefined> { return await this.held.get(id) }
   async getLeaves (id: string): Promise<Uint8Array | undefined> { return await this.leaves.get(id) }
+  /** Undefined for shares made before tags were kept: their blocks are checked by hash until served once. */
+  async getTags (id: string): Promise<Uint8Array | undefined> { return await this.tags.get(id) }
 
   async listOwned (): Promise<OwnedShare[]> { return await this.owned.values().all() }
   async listHeld (): Promise<HeldShare[]> { return await this.held.values().all() }
 
-  async putOwned (share: OwnedShare, leaves: Uint8Array): Promise<void> {
+  async putOwned (share: OwnedShare, leaves: Uint8Array, tags?: Uint8Array): Promise<void> {
     await this.#db.batch([
       { type: 'put', sublevel: this.leaves, key: share.id, value: leaves },
+      ...(tags != null ? [{ type: 'put' as const, sublevel: this.tags, key: share.id, value: tags }] : []),
       { type: 'put', sublevel: this.owned, key: share.id, value: share }
     ])
   }

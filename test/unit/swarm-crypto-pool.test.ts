@@ -23,14 +23,15 @@ const MODES: Mode[] = ['workers', 'inline']
 const workers = new SealPool({ size: 1, unrefWhenIdle: true })
 const poolFor = (mode: Mode): SealPool | 'inline' => mode === 'workers' ? workers : 'inline'
 
-async function share (files: Record<string, Buffer>, mode: Mode = 'workers'): Promise<{ dir: string, built: BuiltShare, source: FileBlockSource, reference: FileBlockSource }> {
+/** `withTags`: the source knows each block's GCM tag from sharing, as an owner's node does (tags.ts). */
+async function share (files: Record<string, Buffer>, mode: Mode = 'workers', withTags = false): Promise<{ dir: string, built: BuiltShare, source: FileBlockSource, reference: FileBlockSource }> {
   const dir = await mkdtemp(join(tmpdir(), 'oht-pool-'))
   const root = join(dir, 'in')
   await mkdir(root)
   for (const [name, bytes] of Object.entries(files)) await writeFile(join(root, name), bytes)
   const built = await buildShare([root], { blockSize: BLOCK })
   const key = deriveBlockKey(built.contentKey)
-  const source = new FileBlockSource(built.files, built.manifest.header, key, built.leaves, poolFor(mode))
+  const source = new FileBlockSource(built.files, built.manifest.header, key, built.leaves, poolFor(mode), withTags ? built.tags : undefined)
   const reference = new FileBlockSource(built.files, built.manifest.header, key, built.leaves, false)
   return { dir, built, source, reference }
 }
@@ -69,8 +70,8 @@ for (const mode of MODES) test(`${mode}: a block served equals the reference one
   }
 })
 
-for (const mode of MODES) test(`${mode}: a file changed on disk is never served: the source goes stale`, async () => {
-  const s = await share({ 'a.bin': randomBytes(2 * BLOCK + 100) }, mode)
+for (const mode of MODES) for (const withTags of [false, true]) test(`${mode}, ${withTags ? 'checked by tag' : 'checked by leaf'}: a file changed on disk is never served: the source goes stale`, async () => {
+  const s = await share({ 'a.bin': randomBytes(2 * BLOCK + 100) }, mode, withTags)
   try {
     await s.source.get(1)
     const path = s.built.files[0]!.absPath
@@ -81,6 +82,55 @@ for (const mode of MODES) test(`${mode}: a file changed on disk is never served:
     assert.match(s.source.stale ?? '', /no longer matches/)
     await assert.rejects(s.source.get(0), SourceChangedError)
   } finally {
+    await s.source.close()
+    await s.reference.close()
+    await rm(s.dir, { recursive: true, force: true })
+  }
+})
+
+for (const mode of MODES) test(`${mode}: with the tags from sharing a served block is checked by its tag: they end each sealed block, and a wrong one refuses a block whose leaf matches`, async () => {
+  const s = await share({ 'a.bin': randomBytes(3 * BLOCK + 7) }, mode, true)
+  const count = s.built.manifest.header.blockCount
+  const tags = Buffer.from(s.built.tags)
+  tags[2 * 16 + 5]! ^= 0x01
+  const wrongTag = new FileBlockSource(s.built.files, s.built.manifest.header, deriveBlockKey(s.built.contentKey), s.built.leaves, poolFor(mode), tags)
+  try {
+    assert.equal(s.built.tags.length, count * 16)
+    for (let i = 0; i < count; i++) {
+      const sealed = Buffer.from(await s.reference.get(i))
+      assert.deepEqual(s.built.tags.subarray(i * 16, i * 16 + 16), sealed.subarray(-16), `tag ${i}`)
+      assert.deepEqual(Buffer.concat(await s.source.getParts(i)), sealed, `block ${i} served by tag`)
+    }
+    assert.deepEqual(Buffer.concat(await wrongTag.getParts(1)), Buffer.from(await s.reference.get(1)))
+    await assert.rejects(wrongTag.getParts(2), SourceChangedError, 'the tag decides, not the leaf')
+  } finally {
+    await wrongTag.close()
+    await s.source.close()
+    await s.reference.close()
+    await rm(s.dir, { recursive: true, force: true })
+  }
+})
+
+for (const mode of MODES) test(`${mode}: a block a fetch received is served again by the tag it arrived with, and refused once its plaintext on disk changes`, async () => {
+  const s = await share({ 'f.bin': randomBytes(2 * BLOCK + 50) })
+  const out = join(s.dir, 'out')
+  let leaves: Uint8Array = s.built.leaves
+  const store = new PlaintextStore(s.built.manifest, s.built.contentKey, out, () => leaves, { pool: poolFor(mode) })
+  try {
+    await store.open()
+    const cts = await Promise.all([0, 1, 2].map(async i => Buffer.from(await s.reference.get(i))))
+    assert.equal(await store.verifyAndPut(0, asPiece(cts[0]!), leafOf(s.built, 0)), 'stored')
+    assert.equal(await store.verifyAndPut(1, asPiece(cts[1]!), leafOf(s.built, 1)), 'stored')
+    // With the leaf list swapped for zeros, a hash check would refuse everything: the tag serves.
+    leaves = Buffer.alloc(s.built.leaves.length)
+    assert.deepEqual(Buffer.concat(await store.getParts(0)), cts[0])
+    const part = join(out, 'in', 'f.bin.part')
+    const bytes = await readFile(part)
+    bytes[BLOCK + 9]! ^= 0x10
+    await writeFile(part, bytes)
+    await assert.rejects(store.getParts(1), RestoreError)
+  } finally {
+    await store.close()
     await s.source.close()
     await s.reference.close()
     await rm(s.dir, { recursive: true, force: true })
