@@ -146,12 +146,16 @@ const PROBE_REARM_WINDOWS = 40
  */
 const PROBE_MIN_RTT_MS = 30
 /**
- * The least round trip the depth is sized for. Over loopback or a LAN the shortest round trip is
- * ~0.5 ms, and rate × 0.5 ms gave 4 blocks in flight: too few to cover the time either end spends
- * on a burst of blocks (hashing, AES, the disk) or waiting for a core, so seeder and fetcher took
- * turns idling. With 10 ms a fast local peer gets 17–19 blocks (~5 MiB) in flight, and a 1 GiB
- * fetch over loopback went from 222–315 to 298–333 MiB/s (three alternating runs); a peer slower
- * than ~25 MiB/s gets no deeper pipeline from it, and Tor round trips are longer anyway.
+ * The least round trip the fetch's pipelines are sized for, shared among the peers that have
+ * requests in flight. Over loopback or a LAN the shortest round trip is ~0.5 ms, and from one
+ * seeder rate × 0.5 ms gave 4 blocks in flight: too few to cover the time either end spends on a
+ * burst of blocks (hashing, AES, the disk) or waiting for a core, so seeder and fetcher took
+ * turns idling. With 10 ms one fast local seeder gets 17–19 blocks (~5 MiB) in flight, and a
+ * 1 GiB fetch over loopback went from 222–315 to 298–333 MiB/s (three alternating runs). It is
+ * the fetcher's own slack, so it is divided among the senders: 10 ms for each of four loopback
+ * seeders put 28 blocks in flight and was ~10% slower than 4 each (1 GiB 4→1, four alternating
+ * runs). A peer slower than ~25 MiB/s gets no deeper pipeline from it, and Tor round trips are
+ * longer anyway.
  */
 const RTT_FLOOR_MS = 10
 const RANDOM_FIRST = 4
@@ -868,7 +872,9 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     }
     if (peer.bytesPerMs === 0) { peer.depth = Math.min(MAX_DEPTH, peer.depth + 1); return }
     const blockBytes = this.header!.blockSize + TAG_BYTES
-    const bdp = Math.ceil((peer.bytesPerMs * Math.max(peer.minRttMs, RTT_FLOOR_MS)) / blockBytes)
+    let senders = 0
+    for (const p of this.#peers.values()) if (p.inflight.size > 0) senders++
+    const bdp = Math.ceil((peer.bytesPerMs * Math.max(peer.minRttMs, RTT_FLOOR_MS / Math.max(1, senders))) / blockBytes)
     const wanted = Math.max(Math.ceil(bdp * 1.5) + 2, probe.depth)
     peer.depth = Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, wanted, peer.depth + 1))
   }
