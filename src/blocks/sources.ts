@@ -35,9 +35,9 @@ function leafAt (leaves: Uint8Array, index: number): Uint8Array {
 /**
  * Seeds from the owner's original files without copying them: a block is read, re-encrypted
  * (deterministic nonce) and compared with its GCM tag from sharing, or else its leaf hash
- * (tags.ts), so a file that changed on disk is detected and never served wrong. The read, encryption and hash run on the worker pool (the
- * main thread only writes to the wire); handles stay open here and are closed only once no job
- * reads them.
+ * (tags.ts), so a file that changed on disk is detected and never served wrong. The read,
+ * encryption and check run on the worker pool (the main thread only writes to the wire), or
+ * inline on one or two cores; handles stay open here and are closed only once no job reads them.
  */
 export class FileBlockSource implements BlockSource {
   readonly kind = 'file' as const

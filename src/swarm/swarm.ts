@@ -847,7 +847,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
    * round trip grow with the depth itself, which drove every loopback peer to MAX_DEPTH (16 MiB
    * of blocks buffered per peer, for no extra speed). The slack (half again, plus 2) keeps probing
    * for more, so a slow start on Tor still grows geometrically. The delay is at least
-   * RTT_FLOOR_MS: see there.
+   * RTT_FLOOR_MS shared among the peers with requests in flight: see there.
    */
   #adapt (peer: PeerState, bytes: number, elapsedMs: number): void {
     peer.rttMs = peer.rttMs * 0.8 + elapsedMs * 0.2
