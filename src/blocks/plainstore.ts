@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto'
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
 import { decryptBlock, DecryptError, encryptBlock } from './cipher.ts'
-import { blockCryptoInline, blockKeyObject, openInline, serveInline, type InlineRead } from './inline.ts'
+import { blockCryptoInline, blockKeyObject, openInline, type InlineRead } from './inline.ts'
 import { deriveBlockKey } from './caps.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
-import { sharedCryptoPool, tailOwnsBuffer, type BlockRead, type BlockWrite, type SealPool } from './seal-pool.ts'
+import { sharedCryptoPool, tailOwnsBuffer, type BlockWrite, type SealPool } from './seal-pool.ts'
 import { BlockTags, tagOf } from './tags.ts'
+import { serveChecked } from './serve.ts'
 
 export class RestoreError extends Error {
   override name = 'RestoreError'
@@ -344,25 +345,10 @@ export class PlaintextStore {
       reads.push({ handle: f.handle ?? await this.#readHandle(f), to: from - blockStart, length: to - from, position: from - f.start })
     }
     const leaf = this.#leaves().subarray(index * 32, index * 32 + 32)
-    const tag = this.#tags.get(index)
-    if (this.#inline) {
-      const served = await this.#track(serveInline(blockKeyObject(this.#blockKey), index, leaf, length, reads, tag))
-      if (served.status === 'short') throw new RestoreError(`block ${index}: a file is shorter than expected`)
-      if (served.status !== 'ok') throw new RestoreError(`block ${index} on disk no longer matches the share`)
-      if (tag == null) this.#tags.learn(index, served.parts[1])
-      return split ? served.parts : [Buffer.concat(served.parts)]
-    }
-    if (pool == null) throw new Error('no crypto pool')
-    const blockReads: BlockRead[] = reads.map(r => ({ fd: r.handle.fd, to: r.to, length: r.length, position: r.position }))
-    const served = await this.#track(pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads: blockReads, split, ...(tag != null ? { tag } : {}) }))
+    const served = await this.#track(serveChecked(pool, { key: this.#blockKey, index, leaf, plainLength: length, reads, split }, this.#tags))
     if (served.status === 'short') throw new RestoreError(`block ${index}: a file is shorter than expected`)
-    if (served.status === 'ok' && served.parts != null) {
-      if (tag == null) this.#tags.learn(index, served.parts[1])
-      return served.parts
-    }
-    if (served.status !== 'ok' || served.ciphertext == null) throw new RestoreError(`block ${index} on disk no longer matches the share`)
-    if (tag == null) this.#tags.learn(index, tagOf(served.ciphertext))
-    return [served.ciphertext]
+    if (served.status !== 'ok') throw new RestoreError(`block ${index} on disk no longer matches the share`)
+    return served.parts
   }
 
   /**

@@ -6,9 +6,10 @@ import type { FileHandle } from 'node:fs/promises'
 import { openSource, SourceChangedError } from './chunker.ts'
 import type { SourceFile } from './walk.ts'
 import type { CipherBlockstore } from './blockstore.ts'
-import { sharedCryptoPool, type BlockRead, type SealPool } from './seal-pool.ts'
-import { blockCryptoInline, blockKeyObject, serveInline, type InlineRead } from './inline.ts'
-import { BlockTags, tagOf } from './tags.ts'
+import { sharedCryptoPool, type SealPool } from './seal-pool.ts'
+import { blockCryptoInline, type InlineRead } from './inline.ts'
+import { BlockTags } from './tags.ts'
+import { serveChecked } from './serve.ts'
 
 /** Where a share's ciphertext blocks come from. Every block returned matches its leaf hash. */
 export interface BlockSource {
@@ -117,7 +118,7 @@ export class FileBlockSource implements BlockSource {
     let release!: () => void
     const lease = new Promise<void>(resolve => { release = resolve })
     this.#jobs.add(lease)
-    let served: { status: 'ok' | 'short' | 'mismatch', parts?: Uint8Array[], ciphertext?: Uint8Array }
+    let served: Awaited<ReturnType<typeof serveChecked>>
     try {
       const reads: InlineRead[] = []
       let planned = 0
@@ -134,23 +135,12 @@ export class FileBlockSource implements BlockSource {
         }
         i++
       }
-      const leaf = leafAt(this.#leaves, index)
-      const tag = this.#tags.get(index)
-      if (pool == null) {
-        served = await serveInline(blockKeyObject(this.#blockKey), index, leaf, length, reads, tag)
-        if (served.status === 'ok' && tag == null) this.#tags.learn(index, served.parts![1]!)
-        if (served.status === 'ok' && !split) served = { status: 'ok', ciphertext: Buffer.concat(served.parts!) }
-      } else {
-        const blockReads: BlockRead[] = reads.map(r => ({ fd: r.handle.fd, to: r.to, length: r.length, position: r.position }))
-        served = await pool.serveBlock({ key: this.#blockKey, index, leaf, plainLength: length, reads: blockReads, split, ...(tag != null ? { tag } : {}) })
-        if (served.status === 'ok' && tag == null) this.#tags.learn(index, served.parts?.[1] ?? tagOf(served.ciphertext!))
-      }
+      served = await serveChecked(pool, { key: this.#blockKey, index, leaf: leafAt(this.#leaves, index), plainLength: length, reads, split }, this.#tags)
     } finally {
       this.#jobs.delete(lease)
       release()
     }
-    if (served.status === 'ok' && served.parts != null) return served.parts
-    if (served.status === 'ok' && served.ciphertext != null) return [served.ciphertext]
+    if (served.status === 'ok') return served.parts
     this.#stale = served.status === 'short'
       ? 'the shared files became shorter on disk (re-share to publish the new content)'
       : `the shared files changed on disk: block ${index} no longer matches the share (re-share to publish the new content)`
