@@ -111,6 +111,26 @@ for (const mode of MODES) test(`${mode}: with the tags from sharing a served blo
   }
 })
 
+for (const mode of MODES) test(`${mode}: without tags from sharing a block is checked by its leaf once, then by the tag that check vouched for`, async () => {
+  const s = await share({ 'a.bin': randomBytes(2 * BLOCK + 9) }, mode)
+  const leaves = Buffer.from(s.built.leaves)
+  const source = new FileBlockSource(s.built.files, s.built.manifest.header, deriveBlockKey(s.built.contentKey), leaves, poolFor(mode))
+  try {
+    const first = Buffer.concat(await source.getParts(0))
+    assert.deepEqual(first, Buffer.from(await s.reference.get(0)))
+    // The leaf list zeroed in place: a block served before passes by its learned tag, a block
+    // never served has only its (now wrong) leaf and is refused.
+    leaves.fill(0)
+    assert.deepEqual(Buffer.concat(await source.getParts(0)), first)
+    await assert.rejects(source.getParts(1), SourceChangedError)
+  } finally {
+    await source.close()
+    await s.source.close()
+    await s.reference.close()
+    await rm(s.dir, { recursive: true, force: true })
+  }
+})
+
 for (const mode of MODES) test(`${mode}: a block a fetch received is served again by the tag it arrived with, and refused once its plaintext on disk changes`, async () => {
   const s = await share({ 'f.bin': randomBytes(2 * BLOCK + 50) })
   const out = join(s.dir, 'out')
