@@ -5,7 +5,7 @@ import { decryptBlock, DecryptError, encryptBlock } from './cipher.ts'
 import { blockCryptoInline, blockKeyObject, openInline, type InlineRead } from './inline.ts'
 import { deriveBlockKey } from './caps.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
-import { sharedCryptoPool, tailOwnsBuffer, type BlockWrite, type SealPool } from './seal-pool.ts'
+import { releaseBlockMemory, sharedCryptoPool, tailOwnsBuffer, type BlockWrite, type SealPool } from './seal-pool.ts'
 import { BlockTags, tagOf } from './tags.ts'
 import { serveChecked } from './serve.ts'
 
@@ -283,7 +283,7 @@ export class PlaintextStore {
       })))
     } finally {
       this.#writing.delete(index)
-      releasePlain(plain)
+      releaseBlockMemory(plain) // written: nothing reads it again
     }
     this.#have.add(index)
     this.#tags.learn(index, tag)
@@ -426,16 +426,6 @@ export class PlaintextStore {
     for (let k = lo; k < files.length && files[k]!.start < end; k++) if (all || files[k]!.selected) out.push(files[k]!)
     return out
   }
-}
-
-/**
- * Frees a decrypted block's memory now that it is written (its ArrayBuffer is its own: the
- * decipher made it). A block that waited for a slow disk across a few minor GCs would otherwise
- * be promoted and kept until a full GC: tens of MiB of written plaintext in a fetch from many
- * peers.
- */
-function releasePlain (plain: Buffer): void {
-  if (plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength && plain.buffer instanceof ArrayBuffer) plain.buffer.transfer(0)
 }
 
 async function writeAll (handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {

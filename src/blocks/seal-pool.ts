@@ -293,6 +293,39 @@ export function tailOwnsBuffer (b: Uint8Array, prefix: number): boolean {
 }
 
 /**
+ * Frees a block's memory now, when the view covers an ArrayBuffer of its own: what V8 would free
+ * only once it collects the buffer. A buffer that lived across two minor GCs (a block waiting
+ * for the disk or in a socket's queue) is promoted, and then only a full GC frees it. V8 counts
+ * such memory towards the heap's limit, so a seeder that left it to V8 ran a full mark-compact
+ * every few hundred milliseconds (docs/DECISIONS.md "Block memory is freed when it is done").
+ */
+export function releaseBlockMemory (b: Uint8Array): void {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) b.buffer.transfer(0)
+}
+
+/** Blocks to free as soon as a socket has sent them (freeWhenSent, releaseIfSent). */
+const freedWhenSent = new WeakSet<Uint8Array>()
+
+/**
+ * Marks served block memory that nothing else holds or will read: a sender that copies it into
+ * the kernel (a socket) frees it once the write completes (releaseIfSent). Anything else that
+ * gets it just leaves it to the GC.
+ */
+export function freeWhenSent (b: Uint8Array): void {
+  if (b.byteLength >= 4096) freedWhenSent.add(b)
+}
+
+/** After a completed socket write of `b`: frees it when it was marked by freeWhenSent. */
+export function releaseIfSent (b: Uint8Array): void {
+  if (freedWhenSent.delete(b)) releaseBlockMemory(b)
+}
+
+/** Whether `b` was marked by freeWhenSent (and not yet released). */
+export function isFreedWhenSent (b: Uint8Array): boolean {
+  return freedWhenSent.has(b)
+}
+
+/**
  * Bytes of block traffic after which this thread runs a minor GC. Every block leaves dead
  * ArrayBuffers here (the socket's 64 KiB read chunks a piece was copied from, ciphertext already
  * written to a socket, plaintext already written to disk); V8 counts them as external memory and

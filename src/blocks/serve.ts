@@ -3,7 +3,7 @@
 // else its leaf hash, learning the tag of a block its leaf has just vouched for (tags.ts).
 import { Buffer } from 'node:buffer'
 import { blockKeyObject, serveInline, type InlineRead } from './inline.ts'
-import type { BlockRead, SealPool } from './seal-pool.ts'
+import { freeWhenSent, type BlockRead, type SealPool } from './seal-pool.ts'
 import { tagOf, type BlockTags } from './tags.ts'
 
 export interface ServeRequest {
@@ -32,6 +32,9 @@ Promise<{ status: 'short' | 'mismatch' } | { status: 'ok', parts: Uint8Array[] }
     if (served.status !== 'ok' || got == null) return { status: served.status === 'short' ? 'short' : 'mismatch' }
     parts = got
   }
-  if (tag == null) tags.learn(r.index, parts.length === 2 ? parts[1]! : tagOf(parts[0]!))
-  return { status: 'ok', parts: r.split || parts.length === 1 ? parts : [Buffer.concat(parts)] }
+  if (tag == null) tags.learn(r.index, parts.length === 2 ? parts[1]! : tagOf(parts[0]!)) // learn copies
+  if (!r.split) return { status: 'ok', parts: parts.length === 1 ? parts : [Buffer.concat(parts)] }
+  // Split parts go to a sender and nowhere else (BlockSource.getParts): freed once sent.
+  for (const p of parts) freeWhenSent(p)
+  return { status: 'ok', parts }
 }

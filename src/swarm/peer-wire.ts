@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events'
 import { timingSafeEqual } from 'node:crypto'
+import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import Wire from 'bittorrent-protocol'
 import { swarmAuthMac } from '../blocks/caps.ts'
+import { isFreedWhenSent, releaseIfSent } from '../blocks/seal-pool.ts'
 import { WireGuard } from './guard.ts'
 import { decodeMessage, encodeMessage, EXTENSION_NAME, MAX_EXTENSION_BYTES, MessageError, type ExtensionMessage } from './messages.ts'
 
@@ -28,10 +30,14 @@ export interface PeerWireOptions {
 function sendCoalesced (from: NodeJS.ReadableStream, to: Duplex): void {
   let corked = false
   const uncork = (): void => { corked = false; to.uncork() }
+  // A socket has copied a chunk into the kernel when its write completes, so served block memory
+  // can be freed then (releaseIfSent); an in-memory stream hands the very chunk to its reader.
+  const copiesOut = to instanceof Socket
   from.on('data', (chunk: Uint8Array) => {
     if (to.destroyed) return
     if (!corked) { corked = true; to.cork(); process.nextTick(uncork) }
-    if (!to.write(chunk)) {
+    const ready = copiesOut && isFreedWhenSent(chunk) ? to.write(chunk, () => { releaseIfSent(chunk) }) : to.write(chunk)
+    if (!ready) {
       from.pause()
       to.once('drain', () => { from.resume() })
     }

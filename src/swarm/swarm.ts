@@ -17,7 +17,10 @@ export interface SwarmStore {
   has (index: number): boolean | Promise<boolean>
   /** Ciphertext of a held block (already verified when it was stored). */
   get (index: number): Promise<Uint8Array>
-  /** Used instead of `get` when present: the same bytes in consecutive parts (no copy joins them). */
+  /**
+   * Used instead of `get` when present: the same bytes in consecutive parts (no copy joins them),
+   * owned by the caller: the wire may free them once its socket has sent them (BlockSource.getParts).
+   */
   getParts? (index: number): Promise<Uint8Array[]>
   /** Stores a block that matched its leaf hash. */
   put? (index: number, ciphertext: Uint8Array): Promise<unknown>

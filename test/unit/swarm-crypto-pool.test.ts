@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildShare, decodeManifest, deriveBlockKey, deriveSwarmInfoHash, FileBlockSource, openManifest, parseReadCap, PlaintextStore, RestoreError, SourceChangedError, verifyCapOf, type BuiltShare } from '../../src/blocks/index.ts'
-import { pieceBuffers, SealPool, tailOwnsBuffer } from '../../src/blocks/seal-pool.ts'
+import { isFreedWhenSent, pieceBuffers, releaseIfSent, SealPool, tailOwnsBuffer } from '../../src/blocks/seal-pool.ts'
 import { WireGuard } from '../../src/swarm/guard.ts'
 import { Swarm, sourceStore, type SwarmStore } from '../../src/swarm/index.ts'
 import { OhtNode } from '../../src/node/node.ts'
@@ -63,6 +63,28 @@ for (const mode of MODES) test(`${mode}: a block served equals the reference one
       assert.equal(parts[1]!.length, 16)
       assert.deepEqual(Buffer.concat(parts), Buffer.from(served[i]!), `block ${i} in parts`)
     }
+  } finally {
+    await s.source.close()
+    await s.reference.close()
+    await rm(s.dir, { recursive: true, force: true })
+  }
+})
+
+for (const mode of MODES) test(`${mode}: a block served in parts is marked to be freed once sent, a whole block (get) never is`, async () => {
+  const s = await share({ 'a.bin': randomBytes(2 * BLOCK + 100) }, mode, true)
+  try {
+    const whole = await s.source.get(0)
+    assert.equal(isFreedWhenSent(whole), false, 'get() may be kept by its caller')
+    const parts = await s.source.getParts(0)
+    const copy = Buffer.concat(parts)
+    assert.ok(isFreedWhenSent(parts[0]!), 'the ciphertext goes to a sender and nowhere else')
+    releaseIfSent(parts[0]!)
+    assert.equal(parts[0]!.byteLength, 0, 'freed at once: its memory is detached')
+    assert.equal(isFreedWhenSent(parts[0]!), false)
+    // The source is untouched by freeing what it handed out.
+    assert.deepEqual(Buffer.concat(await s.source.getParts(0)), copy)
+    releaseIfSent(whole)
+    assert.equal(whole.byteLength, BLOCK + 16, 'unmarked memory is never freed')
   } finally {
     await s.source.close()
     await s.reference.close()
