@@ -18,12 +18,14 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parseSize } from '../cli/units.ts'
+import { ensureCurrentBuild } from './lib/build.ts'
 import { ensureFixture, warmCache } from './lib/fixture.ts'
 import { machineFacts, waitForIdle, type MachineFacts } from './lib/machine.ts'
 import { machineBusySeconds, RESULT_MARK, type ChildArgs, type ChildResult } from './lib/measure.ts'
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(BENCH_DIR, '..')
+ensureCurrentBuild(ROOT)
 const MiB = 2 ** 20
 
 const TARGETS = { heliaRatio: 2, nativeRatio: 0.7, rssMiB: 150 }

@@ -27,6 +27,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parseSize } from '../cli/units.ts'
+import { ensureCurrentBuild } from './lib/build.ts'
 import { ensureFixture, warmCache } from './lib/fixture.ts'
 import { machineFacts } from './lib/machine.ts'
 import { ProcGroup, hasGnuTime } from './lib/swarm-proc.ts'
@@ -123,6 +124,7 @@ interface Failure { tool: Tool, size: number, seeders: number | undefined, round
 // ---- setup ----
 const started = new Date()
 const loadAtStart = loadavg()
+ensureCurrentBuild(ROOT)
 const command = `node bench/swarm.ts ${process.argv.slice(2).join(' ')}`.trim()
 const machine = machineFacts({ fixtures: join(BENCH_DIR, 'fixtures') })
 const gnuTime = hasGnuTime()
