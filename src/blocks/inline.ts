@@ -88,7 +88,6 @@ Promise<{ status: Exclude<ServeStatus, 'ok'> } | { status: 'ok', parts: [Buffer,
       // The leaf is SHA-256(ciphertext || tag), hashed in two parts.
       return { status: 'mismatch' }
     }
-    mainThreadGarbage(ciphertext.length) // dead once the socket has sent it
     return { status: 'ok', parts: [ciphertext, sealedTag] }
   } finally {
     pieceBuffers.give(plain.buffer as ArrayBuffer)

@@ -326,10 +326,11 @@ export function isFreedWhenSent (b: Uint8Array): boolean {
 }
 
 /**
- * Bytes of block traffic after which this thread runs a minor GC. Every block leaves dead
- * ArrayBuffers here (the socket's 64 KiB read chunks a piece was copied from, ciphertext already
- * written to a socket, plaintext already written to disk); V8 counts them as external memory and
- * let ~50 MiB of them pile up in a fetch before collecting. A scavenge of a young generation of
+ * Bytes of block traffic after which this thread runs a minor GC. Every block fetched leaves
+ * dead ArrayBuffers here (the socket's 64 KiB read chunks a piece was copied from), and so does
+ * every whole block served by `get` (ciphertext sent in parts and plaintext written are freed
+ * at once: releaseBlockMemory); V8 counts them as external memory and let ~50 MiB of them pile
+ * up in a fetch before collecting. A scavenge of a young generation of
  * dead buffers takes well under a millisecond; every 4 MiB keeps a fetch's dead buffers (peak
  * RSS) at a few MiB. Same mechanism as the workers' (`--expose-gc` set at run time).
  */

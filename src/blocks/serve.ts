@@ -3,7 +3,7 @@
 // else its leaf hash, learning the tag of a block its leaf has just vouched for (tags.ts).
 import { Buffer } from 'node:buffer'
 import { blockKeyObject, serveInline, type InlineRead } from './inline.ts'
-import { freeWhenSent, type BlockRead, type SealPool } from './seal-pool.ts'
+import { freeWhenSent, mainThreadGarbage, type BlockRead, type SealPool } from './seal-pool.ts'
 import { tagOf, type BlockTags } from './tags.ts'
 
 export interface ServeRequest {
@@ -33,8 +33,12 @@ Promise<{ status: 'short' | 'mismatch' } | { status: 'ok', parts: Uint8Array[] }
     parts = got
   }
   if (tag == null) tags.learn(r.index, parts.length === 2 ? parts[1]! : tagOf(parts[0]!)) // learn copies
-  if (!r.split) return { status: 'ok', parts: parts.length === 1 ? parts : [Buffer.concat(parts)] }
-  // Split parts go to a sender and nowhere else (BlockSource.getParts): freed once sent.
+  if (!r.split) {
+    if (pool == null) mainThreadGarbage(parts[0]!.length) // left to the GC once its caller is done
+    return { status: 'ok', parts: parts.length === 1 ? parts : [Buffer.concat(parts)] }
+  }
+  // Split parts go to a sender and nowhere else (BlockSource.getParts): freed once sent, so they
+  // need no collection (a forced minor GC per 4 MiB served was 9% of a seeder's main thread).
   for (const p of parts) freeWhenSent(p)
   return { status: 'ok', parts }
 }
