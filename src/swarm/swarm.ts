@@ -115,6 +115,9 @@ interface PeerState {
   lastRoundAt: number
   /** Blocks this seed refused once to this peer because another peer has them. */
   deflected: Set<number>
+  /** `have`s not sent yet: they go with the next requests to this peer or after HAVE_DELAY_MS. */
+  pendingHaves: number[]
+  haveTimer?: NodeJS.Timeout | undefined
 }
 
 /** State of a peer's full-pipe probe (#probe). */
@@ -170,6 +173,12 @@ const ENDGAME_BLOCKS = 8
  * up in memory (at most this many plus the pipelines already in flight).
  */
 const MAX_STORING = 8
+/**
+ * Longest a `have` waits to go out with other messages to the same peer. Sent one by one, a
+ * fetch from four seeders wrote three lone `have`s per block (12 k writes per GiB, and as many
+ * wake-ups at the seeders); held back, they go with the next requests to that peer.
+ */
+const HAVE_DELAY_MS = 20
 /**
  * While a reader waits on a window, each peer keeps at most this many rarest-first (background)
  * requests in flight: a seeder serves requests in order, so a deep background pipeline would sit
@@ -318,7 +327,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const o = this.options
     const maxBlock = (this.header?.blockSize ?? 16 * 1024 * 1024) + TAG_BYTES
     const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
-    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, probe: freshProbe(), rttMs: 1000, minRttMs: Infinity, bytesPerMs: 0, rateBytes: 0, rateSince: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now(), deflected: new Set() }
+    const peer: PeerState = { wire, id, inflight: new Map(), depth: MIN_DEPTH * 2, probe: freshProbe(), rttMs: 1000, minRttMs: Infinity, bytesPerMs: 0, rateBytes: 0, rateSince: 0, received: 0, served: 0, lastRoundBytes: 0, lastRoundAt: performance.now(), deflected: new Set(), pendingHaves: [] }
     if (o.perPeerUploadBytesPerSecond != null) peer.uploadLimiter = new RateLimiter(o.perPeerUploadBytesPerSecond)
     this.#peers.set(id, peer)
     wire.on('ready', () => { this.#onReady(peer) })
@@ -445,7 +454,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     this.#closed = true
     clearInterval(this.#chokeTimer)
     void this.#store?.close?.()
-    for (const p of this.#peers.values()) p.wire.close()
+    for (const p of this.#peers.values()) { clearTimeout(p.haveTimer); p.wire.close() }
   }
 
   #emit (e: SwarmEvent): void { this.emit('event', e) }
@@ -704,8 +713,29 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     if (this.#store != null) void this.#initBlocks()
   }
 
+  /**
+   * Tells `peer` that block `index` is held: `now` for the peer it came from (the `have` goes
+   * out with the requests that refill its pipeline), else with the next messages to that peer.
+   */
+  #announce (peer: PeerState, index: number, now: boolean): void {
+    peer.pendingHaves.push(index)
+    if (now) this.#flushHaves(peer)
+    else peer.haveTimer ??= setTimeout(() => { this.#flushHaves(peer) }, HAVE_DELAY_MS).unref()
+  }
+
+  #flushHaves (peer: PeerState): void {
+    clearTimeout(peer.haveTimer)
+    peer.haveTimer = undefined
+    if (peer.pendingHaves.length === 0) return
+    const pending = peer.pendingHaves
+    peer.pendingHaves = []
+    if (peer.wire.closed || !peer.wire.authenticated) return
+    for (const index of pending) peer.wire.wire.have(index)
+  }
+
   /** Keeps `peer.depth` requests in flight to an unchoking peer. */
   #fill (peer: PeerState): void {
+    this.#flushHaves(peer) // in the same write as the requests below
     const have = this.#have
     if (have == null || this.#closed || this.#missing === 0 || this.#storing.size >= MAX_STORING) return
     const wire = peer.wire.wire
@@ -836,7 +866,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     // Advertise only what can be served (a block may straddle a file this fetch skips).
     const servable = await this.#store!.has(index)
     for (const p of this.#peers.values()) {
-      if (servable && p.wire.authenticated) p.wire.wire.have(index)
+      if (servable && p.wire.authenticated) this.#announce(p, index, p === peer)
       if (p !== peer && this.#untrack(p, index) != null) p.wire.wire.cancel(index, 0, bytes)
     }
     if (this.#missing === 0) { this.#finish(); return }
@@ -922,6 +952,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   #onClose (peer: PeerState, err?: Error): void {
     if (this.#peers.get(peer.id) !== peer) return
     this.#peers.delete(peer.id)
+    clearTimeout(peer.haveTimer)
     for (const index of [...peer.inflight.keys()]) this.#untrack(peer, index)
     if (peer.wire.authenticated) this.#countPeer(peer, -1)
     this.#emit({ type: 'peer:closed', peer: peer.id, ...(err != null ? { reason: err.message } : {}) })
@@ -930,7 +961,10 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   }
 
   #finish (): void {
-    for (const p of this.#peers.values()) if (p.wire.authenticated) p.wire.wire.uninterested()
+    for (const p of this.#peers.values()) {
+      this.#flushHaves(p)
+      if (p.wire.authenticated) p.wire.wire.uninterested()
+    }
     this.#emit({ type: 'complete', blocks: this.#have!.count })
     this.emit('complete')
   }
