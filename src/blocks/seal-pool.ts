@@ -297,7 +297,7 @@ export function tailOwnsBuffer (b: Uint8Array, prefix: number): boolean {
  * only once it collects the buffer. A buffer that lived across two minor GCs (a block waiting
  * for the disk or in a socket's queue) is promoted, and then only a full GC frees it. V8 counts
  * such memory towards the heap's limit, so a seeder that left it to V8 ran a full mark-compact
- * every few hundred milliseconds (docs/DECISIONS.md "Block memory is freed when it is done").
+ * every few hundred milliseconds (docs/DECISIONS.md "Swarm hot path").
  */
 export function releaseBlockMemory (b: Uint8Array): void {
   if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) b.buffer.transfer(0)
@@ -330,9 +330,9 @@ export function isFreedWhenSent (b: Uint8Array): boolean {
  * dead ArrayBuffers here (the socket's 64 KiB read chunks a piece was copied from), and so does
  * every whole block served by `get` (ciphertext sent in parts and plaintext written are freed
  * at once: releaseBlockMemory); V8 counts them as external memory and let ~50 MiB of them pile
- * up in a fetch before collecting. A scavenge of a young generation of
- * dead buffers takes well under a millisecond; every 4 MiB keeps a fetch's dead buffers (peak
- * RSS) at a few MiB. Same mechanism as the workers' (`--expose-gc` set at run time).
+ * up in a fetch before collecting. A scavenge of a young generation of dead buffers takes well
+ * under a millisecond; every 4 MiB keeps a fetch's dead buffers (peak RSS) at a few MiB. Same
+ * mechanism as the workers' (`--expose-gc` set at run time).
  */
 const MAIN_COLLECT_EVERY_BYTES = 4 * 1024 * 1024
 let mainGarbage = 0
