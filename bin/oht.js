@@ -4,8 +4,8 @@
 // process. When dist/ is missing or older than any source file (a developer editing the .ts
 // files), the sources run directly with Node's type stripping instead, so a stale build is
 // never what runs.
-import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { builtIsCurrent } from './build-stamp.js'
 
 const [major, minor] = process.versions.node.split('.').map(Number)
 if (major < 22 || (major === 22 && minor < 18)) {
@@ -38,21 +38,4 @@ if (typeof process.execve === 'function' && (needsYoungCap || needsTunables)) {
 
 const root = join(import.meta.dirname, '..')
 
-/** Newest modification time (ms) of the files under `dir`, 0 when it does not exist. */
-function newest (dir) {
-  let latest = 0
-  let entries
-  try { entries = readdirSync(dir, { withFileTypes: true, recursive: true }) } catch { return 0 }
-  for (const e of entries) {
-    if (e.isFile()) latest = Math.max(latest, statSync(join(e.parentPath, e.name)).mtimeMs)
-  }
-  return latest
-}
-
-function builtIsCurrent () {
-  let stamp
-  try { stamp = statSync(join(root, 'dist', '.built')).mtimeMs } catch { return false }
-  return stamp >= Math.max(newest(join(root, 'src')), newest(join(root, 'cli')))
-}
-
-await import(builtIsCurrent() ? '../dist/cli/main.js' : '../cli/main.ts')
+await import(builtIsCurrent(root) ? '../dist/cli/main.js' : '../cli/main.ts')

@@ -206,12 +206,7 @@ export class PlaintextStore {
       await writeAll(f.handle!, plain.subarray(from - blockStart, to - blockStart), from - f.start)
       written += to - from
     }
-    this.#have.add(index)
-    this.#tags.learn(index, tag)
-    for (const f of files) {
-      f.missing--
-      if (f.missing === 0) await this.#finishFile(f)
-    }
+    await this.#stored(index, tag, files)
     return written
   }
 
@@ -252,16 +247,21 @@ export class PlaintextStore {
     } finally {
       this.#writing.delete(index)
     }
+    await this.#stored(index, tag, files)
+    return 'stored'
+  }
+
+  /** verifyAndPut with the crypto on this thread (blockCryptoInline); the pwrites go to libuv's pool. */
+  /** Block `index` is written and checked: record it (and its tag), and finish files it completes. */
+  async #stored (index: number, tag: Uint8Array, files: readonly OutFile[]): Promise<void> {
     this.#have.add(index)
     this.#tags.learn(index, tag)
     for (const f of files) {
       f.missing--
       if (f.missing === 0) await this.#finishFile(f)
     }
-    return 'stored'
   }
 
-  /** verifyAndPut with the crypto on this thread (blockCryptoInline); the pwrites go to libuv's pool. */
   async #verifyAndPutInline (index: number, ciphertext: Uint8Array, leaf: Uint8Array): Promise<VerifiedPut> {
     if (this.#have.has(index) || this.#writing.has(index)) return 'duplicate'
     const length = blockLength(this.manifest.header, index)
@@ -285,12 +285,7 @@ export class PlaintextStore {
       this.#writing.delete(index)
       releaseBlockMemory(plain) // written: nothing reads it again
     }
-    this.#have.add(index)
-    this.#tags.learn(index, tag)
-    for (const f of files) {
-      f.missing--
-      if (f.missing === 0) await this.#finishFile(f)
-    }
+    await this.#stored(index, tag, files)
     return 'stored'
   }
 

@@ -36,6 +36,13 @@ async function share (files: Record<string, Buffer>, mode: Mode = 'workers', wit
   return { dir, built, source, reference }
 }
 
+/** Closes both sources of `share` and removes its directory. */
+async function dispose (s: { dir: string, source: FileBlockSource, reference: FileBlockSource }): Promise<void> {
+  await s.source.close()
+  await s.reference.close()
+  await rm(s.dir, { recursive: true, force: true })
+}
+
 const leafOf = (built: BuiltShare, i: number): Buffer => built.leaves.subarray(i * 32, i * 32 + 32)
 
 /** `bytes` behind a 13-byte header in memory of its own, as the wire guard hands a piece over. */
@@ -64,9 +71,7 @@ for (const mode of MODES) test(`${mode}: a block served equals the reference one
       assert.deepEqual(Buffer.concat(parts), Buffer.from(served[i]!), `block ${i} in parts`)
     }
   } finally {
-    await s.source.close()
-    await s.reference.close()
-    await rm(s.dir, { recursive: true, force: true })
+    await dispose(s)
   }
 })
 
@@ -86,9 +91,7 @@ for (const mode of MODES) test(`${mode}: a block served in parts is marked to be
     releaseIfSent(whole)
     assert.equal(whole.byteLength, BLOCK + 16, 'unmarked memory is never freed')
   } finally {
-    await s.source.close()
-    await s.reference.close()
-    await rm(s.dir, { recursive: true, force: true })
+    await dispose(s)
   }
 })
 
@@ -104,9 +107,7 @@ for (const mode of MODES) for (const withTags of [false, true]) test(`${mode}, $
     assert.match(s.source.stale ?? '', /no longer matches/)
     await assert.rejects(s.source.get(0), SourceChangedError)
   } finally {
-    await s.source.close()
-    await s.reference.close()
-    await rm(s.dir, { recursive: true, force: true })
+    await dispose(s)
   }
 })
 
@@ -127,9 +128,7 @@ for (const mode of MODES) test(`${mode}: with the tags from sharing a served blo
     await assert.rejects(wrongTag.getParts(2), SourceChangedError, 'the tag decides, not the leaf')
   } finally {
     await wrongTag.close()
-    await s.source.close()
-    await s.reference.close()
-    await rm(s.dir, { recursive: true, force: true })
+    await dispose(s)
   }
 })
 
@@ -147,9 +146,7 @@ for (const mode of MODES) test(`${mode}: without tags from sharing a block is ch
     await assert.rejects(source.getParts(1), SourceChangedError)
   } finally {
     await source.close()
-    await s.source.close()
-    await s.reference.close()
-    await rm(s.dir, { recursive: true, force: true })
+    await dispose(s)
   }
 })
 
@@ -173,9 +170,7 @@ for (const mode of MODES) test(`${mode}: a block a fetch received is served agai
     await assert.rejects(store.getParts(1), RestoreError)
   } finally {
     await store.close()
-    await s.source.close()
-    await s.reference.close()
-    await rm(s.dir, { recursive: true, force: true })
+    await dispose(s)
   }
 })
 
@@ -224,9 +219,7 @@ for (const mode of MODES) test(`${mode}: verifyAndPut writes only blocks that ma
     assert.deepEqual(Buffer.from(await store.get(count - 1)), cts[count - 1])
   } finally {
     await store.close()
-    await s.source.close()
-    await s.reference.close()
-    await rm(s.dir, { recursive: true, force: true })
+    await dispose(s)
   }
 })
 

@@ -1,0 +1,23 @@
+// Whether dist/ (`npm run build`, stamped dist/.built) is newer than every source file under
+// src/ and cli/: the launcher runs dist/ only then, and the benchmarks rebuild otherwise.
+// Plain JavaScript: the launcher imports it before anything is compiled.
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** Newest modification time (ms) of the files under `dir`, 0 when it does not exist. */
+function newest (dir) {
+  let latest = 0
+  let entries
+  try { entries = readdirSync(dir, { withFileTypes: true, recursive: true }) } catch { return 0 }
+  for (const e of entries) {
+    if (e.isFile()) latest = Math.max(latest, statSync(join(e.parentPath, e.name)).mtimeMs)
+  }
+  return latest
+}
+
+/** True when `root`/dist holds a build at least as new as every file under src/ and cli/. */
+export function builtIsCurrent (root) {
+  let stamp
+  try { stamp = statSync(join(root, 'dist', '.built')).mtimeMs } catch { return false }
+  return stamp >= Math.max(newest(join(root, 'src')), newest(join(root, 'cli')))
+}
