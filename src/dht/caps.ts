@@ -1,27 +1,32 @@
 // Every domain-separated label, signable and derivation of the DHT in one small file (as
 // hypercore's lib/caps.js). A signature made for one record kind can never verify as another:
-// each signable starts with its own label. Changing a label changes the wire format version.
+// each signable starts with its own label, and each derivation has its own HKDF info. Labels are
+// written `oht/v2/dht/...` without a terminator; encodeLabel appends the one NUL byte, for
+// signature prefixes and HKDF info alike. Changing a label changes the wire format version.
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
 import { ID_BYTES } from './constants.ts'
 import { sha256, type Id } from './id.ts'
 
 export const DHT_LABELS = {
-  provider: 'oht/v1/dht/provider-record',
-  immutable: 'oht/v1/dht/immutable-record',
-  mutable: 'oht/v1/dht/mutable-record',
-  mutableKey: 'oht/v1/dht/mutable-key',
-  privateSigningSeed: 'oht/v1/dht/private-value-signing-seed',
-  privateValueKey: 'oht/v1/dht/private-value-key',
-  privateSalt: 'oht/v1/dht/private-value-salt'
+  provider: 'oht/v2/dht/provider-record',
+  immutable: 'oht/v2/dht/immutable-record',
+  mutable: 'oht/v2/dht/mutable-record',
+  mutableKey: 'oht/v2/dht/mutable-key',
+  privateSigningSeed: 'oht/v2/dht/private-value-signing-seed',
+  privateValueKey: 'oht/v2/dht/private-value-key',
+  privateSalt: 'oht/v2/dht/private-value-salt'
 } as const
 
 const encoder = new TextEncoder()
 const EMPTY = new Uint8Array(0)
 
-function label (name: string): Uint8Array {
-  // NUL-terminated, so no label is a prefix of another's signable.
-  return encoder.encode(name + '\0')
+/** A label's bytes: its UTF-8 then one NUL, so no label is a prefix of another's signable or info. */
+function encodeLabel (name: string): Uint8Array {
+  const text = encoder.encode(name)
+  const out = new Uint8Array(text.length + 1)
+  out.set(text)
+  return out
 }
 
 function u64 (value: number): Uint8Array {
@@ -42,12 +47,12 @@ function lengthPrefixed (bytes: Uint8Array): Uint8Array {
 
 /** Bytes a provider signs: label ‖ topic(32) ‖ provider key(32) ‖ len ‖ address ‖ expires(u64 ms). */
 export function providerSignable (topic: Id, publicKey: Uint8Array, address: string, expires: number): Uint8Array {
-  return Buffer.concat([label(DHT_LABELS.provider), topic, publicKey, lengthPrefixed(encoder.encode(address)), u64(expires)])
+  return Buffer.concat([encodeLabel(DHT_LABELS.provider), topic, publicKey, lengthPrefixed(encoder.encode(address)), u64(expires)])
 }
 
 /** Bytes a publisher signs for an immutable value: label ‖ key = SHA-256(value) ‖ expires. */
 export function immutableSignable (key: Id, expires: number): Uint8Array {
-  return Buffer.concat([label(DHT_LABELS.immutable), key, u64(expires)])
+  return Buffer.concat([encodeLabel(DHT_LABELS.immutable), key, u64(expires)])
 }
 
 /**
@@ -55,12 +60,12 @@ export function immutableSignable (key: Id, expires: number): Uint8Array {
  * deleted(u8) ‖ expires(u64) ‖ len ‖ value. The owner key is not inside: the record key is.
  */
 export function mutableSignable (salt: Uint8Array, seq: number, deleted: boolean, expires: number, value: Uint8Array): Uint8Array {
-  return Buffer.concat([label(DHT_LABELS.mutable), lengthPrefixed(salt), u64(seq), Uint8Array.of(deleted ? 1 : 0), u64(expires), lengthPrefixed(value)])
+  return Buffer.concat([encodeLabel(DHT_LABELS.mutable), lengthPrefixed(salt), u64(seq), Uint8Array.of(deleted ? 1 : 0), u64(expires), lengthPrefixed(value)])
 }
 
 /** DHT key of a mutable value: SHA-256(label ‖ owner public key ‖ salt). */
 export function mutableKey (ownerPublicKey: Uint8Array, salt: Uint8Array = EMPTY): Id {
-  return sha256(label(DHT_LABELS.mutableKey), ownerPublicKey, salt)
+  return sha256(encodeLabel(DHT_LABELS.mutableKey), ownerPublicKey, salt)
 }
 
 /** DHT key of an immutable value: plain SHA-256 of the value, so anyone can check it. */
@@ -70,7 +75,7 @@ export function immutableKey (value: Uint8Array): Id {
 
 function derive (handle: Uint8Array, name: string): Uint8Array {
   if (!(handle instanceof Uint8Array) || handle.length !== ID_BYTES) throw new TypeError(`a private-value handle is ${ID_BYTES} bytes`)
-  return hkdf(nobleSha256, handle, EMPTY, encoder.encode(name), ID_BYTES)
+  return hkdf(nobleSha256, handle, EMPTY, encodeLabel(name), ID_BYTES)
 }
 
 /**
