@@ -1,8 +1,12 @@
 // Every protocol constant of the onion DHT in one commented place (as js-libp2p kad-dht's
 // constants.ts). Timings are sized for Tor: building a circuit to an onion service takes 2–10 s,
 // a round trip on an open circuit 0.3–1.5 s, and an unreachable onion fails only after seconds.
-// DhtNode takes a `config` that may override any of the tunables below (tests and the simulator
-// shrink caps; they never change the wire format).
+// Each value is written here only: config.ts derives DEFAULT_DHT_CONFIG from the tunables below,
+// and a DhtNode's `config` may override them (tests and the simulator shrink caps; they never
+// change the wire format).
+
+/** Protocol name of DHT streams in the oht handshake. */
+export const DHT_PROTOCOL = 'dht'
 
 // --- Kademlia shape -----------------------------------------------------------------------------
 
@@ -17,11 +21,11 @@ export const K = 20
  */
 export const DISJOINT_PATHS = 3
 /**
- * Requests each path keeps in flight: α = DISJOINT_PATHS × ALPHA_PER_PATH = 6 in all. Over Tor
- * a query to a new peer costs a circuit (2–10 s), so a lookup's time is its number of rounds;
- * six at once brings the ~20 queries of a converging lookup down to about four rounds.
- * A request outstanding longer than QUERY_STALL_MS lets its path start one more (up to
- * MAX_PER_PATH): an unreachable onion fails only after seconds, and a path must not sit idle.
+ * Requests each path keeps in flight: α = DISJOINT_PATHS × ALPHA_PER_PATH in all. Over Tor a
+ * query to a new peer costs a circuit, so a lookup's time is its number of rounds, and more in
+ * flight means fewer rounds (see docs/DECISIONS.md, "DHT constants"). A request outstanding
+ * longer than QUERY_STALL_MS lets its path start one more (up to MAX_PER_PATH): an unreachable
+ * onion fails only after seconds, and a path must not sit idle.
  */
 export const ALPHA_PER_PATH = 2
 export const MAX_PER_PATH = 4
@@ -36,7 +40,7 @@ export const MAX_CONTACTS_PER_REPLY = K
 export const DIAL_TIMEOUT_MS = 30_000
 /** One request on an open session: a round trip is ≤ 1.5 s on a healthy circuit. */
 export const RPC_TIMEOUT_MS = 10_000
-/** A whole lookup: a converging one over Tor takes 30–80 s (about 25 queries, 6 at a time, each maybe a new circuit); bounded even when every peer stalls. */
+/** A whole lookup: several rounds of new circuits fit with room (see docs/DECISIONS.md); bounded even when every peer stalls. */
 export const LOOKUP_TIMEOUT_MS = 120_000
 /** An outbound session unused this long is closed (a Tor circuit is worth keeping a while). */
 export const SESSION_IDLE_MS = 5 * 60_000

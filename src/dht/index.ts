@@ -12,8 +12,9 @@ export { privateValueLocation, sealPrivateValue, openPrivateValue, MAX_PRIVATE_V
 export { iterativeLookup, type LookupResult, type LookupParams, type QueryAnswer } from './lookup.ts'
 export { OutboundSession, RpcError, type RpcFailure } from './session.ts'
 export { WIRE_VERSION, encodeRequest, decodeRequest, encodeResponse, decodeResponse, WireError, type Request, type RequestFrame, type ResponseFrame, type ResponseBody } from './wire.ts'
-export {
-  DhtNode, DHT_PROTOCOL, DEFAULT_DHT_CONFIG,
-  type DhtNodeOptions, type DhtConfig, type Dialer, type DialTarget, type DhtStats, type PeerInfo,
-  type StoreResult, type ProvidersResult, type PutMutableOptions, type OperationOptions
-} from './node.ts'
+export { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.ts'
+export { type Dialer, type DialTarget } from './session-manager.ts'
+export { type OperationOptions, type ProvidersResult } from './queries.ts'
+export { type StoreResult } from './replication.ts'
+export { type DhtStats, type PeerInfo } from './stats.ts'
+export { DhtNode, type DhtNodeOptions, type PutMutableOptions } from './node.ts'

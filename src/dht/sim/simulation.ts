@@ -15,9 +15,12 @@
 import { MemoryNetwork, type MemoryTransport } from '../../onion/memory.ts'
 import { acceptHandshakes, dialPeer, identityFromSeed, nodeIdOf, type HandshakeResult, type IdentityKeys } from '../../onion/handshake.ts'
 import { VirtualClock, scaledClock, type Clock } from '../clock.ts'
+import type { DhtConfig } from '../config.ts'
+import { DHT_PROTOCOL } from '../constants.ts'
 import { contactFrom, type Contact } from '../contact.ts'
 import { idToHex, type Id } from '../id.ts'
-import { DhtNode, DHT_PROTOCOL, type DhtConfig, type Dialer } from '../node.ts'
+import { DhtNode } from '../node.ts'
+import type { Dialer } from '../session-manager.ts'
 import { DroppingNode, ForgingNode, type AdversaryKind } from './adversaries.ts'
 
 export interface SimLatency {
