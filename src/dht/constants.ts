@@ -107,6 +107,8 @@ export const BUCKET_REFRESH_MS = 60 * 60_000
 export const MAX_REFRESHES_PER_ROUND = 3
 /** Consecutive failed requests after which a contact is evicted from the routing table. */
 export const MAX_CONTACT_FAILURES = 2
+/** Least recently seen contacts of full buckets pinged at once to see whether a newcomer may take their place. */
+export const MAX_EVICTION_PINGS = 4
 /** Candidates kept per bucket to replace evicted contacts (Kademlia's replacement cache). */
 export const REPLACEMENT_CACHE_SIZE = K
 /** Extra random-bucket lookups after the self-lookup of a bootstrap, to fill far buckets. */

@@ -8,7 +8,7 @@ import type { HandshakeResult, IdentityKeys } from '../onion/handshake.ts'
 import { immutableKey, mutableKey } from './caps.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.ts'
-import { MAX_RECORD_TTL_MS } from './constants.ts'
+import { MAX_EVICTION_PINGS, MAX_RECORD_TTL_MS } from './constants.ts'
 import { contactFrom, contactFromRecord, contactToRecord, isValidAddress, type Contact } from './contact.ts'
 import { answerRequest } from './handlers.ts'
 import { idToHex, nodeIdBytes, randomIdInBucket, type Id } from './id.ts'
@@ -44,9 +44,6 @@ export interface PutMutableOptions extends OperationOptions {
   seq?: number
   ttlMs?: number
 }
-
-/** Full buckets whose oldest contact is being pinged at once, at most. */
-const MAX_EVICTION_PINGS = 4
 
 export class DhtNode {
   readonly keys: IdentityKeys
