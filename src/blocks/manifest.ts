@@ -1,5 +1,5 @@
 import * as dagCbor from '@ipld/dag-cbor'
-import { CIPHER, MANIFEST_NONCE, DecryptError, open, seal } from './cipher.ts'
+import { CIPHER, MANIFEST_NONCE, DecryptError, open, seal } from './crypto/aead.ts'
 import { deriveManifestKey } from './caps.ts'
 import { cidOf, DAG_CBOR_CODEC, type CID } from './cid.ts'
 import { HASH_BYTES } from '../merkle/index.ts'
