@@ -6,7 +6,7 @@ import { blockKeyObject, openBlock, serveBlock, type OpenStatus } from './crypto
 import { engineFor, readSpans, writeSpans, type BlockCryptoEngine, type FileSpan } from './crypto/engine.ts'
 import { tailOwnsBuffer } from './crypto/memory.ts'
 import type { SealPool } from './crypto/pool.ts'
-import { StreamLayout } from './layout.ts'
+import { spannedBytes, StreamLayout, type BlockSpan } from './layout.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
 import { serveChecked } from './serve.ts'
 import { BlockTags, tagOf } from './tags.ts'
@@ -89,8 +89,7 @@ export class PlaintextStore {
     this.#tags = new BlockTags(manifest.header.blockCount)
     this.#overwrite = options.overwrite === true
     this.#engine = engineFor(options.pool)
-    const bs = manifest.header.blockSize
-    this.#layout = new StreamLayout(manifest.body.files.map(entry => entry.size), bs)
+    this.#layout = new StreamLayout(manifest.body.files.map(entry => entry.size), manifest.header.blockSize)
     const selectors = options.select ?? []
     this.files = manifest.body.files.map((entry, k) => {
       validatePath(entry.path)
@@ -161,7 +160,7 @@ export class PlaintextStore {
       try {
         await this.get(index, true)
         this.#have.add(index)
-        for (const f of this.#writeSpans(index).files) f.missing--
+        for (const f of this.#filesOf(index)) f.missing--
         kept.push(index)
       } catch { /* not written or damaged: fetched again */ }
     }
@@ -232,7 +231,7 @@ export class PlaintextStore {
     const { files, spans } = this.#writeSpans(index)
     await writeSpans(plain, spans)
     await this.#stored(index, tag, files)
-    return spans.reduce((n, s) => n + s.length, 0)
+    return spannedBytes(spans)
   }
 
   /** Block `index` is written and checked: record it (and its tag), and finish files it completes. */
@@ -284,11 +283,21 @@ export class PlaintextStore {
     return this.#leaves().subarray(index * 32, index * 32 + 32)
   }
 
+  /** Block `index`'s spans in the share's files. */
+  #spansOf (index: number): BlockSpan[] {
+    return this.#layout.spansOf(index, blockLength(this.manifest.header, index))
+  }
+
+  /** The selected files block `index` writes to. */
+  #filesOf (index: number): OutFile[] {
+    return this.#spansOf(index).map(s => this.files[s.file]!).filter(f => f.selected)
+  }
+
   /** Where block `index`'s selected bytes go: the .part files, open for writing. */
   #writeSpans (index: number): { files: OutFile[], spans: FileSpan[] } {
     const files: OutFile[] = []
     const spans: FileSpan[] = []
-    for (const s of this.#layout.spansOf(index, blockLength(this.manifest.header, index))) {
+    for (const s of this.#spansOf(index)) {
       const f = this.files[s.file]!
       if (!f.selected) continue
       if (f.handle == null) throw new RestoreError(`block ${index}: ${f.final} is not open for writing`)
@@ -301,7 +310,7 @@ export class PlaintextStore {
   /** Where block `index`'s bytes are read from to serve it: every file it spans. */
   async #readSpans (index: number): Promise<FileSpan[]> {
     const spans: FileSpan[] = []
-    for (const s of this.#layout.spansOf(index, blockLength(this.manifest.header, index))) {
+    for (const s of this.#spansOf(index)) {
       const f = this.files[s.file]!
       spans.push({ ...s, handle: f.handle ?? await this.#readHandle(f) })
     }
