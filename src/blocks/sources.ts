@@ -21,7 +21,7 @@ export interface BlockSource {
    * The same bytes as `get`, in consecutive parts (the ciphertext, then its GCM tag), spared the
    * copy that joins them: for senders that write the parts one after the other (the swarm).
    * The caller owns the parts, and parts it passes to a socket are freed once sent
-   * (seal-pool.ts `freeWhenSent`): a source never hands out memory it keeps.
+   * (crypto/memory.ts `freeWhenSent`): a source never hands out memory it keeps.
    */
   getParts? (index: number): Promise<Uint8Array[]>
   close? (): Promise<void>
