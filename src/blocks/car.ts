@@ -11,7 +11,7 @@ import { CarWriter } from '@ipld/car/writer'
 import * as dagPb from '@ipld/dag-pb'
 import { CID, cidMatches, DAG_CBOR_CODEC, DAG_PB_CODEC, RAW_CODEC, SHA2_256, blockCid } from './cid.ts'
 import { blockLength, decodeManifest, ManifestError, type SealedManifest } from './manifest.ts'
-import { TAG_BYTES } from './cipher.ts'
+import { TAG_BYTES } from './crypto/aead.ts'
 import { merkleRootOf } from './share.ts'
 import { CorruptBlockError } from './blockstore.ts'
 
@@ -93,7 +93,8 @@ export async function writeShareCar (path: string, manifest: { cid: CID, bytes: 
   const sink = new CarFileSink(tmp, [placeholder, placeholder])
   try {
     await sink.put(manifest.cid, manifest.bytes)
-    // Loaded on use: @helia/unixfs costs ~40 MiB and 150 ms, which every other command would pay.
+    // Loaded on use: @helia/unixfs is heavy to load, and every other command would pay for it
+    // (docs/DECISIONS.md "Share hot path memory").
     const { unixfs } = await import('@helia/unixfs')
     const root = await unixfs({ blockstore: sink }).addByteStream(blocks, {
       cidVersion: 1,

@@ -1,6 +1,6 @@
 import { readChunks } from './chunker.ts'
-import { SealPool } from './seal-pool.ts'
-import { TAG_BYTES } from './cipher.ts'
+import { SealPool } from './crypto/pool.ts'
+import { TAG_BYTES } from './crypto/aead.ts'
 import type { SourceFile } from './walk.ts'
 
 export interface SealedRun {

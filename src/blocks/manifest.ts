@@ -1,10 +1,11 @@
 import * as dagCbor from '@ipld/dag-cbor'
-import { CIPHER, MANIFEST_NONCE, DecryptError, open, seal } from './cipher.ts'
+import { CIPHER, MANIFEST_NONCE, DecryptError, open, seal } from './crypto/aead.ts'
 import { deriveManifestKey } from './caps.ts'
 import { cidOf, DAG_CBOR_CODEC, type CID } from './cid.ts'
 import { HASH_BYTES } from '../merkle/index.ts'
 
-export const FORMAT_VERSION = 1
+/** The `oht` field of a manifest. 2: every label of every layer ends in one NUL (docs/FORMAT.md). */
+export const FORMAT_VERSION = 2
 export const DEFAULT_BLOCK_SIZE = 256 * 1024
 export const MIN_BLOCK_SIZE = 16 * 1024
 export const MAX_BLOCK_SIZE = 16 * 1024 * 1024

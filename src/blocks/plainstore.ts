@@ -1,13 +1,15 @@
-import { createHash } from 'node:crypto'
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
-import { decryptBlock, DecryptError, encryptBlock } from './cipher.ts'
-import { blockCryptoInline, blockKeyObject, openInline, type InlineRead } from './inline.ts'
 import { deriveBlockKey } from './caps.ts'
+import { decryptBlock, DecryptError } from './crypto/aead.ts'
+import { blockKeyObject, openBlock, serveBlock, type OpenStatus } from './crypto/block.ts'
+import { engineFor, readSpans, writeSpans, type BlockCryptoEngine, type FileSpan } from './crypto/engine.ts'
+import { tailOwnsBuffer } from './crypto/memory.ts'
+import type { SealPool } from './crypto/pool.ts'
+import { spannedBytes, StreamLayout, type BlockSpan } from './layout.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
-import { releaseBlockMemory, sharedCryptoPool, tailOwnsBuffer, type BlockWrite, type SealPool } from './seal-pool.ts'
-import { BlockTags, tagOf } from './tags.ts'
 import { serveChecked } from './serve.ts'
+import { BlockTags, tagOf } from './tags.ts'
 
 export class RestoreError extends Error {
   override name = 'RestoreError'
@@ -32,8 +34,8 @@ export interface PlaintextStoreOptions {
   overwrite?: boolean
   /**
    * Worker pool for verifyAndPut and get (hash, decrypt/encrypt and disk I/O off the main
-   * thread), or `'inline'`: the same on this thread (src/blocks/inline.ts), pwrites and reads
-   * on libuv's pool. Default: inline on one or two cores, else the process's shared pool
+   * thread), or `'inline'`: the same on this thread, pwrites and reads on libuv's pool
+   * (crypto/engine.ts). Default: inline on one or two cores, else the process's shared pool
    * (blockCryptoInline). `false`: the plain reference path, everything on this thread.
    */
   pool?: SealPool | false | 'inline'
@@ -57,23 +59,21 @@ export class PlaintextStore {
   readonly files: OutFile[]
   /** Blocks that hold any selected byte, ascending. */
   readonly wanted: number[]
+  readonly #layout: StreamLayout
   readonly #blockKey: Uint8Array
   readonly #leaves: (() => Uint8Array) | undefined
   readonly #have: Set<number> = new Set()
   /** Wanted blocks that also hold bytes of an unselected file: kept, never served. */
   readonly #straddling = new Set<number>()
-  /** Files with bytes, in stream order, for the binary search of #filesOf. */
-  readonly #nonEmpty: OutFile[]
   readonly #overwrite: boolean
-  readonly #pool: (() => SealPool) | undefined
+  /** The block crypto engine; none on the plain reference path. */
+  readonly #engine: (() => BlockCryptoEngine) | undefined
   /** Blocks being verified and written right now (a second copy of one is a duplicate). */
   readonly #writing = new Set<number>()
   /** Worker jobs that use this store's file descriptors: settled before any of them is closed. */
   readonly #jobs = new Set<Promise<unknown>>()
   /** Read-only handles on finished files, for serving (#readHandle). */
   readonly #readHandles = new Map<OutFile, Promise<FileHandle>>()
-  /** Block crypto on this thread instead of the worker pool (blockCryptoInline). */
-  readonly #inline: boolean
   /**
    * GCM tags of the blocks this store checked against their leaves (received, or re-checked on
    * resume): serving such a block again compares its tag instead of hashing it (tags.ts).
@@ -88,19 +88,15 @@ export class PlaintextStore {
     this.#leaves = leaves
     this.#tags = new BlockTags(manifest.header.blockCount)
     this.#overwrite = options.overwrite === true
-    const pool = options.pool
-    this.#inline = pool === 'inline' || (pool === undefined && blockCryptoInline())
-    this.#pool = pool === false || this.#inline ? undefined : pool != null && pool !== 'inline' ? () => pool : sharedCryptoPool
-    let offset = 0
+    this.#engine = engineFor(options.pool)
+    this.#layout = new StreamLayout(manifest.body.files.map(entry => entry.size), manifest.header.blockSize)
     const selectors = options.select ?? []
-    this.files = manifest.body.files.map(entry => {
+    this.files = manifest.body.files.map((entry, k) => {
       validatePath(entry.path)
       const final = resolve(this.root, ...entry.path.split('/'))
       if (!final.startsWith(this.root + sep)) throw new ManifestError(`path ${JSON.stringify(entry.path)} escapes the output directory`)
       const selected = selectors.length === 0 || selectors.some(s => entry.path === s || entry.path.startsWith(`${s}/`))
-      const f: OutFile = { entry, start: offset, final, part: '', selected, missing: 0, done: false }
-      offset += entry.size
-      return f
+      return { entry, start: this.#layout.starts[k]!, final, part: '', selected, missing: 0, done: false }
     })
     if (!this.files.some(f => f.selected)) throw new RestoreError(`no file in the share matches ${selectors.map(s => JSON.stringify(s)).join(', ')}`)
     const taken = new Set(this.files.map(f => f.final))
@@ -110,21 +106,18 @@ export class PlaintextStore {
       taken.add(part)
       f.part = part
     }
-    this.#nonEmpty = this.files.filter(f => f.entry.size > 0)
     const wanted = new Set<number>()
-    const bs = manifest.header.blockSize
-    const blocksOf = (f: OutFile): [number, number] => [Math.floor(f.start / bs), Math.floor((f.start + f.entry.size - 1) / bs)]
-    for (const f of this.#nonEmpty) {
-      if (!f.selected) continue
-      const [first, last] = blocksOf(f)
-      f.missing = last - first + 1
-      for (let i = first; i <= last; i++) wanted.add(i)
-    }
-    for (const f of this.#nonEmpty) {
-      if (f.selected) continue
-      const [first, last] = blocksOf(f)
-      for (const i of [first, last]) if (wanted.has(i)) this.#straddling.add(i)
-    }
+    this.files.forEach((f, k) => {
+      const blocks = this.#layout.blocksOf(k)
+      if (!f.selected || blocks == null) return
+      f.missing = blocks[1] - blocks[0] + 1
+      for (let i = blocks[0]; i <= blocks[1]; i++) wanted.add(i)
+    })
+    this.files.forEach((f, k) => {
+      const blocks = this.#layout.blocksOf(k)
+      if (f.selected || blocks == null) return
+      for (const i of blocks) if (wanted.has(i)) this.#straddling.add(i)
+    })
     this.wanted = [...wanted].sort((a, b) => a - b)
   }
 
@@ -192,58 +185,40 @@ export class PlaintextStore {
     try {
       plain = decryptBlock(this.#blockKey, index, ciphertext)
     } catch (err) {
-      if (err instanceof DecryptError) throw new RestoreError(`block ${index} does not decrypt: wrong key in the link, or the share is corrupted`)
+      if (err instanceof DecryptError) throw openError(index, 'undecryptable')
       throw err
     }
-    if (plain.length !== blockLength(this.manifest.header, index)) throw new RestoreError(`block ${index} has the wrong length`)
-    const tag = tagOf(ciphertext)
-    const blockStart = index * this.manifest.header.blockSize
-    const files = this.#filesOf(index)
-    let written = 0
-    for (const f of files) {
-      const from = Math.max(blockStart, f.start)
-      const to = Math.min(blockStart + plain.length, f.start + f.entry.size)
-      await writeAll(f.handle!, plain.subarray(from - blockStart, to - blockStart), from - f.start)
-      written += to - from
-    }
-    await this.#stored(index, tag, files)
-    return written
+    if (plain.length !== blockLength(this.manifest.header, index)) throw openError(index, 'bad-length')
+    return await this.#write(index, plain, tagOf(ciphertext))
   }
 
   /**
    * A block fresh off the wire: hashed and compared with `leaf` (from the verified leaf list), and
-   * only when it matches decrypted and written, all on the worker pool. `mismatch`: nothing was
-   * written (the sender lied). `ciphertext` is the store's: the caller must not read it (or what
-   * shares its memory) again; a piece's own buffer is handed to the worker without a copy.
+   * only when it matches decrypted and written, by the block crypto engine. `mismatch`: nothing
+   * was written (the sender lied). `ciphertext` is the store's: the caller must not read it (or
+   * what shares its memory) again; a piece's own buffer is handed over without a copy.
    */
   async verifyAndPut (index: number, ciphertext: Uint8Array, leaf: Uint8Array): Promise<VerifiedPut> {
-    if (this.#inline) return await this.#verifyAndPutInline(index, ciphertext, leaf)
-    const pool = this.#pool?.()
-    if (pool == null) {
-      if (!createHash('sha256').update(ciphertext).digest().equals(leaf)) return 'mismatch'
+    const engine = this.#engine?.()
+    const plainLength = blockLength(this.manifest.header, index)
+    if (engine == null) {
+      const opened = openBlock(blockKeyObject(this.#blockKey), index, ciphertext, leaf, plainLength)
+      if (opened.status === 'mismatch') return 'mismatch'
       if (this.#have.has(index)) return 'duplicate'
-      await this.put(index, ciphertext)
+      if (opened.status !== 'ok') throw openError(index, opened.status)
+      await this.#write(index, opened.plain, tagOf(ciphertext))
       return 'stored'
     }
     if (this.#have.has(index) || this.#writing.has(index)) return 'duplicate'
-    const length = blockLength(this.manifest.header, index)
-    const blockStart = index * this.manifest.header.blockSize
-    const files = this.#filesOf(index)
-    const writes: BlockWrite[] = files.map(f => {
-      const from = Math.max(blockStart, f.start)
-      const to = Math.min(blockStart + length, f.start + f.entry.size)
-      if (f.handle == null) throw new RestoreError(`block ${index}: ${f.final} is not open for writing`)
-      return { fd: f.handle.fd, from: from - blockStart, length: to - from, position: from - f.start }
-    })
-    const tag = tagOf(ciphertext) // the worker takes the block's memory
+    const { files, spans } = this.#writeSpans(index)
+    const tag = tagOf(ciphertext) // the engine takes the block's memory
     this.#writing.add(index)
     try {
-      const status = await this.#track(pool.openBlock({
-        key: this.#blockKey, index, leaf, ciphertext, plainLength: length, writes, handOver: tailOwnsBuffer(ciphertext, PIECE_HEADER_BYTES)
+      const status = await this.#track(engine.open({
+        key: this.#blockKey, index, leaf, sealed: ciphertext, handOver: tailOwnsBuffer(ciphertext, PIECE_HEADER_BYTES), plainLength, spans
       }))
       if (status === 'mismatch') return 'mismatch'
-      if (status === 'undecryptable') throw new RestoreError(`block ${index} does not decrypt: wrong key in the link, or the share is corrupted`)
-      if (status !== 'ok') throw new RestoreError(`block ${index} has the wrong length`)
+      if (status !== 'ok') throw openError(index, status)
     } finally {
       this.#writing.delete(index)
     }
@@ -251,7 +226,14 @@ export class PlaintextStore {
     return 'stored'
   }
 
-  /** verifyAndPut with the crypto on this thread (blockCryptoInline); the pwrites go to libuv's pool. */
+  /** Writes a decrypted block to the .part files and records it; returns the bytes written. */
+  async #write (index: number, plain: Uint8Array, tag: Uint8Array): Promise<number> {
+    const { files, spans } = this.#writeSpans(index)
+    await writeSpans(plain, spans)
+    await this.#stored(index, tag, files)
+    return spannedBytes(spans)
+  }
+
   /** Block `index` is written and checked: record it (and its tag), and finish files it completes. */
   async #stored (index: number, tag: Uint8Array, files: readonly OutFile[]): Promise<void> {
     this.#have.add(index)
@@ -262,88 +244,77 @@ export class PlaintextStore {
     }
   }
 
-  async #verifyAndPutInline (index: number, ciphertext: Uint8Array, leaf: Uint8Array): Promise<VerifiedPut> {
-    if (this.#have.has(index) || this.#writing.has(index)) return 'duplicate'
-    const length = blockLength(this.manifest.header, index)
-    const tag = tagOf(ciphertext) // the block's memory is reused once decrypted
-    const opened = openInline(blockKeyObject(this.#blockKey), index, ciphertext, leaf, length, tailOwnsBuffer(ciphertext, PIECE_HEADER_BYTES))
-    if (opened.status === 'mismatch') return 'mismatch'
-    if (opened.status === 'undecryptable') throw new RestoreError(`block ${index} does not decrypt: wrong key in the link, or the share is corrupted`)
-    if (opened.status !== 'ok') throw new RestoreError(`block ${index} has the wrong length`)
-    const plain = opened.plain
-    const blockStart = index * this.manifest.header.blockSize
-    const files = this.#filesOf(index)
-    this.#writing.add(index)
-    try {
-      await this.#track(Promise.all(files.map(async f => {
-        const from = Math.max(blockStart, f.start)
-        const to = Math.min(blockStart + length, f.start + f.entry.size)
-        if (f.handle == null) throw new RestoreError(`block ${index}: ${f.final} is not open for writing`)
-        await writeAll(f.handle, plain.subarray(from - blockStart, to - blockStart), from - f.start)
-      })))
-    } finally {
-      this.#writing.delete(index)
-      releaseBlockMemory(plain) // written: nothing reads it again
-    }
-    await this.#stored(index, tag, files)
-    return 'stored'
-  }
-
   /** Ciphertext of a held block, re-encrypted from the plaintext and checked against its leaf. */
   async get (index: number, skipHaveCheck = false): Promise<Uint8Array> {
     if (!skipHaveCheck && !this.has(index)) throw new RestoreError(`block ${index} is not held`)
-    const pool = this.#inline ? undefined : this.#pool?.()
-    if (pool != null || this.#inline) {
-      const parts = await this.#serve(pool, index, false)
+    const engine = this.#engine?.()
+    if (engine != null) {
+      const parts = await this.#serve(engine, index, false)
       return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
     }
-    const length = blockLength(this.manifest.header, index)
-    const plain = Buffer.alloc(length)
-    const blockStart = index * this.manifest.header.blockSize
-    for (const f of this.#filesOf(index, true)) {
-      const from = Math.max(blockStart, f.start)
-      const to = Math.min(blockStart + length, f.start + f.entry.size)
-      const handle = f.handle ?? await open(f.done ? f.final : f.part, 'r')
-      try {
-        const { bytesRead } = await handle.read(plain, from - blockStart, to - from, from - f.start)
-        if (bytesRead !== to - from) throw new RestoreError(`block ${index}: ${f.final} is shorter than expected`)
-      } finally {
-        if (f.handle == null) await handle.close()
-      }
-    }
-    if (this.#leaves == null) throw new RestoreError('this store was opened without leaf hashes and cannot serve')
-    const sealed = encryptBlock(this.#blockKey, index, plain)
-    const leaf = this.#leaves().subarray(index * 32, index * 32 + 32)
-    if (!createHash('sha256').update(sealed).digest().equals(leaf)) throw new RestoreError(`block ${index} on disk no longer matches the share`)
-    return sealed
+    const leaf = this.#leaf(index)
+    const plain = Buffer.alloc(blockLength(this.manifest.header, index))
+    if (!(await readSpans(plain, await this.#readSpans(index)))) throw new RestoreError(`block ${index}: a file is shorter than expected`)
+    const served = serveBlock(blockKeyObject(this.#blockKey), index, plain, leaf)
+    if (served == null) throw new RestoreError(`block ${index} on disk no longer matches the share`)
+    return Buffer.concat([served.ciphertext, served.tag])
   }
 
-  /** get() in parts (ciphertext, tag) when a worker or this thread serves it: no copy joins them. */
+  /** get() in parts (ciphertext, tag) when an engine serves it: no copy joins them. */
   async getParts (index: number): Promise<Uint8Array[]> {
-    const pool = this.#inline ? undefined : this.#pool?.()
-    if ((pool == null && !this.#inline) || !this.has(index)) return [await this.get(index)]
-    return await this.#serve(pool, index, true)
+    const engine = this.#engine?.()
+    if (engine == null || !this.has(index)) return [await this.get(index)]
+    return await this.#serve(engine, index, true)
   }
 
-  /**
-   * get() on the worker pool (the worker reads, encrypts and checks the block), or on this
-   * thread (blockCryptoInline).
-   */
-  async #serve (pool: SealPool | undefined, index: number, split: boolean): Promise<Uint8Array[]> {
-    if (this.#leaves == null) throw new RestoreError('this store was opened without leaf hashes and cannot serve')
-    const length = blockLength(this.manifest.header, index)
-    const blockStart = index * this.manifest.header.blockSize
-    const reads: InlineRead[] = []
-    for (const f of this.#filesOf(index, true)) {
-      const from = Math.max(blockStart, f.start)
-      const to = Math.min(blockStart + length, f.start + f.entry.size)
-      reads.push({ handle: f.handle ?? await this.#readHandle(f), to: from - blockStart, length: to - from, position: from - f.start })
-    }
-    const leaf = this.#leaves().subarray(index * 32, index * 32 + 32)
-    const served = await this.#track(serveChecked(pool, { key: this.#blockKey, index, leaf, plainLength: length, reads, split }, this.#tags))
+  /** get() on the block crypto engine, checked against the block's known tag or else its leaf. */
+  async #serve (engine: BlockCryptoEngine, index: number, split: boolean): Promise<Uint8Array[]> {
+    const leaf = this.#leaf(index)
+    const plainLength = blockLength(this.manifest.header, index)
+    const spans = await this.#readSpans(index)
+    const served = await this.#track(serveChecked(engine, { key: this.#blockKey, index, leaf, plainLength, spans, split }, this.#tags))
     if (served.status === 'short') throw new RestoreError(`block ${index}: a file is shorter than expected`)
     if (served.status !== 'ok') throw new RestoreError(`block ${index} on disk no longer matches the share`)
     return served.parts
+  }
+
+  #leaf (index: number): Uint8Array {
+    if (this.#leaves == null) throw new RestoreError('this store was opened without leaf hashes and cannot serve')
+    return this.#leaves().subarray(index * 32, index * 32 + 32)
+  }
+
+  /** Block `index`'s spans in the share's files. */
+  #spansOf (index: number): BlockSpan[] {
+    return this.#layout.spansOf(index, blockLength(this.manifest.header, index))
+  }
+
+  /** The selected files block `index` writes to. */
+  #filesOf (index: number): OutFile[] {
+    return this.#spansOf(index).map(s => this.files[s.file]!).filter(f => f.selected)
+  }
+
+  /** Where block `index`'s selected bytes go: the .part files, open for writing. */
+  #writeSpans (index: number): { files: OutFile[], spans: FileSpan[] } {
+    const files: OutFile[] = []
+    const spans: FileSpan[] = []
+    for (const s of this.#spansOf(index)) {
+      const f = this.files[s.file]!
+      if (!f.selected) continue
+      if (f.handle == null) throw new RestoreError(`block ${index}: ${f.final} is not open for writing`)
+      files.push(f)
+      spans.push({ ...s, handle: f.handle })
+    }
+    return { files, spans }
+  }
+
+  /** Where block `index`'s bytes are read from to serve it: every file it spans. */
+  async #readSpans (index: number): Promise<FileSpan[]> {
+    const spans: FileSpan[] = []
+    for (const s of this.#spansOf(index)) {
+      const f = this.files[s.file]!
+      spans.push({ ...s, handle: f.handle ?? await this.#readHandle(f) })
+    }
+    return spans
   }
 
   /**
@@ -403,32 +374,13 @@ export class PlaintextStore {
     await rename(f.part, f.final)
     f.done = true
   }
-
-  /** Files that hold bytes of block `index` (selected ones unless `all`), by binary search. */
-  #filesOf (index: number, all = false): OutFile[] {
-    const start = index * this.manifest.header.blockSize
-    const end = start + blockLength(this.manifest.header, index)
-    const files = this.#nonEmpty
-    let lo = 0
-    let hi = files.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      const f = files[mid]!
-      if (f.start + f.entry.size <= start) lo = mid + 1
-      else hi = mid
-    }
-    const out: OutFile[] = []
-    for (let k = lo; k < files.length && files[k]!.start < end; k++) if (all || files[k]!.selected) out.push(files[k]!)
-    return out
-  }
 }
 
-async function writeAll (handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  let off = 0
-  while (off < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, off, bytes.length - off, position + off)
-    off += bytesWritten
-  }
+/** Why a fetched block could not be stored (a mismatch is the sender's fault and is reported, not thrown). */
+function openError (index: number, status: Exclude<OpenStatus, 'ok' | 'mismatch'>): RestoreError {
+  return new RestoreError(status === 'undecryptable'
+    ? `block ${index} does not decrypt: wrong key in the link, or the share is corrupted`
+    : `block ${index} has the wrong length`)
 }
 
 async function exists (path: string): Promise<boolean> {

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { collectFiles, type CollectOptions, type SkippedEntry, type SourceFile } from './walk.ts'
 import { encodeBlocks } from './encoder.ts'
 import { deriveBlockKey, KEY_BYTES } from './caps.ts'
-import { CIPHER, TAG_BYTES } from './cipher.ts'
+import { CIPHER, TAG_BYTES } from './crypto/aead.ts'
 import { blockCountFor, DEFAULT_BLOCK_SIZE, encodeManifest, FORMAT_VERSION, type Manifest, type ManifestBody } from './manifest.ts'
 import { guessMime } from './mime.ts'
 import { merkleRoot } from '../merkle/index.ts'
-import type { SealPool } from './seal-pool.ts'
+import type { SealPool } from './crypto/pool.ts'
 
 export interface ShareBuildOptions extends CollectOptions {
   blockSize?: number

@@ -1,15 +1,15 @@
-import { createHash } from 'node:crypto'
-import { encryptBlock } from './cipher.ts'
-import { blockCid } from './cid.ts'
-import { blockLength, type ManifestHeader } from './manifest.ts'
 import type { FileHandle } from 'node:fs/promises'
-import { openSource, SourceChangedError } from './chunker.ts'
-import type { SourceFile } from './walk.ts'
 import type { CipherBlockstore } from './blockstore.ts'
-import { sharedCryptoPool, type SealPool } from './seal-pool.ts'
-import { blockCryptoInline, type InlineRead } from './inline.ts'
-import { BlockTags } from './tags.ts'
+import { openSource, SourceChangedError } from './chunker.ts'
+import { blockCid } from './cid.ts'
+import { blockKeyObject, serveBlock } from './crypto/block.ts'
+import { engineFor, readSpans, type BlockCryptoEngine, type FileSpan } from './crypto/engine.ts'
+import type { SealPool } from './crypto/pool.ts'
+import { spannedBytes, StreamLayout } from './layout.ts'
+import { blockLength, type ManifestHeader } from './manifest.ts'
 import { serveChecked } from './serve.ts'
+import { BlockTags } from './tags.ts'
+import type { SourceFile } from './walk.ts'
 
 /** Where a share's ciphertext blocks come from. Every block returned matches its leaf hash. */
 export interface BlockSource {
@@ -21,7 +21,7 @@ export interface BlockSource {
    * The same bytes as `get`, in consecutive parts (the ciphertext, then its GCM tag), spared the
    * copy that joins them: for senders that write the parts one after the other (the swarm).
    * The caller owns the parts, and parts it passes to a socket are freed once sent
-   * (seal-pool.ts `freeWhenSent`): a source never hands out memory it keeps.
+   * (crypto/memory.ts `freeWhenSent`): a source never hands out memory it keeps.
    */
   getParts? (index: number): Promise<Uint8Array[]>
   close? (): Promise<void>
@@ -45,7 +45,7 @@ function leafAt (leaves: Uint8Array, index: number): Uint8Array {
 export class FileBlockSource implements BlockSource {
   readonly kind = 'file' as const
   readonly #files: readonly SourceFile[]
-  readonly #offsets: number[]
+  readonly #layout: StreamLayout
   readonly #header: ManifestHeader
   readonly #blockKey: Uint8Array
   readonly #leaves: Uint8Array
@@ -53,31 +53,27 @@ export class FileBlockSource implements BlockSource {
   readonly #handles = new Map<number, { handle: FileHandle, checkedAt: number }>()
   /** Checks and opens of a file's handle in flight (#handle). */
   readonly #opening = new Map<number, Promise<FileHandle>>()
-  readonly #pool: (() => SealPool) | undefined
-  /** Block crypto on this thread instead of the worker pool (blockCryptoInline). */
-  readonly #inline: boolean
+  /** The block crypto engine; none on the plain reference path. */
+  readonly #engine: (() => BlockCryptoEngine) | undefined
   /** Worker jobs reading our descriptors. */
   readonly #jobs = new Set<Promise<unknown>>()
   /** Known GCM tags: a served block is checked against its tag when known, else its leaf. */
   readonly #tags: BlockTags
 
   /**
-   * `pool`: a worker pool, or `'inline'` (the same work on this thread, src/blocks/inline.ts);
+   * `pool`: a worker pool, or `'inline'` (the same work on this thread, crypto/engine.ts);
    * default inline on one or two cores, else the process's shared pool (blockCryptoInline).
    * `false`: the plain reference path on this thread (always hashes). `tags`: the blocks' GCM
    * tags from sharing (BuiltShare.tags); without them each block is hashed until served once.
    */
   constructor (files: readonly SourceFile[], header: ManifestHeader, blockKey: Uint8Array, leaves: Uint8Array, pool?: SealPool | false | 'inline', tags?: Uint8Array) {
-    this.#inline = pool === 'inline' || (pool === undefined && blockCryptoInline())
-    this.#pool = pool === false || this.#inline ? undefined : pool != null && pool !== 'inline' ? () => pool : sharedCryptoPool
+    this.#engine = engineFor(pool)
     this.#files = files
     this.#header = header
     this.#blockKey = blockKey
     this.#leaves = leaves
     this.#tags = new BlockTags(header.blockCount, tags)
-    this.#offsets = []
-    let offset = 0
-    for (const f of files) { this.#offsets.push(offset); offset += f.size }
+    this.#layout = new StreamLayout(files.map(f => f.size), header.blockSize)
   }
 
   /** Why this source stopped serving, if it did. */
@@ -90,94 +86,67 @@ export class FileBlockSource implements BlockSource {
   async get (index: number): Promise<Uint8Array> {
     if (this.#stale != null) throw new SourceChangedError(this.#stale)
     if (!Number.isSafeInteger(index) || index < 0 || index >= this.#header.blockCount) throw new BlockUnavailableError(`no block ${index}`)
-    const pool = this.#inline ? undefined : this.#pool?.()
-    if (pool != null || this.#inline) {
-      const parts = await this.#serve(pool, index, false)
+    const engine = this.#engine?.()
+    if (engine != null) {
+      const parts = await this.#serve(engine, index, false)
       return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
     }
-    const plain = await this.#readPlain(index)
-    const sealed = encryptBlock(this.#blockKey, index, plain)
-    const digest = createHash('sha256').update(sealed).digest()
-    if (!digest.equals(leafAt(this.#leaves, index))) {
-      this.#stale = `the shared files changed on disk: block ${index} no longer matches the share (re-share to publish the new content)`
-      throw new SourceChangedError(this.#stale)
-    }
-    return sealed
+    const plain = Buffer.alloc(blockLength(this.#header, index))
+    const read = await this.#withSpans(index, async spans => await readSpans(plain, spans))
+    if (!read) this.#staleFrom('short', index)
+    const served = serveBlock(blockKeyObject(this.#blockKey), index, plain, leafAt(this.#leaves, index))
+    if (served == null) this.#staleFrom('mismatch', index)
+    return Buffer.concat([served.ciphertext, served.tag])
   }
 
   async getParts (index: number): Promise<Uint8Array[]> {
-    const pool = this.#inline ? undefined : this.#pool?.()
-    if ((pool == null && !this.#inline) || this.#stale != null || !Number.isSafeInteger(index) || index < 0 || index >= this.#header.blockCount) return [await this.get(index)]
-    return await this.#serve(pool, index, true)
+    const engine = this.#engine?.()
+    if (engine == null || this.#stale != null || !Number.isSafeInteger(index) || index < 0 || index >= this.#header.blockCount) return [await this.get(index)]
+    return await this.#serve(engine, index, true)
   }
 
-  /** Reads, encrypts and checks a block on the worker pool, or on this thread (blockCryptoInline). */
-  async #serve (pool: SealPool | undefined, index: number, split: boolean): Promise<Uint8Array[]> {
-    const start = index * this.#header.blockSize
-    const length = blockLength(this.#header, index)
-    // The lease keeps every descriptor of this block's plan open (an eviction while the plan is
-    // built closes only after it) until the worker is done with them.
+  /** Reads, encrypts and checks a block on the engine. */
+  async #serve (engine: BlockCryptoEngine, index: number, split: boolean): Promise<Uint8Array[]> {
+    const plainLength = blockLength(this.#header, index)
+    const leaf = leafAt(this.#leaves, index)
+    const served = await this.#withSpans(index, async spans => await serveChecked(engine, { key: this.#blockKey, index, leaf, plainLength, spans, split }, this.#tags))
+    if (served.status !== 'ok') this.#staleFrom(served.status, index)
+    return served.parts
+  }
+
+  /** Stops serving: the files changed on disk. */
+  #staleFrom (status: 'short' | 'mismatch', index: number): never {
+    this.#stale = status === 'short'
+      ? 'the shared files became shorter on disk (re-share to publish the new content)'
+      : `the shared files changed on disk: block ${index} no longer matches the share (re-share to publish the new content)`
+    throw new SourceChangedError(this.#stale)
+  }
+
+  /**
+   * Runs `use` on the spans of block `index` in the source files, opened. A lease keeps every
+   * descriptor of the block open (an eviction while the spans are gathered closes only after
+   * it) until `use` is done with them.
+   */
+  async #withSpans<T> (index: number, use: (spans: FileSpan[]) => Promise<T>): Promise<T> {
+    const plainLength = blockLength(this.#header, index)
     let release!: () => void
     const lease = new Promise<void>(resolve => { release = resolve })
     this.#jobs.add(lease)
-    let served: Awaited<ReturnType<typeof serveChecked>>
     try {
-      const reads: InlineRead[] = []
-      let planned = 0
-      let i = this.#fileAt(start)
-      while (planned < length) {
-        const file = this.#files[i]
-        if (file == null) throw new SourceChangedError('the shared files are shorter than the share')
-        const fileStart = Math.max(0, start + planned - this.#offsets[i]!)
-        const want = Math.min(length - planned, file.size - fileStart)
-        if (want > 0) {
-          const handle = await this.#handle(i, file)
-          reads.push({ handle, to: planned, length: want, position: fileStart })
-          planned += want
-        }
-        i++
-      }
-      served = await serveChecked(pool, { key: this.#blockKey, index, leaf: leafAt(this.#leaves, index), plainLength: length, reads, split }, this.#tags)
+      const spans: FileSpan[] = []
+      for (const s of this.#layout.spansOf(index, plainLength)) spans.push({ ...s, handle: await this.#handle(s.file, this.#files[s.file]!) })
+      if (spannedBytes(spans) < plainLength) throw new SourceChangedError('the shared files are shorter than the share')
+      return await use(spans)
     } finally {
       this.#jobs.delete(lease)
       release()
     }
-    if (served.status === 'ok') return served.parts
-    this.#stale = served.status === 'short'
-      ? 'the shared files became shorter on disk (re-share to publish the new content)'
-      : `the shared files changed on disk: block ${index} no longer matches the share (re-share to publish the new content)`
-    throw new SourceChangedError(this.#stale)
   }
 
   /** Closes a handle once no worker job (or plan being built) may read it any more. */
   async #closeHandle (handle: FileHandle): Promise<void> {
     if (this.#jobs.size > 0) await Promise.allSettled([...this.#jobs])
     await handle.close().catch(() => {})
-  }
-
-  async #readPlain (index: number): Promise<Buffer> {
-    const start = index * this.#header.blockSize
-    const length = blockLength(this.#header, index)
-    const out = Buffer.alloc(length)
-    let filled = 0
-    let i = this.#fileAt(start)
-    while (filled < length) {
-      const file = this.#files[i]
-      if (file == null) throw new SourceChangedError('the shared files are shorter than the share')
-      const fileStart = Math.max(0, start + filled - this.#offsets[i]!)
-      const want = Math.min(length - filled, file.size - fileStart)
-      if (want > 0) {
-        const handle = await this.#handle(i, file)
-        const { bytesRead } = await handle.read(out, filled, want, fileStart)
-        if (bytesRead !== want) {
-          this.#stale = `${file.absPath} became shorter`
-          throw new SourceChangedError(this.#stale)
-        }
-        filled += want
-      }
-      i++
-    }
-    return out
   }
 
   /**
@@ -234,20 +203,6 @@ export class FileBlockSource implements BlockSource {
     const handles = [...this.#handles.values()]
     this.#handles.clear()
     for (const { handle } of handles) await this.#closeHandle(handle)
-  }
-
-  #fileAt (offset: number): number {
-    // Binary search for the last file starting at or before offset that is not empty-before-it.
-    let lo = 0
-    let hi = this.#files.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (this.#offsets[mid]! <= offset) lo = mid
-      else hi = mid - 1
-    }
-    // Skip back over empty files that start at the same offset: they contribute nothing.
-    while (lo > 0 && this.#offsets[lo - 1] === this.#offsets[lo]) lo--
-    return lo
   }
 }
 

@@ -9,7 +9,7 @@
 // Tags come from sharing (the owner's node stores them with the leaves) or from a block this
 // node itself checked against its leaf (received, resumed, or served once by hash).
 // docs/DECISIONS.md "Serve-time check".
-import { TAG_BYTES } from './cipher.ts'
+import { TAG_BYTES } from './crypto/aead.ts'
 
 export class BlockTags {
   readonly #tags: Uint8Array

@@ -3,7 +3,7 @@
 // addresses can rotate while identity stays), then the initiator names the protocol.
 //
 //   both       -> hello      magic "oht1" (4) || node public key (32) || random nonce (32)
-//   both       -> signature  Ed25519 over  "oht/v1/handshake" || initiator hello || responder hello || role byte
+//   both       -> signature  Ed25519 over  "oht/v2/handshake" 0x00 || initiator hello || responder hello || role byte
 //   initiator  -> protocol   ASCII name, at most 32 bytes (sent right behind its signature)
 //   responder  -> answer     0x00 accept | 0x01 || UTF-8 reason
 //
@@ -15,23 +15,26 @@
 // tamper after the handshake, one more reason the TCP transport is for development only).
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
 import type { Duplex } from 'node:stream'
+import { onionLabel, ONION_LABELS } from './caps.ts'
 import { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_FRAME_BYTES, REFUSAL_FLUSH_MS } from './constants.ts'
 import { FrameReader, FrameTooLargeError, TruncatedFrameError, writeFrame } from './framing.ts'
 import type { ConnectionHandler, ConnectionInfo, DialOptions, Transport } from './transport.ts'
 
-/** Every label the handshake signs or sends, in one place: changing one is a new protocol version. */
+/**
+ * The constants the handshake sends besides its signed label (caps.ts ONION_LABELS.transcript,
+ * which separates the transcript from anything else a node key signs): changing one is a new
+ * protocol version.
+ */
 export const HANDSHAKE_LABELS = {
   /** Opens every hello: the protocol and its version. */
   magic: 'oht1',
-  /** Domain separation of the signed transcript from anything else a node key signs. */
-  transcript: 'oht/v1/handshake',
   /** Ends the transcript: which side signed it. */
   initiatorRole: 0x01,
   responderRole: 0x02
 } as const
 
 const MAGIC = Buffer.from(HANDSHAKE_LABELS.magic, 'ascii')
-const TRANSCRIPT_LABEL = Buffer.from(HANDSHAKE_LABELS.transcript, 'ascii')
+const TRANSCRIPT_LABEL = onionLabel(ONION_LABELS.transcript)
 const PUBLIC_KEY_BYTES = 32
 const NONCE_BYTES = 32
 const HELLO_BYTES = MAGIC.length + PUBLIC_KEY_BYTES + NONCE_BYTES

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import * as dagCbor from '@ipld/dag-cbor'
 import {
   blockCountFor, CIPHER, cidOf, DAG_CBOR_CODEC, deriveBlockKey, deriveManifestKey, encryptBlock,
-  formatLink, MANIFEST_NONCE, seal, sha256, writeShareCar, type CID
+  FORMAT_VERSION, formatLink, MANIFEST_NONCE, seal, sha256, writeShareCar, type CID
 } from '../../src/blocks/index.ts'
 import { merkleRoot } from '../../src/merkle/index.ts'
 
@@ -45,7 +45,7 @@ export function buildRawShare (input: RawShareInput): RawShare {
   }
   const root = merkleRoot(blocks.map(b => new Uint8Array(sha256(b))))
   // §6: the header map without `body` is the AAD; DAG-CBOR sorts the keys canonically.
-  const header = { oht: 1, cipher: CIPHER, blockSize, blockCount, size, root }
+  const header = { oht: FORMAT_VERSION, cipher: CIPHER, blockSize, blockCount, size, root }
   const body = {
     kind: input.kind ?? 'dir',
     name: input.name ?? 'share',

@@ -55,7 +55,8 @@ test('a wrong key and a tampered header are reported as wrong key or corruption'
 test('headers with absurd values are refused', () => {
   const k = key()
   const b = body([{ path: 'share/a', size: 10 }])
-  assert.throws(() => encodeManifest(header({ version: 2 }), b, k), /version/)
+  assert.throws(() => encodeManifest(header({ version: FORMAT_VERSION + 1 }), b, k), /version/)
+  assert.throws(() => encodeManifest(header({ version: 1 }), b, k), /version/) // format v1: labels without NUL
   assert.throws(() => encodeManifest(header({ blockSize: 1000 }), b, k), /power of two/)
   assert.throws(() => encodeManifest(header({ blockSize: 2 ** 30 }), b, k), /power of two/)
   assert.throws(() => encodeManifest(header({ blockCount: 5 }), b, k), /block count/)

@@ -7,6 +7,7 @@ import {
   dialConnection, dialPeer, encodeFrame, initiateHandshake, memoryDuplexPair, nodeIdOf, respondHandshake,
   type HandshakeFailure, type HandshakeResult, type IdentityKeys, type Transport
 } from '../../src/onion/index.ts'
+import { onionLabel, ONION_LABELS } from '../../src/onion/caps.ts'
 import { closedStream, digestOf, until, within } from '../../src/onion/compliance.ts'
 import { generateNodeKeys, type NodeKeys } from '../../src/node/keystore.ts'
 
@@ -235,7 +236,7 @@ describe('handshake on a stream pair (hand-rolled peers)', () => {
     const ourHello = helloOf(alice.publicKeyRaw)
     a.write(encodeFrame(ourHello))
     const theirHello = (await reader.next())!
-    const transcript = Buffer.concat([Buffer.from(HANDSHAKE_LABELS.transcript), ourHello, theirHello, Buffer.of(HANDSHAKE_LABELS.initiatorRole)])
+    const transcript = Buffer.concat([onionLabel(ONION_LABELS.transcript), ourHello, theirHello, Buffer.of(HANDSHAKE_LABELS.initiatorRole)])
     // Signature, protocol name and the first application bytes in one write.
     a.write(Buffer.concat([encodeFrame(sign(null, transcript, alice.privateKey)), encodeFrame(Buffer.from('dht')), Buffer.from('APPLICATION BYTES')]))
     const session = await within(responding, 2000, 'the responder')
@@ -252,7 +253,7 @@ describe('handshake on a stream pair (hand-rolled peers)', () => {
     const reader = new FrameReader(b, { maxFrameBytes: 1024 })
     const theirHello = (await reader.next())!
     const ourHello = helloOf(bob.publicKeyRaw)
-    const transcript = Buffer.concat([Buffer.from(HANDSHAKE_LABELS.transcript), theirHello, ourHello, Buffer.of(HANDSHAKE_LABELS.responderRole)])
+    const transcript = Buffer.concat([onionLabel(ONION_LABELS.transcript), theirHello, ourHello, Buffer.of(HANDSHAKE_LABELS.responderRole)])
     // Hello, signature, accept and application bytes, all in one write.
     b.write(Buffer.concat([encodeFrame(ourHello), encodeFrame(sign(null, transcript, bob.privateKey)), encodeFrame(Buffer.of(0)), Buffer.from('SERVER FIRST')]))
     const session = await within(initiating, 2000, 'the initiator')
@@ -276,7 +277,7 @@ describe('handshake on a stream pair (hand-rolled peers)', () => {
     const ourHello = helloOf(alice.publicKeyRaw)
     a.write(encodeFrame(ourHello))
     const theirHello = (await reader.next())!
-    const wrongRole = Buffer.concat([Buffer.from(HANDSHAKE_LABELS.transcript), ourHello, theirHello, Buffer.of(HANDSHAKE_LABELS.responderRole)])
+    const wrongRole = Buffer.concat([onionLabel(ONION_LABELS.transcript), ourHello, theirHello, Buffer.of(HANDSHAKE_LABELS.responderRole)])
     a.write(Buffer.concat([encodeFrame(sign(null, wrongRole, alice.privateKey)), encodeFrame(Buffer.from('dht'))]))
     await assert.rejects(within(responding, 2000, 'the responder'), isFailure('bad-signature'))
     assert.equal(b.destroyed, true)
@@ -289,7 +290,7 @@ describe('handshake on a stream pair (hand-rolled peers)', () => {
     const ourHello = helloOf(alice.publicKeyRaw)
     a.write(encodeFrame(ourHello))
     const theirHello = (await reader.next())!
-    const transcript = Buffer.concat([Buffer.from(HANDSHAKE_LABELS.transcript), ourHello, theirHello, Buffer.of(HANDSHAKE_LABELS.initiatorRole)])
+    const transcript = Buffer.concat([onionLabel(ONION_LABELS.transcript), ourHello, theirHello, Buffer.of(HANDSHAKE_LABELS.initiatorRole)])
     a.write(Buffer.concat([encodeFrame(sign(null, transcript, alice.privateKey)), encodeFrame(Buffer.from('DHT\u0000'.repeat(20)))]))
     await assert.rejects(within(responding, 2000, 'the responder'), isFailure('malformed'))
 
@@ -298,7 +299,7 @@ describe('handshake on a stream pair (hand-rolled peers)', () => {
     const reader2 = new FrameReader(d, { maxFrameBytes: 1024 })
     const aliceHello = (await reader2.next())!
     const bobHello = helloOf(bob.publicKeyRaw)
-    const t2 = Buffer.concat([Buffer.from(HANDSHAKE_LABELS.transcript), aliceHello, bobHello, Buffer.of(HANDSHAKE_LABELS.responderRole)])
+    const t2 = Buffer.concat([onionLabel(ONION_LABELS.transcript), aliceHello, bobHello, Buffer.of(HANDSHAKE_LABELS.responderRole)])
     d.write(Buffer.concat([encodeFrame(bobHello), encodeFrame(sign(null, t2, bob.privateKey)), encodeFrame(Buffer.of(7, 7))]))
     await assert.rejects(within(initiating, 2000, 'the initiator'), isFailure('malformed'))
   })

@@ -1,3 +1,5 @@
+// AES-256-GCM as the share format uses it (docs/FORMAT.md §4, §6): one sealed message is the
+// ciphertext followed by its 16-byte tag.
 import { createCipheriv, createDecipheriv } from 'node:crypto'
 
 export const CIPHER = 'aes-256-gcm'
@@ -14,7 +16,11 @@ export class DecryptError extends Error {
  * what lets an owner seed from the original file.
  */
 export function blockNonce (index: number): Buffer {
-  const nonce = Buffer.alloc(NONCE_BYTES)
+  return writeBlockNonce(Buffer.alloc(NONCE_BYTES), index)
+}
+
+/** Writes block `index`'s nonce into `nonce` (NONCE_BYTES, first four bytes zero) and returns it. */
+export function writeBlockNonce (nonce: Buffer, index: number): Buffer {
   nonce.writeBigUInt64BE(BigInt(index), 4)
   return nonce
 }
