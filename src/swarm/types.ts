@@ -34,10 +34,11 @@ export interface SwarmOptions {
   leaves?: Uint8Array
   /** Where blocks are read and written; a fetch attaches it once the manifest is known. */
   store?: SwarmStore
+  /** Connections at once (default DEFAULT_MAX_PEERS, constants.ts). */
   maxPeers?: number
-  /** Unanswered requests are re-queued elsewhere after this long (Tor: generous). */
+  /** Unanswered requests are re-queued elsewhere after this long (default DEFAULT_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number
-  /** Peers unchoked at once. */
+  /** Peers unchoked at once (default DEFAULT_UPLOAD_SLOTS). */
   uploadSlots?: number
   /** Upload rate limit, shared with the node's other swarms. */
   uploadLimiter?: RateLimiter
