@@ -1,3 +1,7 @@
+import { OPTIMISTIC_EVERY } from './constants.ts'
+
+export { CHOKE_ROUND_MS, OPTIMISTIC_EVERY } from './constants.ts'
+
 /**
  * Tit-for-tat with optimistic unchoke (BEP 3 "choking"): every round, the interested peers that
  * gave us the most (or, once we only seed, took from us fastest) are unchoked; one more slot
@@ -18,10 +22,7 @@ export interface ChokerState {
   rounds: number
 }
 
-export const CHOKE_ROUND_MS = 10_000
-/** The optimistic slot moves every third round (30 s), as in the BitTorrent reference client. */
-export const OPTIMISTIC_EVERY = 3
-
+/** One round: ranks the peers, keeps `slots` unchoked (one of them the optimistic slot). */
 export function chokeRound (peers: readonly ChokablePeer[], slots: number, state: ChokerState, random: () => number = Math.random): void {
   const interested = peers.filter(p => p.interested)
   const ranked = [...interested].sort((a, b) => b.rate - a.rate)

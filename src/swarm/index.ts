@@ -1,4 +1,5 @@
-export { Swarm, type SwarmOptions, type SwarmStore, type SwarmStats, type PriorityWindow } from './swarm.ts'
+export { Swarm } from './swarm.ts'
+export type { SwarmOptions, SwarmStore, SwarmStats, PriorityWindow } from './types.ts'
 export { RateLimiter, throttleReads } from './ratelimit.ts'
 export { PeerWire, PeerAuthError, type PeerWireOptions } from './peer-wire.ts'
 export type { SwarmEvent } from './events.ts'

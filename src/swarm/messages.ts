@@ -2,12 +2,10 @@
 // capability learn the manifest, the leaf hashes and Merkle proofs from its peers, and what
 // admits a peer to a swarm at all. Payloads are DAG-CBOR maps with a `t` field.
 import * as dagCbor from '@ipld/dag-cbor'
+import { MAX_EXTENSION_BYTES, MAX_LEAVES_PER_MESSAGE, MAX_PROOF_SIBLINGS, MAX_REFUSAL_CHARS } from './constants.ts'
 
+export { MAX_EXTENSION_BYTES, MAX_LEAVES_PER_MESSAGE } from './constants.ts'
 export const EXTENSION_NAME = 'oht_v1'
-/** Leaves per `leaves` message: 16,384 × 32 bytes = 512 KiB. */
-export const MAX_LEAVES_PER_MESSAGE = 16_384
-/** Largest extension payload accepted (a manifest is at most 8 MiB). */
-export const MAX_EXTENSION_BYTES = 8 * 1024 * 1024 + 1024
 
 export type ExtensionMessage =
   | { t: 'auth', mac: Uint8Array }
@@ -55,11 +53,11 @@ export function decodeMessage (bytes: Uint8Array): ExtensionMessage {
     case 'proof?': return { t: 'proof?', index: uint(m.index, 'index') }
     case 'proof': {
       const siblings = bytesOf(m.siblings, 'siblings')
-      if (siblings.length % 32 !== 0 || siblings.length > 64 * 32) throw new MessageError('proof siblings are not a whole number of hashes')
+      if (siblings.length % 32 !== 0 || siblings.length > MAX_PROOF_SIBLINGS * 32) throw new MessageError('proof siblings are not a whole number of hashes')
       return { t: 'proof', index: uint(m.index, 'index'), leaf: bytes32(m.leaf, 'leaf'), siblings }
     }
     case 'refuse': {
-      if (typeof m.reason !== 'string' || m.reason.length > 200) throw new MessageError('bad refusal')
+      if (typeof m.reason !== 'string' || m.reason.length > MAX_REFUSAL_CHARS) throw new MessageError('bad refusal')
       return { t: 'refuse', reason: m.reason }
     }
     default: throw new MessageError(`unknown extension message type ${JSON.stringify(String(m.t)).slice(0, 40)}`)

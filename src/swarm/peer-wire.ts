@@ -6,6 +6,7 @@ import Wire from 'bittorrent-protocol'
 import { swarmAuthMac } from '../blocks/caps.ts'
 import { isFreedWhenSent, releaseIfSent } from '../blocks/seal-pool.ts'
 import { WireGuard } from './guard.ts'
+import { DEFAULT_AUTH_TIMEOUT_MS, PIECE_HEADER_BYTES, WIRE_HEADER_SLACK_BYTES } from './constants.ts'
 import { decodeMessage, encodeMessage, EXTENSION_NAME, MAX_EXTENSION_BYTES, MessageError, type ExtensionMessage } from './messages.ts'
 
 export interface PeerWireOptions {
@@ -24,7 +25,7 @@ export interface PeerWireOptions {
 
 /**
  * Like `from.pipe(to)` (back-pressure, end), but what the wire emits within one tick reaches the
- * socket as one write: a piece's 13-byte header and its block, a burst of requests, the `have`
+ * socket as one write: a piece's header and its block, a burst of requests, the `have`
  * after each stored block. One syscall (and one wake-up of the peer) instead of one per message.
  */
 function sendCoalesced (from: NodeJS.ReadableStream, to: Duplex): void {
@@ -78,7 +79,7 @@ function acceptPieceParts (wire: Wire): void {
   wire.piece = (index: number, offset: number, block: Uint8Array): void => {
     if (!((block as unknown) instanceof PieceParts)) { piece(index, offset, block); return }
     const parts = block as unknown as PieceParts
-    const header = new Uint8Array(13)
+    const header = new Uint8Array(PIECE_HEADER_BYTES)
     const view = new DataView(header.buffer)
     view.setUint32(0, 9 + parts.length)
     header[4] = 7
@@ -132,7 +133,7 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
     OhtExtension.prototype.onMessage = function (buf: Uint8Array): void { self.#onExtension(buf) }
     wire.use(OhtExtension as never)
 
-    const guard = new WireGuard(Math.max(options.maxBlockBytes + 64, MAX_EXTENSION_BYTES + 64))
+    const guard = new WireGuard(Math.max(options.maxBlockBytes, MAX_EXTENSION_BYTES) + WIRE_HEADER_SLACK_BYTES)
     options.stream.pipe(guard).pipe(wire as unknown as NodeJS.WritableStream)
     sendCoalesced(wire as unknown as NodeJS.ReadableStream, options.stream)
     const fail = (err?: Error): void => { this.close(err) }
@@ -153,7 +154,7 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
       // A peer without our extension cannot prove the swarm key.
       if (name === 'handshake' && wire.peerExtendedMapping[EXTENSION_NAME] == null) this.close(new PeerAuthError('peer does not speak oht_v1'))
     })
-    this.#authTimer = setTimeout(() => { if (!this.#authenticated) this.close(new PeerAuthError('peer did not prove the swarm key in time')) }, options.authTimeoutMs ?? 30_000)
+    this.#authTimer = setTimeout(() => { if (!this.#authenticated) this.close(new PeerAuthError('peer did not prove the swarm key in time')) }, options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS)
     this.#authTimer.unref()
     // BEP 6 (fast extension) for its reject message: a request that cannot be served is
     // answered at once instead of timing out.

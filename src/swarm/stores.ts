@@ -1,5 +1,5 @@
 import { blockCid, type BlockSource, type CipherBlockstore } from '../blocks/index.ts'
-import type { SwarmStore } from './swarm.ts'
+import type { SwarmStore } from './types.ts'
 
 /** Serves from any block source (an owner's original files, a blockstore); stores nothing. */
 export function sourceStore (source: BlockSource): SwarmStore {

@@ -1,0 +1,115 @@
+// Every tunable of the swarm in one place, each with why it has its value. Measurements behind
+// the values are in docs/DECISIONS.md ("Swarm", "Swarm hot path") and bench/RESULTS.md.
+
+// ---- Defaults of SwarmOptions and PeerWireOptions ----
+
+/** Connections per swarm: enough peers to pick from without a socket and timer per stranger. */
+export const DEFAULT_MAX_PEERS = 50
+/** Unanswered requests are re-queued elsewhere after this long: generous, as Tor round trips vary. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
+/** Peers unchoked at once (one of them the optimistic slot), as BitTorrent clients default to. */
+export const DEFAULT_UPLOAD_SLOTS = 4
+/** A peer that has not proven the swarm key by then is dropped (a stranger holds no slot long). */
+export const DEFAULT_AUTH_TIMEOUT_MS = 30_000
+/** Largest block accepted before the manifest says the real size: the format's largest block. */
+export const MAX_BLOCK_BYTES_BEFORE_MANIFEST = 16 * 1024 * 1024
+
+// ---- Wire ----
+
+/** A piece message's header: length(4) id(1) index(4) begin(4) (BEP 3). */
+export const PIECE_HEADER_BYTES = 13
+/** Room above the largest payload for a message's own header in the wire guard's limit. */
+export const WIRE_HEADER_SLACK_BYTES = 64
+/** Leaves per `leaves` message: 16,384 × 32 bytes = 512 KiB, well under the extension limit. */
+export const MAX_LEAVES_PER_MESSAGE = 16_384
+/** Largest extension payload accepted: a manifest is at most 8 MiB, plus its CBOR framing. */
+export const MAX_EXTENSION_BYTES = 8 * 1024 * 1024 + 1024
+/** Sibling hashes a proof may carry: a Merkle tree of up to 2^64 leaves. */
+export const MAX_PROOF_SIBLINGS = 64
+/** Longest refusal reason accepted: a reason is for logs, not a channel for data. */
+export const MAX_REFUSAL_CHARS = 200
+
+// ---- Piece picker ----
+
+/** Blocks picked at random before rarest-first: a newcomer needs something to trade quickly. */
+export const RANDOM_FIRST = 4
+/** Missing blocks at which the endgame starts duplicating requests: the tail does not wait on the slowest peer. */
+export const ENDGAME_BLOCKS = 8
+/** Peers a block may be asked of at once in the endgame (and for a window's urgent head): duplicates stay few. */
+export const MAX_ASKS_PER_BLOCK = 2
+/** Blocks at the head of a window that may be asked of a second peer (the player waits on them). */
+export const URGENT_BLOCKS = 2
+/**
+ * While a reader waits on a window, each peer keeps at most this many rarest-first (background)
+ * requests in flight: a seeder serves requests in order, so a deep background pipeline would sit
+ * in front of the block the player needs after a seek.
+ */
+export const BACKGROUND_SLOTS_WHILE_STREAMING = 1
+
+// ---- Pipeline (requests in flight per peer) ----
+
+/** Shallowest pipeline: one block in transfer while the next request is on its way. */
+export const MIN_DEPTH = 2
+/** Deepest pipeline: bounds the memory a peer's blocks can take (64 × 256 KiB = 16 MiB). */
+export const MAX_DEPTH = 64
+/** A new peer's depth, before any rate is measured: a little more than the minimum to start probing. */
+export const INITIAL_DEPTH = MIN_DEPTH * 2
+/** A new peer's round-trip estimate until its first block: Tor-like, so nothing times out early. */
+export const INITIAL_RTT_MS = 1000
+/** Weight of a new round-trip sample in the smoothed round trip: steady, yet follows load within a few blocks. */
+export const RTT_SAMPLE_WEIGHT = 0.2
+/** Weight of a new rate window in the smoothed delivery rate. */
+export const RATE_SAMPLE_WEIGHT = 0.3
+/** Shortest window a delivery rate is measured over (and at least the shortest round trip): shorter ones are bursts. */
+export const MIN_RATE_WINDOW_MS = 20
+/** Slack on top of bandwidth × delay (× this, plus DEPTH_SLACK_BLOCKS): a slow start still grows geometrically. */
+export const DEPTH_SLACK_FACTOR = 1.5
+export const DEPTH_SLACK_BLOCKS = 2
+/**
+ * The least round trip the fetch's pipelines are sized for, shared among the peers that have
+ * requests in flight: at loopback's ~0.5 ms, rate × round trip leaves too few blocks in flight to
+ * cover a burst of hashing, AES and disk work at either end. It is the fetcher's own slack, hence
+ * divided among the senders.
+ */
+export const RTT_FLOOR_MS = 10
+
+// ---- Full-pipe probe (as BBR's start-up) ----
+
+/** The depth grows while a full pipeline's delivery rate still grows by this factor per probe window. */
+export const PROBE_GAIN = 1.25
+/** Growth of the probed depth per window that still bought rate. */
+export const PROBE_GROWTH = 1.5
+/** Windows without such growth after which the pipe counts as full. */
+export const PROBE_FLAT_WINDOWS = 3
+/** A full pipe keeps this much more than the depth that first reached the best rate. */
+export const PROBE_FULL_MARGIN = 1.25
+/** Windows after the pipe is full before the probe tries again: paths and loads change. */
+export const PROBE_REARM_WINDOWS = 40
+/** Shortest probe window (and at least a smoothed round trip): fewer, steadier samples. */
+export const MIN_PROBE_WINDOW_MS = 100
+/**
+ * Paths whose shortest round trip is below this skip the probe: on loopback and LANs rate ×
+ * shortest round trip is enough, and the probe's noisy early windows only deepen the pipeline.
+ */
+export const PROBE_MIN_RTT_MS = 30
+
+// ---- Flow ----
+
+/**
+ * Blocks received but not yet stored (hashing, decrypting, writing) at which no new requests go
+ * out: back-pressure from the disk and the crypto workers, so a fast network cannot pile pieces
+ * up in memory (at most this many plus the pipelines already in flight).
+ */
+export const MAX_STORING = 8
+/**
+ * Longest a `have` waits to go out with other messages to the same peer: sent one by one, a fetch
+ * from several seeders writes lone `have`s per block (a write and a wake-up each).
+ */
+export const HAVE_DELAY_MS = 20
+
+// ---- Choker ----
+
+/** Choking is re-ranked this often: long enough to measure rates, short enough to follow them. */
+export const CHOKE_ROUND_MS = 10_000
+/** The optimistic slot moves every third round (30 s), as in the BitTorrent reference client. */
+export const OPTIMISTIC_EVERY = 3

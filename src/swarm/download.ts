@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto'
+import { blockLength, TAG_BYTES } from '../blocks/index.ts'
+import { Bits } from './bitfield.ts'
+import { BACKGROUND_SLOTS_WHILE_STREAMING, DEFAULT_REQUEST_TIMEOUT_MS, MAX_STORING, URGENT_BLOCKS } from './constants.ts'
+import { announceHave, flushHaves, type SwarmContext, type SwarmPeer } from './peer.ts'
+import { PiecePicker } from './picker.ts'
+import type { PriorityWindow } from './types.ts'
+import type { PriorityWindows } from './windows.ts'
+
+/** What the fetch needs of the swarm that composes it. */
+export interface DownloadHooks {
+  /** Sends a request for a whole block; its answer comes back to onPiece or onRefused. */
+  request (peer: SwarmPeer, index: number, length: number): void
+  /** The verified leaf hashes. */
+  leaves (): Uint8Array
+  /** Our store failed to take a block (not the peer's fault). */
+  storeFailed (err: Error): void
+  /** Every wanted block is held. */
+  complete (): void
+}
+
+/**
+ * The fetching side: keeps each unchoking peer's pipeline full with the picker's choices,
+ * verifies and stores what arrives, re-asks what times out, and tells peers what is held.
+ */
+export class Downloader {
+  readonly #ctx: SwarmContext
+  readonly #windows: PriorityWindows
+  readonly #hooks: DownloadHooks
+  #picker?: PiecePicker
+  downloaded = 0
+
+  constructor (ctx: SwarmContext, windows: PriorityWindows, hooks: DownloadHooks) {
+    this.#ctx = ctx
+    this.#windows = windows
+    this.#hooks = hooks
+  }
+
+  /** Set once the blocks held are known (start). */
+  get picker (): PiecePicker | undefined { return this.#picker }
+  get missing (): number { return this.#picker?.missing ?? 0 }
+
+  /** The blocks held are known: picking starts, counting the blocks of the peers already here. */
+  start (have: Bits, wanted: Bits | undefined): void {
+    this.#picker = new PiecePicker(have, wanted, this.#windows)
+    for (const p of this.#ctx.peers.values()) this.#picker.addPeer(p.pick.pieces)
+  }
+
+  /** A ready peer and known blocks: advertise what can be served, say whether we want anything. */
+  startExchange (peer: SwarmPeer): void {
+    const picker = this.#picker!
+    if (picker.have.count > 0) void this.#sendBitfield(peer)
+    if (picker.missing > 0) peer.wire.wire.interested()
+    this.fill(peer)
+  }
+
+  async #sendBitfield (peer: SwarmPeer): Promise<void> {
+    const have = this.#picker!.have
+    const servable = new Bits(have.size)
+    for (let i = 0; i < have.size; i++) if (have.get(i) && await this.#ctx.store!.has(i)) servable.set(i)
+    if (servable.count > 0 && !peer.wire.closed) peer.wire.wire.bitfield(servable.bytes)
+  }
+
+  peerHas (peer: SwarmPeer, index: number): void {
+    if (this.#picker?.peerHas(index) === true) this.fill(peer)
+  }
+
+  peerBitfield (peer: SwarmPeer): void {
+    if (this.#picker == null) return
+    this.#picker.addPeer(peer.pick.pieces)
+    this.fill(peer)
+  }
+
+  /** A peer left: its requests go back to the pool and its blocks no longer count. */
+  peerLeft (peer: SwarmPeer): void {
+    clearTimeout(peer.haveTimer)
+    for (const index of [...peer.pipeline.indices()]) this.#untrack(peer, index)
+    if (peer.wire.authenticated) this.#picker?.removePeer(peer.pick.pieces)
+  }
+
+  /** Keeps `peer.pipeline.depth` requests in flight to an unchoking peer. */
+  fill (peer: SwarmPeer): void {
+    flushHaves(peer) // in the same write as the requests below
+    const picker = this.#picker
+    if (picker == null || this.#ctx.closed || picker.missing === 0 || picker.storingCount >= MAX_STORING) return
+    if (peer.wire.wire.peerChoking || peer.wire.closed) return
+    const pipeline = peer.pipeline
+    // A reader waiting on a window comes first; background picks keep a slot or so meanwhile.
+    const streaming = picker.windowsPending()
+    let background = 0
+    if (streaming) for (const i of pipeline.indices()) if (!this.#windows.includes(i)) background++
+    while (pipeline.hasRoom) {
+      const windowed = streaming ? picker.pickWindowed(peer.pick) : undefined
+      if (windowed != null) { this.#windows.requested(windowed); this.#request(peer, windowed); continue }
+      if (streaming && background >= BACKGROUND_SLOTS_WHILE_STREAMING) break
+      const index = picker.pick(peer.pick)
+      if (index == null) break
+      this.#request(peer, index)
+      background++
+    }
+  }
+
+  fillAll (except?: SwarmPeer): void {
+    for (const p of this.#ctx.peers.values()) if (p !== except) this.fill(p)
+    if (except != null) this.fill(except)
+  }
+
+  /**
+   * A reader's window changed (`next`, or gone): requests made for windows that no window wants
+   * any more are cancelled, so the peers' queues hold what the readers need now, and the head of
+   * the new window does not wait behind full pipelines.
+   */
+  windowChanged (next: PriorityWindow | undefined): void {
+    const picker = this.#picker
+    if (picker == null) return
+    for (const index of this.#windows.takeStale()) {
+      if (picker.have.get(index)) continue
+      for (const p of this.#ctx.peers.values()) this.#cancel(p, index)
+    }
+    if (next != null) {
+      for (let i = next.from; i <= next.to && i - next.from < URGENT_BLOCKS; i++) {
+        if (picker.unrequested(i)) this.#preempt(i, i - next.from)
+      }
+    }
+    this.fillAll()
+  }
+
+  /**
+   * Block `index` is wanted `distance` blocks from a reader's position and nobody is asked for it
+   * (a seek): every peer that has it drops its less urgent requests (background ones, and those
+   * farther into a window). A seeder answers in order, so anything queued before this block
+   * would delay the player by a block's transfer time each; what is dropped is asked again later.
+   */
+  #preempt (index: number, distance: number): void {
+    for (const p of this.#ctx.peers.values()) {
+      if (!p.wire.authenticated || p.wire.wire.peerChoking || !p.wire.wire.peerPieces.get(index)) continue
+      for (const i of [...p.pipeline.indices()]) {
+        if (this.#windows.distance(i) <= distance) continue
+        this.#windows.forget(i)
+        this.#cancel(p, i)
+      }
+    }
+  }
+
+  #request (peer: SwarmPeer, index: number): void {
+    const length = blockLength(this.#ctx.header!, index) + TAG_BYTES
+    peer.pipeline.track(index, this.#ctx.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, () => { this.#onTimeout(peer, index) })
+    this.#picker!.requested(index)
+    this.#ctx.emit({ type: 'block:requested', peer: peer.id, index })
+    this.#hooks.request(peer, index, length)
+  }
+
+  /** Forgets a request (answered, timed out, cancelled); returns it if it was in flight. */
+  #untrack (peer: SwarmPeer, index: number): { sentAt: number } | undefined {
+    const entry = peer.pipeline.untrack(index)
+    if (entry != null) this.#picker?.released(index)
+    return entry
+  }
+
+  #cancel (peer: SwarmPeer, index: number): void {
+    if (this.#untrack(peer, index) != null) peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
+  }
+
+  #onTimeout (peer: SwarmPeer, index: number): void {
+    if (this.#untrack(peer, index) == null) return
+    this.#ctx.emit({ type: 'block:timeout', peer: peer.id, index })
+    peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
+    peer.pipeline.stalled()
+    this.fillAll(peer)
+  }
+
+  /** A request was refused (fast-extension reject) or dropped with its connection. */
+  onRefused (peer: SwarmPeer, index: number): void {
+    if (this.#untrack(peer, index) != null) this.fillAll()
+  }
+
+  /** A block arrived for a request of ours (one not cancelled or timed out meanwhile). */
+  onPiece (peer: SwarmPeer, index: number, block: Uint8Array): void {
+    const entry = this.#untrack(peer, index)
+    if (entry == null) return
+    void this.#store(peer, index, block, performance.now() - entry.sentAt)
+  }
+
+  async #store (peer: SwarmPeer, index: number, buf: Uint8Array, elapsedMs: number): Promise<void> {
+    const ctx = this.#ctx
+    const picker = this.#picker!
+    if (ctx.closed) return
+    if (picker.have.get(index) || picker.isStoring(index)) { this.fill(peer); return } // endgame duplicate
+    const leaf = this.#hooks.leaves().subarray(index * 32, index * 32 + 32)
+    const store = ctx.store!
+    // The store may take buf's memory (verifyAndPut): only its length is used after that.
+    const bytes = buf.length
+    const rejectLie = (): void => {
+      ctx.emit({ type: 'block:rejected', peer: peer.id, index, reason: 'hash mismatch' })
+      ctx.ban(peer, `sent block ${index} that does not match its hash`)
+    }
+    if (store.verifyAndPut == null && !createHash('sha256').update(buf).digest().equals(leaf)) { rejectLie(); return }
+    let senders = 0
+    for (const p of ctx.peers.values()) if (p.pipeline.size > 0) senders++
+    peer.pipeline.adapt(bytes, elapsedMs, ctx.header!.blockSize + TAG_BYTES, senders)
+    picker.startStoring(index)
+    try {
+      if (store.verifyAndPut == null) await store.put?.(index, buf)
+      else if (await store.verifyAndPut(index, buf, leaf) === 'mismatch') { rejectLie(); return }
+    } catch (err) {
+      // Our disk, not the peer, failed: say so and let the block be fetched again.
+      ctx.emit({ type: 'block:rejected', peer: peer.id, index, reason: `could not store: ${(err as Error).message}` })
+      this.#hooks.storeFailed(err as Error)
+      return
+    } finally {
+      // Peers held back by MAX_STORING get their requests now.
+      if (picker.storingCount >= MAX_STORING) queueMicrotask(() => { this.fillAll() })
+      picker.doneStoring(index)
+    }
+    if (!picker.received(index)) return
+    peer.received += bytes
+    this.downloaded += bytes
+    ctx.emit({ type: 'block:verified', peer: peer.id, index, bytes })
+    // Advertise only what can be served (a block may straddle a file this fetch skips).
+    const servable = await store.has(index)
+    for (const p of ctx.peers.values()) {
+      if (servable && p.wire.authenticated) announceHave(p, index, p === peer)
+      if (p !== peer && this.#untrack(p, index) != null) p.wire.wire.cancel(index, 0, bytes)
+    }
+    if (picker.missing === 0) { this.finish(); return }
+    this.fill(peer)
+  }
+
+  /** Every wanted block is held: send what is pending, stop being interested, say so. */
+  finish (): void {
+    for (const p of this.#ctx.peers.values()) {
+      flushHaves(p)
+      if (p.wire.authenticated) p.wire.wire.uninterested()
+    }
+    this.#hooks.complete()
+  }
+}

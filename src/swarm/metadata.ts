@@ -1,0 +1,149 @@
+import { decodeManifest, merkleRootOf, type SealedManifest } from '../blocks/index.ts'
+import { splitLeaves } from '../blocks/share.ts'
+import { MerkleTree } from '../merkle/index.ts'
+import { MAX_LEAVES_PER_MESSAGE } from './constants.ts'
+import type { ExtensionMessage } from './messages.ts'
+import type { SwarmContext, SwarmPeer } from './peer.ts'
+
+/**
+ * The share's metadata over the oht_v1 extension: answers peers' `manifest?`, `leaves?` and
+ * `proof?`, and, while this node lacks the manifest or the leaf hashes, asks one peer at a time
+ * for them (manifest, then leaves in ranges), checks them (the manifest against the share id,
+ * the leaves against the manifest's Merkle root) and bans a peer that lies.
+ */
+export class MetadataExchange {
+  readonly #ctx: SwarmContext
+  /** Runs once both the manifest and the leaves are known (and checked). */
+  readonly #onKnown: () => void
+  manifest: SealedManifest | undefined
+  leaves: Uint8Array | undefined
+  #tree?: MerkleTree
+  readonly #leafParts = new Map<number, Uint8Array>()
+  #leafSource?: string
+  /** The peer asked now (one at a time). */
+  #asked?: string
+  /** Peers that refused: not asked again until they advertise blocks. */
+  readonly #refused = new Set<string>()
+
+  constructor (ctx: SwarmContext, known: { manifest?: SealedManifest, leaves?: Uint8Array }, onKnown: () => void) {
+    this.#ctx = ctx
+    this.manifest = known.manifest
+    this.leaves = known.leaves
+    this.#onKnown = onKnown
+  }
+
+  get known (): boolean { return this.manifest != null && this.leaves != null }
+
+  /** Builds the Merkle tree that `proof?` answers come from (once the blocks are set up). */
+  buildTree (): void {
+    this.#tree = new MerkleTree(splitLeaves(this.leaves!))
+  }
+
+  /** A peer advertised blocks: one that refused may know the metadata now. */
+  peerHasBlocks (peer: SwarmPeer): void {
+    if (this.#refused.delete(peer.id)) this.ask()
+  }
+
+  /** A peer left: if it was the one asked, ask another. */
+  peerLeft (peer: SwarmPeer): void {
+    if (this.#asked === peer.id) { this.#asked = undefined; this.ask() }
+  }
+
+  /**
+   * Asks one peer at a time for what is missing of the metadata (manifest, then leaves), never
+   * one that refused until it shows it has blocks.
+   */
+  ask (prefer?: SwarmPeer): void {
+    const ctx = this.#ctx
+    if (this.known || ctx.closed) return
+    if (this.#asked != null && ctx.peers.has(this.#asked)) return
+    const ready = [...ctx.peers.values()].filter(p => p.wire.authenticated && !this.#refused.has(p.id))
+    const peer = prefer != null && ready.includes(prefer) ? prefer : ready[0]
+    if (peer == null) return
+    this.#asked = peer.id
+    if (this.manifest == null) peer.wire.send({ t: 'manifest?' })
+    else this.#askLeaves(peer)
+  }
+
+  /** One oht_v1 message of a ready peer (other than `auth`, which PeerWire handles). */
+  onMessage (peer: SwarmPeer, m: ExtensionMessage): void {
+    switch (m.t) {
+      case 'manifest?':
+        if (this.manifest != null) peer.wire.send({ t: 'manifest', data: this.manifest.bytes })
+        else peer.wire.send({ t: 'refuse', reason: 'no manifest yet' })
+        return
+      case 'manifest':
+        this.#onManifest(peer, m.data)
+        return
+      case 'leaves?': {
+        const header = this.manifest?.header
+        if (this.leaves == null || header == null) { peer.wire.send({ t: 'refuse', reason: 'no leaves yet' }); return }
+        const from = Math.min(m.from, header.blockCount)
+        const count = Math.min(m.count, header.blockCount - from)
+        if (count > 0) peer.wire.send({ t: 'leaves', from, data: this.leaves.subarray(from * 32, (from + count) * 32) })
+        return
+      }
+      case 'leaves':
+        this.#onLeaves(peer, m.from, m.data)
+        return
+      case 'proof?':
+        if (this.#tree != null && m.index < this.#tree.leafCount) {
+          peer.wire.send({ t: 'proof', index: m.index, leaf: this.leaves!.subarray(m.index * 32, m.index * 32 + 32), siblings: Buffer.concat(this.#tree.proof(m.index)) })
+        }
+        return
+      case 'refuse':
+        if (peer.id === this.#asked) {
+          this.#refused.add(peer.id)
+          this.#asked = undefined
+          this.ask()
+        }
+    }
+  }
+
+  #onManifest (peer: SwarmPeer, data: Uint8Array): void {
+    if (this.manifest != null || peer.id !== this.#asked) return
+    try {
+      this.manifest = decodeManifest(data, this.#ctx.options.manifestCid)
+    } catch (err) {
+      this.#ctx.ban(peer, `sent a bad manifest: ${(err as Error).message}`)
+      return
+    }
+    this.#ctx.emit({ type: 'manifest:received', peer: peer.id })
+    this.#asked = undefined
+    if (this.leaves != null) this.#onKnown()
+    else this.ask(peer)
+  }
+
+  #askLeaves (peer: SwarmPeer): void {
+    const count = this.manifest!.header.blockCount
+    this.#leafSource = peer.id
+    this.#leafParts.clear()
+    for (let from = 0; from < count; from += MAX_LEAVES_PER_MESSAGE) {
+      peer.wire.send({ t: 'leaves?', from, count: Math.min(MAX_LEAVES_PER_MESSAGE, count - from) })
+    }
+  }
+
+  #onLeaves (peer: SwarmPeer, from: number, data: Uint8Array): void {
+    const header = this.manifest?.header
+    if (this.leaves != null || header == null || peer.id !== this.#leafSource) return
+    if (from % MAX_LEAVES_PER_MESSAGE !== 0 || from >= header.blockCount || data.length !== Math.min(MAX_LEAVES_PER_MESSAGE, header.blockCount - from) * 32) {
+      this.#ctx.ban(peer, 'sent a malformed leaf list')
+      return
+    }
+    this.#leafParts.set(from, data)
+    const parts = Math.ceil(header.blockCount / MAX_LEAVES_PER_MESSAGE)
+    if (this.#leafParts.size < parts) return
+    const leaves = Buffer.alloc(header.blockCount * 32)
+    for (const [f, d] of this.#leafParts) leaves.set(d, f * 32)
+    this.#leafParts.clear()
+    this.#asked = undefined
+    if (!Buffer.from(merkleRootOf(leaves)).equals(Buffer.from(header.root))) {
+      this.#ctx.ban(peer, 'sent leaves that do not match the Merkle root')
+      this.ask()
+      return
+    }
+    this.leaves = leaves
+    this.#ctx.emit({ type: 'leaves:verified', peer: peer.id, count: header.blockCount })
+    this.#onKnown()
+  }
+}

@@ -1,0 +1,136 @@
+import {
+  DEPTH_SLACK_BLOCKS, DEPTH_SLACK_FACTOR, INITIAL_DEPTH, INITIAL_RTT_MS, MAX_DEPTH, MIN_DEPTH, MIN_PROBE_WINDOW_MS,
+  MIN_RATE_WINDOW_MS, PROBE_FLAT_WINDOWS, PROBE_FULL_MARGIN, PROBE_GAIN, PROBE_GROWTH, PROBE_MIN_RTT_MS, PROBE_REARM_WINDOWS,
+  RATE_SAMPLE_WEIGHT, RTT_FLOOR_MS, RTT_SAMPLE_WEIGHT
+} from './constants.ts'
+
+/** State of the full-pipe probe (Pipeline.#probe). */
+interface PipeProbe {
+  /** The depth the probe asks for. */
+  depth: number
+  /** Best delivery rate seen, the depth it was first seen at, and probe windows since. */
+  best: number
+  bestDepth: number
+  flat: number
+  /** Bytes and start of the current window (a smoothed round trip long: fewer, steadier samples). */
+  bytes: number
+  since: number
+}
+
+const freshProbe = (): PipeProbe => ({ depth: MIN_DEPTH, best: 0, bestDepth: MIN_DEPTH, flat: 0, bytes: 0, since: 0 })
+
+interface InFlight {
+  sentAt: number
+  timer: NodeJS.Timeout
+}
+
+/**
+ * The requests in flight on one connection and how many there should be (`depth`), sized from
+ * what the connection measurably delivers: bandwidth × delay in blocks, plus slack, and a
+ * full-pipe probe for paths (Tor) where that estimate falls short. One per connection: a peer
+ * reached over several circuits would have one Pipeline per circuit, each sized by its own path.
+ */
+export class Pipeline {
+  readonly #inflight = new Map<number, InFlight>()
+  /** Pipeline depth in blocks, grown from measured rate × round trip. */
+  depth = INITIAL_DEPTH
+  #probe = freshProbe()
+  /** Smoothed round trip of a block request. */
+  rttMs = INITIAL_RTT_MS
+  /** Shortest round trip seen: the path's own delay, without our requests queued at the peer. */
+  minRttMs = Infinity
+  /** Delivery rate: bytes that arrived per ms, measured over windows of at least a round trip. */
+  bytesPerMs = 0
+  #rateBytes = 0
+  #rateSince = 0
+
+  /** Requests in flight. */
+  get size (): number { return this.#inflight.size }
+  /** Room for another request. */
+  get hasRoom (): boolean { return this.#inflight.size < this.depth }
+  has (index: number): boolean { return this.#inflight.has(index) }
+  indices (): IterableIterator<number> { return this.#inflight.keys() }
+
+  /** Records a request for `index`; `onTimeout` runs if it is still in flight after `timeoutMs`. */
+  track (index: number, timeoutMs: number, onTimeout: () => void): void {
+    const timer = setTimeout(onTimeout, timeoutMs)
+    timer.unref()
+    this.#inflight.set(index, { sentAt: performance.now(), timer })
+  }
+
+  /** Forgets a request (answered, timed out, cancelled); returns when it was sent, if it was in flight. */
+  untrack (index: number): { sentAt: number } | undefined {
+    const entry = this.#inflight.get(index)
+    if (entry == null) return undefined
+    clearTimeout(entry.timer)
+    this.#inflight.delete(index)
+    return entry
+  }
+
+  /** A request timed out: the connection gets a short pipeline until it proves itself again. */
+  stalled (): void {
+    this.depth = MIN_DEPTH
+    this.#probe = freshProbe()
+  }
+
+  /**
+   * A block of `bytes` arrived `elapsedMs` after its request. Depth ≈ bandwidth × delay in blocks
+   * of `blockBytes`, plus slack: deep pipes for Tor's long round trips. The bandwidth is the
+   * measured delivery rate and the delay the shortest round trip seen: a block's round trip
+   * includes the requests queued before it, so "in flight ÷ round trip" or the average round trip
+   * grow with the depth itself. The slack keeps probing for more, so a slow start on Tor still
+   * grows geometrically. The delay is at least RTT_FLOOR_MS shared among the `senders` (the
+   * connections with requests in flight): see there.
+   */
+  adapt (bytes: number, elapsedMs: number, blockBytes: number, senders: number): void {
+    this.rttMs = this.rttMs * (1 - RTT_SAMPLE_WEIGHT) + elapsedMs * RTT_SAMPLE_WEIGHT
+    this.minRttMs = Math.min(this.minRttMs, elapsedMs)
+    const now = performance.now()
+    if (this.#rateSince === 0) this.#rateSince = now - elapsedMs
+    this.#rateBytes += bytes
+    const window = now - this.#rateSince
+    if (window >= Math.max(MIN_RATE_WINDOW_MS, this.minRttMs)) {
+      const rate = this.#rateBytes / window
+      this.bytesPerMs = this.bytesPerMs === 0 ? rate : this.bytesPerMs * (1 - RATE_SAMPLE_WEIGHT) + rate * RATE_SAMPLE_WEIGHT
+      this.#rateBytes = 0
+      this.#rateSince = now
+    }
+    const probe = this.#probe
+    if (probe.since === 0) probe.since = now - elapsedMs
+    probe.bytes += bytes
+    if (now - probe.since >= Math.max(MIN_PROBE_WINDOW_MS, this.rttMs)) {
+      this.#probeWindow(probe.bytes / (now - probe.since))
+      probe.bytes = 0
+      probe.since = now
+    }
+    if (this.bytesPerMs === 0) { this.depth = Math.min(MAX_DEPTH, this.depth + 1); return }
+    const delay = Math.max(this.minRttMs, RTT_FLOOR_MS / Math.max(1, senders))
+    const bdp = Math.ceil((this.bytesPerMs * delay) / blockBytes)
+    const wanted = Math.max(Math.ceil(bdp * DEPTH_SLACK_FACTOR) + DEPTH_SLACK_BLOCKS, probe.depth)
+    this.depth = Math.max(MIN_DEPTH, Math.min(MAX_DEPTH, wanted, this.depth + 1))
+  }
+
+  /**
+   * The full-pipe probe, as BBR's start-up: rate × shortest round trip underestimates what a Tor
+   * path needs in flight (its round trips vary several-fold: cell scheduling, flow-control
+   * windows), so the depth also grows while more of it still buys rate, and holds once it does
+   * not. On loopback the rate is at its ceiling almost at once, so the probe stops within a few
+   * windows at a shallow depth. Only a full pipeline tells anything: with fewer requests out than
+   * the depth (nothing left to pick, the store behind, a reader's window) the rate says nothing.
+   */
+  #probeWindow (rate: number): void {
+    const probe = this.#probe
+    if (this.minRttMs < PROBE_MIN_RTT_MS) { probe.depth = MIN_DEPTH; return }
+    if (this.#inflight.size < this.depth - 1) return
+    if (rate >= probe.best * PROBE_GAIN) {
+      probe.best = rate
+      probe.bestDepth = this.depth
+      probe.flat = 0
+      probe.depth = Math.min(MAX_DEPTH, Math.ceil(this.depth * PROBE_GROWTH))
+      return
+    }
+    probe.flat++
+    if (probe.flat === PROBE_FLAT_WINDOWS) probe.depth = Math.min(MAX_DEPTH, Math.ceil(probe.bestDepth * PROBE_FULL_MARGIN))
+    if (probe.flat >= PROBE_FLAT_WINDOWS + PROBE_REARM_WINDOWS) { probe.best = rate; probe.flat = 0 }
+  }
+}

@@ -1,0 +1,108 @@
+import { blockLength, TAG_BYTES } from '../blocks/index.ts'
+import type { Bits } from './bitfield.ts'
+import { chokeRound, type ChokablePeer, type ChokerState } from './choker.ts'
+import { DEFAULT_UPLOAD_SLOTS } from './constants.ts'
+import { pieceParts } from './peer-wire.ts'
+import type { Respond, SwarmContext, SwarmPeer } from './peer.ts'
+
+/** What the upload side reads of the fetch: the blocks held, and whether this node only seeds. */
+export interface HeldBlocks {
+  readonly have: Bits | undefined
+  /** Every wanted block is held (or nothing is known yet): choking ranks by upload, deflection may run. */
+  readonly seeding: boolean
+}
+
+/**
+ * Serving blocks and choking: answers peers' requests from the store (within the upload limits),
+ * refuses a seed's second copy of a block once (deflect), and decides who is unchoked.
+ */
+export class Uploader {
+  readonly #ctx: SwarmContext
+  readonly #held: HeldBlocks
+  readonly #chokeState: ChokerState = { rounds: 0 }
+  /** Times each block was served, over all peers. */
+  readonly #sentCount: number[] = []
+  uploaded = 0
+
+  constructor (ctx: SwarmContext, held: HeldBlocks) {
+    this.#ctx = ctx
+    this.#held = held
+  }
+
+  get #slots (): number { return this.#ctx.options.uploadSlots ?? DEFAULT_UPLOAD_SLOTS }
+
+  async serve (peer: SwarmPeer, index: number, offset: number, length: number, respond: Respond): Promise<void> {
+    const ctx = this.#ctx
+    const header = ctx.header
+    const have = this.#held.have
+    if (header == null || have == null) { respond(new Error('not ready')); return }
+    if (!Number.isSafeInteger(index) || index >= header.blockCount || offset !== 0 || length !== blockLength(header, index) + TAG_BYTES) {
+      ctx.ban(peer, `requested an impossible block (index ${index}, offset ${offset}, length ${length})`)
+      return
+    }
+    // This request, as bittorrent-protocol queued it: a request the peer cancelled (a streaming
+    // seek) spends no upload budget, and must not answer a newer request for the same block
+    // (bittorrent-protocol hands an answer to the first pending request of that block).
+    const request = peer.wire.wire.peerRequests.at(-1)
+    const stillAsked = (): boolean => request != null && peer.wire.wire.peerRequests.includes(request)
+    const answer = (err: Error | null, buf?: Uint8Array): void => { if (stillAsked()) respond(err, buf) }
+    const store = ctx.store!
+    if (!have.get(index) || !(await store.has(index))) { answer(new Error('block not held')); return }
+    if (this.#shouldDeflect(peer, index)) { answer(new Error('ask a peer that has it')); return }
+    try {
+      // Parts (ciphertext, tag) go out as one piece message (PeerWire), never joined by a copy.
+      const parts = store.getParts != null ? await store.getParts(index) : [await store.get(index)]
+      let length = 0
+      for (const p of parts) length += p.length
+      if (await peer.uploadLimiter?.take(length, stillAsked) === false) return
+      if (await ctx.options.uploadLimiter?.take(length, stillAsked) === false) return
+      if (peer.wire.closed || !stillAsked()) return
+      respond(null, parts.length === 1 ? parts[0] : pieceParts(parts))
+      peer.served += length
+      this.uploaded += length
+      this.#sentCount[index] = (this.#sentCount[index] ?? 0) + 1
+      ctx.emit({ type: 'block:served', peer: peer.id, index, bytes: length })
+    } catch (err) {
+      answer(err as Error)
+    }
+  }
+
+  /**
+   * A seed sends each block out about once and lets leechers trade the copies (in the spirit of
+   * BEP 16 super-seeding): a block it already sent, that another peer now advertises, is refused
+   * once per peer (fast-extension reject) so the requester asks that peer. The second ask is
+   * served, so a peer that cannot reach the others still gets everything.
+   */
+  #shouldDeflect (peer: SwarmPeer, index: number): boolean {
+    if (!this.#held.seeding || (this.#sentCount[index] ?? 0) === 0 || !peer.wire.wire.hasFast) return false
+    if (peer.deflected.has(index)) return false
+    let elsewhere = false
+    for (const p of this.#ctx.peers.values()) if (p !== peer && p.wire.authenticated && p.wire.wire.peerPieces.get(index)) { elsewhere = true; break }
+    if (!elsewhere) return false
+    peer.deflected.add(index)
+    return true
+  }
+
+  /** A newly interested peer gets a free slot at once; the periodic round re-ranks everyone. */
+  onInterested (peer: SwarmPeer): void {
+    const unchoked = [...this.#ctx.peers.values()].filter(p => !p.wire.wire.amChoking).length
+    if (peer.wire.wire.amChoking && unchoked < this.#slots) peer.wire.wire.unchoke()
+  }
+
+  /** Tit-for-tat over the last round's rates: what each peer gave us (seeding: took from us). */
+  chokeRound (): void {
+    const now = performance.now()
+    const seeding = this.#held.seeding
+    const peers: ChokablePeer[] = []
+    for (const p of this.#ctx.peers.values()) {
+      if (!p.wire.authenticated) continue
+      const wire = p.wire.wire
+      const bytes = seeding ? p.served : p.received
+      const rate = (bytes - p.lastRoundBytes) / Math.max(1, (now - p.lastRoundAt) / 1000)
+      p.lastRoundBytes = bytes
+      p.lastRoundAt = now
+      peers.push({ id: p.id, interested: wire.peerInterested, choked: wire.amChoking, rate, choke: () => { wire.choke() }, unchoke: () => { wire.unchoke() } })
+    }
+    chokeRound(peers, this.#slots, this.#chokeState)
+  }
+}
