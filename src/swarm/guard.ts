@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream'
-import { pieceBuffers } from '../blocks/seal-pool.ts'
+import { pieceBuffers } from '../blocks/index.ts'
 
 /** The BitTorrent handshake: pstrlen(1) "BitTorrent protocol"(19) reserved(8) info_hash(20) peer_id(20). */
 const HANDSHAKE_BYTES = 68

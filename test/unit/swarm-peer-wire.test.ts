@@ -6,7 +6,7 @@ import { once } from 'node:events'
 import { setImmediate } from 'node:timers/promises'
 import { randomBytes } from 'node:crypto'
 import { duplexPair, type Duplex } from 'node:stream'
-import { freeWhenSent, isFreedWhenSent } from '../../src/blocks/seal-pool.ts'
+import { freeWhenSent, isFreedWhenSent } from '../../src/blocks/index.ts'
 import { PeerWire, PeerAuthError, pieceParts } from '../../src/swarm/peer-wire.ts'
 
 function pair (a: { key: Uint8Array, hash?: Uint8Array }, b: { key: Uint8Array, hash?: Uint8Array }, [s1, s2]: [Socket, Socket] | [Duplex, Duplex]): [PeerWire, PeerWire] {
