@@ -8,7 +8,7 @@ import {
   type HandshakeFailure, type HandshakeResult, type IdentityKeys, type Transport
 } from '../../src/onion/index.ts'
 import { closedStream, digestOf, until, within } from '../../src/onion/compliance.ts'
-import { generateNodeKeys, type NodeKeys } from '../../src/node/keystore.ts'
+import { generateNodeKeys, type NodeKeys } from '../../src/node/identity/keystore.ts'
 
 const alice = generateNodeKeys()
 const bob = generateNodeKeys()

@@ -12,7 +12,7 @@ import { buildShare, decodeManifest, deriveBlockKey, deriveSwarmInfoHash, FileBl
 import { isFreedWhenSent, pieceBuffers, releaseIfSent, SealPool, tailOwnsBuffer } from '../../src/blocks/seal-pool.ts'
 import { WireGuard } from '../../src/swarm/guard.ts'
 import { Swarm, sourceStore, type SwarmStore } from '../../src/swarm/index.ts'
-import { OhtNode } from '../../src/node/node.ts'
+import { OhtNode } from '../../src/node/transfers/node.ts'
 import { socketPair } from '../helpers/sockets.ts'
 
 const BLOCK = 16 * 1024
