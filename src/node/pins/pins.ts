@@ -5,7 +5,7 @@
 // share's pins become active or go away.
 import { EventEmitter } from 'node:events'
 import {
-  blockCid as blockCidOf, BlockstoreSource, decodeManifest, formatVerifyCap, parseCapability, TAG_BYTES, topicOf, verifyCapOf,
+  blockCid as blockCidOf, BlockstoreSource, decodeManifest, formatVerifyCap, parseCapability, TAG_BYTES, topicOf,
   type VerifyCap
 } from '../../blocks/index.ts'
 import { blockstoreStore } from '../../swarm/index.ts'
