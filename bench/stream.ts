@@ -38,7 +38,7 @@ import { machineFacts } from './lib/machine.ts'
 import { CLIENT_OPTIONS, listenOnLoopbackOnly } from './lib/swarm-webtorrent-client.ts'
 import { startDaemon, type Daemon } from '../test/helpers/daemon.ts'
 import { makeMp4, probe, runTool } from '../test/helpers/media.ts'
-import { DaemonClient } from '../src/node/api-client.ts'
+import { DaemonClient } from '../src/node/api/client.ts'
 import { apiSocket } from '../cli/context.ts'
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url))

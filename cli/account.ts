@@ -3,13 +3,12 @@
 // let a node act for an account (remote pinning). docs/PINNING.md "Key hierarchy".
 import type { Command } from 'commander'
 import { readFile, writeFile } from 'node:fs/promises'
-import { resolveDataDir } from '../src/node/datadir.ts'
+import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import {
   checkAccountId, createAccount, delegate, exportAccount, formatCert, importAccount, listAccounts, loadAccount,
   resolveAccountId, signMessage, verifyMessage
-} from '../src/node/accounts.ts'
-import { PinApiClient } from '../src/node/pin-service.ts'
-import { apiSocket, makeOutput, withService, type GlobalOptions } from './context.ts'
+} from '../src/node/identity/accounts.ts'
+import { makeOutput, withService, type GlobalOptions } from './context.ts'
 import { parseDuration } from './units.ts'
 import { t } from './i18n/index.ts'
 
@@ -103,7 +102,7 @@ export function registerAccount (program: Command): void {
       const out = makeOutput(g)
       const dataDir = resolveDataDir(g.dataDir)
       const a = await loadAccount(dataDir, await resolveAccountId(dataDir, opts.account), passphrase())
-      const nodeId = opts.node ?? await withService(g, out, async service => await (service.pins ?? new PinApiClient(apiSocket(dataDir))).nodeId())
+      const nodeId = opts.node ?? await withService(g, out, async service => await service.pins.nodeId())
       const cert = delegate(a, nodeId, parseDuration(opts.ttl))
       out.result({ cert: formatCert(cert), account: cert.account, node: cert.node, expiresAt: cert.expiresAt }, formatCert(cert))
     })

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander'
 import { delimiter, join, resolve } from 'node:path'
 import { accessSync, constants } from 'node:fs'
-import { makeOutput, openNode, withService, apiSocket, type GlobalOptions } from './context.ts'
-import { resolveDataDir } from '../src/node/datadir.ts'
-import { daemonRunning, DaemonClient } from '../src/node/api-client.ts'
+import { makeOutput, joinsDht, openNode, withService, apiSocket, type GlobalOptions } from './context.ts'
+import { daemonRunning, DaemonClient, resolveDataDir } from '../src/node/index.ts'
+import { parseCapability, parseReadCap } from '../src/blocks/index.ts'
 import { runDaemon } from './daemon.ts'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
@@ -114,6 +114,7 @@ export function registerCommands (program: Command): void {
     .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const cap = parseReadCap(link)
       // Ctrl-C cancels a fetch the daemon runs for us (an embedded fetch simply stops; both resume).
       const abort = new AbortController()
       const onSignal = (): void => {
@@ -124,7 +125,7 @@ export function registerCommands (program: Command): void {
       try {
         await withService(g, out, async service => {
           const progress = progressFor('fetching', out)
-          const r = await service.fetch(link, { output: resolve(opts.output), peers: opts.peer, select: opts.file, overwrite: opts.force === true }, e => {
+          const r = await service.fetch(cap, { output: resolve(opts.output), peers: opts.peer, select: opts.file, overwrite: opts.force === true }, e => {
             if (e.type === 'progress') progress.onProgress?.(e.bytesDone, e.bytesTotal)
             else if (e.type === 'peer:dial-failed') out.warn(t('cli.fetch.dialFailed', { address: e.address, reason: e.reason }))
             else if (e.type === 'peer:banned') out.warn(t('cli.fetch.banned', { peer: e.peer.slice(0, 12), reason: e.reason }))
@@ -132,7 +133,7 @@ export function registerCommands (program: Command): void {
           }, abort.signal).finally(progress.finish)
           out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, peers: r.peers, resumedBlocks: r.resumedBlocks },
             t('cli.fetch.done', { path: r.path, bytes: formatBytes(r.bytes), seconds: r.seconds.toFixed(2), peers: r.peers }))
-        }, opts.peer.length > 0 || (g.bootstrap?.length ?? 0) > 0 || g.network != null) // peers from --peer, or the DHT joined through --bootstrap or --network
+        }, opts.peer.length > 0 || joinsDht(g)) // peers from --peer, or the DHT joined through --bootstrap or --network
       } finally {
         process.off('SIGINT', onSignal)
       }
@@ -146,9 +147,10 @@ export function registerCommands (program: Command): void {
     .action(async (link: string, opts: { output?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const cap = parseCapability(link)
       await withService(g, out, async service => {
         const progress = progressFor('exporting', out)
-        const r = await service.exportCar(link, opts.output, progress.onProgress).finally(progress.finish)
+        const r = await service.exportCar(cap, opts.output, progress.onProgress).finally(progress.finish)
         out.result(r, t('cli.export.done', { path: r.path, blocks: r.blocks, bytes: formatBytes(r.bytes), root: r.unixfsRoot }))
       })
     })

@@ -1,6 +1,6 @@
-// `oht config get|set|unset|list|path`: the configuration file (src/node/config.ts), validated.
+// `oht config get|set|unset|list|path`: the configuration file (src/node/identity/config.ts), validated.
 import type { Command } from 'commander'
-import { ConfigError, CONFIG_KEYS, type ConfigValue } from '../src/node/config.ts'
+import { ConfigError, CONFIG_KEYS, type ConfigValue } from '../src/node/identity/config.ts'
 import { configErrorText, configFileFor, makeOutput, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
 

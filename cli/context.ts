@@ -1,17 +1,14 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { resolveDataDir } from '../src/node/datadir.ts'
-import { OhtNode } from '../src/node/node.ts'
-import { NodeNetwork, type NetworkLimits } from '../src/node/network.ts'
-import { LocalService, type NodeService } from '../src/node/service.ts'
-import { DaemonClient, daemonRunning } from '../src/node/api-client.ts'
-import { ConfigError, ConfigFile, configPath, type ConfigValues } from '../src/node/config.ts'
+import {
+  ApiError, ConfigError, ConfigFile, configPath, DaemonClient, daemonRunning, NodeError, NodeRuntime, OhtNode, resolveDataDir,
+  type ConfigValues, type NetworkLimits, type NodeRuntimeOptions, type NodeService, type NodeWarning
+} from '../src/node/index.ts'
 import { TcpTransport, type Transport } from '../src/onion/index.ts'
 import { parseSize } from './units.ts'
 import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
-import { setLocale, t } from './i18n/index.ts'
+import { catalogs, setLocale, t } from './i18n/index.ts'
 import { makeTorTransport } from './tor.ts'
-import { Discovery, LevelRoutingStore } from '../src/node/discovery.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 
 /** Options every command accepts, before or after the command name. */
@@ -38,7 +35,7 @@ export interface GlobalOptions {
   network?: string
 }
 
-/** The config file of these options' data directory ($OHT_CONFIG overrides; see src/node/config.ts). */
+/** The config file of these options' data directory ($OHT_CONFIG overrides; see src/node/identity/config.ts). */
 export function configFileFor (g: GlobalOptions): ConfigFile {
   return new ConfigFile(configPath(g.dataDir != null ? { dataDir: g.dataDir } : {}))
 }
@@ -73,10 +70,37 @@ export function applyConfig (program: Command): void {
 }
 
 /** A config error in the user's language. */
-export function configErrorText (err: ConfigError): string {
+export function configErrorText (err: { code: string, params: Record<string, string> }): string {
   const params = { ...err.params }
   if (params.expected != null) params.expected = t(`config.expected.${params.expected}`)
   return t(`config.error.${err.code}`, params)
+}
+
+const CONFIG_ERROR_CODES = new Set(['unknownKey', 'badValue', 'badFile'])
+
+/**
+ * An error in the user's language: the node's errors (and the daemon's, over the API) by their
+ * code when the catalogs have it (cli/i18n/<lang>/errors.ts), else their own message.
+ */
+export function errorText (err: unknown): string {
+  if (err instanceof ConfigError) return configErrorText(err)
+  if ((err instanceof NodeError || err instanceof ApiError) && err.code != null) {
+    const params = err.params ?? {}
+    if (err instanceof ApiError && CONFIG_ERROR_CODES.has(err.code)) return configErrorText({ code: err.code, params })
+    const key = `errors.${err.code}`
+    if (key in catalogs.en) return t(key, params)
+  }
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** A warning of the node in the user's language. */
+export function warningText (w: NodeWarning): string {
+  switch (w.type) {
+    case 'network-retry': return t('daemon.networkRetry', { reason: w.reason })
+    case 'dht-join-failed': return t('daemon.dhtJoinFailed', { reason: w.reason })
+    case 'republish-failed': return t('daemon.republishFailed', { reason: w.reason })
+    case 'pin-error': return w.reason
+  }
 }
 
 export function networkOptions (g: GlobalOptions): NetworkLimits {
@@ -121,21 +145,31 @@ export function makeOutput (g: GlobalOptions): Output {
 
 export const apiSocket = (dataDir: string): string => join(dataDir, 'api.sock')
 
-/** How long a newcomer keeps asking a network's shared address (a host may have just left). */
-export const NETWORK_GIVE_UP_MS = 10 * 60_000
+/** Whether the options name a way into the DHT (--bootstrap or --network). */
+export const joinsDht = (g: GlobalOptions): boolean => (g.bootstrap?.length ?? 0) > 0 || g.network != null
 
 /**
- * The DHT as this node sees it: the --bootstrap peers, the routing table saved in the data
- * directory, and with --network the network's shared address. The daemon and every embedded
- * command build it the same way.
+ * The running node these options describe, for the daemon and every embedded command alike:
+ * with `network`, the chosen transport and rate limits, and the DHT as this node sees it (the
+ * --bootstrap peers, the routing table saved in the data directory, and with --network the
+ * network's shared address). Its warnings go to stderr.
  */
-export function discoveryFor (g: GlobalOptions, node: OhtNode, network: NodeNetwork, onNetworkRetry?: (reason: string) => void): Discovery {
+export function runtimeOptions (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean, daemon?: boolean }): NodeRuntimeOptions {
   const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
-  return new Discovery(network, {
-    bootstrap: g.bootstrap ?? [],
-    routingStore: new LevelRoutingStore(node.state.db),
-    ...(networkKey != null ? { network: { address: networkKey.address, giveUpMs: NETWORK_GIVE_UP_MS, ...(onNetworkRetry != null ? { onRetry: onNetworkRetry } : {}) } } : {})
-  })
+  const base: NodeRuntimeOptions = {
+    dataDir: resolveDataDir(g.dataDir),
+    passphrase: process.env.OHT_PASSPHRASE ?? '',
+    daemon: options.daemon === true,
+    onWarning: w => { out.warn(warningText(w)) }
+  }
+  if (!options.network) return base
+  return {
+    ...base,
+    transport: () => makeTransport(g, out),
+    limits: networkOptions(g),
+    ...(options.dht !== false ? { dht: { bootstrap: g.bootstrap ?? [], ...(networkKey != null ? { networkAddress: networkKey.address } : {}) } } : {}),
+    serveBootstrap: options.daemon === true && networkKey != null
+  }
 }
 
 export async function openNode (g: GlobalOptions): Promise<OhtNode> {
@@ -160,29 +194,25 @@ export async function daemonFor (g: GlobalOptions): Promise<DaemonClient | undef
   return await daemonRunning(socket) ? new DaemonClient(socket) : undefined
 }
 
+/** Runs `fn` with a node of this data directory running in this process; closes it after. */
+export async function withRuntime<T> (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean }, fn: (runtime: NodeRuntime) => Promise<T>): Promise<T> {
+  const runtime = await NodeRuntime.open(runtimeOptions(g, out, options))
+  try {
+    return await fn(runtime)
+  } finally {
+    await runtime.close()
+  }
+}
+
 /**
  * Runs `fn` against the node of this data directory: through its daemon when one runs (the
  * daemon holds the database), else in this process. `network` asks for a transport in the
- * embedded case (fetching from peers).
+ * embedded case (fetching from peers). An embedded node never listens: it uses the DHT as a
+ * client (bootstrap list and the table a daemon of this data directory saved), and joins only
+ * when a command needs it.
  */
 export async function withService<T> (g: GlobalOptions, out: Output, fn: (service: NodeService) => Promise<T>, network = false): Promise<T> {
   const daemon = await daemonFor(g)
   if (daemon != null) return await fn(daemon)
-  const node = await openNode(g)
-  let service: LocalService
-  try {
-    const net = network ? new NodeNetwork(makeTransport(g, out), node.keys, networkOptions(g)) : undefined
-    service = new LocalService(node, net)
-    // An embedded node never listens: it uses the DHT as a client (bootstrap list and the table a
-    // daemon of this data directory saved), and joins only when a command needs it.
-    if (net != null) service.attachDiscovery(discoveryFor(g, node, net))
-  } catch (err) {
-    await node.close()
-    throw err
-  }
-  try {
-    return await fn(service)
-  } finally {
-    await service.close()
-  }
+  return await withRuntime(g, out, { network }, async runtime => await fn(runtime.service))
 }

@@ -1,19 +1,9 @@
 import { join } from 'node:path'
-import { OhtNode } from '../src/node/node.ts'
-import { NodeNetwork } from '../src/node/network.ts'
-import { LocalService } from '../src/node/service.ts'
-import { ApiServer } from '../src/node/api.ts'
-import { TransferManager } from '../src/node/transfers.ts'
-import { daemonRunning } from '../src/node/api-client.ts'
-import { resolveDataDir } from '../src/node/datadir.ts'
-import { apiSocket, configFileFor, discoveryFor, makeTransport, networkOptions, type GlobalOptions, type Output } from './context.ts'
+import { daemonRunning, NodeRuntime, resolveDataDir } from '../src/node/index.ts'
+import { apiSocket, configFileFor, runtimeOptions, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
-import { LocalDhtService, registerDhtRoutes } from '../src/node/dht-service.ts'
-import { closeStreams, startStream } from '../src/node/streams.ts'
-import { BootstrapHost, serveBootstrap } from '../src/node/network-bootstrap.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 import { TorTransport } from '../src/onion/index.ts'
-import { parseReadCap, verifyCapOf } from '../src/blocks/index.ts'
 
 /** Runs until SIGINT/SIGTERM: node + network + transfers + API; everything is closed on the way out. */
 export interface DaemonOptions {
@@ -36,70 +26,29 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   const onSignal = (): void => { stopRequested.resolve() }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
-  const transport = makeTransport(g, out)
-  const node = await OhtNode.open({ dataDir, passphrase: process.env.OHT_PASSPHRASE ?? '' })
-  const network = new NodeNetwork(transport, node.keys, networkOptions(g))
-  const service = new LocalService(node, network, true)
-  const discovery = discoveryFor(g, node, network, reason => { out.warn(t('daemon.networkRetry', { reason })) })
-  if (networkKey != null) serveBootstrap(network, discovery)
-  let host: BootstrapHost | undefined
-  let sharedAddress: string | undefined
-  service.attachDiscovery(discovery)
-  const transfers = new TransferManager(service)
-  const apiTcp = g.apiTcp
-  const api = new ApiServer(service, socket, {
-    transfers,
+  const runtime = await NodeRuntime.open(runtimeOptions(g, out, { network: true, daemon: true }))
+  const transport = runtime.network!.transport
+  if (options.bootstrapHost === true && !(transport instanceof TorTransport)) {
+    await runtime.close()
+    throw new Error(t('daemon.hostNeedsTor'))
+  }
+  const tokenPath = join(dataDir, 'api.token')
+  const started = await runtime.startDaemon({
+    socketPath: socket,
     config: configFileFor(g),
-    ...(apiTcp != null ? { tcp: apiTcp, tokenPath: join(dataDir, 'api.token') } : {})
+    ...(g.apiTcp != null ? { tcp: g.apiTcp, tokenPath } : {}),
+    ...(options.bootstrapHost === true && networkKey != null
+      ? { bootstrapHost: { publisher: transport as TorTransport, key: networkKey, ...(options.republishMs != null ? { republishMs: options.republishMs } : {}) } }
+      : {})
   })
-  registerDhtRoutes(api, new LocalDhtService(discovery))
-  // `oht stream` with a daemon: the daemon fetches (peers from the request, else the DHT) and
-  // serves the share on its own 127.0.0.1 stream server; the command prints the URL and returns.
-  api.route('POST', '/v0/stream', async ({ body }) => {
-    const b = await body() as { link?: unknown, peers?: unknown, file?: unknown, output?: unknown } | null
-    if (b == null || typeof b.link !== 'string') throw new Error('request body must be a JSON object with a link')
-    let peers = Array.isArray(b.peers) ? b.peers.map(String) : []
-    if (peers.length === 0) {
-      const cap = parseReadCap(b.link)
-      peers = (await discovery.findPeers(cap.manifestCid, verifyCapOf(cap).swarmKey)).addresses
-      if (peers.length === 0) throw new Error('no peer provides this share in the DHT; give --peer <address>')
-    }
-    const h = await startStream(node, network, b.link, {
-      peers,
-      ...(typeof b.file === 'string' ? { file: b.file } : {}),
-      ...(typeof b.output === 'string' ? { output: b.output } : {})
-    })
-    return { body: { url: h.url, id: h.id, file: h.file } }
-  })
-  try {
-    const address = await network.listen()
-    if (options.bootstrapHost === true && networkKey != null) {
-      if (!(transport instanceof TorTransport)) throw new Error(t('daemon.hostNeedsTor'))
-      host = new BootstrapHost(transport, networkKey, options.republishMs)
-      sharedAddress = await host.start(err => { out.warn(t('daemon.republishFailed', { reason: err instanceof Error ? err.message : String(err) })) })
-      if (!out.json && !out.quiet) process.stdout.write(t('daemon.hosting', { address: sharedAddress }) + '\n')
-    }
-    // Joining the DHT takes lookups (seconds over Tor): the daemon serves meanwhile; announcements
-    // and lookups wait for it.
-    discovery.start().catch((err: unknown) => { out.warn(t('daemon.dhtJoinFailed', { reason: err instanceof Error ? err.message : String(err) })) })
-    const seeded = await service.seedAll()
-    await api.listen()
-    if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: node.keys.nodeId, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded }) + '\n')
-    else if (!out.quiet) {
-      const lines = [t('daemon.node', { nodeId: node.keys.nodeId }), t('daemon.listening', { address }), t('daemon.seeding', { count: seeded }), t('daemon.api', { socket })]
-      if (api.tcpAddress != null) lines.push(t('daemon.apiTcp', { address: api.tcpAddress, token: join(dataDir, 'api.token') }))
-      process.stdout.write(lines.join('\n') + '\n')
-    }
-  } catch (err) {
-    await api.close().catch(() => {})
-    await transfers.close()
-    await service.close()
-    throw err
+  const { address, sharedAddress, seeded, api } = started
+  if (sharedAddress != null && !out.json && !out.quiet) process.stdout.write(t('daemon.hosting', { address: sharedAddress }) + '\n')
+  if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: runtime.node.keys.nodeId, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded }) + '\n')
+  else if (!out.quiet) {
+    const lines = [t('daemon.node', { nodeId: runtime.node.keys.nodeId }), t('daemon.listening', { address }), t('daemon.seeding', { count: seeded }), t('daemon.api', { socket })]
+    if (api.tcpAddress != null) lines.push(t('daemon.apiTcp', { address: api.tcpAddress, token: tokenPath }))
+    process.stdout.write(lines.join('\n') + '\n')
   }
   await stopRequested.promise
-  host?.stop()
-  await api.close()
-  await closeStreams(network)
-  await transfers.close()
-  await service.close()
+  await runtime.close()
 }

@@ -5,13 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { OhtNode } from '../src/node/node.ts'
-import { NodeNetwork } from '../src/node/network.ts'
-import { LocalService } from '../src/node/service.ts'
-import { exportCar, importCar } from '../src/node/car.ts'
+import { exportCar, importCar, NodeRuntime, OhtNode, type FoundPeers } from '../src/node/index.ts'
 import { parseReadCap, verifyCapOf } from '../src/blocks/index.ts'
 import { TcpTransport, TorTestNetwork, TorTransport, type Transport } from '../src/onion/index.ts'
-import { Discovery } from '../src/node/discovery.ts'
 import type { Output } from './context.ts'
 import { formatBytes, formatRate } from './units.ts'
 import { t } from './i18n/index.ts'
@@ -56,8 +52,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
   const dir = await mkdtemp(join(tmpdir(), 'oht-demo-'))
   const say = (line: string): void => { out.info(line) }
   const count = Math.max(1, Math.min(seeders, names.length - 1))
-  const services: LocalService[] = []
-  const discoveries: Discovery[] = []
+  const nodes: NodeRuntime[] = []
   let tor: TorTestNetwork | undefined
   try {
     const input = join(dir, 'film.bin')
@@ -77,21 +72,23 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
     await generateFile(input, size)
     for (let i = 0; i <= count; i++) {
       const nodeDir = join(dir, names[i]!)
-      const node = await OhtNode.open({ dataDir: nodeDir })
-      const network = new NodeNetwork(makeTransport(nodeDir), node.keys)
-      const service = new LocalService(node, network, true)
-      services.push(service)
-      const discovery = new Discovery(network, { bootstrap: i === 0 ? [] : [services[0]!.network!.address!] })
-      service.attachDiscovery(discovery)
-      discoveries.push(discovery)
-      const address = await network.listen()
-      await discovery.start()
-      say(t('demo.node', { name: names[i]!.padEnd(6), nodeId: node.keys.nodeId.slice(0, 16), address }))
+      const runtime = await NodeRuntime.open({
+        dataDir: nodeDir,
+        transport: () => makeTransport(nodeDir),
+        daemon: true,
+        dht: { bootstrap: i === 0 ? [] : [nodes[0]!.network!.address!], saveRoutingTable: false }
+      })
+      nodes.push(runtime)
+      const address = await runtime.join()
+      say(t('demo.node', { name: names[i]!.padEnd(6), nodeId: runtime.node.keys.nodeId.slice(0, 16), address }))
     }
-    const addressOf = (s: LocalService): string => s.network!.address!
+    const services = nodes.map(n => n.service)
+    const addressOf = (n: NodeRuntime): string => n.network!.address!
     const owner = services[0]!
     const shareStarted = performance.now()
     const shared = await owner.share([input], {})
+    // The link as every other node would get it: as text, parsed once.
+    const cap = parseReadCap(shared.link)
     const tShare = (performance.now() - shareStarted) / 1000
     say(t('demo.shared', { seconds: tShare.toFixed(2), rate: formatRate(size / tShare) }))
     say(t('demo.link', { link: shared.link }))
@@ -99,14 +96,13 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
 
     for (let i = 1; i < count; i++) {
       const s = services[i]!
-      const peers = services.slice(0, i).map(addressOf)
-      const r = await s.fetch(shared.link, { output: join(dir, `${names[i]!}-downloads`), peers })
+      const peers = nodes.slice(0, i).map(addressOf)
+      const r = await s.fetch(cap, { output: join(dir, `${names[i]!}-downloads`), peers })
       say(t('demo.fetched', { name: names[i]!, peers: r.peers, seconds: r.seconds.toFixed(2), rate: formatRate(r.bytes / r.seconds) }))
     }
     // The last node has only the link: the DHT tells it who provides the share.
     const last = services[count]!
-    const cap = parseReadCap(shared.link)
-    const lookup = async (): Promise<Awaited<ReturnType<Discovery['findPeers']>>> => await discoveries[count]!.findPeers(cap.manifestCid, verifyCapOf(cap).swarmKey)
+    const lookup = async (): Promise<FoundPeers> => await nodes[count]!.discovery!.findPeers(verifyCapOf(cap))
     let found = await lookup()
     // A seeder announces itself while it fetches, without waiting for the DHT: over Tor the last
     // one's record can still be on its way (a store takes a few circuits). Ask again, bounded.
@@ -119,7 +115,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
     // Live progress, once a second.
     const fetchStarted = performance.now()
     let shown = 0
-    const fetched = await last.fetch(shared.link, { output: join(dir, `${names[count]!}-downloads`), peers: found.addresses }, e => {
+    const fetched = await last.fetch(cap, { output: join(dir, `${names[count]!}-downloads`), peers: found.addresses }, e => {
       if (e.type !== 'progress' || e.bytesTotal === 0) return
       const now = performance.now()
       if (now - shown < 1000 || e.bytesDone === e.bytesTotal) return
@@ -137,11 +133,11 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
 
     // The same ciphertext as an IPFS CAR, carried to a node outside the network.
     const carPath = join(dir, 'film.car')
-    const exported = await exportCar(owner.node, shared.verifyCap, carPath)
+    const exported = await exportCar(owner.node, verifyCapOf(cap), carPath)
     const offline = await OhtNode.open({ dataDir: join(dir, 'offline') })
     try {
       await importCar(offline, carPath)
-      const local = await offline.fetchLocal(shared.link, join(dir, 'offline-downloads'))
+      const local = await offline.fetchLocal(cap, join(dir, 'offline-downloads'))
       if (await sha256File(local.path) !== a) throw new Error(t('demo.carDiffers'))
       say(t('demo.car', { blocks: exported.blocks, root: exported.unixfsRoot.slice(0, 16) }))
     } finally {
@@ -150,7 +146,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
     out.result({ ok: true, bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
       t('demo.passed'))
   } finally {
-    for (const s of services) await s.close().catch(() => {})
+    for (const n of nodes) await n.close().catch(() => {})
     await tor?.stop().catch(() => {})
     if (keep) say(t('demo.kept', { dir }))
     else await rm(dir, { recursive: true, force: true })

@@ -2,9 +2,8 @@
 // onion DHT). Through the daemon when one runs; else an embedded node joins through --bootstrap.
 import type { Command } from 'commander'
 import { readFile } from 'node:fs/promises'
-import { ApiDhtService, LocalDhtService, type DhtService } from '../src/node/dht-service.ts'
-import { daemonFor, discoveryFor, makeOutput, makeTransport, networkOptions, openNode, type GlobalOptions, type Output } from './context.ts'
-import { NodeNetwork } from '../src/node/network.ts'
+import { ApiDhtService, type DhtService } from '../src/node/index.ts'
+import { daemonFor, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
 import { createNetworkKey } from '../src/onion/network-key.ts'
 
@@ -15,16 +14,7 @@ function globals (cmd: Command): GlobalOptions {
 async function withDht<T> (g: GlobalOptions, out: Output, fn: (dht: DhtService) => Promise<T>): Promise<T> {
   const daemon = await daemonFor(g)
   if (daemon != null) return await fn(new ApiDhtService(daemon))
-  const node = await openNode(g)
-  const network = new NodeNetwork(makeTransport(g, out), node.keys, networkOptions(g))
-  const discovery = discoveryFor(g, node, network)
-  try {
-    return await fn(new LocalDhtService(discovery))
-  } finally {
-    await discovery.stop()
-    await network.close()
-    await node.close()
-  }
+  return await withRuntime(g, out, { network: true }, async runtime => await fn(runtime.dht!))
 }
 
 export function registerDht (program: Command): void {

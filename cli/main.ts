@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander'
 import { registerCommands } from './commands.ts'
-import { applyConfig } from './context.ts'
-import { ConfigFile, configPath } from '../src/node/config.ts'
+import { applyConfig, errorText } from './context.ts'
+import { ConfigFile, configPath } from '../src/node/identity/config.ts'
 import { localeOf, setLocale, t } from './i18n/index.ts'
 
 /**
@@ -64,7 +64,7 @@ try {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode
   } else {
-    const message = err instanceof Error ? err.message : String(err)
+    const message = errorText(err)
     process.stderr.write(`${t('cli.errorPrefix')}${message}\n`)
     if (process.env.OHT_DEBUG != null && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`)
     process.exitCode = 1

@@ -2,12 +2,12 @@
 // `oht ls --pins` listing: pins with leases, on this node or (with --on) on a node that allowed
 // your account. docs/PINNING.md explains leases, capabilities and the key hierarchy.
 import type { Command } from 'commander'
-import { resolveDataDir } from '../src/node/datadir.ts'
+import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import { formatVerifyCap, parseCapability, verifyCapOf } from '../src/blocks/index.ts'
-import { PinApiClient, type PinService } from '../src/node/pin-service.ts'
-import type { PinInfo } from '../src/node/pins.ts'
-import { delegate, formatCert, loadAccount, resolveAccountId } from '../src/node/accounts.ts'
-import { apiSocket, configFileFor, makeOutput, withService, type GlobalOptions, type Output } from './context.ts'
+import type { PinService } from '../src/node/index.ts'
+import type { PinInfo } from '../src/node/pins/pins.ts'
+import { delegate, formatCert, loadAccount, resolveAccountId } from '../src/node/identity/accounts.ts'
+import { configFileFor, joinsDht, makeOutput, withService, type GlobalOptions, type Output } from './context.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
 import { t } from './i18n/index.ts'
 
@@ -24,10 +24,7 @@ function collect (value: string, previous: string[]): string[] {
 
 /** Runs `fn` with the pin service of this data directory: its daemon's, or an embedded node's. */
 async function withPins<T> (g: GlobalOptions, out: Output, fn: (pins: PinService) => Promise<T>, network = false): Promise<T> {
-  return await withService(g, out, async service => {
-    const pins = service.pins ?? new PinApiClient(apiSocket(resolveDataDir(g.dataDir)))
-    return await fn(pins)
-  }, network)
+  return await withService(g, out, async service => await fn(service.pins), network)
 }
 
 /** --ttl as ms; null for never; undefined when absent (the config's pin.defaultTtl, else 30 days). */
@@ -83,7 +80,7 @@ export function registerPin (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       // A pinner never needs the content key: only the verify capability leaves this process.
-      const vcap = formatVerifyCap(verifyCapOf(parseCapability(capability)))
+      const vcap = verifyCapOf(parseCapability(capability))
       const ttlMs = ttlOption(g, opts.ttl)
       if (opts.on != null) {
         await withPins(g, out, async pins => {
@@ -96,7 +93,7 @@ export function registerPin (program: Command): void {
       await withPins(g, out, async pins => {
         const p = await pins.pin(vcap, { ...(ttlMs !== undefined ? { ttlMs } : {}), peers: opts.peer })
         out.result(p, t('pin.done', { id: p.id, bytes: formatBytes(p.bytes), until: expiryText(p.expiresAt) }))
-      }, opts.peer.length > 0 || (g.bootstrap?.length ?? 0) > 0 || g.network != null)
+      }, opts.peer.length > 0 || joinsDht(g))
     })
 
   program.command('unpin')

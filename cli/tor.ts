@@ -2,7 +2,7 @@
 // reached over its control port. Bootstrap progress goes to stderr so a user waiting on a first
 // start (tens of seconds) sees why.
 import { join } from 'node:path'
-import { resolveDataDir } from '../src/node/datadir.ts'
+import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import { AddressError, TorTransport, type TorSource } from '../src/onion/index.ts'
 import { t } from './i18n/index.ts'
 

@@ -1,7 +1,7 @@
 // Contender "oht": OhtNode.share of the file into a fresh data directory, in process.
 // Timed: open (creates keys and state) + share + close, i.e. everything but module loading.
 import { join } from 'node:path'
-import { OhtNode } from '../../src/node/node.ts'
+import { OhtNode } from '../../src/node/transfers/node.ts'
 import { childArgs, measure } from './measure.ts'
 
 const args = childArgs()

@@ -1,9 +1,9 @@
 // Where the dashboard's data comes from: the daemon's API only (HTTP + WebSocket on its unix
 // socket). Events keep the transfer list current; the selected transfer's detail (peers, block
 // map) is polled twice a second; listeners are told at most twice a second.
-import type { DaemonClient, DaemonStatus, EventSubscription } from '../../src/node/api-client.ts'
-import type { ApiEvent } from '../../src/node/api.ts'
-import type { TransferDetail, TransferInfo } from '../../src/node/transfers.ts'
+import type { DaemonClient, DaemonStatus, EventSubscription } from '../../src/node/api/client.ts'
+import type { ApiEvent } from '../../src/node/api/protocol.ts'
+import type { TransferDetail, TransferInfo } from '../../src/node/transfers/transfers.ts'
 
 export interface DashboardData {
   status?: DaemonStatus

@@ -3,7 +3,7 @@
 // (80×24 shows a few transfers, a 3-line block map and a few peers; a larger terminal shows more).
 import React, { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink'
-import type { TransferDetail, TransferInfo, TransferState } from '../../src/node/transfers.ts'
+import type { TransferDetail, TransferInfo, TransferState } from '../../src/node/transfers/transfers.ts'
 import type { DashboardData, DashboardSource } from './source.ts'
 import { bar, cell, formatEta, percent, shortBytes, shortRate, wrapMap } from './format.ts'
 import { t } from '../i18n/index.ts'

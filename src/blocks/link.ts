@@ -31,9 +31,17 @@ export const formatLink = (cap: ReadCap): string =>
 export const formatVerifyCap = (cap: VerifyCap): string =>
   `oht-verify://${cap.manifestCid.toString()}#${Buffer.from(cap.swarmKey).toString('base64url')}`
 
+/** Verify capabilities already derived, per read capability: a cap passed along is derived from once. */
+const verifyCaps = new WeakMap<ReadCap, VerifyCap>()
+
 export function verifyCapOf (cap: Capability): VerifyCap {
   if (cap.kind === 'verify') return cap
-  return { kind: 'verify', manifestCid: cap.manifestCid, swarmKey: deriveSwarmKey(cap.contentKey) }
+  let v = verifyCaps.get(cap)
+  if (v == null) {
+    v = { kind: 'verify', manifestCid: cap.manifestCid, swarmKey: deriveSwarmKey(cap.contentKey) }
+    verifyCaps.set(cap, v)
+  }
+  return v
 }
 
 export function topicOf (cap: Capability): Uint8Array {

@@ -1,13 +1,14 @@
-import { parseReadCap, verifyCapOf, type ShareBuildOptions } from '../blocks/index.ts'
-import { exportCar, importCar, type ExportResult, type ImportResult } from './car.ts'
-import { fetchFromPeers, type FetchEvent, type FetchResult } from './fetch.ts'
-import type { ListedShare, OhtNode, ShareResult } from './node.ts'
-import type { NodeNetwork } from './network.ts'
+// What the CLI asks of a node, the same whether it runs in this process (LocalService) or in a
+// daemon (api/client.ts). A link arrives here as a ReadCap: parsed once, where it entered.
+import { verifyCapOf, type Capability, type ReadCap, type ShareBuildOptions } from '../blocks/index.ts'
 import type { SwarmStats } from '../swarm/index.ts'
-import { LocalPinService, type PinService } from './pin-service.ts'
-import type { Discovery } from './discovery.ts'
-import { FetchError } from './node.ts'
 import { TorTransport } from '../onion/index.ts'
+import { exportCar, importCar, fetchFromPeers, FetchError, type ExportResult, type ImportResult, type FetchEvent, type FetchRequest, type FetchResult, type ListedShare, type OhtNode, type ShareResult } from './transfers/index.ts'
+import { peersToFetchFrom, type Discovery, type NodeNetwork } from './network/index.ts'
+import { LocalPinService, type PinService } from './pins/index.ts'
+import type { WarningSink } from './errors.ts'
+
+export type { FetchRequest } from './transfers/index.ts'
 
 export interface StatusResult {
   nodeId: string
@@ -21,24 +22,26 @@ export interface StatusResult {
   tor?: { bootstrap: number, summary: string }
 }
 
-export interface FetchRequest {
-  output: string
-  peers: string[]
-  select?: string[]
-  overwrite?: boolean
-}
+export type ShareOptions = Pick<ShareBuildOptions, 'name' | 'followSymlinks' | 'blockSize'>
 
 /** What the CLI asks of a node: the same whether it runs embedded or in a daemon (API). */
 export interface NodeService {
   status (): Promise<StatusResult>
-  share (paths: string[], options: Pick<ShareBuildOptions, 'name' | 'followSymlinks' | 'blockSize'>, onProgress?: (done: number, total: number) => void): Promise<ShareResult>
+  share (paths: string[], options: ShareOptions, onProgress?: (done: number, total: number) => void): Promise<ShareResult>
   list (): Promise<ListedShare[]>
-  fetch (link: string, request: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult>
-  exportCar (capability: string, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult>
+  fetch (cap: ReadCap, request: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult>
+  exportCar (cap: Capability, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult>
   importCar (file: string): Promise<ImportResult>
   close (): Promise<void>
-  /** Pins, leases and remote pinning (pin-service.ts); absent on a client that does not offer them. */
-  readonly pins?: PinService
+  /** Pins, leases and remote pinning (pins/pin-service.ts). */
+  readonly pins: PinService
+}
+
+export interface LocalServiceOptions {
+  /** A daemon: answers remote pin requests and announces what it fetches. */
+  daemon?: boolean
+  /** Where background failures go (a pin that cannot resume); the node itself never prints. */
+  onWarning?: WarningSink
 }
 
 /** A NodeService over an OhtNode in this process, with or without a network. */
@@ -50,17 +53,21 @@ export class LocalService implements NodeService {
   readonly pins: LocalPinService
   #discovery: Discovery | undefined
 
-  constructor (node: OhtNode, network?: NodeNetwork, daemon = false) {
+  /** `options` as a boolean: whether this is a daemon (the older form, kept for callers). */
+  constructor (node: OhtNode, network?: NodeNetwork, options: LocalServiceOptions | boolean = {}) {
+    const o = typeof options === 'boolean' ? { daemon: options } : options
     this.node = node
     this.network = network
-    this.#daemon = daemon
-    this.pins = new LocalPinService(node, network, daemon)
+    this.#daemon = o.daemon === true
+    this.pins = new LocalPinService(node, network, this.#daemon)
+    const warn = o.onWarning ?? (() => {})
+    this.pins.manager.on('error', err => { warn({ type: 'pin-error', reason: err.message }) })
   }
 
   get discovery (): Discovery | undefined { return this.#discovery }
 
   /**
-   * Lets this node find peers in the DHT (a fetch or pin without --peer) and announce what it
+   * Lets this node find peers in the DHT (a fetch or pin without peers) and announce what it
    * seeds: owned shares, active pins, and fetches once they hold blocks (daemon only).
    */
   attachDiscovery (discovery: Discovery): void {
@@ -68,18 +75,16 @@ export class LocalService implements NodeService {
     const manager = this.pins.manager
     manager.on('active', e => { void discovery.announceTopic(e.topic).catch(() => {}) })
     manager.on('inactive', e => { discovery.unannounceTopic(e.topic) })
-    manager.findPeers = async (vcap, signal) => (await discovery.findPeers(vcap.manifestCid, vcap.swarmKey, signal)).addresses
+    manager.findPeers = async (vcap, signal) => await discovery.findProviders(vcap, signal)
   }
 
   /** Seeds every share this node owns (a daemon does this at start). */
   async seedAll (): Promise<number> {
     let n = 0
-    for (const share of await this.node.list()) {
-      if (share.role === 'owner' && share.link != null) {
-        const { announced } = await this.#seed(share.link)
-        announced?.catch(() => {}) // re-announced on the DHT's republish timer anyway
-        n++
-      }
+    for (const cap of await this.node.ownedCaps()) {
+      const { announced } = await this.#seed(cap)
+      announced?.catch(() => {}) // re-announced on the DHT's republish timer anyway
+      n++
     }
     // Active pins are seeded too (from the blockstore); interrupted pin fetches resume.
     n += (await this.pins.start()).seeded
@@ -87,15 +92,14 @@ export class LocalService implements NodeService {
   }
 
   /** Starts seeding; the returned promise (if any) settles when the DHT announcement did. */
-  async #seed (link: string): Promise<{ announced?: Promise<number> }> {
+  async #seed (cap: ReadCap): Promise<{ announced?: Promise<number> }> {
     if (this.network == null) return {}
-    const cap = parseReadCap(link)
     const held = await this.node.ciphertextSource(cap.manifestCid)
     const leaves = await this.node.state.getLeaves(cap.manifestCid.toString())
     if (held == null || leaves == null) return {}
-    const { swarmKey } = verifyCapOf(cap)
-    await this.network.seed(cap.manifestCid, swarmKey, held.manifestBytes, leaves, held.source)
-    const announced = this.#discovery?.announce(cap.manifestCid, swarmKey)
+    const vcap = verifyCapOf(cap)
+    await this.network.seed(cap.manifestCid, vcap.swarmKey, held.manifestBytes, leaves, held.source)
+    const announced = this.#discovery?.announce(vcap)
     return announced != null ? { announced } : {}
   }
 
@@ -111,22 +115,21 @@ export class LocalService implements NodeService {
     }
   }
 
-  async share (paths: string[], options: Pick<ShareBuildOptions, 'name' | 'followSymlinks' | 'blockSize'>, onProgress?: (done: number, total: number) => void): Promise<ShareResult> {
-    const result = await this.node.share(paths, { ...options, ...(onProgress != null ? { onProgress } : {}) })
+  async share (paths: string[], options: ShareOptions, onProgress?: (done: number, total: number) => void): Promise<ShareResult> {
+    const { cap, ...result } = await this.node.share(paths, { ...options, ...(onProgress != null ? { onProgress } : {}) })
     // A share is findable by its link once `share` returns, when the node is on a DHT; a lone
     // node (no one stored the record) still seeds, and republishes when peers appear.
-    await (await this.#seed(result.link)).announced?.catch(() => 0)
+    await (await this.#seed(cap)).announced?.catch(() => 0)
     return result
   }
 
   async list (): Promise<ListedShare[]> { return await this.node.list() }
 
-  async fetch (link: string, request: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult> {
-    const cap = parseReadCap(link)
+  async fetch (cap: ReadCap, request: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult> {
     // A share this node holds whole needs no network.
     if (await this.node.holds(cap.manifestCid)) {
       const started = performance.now()
-      const r = await this.node.fetchLocal(link, request.output, {
+      const r = await this.node.fetchLocal(cap, request.output, {
         ...(request.select != null ? { select: request.select } : {}),
         overwrite: request.overwrite === true,
         ...(onEvent != null ? { onProgress: (d: number, t: number) => { onEvent({ type: 'progress', bytesDone: d, bytesTotal: t, peers: 0 }) } } : {})
@@ -134,25 +137,22 @@ export class LocalService implements NodeService {
       return { path: r.path, bytes: r.bytes, seconds: (performance.now() - started) / 1000, peers: 0, resumedBlocks: 0 }
     }
     if (this.network == null) {
-      throw new FetchError(`share ${cap.manifestCid.toString()} is not held by this node: give --peer <address>, or --bootstrap <address> to find its peers in the DHT (or start oht daemon, which stays on the DHT)`)
+      const share = cap.manifestCid.toString()
+      throw new FetchError('fetch.notHeldOffline', { share }, `share ${share} is not held by this node, and this node is not on a network`)
     }
-    let peers = request.peers
     const discovery = this.#discovery
-    const { swarmKey } = verifyCapOf(cap)
-    if (peers.length === 0 && discovery != null) {
-      peers = (await discovery.findPeers(cap.manifestCid, swarmKey, signal)).addresses
-      if (peers.length === 0) throw new FetchError(`no peer provides share ${cap.manifestCid.toString()} in the DHT (routing table: ${discovery.peers().length} nodes); give --bootstrap <address> to join a network, or --peer <address>`)
-    }
+    const vcap = verifyCapOf(cap)
+    const peers = await peersToFetchFrom(discovery, vcap, request.peers, signal)
     // A daemon announces itself as a provider once it holds verified blocks (it keeps seeding).
     let announced = !this.#daemon || discovery == null
     const events = (e: FetchEvent): void => {
       if (!announced && e.type === 'progress' && e.bytesDone > 0) {
         announced = true
-        void discovery!.announce(cap.manifestCid, swarmKey).catch(() => {})
+        void discovery!.announce(vcap).catch(() => {})
       }
       onEvent?.(e)
     }
-    return await fetchFromPeers(this.node, this.network, link, {
+    return await fetchFromPeers(this.node, this.network, cap, {
       output: request.output,
       peers,
       ...(request.select != null ? { select: request.select } : {}),
@@ -162,8 +162,8 @@ export class LocalService implements NodeService {
     })
   }
 
-  async exportCar (capability: string, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult> {
-    return await exportCar(this.node, capability, output, onProgress)
+  async exportCar (cap: Capability, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult> {
+    return await exportCar(this.node, cap, output, onProgress)
   }
 
   async importCar (file: string): Promise<ImportResult> { return await importCar(this.node, file) }

@@ -4,7 +4,7 @@
 // modes: garbage | huge-prefix | absurd-request | not-bittorrent
 import { randomBytes } from 'node:crypto'
 import { TcpTransport, initiateHandshake } from '../../src/onion/index.ts'
-import { generateNodeKeys } from '../../src/node/keystore.ts'
+import { generateNodeKeys } from '../../src/node/identity/keystore.ts'
 import { deriveSwarmInfoHash, parseCapability, verifyCapOf } from '../../src/blocks/index.ts'
 import { PeerWire } from '../../src/swarm/index.ts'
 

@@ -10,9 +10,9 @@ import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import { ohtJson, tempDir, exists } from '../helpers/cli.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
-import { ApiError, DaemonClient } from '../../src/node/api-client.ts'
-import type { ApiEvent } from '../../src/node/api.ts'
-import type { TransferInfo } from '../../src/node/transfers.ts'
+import { ApiError, DaemonClient } from '../../src/node/api/client.ts'
+import type { ApiEvent } from '../../src/node/api/protocol.ts'
+import type { TransferInfo } from '../../src/node/transfers/transfers.ts'
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }

@@ -7,7 +7,7 @@ import React from 'react'
 import { render } from 'ink-testing-library'
 import { Dashboard } from '../../cli/dashboard/view.ts'
 import type { DashboardData, DashboardSource } from '../../cli/dashboard/source.ts'
-import type { TransferDetail, TransferInfo } from '../../src/node/transfers.ts'
+import type { TransferDetail, TransferInfo } from '../../src/node/transfers/transfers.ts'
 import { setLocale } from '../../cli/i18n/index.ts'
 
 const h = React.createElement

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { NODE_BIN, OHT_BIN, REPO, ohtJson, tempDir } from '../helpers/cli.ts'
 import { startDaemon } from '../helpers/daemon.ts'
-import { DaemonClient } from '../../src/node/api-client.ts'
+import { DaemonClient } from '../../src/node/api/client.ts'
 
 const run = promisify(execFile)
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }

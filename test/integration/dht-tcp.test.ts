@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { TcpTransport, acceptHandshakes, dialPeer } from '../../src/onion/index.ts'
 import { DhtNode, DHT_PROTOCOL, MemoryRoutingTableStore, idToHex, type Dialer } from '../../src/dht/index.ts'
-import { generateNodeKeys, type NodeKeys } from '../../src/node/keystore.ts'
+import { generateNodeKeys, type NodeKeys } from '../../src/node/identity/keystore.ts'
 
 interface Peer { keys: NodeKeys, transport: TcpTransport, dht: DhtNode, store: MemoryRoutingTableStore }
 

@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto'
 import { createHeliaLight } from 'helia'
 import { unixfs } from '@helia/unixfs'
 import { CarBlockIterator } from '@ipld/car/iterator'
-import { OhtNode } from '../../src/node/node.ts'
-import { exportCar } from '../../src/node/car.ts'
+import { OhtNode } from '../../src/node/transfers/node.ts'
+import { exportCar } from '../../src/node/transfers/car.ts'
 import { decryptBlock, deriveBlockKey, parseReadCap, TAG_BYTES } from '../../src/blocks/index.ts'
 
 for (const size of [0, 1000, 3 * 256 * 1024 + 12345]) {

@@ -8,7 +8,7 @@ import {
   type HandshakeResult, type Transport
 } from '../../src/onion/index.ts'
 import { within } from '../../src/onion/compliance.ts'
-import { generateNodeKeys, type NodeKeys } from '../../src/node/keystore.ts'
+import { generateNodeKeys, type NodeKeys } from '../../src/node/identity/keystore.ts'
 
 const NODES = 200
 const MAX_FRAME = 4096

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { OhtNode } from '../../src/node/node.ts'
+import { OhtNode } from '../../src/node/transfers/node.ts'
 import { BlockstoreSource, deriveSwarmInfoHash, parseReadCap, restoreShare, verifyCapOf, openManifest, type BlockSource } from '../../src/blocks/index.ts'
 import { Swarm, sourceStore, blockstoreStore, type SwarmStore } from '../../src/swarm/index.ts'
 

@@ -7,7 +7,7 @@ import { randomBytes, createHash } from 'node:crypto'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NODE_BIN, OHT_BIN, REPO, ohtJson, tempDir, exists } from '../helpers/cli.ts'
-import { DaemonClient } from '../../src/node/api-client.ts'
+import { DaemonClient } from '../../src/node/api/client.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')

@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import {
   AccountError, checkCert, createAccount, delegate, exportAccount, formatCert, importAccount, listAccounts, loadAccount,
   parseCert, resolveAccountId, signMessage, verifyMessage
-} from '../../src/node/accounts.ts'
-import { KeystoreError } from '../../src/node/keystore.ts'
+} from '../../src/node/identity/accounts.ts'
+import { KeystoreError } from '../../src/node/identity/keystore.ts'
 import { assertCliError, oht, ohtJson, tempDir } from '../helpers/cli.ts'
 
 const NODE_A = 'a'.repeat(64)

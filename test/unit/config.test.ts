@@ -5,10 +5,10 @@ import assert from 'node:assert/strict'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import envPaths from 'env-paths'
-import { ConfigError, ConfigFile, configPath, CONFIG_KEYS } from '../../src/node/config.ts'
+import { ConfigError, ConfigFile, configPath, CONFIG_KEYS } from '../../src/node/identity/config.ts'
 import { assertCliError, oht, ohtJson, tempDir } from '../helpers/cli.ts'
 import { startDaemon } from '../helpers/daemon.ts'
-import { DaemonClient } from '../../src/node/api-client.ts'
+import { DaemonClient } from '../../src/node/api/client.ts'
 
 test('where the file is: OHT_CONFIG, then the chosen data dir, then OHT_HOME, then the platform path', () => {
   assert.equal(configPath({ dataDir: '/d', env: { OHT_CONFIG: '/c/oht.json', OHT_HOME: '/h' } }), '/c/oht.json')

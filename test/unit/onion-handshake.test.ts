@@ -9,7 +9,7 @@ import {
 } from '../../src/onion/index.ts'
 import { onionLabel, ONION_LABELS } from '../../src/onion/caps.ts'
 import { closedStream, digestOf, until, within } from '../../src/onion/compliance.ts'
-import { generateNodeKeys, type NodeKeys } from '../../src/node/keystore.ts'
+import { generateNodeKeys, type NodeKeys } from '../../src/node/identity/keystore.ts'
 
 const alice = generateNodeKeys()
 const bob = generateNodeKeys()

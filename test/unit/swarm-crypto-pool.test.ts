@@ -13,7 +13,7 @@ import { SealPool } from '../../src/blocks/crypto/pool.ts'
 import { isFreedWhenSent, pieceBuffers, releaseIfSent, tailOwnsBuffer } from '../../src/blocks/crypto/memory.ts'
 import { WireGuard } from '../../src/swarm/guard.ts'
 import { Swarm, sourceStore, type SwarmStore } from '../../src/swarm/index.ts'
-import { OhtNode } from '../../src/node/node.ts'
+import { OhtNode } from '../../src/node/transfers/node.ts'
 import { socketPair } from '../helpers/sockets.ts'
 
 const BLOCK = 16 * 1024

@@ -1,8 +1,16 @@
 import { resolve } from 'node:path'
-import { openManifest, parseReadCap, PlaintextStore, verifyCapOf, decodeManifest, TAG_BYTES } from '../blocks/index.ts'
-import type { SwarmEvent } from '../swarm/index.ts'
+import { openManifest, PlaintextStore, verifyCapOf, decodeManifest, TAG_BYTES, type ReadCap } from '../../blocks/index.ts'
+import type { SwarmEvent } from '../../swarm/index.ts'
 import { FetchError, type OhtNode } from './node.ts'
-import type { NodeNetwork, SwarmEntry } from './network.ts'
+import type { NodeNetwork, SwarmEntry } from '../network/network.ts'
+
+/** A fetch as the CLI and the API ask for it: where to, from whom, which files. */
+export interface FetchRequest {
+  output: string
+  peers: string[]
+  select?: string[]
+  overwrite?: boolean
+}
 
 export interface FetchOptions {
   output: string
@@ -38,14 +46,13 @@ const PERSIST_EVERY_MS = 500
  * peer that has them (checked against the id and the Merkle root), blocks from all at once,
  * decrypted into .part files; resumes from the blocks an earlier run recorded.
  */
-export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, link: string, options: FetchOptions): Promise<FetchResult> {
+export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: ReadCap, options: FetchOptions): Promise<FetchResult> {
   const started = performance.now()
-  const cap = parseReadCap(link)
   const id = cap.manifestCid.toString()
   const outDir = resolve(options.output)
   const select = [...(options.select ?? [])]
   const emit = (e: FetchEvent): void => { options.onEvent?.(e) }
-  if (options.peers.length === 0) throw new FetchError('no peers to fetch from: give --peer <address>, or --bootstrap <address> to find them in the DHT')
+  if (options.peers.length === 0) throw new FetchError('fetch.noPeers', { share: id }, 'no peers to fetch from')
 
   // Metadata this node already has (an earlier, interrupted run of this fetch).
   let manifestBytes: Uint8Array | undefined
@@ -123,11 +130,12 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, link:
       await Promise.any(dials)
     } catch (err) {
       const reasons = err instanceof AggregateError ? err.errors as Error[] : [err as Error]
-      throw new FetchError(`could not reach any peer: ${reasons.map(e => e.message).join('; ')}`)
+      const why = reasons.map(e => e.message).join('; ')
+      throw new FetchError('fetch.unreachable', { reasons: why }, `could not reach any peer: ${why}`)
     }
     await Promise.race([ready, abortable(options.signal)])
     await Promise.race([swarm.whenComplete(options.signal), abortable(options.signal)])
-    if (store == null || !store.complete) throw new FetchError('the swarm finished but the output is incomplete')
+    if (store == null || !store.complete) throw new FetchError('fetch.incomplete', {}, 'the swarm finished but the output is incomplete')
     await persist(true)
     return { path: store.path, bytes: store.bytesWanted, seconds: (performance.now() - started) / 1000, peers: givers.size, resumedBlocks: resumed }
   } catch (err) {

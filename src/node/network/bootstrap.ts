@@ -6,10 +6,9 @@
 // an interval with jitter, and newcomers retry for a while and also use every other peer they
 // know (--bootstrap, the saved routing table). docs/DECISIONS.md says more.
 import { randomInt } from 'node:crypto'
-import { FrameReader, writeFrame, type HandshakeResult } from '../onion/index.ts'
-import type { NetworkKey } from '../onion/network-key.ts'
+import { FrameReader, writeFrame, type HandshakeResult } from '../../onion/index.ts'
+import type { NetworkKey } from '../../onion/network-key.ts'
 import type { NodeNetwork } from './network.ts'
-import type { Discovery } from './discovery.ts'
 
 export const BOOTSTRAP_PROTOCOL = 'bootstrap'
 /** Peers in one answer. */
@@ -21,8 +20,13 @@ const ATTEMPT_TIMEOUT_MS = 30_000
 /** Default re-publish interval of a host; tests shorten it. */
 export const DEFAULT_REPUBLISH_MS = 30 * 60_000
 
+/** What a bootstrap answer samples from: the DHT's routing table (discovery.ts). */
+export interface KnownPeers {
+  peers: () => Array<{ address: string, failures: number }>
+}
+
 /** Registers the `bootstrap` protocol: every stream gets one frame of addresses, then ends. */
-export function serveBootstrap (network: NodeNetwork, discovery: Discovery): void {
+export function serveBootstrap (network: NodeNetwork, discovery: KnownPeers): void {
   network.registerProtocol(BOOTSTRAP_PROTOCOL, (session: HandshakeResult) => {
     const { stream } = session
     stream.on('error', () => {})

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scrypt, type KeyObject } from 'node:crypto'
 import { open as openFile, readFile, rename, unlink } from 'node:fs/promises'
-import { seal, open, DecryptError } from '../blocks/index.ts'
-import { sha256 } from '../blocks/cid.ts'
+import { seal, open, DecryptError } from '../../blocks/index.ts'
+import { sha256 } from '../../blocks/cid.ts'
+import { NodeError } from '../errors.ts'
 
 /**
  * scrypt cost N=2^15, r=8, p=1 (32 MiB), paid once per command. node:crypto's native scrypt, not
@@ -19,7 +20,7 @@ const SCRYPT = { n: 2 ** 15, r: 8, p: 1, dklen: 32 }
 const SCRYPT_NO_PASSPHRASE = { n: 2 ** 10, r: 8, p: 1, dklen: 32 }
 const KEYSTORE_VERSION = 1
 
-export class KeystoreError extends Error {
+export class KeystoreError extends NodeError {
   override name = 'KeystoreError'
 }
 
@@ -90,14 +91,14 @@ export async function sealSecret (secret: Uint8Array, passphrase: string, aad: s
 
 /** Decrypts what sealSecret made; a wrong passphrase or any edited byte gives a KeystoreError. */
 export async function openSecret (crypto: KeystoreCrypto | undefined, passphrase: string, aad: string, what: string): Promise<Buffer> {
-  if (crypto?.kdf !== 'scrypt' || crypto.cipher !== 'aes-256-gcm' || crypto.kdfparams == null) throw new KeystoreError(`${what} has an unsupported format`)
+  if (crypto?.kdf !== 'scrypt' || crypto.cipher !== 'aes-256-gcm' || crypto.kdfparams == null) throw new KeystoreError('keystore.unreadable', {}, `${what} has an unsupported format`)
   const p = crypto.kdfparams
-  if (!(p.n >= 2 && p.n <= 2 ** 20) || !(p.r >= 1 && p.r <= 16) || !(p.p >= 1 && p.p <= 4) || p.dklen !== 32) throw new KeystoreError(`${what} asks for unreasonable scrypt parameters`)
+  if (!(p.n >= 2 && p.n <= 2 ** 20) || !(p.r >= 1 && p.r <= 16) || !(p.p >= 1 && p.p <= 4) || p.dklen !== 32) throw new KeystoreError('keystore.unreadable', {}, `${what} asks for unreasonable scrypt parameters`)
   const key = await kdf(passphrase, Buffer.from(p.salt, 'hex'), p)
   try {
     return open(key, Buffer.from(crypto.nonce, 'hex'), Buffer.from(crypto.ciphertext, 'hex'), Buffer.from(aad))
   } catch (err) {
-    if (err instanceof DecryptError || err instanceof RangeError || err instanceof TypeError) throw new KeystoreError(`cannot unlock ${what}: wrong passphrase (OHT_PASSPHRASE) or a damaged file`)
+    if (err instanceof DecryptError || err instanceof RangeError || err instanceof TypeError) throw new KeystoreError('keystore.locked', { what }, `cannot unlock ${what}: wrong passphrase (OHT_PASSPHRASE) or a damaged file`)
     throw err
   }
 }
@@ -135,16 +136,16 @@ export async function readKeystore (path: string, passphrase: string): Promise<N
   try {
     file = JSON.parse(await readFile(path, 'utf8')) as KeystoreFile
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeystoreError(`no keystore at ${path}: run \`oht init\``)
-    throw new KeystoreError(`keystore ${path} is unreadable: ${(err as Error).message}`)
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeystoreError('keystore.missing', { path }, `no keystore at ${path}`)
+    throw new KeystoreError('keystore.unreadable', {}, `keystore ${path} is unreadable: ${(err as Error).message}`)
   }
   if (file.version !== KEYSTORE_VERSION || file.crypto?.kdf !== 'scrypt' || file.crypto.cipher !== 'aes-256-gcm') {
-    throw new KeystoreError(`keystore ${path} has an unsupported format`)
+    throw new KeystoreError('keystore.unreadable', {}, `keystore ${path} has an unsupported format`)
   }
   const secret = await openSecret(file.crypto, passphrase, file.nodeId, 'the keystore')
   const parsed = JSON.parse(secret.toString()) as { nodeKey: string, vaultKey: string }
   const privateKey = createPrivateKey({ key: Buffer.from(parsed.nodeKey, 'base64'), format: 'der', type: 'pkcs8' })
   const keys = keysFrom(privateKey, createPublicKey(privateKey), new Uint8Array(Buffer.from(parsed.vaultKey, 'base64')))
-  if (keys.nodeId !== file.nodeId) throw new KeystoreError('keystore is inconsistent: node id does not match its key')
+  if (keys.nodeId !== file.nodeId) throw new KeystoreError('keystore.unreadable', {}, 'keystore is inconsistent: node id does not match its key')
   return keys
 }

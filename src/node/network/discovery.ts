@@ -2,22 +2,22 @@
 // table, announces the topics of the shares it seeds (owned, pinned, fetched), and finds the
 // providers of a link's topic so that a link alone is enough to fetch. The topic is derived from
 // the swarm key (src/blocks/caps.ts): DHT nodes never see the manifest CID.
-import type { CID } from 'multiformats/cid'
 import type { Level } from 'level'
-import { deriveTopic } from '../blocks/index.ts'
+import { topicOf, type VerifyCap } from '../../blocks/index.ts'
 import {
   DhtNode, DHT_PROTOCOL, type ContactRecord, type DhtConfig, type RoutingTableStore
-} from '../dht/index.ts'
-import type { HandshakeResult } from '../onion/index.ts'
+} from '../../dht/index.ts'
+import type { HandshakeResult } from '../../onion/index.ts'
 import type { NodeNetwork } from './network.ts'
-import { askForPeers } from './network-bootstrap.ts'
+import { askForPeers } from './bootstrap.ts'
+import { NodeError } from '../errors.ts'
 
 export interface DiscoveryOptions {
   /** Addresses to join through; the saved routing table is used as well. */
   bootstrap?: readonly string[]
   routingStore?: RoutingTableStore
   config?: Partial<DhtConfig>
-  /** A network's shared onion address to ask for peers (network-bootstrap.ts), and for how long. */
+  /** A network's shared onion address to ask for peers (bootstrap.ts), and for how long. */
   network?: { address: string, giveUpMs: number, onRetry?: (reason: string) => void }
 }
 
@@ -25,6 +25,15 @@ export interface FoundPeers {
   addresses: string[]
   hops: number
   messages: number
+}
+
+/**
+ * The peers to fetch a share from: the given ones, else its providers in the DHT (a NodeError
+ * when there are none); the given ones (none) when the node has no DHT to ask.
+ */
+export async function peersToFetchFrom (discovery: Discovery | undefined, cap: VerifyCap, peers: readonly string[], signal?: AbortSignal): Promise<string[]> {
+  if (peers.length > 0 || discovery == null) return [...peers]
+  return await discovery.findProviders(cap, signal)
 }
 
 /** The routing table in the node's LevelDB, one key holding the last snapshot. */
@@ -42,10 +51,6 @@ export class LevelRoutingStore implements RoutingTableStore {
   async save (contacts: ContactRecord[]): Promise<void> {
     await this.#db.put('dht:routing-table', contacts)
   }
-}
-
-export function topicOf (manifestCid: CID, swarmKey: Uint8Array): Uint8Array {
-  return deriveTopic(swarmKey, manifestCid.bytes)
 }
 
 /**
@@ -119,8 +124,8 @@ export class Discovery {
    * Announces that this node serves the share (and keeps re-announcing it while it runs).
    * Resolves with how many DHT nodes stored the record; 0 is not an error (a lone node).
    */
-  async announce (manifestCid: CID, swarmKey: Uint8Array): Promise<number> {
-    return await this.announceTopic(topicOf(manifestCid, swarmKey))
+  async announce (cap: VerifyCap): Promise<number> {
+    return await this.announceTopic(topicOf(cap))
   }
 
   async announceTopic (topic: Uint8Array): Promise<number> {
@@ -135,16 +140,27 @@ export class Discovery {
   }
 
   /** Addresses of the share's providers (never this node), each from a signature-checked record. */
-  async findPeers (manifestCid: CID, swarmKey: Uint8Array, signal?: AbortSignal): Promise<FoundPeers> {
+  async findPeers (cap: VerifyCap, signal?: AbortSignal): Promise<FoundPeers> {
     await this.start()
     if (this.#dht != null && this.#dht.table.size === 0) await this.#networkJoin
     const dht = this.#dht
     if (dht == null) return { addresses: [], hops: 0, messages: 0 }
-    const { providers, lookup } = await dht.findProvidersAll(topicOf(manifestCid, swarmKey), signal != null ? { signal } : {})
+    const { providers, lookup } = await dht.findProvidersAll(topicOf(cap), signal != null ? { signal } : {})
     const addresses = providers
       .filter(p => !Buffer.from(p.publicKey).equals(this.#network.keys.publicKeyRaw))
       .map(p => p.address)
     return { addresses: [...new Set(addresses)], hops: lookup.hops, messages: lookup.messages }
+  }
+
+  /** The share's providers, or a NodeError (fetch.noProviders) when the DHT knows none. */
+  async findProviders (cap: VerifyCap, signal?: AbortSignal): Promise<string[]> {
+    const { addresses } = await this.findPeers(cap, signal)
+    if (addresses.length === 0) {
+      const share = cap.manifestCid.toString()
+      const nodes = String(this.peers().length)
+      throw new NodeError('fetch.noProviders', { share, nodes }, `no peer provides share ${share} in the DHT (routing table: ${nodes} nodes)`)
+    }
+    return addresses
   }
 
   /** The routing table, for `oht peers`. */

@@ -18,8 +18,8 @@
 import { EventEmitter } from 'node:events'
 import type { Level } from 'level'
 import { CID as CidClass } from 'multiformats/cid'
-import { blockCid, type CID, type CipherBlockstore } from '../blocks/index.ts'
-import type { NodeState } from './state.ts'
+import { blockCid, type CID, type CipherBlockstore } from '../../blocks/index.ts'
+import type { NodeState } from '../identity/state.ts'
 
 /** The holder of a pin made on this node by its own user; remote pins are held by an account id. */
 export const LOCAL_HOLDER = 'local'

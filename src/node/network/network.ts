@@ -3,10 +3,10 @@ import type { Duplex } from 'node:stream'
 import { CID } from 'multiformats/cid'
 import {
   deriveSwarmInfoHash, decodeManifest, type BlockSource, type SealedManifest
-} from '../blocks/index.ts'
-import { Swarm, sourceStore, RateLimiter, throttleReads, type SwarmEvent, type SwarmStore } from '../swarm/index.ts'
-import { initiateHandshake, respondHandshake, type HandshakeResult, type Transport } from '../onion/index.ts'
-import type { NodeKeys } from './keystore.ts'
+} from '../../blocks/index.ts'
+import { Swarm, sourceStore, RateLimiter, throttleReads, type SwarmEvent, type SwarmStore } from '../../swarm/index.ts'
+import { initiateHandshake, respondHandshake, type HandshakeResult, type Transport } from '../../onion/index.ts'
+import type { NodeKeys } from '../identity/keystore.ts'
 
 export const SWARM_PROTOCOL = 'swarm'
 /** The BitTorrent handshake that opens every swarm stream: its bytes 28..48 name the swarm. */

@@ -2,14 +2,12 @@ import { request, type RequestOptions } from 'node:http'
 import { connect } from 'node:net'
 import { resolve } from 'node:path'
 import { WebSocket } from 'ws'
-import { API_VERSION, type ApiEvent } from './api.ts'
-import type { FetchRequest, NodeService, StatusResult } from './service.ts'
-import type { ListedShare, ShareResult } from './node.ts'
-import type { FetchEvent, FetchResult } from './fetch.ts'
-import type { ExportResult, ImportResult } from './car.ts'
-import type { TransferDetail, TransferInfo } from './transfers.ts'
-import type { PeerSnapshot } from '../swarm/swarm.ts'
-import { parseCapability, type ShareBuildOptions } from '../blocks/index.ts'
+import { API_VERSION, type ApiCaller, type ApiErrorBody, type ApiEvent } from './protocol.ts'
+import type { FetchRequest, NodeService, ShareOptions, StatusResult } from '../service.ts'
+import type { ExportResult, FetchEvent, FetchResult, ImportResult, ListedShare, ShareResult, TransferDetail, TransferInfo } from '../transfers/index.ts'
+import type { PeerSnapshot } from '../../swarm/swarm.ts'
+import { formatLink, formatVerifyCap, parseCapability, type Capability, type ReadCap } from '../../blocks/index.ts'
+import { PinApiClient } from './pin-client.ts'
 
 /** True when a daemon answers on the socket. */
 export async function daemonRunning (socketPath: string): Promise<boolean> {
@@ -31,7 +29,10 @@ export interface DaemonStatus extends StatusResult {
 
 export interface PeersResult { transport: string | null, swarms: Array<{ swarm: string, peers: PeerSnapshot[], banned: string[] }> }
 
-/** An error answer of the API, with its HTTP status. */
+/**
+ * An error answer of the API: its HTTP status (200 for an error inside a streamed answer or a
+ * transfer's failure) and, when the daemon's error had them, its code and params (errors.ts).
+ */
 export class ApiError extends Error {
   readonly status: number
   readonly code?: string
@@ -56,13 +57,15 @@ export interface EventSubscription {
 export interface ApiEndpointOptions { tcp?: { host: string, port: number, token: string } }
 
 /** NodeService over a running daemon's API. Paths are made absolute here: the daemon's cwd differs. */
-export class DaemonClient implements NodeService {
+export class DaemonClient implements NodeService, ApiCaller {
   readonly socketPath: string
   readonly #tcp?: { host: string, port: number, token: string }
+  readonly pins: PinApiClient
 
   constructor (socketPath: string, options: ApiEndpointOptions = {}) {
     this.socketPath = socketPath
     if (options.tcp != null) this.#tcp = options.tcp
+    this.pins = new PinApiClient(this)
   }
 
   async status (): Promise<DaemonStatus> { return await this.#json('GET', '/status') as DaemonStatus }
@@ -70,8 +73,9 @@ export class DaemonClient implements NodeService {
   async peers (): Promise<PeersResult> { return await this.#json('GET', '/peers') as PeersResult }
 
   async transfers (): Promise<TransferInfo[]> { return (await this.#json('GET', '/transfers') as { transfers: TransferInfo[] }).transfers }
-  async addTransfer (link: string, req: FetchRequest): Promise<TransferInfo> {
-    return (await this.#json('POST', '/transfers', { link, ...req, output: resolve(req.output) }) as { transfer: TransferInfo }).transfer
+  /** `link`: a read capability (sent as its link), or a link as text, passed on as it is. */
+  async addTransfer (link: ReadCap | string, req: FetchRequest): Promise<TransferInfo> {
+    return (await this.#json('POST', '/transfers', { link: typeof link === 'string' ? link : formatLink(link), ...req, output: resolve(req.output) }) as { transfer: TransferInfo }).transfer
   }
 
   /** A transfer with its peers and block map, `cells` wide. */
@@ -113,7 +117,7 @@ export class DaemonClient implements NodeService {
     return { close: () => { ws.close() }, ready, closed }
   }
 
-  async share (paths: string[], options: Pick<ShareBuildOptions, 'name' | 'followSymlinks' | 'blockSize'>, onProgress?: (done: number, total: number) => void): Promise<ShareResult> {
+  async share (paths: string[], options: ShareOptions, onProgress?: (done: number, total: number) => void): Promise<ShareResult> {
     return await this.#post('/share', { paths: paths.map(p => resolve(p)), options }, e => { if (e.type === 'progress') onProgress?.(e.bytesDone as number, e.bytesTotal as number) }) as ShareResult
   }
 
@@ -121,7 +125,7 @@ export class DaemonClient implements NodeService {
    * A fetch run by the daemon as a transfer: added, then followed over the event stream until it
    * completes or fails. Aborting `signal` cancels the transfer (its .part files stay for a resume).
    */
-  async fetch (link: string, req: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult> {
+  async fetch (link: ReadCap | string, req: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult> {
     let id: string | undefined
     let shareId: string | undefined
     const early: ApiEvent[] = []
@@ -138,7 +142,7 @@ export class DaemonClient implements NodeService {
         case 'transfer:removed': settle!.fail(new Error('the transfer was cancelled')); break
         case 'transfer:state':
           if (e.state === 'complete' && e.result != null) settle!.done(e.result)
-          else if (e.state === 'failed') settle!.fail(new Error(e.error ?? 'the transfer failed'))
+          else if (e.state === 'failed') settle!.fail(new ApiError(200, e.error ?? 'the transfer failed', e.code, e.params))
           else if (e.state === 'cancelled') settle!.fail(new Error('the transfer was cancelled'))
       }
     }
@@ -165,10 +169,12 @@ export class DaemonClient implements NodeService {
     }
   }
 
-  async exportCar (capability: string, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult> {
+  async exportCar (capability: Capability | string, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult> {
+    const cap = typeof capability === 'string' ? parseCapability(capability) : capability
     // The same default name as an embedded export, resolved here: the daemon's cwd differs.
-    const path = resolve(output ?? `${parseCapability(capability).manifestCid.toString()}.car`)
-    return await this.#post('/export', { capability, output: path }, e => { if (e.type === 'progress') onProgress?.(e.bytesDone as number, e.bytesTotal as number) }) as ExportResult
+    const path = resolve(output ?? `${cap.manifestCid.toString()}.car`)
+    const text = cap.kind === 'read' ? formatLink(cap) : formatVerifyCap(cap)
+    return await this.#post('/export', { capability: text, output: path }, e => { if (e.type === 'progress') onProgress?.(e.bytesDone as number, e.bytesTotal as number) }) as ExportResult
   }
 
   async importCar (file: string): Promise<ImportResult> { return await this.#post('/import', { file: resolve(file) }) as ImportResult }
@@ -184,7 +190,8 @@ export class DaemonClient implements NodeService {
   }
 
   async #json (method: string, path: string, body?: unknown): Promise<unknown> {
-    const payload = body !== undefined ? JSON.stringify(body) : undefined
+    // "never" travels as null: JSON has no Infinity.
+    const payload = body !== undefined ? JSON.stringify(body, (_k, v: unknown) => v === Infinity ? null : v) : undefined
     const headers: Record<string, string | number> = payload != null ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}
     return await new Promise((done, fail) => {
       const req = request(this.#target(method, path, headers), res => {
@@ -192,7 +199,7 @@ export class DaemonClient implements NodeService {
         res.on('data', (c: Buffer) => parts.push(c))
         res.on('end', () => {
           try {
-            const answer = JSON.parse(Buffer.concat(parts).toString()) as { error?: string, code?: string, params?: Record<string, string> }
+            const answer = JSON.parse(Buffer.concat(parts).toString()) as Partial<ApiErrorBody>
             if ((res.statusCode ?? 500) >= 400) fail(new ApiError(res.statusCode ?? 500, answer.error ?? `daemon answered ${res.statusCode}`, answer.code, answer.params))
             else done(answer)
           } catch (err) { fail(err as Error) }
@@ -218,13 +225,16 @@ export class DaemonClient implements NodeService {
             buffered = buffered.slice(nl + 1)
             if (line === '') continue
             const e = JSON.parse(line) as Record<string, unknown>
-            if (e.type === 'result') { settled = true; done(e.value) } else if (e.type === 'error') { settled = true; fail(new Error(String(e.message))) } else onEvent?.(e)
+            if (e.type === 'result') { settled = true; done(e.value) } else if (e.type === 'error') { settled = true; fail(new ApiError(200, String(e.message), e.code as string | undefined, e.params as Record<string, string> | undefined)) } else onEvent?.(e)
           }
         })
         res.on('end', () => {
           if (settled) return
           if ((res.statusCode ?? 500) >= 400) {
-            try { fail(new Error((JSON.parse(buffered) as { error: string }).error)) } catch { fail(new Error(`daemon answered ${res.statusCode}`)) }
+            try {
+              const answer = JSON.parse(buffered) as ApiErrorBody
+              fail(new ApiError(res.statusCode ?? 500, answer.error, answer.code, answer.params))
+            } catch { fail(new Error(`daemon answered ${res.statusCode}`)) }
           } else fail(new Error('the daemon closed the connection without a result'))
         })
       })

@@ -10,12 +10,12 @@
 // acts for an account; the pinner serves only accounts it allowed (`oht pins allow`), within
 // their quota and maximum lease. Every request and its outcome is logged (requestLog()).
 import { randomBytes } from 'node:crypto'
-import { FrameReader, writeFrame, type HandshakeResult } from '../onion/index.ts'
-import { checkAccountId, checkCert, parseCert, type CertProblem } from './accounts.ts'
-import type { NodeNetwork } from './network.ts'
-import type { NodeState } from './state.ts'
+import { FrameReader, writeFrame, type HandshakeResult } from '../../onion/index.ts'
+import { parseCapability, verifyCapOf, type VerifyCap } from '../../blocks/index.ts'
+import { checkAccountId, checkCert, parseCert, type CertProblem } from '../identity/accounts.ts'
+import type { NodeNetwork } from '../network/network.ts'
+import type { NodeState } from '../identity/state.ts'
 import { PinError, type PinManager } from './pins.ts'
-import { idOfCapability } from './pins.ts'
 
 export const PIN_PROTOCOL = 'pin'
 export const MAX_PIN_FRAME_BYTES = 16 * 1024
@@ -102,7 +102,7 @@ export class PinGrants {
   async allow (account: string, limits: { quotaBytes?: number, maxTtlMs?: number | null } = {}): Promise<PinGrant> {
     const id = checkAccountId(account)
     const quotaBytes = limits.quotaBytes ?? DEFAULT_QUOTA_BYTES
-    if (!Number.isSafeInteger(quotaBytes) || quotaBytes < 0) throw new PinError('the quota must be a size, e.g. 10GiB')
+    if (!Number.isSafeInteger(quotaBytes) || quotaBytes < 0) throw new PinError('pin.badQuota', {}, 'the quota must be a size, e.g. 10GiB')
     const maxTtlMs = limits.maxTtlMs === undefined ? DEFAULT_MAX_TTL_MS : limits.maxTtlMs === Infinity ? null : limits.maxTtlMs
     const grant: PinGrant = { account: id, quotaBytes, maxTtlMs, addedAt: Date.now() }
     await this.grants.put(id, grant)
@@ -185,7 +185,10 @@ async function servePinStream (session: HandshakeResult, o: PinServerOptions): P
     if (frame == null) return
     const req = parsePinRequest(frame)
     log.ttlMs = req.ttlMs
-    try { log.share = idOfCapability(req.cap) } catch { throw new Refusal('bad-request', 'the capability is not an oht link or verify capability') }
+    // The capability is parsed once, here at the edge; a read link is narrowed to its verify part.
+    let vcap: VerifyCap
+    try { vcap = verifyCapOf(parseCapability(req.cap)) } catch { throw new Refusal('bad-request', 'the capability is not an oht link or verify capability') }
+    log.share = vcap.manifestCid.toString()
     let cert
     try { cert = parseCert(req.cert) } catch (err) { throw new Refusal('bad-certificate', (err as Error).message) }
     log.account = cert.account
@@ -200,7 +203,7 @@ async function servePinStream (session: HandshakeResult, o: PinServerOptions): P
       throw new Refusal('ttl-too-long', `the lease asked for (${req.ttlMs == null ? 'never' : fmtDuration(req.ttlMs, o)}) is longer than this node allows your account (${fmtDuration(grant.maxTtlMs, o)})`)
     }
     const fb = o.formatBytes ?? iecBytes
-    const pin = o.pins.pin(req.cap, {
+    const pin = o.pins.pin(vcap, {
       holder: cert.account,
       ttlMs: req.ttlMs ?? Infinity,
       peers: req.peers,

@@ -5,12 +5,14 @@
 // share's pins become active or go away.
 import { EventEmitter } from 'node:events'
 import {
-  blockCid as blockCidOf, BlockstoreSource, decodeManifest, formatVerifyCap, parseCapability, TAG_BYTES, topicOf, verifyCapOf,
+  blockCid as blockCidOf, BlockstoreSource, decodeManifest, formatVerifyCap, parseCapability, TAG_BYTES, topicOf,
   type VerifyCap
-} from '../blocks/index.ts'
-import { blockstoreStore } from '../swarm/index.ts'
-import type { OhtNode } from './node.ts'
-import type { NodeNetwork, SwarmEntry } from './network.ts'
+} from '../../blocks/index.ts'
+import { blockstoreStore } from '../../swarm/index.ts'
+import { CID } from 'multiformats/cid'
+import type { OhtNode } from '../transfers/node.ts'
+import { NodeError } from '../errors.ts'
+import type { NodeNetwork, SwarmEntry } from '../network/network.ts'
 import { LOCAL_HOLDER, PinStore, type PinRecord, type PinStoreOptions, type SweepResult } from './pin-store.ts'
 
 export { LOCAL_HOLDER, type PinRecord, type SweepResult } from './pin-store.ts'
@@ -25,7 +27,7 @@ const SWEEP_BUDGET = 8192
 const METADATA_TIMEOUT_MS = 60_000
 const MAX_PIN_PEERS = 16
 
-export class PinError extends Error {
+export class PinError extends NodeError {
   override name = 'PinError'
 }
 
@@ -121,7 +123,7 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
       } else {
         resuming++
         void this.#acquire(p, verifyCapOfRecord(p), p.peers).then(async () => { await this.#activateAll(p.id) }, (err: Error) => {
-          this.emit('error', new PinError(`resuming the pin of ${p.id}: ${err.message}`))
+          this.emit('error', new PinError('pin.failed', { share: p.id, reason: err.message }, `resuming the pin of ${p.id}: ${err.message}`))
         })
       }
     }
@@ -135,13 +137,12 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
     await this.#sweeping?.catch(() => {})
   }
 
-  /** Pins (or renews) a share from a read link or a verify capability; resolves when its blocks are all here. */
-  async pin (capability: string, request: PinRequest = {}): Promise<PinInfo> {
-    const vcap = verifyCapOf(parseCapability(capability))
+  /** Pins (or renews) a share; resolves when its blocks are all here. */
+  async pin (vcap: VerifyCap, request: PinRequest = {}): Promise<PinInfo> {
     const id = vcap.manifestCid.toString()
     const holder = request.holder ?? LOCAL_HOLDER
     const ttlMs = request.ttlMs ?? DEFAULT_PIN_TTL_MS
-    if (!(ttlMs > 0)) throw new PinError('a pin needs a positive lifetime (--ttl 30d, or never)')
+    if (!(ttlMs > 0)) throw new PinError('pin.badLifetime', {}, 'a pin needs a positive lifetime')
     const now = Date.now()
     const peers = [...new Set(request.peers ?? [])].slice(0, MAX_PIN_PEERS)
     const base: PinRecord = {
@@ -157,7 +158,7 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
       renewedAt: now
     }
     const existing = await this.store.get(id, holder)
-    if (existing != null && existing.swarmKey !== base.swarmKey) throw new PinError('this capability does not match the pinned share (wrong swarm key)')
+    if (existing != null && existing.swarmKey !== base.swarmKey) throw new PinError('pin.failed', {}, 'this capability does not match the pinned share (wrong swarm key)')
     const recorded = await this.#acquire(base, vcap, peers, request)
     const active = await this.#activateAll(id)
     const rec = active.find(p => p.holder === holder) ?? recorded
@@ -165,9 +166,8 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
     return infoOf(rec)
   }
 
-  /** Ends a pin now; its blocks are collected unless another pin or share needs them. */
-  async unpin (capability: string, holder = LOCAL_HOLDER): Promise<{ id: string, removed: boolean, sweep: SweepResult }> {
-    const id = idOfCapability(capability)
+  /** Ends the pin of share `id` now; its blocks are collected unless another pin or share needs them. */
+  async unpin (id: string, holder = LOCAL_HOLDER): Promise<{ id: string, removed: boolean, sweep: SweepResult }> {
     const removed = await this.store.release(id, holder)
     const sweep = await this.sweepNow()
     return { id, removed, sweep }
@@ -298,13 +298,14 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
     const network = this.#network
     if (network != null && peers.length === 0 && this.findPeers != null) peers = await this.findPeers(vcap, signal)
     if (network == null || peers.length === 0) {
-      throw new PinError(`share ${vcap.manifestCid.toString()} is not on this node and no peer was found: give --peer <address>, or join a DHT with --bootstrap <address>`)
+      const share = vcap.manifestCid.toString()
+      throw new PinError('pin.noPeer', { share }, `share ${share} is not on this node and no peer was found`)
     }
     const entry = network.openSwarm(vcap.manifestCid, vcap.swarmKey, known != null ? { manifest: decodeManifest(known.manifestBytes, vcap.manifestCid), leaves: known.leaves } : {})
     const metadata = entry.swarm.metadataKnown
       ? Promise.resolve()
       : new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => { reject(new PinError('no peer sent the share\'s manifest and leaves in time')) }, METADATA_TIMEOUT_MS)
+        const timer = setTimeout(() => { reject(new PinError('pin.failed', {}, 'no peer sent the share\'s manifest and leaves in time')) }, METADATA_TIMEOUT_MS)
         timer.unref()
         entry.swarm.once('metadata', () => { clearTimeout(timer); resolve() })
         signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason as Error) }, { once: true })
@@ -313,7 +314,8 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
     const dials = await Promise.allSettled(peers.map(async a => { await network.connect(entry, a, signal) }))
     if (dials.every(d => d.status === 'rejected')) {
       if ((await this.store.pinsOf(vcap.manifestCid.toString())).length === 0) network.closeSwarm(vcap.manifestCid.toString())
-      throw new PinError(`could not reach any peer: ${dials.map(d => ((d as PromiseRejectedResult).reason as Error).message).join('; ')}`)
+      const reasons = dials.map(d => ((d as PromiseRejectedResult).reason as Error).message).join('; ')
+      throw new PinError('fetch.unreachable', { reasons }, `could not reach any peer: ${reasons}`)
     }
     await metadata
     return entry
@@ -351,24 +353,25 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
   }
 
   async #stopServing (id: string, swarmKey: string): Promise<void> {
-    const v: VerifyCap = { kind: 'verify', manifestCid: parseCapability(`oht-verify://${id}#${swarmKey}`).manifestCid, swarmKey: new Uint8Array(Buffer.from(swarmKey, 'base64url')) }
+    const v = verifyCapFrom(id, swarmKey)
     // An owned share or an import keeps being served from where it lives.
     const keep = await this.#node.state.getOwned(id) != null || await this.#node.state.getHeld(id) != null
-    this.#fetchAborts.get(id)?.abort(new PinError(`the last pin of ${id} was removed while its blocks were being fetched`))
+    this.#fetchAborts.get(id)?.abort(new PinError('pin.failed', { share: id }, `the last pin of ${id} was removed while its blocks were being fetched`))
     if (!keep) this.#network?.closeSwarm(id)
     this.emit('inactive', { id, topic: topicOf(v), verifyCap: formatVerifyCap(v) })
   }
 }
 
-function blockCidAt (leaves: Uint8Array, i: number): ReturnType<typeof parseCapability>['manifestCid'] {
+function blockCidAt (leaves: Uint8Array, i: number): CID {
   return blockCidOf(leaves.subarray(i * 32, i * 32 + 32))
 }
 
-function verifyCapOfRecord (p: PinRecord): VerifyCap {
-  const cap = parseCapability(`oht-verify://${p.id}#${p.swarmKey}`)
-  if (cap.kind !== 'verify') throw new PinError('corrupt pin record')
-  return cap
+/** The verify capability a pin record keeps in parts (share id, swarm key): rebuilt, not reparsed. */
+function verifyCapFrom (id: string, swarmKey: string): VerifyCap {
+  return { kind: 'verify', manifestCid: CID.parse(id), swarmKey: new Uint8Array(Buffer.from(swarmKey, 'base64url')) }
 }
+
+function verifyCapOfRecord (p: PinRecord): VerifyCap { return verifyCapFrom(p.id, p.swarmKey) }
 
 function infoOf (p: PinRecord): PinInfo {
   const v = verifyCapOfRecord(p)
@@ -390,6 +393,6 @@ export function idOfCapability (text: string): string {
   const t = text.trim()
   if (/^(oht|oht-verify):\/\//.test(t)) return parseCapability(t).manifestCid.toString()
   if (/^[a-z2-7]{20,}$/.test(t)) return t
-  throw new PinError('expected an oht:// link, an oht-verify:// capability or a share id')
+  throw new PinError('pin.badCapability', {}, 'expected an oht:// link, an oht-verify:// capability or a share id')
 }
 

@@ -6,10 +6,9 @@
 // Deleting publishes a signed tombstone (mutable and private values); immutable values cannot be
 // deleted by anyone and simply expire (docs/DHT.md).
 import { randomBytes } from 'node:crypto'
-import type { ContactRecord, DhtStats } from '../dht/index.ts'
+import type { ContactRecord, DhtStats } from '../../dht/index.ts'
 import type { Discovery } from './discovery.ts'
-import type { RouteTable } from './pin-service.ts'
-import type { DaemonClient } from './api-client.ts'
+import { NodeError } from '../errors.ts'
 
 export interface DhtInfo {
   stats: DhtStats | null
@@ -38,7 +37,7 @@ export interface DhtService {
   delete (ref: string): Promise<DhtDeleteResult>
 }
 
-export class DhtRefError extends Error { override name = 'DhtRefError' }
+export class DhtRefError extends NodeError { override name = 'DhtRefError' }
 
 type Ref =
   | { kind: 'immutable', key: Uint8Array }
@@ -52,7 +51,7 @@ export function parseRef (ref: string): Ref {
   if (m != null) return { kind: 'mutable', owner: Buffer.from(m[1]!, 'hex'), salt: Buffer.from(m[2] ?? '', 'hex') }
   m = /^private:([A-Za-z0-9_-]{43})$/.exec(text)
   if (m != null) return { kind: 'private', handle: Buffer.from(m[1]!, 'base64url') }
-  throw new DhtRefError(`not a DHT reference: "${text.slice(0, 80)}" (a 64-hex key, mutable:<owner key hex>[:<salt hex>] or private:<handle>)`)
+  throw new DhtRefError('dht.badRef', { ref: text.slice(0, 80) }, `not a DHT reference: "${text.slice(0, 80)}" (a 64-hex key, mutable:<owner key hex>[:<salt hex>] or private:<handle>)`)
 }
 
 /** The DHT of a node in this process (a daemon, or an embedded command that joined). */
@@ -78,7 +77,7 @@ export class LocalDhtService implements DhtService {
     }
     if (request.kind === 'mutable') {
       const salt = Buffer.from(request.salt ?? '', 'hex')
-      if (request.salt != null && salt.length * 2 !== request.salt.length) throw new DhtRefError('--salt must be hex')
+      if (request.salt != null && salt.length * 2 !== request.salt.length) throw new DhtRefError('dht.badSalt', {}, 'the salt must be hex')
       const r = await dht.putMutable(value, { salt })
       const saltPart = salt.length > 0 ? `:${salt.toString('hex')}` : ''
       return { ref: `mutable:${Buffer.from(dht.keys.publicKeyRaw).toString('hex')}${saltPart}`, stored: r.stored, seq: r.seq }
@@ -88,7 +87,7 @@ export class LocalDhtService implements DhtService {
       const r = await dht.putPrivate(handle, value)
       return { ref: `private:${handle.toString('base64url')}`, stored: r.stored, seq: r.seq }
     }
-    throw new DhtRefError(`unknown value kind ${String(request.kind)}`)
+    throw new DhtRefError('dht.badKind', { kind: String(request.kind) }, `unknown value kind ${String(request.kind)}`)
   }
 
   async get (refText: string): Promise<DhtGetResult> {
@@ -111,9 +110,9 @@ export class LocalDhtService implements DhtService {
   async delete (refText: string): Promise<DhtDeleteResult> {
     const ref = parseRef(refText)
     const dht = await this.#dht()
-    if (ref.kind === 'immutable') throw new DhtRefError('an immutable value cannot be deleted: it expires when its publishers stop republishing it')
+    if (ref.kind === 'immutable') throw new DhtRefError('dht.immutable', {}, 'an immutable value cannot be deleted: it expires when its publishers stop republishing it')
     if (ref.kind === 'mutable') {
-      if (!Buffer.from(ref.owner).equals(dht.keys.publicKeyRaw)) throw new DhtRefError('only the owner of a mutable value can delete it (this node\'s key does not own it)')
+      if (!Buffer.from(ref.owner).equals(dht.keys.publicKeyRaw)) throw new DhtRefError('dht.notOwner', {}, 'only the owner of a mutable value can delete it (this node\'s key does not own it)')
       const r = await dht.deleteMutable({ salt: ref.salt })
       return { ref: refText, stored: r.stored, seq: r.seq }
     }
@@ -124,34 +123,6 @@ export class LocalDhtService implements DhtService {
 
 function privateHandle (text: string): Buffer {
   const ref = parseRef(text.startsWith('private:') ? text : `private:${text}`)
-  if (ref.kind !== 'private') throw new DhtRefError('--handle must be a private:<handle> reference')
+  if (ref.kind !== 'private') throw new DhtRefError('dht.badHandle', {}, 'the handle must be a private:<handle> reference')
   return Buffer.from(ref.handle)
-}
-
-const PREFIX = '/v0/dht'
-
-/** GET /v0/dht (stats + routing table), POST /v0/dht/{put,get,delete}. */
-export function registerDhtRoutes (api: RouteTable, service: DhtService): void {
-  api.route('GET', PREFIX, async () => ({ body: await service.info() }))
-  const post = (name: string, fn: (b: Record<string, unknown>) => Promise<unknown>): void => {
-    api.route('POST', `${PREFIX}/${name}`, async ({ body }) => {
-      const v = await body()
-      if (v == null || typeof v !== 'object' || Array.isArray(v)) throw new Error('request body must be a JSON object')
-      return { body: await fn(v as Record<string, unknown>) }
-    })
-  }
-  post('put', async b => await service.put(b as unknown as DhtPutRequest))
-  post('get', async b => await service.get(String(b.ref)))
-  post('delete', async b => await service.delete(String(b.ref)))
-}
-
-/** The daemon's DHT over its API. */
-export class ApiDhtService implements DhtService {
-  readonly #client: DaemonClient
-  constructor (client: DaemonClient) { this.#client = client }
-  // DaemonClient.call() puts the /v0 prefix in front.
-  async info (): Promise<DhtInfo> { return await this.#client.call('GET', '/dht') as DhtInfo }
-  async put (request: DhtPutRequest): Promise<DhtPutResult> { return await this.#client.call('POST', '/dht/put', request) as DhtPutResult }
-  async get (ref: string): Promise<DhtGetResult> { return await this.#client.call('POST', '/dht/get', { ref }) as DhtGetResult }
-  async delete (ref: string): Promise<DhtDeleteResult> { return await this.#client.call('POST', '/dht/delete', { ref }) as DhtDeleteResult }
 }

@@ -2,11 +2,11 @@
 // prioritized by the readers of a local HTTP Range server (src/streaming). Used by `oht stream`
 // with an embedded node, and by a daemon (one StreamService per daemon, its server on 127.0.0.1).
 import { join, resolve } from 'node:path'
-import { parseReadCap } from '../blocks/index.ts'
-import { FetchedShare, StreamServer, type StreamFile } from '../streaming/index.ts'
+import { parseReadCap, type ReadCap } from '../../blocks/index.ts'
+import { FetchedShare, StreamServer, type StreamFile } from '../../streaming/index.ts'
 import { fetchFromPeers, type FetchEvent, type FetchResult } from './fetch.ts'
 import type { OhtNode } from './node.ts'
-import type { NodeNetwork } from './network.ts'
+import type { NodeNetwork } from '../network/network.ts'
 
 export interface StreamRequest {
   /** Peers to fetch from (as `oht fetch --peer`). */
@@ -54,15 +54,15 @@ export class StreamService {
   }
 
   /**
-   * Starts (or joins) the download of `link` and returns the URL of the file to play as soon as
-   * the share's metadata is known; its first and last blocks are fetched first.
+   * Starts (or joins) the download of the share and returns the URL of the file to play as soon
+   * as its metadata is known; its first and last blocks are fetched first.
    */
-  async start (link: string, request: StreamRequest): Promise<StreamHandle> {
-    const id = parseReadCap(link).manifestCid.toString()
+  async start (cap: ReadCap, request: StreamRequest): Promise<StreamHandle> {
+    const id = cap.manifestCid.toString()
     await (this.#listening ??= this.server.origin != null ? Promise.resolve(this.server.origin) : this.server.listen())
     let active = this.#active.get(id)
     if (active == null) {
-      active = await this.#begin(link, id, request)
+      active = await this.#begin(cap, id, request)
       this.#active.set(id, active)
       const mine = active
       // A failed or cancelled download stops serving (a new start retries); a complete one keeps
@@ -81,12 +81,12 @@ export class StreamService {
     await this.server.close()
   }
 
-  async #begin (link: string, id: string, request: StreamRequest): Promise<ActiveStream> {
+  async #begin (cap: ReadCap, id: string, request: StreamRequest): Promise<ActiveStream> {
     const abort = new AbortController()
     const signal = request.signal != null ? AbortSignal.any([abort.signal, request.signal]) : abort.signal
     let onShare!: (s: FetchedShare) => void
     const shareReady = new Promise<FetchedShare>(resolve => { onShare = resolve })
-    const fetched = fetchFromPeers(this.#node, this.#network, link, {
+    const fetched = fetchFromPeers(this.#node, this.#network, cap, {
       output: resolve(request.output ?? join(this.#node.dirs.root, 'streams')),
       peers: request.peers,
       ...(request.file != null ? { select: [request.file] } : {}),
@@ -134,16 +134,17 @@ function pickFile (files: readonly StreamFile[], path?: string): StreamFile {
 const services = new WeakMap<NodeNetwork, StreamService>()
 
 /**
- * For the daemon: streams `link` through the network's StreamService (created, and listening on
- * 127.0.0.1, on first use). Returns the URL to hand to the user; `closeStreams` at shutdown.
+ * Streams a share through the network's StreamService (created, and listening on 127.0.0.1, on
+ * first use); `closeStreams` at shutdown. For callers that hold a link as text (it is parsed here,
+ * once); a running node (runtime.ts) keeps its own StreamService.
  */
-export async function startStream (node: OhtNode, network: NodeNetwork, link: string, request: StreamRequest): Promise<StreamHandle> {
+export async function startStream (node: OhtNode, network: NodeNetwork, link: ReadCap | string, request: StreamRequest): Promise<StreamHandle> {
   let service = services.get(network)
   if (service == null) {
     service = new StreamService(node, network)
     services.set(network, service)
   }
-  return await service.start(link, request)
+  return await service.start(typeof link === 'string' ? parseReadCap(link) : link, request)
 }
 
 /** Stops every stream of the network's StreamService and its server. */

@@ -3,13 +3,14 @@ import { CID } from 'multiformats/cid'
 import { access } from 'node:fs/promises'
 import {
   BlockstoreSource, buildShare, CipherBlockstore, decodeManifest, deriveBlockKey, FileBlockSource,
-  formatLink, formatVerifyCap, open as openSealed, openManifest, parseReadCap, restoreShare,
+  formatLink, formatVerifyCap, open as openSealed, openManifest, restoreShare,
   seal, verifyCapOf, type BlockSource, type Manifest, type ReadCap, type RestoreOptions, type RestoreResult,
   type ShareBuildOptions, type SkippedEntry
-} from '../blocks/index.ts'
-import { ensureDataDir, type DataDirLayout } from './datadir.ts'
-import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from './keystore.ts'
-import { NodeState, type OwnedShare } from './state.ts'
+} from '../../blocks/index.ts'
+import { ensureDataDir, type DataDirLayout } from '../identity/datadir.ts'
+import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from '../identity/keystore.ts'
+import { NodeState, type OwnedShare } from '../identity/state.ts'
+import { NodeError } from '../errors.ts'
 
 export interface NodeOptions {
   dataDir: string
@@ -37,7 +38,7 @@ export interface ListedShare {
   verifyCap?: string
 }
 
-export class FetchError extends Error {
+export class FetchError extends NodeError {
   override name = 'FetchError'
 }
 
@@ -84,8 +85,11 @@ export class OhtNode {
     await this.state.close()
   }
 
-  /** Shares files in place: nothing is copied; the node keeps the manifest, leaves and sealed key. */
-  async share (paths: readonly string[], options: ShareBuildOptions = {}): Promise<ShareResult> {
+  /**
+   * Shares files in place: nothing is copied; the node keeps the manifest, leaves and sealed key.
+   * `cap` is the link as a value, for callers in this process (the result is what the API sends).
+   */
+  async share (paths: readonly string[], options: ShareBuildOptions = {}): Promise<ShareResult & { cap: ReadCap }> {
     const built = await buildShare(paths, options)
     const { manifest, contentKey } = built
     const id = manifest.cid.toString()
@@ -103,6 +107,7 @@ export class OhtNode {
     await this.state.putOwned(owned, built.leaves, built.tags)
     const read: ReadCap = { kind: 'read', manifestCid: manifest.cid, contentKey }
     return {
+      cap: read,
       link: formatLink(read),
       verifyCap: formatVerifyCap(verifyCapOf(read)),
       id,
@@ -123,6 +128,11 @@ export class OhtNode {
       out.push({ id: h.id, name: '(encrypted)', kind: 'ciphertext', bytes: h.bytes, blocks: h.blockCount, role: 'holder' })
     }
     return out
+  }
+
+  /** The read capabilities of the shares this node owns (what a daemon seeds at start). */
+  async ownedCaps (): Promise<ReadCap[]> {
+    return (await this.state.listOwned()).map(s => ({ kind: 'read', manifestCid: decodeCid(s.id), contentKey: this.#openKey(s) }))
   }
 
   /** True when this node owns the share or holds all of its ciphertext (an import). */
@@ -156,11 +166,11 @@ export class OhtNode {
   }
 
   /** Fetches a share from blocks this node already holds (its own shares, CAR imports). */
-  async fetchLocal (link: string, outDir: string, options: RestoreOptions = {}): Promise<RestoreResult & { manifest: Manifest }> {
-    const cap = parseReadCap(link)
+  async fetchLocal (cap: ReadCap, outDir: string, options: RestoreOptions = {}): Promise<RestoreResult & { manifest: Manifest }> {
     const local = await this.localSource(cap)
     if (local == null) {
-      throw new FetchError(`share ${cap.manifestCid.toString()} is not held by this node; give --peer <address> to fetch it from peers, or import its CAR`)
+      const share = cap.manifestCid.toString()
+      throw new FetchError('fetch.notHeld', { share }, `share ${share} is not held by this node`)
     }
     try {
       const result = await restoreShare(local.manifest, cap.contentKey, local.source, outDir, options)

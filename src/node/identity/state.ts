@@ -1,5 +1,6 @@
 import { Level } from 'level'
-import type { SourceFile } from '../blocks/index.ts'
+import type { SourceFile } from '../../blocks/index.ts'
+import { NodeError } from '../errors.ts'
 
 /** A share this node owns and seeds from its original files. */
 export interface OwnedShare {
@@ -62,7 +63,7 @@ export class NodeState {
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause
       if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && /lock/i.test(String(cause ?? ''))) {
-        throw new Error('the data directory is in use by another oht process (a running daemon?)')
+        throw new NodeError('node.busy', {}, 'the data directory is in use by another oht process (a running daemon?)')
       }
       throw err
     }

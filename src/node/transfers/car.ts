@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { stat } from 'node:fs/promises'
-import { parseCapability, readShareCar, writeShareCar, type CID } from '../blocks/index.ts'
+import { parseCapability, readShareCar, writeShareCar, type Capability, type CID } from '../../blocks/index.ts'
 import { FetchError, type OhtNode } from './node.ts'
 
 export interface ExportResult {
@@ -18,11 +18,14 @@ export interface ImportResult {
   bytes: number
 }
 
-/** Writes the ciphertext of a share this node owns or holds as a CAR (IPFS interop). */
-export async function exportCar (node: OhtNode, capability: string, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult> {
-  const cap = parseCapability(capability)
+/**
+ * Writes the ciphertext of a share this node owns or holds as a CAR (IPFS interop). A capability
+ * in text form is accepted for callers that hold nothing else (it is parsed here, once).
+ */
+export async function exportCar (node: OhtNode, capability: Capability | string, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult> {
+  const cap = typeof capability === 'string' ? parseCapability(capability) : capability
   const held = await node.ciphertextSource(cap.manifestCid)
-  if (held == null) throw new FetchError(`share ${cap.manifestCid.toString()} is not held by this node`)
+  if (held == null) throw new FetchError('fetch.notHeld', { share: cap.manifestCid.toString() }, `share ${cap.manifestCid.toString()} is not held by this node`)
   const { header, source } = held
   const path = resolve(output ?? `${cap.manifestCid.toString()}.car`)
   async function * blocks (): AsyncGenerator<Uint8Array> {

@@ -8,20 +8,17 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KeystoreError, openSecret, sealSecret, writePrivateFile, type KeystoreCrypto } from './keystore.ts'
+import { signable } from './caps.ts'
+import { NodeError } from '../errors.ts'
 
 const ACCOUNT_KEYSTORE_VERSION = 1
-/** Every signable of an account, domain-separated: a signature for one can never pass as another. */
-export const ACCOUNT_LABELS = {
-  message: 'oht/v1/account-message\u0000',
-  delegation: 'oht/v1/delegation\u0000'
-} as const
 const CERT_PREFIX = 'oht-cert:'
 /** A certificate is small; anything longer is refused before parsing. */
 export const MAX_CERT_CHARS = 2048
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const HEX64 = /^[0-9a-f]{64}$/
 
-export class AccountError extends Error {
+export class AccountError extends NodeError {
   override name = 'AccountError'
 }
 
@@ -54,7 +51,7 @@ export interface DelegationCert {
   node: string
   notBefore: number
   expiresAt: number
-  /** Ed25519 signature by the account over ACCOUNT_LABELS.delegation || the fields, base64url. */
+  /** Ed25519 signature by the account over the delegation label (caps.ts) || the fields, base64url. */
   sig: string
 }
 
@@ -62,7 +59,7 @@ export const accountsDir = (dataDir: string): string => join(dataDir, 'accounts'
 
 export function checkAccountId (id: string): string {
   const lower = id.trim().toLowerCase()
-  if (!HEX64.test(lower)) throw new AccountError(`not an account id: ${JSON.stringify(id)} (64 hex digits, as \`oht account list\` prints)`)
+  if (!HEX64.test(lower)) throw new AccountError('account.badId', { id: JSON.stringify(id) }, `not an account id: ${JSON.stringify(id)} (64 hex digits)`)
   return lower
 }
 
@@ -115,12 +112,12 @@ export async function resolveAccountId (dataDir: string, wanted?: string): Promi
   const all = await listAccounts(dataDir)
   if (wanted == null || wanted === '') {
     if (all.length === 1) return all[0]!.id
-    throw new AccountError(all.length === 0 ? 'no account yet: run `oht account create`' : 'several accounts: say which with --account <id>')
+    throw all.length === 0 ? new AccountError('account.none', {}, 'no account yet') : new AccountError('account.several', {}, 'several accounts: say which one')
   }
   const w = wanted.toLowerCase()
   const hits = all.filter(a => a.id.startsWith(w) || a.label === wanted)
   if (hits.length === 1) return hits[0]!.id
-  throw new AccountError(hits.length === 0 ? `no account ${wanted} in this data directory` : `account ${wanted} is ambiguous`)
+  throw hits.length === 0 ? new AccountError('account.unknown', { id: wanted }, `no account ${wanted} in this data directory`) : new AccountError('account.ambiguous', { id: wanted }, `account ${wanted} is ambiguous`)
 }
 
 function parseAccountFile (text: string, where: string): AccountFile {
@@ -128,16 +125,16 @@ function parseAccountFile (text: string, where: string): AccountFile {
   try {
     f = JSON.parse(text) as AccountFile
   } catch (err) {
-    throw new KeystoreError(`account keystore ${where} is unreadable: ${(err as Error).message}`)
+    throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} is unreadable: ${(err as Error).message}`)
   }
-  if (f?.version !== ACCOUNT_KEYSTORE_VERSION || typeof f.id !== 'string' || !HEX64.test(f.id)) throw new KeystoreError(`account keystore ${where} has an unsupported format`)
+  if (f?.version !== ACCOUNT_KEYSTORE_VERSION || typeof f.id !== 'string' || !HEX64.test(f.id)) throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} has an unsupported format`)
   return f
 }
 
 async function unlock (f: AccountFile, passphrase: string, where: string): Promise<Account> {
   const secret = await openSecret(f.crypto, passphrase, f.id, `account keystore ${where}`)
   const privateKey = createPrivateKey({ key: secret, format: 'der', type: 'pkcs8' })
-  if (rawPublicKey(privateKey) !== f.id) throw new KeystoreError(`account keystore ${where} is inconsistent: its id does not match its key`)
+  if (rawPublicKey(privateKey) !== f.id) throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} is inconsistent: its id does not match its key`)
   return { id: f.id, label: f.label ?? '', privateKey }
 }
 
@@ -147,7 +144,7 @@ export async function loadAccount (dataDir: string, id: string, passphrase: stri
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AccountError(`no account ${id} in this data directory`)
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AccountError('account.unknown', { id }, `no account ${id} in this data directory`)
     throw err
   }
   return await unlock(parseAccountFile(text, path), passphrase, path)
@@ -157,7 +154,7 @@ export async function loadAccount (dataDir: string, id: string, passphrase: stri
 export async function exportAccount (dataDir: string, id: string): Promise<string> {
   const path = accountPath(dataDir, checkAccountId(id))
   const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new AccountError(`no account ${id} in this data directory`)
+    if (err.code === 'ENOENT') throw new AccountError('account.unknown', { id }, `no account ${id} in this data directory`)
     throw err
   })
   parseAccountFile(text, path)
@@ -175,24 +172,24 @@ export async function importAccount (dataDir: string, text: string, passphrase: 
 }
 
 export function signMessage (account: Account, message: Uint8Array): string {
-  return sign(null, Buffer.concat([Buffer.from(ACCOUNT_LABELS.message), message]), account.privateKey).toString('base64url')
+  return sign(null, signable('accountMessage', message), account.privateKey).toString('base64url')
 }
 
 export function verifyMessage (accountId: string, message: Uint8Array, signature: string): boolean {
   const sig = Buffer.from(signature.trim(), 'base64url')
   if (sig.length !== 64) return false
-  return verify(null, Buffer.concat([Buffer.from(ACCOUNT_LABELS.message), message]), publicKeyOf(accountId), sig)
+  return verify(null, signable('accountMessage', message), publicKeyOf(accountId), sig)
 }
 
 function delegationBytes (c: Omit<DelegationCert, 'sig'>): Buffer {
   // Fixed field order: the signed bytes never depend on how a JSON encoder orders keys.
-  return Buffer.from(ACCOUNT_LABELS.delegation + JSON.stringify([c.v, c.account, c.node, c.notBefore, c.expiresAt]))
+  return signable('delegation', Buffer.from(JSON.stringify([c.v, c.account, c.node, c.notBefore, c.expiresAt])))
 }
 
 /** Signs "node `nodeId` may act for this account until now + ttlMs". */
 export function delegate (account: Account, nodeId: string, ttlMs: number, now = Date.now()): DelegationCert {
-  if (!HEX64.test(nodeId)) throw new AccountError(`not a node id: ${JSON.stringify(nodeId)} (64 hex digits, as \`oht status\` prints)`)
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new AccountError('a delegation certificate needs a finite, positive lifetime (e.g. --ttl 30d)')
+  if (!HEX64.test(nodeId)) throw new AccountError('account.badNodeId', { id: JSON.stringify(nodeId) }, `not a node id: ${JSON.stringify(nodeId)} (64 hex digits)`)
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new AccountError('account.badLifetime', {}, 'a delegation certificate needs a finite, positive lifetime')
   const body = { v: 1 as const, account: account.id, node: nodeId, notBefore: now - 60_000, expiresAt: now + ttlMs }
   return { ...body, sig: sign(null, delegationBytes(body), account.privateKey).toString('base64url') }
 }
@@ -201,16 +198,16 @@ export const formatCert = (c: DelegationCert): string => CERT_PREFIX + Buffer.fr
 
 export function parseCert (text: string): DelegationCert {
   const t = text.trim()
-  if (t.length > MAX_CERT_CHARS || !t.startsWith(CERT_PREFIX)) throw new AccountError('not a delegation certificate (oht-cert:...)')
+  if (t.length > MAX_CERT_CHARS || !t.startsWith(CERT_PREFIX)) throw new AccountError('account.badCert', {}, 'not a delegation certificate (oht-cert:...)')
   let c: DelegationCert
   try {
     c = JSON.parse(Buffer.from(t.slice(CERT_PREFIX.length), 'base64url').toString('utf8')) as DelegationCert
   } catch {
-    throw new AccountError('not a delegation certificate: undecodable')
+    throw new AccountError('account.badCert', {}, 'not a delegation certificate: undecodable')
   }
   if (c?.v !== 1 || typeof c.account !== 'string' || !HEX64.test(c.account) || typeof c.node !== 'string' || !HEX64.test(c.node) ||
     !Number.isSafeInteger(c.notBefore) || !Number.isSafeInteger(c.expiresAt) || typeof c.sig !== 'string') {
-    throw new AccountError('not a delegation certificate: malformed fields')
+    throw new AccountError('account.badCert', {}, 'not a delegation certificate: malformed fields')
   }
   return c
 }

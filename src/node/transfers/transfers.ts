@@ -5,11 +5,13 @@
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
-import { openManifest, parseReadCap } from '../blocks/index.ts'
-import type { FetchEvent, FetchResult } from './fetch.ts'
-import type { FetchRequest, LocalService } from './service.ts'
-import type { SwarmEvent } from '../swarm/index.ts'
-import { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_SKIPPED, type PeerSnapshot } from '../swarm/swarm.ts'
+import { openManifest, type ReadCap } from '../../blocks/index.ts'
+import type { FetchEvent, FetchRequest, FetchResult } from './fetch.ts'
+import type { OhtNode } from './node.ts'
+import type { NodeNetwork } from '../network/index.ts'
+import type { SwarmEvent } from '../../swarm/index.ts'
+import { NodeError, type NodeErrorParams } from '../errors.ts'
+import { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_SKIPPED, type PeerSnapshot, type Swarm } from '../../swarm/swarm.ts'
 
 export type TransferState = 'fetching' | 'paused' | 'complete' | 'failed' | 'cancelled'
 /** `skip` leaves a file out of the fetch; `normal` fetches it. (`high` is not built: the swarm has no priorities yet.) */
@@ -67,13 +69,20 @@ export interface TransferDetail extends TransferInfo {
 
 export type TransferEvent =
   | { type: 'transfer:added', transfer: TransferInfo }
-  | { type: 'transfer:state', id: string, state: TransferState, error?: string, result?: FetchResult }
+  | { type: 'transfer:state', id: string, state: TransferState, error?: string, code?: string, params?: NodeErrorParams, result?: FetchResult }
   | { type: 'transfer:metadata', id: string, name: string, bytes: number, blocks: number, resumed: number }
   | { type: 'transfer:progress', id: string, at: number, bytesDone: number, bytesTotal: number, peers: number, downRate: number, upRate: number, etaSeconds: number | null }
   | { type: 'transfer:removed', id: string }
   | { type: 'transfer:dial-failed', id: string, address: string, reason: string }
 
-export interface AddTransferRequest extends FetchRequest { link: string }
+export interface AddTransferRequest extends FetchRequest { cap: ReadCap }
+
+/** What the transfer manager drives: a node's fetch, its blockstore and its swarms. */
+export interface TransferHost {
+  readonly node: OhtNode
+  readonly network: NodeNetwork | undefined
+  fetch (cap: ReadCap, request: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult>
+}
 
 /** At most this many progress events per second per transfer: a fast transfer must not flood listeners. */
 export const PROGRESS_EVENTS_PER_SECOND = 4
@@ -89,7 +98,7 @@ interface Sample { at: number, down: number, up: number, peers: Map<string, { re
 
 class Transfer {
   readonly info: TransferInfo
-  readonly link: string
+  readonly cap: ReadCap
   select: string[]
   overwrite: boolean
   abort?: AbortController
@@ -101,7 +110,7 @@ class Transfer {
   progressTimer?: NodeJS.Timeout
 
   constructor (id: string, req: AddTransferRequest, shareId: string) {
-    this.link = req.link
+    this.cap = req.cap
     this.select = [...(req.select ?? [])]
     this.overwrite = req.overwrite === true
     this.info = {
@@ -113,12 +122,12 @@ class Transfer {
 }
 
 export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
-  readonly #service: LocalService
+  readonly #service: TransferHost
   readonly #transfers = new Map<string, Transfer>()
   readonly #sampler: NodeJS.Timeout
   #closed = false
 
-  constructor (service: LocalService) {
+  constructor (service: TransferHost) {
     super()
     this.#service = service
     this.#sampler = setInterval(() => { this.#sample() }, SAMPLE_EVERY_MS)
@@ -127,9 +136,8 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
 
   /** Starts a fetch in the background; returns at once with its id (throws on a bad link or a duplicate). */
   add (req: AddTransferRequest): TransferInfo {
-    if (this.#closed) throw new Error('the daemon is shutting down')
-    const cap = parseReadCap(req.link)
-    const shareId = cap.manifestCid.toString()
+    if (this.#closed) throw new NodeError('node.closing', {}, 'the daemon is shutting down')
+    const shareId = req.cap.manifestCid.toString()
     const output = resolve(req.output)
     for (const t of this.#transfers.values()) {
       if (t.info.shareId === shareId && t.info.output === output && (t.info.state === 'fetching' || t.info.state === 'paused')) {
@@ -175,7 +183,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
 
   async pause (id: string): Promise<TransferInfo> {
     const t = this.#need(id)
-    if (t.info.state !== 'fetching') throw new TransferStateError(`transfer ${id} is ${t.info.state}, not fetching`)
+    if (t.info.state !== 'fetching') throw new TransferStateError('transfer.state', {}, `transfer ${id} is ${t.info.state}, not fetching`)
     await this.#stop(t, 'pause')
     this.#setState(t, 'paused')
     return this.#public(t)
@@ -183,7 +191,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
 
   async resume (id: string): Promise<TransferInfo> {
     const t = this.#need(id)
-    if (t.info.state !== 'paused' && t.info.state !== 'failed') throw new TransferStateError(`transfer ${id} is ${t.info.state}, not paused`)
+    if (t.info.state !== 'paused' && t.info.state !== 'failed') throw new TransferStateError('transfer.state', {}, `transfer ${id} is ${t.info.state}, not paused`)
     delete t.info.error
     this.#start(t)
     return this.#public(t)
@@ -204,9 +212,9 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
    */
   async setFilePriorities (id: string, priorities: Record<string, string>): Promise<TransferInfo> {
     const t = this.#need(id)
-    if (t.info.state === 'complete' || t.info.state === 'cancelled') throw new TransferStateError(`transfer ${id} is ${t.info.state}`)
+    if (t.info.state === 'complete' || t.info.state === 'cancelled') throw new TransferStateError('transfer.state', {}, `transfer ${id} is ${t.info.state}`)
     const files = t.info.files.length > 0 ? t.info.files : await this.#filesOf(t)
-    if (files == null) throw new TransferStateError('the share\'s file list is not known yet (no peer has sent the manifest): try again shortly')
+    if (files == null) throw new TransferStateError('transfer.state', {}, 'the share\'s file list is not known yet (no peer has sent the manifest): try again shortly')
     const known = new Map(files.map(f => [f.path, f]))
     for (const [path, priority] of Object.entries(priorities)) {
       if (!known.has(path)) throw new Error(`no file ${JSON.stringify(path)} in this share`)
@@ -233,7 +241,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
 
   #need (id: string): Transfer {
     const t = this.#transfers.get(id)
-    if (t == null) throw new TransferNotFoundError(`no transfer ${id}`)
+    if (t == null) throw new TransferNotFoundError('transfer.notFound', { id }, `no transfer ${id}`)
     return t
   }
 
@@ -244,7 +252,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     t.samples = []
     this.#setState(t, 'fetching')
     const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite }
-    t.run = this.#service.fetch(t.link, req, e => { this.#onFetchEvent(t, e) }, abort.signal).then(result => {
+    t.run = this.#service.fetch(t.cap, req, e => { this.#onFetchEvent(t, e) }, abort.signal).then(result => {
       t.info.result = result
       t.info.bytesDone = t.info.bytesTotal = result.bytes
       t.info.resumedBlocks = result.resumedBlocks
@@ -253,7 +261,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     }, (err: Error) => {
       if (t.stopping != null) return // paused or cancelled: the caller sets the state
       t.info.error = err.message
-      this.#setState(t, 'failed', { error: err.message })
+      this.#setState(t, 'failed', { error: err.message, ...(err instanceof NodeError ? { code: err.code, params: err.params } : {}) })
     }).finally(() => { if (t.abort === abort) delete t.abort })
   }
 
@@ -338,13 +346,13 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     }
   }
 
-  #swarmOf (t: Transfer): import('../swarm/swarm.ts').Swarm | undefined {
+  #swarmOf (t: Transfer): Swarm | undefined {
     return this.#service.network?.swarmFor(t.info.shareId)?.swarm
   }
 
   /** The share's file list, from the manifest once this node has it. */
   async #filesOf (t: Transfer): Promise<TransferFile[] | undefined> {
-    const cap = parseReadCap(t.link)
+    const cap = t.cap
     const sealed = this.#swarmOf(t)?.manifest
     let bytes = sealed?.bytes
     if (bytes == null && await this.#service.node.blockstore.has(cap.manifestCid)) bytes = await this.#service.node.blockstore.get(cap.manifestCid)
@@ -354,7 +362,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     return manifest.body.files.map(f => ({ path: f.path, bytes: f.size, priority: selected(f.path) ? 'normal' : 'skip' }))
   }
 
-  #setState (t: Transfer, state: TransferState, extra: { error?: string, result?: FetchResult } = {}): void {
+  #setState (t: Transfer, state: TransferState, extra: { error?: string, code?: string, params?: NodeErrorParams, result?: FetchResult } = {}): void {
     t.info.state = state
     if (state === 'complete' || state === 'failed' || state === 'cancelled') t.info.finishedAt = Date.now()
     else delete t.info.finishedAt
@@ -374,8 +382,8 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
   #emit (e: TransferEvent): void { this.emit('event', e) }
 }
 
-export class TransferNotFoundError extends Error {}
-export class TransferStateError extends Error {}
+export class TransferNotFoundError extends NodeError { override name = 'TransferNotFoundError' }
+export class TransferStateError extends NodeError { override name = 'TransferStateError' }
 
 /**
  * One character per cell: `#` every block held, `>` a block in flight, `+` partly held, `.` none

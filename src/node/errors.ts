@@ -1,0 +1,35 @@
+// Errors of the node carry a code and parameters besides an English message: whoever shows them
+// (the CLI, in the user's language, with the flags that fix them) maps the code to its own text,
+// and the API passes code and params on. Messages here name no command-line flag.
+
+export type NodeErrorCode =
+  | 'keystore.missing' | 'keystore.locked' | 'keystore.unreadable'
+  | 'account.badId' | 'account.none' | 'account.several' | 'account.unknown' | 'account.ambiguous'
+  | 'account.badNodeId' | 'account.badLifetime' | 'account.badCert'
+  | 'fetch.notHeld' | 'fetch.notHeldOffline' | 'fetch.noPeers' | 'fetch.noProviders' | 'fetch.unreachable' | 'fetch.incomplete'
+  | 'pin.badLifetime' | 'pin.noPeer' | 'pin.noTransport' | 'pin.failed' | 'pin.badCapability' | 'pin.badQuota'
+  | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
+  | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
+  | 'node.busy' | 'node.closing'
+
+export type NodeErrorParams = Record<string, string>
+
+export class NodeError extends Error {
+  override name = 'NodeError'
+  readonly code: NodeErrorCode
+  readonly params: NodeErrorParams
+  constructor (code: NodeErrorCode, params: NodeErrorParams, message: string) {
+    super(message)
+    this.code = code
+    this.params = params
+  }
+}
+
+/** Events the node reports instead of printing: whoever runs it decides what the user sees. */
+export type NodeWarning =
+  | { type: 'network-retry', reason: string }
+  | { type: 'dht-join-failed', reason: string }
+  | { type: 'pin-error', reason: string }
+  | { type: 'republish-failed', reason: string }
+
+export type WarningSink = (warning: NodeWarning) => void

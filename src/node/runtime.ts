@@ -1,0 +1,185 @@
+// A running node, built in one place for the daemon and for every command that runs a node in
+// its own process: the node's data (OhtNode), its network and DHT, its services, and for a
+// daemon the API with every route. Whoever starts it (cli/) only chooses the options and prints.
+import { verifyCapOf, type ReadCap } from '../blocks/index.ts'
+import type { Transport } from '../onion/index.ts'
+import type { NetworkKey } from '../onion/network-key.ts'
+import { OhtNode, StreamService, TransferManager, type StreamHandle, type StreamRequest } from './transfers/index.ts'
+import {
+  BootstrapHost, Discovery, LevelRoutingStore, LocalDhtService, NodeNetwork, peersToFetchFrom, serveBootstrap, type AliasPublisher, type NetworkLimits
+} from './network/index.ts'
+import type { ConfigFile } from './identity/index.ts'
+import { LocalService } from './service.ts'
+import {
+  ApiServer, registerConfigRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTransferRoutes
+} from './api/index.ts'
+import type { WarningSink } from './errors.ts'
+
+/** How long a newcomer keeps asking a network's shared address (a host may have just left). */
+export const NETWORK_GIVE_UP_MS = 10 * 60_000
+
+export interface DhtOptions {
+  /** Addresses to join through (the routing table saved in the data directory is used as well). */
+  bootstrap?: readonly string[]
+  /** A network's shared onion address to ask for peers. */
+  networkAddress?: string
+  giveUpMs?: number
+  /** Keep the routing table in the data directory (default); the demo's throwaway nodes do not. */
+  saveRoutingTable?: boolean
+}
+
+export interface NodeRuntimeOptions {
+  dataDir: string
+  /** Unlocks the node keystore; empty: the keys are protected by file permissions only. */
+  passphrase?: string
+  /** Makes the transport (once the node is open); without one the node works on what it holds (no peers, no DHT). */
+  transport?: () => Transport
+  limits?: NetworkLimits
+  /** A daemon: answers remote pin requests, announces what it fetches. */
+  daemon?: boolean
+  /** Use the onion DHT (needs a transport). A node that never listens uses it as a client. */
+  dht?: DhtOptions
+  /** Answer `bootstrap` streams with a sample of known peers (a member of a network with a shared address). */
+  serveBootstrap?: boolean
+  /** Where the node's warnings go (it never prints). */
+  onWarning?: WarningSink
+}
+
+export interface DaemonApiOptions {
+  socketPath: string
+  /** The config file, for /v0/config. */
+  config?: ConfigFile
+  /** Also serve the API on this loopback host:port, with the token kept at `tokenPath`. */
+  tcp?: string
+  tokenPath?: string
+  /** Publish a network's shared address too (a bootstrap host; needs the Tor transport). */
+  bootstrapHost?: { publisher: AliasPublisher, key: NetworkKey, republishMs?: number }
+}
+
+export interface DaemonStarted {
+  address: string
+  sharedAddress?: string
+  /** Shares and pins seeded at start. */
+  seeded: number
+  api: ApiServer
+}
+
+export class NodeRuntime {
+  readonly node: OhtNode
+  readonly network: NodeNetwork | undefined
+  readonly discovery: Discovery | undefined
+  readonly service: LocalService
+  /** The DHT's values (`oht dht`), when the node uses the DHT. */
+  readonly dht: LocalDhtService | undefined
+  readonly #warn: WarningSink
+  #streams?: StreamService
+  #transfers?: TransferManager
+  #api?: ApiServer
+  #host?: BootstrapHost
+  #closed = false
+
+  private constructor (node: OhtNode, options: NodeRuntimeOptions) {
+    this.node = node
+    this.#warn = options.onWarning ?? (() => {})
+    this.network = options.transport != null ? new NodeNetwork(options.transport(), node.keys, options.limits ?? {}) : undefined
+    this.service = new LocalService(node, this.network, { daemon: options.daemon === true, onWarning: this.#warn })
+    const network = this.network
+    const dht = options.dht
+    if (network != null && dht != null) {
+      // Protocols are registered here, before anything listens.
+      const discovery = new Discovery(network, {
+        bootstrap: dht.bootstrap ?? [],
+        ...(dht.saveRoutingTable !== false ? { routingStore: new LevelRoutingStore(node.state.db) } : {}),
+        ...(dht.networkAddress != null
+          ? { network: { address: dht.networkAddress, giveUpMs: dht.giveUpMs ?? NETWORK_GIVE_UP_MS, onRetry: (reason: string) => { this.#warn({ type: 'network-retry', reason }) } } }
+          : {})
+      })
+      if (options.serveBootstrap === true) serveBootstrap(network, discovery)
+      this.service.attachDiscovery(discovery)
+      this.discovery = discovery
+      this.dht = new LocalDhtService(discovery)
+    }
+  }
+
+  /** Opens the node of `dataDir` and builds its parts (nothing listens yet). */
+  static async open (options: NodeRuntimeOptions): Promise<NodeRuntime> {
+    const node = await OhtNode.open({ dataDir: options.dataDir, passphrase: options.passphrase ?? '' })
+    try {
+      return new NodeRuntime(node, options)
+    } catch (err) {
+      await node.close()
+      throw err
+    }
+  }
+
+  /** The node's streams (one local HTTP server for all of them), made on first use. */
+  get streams (): StreamService {
+    if (this.network == null) throw new Error('streaming needs a network')
+    this.#streams ??= new StreamService(this.node, this.network)
+    return this.#streams
+  }
+
+  /** Streams a share while it downloads: from the given peers, else from its providers in the DHT. */
+  async stream (cap: ReadCap, request: StreamRequest): Promise<StreamHandle> {
+    const streams = this.streams
+    const peers = await peersToFetchFrom(this.discovery, verifyCapOf(cap), request.peers, request.signal)
+    return await streams.start(cap, { ...request, peers })
+  }
+
+  /** Listens, and joins the DHT (waiting for the join): what a short-lived serving node does. */
+  async join (): Promise<string> {
+    if (this.network == null) throw new Error('joining needs a network')
+    const address = await this.network.listen()
+    await this.discovery?.start()
+    return address
+  }
+
+  /**
+   * Starts the daemon: listens, publishes the shared address when hosting, joins the DHT in the
+   * background (the daemon serves meanwhile: announcements and lookups wait for the join), seeds
+   * every owned share and pin, then serves the API. On failure everything is closed again.
+   */
+  async startDaemon (options: DaemonApiOptions): Promise<DaemonStarted> {
+    const network = this.network
+    if (network == null) throw new Error('a daemon needs a network')
+    const transfers = this.#transfers = new TransferManager(this.service)
+    const api = this.#api = new ApiServer(options.socketPath, {
+      transfers,
+      network,
+      ...(options.tcp != null ? { tcp: options.tcp, ...(options.tokenPath != null ? { tokenPath: options.tokenPath } : {}) } : {})
+    })
+    registerNodeRoutes(api, this.service, { transfers, endpoint: () => ({ socket: api.socketPath, tcp: api.tcpAddress ?? null }) })
+    registerTransferRoutes(api, transfers)
+    if (options.config != null) registerConfigRoutes(api, options.config)
+    registerPinRoutes(api, this.service.pins)
+    if (this.dht != null) registerDhtRoutes(api, this.dht)
+    registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
+    try {
+      const address = await network.listen()
+      let sharedAddress: string | undefined
+      const hosting = options.bootstrapHost
+      if (hosting != null) {
+        this.#host = new BootstrapHost(hosting.publisher, hosting.key, hosting.republishMs)
+        sharedAddress = await this.#host.start(err => { this.#warn({ type: 'republish-failed', reason: err instanceof Error ? err.message : String(err) }) })
+      }
+      this.discovery?.start().catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
+      const seeded = await this.service.seedAll()
+      await api.listen()
+      return { address, ...(sharedAddress != null ? { sharedAddress } : {}), seeded, api }
+    } catch (err) {
+      await this.close().catch(() => {})
+      throw err
+    }
+  }
+
+  /** Closes every part, the API first and the network last (it removes the onion services). */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#host?.stop()
+    await this.#api?.close().catch(() => {})
+    await this.#streams?.close().catch(() => {})
+    await this.#transfers?.close()
+    await this.service.close()
+  }
+}
