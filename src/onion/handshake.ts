@@ -125,7 +125,7 @@ export class HandshakeError extends Error {
   }
 }
 
-/** A node's id: SHA-256 of its raw Ed25519 public key, hex (as src/node/keystore.ts). */
+/** A node's id: SHA-256 of its raw Ed25519 public key, hex (as src/node/identity/keystore.ts). */
 export function nodeIdOf (publicKeyRaw: Uint8Array): string {
   return createHash('sha256').update(publicKeyRaw).digest('hex')
 }
