@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { DAG_CBOR_CODEC, SHA2_256 } from './cid.ts'
-import { KEY_BYTES, deriveSwarmKey, deriveTopic } from './caps.ts'
+import { KEY_BYTES, deriveBlockKey, deriveSwarmKey, deriveTopic } from './caps.ts'
 
 export const LINK_SCHEME = 'oht:'
 export const VERIFY_SCHEME = 'oht-verify:'
@@ -33,6 +33,17 @@ export const formatVerifyCap = (cap: VerifyCap): string =>
 
 /** Verify capabilities already derived, per read capability: a cap passed along is derived from once. */
 const verifyCaps = new WeakMap<ReadCap, VerifyCap>()
+const blockKeys = new WeakMap<ReadCap, Uint8Array>()
+
+/** The AES-256-GCM key of a share's blocks, derived once per parsed read capability. */
+export function blockKeyOf (cap: ReadCap): Uint8Array {
+  let key = blockKeys.get(cap)
+  if (key == null) {
+    key = deriveBlockKey(cap.contentKey)
+    blockKeys.set(cap, key)
+  }
+  return key
+}
 
 export function verifyCapOf (cap: Capability): VerifyCap {
   if (cap.kind === 'verify') return cap

@@ -1,6 +1,5 @@
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
-import { deriveBlockKey } from './caps.ts'
 import { decryptBlock, DecryptError } from './crypto/aead.ts'
 import { blockKeyObject, openBlock, serveBlock, type OpenStatus } from './crypto/block.ts'
 import { engineFor, readSpans, writeSpans, type BlockCryptoEngine, type FileSpan } from './crypto/engine.ts'
@@ -80,11 +79,11 @@ export class PlaintextStore {
    */
   readonly #tags: BlockTags
 
-  /** `leaves` is needed only to serve (`get`); a plain restore passes none. */
-  constructor (manifest: Manifest, contentKey: Uint8Array, outDir: string, leaves: (() => Uint8Array) | undefined, options: PlaintextStoreOptions = {}) {
+  /** `blockKey`: blockKeyOf(cap). `leaves` is needed only to serve (`get`); a plain restore passes none. */
+  constructor (manifest: Manifest, blockKey: Uint8Array, outDir: string, leaves: (() => Uint8Array) | undefined, options: PlaintextStoreOptions = {}) {
     this.manifest = manifest
     this.root = resolve(outDir)
-    this.#blockKey = deriveBlockKey(contentKey)
+    this.#blockKey = blockKey
     this.#leaves = leaves
     this.#tags = new BlockTags(manifest.header.blockCount)
     this.#overwrite = options.overwrite === true

@@ -25,8 +25,8 @@ export interface RestoreResult {
  * PlaintextStore a swarm fetch uses: `.part` files renamed once complete, nothing outside
  * `outDir`, unfinished files removed on failure.
  */
-export async function restoreShare (manifest: Manifest, contentKey: Uint8Array, source: BlockSource, outDir: string, options: RestoreOptions = {}): Promise<RestoreResult> {
-  const store = new PlaintextStore(manifest, contentKey, outDir, undefined, {
+export async function restoreShare (manifest: Manifest, blockKey: Uint8Array, source: BlockSource, outDir: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+  const store = new PlaintextStore(manifest, blockKey, outDir, undefined, {
     ...(options.select != null ? { select: options.select } : {}),
     overwrite: options.overwrite === true
   })

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { OhtNode } from '../../src/node/transfers/node.ts'
-import { BlockstoreSource, deriveSwarmInfoHash, parseReadCap, restoreShare, verifyCapOf, openManifest, type BlockSource } from '../../src/blocks/index.ts'
+import { BlockstoreSource, blockKeyOf, deriveSwarmInfoHash, parseReadCap, restoreShare, verifyCapOf, openManifest, type BlockSource } from '../../src/blocks/index.ts'
 import { Swarm, sourceStore, blockstoreStore, type SwarmStore } from '../../src/swarm/index.ts'
 
 async function connectSwarms (a: Swarm, b: Swarm): Promise<void> {
@@ -45,7 +45,7 @@ async function setup (size: number) {
   const restore = async (): Promise<Buffer> => {
     const m = openManifest(leecher.manifest!.bytes, cap.contentKey, cap.manifestCid)
     const src: BlockSource = new BlockstoreSource(leecherNode.blockstore, leecher.leaves!)
-    const r = await restoreShare(m, cap.contentKey, src, join(dir, 'out'))
+    const r = await restoreShare(m, blockKeyOf(cap), src, join(dir, 'out'))
     return await readFile(r.files[0]!)
   }
   return { dir, plain, source: held.source, seeder, leecher, cleanup, restore }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildShare, decodeManifest, deriveBlockKey, deriveSwarmInfoHash, FileBlockSource, openManifest, parseReadCap, PlaintextStore, RestoreError, SourceChangedError, verifyCapOf, type BuiltShare } from '../../src/blocks/index.ts'
+import { blockKeyOf, buildShare, decodeManifest, deriveBlockKey, deriveSwarmInfoHash, FileBlockSource, openManifest, parseReadCap, PlaintextStore, RestoreError, SourceChangedError, verifyCapOf, type BuiltShare } from '../../src/blocks/index.ts'
 import { SealPool } from '../../src/blocks/crypto/pool.ts'
 import { isFreedWhenSent, pieceBuffers, releaseIfSent, tailOwnsBuffer } from '../../src/blocks/crypto/memory.ts'
 import { WireGuard } from '../../src/swarm/guard.ts'
@@ -155,7 +155,7 @@ for (const mode of MODES) test(`${mode}: a block a fetch received is served agai
   const s = await share({ 'f.bin': randomBytes(2 * BLOCK + 50) })
   const out = join(s.dir, 'out')
   let leaves: Uint8Array = s.built.leaves
-  const store = new PlaintextStore(s.built.manifest, s.built.contentKey, out, () => leaves, { pool: poolFor(mode) })
+  const store = new PlaintextStore(s.built.manifest, deriveBlockKey(s.built.contentKey), out, () => leaves, { pool: poolFor(mode) })
   try {
     await store.open()
     const cts = await Promise.all([0, 1, 2].map(async i => Buffer.from(await s.reference.get(i))))
@@ -179,7 +179,7 @@ for (const mode of MODES) test(`${mode}: verifyAndPut writes only blocks that ma
   const plain = randomBytes(3 * BLOCK + 321)
   const s = await share({ 'f.bin': plain })
   const out = join(s.dir, 'out')
-  const store = new PlaintextStore(s.built.manifest, s.built.contentKey, out, () => s.built.leaves, { pool: poolFor(mode) })
+  const store = new PlaintextStore(s.built.manifest, deriveBlockKey(s.built.contentKey), out, () => s.built.leaves, { pool: poolFor(mode) })
   try {
     await store.open()
     const count = s.built.manifest.header.blockCount
@@ -296,7 +296,7 @@ test('a leecher writing through verifyAndPut bans a seeder whose blocks do not m
     const attached = new Promise<void>((resolve, reject) => {
       leecher.once('metadata', () => {
         const m = openManifest(leecher.manifest!.bytes, cap.contentKey, cap.manifestCid)
-        const ps = new PlaintextStore(m, cap.contentKey, join(dir, 'out'), () => leecher.leaves!)
+        const ps = new PlaintextStore(m, blockKeyOf(cap), join(dir, 'out'), () => leecher.leaves!)
         store = ps
         ps.open()
           .then(async () => { await leecher.attachStore({ has: i => ps.has(i), get: async i => await ps.get(i), verifyAndPut: async (i, b, leaf) => await ps.verifyAndPut(i, b, leaf), close: async () => { await ps.close() } }, ps.wanted) })

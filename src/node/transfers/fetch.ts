@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { openManifest, PlaintextStore, verifyCapOf, decodeManifest, TAG_BYTES, type ReadCap } from '../../blocks/index.ts'
+import { blockKeyOf, openManifest, PlaintextStore, verifyCapOf, decodeManifest, TAG_BYTES, type ReadCap } from '../../blocks/index.ts'
 import type { SwarmEvent } from '../../swarm/index.ts'
 import { FetchError, type OhtNode } from './node.ts'
 import type { NodeNetwork, SwarmEntry } from '../network/network.ts'
@@ -98,7 +98,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     await node.blockstore.put(cap.manifestCid, sealed.bytes)
     await node.state.putLeaves(id, swarm.leaves!)
     const record = await node.state.getFetch(id, outDir)
-    const s = new PlaintextStore(manifest, cap.contentKey, outDir, () => swarm.leaves!, { select, overwrite: options.overwrite === true })
+    const s = new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => swarm.leaves!, { select, overwrite: options.overwrite === true })
     // Blocks recorded under another selection still count: open() re-checks each against its
     // leaf, so a block that straddles a newly selected file (written only in part) is fetched again.
     const kept = await s.open(record != null ? record.blocks : [])

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { CID } from 'multiformats/cid'
 import { access } from 'node:fs/promises'
 import {
-  BlockstoreSource, buildShare, CipherBlockstore, decodeManifest, deriveBlockKey, FileBlockSource,
+  BlockstoreSource, blockKeyOf, buildShare, CipherBlockstore, decodeManifest, deriveBlockKey, FileBlockSource,
   formatLink, formatVerifyCap, open as openSealed, openManifest, restoreShare,
   seal, verifyCapOf, type BlockSource, type Manifest, type ReadCap, type RestoreOptions, type RestoreResult,
   type ShareBuildOptions, type SkippedEntry
@@ -173,7 +173,7 @@ export class OhtNode {
       throw new FetchError('fetch.notHeld', { share }, `share ${share} is not held by this node`)
     }
     try {
-      const result = await restoreShare(local.manifest, cap.contentKey, local.source, outDir, options)
+      const result = await restoreShare(local.manifest, blockKeyOf(cap), local.source, outDir, options)
       return { ...result, manifest: local.manifest }
     } finally {
       await local.source.close?.()
