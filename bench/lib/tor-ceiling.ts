@@ -47,7 +47,13 @@ export async function publishBulkSender (service: TorProcess): Promise<{ onion: 
 async function send (socket: Socket, bytes: number): Promise<void> {
   for (let sent = 0; sent < bytes && !socket.destroyed; sent += CHUNK.length) {
     const part = bytes - sent < CHUNK.length ? CHUNK.subarray(0, bytes - sent) : CHUNK
-    if (!socket.write(part)) await new Promise(resolve => { socket.once('drain', resolve); socket.once('close', resolve) })
+    if (!socket.write(part)) {
+      await new Promise<void>(resolve => {
+        const go = (): void => { socket.off('drain', go); socket.off('close', go); resolve() }
+        socket.on('drain', go)
+        socket.on('close', go)
+      })
+    }
   }
 }
 
