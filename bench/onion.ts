@@ -6,7 +6,13 @@
 // OnionShare-style serving of one file gets). Reports MiB/s, time to first byte (the leecher's
 // first progress), and CPU of the tors against the oht processes. Asserts nothing.
 //
-//   node bench/onion.ts [--bytes 64MiB] [--cap 1MiB] [--rounds 3] [--uncapped-only]
+//   node bench/onion.ts [--bytes 64MiB] [--cap 1MiB] [--rounds 3] [--uncapped-only] [--net lan|wan] [--relays N]
+//
+// --net wan runs it on the WAN testbed (every link into a relay delayed, testnet.ts); --relays adds
+// plain relays (default 4 on a WAN, 0 on a LAN) so separate circuits need not share all relays.
+// In the same run it measures the testbed itself: the circuit round trip (echo over an onion
+// stream, p50) and the ceiling of a download, one plain stream (a plain TCP server behind an onion
+// service, read through SOCKS) against N plain streams over N separate circuits, N = seeders.
 //
 // The uncapped comparison runs --rounds times, each an oht fetch then a plain stream, and reports
 // medians: every run takes new circuits, and paths through the four relays of the private network
@@ -24,13 +30,17 @@ import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { parseSize } from '../cli/units.ts'
 import { generateFile } from '../cli/demo.ts'
-import { TorTestNetwork } from '../src/onion/tor/testnet.ts'
+import { TorTestNetwork, type TestNetworkKind } from '../src/onion/tor/testnet.ts'
+import { publishBulkSender, readThroughSocks, type CeilingRun } from './lib/tor-ceiling.ts'
 import { TorTransport } from '../src/onion/tor/transport.ts'
 import type { TorProcess } from '../src/onion/tor/process.ts'
 import { startDaemon, type Daemon } from '../test/helpers/daemon.ts'
 import { NODE_BIN, OHT_BIN, REPO, ohtJson } from '../test/helpers/cli.ts'
 
-const { values } = parseArgs({ options: { bytes: { type: 'string', default: '64MiB' }, cap: { type: 'string', default: '1MiB' }, rounds: { type: 'string', default: '3' }, 'uncapped-only': { type: 'boolean', default: false } } })
+const { values } = parseArgs({ options: { bytes: { type: 'string', default: '64MiB' }, cap: { type: 'string', default: '1MiB' }, rounds: { type: 'string', default: '3' }, 'uncapped-only': { type: 'boolean', default: false }, net: { type: 'string', default: 'lan' }, relays: { type: 'string' } } })
+if (values.net !== 'lan' && values.net !== 'wan') throw new Error('--net is lan or wan')
+const net: TestNetworkKind = values.net
+const relays = Number(values.relays ?? (net === 'wan' ? 4 : 0))
 const rounds = Math.max(1, Number(values.rounds))
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2 }
 const bytes = parseSize(values.bytes)
@@ -71,7 +81,9 @@ async function timedFetch (dataDir: string, tor: TorProcess, link: string, out: 
 
 const dir = await mkdtemp(join(tmpdir(), 'oht-bench-onion-'))
 const daemons: Daemon[] = []
-const network = await TorTestNetwork.start()
+const bootStart = performance.now()
+const network = await TorTestNetwork.start({ net, relays })
+const bootSeconds = (performance.now() - bootStart) / 1000
 try {
   const tors = await Promise.all(Array.from({ length: 7 }, async () => await network.startClient()))
   const input = join(dir, 'input.bin')
@@ -123,6 +135,21 @@ try {
     return { seconds: (plainEnd - dialStart) / 1000, connect: (plainStart - dialStart) / 1000 }
   }
 
+  // The testbed itself, before any oht fetch: circuit round trip, then the download ceiling on one
+  // stream and on one circuit per seeder, from the seeder's tor to the leecher's.
+  const seederCount = values['uncapped-only'] ? 1 : 4
+  const rtt = await network.measureCircuitRtt({ clients: [tors[0]!, tors[5]!] })
+  const sender = await publishBulkSender(tors[0]!)
+  let ceilingOne: CeilingRun
+  let ceilingMany: CeilingRun
+  try {
+    await readThroughSocks(tors[5]!, sender, 1, 64 * 1024) // warm: descriptor fetched, service reachable
+    ceilingOne = await readThroughSocks(tors[5]!, sender, 1, bytes)
+    ceilingMany = await readThroughSocks(tors[5]!, sender, seederCount, bytes)
+  } finally {
+    await sender.close()
+  }
+
   // Uncapped, one seeder, beside a plain stream, round after round (each on new circuits).
   const uncappedRuns: Array<Awaited<ReturnType<typeof timedFetch>>> = []
   const plainRuns: Array<Awaited<ReturnType<typeof plainStream>>> = []
@@ -155,7 +182,10 @@ try {
   const capRate = parseSize(cap) / MiB
   const row = (name: string, r: Awaited<ReturnType<typeof timedFetch>>): string =>
     `| ${name} | ${rate(r.seconds)} | ${r.firstByte.toFixed(1)} | ${rate(r.seconds - r.firstByte)} | ${r.seconds.toFixed(1)} | ${r.peers} | ${r.cpu.toFixed(1)} |`
-  console.log(`\n## onion: ${values.bytes} over a private Tor network, seeders capped at ${cap}/s — ${new Date().toISOString()}\n`)
+  console.log(`\n## onion: ${values.bytes} over a private Tor network (${net}, ${4 + relays} relays), seeders capped at ${cap}/s — ${new Date().toISOString()}\n`)
+  console.log(`- testbed: boot ${bootSeconds.toFixed(1)} s; circuit RTT (echo over an onion stream) p50 ${rtt.p50Ms.toFixed(0)} ms, samples ${rtt.samplesMs.map(x => x.toFixed(0)).join(', ')}; ADD_ONION to first echo ${(rtt.firstAnswerMs / 1000).toFixed(1)} s`)
+  const ceilingRow = (c: CeilingRun): string => `${c.mibPerSecond.toFixed(2)} MiB/s (connect ${c.connectSeconds.toFixed(1)} s, flow ${c.flowSeconds.toFixed(1)} s)`
+  console.log(`- ceiling, plain TCP behind an onion service read through SOCKS: 1 stream ${ceilingRow(ceilingOne)}; ${seederCount} streams on ${seederCount} circuits ${ceilingRow(ceilingMany)}; ${seederCount} circuits / 1 stream = ${(ceilingMany.mibPerSecond / ceilingOne.mibPerSecond).toFixed(2)}\n`)
   console.log('| shape | MiB/s (start to end) | first byte s | MiB/s (first byte to end) | seconds | peers used | leecher CPU s |')
   console.log('|---|---:|---:|---:|---:|---:|---:|')
   const plainRow = (name: string, p: { seconds: number, connect: number }): string =>
@@ -176,6 +206,7 @@ try {
   const ohtFlowMedian = median(uncappedRuns.map(u => bytes / MiB / (u.seconds - u.firstByte)))
   console.log(`- uncapped, median of ${rounds} rounds: plain ${plainMedian.toFixed(2)} MiB/s, oht ${ohtMedian.toFixed(2)} MiB/s start to end: oht / plain = ${(ohtMedian / plainMedian).toFixed(2)}; first byte to end ${plainFlowMedian.toFixed(2)} vs ${ohtFlowMedian.toFixed(2)}: ${(ohtFlowMedian / plainFlowMedian).toFixed(2)} (target ≥ 0.8)`)
   console.log(`- per round, oht / plain start to end: ${uncappedRuns.map((u, r) => (plainRuns[r]!.seconds / u.seconds).toFixed(2)).join(', ')}`)
+  console.log(`- against the ceiling (flow rates): oht uncapped median / 1 plain stream = ${(ohtFlowMedian / ceilingOne.mibPerSecond).toFixed(2)}${four == null ? '' : `; oht 4 capped seeders / ${seederCount} plain circuits = ${((bytes / MiB / (four.seconds - four.firstByte)) / ceilingMany.mibPerSecond).toFixed(2)} (their summed caps: ${(4 * capRate).toFixed(1)} MiB/s)`}`)
   if (four != null) console.log(`- CPU during the 4-seeder fetch: all tors ${torCpu4.toFixed(1)} s, oht leecher ${four.cpu.toFixed(1)} s`)
 } finally {
   await Promise.all(daemons.map(async d => { await d.stop() }))

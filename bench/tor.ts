@@ -2,7 +2,10 @@
 // private Tor network of src/onion/tor/testnet.ts: 4 directory authorities that relay, one
 // client tor for the service and one for the dialers, all on 127.0.0.1.
 //
-//   node bench/tor.ts [--bytes 64MiB] [--runs 1] [--json]
+//   node bench/tor.ts [--bytes 64MiB] [--runs 1] [--json] [--net lan|wan] [--relays N]
+//
+// --net wan: the WAN testbed (every link into a relay delayed; src/onion/tor/testnet.ts);
+// --relays adds plain relays besides the four authorities (default 0).
 //
 // Shapes: one raw stream (a plain socket through SOCKS to a plain ADD_ONION service, without
 // the OnionStream framing, to show its cost); one TorTransport stream carrying --bytes; four streams carrying --bytes/4 each, dialed by four
@@ -23,9 +26,13 @@ const { values } = parseArgs({
   options: {
     bytes: { type: 'string', default: '64MiB' },
     runs: { type: 'string', default: '1' },
-    json: { type: 'boolean', default: false }
+    json: { type: 'boolean', default: false },
+    net: { type: 'string', default: 'lan' },
+    relays: { type: 'string', default: '0' }
   }
 })
+if (values.net !== 'lan' && values.net !== 'wan') throw new Error('--net is lan or wan')
+const net = values.net
 const totalBytes = parseSize(values.bytes)
 const runs = Number(values.runs)
 const MiB = 1024 * 1024
@@ -60,7 +67,7 @@ function cpuSeconds (pid: number | undefined): number {
 }
 
 const t0 = Date.now()
-const network = await TorTestNetwork.start()
+const network = await TorTestNetwork.start({ net, relays: Number(values.relays) })
 const boot = Date.now() - t0
 const results: Array<{ shape: string, bytes: number, seconds: number, mibPerSecond: number, torCpuSeconds: number }> = []
 const transports: TorTransport[] = []
@@ -141,5 +148,5 @@ try {
   raw?.close()
   await network.stop()
 }
-if (values.json) console.log(JSON.stringify({ bootMs: boot, results }))
-else console.log(`(network boot ${(boot / 1000).toFixed(1)} s; 4 authorities that relay + 2 client tors on 127.0.0.1, KISTSchedRunInterval 1)`)
+if (values.json) console.log(JSON.stringify({ net, bootMs: boot, results }))
+else console.log(`(network boot ${(boot / 1000).toFixed(1)} s; ${net}; 4 authorities that relay${values.relays === '0' ? '' : ` + ${values.relays} relays`} + 2 client tors on 127.0.0.1, KISTSchedRunInterval 1)`)

@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
+import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
+import { startTestNetwork } from '../helpers/tor-network.ts'
 import type { TorProcess } from '../../src/onion/tor/process.ts'
 import { generateFile, sha256File } from '../../cli/demo.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
@@ -29,7 +30,7 @@ function torArgs (tor: TorProcess): string[] {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-tor-daemons-'))
-  network = await TorTestNetwork.start()
+  network = await startTestNetwork()
   clients = await Promise.all([network.startClient(), network.startClient()])
 })
 

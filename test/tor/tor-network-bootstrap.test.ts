@@ -9,7 +9,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
+import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
+import { startTestNetwork } from '../helpers/tor-network.ts'
 import type { TorProcess } from '../../src/onion/tor/process.ts'
 import { createNetworkKey } from '../../src/onion/network-key.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
@@ -32,7 +33,7 @@ function torArgs (tor: TorProcess): string[] {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-tor-netboot-'))
-  network = await TorTestNetwork.start()
+  network = await startTestNetwork()
   // One tor per host: one tor cannot publish the same onion key twice.
   clients = await Promise.all([network.startClient(), network.startClient(), network.startClient()])
 })

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test'
 import { onionNameFromPublicKey, parseAddress } from '../../src/onion/address.ts'
 import { digestOf, transportCompliance, within, writeAll } from '../../src/onion/compliance.ts'
 import { AddressError, DialError } from '../../src/onion/transport.ts'
-import { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
+import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
+import { startTestNetwork } from '../helpers/tor-network.ts'
 import { TorTransport, type TorTransportEvent } from '../../src/onion/tor/transport.ts'
 import { SocksDialError } from '../../src/onion/tor/socks.ts'
 import type { TorProcess } from '../../src/onion/tor/process.ts'
@@ -23,7 +24,7 @@ let workDir = ''
 
 before(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'oht-tortest-'))
-  network = await TorTestNetwork.start()
+  network = await startTestNetwork()
   clients = await Promise.all([network.startClient(), network.startClient()])
 })
 

@@ -7,5 +7,6 @@ export { parseEvent, bootstrapOf, type TorEvent, type HsDescEvent, type StatusCl
 export { startTor, attachTor, TorProcess, AttachedTor, TorStartError, type TorInstance, type StartTorOptions, type AttachTorOptions } from './process.ts'
 export { SocksDialError } from './socks.ts'
 export { OnionStream, OnionStreamError, ONION_STREAM_MAX_FRAME } from './stream.ts'
-export { TorTestNetwork, type TestNetworkOptions } from './testnet.ts'
+export { TorTestNetwork, testNetworkKindFromEnv, type TestNetworkOptions, type TestNetworkKind, type WanOptions, type CircuitRtt } from './testnet.ts'
+export { DelayProxy, type DelayProxyOptions } from './delay-proxy.ts'
 export * from './constants.ts'
