@@ -22,6 +22,12 @@ export interface DialOptions {
   signal?: AbortSignal
   /** Overrides the transport's default (Tor dials take seconds: size it for the transport). */
   timeoutMs?: number
+  /**
+   * Which lane to the same address this stream is (0 or absent: the first). The Tor transport
+   * gives each lane its own circuit (striping: several circuits to one peer carry more than
+   * one); TCP and memory ignore it (each dial is its own connection anyway).
+   */
+  lane?: number
 }
 
 export interface Transport {

@@ -113,3 +113,27 @@ export const HAVE_DELAY_MS = 20
 export const CHOKE_ROUND_MS = 10_000
 /** The optimistic slot moves every third round (30 s), as in the BitTorrent reference client. */
 export const OPTIMISTIC_EVERY = 3
+
+// ---- Lanes (striping over several connections to one node, lanes.ts) ----
+
+/**
+ * Most connections (lanes) one node may have in a swarm, each over its own Tor circuit: one
+ * circuit is held back by latency and Tor's flow-control windows, a few carry more. An inbound
+ * side refuses lanes beyond this, so one node cannot take many connection slots this way.
+ */
+export const MAX_LANES = 4
+/** Another lane is opened while the last one raised the node's delivery rate by at least this factor. */
+export const LANE_GAIN = 1.15
+/** A lane decision measures the node's delivery rate over this many shortest round trips... */
+export const LANE_WINDOW_RTTS = 4
+/** ...but at least this long (loopback round trips are far under a millisecond)... */
+export const LANE_WINDOW_MIN_MS = 300
+/** ...and at most this long (a lane still helps a transfer that lasts seconds). */
+export const LANE_WINDOW_MAX_MS = 8_000
+/** How often the lane controller looks at its node (a few counters: cheap). */
+export const LANE_POLL_MS = 50
+/**
+ * Longest a new lane may take to deliver its first block before the rate is measured anyway:
+ * a lane the peer has nothing for (the fetch's tail) must not hold the decision forever.
+ */
+export const LANE_SETTLE_MS = 20_000

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { blockLength, TAG_BYTES } from '../blocks/index.ts'
 import { Bits } from './bitfield.ts'
 import { BACKGROUND_SLOTS_WHILE_STREAMING, DEFAULT_REQUEST_TIMEOUT_MS, MAX_STORING, URGENT_BLOCKS } from './constants.ts'
-import { announceHave, flushHaves, type SwarmContext, type SwarmPeer } from './peer.ts'
+import { announceHave, flushHaves, type PeerNode, type SwarmContext, type SwarmPeer } from './peer.ts'
 import { PiecePicker } from './picker.ts'
 import type { PriorityWindow } from './types.ts'
 import type { PriorityWindows } from './windows.ts'
@@ -43,7 +43,27 @@ export class Downloader {
   /** The blocks held are known: picking starts, counting the blocks of the peers already here. */
   start (have: Bits, wanted: Bits | undefined): void {
     this.#picker = new PiecePicker(have, wanted, this.#windows)
-    for (const p of this.#ctx.peers.values()) this.#picker.addPeer(p.pick.pieces)
+    for (const p of this.#ctx.peers.values()) if (this.#counts(p)) this.#picker.addPeer(p.pick.pieces)
+  }
+
+  /**
+   * True when `peer`'s bitfield and `have`s count in the availability: one lane per node (the
+   * first to ask), as every lane of a node hears the same blocks.
+   */
+  #counts (peer: SwarmPeer): boolean {
+    const node = peer.node
+    // A lane that never proved the swarm key has no blocks yet: a ready lane takes its place.
+    if (node.counted == null || (!node.counted.wire.authenticated && peer.wire.authenticated)) node.counted = peer
+    return node.counted === peer
+  }
+
+  /** The node has a block this fetch wants and does not hold (worth more lanes). */
+  wantsFrom (node: PeerNode): boolean {
+    const picker = this.#picker
+    const lane = node.counted
+    if (picker == null || lane == null || picker.missing === 0) return false
+    for (let i = 0; i < picker.size; i++) if (!picker.have.get(i) && picker.isWanted(i) && lane.pick.pieces.get(i)) return true
+    return false
   }
 
   /** A ready peer and known blocks: advertise what can be served, say whether we want anything. */
@@ -62,20 +82,32 @@ export class Downloader {
   }
 
   peerHas (peer: SwarmPeer, index: number): void {
+    if (!this.#counts(peer)) { this.fill(peer); return }
     if (this.#picker?.peerHas(index) === true) this.fill(peer)
   }
 
   peerBitfield (peer: SwarmPeer): void {
     if (this.#picker == null) return
-    this.#picker.addPeer(peer.pick.pieces)
+    if (this.#counts(peer)) this.#picker.addPeer(peer.pick.pieces)
     this.fill(peer)
   }
 
-  /** A peer left: its requests go back to the pool and its blocks no longer count. */
+  /**
+   * A lane left: its requests go back to the pool. If its blocks were the ones counted for its
+   * node, they no longer count, and another lane of the node (if any) counts instead.
+   */
   peerLeft (peer: SwarmPeer): void {
     clearTimeout(peer.haveTimer)
     for (const index of [...peer.pipeline.indices()]) this.#untrack(peer, index)
+    const node = peer.node
+    if (node.counted !== peer) return
+    node.counted = undefined
     if (peer.wire.authenticated) this.#picker?.removePeer(peer.pick.pieces)
+    const next = [...node.lanes].find(p => p !== peer && p.wire.authenticated)
+    if (next != null) {
+      node.counted = next
+      this.#picker?.addPeer(next.pick.pieces)
+    }
   }
 
   /** Keeps `peer.pipeline.depth` requests in flight to an unchoking peer. */
@@ -213,7 +245,7 @@ export class Downloader {
       picker.doneStoring(index)
     }
     if (!picker.received(index)) return
-    peer.received += bytes
+    peer.node.received += bytes
     this.downloaded += bytes
     ctx.emit({ type: 'block:verified', peer: peer.id, index, bytes })
     // Advertise only what can be served (a block may straddle a file this fetch skips).

@@ -56,7 +56,7 @@ export class MetadataExchange {
   ask (prefer?: SwarmPeer): void {
     const ctx = this.#ctx
     if (this.known || ctx.closed) return
-    if (this.#asked != null && ctx.peers.has(this.#asked)) return
+    if (this.#asked != null && ctx.nodes.has(this.#asked)) return
     const ready = [...ctx.peers.values()].filter(p => p.wire.authenticated && !this.#refused.has(p.id))
     const peer = prefer != null && ready.includes(prefer) ? prefer : ready[0]
     if (peer == null) return

@@ -8,48 +8,75 @@ import type { SwarmOptions, SwarmStore } from './types.ts'
 import { HAVE_DELAY_MS } from './constants.ts'
 
 /**
- * One peer of a swarm. Today one connection (`wire`) with one request pipeline; striping over
- * several circuits to the same peer would give it several (wire, pipeline) pairs, while the
- * picker keeps seeing the peer through `pick` (its blocks, and what is in flight to it at all).
+ * One remote node of a swarm, reached over one or more connections (lanes: striping over several
+ * Tor circuits, see lanes.ts). Everything that is about the node rather than a connection lives
+ * here: what it gave and took (choking ranks nodes, so a striping leecher holds one upload slot),
+ * its upload bucket, the blocks deflected to it, and which lane's bitfield counts in the picker's
+ * availability (a node's blocks count once, not once per lane).
+ */
+export interface PeerNode {
+  readonly id: string
+  readonly lanes: Set<SwarmPeer>
+  /** Verified bytes this node gave us, and bytes we served it, over all its lanes. */
+  received: number
+  served: number
+  /** The choker's last look at this node's counters (rates are per round). */
+  lastRoundBytes: number
+  lastRoundAt: number
+  /** Blocks this seed refused once to this node because another node has them. */
+  readonly deflected: Set<number>
+  /** `--max-upload-per-peer`: this node's own bucket, shared by its lanes. */
+  readonly uploadLimiter?: RateLimiter
+  /** The lane whose bitfield and `have`s count in the picker's availability. */
+  counted?: SwarmPeer | undefined
+  /** Number of the next lane added (lane 0 first): names lanes in `SwarmContext.peers`. */
+  nextLane: number
+}
+
+/**
+ * One connection (lane) to a node: its wire and its own request pipeline (each sized by its own
+ * circuit), while the picker sees the node through `pick` (this lane's blocks, and whether a block
+ * is in flight on any of the node's lanes).
  */
 export interface SwarmPeer {
+  /** The node's id: events, bans and the metadata exchange speak of nodes. */
   readonly id: string
+  /** `<id>/<lane>`: this connection's key in SwarmContext.peers. */
+  readonly key: string
+  readonly node: PeerNode
   readonly wire: PeerWire
   /** Requests in flight on `wire` and how many there should be. */
   readonly pipeline: Pipeline
   /** The peer as the picker sees it. */
   readonly pick: PickPeer
-  /** `--max-upload-per-peer`: this peer's own bucket. */
-  readonly uploadLimiter?: RateLimiter
-  /** Verified bytes this peer gave us, and bytes we served it. */
-  received: number
-  served: number
-  /** The choker's last look at this peer's counters (rates are per round). */
-  lastRoundBytes: number
-  lastRoundAt: number
-  /** Blocks this seed refused once to this peer because another peer has them. */
-  readonly deflected: Set<number>
   /** `have`s not sent yet: they go with the next requests to this peer or after HAVE_DELAY_MS. */
   pendingHaves: number[]
   haveTimer?: NodeJS.Timeout | undefined
 }
 
-export function newPeer (id: string, wire: PeerWire, perPeerUploadBytesPerSecond?: number): SwarmPeer {
-  const pipeline = new Pipeline()
-  const pick: PickPeer = { pieces: { get: i => wire.wire.peerPieces.get(i) }, asking: i => pipeline.has(i) }
+export function newNode (id: string, perPeerUploadBytesPerSecond?: number): PeerNode {
   return {
     id,
-    wire,
-    pipeline,
-    pick,
-    ...(perPeerUploadBytesPerSecond != null ? { uploadLimiter: new RateLimiter(perPeerUploadBytesPerSecond) } : {}),
+    lanes: new Set(),
     received: 0,
     served: 0,
     lastRoundBytes: 0,
     lastRoundAt: performance.now(),
     deflected: new Set(),
-    pendingHaves: []
+    ...(perPeerUploadBytesPerSecond != null ? { uploadLimiter: new RateLimiter(perPeerUploadBytesPerSecond) } : {}),
+    nextLane: 0
   }
+}
+
+/** A new lane of `node`; the caller adds it to `node.lanes` and the swarm's peers. */
+export function newPeer (node: PeerNode, wire: PeerWire): SwarmPeer {
+  const pipeline = new Pipeline()
+  const asking = (i: number): boolean => {
+    for (const lane of node.lanes) if (lane.pipeline.has(i)) return true
+    return pipeline.has(i)
+  }
+  const pick: PickPeer = { pieces: { get: i => wire.wire.peerPieces.get(i) }, asking }
+  return { id: node.id, key: `${node.id}/${node.nextLane++}`, node, wire, pipeline, pick, pendingHaves: [] }
 }
 
 /** Answers a peer's request (bittorrent-protocol's respond callback): the block, or why not. */
@@ -58,13 +85,15 @@ export type Respond = (err: Error | null, block?: Uint8Array) => void
 /** What the swarm's units share of the swarm that composes them. */
 export interface SwarmContext {
   readonly options: SwarmOptions
-  /** Every peer, in the order they were added (authenticated or not). */
+  /** Every connection (lane), keyed `<node id>/<lane>`, in the order added (authenticated or not). */
   readonly peers: ReadonlyMap<string, SwarmPeer>
+  /** Every node with at least one lane, by node id. */
+  readonly nodes: ReadonlyMap<string, PeerNode>
   readonly header: ManifestHeader | undefined
   readonly store: SwarmStore | undefined
   readonly closed: boolean
   emit (event: SwarmEvent): void
-  /** Bans the peer's node id for the life of the swarm and drops it. */
+  /** Bans the peer's node id for the life of the swarm and drops all its lanes. */
   ban (peer: SwarmPeer, reason: string): void
 }
 

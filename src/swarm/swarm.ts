@@ -2,13 +2,14 @@ import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import { TAG_BYTES, type ManifestHeader, type SealedManifest } from '../blocks/index.ts'
 import { Bits } from './bitfield.ts'
-import { CHOKE_ROUND_MS, DEFAULT_MAX_PEERS, MAX_BLOCK_BYTES_BEFORE_MANIFEST } from './constants.ts'
+import { CHOKE_ROUND_MS, DEFAULT_MAX_PEERS, MAX_BLOCK_BYTES_BEFORE_MANIFEST, MAX_LANES } from './constants.ts'
 import { MessageDispatch } from './dispatch.ts'
 import { Downloader } from './download.ts'
 import type { SwarmEvent } from './events.ts'
 import { MetadataExchange } from './metadata.ts'
 import { PeerWire } from './peer-wire.ts'
-import { newPeer, type SwarmContext, type SwarmPeer } from './peer.ts'
+import type { LaneState } from './lanes.ts'
+import { newNode, newPeer, type PeerNode, type SwarmContext, type SwarmPeer } from './peer.ts'
 import { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_MISSING, BLOCK_SKIPPED, type PeerSnapshot, type PriorityWindow, type SwarmOptions, type SwarmSnapshot, type SwarmStats, type SwarmStore } from './types.ts'
 import { Uploader } from './upload.ts'
 import { PriorityWindows } from './windows.ts'
@@ -28,7 +29,9 @@ export type { PeerSnapshot, PriorityWindow, SwarmOptions, SwarmSnapshot, SwarmSt
  */
 export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], ready: [], complete: [], error: [Error] }> {
   readonly options: SwarmOptions
+  /** Every connection (lane), keyed `<node id>/<lane>`. */
   readonly #peers = new Map<string, SwarmPeer>()
+  readonly #nodes = new Map<string, PeerNode>()
   readonly #banned = new Set<string>()
   #store?: SwarmStore
   #wanted?: Bits
@@ -48,6 +51,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const ctx: SwarmContext = {
       options,
       peers: this.#peers,
+      nodes: this.#nodes,
       get header () { return self.header },
       get store () { return self.#store },
       get closed () { return self.#closed },
@@ -84,14 +88,15 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   /** Every wanted block is held. */
   get complete (): boolean { return this.have != null && this.#download.missing === 0 }
   get metadataKnown (): boolean { return this.#metadata.known }
-  get peerCount (): number { return this.#peers.size }
+  /** Nodes connected (each over one or more lanes). */
+  get peerCount (): number { return this.#nodes.size }
   get banned (): ReadonlySet<string> { return this.#banned }
 
   stats (): SwarmStats {
     const held = this.have?.count ?? 0
     return {
       id: this.options.manifestCid.toString(),
-      peers: this.#peers.size,
+      peers: this.#nodes.size,
       uploaded: this.#upload.uploaded,
       downloaded: this.#download.downloaded,
       blocksHeld: held,
@@ -109,17 +114,19 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const blocks = new Uint8Array(count)
     const picker = this.#download.picker
     if (picker != null) for (let i = 0; i < count; i++) blocks[i] = picker.state(i)
-    const peers = [...this.#peers.values()].map(p => {
-      const ready = p.wire.authenticated
+    const peers = [...this.#nodes.values()].map(node => {
+      const lanes = [...node.lanes]
+      const ready = lanes.filter(p => p.wire.authenticated)
       return {
-        id: p.id,
-        received: p.received,
-        served: p.served,
-        inflight: p.pipeline.size,
-        rttMs: Math.round(p.pipeline.rttMs),
-        amChoking: ready ? p.wire.wire.amChoking : true,
-        peerChoking: ready ? p.wire.wire.peerChoking : true,
-        peerInterested: ready ? p.wire.wire.peerInterested : false
+        id: node.id,
+        lanes: lanes.length,
+        received: node.received,
+        served: node.served,
+        inflight: lanes.reduce((n, p) => n + p.pipeline.size, 0),
+        rttMs: Math.round(Math.min(...lanes.map(p => p.pipeline.rttMs))),
+        amChoking: ready.every(p => p.wire.wire.amChoking),
+        peerChoking: ready.every(p => p.wire.wire.peerChoking),
+        peerInterested: ready.some(p => p.wire.wire.peerInterested)
       }
     })
     return { ...this.stats(), metadataKnown: this.metadataKnown, blocks, peerList: peers, bannedPeers: [...this.#banned] }
@@ -145,20 +152,45 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     if (this.metadataKnown) await this.#initBlocks()
   }
 
-  /** Adds an authenticated oht stream (protocol `swarm`) as a peer. */
+  /**
+   * Adds an authenticated oht stream (protocol `swarm`) as a peer: a new node (up to maxPeers
+   * nodes), or another lane of a node already here (up to MAX_LANES lanes). Each lane proves the
+   * swarm key on its own (PeerWire).
+   */
   addPeer (stream: Duplex, initiator: boolean, remoteNodeId: Uint8Array): PeerWire | undefined {
     const id = Buffer.from(remoteNodeId).toString('hex')
-    if (this.#closed || this.#banned.has(id) || this.#peers.has(id) || this.#peers.size >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS)) {
+    const known = this.#nodes.get(id)
+    const full = known != null ? known.lanes.size >= MAX_LANES : this.#nodes.size >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS)
+    if (this.#closed || this.#banned.has(id) || full) {
       stream.destroy()
       return undefined
     }
     const o = this.options
     const maxBlock = (this.header?.blockSize ?? MAX_BLOCK_BYTES_BEFORE_MANIFEST) + TAG_BYTES
     const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
-    const peer = newPeer(id, wire, o.perPeerUploadBytesPerSecond)
-    this.#peers.set(id, peer)
+    const node = known ?? newNode(id, o.perPeerUploadBytesPerSecond)
+    const peer = newPeer(node, wire)
+    node.lanes.add(peer)
+    this.#nodes.set(id, node)
+    this.#peers.set(peer.key, peer)
     this.#dispatch.attach(peer)
     return wire
+  }
+
+  /**
+   * What the lane controller (lanes.ts) reads of a node: its lanes, what it delivered, its
+   * shortest round trip, and whether it has blocks this fetch still misses. Undefined once gone.
+   */
+  laneState (nodeId: string): LaneState | undefined {
+    const node = this.#nodes.get(nodeId)
+    if (node == null || this.#closed) return undefined
+    let delivering = 0
+    let minRttMs = Infinity
+    for (const p of node.lanes) {
+      if (p.pipeline.minRttMs < Infinity) delivering++
+      minRttMs = Math.min(minRttMs, p.pipeline.minRttMs)
+    }
+    return { lanes: node.lanes.size, delivering, received: node.received, minRttMs, useful: this.#download.wantsFrom(node) }
   }
 
   /** Resolves when every block is held and verified. */
@@ -206,7 +238,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     this.#closed = true
     clearInterval(this.#chokeTimer)
     void this.#store?.close?.()
-    for (const p of this.#peers.values()) { clearTimeout(p.haveTimer); p.wire.close() }
+    for (const p of [...this.#peers.values()]) { clearTimeout(p.haveTimer); p.wire.close() }
   }
 
   #emit (e: SwarmEvent): void { this.emit('event', e) }
@@ -230,7 +262,8 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   }
 
   #onReady (peer: SwarmPeer): void {
-    this.#emit({ type: 'peer:connected', peer: peer.id })
+    // A node's later lanes are not new peers.
+    if (![...peer.node.lanes].some(p => p !== peer && p.wire.authenticated)) this.#emit({ type: 'peer:connected', peer: peer.id })
     if (this.have != null) this.#download.startExchange(peer)
     else this.#metadata.ask()
   }
@@ -238,14 +271,21 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   #ban (peer: SwarmPeer, reason: string): void {
     this.#banned.add(peer.id)
     this.#emit({ type: 'peer:banned', peer: peer.id, reason })
-    peer.wire.close(new Error(reason))
+    for (const lane of [...peer.node.lanes]) lane.wire.close(new Error(reason))
   }
 
   #onClose (peer: SwarmPeer, err?: Error): void {
-    if (this.#peers.get(peer.id) !== peer) return
-    this.#peers.delete(peer.id)
+    if (this.#peers.get(peer.key) !== peer) return
+    this.#peers.delete(peer.key)
+    const node = peer.node
+    node.lanes.delete(peer)
+    // A lane that dies is not the node leaving: its requests go back to the pool (peerLeft) and
+    // the node's other lanes carry on.
     this.#download.peerLeft(peer)
-    this.#emit({ type: 'peer:closed', peer: peer.id, ...(err != null ? { reason: err.message } : {}) })
+    if (node.lanes.size === 0 && this.#nodes.get(node.id) === node) {
+      this.#nodes.delete(node.id)
+      this.#emit({ type: 'peer:closed', peer: peer.id, ...(err != null ? { reason: err.message } : {}) })
+    }
     this.#metadata.peerLeft(peer)
     this.#download.fillAll()
   }

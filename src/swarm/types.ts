@@ -34,7 +34,7 @@ export interface SwarmOptions {
   leaves?: Uint8Array
   /** Where blocks are read and written; a fetch attaches it once the manifest is known. */
   store?: SwarmStore
-  /** Connections at once (default DEFAULT_MAX_PEERS, constants.ts). */
+  /** Nodes connected at once, each over up to MAX_LANES lanes (default DEFAULT_MAX_PEERS, constants.ts). */
   maxPeers?: number
   /** Unanswered requests are re-queued elsewhere after this long (default DEFAULT_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number
@@ -64,6 +64,8 @@ export const BLOCK_SKIPPED = 3
 
 export interface PeerSnapshot {
   id: string
+  /** Connections (lanes) to this node: more than one when a fetch stripes over several circuits. */
+  lanes?: number
   /** Verified bytes this peer gave us, and bytes we served it. */
   received: number
   served: number

@@ -3,7 +3,7 @@ import type { Bits } from './bitfield.ts'
 import { chokeRound, type ChokablePeer, type ChokerState } from './choker.ts'
 import { DEFAULT_UPLOAD_SLOTS } from './constants.ts'
 import { pieceParts } from './peer-wire.ts'
-import type { Respond, SwarmContext, SwarmPeer } from './peer.ts'
+import type { PeerNode, Respond, SwarmContext, SwarmPeer } from './peer.ts'
 
 /** What the upload side reads of the fetch: the blocks held, and whether this node only seeds. */
 export interface HeldBlocks {
@@ -54,11 +54,11 @@ export class Uploader {
       const parts = store.getParts != null ? await store.getParts(index) : [await store.get(index)]
       let length = 0
       for (const p of parts) length += p.length
-      if (await peer.uploadLimiter?.take(length, stillAsked) === false) return
+      if (await peer.node.uploadLimiter?.take(length, stillAsked) === false) return
       if (await ctx.options.uploadLimiter?.take(length, stillAsked) === false) return
       if (peer.wire.closed || !stillAsked()) return
       respond(null, parts.length === 1 ? parts[0] : pieceParts(parts))
-      peer.served += length
+      peer.node.served += length
       this.uploaded += length
       this.#sentCount[index] = (this.#sentCount[index] ?? 0) + 1
       ctx.emit({ type: 'block:served', peer: peer.id, index, bytes: length })
@@ -75,18 +75,24 @@ export class Uploader {
    */
   #shouldDeflect (peer: SwarmPeer, index: number): boolean {
     if (!this.#held.seeding || (this.#sentCount[index] ?? 0) === 0 || !peer.wire.wire.hasFast) return false
-    if (peer.deflected.has(index)) return false
+    if (peer.node.deflected.has(index)) return false
     let elsewhere = false
-    for (const p of this.#ctx.peers.values()) if (p !== peer && p.wire.authenticated && p.wire.wire.peerPieces.get(index)) { elsewhere = true; break }
+    for (const p of this.#ctx.peers.values()) if (p.node !== peer.node && p.wire.authenticated && p.wire.wire.peerPieces.get(index)) { elsewhere = true; break }
     if (!elsewhere) return false
-    peer.deflected.add(index)
+    peer.node.deflected.add(index)
     return true
   }
 
-  /** A newly interested peer gets a free slot at once; the periodic round re-ranks everyone. */
+  /**
+   * A newly interested peer gets a free slot at once; the periodic round re-ranks everyone.
+   * Slots are per node: a lane of a node that holds one is unchoked with it.
+   */
   onInterested (peer: SwarmPeer): void {
-    const unchoked = [...this.#ctx.peers.values()].filter(p => !p.wire.wire.amChoking).length
-    if (peer.wire.wire.amChoking && unchoked < this.#slots) peer.wire.wire.unchoke()
+    if (!peer.wire.wire.amChoking) return
+    if (unchokedLanes(peer.node).length > 0) { peer.wire.wire.unchoke(); return }
+    let unchoked = 0
+    for (const node of this.#ctx.nodes.values()) if (unchokedLanes(node).length > 0) unchoked++
+    if (unchoked < this.#slots) setChoked(peer.node, false)
   }
 
   /** Tit-for-tat over the last round's rates: what each peer gave us (seeding: took from us). */
@@ -94,15 +100,38 @@ export class Uploader {
     const now = performance.now()
     const seeding = this.#held.seeding
     const peers: ChokablePeer[] = []
-    for (const p of this.#ctx.peers.values()) {
-      if (!p.wire.authenticated) continue
-      const wire = p.wire.wire
-      const bytes = seeding ? p.served : p.received
-      const rate = (bytes - p.lastRoundBytes) / Math.max(1, (now - p.lastRoundAt) / 1000)
-      p.lastRoundBytes = bytes
-      p.lastRoundAt = now
-      peers.push({ id: p.id, interested: wire.peerInterested, choked: wire.amChoking, rate, choke: () => { wire.choke() }, unchoke: () => { wire.unchoke() } })
+    for (const node of this.#ctx.nodes.values()) {
+      const ready = readyLanes(node)
+      if (ready.length === 0) continue
+      const bytes = seeding ? node.served : node.received
+      const rate = (bytes - node.lastRoundBytes) / Math.max(1, (now - node.lastRoundAt) / 1000)
+      node.lastRoundBytes = bytes
+      node.lastRoundAt = now
+      peers.push({
+        id: node.id,
+        interested: ready.some(p => p.wire.wire.peerInterested),
+        choked: unchokedLanes(node).length === 0,
+        rate,
+        choke: () => { setChoked(node, true) },
+        unchoke: () => { setChoked(node, false) }
+      })
     }
     chokeRound(peers, this.#slots, this.#chokeState)
+  }
+}
+
+function readyLanes (node: PeerNode): SwarmPeer[] {
+  return [...node.lanes].filter(p => p.wire.authenticated && !p.wire.closed)
+}
+
+function unchokedLanes (node: PeerNode): SwarmPeer[] {
+  return readyLanes(node).filter(p => !p.wire.wire.amChoking)
+}
+
+/** Chokes or unchokes every ready lane of a node: one decision per node. */
+function setChoked (node: PeerNode, choked: boolean): void {
+  for (const p of readyLanes(node)) {
+    if (choked && !p.wire.wire.amChoking) p.wire.wire.choke()
+    else if (!choked && p.wire.wire.amChoking) p.wire.wire.unchoke()
   }
 }

@@ -85,12 +85,14 @@ function swarmPeer (id: string, received: number, served: number): SwarmPeer & {
     choke: () => { amChoking = true },
     unchoke: () => { amChoking = false }
   }
-  const peer = { id, wire: { authenticated: true, wire }, received, served, lastRoundBytes: 0, lastRoundAt: performance.now() - 10_000 }
+  const node = { id, lanes: new Set<SwarmPeer>(), received, served, lastRoundBytes: 0, lastRoundAt: performance.now() - 10_000 }
+  const peer = { id, key: `${id}/0`, node, wire: { authenticated: true, wire } }
+  node.lanes.add(peer as unknown as SwarmPeer)
   return Object.assign(peer as unknown as SwarmPeer, { choked: () => amChoking })
 }
 
 function uploader (peers: SwarmPeer[], seeding: boolean): Uploader {
-  const ctx = { options: { uploadSlots: 3 }, peers: new Map(peers.map(p => [p.id, p])) } as unknown as SwarmContext
+  const ctx = { options: { uploadSlots: 3 }, peers: new Map(peers.map(p => [p.key, p])), nodes: new Map(peers.map(p => [p.id, p.node])) } as unknown as SwarmContext
   return new Uploader(ctx, { have: undefined, seeding })
 }
 

@@ -7,6 +7,7 @@ import {
 import { Swarm, sourceStore, RateLimiter, throttleReads, type SwarmEvent, type SwarmStore } from '../../swarm/index.ts'
 import { initiateHandshake, respondHandshake, type HandshakeResult, type Transport } from '../../onion/index.ts'
 import type { NodeKeys } from '../identity/keystore.ts'
+import { stripe } from './lanes.ts'
 
 export const SWARM_PROTOCOL = 'swarm'
 /** The BitTorrent handshake that opens every swarm stream: its bytes 28..48 name the swarm. */
@@ -130,7 +131,10 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     const raw = await this.transport.dial(address, signal != null ? { signal } : {})
     try {
       const session = await initiateHandshake(raw, { keys: this.keys, protocol: SWARM_PROTOCOL, ...(signal != null ? { signal } : {}) })
-      entry.swarm.addPeer(this.#paced(session.stream), true, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
+      const added = entry.swarm.addPeer(this.#paced(session.stream), true, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
+      // More lanes (circuits) to this peer while they pay (src/node/network/lanes.ts); not under a
+      // per-peer download limit, which is then the bottleneck (and is paced per stream).
+      if (added != null && this.#perPeer.download == null) stripe({ transport: this.transport, keys: this.keys, protocol: SWARM_PROTOCOL, paced: s => this.#paced(s) }, entry.swarm, address, session.remoteNodeId, signal)
     } catch (err) {
       raw.destroy()
       throw err

@@ -289,8 +289,8 @@ export class TorTransport implements Transport {
             proxy,
             host: target.host,
             port: target.port,
-            // One circuit per peer (tor's IsolateSOCKSAuth), and per oht node sharing this tor.
-            isolation: { username: `oht-${this.#isolationSecret}`, password: target.host }
+            // One circuit per peer and lane (tor's IsolateSOCKSAuth), and per oht node sharing this tor.
+            isolation: { username: `oht-${this.#isolationSecret}`, password: circuitKey(target.host, options.lane) }
           }, signal)
           if (this.#closed) { socket.destroy(); throw new DialError(address, 'closed', 'the Tor transport was closed while dialing') }
           return this.#adopt(new OnionStream(socket))
@@ -394,4 +394,12 @@ async function sleep (ms: number, signal: AbortSignal): Promise<void> {
 function closed (stream: Duplex): Promise<void> {
   if (stream.closed) return Promise.resolve()
   return new Promise(resolve => stream.once('close', () => { resolve() }))
+}
+
+/**
+ * The SOCKS password that picks a dial's circuit: the target host for the first lane (as before
+ * lanes existed), `<host>#<lane>` for the others, so each lane to a peer gets a circuit of its own.
+ */
+export function circuitKey (host: string, lane: number | undefined): string {
+  return lane == null || lane === 0 ? host : `${host}#${lane}`
 }
