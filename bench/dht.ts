@@ -3,6 +3,7 @@
 //
 //   node bench/dht.ts [--nodes 10000] [--topics 200] [--lookups 400] [--churn 0,0.1,0.3]
 //                     [--concurrency 24] [--join-concurrency 48] [--handshake] [--seed 1] [--scale N]
+//                     [--latency tor|wan]
 //
 // Time is virtual (src/dht/clock.ts VirtualClock): the DHT's timers and the network's delays run
 // on a discrete-event clock that jumps to the next timer whenever the process is idle, so a
@@ -14,11 +15,13 @@
 // stale entries of the leavers stay in everyone's routing tables, as after an abrupt churn.
 // Success: the lookup (stopping at the first valid provider) finds the topic's provider.
 // Each churn level is a fresh network. Identities are pre-authenticated unless --handshake.
+// --latency picks a profile of src/dht/sim/latency.ts: `tor` (connect 2–10 s, round trip
+// 0.3–1.5 s, the first model) or `wan` (what the WAN Tor testbed measures).
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { VirtualClock } from '../src/dht/clock.ts'
 import { compareDistance } from '../src/dht/id.ts'
-import { DhtSimulation, TOR_LATENCY, summarize, type LookupSummary } from '../src/dht/sim/simulation.ts'
+import { DhtSimulation, LATENCY_PROFILES, summarize, type LookupSummary } from '../src/dht/sim/simulation.ts'
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +33,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '24' },
     'join-concurrency': { type: 'string', default: '48' },
     handshake: { type: 'boolean', default: false },
-    seed: { type: 'string', default: '1' }
+    seed: { type: 'string', default: '1' },
+    latency: { type: 'string', default: 'tor' }
   }
 })
 const nodes = Number(values.nodes)
@@ -39,6 +43,8 @@ const lookups = Number(values.lookups)
 const scale = values.scale === undefined ? undefined : Number(values.scale)
 const concurrency = Number(values.concurrency)
 const churns = values.churn.split(',').map(Number)
+const latency = LATENCY_PROFILES[values.latency]
+if (latency === undefined) throw new Error(`--latency: one of ${Object.keys(LATENCY_PROFILES).join(', ')}`)
 
 interface Row { churn: number, summary: LookupSummary, setupSeconds: number, realSeconds: number, stored: number, heldAfter: number, replicated: number }
 const rows: Row[] = []
@@ -47,7 +53,7 @@ const begun = performance.now()
 
 for (const churn of churns) {
   const started = performance.now()
-  const sim = new DhtSimulation({ ...(scale === undefined ? {} : { scale }), seed: Number(values.seed), preAuthenticated: !values.handshake, latency: TOR_LATENCY })
+  const sim = new DhtSimulation({ ...(scale === undefined ? {} : { scale }), seed: Number(values.seed), preAuthenticated: !values.handshake, latency })
   await sim.populate(nodes)
   const items = await sim.provideRandom(topics, concurrency)
   const stored = items.reduce((sum, i) => sum + i.stored, 0) / items.length
@@ -76,7 +82,7 @@ for (const churn of churns) {
 const s = (ms: number): string => (ms / 1000).toFixed(1)
 const clockText = scale === undefined ? 'virtual time (discrete-event clock)' : `a scaled real-time clock at ${scale}×`
 console.log(`DHT lookups of provider records, ${nodes} simulated nodes, k=20, 3 disjoint paths × 2 in flight;`)
-console.log(`Tor-like latency (connect ${TOR_LATENCY.connectMs.map(x => x / 1000).join('–')} s, round trip ${TOR_LATENCY.rttMs.map(x => x / 1000).join('–')} s), ${clockText}; ${values.handshake ? 'real handshake' : 'pre-authenticated streams'}.`)
+console.log(`latency profile ${values.latency} (connect ${latency.connectMs.map(x => x / 1000).join('–')} s, round trip ${latency.rttMs.map(x => x / 1000).join('–')} s), ${clockText}; ${values.handshake ? 'real handshake' : 'pre-authenticated streams'}.`)
 console.log(`Wall time ${((performance.now() - begun) / 60_000).toFixed(1)} min; load average ${load} at start.`)
 console.log('')
 console.log('| churn | lookups | success | median hops | p95 hops | messages/lookup | median time | p95 time |')

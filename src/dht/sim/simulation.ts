@@ -22,16 +22,9 @@ import { idToHex, type Id } from '../id.ts'
 import { DhtNode } from '../node.ts'
 import type { Dialer } from '../session-manager.ts'
 import { DroppingNode, ForgingNode, type AdversaryKind } from './adversaries.ts'
+import { TOR_LATENCY, type SimLatency } from './latency.ts'
 
-export interface SimLatency {
-  /** Simulated ms of a dial (circuit to an onion service), drawn uniformly per dial. */
-  connectMs: [number, number]
-  /** Simulated round trip on an open stream, fixed per pair of nodes, drawn uniformly. */
-  rttMs: [number, number]
-}
-
-/** Tor-like: connect 2–10 s, round trip 0.3–1.5 s. */
-export const TOR_LATENCY: SimLatency = { connectMs: [2_000, 10_000], rttMs: [300, 1_500] }
+export { TOR_LATENCY, WAN_TESTBED_LATENCY, LATENCY_PROFILES, type SimLatency } from './latency.ts'
 
 /**
  * Periodic work is off by default in a simulation (a run lasts a few simulated minutes, and
