@@ -3,7 +3,7 @@
 //
 //   node bench/dht.ts [--nodes 10000] [--topics 200] [--lookups 400] [--churn 0,0.1,0.3]
 //                     [--concurrency 24] [--join-concurrency 48] [--handshake] [--seed 1] [--scale N]
-//                     [--latency tor|wan]
+//                     [--latency tor|wan] [--warm-rounds 4]
 //
 // Time is virtual (src/dht/clock.ts VirtualClock): the DHT's timers and the network's delays run
 // on a discrete-event clock that jumps to the next timer whenever the process is idle, so a
@@ -16,7 +16,9 @@
 // Success: the lookup (stopping at the first valid provider) finds the topic's provider.
 // Each churn level is a fresh network. Identities are pre-authenticated unless --handshake.
 // --latency picks a profile of src/dht/sim/latency.ts: `tor` (connect 2–10 s, round trip
-// 0.3–1.5 s, the first model) or `wan` (what the WAN Tor testbed measures).
+// 0.3–1.5 s, the first model) or `wan` (what the WAN Tor testbed measures). --warm-rounds runs
+// that many warm-session rounds (the part of a maintenance round that keeps sessions to chosen
+// contacts open) on every node after the network is built and again before the lookups; 0: none.
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { VirtualClock } from '../src/dht/clock.ts'
@@ -34,7 +36,8 @@ const { values } = parseArgs({
     'join-concurrency': { type: 'string', default: '48' },
     handshake: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
-    latency: { type: 'string', default: 'tor' }
+    latency: { type: 'string', default: 'tor' },
+    'warm-rounds': { type: 'string', default: '4' }
   }
 })
 const nodes = Number(values.nodes)
@@ -43,10 +46,11 @@ const lookups = Number(values.lookups)
 const scale = values.scale === undefined ? undefined : Number(values.scale)
 const concurrency = Number(values.concurrency)
 const churns = values.churn.split(',').map(Number)
+const warmRounds = Number(values['warm-rounds'])
 const latency = LATENCY_PROFILES[values.latency]
 if (latency === undefined) throw new Error(`--latency: one of ${Object.keys(LATENCY_PROFILES).join(', ')}`)
 
-interface Row { churn: number, summary: LookupSummary, setupSeconds: number, realSeconds: number, stored: number, heldAfter: number, replicated: number }
+interface Row { churn: number, summary: LookupSummary, setupSeconds: number, realSeconds: number, stored: number, heldAfter: number, replicated: number, warm: number }
 const rows: Row[] = []
 const load = loadavg().map(l => l.toFixed(1)).join(' ')
 const begun = performance.now()
@@ -55,9 +59,14 @@ for (const churn of churns) {
   const started = performance.now()
   const sim = new DhtSimulation({ ...(scale === undefined ? {} : { scale }), seed: Number(values.seed), preAuthenticated: !values.handshake, latency })
   await sim.populate(nodes)
+  // A running node's maintenance rounds keep sessions to chosen contacts open (warm-sessions.ts);
+  // the network starts as if it had run that long, and lookups find what a node would have open.
+  if (warmRounds > 0) await sim.warmUp(warmRounds)
   const items = await sim.provideRandom(topics, concurrency)
   const stored = items.reduce((sum, i) => sum + i.stored, 0) / items.length
   if (churn > 0) await sim.churn(churn, new Set(items.map(i => i.provider.name)), Number(values['join-concurrency']))
+  // Churn takes simulated minutes to hours; the maintenance rounds meanwhile refill the warm sets.
+  const warm = warmRounds > 0 ? (await sim.warmUp(warmRounds)).warm : 0
   // After churn: how many of the k live nodes closest to each topic still hold its record.
   const k = 20
   const live = sim.alive
@@ -73,7 +82,7 @@ for (const churn of churns) {
   const { samples } = await sim.lookupProviders(queries, concurrency)
   const realSeconds = (performance.now() - measured) / 1000
   const summary = summarize(samples)
-  rows.push({ churn, summary, setupSeconds, realSeconds, stored, heldAfter, replicated })
+  rows.push({ churn, summary, setupSeconds, realSeconds, stored, heldAfter, replicated, warm })
   const virtual = sim.clock instanceof VirtualClock ? `, ${(sim.clock.elapsed / 60_000).toFixed(0)} simulated min in ${sim.clock.steps} steps` : ''
   process.stderr.write(`churn ${churn}: done (setup ${setupSeconds.toFixed(0)} s, lookups ${realSeconds.toFixed(0)} s real${virtual}) ${JSON.stringify(summary)}\n`)
   await sim.stop()
@@ -93,3 +102,4 @@ for (const { churn, summary } of rows) {
 console.log('')
 console.log(`Provider records reached ${rows.map(r => r.stored.toFixed(1)).join(' / ')} of the k closest nodes on average when stored;`)
 console.log(`after churn, ${rows.map(r => r.heldAfter.toFixed(1)).join(' / ')} of the k closest live nodes held them (${rows.map(r => r.replicated).join(' / ')} records pushed to joiners).`)
+console.log(`Warm sessions per node when the lookups began: ${rows.map(r => r.warm.toFixed(1)).join(' / ')} (${warmRounds} warm-session rounds after the network was built, as many again before the lookups).`)

@@ -37,9 +37,10 @@ export const SIM_CONFIG: Partial<DhtConfig> = {
   providerRepublishMs: 365 * 24 * 3600_000,
   valueRepublishMs: 365 * 24 * 3600_000,
   // Open sessions cost the simulator memory (thousands of in-process streams), not the network:
-  // fewer per node keeps a 10,000-node run in RAM; sessions are redialed when needed.
-  maxOutboundSessions: 16,
-  maxInboundSessions: 64,
+  // fewer per node than a real node's bound keeps a 10,000-node run in RAM, with room for the
+  // warm sessions (MAX_WARM_SESSIONS) and those of the lookups in progress.
+  maxOutboundSessions: 56,
+  maxInboundSessions: 128,
   // A joiner's self-lookup is enough to be found; refreshes would fill its far buckets later.
   bootstrapExtraLookups: 0
 }
@@ -281,6 +282,20 @@ export class DhtSimulation {
       await node.dht.bootstrap([via.dht.contact!]).catch(() => {})
     })
     return { left: leaving, joined: fresh.length }
+  }
+
+  /**
+   * Runs `rounds` warm-session rounds on every live node (DhtNode.warmSessions, the part of a
+   * maintenance round that keeps sessions to chosen contacts open, WARM_DIALS_PER_ROUND new ones
+   * per round): what that many maintenance rounds of a running node would have opened. Every
+   * session it opens is a real dial paying the connect latency; nothing else is warm.
+   */
+  async warmUp (rounds: number, concurrency = 256): Promise<{ warm: number }> {
+    for (let round = 0; round < rounds; round++) {
+      await pool(this.alive, concurrency, async node => { await node.dht.warmSessions().catch(() => {}) })
+    }
+    const live = this.alive
+    return { warm: live.reduce((sum, n) => sum + n.dht.stats().warmSessions, 0) / Math.max(1, live.length) }
   }
 
   /** Bytes from the seeded generator: node identities and topics repeat from run to run. */
