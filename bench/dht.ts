@@ -50,6 +50,9 @@ const warmRounds = Number(values['warm-rounds'])
 const latency = LATENCY_PROFILES[values.latency]
 if (latency === undefined) throw new Error(`--latency: one of ${Object.keys(LATENCY_PROFILES).join(', ')}`)
 
+/** With warm sessions a node needs room for MAX_WARM_SESSIONS outbound and about as many inbound. */
+const WARM_SIM_CONFIG = { maxOutboundSessions: 56, maxInboundSessions: 128 }
+
 interface Row { churn: number, summary: LookupSummary, setupSeconds: number, realSeconds: number, stored: number, heldAfter: number, replicated: number, warm: number }
 const rows: Row[] = []
 const load = loadavg().map(l => l.toFixed(1)).join(' ')
@@ -57,7 +60,7 @@ const begun = performance.now()
 
 for (const churn of churns) {
   const started = performance.now()
-  const sim = new DhtSimulation({ ...(scale === undefined ? {} : { scale }), seed: Number(values.seed), preAuthenticated: !values.handshake, latency })
+  const sim = new DhtSimulation({ ...(scale === undefined ? {} : { scale }), seed: Number(values.seed), preAuthenticated: !values.handshake, latency, ...(warmRounds > 0 ? { config: WARM_SIM_CONFIG } : {}) })
   await sim.populate(nodes)
   // A running node's maintenance rounds keep sessions to chosen contacts open (warm-sessions.ts);
   // the network starts as if it had run that long, and lookups find what a node would have open.

@@ -37,10 +37,11 @@ export const SIM_CONFIG: Partial<DhtConfig> = {
   providerRepublishMs: 365 * 24 * 3600_000,
   valueRepublishMs: 365 * 24 * 3600_000,
   // Open sessions cost the simulator memory (thousands of in-process streams), not the network:
-  // fewer per node than a real node's bound keeps a 10,000-node run in RAM, with room for the
-  // warm sessions (MAX_WARM_SESSIONS) and those of the lookups in progress.
-  maxOutboundSessions: 56,
-  maxInboundSessions: 128,
+  // fewer per node than a real node's bound keeps a 10,000-node run in RAM. Runs with warm
+  // sessions raise both (bench/dht.ts WARM_SIM_CONFIG): room for MAX_WARM_SESSIONS and the cold
+  // sessions of lookups in progress.
+  maxOutboundSessions: 16,
+  maxInboundSessions: 64,
   // A joiner's self-lookup is enough to be found; refreshes would fill its far buckets later.
   bootstrapExtraLookups: 0
 }
