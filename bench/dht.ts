@@ -3,6 +3,7 @@
 //
 //   node bench/dht.ts [--nodes 10000] [--topics 200] [--lookups 400] [--churn 0,0.1,0.3]
 //                     [--concurrency 24] [--join-concurrency 48] [--handshake] [--seed 1] [--scale N]
+//                     [--latency tor|wan] [--warm-rounds 4]
 //
 // Time is virtual (src/dht/clock.ts VirtualClock): the DHT's timers and the network's delays run
 // on a discrete-event clock that jumps to the next timer whenever the process is idle, so a
@@ -14,11 +15,15 @@
 // stale entries of the leavers stay in everyone's routing tables, as after an abrupt churn.
 // Success: the lookup (stopping at the first valid provider) finds the topic's provider.
 // Each churn level is a fresh network. Identities are pre-authenticated unless --handshake.
+// --latency picks a profile of src/dht/sim/latency.ts: `tor` (connect 2–10 s, round trip
+// 0.3–1.5 s, the first model) or `wan` (what the WAN Tor testbed measures). --warm-rounds runs
+// that many warm-session rounds (the part of a maintenance round that keeps sessions to chosen
+// contacts open) on every node after the network is built and again before the lookups; 0: none.
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { VirtualClock } from '../src/dht/clock.ts'
 import { compareDistance } from '../src/dht/id.ts'
-import { DhtSimulation, TOR_LATENCY, summarize, type LookupSummary } from '../src/dht/sim/simulation.ts'
+import { DhtSimulation, LATENCY_PROFILES, summarize, type LookupSummary } from '../src/dht/sim/simulation.ts'
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +35,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '24' },
     'join-concurrency': { type: 'string', default: '48' },
     handshake: { type: 'boolean', default: false },
-    seed: { type: 'string', default: '1' }
+    seed: { type: 'string', default: '1' },
+    latency: { type: 'string', default: 'tor' },
+    'warm-rounds': { type: 'string', default: '4' }
   }
 })
 const nodes = Number(values.nodes)
@@ -39,19 +46,30 @@ const lookups = Number(values.lookups)
 const scale = values.scale === undefined ? undefined : Number(values.scale)
 const concurrency = Number(values.concurrency)
 const churns = values.churn.split(',').map(Number)
+const warmRounds = Number(values['warm-rounds'])
+const latency = LATENCY_PROFILES[values.latency]
+if (latency === undefined) throw new Error(`--latency: one of ${Object.keys(LATENCY_PROFILES).join(', ')}`)
 
-interface Row { churn: number, summary: LookupSummary, setupSeconds: number, realSeconds: number, stored: number, heldAfter: number, replicated: number }
+/** With warm sessions a node needs room for MAX_WARM_SESSIONS outbound and about as many inbound. */
+const WARM_SIM_CONFIG = { maxOutboundSessions: 56, maxInboundSessions: 128 }
+
+interface Row { churn: number, summary: LookupSummary, setupSeconds: number, realSeconds: number, stored: number, heldAfter: number, replicated: number, warm: number }
 const rows: Row[] = []
 const load = loadavg().map(l => l.toFixed(1)).join(' ')
 const begun = performance.now()
 
 for (const churn of churns) {
   const started = performance.now()
-  const sim = new DhtSimulation({ ...(scale === undefined ? {} : { scale }), seed: Number(values.seed), preAuthenticated: !values.handshake, latency: TOR_LATENCY })
+  const sim = new DhtSimulation({ ...(scale === undefined ? {} : { scale }), seed: Number(values.seed), preAuthenticated: !values.handshake, latency, ...(warmRounds > 0 ? { config: WARM_SIM_CONFIG } : {}) })
   await sim.populate(nodes)
+  // A running node's maintenance rounds keep sessions to chosen contacts open (warm-sessions.ts);
+  // the network starts as if it had run that long, and lookups find what a node would have open.
+  if (warmRounds > 0) await sim.warmUp(warmRounds)
   const items = await sim.provideRandom(topics, concurrency)
   const stored = items.reduce((sum, i) => sum + i.stored, 0) / items.length
   if (churn > 0) await sim.churn(churn, new Set(items.map(i => i.provider.name)), Number(values['join-concurrency']))
+  // Churn takes simulated minutes to hours; the maintenance rounds meanwhile refill the warm sets.
+  const warm = warmRounds > 0 ? (await sim.warmUp(warmRounds)).warm : 0
   // After churn: how many of the k live nodes closest to each topic still hold its record.
   const k = 20
   const live = sim.alive
@@ -67,7 +85,7 @@ for (const churn of churns) {
   const { samples } = await sim.lookupProviders(queries, concurrency)
   const realSeconds = (performance.now() - measured) / 1000
   const summary = summarize(samples)
-  rows.push({ churn, summary, setupSeconds, realSeconds, stored, heldAfter, replicated })
+  rows.push({ churn, summary, setupSeconds, realSeconds, stored, heldAfter, replicated, warm })
   const virtual = sim.clock instanceof VirtualClock ? `, ${(sim.clock.elapsed / 60_000).toFixed(0)} simulated min in ${sim.clock.steps} steps` : ''
   process.stderr.write(`churn ${churn}: done (setup ${setupSeconds.toFixed(0)} s, lookups ${realSeconds.toFixed(0)} s real${virtual}) ${JSON.stringify(summary)}\n`)
   await sim.stop()
@@ -76,7 +94,7 @@ for (const churn of churns) {
 const s = (ms: number): string => (ms / 1000).toFixed(1)
 const clockText = scale === undefined ? 'virtual time (discrete-event clock)' : `a scaled real-time clock at ${scale}×`
 console.log(`DHT lookups of provider records, ${nodes} simulated nodes, k=20, 3 disjoint paths × 2 in flight;`)
-console.log(`Tor-like latency (connect ${TOR_LATENCY.connectMs.map(x => x / 1000).join('–')} s, round trip ${TOR_LATENCY.rttMs.map(x => x / 1000).join('–')} s), ${clockText}; ${values.handshake ? 'real handshake' : 'pre-authenticated streams'}.`)
+console.log(`latency profile ${values.latency} (connect ${latency.connectMs.map(x => x / 1000).join('–')} s, round trip ${latency.rttMs.map(x => x / 1000).join('–')} s), ${clockText}; ${values.handshake ? 'real handshake' : 'pre-authenticated streams'}.`)
 console.log(`Wall time ${((performance.now() - begun) / 60_000).toFixed(1)} min; load average ${load} at start.`)
 console.log('')
 console.log('| churn | lookups | success | median hops | p95 hops | messages/lookup | median time | p95 time |')
@@ -87,3 +105,4 @@ for (const { churn, summary } of rows) {
 console.log('')
 console.log(`Provider records reached ${rows.map(r => r.stored.toFixed(1)).join(' / ')} of the k closest nodes on average when stored;`)
 console.log(`after churn, ${rows.map(r => r.heldAfter.toFixed(1)).join(' / ')} of the k closest live nodes held them (${rows.map(r => r.replicated).join(' / ')} records pushed to joiners).`)
+console.log(`Warm sessions per node when the lookups began: ${rows.map(r => r.warm.toFixed(1)).join(' / ')} (${warmRounds} warm-session rounds after the network was built, as many again before the lookups).`)

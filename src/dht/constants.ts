@@ -34,6 +34,23 @@ export const QUERY_STALL_MS = 12_000
 /** Contacts returned by a find-node answer (at most; also the cap a reader enforces). */
 export const MAX_CONTACTS_PER_REPLY = K
 
+/**
+ * Cold requests (to a contact without an open session: each costs a new circuit, seconds) each
+ * path may have in flight when it has no warm request running: connect times vary by seconds,
+ * so racing several dials makes the fastest circuit, not the average one, set the hop's time.
+ */
+export const COLD_ALPHA_PER_PATH = 4
+/** Cold requests per path at most, stalled ones included. */
+export const MAX_COLD_PER_PATH = 6
+/**
+ * A request on an open session counts as stalled (letting its path start another) after this
+ * many of the session's smoothed round trips: a warm peer that has not answered by then is
+ * overloaded or gone, and waiting QUERY_STALL_MS (sized for a circuit build) would cost seconds.
+ */
+export const WARM_STALL_RTTS = 3
+/** Floor of a warm request's stall time, so one fast sample cannot make every hiccup a stall. */
+export const MIN_WARM_STALL_MS = 1_500
+
 // --- Timeouts (Tor-sized) ----------------------------------------------------------------------
 
 /** Dial plus oht handshake: connect 2–10 s and 1.5 round trips, with room for a slow circuit. */
@@ -55,6 +72,31 @@ export const MAX_OUTBOUND_SESSIONS = 64
 export const MAX_INBOUND_SESSIONS = 256
 /** Requests pipelined on one outbound session; more wait their turn. */
 export const MAX_INFLIGHT_PER_SESSION = 8
+
+// --- Warm sessions -------------------------------------------------------------------------------
+// Over Tor a request on an open session costs one round trip (under a second), to a new peer a
+// circuit build first (seconds). So a node keeps sessions open to a bounded set of its routing
+// table's contacts, chosen per bucket (warm-sessions.ts), and its lookups start from them.
+
+/**
+ * Contacts per bucket kept warm, spread over the bucket's sub-ranges (the bits after its prefix)
+ * so that some warm contact shares as many bits as possible with any target in the bucket.
+ */
+export const WARM_PER_BUCKET = 4
+/**
+ * Warm sessions at most, filled from the farthest bucket (half of all targets fall in it) inward;
+ * well under MAX_OUTBOUND_SESSIONS so lookups in progress keep room for their cold sessions, and
+ * every node holds about as many inbound warm sessions as it keeps outbound (under MAX_INBOUND_SESSIONS).
+ */
+export const MAX_WARM_SESSIONS = 40
+/**
+ * A warm session unused this long is pinged at the next maintenance round: it keeps the circuit
+ * and the peer's inbound session (closed after INBOUND_IDLE_MS of silence) alive, and finds a
+ * dead peer before a lookup does.
+ */
+export const WARM_KEEPALIVE_MS = 4 * 60_000
+/** New warm sessions dialed per maintenance round at most (each a Tor circuit): a fresh node warms up over a few rounds. */
+export const WARM_DIALS_PER_ROUND = 10
 
 // --- Sizes --------------------------------------------------------------------------------------
 

@@ -3,7 +3,11 @@
 // belongs to that path unless another path already knows it, so no node is queried by two paths
 // and one adversary can steer at most the paths that reach it. Each path keeps `alphaPerPath`
 // requests in flight to its own members of the lookup's k closest known candidates, one more
-// for every request that has stalled (an unreachable onion costs seconds). The lookup ends when
+// for every request that has stalled (an unreachable onion costs seconds). Contacts with an open
+// session (warm: a round trip away) are asked first; contacts without one (cold: a circuit build
+// away) are raced, up to `coldAlphaPerPath` per path, as soon as no warm request of their round or
+// a later one is running on the path, so that the fastest circuit sets the hop's time. When the
+// caller tells nothing about warmth every contact counts as warm. The lookup ends when
 // the k closest candidates that did not fail have all answered (Kademlia's termination;
 // S/Kademlia's per-path convergence would cost d·k queries, each a Tor circuit), when a query
 // reports it is done (a value was found), when it is aborted, or at its deadline.
@@ -27,6 +31,13 @@ export interface LookupParams {
   alphaPerPath: number
   maxPerPath: number
   stallMs: number
+  /** Whether the contact has an open session (default: all do). */
+  isWarm?: (hex: string) => boolean
+  /** Cold requests per path when no warm one blocks them (default alphaPerPath), and at most (default maxPerPath). */
+  coldAlphaPerPath?: number
+  maxColdPerPath?: number
+  /** Stall time of a request to a warm contact (default stallMs). */
+  warmStallMs?: (hex: string) => number
   clock: Clock
   signal: AbortSignal
   /** Asks one contact; throws when it fails. `hop` is 1 for seeds, parent's + 1 otherwise. */
@@ -56,6 +67,8 @@ interface Candidate {
   hop: number
   path: number
   state: State
+  /** Asked over an open session. */
+  warm: boolean
   stalled: boolean
   stallTimer?: TimerHandle
 }
@@ -79,7 +92,7 @@ export async function iterativeLookup (p: LookupParams): Promise<LookupResult> {
   const learn = (contact: Contact, hop: number, path: number): void => {
     const hex = idToHex(contact.nodeId)
     if (hex === p.selfHex || candidates.has(hex)) return
-    const candidate: Candidate = { contact, hex, hop, path, state: 'new', stalled: false }
+    const candidate: Candidate = { contact, hex, hop, path, state: 'new', warm: false, stalled: false }
     candidates.set(hex, candidate)
     paths[path]!.push(candidate)
     let lo = 0; let hi = order.length
@@ -94,6 +107,7 @@ export async function iterativeLookup (p: LookupParams): Promise<LookupResult> {
   sorted.forEach((contact, i) => { learn(contact, 1, i % paths.length) })
 
   const inflight: Array<Set<Candidate>> = paths.map(() => new Set())
+  const isWarm = p.isWarm ?? ((): boolean => true)
 
   const pump = (): void => {
     if (finished) return
@@ -107,28 +121,49 @@ export async function iterativeLookup (p: LookupParams): Promise<LookupResult> {
       if (window.length >= p.k) break
     }
     let active = false
+    const coldAlpha = p.coldAlphaPerPath ?? p.alphaPerPath
+    const maxCold = p.maxColdPerPath ?? p.maxPerPath
     for (let index = 0; index < paths.length; index++) {
       const flying = inflight[index]!
-      let stalled = 0
-      for (const c of flying) if (c.stalled) stalled++
-      const limit = Math.min(p.maxPerPath, p.alphaPerPath + stalled)
-      let running = flying.size
-      for (const candidate of window) {
-        if (running >= limit) break
-        if (candidate.path !== index || candidate.state !== 'new') continue
-        running++
-        ask(candidate)
+      let warmRunning = 0; let warmStalled = 0; let coldRunning = 0; let coldStalled = 0
+      /** Latest round of a warm request running and not stalled: cold ones of that round or earlier wait for it. */
+      let warmRound = 0
+      for (const c of flying) {
+        if (c.warm) {
+          warmRunning++
+          if (c.stalled) warmStalled++
+          else warmRound = Math.max(warmRound, c.hop)
+        } else {
+          coldRunning++
+          if (c.stalled) coldStalled++
+        }
       }
-      if (running > 0) active = true
+      const warmLimit = Math.min(p.maxPerPath, p.alphaPerPath + warmStalled)
+      const coldLimit = Math.min(maxCold, coldAlpha + coldStalled)
+      for (const candidate of window) {
+        if (candidate.path !== index || candidate.state !== 'new') continue
+        if (isWarm(candidate.hex)) {
+          if (warmRunning >= warmLimit) continue
+          warmRunning++
+          ask(candidate, true)
+        } else {
+          if (coldRunning >= coldLimit || candidate.hop <= warmRound) continue
+          coldRunning++
+          ask(candidate, false)
+        }
+      }
+      if (warmRunning + coldRunning > 0) active = true
     }
     if (!active) end()
   }
 
-  const ask = (candidate: Candidate): void => {
+  const ask = (candidate: Candidate, warm: boolean): void => {
     candidate.state = 'inflight'
+    candidate.warm = warm
     inflight[candidate.path]!.add(candidate)
     messages++
-    candidate.stallTimer = p.clock.setTimeout(() => { candidate.stalled = true; pump() }, p.stallMs)
+    const stallMs = warm && p.warmStallMs !== undefined ? p.warmStallMs(candidate.hex) : p.stallMs
+    candidate.stallTimer = p.clock.setTimeout(() => { candidate.stalled = true; pump() }, stallMs)
     p.query(candidate.contact, candidate.hop, inner.signal).then(answer => {
       if (finished) return
       candidate.state = 'answered'

@@ -24,6 +24,7 @@ import { RoutingTable } from './routing-table.ts'
 import { InboundServer } from './server.ts'
 import { SessionManager, type DialTarget, type Dialer } from './session-manager.ts'
 import { newCounters, type DhtStats, type PeerInfo } from './stats.ts'
+import { WarmSessions, type WarmRound } from './warm-sessions.ts'
 import type { Request, ResponseFrame } from './wire.ts'
 
 export interface DhtNodeOptions {
@@ -61,6 +62,7 @@ export class DhtNode {
   readonly #queries: Queries
   readonly #replication: Replication
   readonly #timers: PeriodicTasks
+  readonly #warm: WarmSessions
   /** Last seq this node signed, by hex key of its mutable values. */
   readonly #lastSeq = new Map<string, number>()
   /** Hex ids of the contacts pinged to decide whether a newcomer takes their place. */
@@ -101,6 +103,7 @@ export class DhtNode {
       onCaller: contact => { this.#learn(contact) }
     })
     this.#queries = new Queries({ nodeId, nodeIdHex, clock, config, table, records, counters, sessions: this.#sessions })
+    this.#warm = new WarmSessions({ clock, config, table, sessions: this.#sessions })
     this.#replication = new Replication({
       keys: this.keys,
       nodeId,
@@ -178,16 +181,25 @@ export class DhtNode {
     return { reached, tableSize: this.table.size }
   }
 
-  /** One maintenance round: reap idle sessions, refresh stale buckets, save the table. */
+  /** One maintenance round: reap idle sessions, keep the warm ones, refresh stale buckets, save the table. */
   async maintain (): Promise<void> {
     this.#sessions.reap(true)
     this.#server.reapIdle()
+    await this.warmSessions().catch(() => {})
     const stale = this.table.staleBuckets(this.clock.now(), this.config.bucketRefreshMs).slice(0, this.config.maxRefreshesPerRound)
     for (const index of stale) {
       if (!this.#running) return
       await this.findNode(randomIdInBucket(this.nodeId, index)).catch(() => {})
     }
     await this.saveRoutingTable().catch(() => {})
+  }
+
+  /**
+   * Chooses the routing-table contacts to keep sessions open to, dials a bounded number of those
+   * without one and pings the idle ones (warm-sessions.ts); part of every maintenance round.
+   */
+  async warmSessions (): Promise<WarmRound> {
+    return await this.#warm.round(this.#sessions.lifetime)
   }
 
   // --- serving --------------------------------------------------------------------------------
@@ -336,6 +348,7 @@ export class DhtNode {
       storedRecords: this.records.size,
       storedBytes: this.records.bytes,
       outboundSessions: this.#sessions.size,
+      warmSessions: this.#sessions.warmCount,
       inboundSessions: this.#server.size,
       ...this.#counters,
       providedTopics: this.#replication.providedTopics

@@ -28,11 +28,11 @@ export interface QueriesOptions {
   nodeId: Id
   nodeIdHex: string
   clock: Clock
-  config: Pick<DhtConfig, 'k' | 'paths' | 'alphaPerPath' | 'maxPerPath' | 'stallMs' | 'lookupTimeoutMs'>
+  config: Pick<DhtConfig, 'k' | 'paths' | 'alphaPerPath' | 'maxPerPath' | 'stallMs' | 'lookupTimeoutMs' | 'coldAlphaPerPath' | 'maxColdPerPath' | 'warmStallRtts' | 'minWarmStallMs'>
   table: RoutingTable
   records: RecordStore
   counters: DhtCounters
-  sessions: Pick<SessionManager, 'request'>
+  sessions: Pick<SessionManager, 'request' | 'isOpen' | 'srtt'>
 }
 
 export function targetOf (contact: Contact): DialTarget {
@@ -138,7 +138,7 @@ export class Queries {
   }
 
   async #lookup (target: Id, signal: AbortSignal | undefined, query: (contact: Contact, hop: number, signal: AbortSignal) => Promise<QueryAnswer>): Promise<LookupResult> {
-    const { clock, config, table, counters } = this.#options
+    const { clock, config, table, counters, sessions } = this.#options
     counters.lookups++
     table.touch(target, clock.now())
     const deadline = new Deadline(clock, config.lookupTimeoutMs, 'the lookup', signal)
@@ -152,6 +152,13 @@ export class Queries {
         alphaPerPath: config.alphaPerPath,
         maxPerPath: config.maxPerPath,
         stallMs: config.stallMs,
+        isWarm: hex => sessions.isOpen(hex),
+        coldAlphaPerPath: config.coldAlphaPerPath,
+        maxColdPerPath: config.maxColdPerPath,
+        warmStallMs: hex => {
+          const srtt = sessions.srtt(hex)
+          return srtt === undefined ? config.stallMs : Math.min(config.stallMs, Math.max(config.minWarmStallMs, config.warmStallRtts * srtt))
+        },
         clock,
         signal: deadline.signal,
         query

@@ -171,6 +171,11 @@ export class RoutingTable {
     return out
   }
 
+  /** The contacts of bucket `index`, least recently seen first (do not modify). */
+  bucketEntries (index: number): readonly TableEntry[] {
+    return this.#buckets[index]?.entries ?? []
+  }
+
   bucketSizes (): number[] {
     return Array.from(this.#buckets, b => b?.entries.length ?? 0)
   }

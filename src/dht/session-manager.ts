@@ -1,7 +1,8 @@
 // The sessions this node opens to its contacts. Every DHT exchange runs on an oht stream
 // authenticated by the handshake; outbound streams come from the injected Dialer and carry one
 // OutboundSession each (session.ts). Sessions are kept per peer and reused (a Tor connect costs
-// seconds) up to maxOutboundSessions, idle ones closed past sessionIdleMs. What the requests teach
+// seconds) up to maxOutboundSessions, idle ones closed past sessionIdleMs, except the warm ones
+// (warm-sessions.ts chooses them): those stay open while warm. What the requests teach
 // about a contact (alive, failed) goes back to the owner through onAlive and onFailure.
 import type { HandshakeResult } from '../onion/handshake.ts'
 import type { Clock } from './clock.ts'
@@ -45,6 +46,8 @@ export class SessionManager {
   readonly #outbound = new Map<string, OutboundSession>()
   readonly #dialing = new Map<string, Promise<OutboundSession>>()
   readonly #contacts = new WeakMap<OutboundSession, Contact>()
+  /** Node ids whose sessions are kept open (never reaped as idle) while they stay warm. */
+  #warm: ReadonlySet<string> = new Set()
   #running = false
   #lifetime = new AbortController()
 
@@ -54,6 +57,33 @@ export class SessionManager {
 
   /** Open outbound sessions. */
   get size (): number { return this.#outbound.size }
+
+  /** Whether a session to this node id is open (a request to it costs a round trip, not a circuit). */
+  isOpen (nodeIdHex: string): boolean {
+    const session = this.#outbound.get(nodeIdHex)
+    return session !== undefined && !session.closed
+  }
+
+  /** Clock time of the last request to or answer from this node id's open session. */
+  lastUsed (nodeIdHex: string): number | undefined {
+    return this.#outbound.get(nodeIdHex)?.lastUsed
+  }
+
+  /** Smoothed round trip of this node id's open session, once it has answered. */
+  srtt (nodeIdHex: string): number | undefined {
+    return this.#outbound.get(nodeIdHex)?.srtt
+  }
+
+  /** Sets the warm node ids (bounded by the caller): their sessions are exempt from idle reaping. */
+  setWarm (nodeIdHexes: Iterable<string>): void {
+    this.#warm = new Set(nodeIdHexes)
+  }
+
+  get warmCount (): number {
+    let open = 0
+    for (const hex of this.#warm) if (this.isOpen(hex)) open++
+    return open
+  }
 
   /** Aborted by stop(): ends dials in progress, and requests the node makes on its own behalf. */
   get lifetime (): AbortSignal { return this.#lifetime.signal }
@@ -99,16 +129,23 @@ export class SessionManager {
     }
   }
 
-  /** Closes idle sessions beyond the bound (least recently used first), or all idle past their time. */
+  /**
+   * Closes idle sessions: those idle past sessionIdleMs when `byAge` (warm ones excepted), and
+   * beyond maxOutboundSessions the least recently used idle ones, cold before warm.
+   */
   reap (byAge: boolean): void {
     const { clock, config } = this.#options
     const now = clock.now()
     for (const [peer, session] of this.#outbound) if (session.closed) this.#outbound.delete(peer)
     if (byAge) {
-      for (const session of [...this.#outbound.values()]) if (session.idle && now - session.lastUsed >= config.sessionIdleMs) this.#drop(session)
+      for (const session of [...this.#outbound.values()]) {
+        if (session.idle && !this.#warm.has(session.peer) && now - session.lastUsed >= config.sessionIdleMs) this.#drop(session)
+      }
     }
     if (this.#outbound.size <= config.maxOutboundSessions) return
-    const idle = [...this.#outbound.values()].filter(s => s.idle).sort((a, b) => a.lastUsed - b.lastUsed)
+    const idle = [...this.#outbound.values()].filter(s => s.idle)
+    const warm = (s: OutboundSession): number => (this.#warm.has(s.peer) ? 1 : 0)
+    idle.sort((a, b) => warm(a) - warm(b) || a.lastUsed - b.lastUsed)
     for (const session of idle) {
       if (this.#outbound.size <= config.maxOutboundSessions) break
       this.#drop(session)

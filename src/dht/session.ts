@@ -30,6 +30,8 @@ interface Pending {
   resolve: (body: { body: ResponseBody, dropped: number }) => void
   reject: (err: RpcError) => void
   timer: TimerHandle
+  /** Clock time the request was sent, for the round-trip estimate. */
+  sent: number
   onAbort?: () => void
   signal?: AbortSignal
 }
@@ -53,6 +55,7 @@ export class OutboundSession {
   readonly #waiting: Array<() => void> = []
   #nextId = 1
   #closed = false
+  #srtt: number | undefined
   lastUsed: number
 
   constructor (peer: string, stream: Duplex, options: OutboundSessionOptions) {
@@ -71,6 +74,8 @@ export class OutboundSession {
   get closed (): boolean { return this.#closed }
   get inflight (): number { return this.#pending.size }
   get idle (): boolean { return this.#pending.size === 0 && this.#waiting.length === 0 }
+  /** Smoothed round trip of the answered requests (TCP's SRTT, gain 1/8), or undefined before the first. */
+  get srtt (): number | undefined { return this.#srtt }
 
   async request (request: Request, timeoutMs: number, signal?: AbortSignal): Promise<{ body: ResponseBody, dropped: number }> {
     if (this.#closed) throw new RpcError('closed', 'the session is closed')
@@ -87,6 +92,7 @@ export class OutboundSession {
       const pending: Pending = {
         resolve,
         reject,
+        sent: this.#clock.now(),
         timer: this.#clock.setTimeout(() => { this.#settle(id, new RpcError('timeout', `no answer to ${request.type} within ${timeoutMs} ms`)) }, timeoutMs)
       }
       if (signal !== undefined) {
@@ -130,6 +136,10 @@ export class OutboundSession {
     this.#clock.clearTimeout(pending.timer)
     if (pending.onAbort !== undefined) pending.signal?.removeEventListener('abort', pending.onAbort)
     this.lastUsed = this.#clock.now()
+    if (error === null || error.code === 'refused' || error.code === 'remote-error') {
+      const sample = this.lastUsed - pending.sent
+      this.#srtt = this.#srtt === undefined ? sample : this.#srtt + (sample - this.#srtt) / 8
+    }
     if (error !== null) pending.reject(error)
     else pending.resolve(value!)
     this.#waiting.shift()?.()

@@ -32,6 +32,8 @@ export interface DhtStats extends DhtCounters {
   storedRecords: number
   storedBytes: number
   outboundSessions: number
+  /** Open outbound sessions to contacts kept warm (warm-sessions.ts). */
+  warmSessions: number
   inboundSessions: number
   providedTopics: number
 }

@@ -22,16 +22,9 @@ import { idToHex, type Id } from '../id.ts'
 import { DhtNode } from '../node.ts'
 import type { Dialer } from '../session-manager.ts'
 import { DroppingNode, ForgingNode, type AdversaryKind } from './adversaries.ts'
+import { TOR_LATENCY, type SimLatency } from './latency.ts'
 
-export interface SimLatency {
-  /** Simulated ms of a dial (circuit to an onion service), drawn uniformly per dial. */
-  connectMs: [number, number]
-  /** Simulated round trip on an open stream, fixed per pair of nodes, drawn uniformly. */
-  rttMs: [number, number]
-}
-
-/** Tor-like: connect 2–10 s, round trip 0.3–1.5 s. */
-export const TOR_LATENCY: SimLatency = { connectMs: [2_000, 10_000], rttMs: [300, 1_500] }
+export { TOR_LATENCY, WAN_TESTBED_LATENCY, LATENCY_PROFILES, type SimLatency } from './latency.ts'
 
 /**
  * Periodic work is off by default in a simulation (a run lasts a few simulated minutes, and
@@ -44,7 +37,9 @@ export const SIM_CONFIG: Partial<DhtConfig> = {
   providerRepublishMs: 365 * 24 * 3600_000,
   valueRepublishMs: 365 * 24 * 3600_000,
   // Open sessions cost the simulator memory (thousands of in-process streams), not the network:
-  // fewer per node keeps a 10,000-node run in RAM; sessions are redialed when needed.
+  // fewer per node than a real node's bound keeps a 10,000-node run in RAM. Runs with warm
+  // sessions raise both (bench/dht.ts WARM_SIM_CONFIG): room for MAX_WARM_SESSIONS and the cold
+  // sessions of lookups in progress.
   maxOutboundSessions: 16,
   maxInboundSessions: 64,
   // A joiner's self-lookup is enough to be found; refreshes would fill its far buckets later.
@@ -288,6 +283,20 @@ export class DhtSimulation {
       await node.dht.bootstrap([via.dht.contact!]).catch(() => {})
     })
     return { left: leaving, joined: fresh.length }
+  }
+
+  /**
+   * Runs `rounds` warm-session rounds on every live node (DhtNode.warmSessions, the part of a
+   * maintenance round that keeps sessions to chosen contacts open, WARM_DIALS_PER_ROUND new ones
+   * per round): what that many maintenance rounds of a running node would have opened. Every
+   * session it opens is a real dial paying the connect latency; nothing else is warm.
+   */
+  async warmUp (rounds: number, concurrency = 256): Promise<{ warm: number }> {
+    for (let round = 0; round < rounds; round++) {
+      await pool(this.alive, concurrency, async node => { await node.dht.warmSessions().catch(() => {}) })
+    }
+    const live = this.alive
+    return { warm: live.reduce((sum, n) => sum + n.dht.stats().warmSessions, 0) / Math.max(1, live.length) }
   }
 
   /** Bytes from the seeded generator: node identities and topics repeat from run to run. */
