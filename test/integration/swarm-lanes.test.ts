@@ -68,7 +68,7 @@ function verifiedBlocks (swarm: Swarm): Map<number, number> {
   return seen
 }
 
-test('one seeder serves a leecher over several lanes: more lanes carry more, every block verified once', async () => {
+test('one seeder serves a leecher over lanes the lane controller opens: blocks spread over them, every block verified once', async () => {
   const s = await setup(10 * 1024 * 1024)
   try {
     const verified = verifiedBlocks(s.leecher)
@@ -87,9 +87,8 @@ test('one seeder serves a leecher over several lanes: more lanes carry more, eve
     // Blocks went over more than one lane: each carrying lane wrote at least a few blocks.
     const carrying = s.lanes.filter(l => l.seederSide.bytesWritten > 4 * BLOCK).length
     assert.ok(carrying >= 2, `${carrying} lanes carried blocks (${s.lanes.map(l => l.seederSide.bytesWritten).join(', ')} bytes)`)
-    // Paced lanes add up: the rule saw the second lane's gain and went on.
-    assert.ok(lanes.samples.length >= 2 && lanes.samples[1]!.rate > lanes.samples[0]!.rate * 1.15, JSON.stringify(lanes.samples))
-    assert.ok(s.lanes.length >= 3, `lanes: ${s.lanes.length}`)
+    // Whether a lane's gain is enough to go on is the pure rule's job (test/unit/swarm-lanes.test.ts);
+    // here rates depend on the machine's load, so they are not asserted (bench/onion.ts measures them).
     // One node, however many lanes: it counts once as a peer.
     assert.equal(s.leecher.peerCount, 1)
     assert.equal(s.seeder.peerCount, 1)
