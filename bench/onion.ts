@@ -1,7 +1,7 @@
 // Benchmark: the swarm over onion services of a private Tor network on 127.0.0.1
 // (src/onion/tor/testnet.ts; one client tor per oht daemon). A share fetched
 //   - from 1 seeder and from 4 seeders, each seeder's upload capped (--cap, default 1 MiB/s);
-//   - from 1 uncapped seeder;
+//   - from 1 uncapped seeder, and from 4 uncapped seeders (each round, a fresh leecher);
 // beside one plain onion stream of the same bytes (TorTransport, no oht protocol: what
 // OnionShare-style serving of one file gets). Reports MiB/s, time to first byte (the leecher's
 // first progress), and CPU of the tors against the oht processes. Asserts nothing.
@@ -153,6 +153,8 @@ try {
   // Uncapped, one seeder, beside a plain stream, round after round (each on new circuits).
   const uncappedRuns: Array<Awaited<ReturnType<typeof timedFetch>>> = []
   const plainRuns: Array<Awaited<ReturnType<typeof plainStream>>> = []
+  /** 4 uncapped seeders, a fresh leecher each round (its own tor, new circuits). */
+  const fourUncappedRuns: Array<Awaited<ReturnType<typeof timedFetch>>> = []
   for (let r = 0; r < rounds; r++) {
     // New circuits for every round, as the plain stream's fresh service gets: without this the
     // leecher's tor reuses its circuit to the seeder's address round after round.
@@ -160,6 +162,11 @@ try {
     uncappedRuns.push(await timedFetch(join(dir, `l0-${r}`), tors[5]!, link, join(dir, `out0-${r}`), [owner.address]))
     await rm(join(dir, `out0-${r}`), { recursive: true, force: true })
     plainRuns.push(await plainStream())
+    if (!values['uncapped-only']) {
+      await tors[6]!.control.command('SIGNAL NEWNYM')
+      fourUncappedRuns.push(await timedFetch(join(dir, `l4u-${r}`), tors[6]!, link, join(dir, `out4u-${r}`), daemons.map(d => d.address)))
+      await rm(join(dir, `out4u-${r}`), { recursive: true, force: true })
+    }
   }
 
   // The same seeders, restarted with their upload capped.
@@ -193,6 +200,7 @@ try {
   for (let r = 0; r < rounds; r++) {
     console.log(plainRow(`plain onion stream (1 stream, no oht), round ${r + 1}`, plainRuns[r]!))
     console.log(row(`oht, 1 seeder, uncapped, round ${r + 1}`, uncappedRuns[r]!))
+    if (fourUncappedRuns[r] != null) console.log(row(`oht, 4 seeders, uncapped, round ${r + 1}`, fourUncappedRuns[r]!))
   }
   if (one != null) console.log(row('oht, 1 seeder capped', one))
   if (four != null) console.log(row('oht, 4 seeders capped', four))
@@ -205,6 +213,11 @@ try {
   const plainFlowMedian = median(plainRuns.map(p => bytes / MiB / (p.seconds - p.connect)))
   const ohtFlowMedian = median(uncappedRuns.map(u => bytes / MiB / (u.seconds - u.firstByte)))
   console.log(`- uncapped, median of ${rounds} rounds: plain ${plainMedian.toFixed(2)} MiB/s, oht ${ohtMedian.toFixed(2)} MiB/s start to end: oht / plain = ${(ohtMedian / plainMedian).toFixed(2)}; first byte to end ${plainFlowMedian.toFixed(2)} vs ${ohtFlowMedian.toFixed(2)}: ${(ohtFlowMedian / plainFlowMedian).toFixed(2)} (target ≥ 0.8)`)
+  if (fourUncappedRuns.length > 0) {
+    const fourMedian = median(fourUncappedRuns.map(u => bytes / MiB / u.seconds))
+    const fourFlowMedian = median(fourUncappedRuns.map(u => bytes / MiB / (u.seconds - u.firstByte)))
+    console.log(`- 4 uncapped seeders, median of ${rounds} rounds: ${fourMedian.toFixed(2)} MiB/s start to end: / plain stream = ${(fourMedian / plainMedian).toFixed(2)} (target ≥ 3); first byte to end ${fourFlowMedian.toFixed(2)} MiB/s: / ${seederCount} plain circuits' ceiling = ${(fourFlowMedian / ceilingMany.mibPerSecond).toFixed(2)} (target ≥ 0.9)`)
+  }
   console.log(`- per round, oht / plain start to end: ${uncappedRuns.map((u, r) => (plainRuns[r]!.seconds / u.seconds).toFixed(2)).join(', ')}`)
   console.log(`- against the ceiling (flow rates): oht uncapped median / 1 plain stream = ${(ohtFlowMedian / ceilingOne.mibPerSecond).toFixed(2)}${four == null ? '' : `; oht 4 capped seeders / ${seederCount} plain circuits = ${((bytes / MiB / (four.seconds - four.firstByte)) / ceilingMany.mibPerSecond).toFixed(2)} (their summed caps: ${(4 * capRate).toFixed(1)} MiB/s)`}`)
   if (four != null) console.log(`- CPU during the 4-seeder fetch: all tors ${torCpu4.toFixed(1)} s, oht leecher ${four.cpu.toFixed(1)} s`)

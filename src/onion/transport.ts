@@ -37,6 +37,12 @@ export interface Transport {
   /** Text a user interface must show before using a transport that is not anonymous. */
   readonly warning?: string
   /**
+   * True when lanes to one address (DialOptions.lane) take separate paths that add capacity (Tor:
+   * one circuit each). Where they share one path (loopback TCP, memory), striping adds only
+   * buffers, so the node does not stripe.
+   */
+  readonly separateLanes?: boolean
+  /**
    * Starts accepting connections; resolves to the address others dial (`tcp:127.0.0.1:40123`,
    * `mem:node-7`, `onion:<56 chars>.onion:<port>`), with the real port when asked for port 0.
    * A transport listens once.

@@ -132,9 +132,10 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     try {
       const session = await initiateHandshake(raw, { keys: this.keys, protocol: SWARM_PROTOCOL, ...(signal != null ? { signal } : {}) })
       const added = entry.swarm.addPeer(this.#paced(session.stream), true, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
-      // More lanes (circuits) to this peer while they pay (src/node/network/lanes.ts); not under a
-      // per-peer download limit, which is then the bottleneck (and is paced per stream).
-      if (added != null && this.#perPeer.download == null) stripe({ transport: this.transport, keys: this.keys, protocol: SWARM_PROTOCOL, paced: s => this.#paced(s) }, entry.swarm, address, session.remoteNodeId, signal)
+      // More lanes (circuits) to this peer while they pay (src/node/network/lanes.ts): only where
+      // lanes take separate paths, and not under a per-peer download limit, which is then the
+      // bottleneck (and is paced per stream).
+      if (added != null && this.transport.separateLanes === true && this.#perPeer.download == null) stripe({ transport: this.transport, keys: this.keys, protocol: SWARM_PROTOCOL, paced: s => this.#paced(s) }, entry.swarm, address, session.remoteNodeId, signal)
     } catch (err) {
       raw.destroy()
       throw err

@@ -61,6 +61,7 @@ const KEY_BLOB = /^ED25519-V3:[A-Za-z0-9+/]{86}==$/
 
 export class TorTransport implements Transport {
   readonly kind = 'tor'
+  readonly separateLanes = true
   readonly anonymous = true
   readonly #options: TorTransportOptions
   readonly #streams = new Set<Duplex>()
