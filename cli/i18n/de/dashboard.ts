@@ -44,7 +44,7 @@ export default {
   'dashboard.peer.none': 'keine Peers',
   'dashboard.peer.more': '… {count} weitere Peers',
   'dashboard.keys': '↑↓/jk wählen  p Pause/weiter  c abbrechen  f Dateien  ? Hilfe  q Ende',
-  'dashboard.confirmCancel': '{name} abbrechen? j/y = ja, jede andere Taste = nein',
+  'dashboard.confirmCancel': '{name} abbrechen? y = ja, jede andere Taste = nein',
   'dashboard.cancelled': 'abgebrochen (die .part-Dateien bleiben: erneutes Abrufen setzt fort)',
   'dashboard.pausing': 'pausiere {name}…',
   'dashboard.resuming': 'setze {name} fort…',
