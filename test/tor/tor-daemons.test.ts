@@ -41,7 +41,7 @@ after(async () => {
 })
 
 describe('oht daemons over Tor onion services', { timeout: 300_000 }, () => {
-  it('share → DHT announce → a leecher fetches from 3 onion seeders with the link alone; no socket beyond tor', async () => {
+  it('share → DHT announce → a leecher fetches from several of 3 onion seeders with the link alone; no socket beyond tor', async () => {
     // Four daemons on two client tors (several onion services per tor, one circuit per peer).
     const first = await startDaemon(join(dir, 'seeder0'), torArgs(clients[0]!), 120_000)
     daemons.push(first)
