@@ -11,6 +11,7 @@ import { ensureDataDir, type DataDirLayout } from '../identity/datadir.ts'
 import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from '../identity/keystore.ts'
 import { NodeState, type OwnedShare } from '../identity/state.ts'
 import { NodeError } from '../errors.ts'
+import { deriveStoreKeys } from '../../store/index.ts'
 
 export interface NodeOptions {
   dataDir: string
@@ -73,9 +74,9 @@ export class OhtNode {
       await writeKeystore(dirs.keystore, keys, passphrase)
       created = true
     }
-    const state = new NodeState(dirs.state)
+    const state = new NodeState({ path: dirs.state }, keys.storageKey)
     await state.open()
-    const blockstore = new CipherBlockstore(dirs.blocks)
+    const blockstore = new CipherBlockstore(dirs.blocks, { nameKey: deriveStoreKeys(keys.storageKey).names })
     await blockstore.open()
     return new OhtNode(dirs, keys, state, blockstore, created)
   }
