@@ -26,6 +26,7 @@ export default {
   'dashboard.state.fetching': 'lädt',
   'dashboard.state.paused': 'pausiert',
   'dashboard.state.complete': 'fertig',
+  'dashboard.state.seeding': 'teilt',
   'dashboard.state.failed': 'Fehler',
   'dashboard.state.cancelled': 'abgebr.',
   'dashboard.empty': 'noch keine Übertragungen: oht fetch <Link> --peer <Adresse> fügt eine hinzu',
