@@ -167,7 +167,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     }
     const o = this.options
     const maxBlock = (this.header?.blockSize ?? MAX_BLOCK_BYTES_BEFORE_MANIFEST) + TAG_BYTES
-    const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
+    const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock, wantsManifest: () => this.manifest == null })
     const node = known ?? newNode(id, o.perPeerUploadBytesPerSecond)
     const peer = newPeer(node, wire)
     node.lanes.add(peer)
