@@ -194,3 +194,16 @@ export const MIN_MESSAGE_BYTES_PER_SECOND = 64 * 1024
  * connection whose message made the least recent progress is dropped (a staller, not a sender).
  */
 export const MAX_PARTIAL_BYTES_TOTAL = 128 * 1024 * 1024
+/**
+ * When a swarm is full (maxPeers nodes), a newcomer takes the slot of the node that exchanged no
+ * block with this one (either way) for the longest, if that is longer than this: identities that
+ * log in and say nothing cannot lock honest fetchers out. A node joined less than this ago is
+ * never evicted (it had no time to start).
+ */
+export const PEER_IDLE_EVICT_MS = 20_000
+/**
+ * A node unchoked this long without asking for anything loses its upload slot and is ranked
+ * after every node that has not idled (it stays eligible for the optimistic slot): interested
+ * but silent identities cannot hold the slots an honest fetcher would use.
+ */
+export const UNCHOKED_IDLE_MS = 5_000

@@ -1,7 +1,7 @@
 import { blockLength, TAG_BYTES } from '../blocks/index.ts'
 import type { Bits } from './bitfield.ts'
 import { chokeRound, type ChokablePeer, type ChokerState } from './choker.ts'
-import { DEFAULT_UPLOAD_SLOTS, MAX_QUEUED_REQUESTS } from './constants.ts'
+import { DEFAULT_UPLOAD_SLOTS, MAX_QUEUED_REQUESTS, UNCHOKED_IDLE_MS } from './constants.ts'
 import { pieceParts } from './peer-wire.ts'
 import type { PeerNode, Respond, SwarmContext, SwarmPeer } from './peer.ts'
 
@@ -40,6 +40,8 @@ export class Uploader {
       ctx.ban(peer, `requested an impossible block (index ${index}, offset ${offset}, length ${length})`)
       return
     }
+    peer.node.lastAskedAt = performance.now()
+    peer.node.idle = false
     const queue = peer.wire.wire.peerRequests
     if (queue.length > MAX_QUEUED_REQUESTS) {
       ctx.ban(peer, `keeps ${queue.length} requests waiting (limit ${MAX_QUEUED_REQUESTS})`)
@@ -68,6 +70,7 @@ export class Uploader {
       if (peer.wire.closed || !stillAsked()) return
       respond(null, parts.length === 1 ? parts[0] : pieceParts(parts))
       peer.node.served += length
+      peer.node.lastActive = performance.now()
       this.uploaded += length
       this.#sentCount[index] = (this.#sentCount[index] ?? 0) + 1
       ctx.emit({ type: 'block:served', peer: peer.id, index, bytes: length })
@@ -118,10 +121,13 @@ export class Uploader {
       const rate = (bytes - node.lastRoundBytes) / Math.max(1, (now - node.lastRoundAt) / 1000)
       node.lastRoundBytes = bytes
       node.lastRoundAt = now
+      const unchoked = unchokedLanes(node).length > 0
+      if (unchoked && node.lastAskedAt < node.unchokedAt && now - node.unchokedAt >= UNCHOKED_IDLE_MS) node.idle = true
       peers.push({
         id: node.id,
         interested: ready.some(p => p.wire.wire.peerInterested),
-        choked: unchokedLanes(node).length === 0,
+        choked: !unchoked,
+        idle: node.idle,
         rate,
         choke: () => { setChoked(node, true) },
         unchoke: () => { setChoked(node, false) }
@@ -141,6 +147,7 @@ function unchokedLanes (node: PeerNode): SwarmPeer[] {
 
 /** Chokes or unchokes every ready lane of a node: one decision per node. */
 function setChoked (node: PeerNode, choked: boolean): void {
+  if (!choked && unchokedLanes(node).length === 0) node.unchokedAt = performance.now()
   for (const p of readyLanes(node)) {
     if (choked && !p.wire.wire.amChoking) p.wire.wire.choke()
     else if (!choked && p.wire.wire.amChoking) p.wire.wire.unchoke()

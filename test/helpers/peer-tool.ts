@@ -5,7 +5,8 @@
 // `disconnected` or `still-connected`); stop-reading-requests | leaves-flood (authenticate, stop
 // reading the socket, send `count` block requests / `leaves?` requests, print `attacking`, wait
 // `seconds`); partial-message (`count` connections that each authenticate and send all but the
-// last byte of an 8 MiB extension message).
+// last byte of an 8 MiB extension message); silent | idle-interested (`count` identities that
+// authenticate and then say nothing, or only that they are interested).
 import { randomBytes } from 'node:crypto'
 import { TcpTransport, initiateHandshake } from '../../src/onion/index.ts'
 import { generateNodeKeys } from '../../src/node/identity/keystore.ts'
@@ -21,7 +22,7 @@ const infoHash = deriveSwarmInfoHash(cap.swarmKey, cap.manifestCid.bytes)
 const transport = new TcpTransport()
 
 /** A connection that proved the node key (a fresh identity each) and, with `auth`, the swarm key. */
-async function login (auth: boolean) {
+async function login (auth: boolean, interested = true) {
   const keys = generateNodeKeys()
   const session = await initiateHandshake(await transport.dial(address), { keys, protocol: 'swarm' })
   const s = session.stream
@@ -29,7 +30,7 @@ async function login (auth: boolean) {
   const peer = new PeerWire({ stream: s, initiator: true, infoHash, swarmKey: cap.swarmKey, localNodeId: new Uint8Array(Buffer.from(keys.nodeId, 'hex')), remoteNodeId: new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')), maxBlockBytes: 1 << 20 })
   peer.on('close', () => {})
   await new Promise<void>((resolve, reject) => {
-    peer.on('ready', () => { peer.wire.interested(); resolve() })
+    peer.on('ready', () => { if (interested) peer.wire.interested(); resolve() })
     peer.on('close', err => { reject(err ?? new Error('closed before ready')) })
   })
   return { keys, session, s, peer }
@@ -46,6 +47,14 @@ async function writeAll (s: NodeJS.WritableStream & { destroyed: boolean }, mess
 }
 
 const partials: Array<{ destroy: () => void }> = []
+if (mode === 'silent' || mode === 'idle-interested') {
+  // `count` identities that prove the swarm key and then say nothing (or only `interested`).
+  for (let i = 0; i < count; i++) {
+    const { s } = await login(true, mode === 'idle-interested')
+    s.on('error', () => {})
+    partials.push(s)
+  }
+}
 if (mode === 'partial-message') {
   for (let i = 0; i < count; i++) {
     const { s, peer } = await login(true)
@@ -83,6 +92,8 @@ switch (mode) {
     })
     break
   }
+  case 'silent':
+  case 'idle-interested':
   case 'partial-message':
     waitSeconds = Number(secondsArg ?? 5)
     process.stdout.write('attacking\n')

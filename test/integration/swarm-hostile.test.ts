@@ -93,3 +93,18 @@ test('peers that each hold an unfinished 8 MiB message cost the seeder a bounded
   assert.ok(grown < RSS_BOUND_KIB, `40 unfinished messages: the seeder grew by ${grown} KiB`)
   await fetchWorks(dir, seeder, s, data, 'honest')
 })
+
+test('50 identities that log in and say nothing do not lock an honest fetcher out', async t => {
+  const dir = await tempDir(t, 'oht-hostile-')
+  const seeder = await startDaemon(join(dir, 'seeder'))
+  t.after(async () => { await seeder.stop() })
+  const data = randomBytes(1024 * 1024)
+  await writeFile(join(dir, 'file.bin'), data)
+  const s = (await ohtJson<Share>(seeder.dataDir, ['share', join(dir, 'file.bin')])).value
+  // 25 silent, 25 that only say they are interested: the swarm's 50 node slots, full.
+  await attack(t, ['silent', seeder.address, s.link, '25', '0', '120'])
+  await attack(t, ['idle-interested', seeder.address, s.link, '25', '0', '120'])
+  // Once they have idled past PEER_IDLE_EVICT_MS, a newcomer takes one's slot.
+  await new Promise(resolve => setTimeout(resolve, 22_000))
+  await fetchWorks(dir, seeder, s, data, 'honest')
+})
