@@ -16,6 +16,7 @@ import { registerPin, listPins } from './pin.ts'
 import { registerAccount } from './account.ts'
 import { registerDht, registerNetwork } from './dht.ts'
 import { parseRatio, registerUnshare } from './unshare.ts'
+import { registerConsole } from './console/command.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -29,6 +30,7 @@ export function registerCommands (program: Command): void {
   registerConfig(program)
   registerDashboard(program)
   registerUnshare(program)
+  registerConsole(program)
   program.command('init')
     .description(t('cli.init.description'))
     .action(async (_opts, cmd: Command) => {

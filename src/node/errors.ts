@@ -12,6 +12,7 @@ export type NodeErrorCode =
   | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
   | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
   | 'node.busy' | 'node.closing' | 'node.stateKey'
+  | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited'
 
 export type NodeErrorParams = Record<string, string>
 

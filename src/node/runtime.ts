@@ -6,12 +6,12 @@ import type { Transport } from '../onion/index.ts'
 import type { NetworkKey } from '../onion/network-key.ts'
 import { OhtNode, StreamService, TransferManager, type StreamHandle, type StreamRequest } from './transfers/index.ts'
 import {
-  BootstrapHost, Discovery, LevelRoutingStore, LocalDhtService, NodeNetwork, peersToFetchFrom, serveBootstrap, type AliasPublisher, type NetworkLimits
+  BootstrapHost, DhtAdmin, Discovery, LevelRoutingStore, LocalDhtService, NodeNetwork, peersToFetchFrom, serveBootstrap, type AliasPublisher, type NetworkLimits
 } from './network/index.ts'
 import type { ConfigFile } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerConfigRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTransferRoutes
+  ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes
 } from './api/index.ts'
 import type { WarningSink } from './errors.ts'
 
@@ -164,6 +164,8 @@ export class NodeRuntime {
     if (options.config != null) registerConfigRoutes(api, options.config)
     registerPinRoutes(api, this.service.pins)
     if (this.dht != null) registerDhtRoutes(api, this.dht)
+    if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
+    registerTorRoutes(api, network.transport)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
     try {
       const address = await network.listen()
