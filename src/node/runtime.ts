@@ -11,8 +11,9 @@ import {
 import type { ConfigFile } from './identity/index.ts'
 import { LocalService } from './service.ts'
 import {
-  ApiServer, registerConfigRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTransferRoutes
+  ApiServer, registerConfigRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTransferRoutes, registerWebUiRoutes
 } from './api/index.ts'
+import { WebUi } from './webui/index.ts'
 import type { WarningSink } from './errors.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
@@ -75,6 +76,7 @@ export class NodeRuntime {
   #streams?: StreamService
   #transfers?: TransferManager
   #api?: ApiServer
+  #webui?: WebUi
   #host?: BootstrapHost
   #closed = false
 
@@ -154,6 +156,7 @@ export class NodeRuntime {
     registerPinRoutes(api, this.service.pins)
     if (this.dht != null) registerDhtRoutes(api, this.dht)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
+    registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root }))
     try {
       const address = await network.listen()
       let sharedAddress: string | undefined
@@ -177,6 +180,7 @@ export class NodeRuntime {
     if (this.#closed) return
     this.#closed = true
     this.#host?.stop()
+    await this.#webui?.stop().catch(() => {})
     await this.#api?.close().catch(() => {})
     await this.#streams?.close().catch(() => {})
     await this.#transfers?.close()
