@@ -17,6 +17,7 @@ import { registerAccount } from './account.ts'
 import { registerDht, registerNetwork } from './dht.ts'
 import { parseRatio, registerUnshare } from './unshare.ts'
 import { registerConsole } from './console/command.ts'
+import { registerWebUi } from './webui.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -31,6 +32,7 @@ export function registerCommands (program: Command): void {
   registerDashboard(program)
   registerUnshare(program)
   registerConsole(program)
+  registerWebUi(program)
   program.command('init')
     .description(t('cli.init.description'))
     .action(async (_opts, cmd: Command) => {

@@ -11,8 +11,9 @@ import {
 import type { ConfigFile } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes
+  ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes
 } from './api/index.ts'
+import { WebUi } from './webui/index.ts'
 import type { WarningSink } from './errors.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
@@ -79,6 +80,7 @@ export class NodeRuntime {
   #streams?: StreamService
   #transfers?: TransferManager
   #api?: ApiServer
+  #webui?: WebUi
   #host?: BootstrapHost
   #closed = false
 
@@ -167,6 +169,7 @@ export class NodeRuntime {
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
     registerTorRoutes(api, network.transport)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
+    registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root }))
     try {
       const address = await network.listen()
       let sharedAddress: string | undefined
@@ -203,6 +206,7 @@ export class NodeRuntime {
     if (this.#closed) return
     this.#closed = true
     this.#host?.stop()
+    await this.#webui?.stop().catch(() => {})
     await this.#api?.close().catch(() => {})
     await this.#streams?.close().catch(() => {})
     await this.#transfers?.close()
