@@ -157,7 +157,7 @@ async function fetchFollowing (ctx: CommandContext, link: string, output: string
       ctx.print(progressLine(ctx.nameOf(id), e), 'dim')
     } else if (e.type === 'transfer:dial-failed') ctx.print(t('cli.fetch.dialFailed', { address: e.address, reason: e.reason }), 'warn')
     else if (e.type === 'transfer:state') {
-      if (e.state === 'complete' && e.result != null) {
+      if ((e.state === 'complete' || e.state === 'seeding') && e.result != null) {
         ctx.print(t('cli.fetch.done', { path: e.result.path, bytes: formatBytes(e.result.bytes), seconds: e.result.seconds.toFixed(2), peers: e.result.peers }), 'ok')
         done()
       } else if (e.state === 'failed') fail(new Error(e.error ?? 'the transfer failed'))
@@ -178,7 +178,7 @@ async function fetchFollowing (ctx: CommandContext, link: string, output: string
     if (ctx.signal.aborted) onAbort()
     for (const e of early.splice(0)) handle(e)
     const now = await ctx.client.transfer(id).catch(() => undefined)
-    if (now?.state === 'complete' && now.result != null) handle({ type: 'transfer:state', id, state: 'complete', result: now.result })
+    if ((now?.state === 'complete' || now?.state === 'seeding') && now.result != null) handle({ type: 'transfer:state', id, state: now.state, result: now.result })
     else if (now?.state === 'failed') fail(new Error(now.error ?? 'the transfer failed'))
     await promise
   } finally {

@@ -13,7 +13,7 @@ export function eventLine (e: ApiEvent, names: ReadonlyMap<string, string>): Eve
   switch (e.type) {
     case 'transfer:added': return { text: t('console.event.added', { id: e.transfer.id.slice(0, 8), name: e.transfer.name ?? e.transfer.shareId.slice(0, 16) }), tone: 'event' }
     case 'transfer:state':
-      if (e.state === 'complete') return { text: t('console.event.complete', { id: e.id.slice(0, 8), name: name(e.id), bytes: formatBytes(e.result?.bytes ?? 0), path: e.result?.path ?? '' }), tone: 'ok' }
+      if (e.state === 'complete' || e.state === 'seeding') return { text: t('console.event.complete', { id: e.id.slice(0, 8), name: name(e.id), bytes: formatBytes(e.result?.bytes ?? 0), path: e.result?.path ?? '' }), tone: 'ok' }
       if (e.state === 'failed') return { text: t('console.event.failed', { id: e.id.slice(0, 8), name: name(e.id), reason: e.error ?? '?' }), tone: 'error' }
       if (e.state === 'cancelled') return { text: t('console.event.cancelled', { id: e.id.slice(0, 8), name: name(e.id) }), tone: 'warn' }
       if (e.state === 'paused') return { text: t('console.event.paused', { id: e.id.slice(0, 8), name: name(e.id) }), tone: 'event' }
