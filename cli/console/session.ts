@@ -41,6 +41,7 @@ export interface SessionOptions {
 const MAX_LINES = 2000
 const STATUS_EVERY_MS = 2000
 const RECONNECT_MS = 2000
+const CLAIM_WAIT_MS = 1000
 
 export class ConsoleSession {
   readonly #o: SessionOptions
@@ -206,8 +207,12 @@ export class ConsoleSession {
     for (const l of this.#eventListeners) l(e)
     // A transfer a command follows prints its own lines.
     if ('id' in e && typeof e.id === 'string' && this.#claimed.has(e.id)) return
-    if (e.type === 'transfer:added' && this.#claimed.has(e.transfer.id)) return
     const line = eventLine(e, this.#names)
+    // A transfer this console adds is announced before the command knows its id: wait a moment.
+    if (e.type === 'transfer:added') {
+      if (line != null) setTimeout(() => { if (!this.#claimed.has(e.transfer.id) && !this.#closed) this.print(line.text, line.tone) }, CLAIM_WAIT_MS).unref()
+      return
+    }
     if (line != null) this.print(line.text, line.tone)
   }
 

@@ -159,3 +159,10 @@ test('sharedPrefixBits: the Kademlia bucket of a node id seen from ours', () => 
   assert.equal(sharedPrefixBits('ab', 'ab'), 8)
   assert.equal(sharedPrefixBits('a0', 'a8'), 4)
 })
+
+test('wrap: at blanks when it can, long words cut; nothing longer than the width', async () => {
+  const { wrap } = await import('../../cli/console/view.ts')
+  assert.deepEqual(wrap('the quick brown fox', 10), ['the quick', 'brown fox'])
+  assert.deepEqual(wrap('x'.repeat(25), 10), ['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)])
+  for (const l of wrap('oht://bafyreig376r6shtdf5f6ih64n2rk673ghep6hgvuzjy5nw2lwmn5kjuww4#kAlch4XqspHynR and more words here', 30)) assert.ok(l.length <= 30)
+})
