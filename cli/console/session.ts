@@ -131,7 +131,7 @@ export class ConsoleSession {
     this.#changed()
     const ctx = this.#context(controller.signal)
     void parsed.command.run(ctx, parsed.input)
-      .catch((err: unknown) => { this.#error(errorText(err)) })
+      .catch((err: unknown) => { this.#error(this.#errorText(err)) })
       .finally(() => { this.#running.delete(id); this.#changed() })
   }
 
@@ -149,6 +149,13 @@ export class ConsoleSession {
   }
 
   #error (text: string): void { this.print(`${t('cli.errorPrefix')}${text}`, 'error') }
+
+  /** An error in the user's words; a daemon that went away is said as such, not as a socket error. */
+  #errorText (err: unknown): string {
+    const code = (err as NodeJS.ErrnoException)?.code
+    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ECONNRESET') return t('console.daemonGone')
+    return errorText(err)
+  }
 
   #changed (): void { this.#version++; for (const l of this.#listeners) l() }
 

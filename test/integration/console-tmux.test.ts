@@ -1,5 +1,6 @@
 // `oht console` in a real 80×24 terminal (tmux) against real TCP daemons: a typo and its
 // suggestion, tab completion (command, file path, DHT reference), /share, /put then /get, /ping,
+// /lookup, /ftable, /successor, /newtor refused without Tor,
 // a /fetch from a second daemon with its progress lines, Ctrl-C during a fetch, history across
 // restarts (and no clear text in its file), --lang de, and the console with no daemon running.
 import { test } from 'node:test'
@@ -94,6 +95,15 @@ test('oht console in tmux against two daemons', async t => {
   await type(a, `/ping ${leecher.address} --count 3`)
   const pinged = await waitForFrame(a, 'the ping summary', 30_000, f => /3 sent, 3 answered; min\/median\/max [\d.]+\/[\d.]+\/[\d.]+ ms/.test(f))
   assert.match(pinged, new RegExp(`seq=1 from ${leecher.nodeId.slice(0, 12)}: [\\d.]+ ms`))
+  // The routing table now holds the leecher (it answered the pings).
+  await type(a, `/lookup ${leecher.nodeId}`)
+  await waitForFrame(a, 'the lookup', 20_000, f => f.includes(`node ${leecher.nodeId.slice(0, 16)} is at ${leecher.address}`))
+  await type(a, '/ftable')
+  await waitForFrame(a, 'the routing table', 10_000, f => /routing table of [0-9a-f]{16}…: 1 nodes/.test(f) && f.includes(`${leecher.nodeId.slice(0, 12)} ${leecher.address}`))
+  await type(a, '/successor')
+  await waitForFrame(a, 'the successor', 10_000, f => f.includes(`${leecher.nodeId}\n  ${leecher.address}`))
+  await type(a, '/newtor')
+  await waitForFrame(a, 'the refusal on TCP', 10_000, f => f.includes('oht: error: this daemon does not use Tor (transport tcp)'))
   await type(a, '/quit')
   assert.equal(await ended(a, 10_000), true, '/quit leaves the console')
 
