@@ -8,12 +8,16 @@ import { apiSocket, errorText, type GlobalOptions } from '../context.ts'
 import { t } from '../i18n/index.ts'
 import { History, HistoryFile, historyKey } from './history.ts'
 import type { EmbeddedNode } from './embedded.ts'
+import { COMMANDS } from './table.ts'
+import { usage } from './spec.ts'
 
 export const HISTORY_FILE = 'console-history.enc'
 
 export function registerConsole (program: Command): void {
   program.command('console')
     .description(t('console.description'))
+    // The slash commands, from the same table the console parses with: one description of each.
+    .addHelpText('after', () => '\n' + t('console.help.intro') + '\n' + COMMANDS.map(c => `  ${usage(c)}${c.missing != null ? `  (${t('console.notYet')})` : ''}`).join('\n'))
     .action(async (_opts, cmd: Command) => { await runConsole(cmd.optsWithGlobals<GlobalOptions>()) })
 }
 
@@ -35,8 +39,8 @@ export async function runConsole (g: GlobalOptions): Promise<void> {
   try {
     const client = new DaemonClient(socket)
     const history = await openHistory(dataDir, embedded?.runtime.node.keys.vaultKey, early)
-    const [{ default: React }, { render }, { ConsoleSession }, { ConsoleView }, { COMMANDS }] = await Promise.all([
-      import('react'), import('ink'), import('./session.ts'), import('./view.ts'), import('./table.ts')
+    const [{ default: React }, { render }, { ConsoleSession }, { ConsoleView }] = await Promise.all([
+      import('react'), import('ink'), import('./session.ts'), import('./view.ts')
     ])
     let app: ReturnType<typeof render> | undefined
     let wantDashboard = false

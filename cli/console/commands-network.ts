@@ -89,7 +89,8 @@ export const networkCommands: ConsoleCommand[] = [
       if (ids.length === 0) { ctx.print(t('console.ring.empty'), 'warn'); return }
       const next = which === 'successor' ? ids.find(id => id > st.nodeId) ?? ids[0]! : [...ids].reverse().find(id => id < st.nodeId) ?? ids.at(-1)!
       const peer = info.peers.find(p => p.nodeId === next)!
-      ctx.print(`${next}  ${peer.address}`)
+      ctx.print(next)
+      ctx.print(`  ${peer.address}`, 'dim')
     }
   })),
   {

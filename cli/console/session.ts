@@ -41,6 +41,7 @@ export interface SessionOptions {
 const MAX_LINES = 2000
 const STATUS_EVERY_MS = 2000
 const RECONNECT_MS = 2000
+const CLAIM_WAIT_MS = 1000
 
 export class ConsoleSession {
   readonly #o: SessionOptions
@@ -130,7 +131,7 @@ export class ConsoleSession {
     this.#changed()
     const ctx = this.#context(controller.signal)
     void parsed.command.run(ctx, parsed.input)
-      .catch((err: unknown) => { this.#error(errorText(err)) })
+      .catch((err: unknown) => { this.#error(this.#errorText(err)) })
       .finally(() => { this.#running.delete(id); this.#changed() })
   }
 
@@ -148,6 +149,13 @@ export class ConsoleSession {
   }
 
   #error (text: string): void { this.print(`${t('cli.errorPrefix')}${text}`, 'error') }
+
+  /** An error in the user's words; a daemon that went away is said as such, not as a socket error. */
+  #errorText (err: unknown): string {
+    const code = (err as NodeJS.ErrnoException)?.code
+    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ECONNRESET') return t('console.daemonGone')
+    return errorText(err)
+  }
 
   #changed (): void { this.#version++; for (const l of this.#listeners) l() }
 
@@ -206,8 +214,12 @@ export class ConsoleSession {
     for (const l of this.#eventListeners) l(e)
     // A transfer a command follows prints its own lines.
     if ('id' in e && typeof e.id === 'string' && this.#claimed.has(e.id)) return
-    if (e.type === 'transfer:added' && this.#claimed.has(e.transfer.id)) return
     const line = eventLine(e, this.#names)
+    // A transfer this console adds is announced before the command knows its id: wait a moment.
+    if (e.type === 'transfer:added') {
+      if (line != null) setTimeout(() => { if (!this.#claimed.has(e.transfer.id) && !this.#closed) this.print(line.text, line.tone) }, CLAIM_WAIT_MS).unref()
+      return
+    }
     if (line != null) this.print(line.text, line.tone)
   }
 

@@ -5,7 +5,7 @@ import type { StatusFigures } from './session.ts'
 
 export function statusLine (s: StatusFigures, width: number, embedded: boolean): string {
   if (s.nodeId == null) return fit(t('console.status.connecting'), width)
-  const address = s.address == null ? t('dashboard.notListening') : shorten(s.address.replace(/^(onion|tcp):/, ''), 24)
+  const address = s.address == null ? t('dashboard.notListening') : shortAddress(s.address)
   const parts = [
     `${s.nodeId.slice(0, 8)}…${embedded ? ` ${t('console.embeddedTag')}` : ''}`,
     `${s.transport ?? '-'} ${address}`,
@@ -17,8 +17,11 @@ export function statusLine (s: StatusFigures, width: number, embedded: boolean):
   return fit(parts.join(' │ '), width)
 }
 
-function shorten (text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 8)}…${text.slice(-7)}`
+/** `abcdefghijkl….onion:4001` for an onion address (enough to tell two apart), `127.0.0.1:4001` for TCP. */
+export function shortAddress (address: string): string {
+  const bare = address.replace(/^(onion|tcp):/, '')
+  const onion = /^([a-z2-7]{56})\.onion:(\d+)$/.exec(bare)
+  return onion != null ? `${onion[1]!.slice(0, 12)}….onion:${onion[2]!}` : bare.length <= 24 ? bare : `${bare.slice(0, 23)}…`
 }
 
 function fit (text: string, width: number): string {

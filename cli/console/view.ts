@@ -1,7 +1,7 @@
 // The console's screen (Ink + React without JSX): the output pane above, the status line, the
 // input line with its cursor, and a hint line (completion candidates, running commands). Lines
 // are wrapped here to the width, so the pane's height is exact; PageUp/PageDown scroll it.
-import React, { useRef, useState, useSyncExternalStore } from 'react'
+import React, { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { Box, Text, useInput, useWindowSize } from 'ink'
 import { t } from '../i18n/index.ts'
 import type { Tone } from './spec.ts'
@@ -51,6 +51,9 @@ export function ConsoleView ({ session, embedded, onQuit }: ConsoleViewProps): R
     })
   }
 
+  // The prompt shows once the input is live (useInput's effect, which turns raw mode on, runs
+  // before this one): keys typed before would be lost.
+  const [ready, setReady] = useState(false)
   useInput((input, key) => {
     if (key.ctrl && input === 'c') {
       if (session.cancel()) { setQuitArmed(false); return }
@@ -86,6 +89,8 @@ export function ConsoleView ({ session, embedded, onQuit }: ConsoleViewProps): R
     }
   })
 
+  useEffect(() => { setReady(true) }, [])
+
   const wrapped = session.lines.flatMap(l => wrap(l.text, width).map((text, i) => ({ key: `${l.id}:${i}`, text, tone: l.tone })))
   const end = wrapped.length - scroll
   const shown = wrapped.slice(Math.max(0, end - paneRows), end)
@@ -98,14 +103,21 @@ export function ConsoleView ({ session, embedded, onQuit }: ConsoleViewProps): R
       ...Array.from({ length: paneRows - shown.length }, (_, i) => h(Text, { key: `pad${i}` }, ' ')),
       ...shown.map(l => h(Text, { key: l.key, color: TONE_COLOR[l.tone], wrap: 'truncate' }, l.text === '' ? ' ' : l.text))),
     h(Text, { inverse: true, wrap: 'truncate' }, statusLine(session.status, width, embedded)),
-    h(Text, { wrap: 'truncate' }, PROMPT, v.text.slice(0, v.cursor), h(Text, { inverse: true }, v.text[v.cursor] ?? ' '), v.text.slice(v.cursor + 1)),
+    h(Text, { wrap: 'truncate' }, ready ? PROMPT : '…'.padEnd(PROMPT.length), v.text.slice(0, v.cursor), h(Text, { inverse: true }, v.text[v.cursor] ?? ' '), v.text.slice(v.cursor + 1)),
     h(Text, { color: 'gray', wrap: 'truncate' }, hintText === '' ? ' ' : hintText))
 }
 
-/** A line cut into pieces of `width` columns (characters; wide glyphs are rare in this output). */
+/** A line cut into pieces of at most `width` columns (characters; wide glyphs are rare in this output). */
 export function wrap (text: string, width: number): string[] {
-  if (text.length <= width) return [text]
   const out: string[] = []
-  for (let i = 0; i < text.length; i += width) out.push(text.slice(i, i + width))
+  let rest = text
+  while (rest.length > width) {
+    // At the last blank that keeps at least half a line; a long word (a link) is cut.
+    const blank = rest.lastIndexOf(' ', width)
+    const cut = blank >= width / 2 ? blank : width
+    out.push(rest.slice(0, cut))
+    rest = rest.slice(blank === cut ? cut + 1 : cut)
+  }
+  out.push(rest)
   return out
 }

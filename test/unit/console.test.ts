@@ -159,3 +159,16 @@ test('sharedPrefixBits: the Kademlia bucket of a node id seen from ours', () => 
   assert.equal(sharedPrefixBits('ab', 'ab'), 8)
   assert.equal(sharedPrefixBits('a0', 'a8'), 4)
 })
+
+test('wrap: at blanks when it can, long words cut; nothing longer than the width', async () => {
+  const { wrap } = await import('../../cli/console/view.ts')
+  assert.deepEqual(wrap('the quick brown fox', 10), ['the quick', 'brown fox'])
+  assert.deepEqual(wrap('x'.repeat(25), 10), ['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)])
+  for (const l of wrap('oht://bafyreig376r6shtdf5f6ih64n2rk673ghep6hgvuzjy5nw2lwmn5kjuww4#kAlch4XqspHynR and more words here', 30)) assert.ok(l.length <= 30)
+})
+
+test('shortAddress: onion addresses keep their start and port; TCP as it is', async () => {
+  const { shortAddress } = await import('../../cli/console/status.ts')
+  assert.equal(shortAddress(`onion:${'a'.repeat(56)}.onion:4001`), 'aaaaaaaaaaaa….onion:4001')
+  assert.equal(shortAddress('tcp:127.0.0.1:4001'), '127.0.0.1:4001')
+})

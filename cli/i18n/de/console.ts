@@ -10,6 +10,7 @@ export default {
   'console.embedded': 'für {dataDir} lief kein Daemon: diese Konsole hat einen eigenen Knoten gestartet, er lauscht auf {address}. Er endet mit /quit (oht daemon hält einen Knoten dauerhaft am Laufen).',
   'console.embeddedTag': '(in Konsole)',
   'console.welcome': 'oht-Konsole. /help listet die Befehle, /help <Befehl> erklärt einen, Tab vervollständigt, Strg-C bricht ab, /quit beendet.',
+  'console.daemonGone': 'der Daemon antwortet nicht (beendet?): mit oht daemon neu starten; diese Konsole verbindet sich selbst wieder',
   'console.closing': 'die Konsole wird geschlossen',
   'console.cancelled': 'abgebrochen',
   'console.cancelling': 'breche {command} ab',

@@ -10,6 +10,7 @@ export default {
   'console.embedded': 'no daemon was running for {dataDir}: this console started its own node, listening on {address}. It stops when you /quit (start oht daemon to keep a node up).',
   'console.embeddedTag': '(in console)',
   'console.welcome': 'oht console. /help lists the commands, /help <command> explains one, Tab completes, Ctrl-C cancels, /quit leaves.',
+  'console.daemonGone': 'the daemon does not answer (it stopped?): start it again with oht daemon; this console reconnects by itself',
   'console.closing': 'the console is closing',
   'console.cancelled': 'cancelled',
   'console.cancelling': 'cancelling {command}',
