@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander'
 import { delimiter, join, resolve } from 'node:path'
 import { accessSync, constants } from 'node:fs'
-import { makeOutput, joinsDht, openNode, withService, apiSocket, type GlobalOptions } from './context.ts'
-import { daemonRunning, DaemonClient, resolveDataDir } from '../src/node/index.ts'
+import { makeOutput, joinsDht, openNode, persistentDataDir, withService, apiSocket, type GlobalOptions } from './context.ts'
+import { daemonRunning, DaemonClient } from '../src/node/index.ts'
 import { parseCapability, parseReadCap } from '../src/blocks/index.ts'
 import { runDaemon } from './daemon.ts'
 import { progressFor } from './progress.ts'
@@ -32,10 +32,11 @@ export function registerCommands (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const socket = apiSocket(resolveDataDir(g.dataDir))
+      const dataDir = persistentDataDir(g, 'oht init')
+      const socket = apiSocket(dataDir)
       if (await daemonRunning(socket)) {
         const st = await new DaemonClient(socket).status()
-        out.result({ nodeId: st.nodeId, dataDir: resolveDataDir(g.dataDir), created: false }, t('cli.init.daemonRunning', { nodeId: st.nodeId }))
+        out.result({ nodeId: st.nodeId, dataDir, created: false }, t('cli.init.daemonRunning', { nodeId: st.nodeId }))
         return
       }
       const node = await openNode(g)
@@ -111,6 +112,7 @@ export function registerCommands (program: Command): void {
     .option('--peer <address>', t('cli.fetch.optPeer'), collect, [])
     .option('--file <path>', t('cli.fetch.optFile'), collect, [])
     .option('--force', t('cli.fetch.optForce'))
+    .addHelpText('after', t('privacy.fetchParts'))
     .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
@@ -171,6 +173,7 @@ export function registerCommands (program: Command): void {
     .description(t('cli.daemon.description'))
     .option('--bootstrap-host', t('cli.daemon.optBootstrapHost'))
     .option('--republish-interval <duration>', t('cli.daemon.optRepublish'), '30m')
+    .option('--memory', t('privacy.daemonOptMemory'))
     .action(async (opts: { bootstrapHost?: boolean, republishInterval: string }, cmd: Command) => {
       const g = globals(cmd)
       await runDaemon(g, makeOutput(g), { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
@@ -194,7 +197,7 @@ export function registerCommands (program: Command): void {
         transport = 'tcp'
       }
       const size = parseSize(opts.size ?? (transport === 'tor' ? '16MiB' : '64MiB'))
-      await runDemo({ size, seeders: Number(opts.seeders), keep: opts.keep === true, out, transport })
+      await runDemo({ size, seeders: Number(opts.seeders), keep: opts.keep === true, out, transport, memory: g.memory === true })
     })
 }
 

@@ -41,6 +41,25 @@ class KeyedNames implements ShardingStrategy {
 export interface BlockstoreOptions {
   /** Keys the file names (src/store's names key); without it, files are named by multihash. */
   nameKey?: Uint8Array
+  /** No folder at all: blocks in memory, gone at close (`--memory`). */
+  memory?: boolean
+}
+
+/** The blocks of a memory-only node, by multihash. */
+class MemoryBlocks {
+  readonly #map = new Map<string, Uint8Array>()
+  #key (cid: CID): string { return Buffer.from(cid.multihash.bytes).toString('base64') }
+  async open (): Promise<void> {}
+  async close (): Promise<void> { for (const b of this.#map.values()) b.fill(0); this.#map.clear() }
+  async put (cid: CID, bytes: Uint8Array): Promise<void> { this.#map.set(this.#key(cid), Uint8Array.from(bytes)) }
+  async has (cid: CID): Promise<boolean> { return this.#map.has(this.#key(cid)) }
+  async * get (cid: CID): AsyncGenerator<Uint8Array> {
+    const b = this.#map.get(this.#key(cid))
+    if (b == null) throw Object.assign(new Error(`block ${cid.toString()} not found`), { name: 'NotFoundError' })
+    yield b
+  }
+
+  async delete (cid: CID): Promise<void> { this.#map.delete(this.#key(cid)) }
 }
 
 /**
@@ -48,19 +67,21 @@ export interface BlockstoreOptions {
  * the bytes against the CID, so a flipped bit on disk is reported, never served.
  */
 export class CipherBlockstore {
-  readonly #fs: FsBlockstore
+  readonly #fs: FsBlockstore | MemoryBlocks
   readonly #dir: string
   readonly #names: KeyedNames | undefined
 
   constructor (dir: string, options: BlockstoreOptions = {}) {
     this.#dir = dir
     this.#names = options.nameKey != null ? new KeyedNames(options.nameKey) : undefined
-    this.#fs = new FsBlockstore(dir, this.#names != null ? { shardingStrategy: this.#names } : {})
+    this.#fs = options.memory === true
+      ? new MemoryBlocks()
+      : new FsBlockstore(dir, this.#names != null ? { shardingStrategy: this.#names } : {})
   }
 
   async open (): Promise<void> {
     await this.#fs.open()
-    if (this.#names != null) await this.#keyNames(this.#names)
+    if (this.#names != null && this.#fs instanceof FsBlockstore) await this.#keyNames(this.#names)
   }
 
   async close (): Promise<void> { await this.#fs.close() }

@@ -7,7 +7,7 @@ import {
   seal, verifyCapOf, type BlockSource, type Manifest, type ReadCap, type RestoreOptions, type RestoreResult,
   type ShareBuildOptions, type SkippedEntry
 } from '../../blocks/index.ts'
-import { ensureDataDir, type DataDirLayout } from '../identity/datadir.ts'
+import { ensureDataDir, layout, type DataDirLayout } from '../identity/datadir.ts'
 import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from '../identity/keystore.ts'
 import { NodeState, type OwnedShare } from '../identity/state.ts'
 import { NodeError } from '../errors.ts'
@@ -17,6 +17,11 @@ export interface NodeOptions {
   dataDir: string
   /** Unlocks the keystore; empty means the keys are protected by file permissions only. */
   passphrase?: string
+  /**
+   * Memory only (`--memory`): fresh keys, state and blocks in this process, nothing written under
+   * `dataDir` (nor anywhere else); everything is gone when the node closes.
+   */
+  memory?: boolean
 }
 
 export interface ShareResult {
@@ -61,6 +66,14 @@ export class OhtNode {
 
   /** Opens the node in `dataDir`, creating its keys on first use. */
   static async open (options: NodeOptions): Promise<OhtNode> {
+    if (options.memory === true) {
+      const keys = generateNodeKeys()
+      const state = new NodeState({ memory: true }, keys.storageKey)
+      await state.open()
+      const blockstore = new CipherBlockstore('', { memory: true })
+      await blockstore.open()
+      return new OhtNode(layout(options.dataDir), keys, state, blockstore, true)
+    }
     const dirs = await ensureDataDir(options.dataDir)
     const passphrase = options.passphrase ?? ''
     let keys: NodeKeys
