@@ -15,6 +15,7 @@ import { registerStream } from './stream.ts'
 import { registerPin, listPins } from './pin.ts'
 import { registerAccount } from './account.ts'
 import { registerDht, registerNetwork } from './dht.ts'
+import { registerWipe } from './wipe.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -27,6 +28,7 @@ export function registerCommands (program: Command): void {
   registerDht(program)
   registerConfig(program)
   registerDashboard(program)
+  registerWipe(program)
   program.command('init')
     .description(t('cli.init.description'))
     .action(async (_opts, cmd: Command) => {
