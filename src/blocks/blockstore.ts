@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto'
 import { access, chmod, mkdir, readdir, rename, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
@@ -27,10 +26,10 @@ const KEYED_MARKER = '.keyed-names'
  */
 class KeyedNames implements ShardingStrategy {
   readonly extension = EXTENSION
-  readonly #key: Uint8Array
-  constructor (key: Uint8Array) { this.#key = key }
+  readonly #nameOf: (multihash: Uint8Array) => string
+  constructor (nameOf: (multihash: Uint8Array) => string) { this.#nameOf = nameOf }
   name (multihash: Uint8Array): { dir: string, file: string } {
-    const h = createHmac('sha256', this.#key).update('blocks\u0000').update(multihash).digest('hex').slice(0, 32)
+    const h = this.#nameOf(multihash)
     return { dir: h.slice(-2), file: h + EXTENSION }
   }
 
@@ -39,8 +38,8 @@ class KeyedNames implements ShardingStrategy {
 }
 
 export interface BlockstoreOptions {
-  /** Keys the file names (src/store's names key); without it, files are named by multihash. */
-  nameKey?: Uint8Array
+  /** A block's file name (hex) from its multihash: keyed (src/store's blockFileName); without it, files are named by multihash. */
+  nameOf?: (multihash: Uint8Array) => string
   /** No folder at all: blocks in memory, gone at close (`--memory`). */
   memory?: boolean
 }
@@ -73,7 +72,7 @@ export class CipherBlockstore {
 
   constructor (dir: string, options: BlockstoreOptions = {}) {
     this.#dir = dir
-    this.#names = options.nameKey != null ? new KeyedNames(options.nameKey) : undefined
+    this.#names = options.nameOf != null ? new KeyedNames(options.nameOf) : undefined
     this.#fs = options.memory === true
       ? new MemoryBlocks()
       : new FsBlockstore(dir, this.#names != null ? { shardingStrategy: this.#names } : {})

@@ -11,7 +11,7 @@ import { ensureDataDir, layout, type DataDirLayout } from '../identity/datadir.t
 import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from '../identity/keystore.ts'
 import { NodeState, type OwnedShare } from '../identity/state.ts'
 import { NodeError } from '../errors.ts'
-import { deriveStoreKeys } from '../../store/index.ts'
+import { blockFileName, deriveStoreKeys } from '../../store/index.ts'
 
 export interface NodeOptions {
   dataDir: string
@@ -89,7 +89,8 @@ export class OhtNode {
     }
     const state = new NodeState({ path: dirs.state }, keys.storageKey)
     await state.open()
-    const blockstore = new CipherBlockstore(dirs.blocks, { nameKey: deriveStoreKeys(keys.storageKey).names })
+    const storeKeys = deriveStoreKeys(keys.storageKey)
+    const blockstore = new CipherBlockstore(dirs.blocks, { nameOf: multihash => blockFileName(storeKeys, multihash) })
     await blockstore.open()
     return new OhtNode(dirs, keys, state, blockstore, created)
   }
