@@ -10,7 +10,7 @@ import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
 import { catalogs, setLocale, t } from './i18n/index.ts'
 import { makeTorTransport } from './tor.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
-import { memoryRuntimeDir } from './memory.ts'
+import { memoryRuntimeDir, privateTempDir } from './memory.ts'
 
 /** Options every command accepts, before or after the command name. */
 export interface GlobalOptions {
@@ -46,6 +46,16 @@ export function dataDirOf (g: GlobalOptions): string {
   if (g.memory !== true) return resolveDataDir(g.dataDir)
   if (g.dataDir != null) throw new Error(t('privacy.memoryWithDataDir'))
   return memoryRuntimeDir()
+}
+
+/**
+ * The folder a node of this process is given: the data directory; with --memory the runtime
+ * folder for the daemon (its API socket), and for an embedded node a private temp folder of its
+ * own (a stream's default output goes there), removed on exit like the rest.
+ */
+function nodeDirOf (g: GlobalOptions, daemon: boolean): string {
+  const dir = dataDirOf(g)
+  return g.memory === true && !daemon ? privateTempDir('oht-memory-') : dir
 }
 
 /** The data directory, for commands that keep files of their own in it (accounts, wipe): never with --memory. */
@@ -176,7 +186,7 @@ export const joinsDht = (g: GlobalOptions): boolean => (g.bootstrap?.length ?? 0
 export function runtimeOptions (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean, daemon?: boolean }): NodeRuntimeOptions {
   const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
   const base: NodeRuntimeOptions = {
-    dataDir: dataDirOf(g),
+    dataDir: nodeDirOf(g, options.daemon === true),
     ...(g.memory === true ? { memory: true } : {}),
     passphrase: process.env.OHT_PASSPHRASE ?? '',
     daemon: options.daemon === true,
@@ -193,7 +203,7 @@ export function runtimeOptions (g: GlobalOptions, out: Output, options: { networ
 }
 
 export async function openNode (g: GlobalOptions): Promise<OhtNode> {
-  return await OhtNode.open({ dataDir: dataDirOf(g), passphrase: process.env.OHT_PASSPHRASE ?? '', ...(g.memory === true ? { memory: true } : {}) })
+  return await OhtNode.open({ dataDir: nodeDirOf(g, false), passphrase: process.env.OHT_PASSPHRASE ?? '', ...(g.memory === true ? { memory: true } : {}) })
 }
 
 /** The transport the user chose: Tor by default; TCP says that it is not anonymous. */
