@@ -3,12 +3,11 @@
 // let a node act for an account (remote pinning). docs/PINNING.md "Key hierarchy".
 import type { Command } from 'commander'
 import { readFile, writeFile } from 'node:fs/promises'
-import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import {
   checkAccountId, createAccount, delegate, exportAccount, formatCert, importAccount, listAccounts, loadAccount,
   resolveAccountId, signMessage, verifyMessage
 } from '../src/node/identity/accounts.ts'
-import { makeOutput, withService, type GlobalOptions } from './context.ts'
+import { makeOutput, persistentDataDir, withService, type GlobalOptions } from './context.ts'
 import { parseDuration } from './units.ts'
 import { t } from './i18n/index.ts'
 
@@ -28,7 +27,7 @@ export function registerAccount (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       if (process.env.OHT_PASSPHRASE == null) out.warn(t('account.noPassphrase'))
-      const a = await createAccount(resolveDataDir(g.dataDir), passphrase(), opts.label)
+      const a = await createAccount(persistentDataDir(g, 'oht account'), passphrase(), opts.label)
       out.result(a, t('account.create.done', { id: a.id, path: a.path }))
     })
 
@@ -37,7 +36,7 @@ export function registerAccount (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const all = await listAccounts(resolveDataDir(g.dataDir))
+      const all = await listAccounts(persistentDataDir(g, 'oht account'))
       out.result({ accounts: all }, all.length === 0 ? t('account.list.empty') : all.map(a => `${a.id}${a.label !== '' ? `  ${a.label}` : ''}`).join('\n'))
     })
 
@@ -48,7 +47,7 @@ export function registerAccount (program: Command): void {
     .action(async (id: string | undefined, opts: { output?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const dataDir = resolveDataDir(g.dataDir)
+      const dataDir = persistentDataDir(g, 'oht account')
       const text = await exportAccount(dataDir, await resolveAccountId(dataDir, id))
       if (opts.output != null) {
         await writeFile(opts.output, text, { mode: 0o600, flag: 'wx' })
@@ -63,7 +62,7 @@ export function registerAccount (program: Command): void {
     .action(async (file: string, _opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const a = await importAccount(resolveDataDir(g.dataDir), await readFile(file, 'utf8'), passphrase())
+      const a = await importAccount(persistentDataDir(g, 'oht account'), await readFile(file, 'utf8'), passphrase())
       out.result(a, t('account.import.done', { id: a.id }))
     })
 
@@ -74,7 +73,7 @@ export function registerAccount (program: Command): void {
     .action(async (message: string, opts: { account?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const dataDir = resolveDataDir(g.dataDir)
+      const dataDir = persistentDataDir(g, 'oht account')
       const a = await loadAccount(dataDir, await resolveAccountId(dataDir, opts.account), passphrase())
       const signature = signMessage(a, Buffer.from(message, 'utf8'))
       out.result({ account: a.id, signature }, signature)
@@ -100,7 +99,7 @@ export function registerAccount (program: Command): void {
     .action(async (opts: { account?: string, node?: string, ttl: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const dataDir = resolveDataDir(g.dataDir)
+      const dataDir = persistentDataDir(g, 'oht account')
       const a = await loadAccount(dataDir, await resolveAccountId(dataDir, opts.account), passphrase())
       const nodeId = opts.node ?? await withService(g, out, async service => await service.pins.nodeId())
       const cert = delegate(a, nodeId, parseDuration(opts.ttl))

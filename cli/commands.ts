@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander'
 import { delimiter, join, resolve } from 'node:path'
 import { accessSync, constants } from 'node:fs'
-import { makeOutput, joinsDht, openNode, withService, apiSocket, type GlobalOptions } from './context.ts'
-import { daemonRunning, DaemonClient, resolveDataDir } from '../src/node/index.ts'
+import { makeOutput, joinsDht, openNode, persistentDataDir, withService, apiSocket, type GlobalOptions } from './context.ts'
+import { daemonRunning, DaemonClient } from '../src/node/index.ts'
 import { parseCapability, parseReadCap } from '../src/blocks/index.ts'
 import { runDaemon } from './daemon.ts'
 import { progressFor } from './progress.ts'
@@ -18,6 +18,7 @@ import { registerDht, registerNetwork } from './dht.ts'
 import { parseRatio, registerUnshare } from './unshare.ts'
 import { registerConsole } from './console/command.ts'
 import { registerWebUi } from './webui.ts'
+import { registerWipe } from './wipe.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -33,15 +34,17 @@ export function registerCommands (program: Command): void {
   registerUnshare(program)
   registerConsole(program)
   registerWebUi(program)
+  registerWipe(program)
   program.command('init')
     .description(t('cli.init.description'))
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const socket = apiSocket(resolveDataDir(g.dataDir))
+      const dataDir = persistentDataDir(g, 'oht init')
+      const socket = apiSocket(dataDir)
       if (await daemonRunning(socket)) {
         const st = await new DaemonClient(socket).status()
-        out.result({ nodeId: st.nodeId, dataDir: resolveDataDir(g.dataDir), created: false }, t('cli.init.daemonRunning', { nodeId: st.nodeId }))
+        out.result({ nodeId: st.nodeId, dataDir, created: false }, t('cli.init.daemonRunning', { nodeId: st.nodeId }))
         return
       }
       const node = await openNode(g)
@@ -120,6 +123,7 @@ export function registerCommands (program: Command): void {
     .option('--force', t('cli.fetch.optForce'))
     .option('--seed-ratio <ratio>', t('shares.optSeedRatio'))
     .option('--seed-time <duration>', t('shares.optSeedTime'))
+    .addHelpText('after', t('privacy.fetchParts'))
     .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean, seedRatio?: string, seedTime?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
@@ -182,6 +186,7 @@ export function registerCommands (program: Command): void {
     .description(t('cli.daemon.description'))
     .option('--bootstrap-host', t('cli.daemon.optBootstrapHost'))
     .option('--republish-interval <duration>', t('cli.daemon.optRepublish'), '30m')
+    .option('--memory', t('privacy.daemonOptMemory'))
     .action(async (opts: { bootstrapHost?: boolean, republishInterval: string }, cmd: Command) => {
       const g = globals(cmd)
       await runDaemon(g, makeOutput(g), { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
@@ -205,7 +210,7 @@ export function registerCommands (program: Command): void {
         transport = 'tcp'
       }
       const size = parseSize(opts.size ?? (transport === 'tor' ? '16MiB' : '64MiB'))
-      await runDemo({ size, seeders: Number(opts.seeders), keep: opts.keep === true, out, transport })
+      await runDemo({ size, seeders: Number(opts.seeders), keep: opts.keep === true, out, transport, memory: g.memory === true })
     })
 }
 

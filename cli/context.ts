@@ -10,6 +10,7 @@ import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
 import { catalogs, setLocale, t } from './i18n/index.ts'
 import { makeTorTransport } from './tor.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
+import { memoryRuntimeDir, privateTempDir } from './memory.ts'
 
 /** Options every command accepts, before or after the command name. */
 export interface GlobalOptions {
@@ -33,6 +34,34 @@ export interface GlobalOptions {
   bootstrap?: string[]
   /** A network key (oht-net:…): ask its shared onion address for peers. */
   network?: string
+  /** No data directory: keys, state, blocks in memory (cli/memory.ts). */
+  memory?: boolean
+}
+
+/**
+ * The folder a command's node uses: the data directory, or with --memory the private runtime
+ * folder that holds only a memory daemon's API socket.
+ */
+export function dataDirOf (g: GlobalOptions): string {
+  if (g.memory !== true) return resolveDataDir(g.dataDir)
+  if (g.dataDir != null) throw new Error(t('privacy.memoryWithDataDir'))
+  return memoryRuntimeDir()
+}
+
+/**
+ * The folder a node of this process is given: the data directory; with --memory the runtime
+ * folder for the daemon (its API socket), and for an embedded node a private temp folder of its
+ * own (a stream's default output goes there), removed on exit like the rest.
+ */
+function nodeDirOf (g: GlobalOptions, daemon: boolean): string {
+  const dir = dataDirOf(g)
+  return g.memory === true && !daemon ? privateTempDir('oht-memory-') : dir
+}
+
+/** The data directory, for commands that keep files of their own in it (accounts, wipe): never with --memory. */
+export function persistentDataDir (g: GlobalOptions, what: string): string {
+  if (g.memory === true) throw new Error(t('privacy.memoryNoDataDir', { what }))
+  return resolveDataDir(g.dataDir)
 }
 
 /** The config file of these options' data directory ($OHT_CONFIG overrides; see src/node/identity/config.ts). */
@@ -157,7 +186,8 @@ export const joinsDht = (g: GlobalOptions): boolean => (g.bootstrap?.length ?? 0
 export function runtimeOptions (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean, daemon?: boolean }): NodeRuntimeOptions {
   const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
   const base: NodeRuntimeOptions = {
-    dataDir: resolveDataDir(g.dataDir),
+    dataDir: nodeDirOf(g, options.daemon === true),
+    ...(g.memory === true ? { memory: true } : {}),
     passphrase: process.env.OHT_PASSPHRASE ?? '',
     daemon: options.daemon === true,
     onWarning: w => { out.warn(warningText(w)) }
@@ -173,7 +203,7 @@ export function runtimeOptions (g: GlobalOptions, out: Output, options: { networ
 }
 
 export async function openNode (g: GlobalOptions): Promise<OhtNode> {
-  return await OhtNode.open({ dataDir: resolveDataDir(g.dataDir), passphrase: process.env.OHT_PASSPHRASE ?? '' })
+  return await OhtNode.open({ dataDir: nodeDirOf(g, false), passphrase: process.env.OHT_PASSPHRASE ?? '', ...(g.memory === true ? { memory: true } : {}) })
 }
 
 /** The transport the user chose: Tor by default; TCP says that it is not anonymous. */
@@ -190,7 +220,7 @@ export function makeTransport (g: GlobalOptions, out: Output): Transport {
 
 /** The daemon of this data directory, when one runs. */
 export async function daemonFor (g: GlobalOptions): Promise<DaemonClient | undefined> {
-  const socket = apiSocket(resolveDataDir(g.dataDir))
+  const socket = apiSocket(dataDirOf(g))
   return await daemonRunning(socket) ? new DaemonClient(socket) : undefined
 }
 

@@ -41,6 +41,7 @@ program
   .helpOption('-h, --help', t('cli.optHelp'))
   .helpCommand('help [command]', t('cli.helpCommand'))
   .addOption(new Option('--data-dir <dir>', t('cli.optDataDir')))
+  .addOption(new Option('--memory', t('privacy.optMemory')))
   .addOption(new Option('--transport <kind>', t('cli.optTransport')))
   .addOption(new Option('--listen <addr>', t('cli.optListen')))
   .addOption(new Option('--max-upload <rate>', t('cli.optMaxUpload')))

@@ -2,12 +2,11 @@
 // `oht ls --pins` listing: pins with leases, on this node or (with --on) on a node that allowed
 // your account. docs/PINNING.md explains leases, capabilities and the key hierarchy.
 import type { Command } from 'commander'
-import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import { formatVerifyCap, parseCapability, verifyCapOf } from '../src/blocks/index.ts'
 import type { PinService } from '../src/node/index.ts'
 import type { PinInfo } from '../src/node/pins/pins.ts'
 import { delegate, formatCert, loadAccount, resolveAccountId } from '../src/node/identity/accounts.ts'
-import { configFileFor, joinsDht, makeOutput, withService, type GlobalOptions, type Output } from './context.ts'
+import { configFileFor, joinsDht, makeOutput, persistentDataDir, withService, type GlobalOptions, type Output } from './context.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
 import { t } from './i18n/index.ts'
 
@@ -198,7 +197,7 @@ export function registerPin (program: Command): void {
 
 /** A certificate for this node, signed now by the account (its keystore is unlocked with OHT_PASSPHRASE). */
 async function oneShotCert (g: GlobalOptions, wanted: string | undefined, nodeId: string): Promise<string> {
-  const dataDir = resolveDataDir(g.dataDir)
+  const dataDir = persistentDataDir(g, 'oht pin --on')
   const account = await loadAccount(dataDir, await resolveAccountId(dataDir, wanted), process.env.OHT_PASSPHRASE ?? '')
   return formatCert(delegate(account, nodeId, ONE_SHOT_CERT_TTL_MS))
 }

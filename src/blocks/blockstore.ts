@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto'
 import { access, chmod, mkdir, readdir, rename, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
@@ -27,10 +26,10 @@ const KEYED_MARKER = '.keyed-names'
  */
 class KeyedNames implements ShardingStrategy {
   readonly extension = EXTENSION
-  readonly #key: Uint8Array
-  constructor (key: Uint8Array) { this.#key = key }
+  readonly #nameOf: (multihash: Uint8Array) => string
+  constructor (nameOf: (multihash: Uint8Array) => string) { this.#nameOf = nameOf }
   name (multihash: Uint8Array): { dir: string, file: string } {
-    const h = createHmac('sha256', this.#key).update('blocks\u0000').update(multihash).digest('hex').slice(0, 32)
+    const h = this.#nameOf(multihash)
     return { dir: h.slice(-2), file: h + EXTENSION }
   }
 
@@ -39,8 +38,27 @@ class KeyedNames implements ShardingStrategy {
 }
 
 export interface BlockstoreOptions {
-  /** Keys the file names (src/store's names key); without it, files are named by multihash. */
-  nameKey?: Uint8Array
+  /** A block's file name (hex) from its multihash: keyed (src/store's blockFileName); without it, files are named by multihash. */
+  nameOf?: (multihash: Uint8Array) => string
+  /** No folder at all: blocks in memory, gone at close (`--memory`). */
+  memory?: boolean
+}
+
+/** The blocks of a memory-only node, by multihash. */
+class MemoryBlocks {
+  readonly #map = new Map<string, Uint8Array>()
+  #key (cid: CID): string { return Buffer.from(cid.multihash.bytes).toString('base64') }
+  async open (): Promise<void> {}
+  async close (): Promise<void> { for (const b of this.#map.values()) b.fill(0); this.#map.clear() }
+  async put (cid: CID, bytes: Uint8Array): Promise<void> { this.#map.set(this.#key(cid), Uint8Array.from(bytes)) }
+  async has (cid: CID): Promise<boolean> { return this.#map.has(this.#key(cid)) }
+  async * get (cid: CID): AsyncGenerator<Uint8Array> {
+    const b = this.#map.get(this.#key(cid))
+    if (b == null) throw Object.assign(new Error(`block ${cid.toString()} not found`), { name: 'NotFoundError' })
+    yield b
+  }
+
+  async delete (cid: CID): Promise<void> { this.#map.delete(this.#key(cid)) }
 }
 
 /**
@@ -48,19 +66,21 @@ export interface BlockstoreOptions {
  * the bytes against the CID, so a flipped bit on disk is reported, never served.
  */
 export class CipherBlockstore {
-  readonly #fs: FsBlockstore
+  readonly #fs: FsBlockstore | MemoryBlocks
   readonly #dir: string
   readonly #names: KeyedNames | undefined
 
   constructor (dir: string, options: BlockstoreOptions = {}) {
     this.#dir = dir
-    this.#names = options.nameKey != null ? new KeyedNames(options.nameKey) : undefined
-    this.#fs = new FsBlockstore(dir, this.#names != null ? { shardingStrategy: this.#names } : {})
+    this.#names = options.nameOf != null ? new KeyedNames(options.nameOf) : undefined
+    this.#fs = options.memory === true
+      ? new MemoryBlocks()
+      : new FsBlockstore(dir, this.#names != null ? { shardingStrategy: this.#names } : {})
   }
 
   async open (): Promise<void> {
     await this.#fs.open()
-    if (this.#names != null) await this.#keyNames(this.#names)
+    if (this.#names != null && this.#fs instanceof FsBlockstore) await this.#keyNames(this.#names)
   }
 
   async close (): Promise<void> { await this.#fs.close() }

@@ -33,6 +33,8 @@ export interface NodeRuntimeOptions {
   dataDir: string
   /** Unlocks the node keystore; empty: the keys are protected by file permissions only. */
   passphrase?: string
+  /** Memory only: nothing under `dataDir` (OhtNode.open's `memory`). */
+  memory?: boolean
   /** Makes the transport (once the node is open); without one the node works on what it holds (no peers, no DHT). */
   transport?: () => Transport
   limits?: NetworkLimits
@@ -109,7 +111,7 @@ export class NodeRuntime {
 
   /** Opens the node of `dataDir` and builds its parts (nothing listens yet). */
   static async open (options: NodeRuntimeOptions): Promise<NodeRuntime> {
-    const node = await OhtNode.open({ dataDir: options.dataDir, passphrase: options.passphrase ?? '' })
+    const node = await OhtNode.open({ dataDir: options.dataDir, passphrase: options.passphrase ?? '', ...(options.memory === true ? { memory: true } : {}) })
     try {
       return new NodeRuntime(node, options)
     } catch (err) {

@@ -16,4 +16,5 @@ export default {
   'errors.pin.noTransport': 'Pinnen auf anderen Knoten braucht einen Transport (--transport tcp, solange Tor nicht gebaut ist)',
   'errors.dht.badSalt': '--salt muss hexadezimal sein',
   'errors.dht.badHandle': '--handle muss eine private:<handle>-Referenz sein',
+  'errors.node.stateKey': 'die Zustandsdatenbank öffnet sich nicht mit dem Speicherschlüssel dieses Keystores (ein Keystore von einem anderen Knoten?)',
 }

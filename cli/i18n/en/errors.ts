@@ -17,4 +17,5 @@ export default {
   'errors.pin.noTransport': 'remote pinning needs a transport (--transport tcp while Tor is not built)',
   'errors.dht.badSalt': '--salt must be hex',
   'errors.dht.badHandle': '--handle must be a private:<handle> reference',
+  'errors.node.stateKey': 'the state database does not open with this keystore\'s storage key (a keystore copied from another node?)',
 }

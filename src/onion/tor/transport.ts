@@ -42,6 +42,11 @@ export interface TorTransportOptions {
    * publishes a fresh, throw-away address.
    */
   keyFile?: string
+  /**
+   * Flags=DiscardPK: tor does not even tell us the new service's key (`--memory`: an address that
+   * cannot be published again by anyone). Only without `keyFile`.
+   */
+  discardKey?: boolean
   /** The port in `onion:<name>.onion:<port>`; default 4001. */
   virtualPort?: number
   /**
@@ -168,10 +173,11 @@ export class TorTransport implements Transport {
     try {
       const stored = this.#options.keyFile === undefined ? null : await loadKey(this.#options.keyFile)
       const detach = this.#options.detach ?? !tor.owned
+      const flags = [...(detach ? ['Detach'] : []), ...(this.#options.discardKey === true && this.#options.keyFile === undefined ? ['DiscardPK'] : [])]
       const addOnion = async (): Promise<Reply> => await tor.control.command([
         'ADD_ONION',
         stored?.key ?? 'NEW:ED25519-V3',
-        ...(detach ? ['Flags=Detach'] : []),
+        ...(flags.length > 0 ? [`Flags=${flags.join(',')}`] : []),
         `Port=${virtualPort},127.0.0.1:${localPort}`
       ].join(' '))
       let reply: Reply
