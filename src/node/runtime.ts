@@ -8,7 +8,7 @@ import { OhtNode, StreamService, TransferManager, type StreamHandle, type Stream
 import {
   BootstrapHost, Discovery, LevelRoutingStore, LocalDhtService, NodeNetwork, peersToFetchFrom, serveBootstrap, type AliasPublisher, type NetworkLimits
 } from './network/index.ts'
-import type { ConfigFile } from './identity/index.ts'
+import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
   ApiServer, registerConfigRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTransferRoutes
@@ -161,7 +161,7 @@ export class NodeRuntime {
       unshare: async (id, deleteData) => await this.unshare(id, deleteData)
     })
     registerTransferRoutes(api, transfers)
-    if (options.config != null) registerConfigRoutes(api, options.config)
+    if (options.config != null) registerConfigRoutes(api, options.config, (key, value) => this.applyConfig(key, value))
     registerPinRoutes(api, this.service.pins)
     if (this.dht != null) registerDhtRoutes(api, this.dht)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
@@ -182,6 +182,17 @@ export class NodeRuntime {
       await this.close().catch(() => {})
       throw err
     }
+  }
+
+  /**
+   * A config key changed while the daemon runs: the node-wide rate limits apply at once; seed
+   * limits are read whenever they are checked. Returns false for keys that need a restart.
+   */
+  applyConfig (key: string, value: ConfigValue | undefined): boolean {
+    const rate = typeof value === 'string' ? sizeValue(value) : undefined
+    if (key === 'maxUpload') { this.network?.setLimit('upload', rate); return this.network != null }
+    if (key === 'maxDownload') { this.network?.setLimit('download', rate); return this.network != null }
+    return key === 'seedRatio' || key === 'seedTime'
   }
 
   /**

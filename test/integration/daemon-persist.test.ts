@@ -47,7 +47,7 @@ test('a transfer survives a restart and a kill -9, ends byte-identical, seeds af
   const seeder = await startDaemon(join(dir, 'seeder'), ['--max-upload', '768KiB'])
   let leecher = await startDaemon(join(dir, 'leecher'))
   t.after(async () => { await Promise.all([seeder.stop(), leecher.stop()]) })
-  const { value: shared } = await ohtJson<{ link: string, id: string }>(seeder.dataDir, ['share', file])
+  const { value: shared } = await ohtJson<{ link: string, id: string }>(seeder.dataDir, ['share', file], { timeoutMs: 120_000 })
   const out = join(dir, 'out')
   const added = await clientOf(leecher).addTransfer(shared.link, { output: out, peers: [seeder.address] })
 
@@ -103,7 +103,7 @@ test('unshare of an owned share: peers can no longer fetch it; an unknown share 
   await writeFile(file, randomBytes(300_000))
   const seeder = await startDaemon(join(dir, 'seeder'))
   t.after(async () => { await seeder.stop() })
-  const { value: shared } = await ohtJson<{ link: string, id: string }>(seeder.dataDir, ['share', file])
+  const { value: shared } = await ohtJson<{ link: string, id: string }>(seeder.dataDir, ['share', file], { timeoutMs: 120_000 })
   await ohtJson(join(dir, 'n1'), ['--transport', 'tcp', 'fetch', shared.link, '--peer', seeder.address, '-o', join(dir, 'o1')], { timeoutMs: 60_000 })
   const { value: r } = await ohtJson<{ owned: boolean }>(seeder.dataDir, ['unshare', shared.id])
   assert.equal(r.owned, true)
