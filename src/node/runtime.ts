@@ -189,9 +189,10 @@ export class NodeRuntime {
    * limits are read whenever they are checked. Returns false for keys that need a restart.
    */
   applyConfig (key: string, value: ConfigValue | undefined): boolean {
-    const rate = typeof value === 'string' ? sizeValue(value) : undefined
-    if (key === 'maxUpload') { this.network?.setLimit('upload', rate); return this.network != null }
-    if (key === 'maxDownload') { this.network?.setLimit('download', rate); return this.network != null }
+    if (key === 'maxUpload' || key === 'maxDownload') {
+      this.network?.setLimit(key === 'maxUpload' ? 'upload' : 'download', typeof value === 'string' ? sizeValue(value) : undefined)
+      return this.network != null
+    }
     return key === 'seedRatio' || key === 'seedTime'
   }
 
