@@ -176,6 +176,7 @@ export function registerCommands (program: Command): void {
 
   program.command('daemon')
     .description(t('cli.daemon.description'))
+    .addHelpText('after', t('shares.daemonHelp'))
     .option('--bootstrap-host', t('cli.daemon.optBootstrapHost'))
     .option('--republish-interval <duration>', t('cli.daemon.optRepublish'), '30m')
     .action(async (opts: { bootstrapHost?: boolean, republishInterval: string }, cmd: Command) => {
