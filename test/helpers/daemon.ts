@@ -23,7 +23,7 @@ process.on('exit', () => { for (const p of running) p.kill('SIGKILL') })
  * `extra` are global options; unless they choose a transport the daemon runs on TCP at a free
  * port of 127.0.0.1. Tor daemons take longer to start (publishing the onion): `startTimeoutMs`.
  */
-export async function startDaemon (dataDir: string, extra: readonly string[] = [], startTimeoutMs = 20_000, daemonArgs: readonly string[] = []): Promise<Daemon> {
+export async function startDaemon (dataDir: string, extra: readonly string[] = [], startTimeoutMs = 60_000, daemonArgs: readonly string[] = []): Promise<Daemon> {
   const transport = extra.includes('--transport') ? [] : ['--transport', 'tcp', '--listen', '127.0.0.1:0']
   const proc = spawn(NODE_BIN, [OHT_BIN, '--data-dir', dataDir, ...transport, '--json', ...extra, 'daemon', ...daemonArgs], {
     cwd: REPO,

@@ -105,8 +105,11 @@ test('unshare of an owned share: peers can no longer fetch it; an unknown share 
   t.after(async () => { await seeder.stop() })
   const { value: shared } = await ohtJson<{ link: string, id: string }>(seeder.dataDir, ['share', file], { timeoutMs: 120_000 })
   await ohtJson(join(dir, 'n1'), ['--transport', 'tcp', 'fetch', shared.link, '--peer', seeder.address, '-o', join(dir, 'o1')], { timeoutMs: 60_000 })
+  const provided = async (): Promise<number> => ((await clientOf(seeder).call('GET', '/dht')) as { stats: { providedTopics: number } }).stats.providedTopics
+  assert.equal(await until('the share to be announced', 30_000, async () => await provided() === 1 ? 1 : undefined), 1)
   const { value: r } = await ohtJson<{ owned: boolean }>(seeder.dataDir, ['unshare', shared.id])
   assert.equal(r.owned, true)
+  assert.equal(await provided(), 0, 'the DHT announcement is no longer refreshed')
   assert.ok(await exists(file), 'the owner\'s own file stays')
   const { value: ls } = await ohtJson<{ shares: ListedShare[] }>(seeder.dataDir, ['ls'])
   assert.deepEqual(ls.shares, [])
@@ -119,3 +122,36 @@ test('unshare of an owned share: peers can no longer fetch it; an unknown share 
   assertCliError(await oht(seeder.dataDir, ['unshare', shared.id]), /neither shares nor holds nor fetched/)
   assertCliError(await oht(seeder.dataDir, ['unshare', 'not-a-cid']), /./)
 })
+
+test('a resumed transfer whose peer is offline retries with backoff and finishes when the peer is back', { timeout: 240_000 }, async t => {
+  const dir = await tempDir(t, 'oht-retry-')
+  const data = randomBytes(3 * 1024 * 1024 + 5)
+  const file = join(dir, 'x.bin')
+  await writeFile(file, data)
+  const port = await freePort()
+  let seeder = await startDaemon(join(dir, 'seeder'), ['--listen', `127.0.0.1:${port}`, '--max-upload', '512KiB'])
+  let leecher = await startDaemon(join(dir, 'leecher'))
+  t.after(async () => { await Promise.all([seeder.stop(), leecher.stop()]) })
+  const { value: shared } = await ohtJson<{ link: string }>(seeder.dataDir, ['share', file], { timeoutMs: 120_000 })
+  const out = join(dir, 'out')
+  await clientOf(leecher).addTransfer(shared.link, { output: out, peers: [seeder.address] })
+  await until('some progress', 60_000, async () => { const tr = await only(leecher); return tr.bytesDone > 512 * 1024 ? tr : undefined })
+  await seeder.stop()
+  await leecher.kill()
+  leecher = await startDaemon(leecher.dataDir)
+  const waiting = await until('the resumed transfer to fail and wait for a retry', 60_000, async () => { const tr = await only(leecher); return tr.state === 'failed' && tr.retryAt != null ? tr : undefined })
+  assert.match(waiting.error ?? '', /could not reach any peer|every peer left/)
+  seeder = await startDaemon(seeder.dataDir, ['--listen', `127.0.0.1:${port}`])
+  assert.equal(seeder.address, `tcp:127.0.0.1:${port}`)
+  await until('the retried transfer to finish', 150_000, async () => { const tr = await only(leecher); return tr.state === 'seeding' ? tr : undefined })
+  assert.equal(sha(await readFile(join(out, 'x.bin'))), sha(data))
+})
+
+async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  return await new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => { resolve(typeof a === 'object' && a != null ? a.port : 0) }) })
+  })
+}
