@@ -184,6 +184,7 @@ export function registerCommands (program: Command): void {
 
   program.command('daemon')
     .description(t('cli.daemon.description'))
+    .addHelpText('after', t('shares.daemonHelp'))
     .option('--bootstrap-host', t('cli.daemon.optBootstrapHost'))
     .option('--republish-interval <duration>', t('cli.daemon.optRepublish'), '30m')
     .option('--memory', t('privacy.daemonOptMemory'))

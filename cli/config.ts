@@ -1,7 +1,7 @@
 // `oht config get|set|unset|list|path`: the configuration file (src/node/identity/config.ts), validated.
 import type { Command } from 'commander'
 import { ConfigError, CONFIG_KEYS, type ConfigValue } from '../src/node/identity/config.ts'
-import { configErrorText, configFileFor, makeOutput, type GlobalOptions } from './context.ts'
+import { configErrorText, configFileFor, daemonFor, makeOutput, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
 
 const show = (v: ConfigValue | undefined): string => v == null ? t('config.unset') : Array.isArray(v) ? v.join(',') : v
@@ -33,20 +33,24 @@ export function registerConfig (program: Command): void {
     .description(t('config.set.description'))
     .argument('<key>', t('config.argKey', { keys }))
     .argument('<value>', t('config.argValue'))
-    .action((key: string, text: string, _opts, cmd: Command) => {
+    .action(async (key: string, text: string, _opts, cmd: Command) => {
       const g = globals(cmd)
       const file = configFileFor(g)
       const value = translated(() => file.set(key, text))
-      makeOutput(g).result({ key, value, path: file.path }, `${t('config.saved', { key, value: show(value) })}\n${t('config.restart')}`)
+      // A running daemon of this data directory is told, and applies what it can at once.
+      const applied = await tellDaemon(g, 'PUT', key, { value: text })
+      const note = applied == null ? t('config.restart') : t(applied ? 'config.appliedLive' : 'config.restartNeeded')
+      makeOutput(g).result({ key, value, path: file.path, ...(applied != null ? { applied } : {}) }, `${t('config.saved', { key, value: show(value) })}\n${note}`)
     })
 
   config.command('unset')
     .description(t('config.unset.description'))
     .argument('<key>', t('config.argKey', { keys }))
-    .action((key: string, _opts, cmd: Command) => {
+    .action(async (key: string, _opts, cmd: Command) => {
       const g = globals(cmd)
       translated(() => { configFileFor(g).unset(key) })
-      makeOutput(g).result({ key, removed: true }, t('config.removed', { key }))
+      const applied = await tellDaemon(g, 'DELETE', key)
+      makeOutput(g).result({ key, removed: true, ...(applied != null ? { applied } : {}) }, t('config.removed', { key }))
     })
 
   config.command('list')
@@ -69,4 +73,17 @@ export function registerConfig (program: Command): void {
       const path = configFileFor(g).path
       makeOutput(g).result({ path }, path)
     })
+}
+
+/**
+ * Passes a config change to the daemon of this data directory, if one runs and reads this same
+ * file: whether it applied it at once; undefined without a daemon (or one that reads another file).
+ */
+async function tellDaemon (g: GlobalOptions, method: 'PUT' | 'DELETE', key: string, body?: { value: string }): Promise<boolean | undefined> {
+  const daemon = await daemonFor(g)
+  if (daemon == null) return undefined
+  const current = await daemon.call('GET', '/config').catch(() => undefined) as { path?: string } | undefined
+  if (current?.path !== configFileFor(g).path) return undefined
+  const answer = await daemon.call(method, `/config/${encodeURIComponent(key)}`, body) as { applied?: boolean }
+  return answer.applied === true
 }

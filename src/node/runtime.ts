@@ -8,7 +8,7 @@ import { OhtNode, StreamService, TransferManager, type StreamHandle, type Stream
 import {
   BootstrapHost, DhtAdmin, Discovery, LevelRoutingStore, LocalDhtService, NodeNetwork, peersToFetchFrom, serveBootstrap, type AliasPublisher, type NetworkLimits
 } from './network/index.ts'
-import type { ConfigFile } from './identity/index.ts'
+import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
   ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes
@@ -165,7 +165,7 @@ export class NodeRuntime {
       unshare: async (id, deleteData) => await this.unshare(id, deleteData)
     })
     registerTransferRoutes(api, transfers)
-    if (options.config != null) registerConfigRoutes(api, options.config)
+    if (options.config != null) registerConfigRoutes(api, options.config, (key, value) => this.applyConfig(key, value))
     registerPinRoutes(api, this.service.pins)
     if (this.dht != null) registerDhtRoutes(api, this.dht)
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
@@ -189,6 +189,18 @@ export class NodeRuntime {
       await this.close().catch(() => {})
       throw err
     }
+  }
+
+  /**
+   * A config key changed while the daemon runs: the node-wide rate limits apply at once; seed
+   * limits are read whenever they are checked. Returns false for keys that need a restart.
+   */
+  applyConfig (key: string, value: ConfigValue | undefined): boolean {
+    if (key === 'maxUpload' || key === 'maxDownload') {
+      this.network?.setLimit(key === 'maxUpload' ? 'upload' : 'download', typeof value === 'string' ? sizeValue(value) : undefined)
+      return this.network != null
+    }
+    return key === 'seedRatio' || key === 'seedTime'
   }
 
   /**

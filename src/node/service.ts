@@ -23,6 +23,8 @@ export interface StatusResult {
   dht?: { nodes: number }
   /** Present with the Tor transport: tor's bootstrap progress (percent) and its summary. */
   tor?: { bootstrap: number, summary: string }
+  /** The node-wide rate limits in force, bytes per second (null: none); they change live (config). */
+  limits?: { maxUpload: number | null, maxDownload: number | null }
 }
 
 export type ShareOptions = Pick<ShareBuildOptions, 'name' | 'followSymlinks' | 'blockSize'>
@@ -128,6 +130,7 @@ export class LocalService implements NodeService {
       transport: this.network?.transport.kind ?? null,
       daemon: this.#daemon,
       swarms: this.network?.swarms().map(e => e.swarm.stats()) ?? [],
+      ...(this.network != null ? { limits: { maxUpload: finite(this.network.uploadLimiter.bytesPerSecond), maxDownload: finite(this.network.downloadLimiter.bytesPerSecond) } } : {}),
       ...(this.#discovery != null ? { dht: { nodes: this.#discovery.peers().length } } : {}),
       ...torStatus(this.network?.transport)
     }
@@ -254,6 +257,8 @@ async function withProviders (discovery: Discovery, vcap: ReturnType<typeof veri
 
 /** How long a resumed transfer waits for the DHT before it dials the peers it was given. */
 const DISCOVER_WAIT_MS = 20_000
+
+const finite = (n: number): number | null => Number.isFinite(n) ? n : null
 
 function torStatus (transport: unknown): { tor?: { bootstrap: number, summary: string } } {
   if (!(transport instanceof TorTransport)) return {}

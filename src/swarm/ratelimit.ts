@@ -1,18 +1,34 @@
 import { Duplex } from 'node:stream'
 /**
  * A token bucket shared by everything it limits (all swarms of a node for `--max-upload`).
- * `take` waits until the bytes fit; a burst of one second's worth is allowed.
+ * `take` waits until the bytes fit; a burst of one second's worth is allowed. Its rate can change
+ * while it runs (setRate: a daemon's `oht config set maxUpload`); Infinity means no limit, and
+ * then `take` costs nothing.
  */
 export class RateLimiter {
-  readonly bytesPerSecond: number
+  #rate: number
   #tokens: number
   #last = performance.now()
   #queue: Promise<void> = Promise.resolve()
+  /** Callers waiting in the queue (an unlimited bucket still serves them in order). */
+  #waiting = 0
 
   constructor (bytesPerSecond: number) {
     if (!(bytesPerSecond > 0)) throw new RangeError('rate must be positive')
-    this.bytesPerSecond = bytesPerSecond
-    this.#tokens = bytesPerSecond
+    this.#rate = bytesPerSecond
+    this.#tokens = Number.isFinite(bytesPerSecond) ? bytesPerSecond : 0
+  }
+
+  get bytesPerSecond (): number { return this.#rate }
+  get unlimited (): boolean { return this.#rate === Infinity }
+
+  /** A new rate from now on (Infinity: none); what the bucket holds is capped to the new burst. */
+  setRate (bytesPerSecond: number): void {
+    if (!(bytesPerSecond > 0)) throw new RangeError('rate must be positive')
+    this.#refill()
+    this.#rate = bytesPerSecond
+    this.#tokens = Number.isFinite(bytesPerSecond) ? Math.min(this.#tokens, bytesPerSecond) : 0
+    this.#last = performance.now()
   }
 
   /**
@@ -20,19 +36,23 @@ export class RateLimiter {
    * the caller's turn (a request cancelled while it queued), nothing is spent and it resolves false.
    */
   async take (bytes: number, stillWanted?: () => boolean): Promise<boolean> {
+    if (this.unlimited && this.#waiting === 0) return stillWanted == null || stillWanted()
     let granted = true
+    this.#waiting++
     const turn = this.#queue.then(async () => {
       if (stillWanted != null && !stillWanted()) { granted = false; return }
-      this.#refill()
-      // A block larger than the burst is let through once the bucket is full, then owed.
-      const need = Math.min(bytes, this.bytesPerSecond)
-      if (this.#tokens < need) {
-        await new Promise(resolve => setTimeout(resolve, Math.ceil(((need - this.#tokens) / this.bytesPerSecond) * 1000)))
+      // A rate lowered while waiting is obeyed from the next wait on (the loop re-reads it).
+      for (;;) {
+        if (this.unlimited) return
         this.#refill()
+        // A block larger than the burst is let through once the bucket is full, then owed.
+        const need = Math.min(bytes, this.#rate)
+        if (this.#tokens >= need) break
+        await new Promise(resolve => setTimeout(resolve, Math.min(1000, Math.ceil(((need - this.#tokens) / this.#rate) * 1000))))
         if (stillWanted != null && !stillWanted()) { granted = false; return }
       }
       this.#tokens -= bytes
-    })
+    }).finally(() => { this.#waiting-- })
     this.#queue = turn.catch(() => {})
     await turn
     return granted
@@ -40,7 +60,7 @@ export class RateLimiter {
 
   #refill (): void {
     const now = performance.now()
-    this.#tokens = Math.min(this.bytesPerSecond, this.#tokens + ((now - this.#last) / 1000) * this.bytesPerSecond)
+    if (Number.isFinite(this.#rate)) this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#last) / 1000) * this.#rate)
     this.#last = now
   }
 }
@@ -63,6 +83,12 @@ export function throttleReads (inner: Duplex, limiter: RateLimiter): Duplex {
     destroy (err, callback) { inner.destroy(err ?? undefined); callback(err) }
   })
   inner.on('data', (chunk: Buffer) => {
+    // No limit now and nothing queued: straight through, as if not throttled.
+    if (limiter.unlimited && !waiting) {
+      wantMore = outer.push(chunk)
+      if (!wantMore) inner.pause()
+      return
+    }
     inner.pause()
     waiting = true
     chain = chain.then(async () => {

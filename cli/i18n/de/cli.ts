@@ -56,7 +56,7 @@ export default {
   'cli.status.seeding': 'verteilt',
   'cli.status.fetching': 'ruft ab',
 
-  'cli.ls.description': 'die Freigaben auflisten, die dieser Knoten besitzt oder hält',
+  'cli.ls.description': 'die Freigaben auflisten, die dieser Knoten besitzt oder hält, und die sein Daemon abgerufen hat (mit Zustand: lädt, pausiert, verteilt, fertig, fehlgeschlagen)',
   'cli.ls.own': 'eig.',
   'cli.ls.hold': 'hält',
   'cli.ls.empty': 'noch keine Freigaben (oht share <Pfad>)',

@@ -2,7 +2,8 @@ export default {
   'config.description': 'die Konfigurationsdatei lesen und ändern (geprüfte Schlüssel; Befehlszeilenoptionen haben Vorrang). ' +
     'Sie ist $OHT_CONFIG, falls gesetzt, sonst <Datenverzeichnis>/config.json, wenn --data-dir oder ' +
     '$OHT_HOME angegeben ist, sonst der Konfigurationspfad der Plattform (~/.config/oht/config.json unter ' +
-    'Linux). Ein laufender Daemon liest sie beim Start.',
+    'Linux). Ein laufender Daemon liest sie beim Start; set und unset teilen ihm Änderungen mit, und ' +
+    'maxUpload, maxDownload, seedRatio und seedTime übernimmt er sofort.',
   'config.get.description': 'den Wert eines Schlüssels ausgeben',
   'config.set.description': 'einen Wert prüfen und speichern',
   'config.unset.description': 'einen Schlüssel entfernen (zurück zum Standard)',

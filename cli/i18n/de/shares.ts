@@ -16,5 +16,11 @@ export default {
   'shares.optSeedRatio': 'mit Daemon: diese Freigabe nicht mehr verteilen, sobald das Vielfache ihrer Größe hochgeladen ist (Standard: config seedRatio, sonst weiter verteilen)',
   'shares.optSeedTime': 'mit Daemon: diese Freigabe nach dieser Zeit nicht mehr verteilen, z. B. 12h (Standard: config seedTime, sonst weiter verteilen)',
   'shares.badRatio': 'kein Verhältnis: {value} (eine Zahl ≥ 0, z. B. 2)',
-  'shares.resumed': 'setzt {count} unfertige(n) Abruf/Abrufe fort'
+  'shares.resumed': 'setzt {count} unfertige(n) Abruf/Abrufe fort',
+  'shares.daemonHelp': '\nÜber Neustarts hinweg: der Daemon hält seine Übertragungen im Datenverzeichnis fest (versiegelt). ' +
+    'Nach einem Stopp oder Absturz (kill -9) wieder gestartet, verteilt er seine eigenen, gepinnten und abgerufenen ' +
+    'Freigaben, setzt unfertige Abrufe von selbst fort (ihre Peers und die Anbieter aus der DHT, mit wachsenden ' +
+    'Wartezeiten) und lässt pausierte pausiert. Ein Abruf, der nicht auf seinen Datenträger passt oder ihn füllt, wird ' +
+    'pausiert und läuft weiter, sobald Platz ist. oht unshare beendet das Teilen; oht config set ' +
+    'maxUpload|maxDownload|seedRatio|seedTime wirkt sofort.'
 }

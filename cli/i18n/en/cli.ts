@@ -58,7 +58,7 @@ export default {
   'cli.status.seeding': 'seeding',
   'cli.status.fetching': 'fetching',
 
-  'cli.ls.description': 'list the shares this node owns or holds',
+  'cli.ls.description': 'list the shares this node owns or holds, and those its daemon fetched (with their state: fetching, paused, seeding, done, failed)',
   'cli.ls.own': 'own ',
   'cli.ls.hold': 'hold',
   'cli.ls.empty': 'no shares yet (oht share <path>)',

@@ -16,5 +16,10 @@ export default {
   'shares.optSeedRatio': 'with a daemon: stop seeding this share once it served this many times its size (default: config seedRatio, else seed on)',
   'shares.optSeedTime': 'with a daemon: stop seeding this share after this long, e.g. 12h (default: config seedTime, else seed on)',
   'shares.badRatio': 'not a ratio: {value} (a number ≥ 0, e.g. 2)',
-  'shares.resumed': 'resuming {count} unfinished fetch(es)'
+  'shares.resumed': 'resuming {count} unfinished fetch(es)',
+  'shares.daemonHelp': '\nAcross restarts: the daemon records its transfers in the data directory (sealed). Started again ' +
+    'after a stop or a crash (kill -9), it seeds its owned, pinned and fetched shares, resumes unfinished fetches by ' +
+    'itself (their peers and the DHT\'s providers, retrying with backoff) and keeps paused ones paused. A fetch that ' +
+    'does not fit on its disk, or fills it, is paused and resumes once there is room. oht unshare stops a share; ' +
+    'oht config set maxUpload|maxDownload|seedRatio|seedTime applies while it runs.'
 }

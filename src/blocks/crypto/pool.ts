@@ -48,7 +48,14 @@ export interface ServedBlock {
 interface Pending {
   resolve: (value: SealResult) => void
   reject: (err: Error) => void
+  /** The slot running it. */
+  slot: Slot
+  /** How to post it again if its worker dies: undefined for a job whose data is gone (handed over). */
+  again?: () => { job: SealJob | OpenJob | ServeJob, transfer: ArrayBuffer[] }
+  attempts: number
 }
+
+interface Slot { worker: Worker, busy: number }
 
 export interface SealPoolOptions {
   size?: number
@@ -56,38 +63,76 @@ export interface SealPoolOptions {
   unrefWhenIdle?: boolean
 }
 
-/** A small pool of worker threads for the per-block crypto (worker.ts). */
+/** Times a job is posted again after its worker died, before it fails. */
+const MAX_ATTEMPTS = 3
+
+/**
+ * A small pool of worker threads for the per-block crypto (worker.ts). A worker that dies (an
+ * uncaught error, an abnormal exit) is replaced; its seal and serve jobs are posted again to the
+ * pool, and its open jobs (whose ciphertext was handed over) fail with code EWORKER, so the
+ * swarm fetches those blocks again.
+ */
 export class SealPool {
-  readonly #workers: Array<{ worker: Worker, busy: number }> = []
+  readonly #workers: Slot[] = []
   readonly #pending = new Map<number, Pending>()
   readonly #unrefWhenIdle: boolean
   #nextId = 0
   #closed = false
+  /** Workers replaced after dying, for tests and status. */
+  restarts = 0
 
   constructor (sizeOrOptions: number | SealPoolOptions = {}) {
     const options = typeof sizeOrOptions === 'number' ? { size: sizeOrOptions } : sizeOrOptions
     const size = options.size ?? Math.max(1, Math.min(availableParallelism(), 4))
     this.#unrefWhenIdle = options.unrefWhenIdle === true
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_URL)
-      const slot = { worker, busy: 0 }
-      if (this.#unrefWhenIdle) worker.unref()
-      worker.on('message', (result: SealResult) => {
-        if (result.recycled != null) pieceBuffers.give(result.recycled)
-        slot.busy--
-        if (slot.busy === 0 && this.#unrefWhenIdle) worker.unref()
-        if (result.ciphertext != null) threadGarbage(result.ciphertext.byteLength)
-        const pending = this.#pending.get(result.id)
-        if (pending == null) return
-        this.#pending.delete(result.id)
-        if (result.error != null) {
-          const err = new Error(`block crypto failed: ${result.error}`) as NodeJS.ErrnoException
-          if (result.code != null) err.code = result.code
-          pending.reject(err)
-        } else pending.resolve(result)
-      })
-      worker.on('error', err => { this.#failAll(err) })
+      const slot: Slot = { worker: undefined as unknown as Worker, busy: 0 }
+      this.#spawn(slot)
       this.#workers.push(slot)
+    }
+  }
+
+  #spawn (slot: Slot): void {
+    const worker = new Worker(WORKER_URL)
+    slot.worker = worker
+    slot.busy = 0
+    if (this.#unrefWhenIdle) worker.unref()
+    worker.on('message', (result: SealResult) => {
+      if (result.recycled != null) pieceBuffers.give(result.recycled)
+      if (slot.worker !== worker) return
+      slot.busy--
+      if (slot.busy === 0 && this.#unrefWhenIdle) worker.unref()
+      if (result.ciphertext != null) threadGarbage(result.ciphertext.byteLength)
+      const pending = this.#pending.get(result.id)
+      if (pending == null) return
+      this.#pending.delete(result.id)
+      if (result.error != null) {
+        const err = new Error(`block crypto failed: ${result.error}`) as NodeJS.ErrnoException
+        if (result.code != null) err.code = result.code
+        pending.reject(err)
+      } else pending.resolve(result)
+    })
+    worker.on('error', err => { this.#died(slot, worker, err) })
+    worker.on('exit', code => { if (!this.#closed) this.#died(slot, worker, new Error(`crypto worker exited with code ${code}`)) })
+  }
+
+  /** A worker died: a new one takes its slot, and its jobs go again (or fail, when they cannot). */
+  #died (slot: Slot, worker: Worker, err: Error): void {
+    if (slot.worker !== worker || this.#closed) return
+    void worker.terminate().catch(() => {})
+    this.restarts++
+    this.#spawn(slot)
+    for (const [id, p] of [...this.#pending]) {
+      if (p.slot !== slot) continue
+      this.#pending.delete(id)
+      if (p.again == null || p.attempts >= MAX_ATTEMPTS) {
+        const fail = new Error(`block crypto failed: the worker died (${err.message})`) as NodeJS.ErrnoException
+        fail.code = 'EWORKER'
+        p.reject(fail)
+        continue
+      }
+      const { job, transfer } = p.again()
+      this.#post(job, transfer, { ...p, attempts: p.attempts + 1 })
     }
   }
 
@@ -97,8 +142,12 @@ export class SealPool {
   /** Seals `data` (plaintext of consecutive blocks from `firstIndex`); `data` is transferred, do not reuse it. */
   async seal (key: Uint8Array, firstIndex: number, blockSize: number, data: Buffer, wantCiphertext: boolean): Promise<Sealed> {
     const owned = ownsBuffer(data) ? data : ownedCopy(data)
-    const job: SealJob = { id: 0, key, firstIndex, blockSize, data: owned.buffer as ArrayBuffer, length: owned.byteLength, wantCiphertext }
-    const result = await this.#run(job, [job.data])
+    // A copy kept until the job is done, so it can go again if its worker dies: sharing reads
+    // each plaintext once, and a memcpy is cheap beside AES-GCM and SHA-256.
+    const spare = ownedCopy(owned)
+    const make = (bytes: Buffer): SealJob => ({ id: 0, key, firstIndex, blockSize, data: bytes.buffer as ArrayBuffer, length: bytes.byteLength, wantCiphertext })
+    const job = make(owned)
+    const result = await this.#run(job, [job.data], () => { const copy = ownedCopy(spare); const j = make(copy); return { job: j, transfer: [j.data] } })
     const sealed: Sealed = { digests: Buffer.from(result.digests!), tags: Buffer.from(result.tags!) }
     if (result.ciphertext != null) sealed.ciphertext = Buffer.from(result.ciphertext)
     return sealed
@@ -121,7 +170,7 @@ export class SealPool {
   /** Reads, encrypts and checks one block; the ciphertext only when it matches `tag`, or else `leaf`. */
   async serveBlock (r: ServeBlockRequest): Promise<ServedBlock> {
     const job: ServeJob = { kind: 'serve', id: 0, ...r, key: new Uint8Array(r.key), leaf: new Uint8Array(r.leaf), ...(r.tag != null ? { tag: new Uint8Array(r.tag) } : {}) }
-    const result = await this.#run(job, [])
+    const result = await this.#run(job, [], () => ({ job: { ...job }, transfer: [] }))
     const status = result.status as ServeStatus
     if (result.ciphertext == null) return { status }
     const ciphertext = Buffer.from(result.ciphertext)
@@ -137,16 +186,25 @@ export class SealPool {
     await Promise.all(this.#workers.map(async s => await s.worker.terminate()))
   }
 
-  #run (job: SealJob | OpenJob | ServeJob, transfer: ArrayBuffer[]): Promise<SealResult> {
+  #run (job: SealJob | OpenJob | ServeJob, transfer: ArrayBuffer[], again?: Pending['again']): Promise<SealResult> {
     if (this.#closed) return Promise.reject(new Error('seal pool is closed'))
+    return new Promise<SealResult>((resolve, reject) => {
+      this.#post(job, transfer, { resolve, reject, attempts: 1, ...(again != null ? { again } : {}) })
+    })
+  }
+
+  #post (job: SealJob | OpenJob | ServeJob, transfer: ArrayBuffer[], p: Omit<Pending, 'slot'>): void {
     const slot = this.#workers.reduce((a, b) => (b.busy < a.busy ? b : a))
     job.id = this.#nextId++
-    return new Promise<SealResult>((resolve, reject) => {
-      this.#pending.set(job.id, { resolve, reject })
-      if (slot.busy === 0 && this.#unrefWhenIdle) slot.worker.ref()
-      slot.busy++
-      slot.worker.postMessage(job, transfer)
-    })
+    this.#pending.set(job.id, { ...p, slot })
+    if (slot.busy === 0 && this.#unrefWhenIdle) slot.worker.ref()
+    slot.busy++
+    slot.worker.postMessage(job, transfer)
+  }
+
+  /** Fault injection for tests: ends one worker abruptly, as a crash would. */
+  async terminateWorker (index: number): Promise<void> {
+    await this.#workers[index]?.worker.terminate()
   }
 
   #failAll (err: Error): void {

@@ -46,9 +46,10 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   readonly #protocols = new Map<string, ProtocolHandler>()
   readonly #nodeIdBytes: Uint8Array
 
-  readonly uploadLimiter?: RateLimiter
+  /** `--max-upload` over every swarm; Infinity when unlimited (setLimits changes it live). */
+  readonly uploadLimiter: RateLimiter
   /** `--max-download`: paces what every swarm stream reads, so senders are slowed by flow control. */
-  readonly downloadLimiter?: RateLimiter
+  readonly downloadLimiter: RateLimiter
 
   readonly #perPeer: { upload?: number, download?: number }
 
@@ -56,16 +57,23 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     super()
     this.transport = transport
     this.keys = keys
-    if (options.maxUploadBytesPerSecond != null) this.uploadLimiter = new RateLimiter(options.maxUploadBytesPerSecond)
-    if (options.maxDownloadBytesPerSecond != null) this.downloadLimiter = new RateLimiter(options.maxDownloadBytesPerSecond)
-    this.#perPeer = {
-      ...(options.maxUploadPerPeerBytesPerSecond != null ? { upload: options.maxUploadPerPeerBytesPerSecond } : {}),
-      ...(options.maxDownloadPerPeerBytesPerSecond != null ? { download: options.maxDownloadPerPeerBytesPerSecond } : {})
-    }
+    // Both buckets always exist (unlimited: Infinity, which costs nothing) so a limit set later
+    // applies to the swarms and streams already running.
+    this.uploadLimiter = new RateLimiter(options.maxUploadBytesPerSecond ?? Infinity)
+    this.downloadLimiter = new RateLimiter(options.maxDownloadBytesPerSecond ?? Infinity)
+    this.#perPeer = perPeerOf(options)
     this.#nodeIdBytes = new Uint8Array(Buffer.from(keys.nodeId, 'hex'))
   }
 
   get nodeIdBytes (): Uint8Array { return this.#nodeIdBytes }
+
+  /**
+   * A node-wide rate limit changed while running (a daemon's `oht config set maxUpload 1MiB`):
+   * it applies at once to every swarm and stream. Undefined removes it.
+   */
+  setLimit (direction: 'upload' | 'download', bytesPerSecond: number | undefined): void {
+    (direction === 'upload' ? this.uploadLimiter : this.downloadLimiter).setRate(bytesPerSecond ?? Infinity)
+  }
 
   async listen (): Promise<string> {
     this.address = await this.transport.listen(stream => { void this.#accept(stream) })
@@ -102,7 +110,7 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
       swarmKey,
       infoHash: Buffer.from(infoHash, 'hex'),
       localNodeId: this.#nodeIdBytes,
-      ...(this.uploadLimiter != null ? { uploadLimiter: this.uploadLimiter } : {}),
+      uploadLimiter: this.uploadLimiter,
       ...(this.#perPeer.upload != null ? { perPeerUploadBytesPerSecond: this.#perPeer.upload } : {}),
       ...init
     })
@@ -146,8 +154,7 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   #paced (stream: Duplex): Duplex {
     let paced = stream
     if (this.#perPeer.download != null) paced = throttleReads(paced, new RateLimiter(this.#perPeer.download))
-    if (this.downloadLimiter != null) paced = throttleReads(paced, this.downloadLimiter)
-    return paced
+    return throttleReads(paced, this.downloadLimiter)
   }
 
   async close (): Promise<void> {
@@ -171,6 +178,13 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     } catch {
       raw.destroy()
     }
+  }
+}
+
+function perPeerOf (limits: NetworkLimits): { upload?: number, download?: number } {
+  return {
+    ...(limits.maxUploadPerPeerBytesPerSecond != null ? { upload: limits.maxUploadPerPeerBytesPerSecond } : {}),
+    ...(limits.maxDownloadPerPeerBytesPerSecond != null ? { download: limits.maxDownloadPerPeerBytesPerSecond } : {})
   }
 }
 

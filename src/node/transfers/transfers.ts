@@ -239,7 +239,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     t.samples = []
     t.uploadedBase = t.info.uploaded ?? 0
     this.#setState(t, 'fetching')
-    const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite, ...(t.resumed ? { discover: true } : {}) }
+    const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite, ...(t.resumed || t.attempts > 0 ? { discover: true } : {}) }
     t.run = this.#service.fetch(t.cap, req, e => { this.#onFetchEvent(t, e) }, abort.signal).then(result => {
       t.info.result = result
       t.info.bytesDone = t.info.bytesTotal = result.bytes
@@ -264,8 +264,10 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
         this.#waitForSpace(t)
         return
       }
+      // Retried by itself: a resumed transfer, or one that got under way (its peers went). One
+      // that never reached a peer offering the share fails for good (a wrong --peer, say).
+      if ((t.resumed || t.info.bytesTotal > 0) && retryable(code)) this.#retryLater(t)
       this.#setState(t, 'failed', extra)
-      if (t.resumed && retryable(code)) this.#retryLater(t)
     }).finally(() => { if (t.abort === abort) delete t.abort })
   }
 
