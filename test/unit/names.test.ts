@@ -1,0 +1,33 @@
+// File names at the edges of what a file system takes (docs/SECURITY.md, "Names").
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildShare, deriveBlockKey, FileBlockSource, restoreShare } from '../../src/blocks/index.ts'
+import { partName } from '../../src/blocks/plainstore.ts'
+
+test('a file name of 255 bytes can be shared and fetched: its .part name is shortened', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'oht-names-'))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  // 255 bytes in UTF-8: 126 two-byte characters and three ASCII ones.
+  const name = 'ä'.repeat(126) + 'abc'
+  assert.equal(Buffer.byteLength(name), 255)
+  const data = randomBytes(100_000)
+  await writeFile(join(dir, name), data)
+  const built = await buildShare([join(dir, name)])
+  const source = new FileBlockSource(built.files, built.manifest.header, deriveBlockKey(built.contentKey), built.leaves)
+  const r = await restoreShare(built.manifest, deriveBlockKey(built.contentKey), source, join(dir, 'out'))
+  assert.ok((await readFile(r.files[0]!)).equals(data))
+  assert.deepEqual((await readdir(join(dir, 'out'))).filter(n => n.endsWith('.part')), [], 'no .part left behind')
+})
+
+test('.part names: the usual form when it fits, a short deterministic one when it may not', () => {
+  assert.equal(partName('/x/film.mkv', new Set()), '/x/film.mkv.part')
+  assert.equal(partName('/x/film.mkv', new Set(['/x/film.mkv.part'])), '/x/film.mkv.1.part')
+  const long = '/x/' + 'a'.repeat(250)
+  const part = partName(long, new Set())
+  assert.match(part, /^\/x\/\.oht-[0-9a-f]{24}\.part$/)
+  assert.equal(partName(long, new Set()), part, 'the same name on resume')
+})
