@@ -2,11 +2,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildShare, deriveBlockKey, FileBlockSource, restoreShare } from '../../src/blocks/index.ts'
 import { partName } from '../../src/blocks/plainstore.ts'
+import { collectFiles } from '../../src/blocks/walk.ts'
 
 test('a file name of 255 bytes can be shared and fetched: its .part name is shortened', async t => {
   const dir = await mkdtemp(join(tmpdir(), 'oht-names-'))
@@ -30,4 +31,17 @@ test('.part names: the usual form when it fits, a short deterministic one when i
   const part = partName(long, new Set())
   assert.match(part, /^\/x\/\.oht-[0-9a-f]{24}\.part$/)
   assert.equal(partName(long, new Set()), part, 'the same name on resume')
+})
+
+test('a file name that is not UTF-8 is skipped with a reason; the rest of the folder is shared', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'oht-names-'))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  await mkdir(join(dir, 'folder'))
+  await writeFile(join(dir, 'folder', 'ok.txt'), 'fine')
+  // Latin-1 "é" (0xE9) alone is not UTF-8.
+  await writeFile(Buffer.concat([Buffer.from(join(dir, 'folder') + '/caf'), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1')
+  const collected = await collectFiles([join(dir, 'folder')])
+  assert.deepEqual(collected.files.map(f => f.path), ['folder/ok.txt'])
+  assert.equal(collected.skipped.length, 1)
+  assert.match(collected.skipped[0]!.reason, /not valid UTF-8/)
 })
