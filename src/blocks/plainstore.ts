@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { homedir } from 'node:os'
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { decryptBlock, DecryptError } from './crypto/aead.ts'
@@ -132,6 +133,15 @@ export class PlaintextStore {
    */
   async open (resumeBlocks: readonly number[] = []): Promise<number[]> {
     const resuming = resumeBlocks.length > 0
+    // A hidden top folder (a share named `.ssh`) never lands in a home folder, nor merges into a
+    // folder of that name already there, unless asked (--force).
+    const top = this.manifest.body.name
+    if (top.startsWith('.') && !resuming && !this.#overwrite) {
+      const there = await exists(join(this.root, top))
+      if (there || this.root === resolve(homedir())) {
+        throw new RestoreError(`the share's top ${this.manifest.body.kind === 'dir' ? 'folder' : 'file'} ${JSON.stringify(top)} is hidden and would ${there ? 'merge into the one already in' : 'go into your home folder'} ${this.root}: fetch into another folder (-o), or use --force`)
+      }
+    }
     for (const f of this.files) {
       if (!f.selected || !(await exists(f.final))) continue
       // A file an earlier run of this fetch completed: its blocks are re-checked below.
