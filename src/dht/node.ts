@@ -8,7 +8,7 @@ import type { HandshakeResult, IdentityKeys } from '../onion/handshake.ts'
 import { immutableKey, mutableKey } from './caps.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.ts'
-import { MAX_EVICTION_PINGS, MAX_RECORD_TTL_MS } from './constants.ts'
+import { MAX_CALLER_VERIFICATIONS, MAX_EVICTION_PINGS, MAX_RECORD_TTL_MS } from './constants.ts'
 import { contactFrom, contactFromRecord, contactToRecord, isValidAddress, type Contact } from './contact.ts'
 import { answerRequest } from './handlers.ts'
 import { idToHex, nodeIdBytes, randomIdInBucket, type Id } from './id.ts'
@@ -67,6 +67,8 @@ export class DhtNode {
   readonly #lastSeq = new Map<string, number>()
   /** Hex ids of the contacts pinged to decide whether a newcomer takes their place. */
   readonly #pinging = new Set<string>()
+  /** Callers being pinged at their announced address before they may enter the table. */
+  readonly #verifying = new Set<string>()
   #running = false
 
   constructor (options: DhtNodeOptions) {
@@ -100,7 +102,7 @@ export class DhtNode {
       counters,
       running,
       answer: (request, id, peerHex) => this.answer(request, id, peerHex),
-      onCaller: contact => { this.#learn(contact) }
+      onCaller: contact => { this.#callerSeen(contact) }
     })
     this.#queries = new Queries({ nodeId, nodeIdHex, clock, config, table, records, counters, sessions: this.#sessions })
     this.#warm = new WarmSessions({ clock, config, table, sessions: this.#sessions })
@@ -218,7 +220,21 @@ export class DhtNode {
     return answerRequest({ table: this.table, records: this.records, k: this.config.k, now: this.clock.now(), peerHex }, request, id)
   }
 
-  /** A contact that answered or called us: into the table, and owed the records it should now hold. */
+  /**
+   * A node that called us: known at that address, it is seen alive; new (or at a new address), it
+   * is admitted only when a ping to the address it announced is answered (onAlive → #learn).
+   */
+  #callerSeen (contact: Contact): void {
+    const hex = idToHex(contact.nodeId)
+    if (this.table.get(hex)?.contact.address === contact.address) { this.#learn(contact); return }
+    if (!this.#running || this.#verifying.has(hex) || this.#verifying.size >= MAX_CALLER_VERIFICATIONS) return
+    this.#verifying.add(hex)
+    this.#sessions.request({ address: contact.address, nodeId: hex }, { type: 'ping' })
+      .catch(() => {})
+      .finally(() => { this.#verifying.delete(hex) })
+  }
+
+  /** A contact that answered us: into the table, and owed the records it should now hold. */
   #learn (contact: Contact): void {
     const outcome = this.table.add(contact, this.clock.now())
     if (outcome.status === 'added') this.#replication.onNewContact(contact)

@@ -207,3 +207,9 @@ export const PEER_IDLE_EVICT_MS = 20_000
  * but silent identities cannot hold the slots an honest fetcher would use.
  */
 export const UNCHOKED_IDLE_MS = 5_000
+/**
+ * The peer asked for the manifest (or a leaf range) that has not answered in this long is passed
+ * over for another: a peer that advertises every block and never answers cannot stall a fetch.
+ * Its answer is still taken if it comes later. Plus the leaves' bytes at MIN_MESSAGE_BYTES_PER_SECOND.
+ */
+export const DEFAULT_METADATA_TIMEOUT_MS = 20_000

@@ -237,6 +237,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   close (): void {
     this.#closed = true
     clearInterval(this.#chokeTimer)
+    this.#metadata.close()
     void this.#store?.close?.()
     for (const p of [...this.#peers.values()]) { clearTimeout(p.haveTimer); p.wire.close() }
   }

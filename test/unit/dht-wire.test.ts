@@ -97,15 +97,17 @@ describe('dht request server', () => {
     c.stream.destroy()
   }
 
-  test('answers pipelined requests in order and learns the caller from its announced address', async () => {
+  test('answers pipelined requests in order; a caller whose announced address does not answer stays out of the table', async () => {
     const c = connect()
     await writeFrame(c.stream, encodeRequest({ id: 1, from: 'mem:client', request: { type: 'ping' } }))
     await writeFrame(c.stream, encodeRequest({ id: 2, request: { type: 'find-node', target: topic } }))
     const first = decodeResponse((await c.reader.next())!)
     const second = decodeResponse((await c.reader.next())!)
     assert.deepEqual([first.id, second.id], [1, 2])
-    assert.ok(node.table.has(nodeIdOf(client.publicKeyRaw)), 'the handshake-verified caller was added with its own address')
-    assert.equal(node.table.get(nodeIdOf(client.publicKeyRaw))?.contact.address, 'mem:client')
+    // Admission needs an answer at the announced address (MAX_CALLER_VERIFICATIONS): this node
+    // cannot dial anyone, so the caller's claim stays unproven (dht-admission.test.ts: the rest).
+    await new Promise(resolve => setTimeout(resolve, 50))
+    assert.ok(!node.table.has(nodeIdOf(client.publicKeyRaw)), 'an unverified caller is not in the table')
     c.stream.destroy()
   })
 
