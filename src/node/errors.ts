@@ -11,6 +11,7 @@ export type NodeErrorCode =
   | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
   | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
   | 'node.busy' | 'node.closing'
+  | 'webui.onionNeedsTor'
 
 export type NodeErrorParams = Record<string, string>
 

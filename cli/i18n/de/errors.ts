@@ -16,4 +16,5 @@ export default {
   'errors.pin.noTransport': 'Pinnen auf anderen Knoten braucht einen Transport (--transport tcp, solange Tor nicht gebaut ist)',
   'errors.dht.badSalt': '--salt muss hexadezimal sein',
   'errors.dht.badHandle': '--handle muss eine private:<handle>-Referenz sein',
+  'errors.webui.onionNeedsTor': 'die Web-Oberfläche als Onion-Dienst braucht einen Daemon mit dem Tor-Transport (er läuft mit {transport})',
 }

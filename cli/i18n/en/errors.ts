@@ -17,4 +17,5 @@ export default {
   'errors.pin.noTransport': 'remote pinning needs a transport (--transport tcp while Tor is not built)',
   'errors.dht.badSalt': '--salt must be hex',
   'errors.dht.badHandle': '--handle must be a private:<handle> reference',
+  'errors.webui.onionNeedsTor': 'the web UI over an onion service needs a daemon on the Tor transport (it runs on {transport})',
 }

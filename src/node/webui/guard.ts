@@ -44,6 +44,8 @@ export class Guard {
 
   allowHost (host: string): void { this.#hosts.add(host.toLowerCase()) }
 
+  hosts (): string[] { return [...this.#hosts] }
+
   /** A fresh single-use login token. */
   mintToken (): string {
     const now = Date.now()

@@ -43,6 +43,9 @@ export class WebUiServer {
   /** `http://127.0.0.1:<port>` once listening. */
   get origin (): string | undefined { return this.#origin }
 
+  /** The loopback port, once listening. */
+  get port (): number | undefined { return this.#server.listening ? (this.#server.address() as AddressInfo).port : undefined }
+
   async listen (port = 0): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject)
