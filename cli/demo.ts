@@ -143,7 +143,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
     } finally {
       await offline.close()
     }
-    out.result({ ok: true, bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
+    out.result({ ok: true, transport, addresses: nodes.map(addressOf), bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
       t('demo.passed'))
   } finally {
     for (const n of nodes) await n.close().catch(() => {})

@@ -26,6 +26,11 @@ function chooseEarlyLocale (argv: readonly string[]): void {
   } catch { /* a broken config is reported when the command runs */ }
 }
 
+// Everything oht writes is its user's alone: the data directory (LevelDB makes its files as it
+// compacts, so only a process-wide mask covers them), tor's folder, the API socket, and fetched
+// files too (0600/0700; the user may chmod them to share). README "Privacy at rest".
+process.umask(0o077)
+
 chooseEarlyLocale(process.argv)
 
 const program = new Command()

@@ -187,9 +187,10 @@ test('fetch a pasted link: progress live over the WebSocket, pause and resume', 
   await shot(page, 'transfers-paused')
 
   await Promise.all([page.waitForEvent('load', { timeout: WAIT_MS }), page.locator('#transfers button[data-action=resume]').click()])
-  await page.waitForFunction(() => document.querySelector('#transfers [data-f=state]')?.getAttribute('data-state') === 'complete', undefined, { timeout: WAIT_MS })
+  // Done: complete, or seeding on (a daemon keeps seeding what it fetched, within its limits).
+  await page.waitForFunction(() => ['complete', 'seeding'].includes(document.querySelector('#transfers [data-f=state]')?.getAttribute('data-state') ?? ''), undefined, { timeout: WAIT_MS })
   const done = (await client.transfers())[0]!
-  assert.equal(done.state, 'complete')
+  assert.ok(['complete', 'seeding'].includes(done.state), done.state)
   assert.equal(done.bytesDone, BIG_BYTES)
   assert.ok(existsSync(join(dir, 'got', 'big', 'big.bin')))
 })
@@ -274,6 +275,25 @@ test('without JavaScript (Tor Browser at "safer"): share, fetch, pause, resume a
   assert.equal(new URL(b.url()).pathname, '/transfers')
   const client = new DaemonClient(apiSocket(leecher.dataDir))
   assert.equal((await client.transfers()).some(t => t.id === id), false, 'cancelled')
+})
+
+test('settings: limits saved through the form reach the config file; a bad value is a clear error', { skip }, async () => {
+  const { page } = await loggedIn(leecher)
+  await page.goto(`${uiB.origin}/settings`)
+  await page.fill('#settings-form input[name=maxDownloadPerPeer]', '3MiB')
+  await page.fill('#settings-form input[name=seedTime]', '7d')
+  await Promise.all([page.waitForEvent('load', { timeout: WAIT_MS }), page.click('#settings-form button[type=submit]')])
+  assert.equal(new URL(page.url()).search, '?saved')
+  const client = new DaemonClient(apiSocket(leecher.dataDir))
+  const config = await client.call('GET', '/config') as { values: Record<string, string> }
+  assert.equal(config.values.maxDownloadPerPeer, '3MiB')
+  assert.equal(config.values.seedTime, '7d')
+  assert.equal(await page.locator('#settings-form input[name=seedTime]').inputValue(), '7d')
+  await page.fill('#settings-form input[name=maxUpload]', 'fast')
+  const [answer] = await Promise.all([page.waitForResponse(r => r.request().method() === 'POST', { timeout: WAIT_MS }), page.click('#settings-form button[type=submit]')])
+  assert.equal(answer.status(), 400)
+  assert.match(await page.locator('main .error').innerText(), /fast/)
+  assert.equal((await client.call('GET', '/config') as { values: Record<string, string> }).values.maxUpload, undefined)
 })
 
 test('a page of another local origin cannot read or drive the UI or its API', { skip }, async () => {

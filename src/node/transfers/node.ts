@@ -11,6 +11,7 @@ import { ensureDataDir, type DataDirLayout } from '../identity/datadir.ts'
 import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from '../identity/keystore.ts'
 import { NodeState, type OwnedShare } from '../identity/state.ts'
 import { NodeError } from '../errors.ts'
+import { deriveStoreKeys } from '../../store/index.ts'
 
 export interface NodeOptions {
   dataDir: string
@@ -33,9 +34,13 @@ export interface ListedShare {
   kind: 'file' | 'dir' | 'ciphertext'
   bytes: number
   blocks: number
-  role: 'owner' | 'holder'
+  /** `fetcher`: fetched by this node's daemon (seeding, or fetching, paused, done, failed: `state`). */
+  role: 'owner' | 'holder' | 'fetcher'
   link?: string
   verifyCap?: string
+  /** A fetched share: its transfer's state and where it was written. */
+  state?: string
+  output?: string
 }
 
 export class FetchError extends NodeError {
@@ -73,9 +78,9 @@ export class OhtNode {
       await writeKeystore(dirs.keystore, keys, passphrase)
       created = true
     }
-    const state = new NodeState(dirs.state)
+    const state = new NodeState({ path: dirs.state }, keys.storageKey)
     await state.open()
-    const blockstore = new CipherBlockstore(dirs.blocks)
+    const blockstore = new CipherBlockstore(dirs.blocks, { nameKey: deriveStoreKeys(keys.storageKey).names })
     await blockstore.open()
     return new OhtNode(dirs, keys, state, blockstore, created)
   }

@@ -11,7 +11,7 @@ const NAV: Array<[string, MessageKey]> = [
 ]
 
 /** Strings the script needs, as a JSON data block (not executed, so the CSP allows it). */
-const SCRIPT_MESSAGES: MessageKey[] = ['state.fetching', 'state.paused', 'state.complete', 'state.failed', 'state.cancelled', 'shares.copied', 'transfers.pause', 'transfers.resume', 'transfers.noPeers']
+const SCRIPT_MESSAGES: MessageKey[] = ['state.fetching', 'state.paused', 'state.seeding', 'state.complete', 'state.failed', 'state.cancelled', 'shares.copied', 'transfers.pause', 'transfers.resume', 'transfers.noPeers']
 
 export function layout (t: Translate, locale: Locale, here: string, page: { title: string, body: Html, nav: string }, loggedIn = true): Html {
   const messages = Object.fromEntries(SCRIPT_MESSAGES.map(k => [k, t(k)]))
