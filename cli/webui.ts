@@ -19,13 +19,17 @@ export function registerWebUi (program: Command): void {
   webui.command('start')
     .description(t('webui.start.description'))
     .option('--port <port>', t('webui.start.optPort'), '0')
-    .action(async (opts: { port: string }, cmd: Command) => {
+    .option('--onion', t('webui.start.optOnion'))
+    .action(async (opts: { port: string, onion?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const port = Number(opts.port)
       if (!/^\d+$/.test(opts.port) || port > 65535) throw new Error(t('webui.badPort', { port: opts.port }))
-      const r = await (await daemon(g)).call('POST', '/webui', { port }) as WebUiStarted
-      out.result(r, `${t('webui.started', { origin: r.origin })}\n${r.url}\n${t('webui.once')}`)
+      const r = await (await daemon(g)).call('POST', '/webui', { port, onion: opts.onion === true }) as WebUiStarted
+      const lines = [t('webui.started', { origin: r.origin }), r.url]
+      if (r.onion != null) lines.push(t('webui.onion', { origin: r.onion.origin }), r.onion.url, t('webui.onionKey'), r.onion.clientKey, t('webui.onionAuthLine'), r.onion.authLine)
+      lines.push(t('webui.once'))
+      out.result(r, lines.join('\n'))
     })
   webui.command('stop')
     .description(t('webui.stop.description'))
@@ -41,6 +45,6 @@ export function registerWebUi (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const r = await (await daemon(g)).call('GET', '/webui') as WebUiStatus
-      out.result(r, r.running ? t('webui.running', { origin: r.origin ?? '?' }) : t('webui.notRunning'))
+      out.result(r, r.running ? t('webui.running', { origin: [r.origin, r.onionOrigin].filter(o => o != null).join(', ') }) : t('webui.notRunning'))
     })
 }

@@ -4,6 +4,7 @@
 import { t } from '../i18n/index.ts'
 import { checkAccountId, createAccount, listAccounts, loadAccount, resolveAccountId, signMessage, verifyMessage } from '../../src/node/identity/accounts.ts'
 import type { ConsoleCommand } from './spec.ts'
+import type { WebUiStarted, WebUiStatus } from '../../src/node/index.ts'
 
 interface ConfigAnswer { path: string, values: Record<string, string | string[]>, keys: Record<string, { example: string }> }
 
@@ -122,5 +123,34 @@ export const nodeCommands: ConsoleCommand[] = [
   notYet('decrypt', [{ name: 'message', rest: true }]),
   notYet('contacts'),
   notYet('channels'),
-  notYet('webui', [{ name: 'action', optional: true }])
+  {
+    // `oht webui start|stop|status` in the console: /webui, /webui onion, /webui stop, /webui status.
+    name: 'webui',
+    args: [{ name: 'action', optional: true }],
+    help: 'console.help.webui',
+    run: async (ctx, { args }) => {
+      const action = args[0] ?? 'start'
+      if (action === 'stop') {
+        await ctx.client.call('DELETE', '/webui')
+        ctx.print(t('webui.stopped'), 'ok')
+        return
+      }
+      if (action === 'status') {
+        const r = await ctx.client.call('GET', '/webui') as WebUiStatus
+        ctx.print(r.running ? t('webui.running', { origin: [r.origin, r.onionOrigin].filter(o => o != null).join(', ') }) : t('webui.notRunning'))
+        return
+      }
+      if (action !== 'start' && action !== 'onion') throw new Error(t('console.webui.usage'))
+      const r = await ctx.client.call('POST', '/webui', { onion: action === 'onion' }) as WebUiStarted
+      ctx.print(t('webui.started', { origin: r.origin }), 'ok')
+      ctx.print(r.url)
+      if (r.onion != null) {
+        ctx.print(t('webui.onion', { origin: r.onion.origin }), 'ok')
+        ctx.print(r.onion.url)
+        ctx.print(t('webui.onionKey'))
+        ctx.print(r.onion.clientKey)
+      }
+      ctx.print(t('webui.once'), 'dim')
+    }
+  }
 ]

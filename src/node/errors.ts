@@ -13,6 +13,7 @@ export type NodeErrorCode =
   | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
   | 'node.busy' | 'node.closing' | 'node.stateKey'
   | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited'
+  | 'webui.onionNeedsTor'
 
 export type NodeErrorParams = Record<string, string>
 

@@ -2,7 +2,7 @@
 // its own process: the node's data (OhtNode), its network and DHT, its services, and for a
 // daemon the API with every route. Whoever starts it (cli/) only chooses the options and prints.
 import { verifyCapOf, type ReadCap } from '../blocks/index.ts'
-import type { Transport } from '../onion/index.ts'
+import { TorTransport, type Transport } from '../onion/index.ts'
 import type { NetworkKey } from '../onion/network-key.ts'
 import { OhtNode, StreamService, TransferManager, type StreamHandle, type StreamRequest } from './transfers/index.ts'
 import {
@@ -171,7 +171,8 @@ export class NodeRuntime {
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
     registerTorRoutes(api, network.transport)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
-    registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root }))
+    const transport = network.transport
+    registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root, transport: transport.kind, ...(transport instanceof TorTransport ? { onion: transport } : {}) }))
     try {
       const address = await network.listen()
       let sharedAddress: string | undefined

@@ -100,7 +100,8 @@ function parseOnion (input: string, rest: string): Address {
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'
 
-function base32Encode (bytes: Uint8Array): string {
+/** RFC 4648 base32, lower case, unpadded (onion names, Tor's client-authorization keys). */
+export function base32Encode (bytes: Uint8Array): string {
   let out = ''
   let bits = 0
   let value = 0

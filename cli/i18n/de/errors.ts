@@ -20,5 +20,6 @@ export default {
   'errors.fetch.noSpace': 'nicht genug freier Platz in {output}: noch {missing} MiB abzurufen, {free} MiB frei (ein Daemon setzt die Übertragung von selbst fort, sobald Platz ist; sonst den Abruf erneut starten: er setzt fort)',
   'errors.fetch.notOffered': 'kein erreichter Peer bietet die Freigabe {share} an: sie wurde zurückgezogen, oder die Adresse gehört keinem ihrer Peers',
   'errors.fetch.peersGone': 'alle Peers sind gegangen, bevor die Freigabe {share} vollständig war (Abruf erneut starten: er setzt fort)',
-  'errors.share.notFound': 'dieser Knoten teilt, hält oder holte {id} nicht (oht ls zeigt, was er hat)'
+  'errors.share.notFound': 'dieser Knoten teilt, hält oder holte {id} nicht (oht ls zeigt, was er hat)',
+  'errors.webui.onionNeedsTor': 'die Web-Oberfläche als Onion-Dienst braucht einen Daemon mit dem Tor-Transport (er läuft mit {transport})',
 }

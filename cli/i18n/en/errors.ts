@@ -21,5 +21,6 @@ export default {
   'errors.fetch.noSpace': 'not enough free space in {output}: {missing} MiB still to fetch, {free} MiB free (a daemon resumes the transfer by itself once there is room; else run the fetch again: it resumes)',
   'errors.fetch.notOffered': 'no peer reached offers share {share}: it was unshared, or the address is not one of its peers',
   'errors.fetch.peersGone': 'every peer left before share {share} was complete (run the fetch again: it resumes)',
-  'errors.share.notFound': 'this node neither shares nor holds nor fetched {id} (oht ls lists what it has)'
+  'errors.share.notFound': 'this node neither shares nor holds nor fetched {id} (oht ls lists what it has)',
+  'errors.webui.onionNeedsTor': 'the web UI over an onion service needs a daemon on the Tor transport (it runs on {transport})',
 }

@@ -9,7 +9,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http'
 
-export const SESSION_COOKIE = 'oht_ui'
+/**
+ * Cookies are not kept apart by port: a browser sends 127.0.0.1's cookies to every port of it.
+ * The port in the name keeps the sessions of two daemons' UIs apart; docs/WEBUI.md says what it
+ * does not do (another local server the browser visits is sent the cookie).
+ */
+const SESSION_COOKIE_PREFIX = 'oht_ui_'
 /** An unused login token expires: it was printed in a terminal and may be in its scrollback. */
 const TOKEN_TTL_MS = 15 * 60_000
 const MAX_PENDING_TOKENS = 32
@@ -20,7 +25,8 @@ export const SECURITY_HEADERS: Readonly<OutgoingHttpHeaders> = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: with it Chromium sends `Origin: null` on the UI's own form posts.
+  'referrer-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'cross-origin-opener-policy': 'same-origin',
   'cache-control': 'no-store'
@@ -33,8 +39,12 @@ export class Guard {
   readonly #hosts = new Set<string>()
   readonly #tokens = new Map<string, number>()
   readonly #sessions = new Set<string>()
+  /** The session cookie's name, `oht_ui_<port>` once listening. */
+  cookie = `${SESSION_COOKIE_PREFIX}0`
 
   allowHost (host: string): void { this.#hosts.add(host.toLowerCase()) }
+
+  hosts (): string[] { return [...this.#hosts] }
 
   /** A fresh single-use login token. */
   mintToken (): string {
@@ -63,7 +73,7 @@ export class Guard {
   }
 
   endSession (req: IncomingMessage): void {
-    const s = cookieOf(req, SESSION_COOKIE)
+    const s = cookieOf(req, this.cookie)
     if (s != null) this.#sessions.delete(s)
   }
 
@@ -83,7 +93,7 @@ export class Guard {
 
   /** Whether the request carries a live session cookie. */
   hasSession (req: IncomingMessage): boolean {
-    const s = cookieOf(req, SESSION_COOKIE)
+    const s = cookieOf(req, this.cookie)
     if (s == null) return false
     const g = Buffer.from(s)
     for (const t of this.#sessions) {
@@ -92,10 +102,11 @@ export class Guard {
     }
     return false
   }
-}
 
-export function sessionCookie (session: string): string {
-  return `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict`
+  /** Set-Cookie for a session; an empty one ends it in the browser. */
+  sessionCookie (session: string): string {
+    return `${this.cookie}=${session}; Path=/; HttpOnly; SameSite=Strict${session === '' ? '; Max-Age=0' : ''}`
+  }
 }
 
 export function cookieOf (req: IncomingMessage, name: string): string | undefined {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { statusOf, type ApiServer } from '../api/index.ts'
 import { Assets } from './assets.ts'
-import { Guard, SECURITY_HEADERS, sessionCookie, SESSION_COOKIE } from './guard.ts'
+import { Guard, SECURITY_HEADERS } from './guard.ts'
 import { html } from './html.ts'
 import { LANG_COOKIE, localeOf, translator } from './i18n/index.ts'
 import { StreamRegistry } from './media.ts'
@@ -31,6 +31,8 @@ export class WebUiServer {
   readonly #streams = new StreamRegistry()
   readonly #routes: UiRoutes = uiRoutes(this.#streams)
   #origin?: string
+  /** Upgraded sockets (WebSockets) are not the HTTP server's to close: ours to end on close. */
+  readonly #sockets = new Set<Duplex>()
 
   constructor (options: WebUiServerOptions) {
     this.#options = options
@@ -41,13 +43,18 @@ export class WebUiServer {
   /** `http://127.0.0.1:<port>` once listening. */
   get origin (): string | undefined { return this.#origin }
 
+  /** The loopback port, once listening. */
+  get port (): number | undefined { return this.#server.listening ? (this.#server.address() as AddressInfo).port : undefined }
+
   async listen (port = 0): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject)
       this.#server.listen(port, '127.0.0.1', () => { this.#server.off('error', reject); resolve() })
     })
-    const host = `127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    const bound = (this.#server.address() as AddressInfo).port
+    const host = `127.0.0.1:${bound}`
     this.guard.allowHost(host)
+    this.guard.cookie = `oht_ui_${bound}`
     this.#origin = `http://${host}`
     return this.#origin
   }
@@ -56,6 +63,7 @@ export class WebUiServer {
     this.guard.reset()
     this.#streams.clear()
     if (!this.#server.listening) return
+    for (const socket of this.#sockets) socket.destroy()
     this.#server.closeAllConnections()
     await new Promise<void>(resolve => { this.#server.close(() => { resolve() }) })
   }
@@ -67,6 +75,8 @@ export class WebUiServer {
       socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n')
       return
     }
+    this.#sockets.add(socket)
+    socket.once('close', () => { this.#sockets.delete(socket) })
     this.#options.api.upgradeTrusted(req, socket, head, url.searchParams)
   }
 
@@ -89,6 +99,7 @@ export class WebUiServer {
       res.end(method === 'HEAD' ? undefined : asset.body)
       return
     }
+    if (read && path === '/favicon.ico') { res.writeHead(204); res.end(); return }
     if (read && path.startsWith('/lang/')) {
       const lang = path.slice('/lang/'.length)
       if (lang !== 'en' && lang !== 'de') { plain(res, 404, 'not found'); return }
@@ -97,7 +108,7 @@ export class WebUiServer {
     }
     if (read && path === '/auth') {
       const session = this.guard.exchange(url.searchParams.get('token') ?? '')
-      if (session != null) { redirect(res, '/transfers', sessionCookie(session)); return }
+      if (session != null) { redirect(res, '/transfers', this.guard.sessionCookie(session)); return }
     }
     if (!this.guard.hasSession(req)) {
       if (path.startsWith('/api/')) { json(res, 401, { error: 'no session: open the URL that `oht webui start` prints' }); return }
@@ -109,7 +120,7 @@ export class WebUiServer {
     if (read && path.startsWith('/media/')) { if (!this.#streams.serve(req, res, path)) plain(res, 404, 'not found'); return }
     if (method === 'POST' && path === '/logout') {
       this.guard.endSession(req)
-      redirect(res, '/transfers', `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict`)
+      redirect(res, '/transfers', this.guard.sessionCookie(''))
       return
     }
     if (read && path === '/') { redirect(res, '/transfers'); return }

@@ -80,6 +80,8 @@ export class TorTransport implements Transport {
   #localPort: number | null = null
   /** Extra onion services on this listener (a network's shared address): service id → key. */
   readonly #aliases = new Map<string, string>()
+  /** Service ids of publishPrivateService (removed with the transport). */
+  readonly #privateServices = new Set<string>()
   #listening = false
   #closed = false
   #closing: Promise<void> | null = null
@@ -268,6 +270,48 @@ export class TorTransport implements Transport {
     }
   }
 
+  /**
+   * Publishes a local loopback port (not the node's listener) as a fresh onion service that only
+   * clients holding the private half of `clientAuthV3` (an x25519 public key, base32) can reach:
+   * Tor v3 client authorization (the web UI over Tor). Resolves to the service id once its
+   * descriptor is uploaded. Never detached: it dies with our control connection.
+   */
+  async publishPrivateService (localPort: number, clientAuthV3: string, virtualPort = 80): Promise<{ serviceId: string, remove: () => Promise<void> }> {
+    if (!/^[a-z2-7]{52}$/i.test(clientAuthV3)) throw new ListenError('a client authorization key must be 52 base32 characters')
+    if (this.#closed) throw new ListenError('the Tor transport is closed')
+    const tor = await this.start()
+    const publishTimeoutMs = this.#options.publishTimeoutMs ?? TOR_PUBLISH_TIMEOUT_MS
+    const uploaded = Promise.withResolvers<void>()
+    let serviceId: string | null = null
+    const uploads = new Set<string>()
+    const off = tor.control.onEvent(event => {
+      if (event.type !== 'HS_DESC' || event.action !== 'UPLOADED') return
+      uploads.add(event.address)
+      if (event.address === serviceId) uploaded.resolve()
+    })
+    const timer = setTimeout(() => { uploaded.reject(new ListenError(`the descriptor was not uploaded within ${publishTimeoutMs} ms`)) }, publishTimeoutMs)
+    try {
+      await tor.control.addEvents('HS_DESC')
+      const reply = await tor.control.command(['ADD_ONION', 'NEW:ED25519-V3', 'Flags=DiscardPK,V3Auth', `Port=${virtualPort},127.0.0.1:${localPort}`, `ClientAuthV3=${clientAuthV3}`].join(' '))
+      for (const line of reply.lines) if (line.text.startsWith('ServiceID=')) serviceId = line.text.slice('ServiceID='.length)
+      if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError('tor answered ADD_ONION without a v3 ServiceID')
+      const id = serviceId
+      this.#privateServices.add(id)
+      if (uploads.has(id)) uploaded.resolve()
+      await uploaded.promise
+      return {
+        serviceId: id,
+        remove: async () => {
+          if (!this.#privateServices.delete(id) || tor.control.closed) return
+          await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
+        }
+      }
+    } finally {
+      clearTimeout(timer)
+      off()
+    }
+  }
+
   async dial (address: string, options: DialOptions = {}): Promise<Duplex> {
     if (this.#closed) throw new DialError(address, 'closed', 'the Tor transport is closed')
     let target
@@ -335,6 +379,10 @@ export class TorTransport implements Transport {
 
   /** DEL_ONION: the service stops answering at once (its descriptor lingers on the HSDirs, unusable). */
   async #unpublish (tor: TorInstance): Promise<void> {
+    for (const id of [...this.#privateServices]) {
+      this.#privateServices.delete(id)
+      if (!tor.control.closed) await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
+    }
     for (const alias of [...this.#aliases.keys()]) {
       this.#aliases.delete(alias)
       if (!tor.control.closed) await tor.control.command(`DEL_ONION ${alias}`).catch(() => {})

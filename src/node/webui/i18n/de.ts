@@ -60,6 +60,7 @@ export const de: Record<MessageKey, string> = {
   'transfers.error': 'Fehler: {error}',
   'state.fetching': 'lädt',
   'state.paused': 'angehalten',
+  'state.seeding': 'seedet',
   'state.complete': 'fertig',
   'state.failed': 'fehlgeschlagen',
   'state.cancelled': 'abgebrochen',
@@ -122,5 +123,6 @@ export const de: Record<MessageKey, string> = {
   'settings.maxDownload': 'Download-Grenze (pro Sekunde)',
   'settings.maxUploadPerPeer': 'Upload-Grenze pro Peer (pro Sekunde)',
   'settings.maxDownloadPerPeer': 'Download-Grenze pro Peer (pro Sekunde)',
-  'settings.seeding': 'Grenzen fürs Seeden (Verhältnis, Zeit) gibt es noch nicht.'
+  'settings.seedRatio': 'Eine geholte Freigabe nicht mehr seeden ab diesem Upload-Verhältnis (z. B. 2)',
+  'settings.seedTime': 'Eine geholte Freigabe nicht mehr seeden nach (z. B. 7d, oder never)'
 }

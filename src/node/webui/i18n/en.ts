@@ -58,6 +58,7 @@ export const en = {
   'transfers.error': 'Error: {error}',
   'state.fetching': 'fetching',
   'state.paused': 'paused',
+  'state.seeding': 'seeding',
   'state.complete': 'complete',
   'state.failed': 'failed',
   'state.cancelled': 'cancelled',
@@ -120,7 +121,8 @@ export const en = {
   'settings.maxDownload': 'Download limit (per second)',
   'settings.maxUploadPerPeer': 'Upload limit per peer (per second)',
   'settings.maxDownloadPerPeer': 'Download limit per peer (per second)',
-  'settings.seeding': 'Seeding limits (ratio, time) are not built yet.'
+  'settings.seedRatio': 'Stop seeding a fetched share at this upload ratio (e.g. 2)',
+  'settings.seedTime': 'Stop seeding a fetched share after (e.g. 7d, or never)'
 } as const
 
 export type MessageKey = keyof typeof en

@@ -14,7 +14,8 @@ export type Translate = (key: MessageKey, params?: Record<string, string | numbe
 
 export function translator (locale: Locale): Translate {
   const catalog: Record<MessageKey, string> = locale === 'de' ? de : en
-  return (key, params = {}) => catalog[key].replace(/\{(\w+)\}/g, (m, name: string) => name in params ? String(params[name]) : m)
+  // A key the catalog lacks (a state added to the node later) shows as itself, never a crash.
+  return (key, params = {}) => (catalog[key] ?? en[key] ?? String(key)).replace(/\{(\w+)\}/g, (m, name: string) => name in params ? String(params[name]) : m)
 }
 
 export function localeOf (req: IncomingMessage): Locale {

@@ -1,7 +1,7 @@
 // The frame of every page: header with navigation and language switch, then the page. The
 // stylesheet and the one script are the daemon's own (/assets/); the script only enhances
 // (live transfers, copy buttons): every page works without it.
-import { html, type Html } from '../html.ts'
+import { html, raw, type Html } from '../html.ts'
 import { LOCALES, type Locale, type Translate } from '../i18n/index.ts'
 import type { MessageKey } from '../i18n/index.ts'
 
@@ -11,7 +11,7 @@ const NAV: Array<[string, MessageKey]> = [
 ]
 
 /** Strings the script needs, as a JSON data block (not executed, so the CSP allows it). */
-const SCRIPT_MESSAGES: MessageKey[] = ['state.fetching', 'state.paused', 'state.complete', 'state.failed', 'state.cancelled', 'shares.copied', 'transfers.pause', 'transfers.resume', 'transfers.noPeers']
+const SCRIPT_MESSAGES: MessageKey[] = ['state.fetching', 'state.paused', 'state.seeding', 'state.complete', 'state.failed', 'state.cancelled', 'shares.copied', 'transfers.pause', 'transfers.resume', 'transfers.noPeers']
 
 export function layout (t: Translate, locale: Locale, here: string, page: { title: string, body: Html, nav: string }, loggedIn = true): Html {
   const messages = Object.fromEntries(SCRIPT_MESSAGES.map(k => [k, t(k)]))
@@ -22,7 +22,7 @@ export function layout (t: Translate, locale: Locale, here: string, page: { titl
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${page.title} · ${t('app.title')}</title>
 <link rel="stylesheet" href="/assets/style.css">
-<script type="application/json" id="oht-messages">${JSON.stringify(messages).replace(/</g, '\\u003c')}</script>
+<script type="application/json" id="oht-messages">${raw(JSON.stringify(messages).replace(/</g, '\\u003c'))}</script>
 <script type="module" src="/assets/app.js"></script>
 </head>
 <body>

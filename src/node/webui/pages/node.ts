@@ -1,5 +1,5 @@
 // The node's other pages: pins and leases, the DHT (counters, routing table, look up and store a
-// record), peers per swarm, and settings (rate limits in the config file).
+// record), peers per swarm, and settings (rate and seeding limits in the config file).
 import { formatBytes, html } from '../html.ts'
 import type { Action, Page, PageContext } from './context.ts'
 
@@ -79,7 +79,7 @@ export async function peersPage (ctx: PageContext): Promise<Page> {
   }
 }
 
-const LIMIT_KEYS = ['maxUpload', 'maxDownload', 'maxUploadPerPeer', 'maxDownloadPerPeer'] as const
+const LIMIT_KEYS = ['maxUpload', 'maxDownload', 'maxUploadPerPeer', 'maxDownloadPerPeer', 'seedRatio', 'seedTime'] as const
 
 export async function settingsPage (ctx: PageContext): Promise<Page> {
   const { t } = ctx
@@ -91,10 +91,9 @@ export async function settingsPage (ctx: PageContext): Promise<Page> {
     body: html`${ctx.query.has('saved') ? html`<p class="note" role="status">${t('settings.saved')}</p>` : ''}
 <p>${t('settings.text', { path: config.path })}</p>
 <form method="post" action="/settings" class="card" id="settings-form">
-${keys.map(k => html`<label>${t(`settings.${k}`)} <input name="${k}" value="${typeof config.values[k] === 'string' ? config.values[k] : ''}" placeholder="2MiB"></label>`)}
+${keys.map(k => html`<label>${t(`settings.${k}`)} <input name="${k}" value="${typeof config.values[k] === 'string' ? config.values[k] : ''}" placeholder="${String((config.keys[k] as { example?: string } | undefined)?.example ?? '')}"></label>`)}
 <button type="submit">${t('settings.save')}</button>
-</form>
-<p><small>${t('settings.seeding')}</small></p>`
+</form>`
   }
 }
 

@@ -2,7 +2,7 @@
 // transfer's detail (per-peer table, block map, file selection), and the pause, resume and
 // cancel buttons, which are plain forms.
 import { formatBytes, formatEta, formatRate, html, percent, type Html } from '../html.ts'
-import type { Translate } from '../i18n/index.ts'
+import type { MessageKey, Translate } from '../i18n/index.ts'
 import type { Action, Page, PageContext } from './context.ts'
 
 interface Transfer {
@@ -21,7 +21,7 @@ function actions (t: Translate, tr: Transfer, from: 'list' | 'detail'): Html {
 }
 
 function progressCells (t: Translate, tr: Transfer): Html {
-  return html`<td data-f="state" data-state="${tr.state}">${t(`state.${tr.state}` as 'state.fetching')}${tr.error != null ? html`<br><small class="error">${tr.error}</small>` : ''}</td>
+  return html`<td data-f="state" data-state="${tr.state}">${t(`state.${tr.state}` as MessageKey)}${tr.error != null ? html`<br><small class="error">${tr.error}</small>` : ''}</td>
 <td><progress data-f="bar" max="${Math.max(1, tr.bytesTotal)}" value="${tr.bytesDone}"></progress> <span data-f="percent">${percent(tr.bytesDone, tr.bytesTotal)}</span>
 <small data-f="bytes">${formatBytes(tr.bytesDone)} / ${formatBytes(tr.bytesTotal)}</small></td>
 <td class="num" data-f="down">${formatRate(tr.downRate)}</td><td class="num" data-f="up">${formatRate(tr.upRate)}</td>
