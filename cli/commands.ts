@@ -3,7 +3,7 @@ import { delimiter, join, resolve } from 'node:path'
 import { accessSync, constants } from 'node:fs'
 import { makeOutput, joinsDht, openNode, withService, apiSocket, type GlobalOptions } from './context.ts'
 import { daemonRunning, DaemonClient, resolveDataDir } from '../src/node/index.ts'
-import { parseCapability, parseReadCap } from '../src/blocks/index.ts'
+import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, parseCapability, parseReadCap } from '../src/blocks/index.ts'
 import { runDaemon } from './daemon.ts'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
@@ -58,7 +58,7 @@ export function registerCommands (program: Command): void {
     .action(async (paths: string[], opts: { name?: string, followSymlinks?: boolean, blockSize: string, verifyCap?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const blockSize = parseSize(opts.blockSize)
+      const blockSize = parseBlockSize(opts.blockSize)
       await withService(g, out, async service => {
         const progress = progressFor('sharing', out)
         const result = await service.share(paths, {
@@ -209,4 +209,12 @@ function torOnPath (): boolean {
     try { accessSync(join(dir, 'tor'), constants.X_OK); return true } catch {}
   }
   return false
+}
+
+/** The --block-size of a share, checked before any file is read (hashing a large tree first would waste minutes). */
+function parseBlockSize (text: string): number {
+  let size: number
+  try { size = parseSize(text) } catch { throw new Error(t('cli.badBlockSize', { value: JSON.stringify(text) })) }
+  if (size < MIN_BLOCK_SIZE || size > MAX_BLOCK_SIZE || (size & (size - 1)) !== 0) throw new Error(t('cli.badBlockSize', { value: JSON.stringify(text) }))
+  return size
 }

@@ -9,31 +9,10 @@ import { parseSize } from './units.ts'
 import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
 import { catalogs, setLocale, t } from './i18n/index.ts'
 import { makeTorTransport } from './tor.ts'
+import type { GlobalOptions } from './options.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 
-/** Options every command accepts, before or after the command name. */
-export interface GlobalOptions {
-  dataDir?: string
-  json?: boolean
-  quiet?: boolean
-  transport?: string
-  listen?: string
-  maxUpload?: string
-  maxDownload?: string
-  maxUploadPerPeer?: string
-  maxDownloadPerPeer?: string
-  lang?: string
-  progress?: string
-  /** From the config (api.tcp) or `oht daemon --api-tcp`. */
-  apiTcp?: string
-  /** A running tor's control port (attach instead of starting our own). */
-  torControl?: string
-  torCookie?: string
-  /** DHT addresses to join through (repeatable; config key `bootstrap`). */
-  bootstrap?: string[]
-  /** A network key (oht-net:…): ask its shared onion address for peers. */
-  network?: string
-}
+export type { GlobalOptions } from './options.ts'
 
 /** The config file of these options' data directory ($OHT_CONFIG overrides; see src/node/identity/config.ts). */
 export function configFileFor (g: GlobalOptions): ConfigFile {
@@ -84,6 +63,10 @@ const CONFIG_ERROR_CODES = new Set(['unknownKey', 'badValue', 'badFile'])
  */
 export function errorText (err: unknown): string {
   if (err instanceof ConfigError) return configErrorText(err)
+  if (err instanceof Error && err.name === 'TorBootstrapError') {
+    const e = err as Error & { seconds: number, last: string }
+    return t('tor.bootstrapFailed', { seconds: e.seconds, last: e.last })
+  }
   if ((err instanceof NodeError || err instanceof ApiError) && err.code != null) {
     const params = err.params ?? {}
     if (err instanceof ApiError && CONFIG_ERROR_CODES.has(err.code)) return configErrorText({ code: err.code, params })

@@ -142,7 +142,7 @@ export function registerPin (program: Command): void {
       const out = makeOutput(g)
       await withPins(g, out, async p => {
         const removed = await p.deny(account)
-        out.result({ account, removed }, t(removed ? 'pins.deny.done' : 'pins.deny.absent', { account }))
+        out.result({ account, removed }, t(removed ? 'pin.pins.deny.done' : 'pin.pins.deny.absent', { account }))
       })
     })
   pins.command('list')

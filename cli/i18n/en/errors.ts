@@ -12,9 +12,10 @@ export default {
   'errors.fetch.notHeldOffline': 'share {share} is not held by this node: give --peer <address>, or --bootstrap <address> to find its peers in the DHT (or start oht daemon, which stays on the DHT)',
   'errors.fetch.noPeers': 'no peers to fetch from: give --peer <address>, or --bootstrap <address> to find them in the DHT',
   'errors.fetch.noProviders': 'no peer provides share {share} in the DHT (routing table: {nodes} nodes); give --bootstrap <address> to join a network, or --peer <address>',
+  'errors.fetch.bootstrapUnreachable': 'could not join the DHT to find share {share}: no bootstrap node answered ({bootstrap}); check the addresses and that those nodes run, or give --peer <address>',
   'errors.pin.badLifetime': 'a pin needs a positive lifetime (--ttl 30d, or never)',
   'errors.pin.noPeer': 'share {share} is not on this node and no peer was found: give --peer <address>, or join a DHT with --bootstrap <address>',
-  'errors.pin.noTransport': 'remote pinning needs a transport (--transport tcp while Tor is not built)',
+  'errors.pin.noTransport': 'remote pinning needs a transport (Tor by default, or --transport tcp)',
   'errors.dht.badSalt': '--salt must be hex',
   'errors.dht.badHandle': '--handle must be a private:<handle> reference',
 }

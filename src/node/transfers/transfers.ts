@@ -257,6 +257,11 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
       t.info.bytesDone = t.info.bytesTotal = result.bytes
       t.info.resumedBlocks = result.resumedBlocks
       t.info.etaSeconds = 0
+      // The once-a-second sample may have last run a block before the end: a finished transfer
+      // holds every block it wanted.
+      const final = this.#swarmOf(t)?.stats()
+      if (final != null) t.info.blocksWanted = final.blocksWanted
+      t.info.blocksHeld = t.info.blocksWanted
       this.#setState(t, 'complete', { result })
     }, (err: Error) => {
       if (t.stopping != null) return // paused or cancelled: the caller sets the state

@@ -1,0 +1,198 @@
+// The CLI defects found by trying every command as a new user would (issue 15), each pinned by a
+// test against the real CLI (`node bin/oht.js`, TCP transport on 127.0.0.1).
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { assertCliError, exists, oht, ohtJson, ohtOk, tempDir } from '../helpers/cli.ts'
+import { startDaemon } from '../helpers/daemon.ts'
+import { DaemonClient } from '../../src/node/api/client.ts'
+import { guessMime } from '../../src/blocks/mime.ts'
+import { cell } from '../../cli/dashboard/format.ts'
+import stringWidth from 'string-width'
+import { startTor, TorBootstrapError } from '../../src/onion/index.ts'
+import { errorText } from '../../cli/context.ts'
+import { setLocale, t } from '../../cli/i18n/index.ts'
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+describe('CLI defects (issue 15)', { concurrency: 2 }, () => {
+  test('pins deny prints its message, not the raw catalog key', async t => {
+    const node = join(await tempDir(t), 'node')
+    const account = randomBytes(32).toString('hex')
+    await ohtOk(node, ['pins', 'allow', account])
+    const r = await ohtOk(node, ['pins', 'deny', account])
+    assert.equal(r.stdout.trim(), `account ${account} may no longer pin here`)
+    const again = await ohtOk(node, ['pins', 'deny', account])
+    assert.equal(again.stdout.trim(), `account ${account} was not allowed`)
+    assert.doesNotMatch(r.stdout + again.stdout, /pins\.deny/)
+  })
+
+  test('help texts no longer say that only TCP exists, in either language', async () => {
+    for (const lang of ['en', 'de']) {
+      for (const args of [['--help'], ['daemon', '--help']]) {
+        const r = await ohtOk(undefined, ['--lang', lang, ...args])
+        assert.doesNotMatch(r.stdout, /Tor comes next|Tor folgt|only --transport tcp|nur --transport tcp/, `${lang} ${args.join(' ')}`)
+      }
+    }
+  })
+
+  test('config set validates bootstrap addresses', async t => {
+    const node = join(await tempDir(t), 'node')
+    assertCliError(await oht(node, ['config', 'set', 'bootstrap', 'garbage']), /bad value "garbage" for bootstrap: expected a comma-separated list of node addresses/)
+    assertCliError(await oht(node, ['config', 'set', 'bootstrap', 'tcp:127.0.0.1:4001,example.org:4001']), /for bootstrap/)
+    const ok = await ohtJson<{ value: string[] }>(node, ['config', 'set', 'bootstrap', 'tcp:127.0.0.1:4001'])
+    assert.deepEqual(ok.value.value, ['tcp:127.0.0.1:4001'])
+  })
+
+  test('global options are validated for every command, even those that do not use them', async t => {
+    const node = join(await tempDir(t), 'node')
+    const cases: Array<[string[], RegExp]> = [
+      [['--max-upload', '2XB', 'ls'], /bad value "2XB" for --max-upload/],
+      [['--max-download', '-5MiB', 'ls'], /bad value "-5MiB" for --max-download/],
+      [['--max-upload-per-peer', '0', 'status'], /bad value "0" for --max-upload-per-peer/],
+      [['--transport', 'udp', 'config', 'path'], /bad value "udp" for --transport: expected tor or tcp/],
+      [['ls', '--transport', 'udp'], /bad value "udp" for --transport/],
+      [['--bootstrap', 'garbage', 'ls'], /bad value "garbage" for --bootstrap/],
+      [['--network', 'oht-net:nope', 'ls'], /bad value "oht-net:nope" for --network/],
+      [['--progress', 'fancy', 'ls'], /unknown progress mode fancy/]
+    ]
+    for (const [args, pattern] of cases) assertCliError(await oht(node, args), pattern)
+    assert.equal(await exists(node), false, 'no command ran: the data directory was never created')
+    // A bad value in the config file is caught the same way.
+    await mkdir(node, { recursive: true })
+    await writeFile(join(node, 'config.json'), JSON.stringify({ maxUpload: '2XB' }))
+    assertCliError(await oht(node, ['ls']), /maxUpload/)
+  })
+
+  test('share --block-size 3000 fails before reading any file', async t => {
+    const tmp = await tempDir(t)
+    // A path that does not exist: the block size must be refused first.
+    const r = await oht(join(tmp, 'node'), ['share', '--block-size', '3000', join(tmp, 'missing')])
+    assertCliError(r, /bad block size "3000": expected a power of two from 16KiB to 16MiB/)
+    assert.doesNotMatch(r.stderr, /sharing/)
+    assertCliError(await oht(join(tmp, 'node'), ['share', '--block-size', '32MiB', join(tmp, 'missing')]), /bad block size "32MiB"/)
+  })
+
+  test('fetch --file takes paths relative to the share root; a bad one lists the valid paths', async t => {
+    const tmp = await tempDir(t)
+    const node = join(tmp, 'node')
+    await mkdir(join(tmp, 'pack', 'sub'), { recursive: true })
+    const b = randomBytes(5000)
+    await writeFile(join(tmp, 'pack', 'a.txt'), 'a')
+    await writeFile(join(tmp, 'pack', 'sub', 'b.bin'), b)
+    const { value: shared } = await ohtJson<{ link: string }>(node, ['share', join(tmp, 'pack')])
+    for (const [i, file] of ['sub/b.bin', 'pack/sub/b.bin', './sub/b.bin', 'sub'].entries()) {
+      const out = join(tmp, `out${i}`)
+      await ohtOk(node, ['fetch', shared.link, '-o', out, '--file', file])
+      assert.ok(b.equals(await readFile(join(out, 'pack', 'sub', 'b.bin'))), `--file ${file}`)
+      assert.equal(await exists(join(out, 'pack', 'a.txt')), false, `--file ${file} fetched only its file`)
+    }
+    const line = assertCliError(await oht(node, ['fetch', shared.link, '-o', join(tmp, 'bad'), '--file', 'nope.bin']), /no file in the share matches "nope\.bin"/)
+    assert.match(line, /pack\/a\.txt, pack\/sub\/b\.bin/)
+  })
+
+  test('dht put -q prints the reference alone', async t => {
+    const tmp = await tempDir(t)
+    const boot = await startDaemon(join(tmp, 'boot'))
+    t.after(async () => { await boot.stop() })
+    const r = await ohtOk(join(tmp, 'client'), ['--transport', 'tcp', '--bootstrap', boot.address, 'dht', 'put', '-q', 'hello'])
+    assert.match(r.stdout, /^[0-9a-f]{64}\n$/)
+    const full = await ohtOk(join(tmp, 'client'), ['--transport', 'tcp', '--bootstrap', boot.address, 'dht', 'put', 'hello'])
+    assert.match(full.stdout, /^[0-9a-f]{64}\nstored on \d+ DHT nodes?\n$/)
+  })
+
+  test('a fetch whose --bootstrap does not answer says so', async t => {
+    const tmp = await tempDir(t)
+    await writeFile(join(tmp, 'a.txt'), 'a')
+    const { value: shared } = await ohtJson<{ link: string }>(join(tmp, 'owner'), ['share', join(tmp, 'a.txt')])
+    const r = await oht(join(tmp, 'other'), ['--transport', 'tcp', '--bootstrap', 'tcp:127.0.0.1:1', 'fetch', shared.link, '-o', join(tmp, 'out')])
+    const line = assertCliError(r, /could not join the DHT .*no bootstrap node answered \(tcp:127\.0\.0\.1:1\)/)
+    assert.doesNotMatch(line, /give --bootstrap/)
+  })
+
+  test('a finished transfer reports every block held', async t => {
+    const tmp = await tempDir(t)
+    const [seeder, leecher] = await Promise.all([startDaemon(join(tmp, 'seeder')), startDaemon(join(tmp, 'leecher'))])
+    t.after(async () => { await Promise.all([seeder.stop(), leecher.stop()]) })
+    await writeFile(join(tmp, 'f.bin'), randomBytes(77 * 16384 - 100))
+    const { value: shared } = await ohtJson<{ link: string }>(seeder.dataDir, ['share', '--block-size', '16KiB', join(tmp, 'f.bin')])
+    const client = new DaemonClient(join(leecher.dataDir, 'api.sock'))
+    const added = await client.addTransfer(shared.link, { output: join(tmp, 'out'), peers: [seeder.address] })
+    const deadline = Date.now() + 60_000
+    let info = added
+    while (info.state !== 'complete' && Date.now() < deadline) {
+      await sleep(100)
+      info = (await client.transfers()).find(x => x.id === added.id)!
+      assert.notEqual(info.state, 'failed', info.error)
+    }
+    assert.equal(info.state, 'complete')
+    assert.equal(info.blocksWanted, 77)
+    assert.equal(info.blocksHeld, 77)
+  })
+
+  test('commander headings and defaults follow --lang de; oht --help is grouped with examples', async () => {
+    const de = await ohtOk(undefined, ['--lang', 'de', 'share', '--help'])
+    assert.match(de.stdout, /^Aufruf: oht share/)
+    assert.match(de.stdout, /^Optionen:$/m)
+    assert.match(de.stdout, /^Argumente:$/m)
+    assert.match(de.stdout, /\(Standard: "256KiB"\)/)
+    assert.doesNotMatch(de.stdout, /^(Usage|Options|Arguments):/m)
+    const en = await ohtOk(undefined, ['--help'])
+    const headings = en.stdout.split('\n').filter(l => /^[A-Z][a-z ]+:$/.test(l))
+    assert.deepEqual(headings, ['Options:', 'Basic commands:', 'Running a node:', 'Pinning and accounts:', 'Network commands:', 'Tool commands:', 'Examples:'])
+    assert.match(en.stdout, /Basic commands:\n {2}init\b[^\n]*\n {2}share\b/)
+    assert.match(en.stdout, /^ {2}fetch \[options\] <link> +fetch a share from its link$/m, 'one-line summaries')
+    assert.match(en.stdout, /^ {2}oht share \.\/photos/m)
+    const deTop = await ohtOk(undefined, ['--lang', 'de', '--help'])
+    assert.match(deTop.stdout, /^Grundbefehle:$/m)
+  })
+
+  test('a tor that cannot reach the Tor network says so plainly', async t => {
+    const tmp = await tempDir(t)
+    // A real tor whose only way in is a bridge nobody runs: it can never bootstrap (no traffic
+    // leaves 127.0.0.1).
+    const tor = await startTor({ dataDir: join(tmp, 'tor'), config: ['UseBridges 1', 'Bridge 127.0.0.1:9', 'ClientUseIPv6 0'] })
+    t.after(async () => { await tor.close() })
+    const err = await tor.waitForBootstrap({ timeoutMs: 3000 }).then(() => undefined, (e: unknown) => e)
+    assert.ok(err instanceof TorBootstrapError, String(err))
+    assert.match(err.message, /^tor could not reach the Tor network after 3 s \(last: .*\): is this machine online\? `oht demo` runs a private network$/)
+    assert.match(errorText(err), /^tor could not reach the Tor network after 3 s/)
+    setLocale('de')
+    assert.match(errorText(err), /^tor hat das Tor-Netz nach 3 s nicht erreicht/)
+    setLocale('en')
+  })
+
+  test('plurals follow Intl.PluralRules in both languages', () => {
+    setLocale('en')
+    assert.equal(t('dht.put.stored', { n: 1 }), 'stored on 1 DHT node')
+    assert.equal(t('dht.put.stored', { n: 0 }), 'stored on 0 DHT nodes')
+    assert.equal(t('daemon.seeding', { count: 1 }), 'seeding 1 share')
+    assert.equal(t('daemon.seeding', { count: 3 }), 'seeding 3 shares')
+    setLocale('de')
+    assert.equal(t('daemon.seeding', { count: 1 }), 'verteilt 1 Freigabe')
+    assert.equal(t('daemon.seeding', { count: 2 }), 'verteilt 2 Freigaben')
+    assert.equal(t('dht.peers.failures', { n: 1 }), '1 fehlgeschlagene Anfrage')
+    setLocale('en')
+  })
+
+  test('dashboard cells measure terminal columns (CJK is two wide)', () => {
+    for (const [text, width] of [['映画のタイトル.mkv', 10], ['abc', 6], ['映画', 3], ['e\u0301t\u00e9', 4], ['a😀b', 3]] as const) {
+      const left = cell(text, width)
+      assert.equal(stringWidth(left), width, `${text} in ${width}`)
+      assert.equal(stringWidth(cell(text, width, 'right')), width)
+    }
+    assert.equal(cell('映画のタイトル.mkv', 10), '映画のタ… ')
+  })
+
+  test('media types come from the mime package (subtitles, flv, wmv) and keep manifests unchanged', () => {
+    assert.equal(guessMime('a/sub.vtt'), 'text/vtt; charset=utf-8')
+    assert.equal(guessMime('a/sub.srt'), 'application/x-subrip')
+    assert.equal(guessMime('clip.FLV'), 'video/x-flv')
+    assert.equal(guessMime('clip.wmv'), 'video/x-ms-wmv')
+    assert.equal(guessMime('movie.mkv'), 'video/x-matroska')
+    assert.equal(guessMime('blob.bin'), undefined, 'octet-stream is left out, as before')
+    assert.equal(guessMime('noext'), undefined)
+  })
+})
