@@ -11,6 +11,7 @@ import { runDemo } from './demo.ts'
 import { registerConfig } from './config.ts'
 import { registerDashboard } from './dashboard/command.ts'
 import { t } from './i18n/index.ts'
+import { EXIT_INTERRUPTED, markInterrupted, UsageError } from './exit.ts'
 import { registerStream } from './stream.ts'
 import { registerPin, listPins } from './pin.ts'
 import { registerAccount } from './account.ts'
@@ -118,8 +119,9 @@ export function registerCommands (program: Command): void {
       // Ctrl-C cancels a fetch the daemon runs for us (an embedded fetch simply stops; both resume).
       const abort = new AbortController()
       const onSignal = (): void => {
+        markInterrupted()
         abort.abort(new Error(t('cli.fetch.interrupted')))
-        setTimeout(() => { process.exit(130) }, 3000).unref() // a local copy does not watch the signal
+        setTimeout(() => { process.exit(EXIT_INTERRUPTED) }, 3000).unref() // a local copy does not watch the signal
       }
       process.once('SIGINT', onSignal)
       try {
@@ -214,7 +216,7 @@ function torOnPath (): boolean {
 /** The --block-size of a share, checked before any file is read (hashing a large tree first would waste minutes). */
 function parseBlockSize (text: string): number {
   let size: number
-  try { size = parseSize(text) } catch { throw new Error(t('cli.badBlockSize', { value: JSON.stringify(text) })) }
-  if (size < MIN_BLOCK_SIZE || size > MAX_BLOCK_SIZE || (size & (size - 1)) !== 0) throw new Error(t('cli.badBlockSize', { value: JSON.stringify(text) }))
+  try { size = parseSize(text) } catch { throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) })) }
+  if (size < MIN_BLOCK_SIZE || size > MAX_BLOCK_SIZE || (size & (size - 1)) !== 0) throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) }))
   return size
 }

@@ -35,7 +35,7 @@ export function applyConfig (program: Command): void {
   try {
     values = configFileFor(g).load()
   } catch (err) {
-    throw err instanceof ConfigError ? new Error(configErrorText(err)) : err
+    throw err instanceof ConfigError ? Object.assign(new Error(configErrorText(err)), { code: `config.${err.code}` }) : err
   }
   for (const [key, option] of Object.entries(CONFIG_TO_OPTION)) {
     const value = values[key]

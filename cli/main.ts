@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander'
+import { exitCodeOf, jsonError } from './exit.ts'
 import { addGlobalOptions, validateGlobals, type GlobalOptions } from './options.ts'
 import { registerCommands } from './commands.ts'
 import { groupCommands, localizeHelp } from './help.ts'
@@ -51,17 +52,20 @@ localizeHelp(program)
 registerCommands(program)
 groupCommands(program)
 
+const json = process.argv.includes('--json')
 try {
   await program.parseAsync(process.argv)
 } catch (err) {
   if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode
+    // Commander printed its message already (outputError); --json adds the object.
+    if (json && err.exitCode !== 0) process.stdout.write(jsonError(err, err.message.replace(/^error: /, '')))
   } else {
     const message = errorText(err)
     process.stderr.write(`${t('cli.errorPrefix')}${message}\n`)
+    if (json) process.stdout.write(jsonError(err, message))
     if (process.env.OHT_DEBUG != null && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`)
-    process.exitCode = 1
   }
+  process.exitCode = exitCodeOf(err)
 }
 
 // The command is done and its result printed. Whatever is left open by mistake (a worker still

@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander'
 import { parseSize } from './units.ts'
 import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
 import { t } from './i18n/index.ts'
+import { UsageError } from './exit.ts'
 
 /** Options every command accepts, before or after the command name. */
 export interface GlobalOptions {
@@ -55,8 +56,8 @@ export function addGlobalOptions (program: Command): void {
 const RATE_OPTIONS = [['maxUpload', '--max-upload'], ['maxDownload', '--max-download'], ['maxUploadPerPeer', '--max-upload-per-peer'], ['maxDownloadPerPeer', '--max-download-per-peer']] as const
 
 /** A message for a bad option value, in the user's language. */
-export function badOption (option: string, value: string, reason: string): Error {
-  return new Error(t('cli.badOption', { option, value: JSON.stringify(value), reason }))
+export function badOption (option: string, value: string, reason: string): UsageError {
+  return new UsageError('usage.badOption', t('cli.badOption', { option, value: JSON.stringify(value), reason }))
 }
 
 /**
@@ -76,7 +77,7 @@ export async function validateGlobals (g: GlobalOptions): Promise<void> {
     if (bytes <= 0) throw badOption(flag, value, t('cli.expectedRate'))
   }
   if (g.progress != null && !PROGRESS_MODES.includes(g.progress as ProgressMode)) {
-    throw new Error(t('cli.badProgressMode', { mode: g.progress, known: PROGRESS_MODES.join(', ') }))
+    throw new UsageError('usage.badOption', t('cli.badProgressMode', { mode: g.progress, known: PROGRESS_MODES.join(', ') }))
   }
   const addresses: Array<[string, string]> = (g.bootstrap ?? []).map(a => ['--bootstrap', a])
   if (g.listen != null) addresses.push(['--listen', g.listen])

@@ -196,3 +196,64 @@ describe('CLI defects (issue 15)', { concurrency: 2 }, () => {
     assert.equal(guessMime('noext'), undefined)
   })
 })
+
+describe('--json errors and exit codes', { concurrency: 2 }, () => {
+  const jsonLine = (stdout: string): { error: { code: string, message: string } } => {
+    const lines = stdout.split('\n').filter(l => l !== '')
+    assert.equal(lines.length, 1, `one JSON line on stdout, got:\n${stdout}`)
+    return JSON.parse(lines[0]!) as { error: { code: string, message: string } }
+  }
+
+  test('an error under --json is {"error": {code, message}}; usage errors exit 2, others 1', async t => {
+    const node = join(await tempDir(t), 'node')
+    const bad = await oht(node, ['fetch', 'oht://nonsense'], { json: true })
+    assert.equal(bad.code, 1)
+    assert.deepEqual(Object.keys(jsonLine(bad.stdout).error).sort(), ['code', 'message'])
+    assert.match(jsonLine(bad.stdout).error.message, /not an oht link/)
+    assertCliError(bad, /not an oht link/)
+
+    const unknown = await oht(node, ['--bogus'], { json: true })
+    assert.equal(unknown.code, 2)
+    assert.deepEqual(jsonLine(unknown.stdout).error, { code: 'commander.unknownOption', message: "unknown option '--bogus'" })
+    const missing = await oht(node, ['fetch'], { json: true })
+    assert.equal(missing.code, 2)
+    assert.equal(jsonLine(missing.stdout).error.code, 'commander.missingArgument')
+    const rate = await oht(node, ['--max-upload', '2XB', 'ls'], { json: true })
+    assert.equal(rate.code, 2)
+    assert.equal(jsonLine(rate.stdout).error.code, 'usage.badOption')
+    const config = await oht(node, ['config', 'set', 'lang', 'xx'], { json: true })
+    assert.equal(config.code, 1)
+    assert.equal(jsonLine(config.stdout).error.code, 'config.badValue')
+    const noPeers = await oht(node, ['fetch', 'oht://bafyreifevnvqkzv3lqxerollt3ddhqwuumrptrcufhj5ji5euuzjsdx6da#__________________________________________8'], { json: true })
+    assert.equal(noPeers.code, 1)
+    assert.match(jsonLine(noPeers.stdout).error.code, /^fetch\./)
+
+    const ok = await oht(undefined, ['--version'])
+    assert.equal(ok.code, 0)
+    const help = await oht(undefined, ['--help'], { json: true })
+    assert.equal(help.code, 0)
+  })
+
+  test('Ctrl-C during a fetch exits 130', async t => {
+    const tmp = await tempDir(t)
+    const seeder = await startDaemon(join(tmp, 'seeder'), ['--max-upload', '64KiB'])
+    t.after(async () => { await seeder.stop() })
+    await writeFile(join(tmp, 'f.bin'), randomBytes(4 * 1024 * 1024))
+    const { value: shared } = await ohtJson<{ link: string }>(seeder.dataDir, ['share', join(tmp, 'f.bin')])
+    const { spawn } = await import('node:child_process')
+    const { NODE_BIN, OHT_BIN, REPO } = await import('../helpers/cli.ts')
+    const child = spawn(NODE_BIN, [OHT_BIN, '--data-dir', join(tmp, 'leecher'), '--transport', 'tcp', '--progress', 'lines', 'fetch', shared.link, '-o', join(tmp, 'out'), '--peer', seeder.address], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    const started = new Promise<void>(resolve => {
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (/fetching: +\d+%/.test(stderr)) resolve() })
+    })
+    const exited = new Promise<number | null>(resolve => { child.once('exit', code => { resolve(code) }) })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
+    await started
+    child.kill('SIGINT')
+    const code = await exited
+    clearTimeout(timer)
+    assert.equal(code, 130, stderr)
+    assert.match(stderr, /oht: error: interrupted/)
+  })
+})
