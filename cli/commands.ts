@@ -11,6 +11,7 @@ import { runDemo } from './demo.ts'
 import { registerConfig } from './config.ts'
 import { registerDashboard } from './dashboard/command.ts'
 import { t } from './i18n/index.ts'
+import { openLogFile } from './logging.ts'
 import { EXIT_INTERRUPTED, markInterrupted, UsageError } from './exit.ts'
 import { registerStream } from './stream.ts'
 import { registerPin, listPins } from './pin.ts'
@@ -173,9 +174,17 @@ export function registerCommands (program: Command): void {
     .description(t('cli.daemon.description'))
     .option('--bootstrap-host', t('cli.daemon.optBootstrapHost'))
     .option('--republish-interval <duration>', t('cli.daemon.optRepublish'), '30m')
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string }, cmd: Command) => {
+    .option('--log-file <path>', t('cli.daemon.optLogFile'))
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string }, cmd: Command) => {
       const g = globals(cmd)
-      await runDaemon(g, makeOutput(g), { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
+      const out = makeOutput(g)
+      const log = opts.logFile != null ? openLogFile(opts.logFile) : undefined
+      const logged = log == null ? out : { ...out, warn: (line: string) => { out.warn(line); log.line(`warning: ${line}`) } }
+      try {
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
+      } finally {
+        log?.close()
+      }
     })
 
   registerNetwork(program)

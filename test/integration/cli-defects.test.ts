@@ -257,3 +257,36 @@ describe('--json errors and exit codes', { concurrency: 2 }, () => {
     assert.match(stderr, /oht: error: interrupted/)
   })
 })
+
+describe('debug logging', { concurrency: 2 }, () => {
+  test('oht daemon --log-file writes the oht namespaces to a 0600 file, never a link key', async t => {
+    const tmp = await tempDir(t)
+    const logFile = join(tmp, 'seeder.log')
+    const seeder = await startDaemon(join(tmp, 'seeder'), [], 20_000, ['--log-file', logFile])
+    t.after(async () => { await seeder.stop() })
+    await writeFile(join(tmp, 'f.bin'), randomBytes(300_000))
+    const { value: shared } = await ohtJson<{ link: string }>(seeder.dataDir, ['share', join(tmp, 'f.bin')])
+    await ohtOk(join(tmp, 'leecher'), ['--transport', 'tcp', 'fetch', shared.link, '-o', join(tmp, 'out'), '--peer', seeder.address])
+    const { stat } = await import('node:fs/promises')
+    assert.equal((await stat(logFile)).mode & 0o777, 0o600)
+    const log = await readFile(logFile, 'utf8')
+    for (const line of log.trim().split('\n')) assert.match(line, /^\d{4}-\d\d-\d\dT[\d:.]+Z (warning: |oht:[a-z:]+ )/, line)
+    assert.match(log, / oht:api (GET|POST) \/v0\//)
+    assert.match(log, / oht:swarm \S+ peer:connected/)
+    assert.match(log, / oht:dht bootstrap/)
+    assert.match(log, /warning: the TCP transport is not anonymous/)
+    assert.doesNotMatch(log, /oht:swarm:block/, 'per-block lines only when asked for')
+    assert.ok(!log.includes(shared.link.split('#')[1]!), 'the link key never reaches the log')
+    assert.doesNotMatch(log, /\x1b\[/, 'no terminal colors in the file') // eslint-disable-line no-control-regex
+  })
+
+  test('DEBUG=oht:dht shows the DHT namespace on stderr of any command', async t => {
+    const tmp = await tempDir(t)
+    const boot = await startDaemon(join(tmp, 'boot'))
+    t.after(async () => { await boot.stop() })
+    const r = await ohtOk(join(tmp, 'client'), ['--transport', 'tcp', '--bootstrap', boot.address, 'dht', 'put', '-q', 'hi'], { env: { DEBUG: 'oht:dht', DEBUG_COLORS: 'no' } })
+    assert.match(r.stderr, /oht:dht bootstrap: 1 of 1 reached/)
+    assert.match(r.stderr, /oht:dht /)
+    assert.doesNotMatch(r.stderr, /oht:api|oht:swarm/)
+  })
+})

@@ -102,6 +102,7 @@ export default {
     'Dashboard nutzen (ein Unix-Socket im Datenverzeichnis; mit --api-tcp oder dem Schlüssel api.tcp ' +
     'zusätzlich ein Loopback-TCP-Port, der das Token aus <Datenverzeichnis>/api.token verlangt). ' +
     'Der Transport sind standardmäßig Tor-Onion-Dienste (--transport tcp für Tests: NICHT anonym).',
+  'cli.daemon.optLogFile': 'ein Debug-Protokoll an diese Datei anhängen (Modus 0600): DEBUG=oht:swarm,oht:dht,… wählt aus, Standard alle oht-Namensräume außer oht:swarm:block',
   'cli.daemon.optApiTcp': 'die API zusätzlich auf dieser Loopback-Adresse anbieten, z. B. 127.0.0.1:7701 (Token nötig)',
 
   'cli.demo.description': 'ein privates Netz von Knoten auf diesem Rechner (alle auf 127.0.0.1) in einer DHT: einer ' +

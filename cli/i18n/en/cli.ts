@@ -101,6 +101,7 @@ export default {
     'while it runs (a unix socket in the data directory; with --api-tcp or the config key api.tcp ' +
     'also a loopback TCP port that needs the token in <data dir>/api.token). ' +
     'The transport is Tor onion services by default (--transport tcp for tests: NOT anonymous).',
+  'cli.daemon.optLogFile': 'append a debug log to this file (mode 0600): DEBUG=oht:swarm,oht:dht,… chooses what, default every oht namespace but oht:swarm:block',
   'cli.daemon.optApiTcp': 'also serve the API on this loopback address, e.g. 127.0.0.1:7701 (token required)',
 
   'cli.demo.description': 'a private network of nodes on this machine (all on 127.0.0.1), joined in a DHT: one ' +
