@@ -12,6 +12,7 @@ import { registerConfig } from './config.ts'
 import { registerDashboard } from './dashboard/command.ts'
 import { t } from './i18n/index.ts'
 import { openLogFile } from './logging.ts'
+import { ensurePassphrase } from './passphrase.ts'
 import { EXIT_INTERRUPTED, markInterrupted, UsageError } from './exit.ts'
 import { registerStream } from './stream.ts'
 import { registerPin, listPins } from './pin.ts'
@@ -181,6 +182,7 @@ export function registerCommands (program: Command): void {
       const log = opts.logFile != null ? openLogFile(opts.logFile) : undefined
       const logged = log == null ? out : { ...out, warn: (line: string) => { out.warn(line); log.line(`warning: ${line}`) } }
       try {
+        await ensurePassphrase(resolveDataDir(g.dataDir))
         await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
       } finally {
         log?.close()

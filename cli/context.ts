@@ -10,6 +10,7 @@ import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
 import { catalogs, setLocale, t } from './i18n/index.ts'
 import { makeTorTransport } from './tor.ts'
 import type { GlobalOptions } from './options.ts'
+import { ensurePassphrase } from './passphrase.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 
 export type { GlobalOptions } from './options.ts'
@@ -156,6 +157,7 @@ export function runtimeOptions (g: GlobalOptions, out: Output, options: { networ
 }
 
 export async function openNode (g: GlobalOptions): Promise<OhtNode> {
+  await ensurePassphrase(resolveDataDir(g.dataDir))
   return await OhtNode.open({ dataDir: resolveDataDir(g.dataDir), passphrase: process.env.OHT_PASSPHRASE ?? '' })
 }
 
@@ -179,6 +181,7 @@ export async function daemonFor (g: GlobalOptions): Promise<DaemonClient | undef
 
 /** Runs `fn` with a node of this data directory running in this process; closes it after. */
 export async function withRuntime<T> (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean }, fn: (runtime: NodeRuntime) => Promise<T>): Promise<T> {
+  await ensurePassphrase(resolveDataDir(g.dataDir))
   const runtime = await NodeRuntime.open(runtimeOptions(g, out, options))
   try {
     return await fn(runtime)

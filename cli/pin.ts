@@ -10,6 +10,7 @@ import { delegate, formatCert, loadAccount, resolveAccountId } from '../src/node
 import { configFileFor, joinsDht, makeOutput, withService, type GlobalOptions, type Output } from './context.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
 import { t } from './i18n/index.ts'
+import { ensurePassphrase } from './passphrase.ts'
 
 /** A delegation certificate made on the fly for `oht pin --on` lives this long. */
 const ONE_SHOT_CERT_TTL_MS = 3_600_000
@@ -199,6 +200,7 @@ export function registerPin (program: Command): void {
 /** A certificate for this node, signed now by the account (its keystore is unlocked with OHT_PASSPHRASE). */
 async function oneShotCert (g: GlobalOptions, wanted: string | undefined, nodeId: string): Promise<string> {
   const dataDir = resolveDataDir(g.dataDir)
+  await ensurePassphrase(dataDir, { accounts: true })
   const account = await loadAccount(dataDir, await resolveAccountId(dataDir, wanted), process.env.OHT_PASSPHRASE ?? '')
   return formatCert(delegate(account, nodeId, ONE_SHOT_CERT_TTL_MS))
 }

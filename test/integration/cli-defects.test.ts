@@ -290,3 +290,82 @@ describe('debug logging', { concurrency: 2 }, () => {
     assert.doesNotMatch(r.stderr, /oht:api|oht:swarm/)
   })
 })
+
+/**
+ * Runs oht on a real pseudo-terminal (util-linux `script`), typing each answer once the prompt
+ * matching it shows; returns everything the terminal showed and the exit code.
+ */
+async function onTerminal (dataDir: string, args: readonly string[], dialog: Array<[RegExp, string]>, env: Record<string, string> = {}): Promise<{ code: number | null, screen: string }> {
+  const { spawn } = await import('node:child_process')
+  const { NODE_BIN, OHT_BIN, REPO } = await import('../helpers/cli.ts')
+  const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
+  const command = [NODE_BIN, OHT_BIN, '--data-dir', dataDir, ...args].map(quote).join(' ')
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env }
+  delete childEnv.OHT_PASSPHRASE
+  delete childEnv.NODE_TEST_CONTEXT
+  for (const [k, v] of Object.entries(env)) childEnv[k] = v
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: REPO, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+  let screen = ''
+  let step = 0
+  child.stdout.on('data', (d: Buffer) => {
+    screen += d.toString()
+    while (step < dialog.length && dialog[step]![0].test(screen)) {
+      child.stdin.write(`${dialog[step]![1]}\r`)
+      screen += '⏎' // answered: the next prompt must come after this point
+      dialog[step]![0] = new RegExp(`⏎[^⏎]*${dialog[step]![0].source}`) // never matches the same prompt twice
+      step++
+    }
+  })
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  const code = await new Promise<number | null>(resolve => { child.once('exit', c => { resolve(c) }) })
+  clearTimeout(timer)
+  return { code, screen }
+}
+
+describe('passphrase', { concurrency: 1 }, () => {
+  test('an encrypted keystore is unlocked by a hidden prompt on a terminal; account passwd changes it', async t => {
+    const node = join(await tempDir(t), 'node')
+    const nodeId = (await ohtJson<{ nodeId: string }>(node, ['init'], { env: { OHT_PASSPHRASE: 'old secret' } })).value.nodeId
+    const keystore = JSON.parse(await readFile(join(node, 'keystore.json'), 'utf8')) as { crypto: { kdfparams: { n: number } } }
+    assert.equal(keystore.crypto.kdfparams.n, 2 ** 15, 'sealed under a passphrase')
+
+    const unlocked = await onTerminal(node, ['init'], [[/passphrase for the keystores of /, 'old secret']])
+    assert.equal(unlocked.code, 0, unlocked.screen)
+    assert.match(unlocked.screen, new RegExp(`already initialized: node ${nodeId}`))
+    assert.doesNotMatch(unlocked.screen, /old secret/, 'the passphrase is not echoed')
+
+    const wrong = await onTerminal(node, ['init'], [[/passphrase for the keystores of /, 'guess']])
+    assert.equal(wrong.code, 1)
+    assert.match(wrong.screen, /oht: error: cannot unlock the keystore: wrong passphrase/)
+
+    // No terminal and no OHT_PASSPHRASE: the usual error at once, no prompt, no hang.
+    assertCliError(await oht(node, ['init']), /cannot unlock the keystore/)
+
+    const changed = await onTerminal(node, ['account', 'passwd'], [[/current passphrase: /, 'old secret'], [/new passphrase: /, 'new secret'], [/new passphrase again: /, 'new secret']])
+    assert.equal(changed.code, 0, changed.screen)
+    assert.match(changed.screen, /passphrase changed/)
+    assertCliError(await oht(node, ['init'], { env: { OHT_PASSPHRASE: 'old secret' } }), /cannot unlock/)
+    await ohtOk(node, ['init'], { env: { OHT_PASSPHRASE: 'new secret' } })
+
+    const mismatch = await onTerminal(node, ['account', 'passwd'], [[/current passphrase: /, 'new secret'], [/new passphrase: /, 'a'], [/new passphrase again: /, 'b']])
+    assert.equal(mismatch.code, 1)
+    assert.match(mismatch.screen, /the passphrases differ; nothing changed/)
+    await ohtOk(node, ['init'], { env: { OHT_PASSPHRASE: 'new secret' } })
+  })
+
+  test('account passwd from the environment re-encrypts the node and account keystores together', async t => {
+    const node = join(await tempDir(t), 'node')
+    await ohtOk(node, ['init'], { env: { OHT_PASSPHRASE: 'one' } })
+    const account = (await ohtJson<{ id: string }>(node, ['account', 'create'], { env: { OHT_PASSPHRASE: 'one' } })).value.id
+    // A wrong current passphrase changes nothing.
+    assertCliError(await oht(node, ['account', 'passwd'], { env: { OHT_PASSPHRASE: 'nope', OHT_NEW_PASSPHRASE: 'two' } }), /cannot unlock/)
+    await ohtOk(node, ['account', 'sign', 'hello'], { env: { OHT_PASSPHRASE: 'one' } })
+    const { value } = await ohtJson<{ accounts: number, keystore: boolean }>(node, ['account', 'passwd'], { env: { OHT_PASSPHRASE: 'one', OHT_NEW_PASSPHRASE: 'two' } })
+    assert.deepEqual([value.keystore, value.accounts], [true, 1])
+    const signed = await ohtJson<{ account: string }>(node, ['account', 'sign', 'hello'], { env: { OHT_PASSPHRASE: 'two' } })
+    assert.equal(signed.value.account, account)
+    assertCliError(await oht(node, ['account', 'sign', 'hello'], { env: { OHT_PASSPHRASE: 'one' } }), /cannot unlock/)
+    await ohtOk(node, ['init'], { env: { OHT_PASSPHRASE: 'two' } })
+    assertCliError(await oht(node, ['account', 'passwd'], { env: { OHT_PASSPHRASE: 'two' } }), /no terminal to ask for the new passphrase on: set OHT_NEW_PASSPHRASE/)
+  })
+})
