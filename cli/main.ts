@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { exitCodeOf, jsonError } from './exit.ts'
 import { addGlobalOptions, validateGlobals, type GlobalOptions } from './options.ts'
 import { registerCommands } from './commands.ts'
+import { packageVersion } from './version.ts'
 import { groupCommands, localizeHelp } from './help.ts'
 import { applyConfig, errorText } from './context.ts'
 import { ConfigFile, configPath } from '../src/node/identity/config.ts'
@@ -35,7 +36,7 @@ const program = new Command()
 program
   .name('oht')
   .description(t('cli.description'))
-  .version('0.1.0', '-V, --version', t('cli.optVersion'))
+  .version(packageVersion(), '-V, --version', t('cli.optVersion'))
   .helpOption('-h, --help', t('cli.optHelp'))
   .helpCommand('help [command]', t('cli.helpCommand'))
 addGlobalOptions(program)
