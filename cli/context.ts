@@ -9,34 +9,12 @@ import { parseSize } from './units.ts'
 import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
 import { catalogs, setLocale, t } from './i18n/index.ts'
 import { makeTorTransport } from './tor.ts'
+import type { GlobalOptions } from './options.ts'
+import { ensurePassphrase } from './passphrase.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 import { memoryRuntimeDir, privateTempDir } from './memory.ts'
 
-/** Options every command accepts, before or after the command name. */
-export interface GlobalOptions {
-  dataDir?: string
-  json?: boolean
-  quiet?: boolean
-  transport?: string
-  listen?: string
-  maxUpload?: string
-  maxDownload?: string
-  maxUploadPerPeer?: string
-  maxDownloadPerPeer?: string
-  lang?: string
-  progress?: string
-  /** From the config (api.tcp) or `oht daemon --api-tcp`. */
-  apiTcp?: string
-  /** A running tor's control port (attach instead of starting our own). */
-  torControl?: string
-  torCookie?: string
-  /** DHT addresses to join through (repeatable; config key `bootstrap`). */
-  bootstrap?: string[]
-  /** A network key (oht-net:…): ask its shared onion address for peers. */
-  network?: string
-  /** No data directory: keys, state, blocks in memory (cli/memory.ts). */
-  memory?: boolean
-}
+export type { GlobalOptions } from './options.ts'
 
 /**
  * The folder a command's node uses: the data directory, or with --memory the private runtime
@@ -85,7 +63,7 @@ export function applyConfig (program: Command): void {
   try {
     values = configFileFor(g).load()
   } catch (err) {
-    throw err instanceof ConfigError ? new Error(configErrorText(err)) : err
+    throw err instanceof ConfigError ? Object.assign(new Error(configErrorText(err)), { code: `config.${err.code}` }) : err
   }
   for (const [key, option] of Object.entries(CONFIG_TO_OPTION)) {
     const value = values[key]
@@ -113,6 +91,10 @@ const CONFIG_ERROR_CODES = new Set(['unknownKey', 'badValue', 'badFile'])
  */
 export function errorText (err: unknown): string {
   if (err instanceof ConfigError) return configErrorText(err)
+  if (err instanceof Error && err.name === 'TorBootstrapError') {
+    const e = err as Error & { seconds: number, last: string }
+    return t('tor.bootstrapFailed', { seconds: e.seconds, last: e.last })
+  }
   if ((err instanceof NodeError || err instanceof ApiError) && err.code != null) {
     const params = err.params ?? {}
     if (err instanceof ApiError && CONFIG_ERROR_CODES.has(err.code)) return configErrorText({ code: err.code, params })
@@ -203,7 +185,9 @@ export function runtimeOptions (g: GlobalOptions, out: Output, options: { networ
 }
 
 export async function openNode (g: GlobalOptions): Promise<OhtNode> {
-  return await OhtNode.open({ dataDir: nodeDirOf(g, false), passphrase: process.env.OHT_PASSPHRASE ?? '', ...(g.memory === true ? { memory: true } : {}) })
+  const dir = nodeDirOf(g, false)
+  if (g.memory !== true) await ensurePassphrase(dir)
+  return await OhtNode.open({ dataDir: dir, passphrase: process.env.OHT_PASSPHRASE ?? '', ...(g.memory === true ? { memory: true } : {}) })
 }
 
 /** The transport the user chose: Tor by default; TCP says that it is not anonymous. */
@@ -226,6 +210,7 @@ export async function daemonFor (g: GlobalOptions): Promise<DaemonClient | undef
 
 /** Runs `fn` with a node of this data directory running in this process; closes it after. */
 export async function withRuntime<T> (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean }, fn: (runtime: NodeRuntime) => Promise<T>): Promise<T> {
+  await ensurePassphrase(resolveDataDir(g.dataDir))
   const runtime = await NodeRuntime.open(runtimeOptions(g, out, options))
   try {
     return await fn(runtime)

@@ -9,6 +9,7 @@ import { tailOwnsBuffer } from './crypto/memory.ts'
 import type { SealPool } from './crypto/pool.ts'
 import { spannedBytes, StreamLayout, type BlockSpan } from './layout.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
+import { isSelected, resolveSelection } from './select.ts'
 import { serveChecked } from './serve.ts'
 import { BlockTags, tagOf } from './tags.ts'
 
@@ -91,15 +92,14 @@ export class PlaintextStore {
     this.#overwrite = options.overwrite === true
     this.#engine = engineFor(options.pool)
     this.#layout = new StreamLayout(manifest.body.files.map(entry => entry.size), manifest.header.blockSize)
-    const selectors = options.select ?? []
+    const selection = resolveSelection(manifest.body.files.map(f => f.path), options.select ?? [])
     this.files = manifest.body.files.map((entry, k) => {
       validatePath(entry.path)
       const final = resolve(this.root, ...entry.path.split('/'))
       if (!final.startsWith(this.root + sep)) throw new ManifestError(`path ${JSON.stringify(entry.path)} escapes the output directory`)
-      const selected = selectors.length === 0 || selectors.some(s => entry.path === s || entry.path.startsWith(`${s}/`))
+      const selected = isSelected(selection, entry.path)
       return { entry, start: this.#layout.starts[k]!, final, part: '', selected, missing: 0, done: false }
     })
-    if (!this.files.some(f => f.selected)) throw new RestoreError(`no file in the share matches ${selectors.map(s => JSON.stringify(s)).join(', ')}`)
     const taken = new Set(this.files.map(f => f.final))
     for (const f of this.files) {
       const part = partName(f.final, taken)

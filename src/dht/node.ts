@@ -4,6 +4,7 @@
 // handlers.ts), its lookups (queries.ts) and the replication of records (replication.ts), all on
 // an injected clock. Its own part: the lifecycle (start, stop, bootstrap, maintenance rounds) and
 // learning contacts into the routing table.
+import createDebug from 'debug'
 import type { HandshakeResult, IdentityKeys } from '../onion/handshake.ts'
 import { immutableKey, mutableKey } from './caps.ts'
 import { systemClock, type Clock } from './clock.ts'
@@ -26,6 +27,9 @@ import { SessionManager, type DialTarget, type Dialer } from './session-manager.
 import { newCounters, type DhtStats, type PeerInfo } from './stats.ts'
 import { WarmSessions, type WarmRound } from './warm-sessions.ts'
 import type { Request, ResponseFrame } from './wire.ts'
+
+/** DEBUG=oht:dht: joins, provider lookups and announcements (topics shortened). */
+const log = createDebug('oht:dht')
 
 export interface DhtNodeOptions {
   keys: IdentityKeys
@@ -172,6 +176,7 @@ export class DhtNode {
       await this.#sessions.request(target, { type: 'ping' }, options.signal)
     }))
     const reached = results.filter(r => r.status === 'fulfilled').length
+    log('bootstrap: %d of %d reached', reached, peers.length)
     if (this.table.size > 0) {
       await this.findNode(this.nodeId, options)
       const sizes = this.table.bucketSizes()
@@ -265,7 +270,9 @@ export class DhtNode {
 
   /** findProviders as one bounded promise, with the lookup's figures (hops, messages, time). */
   async findProvidersAll (topic: Id, options: OperationOptions & { limit?: number, onProvider?: (r: ProviderRecord) => void } = {}): Promise<ProvidersResult> {
-    return await this.#queries.findProvidersAll(topic, options)
+    const result = await this.#queries.findProvidersAll(topic, options)
+    if (log.enabled) log('providers of %s: %d (%d hops, %d messages)', idToHex(topic).slice(0, 12), result.providers.length, result.lookup.hops, result.lookup.messages)
+    return result
   }
 
   /** The value stored under `key` (= SHA-256 of it), or null. */
@@ -282,7 +289,9 @@ export class DhtNode {
 
   /** Announces that this node provides `topic` (32 bytes, see src/blocks/caps.ts deriveTopic); republished until unprovide. */
   async provide (topic: Id, options: OperationOptions = {}): Promise<StoreResult> {
-    return await this.#replication.provide(topic, options)
+    const result = await this.#replication.provide(topic, options)
+    if (log.enabled) log('provide %s: stored on %d', idToHex(topic).slice(0, 12), result.stored)
+    return result
   }
 
   /** Stops republishing `topic` (records already stored expire by themselves). */

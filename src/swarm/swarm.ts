@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import createDebug from 'debug'
 import type { Duplex } from 'node:stream'
 import { TAG_BYTES, type ManifestHeader, type SealedManifest } from '../blocks/index.ts'
 import { Bits } from './bitfield.ts'
@@ -13,6 +14,10 @@ import { newNode, newPeer, type PeerNode, type SwarmContext, type SwarmPeer } fr
 import { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_MISSING, BLOCK_SKIPPED, type PeerSnapshot, type PriorityWindow, type SwarmOptions, type SwarmSnapshot, type SwarmStats, type SwarmStore } from './types.ts'
 import { Uploader } from './upload.ts'
 import { PriorityWindows } from './windows.ts'
+
+// DEBUG=oht:swarm (peers, bans, completion), oht:swarm:block (every block: verbose).
+const logSwarm = createDebug('oht:swarm')
+const logBlock = createDebug('oht:swarm:block')
 
 export { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_MISSING, BLOCK_SKIPPED }
 export type { PeerSnapshot, PriorityWindow, SwarmOptions, SwarmSnapshot, SwarmStats, SwarmStore }
@@ -242,7 +247,11 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     for (const p of [...this.#peers.values()]) { clearTimeout(p.haveTimer); p.wire.close() }
   }
 
-  #emit (e: SwarmEvent): void { this.emit('event', e) }
+  #emit (e: SwarmEvent): void {
+    const log = e.type.startsWith('block:') ? logBlock : logSwarm
+    if (log.enabled) log('%s %s %o', this.options.manifestCid.toString().slice(-12), e.type, { ...e, type: undefined, ...('peer' in e ? { peer: e.peer.slice(0, 12) } : {}) })
+    this.emit('event', e)
+  }
 
   async #initBlocks (): Promise<void> {
     if (this.have != null || this.#store == null) return

@@ -3,6 +3,7 @@
 // and optionally on a loopback TCP address where every request must carry the token of
 // <data dir>/api.token. Long operations answer with NDJSON: event lines, then one
 // `{type:"result"}` or `{type:"error"}` line. docs/API.md describes it.
+import createDebug from 'debug'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
@@ -13,6 +14,9 @@ import type { NodeNetwork } from '../network/index.ts'
 import { HIGH_FREQUENCY_SWARM_EVENTS, type TransferEvent, type TransferManager } from '../transfers/index.ts'
 import { API_VERSION, type ApiEvent } from './protocol.ts'
 import { errorBody, HttpError, readJson, sendJson, sendNdjson, statusOf, type RouteHandler, type RouteTable } from './http.ts'
+
+/** DEBUG=oht:api: every request (method and path; never a token or a body). */
+const log = createDebug('oht:api')
 
 /** A WebSocket client this far behind is cut off rather than buffered without bound. */
 const MAX_WS_BUFFERED_BYTES = 4 * 1024 * 1024
@@ -193,6 +197,7 @@ export class ApiServer implements RouteTable {
    */
   async serveTrusted (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET'
+    log('%s %s', method, url.pathname)
     const gone = new AbortController()
     res.on('close', () => { if (!res.writableFinished) gone.abort(new Error('client went away')) })
     try {
@@ -208,6 +213,7 @@ export class ApiServer implements RouteTable {
       }
       sendJson(res, 404, { error: `no such endpoint: ${method} ${url.pathname}` })
     } catch (err) {
+      log('%s %s failed: %s', method, url.pathname, (err as Error).message)
       if (!res.headersSent) sendJson(res, statusOf(err), errorBody(err))
       else res.end()
     }

@@ -155,3 +155,26 @@ export async function readKeystore (path: string, passphrase: string): Promise<N
   if (parsed.storageKey == null) await writeKeystore(path, keys, passphrase)
   return keys
 }
+
+/**
+ * Whether a keystore's secret was sealed under a passphrase. oht seals without one (an empty
+ * passphrase) with cheaper scrypt parameters, so the parameters tell, without trying to unlock.
+ */
+export function isPassphraseProtected (crypto: KeystoreCrypto | undefined): boolean {
+  return crypto?.kdfparams != null && crypto.kdfparams.n !== SCRYPT_NO_PASSPHRASE.n
+}
+
+/** Whether the keystore file at `path` needs a passphrase; false when it is missing or unreadable (its use reports that). */
+export async function keystoreFileIsProtected (path: string): Promise<boolean> {
+  try {
+    return isPassphraseProtected((JSON.parse(await readFile(path, 'utf8')) as { crypto?: KeystoreCrypto }).crypto)
+  } catch {
+    return false
+  }
+}
+
+/** Re-encrypts the node keystore under `next` (it must unlock with `current`). */
+export async function changeKeystorePassphrase (path: string, current: string, next: string): Promise<void> {
+  await writeKeystore(path, await readKeystore(path, current), next)
+}
+

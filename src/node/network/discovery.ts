@@ -158,6 +158,12 @@ export class Discovery {
     if (addresses.length === 0) {
       const share = cap.manifestCid.toString()
       const nodes = String(this.peers().length)
+      // An empty table after a join through given addresses: they did not answer; say that, not
+      // "give --bootstrap".
+      const bootstrap = this.#options.bootstrap ?? []
+      if (nodes === '0' && bootstrap.length > 0) {
+        throw new NodeError('fetch.bootstrapUnreachable', { share, bootstrap: bootstrap.join(', ') }, `could not join the DHT: no bootstrap node answered (${bootstrap.join(', ')})`)
+      }
       throw new NodeError('fetch.noProviders', { share, nodes }, `no peer provides share ${share} in the DHT (routing table: ${nodes} nodes)`)
     }
     return addresses

@@ -3,6 +3,7 @@
 // .onion addresses through Tor's SOCKS5 port. It never resolves a name, never dials anything but
 // an onion, and opens no socket except to tor (SOCKS, control) and its own loopback listener.
 import { randomBytes } from 'node:crypto'
+import createDebug from 'debug'
 import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -19,6 +20,9 @@ import {
   TOR_BOOTSTRAP_TIMEOUT_MS, TOR_DEFAULT_VIRTUAL_PORT, TOR_DIAL_RETRY_BASE_MS, TOR_DIAL_RETRY_MAX_MS,
   TOR_DIAL_TIMEOUT_MS, TOR_PUBLISH_TIMEOUT_MS
 } from './constants.ts'
+
+/** DEBUG=oht:tor: bootstrap progress, publication, dial retries, a lost control connection. */
+const logTor = createDebug('oht:tor')
 
 /** Where the transport's tor comes from. */
 export type TorSource =
@@ -414,6 +418,7 @@ export class TorTransport implements Transport {
   get bootstrapState (): { progress: number, summary: string } | null { return this.#bootstrap }
 
   #emit (event: TorTransportEvent): void {
+    if (logTor.enabled) logTor('%s %o', event.type, { ...event, type: undefined })
     if (event.type === 'bootstrap') this.#bootstrap = { progress: event.progress, summary: event.summary }
     try { this.#options.onEvent?.(event) } catch { /* a UI callback must not break the transport */ }
   }
