@@ -13,6 +13,8 @@ export type NodeErrorCode =
   | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
   | 'node.busy' | 'node.closing' | 'node.stateKey'
   | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited'
+  | 'account.badKind' | 'account.badKey' | 'account.v3Kind' | 'keystore.v3unsupported'
+  | 'account.notBox' | 'account.boxRefused' | 'account.boxKind' | 'account.boxTooLarge' | 'account.needsYes'
 
 export type NodeErrorParams = Record<string, string>
 

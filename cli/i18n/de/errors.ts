@@ -2,7 +2,7 @@
 export default {
   'errors.keystore.missing': 'kein Schlüsselspeicher unter {path}: `oht init` ausführen',
   'errors.keystore.locked': '{what} lässt sich nicht entsperren: falsche Passphrase (OHT_PASSPHRASE) oder beschädigte Datei',
-  'errors.account.badId': 'keine Konto-ID: {id} (64 Hex-Ziffern, wie `oht account list` sie zeigt)',
+  'errors.account.badId': 'keine Konto-ID: {id} (64 Hex-Ziffern für Ed25519, 66 für secp256k1, wie `oht account list` sie zeigt)',
   'errors.account.none': 'noch kein Konto: `oht account create` ausführen',
   'errors.account.several': 'mehrere Konten: mit --account <id> eines wählen',
   'errors.account.badNodeId': 'keine Knoten-ID: {id} (64 Hex-Ziffern, wie `oht status` sie zeigt)',
@@ -16,4 +16,8 @@ export default {
   'errors.pin.noTransport': 'Pinnen auf anderen Knoten braucht einen Transport (--transport tcp, solange Tor nicht gebaut ist)',
   'errors.dht.badSalt': '--salt muss hexadezimal sein',
   'errors.dht.badHandle': '--handle muss eine private:<handle>-Referenz sein',
+  'errors.account.badKind': 'unbekannte Kontoart {kind} (ed25519 oder secp256k1)',
+  'errors.account.needsYes': 'das Löschen von Konto {id} lässt sich nicht rückgängig machen (vorher exportieren): --yes angeben',
+  'errors.account.boxRefused': 'die versiegelte Box lässt sich nicht öffnen: sie ist nicht an dieses Konto versiegelt, oder sie wurde verändert',
+  'errors.account.v3Kind': 'nur secp256k1-Konten haben einen v3-Keystore (Ethereum); dieses ist Ed25519'
 }

@@ -3,7 +3,7 @@
 export default {
   'errors.keystore.missing': 'no keystore at {path}: run `oht init`',
   'errors.keystore.locked': 'cannot unlock {what}: wrong passphrase (OHT_PASSPHRASE) or a damaged file',
-  'errors.account.badId': 'not an account id: {id} (64 hex digits, as `oht account list` prints)',
+  'errors.account.badId': 'not an account id: {id} (64 hex digits for Ed25519, 66 for secp256k1, as `oht account list` prints)',
   'errors.account.none': 'no account yet: run `oht account create`',
   'errors.account.several': 'several accounts: say which with --account <id>',
   'errors.account.badNodeId': 'not a node id: {id} (64 hex digits, as `oht status` prints)',
@@ -17,4 +17,8 @@ export default {
   'errors.pin.noTransport': 'remote pinning needs a transport (--transport tcp while Tor is not built)',
   'errors.dht.badSalt': '--salt must be hex',
   'errors.dht.badHandle': '--handle must be a private:<handle> reference',
+  'errors.account.badKind': 'unknown account kind {kind} (ed25519 or secp256k1)',
+  'errors.account.needsYes': 'deleting account {id} cannot be undone (export it first): add --yes',
+  'errors.account.boxRefused': 'cannot open the sealed box: it was not sealed to this account, or it was altered',
+  'errors.account.v3Kind': 'only secp256k1 accounts have a v3 (Ethereum) keystore; this one is Ed25519'
 }
