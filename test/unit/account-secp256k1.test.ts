@@ -148,6 +148,10 @@ test('sealed boxes to both kinds: round trip, tamper, wrong account, wrong kind,
   v2[6] = 2
   assert.throws(() => decryptWith(ed, v2), /version 2/)
   assert.throws(() => encryptTo('0x' + 'ab'.repeat(20), message), AccountError)
+  // 66 hex digits that are not a point on the curve: refused as an id, not a crash in the curve code.
+  const offCurve = '02' + 'ff'.repeat(32)
+  assert.throws(() => encryptTo(offCurve, message), (err: Error) => err instanceof AccountError && /not a secp256k1 public key/.test(err.message))
+  assert.throws(() => verifyMessage(offCurve, Buffer.from('x'), VECTOR_SIG), AccountError)
 })
 
 test('a secp256k1 account delegates to a node; the certificate checks like an Ed25519 one', async t => {

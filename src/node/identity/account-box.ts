@@ -34,6 +34,7 @@ export function sealToAccount (accountId: string, plaintext: Uint8Array): Buffer
   const pub = Buffer.from(id, 'hex')
   let suite: number, ephemeral: Uint8Array, shared: Uint8Array, recipient: Uint8Array
   if (kindOfId(id) === 'secp256k1') {
+    if (!secp256k1.utils.isValidPublicKey(pub, true)) throw new AccountError('account.badId', { id: JSON.stringify(accountId) }, `not a secp256k1 public key: ${accountId}`)
     const e = secp256k1.utils.randomSecretKey()
     suite = SUITE_SECP256K1
     ephemeral = secp256k1.getPublicKey(e, true)

@@ -85,7 +85,13 @@ export function checksumAddress (hex40: string): string {
 
 /** The Ethereum address of a secp256k1 public key (compressed or not): keccak of x||y, last 20 bytes. */
 export function ethAddressOf (publicKey: Uint8Array): string {
-  const full = secp256k1.Point.fromBytes(publicKey).toBytes(false)
+  let full: Uint8Array
+  try {
+    full = secp256k1.Point.fromBytes(publicKey).toBytes(false)
+  } catch {
+    const hex = Buffer.from(publicKey).toString('hex')
+    throw new AccountError('account.badId', { id: JSON.stringify(hex) }, `not a secp256k1 public key: ${hex}`)
+  }
   return checksumAddress(Buffer.from(keccak_256(full.subarray(1))).subarray(12).toString('hex'))
 }
 

@@ -189,7 +189,10 @@ export function signMessage (account: Account, message: Uint8Array): string {
 export function verifyMessage (who: string, message: Uint8Array, signature: string): boolean {
   if (isEthAddress(who)) return recoverPersonal(message, signature)?.toLowerCase() === who.trim().toLowerCase()
   const id = checkAccountId(who)
-  if (kindOfId(id) === 'secp256k1') return recoverPersonal(message, signature) === addressOfId(id)
+  if (kindOfId(id) === 'secp256k1') {
+    const signer = recoverPersonal(message, signature)
+    return signer != null && signer === addressOfId(id)
+  }
   const sig = Buffer.from(signature.trim(), 'base64url')
   if (sig.length !== 64) return false
   return verify(null, signable('accountMessage', message), ed25519PublicKey(id), sig)
