@@ -1,5 +1,6 @@
-// `oht account create|list|export|import|sign|verify|delegate`: account keys in encrypted keystore
-// files (OHT_PASSPHRASE unlocks them), message signatures, and the delegation certificates that
+// `oht account create|list|export|import|sign|verify|delegate|delete|encrypt|decrypt`: account
+// keys (Ed25519, or secp256k1 for Ethereum) in encrypted keystore files (OHT_PASSPHRASE unlocks
+// them), message signatures, sealed boxes to an account, and the delegation certificates that
 // let a node act for an account (remote pinning). docs/PINNING.md "Key hierarchy".
 import type { Command } from 'commander'
 import { readFile, stat, writeFile } from 'node:fs/promises'
@@ -11,6 +12,8 @@ import {
 } from '../src/node/identity/accounts.ts'
 import { accountKeystorePaths, changeAccountPassphrases, changeKeystorePassphrase, keystoreFileIsProtected, readKeystore } from '../src/node/identity/index.ts'
 import { canPrompt, ensurePassphrase, readHidden } from './passphrase.ts'
+import { AccountError, decryptWith, deleteAccount, encryptTo, exportV3Account, importV3Account } from '../src/node/identity/accounts.ts'
+import { checkKind, isAccountId, isEthAddress } from '../src/node/identity/account-keys.ts'
 import { makeOutput, persistentDataDir, withService, type GlobalOptions } from './context.ts'
 import { parseDuration } from './units.ts'
 import { t } from './i18n/index.ts'
@@ -27,12 +30,14 @@ export function registerAccount (program: Command): void {
   account.command('create')
     .description(t('account.create.description'))
     .option('--label <name>', t('account.create.optLabel'), '')
-    .action(async (opts: { label: string }, cmd: Command) => {
+    .option('--kind <kind>', t('account.create.optKind'), 'ed25519')
+    .action(async (opts: { label: string, kind: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const kind = checkKind(opts.kind)
       if (process.env.OHT_PASSPHRASE == null) out.warn(t('account.noPassphrase'))
-      const a = await createAccount(persistentDataDir(g, 'oht account'), passphrase(), opts.label)
-      out.result(a, t('account.create.done', { id: a.id, path: a.path }))
+      const a = await createAccount(persistentDataDir(g, 'oht account'), passphrase(), opts.label, kind)
+      out.result(a, t('account.create.done', { id: a.id, path: a.path }) + (a.address != null ? '\n' + t('account.create.address', { address: a.address }) : ''))
     })
 
   account.command('list')
@@ -41,18 +46,20 @@ export function registerAccount (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const all = await listAccounts(persistentDataDir(g, 'oht account'))
-      out.result({ accounts: all }, all.length === 0 ? t('account.list.empty') : all.map(a => `${a.id}${a.label !== '' ? `  ${a.label}` : ''}`).join('\n'))
+      out.result({ accounts: all }, all.length === 0 ? t('account.list.empty') : all.map(a => `${a.id}${a.address != null ? `  ${a.address}` : ''}${a.label !== '' ? `  ${a.label}` : ''}`).join('\n'))
     })
 
   account.command('export')
     .description(t('account.export.description'))
     .argument('[account-id]', t('account.argId'))
     .option('-o, --output <file>', t('account.export.optOutput'))
-    .action(async (id: string | undefined, opts: { output?: string }, cmd: Command) => {
+    .option('--v3', t('account.export.optV3'))
+    .action(async (id: string | undefined, opts: { output?: string, v3?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const dataDir = persistentDataDir(g, 'oht account')
-      const text = await exportAccount(dataDir, await resolveAccountId(dataDir, id))
+      const resolved = await resolveAccountId(dataDir, id)
+      const text = opts.v3 === true ? await exportV3Account(dataDir, resolved, passphrase()) : await exportAccount(dataDir, resolved)
       if (opts.output != null) {
         await writeFile(opts.output, text, { mode: 0o600, flag: 'wx' })
         out.result({ path: opts.output }, t('account.export.done', { path: opts.output }))
@@ -63,10 +70,12 @@ export function registerAccount (program: Command): void {
   account.command('import')
     .description(t('account.import.description'))
     .argument('<file>', t('account.import.argFile'))
-    .action(async (file: string, _opts, cmd: Command) => {
+    .option('--v3', t('account.import.optV3'))
+    .action(async (file: string, opts: { v3?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const a = await importAccount(persistentDataDir(g, 'oht account'), await readFile(file, 'utf8'), passphrase())
+      const text = await readFile(file, 'utf8')
+      const a = opts.v3 === true ? await importV3Account(persistentDataDir(g, 'oht account'), text, passphrase()) : await importAccount(persistentDataDir(g, 'oht account'), text, passphrase())
       out.result(a, t('account.import.done', { id: a.id }))
     })
 
@@ -91,7 +100,7 @@ export function registerAccount (program: Command): void {
     .argument('<signature>', t('account.verify.argSignature'))
     .action(async (id: string, message: string, signature: string, _opts, cmd: Command) => {
       const out = makeOutput(globals(cmd))
-      const valid = verifyMessage(checkAccountId(id), Buffer.from(message, 'utf8'), signature)
+      const valid = verifyMessage(isEthAddress(id) ? id : checkAccountId(id), Buffer.from(message, 'utf8'), signature)
       if (!valid) throw new Error(t('account.verify.invalid'))
       out.result({ valid }, t('account.verify.valid'))
     })
@@ -138,5 +147,65 @@ export function registerAccount (program: Command): void {
       if (hasKeystore) await changeKeystorePassphrase(keystore, current, next)
       if (next === '') out.warn(t('account.passwd.none'))
       out.result({ keystore: hasKeystore, accounts: changed, protected: next !== '' }, t('account.passwd.done', { accounts: changed }))
+    })
+  registerAccountBoxes(account)
+}
+
+async function readInput (file: string): Promise<Buffer> {
+  if (file !== '-') return await readFile(file)
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+async function writeOutput (bytes: Uint8Array, output: string | undefined, json: boolean, out: ReturnType<typeof makeOutput>): Promise<void> {
+  if (output != null) {
+    await writeFile(output, bytes, { mode: 0o600, flag: 'wx' })
+    out.result({ path: output, bytes: bytes.length }, '')
+  } else if (json) out.result({ data: Buffer.from(bytes).toString('base64') }, '')
+  else process.stdout.write(bytes)
+}
+
+/** `oht account delete|encrypt|decrypt` (appended: cli/account.ts grows at its end). */
+function registerAccountBoxes (account: Command): void {
+  account.command('delete')
+    .description(t('account.delete.description'))
+    .argument('<account-id>', t('account.argId'))
+    .option('--yes', t('account.delete.optYes'))
+    .action(async (id: string, opts: { yes?: boolean }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const dataDir = resolveDataDir(g.dataDir)
+      const resolved = await resolveAccountId(dataDir, id)
+      if (opts.yes !== true) throw new AccountError('account.needsYes', { id: resolved }, `deleting account ${resolved} cannot be undone (export it first): add --yes`)
+      const a = await deleteAccount(dataDir, resolved)
+      out.result({ deleted: a.id }, t('account.delete.done', { id: a.id }))
+    })
+
+  account.command('encrypt')
+    .description(t('account.encrypt.description'))
+    .argument('<account>', t('account.encrypt.argAccount'))
+    .argument('<file>', t('account.encrypt.argFile'))
+    .option('-o, --output <file>', t('account.encrypt.optOutput'))
+    .action(async (to: string, file: string, opts: { output?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      // A full public key needs no keystore here: that is how one seals to someone else's account.
+      const id = isAccountId(to.trim().toLowerCase()) ? to.trim().toLowerCase() : await resolveAccountId(resolveDataDir(g.dataDir), to)
+      await writeOutput(encryptTo(id, await readInput(file)), opts.output, out.json, out)
+    })
+
+  account.command('decrypt')
+    .description(t('account.decrypt.description'))
+    .argument('<account-id>', t('account.argId'))
+    .argument('<file>', t('account.decrypt.argFile'))
+    .option('-o, --output <file>', t('account.decrypt.optOutput'))
+    .action(async (id: string, file: string, opts: { output?: string }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const dataDir = resolveDataDir(g.dataDir)
+      const box = await readInput(file)
+      const a = await loadAccount(dataDir, await resolveAccountId(dataDir, id), passphrase())
+      await writeOutput(decryptWith(a, box), opts.output, out.json, out)
     })
 }

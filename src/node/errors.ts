@@ -14,6 +14,8 @@ export type NodeErrorCode =
   | 'node.busy' | 'node.closing' | 'node.stateKey'
   | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited'
   | 'webui.onionNeedsTor'
+  | 'account.badKind' | 'account.badKey' | 'account.v3Kind' | 'keystore.v3unsupported'
+  | 'account.notBox' | 'account.boxRefused' | 'account.boxKind' | 'account.boxTooLarge' | 'account.needsYes'
 
 export type NodeErrorParams = Record<string, string>
 

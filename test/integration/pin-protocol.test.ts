@@ -77,6 +77,15 @@ test('pin protocol: malformed and hostile requests are refused, the pinner keeps
   assert.deepEqual((await pinner!.pins.audit()).wrong, [])
   const codes = (await pinner!.pins.requests(50)).map(r => r.code ?? r.outcome)
   assert.ok(codes.includes('wrong-node') && codes.includes('bad-certificate') && codes.filter(c => c === 'bad-request').length >= 5, codes.join(','))
+
+  // A secp256k1 (Ethereum-compatible) account delegates the same way: refused until allowed, then held under its id.
+  const eth = await loadAccount(dir, (await createAccount(dir, '', 'eth', 'secp256k1')).id, '')
+  const ethCert = formatCert(delegate(eth, requester!.node.keys.nodeId, 60_000))
+  assert.equal(refusal(await raw(requester!, pinner!, [json({ ...good, cert: ethCert })])), 'not-authorized')
+  await pinner!.pins.allow(eth.id, { quotaBytes: 10 * 2 ** 20, maxTtlMs: 86_400_000 })
+  const ethPin = await requestRemotePin(requester!.network!, pinner!.network!.address!, { cap: share.verifyCap, ttlMs: 60_000, peers: [owner!.network!.address!], cert: ethCert }, { wait: false })
+  assert.equal(ethPin.id, share.id)
+  assert.deepEqual((await pinner!.pins.list()).map(p => p.holder).sort(), [account.id, eth.id].sort())
 })
 
 test('pin events: active when a share\'s blocks are all held, inactive when its last pin goes', async t => {

@@ -2,7 +2,7 @@ import type { Params } from '../index.ts'
 import { plural } from '../plural.ts'
 
 export default {
-  'account.description': 'Kontoschlüssel (Ed25519, in verschlüsselten Keystores: OHT_PASSPHRASE), Signaturen und Delegationszertifikate, mit denen ein Knoten für ein Konto handelt (entferntes Pinnen)',
+  'account.description': 'Kontoschlüssel (Ed25519 oder secp256k1/Ethereum, in verschlüsselten Keystores: OHT_PASSPHRASE), Signaturen, versiegelte Boxen und Delegationszertifikate, mit denen ein Knoten für ein Konto handelt (entferntes Pinnen)',
   'account.noPassphrase': 'OHT_PASSPHRASE ist nicht gesetzt: der Kontoschlüssel ist nur durch Dateirechte geschützt',
   'account.argId': 'Konto-ID (oder eindeutiger Anfang oder Bezeichnung; Vorgabe: das einzige Konto)',
   'account.argMessage': 'die Nachricht (UTF-8-Text)',
@@ -18,8 +18,8 @@ export default {
   'account.import.description': 'einen exportierten Keystore importieren; er muss sich mit OHT_PASSPHRASE öffnen lassen',
   'account.import.argFile': 'Keystore-Datei aus oht account export',
   'account.import.done': 'Konto {id} importiert',
-  'account.sign.description': 'eine Nachricht mit einem Kontoschlüssel signieren (gibt die Signatur aus, base64url)',
-  'account.verify.description': 'die Signatur eines Kontos prüfen (Exit-Status 0, wenn gültig)',
+  'account.sign.description': 'eine Nachricht mit einem Kontoschlüssel signieren (gibt die Signatur aus: base64url, bei secp256k1 EIP-191 personal_sign als 0x-Hex)',
+  'account.verify.description': 'die Signatur einer Konto-ID oder 0x-Adresse prüfen (Exit-Status 0, wenn gültig)',
   'account.verify.argSignature': 'Signatur aus oht account sign',
   'account.verify.valid': 'gültige Signatur',
   'account.verify.invalid': 'ungültige Signatur',
@@ -35,5 +35,19 @@ export default {
   'passphrase.prompt': 'Passphrase für die Schlüsselspeicher von {dataDir}: ',
   'passphrase.current': 'aktuelle Passphrase: ',
   'passphrase.new': 'neue Passphrase: ',
-  'passphrase.repeat': 'neue Passphrase wiederholen: '
+  'passphrase.repeat': 'neue Passphrase wiederholen: ',
+  'account.create.optKind': 'Schlüsselart: ed25519 (Standard) oder secp256k1 (Ethereum-kompatibel: 0x-Adresse, personal_sign-Signaturen, v3-Keystores)',
+  'account.create.address': 'Adresse: {address}',
+  'account.export.optV3': 'einen Web3-Secret-Storage-v3-Keystore schreiben (secp256k1-Konten; für geth, ethers, MetaMask), mit OHT_PASSPHRASE',
+  'account.import.optV3': 'die Datei ist ein v3-Keystore (geth, ethers, MetaMask); wird auch ohne die Option erkannt',
+  'account.delete.description': 'ein Konto löschen: sein Keystore wird überschrieben, dann entfernt (braucht --yes; vorher exportieren, um es zu behalten)',
+  'account.delete.optYes': 'bestätigen: ohne Export ist das Konto nicht wiederherstellbar',
+  'account.delete.done': 'Konto {id} gelöscht',
+  'account.encrypt.description': 'eine Datei (oder - für stdin) so versiegeln, dass nur ein Konto sie öffnet (X25519 oder secp256k1-ECIES, AES-256-GCM; bis 64 MiB; docs/FORMAT.md)',
+  'account.encrypt.argAccount': 'der Empfänger: eine vollständige Konto-ID (öffentlicher Schlüssel) oder ein Konto dieses Datenverzeichnisses (Präfix, Name, 0x-Adresse)',
+  'account.encrypt.argFile': 'zu versiegelnde Datei, oder - für stdin',
+  'account.encrypt.optOutput': 'die Box in diese Datei schreiben (Modus 0600) statt auf stdout',
+  'account.decrypt.description': 'eine an eines deiner Konten versiegelte Box öffnen (eine Box für ein anderes Konto oder eine veränderte wird abgelehnt)',
+  'account.decrypt.argFile': 'die versiegelte Box, oder - für stdin',
+  'account.decrypt.optOutput': 'den Klartext in diese Datei schreiben (Modus 0600) statt auf stdout'
 }

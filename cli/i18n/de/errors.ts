@@ -2,7 +2,7 @@
 export default {
   'errors.keystore.missing': 'kein Schlüsselspeicher unter {path}: `oht init` ausführen',
   'errors.keystore.locked': '{what} lässt sich nicht entsperren: falsche Passphrase (OHT_PASSPHRASE) oder beschädigte Datei',
-  'errors.account.badId': 'keine Konto-ID: {id} (64 Hex-Ziffern, wie `oht account list` sie zeigt)',
+  'errors.account.badId': 'keine Konto-ID: {id} (64 Hex-Ziffern für Ed25519, 66 für secp256k1, wie `oht account list` sie zeigt)',
   'errors.account.none': 'noch kein Konto: `oht account create` ausführen',
   'errors.account.several': 'mehrere Konten: mit --account <id> eines wählen',
   'errors.account.badNodeId': 'keine Knoten-ID: {id} (64 Hex-Ziffern, wie `oht status` sie zeigt)',
@@ -23,4 +23,8 @@ export default {
   'errors.fetch.peersGone': 'alle Peers sind gegangen, bevor die Freigabe {share} vollständig war (Abruf erneut starten: er setzt fort)',
   'errors.share.notFound': 'dieser Knoten teilt, hält oder holte {id} nicht (oht ls zeigt, was er hat)',
   'errors.webui.onionNeedsTor': 'die Web-Oberfläche als Onion-Dienst braucht einen Daemon mit dem Tor-Transport (er läuft mit {transport})',
+  'errors.account.badKind': 'unbekannte Kontoart {kind} (ed25519 oder secp256k1)',
+  'errors.account.needsYes': 'das Löschen von Konto {id} lässt sich nicht rückgängig machen (vorher exportieren): --yes angeben',
+  'errors.account.boxRefused': 'die versiegelte Box lässt sich nicht öffnen: sie ist nicht an dieses Konto versiegelt, oder sie wurde verändert',
+  'errors.account.v3Kind': 'nur secp256k1-Konten haben einen v3-Keystore (Ethereum); dieses ist Ed25519'
 }

@@ -31,7 +31,7 @@ export default {
   'pin.caps.description': 'die Prüf-Capability eines Links ausgeben: genug, um die verschlüsselten Blöcke zu holen, zu prüfen, zu speichern und auszuliefern (was ein Pin-Knoten braucht), nie zum Entschlüsseln',
   'pin.caps.argLink': 'oht://-Link',
   'pin.pins.description': 'entferntes Pinnen: welche Konten hier pinnen dürfen und was sie verlangt haben',
-  'pin.pins.argAccount': 'Konto-ID (64 Hex-Ziffern, aus oht account list)',
+  'pin.pins.argAccount': 'Konto-ID (64 Hex-Ziffern für Ed25519, 66 für secp256k1, aus oht account list)',
   'pin.pins.allow.description': 'einem Konto erlauben, hier zu pinnen, mit Kontingent und maximaler Laufzeit',
   'pin.pins.allow.optQuota': 'verschlüsselte Daten, die das Konto hier halten darf',
   'pin.pins.allow.optMaxTtl': 'längste Laufzeit, die es verlangen darf (never: unbegrenzt)',

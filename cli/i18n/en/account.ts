@@ -2,7 +2,7 @@ import type { Params } from '../index.ts'
 import { plural } from '../plural.ts'
 
 export default {
-  'account.description': 'account keys (Ed25519, in encrypted keystores: OHT_PASSPHRASE), signatures, and delegation certificates that let a node act for an account (remote pinning)',
+  'account.description': 'account keys (Ed25519, or secp256k1 for Ethereum, in encrypted keystores: OHT_PASSPHRASE), signatures, sealed boxes, and delegation certificates that let a node act for an account (remote pinning)',
   'account.noPassphrase': 'OHT_PASSPHRASE is not set: the account key is protected by file permissions only',
   'account.argId': 'account id (or a unique prefix, or its label; default: the only account)',
   'account.argMessage': 'the message (UTF-8 text)',
@@ -18,8 +18,8 @@ export default {
   'account.import.description': 'import an exported keystore; it must unlock with OHT_PASSPHRASE',
   'account.import.argFile': 'keystore file from oht account export',
   'account.import.done': 'imported account {id}',
-  'account.sign.description': 'sign a message with an account key (prints the signature, base64url)',
-  'account.verify.description': 'check a message signature of an account (exit status 0 when valid)',
+  'account.sign.description': 'sign a message with an account key (prints the signature: base64url; for secp256k1 an EIP-191 personal_sign, 0x hex, that ethers verifies)',
+  'account.verify.description': 'check a message signature of an account id or 0x address (exit status 0 when valid)',
   'account.verify.argSignature': 'signature from oht account sign',
   'account.verify.valid': 'valid signature',
   'account.verify.invalid': 'invalid signature',
@@ -35,5 +35,19 @@ export default {
   'passphrase.prompt': 'passphrase for the keystores of {dataDir}: ',
   'passphrase.current': 'current passphrase: ',
   'passphrase.new': 'new passphrase: ',
-  'passphrase.repeat': 'new passphrase again: '
+  'passphrase.repeat': 'new passphrase again: ',
+  'account.create.optKind': 'key kind: ed25519 (default) or secp256k1 (Ethereum-compatible: 0x address, personal_sign signatures, v3 keystores)',
+  'account.create.address': 'address: {address}',
+  'account.export.optV3': 'write a Web3 Secret Storage v3 keystore (secp256k1 accounts; for geth, ethers, MetaMask) under OHT_PASSPHRASE',
+  'account.import.optV3': 'the file is a v3 keystore (geth, ethers, MetaMask); recognized without the flag too',
+  'account.delete.description': 'delete an account: its keystore is overwritten, then removed (needs --yes; export it first to keep it)',
+  'account.delete.optYes': 'confirm: the account cannot be recovered without an export',
+  'account.delete.done': 'deleted account {id}',
+  'account.encrypt.description': 'seal a file (or - for stdin) so only an account opens it (X25519 or secp256k1 ECIES, AES-256-GCM; up to 64 MiB; docs/FORMAT.md)',
+  'account.encrypt.argAccount': 'the recipient: a full account id (public key), or an account of this data directory (prefix, label, 0x address)',
+  'account.encrypt.argFile': 'file to seal, or - for stdin',
+  'account.encrypt.optOutput': 'write the box to this file (mode 0600) instead of stdout',
+  'account.decrypt.description': 'open a box sealed to one of your accounts (a box for another account or an altered one is refused)',
+  'account.decrypt.argFile': 'the sealed box, or - for stdin',
+  'account.decrypt.optOutput': 'write the plaintext to this file (mode 0600) instead of stdout'
 }

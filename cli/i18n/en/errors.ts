@@ -3,7 +3,7 @@
 export default {
   'errors.keystore.missing': 'no keystore at {path}: run `oht init`',
   'errors.keystore.locked': 'cannot unlock {what}: wrong passphrase (OHT_PASSPHRASE) or a damaged file',
-  'errors.account.badId': 'not an account id: {id} (64 hex digits, as `oht account list` prints)',
+  'errors.account.badId': 'not an account id: {id} (64 hex digits for Ed25519, 66 for secp256k1, as `oht account list` prints)',
   'errors.account.none': 'no account yet: run `oht account create`',
   'errors.account.several': 'several accounts: say which with --account <id>',
   'errors.account.badNodeId': 'not a node id: {id} (64 hex digits, as `oht status` prints)',
@@ -24,4 +24,8 @@ export default {
   'errors.fetch.peersGone': 'every peer left before share {share} was complete (run the fetch again: it resumes)',
   'errors.share.notFound': 'this node neither shares nor holds nor fetched {id} (oht ls lists what it has)',
   'errors.webui.onionNeedsTor': 'the web UI over an onion service needs a daemon on the Tor transport (it runs on {transport})',
+  'errors.account.badKind': 'unknown account kind {kind} (ed25519 or secp256k1)',
+  'errors.account.needsYes': 'deleting account {id} cannot be undone (export it first): add --yes',
+  'errors.account.boxRefused': 'cannot open the sealed box: it was not sealed to this account, or it was altered',
+  'errors.account.v3Kind': 'only secp256k1 accounts have a v3 (Ethereum) keystore; this one is Ed25519'
 }

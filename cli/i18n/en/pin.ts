@@ -31,7 +31,7 @@ export default {
   'pin.caps.description': 'print the verify capability of a link: enough to fetch, check, store and serve the share\'s ciphertext (what a pinning node needs), never to decrypt it',
   'pin.caps.argLink': 'oht:// link',
   'pin.pins.description': 'remote pinning: which accounts may pin on this node, and what they asked',
-  'pin.pins.argAccount': 'account id (64 hex digits, from oht account list)',
+  'pin.pins.argAccount': 'account id (64 hex digits for Ed25519, 66 for secp256k1, from oht account list)',
   'pin.pins.allow.description': 'let an account pin on this node, within a quota and a maximum lease',
   'pin.pins.allow.optQuota': 'ciphertext the account may keep here',
   'pin.pins.allow.optMaxTtl': 'longest lease it may ask for (never: no limit)',

@@ -1,36 +1,46 @@
-// Accounts: Ed25519 keys a person holds apart from any node, kept in encrypted keystore files
-// (keystore.ts: scrypt + AES-256-GCM, mode 0600) under <data dir>/accounts/. An account signs
+// Accounts: keys a person holds apart from any node (Ed25519 by default, or secp256k1 for an
+// Ethereum-compatible account: account-keys.ts), kept in encrypted keystore files (keystore.ts:
+// scrypt + AES-256-GCM, mode 0600) under <data dir>/accounts/. An account signs
 // messages and time-limited delegation certificates ("node X may act for account A until T"):
 // a pinning node that trusts account A accepts a request from node X (the oht handshake proves
 // X) only with such a certificate, so a stolen node key stops being useful when it expires.
 // docs/PINNING.md draws the hierarchy.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
-import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { createPrivateKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
+import { mkdir, open as openFile, readdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KeystoreError, openSecret, sealSecret, writePrivateFile, type KeystoreCrypto } from './keystore.ts'
 import { signable } from './caps.ts'
-import { NodeError } from '../errors.ts'
+import {
+  AccountError, accountIdOf, addressOfId, checkAccountId, ed25519PublicKey, generateAccountKey, isAccountId, isEthAddress,
+  kindOfId, kindOfKey, personalSign, rawSecret, recoverPersonal, secp256k1KeyFrom, signLabelled, verifyLabelled, type AccountKind
+} from './account-keys.ts'
+import { decryptV3, encryptV3, V3_SCRYPT } from './account-v3.ts'
+import { openFromAccount, sealToAccount } from './account-box.ts'
+
+export { AccountError, checkAccountId, type AccountKind } from './account-keys.ts'
 
 const ACCOUNT_KEYSTORE_VERSION = 1
 const CERT_PREFIX = 'oht-cert:'
 /** A certificate is small; anything longer is refused before parsing. */
 export const MAX_CERT_CHARS = 2048
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const HEX64 = /^[0-9a-f]{64}$/
+const ACCOUNT_FILE = /^(?:[0-9a-f]{64}|0[23][0-9a-f]{64})\.json$/
 
-export class AccountError extends NodeError {
-  override name = 'AccountError'
-}
-
-/** An account id is the hex of its raw Ed25519 public key: self-certifying, nothing to look up. */
+/**
+ * An account id is the hex of its public key (raw Ed25519, or compressed secp256k1): self-certifying,
+ * nothing to look up.
+ */
 export interface Account {
   id: string
   label: string
+  kind: AccountKind
   privateKey: KeyObject
 }
 
 interface AccountFile {
   version: number
+  /** Absent in files written before secp256k1 accounts: those are Ed25519. */
+  kind?: AccountKind
   id: string
   label: string
   createdAt: number
@@ -39,9 +49,17 @@ interface AccountFile {
 
 export interface AccountInfo {
   id: string
+  kind: AccountKind
+  /** The EIP-55 Ethereum address of a secp256k1 account. */
+  address?: string
   label: string
   createdAt: number
   path: string
+}
+
+const infoOf = (id: string, label: string, createdAt: number, path: string): AccountInfo => {
+  const address = addressOfId(id)
+  return { id, kind: kindOfId(id), ...(address != null ? { address } : {}), label, createdAt, path }
 }
 
 /** "node `node` may act for `account` from `notBefore` until `expiresAt`" (ms since the epoch). */
@@ -57,35 +75,20 @@ export interface DelegationCert {
 
 export const accountsDir = (dataDir: string): string => join(dataDir, 'accounts')
 
-export function checkAccountId (id: string): string {
-  const lower = id.trim().toLowerCase()
-  if (!HEX64.test(lower)) throw new AccountError('account.badId', { id: JSON.stringify(id) }, `not an account id: ${JSON.stringify(id)} (64 hex digits)`)
-  return lower
-}
-
-function rawPublicKey (privateKey: KeyObject): string {
-  return Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url').toString('hex')
-}
-
-export function publicKeyOf (accountId: string): KeyObject {
-  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(checkAccountId(accountId), 'hex')]), format: 'der', type: 'spki' })
-}
-
 function accountPath (dataDir: string, id: string): string { return join(accountsDir(dataDir), `${id}.json`) }
 
-export async function createAccount (dataDir: string, passphrase: string, label = ''): Promise<AccountInfo> {
-  const { privateKey } = generateKeyPairSync('ed25519')
-  return await writeAccount(dataDir, privateKey, passphrase, label, Date.now())
+export async function createAccount (dataDir: string, passphrase: string, label = '', kind: AccountKind = 'ed25519'): Promise<AccountInfo> {
+  return await writeAccount(dataDir, generateAccountKey(kind), passphrase, label, Date.now())
 }
 
 async function writeAccount (dataDir: string, privateKey: KeyObject, passphrase: string, label: string, createdAt: number): Promise<AccountInfo> {
-  const id = rawPublicKey(privateKey)
+  const id = accountIdOf(privateKey)
   await mkdir(accountsDir(dataDir), { recursive: true, mode: 0o700 })
   const secret = privateKey.export({ format: 'der', type: 'pkcs8' })
-  const file: AccountFile = { version: ACCOUNT_KEYSTORE_VERSION, id, label, createdAt, crypto: await sealSecret(secret, passphrase, id) }
+  const file: AccountFile = { version: ACCOUNT_KEYSTORE_VERSION, kind: kindOfKey(privateKey), id, label, createdAt, crypto: await sealSecret(secret, passphrase, id) }
   const path = accountPath(dataDir, id)
   await writePrivateFile(path, JSON.stringify(file, null, 2) + '\n')
-  return { id, label, createdAt, path }
+  return infoOf(id, label, createdAt, path)
 }
 
 export async function listAccounts (dataDir: string): Promise<AccountInfo[]> {
@@ -97,17 +100,17 @@ export async function listAccounts (dataDir: string): Promise<AccountInfo[]> {
     throw err
   }
   const out: AccountInfo[] = []
-  for (const name of names.filter(n => /^[0-9a-f]{64}\.json$/.test(n)).sort()) {
+  for (const name of names.filter(n => ACCOUNT_FILE.test(n)).sort()) {
     const path = join(accountsDir(dataDir), name)
     try {
       const f = JSON.parse(await readFile(path, 'utf8')) as AccountFile
-      out.push({ id: f.id, label: f.label ?? '', createdAt: f.createdAt ?? 0, path })
+      if (typeof f.id === 'string' && isAccountId(f.id)) out.push(infoOf(f.id, f.label ?? '', f.createdAt ?? 0, path))
     } catch { /* a damaged file is reported when it is used */ }
   }
   return out
 }
 
-/** The one account to use: the given id (or a unique prefix of it), else the only account there is. */
+/** The one account to use: the given id (or a unique prefix of it, its label or its 0x address), else the only account there is. */
 export async function resolveAccountId (dataDir: string, wanted?: string): Promise<string> {
   const all = await listAccounts(dataDir)
   if (wanted == null || wanted === '') {
@@ -115,7 +118,7 @@ export async function resolveAccountId (dataDir: string, wanted?: string): Promi
     throw all.length === 0 ? new AccountError('account.none', {}, 'no account yet') : new AccountError('account.several', {}, 'several accounts: say which one')
   }
   const w = wanted.toLowerCase()
-  const hits = all.filter(a => a.id.startsWith(w) || a.label === wanted)
+  const hits = all.filter(a => a.id.startsWith(w) || a.label === wanted || (isEthAddress(wanted) && a.address?.toLowerCase() === w))
   if (hits.length === 1) return hits[0]!.id
   throw hits.length === 0 ? new AccountError('account.unknown', { id: wanted }, `no account ${wanted} in this data directory`) : new AccountError('account.ambiguous', { id: wanted }, `account ${wanted} is ambiguous`)
 }
@@ -127,15 +130,15 @@ function parseAccountFile (text: string, where: string): AccountFile {
   } catch (err) {
     throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} is unreadable: ${(err as Error).message}`)
   }
-  if (f?.version !== ACCOUNT_KEYSTORE_VERSION || typeof f.id !== 'string' || !HEX64.test(f.id)) throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} has an unsupported format`)
+  if (f?.version !== ACCOUNT_KEYSTORE_VERSION || typeof f.id !== 'string' || !isAccountId(f.id) || kindOfId(f.id) !== (f.kind ?? 'ed25519')) throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} has an unsupported format`)
   return f
 }
 
 async function unlock (f: AccountFile, passphrase: string, where: string): Promise<Account> {
   const secret = await openSecret(f.crypto, passphrase, f.id, `account keystore ${where}`)
   const privateKey = createPrivateKey({ key: secret, format: 'der', type: 'pkcs8' })
-  if (rawPublicKey(privateKey) !== f.id) throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} is inconsistent: its id does not match its key`)
-  return { id: f.id, label: f.label ?? '', privateKey }
+  if (kindOfKey(privateKey) !== (f.kind ?? 'ed25519') || accountIdOf(privateKey) !== f.id) throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} is inconsistent: its id does not match its key`)
+  return { id: f.id, label: f.label ?? '', kind: kindOfKey(privateKey), privateKey }
 }
 
 export async function loadAccount (dataDir: string, id: string, passphrase: string): Promise<Account> {
@@ -166,19 +169,81 @@ export async function exportAccount (dataDir: string, id: string): Promise<strin
  * caught now, not when the key is needed); stored re-encrypted under the same passphrase.
  */
 export async function importAccount (dataDir: string, text: string, passphrase: string): Promise<AccountInfo> {
+  // An Ethereum keystore given without --v3 is still recognized.
+  if (/"version"\s*:\s*3\b/.test(text)) return await importV3Account(dataDir, text, passphrase)
   const f = parseAccountFile(text, 'to import')
   const account = await unlock(f, passphrase, 'to import')
   return await writeAccount(dataDir, account.privateKey, passphrase, f.label ?? '', f.createdAt ?? Date.now())
 }
 
+/**
+ * An Ed25519 account signs label || message (base64url); a secp256k1 account signs the message as
+ * EIP-191 `personal_sign` (0x + 65 bytes), which Ethereum tools verify against its address.
+ */
 export function signMessage (account: Account, message: Uint8Array): string {
+  if (account.kind === 'secp256k1') return personalSign(rawSecret(account.privateKey), message)
   return sign(null, signable('accountMessage', message), account.privateKey).toString('base64url')
 }
 
-export function verifyMessage (accountId: string, message: Uint8Array, signature: string): boolean {
+/** `who` is an account id, or the 0x address of a secp256k1 account. */
+export function verifyMessage (who: string, message: Uint8Array, signature: string): boolean {
+  if (isEthAddress(who)) return recoverPersonal(message, signature)?.toLowerCase() === who.trim().toLowerCase()
+  const id = checkAccountId(who)
+  if (kindOfId(id) === 'secp256k1') {
+    const signer = recoverPersonal(message, signature)
+    return signer != null && signer === addressOfId(id)
+  }
   const sig = Buffer.from(signature.trim(), 'base64url')
   if (sig.length !== 64) return false
-  return verify(null, signable('accountMessage', message), publicKeyOf(accountId), sig)
+  return verify(null, signable('accountMessage', message), ed25519PublicKey(id), sig)
+}
+
+/** Seals bytes to an account id (`oht account encrypt`): account-box.ts, docs/FORMAT.md. */
+export const encryptTo = (accountId: string, plaintext: Uint8Array): Buffer => sealToAccount(accountId, plaintext)
+
+/** Opens a box sealed to this account; a box for another account or an edited one is one AccountError. */
+export const decryptWith = (account: Account, box: Uint8Array): Buffer => openFromAccount(account.privateKey, box)
+
+/**
+ * Deletes an account's keystore: overwritten with random bytes and synced before the unlink, so
+ * the encrypted key does not linger in the file's blocks (as far as the file system rewrites in place).
+ */
+export async function deleteAccount (dataDir: string, id: string): Promise<AccountInfo> {
+  const path = accountPath(dataDir, checkAccountId(id))
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new AccountError('account.unknown', { id }, `no account ${id} in this data directory`)
+    throw err
+  })
+  const f = parseAccountFile(text, path)
+  const handle = await openFile(path, 'r+')
+  try {
+    const size = (await handle.stat()).size
+    await handle.write(randomBytes(size), 0, size, 0)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await unlink(path)
+  return infoOf(f.id, f.label ?? '', f.createdAt ?? 0, path)
+}
+
+/** A secp256k1 account as a Web3 Secret Storage v3 keystore (`oht account export --v3`), under `passphrase`. */
+export async function exportV3Account (dataDir: string, id: string, passphrase: string, scrypt = V3_SCRYPT): Promise<string> {
+  if (kindOfId(checkAccountId(id)) !== 'secp256k1') throw new AccountError('account.v3Kind', {}, 'only secp256k1 accounts have a v3 (Ethereum) keystore; this one is Ed25519')
+  const account = await loadAccount(dataDir, id, passphrase)
+  return JSON.stringify(await encryptV3(rawSecret(account.privateKey), passphrase, scrypt), null, 2) + '\n'
+}
+
+/** Imports a v3 keystore (ethers, geth, MetaMask) as a secp256k1 account, stored under the same passphrase. */
+export async function importV3Account (dataDir: string, text: string, passphrase: string, label = ''): Promise<AccountInfo> {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new KeystoreError('keystore.unreadable', {}, `the v3 keystore is unreadable: ${(err as Error).message}`)
+  }
+  const secret = await decryptV3(json, passphrase)
+  return await writeAccount(dataDir, secp256k1KeyFrom(secret), passphrase, label, Date.now())
 }
 
 function delegationBytes (c: Omit<DelegationCert, 'sig'>): Buffer {
@@ -191,7 +256,7 @@ export function delegate (account: Account, nodeId: string, ttlMs: number, now =
   if (!HEX64.test(nodeId)) throw new AccountError('account.badNodeId', { id: JSON.stringify(nodeId) }, `not a node id: ${JSON.stringify(nodeId)} (64 hex digits)`)
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new AccountError('account.badLifetime', {}, 'a delegation certificate needs a finite, positive lifetime')
   const body = { v: 1 as const, account: account.id, node: nodeId, notBefore: now - 60_000, expiresAt: now + ttlMs }
-  return { ...body, sig: sign(null, delegationBytes(body), account.privateKey).toString('base64url') }
+  return { ...body, sig: signLabelled(account.privateKey, delegationBytes(body)) }
 }
 
 export const formatCert = (c: DelegationCert): string => CERT_PREFIX + Buffer.from(JSON.stringify(c)).toString('base64url')
@@ -205,7 +270,7 @@ export function parseCert (text: string): DelegationCert {
   } catch {
     throw new AccountError('account.badCert', {}, 'not a delegation certificate: undecodable')
   }
-  if (c?.v !== 1 || typeof c.account !== 'string' || !HEX64.test(c.account) || typeof c.node !== 'string' || !HEX64.test(c.node) ||
+  if (c?.v !== 1 || typeof c.account !== 'string' || !isAccountId(c.account) || typeof c.node !== 'string' || !HEX64.test(c.node) ||
     !Number.isSafeInteger(c.notBefore) || !Number.isSafeInteger(c.expiresAt) || typeof c.sig !== 'string') {
     throw new AccountError('account.badCert', {}, 'not a delegation certificate: malformed fields')
   }
@@ -216,9 +281,8 @@ export type CertProblem = 'bad-signature' | 'wrong-node' | 'expired' | 'not-yet-
 
 /** Why `cert` does not let `nodeId` act for its account now, or undefined when it does. */
 export function checkCert (cert: DelegationCert, nodeId: string, now = Date.now()): CertProblem | undefined {
-  const sig = Buffer.from(cert.sig, 'base64url')
-  const { sig: _sig, ...body } = cert
-  if (sig.length !== 64 || !verify(null, delegationBytes(body), publicKeyOf(cert.account), sig)) return 'bad-signature'
+  const { sig, ...body } = cert
+  if (!verifyLabelled(cert.account, delegationBytes(body), sig)) return 'bad-signature'
   if (cert.node !== nodeId) return 'wrong-node'
   if (now >= cert.expiresAt) return 'expired'
   if (now < cert.notBefore) return 'not-yet-valid'

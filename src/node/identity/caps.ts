@@ -6,7 +6,9 @@ export const IDENTITY_LABELS = {
   /** `oht account sign`: an account's signature over a message. */
   accountMessage: 'oht/v2/account-message',
   /** A delegation certificate: "node X may act for account A until T". */
-  delegation: 'oht/v2/delegation'
+  delegation: 'oht/v2/delegation',
+  /** HKDF info prefix of an account sealed box (account-box.ts, docs/FORMAT.md "Account sealed boxes"). */
+  accountBox: 'oht/v2/account-box'
 } as const
 
 export type IdentityLabel = keyof typeof IDENTITY_LABELS
