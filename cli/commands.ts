@@ -16,6 +16,9 @@ import { registerPin, listPins } from './pin.ts'
 import { registerAccount } from './account.ts'
 import { registerDht, registerNetwork } from './dht.ts'
 import { registerWipe } from './wipe.ts'
+import { parseRatio, registerUnshare } from './unshare.ts'
+import { registerConsole } from './console/command.ts'
+import { registerWebUi } from './webui.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -29,6 +32,9 @@ export function registerCommands (program: Command): void {
   registerConfig(program)
   registerDashboard(program)
   registerWipe(program)
+  registerUnshare(program)
+  registerConsole(program)
+  registerWebUi(program)
   program.command('init')
     .description(t('cli.init.description'))
     .action(async (_opts, cmd: Command) => {
@@ -102,7 +108,8 @@ export function registerCommands (program: Command): void {
       const out = makeOutput(g)
       await withService(g, out, async service => {
         const shares = await service.list()
-        const lines = shares.map(s => `${t(s.role === 'owner' ? 'cli.ls.own' : 'cli.ls.hold')}  ${formatBytes(s.bytes).padStart(10)}  ${s.name}\n      ${s.link ?? s.id}`)
+        const role = (s: typeof shares[number]): string => s.role === 'fetcher' ? `${t('shares.fetched')} (${t(`shares.state.${s.state ?? 'complete'}`)})` : t(s.role === 'owner' ? 'cli.ls.own' : 'cli.ls.hold')
+        const lines = shares.map(s => `${role(s)}  ${formatBytes(s.bytes).padStart(10)}  ${s.name}\n      ${s.link ?? s.id}${s.output != null ? `\n      → ${s.output}` : ''}`)
         out.result({ shares }, shares.length === 0 ? t('cli.ls.empty') : lines.join('\n'))
       })
     })
@@ -114,11 +121,15 @@ export function registerCommands (program: Command): void {
     .option('--peer <address>', t('cli.fetch.optPeer'), collect, [])
     .option('--file <path>', t('cli.fetch.optFile'), collect, [])
     .option('--force', t('cli.fetch.optForce'))
+    .option('--seed-ratio <ratio>', t('shares.optSeedRatio'))
+    .option('--seed-time <duration>', t('shares.optSeedTime'))
     .addHelpText('after', t('privacy.fetchParts'))
-    .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean }, cmd: Command) => {
+    .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean, seedRatio?: string, seedTime?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const cap = parseReadCap(link)
+      const seedTime = opts.seedTime != null ? parseDuration(opts.seedTime) / 1000 : undefined
+      const seed = { ...(opts.seedRatio != null ? { seedRatio: parseRatio(opts.seedRatio) } : {}), ...(seedTime != null && seedTime !== Infinity ? { seedTime } : {}) }
       // Ctrl-C cancels a fetch the daemon runs for us (an embedded fetch simply stops; both resume).
       const abort = new AbortController()
       const onSignal = (): void => {
@@ -129,7 +140,7 @@ export function registerCommands (program: Command): void {
       try {
         await withService(g, out, async service => {
           const progress = progressFor('fetching', out)
-          const r = await service.fetch(cap, { output: resolve(opts.output), peers: opts.peer, select: opts.file, overwrite: opts.force === true }, e => {
+          const r = await service.fetch(cap, { output: resolve(opts.output), peers: opts.peer, select: opts.file, overwrite: opts.force === true, ...seed }, e => {
             if (e.type === 'progress') progress.onProgress?.(e.bytesDone, e.bytesTotal)
             else if (e.type === 'peer:dial-failed') out.warn(t('cli.fetch.dialFailed', { address: e.address, reason: e.reason }))
             else if (e.type === 'peer:banned') out.warn(t('cli.fetch.banned', { peer: e.peer.slice(0, 12), reason: e.reason }))

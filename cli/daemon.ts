@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { daemonRunning, NodeRuntime } from '../src/node/index.ts'
+import { daemonRunning, NodeRuntime, seedDefaultsOf } from '../src/node/index.ts'
 import { apiSocket, configFileFor, dataDirOf, runtimeOptions, type GlobalOptions, type Output } from './context.ts'
 import { claimMemoryRuntimeDir, removeMemoryDirs } from './memory.ts'
 import { t } from './i18n/index.ts'
@@ -35,19 +35,22 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
     throw new Error(t('daemon.hostNeedsTor'))
   }
   const tokenPath = join(dataDir, 'api.token')
+  const config = configFileFor(g)
   const started = await runtime.startDaemon({
     socketPath: socket,
-    config: configFileFor(g),
+    config,
+    seedDefaults: () => seedDefaultsOf(config.load()),
     ...(g.apiTcp != null ? { tcp: g.apiTcp, tokenPath } : {}),
     ...(options.bootstrapHost === true && networkKey != null
       ? { bootstrapHost: { publisher: transport as TorTransport, key: networkKey, ...(options.republishMs != null ? { republishMs: options.republishMs } : {}) } }
       : {})
   })
-  const { address, sharedAddress, seeded, api } = started
+  const { address, sharedAddress, seeded, resumed, api } = started
   if (sharedAddress != null && !out.json && !out.quiet) process.stdout.write(t('daemon.hosting', { address: sharedAddress }) + '\n')
-  if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: runtime.node.keys.nodeId, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded }) + '\n')
+  if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: runtime.node.keys.nodeId, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded, resumed }) + '\n')
   else if (!out.quiet) {
     const lines = [t('daemon.node', { nodeId: runtime.node.keys.nodeId }), t('daemon.listening', { address }), t('daemon.seeding', { count: seeded }), t('daemon.api', { socket })]
+    if (resumed > 0) lines.push(t('shares.resumed', { count: resumed }))
     if (api.tcpAddress != null) lines.push(t('daemon.apiTcp', { address: api.tcpAddress, token: tokenPath }))
     process.stdout.write(lines.join('\n') + '\n')
   }

@@ -66,7 +66,9 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp', me
       tor = await TorTestNetwork.start({ root: join(dir, 'tor-network') })
       const client = await tor.startClient()
       say(t('demo.torReady', { seconds: ((performance.now() - started) / 1000).toFixed(1) }))
-      makeTransport = nodeDir => new TorTransport({ tor: { kind: 'attach', port: client.controlPort, cookieFile: client.cookieFile }, ...(memory ? { discardKey: true } : { keyFile: join(nodeDir, 'onion.key') }) })
+      // --memory: throw-away addresses, no key file; not Flags=DiscardPK here: with it the demo's DHT
+      // step found no providers in 2 of 2 runs (docs/DECISIONS.md, under investigation).
+      makeTransport = nodeDir => new TorTransport({ tor: { kind: 'attach', port: client.controlPort, cookieFile: client.cookieFile }, ...(memory ? {} : { keyFile: join(nodeDir, 'onion.key') }) })
     } else {
       say(t('demo.transport'))
     }
@@ -146,7 +148,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp', me
     } finally {
       await offline.close()
     }
-    out.result({ ok: true, bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
+    out.result({ ok: true, transport, addresses: nodes.map(addressOf), bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
       t('demo.passed'))
   } finally {
     for (const n of nodes) await n.close().catch(() => {})

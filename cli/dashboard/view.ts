@@ -53,17 +53,18 @@ export function columnsFor (width: number): Columns {
   return { name, size, bar: barW, pct, down, up, eta, peers, state }
 }
 
-const STATE_COLOR: Record<TransferState, string> = { fetching: 'cyan', paused: 'yellow', complete: 'green', failed: 'red', cancelled: 'gray' }
+const STATE_COLOR: Record<TransferState, string> = { fetching: 'cyan', paused: 'yellow', seeding: 'green', complete: 'green', failed: 'red', cancelled: 'gray' }
 
 function transferRow (tr: TransferInfo, c: Columns): string {
-  const frac = tr.bytesTotal > 0 ? tr.bytesDone / tr.bytesTotal : tr.state === 'complete' ? 1 : 0
+  const done = tr.state === 'complete' || tr.state === 'seeding'
+  const frac = tr.bytesTotal > 0 ? tr.bytesDone / tr.bytesTotal : done ? 1 : 0
   const parts = [
     cell(tr.name ?? tr.shareId.slice(0, 16), c.name),
     cell(tr.bytesTotal > 0 ? shortBytes(tr.bytesTotal) : '?', c.size, 'right'),
     ...(c.bar > 0 ? [bar(frac, c.bar)] : []),
-    cell(tr.bytesTotal > 0 || tr.state === 'complete' ? percent(tr.state === 'complete' ? 1 : tr.bytesDone, tr.state === 'complete' ? 1 : tr.bytesTotal) : '  -', c.pct, 'right'),
+    cell(tr.bytesTotal > 0 || done ? percent(done ? 1 : tr.bytesDone, done ? 1 : tr.bytesTotal) : '  -', c.pct, 'right'),
     cell(tr.state === 'fetching' ? shortRate(tr.downRate) : '-', c.down, 'right'),
-    ...(c.up > 0 ? [cell(tr.state === 'fetching' ? shortRate(tr.upRate) : '-', c.up, 'right')] : []),
+    ...(c.up > 0 ? [cell(tr.state === 'fetching' || tr.state === 'seeding' ? shortRate(tr.upRate) : '-', c.up, 'right')] : []),
     cell(tr.state === 'fetching' ? formatEta(tr.etaSeconds) : '-', c.eta, 'right'),
     cell(String(tr.peerCount), c.peers, 'right'),
     cell(t(`dashboard.state.${tr.state}`), c.state)
@@ -155,7 +156,8 @@ export function Dashboard ({ source, width, height, onQuit }: DashboardProps): R
   useInput((input, key) => {
     if (mode.kind === 'help') { setMode({ kind: 'list' }); return }
     if (mode.kind === 'confirmCancel') {
-      if (input === 'y' || input === 'Y' || input === 'j' || input === 'J') {
+      // Only y confirms, in every locale: j is also "down", and one stray key must not cancel.
+      if (input === 'y' || input === 'Y') {
         setMessage(t('dashboard.cancelled'))
         void source.cancel(mode.id)
       }

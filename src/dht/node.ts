@@ -336,6 +336,14 @@ export class DhtNode {
 
   // --- introspection ----------------------------------------------------------------------------
 
+  /** One ping over the session to `target` (dialled when none is open): the round trip and who answered. */
+  async ping (target: DialTarget, options: OperationOptions = {}): Promise<{ rttMs: number, contact: Contact }> {
+    const started = this.clock.now()
+    const { contact } = await this.#sessions.request(target, { type: 'ping' }, options.signal)
+    return { rttMs: this.clock.now() - started, contact }
+  }
+
+
   /** The routing table, for `oht peers`. */
   peers (): PeerInfo[] {
     return this.table.entries().map(e => ({ ...contactToRecord(e.contact), lastSeen: e.lastSeen, failures: e.failures }))

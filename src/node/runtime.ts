@@ -6,13 +6,14 @@ import type { Transport } from '../onion/index.ts'
 import type { NetworkKey } from '../onion/network-key.ts'
 import { OhtNode, StreamService, TransferManager, type StreamHandle, type StreamRequest } from './transfers/index.ts'
 import {
-  BootstrapHost, Discovery, LevelRoutingStore, LocalDhtService, NodeNetwork, peersToFetchFrom, serveBootstrap, type AliasPublisher, type NetworkLimits
+  BootstrapHost, DhtAdmin, Discovery, LevelRoutingStore, LocalDhtService, NodeNetwork, peersToFetchFrom, serveBootstrap, type AliasPublisher, type NetworkLimits
 } from './network/index.ts'
 import type { ConfigFile } from './identity/index.ts'
-import { LocalService } from './service.ts'
+import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerConfigRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTransferRoutes
+  ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes
 } from './api/index.ts'
+import { WebUi } from './webui/index.ts'
 import type { WarningSink } from './errors.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
@@ -56,13 +57,17 @@ export interface DaemonApiOptions {
   tokenPath?: string
   /** Publish a network's shared address too (a bootstrap host; needs the Tor transport). */
   bootstrapHost?: { publisher: AliasPublisher, key: NetworkKey, republishMs?: number }
+  /** Seed limits of fetches that set none (config seedRatio, seedTime; seconds). */
+  seedDefaults?: () => { seedRatio?: number, seedTime?: number }
 }
 
 export interface DaemonStarted {
   address: string
   sharedAddress?: string
-  /** Shares and pins seeded at start. */
+  /** Shares and pins seeded at start (fetched shares among them). */
   seeded: number
+  /** Unfinished fetches the daemon resumed (transfers/journal.ts). */
+  resumed: number
   api: ApiServer
 }
 
@@ -77,6 +82,7 @@ export class NodeRuntime {
   #streams?: StreamService
   #transfers?: TransferManager
   #api?: ApiServer
+  #webui?: WebUi
   #host?: BootstrapHost
   #closed = false
 
@@ -144,18 +150,28 @@ export class NodeRuntime {
   async startDaemon (options: DaemonApiOptions): Promise<DaemonStarted> {
     const network = this.network
     if (network == null) throw new Error('a daemon needs a network')
-    const transfers = this.#transfers = new TransferManager(this.service)
+    const transfers = this.#transfers = new TransferManager(this.service, {
+      journal: this.service.journal,
+      ...(options.seedDefaults != null ? { seedDefaults: options.seedDefaults } : {})
+    })
     const api = this.#api = new ApiServer(options.socketPath, {
       transfers,
       network,
       ...(options.tcp != null ? { tcp: options.tcp, ...(options.tokenPath != null ? { tokenPath: options.tokenPath } : {}) } : {})
     })
-    registerNodeRoutes(api, this.service, { transfers, endpoint: () => ({ socket: api.socketPath, tcp: api.tcpAddress ?? null }) })
+    registerNodeRoutes(api, this.service, {
+      transfers,
+      endpoint: () => ({ socket: api.socketPath, tcp: api.tcpAddress ?? null }),
+      unshare: async (id, deleteData) => await this.unshare(id, deleteData)
+    })
     registerTransferRoutes(api, transfers)
     if (options.config != null) registerConfigRoutes(api, options.config)
     registerPinRoutes(api, this.service.pins)
     if (this.dht != null) registerDhtRoutes(api, this.dht)
+    if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
+    registerTorRoutes(api, network.transport)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
+    registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root }))
     try {
       const address = await network.listen()
       let sharedAddress: string | undefined
@@ -166,12 +182,25 @@ export class NodeRuntime {
       }
       this.discovery?.start().catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
       const seeded = await this.service.seedAll()
+      const restored = await transfers.restore()
       await api.listen()
-      return { address, ...(sharedAddress != null ? { sharedAddress } : {}), seeded, api }
+      return { address, ...(sharedAddress != null ? { sharedAddress } : {}), seeded: seeded + restored.seeding, resumed: restored.fetching, api }
     } catch (err) {
       await this.close().catch(() => {})
       throw err
     }
+  }
+
+  /**
+   * Stops sharing a share and forgets it (`oht unshare`): owned, held, and fetched (a daemon's
+   * transfers of it stop first); `deleteData` deletes what fetches of it wrote.
+   */
+  async unshare (id: string, deleteData = false): Promise<UnshareResult> {
+    const transfers = this.#transfers
+    return await this.service.unshare(id, {
+      deleteData,
+      ...(transfers != null ? { fetched: async (i: string, d: boolean) => await transfers.forgetShare(i, d) } : {})
+    })
   }
 
   /** Closes every part, the API first and the network last (it removes the onion services). */
@@ -179,6 +208,7 @@ export class NodeRuntime {
     if (this.#closed) return
     this.#closed = true
     this.#host?.stop()
+    await this.#webui?.stop().catch(() => {})
     await this.#api?.close().catch(() => {})
     await this.#streams?.close().catch(() => {})
     await this.#transfers?.close()

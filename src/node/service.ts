@@ -1,9 +1,12 @@
 // What the CLI asks of a node, the same whether it runs in this process (LocalService) or in a
 // daemon (api/client.ts). A link arrives here as a ReadCap: parsed once, where it entered.
-import { verifyCapOf, type Capability, type ReadCap, type ShareBuildOptions } from '../blocks/index.ts'
+import { topicOf, verifyCapOf, type Capability, type ReadCap, type ShareBuildOptions } from '../blocks/index.ts'
 import type { SwarmStats } from '../swarm/index.ts'
 import { TorTransport } from '../onion/index.ts'
-import { exportCar, importCar, fetchFromPeers, FetchError, type ExportResult, type ImportResult, type FetchEvent, type FetchRequest, type FetchResult, type ListedShare, type OhtNode, type ShareResult } from './transfers/index.ts'
+import { resolve } from 'node:path'
+import { NodeError } from './errors.ts'
+import {
+  exportCar, importCar, fetchFromPeers, fetchedShares, FetchError, forgetFetched, seedFromOutput, TransferJournal, type ExportResult, type ImportResult, type FetchEvent, type FetchRequest, type FetchResult, type ListedShare, type OhtNode, type ShareResult } from './transfers/index.ts'
 import { peersToFetchFrom, type Discovery, type NodeNetwork } from './network/index.ts'
 import { LocalPinService, type PinService } from './pins/index.ts'
 import type { WarningSink } from './errors.ts'
@@ -32,10 +35,22 @@ export interface NodeService {
   fetch (cap: ReadCap, request: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult>
   exportCar (cap: Capability, output?: string, onProgress?: (done: number, total: number) => void): Promise<ExportResult>
   importCar (file: string): Promise<ImportResult>
+  /** Stops sharing a share and forgets it (owned, held, fetched); `deleteData`: what fetches of it wrote too. */
+  unshare (id: string, options?: { deleteData?: boolean }): Promise<UnshareResult>
   close (): Promise<void>
   /** Pins, leases and remote pinning (pins/pin-service.ts). */
   readonly pins: PinService
 }
+
+/** What `unshare` did: which roles the share had here, and the files deleted (--delete-data). */
+export interface UnshareResult {
+  id: string
+  owned: boolean
+  held: boolean
+  fetched: number
+  removed: string[]
+}
+
 
 export interface LocalServiceOptions {
   /** A daemon: answers remote pin requests and announces what it fetches. */
@@ -52,6 +67,8 @@ export class LocalService implements NodeService {
   /** A daemon also answers remote pin requests (protocol `pin`); `pins.manager` emits active/inactive. */
   readonly pins: LocalPinService
   #discovery: Discovery | undefined
+  /** The daemon's transfers, recorded in the node state (transfers/journal.ts). */
+  readonly journal: TransferJournal
 
   /** `options` as a boolean: whether this is a daemon (the older form, kept for callers). */
   constructor (node: OhtNode, network?: NodeNetwork, options: LocalServiceOptions | boolean = {}) {
@@ -60,6 +77,7 @@ export class LocalService implements NodeService {
     this.network = network
     this.#daemon = o.daemon === true
     this.pins = new LocalPinService(node, network, this.#daemon)
+    this.journal = new TransferJournal(node.state, node.keys.vaultKey)
     const warn = o.onWarning ?? (() => {})
     this.pins.manager.on('error', err => { warn({ type: 'pin-error', reason: err.message }) })
   }
@@ -123,7 +141,54 @@ export class LocalService implements NodeService {
     return result
   }
 
-  async list (): Promise<ListedShare[]> { return await this.node.list() }
+  /** Owned and held shares, then fetched ones (from the transfer journal) with their state. */
+  async list (): Promise<ListedShare[]> {
+    const out = await this.node.list()
+    for (const f of await fetchedShares(this.journal)) {
+      out.push({ id: f.id, name: f.name, kind: 'file', bytes: f.bytes, blocks: 0, role: 'fetcher', state: f.state, output: f.output, link: f.link })
+    }
+    return out
+  }
+
+  /** Serves a finished fetch from its output again and announces it (a restarted daemon). */
+  async seedFetched (cap: ReadCap, output: string, select: readonly string[]): Promise<void> {
+    if (this.network == null) return
+    await seedFromOutput(this.node, this.network, cap, output, select)
+    void this.#discovery?.announce(verifyCapOf(cap)).catch(() => {})
+  }
+
+  /** Stops serving the share and re-announcing it (the DHT record then expires). */
+  stopSeeding (cap: ReadCap): void {
+    this.network?.closeSwarm(cap.manifestCid.toString())
+    this.#discovery?.unannounceTopic(topicOf(verifyCapOf(cap)))
+  }
+
+  /**
+   * Stops sharing a share and forgets it: an owned one (its files stay), a held copy, and
+   * (`fetched`: done by the daemon's transfer manager when one runs) fetched ones, with their data
+   * when `deleteData`. NodeError share.notFound when this node has none of it.
+   */
+  async unshare (id: string, options: { deleteData?: boolean, fetched?: (id: string, deleteData: boolean) => Promise<{ transfers: number, removed: string[] }> } = {}): Promise<UnshareResult> {
+    const deleteData = options.deleteData === true
+    const owned = await this.node.state.getOwned(id)
+    if (owned != null) {
+      const cap = (await this.node.ownedCaps()).find(c => c.manifestCid.toString() === id)
+      if (cap != null) this.stopSeeding(cap)
+      await this.node.state.deleteOwned(id)
+    }
+    const held = await this.node.state.getHeld(id)
+    if (held != null) { this.network?.closeSwarm(id); await this.node.state.deleteHeld(id) }
+    let fetched = 0
+    let removed: string[] = []
+    if (options.fetched != null) ({ transfers: fetched, removed } = await options.fetched(id, deleteData))
+    else {
+      const records = (await fetchedShares(this.journal)).filter(f => f.id === id)
+      fetched = records.length
+      removed = await forgetFetched(this.node, this.journal, id, deleteData)
+    }
+    if (owned == null && held == null && fetched === 0) throw new NodeError('share.notFound', { id }, `this node neither shares nor holds nor fetched ${id}`)
+    return { id, owned: owned != null, held: held != null, fetched, removed: removed.map(p => resolve(p)) }
+  }
 
   async fetch (cap: ReadCap, request: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult> {
     // A share this node holds whole needs no network.
@@ -142,7 +207,9 @@ export class LocalService implements NodeService {
     }
     const discovery = this.#discovery
     const vcap = verifyCapOf(cap)
-    const peers = await peersToFetchFrom(discovery, vcap, request.peers, signal)
+    const peers = request.discover === true && discovery != null && request.peers.length > 0
+      ? await withProviders(discovery, vcap, request.peers, signal)
+      : await peersToFetchFrom(discovery, vcap, request.peers, signal)
     // A daemon announces itself as a provider once it holds verified blocks (it keeps seeding).
     let announced = !this.#daemon || discovery == null
     const events = (e: FetchEvent): void => {
@@ -177,6 +244,16 @@ export class LocalService implements NodeService {
     if (failures.length > 0) throw failures[0]
   }
 }
+
+/** The given peers and whatever providers the DHT names within a while (a resumed transfer). */
+async function withProviders (discovery: Discovery, vcap: ReturnType<typeof verifyCapOf>, peers: readonly string[], signal?: AbortSignal): Promise<string[]> {
+  const lookup = discovery.findPeers(vcap, signal).then(r => r.addresses, () => [] as string[])
+  const found = await Promise.race([lookup, new Promise<string[]>(resolve => { setTimeout(() => { resolve([]) }, DISCOVER_WAIT_MS).unref() })])
+  return [...new Set([...peers, ...found])]
+}
+
+/** How long a resumed transfer waits for the DHT before it dials the peers it was given. */
+const DISCOVER_WAIT_MS = 20_000
 
 function torStatus (transport: unknown): { tor?: { bootstrap: number, summary: string } } {
   if (!(transport instanceof TorTransport)) return {}

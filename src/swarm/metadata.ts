@@ -1,7 +1,7 @@
 import { decodeManifest, merkleRootOf, type SealedManifest } from '../blocks/index.ts'
 import { splitLeaves } from '../blocks/share.ts'
 import { MerkleTree } from '../merkle/index.ts'
-import { MAX_LEAVES_PER_MESSAGE } from './constants.ts'
+import { MAX_LEAVES_PER_MESSAGE, MAX_QUEUED_METADATA_REQUESTS } from './constants.ts'
 import type { ExtensionMessage } from './messages.ts'
 import type { SwarmContext, SwarmPeer } from './peer.ts'
 
@@ -24,6 +24,8 @@ export class MetadataExchange {
   #asked?: string
   /** Peers that refused: not asked again until they advertise blocks. */
   readonly #refused = new Set<string>()
+  /** Metadata answers each connection has waiting for room in its queue (outbox.ts). */
+  readonly #answering = new WeakMap<SwarmPeer, number>()
 
   constructor (ctx: SwarmContext, known: { manifest?: SealedManifest, leaves?: Uint8Array }, onKnown: () => void) {
     this.#ctx = ctx
@@ -69,7 +71,7 @@ export class MetadataExchange {
   onMessage (peer: SwarmPeer, m: ExtensionMessage): void {
     switch (m.t) {
       case 'manifest?':
-        if (this.manifest != null) peer.wire.send({ t: 'manifest', data: this.manifest.bytes })
+        if (this.manifest != null) { const bytes = this.manifest.bytes; this.#answer(peer, bytes.length, () => ({ t: 'manifest', data: bytes })) }
         else peer.wire.send({ t: 'refuse', reason: 'no manifest yet' })
         return
       case 'manifest':
@@ -80,17 +82,20 @@ export class MetadataExchange {
         if (this.leaves == null || header == null) { peer.wire.send({ t: 'refuse', reason: 'no leaves yet' }); return }
         const from = Math.min(m.from, header.blockCount)
         const count = Math.min(m.count, header.blockCount - from)
-        if (count > 0) peer.wire.send({ t: 'leaves', from, data: this.leaves.subarray(from * 32, (from + count) * 32) })
+        const leaves = this.leaves
+        if (count > 0) this.#answer(peer, count * 32, () => ({ t: 'leaves', from, data: leaves.subarray(from * 32, (from + count) * 32) }))
         return
       }
       case 'leaves':
         this.#onLeaves(peer, m.from, m.data)
         return
-      case 'proof?':
-        if (this.#tree != null && m.index < this.#tree.leafCount) {
-          peer.wire.send({ t: 'proof', index: m.index, leaf: this.leaves!.subarray(m.index * 32, m.index * 32 + 32), siblings: Buffer.concat(this.#tree.proof(m.index)) })
+      case 'proof?': {
+        const tree = this.#tree
+        if (tree != null && m.index < tree.leafCount) {
+          this.#answer(peer, 32 * 66, () => ({ t: 'proof', index: m.index, leaf: this.leaves!.subarray(m.index * 32, m.index * 32 + 32), siblings: Buffer.concat(tree.proof(m.index)) }))
         }
         return
+      }
       case 'refuse':
         if (peer.id === this.#asked) {
           this.#refused.add(peer.id)
@@ -98,6 +103,30 @@ export class MetadataExchange {
           this.ask()
         }
     }
+  }
+
+  /**
+   * Sends an answer once the peer's queue has room (outbox.ts), in the order asked: a peer that
+   * floods `leaves?` while not reading waits for its answers instead of this node holding them.
+   * One that keeps more than MAX_QUEUED_METADATA_REQUESTS waiting is dropped.
+   */
+  #answer (peer: SwarmPeer, bytes: number, make: () => ExtensionMessage): void {
+    const waiting = (this.#answering.get(peer) ?? 0) + 1
+    if (waiting > MAX_QUEUED_METADATA_REQUESTS) {
+      this.#ctx.ban(peer, `keeps over ${MAX_QUEUED_METADATA_REQUESTS} metadata requests waiting`)
+      return
+    }
+    this.#answering.set(peer, waiting)
+    const outbox = peer.wire.outbox
+    void outbox.reserve(bytes).then(ok => {
+      this.#answering.set(peer, (this.#answering.get(peer) ?? 1) - 1)
+      if (!ok) return
+      try {
+        if (!peer.wire.closed) peer.wire.send(make())
+      } finally {
+        outbox.release(bytes)
+      }
+    })
   }
 
   #onManifest (peer: SwarmPeer, data: Uint8Array): void {

@@ -51,7 +51,7 @@ async function setup (size: number) {
   return { dir, plain, source: held.source, seeder, leecher, cleanup, restore }
 }
 
-test('4 seeders → 1 leecher that holds only the capability: manifest, leaves and blocks from peers, byte-identical', async () => {
+test('4 seeders → 1 leecher that holds only the capability: manifest, leaves and blocks from several peers, byte-identical', async () => {
   const s = await setup(3 * 1024 * 1024 + 777)
   try {
     const seeders = Array.from({ length: 4 }, () => s.seeder(sourceStore(s.source)))

@@ -35,5 +35,10 @@ export default {
   'config.expected.addresses': 'eine durch Kommas getrennte Liste von Knotenadressen',
   'config.expected.duration': 'eine Dauer, z. B. 12h, 30d, never',
   'config.expected.lang': 'en oder de',
-  'config.error.badFile': 'die Konfigurationsdatei ist unbrauchbar: {reason} ({path})'
+  'config.error.badFile': 'die Konfigurationsdatei ist unbrauchbar: {reason} ({path})',
+  'config.usedBy.seedRatio': 'Daemon: eine abgerufene Freigabe nicht mehr verteilen ab diesem Upload-Verhältnis (fetch --seed-ratio)',
+  'config.usedBy.seedTime': 'Daemon: eine abgerufene Freigabe nach dieser Zeit nicht mehr verteilen (fetch --seed-time)',
+  'config.expected.ratio': 'eine Zahl ≥ 0, z. B. 2 oder 1.5',
+  'config.appliedLive': 'der laufende Daemon übernimmt den Wert sofort',
+  'config.restartNeeded': 'der laufende Daemon übernimmt den Wert beim Neustart'
 }

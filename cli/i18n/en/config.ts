@@ -35,5 +35,10 @@ export default {
   'config.expected.addresses': 'a comma-separated list of node addresses',
   'config.expected.duration': 'a duration, e.g. 12h, 30d, never',
   'config.expected.lang': 'en or de',
-  'config.error.badFile': 'the config file is unusable: {reason} ({path})'
+  'config.error.badFile': 'the config file is unusable: {reason} ({path})',
+  'config.usedBy.seedRatio': 'daemon: stop seeding a fetched share at this upload ratio (fetch --seed-ratio)',
+  'config.usedBy.seedTime': 'daemon: stop seeding a fetched share after this long (fetch --seed-time)',
+  'config.expected.ratio': 'a number ≥ 0, e.g. 2 or 1.5',
+  'config.appliedLive': 'the running daemon applies it now',
+  'config.restartNeeded': 'the running daemon uses it when it restarts'
 }

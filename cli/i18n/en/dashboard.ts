@@ -26,6 +26,7 @@ export default {
   'dashboard.state.fetching': 'fetching',
   'dashboard.state.paused': 'paused',
   'dashboard.state.complete': 'done',
+  'dashboard.state.seeding': 'seeding',
   'dashboard.state.failed': 'failed',
   'dashboard.state.cancelled': 'cancelled',
   'dashboard.empty': 'no transfers yet: oht fetch <link> --peer <address> adds one',

@@ -3,7 +3,7 @@ import { connect } from 'node:net'
 import { resolve } from 'node:path'
 import { WebSocket } from 'ws'
 import { API_VERSION, type ApiCaller, type ApiErrorBody, type ApiEvent } from './protocol.ts'
-import type { FetchRequest, NodeService, ShareOptions, StatusResult } from '../service.ts'
+import type { FetchRequest, NodeService, ShareOptions, StatusResult, UnshareResult } from '../service.ts'
 import type { ExportResult, FetchEvent, FetchResult, ImportResult, ListedShare, ShareResult, TransferDetail, TransferInfo } from '../transfers/index.ts'
 import type { PeerSnapshot } from '../../swarm/swarm.ts'
 import { formatLink, formatVerifyCap, parseCapability, type Capability, type ReadCap } from '../../blocks/index.ts'
@@ -70,6 +70,10 @@ export class DaemonClient implements NodeService, ApiCaller {
 
   async status (): Promise<DaemonStatus> { return await this.#json('GET', '/status') as DaemonStatus }
   async list (): Promise<ListedShare[]> { return (await this.#json('GET', '/shares') as { shares: ListedShare[] }).shares }
+  async unshare (id: string, options: { deleteData?: boolean } = {}): Promise<UnshareResult> {
+    return await this.#json('DELETE', `/shares/${encodeURIComponent(id)}${options.deleteData === true ? '?deleteData=1' : ''}`) as UnshareResult
+  }
+
   async peers (): Promise<PeersResult> { return await this.#json('GET', '/peers') as PeersResult }
 
   async transfers (): Promise<TransferInfo[]> { return (await this.#json('GET', '/transfers') as { transfers: TransferInfo[] }).transfers }
@@ -141,8 +145,10 @@ export class DaemonClient implements NodeService, ApiCaller {
         case 'transfer:dial-failed': onEvent?.({ type: 'peer:dial-failed', address: e.address, reason: e.reason }); break
         case 'transfer:removed': settle!.fail(new Error('the transfer was cancelled')); break
         case 'transfer:state':
-          if (e.state === 'complete' && e.result != null) settle!.done(e.result)
+          if ((e.state === 'complete' || e.state === 'seeding') && e.result != null) settle!.done(e.result)
           else if (e.state === 'failed') settle!.fail(new ApiError(200, e.error ?? 'the transfer failed', e.code, e.params))
+          // Paused by the daemon itself (the disk is full): it resumes there when space is back.
+          else if (e.state === 'paused' && e.error != null) settle!.fail(new ApiError(200, e.error, e.code, e.params))
           else if (e.state === 'cancelled') settle!.fail(new Error('the transfer was cancelled'))
       }
     }
@@ -160,7 +166,7 @@ export class DaemonClient implements NodeService, ApiCaller {
       for (const e of early.splice(0)) handle(e)
       // It may have finished before we knew its id (a share held locally is fast).
       const now = await this.transfer(id).catch(() => undefined)
-      if (now?.state === 'complete' && now.result != null) settle!.done(now.result)
+      if ((now?.state === 'complete' || now?.state === 'seeding') && now.result != null) settle!.done(now.result)
       else if (now?.state === 'failed') settle!.fail(new Error(now.error ?? 'the transfer failed'))
       return await finished
     } finally {

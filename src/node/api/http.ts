@@ -38,6 +38,7 @@ export function statusOf (err: unknown): number {
   if (err instanceof HttpError) return err.status
   if (err instanceof TransferNotFoundError) return 404
   if (err instanceof TransferStateError) return 409
+  if (err instanceof NodeError && err.code === 'share.notFound') return 404
   return 400
 }
 

@@ -1,7 +1,7 @@
 // The node's own routes: status, shares, peers, and the long operations answered with NDJSON
 // (share, fetch, export, import). Links and capabilities are parsed here, where they enter.
 import { parseCapability, parseReadCap } from '../../blocks/index.ts'
-import type { LocalService } from '../service.ts'
+import type { LocalService, UnshareResult } from '../service.ts'
 import type { TransferManager } from '../transfers/index.ts'
 import { API_VERSION } from './protocol.ts'
 import { objectBody, str, strings, strs, type RouteTable } from './http.ts'
@@ -10,6 +10,8 @@ export interface NodeRouteOptions {
   transfers?: TransferManager
   /** Where the API listens, for the status answer. */
   endpoint: () => { socket: string, tcp: string | null }
+  /** Stops sharing a share and forgets it (DELETE /v0/shares/:id). */
+  unshare?: (id: string, deleteData: boolean) => Promise<UnshareResult>
 }
 
 export function registerNodeRoutes (api: RouteTable, service: LocalService, options: NodeRouteOptions): void {
@@ -22,6 +24,11 @@ export function registerNodeRoutes (api: RouteTable, service: LocalService, opti
     }
   }))
   api.route('GET', `${v}/shares`, async () => ({ body: { shares: await service.list() } }))
+  api.route('DELETE', `${v}/shares/:id`, async ({ params, query }) => {
+    const deleteData = ['1', 'true'].includes(query.get('deleteData') ?? '')
+    const id = decodeURIComponent(params.id!)
+    return { body: options.unshare != null ? await options.unshare(id, deleteData) : await service.unshare(id, { deleteData }) }
+  })
   api.route('GET', `${v}/peers`, async () => {
     const network = service.network
     const swarms = network?.swarms().map(e => {

@@ -12,7 +12,10 @@ export function registerTransferRoutes (api: RouteTable, transfers: TransferMana
     if (typeof b?.link !== 'string' || typeof b.output !== 'string') throw new Error('body must be { link, output, peers?, select?, overwrite? }')
     if (!b.output.startsWith('/')) throw new Error('output must be an absolute path')
     const body = b as Record<string, unknown>
-    const transfer = transfers.add({ cap: parseReadCap(b.link), output: b.output, peers: strs(body, 'peers'), select: strs(body, 'select'), overwrite: b.overwrite === true })
+    const transfer = transfers.add({
+      cap: parseReadCap(b.link), output: b.output, peers: strs(body, 'peers'), select: strs(body, 'select'), overwrite: b.overwrite === true,
+      ...seedLimit(body, 'seedRatio'), ...seedLimit(body, 'seedTime')
+    })
     return { status: 201, body: { transfer } }
   })
   api.route('GET', `${v}/transfers/:id`, async ({ params, query }) => {
@@ -29,4 +32,12 @@ export function registerTransferRoutes (api: RouteTable, transfers: TransferMana
     if (p == null || typeof p !== 'object' || Array.isArray(p) || !Object.values(p).every(x => typeof x === 'string')) throw new Error('body must be { priorities: { "<path>": "skip" | "normal" } }')
     return { body: { transfer: await transfers.setFilePriorities(ctx.params.id!, p as Record<string, string>) } }
   })
+}
+
+/** `seedRatio` (upload / size) or `seedTime` (seconds): a number ≥ 0 when given. */
+function seedLimit (body: Record<string, unknown>, key: 'seedRatio' | 'seedTime'): Record<string, number> {
+  const v = body[key]
+  if (v == null) return {}
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${key} must be a number ≥ 0`)
+  return { [key]: v }
 }

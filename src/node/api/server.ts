@@ -12,7 +12,7 @@ import type { SwarmEvent } from '../../swarm/index.ts'
 import type { NodeNetwork } from '../network/index.ts'
 import { HIGH_FREQUENCY_SWARM_EVENTS, type TransferEvent, type TransferManager } from '../transfers/index.ts'
 import { API_VERSION, type ApiEvent } from './protocol.ts'
-import { errorBody, readJson, sendJson, sendNdjson, statusOf, type RouteHandler, type RouteTable } from './http.ts'
+import { errorBody, HttpError, readJson, sendJson, sendNdjson, statusOf, type RouteHandler, type RouteTable } from './http.ts'
 
 /** A WebSocket client this far behind is cut off rather than buffered without bound. */
 const MAX_WS_BUFFERED_BYTES = 4 * 1024 * 1024
@@ -103,6 +103,31 @@ export class ApiServer implements RouteTable {
     return undefined
   }
 
+  /** The event stream for a WebSocket upgrade another front has already checked (the web UI). */
+  upgradeTrusted (req: IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
+    socket.on('error', () => {})
+    this.#wss.handleUpgrade(req, socket, head, ws => { this.#onClient(ws, query) })
+  }
+
+  /**
+   * Calls a route in this process, as a client would (the web UI's pages): `path` is the API path
+   * with its query (`/v0/transfers/x?cells=80`). An NDJSON route's events are dropped and its
+   * result returned. Errors are thrown as the routes throw them (`statusOf` gives their status).
+   */
+  async invoke (method: string, path: string, body?: unknown, signal: AbortSignal = new AbortController().signal): Promise<{ status: number, body: unknown }> {
+    const url = new URL(path, 'http://localhost')
+    for (const r of this.#routes) {
+      if (r.method !== method) continue
+      const m = r.pattern.exec(url.pathname)
+      if (m == null) continue
+      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]))
+      const out = await r.handler({ params, query: url.searchParams, body: async () => body, signal })
+      if ('ndjson' in out) return { status: 200, body: await out.ndjson(() => {}) }
+      return { status: out.status ?? 200, body: out.body }
+    }
+    throw new HttpError(404, `no such endpoint: ${method} ${url.pathname}`)
+  }
+
   #upgrade (req: IncomingMessage, socket: Duplex, head: Buffer, tcp: boolean): void {
     socket.on('error', () => {})
     const refusal = this.#refusal(req, tcp)
@@ -159,7 +184,14 @@ export class ApiServer implements RouteTable {
   async #handle (req: IncomingMessage, res: ServerResponse, tcp: boolean): Promise<void> {
     const refusal = this.#refusal(req, tcp)
     if (refusal != null) { sendJson(res, refusal.status, { error: refusal.error }); return }
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    await this.serveTrusted(req, res, new URL(req.url ?? '/', 'http://localhost'))
+  }
+
+  /**
+   * Answers a request that another front has already checked (the web UI: its session cookie,
+   * Host and Origin); `url`'s path is the API path (`/v0/...`).
+   */
+  async serveTrusted (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET'
     const gone = new AbortController()
     res.on('close', () => { if (!res.writableFinished) gone.abort(new Error('client went away')) })

@@ -44,7 +44,8 @@ const EXPECTED: Record<string, string> = {
   size: 'a size per second, e.g. 512KiB, 2MiB',
   addresses: 'a comma-separated list of node addresses',
   duration: 'a duration, e.g. 12h, 30d, never',
-  lang: 'en or de'
+  lang: 'en or de',
+  ratio: 'a number ≥ 0, e.g. 2 or 1.5'
 }
 
 function bad (key: string, value: string, expected: keyof typeof EXPECTED): never {
@@ -113,7 +114,45 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeyDef>> = {
     example: 'de',
     usedBy: 'every command (--lang, LANG)',
     parse: t => { const v = t.trim().toLowerCase(); if (v !== 'en' && v !== 'de') bad('lang', t, 'lang'); return v }
+  },
+  seedRatio: {
+    example: '2',
+    usedBy: 'daemon: stop seeding a fetched share at this upload ratio (fetch --seed-ratio)',
+    parse: t => { const v = t.trim(); if (!/^\d+(\.\d+)?$/.test(v)) bad('seedRatio', t, 'ratio'); return v }
+  },
+  seedTime: {
+    example: '7d',
+    usedBy: 'daemon: stop seeding a fetched share after this long (fetch --seed-time)',
+    parse: t => { if (t.trim() !== 'never' && !DURATION.test(t)) bad('seedTime', t, 'duration'); return t.trim() }
   }
+}
+
+/** Keys a running daemon applies at once (PUT /v0/config); the others need a restart. */
+export const LIVE_CONFIG_KEYS: readonly string[] = ['maxUpload', 'maxDownload', 'seedRatio', 'seedTime']
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 }
+const SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800 }
+
+/** Bytes of a validated size value (maxUpload…). */
+export function sizeValue (text: string): number {
+  const m = SIZE.exec(text)
+  if (m == null) throw new ConfigError('badValue', { key: 'size', value: text, expected: 'size' }, `not a size: ${text}`)
+  return Math.round(Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()]!)
+}
+
+/** Seconds of a validated duration value; undefined for `never`. */
+export function durationSeconds (text: string): number | undefined {
+  if (text.trim() === 'never') return undefined
+  const m = DURATION.exec(text)
+  if (m == null) throw new ConfigError('badValue', { key: 'duration', value: text, expected: 'duration' }, `not a duration: ${text}`)
+  return Number(m[1]) * SECONDS[m[2]!]!
+}
+
+/** The seed limits the config sets for fetches that set none. */
+export function seedDefaultsOf (values: ConfigValues): { seedRatio?: number, seedTime?: number } {
+  const ratio = values.seedRatio
+  const time = typeof values.seedTime === 'string' ? durationSeconds(values.seedTime) : undefined
+  return { ...(typeof ratio === 'string' ? { seedRatio: Number(ratio) } : {}), ...(time != null ? { seedTime: time } : {}) }
 }
 
 export type ConfigValues = Record<string, ConfigValue>

@@ -49,6 +49,12 @@ export const STATE_KEY_SCHEMES: Readonly<Record<string, KeyScheme>> = {
 export type StateLocation = { path: string } | { memory: true }
 
 /**
+ * A daemon's transfer (transfers/journal.ts), sealed under the node's vault key: the record holds
+ * the link and the output path, so nothing of it is kept in clear. Keyed by the transfer's random id.
+ */
+export interface SealedTransfer { v: 1, box: string }
+
+/**
  * The node's persistent state, sealed (src/store) under the keystore's storage key. One process
  * holds it at a time (LevelDB's lock); while a daemon runs, other commands go through the daemon.
  */
@@ -62,6 +68,7 @@ export class NodeState {
   /** GCM tags of owned shares' blocks (16 bytes each; src/blocks/tags.ts): not secret, they end every ciphertext block. */
   readonly tags
   readonly fetches
+  readonly transfers
 
   constructor (where: StateLocation, storageKey: Uint8Array) {
     this.#path = 'path' in where ? where.path : undefined
@@ -72,6 +79,7 @@ export class NodeState {
     this.leaves = this.#db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' })
     this.tags = this.#db.sublevel<string, Uint8Array>('tags', { valueEncoding: 'view' })
     this.fetches = this.#db.sublevel<string, FetchRecord>('fetches', { valueEncoding: 'json' })
+    this.transfers = this.#db.sublevel<string, SealedTransfer>('transfers', { valueEncoding: 'json' })
   }
 
   /** Opens the database; a clear one (written before the sealed store) is sealed first, once. */
@@ -123,4 +131,22 @@ export class NodeState {
       { type: 'put', sublevel: this.held, key: share.id, value: share }
     ])
   }
+
+  async deleteFetch (id: string, outDir: string): Promise<void> { await this.fetches.del(NodeState.fetchKey(id, outDir)) }
+
+  async getTransfer (id: string): Promise<SealedTransfer | undefined> { return await this.transfers.get(id) }
+  async putTransfer (id: string, record: SealedTransfer): Promise<void> { await this.transfers.put(id, record) }
+  async deleteTransfer (id: string): Promise<void> { await this.transfers.del(id) }
+  async listTransfers (): Promise<Array<[string, SealedTransfer]>> { return await this.transfers.iterator().all() }
+
+  /** Forgets an owned share (its files stay where they are). */
+  async deleteOwned (id: string): Promise<void> {
+    await this.#db.batch([
+      { type: 'del', sublevel: this.owned, key: id },
+      { type: 'del', sublevel: this.tags, key: id }
+    ])
+  }
+
+  async deleteHeld (id: string): Promise<void> { await this.held.del(id) }
+  async deleteLeaves (id: string): Promise<void> { await this.leaves.del(id) }
 }

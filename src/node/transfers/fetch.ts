@@ -1,6 +1,7 @@
-import { resolve } from 'node:path'
+import { statfs } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { blockKeyOf, openManifest, PlaintextStore, verifyCapOf, decodeManifest, TAG_BYTES, type ReadCap } from '../../blocks/index.ts'
-import type { SwarmEvent } from '../../swarm/index.ts'
+import type { SwarmEvent, SwarmStore } from '../../swarm/index.ts'
 import { FetchError, type OhtNode } from './node.ts'
 import type { NodeNetwork, SwarmEntry } from '../network/network.ts'
 
@@ -10,6 +11,14 @@ export interface FetchRequest {
   peers: string[]
   select?: string[]
   overwrite?: boolean
+  /** Also ask the DHT for the share's providers, besides `peers` (a transfer the daemon resumes). */
+  discover?: boolean
+  /**
+   * A daemon seeds what it fetched until this upload ratio (bytes served / size) or this many
+   * seconds of seeding (`--seed-ratio`, `--seed-time`); an embedded fetch does not seed.
+   */
+  seedRatio?: number
+  seedTime?: number
 }
 
 export interface FetchOptions {
@@ -85,6 +94,23 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     }
   }
   network.on('swarm', onSwarm)
+  // Ends the fetch when it cannot go on: our disk is full (the swarm's store failed with ENOSPC),
+  // or every peer is gone once every dial has settled (a peer without the share hangs up).
+  let dialsSettled = false
+  const stuck = Promise.withResolvers<never>()
+  stuck.promise.catch(() => {})
+  const onStoreError = (err: Error): void => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') stuck.reject(noSpace(outDir, total - done, 0))
+  }
+  swarm.on('error', onStoreError)
+  const checkPeers = (): void => {
+    if (!dialsSettled || swarm.peerCount > 0 || swarm.complete) return
+    stuck.reject(swarm.metadataKnown
+      ? new FetchError('fetch.peersGone', { share: id }, `every peer left before share ${id} was complete`)
+      : new FetchError('fetch.notOffered', { share: id }, `no peer reached offers share ${id}`))
+  }
+  const onPeerClosed = (swarmId: string, e: SwarmEvent): void => { if (swarmId === id && e.type === 'peer:closed') checkPeers() }
+  network.on('swarm', onPeerClosed)
 
   const persist = async (complete = false): Promise<void> => {
     if (store == null) return
@@ -107,7 +133,15 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     total = s.bytesWanted
     done = Math.min(total, kept.length * manifest.header.blockSize)
     emit({ type: 'metadata', name: manifest.body.name, bytes: total, blocks: s.wanted.length, resumed })
-    await swarm.attachStore({ has: i => s.has(i), get: async i => await s.get(i), getParts: async i => await s.getParts(i), put: async (i, b) => await s.put(i, b), verifyAndPut: async (i, b, leaf) => await s.verifyAndPut(i, b, leaf), close: async () => { await s.close() } }, s.wanted)
+    // The .part files are sparse: what is still missing must fit, or the fetch would stop midway.
+    const missing = total - done
+    const free = await freeBytes(outDir)
+    if (free != null && free < missing) {
+      await s.close()
+      store = undefined
+      throw noSpace(outDir, missing, free)
+    }
+    await swarm.attachStore(swarmStoreOf(s), s.wanted)
     options.onStore?.(s, entry)
   }
 
@@ -133,8 +167,9 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
       const why = reasons.map(e => e.message).join('; ')
       throw new FetchError('fetch.unreachable', { reasons: why }, `could not reach any peer: ${why}`)
     }
-    await Promise.race([ready, abortable(options.signal)])
-    await Promise.race([swarm.whenComplete(options.signal), abortable(options.signal)])
+    void Promise.allSettled(dials).then(() => { dialsSettled = true; checkPeers() })
+    await Promise.race([ready, abortable(options.signal), stuck.promise])
+    await Promise.race([swarm.whenComplete(options.signal), abortable(options.signal), stuck.promise])
     if (store == null || !store.complete) throw new FetchError('fetch.incomplete', {}, 'the swarm finished but the output is incomplete')
     await persist(true)
     return { path: store.path, bytes: store.bytesWanted, seconds: (performance.now() - started) / 1000, peers: givers.size, resumedBlocks: resumed }
@@ -145,7 +180,55 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
   } finally {
     clearInterval(timer)
     network.off('swarm', onSwarm)
+    network.off('swarm', onPeerClosed)
+    swarm.off('error', onStoreError)
   }
+}
+
+/** A fetch's destination as a swarm's store: it takes verified blocks and serves what it holds. */
+export function swarmStoreOf (s: PlaintextStore): SwarmStore {
+  return { has: i => s.has(i), get: async i => await s.get(i), getParts: async i => await s.getParts(i), put: async (i, b) => await s.put(i, b), verifyAndPut: async (i, b, leaf) => await s.verifyAndPut(i, b, leaf), close: async () => { await s.close() } }
+}
+
+/**
+ * Seeds a finished fetch from its output (a restarted daemon): every recorded block is re-checked
+ * against its leaf; an output that changed since is an error, not served.
+ */
+export async function seedFromOutput (node: OhtNode, network: NodeNetwork, cap: ReadCap, output: string, select: readonly string[]): Promise<SwarmEntry> {
+  const id = cap.manifestCid.toString()
+  const outDir = resolve(output)
+  const leaves = await node.state.getLeaves(id)
+  const record = await node.state.getFetch(id, outDir)
+  if (leaves == null || record == null || !(await node.blockstore.has(cap.manifestCid))) throw new FetchError('fetch.incomplete', {}, 'this node kept no record of the fetch')
+  const manifestBytes = await node.blockstore.get(cap.manifestCid)
+  const manifest = openManifest(manifestBytes, cap.contentKey, cap.manifestCid)
+  const store = new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => leaves, { select })
+  await store.open(record.blocks)
+  if (!store.complete) {
+    await store.close()
+    throw new FetchError('fetch.incomplete', {}, `the files in ${outDir} no longer match the share`)
+  }
+  const entry = network.openSwarm(cap.manifestCid, verifyCapOf(cap).swarmKey, { manifest: decodeManifest(manifestBytes, cap.manifestCid), leaves })
+  await entry.swarm.attachStore(swarmStoreOf(store), store.wanted)
+  return entry
+}
+
+/** Bytes free for an unprivileged writer on the filesystem of `dir` (or its nearest existing parent); undefined when unknown. */
+export async function freeBytes (dir: string): Promise<number | undefined> {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      const s = await statfs(d)
+      return s.bavail * s.bsize
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) return undefined
+    }
+  }
+}
+
+function noSpace (outDir: string, missing: number, free: number): FetchError {
+  const mib = (n: number): string => (n / 1048576).toFixed(1)
+  return new FetchError('fetch.noSpace', { output: outDir, missing: mib(missing), free: mib(free) },
+    `not enough free space in ${outDir}: ${mib(missing)} MiB still to fetch, ${mib(free)} MiB free`)
 }
 
 async function abortable (signal?: AbortSignal): Promise<never> {

@@ -4,5 +4,6 @@
 export * from './node.ts'
 export * from './fetch.ts'
 export * from './transfers.ts'
+export * from './journal.ts'
 export * from './streams.ts'
 export * from './car.ts'

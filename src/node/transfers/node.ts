@@ -39,9 +39,13 @@ export interface ListedShare {
   kind: 'file' | 'dir' | 'ciphertext'
   bytes: number
   blocks: number
-  role: 'owner' | 'holder'
+  /** `fetcher`: fetched by this node's daemon (seeding, or fetching, paused, done, failed: `state`). */
+  role: 'owner' | 'holder' | 'fetcher'
   link?: string
   verifyCap?: string
+  /** A fetched share: its transfer's state and where it was written. */
+  state?: string
+  output?: string
 }
 
 export class FetchError extends NodeError {

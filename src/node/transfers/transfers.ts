@@ -6,82 +6,37 @@ import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { openManifest, type ReadCap } from '../../blocks/index.ts'
-import type { FetchEvent, FetchRequest, FetchResult } from './fetch.ts'
+import { freeBytes, type FetchEvent, type FetchRequest, type FetchResult } from './fetch.ts'
 import type { OhtNode } from './node.ts'
 import type { NodeNetwork } from '../network/index.ts'
 import type { SwarmEvent } from '../../swarm/index.ts'
 import { NodeError, type NodeErrorParams } from '../errors.ts'
-import { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_SKIPPED, type PeerSnapshot, type Swarm } from '../../swarm/swarm.ts'
+import type { Swarm } from '../../swarm/swarm.ts'
+import {
+  FILE_PRIORITIES, renderBlockMap, type AddTransferRequest, type FilePriority, type TransferDetail, type TransferEvent,
+  type TransferFile, type TransferInfo, type TransferPeer, type TransferState
+} from './transfer-info.ts'
+import { forgetFetched, type TransferJournal } from './journal.ts'
+import { backoffMs, DISK_CHECK_MS, retryable, Transfer } from './transfer.ts'
 
-export type TransferState = 'fetching' | 'paused' | 'complete' | 'failed' | 'cancelled'
-/** `skip` leaves a file out of the fetch; `normal` fetches it. (`high` is not built: the swarm has no priorities yet.) */
-export type FilePriority = 'skip' | 'normal'
-export const FILE_PRIORITIES: readonly FilePriority[] = ['skip', 'normal']
-
-export interface TransferFile { path: string, bytes: number, priority: FilePriority }
-
-export interface TransferInfo {
-  id: string
-  /** The share's id (manifest CID); the link, which decrypts, is never given out. */
-  shareId: string
-  name: string | null
-  output: string
-  peers: string[]
-  state: TransferState
-  error?: string
-  bytesDone: number
-  bytesTotal: number
-  blocksHeld: number
-  blocksWanted: number
-  /** Bytes per second over the last few seconds. */
-  downRate: number
-  upRate: number
-  /** Seconds left at the current rate; null when unknown (no rate, no metadata). */
-  etaSeconds: number | null
-  peerCount: number
-  resumedBlocks: number
-  /** Files of the share with their priorities (empty until the metadata is known). */
-  files: TransferFile[]
-  addedAt: number
-  finishedAt?: number
-  result?: FetchResult
-}
-
-export interface TransferPeer extends PeerSnapshot {
-  /** Bytes per second it gives us / we serve it, over the last few seconds. */
-  downRate: number
-  upRate: number
-  banned: boolean
-}
-
-export interface TransferDetail extends TransferInfo {
-  peerList: TransferPeer[]
-  bannedPeers: string[]
-  /**
-   * Block map, one character per cell (renderBlockMap): `#` held, `>` in flight, `+` partly
-   * held, `.` missing, ` ` skipped. With `cells` under the block count a cell covers several blocks.
-   */
-  blockMap: string
-  blockCount: number
-  /** Plaintext bytes per block (0 until the metadata is known). */
-  blockSize: number
-}
-
-export type TransferEvent =
-  | { type: 'transfer:added', transfer: TransferInfo }
-  | { type: 'transfer:state', id: string, state: TransferState, error?: string, code?: string, params?: NodeErrorParams, result?: FetchResult }
-  | { type: 'transfer:metadata', id: string, name: string, bytes: number, blocks: number, resumed: number }
-  | { type: 'transfer:progress', id: string, at: number, bytesDone: number, bytesTotal: number, peers: number, downRate: number, upRate: number, etaSeconds: number | null }
-  | { type: 'transfer:removed', id: string }
-  | { type: 'transfer:dial-failed', id: string, address: string, reason: string }
-
-export interface AddTransferRequest extends FetchRequest { cap: ReadCap }
+export * from './transfer-info.ts'
 
 /** What the transfer manager drives: a node's fetch, its blockstore and its swarms. */
 export interface TransferHost {
   readonly node: OhtNode
   readonly network: NodeNetwork | undefined
   fetch (cap: ReadCap, request: FetchRequest, onEvent?: (e: FetchEvent) => void, signal?: AbortSignal): Promise<FetchResult>
+  /** Serves a finished fetch from its output again (after a restart) and announces it. */
+  seedFetched?: (cap: ReadCap, output: string, select: readonly string[]) => Promise<void>
+  /** Stops serving and announcing a share. */
+  stopSeeding?: (cap: ReadCap) => void
+}
+
+export interface TransferManagerOptions {
+  /** Where transfers are recorded, so a restarted daemon picks them up (restore()). */
+  journal?: TransferJournal
+  /** Seed limits of transfers that set none (the config's seedRatio and seedTime), read when checked: a change applies at once. */
+  seedDefaults?: () => { seedRatio?: number, seedTime?: number }
 }
 
 /** At most this many progress events per second per transfer: a fast transfer must not flood listeners. */
@@ -90,48 +45,50 @@ const RATE_WINDOW_MS = 4000
 const SAMPLE_EVERY_MS = 1000
 /** Finished transfers kept for the list, oldest forgotten first. */
 const MAX_FINISHED = 100
+/** How often running and seeding transfers save what they served (the seed ratio survives a crash). */
+const JOURNAL_EVERY_MS = 30_000
 
 /** Swarm events too frequent to forward one by one: they show as progress and in snapshots. */
 export const HIGH_FREQUENCY_SWARM_EVENTS: ReadonlySet<SwarmEvent['type']> = new Set(['block:requested', 'block:verified', 'block:served'])
-
-interface Sample { at: number, down: number, up: number, peers: Map<string, { received: number, served: number }> }
-
-class Transfer {
-  readonly info: TransferInfo
-  readonly cap: ReadCap
-  select: string[]
-  overwrite: boolean
-  abort?: AbortController
-  run?: Promise<void>
-  /** Why the current run is being stopped (pause or cancel), so its error is not a failure. */
-  stopping?: 'pause' | 'cancel'
-  samples: Sample[] = []
-  lastProgressAt = 0
-  progressTimer?: NodeJS.Timeout
-
-  constructor (id: string, req: AddTransferRequest, shareId: string) {
-    this.cap = req.cap
-    this.select = [...(req.select ?? [])]
-    this.overwrite = req.overwrite === true
-    this.info = {
-      id, shareId, name: null, output: resolve(req.output), peers: [...req.peers], state: 'fetching',
-      bytesDone: 0, bytesTotal: 0, blocksHeld: 0, blocksWanted: 0, downRate: 0, upRate: 0, etaSeconds: null,
-      peerCount: 0, resumedBlocks: 0, files: [], addedAt: Date.now()
-    }
-  }
-}
 
 export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
   readonly #service: TransferHost
   readonly #transfers = new Map<string, Transfer>()
   readonly #sampler: NodeJS.Timeout
+  readonly #journal: TransferJournal | undefined
+  readonly #seedDefaults: () => { seedRatio?: number, seedTime?: number }
+  readonly #writes = new Set<Promise<void>>()
+  #lastJournal = Date.now()
   #closed = false
 
-  constructor (service: TransferHost) {
+  constructor (service: TransferHost, options: TransferManagerOptions = {}) {
     super()
     this.#service = service
+    this.#journal = options.journal
+    this.#seedDefaults = options.seedDefaults ?? (() => ({}))
     this.#sampler = setInterval(() => { this.#sample() }, SAMPLE_EVERY_MS)
     this.#sampler.unref()
+  }
+
+  /**
+   * Picks up what the journal recorded (a daemon at start): fetches resume by themselves (their
+   * peers, and the DHT's), finished fetches seed again, paused ones stay paused. Returns how many
+   * transfers seed or fetch.
+   */
+  async restore (): Promise<{ fetching: number, seeding: number }> {
+    const counts = { fetching: 0, seeding: 0 }
+    if (this.#journal == null) return counts
+    for (const r of await this.#journal.list()) {
+      let t: Transfer
+      try { t = Transfer.fromRecord(r) } catch { continue } // a record this version cannot read
+      this.#transfers.set(t.info.id, t)
+      t.info.state = r.state
+      if (r.state === 'fetching') { this.#start(t); counts.fetching++ } else if (r.state === 'seeding') {
+        if (await this.#reseed(t)) counts.seeding++
+      } else if (r.state === 'failed' && retryable(r.code)) this.#retryLater(t)
+      else if (r.state === 'paused' && r.code === 'fetch.noSpace') this.#waitForSpace(t)
+    }
+    return counts
   }
 
   /** Starts a fetch in the background; returns at once with its id (throws on a bad link or a duplicate). */
@@ -189,9 +146,31 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     return this.#public(t)
   }
 
+  /**
+   * Forgets every transfer of a share (`oht unshare`): stops it fetching or seeding, drops its
+   * records, and with `deleteData` deletes what it wrote. Returns how many there were and the paths deleted.
+   */
+  async forgetShare (shareId: string, deleteData: boolean): Promise<{ transfers: number, removed: string[] }> {
+    let n = 0
+    const cap = this.#capOf(shareId)
+    for (const t of [...this.#transfers.values()]) {
+      if (t.info.shareId !== shareId) continue
+      n++
+      t.clearTimers()
+      if (t.info.state === 'fetching') await this.#stop(t, 'cancel')
+      this.#transfers.delete(t.info.id)
+      this.#emit({ type: 'transfer:removed', id: t.info.id })
+    }
+    if (cap != null) this.#service.stopSeeding?.(cap)
+    const journal = this.#journal
+    const removed = journal != null ? await forgetFetched(this.#service.node, journal, shareId, deleteData) : []
+    return { transfers: n, removed }
+  }
+
   async resume (id: string): Promise<TransferInfo> {
     const t = this.#need(id)
     if (t.info.state !== 'paused' && t.info.state !== 'failed') throw new TransferStateError('transfer.state', {}, `transfer ${id} is ${t.info.state}, not paused`)
+    t.clearTimers()
     delete t.info.error
     this.#start(t)
     return this.#public(t)
@@ -200,9 +179,12 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
   /** Stops the transfer for good and forgets it. Its .part files and record stay: a new fetch resumes. */
   async cancel (id: string): Promise<void> {
     const t = this.#need(id)
+    t.clearTimers()
     if (t.info.state === 'fetching') await this.#stop(t, 'cancel')
+    if (t.info.state === 'seeding') this.#service.stopSeeding?.(t.cap)
     if (t.info.state !== 'complete') this.#setState(t, 'cancelled')
     this.#transfers.delete(id)
+    this.#save(t, true)
     this.#emit({ type: 'transfer:removed', id })
   }
 
@@ -212,7 +194,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
    */
   async setFilePriorities (id: string, priorities: Record<string, string>): Promise<TransferInfo> {
     const t = this.#need(id)
-    if (t.info.state === 'complete' || t.info.state === 'cancelled') throw new TransferStateError('transfer.state', {}, `transfer ${id} is ${t.info.state}`)
+    if (t.info.state === 'complete' || t.info.state === 'seeding' || t.info.state === 'cancelled') throw new TransferStateError('transfer.state', {}, `transfer ${id} is ${t.info.state}`)
     const files = t.info.files.length > 0 ? t.info.files : await this.#filesOf(t)
     if (files == null) throw new TransferStateError('transfer.state', {}, 'the share\'s file list is not known yet (no peer has sent the manifest): try again shortly')
     const known = new Map(files.map(f => [f.path, f]))
@@ -227,6 +209,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     t.info.files = next
     t.select = next.every(f => f.priority !== 'skip') ? [] : next.filter(f => f.priority !== 'skip').map(f => f.path)
     if (wasFetching) this.#start(t)
+    else this.#save(t)
     return this.#public(t)
   }
 
@@ -235,8 +218,12 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     clearInterval(this.#sampler)
     for (const t of this.#transfers.values()) {
       clearTimeout(t.progressTimer)
+      t.clearTimers()
+      // Recorded as it was (fetching, seeding): the next daemon carries on from here.
       if (t.info.state === 'fetching') await this.#stop(t, 'pause').catch(() => {})
+      if (t.info.state === 'fetching' || t.info.state === 'seeding') this.#save(t)
     }
+    await Promise.allSettled([...this.#writes])
   }
 
   #need (id: string): Transfer {
@@ -250,19 +237,110 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     t.abort = abort
     delete t.stopping
     t.samples = []
+    t.uploadedBase = t.info.uploaded ?? 0
     this.#setState(t, 'fetching')
-    const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite }
+    const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite, ...(t.resumed ? { discover: true } : {}) }
     t.run = this.#service.fetch(t.cap, req, e => { this.#onFetchEvent(t, e) }, abort.signal).then(result => {
       t.info.result = result
       t.info.bytesDone = t.info.bytesTotal = result.bytes
       t.info.resumedBlocks = result.resumedBlocks
       t.info.etaSeconds = 0
-      this.#setState(t, 'complete', { result })
+      t.attempts = 0
+      // The swarm stays open on the finished output: the daemon seeds it (until a seed limit).
+      const seeding = this.#swarmOf(t)?.complete === true && this.#service.stopSeeding != null
+      if (seeding) t.seedingSince = Date.now()
+      if (seeding && !t.seedLimitReached(this.#defaults())) this.#setState(t, 'seeding', { result })
+      else this.#stopSeeding(t, result)
     }, (err: Error) => {
       if (t.stopping != null) return // paused or cancelled: the caller sets the state
+      this.#closeSwarm(t)
+      const code = err instanceof NodeError ? err.code : undefined
+      const extra = { error: err.message, ...(err instanceof NodeError ? { code: err.code, params: err.params } : {}) }
       t.info.error = err.message
-      this.#setState(t, 'failed', { error: err.message, ...(err instanceof NodeError ? { code: err.code, params: err.params } : {}) })
+      if (code != null) t.errorCode = code; else delete t.errorCode
+      if (code === 'fetch.noSpace' || (err as NodeJS.ErrnoException).code === 'ENOSPC') {
+        t.errorCode = 'fetch.noSpace'
+        this.#setState(t, 'paused', extra)
+        this.#waitForSpace(t)
+        return
+      }
+      this.#setState(t, 'failed', extra)
+      if (t.resumed && retryable(code)) this.#retryLater(t)
     }).finally(() => { if (t.abort === abort) delete t.abort })
+  }
+
+  /** A resumed transfer that failed for want of peers tries again, later and later. */
+  #retryLater (t: Transfer): void {
+    const wait = backoffMs(t.attempts++)
+    t.info.retryAt = Date.now() + wait
+    t.retryTimer = setTimeout(() => {
+      delete t.retryTimer
+      delete t.info.retryAt
+      if (!this.#closed && t.info.state === 'failed') this.#start(t)
+    }, wait)
+    t.retryTimer.unref()
+  }
+
+  /** Paused for want of disk space: resumes by itself once what is missing fits. */
+  #waitForSpace (t: Transfer): void {
+    t.diskTimer = setInterval(() => {
+      void freeBytes(t.info.output).then(free => {
+        if (this.#closed || t.info.state !== 'paused' || t.diskTimer == null) return
+        const missing = Math.max(1, t.info.bytesTotal - t.info.bytesDone)
+        if (free == null || free < missing) return
+        t.clearTimers()
+        delete t.info.error
+        this.#start(t)
+      })
+    }, DISK_CHECK_MS)
+    t.diskTimer.unref()
+  }
+
+  /** Seeds a finished fetch again from its output (a restarted daemon); a damaged output fails it. */
+  async #reseed (t: Transfer): Promise<boolean> {
+    try {
+      if (this.#service.seedFetched == null) throw new Error('this node does not seed')
+      await this.#service.seedFetched(t.cap, t.info.output, t.select)
+      t.seedingSince = Date.now()
+      t.info.state = 'seeding'
+      return true
+    } catch (err) {
+      t.info.error = `cannot seed from ${t.info.output}: ${(err as Error).message}`
+      this.#setState(t, 'failed', { error: t.info.error })
+      return false
+    }
+  }
+
+  /** Seeding ends (a seed limit reached): the swarm closes, the announcement stops; the transfer is complete. */
+  #stopSeeding (t: Transfer, result?: FetchResult): void {
+    if (t.seedingSince != null) { t.seededBase = t.seededSeconds(); delete t.seedingSince }
+    this.#service.stopSeeding?.(t.cap)
+    t.info.upRate = 0
+    t.info.peerCount = 0
+    this.#setState(t, 'complete', result != null ? { result } : {})
+  }
+
+  #closeSwarm (t: Transfer): void {
+    // Only a swarm this transfer fetches into: a share this node also seeds keeps seeding.
+    const entry = this.#service.network?.swarmFor(t.info.shareId)
+    if (entry != null && !entry.swarm.complete) this.#service.network!.closeSwarm(t.info.shareId)
+  }
+
+  #defaults (): { seedRatio?: number, seedTime?: number } {
+    try { return this.#seedDefaults() } catch { return {} } // a config being edited: no limit this round
+  }
+
+  #capOf (shareId: string): ReadCap | undefined {
+    return [...this.#transfers.values()].find(x => x.info.shareId === shareId)?.cap
+  }
+
+  /** Records the transfer in the journal (or drops it, `forget`); close() waits for the writes. */
+  #save (t: Transfer, forget = false): void {
+    const journal = this.#journal
+    if (journal == null) return
+    const write = (forget ? journal.delete(t.info.id) : journal.put(t.record())).catch(() => {})
+    this.#writes.add(write)
+    void write.then(() => { this.#writes.delete(write) })
   }
 
   /** Aborts the running fetch, waits for it to record what it wrote, then closes the swarm (peers go). */
@@ -270,9 +348,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     t.stopping = why
     t.abort?.abort(new Error(why === 'pause' ? 'paused' : 'cancelled'))
     await t.run
-    // Only a swarm this transfer fetches into: a share this node also seeds keeps seeding.
-    const entry = this.#service.network?.swarmFor(t.info.shareId)
-    if (entry != null && !entry.swarm.complete) this.#service.network!.closeSwarm(t.info.shareId)
+    this.#closeSwarm(t)
     t.info.peerCount = 0
     t.info.downRate = t.info.upRate = 0
     t.info.etaSeconds = null
@@ -325,11 +401,16 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
   /** Once a second: rates over the last few seconds, per transfer and per peer. */
   #sample (): void {
     const now = performance.now()
+    const journalDue = Date.now() - this.#lastJournal >= JOURNAL_EVERY_MS
+    if (journalDue) this.#lastJournal = Date.now()
     for (const t of this.#transfers.values()) {
+      if (t.info.state === 'seeding') { this.#sampleSeeding(t, journalDue); continue }
       if (t.info.state !== 'fetching') continue
       const swarm = this.#swarmOf(t)
       if (swarm == null) continue
       const snap = swarm.snapshot()
+      t.info.uploaded = t.uploadedBase + snap.uploaded
+      if (journalDue) this.#save(t)
       t.samples.push({ at: now, down: snap.downloaded, up: snap.uploaded, peers: new Map(snap.peerList.map(p => [p.id, { received: p.received, served: p.served }])) })
       while (t.samples.length > 1 && now - t.samples[0]!.at > RATE_WINDOW_MS) t.samples.shift()
       const first = t.samples[0]!
@@ -344,6 +425,19 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
       t.info.etaSeconds = t.info.bytesTotal === 0 ? null : left <= 0 ? 0 : t.info.downRate > 0 ? Math.ceil(left / t.info.downRate) : null
       this.#progress(t)
     }
+  }
+
+  /** A seeding transfer: what it served, and whether a seed limit is reached. */
+  #sampleSeeding (t: Transfer, journalDue: boolean): void {
+    const stats = this.#swarmOf(t)?.stats()
+    if (stats != null) {
+      const last = t.info.uploaded ?? 0
+      t.info.uploaded = Math.max(last, t.uploadedBase + stats.uploaded)
+      t.info.upRate = t.info.uploaded - last
+      t.info.peerCount = stats.peers
+    }
+    if (t.seedLimitReached(this.#defaults())) this.#stopSeeding(t)
+    else if (journalDue) this.#save(t)
   }
 
   #swarmOf (t: Transfer): Swarm | undefined {
@@ -364,15 +458,16 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
 
   #setState (t: Transfer, state: TransferState, extra: { error?: string, code?: string, params?: NodeErrorParams, result?: FetchResult } = {}): void {
     t.info.state = state
-    if (state === 'complete' || state === 'failed' || state === 'cancelled') t.info.finishedAt = Date.now()
-    else delete t.info.finishedAt
+    if (state === 'fetching' || state === 'paused') delete t.info.finishedAt
+    else t.info.finishedAt ??= Date.now()
     if (state !== 'fetching') { clearTimeout(t.progressTimer); delete t.progressTimer }
+    if (state !== 'cancelled') this.#save(t)
     this.#emit({ type: 'transfer:state', id: t.info.id, state, ...extra })
   }
 
   #forgetOldFinished (): void {
     const finished = [...this.#transfers.values()].filter(t => t.info.state === 'complete' || t.info.state === 'failed')
-    for (const t of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED))) this.#transfers.delete(t.info.id)
+    for (const t of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED))) { this.#transfers.delete(t.info.id); this.#save(t, true) }
   }
 
   #public (t: Transfer): TransferInfo {
@@ -385,29 +480,3 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
 export class TransferNotFoundError extends NodeError { override name = 'TransferNotFoundError' }
 export class TransferStateError extends NodeError { override name = 'TransferStateError' }
 
-/**
- * One character per cell: `#` every block held, `>` a block in flight, `+` partly held, `.` none
- * held, ` ` every block skipped (a file this fetch leaves out).
- */
-export function renderBlockMap (blocks: Uint8Array, cells?: number): string {
-  const n = blocks.length
-  if (n === 0) return ''
-  const width = cells == null || cells <= 0 || cells >= n ? n : Math.floor(cells)
-  let out = ''
-  for (let c = 0; c < width; c++) {
-    const from = Math.floor(c * n / width)
-    const to = Math.max(from + 1, Math.floor((c + 1) * n / width))
-    let held = 0
-    let skipped = 0
-    let inflight = false
-    for (let i = from; i < to; i++) {
-      const s = blocks[i]!
-      if (s === BLOCK_HELD) held++
-      else if (s === BLOCK_SKIPPED) skipped++
-      else if (s === BLOCK_INFLIGHT) inflight = true
-    }
-    const size = to - from
-    out += inflight ? '>' : skipped === size ? ' ' : held + skipped === size ? '#' : held > 0 ? '+' : '.'
-  }
-  return out
-}

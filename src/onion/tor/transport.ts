@@ -353,6 +353,15 @@ export class TorTransport implements Transport {
     return stream
   }
 
+  /** SIGNAL NEWNYM: new circuits for new streams (tor rate-limits it itself, to about one per 10 s). */
+  async newCircuits (): Promise<void> {
+    const tor = await this.start()
+    await tor.control.command('SIGNAL NEWNYM')
+  }
+
+  /** Whether oht started this tor (true) or attached to a running one (false); null before tor runs. */
+  get ownsTor (): boolean | null { return this.#instance?.owned ?? null }
+
   /** The last bootstrap progress tor reported (null before tor runs), for status displays. */
   get bootstrapState (): { progress: number, summary: string } | null { return this.#bootstrap }
 

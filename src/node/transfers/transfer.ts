@@ -1,0 +1,115 @@
+// One transfer as the manager (transfers.ts) holds it, its journal record (journal.ts), and the
+// rules that decide what happens to it by itself: retries with backoff, seed limits.
+import { resolve } from 'node:path'
+import { formatLink, type ReadCap } from '../../blocks/index.ts'
+import type { AddTransferRequest, TransferInfo } from './transfer-info.ts'
+import { capOf, type TransferRecord } from './journal.ts'
+
+export interface Sample { at: number, down: number, up: number, peers: Map<string, { received: number, served: number }> }
+
+/** First retry of a transfer the daemon resumed, then doubled up to RETRY_MAX_MS. */
+export const RETRY_BASE_MS = 5_000
+export const RETRY_MAX_MS = 5 * 60_000
+/** How often a transfer paused for want of disk space looks for it again. */
+export const DISK_CHECK_MS = 3_000
+
+/** Failures that may pass by themselves (peers offline, none found yet, none reached). */
+const RETRYABLE = new Set(['fetch.noPeers', 'fetch.noProviders', 'fetch.unreachable', 'fetch.notOffered', 'fetch.peersGone'])
+
+export function retryable (code: string | undefined): boolean { return code != null && RETRYABLE.has(code) }
+
+export function backoffMs (attempt: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempt))
+}
+
+export class Transfer {
+  readonly info: TransferInfo
+  readonly cap: ReadCap
+  select: string[]
+  overwrite: boolean
+  abort?: AbortController
+  run?: Promise<void>
+  /** Why the current run is being stopped (pause or cancel), so its error is not a failure. */
+  stopping?: 'pause' | 'cancel'
+  samples: Sample[] = []
+  lastProgressAt = 0
+  progressTimer?: NodeJS.Timeout
+  /** The daemon resumed it (after a restart): it retries by itself, and asks the DHT for peers. */
+  resumed = false
+  attempts = 0
+  /** The code of the last failure (errors.ts), kept for the journal. */
+  errorCode?: string
+  retryTimer?: NodeJS.Timeout
+  diskTimer?: NodeJS.Timeout
+  /** Bytes served by earlier swarms of this transfer (earlier runs, earlier daemons). */
+  uploadedBase = 0
+  seededBase = 0
+  /** Date.now() when the current seeding began. */
+  seedingSince?: number
+
+  constructor (id: string, req: AddTransferRequest, shareId: string) {
+    this.cap = req.cap
+    this.select = [...(req.select ?? [])]
+    this.overwrite = req.overwrite === true
+    this.info = {
+      id, shareId, name: null, output: resolve(req.output), peers: [...req.peers], state: 'fetching',
+      bytesDone: 0, bytesTotal: 0, blocksHeld: 0, blocksWanted: 0, downRate: 0, upRate: 0, etaSeconds: null,
+      peerCount: 0, resumedBlocks: 0, files: [], addedAt: Date.now(), uploaded: 0,
+      ...(req.seedRatio != null ? { seedRatio: req.seedRatio } : {}),
+      ...(req.seedTime != null ? { seedTime: req.seedTime } : {})
+    }
+  }
+
+  static fromRecord (r: TransferRecord): Transfer {
+    const t = new Transfer(r.id, {
+      cap: capOf(r), output: r.output, peers: r.peers, select: r.select, overwrite: r.overwrite,
+      ...(r.seedRatio != null ? { seedRatio: r.seedRatio } : {}),
+      ...(r.seedTime != null ? { seedTime: r.seedTime } : {})
+    }, '')
+    Object.assign(t.info, { shareId: t.cap.manifestCid.toString(), name: r.name, bytesTotal: r.bytesTotal, addedAt: r.addedAt, uploaded: r.uploaded })
+    if (r.finishedAt != null) t.info.finishedAt = r.finishedAt
+    if (r.error != null) t.info.error = r.error
+    if (r.code != null) t.errorCode = r.code
+    if (r.state === 'seeding' || r.state === 'complete') t.info.bytesDone = r.bytesTotal
+    t.uploadedBase = r.uploaded
+    t.seededBase = r.seededSeconds
+    t.resumed = true
+    return t
+  }
+
+  /** Seconds seeded over every run. */
+  seededSeconds (now = Date.now()): number {
+    return this.seededBase + (this.seedingSince != null ? (now - this.seedingSince) / 1000 : 0)
+  }
+
+  /** Whether a seed limit is reached: this transfer's own, else the defaults (none set: never). */
+  seedLimitReached (defaults: { seedRatio?: number, seedTime?: number } = {}): boolean {
+    const i = this.info
+    const ratio = i.seedRatio ?? defaults.seedRatio
+    const time = i.seedTime ?? defaults.seedTime
+    if (ratio != null && (i.uploaded ?? 0) >= ratio * Math.max(1, i.bytesTotal)) return true
+    return time != null && this.seededSeconds() >= time
+  }
+
+  /** The journal record; `state` overrides (a daemon stopping keeps a fetch `fetching`). */
+  record (): TransferRecord {
+    const i = this.info
+    const state = i.state === 'cancelled' ? 'failed' : i.state
+    return {
+      id: i.id, link: formatLink(this.cap), output: i.output, peers: i.peers, select: this.select, overwrite: this.overwrite,
+      state, name: i.name, bytesTotal: i.bytesTotal, addedAt: i.addedAt, uploaded: i.uploaded ?? 0, seededSeconds: this.seededSeconds(),
+      ...(i.finishedAt != null ? { finishedAt: i.finishedAt } : {}),
+      ...(i.error != null ? { error: i.error } : {}),
+      ...(i.error != null && this.errorCode != null ? { code: this.errorCode } : {}),
+      ...(i.seedRatio != null ? { seedRatio: i.seedRatio } : {}),
+      ...(i.seedTime != null ? { seedTime: i.seedTime } : {})
+    }
+  }
+
+  clearTimers (): void {
+    clearTimeout(this.retryTimer)
+    clearInterval(this.diskTimer)
+    delete this.retryTimer
+    delete this.diskTimer
+  }
+}
