@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { daemonRunning, NodeRuntime, resolveDataDir, seedDefaultsOf } from '../src/node/index.ts'
+import { daemonRunning, NodeRuntime, seedDefaultsOf } from '../src/node/index.ts'
 import { apiSocket, configFileFor, dataDirOf, runtimeOptions, type GlobalOptions, type Output } from './context.ts'
 import { claimMemoryRuntimeDir, removeMemoryDirs } from './memory.ts'
 import { t } from './i18n/index.ts'

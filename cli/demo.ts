@@ -66,6 +66,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp', me
       tor = await TorTestNetwork.start({ root: join(dir, 'tor-network') })
       const client = await tor.startClient()
       say(t('demo.torReady', { seconds: ((performance.now() - started) / 1000).toFixed(1) }))
+      // --memory: no key file, and tor discards the key (a new address every run).
       makeTransport = nodeDir => new TorTransport({ tor: { kind: 'attach', port: client.controlPort, cookieFile: client.cookieFile }, ...(memory ? { discardKey: true } : { keyFile: join(nodeDir, 'onion.key') }) })
     } else {
       say(t('demo.transport'))

@@ -3,8 +3,8 @@
 // this process and says so (docs/CONSOLE.md). Ink and React are loaded only here.
 import type { Command } from 'commander'
 import { join } from 'node:path'
-import { daemonRunning, DaemonClient, layout, readKeystore, resolveDataDir } from '../../src/node/index.ts'
-import { apiSocket, errorText, type GlobalOptions } from '../context.ts'
+import { daemonRunning, DaemonClient, layout, readKeystore } from '../../src/node/index.ts'
+import { apiSocket, dataDirOf, errorText, type GlobalOptions } from '../context.ts'
 import { t } from '../i18n/index.ts'
 import { History, HistoryFile, historyKey } from './history.ts'
 import type { EmbeddedNode } from './embedded.ts'
@@ -24,7 +24,7 @@ export function registerConsole (program: Command): void {
 export async function runConsole (g: GlobalOptions): Promise<void> {
   if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) throw new Error(t('console.noTty'))
   process.env.NODE_ENV ??= 'production'
-  const dataDir = resolveDataDir(g.dataDir)
+  const dataDir = dataDirOf(g)
   const socket = apiSocket(dataDir)
   const early: Array<{ text: string, tone: 'warn' | 'event' | 'dim' }> = []
   let embedded: EmbeddedNode | undefined
@@ -38,7 +38,8 @@ export async function runConsole (g: GlobalOptions): Promise<void> {
   }
   try {
     const client = new DaemonClient(socket)
-    const history = await openHistory(dataDir, embedded?.runtime.node.keys.vaultKey, early)
+    // --memory: the history stays in memory like the rest of the node.
+    const history = g.memory === true ? { history: new History() } : await openHistory(dataDir, embedded?.runtime.node.keys.vaultKey, early)
     const [{ default: React }, { render }, { ConsoleSession }, { ConsoleView }] = await Promise.all([
       import('react'), import('ink'), import('./session.ts'), import('./view.ts')
     ])

@@ -68,27 +68,27 @@ async function assertPrivateModes (dataDir: string): Promise<void> {
   }
 }
 
-test('at rest, nothing names what a node shared, fetched, pinned or heard; folders 0700, files 0600', { timeout: 240_000 }, async t => {
+test('at rest, nothing names what a node shared, fetched, pinned or heard; folders 0700, files 0600', { timeout: 900_000 }, async t => {
   const dir = await tempDir(t, 'oht-privacy-')
   const folder = join(dir, 'Zebra Plans Q7X')
   await mkdir(folder)
   await writeFile(join(folder, 'budget-omega-9K.txt'), randomBytes(700_000))
   await writeFile(join(folder, 'minutes-sigma-4J.txt'), randomBytes(300_000))
-  const owner = await startDaemon(join(dir, 'owner'))
+  const owner = await startDaemon(join(dir, 'owner'), [], 120_000)
   t.after(async () => { await owner.stop() })
   const [fetcher, pinner] = await Promise.all([
-    startDaemon(join(dir, 'fetcher'), ['--bootstrap', owner.address], 60_000),
-    startDaemon(join(dir, 'pinner'), ['--bootstrap', owner.address], 60_000)
+    startDaemon(join(dir, 'fetcher'), ['--bootstrap', owner.address], 120_000),
+    startDaemon(join(dir, 'pinner'), ['--bootstrap', owner.address], 120_000)
   ])
   t.after(async () => { await fetcher.stop(); await pinner.stop() })
 
-  const s = (await ohtJson<Share>(owner.dataDir, ['share', folder])).value
-  await ohtJson(fetcher.dataDir, ['fetch', s.link, '--peer', owner.address, '-o', join(dir, 'out')], { timeoutMs: 90_000 })
+  const s = (await ohtJson<Share>(owner.dataDir, ['share', folder], { timeoutMs: 120_000 })).value
+  await ohtJson(fetcher.dataDir, ['fetch', s.link, '--peer', owner.address, '-o', join(dir, 'out')], { timeoutMs: 180_000 })
   assert.equal(sha(await readFile(join(dir, 'out', 'Zebra Plans Q7X', 'budget-omega-9K.txt'))), sha(await readFile(join(folder, 'budget-omega-9K.txt'))))
-  await ohtJson(pinner.dataDir, ['pin', s.verifyCap, '--peer', owner.address, '--ttl', '1h'], { timeoutMs: 90_000 })
+  await ohtJson(pinner.dataDir, ['pin', s.verifyCap, '--peer', owner.address, '--ttl', '1h'], { timeoutMs: 180_000 })
   // A DHT value stored at the others, and the routing tables they keep.
   const secret = 'rendezvous-at-the-lighthouse-5T'
-  await ohtJson(owner.dataDir, ['dht', 'put', '--private', secret], { timeoutMs: 60_000 })
+  await ohtJson(owner.dataDir, ['dht', 'put', '--private', secret], { timeoutMs: 180_000 })
   await Promise.all([owner.stop(), fetcher.stop(), pinner.stop()])
 
   const needles = needlesOf(s, ['Zebra Plans', 'budget-omega', 'minutes-sigma', folder, secret,
@@ -135,11 +135,11 @@ async function writeClearDataDir (root: string, folder: string): Promise<Share> 
   ] as never)
   await db.close()
   const link = `oht://${id}#${Buffer.from(built.contentKey).toString('base64url')}`
-  const caps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', link])).value
+  const caps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', link], { timeoutMs: 120_000 })).value
   return { id, link, verifyCap: caps.verifyCap }
 }
 
-test('a data directory in the clear format of before is sealed on start, once, and keeps seeding', { timeout: 180_000 }, async t => {
+test('a data directory in the clear format of before is sealed on start, once, and keeps seeding', { timeout: 600_000 }, async t => {
   const dir = await tempDir(t, 'oht-privacy-migrate-')
   const folder = join(dir, 'Old Secret Folder 3W')
   await mkdir(folder)
@@ -150,9 +150,9 @@ test('a data directory in the clear format of before is sealed on start, once, a
   const before = Buffer.concat(await Promise.all((await filesUnder(root)).map(async f => await readFile(f))))
   assert.ok(before.includes('legacy-ledger-8P') && before.includes(folder), 'the clear format shows names and paths (the premise)')
 
-  const seeder = await startDaemon(root)
+  const seeder = await startDaemon(root, [], 120_000)
   t.after(async () => { await seeder.stop() })
-  await ohtJson(join(dir, 'leecher'), ['--transport', 'tcp', 'fetch', s.link, '--peer', seeder.address, '-o', join(dir, 'out')], { timeoutMs: 90_000 })
+  await ohtJson(join(dir, 'leecher'), ['--transport', 'tcp', 'fetch', s.link, '--peer', seeder.address, '-o', join(dir, 'out')], { timeoutMs: 180_000 })
   assert.equal(sha(await readFile(join(dir, 'out', 'Old Secret Folder 3W', 'legacy-ledger-8P.bin'))), sha(data))
   await seeder.stop()
 
@@ -160,11 +160,11 @@ test('a data directory in the clear format of before is sealed on start, once, a
   await assertNothingFound(root, needlesOf(s, ['legacy-ledger-8P', 'Old Secret Folder', folder]))
   await assertPrivateModes(root)
   // A second start finds the sealed form (and the keystore's new storage key) and seeds again.
-  const again = await startDaemon(root)
+  const again = await startDaemon(root, [], 120_000)
   t.after(async () => { await again.stop() })
-  const ls = (await ohtJson<{ shares: Array<{ id: string, name: string }> }>(root, ['ls'])).value.shares
+  const ls = (await ohtJson<{ shares: Array<{ id: string, name: string }> }>(root, ['ls'], { timeoutMs: 120_000 })).value.shares
   assert.deepEqual(ls.map(x => [x.id, x.name]), [[s.id, 'Old Secret Folder 3W']])
-  await ohtJson(join(dir, 'leecher2'), ['--transport', 'tcp', 'fetch', s.link, '--peer', again.address, '-o', join(dir, 'out2')], { timeoutMs: 90_000 })
+  await ohtJson(join(dir, 'leecher2'), ['--transport', 'tcp', 'fetch', s.link, '--peer', again.address, '-o', join(dir, 'out2')], { timeoutMs: 180_000 })
   assert.equal(sha(await readFile(join(dir, 'out2', 'Old Secret Folder 3W', 'legacy-ledger-8P.bin'))), sha(data))
 })
 
@@ -187,7 +187,7 @@ async function memoryDaemon (t: TestContextLike, env: NodeJS.ProcessEnv): Promis
 
 const treeText = (m: Map<string, TreeEntry>): string[] => [...m.keys()]
 
-test('a memory-only daemon and a memory-only fetch leave nothing behind but the fetched file', { timeout: 180_000 }, async t => {
+test('a memory-only daemon and a memory-only fetch leave nothing behind but the fetched file', { timeout: 600_000 }, async t => {
   const dir = await tempDir(t, 'oht-privacy-memory-')
   const home = join(dir, 'home')
   const tmpA = join(dir, 'tmp-daemon')
@@ -209,7 +209,7 @@ test('a memory-only daemon and a memory-only fetch leave nothing behind but the 
   assert.equal((await lstat(daemon.api)).mode & 0o777, 0o600, 'the API socket is 0600')
   assert.equal((await lstat(join(daemon.api, '..'))).mode & 0o777, 0o700)
   // `oht --memory share` reaches the memory daemon; a memory fetch elsewhere gets it over TCP.
-  const s = (await ohtJson<Share>(undefined, ['--memory', 'share', input], { env: envA })).value
+  const s = (await ohtJson<Share>(undefined, ['--memory', 'share', input], { env: envA, timeoutMs: 120_000 })).value
   const out = join(home, 'Downloads')
   const got = await oht(undefined, ['--memory', '--transport', 'tcp', 'fetch', s.link, '--peer', daemon.address, '-o', out], { env: envB, timeoutMs: 90_000 })
   assert.equal(got.code, 0, got.stderr)

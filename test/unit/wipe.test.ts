@@ -30,12 +30,12 @@ test('wipe overwrites the keystore in place before unlinking it, and removes the
 test('oht wipe: needs --yes, refuses --memory and folders that are no data directory; then wipes', async t => {
   const dir = await tempDir(t, 'oht-wipe-cli-')
   const root = join(dir, 'node')
-  await ohtJson(root, ['init'])
-  assertCliError(await oht(root, ['wipe']), /add --yes/)
-  assertCliError(await oht(undefined, ['--memory', 'wipe', '--yes']), /cannot run with --memory/)
-  assertCliError(await oht(dir, ['wipe', '--yes']), /does not look like an oht data directory/)
+  await ohtJson(root, ['init'], { timeoutMs: 120_000 })
+  assertCliError(await oht(root, ['wipe'], { timeoutMs: 120_000 }), /add --yes/)
+  assertCliError(await oht(undefined, ['--memory', 'wipe', '--yes'], { timeoutMs: 120_000 }), /cannot run with --memory/)
+  assertCliError(await oht(dir, ['wipe', '--yes'], { timeoutMs: 120_000 }), /does not look like an oht data directory/)
   assert.equal(await exists(join(root, 'keystore.json')), true, 'nothing removed by a refusal')
-  const done = (await ohtJson<{ wiped: boolean, files: number }>(root, ['wipe', '--yes'])).value
+  const done = (await ohtJson<{ wiped: boolean, files: number }>(root, ['wipe', '--yes'], { timeoutMs: 120_000 })).value
   assert.equal(done.wiped, true)
   assert.equal(await exists(root), false)
 })
