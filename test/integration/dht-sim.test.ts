@@ -15,7 +15,7 @@ import { ForgingNode } from '../../src/dht/sim/adversaries.ts'
 import { compareDistance, privateValueLocation } from '../../src/dht/index.ts'
 
 describe('dht simulation', () => {
-  test('1,000 nodes, 20% churn, Tor latencies: provider lookups succeed ≥ 99.5%', { timeout: 180_000 }, async () => {
+  test('1,000 nodes, 20% churn, Tor latencies: provider lookups succeed ≥ 99.5%', { timeout: 900_000 }, async () => {
     const sim = new DhtSimulation({ preAuthenticated: true, seed: 11 })
     try {
       await sim.populate(1000)
@@ -58,7 +58,7 @@ describe('dht simulation', () => {
     }
   })
 
-  test('10% of nodes forge provider records, 5% drop requests: every forgery is rejected, lookups succeed', { timeout: 120_000 }, async () => {
+  test('10% of nodes forge provider records, 5% drop requests: every forgery is rejected, lookups succeed', { timeout: 900_000 }, async () => {
     // The droppers cost every lookup that meets them a full request timeout (10 s, virtual).
     const sim = new DhtSimulation({ preAuthenticated: true, seed: 12 })
     try {
@@ -81,7 +81,7 @@ describe('dht simulation', () => {
     }
   })
 
-  test('values: immutable, mutable with seq, delete by tombstone, private values', { timeout: 60_000 }, async () => {
+  test('values: immutable, mutable with seq, delete by tombstone, private values', { timeout: 600_000 }, async () => {
     const sim = new DhtSimulation({ preAuthenticated: true, seed: 13 })
     try {
       await sim.populate(60)
