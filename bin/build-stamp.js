@@ -1,5 +1,5 @@
 // Whether dist/ (`npm run build`, stamped dist/.built) is newer than every source file under
-// src/ and cli/: the launcher runs dist/ only then, and the benchmarks rebuild otherwise.
+// src/, cli/ and web/: the launcher runs dist/ only then, and the benchmarks rebuild otherwise.
 // Plain JavaScript: the launcher imports it before anything is compiled.
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -15,9 +15,9 @@ function newest (dir) {
   return latest
 }
 
-/** True when `root`/dist holds a build at least as new as every file under src/ and cli/. */
+/** True when `root`/dist holds a build at least as new as every file under src/, cli/ and web/. */
 export function builtIsCurrent (root) {
   let stamp
   try { stamp = statSync(join(root, 'dist', '.built')).mtimeMs } catch { return false }
-  return stamp >= Math.max(newest(join(root, 'src')), newest(join(root, 'cli')))
+  return stamp >= Math.max(newest(join(root, 'src')), newest(join(root, 'cli')), newest(join(root, 'web')))
 }

@@ -2,13 +2,16 @@
 // files (OHT_PASSPHRASE unlocks them), message signatures, and the delegation certificates that
 // let a node act for an account (remote pinning). docs/PINNING.md "Key hierarchy".
 import type { Command } from 'commander'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import {
   checkAccountId, createAccount, delegate, exportAccount, formatCert, importAccount, listAccounts, loadAccount,
   resolveAccountId, signMessage, verifyMessage
 } from '../src/node/identity/accounts.ts'
-import { makeOutput, withService, type GlobalOptions } from './context.ts'
+import { accountKeystorePaths, changeAccountPassphrases, changeKeystorePassphrase, keystoreFileIsProtected, readKeystore } from '../src/node/identity/index.ts'
+import { canPrompt, ensurePassphrase, readHidden } from './passphrase.ts'
+import { makeOutput, persistentDataDir, withService, type GlobalOptions } from './context.ts'
 import { parseDuration } from './units.ts'
 import { t } from './i18n/index.ts'
 
@@ -28,7 +31,7 @@ export function registerAccount (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       if (process.env.OHT_PASSPHRASE == null) out.warn(t('account.noPassphrase'))
-      const a = await createAccount(resolveDataDir(g.dataDir), passphrase(), opts.label)
+      const a = await createAccount(persistentDataDir(g, 'oht account'), passphrase(), opts.label)
       out.result(a, t('account.create.done', { id: a.id, path: a.path }))
     })
 
@@ -37,7 +40,7 @@ export function registerAccount (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const all = await listAccounts(resolveDataDir(g.dataDir))
+      const all = await listAccounts(persistentDataDir(g, 'oht account'))
       out.result({ accounts: all }, all.length === 0 ? t('account.list.empty') : all.map(a => `${a.id}${a.label !== '' ? `  ${a.label}` : ''}`).join('\n'))
     })
 
@@ -48,7 +51,7 @@ export function registerAccount (program: Command): void {
     .action(async (id: string | undefined, opts: { output?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const dataDir = resolveDataDir(g.dataDir)
+      const dataDir = persistentDataDir(g, 'oht account')
       const text = await exportAccount(dataDir, await resolveAccountId(dataDir, id))
       if (opts.output != null) {
         await writeFile(opts.output, text, { mode: 0o600, flag: 'wx' })
@@ -63,7 +66,7 @@ export function registerAccount (program: Command): void {
     .action(async (file: string, _opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const a = await importAccount(resolveDataDir(g.dataDir), await readFile(file, 'utf8'), passphrase())
+      const a = await importAccount(persistentDataDir(g, 'oht account'), await readFile(file, 'utf8'), passphrase())
       out.result(a, t('account.import.done', { id: a.id }))
     })
 
@@ -74,7 +77,8 @@ export function registerAccount (program: Command): void {
     .action(async (message: string, opts: { account?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const dataDir = resolveDataDir(g.dataDir)
+      const dataDir = persistentDataDir(g, 'oht account')
+      await ensurePassphrase(dataDir, { accounts: true })
       const a = await loadAccount(dataDir, await resolveAccountId(dataDir, opts.account), passphrase())
       const signature = signMessage(a, Buffer.from(message, 'utf8'))
       out.result({ account: a.id, signature }, signature)
@@ -100,10 +104,39 @@ export function registerAccount (program: Command): void {
     .action(async (opts: { account?: string, node?: string, ttl: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const dataDir = resolveDataDir(g.dataDir)
+      const dataDir = persistentDataDir(g, 'oht account')
+      await ensurePassphrase(dataDir, { accounts: true })
       const a = await loadAccount(dataDir, await resolveAccountId(dataDir, opts.account), passphrase())
       const nodeId = opts.node ?? await withService(g, out, async service => await service.pins.nodeId())
       const cert = delegate(a, nodeId, parseDuration(opts.ttl))
       out.result({ cert: formatCert(cert), account: cert.account, node: cert.node, expiresAt: cert.expiresAt }, formatCert(cert))
+    })
+
+  account.command('passwd')
+    .description(t('account.passwd.description'))
+    .action(async (_opts, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const dataDir = resolveDataDir(g.dataDir)
+      const keystore = join(dataDir, 'keystore.json')
+      const hasKeystore = await stat(keystore).then(() => true, () => false)
+      const accounts = await accountKeystorePaths(dataDir)
+      if (!hasKeystore && accounts.length === 0) throw new Error(t('account.passwd.nothing', { dataDir }))
+      const protectedNow = (await Promise.all([...(hasKeystore ? [keystore] : []), ...accounts].map(keystoreFileIsProtected))).includes(true)
+      // OHT_PASSPHRASE / OHT_NEW_PASSPHRASE for scripts; else asked for on the terminal.
+      let current = process.env.OHT_PASSPHRASE
+      if (current == null) current = protectedNow && canPrompt() ? await readHidden(t('passphrase.current')) : ''
+      let next = process.env.OHT_NEW_PASSPHRASE
+      if (next == null) {
+        if (!canPrompt()) throw new Error(t('account.passwd.noTerminal'))
+        next = await readHidden(t('passphrase.new'))
+        if (await readHidden(t('passphrase.repeat')) !== next) throw new Error(t('account.passwd.mismatch'))
+      }
+      // Every keystore is unlocked before any is rewritten: a wrong passphrase changes nothing.
+      if (hasKeystore) await readKeystore(keystore, current)
+      const changed = await changeAccountPassphrases(dataDir, current, next)
+      if (hasKeystore) await changeKeystorePassphrase(keystore, current, next)
+      if (next === '') out.warn(t('account.passwd.none'))
+      out.result({ keystore: hasKeystore, accounts: changed, protected: next !== '' }, t('account.passwd.done', { accounts: changed }))
     })
 }

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander'
 import { delimiter, join, resolve } from 'node:path'
 import { accessSync, constants } from 'node:fs'
-import { makeOutput, joinsDht, openNode, withService, apiSocket, type GlobalOptions } from './context.ts'
+import { makeOutput, joinsDht, openNode, persistentDataDir, withService, apiSocket, type GlobalOptions } from './context.ts'
 import { daemonRunning, DaemonClient, resolveDataDir } from '../src/node/index.ts'
-import { parseCapability, parseReadCap } from '../src/blocks/index.ts'
+import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, parseCapability, parseReadCap } from '../src/blocks/index.ts'
 import { runDaemon } from './daemon.ts'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
@@ -11,11 +11,17 @@ import { runDemo } from './demo.ts'
 import { registerConfig } from './config.ts'
 import { registerDashboard } from './dashboard/command.ts'
 import { t } from './i18n/index.ts'
+import { openLogFile } from './logging.ts'
+import { ensurePassphrase } from './passphrase.ts'
+import { EXIT_INTERRUPTED, markInterrupted, UsageError } from './exit.ts'
 import { registerStream } from './stream.ts'
 import { registerPin, listPins } from './pin.ts'
 import { registerAccount } from './account.ts'
 import { registerDht, registerNetwork } from './dht.ts'
 import { parseRatio, registerUnshare } from './unshare.ts'
+import { registerConsole } from './console/command.ts'
+import { registerWebUi } from './webui.ts'
+import { registerWipe } from './wipe.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -29,15 +35,19 @@ export function registerCommands (program: Command): void {
   registerConfig(program)
   registerDashboard(program)
   registerUnshare(program)
+  registerConsole(program)
+  registerWebUi(program)
+  registerWipe(program)
   program.command('init')
     .description(t('cli.init.description'))
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const socket = apiSocket(resolveDataDir(g.dataDir))
+      const dataDir = persistentDataDir(g, 'oht init')
+      const socket = apiSocket(dataDir)
       if (await daemonRunning(socket)) {
         const st = await new DaemonClient(socket).status()
-        out.result({ nodeId: st.nodeId, dataDir: resolveDataDir(g.dataDir), created: false }, t('cli.init.daemonRunning', { nodeId: st.nodeId }))
+        out.result({ nodeId: st.nodeId, dataDir, created: false }, t('cli.init.daemonRunning', { nodeId: st.nodeId }))
         return
       }
       const node = await openNode(g)
@@ -60,7 +70,7 @@ export function registerCommands (program: Command): void {
     .action(async (paths: string[], opts: { name?: string, followSymlinks?: boolean, blockSize: string, verifyCap?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const blockSize = parseSize(opts.blockSize)
+      const blockSize = parseBlockSize(opts.blockSize)
       await withService(g, out, async service => {
         const progress = progressFor('sharing', out)
         const result = await service.share(paths, {
@@ -116,6 +126,7 @@ export function registerCommands (program: Command): void {
     .option('--force', t('cli.fetch.optForce'))
     .option('--seed-ratio <ratio>', t('shares.optSeedRatio'))
     .option('--seed-time <duration>', t('shares.optSeedTime'))
+    .addHelpText('after', t('privacy.fetchParts'))
     .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean, seedRatio?: string, seedTime?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
@@ -125,8 +136,9 @@ export function registerCommands (program: Command): void {
       // Ctrl-C cancels a fetch the daemon runs for us (an embedded fetch simply stops; both resume).
       const abort = new AbortController()
       const onSignal = (): void => {
+        markInterrupted()
         abort.abort(new Error(t('cli.fetch.interrupted')))
-        setTimeout(() => { process.exit(130) }, 3000).unref() // a local copy does not watch the signal
+        setTimeout(() => { process.exit(EXIT_INTERRUPTED) }, 3000).unref() // a local copy does not watch the signal
       }
       process.once('SIGINT', onSignal)
       try {
@@ -179,9 +191,19 @@ export function registerCommands (program: Command): void {
     .addHelpText('after', t('shares.daemonHelp'))
     .option('--bootstrap-host', t('cli.daemon.optBootstrapHost'))
     .option('--republish-interval <duration>', t('cli.daemon.optRepublish'), '30m')
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string }, cmd: Command) => {
+    .option('--memory', t('privacy.daemonOptMemory'))
+    .option('--log-file <path>', t('cli.daemon.optLogFile'))
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string }, cmd: Command) => {
       const g = globals(cmd)
-      await runDaemon(g, makeOutput(g), { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
+      const out = makeOutput(g)
+      const log = opts.logFile != null ? openLogFile(opts.logFile) : undefined
+      const logged = log == null ? out : { ...out, warn: (line: string) => { out.warn(line); log.line(`warning: ${line}`) } }
+      try {
+        await ensurePassphrase(resolveDataDir(g.dataDir))
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
+      } finally {
+        log?.close()
+      }
     })
 
   registerNetwork(program)
@@ -202,7 +224,7 @@ export function registerCommands (program: Command): void {
         transport = 'tcp'
       }
       const size = parseSize(opts.size ?? (transport === 'tor' ? '16MiB' : '64MiB'))
-      await runDemo({ size, seeders: Number(opts.seeders), keep: opts.keep === true, out, transport })
+      await runDemo({ size, seeders: Number(opts.seeders), keep: opts.keep === true, out, transport, memory: g.memory === true })
     })
 }
 
@@ -217,4 +239,12 @@ function torOnPath (): boolean {
     try { accessSync(join(dir, 'tor'), constants.X_OK); return true } catch {}
   }
   return false
+}
+
+/** The --block-size of a share, checked before any file is read (hashing a large tree first would waste minutes). */
+function parseBlockSize (text: string): number {
+  let size: number
+  try { size = parseSize(text) } catch { throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) })) }
+  if (size < MIN_BLOCK_SIZE || size > MAX_BLOCK_SIZE || (size & (size - 1)) !== 0) throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) }))
+  return size
 }

@@ -11,7 +11,8 @@ function translated<T> (fn: () => T): T {
   try {
     return fn()
   } catch (err) {
-    throw err instanceof ConfigError ? new Error(configErrorText(err)) : err
+    // Keeps its code for --json (config.badValue); main.ts words it in the user's language.
+    throw err instanceof ConfigError ? Object.assign(new Error(configErrorText(err)), { code: `config.${err.code}` }) : err
   }
 }
 

@@ -9,30 +9,37 @@ import { parseSize } from './units.ts'
 import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
 import { catalogs, setLocale, t } from './i18n/index.ts'
 import { makeTorTransport } from './tor.ts'
+import type { GlobalOptions } from './options.ts'
+import { ensurePassphrase } from './passphrase.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
+import { memoryRuntimeDir, privateTempDir } from './memory.ts'
 
-/** Options every command accepts, before or after the command name. */
-export interface GlobalOptions {
-  dataDir?: string
-  json?: boolean
-  quiet?: boolean
-  transport?: string
-  listen?: string
-  maxUpload?: string
-  maxDownload?: string
-  maxUploadPerPeer?: string
-  maxDownloadPerPeer?: string
-  lang?: string
-  progress?: string
-  /** From the config (api.tcp) or `oht daemon --api-tcp`. */
-  apiTcp?: string
-  /** A running tor's control port (attach instead of starting our own). */
-  torControl?: string
-  torCookie?: string
-  /** DHT addresses to join through (repeatable; config key `bootstrap`). */
-  bootstrap?: string[]
-  /** A network key (oht-net:…): ask its shared onion address for peers. */
-  network?: string
+export type { GlobalOptions } from './options.ts'
+
+/**
+ * The folder a command's node uses: the data directory, or with --memory the private runtime
+ * folder that holds only a memory daemon's API socket.
+ */
+export function dataDirOf (g: GlobalOptions): string {
+  if (g.memory !== true) return resolveDataDir(g.dataDir)
+  if (g.dataDir != null) throw new Error(t('privacy.memoryWithDataDir'))
+  return memoryRuntimeDir()
+}
+
+/**
+ * The folder a node of this process is given: the data directory; with --memory the runtime
+ * folder for the daemon (its API socket), and for an embedded node a private temp folder of its
+ * own (a stream's default output goes there), removed on exit like the rest.
+ */
+function nodeDirOf (g: GlobalOptions, daemon: boolean): string {
+  const dir = dataDirOf(g)
+  return g.memory === true && !daemon ? privateTempDir('oht-memory-') : dir
+}
+
+/** The data directory, for commands that keep files of their own in it (accounts, wipe): never with --memory. */
+export function persistentDataDir (g: GlobalOptions, what: string): string {
+  if (g.memory === true) throw new Error(t('privacy.memoryNoDataDir', { what }))
+  return resolveDataDir(g.dataDir)
 }
 
 /** The config file of these options' data directory ($OHT_CONFIG overrides; see src/node/identity/config.ts). */
@@ -56,7 +63,7 @@ export function applyConfig (program: Command): void {
   try {
     values = configFileFor(g).load()
   } catch (err) {
-    throw err instanceof ConfigError ? new Error(configErrorText(err)) : err
+    throw err instanceof ConfigError ? Object.assign(new Error(configErrorText(err)), { code: `config.${err.code}` }) : err
   }
   for (const [key, option] of Object.entries(CONFIG_TO_OPTION)) {
     const value = values[key]
@@ -84,6 +91,10 @@ const CONFIG_ERROR_CODES = new Set(['unknownKey', 'badValue', 'badFile'])
  */
 export function errorText (err: unknown): string {
   if (err instanceof ConfigError) return configErrorText(err)
+  if (err instanceof Error && err.name === 'TorBootstrapError') {
+    const e = err as Error & { seconds: number, last: string }
+    return t('tor.bootstrapFailed', { seconds: e.seconds, last: e.last })
+  }
   if ((err instanceof NodeError || err instanceof ApiError) && err.code != null) {
     const params = err.params ?? {}
     if (err instanceof ApiError && CONFIG_ERROR_CODES.has(err.code)) return configErrorText({ code: err.code, params })
@@ -157,7 +168,8 @@ export const joinsDht = (g: GlobalOptions): boolean => (g.bootstrap?.length ?? 0
 export function runtimeOptions (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean, daemon?: boolean }): NodeRuntimeOptions {
   const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
   const base: NodeRuntimeOptions = {
-    dataDir: resolveDataDir(g.dataDir),
+    dataDir: nodeDirOf(g, options.daemon === true),
+    ...(g.memory === true ? { memory: true } : {}),
     passphrase: process.env.OHT_PASSPHRASE ?? '',
     daemon: options.daemon === true,
     onWarning: w => { out.warn(warningText(w)) }
@@ -173,7 +185,9 @@ export function runtimeOptions (g: GlobalOptions, out: Output, options: { networ
 }
 
 export async function openNode (g: GlobalOptions): Promise<OhtNode> {
-  return await OhtNode.open({ dataDir: resolveDataDir(g.dataDir), passphrase: process.env.OHT_PASSPHRASE ?? '' })
+  const dir = nodeDirOf(g, false)
+  if (g.memory !== true) await ensurePassphrase(dir)
+  return await OhtNode.open({ dataDir: dir, passphrase: process.env.OHT_PASSPHRASE ?? '', ...(g.memory === true ? { memory: true } : {}) })
 }
 
 /** The transport the user chose: Tor by default; TCP says that it is not anonymous. */
@@ -190,12 +204,13 @@ export function makeTransport (g: GlobalOptions, out: Output): Transport {
 
 /** The daemon of this data directory, when one runs. */
 export async function daemonFor (g: GlobalOptions): Promise<DaemonClient | undefined> {
-  const socket = apiSocket(resolveDataDir(g.dataDir))
+  const socket = apiSocket(dataDirOf(g))
   return await daemonRunning(socket) ? new DaemonClient(socket) : undefined
 }
 
 /** Runs `fn` with a node of this data directory running in this process; closes it after. */
 export async function withRuntime<T> (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean }, fn: (runtime: NodeRuntime) => Promise<T>): Promise<T> {
+  await ensurePassphrase(resolveDataDir(g.dataDir))
   const runtime = await NodeRuntime.open(runtimeOptions(g, out, options))
   try {
     return await fn(runtime)

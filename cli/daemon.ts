@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { daemonRunning, NodeRuntime, resolveDataDir, seedDefaultsOf } from '../src/node/index.ts'
-import { apiSocket, configFileFor, runtimeOptions, type GlobalOptions, type Output } from './context.ts'
+import { apiSocket, configFileFor, dataDirOf, runtimeOptions, type GlobalOptions, type Output } from './context.ts'
+import { claimMemoryRuntimeDir, removeMemoryDirs } from './memory.ts'
 import { t } from './i18n/index.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 import { TorTransport } from '../src/onion/index.ts'
@@ -15,9 +16,10 @@ export interface DaemonOptions {
 export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonOptions = {}): Promise<void> {
   const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
   if (options.bootstrapHost === true && networkKey == null) throw new Error(t('daemon.hostNeedsNetwork'))
-  const dataDir = resolveDataDir(g.dataDir)
+  const dataDir = dataDirOf(g)
   const socket = apiSocket(dataDir)
   if (await daemonRunning(socket)) throw new Error(t('daemon.alreadyRunning', { dataDir }))
+  if (g.memory === true) claimMemoryRuntimeDir()
   // Signals are caught from here on, not only once the daemon is up: a SIGTERM that arrives during
   // start-up (or right after the listening line, before a later handler would exist) must still
   // close everything, above all remove the onion services from a shared tor, where a detached
@@ -54,4 +56,5 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   }
   await stopRequested.promise
   await runtime.close()
+  removeMemoryDirs()
 }

@@ -19,6 +19,8 @@ export interface DemoOptions {
   out: Output
   /** tcp (default: quick, NOT anonymous) or tor: a private Tor network on 127.0.0.1 first. */
   transport?: 'tcp' | 'tor'
+  /** --memory: the nodes keep keys, state and blocks in memory (no node folders). */
+  memory?: boolean
 }
 
 /** Random-looking bytes at memory speed: AES-CTR over zeros, written in 1 MiB pieces. */
@@ -48,7 +50,7 @@ const ANNOUNCE_WAIT_MS = 20_000
  * given only the link, finds them all in the DHT and fetches from all of them at once. Then the
  * same share travels as a CAR (IPFS interop).
  */
-export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: DemoOptions): Promise<void> {
+export async function runDemo ({ size, seeders, keep, out, transport = 'tcp', memory = false }: DemoOptions): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'oht-demo-'))
   const say = (line: string): void => { out.info(line) }
   const count = Math.max(1, Math.min(seeders, names.length - 1))
@@ -64,7 +66,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
       tor = await TorTestNetwork.start({ root: join(dir, 'tor-network') })
       const client = await tor.startClient()
       say(t('demo.torReady', { seconds: ((performance.now() - started) / 1000).toFixed(1) }))
-      makeTransport = nodeDir => new TorTransport({ tor: { kind: 'attach', port: client.controlPort, cookieFile: client.cookieFile }, keyFile: join(nodeDir, 'onion.key') })
+      makeTransport = nodeDir => new TorTransport({ tor: { kind: 'attach', port: client.controlPort, cookieFile: client.cookieFile }, ...(memory ? { discardKey: true } : { keyFile: join(nodeDir, 'onion.key') }) })
     } else {
       say(t('demo.transport'))
     }
@@ -74,6 +76,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
       const nodeDir = join(dir, names[i]!)
       const runtime = await NodeRuntime.open({
         dataDir: nodeDir,
+        ...(memory ? { memory: true } : {}),
         transport: () => makeTransport(nodeDir),
         daemon: true,
         dht: { bootstrap: i === 0 ? [] : [nodes[0]!.network!.address!], saveRoutingTable: false }
@@ -134,7 +137,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
     // The same ciphertext as an IPFS CAR, carried to a node outside the network.
     const carPath = join(dir, 'film.car')
     const exported = await exportCar(owner.node, verifyCapOf(cap), carPath)
-    const offline = await OhtNode.open({ dataDir: join(dir, 'offline') })
+    const offline = await OhtNode.open({ dataDir: join(dir, 'offline'), ...(memory ? { memory: true } : {}) })
     try {
       await importCar(offline, carPath)
       const local = await offline.fetchLocal(cap, join(dir, 'offline-downloads'))
@@ -143,7 +146,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp' }: 
     } finally {
       await offline.close()
     }
-    out.result({ ok: true, bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
+    out.result({ ok: true, transport, addresses: nodes.map(addressOf), bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
       t('demo.passed'))
   } finally {
     for (const n of nodes) await n.close().catch(() => {})

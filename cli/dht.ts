@@ -53,7 +53,8 @@ export function registerDht (program: Command): void {
           ...(opts.salt != null ? { salt: opts.salt } : {}),
           ...(opts.handle != null ? { handle: opts.handle } : {})
         })
-        out.result(r, `${r.ref}\n${t('dht.put.stored', { n: r.stored })}`)
+        // Under --quiet only the reference, so that `ref=$(oht dht put -q …)` works.
+        out.result(r, out.quiet ? r.ref : `${r.ref}\n${t('dht.put.stored', { n: r.stored })}`)
       })
     })
   dht.command('get')

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError } from 'commander'
+import { exitCodeOf, jsonError } from './exit.ts'
+import { addGlobalOptions, validateGlobals, type GlobalOptions } from './options.ts'
 import { registerCommands } from './commands.ts'
+import { packageVersion } from './version.ts'
+import { groupCommands, localizeHelp } from './help.ts'
 import { applyConfig, errorText } from './context.ts'
 import { ConfigFile, configPath } from '../src/node/identity/config.ts'
 import { localeOf, setLocale, t } from './i18n/index.ts'
@@ -26,49 +30,48 @@ function chooseEarlyLocale (argv: readonly string[]): void {
   } catch { /* a broken config is reported when the command runs */ }
 }
 
+// Everything oht writes is its user's alone: the data directory (LevelDB makes its files as it
+// compacts, so only a process-wide mask covers them), tor's folder, the API socket, and fetched
+// files too (0600/0700; the user may chmod them to share). README "Privacy at rest".
+process.umask(0o077)
+
 chooseEarlyLocale(process.argv)
 
 const program = new Command()
 program
   .name('oht')
   .description(t('cli.description'))
-  .version('0.1.0', '-V, --version', t('cli.optVersion'))
+  .version(packageVersion(), '-V, --version', t('cli.optVersion'))
   .helpOption('-h, --help', t('cli.optHelp'))
   .helpCommand('help [command]', t('cli.helpCommand'))
-  .addOption(new Option('--data-dir <dir>', t('cli.optDataDir')))
-  .addOption(new Option('--transport <kind>', t('cli.optTransport')))
-  .addOption(new Option('--listen <addr>', t('cli.optListen')))
-  .addOption(new Option('--max-upload <rate>', t('cli.optMaxUpload')))
-  .addOption(new Option('--max-download <rate>', t('cli.optMaxDownload')))
-  .addOption(new Option('--max-upload-per-peer <rate>', t('cli.optMaxUploadPerPeer')))
-  .addOption(new Option('--max-download-per-peer <rate>', t('cli.optMaxDownloadPerPeer')))
-  .addOption(new Option('--network <key>', t('cli.optNetwork')))
-  .addOption(new Option('--bootstrap <address>', t('cli.optBootstrap')).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
-  .addOption(new Option('--api-tcp <address>', t('cli.daemon.optApiTcp')))
-  .addOption(new Option('--tor-control <address>', t('cli.optTorControl')))
-  .addOption(new Option('--tor-cookie <file>', t('cli.optTorCookie')))
-  .addOption(new Option('--lang <lang>', t('cli.optLang')))
-  .addOption(new Option('--progress <mode>', t('cli.optProgress')))
-  .option('--json', t('cli.optJson'))
-  .option('-q, --quiet', t('cli.optQuiet'))
+addGlobalOptions(program)
+program
   .showHelpAfterError(t('cli.helpAfterError'))
   .configureOutput({ outputError: (text, write) => { write(`oht: ${text}`) } })
   .exitOverride()
-  .hook('preAction', () => { applyConfig(program) })
+  .hook('preAction', async () => {
+    applyConfig(program)
+    await validateGlobals(program.opts<GlobalOptions>())
+  })
 
+localizeHelp(program)
 registerCommands(program)
+groupCommands(program)
 
+const json = process.argv.includes('--json')
 try {
   await program.parseAsync(process.argv)
 } catch (err) {
   if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode
+    // Commander printed its message already (outputError); --json adds the object.
+    if (json && err.exitCode !== 0) process.stdout.write(jsonError(err, err.message.replace(/^error: /, '')))
   } else {
     const message = errorText(err)
     process.stderr.write(`${t('cli.errorPrefix')}${message}\n`)
+    if (json) process.stdout.write(jsonError(err, message))
     if (process.env.OHT_DEBUG != null && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`)
-    process.exitCode = 1
   }
+  process.exitCode = exitCodeOf(err)
 }
 
 // The command is done and its result printed. Whatever is left open by mistake (a worker still

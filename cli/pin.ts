@@ -2,14 +2,14 @@
 // `oht ls --pins` listing: pins with leases, on this node or (with --on) on a node that allowed
 // your account. docs/PINNING.md explains leases, capabilities and the key hierarchy.
 import type { Command } from 'commander'
-import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import { formatVerifyCap, parseCapability, verifyCapOf } from '../src/blocks/index.ts'
 import type { PinService } from '../src/node/index.ts'
 import type { PinInfo } from '../src/node/pins/pins.ts'
 import { delegate, formatCert, loadAccount, resolveAccountId } from '../src/node/identity/accounts.ts'
-import { configFileFor, joinsDht, makeOutput, withService, type GlobalOptions, type Output } from './context.ts'
+import { configFileFor, joinsDht, makeOutput, persistentDataDir, withService, type GlobalOptions, type Output } from './context.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
 import { t } from './i18n/index.ts'
+import { ensurePassphrase } from './passphrase.ts'
 
 /** A delegation certificate made on the fly for `oht pin --on` lives this long. */
 const ONE_SHOT_CERT_TTL_MS = 3_600_000
@@ -142,7 +142,7 @@ export function registerPin (program: Command): void {
       const out = makeOutput(g)
       await withPins(g, out, async p => {
         const removed = await p.deny(account)
-        out.result({ account, removed }, t(removed ? 'pins.deny.done' : 'pins.deny.absent', { account }))
+        out.result({ account, removed }, t(removed ? 'pin.pins.deny.done' : 'pin.pins.deny.absent', { account }))
       })
     })
   pins.command('list')
@@ -198,7 +198,8 @@ export function registerPin (program: Command): void {
 
 /** A certificate for this node, signed now by the account (its keystore is unlocked with OHT_PASSPHRASE). */
 async function oneShotCert (g: GlobalOptions, wanted: string | undefined, nodeId: string): Promise<string> {
-  const dataDir = resolveDataDir(g.dataDir)
+  const dataDir = persistentDataDir(g, 'oht pin --on')
+  await ensurePassphrase(dataDir, { accounts: true })
   const account = await loadAccount(dataDir, await resolveAccountId(dataDir, wanted), process.env.OHT_PASSPHRASE ?? '')
   return formatCert(delegate(account, nodeId, ONE_SHOT_CERT_TTL_MS))
 }

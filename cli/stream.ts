@@ -1,9 +1,9 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { formatLink, parseReadCap, type ReadCap } from '../src/blocks/index.ts'
-import { apiSocket, errorText, joinsDht, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
+import { apiSocket, dataDirOf, errorText, joinsDht, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
-import { ApiError, DaemonClient, daemonRunning, resolveDataDir } from '../src/node/index.ts'
+import { ApiError, DaemonClient, daemonRunning } from '../src/node/index.ts'
 import { launchPlayer } from '../src/streaming/index.ts'
 
 interface StreamOpts { file?: string, player?: string, peer: string[], output?: string }
@@ -20,7 +20,7 @@ export function registerStream (program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>()
       const out = makeOutput(g)
       const cap = parseReadCap(link)
-      const socket = apiSocket(resolveDataDir(g.dataDir))
+      const socket = apiSocket(dataDirOf(g))
       if (await daemonRunning(socket)) await streamViaDaemon(socket, cap, opts, out)
       else await streamEmbedded(g, cap, opts, out)
     })

@@ -3,11 +3,14 @@
 // start (tens of seconds) sees why.
 import { join } from 'node:path'
 import { resolveDataDir } from '../src/node/identity/datadir.ts'
+import { privateTempDir } from './memory.ts'
 import { AddressError, TorTransport, type TorSource } from '../src/onion/index.ts'
 import { t } from './i18n/index.ts'
 
 export interface TorCliOptions {
   dataDir?: string
+  /** --memory: no key file, tor's folder private and temporary. */
+  memory?: boolean
   /** host:port of a running tor's ControlPort. */
   torControl?: string
   /** That tor's control auth cookie; else SAFECOOKIE/COOKIE from PROTOCOLINFO, or $OHT_TOR_PASSWORD. */
@@ -22,7 +25,8 @@ export interface TorCliOutput {
 }
 
 export function makeTorTransport (g: TorCliOptions, out: TorCliOutput, extraTorConfig: string[] = []): TorTransport {
-  const dataDir = resolveDataDir(g.dataDir)
+  const memory = g.memory === true
+  const dataDir = memory ? '' : resolveDataDir(g.dataDir)
   if (g.listen != null) out.warn(t('tor.listenIgnored'))
   let tor: TorSource
   if (g.torControl != null) {
@@ -36,12 +40,14 @@ export function makeTorTransport (g: TorCliOptions, out: TorCliOutput, extraTorC
       ...(password != null && password !== '' ? { password } : {})
     }
   } else {
-    tor = { kind: 'own', dataDir: join(dataDir, 'tor'), ...(extraTorConfig.length > 0 ? { config: extraTorConfig } : {}) }
+    // --memory: tor's own state (consensus, guards) in a private folder removed on exit.
+    tor = { kind: 'own', dataDir: memory ? privateTempDir('oht-tor-') : join(dataDir, 'tor'), ...(extraTorConfig.length > 0 ? { config: extraTorConfig } : {}) }
   }
   let shown = -1
   return new TorTransport({
     tor,
-    keyFile: join(dataDir, 'onion.key'),
+    // --memory: no key file, and tor discards the key: the address is new on every start.
+    ...(memory ? { discardKey: true } : { keyFile: join(dataDir, 'onion.key') }),
     onEvent: event => {
       if (out.quiet || out.json) return
       if (event.type === 'bootstrap' && event.progress !== shown) {

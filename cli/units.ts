@@ -16,12 +16,17 @@ export function parseSize (text: string): number {
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, min: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }
 
+/** Longest finite duration accepted (100 years): beyond it dates overflow; say `never` instead. */
+export const MAX_DURATION_MS = 100 * 365.25 * 86400e3
+
 /** Milliseconds, or Infinity for `never`. */
 export function parseDuration (text: string): number {
   if (text.trim() === 'never') return Infinity
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|m|h|d|w)\s*$/.exec(text)
   if (m == null) throw new Error(`not a duration: ${JSON.stringify(text)} (try 30s, 15m, 7d, never)`)
-  return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!]!)
+  const ms = Math.round(Number(m[1]) * DURATION_UNITS[m[2]!]!)
+  if (!(ms <= MAX_DURATION_MS)) throw new Error(`duration too long: ${JSON.stringify(text)} (at most 100 years; or never)`)
+  return ms
 }
 
 export function formatBytes (n: number): string {

@@ -1,12 +1,27 @@
-// `npm run build`: compiles src/ and cli/ to dist/ with tsc (which also type-checks them) and
+// `npm run build`: compiles src/ and cli/ to dist/ with tsc (which also type-checks them; with
+// declarations, the package's typed API) and
 // stamps the build so bin/oht.js can tell a current build from a stale one. Everything under
 // src/ and cli/ is TypeScript, the crypto worker's entry included (src/blocks/crypto/worker.ts).
+// The web UI's browser script (web/app.ts) is compiled to dist/web with its own tsconfig (DOM
+// types), and its stylesheet copied beside it.
 import { execFileSync } from 'node:child_process'
-import { rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
 const dist = join(root, 'dist')
 rmSync(dist, { recursive: true, force: true })
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' })
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' })
+// tsc rewrites `./x.ts` imports to `./x.js` in the JavaScript but not in the declarations: the
+// package's .d.ts (its programmatic API, package.json "exports") must name the files it ships.
+for (const e of readdirSync(dist, { withFileTypes: true, recursive: true })) {
+  if (!e.isFile() || !e.name.endsWith('.d.ts')) continue
+  const path = join(e.parentPath, e.name)
+  const text = readFileSync(path, 'utf8')
+  const fixed = text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2')
+  if (fixed !== text) writeFileSync(path, fixed)
+}
+execFileSync(process.execPath, [tsc, '-p', join(root, 'web', 'tsconfig.json'), '--noEmit', 'false'], { stdio: 'inherit' })
+copyFileSync(join(root, 'web', 'style.css'), join(dist, 'web', 'style.css'))
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`)

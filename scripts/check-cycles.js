@@ -1,4 +1,4 @@
-// `npm run check:cycles`: fails when the relative imports of src/ and cli/ (type-only imports
+// `npm run check:cycles`: fails when the relative imports of src/, cli/ and web/ (type-only imports
 // included: they couple modules just the same) form a cycle, and prints each cycle found.
 // Also checks the layers of the brief: a module never imports from a layer above its own.
 import { readdirSync, readFileSync } from 'node:fs'
@@ -7,10 +7,11 @@ import { dirname, join, relative, resolve } from 'node:path'
 const root = join(import.meta.dirname, '..')
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g
 /** Top folders from the bottom up: each may import only from the ones listed before it. */
-const LAYERS = [['src/merkle', 'src/onion'], ['src/blocks'], ['src/dht'], ['src/swarm'], ['src/streaming'], ['src/node'], ['cli']]
+// web/ (the browser script) is a world of its own: it imports only from web/ (checked below).
+const LAYERS = [['src/merkle', 'src/onion', 'src/store'], ['src/blocks'], ['src/dht'], ['src/swarm'], ['src/streaming'], ['src/node'], ['cli']]
 
 const files = []
-for (const top of ['src', 'cli']) {
+for (const top of ['src', 'cli', 'web']) {
   for (const e of readdirSync(join(root, top), { withFileTypes: true, recursive: true })) {
     if (e.isFile() && /\.(ts|js)$/.test(e.name) && !e.name.endsWith('.d.ts')) files.push(join(e.parentPath, e.name))
   }
@@ -28,6 +29,9 @@ const layerOf = file => {
 }
 const problems = []
 for (const [file, deps] of graph) {
+  const inWeb = relative(root, file).startsWith('web/')
+  for (const dep of deps) if (inWeb !== relative(root, dep).startsWith('web/')) problems.push(`web: ${relative(root, file)} imports ${relative(root, dep)} (the browser script and the node never share modules)`)
+
   for (const dep of deps) {
     const a = layerOf(file)
     const b = layerOf(dep)
@@ -60,4 +64,4 @@ if (problems.length > 0) {
   process.stderr.write(problems.join('\n') + '\n')
   process.exit(1)
 }
-process.stdout.write(`no import cycles and no upward imports in ${graph.size} modules of src/ and cli/\n`)
+process.stdout.write(`no import cycles and no upward imports in ${graph.size} modules of src/, cli/ and web/\n`)

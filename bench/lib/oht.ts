@@ -1,8 +1,12 @@
 // Contender "oht": OhtNode.share of the file into a fresh data directory, in process.
 // Timed: open (creates keys and state) + share + close, i.e. everything but module loading.
+// The compiled build (dist/, made current by share.ts) is what users run: from the sources, every
+// crypto worker thread would load Node's type stripper too (~8 MiB RSS each).
 import { join } from 'node:path'
-import { OhtNode } from '../../src/node/transfers/node.ts'
 import { childArgs, measure } from './measure.ts'
+
+type NodeModule = typeof import('../../src/node/transfers/node.ts')
+const { OhtNode } = await import(new URL('../../dist/src/node/transfers/node.js', import.meta.url).href) as NodeModule
 
 const args = childArgs()
 

@@ -1,12 +1,30 @@
 // Small, pure text helpers for the dashboard: fixed-width cells that never wrap.
+import stringWidth from 'string-width'
 import { formatBytes } from '../units.ts'
 
-/** `text` cut to `width` columns (with … when cut) and padded to exactly `width`. */
+/**
+ * `text` cut to `width` terminal columns (with … when cut) and padded to exactly `width`. Columns,
+ * not UTF-16 units: CJK characters and most emoji take two (string-width), combining marks none.
+ */
 export function cell (text: string, width: number, align: 'left' | 'right' = 'left'): string {
   if (width <= 0) return ''
-  const cut = text.length > width ? (width === 1 ? '…' : text.slice(0, width - 1) + '…') : text
-  return align === 'left' ? cut.padEnd(width) : cut.padStart(width)
+  let cut = text
+  if (stringWidth(text) > width) {
+    cut = ''
+    let used = 0
+    for (const { segment } of graphemes.segment(text)) {
+      const w = stringWidth(segment)
+      if (used + w > width - 1) break
+      cut += segment
+      used += w
+    }
+    cut += '…'
+  }
+  const pad = ' '.repeat(Math.max(0, width - stringWidth(cut)))
+  return align === 'left' ? cut + pad : pad + cut
 }
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
 
 export function shortBytes (n: number): string {
   return formatBytes(n).replace(' ', '')

@@ -156,7 +156,8 @@ export function Dashboard ({ source, width, height, onQuit }: DashboardProps): R
   useInput((input, key) => {
     if (mode.kind === 'help') { setMode({ kind: 'list' }); return }
     if (mode.kind === 'confirmCancel') {
-      if (input === 'y' || input === 'Y' || input === 'j' || input === 'J') {
+      // Only y confirms, in every locale: j is also "down", and one stray key must not cancel.
+      if (input === 'y' || input === 'Y') {
         setMessage(t('dashboard.cancelled'))
         void source.cancel(mode.id)
       }

@@ -78,8 +78,3 @@ export function t (key: string, params: Params = {}): string {
   if (typeof message === 'function') return message(params)
   return message.replace(/\{(\w+)\}/g, (whole, name: string) => name in params ? String(params[name]) : whole)
 }
-
-/** Singular or plural form for English and German (both use "one" vs "other"). */
-export function plural (n: number, one: string, other: string): string {
-  return n === 1 ? one : other
-}

@@ -195,6 +195,10 @@ export function validateBody (body: ManifestBody, header: ManifestHeader): void 
     validatePath(file.path)
     if (seen.has(file.path)) throw new ManifestError(`duplicate path in manifest: ${JSON.stringify(file.path)}`)
     seen.add(file.path)
+    // Every path lies under the share's own name (a file share: is its name), so a fetch writes
+    // into one folder of that name and nothing beside it (docs/SECURITY.md, "Names").
+    const under = body.kind === 'file' ? file.path === body.name : file.path.startsWith(`${body.name}/`)
+    if (!under) throw new ManifestError(`path ${JSON.stringify(file.path)} is not under the share's name ${JSON.stringify(body.name)}`)
     if (file.size > header.size) throw new ManifestError(`file ${JSON.stringify(file.path)} claims ${file.size} bytes, more than the whole share`)
     total += file.size
   }

@@ -1,18 +1,14 @@
-import { extname } from 'node:path'
+import mime from 'mime'
 
-// Enough for the players and browsers that open oht's streaming URLs; the rest is octet-stream.
-const TYPES: Record<string, string> = {
-  '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mkv': 'video/x-matroska', '.webm': 'video/webm',
-  '.mov': 'video/quicktime', '.avi': 'video/x-msvideo', '.ts': 'video/mp2t', '.ogv': 'video/ogg',
-  '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4', '.aac': 'audio/aac', '.flac': 'audio/flac',
-  '.ogg': 'audio/ogg', '.opus': 'audio/opus', '.wav': 'audio/wav',
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif',
-  '.webp': 'image/webp', '.svg': 'image/svg+xml',
-  '.txt': 'text/plain; charset=utf-8', '.md': 'text/markdown; charset=utf-8', '.html': 'text/html; charset=utf-8',
-  '.json': 'application/json', '.pdf': 'application/pdf', '.zip': 'application/zip',
-  '.gz': 'application/gzip', '.tar': 'application/x-tar', '.epub': 'application/epub+zip'
-}
-
+/**
+ * The media type of a file by its extension (the `mime` package's table, IANA plus common types
+ * such as .vtt, .srt, .flv, .wmv), or undefined when it is unknown or
+ * only octet-stream. Text types are declared UTF-8
+ * so browsers opening a streaming URL do not guess an encoding.
+ */
 export function guessMime (path: string): string | undefined {
-  return TYPES[extname(path).toLowerCase()]
+  const type = mime.getType(path)
+  // octet-stream says nothing: left out of the manifest, as for an unknown extension.
+  if (type == null || type === 'application/octet-stream') return undefined
+  return type.startsWith('text/') ? `${type}; charset=utf-8` : type
 }

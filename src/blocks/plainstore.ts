@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
+import { homedir } from 'node:os'
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
-import { dirname, resolve, sep } from 'node:path'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import { decryptBlock, DecryptError } from './crypto/aead.ts'
 import { blockKeyObject, openBlock, serveBlock, type OpenStatus } from './crypto/block.ts'
 import { engineFor, readSpans, writeSpans, type BlockCryptoEngine, type FileSpan } from './crypto/engine.ts'
@@ -7,6 +9,7 @@ import { tailOwnsBuffer } from './crypto/memory.ts'
 import type { SealPool } from './crypto/pool.ts'
 import { spannedBytes, StreamLayout, type BlockSpan } from './layout.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
+import { isSelected, resolveSelection } from './select.ts'
 import { serveChecked } from './serve.ts'
 import { BlockTags, tagOf } from './tags.ts'
 
@@ -89,19 +92,17 @@ export class PlaintextStore {
     this.#overwrite = options.overwrite === true
     this.#engine = engineFor(options.pool)
     this.#layout = new StreamLayout(manifest.body.files.map(entry => entry.size), manifest.header.blockSize)
-    const selectors = options.select ?? []
+    const selection = resolveSelection(manifest.body.files.map(f => f.path), options.select ?? [])
     this.files = manifest.body.files.map((entry, k) => {
       validatePath(entry.path)
       const final = resolve(this.root, ...entry.path.split('/'))
       if (!final.startsWith(this.root + sep)) throw new ManifestError(`path ${JSON.stringify(entry.path)} escapes the output directory`)
-      const selected = selectors.length === 0 || selectors.some(s => entry.path === s || entry.path.startsWith(`${s}/`))
+      const selected = isSelected(selection, entry.path)
       return { entry, start: this.#layout.starts[k]!, final, part: '', selected, missing: 0, done: false }
     })
-    if (!this.files.some(f => f.selected)) throw new RestoreError(`no file in the share matches ${selectors.map(s => JSON.stringify(s)).join(', ')}`)
     const taken = new Set(this.files.map(f => f.final))
     for (const f of this.files) {
-      let part = `${f.final}.part`
-      for (let n = 1; taken.has(part); n++) part = `${f.final}.${n}.part`
+      const part = partName(f.final, taken)
       taken.add(part)
       f.part = part
     }
@@ -132,6 +133,15 @@ export class PlaintextStore {
    */
   async open (resumeBlocks: readonly number[] = []): Promise<number[]> {
     const resuming = resumeBlocks.length > 0
+    // A hidden top folder (a share named `.ssh`) never lands in a home folder, nor merges into a
+    // folder of that name already there, unless asked (--force).
+    const top = this.manifest.body.name
+    if (top.startsWith('.') && !resuming && !this.#overwrite) {
+      const there = await exists(join(this.root, top))
+      if (there || this.root === resolve(homedir())) {
+        throw new RestoreError(`the share's top ${this.manifest.body.kind === 'dir' ? 'folder' : 'file'} ${JSON.stringify(top)} is hidden and would ${there ? 'merge into the one already in' : 'go into your home folder'} ${this.root}: fetch into another folder (-o), or use --force`)
+      }
+    }
     for (const f of this.files) {
       if (!f.selected || !(await exists(f.final))) continue
       // A file an earlier run of this fetch completed: its blocks are re-checked below.
@@ -384,4 +394,22 @@ function openError (index: number, status: Exclude<OpenStatus, 'ok' | 'mismatch'
 
 async function exists (path: string): Promise<boolean> {
   try { await stat(path); return true } catch { return false }
+}
+
+/** Longest file name most file systems take (NAME_MAX, in bytes). */
+const NAME_MAX_BYTES = 255
+
+/**
+ * Where `final` is written until complete: `<name>.part` (then `<name>.<n>.part` if taken), or,
+ * when that could pass NAME_MAX (names over 246 bytes), `.oht-<hash of the name>.part` in the
+ * same folder: a name that can be shared can be fetched. Deterministic, so a resume finds it.
+ */
+export function partName (final: string, taken: ReadonlySet<string>): string {
+  const dir = dirname(final)
+  const name = basename(final)
+  const short = `.oht-${createHash('sha256').update(name).digest('hex').slice(0, 24)}`
+  const stem = Buffer.byteLength(`${name}.999.part`) > NAME_MAX_BYTES ? join(dir, short) : final
+  let part = `${stem}.part`
+  for (let n = 1; taken.has(part); n++) part = `${stem}.${n}.part`
+  return part
 }

@@ -3,7 +3,7 @@ import { collectFiles, type CollectOptions, type SkippedEntry, type SourceFile }
 import { encodeBlocks } from './encoder.ts'
 import { deriveBlockKey, KEY_BYTES } from './caps.ts'
 import { CIPHER, TAG_BYTES } from './crypto/aead.ts'
-import { blockCountFor, DEFAULT_BLOCK_SIZE, encodeManifest, FORMAT_VERSION, type Manifest, type ManifestBody } from './manifest.ts'
+import { blockCountFor, DEFAULT_BLOCK_SIZE, encodeManifest, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, FORMAT_VERSION, type Manifest, type ManifestBody } from './manifest.ts'
 import { guessMime } from './mime.ts'
 import { merkleRoot } from '../merkle/index.ts'
 import type { SealPool } from './crypto/pool.ts'
@@ -33,6 +33,9 @@ export interface BuiltShare {
 /** Reads the files once: encrypts, hashes, builds the Merkle tree and the manifest. Writes nothing. */
 export async function buildShare (paths: readonly string[], options: ShareBuildOptions = {}): Promise<BuiltShare> {
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
+  if (!Number.isSafeInteger(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE || (blockSize & (blockSize - 1)) !== 0) {
+    throw new RangeError(`block size ${blockSize} is not a power of two from ${MIN_BLOCK_SIZE / 1024} KiB to ${MAX_BLOCK_SIZE / 1024 / 1024} MiB (try 256KiB)`)
+  }
   const collected = await collectFiles(paths, options)
   const contentKey = options.contentKey ?? new Uint8Array(randomBytes(KEY_BYTES))
   const size = collected.files.reduce((n, f) => n + f.size, 0)

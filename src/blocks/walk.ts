@@ -31,6 +31,8 @@ export interface CollectOptions {
   name?: string
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
 export class SourceError extends Error {
   override name = 'SourceError'
 }
@@ -81,17 +83,33 @@ export async function collectFiles (paths: readonly string[], options: CollectOp
 }
 
 async function walkDir (dir: string, prefix: string, follow: boolean, ancestors: Set<string>, files: SourceFile[], skipped: SkippedEntry[]): Promise<void> {
-  let entries: string[]
+  let raw: Buffer[]
   try {
-    entries = await readdir(dir)
+    raw = await readdir(dir, { encoding: 'buffer' })
   } catch (err) {
     throw new SourceError(`cannot read directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  // A name that is not UTF-8 cannot go into the manifest as written (its paths are text): it is
+  // skipped with a warning, never the whole share aborted (docs/SECURITY.md, "Names").
+  const entries: string[] = []
+  for (const name of raw) {
+    try {
+      entries.push(strictUtf8.decode(name))
+    } catch {
+      skipped.push({ path: join(dir, name.toString('utf8')), reason: 'file name is not valid UTF-8' })
+    }
   }
   entries.sort(compareBytes)
   for (const entry of entries) {
     const abs = join(dir, entry)
     const path = `${prefix}/${entry}`
-    const link = await lstat(abs)
+    let link
+    try {
+      link = await lstat(abs)
+    } catch {
+      skipped.push({ path: abs, reason: 'vanished while the share was read' })
+      continue
+    }
     if (link.isSymbolicLink() && !follow) {
       skipped.push({ path: abs, reason: 'symbolic link (use --follow-symlinks to include)' })
       continue

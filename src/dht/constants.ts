@@ -134,7 +134,16 @@ export const MAX_STORED_RECORDS = 100_000
 export const MAX_STORED_BYTES = 64 * 1024 * 1024
 /** Records one peer (by handshake-verified node id) may have stored with us. */
 export const MAX_RECORDS_PER_PEER = 1_000
-/** Provider records kept per topic. */
+/**
+ * Bytes one peer may have stored with us: 64 values of the largest size, or ~3,000 provider
+ * records. Without it four identities' 16 KiB values filled MAX_STORED_BYTES.
+ */
+export const MAX_STORED_BYTES_PER_PEER = 1024 * 1024
+/**
+ * Provider records kept per topic. When a topic (or the whole store) is full, a new record is
+ * not refused: the oldest record of the peer that stored the most (in the topic, or in all) is
+ * dropped for it, so a flood evicts the flooder's own records before anyone else's.
+ */
 export const MAX_PROVIDERS_PER_TOPIC = 64
 /** How often expired records are swept out (they are also re-checked on every read). */
 export const STORE_SWEEP_MS = 10 * 60_000
@@ -151,6 +160,12 @@ export const MAX_REFRESHES_PER_ROUND = 3
 export const MAX_CONTACT_FAILURES = 2
 /** Least recently seen contacts of full buckets pinged at once to see whether a newcomer may take their place. */
 export const MAX_EVICTION_PINGS = 4
+/**
+ * A node that called us enters the routing table only once it answered a ping at the address it
+ * announced (its own claim, unchecked otherwise): identities announcing dead addresses cannot
+ * fill the buckets. Pings of new callers in flight at once; callers beyond wait for their next call.
+ */
+export const MAX_CALLER_VERIFICATIONS = 8
 /** Candidates kept per bucket to replace evicted contacts (Kademlia's replacement cache). */
 export const REPLACEMENT_CACHE_SIZE = K
 /** Extra random-bucket lookups after the self-lookup of a bootstrap, to fill far buckets. */

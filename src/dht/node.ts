@@ -4,11 +4,12 @@
 // handlers.ts), its lookups (queries.ts) and the replication of records (replication.ts), all on
 // an injected clock. Its own part: the lifecycle (start, stop, bootstrap, maintenance rounds) and
 // learning contacts into the routing table.
+import createDebug from 'debug'
 import type { HandshakeResult, IdentityKeys } from '../onion/handshake.ts'
 import { immutableKey, mutableKey } from './caps.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.ts'
-import { MAX_EVICTION_PINGS, MAX_RECORD_TTL_MS } from './constants.ts'
+import { MAX_CALLER_VERIFICATIONS, MAX_EVICTION_PINGS, MAX_RECORD_TTL_MS } from './constants.ts'
 import { contactFrom, contactFromRecord, contactToRecord, isValidAddress, type Contact } from './contact.ts'
 import { answerRequest } from './handlers.ts'
 import { idToHex, nodeIdBytes, randomIdInBucket, type Id } from './id.ts'
@@ -26,6 +27,9 @@ import { SessionManager, type DialTarget, type Dialer } from './session-manager.
 import { newCounters, type DhtStats, type PeerInfo } from './stats.ts'
 import { WarmSessions, type WarmRound } from './warm-sessions.ts'
 import type { Request, ResponseFrame } from './wire.ts'
+
+/** DEBUG=oht:dht: joins, provider lookups and announcements (topics shortened). */
+const log = createDebug('oht:dht')
 
 export interface DhtNodeOptions {
   keys: IdentityKeys
@@ -67,6 +71,8 @@ export class DhtNode {
   readonly #lastSeq = new Map<string, number>()
   /** Hex ids of the contacts pinged to decide whether a newcomer takes their place. */
   readonly #pinging = new Set<string>()
+  /** Callers being pinged at their announced address before they may enter the table. */
+  readonly #verifying = new Set<string>()
   #running = false
 
   constructor (options: DhtNodeOptions) {
@@ -100,7 +106,7 @@ export class DhtNode {
       counters,
       running,
       answer: (request, id, peerHex) => this.answer(request, id, peerHex),
-      onCaller: contact => { this.#learn(contact) }
+      onCaller: contact => { this.#callerSeen(contact) }
     })
     this.#queries = new Queries({ nodeId, nodeIdHex, clock, config, table, records, counters, sessions: this.#sessions })
     this.#warm = new WarmSessions({ clock, config, table, sessions: this.#sessions })
@@ -170,6 +176,7 @@ export class DhtNode {
       await this.#sessions.request(target, { type: 'ping' }, options.signal)
     }))
     const reached = results.filter(r => r.status === 'fulfilled').length
+    log('bootstrap: %d of %d reached', reached, peers.length)
     if (this.table.size > 0) {
       await this.findNode(this.nodeId, options)
       const sizes = this.table.bucketSizes()
@@ -218,7 +225,21 @@ export class DhtNode {
     return answerRequest({ table: this.table, records: this.records, k: this.config.k, now: this.clock.now(), peerHex }, request, id)
   }
 
-  /** A contact that answered or called us: into the table, and owed the records it should now hold. */
+  /**
+   * A node that called us: known at that address, it is seen alive; new (or at a new address), it
+   * is admitted only when a ping to the address it announced is answered (onAlive → #learn).
+   */
+  #callerSeen (contact: Contact): void {
+    const hex = idToHex(contact.nodeId)
+    if (this.table.get(hex)?.contact.address === contact.address) { this.#learn(contact); return }
+    if (!this.#running || this.#verifying.has(hex) || this.#verifying.size >= MAX_CALLER_VERIFICATIONS) return
+    this.#verifying.add(hex)
+    this.#sessions.request({ address: contact.address, nodeId: hex }, { type: 'ping' })
+      .catch(() => {})
+      .finally(() => { this.#verifying.delete(hex) })
+  }
+
+  /** A contact that answered us: into the table, and owed the records it should now hold. */
   #learn (contact: Contact): void {
     const outcome = this.table.add(contact, this.clock.now())
     if (outcome.status === 'added') this.#replication.onNewContact(contact)
@@ -249,7 +270,9 @@ export class DhtNode {
 
   /** findProviders as one bounded promise, with the lookup's figures (hops, messages, time). */
   async findProvidersAll (topic: Id, options: OperationOptions & { limit?: number, onProvider?: (r: ProviderRecord) => void } = {}): Promise<ProvidersResult> {
-    return await this.#queries.findProvidersAll(topic, options)
+    const result = await this.#queries.findProvidersAll(topic, options)
+    if (log.enabled) log('providers of %s: %d (%d hops, %d messages)', idToHex(topic).slice(0, 12), result.providers.length, result.lookup.hops, result.lookup.messages)
+    return result
   }
 
   /** The value stored under `key` (= SHA-256 of it), or null. */
@@ -266,7 +289,9 @@ export class DhtNode {
 
   /** Announces that this node provides `topic` (32 bytes, see src/blocks/caps.ts deriveTopic); republished until unprovide. */
   async provide (topic: Id, options: OperationOptions = {}): Promise<StoreResult> {
-    return await this.#replication.provide(topic, options)
+    const result = await this.#replication.provide(topic, options)
+    if (log.enabled) log('provide %s: stored on %d', idToHex(topic).slice(0, 12), result.stored)
+    return result
   }
 
   /** Stops republishing `topic` (records already stored expire by themselves). */
@@ -335,6 +360,14 @@ export class DhtNode {
   }
 
   // --- introspection ----------------------------------------------------------------------------
+
+  /** One ping over the session to `target` (dialled when none is open): the round trip and who answered. */
+  async ping (target: DialTarget, options: OperationOptions = {}): Promise<{ rttMs: number, contact: Contact }> {
+    const started = this.clock.now()
+    const { contact } = await this.#sessions.request(target, { type: 'ping' }, options.signal)
+    return { rttMs: this.clock.now() - started, contact }
+  }
+
 
   /** The routing table, for `oht peers`. */
   peers (): PeerInfo[] {

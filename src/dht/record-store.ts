@@ -2,7 +2,7 @@
 // bounded in total (count and bytes) and per peer (by the handshake-verified node id of the peer
 // that stored them). Records are validated on the way in and re-checked on every read; expired
 // ones are dropped when read and by a periodic sweep.
-import { MAX_PROVIDERS_PER_REPLY, MAX_PROVIDERS_PER_TOPIC, MAX_RECORDS_PER_PEER, MAX_STORED_BYTES, MAX_STORED_RECORDS } from './constants.ts'
+import { MAX_PROVIDERS_PER_REPLY, MAX_PROVIDERS_PER_TOPIC, MAX_RECORDS_PER_PEER, MAX_STORED_BYTES, MAX_STORED_BYTES_PER_PEER, MAX_STORED_RECORDS } from './constants.ts'
 import { idToHex, type Id } from './id.ts'
 import {
   RecordError, providerNodeId, recordBytes, validateProviderRecord, validateValueRecord, valueKey,
@@ -13,6 +13,7 @@ export interface RecordStoreLimits {
   maxRecords: number
   maxBytes: number
   maxPerPeer: number
+  maxBytesPerPeer: number
   maxProvidersPerTopic: number
 }
 
@@ -20,6 +21,7 @@ export const DEFAULT_STORE_LIMITS: RecordStoreLimits = {
   maxRecords: MAX_STORED_RECORDS,
   maxBytes: MAX_STORED_BYTES,
   maxPerPeer: MAX_RECORDS_PER_PEER,
+  maxBytesPerPeer: MAX_STORED_BYTES_PER_PEER,
   maxProvidersPerTopic: MAX_PROVIDERS_PER_TOPIC
 }
 
@@ -39,13 +41,23 @@ interface Stored<R> {
   /** Hex node id of the peer that stored it (accounting). */
   from: string
   bytes: number
+  /** Where it is kept: a provider of a topic, or a value's key (eviction finds it there). */
+  where: { topic: string, provider: string } | { key: string }
+}
+
+interface PeerUsage {
+  bytes: number
+  /** Its records, oldest first (a Set keeps insertion order). */
+  records: Set<Stored<ProviderRecord | ValueRecord>>
 }
 
 export class RecordStore {
   readonly limits: RecordStoreLimits
   readonly #providers = new Map<string, Map<string, Stored<ProviderRecord>>>()
   readonly #values = new Map<string, Stored<ValueRecord>>()
-  readonly #perPeer = new Map<string, number>()
+  readonly #perPeer = new Map<string, PeerUsage>()
+  /** Records dropped to make room for newer ones (a store or topic that was full). */
+  evicted = 0
   #count = 0
   #bytes = 0
   /** Records refused or dropped because they failed validation (on the way in or on re-check). */
@@ -69,9 +81,11 @@ export class RecordStore {
     if (existing === undefined && (entries?.size ?? 0) >= this.limits.maxProvidersPerTopic) {
       this.#dropExpiredProviders(topic, now)
       entries = this.#providers.get(topic)
-      if ((entries?.size ?? 0) >= this.limits.maxProvidersPerTopic) throw new StoreRefusedError('topic-full', 'this topic has as many providers as this node keeps')
+      if (entries !== undefined && entries.size >= this.limits.maxProvidersPerTopic) this.#evictFromTopic(entries)
     }
-    const stored = this.#admit(record, from, existing)
+    const stored = this.#admit(record, from, existing, { topic, provider })
+    // Making room may have emptied (and removed) this very topic.
+    entries = this.#providers.get(topic)
     if (entries === undefined) {
       entries = new Map()
       this.#providers.set(topic, entries)
@@ -123,7 +137,7 @@ export class RecordStore {
       }
       if (record.expires <= old.expires && (record.kind === 'immutable' || (old.kind === 'mutable' && record.seq === old.seq))) return
     }
-    this.#values.set(key, this.#admit(record, from, existing))
+    this.#values.set(key, this.#admit(record, from, existing, { key }))
   }
 
   /** The stored record of `key` if it is still valid; an invalid or expired one is dropped. */
@@ -175,28 +189,77 @@ export class RecordStore {
     }
   }
 
-  /** Accounts for a new record (replacing `existing`), or refuses it when over a bound. */
-  #admit<R extends ProviderRecord | ValueRecord> (record: R, from: string, existing: Stored<R> | undefined): Stored<R> {
+  /**
+   * A full topic makes room: the oldest record of the peer that stored the most of this topic's
+   * providers goes (among equals, the oldest record of a provider that did not store itself).
+   */
+  #evictFromTopic (entries: Map<string, Stored<ProviderRecord>>): void {
+    const byPeer = new Map<string, number>()
+    for (const s of entries.values()) byPeer.set(s.from, (byPeer.get(s.from) ?? 0) + 1)
+    let victim: Stored<ProviderRecord> | undefined
+    let victimScore = -1
+    for (const s of entries.values()) {
+      // Map order is insertion order: the first of equal scores is the oldest.
+      const score = byPeer.get(s.from)! * 2 + ('provider' in s.where && s.where.provider !== s.from ? 1 : 0)
+      if (score > victimScore) { victim = s; victimScore = score }
+    }
+    if (victim !== undefined) this.#evict(victim)
+  }
+
+  /** The oldest record of the peer with the most bytes stored. */
+  #evictHeaviest (): boolean {
+    let heaviest: PeerUsage | undefined
+    for (const usage of this.#perPeer.values()) if (heaviest === undefined || usage.bytes > heaviest.bytes) heaviest = usage
+    const oldest = heaviest?.records.values().next().value
+    if (oldest === undefined) return false
+    this.#evict(oldest)
+    return true
+  }
+
+  #evict (stored: Stored<ProviderRecord | ValueRecord>): void {
+    this.#release(stored)
+    this.evicted++
+    const where = stored.where
+    if ('key' in where) { this.#values.delete(where.key); return }
+    const entries = this.#providers.get(where.topic)
+    entries?.delete(where.provider)
+    if (entries?.size === 0) this.#providers.delete(where.topic)
+  }
+
+  /**
+   * Accounts for a new record (replacing `existing`). Over the peer's own bounds it is refused
+   * (`peer-quota`); over the store's, the heaviest storer's oldest records make room.
+   */
+  #admit<R extends ProviderRecord | ValueRecord> (record: R, from: string, existing: Stored<R> | undefined, where: Stored<R>['where']): Stored<R> {
     const bytes = recordBytes(record)
-    const freedCount = existing === undefined ? 0 : 1
     const freedBytes = existing?.bytes ?? 0
-    const peerCount = (this.#perPeer.get(from) ?? 0) - (existing?.from === from ? 1 : 0)
-    if (peerCount + 1 > this.limits.maxPerPeer) throw new StoreRefusedError('peer-quota', 'this peer has stored as many records as this node keeps for one peer')
-    if (this.#count - freedCount + 1 > this.limits.maxRecords || this.#bytes - freedBytes + bytes > this.limits.maxBytes) {
-      throw new StoreRefusedError('full', 'this node stores no more records')
+    const usage = this.#perPeer.get(from)
+    const mine = existing?.from === from
+    const peerCount = (usage?.records.size ?? 0) - (mine ? 1 : 0)
+    const peerBytes = (usage?.bytes ?? 0) - (mine ? freedBytes : 0)
+    if (peerCount + 1 > this.limits.maxPerPeer || peerBytes + bytes > this.limits.maxBytesPerPeer) {
+      throw new StoreRefusedError('peer-quota', 'this peer has stored as much as this node keeps for one peer')
     }
     if (existing !== undefined) this.#release(existing)
+    while (this.#count + 1 > this.limits.maxRecords || this.#bytes + bytes > this.limits.maxBytes) {
+      if (!this.#evictHeaviest()) throw new StoreRefusedError('full', 'this node stores no more records')
+    }
+    const stored: Stored<R> = { record, from, bytes, where }
     this.#count++
     this.#bytes += bytes
-    this.#perPeer.set(from, (this.#perPeer.get(from) ?? 0) + 1)
-    return { record, from, bytes }
+    let own = this.#perPeer.get(from)
+    if (own === undefined) { own = { bytes: 0, records: new Set() }; this.#perPeer.set(from, own) }
+    own.bytes += bytes
+    own.records.add(stored)
+    return stored
   }
 
   #release (stored: Stored<ProviderRecord | ValueRecord>): void {
+    const usage = this.#perPeer.get(stored.from)
+    if (usage === undefined || !usage.records.delete(stored)) return
     this.#count--
     this.#bytes -= stored.bytes
-    const left = (this.#perPeer.get(stored.from) ?? 1) - 1
-    if (left <= 0) this.#perPeer.delete(stored.from)
-    else this.#perPeer.set(stored.from, left)
+    usage.bytes -= stored.bytes
+    if (usage.records.size === 0) this.#perPeer.delete(stored.from)
   }
 }

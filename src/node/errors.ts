@@ -6,12 +6,14 @@ export type NodeErrorCode =
   | 'keystore.missing' | 'keystore.locked' | 'keystore.unreadable'
   | 'account.badId' | 'account.none' | 'account.several' | 'account.unknown' | 'account.ambiguous'
   | 'account.badNodeId' | 'account.badLifetime' | 'account.badCert'
-  | 'fetch.notHeld' | 'fetch.notHeldOffline' | 'fetch.noPeers' | 'fetch.noProviders' | 'fetch.unreachable' | 'fetch.incomplete'
+  | 'fetch.notHeld' | 'fetch.notHeldOffline' | 'fetch.noPeers' | 'fetch.noProviders' | 'fetch.bootstrapUnreachable' | 'fetch.unreachable' | 'fetch.incomplete'
   | 'fetch.notOffered' | 'fetch.peersGone' | 'fetch.noSpace' | 'share.notFound'
   | 'pin.badLifetime' | 'pin.noPeer' | 'pin.noTransport' | 'pin.failed' | 'pin.badCapability' | 'pin.badQuota'
   | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
   | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
-  | 'node.busy' | 'node.closing'
+  | 'node.busy' | 'node.closing' | 'node.stateKey'
+  | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited'
+  | 'webui.onionNeedsTor'
 
 export type NodeErrorParams = Record<string, string>
 

@@ -2,17 +2,18 @@
 // its own process: the node's data (OhtNode), its network and DHT, its services, and for a
 // daemon the API with every route. Whoever starts it (cli/) only chooses the options and prints.
 import { verifyCapOf, type ReadCap } from '../blocks/index.ts'
-import type { Transport } from '../onion/index.ts'
+import { TorTransport, type Transport } from '../onion/index.ts'
 import type { NetworkKey } from '../onion/network-key.ts'
 import { OhtNode, StreamService, TransferManager, type StreamHandle, type StreamRequest } from './transfers/index.ts'
 import {
-  BootstrapHost, Discovery, LevelRoutingStore, LocalDhtService, NodeNetwork, peersToFetchFrom, serveBootstrap, type AliasPublisher, type NetworkLimits
+  BootstrapHost, DhtAdmin, Discovery, LevelRoutingStore, LocalDhtService, NodeNetwork, peersToFetchFrom, serveBootstrap, type AliasPublisher, type NetworkLimits
 } from './network/index.ts'
 import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerConfigRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTransferRoutes
+  ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes
 } from './api/index.ts'
+import { WebUi } from './webui/index.ts'
 import type { WarningSink } from './errors.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
@@ -32,6 +33,8 @@ export interface NodeRuntimeOptions {
   dataDir: string
   /** Unlocks the node keystore; empty: the keys are protected by file permissions only. */
   passphrase?: string
+  /** Memory only: nothing under `dataDir` (OhtNode.open's `memory`). */
+  memory?: boolean
   /** Makes the transport (once the node is open); without one the node works on what it holds (no peers, no DHT). */
   transport?: () => Transport
   limits?: NetworkLimits
@@ -79,6 +82,7 @@ export class NodeRuntime {
   #streams?: StreamService
   #transfers?: TransferManager
   #api?: ApiServer
+  #webui?: WebUi
   #host?: BootstrapHost
   #closed = false
 
@@ -107,7 +111,7 @@ export class NodeRuntime {
 
   /** Opens the node of `dataDir` and builds its parts (nothing listens yet). */
   static async open (options: NodeRuntimeOptions): Promise<NodeRuntime> {
-    const node = await OhtNode.open({ dataDir: options.dataDir, passphrase: options.passphrase ?? '' })
+    const node = await OhtNode.open({ dataDir: options.dataDir, passphrase: options.passphrase ?? '', ...(options.memory === true ? { memory: true } : {}) })
     try {
       return new NodeRuntime(node, options)
     } catch (err) {
@@ -164,7 +168,11 @@ export class NodeRuntime {
     if (options.config != null) registerConfigRoutes(api, options.config, (key, value) => this.applyConfig(key, value))
     registerPinRoutes(api, this.service.pins)
     if (this.dht != null) registerDhtRoutes(api, this.dht)
+    if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
+    registerTorRoutes(api, network.transport)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
+    const transport = network.transport
+    registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root, transport: transport.kind, ...(transport instanceof TorTransport ? { onion: transport } : {}) }))
     try {
       const address = await network.listen()
       let sharedAddress: string | undefined
@@ -213,6 +221,7 @@ export class NodeRuntime {
     if (this.#closed) return
     this.#closed = true
     this.#host?.stop()
+    await this.#webui?.stop().catch(() => {})
     await this.#api?.close().catch(() => {})
     await this.#streams?.close().catch(() => {})
     await this.#transfers?.close()

@@ -6,6 +6,7 @@
 //   onion:<56 base32 chars>.onion:<port>   (also plain <56 chars>.onion:<port>)
 import { createHash } from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
+import { base32 } from 'multiformats/bases/base32'
 import { AddressError, type TransportKind } from './transport.ts'
 
 export type Address =
@@ -98,38 +99,9 @@ function parseOnion (input: string, rest: string): Address {
   return { transport: 'tor', host, port }
 }
 
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'
-
-function base32Encode (bytes: Uint8Array): string {
-  let out = ''
-  let bits = 0
-  let value = 0
-  for (const byte of bytes) {
-    value = (value << 8) | byte
-    bits += 8
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31]
-      bits -= 5
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31]
-  return out
-}
-
-function base32Decode (text: string): Uint8Array {
-  const out = new Uint8Array(Math.floor(text.length * 5 / 8))
-  let bits = 0
-  let value = 0
-  let index = 0
-  for (const char of text) {
-    value = ((value << 5) | BASE32.indexOf(char)) & 0xffff
-    bits += 5
-    if (bits >= 8) {
-      out[index++] = (value >>> (bits - 8)) & 0xff
-      bits -= 8
-    }
-  }
-  return out
+/** RFC 4648 base32, lower case, unpadded (onion names, Tor's client-authorization keys): multiformats' base32 without its multibase prefix. */
+export function base32Encode (bytes: Uint8Array): string {
+  return base32.baseEncode(bytes)
 }
 
 function onionChecksum (publicKey: Uint8Array): Buffer {
@@ -137,7 +109,8 @@ function onionChecksum (publicKey: Uint8Array): Buffer {
 }
 
 function onionChecksumValid (host: string): boolean {
-  const raw = base32Decode(host.slice(0, 56))
+  // RFC 4648 base32, lower case, no padding: multiformats' base32 without its multibase prefix.
+  const raw = base32.baseDecode(host.slice(0, 56))
   if (raw.length !== 35 || raw[34] !== ONION_VERSION) return false
   return onionChecksum(raw.subarray(0, 32)).equals(raw.subarray(32, 34))
 }
@@ -149,5 +122,5 @@ export function onionNameFromPublicKey (publicKey: Uint8Array): string {
   raw.set(publicKey, 0)
   raw.set(onionChecksum(publicKey), 32)
   raw[34] = ONION_VERSION
-  return `${base32Encode(raw)}.onion`
+  return `${base32.baseEncode(raw)}.onion`
 }

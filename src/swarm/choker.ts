@@ -13,6 +13,8 @@ export interface ChokablePeer {
   choked: boolean
   /** Bytes per second received from this peer lately (leeching) / sent to it (seeding). */
   rate: number
+  /** Was unchoked and asked for nothing: only the optimistic slot may pick it. */
+  idle?: boolean
   choke (): void
   unchoke (): void
 }
@@ -23,9 +25,12 @@ export interface ChokerState {
 }
 
 /** One round: ranks the peers, keeps `slots` unchoked (one of them the optimistic slot). */
-export function chokeRound (peers: readonly ChokablePeer[], slots: number, state: ChokerState, random: () => number = Math.random): void {
+export function chokeRound (peers: readonly ChokablePeer[], slots: number, state: ChokerState, random: () => number = Math.random, tieRandom: () => number = Math.random): void {
   const interested = peers.filter(p => p.interested)
-  const ranked = [...interested].sort((a, b) => b.rate - a.rate)
+  // Equal rates (all zero, at first) are ordered at random, not by arrival: the first identities
+  // to log in do not keep the slots by being first.
+  const tie = new Map(interested.map(p => [p.id, tieRandom()]))
+  const ranked = interested.filter(p => p.idle !== true).sort((a, b) => (b.rate - a.rate) || (tie.get(a.id)! - tie.get(b.id)!))
   const regular = ranked.slice(0, Math.max(0, slots - 1))
   const keep = new Set(regular.map(p => p.id))
   const rest = interested.filter(p => !keep.has(p.id))

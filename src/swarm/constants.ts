@@ -137,3 +137,79 @@ export const LANE_POLL_MS = 50
  * a lane the peer has nothing for (the fetch's tail) must not hold the decision forever.
  */
 export const LANE_SETTLE_MS = 20_000
+
+// ---- Hostile peers (docs/SECURITY.md): what one peer may make this node hold ----
+
+/**
+ * Bytes of answers (blocks, leaves, manifest) queued for one connection, not yet taken by its
+ * socket, before serving waits: a peer that stops reading while it keeps requesting makes the
+ * seeder wait, not buffer. 4 MiB keeps a Tor circuit's window full many times over.
+ */
+export const MAX_QUEUED_ANSWER_BYTES = 4 * 1024 * 1024
+/**
+ * Bytes queued for one connection at which it is dropped: the answer bound plus the largest
+ * message that may go out at once (a 16 MiB block, or the 8 MiB manifest) and room for small
+ * messages (`have`s, rejects). Only a peer that does not read ever reaches it.
+ */
+export const MAX_QUEUED_BYTES = MAX_QUEUED_ANSWER_BYTES + MAX_BLOCK_BYTES_BEFORE_MANIFEST + 1024 * 1024
+/**
+ * Requests one connection may have waiting to be served. Our own fetcher keeps at most MAX_DEPTH
+ * in flight per lane; a peer with more does not follow the protocol and is dropped.
+ */
+export const MAX_QUEUED_REQUESTS = 2 * MAX_DEPTH
+/**
+ * Metadata requests (`manifest?`, `leaves?`, `proof?`) one connection may have waiting. A fetcher
+ * asks `leaves?` in ranges of MAX_LEAVES_PER_MESSAGE: 1,024 of them cover 2^24 blocks (4 TiB at
+ * 256 KiB blocks). Beyond it the peer is dropped.
+ */
+export const MAX_QUEUED_METADATA_REQUESTS = 1024
+/**
+ * A connection whose answers could not go out for this long (its queue stayed above
+ * MAX_QUEUED_ANSWER_BYTES) is dropped: it holds an upload slot and takes nothing.
+ */
+export const SEND_STALL_TIMEOUT_MS = 90_000
+/** How often a waiting answer looks again at its connection's queue (besides the socket's 'drain'). */
+export const QUEUE_POLL_MS = 50
+/**
+ * Largest message before the peer proved the swarm key: only the extended handshake and `auth`
+ * (well under 1 KiB) are due then, so a stranger cannot make this node hold megabytes.
+ */
+export const MAX_PREAUTH_MESSAGE_BYTES = 16 * 1024
+/**
+ * Largest oht_v1 message once the manifest is known (a `leaves` answer and its CBOR framing):
+ * only a fetcher still waiting for the manifest accepts MAX_EXTENSION_BYTES.
+ */
+export const MAX_KNOWN_EXTENSION_BYTES = MAX_LEAVES_PER_MESSAGE * 32 + 1024
+/** Largest message of any other kind (bitfield of up to 2^23 blocks; the rest are bytes). */
+export const MAX_OTHER_MESSAGE_BYTES = 1024 * 1024 + 64
+/**
+ * A message that has begun must be complete within this much time plus its length at
+ * MIN_MESSAGE_BYTES_PER_SECOND: a peer that starts a large message and stops (or drips it) does
+ * not hold the memory for long. Lenient for slow Tor circuits: a 1 MiB block has ~46 s.
+ */
+export const MESSAGE_DEADLINE_BASE_MS = 30_000
+export const MIN_MESSAGE_BYTES_PER_SECOND = 64 * 1024
+/**
+ * Bytes of unfinished incoming messages held over all connections of this process. Past it, the
+ * connection whose message made the least recent progress is dropped (a staller, not a sender).
+ */
+export const MAX_PARTIAL_BYTES_TOTAL = 128 * 1024 * 1024
+/**
+ * When a swarm is full (maxPeers nodes), a newcomer takes the slot of the node that exchanged no
+ * block with this one (either way) for the longest, if that is longer than this: identities that
+ * log in and say nothing cannot lock honest fetchers out. A node joined less than this ago is
+ * never evicted (it had no time to start).
+ */
+export const PEER_IDLE_EVICT_MS = 20_000
+/**
+ * A node unchoked this long without asking for anything loses its upload slot and is ranked
+ * after every node that has not idled (it stays eligible for the optimistic slot): interested
+ * but silent identities cannot hold the slots an honest fetcher would use.
+ */
+export const UNCHOKED_IDLE_MS = 5_000
+/**
+ * The peer asked for the manifest (or a leaf range) that has not answered in this long is passed
+ * over for another: a peer that advertises every block and never answers cannot stall a fetch.
+ * Its answer is still taken if it comes later. Plus the leaves' bytes at MIN_MESSAGE_BYTES_PER_SECOND.
+ */
+export const DEFAULT_METADATA_TIMEOUT_MS = 20_000

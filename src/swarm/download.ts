@@ -246,6 +246,7 @@ export class Downloader {
     }
     if (!picker.received(index)) return
     peer.node.received += bytes
+    peer.node.lastActive = performance.now()
     this.downloaded += bytes
     ctx.emit({ type: 'block:verified', peer: peer.id, index, bytes })
     // Advertise only what can be served (a block may straddle a file this fetch skips).

@@ -4,6 +4,10 @@ export type SwarmEvent =
   | { type: 'peer:connected', peer: string }
   | { type: 'peer:closed', peer: string, reason?: string }
   | { type: 'peer:banned', peer: string, reason: string }
+  /** A node dropped to free its slot for a newcomer (idle while the swarm was full). */
+  | { type: 'peer:evicted', peer: string, reason: string }
+  /** The peer asked for metadata said nothing in time: another is asked. */
+  | { type: 'metadata:timeout', peer: string }
   | { type: 'manifest:received', peer: string }
   | { type: 'leaves:verified', peer: string, count: number }
   | { type: 'block:requested', peer: string, index: number }

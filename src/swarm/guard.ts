@@ -1,11 +1,57 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { pieceBuffers } from '../blocks/index.ts'
+import { MAX_PARTIAL_BYTES_TOTAL, MESSAGE_DEADLINE_BASE_MS, MIN_MESSAGE_BYTES_PER_SECOND } from './constants.ts'
 
 /** The BitTorrent handshake: pstrlen(1) "BitTorrent protocol"(19) reserved(8) info_hash(20) peer_id(20). */
 const HANDSHAKE_BYTES = 68
 
 export class WireMessageTooLargeError extends Error {
   override name = 'WireMessageTooLargeError'
+}
+
+/** A message that began did not complete in time, or was dropped to keep the total bound. */
+export class WireMessageStalledError extends Error {
+  override name = 'WireMessageStalledError'
+}
+
+/**
+ * The bytes of unfinished messages held by every guard that shares it (by default, all of this
+ * process's): past `max`, the guard whose message made the least recent progress is failed.
+ */
+export class PartialBudget {
+  readonly max: number
+  readonly #held = new Map<WireGuard, number>()
+  #total = 0
+
+  constructor (max: number) { this.max = max }
+
+  get total (): number { return this.#total }
+
+  /** `guard` now holds `bytes` of an unfinished message (0: none). */
+  set (guard: WireGuard, bytes: number): void {
+    this.#total += bytes - (this.#held.get(guard) ?? 0)
+    if (bytes === 0) this.#held.delete(guard)
+    else this.#held.set(guard, bytes)
+    while (this.#total > this.max && this.#held.size > 0) {
+      let stalest: WireGuard | undefined
+      for (const g of this.#held.keys()) if (stalest == null || g.lastProgress < stalest.lastProgress) stalest = g
+      this.#total -= this.#held.get(stalest!)!
+      this.#held.delete(stalest!)
+      stalest!.fail(new WireMessageStalledError(`${this.max} bytes of unfinished messages are held over all peers; this peer's made the least progress`))
+    }
+  }
+}
+
+/** The process-wide bound of MAX_PARTIAL_BYTES_TOTAL. */
+export const partialBudget = new PartialBudget(MAX_PARTIAL_BYTES_TOTAL)
+
+export interface WireGuardOptions {
+  /** The largest message of type `id` accepted now (at most the guard's maximum). */
+  limitFor?: (id: number) => number
+  /** Where unfinished messages are counted (default: the process-wide partialBudget). */
+  budget?: PartialBudget
+  /** A message must be complete within baseMs + its length at bytesPerSecond. */
+  deadline?: { baseMs: number, bytesPerSecond: number }
 }
 
 /**
@@ -17,26 +63,68 @@ export class WireMessageTooLargeError extends Error {
  */
 export class WireGuard extends Transform {
   readonly #max: number
+  readonly #limitFor: ((id: number) => number) | undefined
+  readonly #budget: PartialBudget
+  readonly #deadline: { baseMs: number, bytesPerSecond: number }
   #parts: Buffer[] = []
   #buffered = 0
   #need = HANDSHAKE_BYTES
   #inHandshake = true
   #pendingLength = true
+  #timer: NodeJS.Timeout | undefined
+  /** When the last bytes arrived (the total bound drops the stalest first). */
+  lastProgress = performance.now()
 
-  constructor (maxMessageBytes: number) {
+  constructor (maxMessageBytes: number, options: WireGuardOptions = {}) {
     super()
     this.#max = maxMessageBytes
+    this.#limitFor = options.limitFor
+    this.#budget = options.budget ?? partialBudget
+    this.#deadline = options.deadline ?? { baseMs: MESSAGE_DEADLINE_BASE_MS, bytesPerSecond: MIN_MESSAGE_BYTES_PER_SECOND }
   }
 
   override _transform (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.#parts.push(chunk)
     this.#buffered += chunk.length
+    this.lastProgress = performance.now()
     try {
       this.#drain()
+      this.#account()
       done()
     } catch (err) {
+      this.#release()
       done(err as Error)
     }
+  }
+
+  override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
+    this.#release()
+    callback(err)
+  }
+
+  /** Fails the connection (the total bound chose it). */
+  fail (err: Error): void {
+    this.#release()
+    this.destroy(err)
+  }
+
+  /** Counts what is held of an unfinished message, and arms its deadline when one began. */
+  #account (): void {
+    this.#budget.set(this, this.#buffered)
+    if (this.#buffered === 0) { clearTimeout(this.#timer); this.#timer = undefined; return }
+    if (this.#timer != null) return
+    const d = this.#deadline
+    const ms = d.baseMs + (Math.max(this.#need, this.#buffered) / d.bytesPerSecond) * 1000
+    this.#timer = setTimeout(() => { this.fail(new WireMessageStalledError(`a message of ${this.#need} bytes did not complete in ${Math.round(ms / 1000)} s`)) }, ms)
+    this.#timer.unref()
+  }
+
+  #release (): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#budget.set(this, 0)
+    this.#parts = []
+    this.#buffered = 0
   }
 
   #drain (): void {
@@ -55,6 +143,12 @@ export class WireGuard extends Transform {
         if (this.#buffered < 4) break
         const length = this.#peekUint32()
         if (length > this.#max) throw new WireMessageTooLargeError(`peer announced a ${length}-byte message; the limit is ${this.#max}`)
+        if (length > 0 && this.#limitFor != null) {
+          if (this.#buffered < 5) break
+          const id = this.#peekByte(4)
+          const limit = this.#limitFor(id)
+          if (length > limit) throw new WireMessageTooLargeError(`peer announced a ${length}-byte message of type ${id}; the limit now is ${limit}`)
+        }
         this.#need = 4 + length
         this.#pendingLength = false
       }
@@ -62,7 +156,19 @@ export class WireGuard extends Transform {
       // One whole message per chunk: the wire parses it without copying it again.
       this.push(this.#take(this.#need))
       this.#pendingLength = true
+      // A message completed: the next one gets its own deadline.
+      clearTimeout(this.#timer)
+      this.#timer = undefined
     }
+  }
+
+  #peekByte (at: number): number {
+    let offset = at
+    for (const part of this.#parts) {
+      if (offset < part.length) return part[offset]!
+      offset -= part.length
+    }
+    return 0
   }
 
   #peekUint32 (): number {

@@ -1,7 +1,7 @@
 import { decodeManifest, merkleRootOf, type SealedManifest } from '../blocks/index.ts'
 import { splitLeaves } from '../blocks/share.ts'
 import { MerkleTree } from '../merkle/index.ts'
-import { MAX_LEAVES_PER_MESSAGE } from './constants.ts'
+import { DEFAULT_METADATA_TIMEOUT_MS, MAX_LEAVES_PER_MESSAGE, MAX_QUEUED_METADATA_REQUESTS, MIN_MESSAGE_BYTES_PER_SECOND } from './constants.ts'
 import type { ExtensionMessage } from './messages.ts'
 import type { SwarmContext, SwarmPeer } from './peer.ts'
 
@@ -24,6 +24,11 @@ export class MetadataExchange {
   #asked?: string
   /** Peers that refused: not asked again until they advertise blocks. */
   readonly #refused = new Set<string>()
+  /** Peers that did not answer in time: asked again only when no other peer is left. */
+  readonly #silent = new Set<string>()
+  #timer: NodeJS.Timeout | undefined
+  /** Metadata answers each connection has waiting for room in its queue (outbox.ts). */
+  readonly #answering = new WeakMap<SwarmPeer, number>()
 
   constructor (ctx: SwarmContext, known: { manifest?: SealedManifest, leaves?: Uint8Array }, onKnown: () => void) {
     this.#ctx = ctx
@@ -46,7 +51,31 @@ export class MetadataExchange {
 
   /** A peer left: if it was the one asked, ask another. */
   peerLeft (peer: SwarmPeer): void {
-    if (this.#asked === peer.id) { this.#asked = undefined; this.ask() }
+    if (this.#asked === peer.id) { this.#settled(); this.ask() }
+  }
+
+  /** The swarm closed: no timer is left behind. */
+  close (): void { this.#settled() }
+
+  /** The peer asked answered (or refused, or left): its timer stops. */
+  #settled (): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#asked = undefined
+  }
+
+  /** Gives the peer asked `ms` to answer, then asks another (silent peers go last). */
+  #arm (peer: SwarmPeer, bytes: number): void {
+    clearTimeout(this.#timer)
+    const ms = (this.#ctx.options.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS) + (bytes / MIN_MESSAGE_BYTES_PER_SECOND) * 1000
+    this.#timer = setTimeout(() => {
+      if (this.#asked !== peer.id || this.known) return
+      this.#silent.add(peer.id)
+      this.#ctx.emit({ type: 'metadata:timeout', peer: peer.id })
+      this.#settled()
+      this.ask()
+    }, ms)
+    this.#timer.unref()
   }
 
   /**
@@ -58,18 +87,21 @@ export class MetadataExchange {
     if (this.known || ctx.closed) return
     if (this.#asked != null && ctx.nodes.has(this.#asked)) return
     const ready = [...ctx.peers.values()].filter(p => p.wire.authenticated && !this.#refused.has(p.id))
-    const peer = prefer != null && ready.includes(prefer) ? prefer : ready[0]
+    // Peers that once stayed silent are asked only when no other is left (and then in turn).
+    const answering = ready.filter(p => !this.#silent.has(p.id))
+    if (answering.length === 0) this.#silent.clear()
+    const pool = answering.length > 0 ? answering : ready
+    const peer = prefer != null && pool.includes(prefer) ? prefer : pool[0]
     if (peer == null) return
     this.#asked = peer.id
-    if (this.manifest == null) peer.wire.send({ t: 'manifest?' })
-    else this.#askLeaves(peer)
+    if (this.manifest == null) { peer.wire.send({ t: 'manifest?' }); this.#arm(peer, 0) } else this.#askLeaves(peer)
   }
 
   /** One oht_v1 message of a ready peer (other than `auth`, which PeerWire handles). */
   onMessage (peer: SwarmPeer, m: ExtensionMessage): void {
     switch (m.t) {
       case 'manifest?':
-        if (this.manifest != null) peer.wire.send({ t: 'manifest', data: this.manifest.bytes })
+        if (this.manifest != null) { const bytes = this.manifest.bytes; this.#answer(peer, bytes.length, () => ({ t: 'manifest', data: bytes })) }
         else peer.wire.send({ t: 'refuse', reason: 'no manifest yet' })
         return
       case 'manifest':
@@ -80,28 +112,56 @@ export class MetadataExchange {
         if (this.leaves == null || header == null) { peer.wire.send({ t: 'refuse', reason: 'no leaves yet' }); return }
         const from = Math.min(m.from, header.blockCount)
         const count = Math.min(m.count, header.blockCount - from)
-        if (count > 0) peer.wire.send({ t: 'leaves', from, data: this.leaves.subarray(from * 32, (from + count) * 32) })
+        const leaves = this.leaves
+        if (count > 0) this.#answer(peer, count * 32, () => ({ t: 'leaves', from, data: leaves.subarray(from * 32, (from + count) * 32) }))
         return
       }
       case 'leaves':
         this.#onLeaves(peer, m.from, m.data)
         return
-      case 'proof?':
-        if (this.#tree != null && m.index < this.#tree.leafCount) {
-          peer.wire.send({ t: 'proof', index: m.index, leaf: this.leaves!.subarray(m.index * 32, m.index * 32 + 32), siblings: Buffer.concat(this.#tree.proof(m.index)) })
+      case 'proof?': {
+        const tree = this.#tree
+        if (tree != null && m.index < tree.leafCount) {
+          this.#answer(peer, 32 * 66, () => ({ t: 'proof', index: m.index, leaf: this.leaves!.subarray(m.index * 32, m.index * 32 + 32), siblings: Buffer.concat(tree.proof(m.index)) }))
         }
         return
+      }
       case 'refuse':
         if (peer.id === this.#asked) {
           this.#refused.add(peer.id)
-          this.#asked = undefined
+          this.#settled()
           this.ask()
         }
     }
   }
 
+  /**
+   * Sends an answer once the peer's queue has room (outbox.ts), in the order asked: a peer that
+   * floods `leaves?` while not reading waits for its answers instead of this node holding them.
+   * One that keeps more than MAX_QUEUED_METADATA_REQUESTS waiting is dropped.
+   */
+  #answer (peer: SwarmPeer, bytes: number, make: () => ExtensionMessage): void {
+    const waiting = (this.#answering.get(peer) ?? 0) + 1
+    if (waiting > MAX_QUEUED_METADATA_REQUESTS) {
+      this.#ctx.ban(peer, `keeps over ${MAX_QUEUED_METADATA_REQUESTS} metadata requests waiting`)
+      return
+    }
+    this.#answering.set(peer, waiting)
+    const outbox = peer.wire.outbox
+    void outbox.reserve(bytes).then(ok => {
+      this.#answering.set(peer, (this.#answering.get(peer) ?? 1) - 1)
+      if (!ok) return
+      try {
+        if (!peer.wire.closed) peer.wire.send(make())
+      } finally {
+        outbox.release(bytes)
+      }
+    })
+  }
+
   #onManifest (peer: SwarmPeer, data: Uint8Array): void {
-    if (this.manifest != null || peer.id !== this.#asked) return
+    // A late answer of a peer passed over for silence is as good: it is checked like any other.
+    if (this.manifest != null || (peer.id !== this.#asked && !this.#silent.has(peer.id))) return
     try {
       this.manifest = decodeManifest(data, this.#ctx.options.manifestCid)
     } catch (err) {
@@ -109,7 +169,8 @@ export class MetadataExchange {
       return
     }
     this.#ctx.emit({ type: 'manifest:received', peer: peer.id })
-    this.#asked = undefined
+    this.#settled()
+    this.#silent.delete(peer.id)
     if (this.leaves != null) this.#onKnown()
     else this.ask(peer)
   }
@@ -121,6 +182,7 @@ export class MetadataExchange {
     for (let from = 0; from < count; from += MAX_LEAVES_PER_MESSAGE) {
       peer.wire.send({ t: 'leaves?', from, count: Math.min(MAX_LEAVES_PER_MESSAGE, count - from) })
     }
+    this.#arm(peer, count * 32)
   }
 
   #onLeaves (peer: SwarmPeer, from: number, data: Uint8Array): void {
@@ -136,7 +198,7 @@ export class MetadataExchange {
     const leaves = Buffer.alloc(header.blockCount * 32)
     for (const [f, d] of this.#leafParts) leaves.set(d, f * 32)
     this.#leafParts.clear()
-    this.#asked = undefined
+    this.#settled()
     if (!Buffer.from(merkleRootOf(leaves)).equals(Buffer.from(header.root))) {
       this.#ctx.ban(peer, 'sent leaves that do not match the Merkle root')
       this.ask()

@@ -6,7 +6,8 @@ import Wire from 'bittorrent-protocol'
 import { swarmAuthMac } from '../blocks/caps.ts'
 import { isFreedWhenSent, releaseIfSent } from '../blocks/index.ts'
 import { WireGuard } from './guard.ts'
-import { DEFAULT_AUTH_TIMEOUT_MS, PIECE_HEADER_BYTES, WIRE_HEADER_SLACK_BYTES } from './constants.ts'
+import { DEFAULT_AUTH_TIMEOUT_MS, MAX_KNOWN_EXTENSION_BYTES, MAX_OTHER_MESSAGE_BYTES, MAX_PREAUTH_MESSAGE_BYTES, MAX_QUEUED_ANSWER_BYTES, MAX_QUEUED_BYTES, PIECE_HEADER_BYTES, QUEUE_POLL_MS, SEND_STALL_TIMEOUT_MS, WIRE_HEADER_SLACK_BYTES } from './constants.ts'
+import { Outbox, type OutboxLimits } from './outbox.ts'
 import { decodeMessage, encodeMessage, EXTENSION_NAME, MAX_EXTENSION_BYTES, MessageError, type ExtensionMessage } from './messages.ts'
 
 export interface PeerWireOptions {
@@ -21,6 +22,14 @@ export interface PeerWireOptions {
   maxBlockBytes: number
   /** A peer that has not proven the swarm key by then is dropped. */
   authTimeoutMs?: number
+  /** True while this node still needs the manifest (the only oht_v1 message over 513 KiB). */
+  wantsManifest?: () => boolean
+  /** Bounds of what is queued for the peer (default: constants.ts); tests shorten them. */
+  outboxLimits?: Partial<OutboxLimits>
+}
+
+export class PeerStalledError extends Error {
+  override name = 'PeerStalledError'
 }
 
 /**
@@ -69,7 +78,7 @@ export function pieceParts (parts: readonly Uint8Array[]): Uint8Array {
 
 /** The bits of bittorrent-protocol's Wire that sending a piece in parts needs (index.js). */
 interface WireInternals {
-  _push: (data: Uint8Array) => void
+  _push: (data: Uint8Array) => boolean
   uploadSpeed: (bytes: number) => void
 }
 
@@ -112,6 +121,8 @@ interface PeerWireEvents {
 export class PeerWire extends EventEmitter<PeerWireEvents> {
   readonly wire: Wire
   readonly remoteNodeId: Uint8Array
+  /** What is queued for the peer, and the gate its answers wait at (outbox.ts). */
+  readonly outbox: Outbox
   #authenticated = false
   #sentAuth = false
   #closed = false
@@ -125,6 +136,23 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
     const wire = new Wire()
     this.wire = wire
     acceptPieceParts(wire)
+    const internals = wire as unknown as WireInternals & { _readableState: { buffered: number } }
+    const queued = (): number => internals._readableState.buffered + options.stream.writableLength
+    this.outbox = new Outbox(queued, options.stream, {
+      answerBytes: MAX_QUEUED_ANSWER_BYTES,
+      maxBytes: MAX_QUEUED_BYTES,
+      stallMs: SEND_STALL_TIMEOUT_MS,
+      pollMs: QUEUE_POLL_MS,
+      ...options.outboxLimits
+    }, reason => { queueMicrotask(() => { this.close(new PeerStalledError(reason)) }) })
+    // Every message queued for the peer passes here: one that does not read is dropped at the
+    // hard bound, whatever the message (rejects, haves, answers).
+    const push = internals._push.bind(wire)
+    internals._push = (data: Uint8Array): boolean => {
+      const ready = push(data)
+      this.outbox.check()
+      return ready
+    }
     const self = this
     // BEP 10 extension class, as bittorrent-protocol expects one.
     function OhtExtension (this: { name: string }): void { /* state lives in PeerWire */ }
@@ -133,7 +161,7 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
     OhtExtension.prototype.onMessage = function (buf: Uint8Array): void { self.#onExtension(buf) }
     wire.use(OhtExtension as never)
 
-    const guard = new WireGuard(Math.max(options.maxBlockBytes, MAX_EXTENSION_BYTES) + WIRE_HEADER_SLACK_BYTES)
+    const guard = new WireGuard(Math.max(options.maxBlockBytes, MAX_EXTENSION_BYTES) + WIRE_HEADER_SLACK_BYTES, { limitFor: id => this.#limitFor(id) })
     options.stream.pipe(guard).pipe(wire as unknown as NodeJS.WritableStream)
     sendCoalesced(wire as unknown as NodeJS.ReadableStream, options.stream)
     const fail = (err?: Error): void => { this.close(err) }
@@ -173,9 +201,26 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#authTimer)
+    this.outbox.close()
     this.wire.destroy()
     this.#options.stream.destroy()
     this.emit('close', err)
+  }
+
+  /**
+   * The largest message of type `id` accepted now: as small as the protocol allows, so a peer
+   * cannot make this node hold a large unfinished message it has no reason to send.
+   */
+  #limitFor (id: number): number {
+    const piece = 7
+    const extended = 20
+    if (id === extended) {
+      if (!this.#authenticated) return MAX_PREAUTH_MESSAGE_BYTES
+      return (this.#options.wantsManifest?.() ?? true) ? MAX_EXTENSION_BYTES + WIRE_HEADER_SLACK_BYTES : MAX_KNOWN_EXTENSION_BYTES
+    }
+    // Pieces are only ever asked for after the swarm key is proven.
+    if (id === piece) return this.#authenticated ? this.#options.maxBlockBytes + WIRE_HEADER_SLACK_BYTES : MAX_PREAUTH_MESSAGE_BYTES
+    return MAX_OTHER_MESSAGE_BYTES
   }
 
   #sendAuth (): void {

@@ -31,6 +31,14 @@ export interface PeerNode {
   counted?: SwarmPeer | undefined
   /** Number of the next lane added (lane 0 first): names lanes in `SwarmContext.peers`. */
   nextLane: number
+  /** When it joined, and last gave or took a block (slot eviction, swarm.ts). */
+  readonly joinedAt: number
+  lastActive: number
+  /** When it last asked for a block, and when it was last unchoked (the choker's idle rule). */
+  lastAskedAt: number
+  unchokedAt: number
+  /** Unchoked for UNCHOKED_IDLE_MS without asking: ranked after every other node until it asks. */
+  idle: boolean
 }
 
 /**
@@ -64,7 +72,12 @@ export function newNode (id: string, perPeerUploadBytesPerSecond?: number): Peer
     lastRoundAt: performance.now(),
     deflected: new Set(),
     ...(perPeerUploadBytesPerSecond != null ? { uploadLimiter: new RateLimiter(perPeerUploadBytesPerSecond) } : {}),
-    nextLane: 0
+    nextLane: 0,
+    joinedAt: performance.now(),
+    lastActive: performance.now(),
+    lastAskedAt: 0,
+    unchokedAt: 0,
+    idle: false
   }
 }
 

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
+import createDebug from 'debug'
 import type { Duplex } from 'node:stream'
 import { TAG_BYTES, type ManifestHeader, type SealedManifest } from '../blocks/index.ts'
 import { Bits } from './bitfield.ts'
-import { CHOKE_ROUND_MS, DEFAULT_MAX_PEERS, MAX_BLOCK_BYTES_BEFORE_MANIFEST, MAX_LANES } from './constants.ts'
+import { CHOKE_ROUND_MS, DEFAULT_MAX_PEERS, MAX_BLOCK_BYTES_BEFORE_MANIFEST, MAX_LANES, PEER_IDLE_EVICT_MS } from './constants.ts'
 import { MessageDispatch } from './dispatch.ts'
 import { Downloader } from './download.ts'
 import type { SwarmEvent } from './events.ts'
@@ -13,6 +14,10 @@ import { newNode, newPeer, type PeerNode, type SwarmContext, type SwarmPeer } fr
 import { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_MISSING, BLOCK_SKIPPED, type PeerSnapshot, type PriorityWindow, type SwarmOptions, type SwarmSnapshot, type SwarmStats, type SwarmStore } from './types.ts'
 import { Uploader } from './upload.ts'
 import { PriorityWindows } from './windows.ts'
+
+// DEBUG=oht:swarm (peers, bans, completion), oht:swarm:block (every block: verbose).
+const logSwarm = createDebug('oht:swarm')
+const logBlock = createDebug('oht:swarm:block')
 
 export { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_MISSING, BLOCK_SKIPPED }
 export type { PeerSnapshot, PriorityWindow, SwarmOptions, SwarmSnapshot, SwarmStats, SwarmStore }
@@ -160,14 +165,14 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   addPeer (stream: Duplex, initiator: boolean, remoteNodeId: Uint8Array): PeerWire | undefined {
     const id = Buffer.from(remoteNodeId).toString('hex')
     const known = this.#nodes.get(id)
-    const full = known != null ? known.lanes.size >= MAX_LANES : this.#nodes.size >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS)
+    const full = known != null ? known.lanes.size >= MAX_LANES : this.#nodes.size >= (this.options.maxPeers ?? DEFAULT_MAX_PEERS) && !this.#evictIdle()
     if (this.#closed || this.#banned.has(id) || full) {
       stream.destroy()
       return undefined
     }
     const o = this.options
     const maxBlock = (this.header?.blockSize ?? MAX_BLOCK_BYTES_BEFORE_MANIFEST) + TAG_BYTES
-    const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock })
+    const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock, wantsManifest: () => this.manifest == null })
     const node = known ?? newNode(id, o.perPeerUploadBytesPerSecond)
     const peer = newPeer(node, wire)
     node.lanes.add(peer)
@@ -237,11 +242,16 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   close (): void {
     this.#closed = true
     clearInterval(this.#chokeTimer)
+    this.#metadata.close()
     void this.#store?.close?.()
     for (const p of [...this.#peers.values()]) { clearTimeout(p.haveTimer); p.wire.close() }
   }
 
-  #emit (e: SwarmEvent): void { this.emit('event', e) }
+  #emit (e: SwarmEvent): void {
+    const log = e.type.startsWith('block:') ? logBlock : logSwarm
+    if (log.enabled) log('%s %s %o', this.options.manifestCid.toString().slice(-12), e.type, { ...e, type: undefined, ...('peer' in e ? { peer: e.peer.slice(0, 12) } : {}) })
+    this.emit('event', e)
+  }
 
   async #initBlocks (): Promise<void> {
     if (this.have != null || this.#store == null) return
@@ -266,6 +276,25 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     if (![...peer.node.lanes].some(p => p !== peer && p.wire.authenticated)) this.#emit({ type: 'peer:connected', peer: peer.id })
     if (this.have != null) this.#download.startExchange(peer)
     else this.#metadata.ask()
+  }
+
+  /**
+   * Frees a node slot for a newcomer: drops the node that exchanged no block with this one for
+   * the longest, if longer than PEER_IDLE_EVICT_MS. False when every node is in use.
+   */
+  #evictIdle (): boolean {
+    const now = performance.now()
+    let stalest: PeerNode | undefined
+    for (const node of this.#nodes.values()) {
+      if (now - node.lastActive < PEER_IDLE_EVICT_MS) continue
+      if (stalest == null || node.lastActive < stalest.lastActive) stalest = node
+    }
+    if (stalest == null) return false
+    this.#emit({ type: 'peer:evicted', peer: stalest.id, reason: `exchanged nothing for ${Math.round((now - stalest.lastActive) / 1000)} s while the swarm was full` })
+    for (const lane of [...stalest.lanes]) lane.wire.close(new Error('evicted: idle while the swarm was full'))
+    // close() reaches #onClose at once; a node whose lanes were already closing is let go here.
+    this.#nodes.delete(stalest.id)
+    return true
   }
 
   #ban (peer: SwarmPeer, reason: string): void {

@@ -38,6 +38,8 @@ export interface SwarmOptions {
   maxPeers?: number
   /** Unanswered requests are re-queued elsewhere after this long (default DEFAULT_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number
+  /** A peer asked for metadata that says nothing for this long is passed over (default DEFAULT_METADATA_TIMEOUT_MS). */
+  metadataTimeoutMs?: number
   /** Peers unchoked at once (default DEFAULT_UPLOAD_SLOTS). */
   uploadSlots?: number
   /** Upload rate limit, shared with the node's other swarms. */

@@ -1,7 +1,7 @@
 import { blockLength, TAG_BYTES } from '../blocks/index.ts'
 import type { Bits } from './bitfield.ts'
 import { chokeRound, type ChokablePeer, type ChokerState } from './choker.ts'
-import { DEFAULT_UPLOAD_SLOTS } from './constants.ts'
+import { DEFAULT_UPLOAD_SLOTS, MAX_QUEUED_REQUESTS, UNCHOKED_IDLE_MS } from './constants.ts'
 import { pieceParts } from './peer-wire.ts'
 import type { PeerNode, Respond, SwarmContext, SwarmPeer } from './peer.ts'
 
@@ -40,30 +40,44 @@ export class Uploader {
       ctx.ban(peer, `requested an impossible block (index ${index}, offset ${offset}, length ${length})`)
       return
     }
+    peer.node.lastAskedAt = performance.now()
+    peer.node.idle = false
+    const queue = peer.wire.wire.peerRequests
+    if (queue.length > MAX_QUEUED_REQUESTS) {
+      ctx.ban(peer, `keeps ${queue.length} requests waiting (limit ${MAX_QUEUED_REQUESTS})`)
+      return
+    }
     // This request, as bittorrent-protocol queued it: a request the peer cancelled (a streaming
     // seek) spends no upload budget, and must not answer a newer request for the same block
     // (bittorrent-protocol hands an answer to the first pending request of that block).
-    const request = peer.wire.wire.peerRequests.at(-1)
+    const request = queue.at(-1)
     const stillAsked = (): boolean => request != null && peer.wire.wire.peerRequests.includes(request)
     const answer = (err: Error | null, buf?: Uint8Array): void => { if (stillAsked()) respond(err, buf) }
     const store = ctx.store!
     if (!have.get(index) || !(await store.has(index))) { answer(new Error('block not held')); return }
     if (this.#shouldDeflect(peer, index)) { answer(new Error('ask a peer that has it')); return }
+    // Room in the peer's queue first, then the upload budget, and only then is the block read:
+    // a peer that stops reading (or a rate limit) makes requests wait as requests, not as blocks.
+    const outbox = peer.wire.outbox
+    if (!await outbox.reserve(length)) return
     try {
-      // Parts (ciphertext, tag) go out as one piece message (PeerWire), never joined by a copy.
-      const parts = store.getParts != null ? await store.getParts(index) : [await store.get(index)]
-      let length = 0
-      for (const p of parts) length += p.length
+      if (!stillAsked()) return
       if (await peer.node.uploadLimiter?.take(length, stillAsked) === false) return
       if (await ctx.options.uploadLimiter?.take(length, stillAsked) === false) return
       if (peer.wire.closed || !stillAsked()) return
+      // Parts (ciphertext, tag) go out as one piece message (PeerWire), never joined by a copy.
+      const parts = store.getParts != null ? await store.getParts(index) : [await store.get(index)]
+      if (peer.wire.closed || !stillAsked()) return
       respond(null, parts.length === 1 ? parts[0] : pieceParts(parts))
       peer.node.served += length
+      peer.node.lastActive = performance.now()
       this.uploaded += length
       this.#sentCount[index] = (this.#sentCount[index] ?? 0) + 1
       ctx.emit({ type: 'block:served', peer: peer.id, index, bytes: length })
     } catch (err) {
       answer(err as Error)
+    } finally {
+      outbox.release(length)
     }
   }
 
@@ -107,10 +121,13 @@ export class Uploader {
       const rate = (bytes - node.lastRoundBytes) / Math.max(1, (now - node.lastRoundAt) / 1000)
       node.lastRoundBytes = bytes
       node.lastRoundAt = now
+      const unchoked = unchokedLanes(node).length > 0
+      if (unchoked && node.lastAskedAt < node.unchokedAt && now - node.unchokedAt >= UNCHOKED_IDLE_MS) node.idle = true
       peers.push({
         id: node.id,
         interested: ready.some(p => p.wire.wire.peerInterested),
-        choked: unchokedLanes(node).length === 0,
+        choked: !unchoked,
+        idle: node.idle,
         rate,
         choke: () => { setChoked(node, true) },
         unchoke: () => { setChoked(node, false) }
@@ -130,6 +147,7 @@ function unchokedLanes (node: PeerNode): SwarmPeer[] {
 
 /** Chokes or unchokes every ready lane of a node: one decision per node. */
 function setChoked (node: PeerNode, choked: boolean): void {
+  if (!choked && unchokedLanes(node).length === 0) node.unchokedAt = performance.now()
   for (const p of readyLanes(node)) {
     if (choked && !p.wire.wire.amChoking) p.wire.wire.choke()
     else if (!choked && p.wire.wire.amChoking) p.wire.wire.unchoke()

@@ -35,7 +35,8 @@ export async function startDaemon (dataDir: string, extra: readonly string[] = [
   proc.stderr!.on('data', (d: Buffer) => { err += d.toString() })
   const exited = new Promise<void>(resolve => { proc.once('exit', () => { running.delete(proc); resolve() }) })
   const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`daemon did not start in ${startTimeoutMs / 1000} s: ${err}`)) }, startTimeoutMs)
+    // A deadline that only catches hangs; a daemon that missed it is killed, not left running.
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`daemon did not start in ${startTimeoutMs / 1000} s: ${err}`)) }, startTimeoutMs)
     const rl = createInterface({ input: proc.stdout! })
     rl.once('line', l => { clearTimeout(timer); resolve(l) })
     proc.once('exit', code => { clearTimeout(timer); reject(new Error(`daemon exited with ${code}: ${err}`)) })

@@ -48,7 +48,11 @@ export async function ownTcpSockets (pid: number | 'self' = 'self'): Promise<Tcp
   }
   const out: TcpSocketInfo[] = []
   for (const [file, decode] of [['/proc/net/tcp', ipv4], ['/proc/net/tcp6', ipv6]] as const) {
-    const text = await readFile(file, 'utf8').catch(() => '')
+    // Unreadable means unknown, not "no sockets": fail. Only a kernel without IPv6 lacks tcp6.
+    const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (file === '/proc/net/tcp6' && err.code === 'ENOENT') return ''
+      throw err
+    })
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/)
       if (f.length < 10 || !inodes.has(f[9]!)) continue
@@ -62,4 +66,44 @@ export async function ownTcpSockets (pid: number | 'self' = 'self'): Promise<Tcp
     }
   }
   return out
+}
+
+/**
+ * Samples the TCP sockets of `pids` every `intervalMs` until stopped, so a check covers what the
+ * processes held during a transfer, not only after it. Each sample's sockets are kept (deduplicated).
+ */
+export function sampleTcpSockets (pids: number[], intervalMs = 100): { stop: () => Promise<Map<number, TcpSocketInfo[]>> } {
+  const seen = new Map<number, Map<string, TcpSocketInfo>>(pids.map(p => [p, new Map()]))
+  let samples = 0
+  let failure: unknown
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      for (const pid of pids) {
+        let sockets: TcpSocketInfo[]
+        try {
+          sockets = await ownTcpSockets(pid)
+        } catch (err) {
+          // A process that exited mid-sample has no /proc entry: that ends its sampling, nothing else.
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as NodeJS.ErrnoException).path?.startsWith(`/proc/${pid}/`) === true) continue
+          failure = err
+          running = false
+          return
+        }
+        const m = seen.get(pid)!
+        for (const s of sockets) m.set(`${s.state} ${s.localAddress}:${s.localPort} ${s.remoteAddress}:${s.remotePort}`, s)
+      }
+      samples++
+      await new Promise(resolve => setTimeout(resolve, intervalMs))
+    }
+  })()
+  return {
+    async stop () {
+      running = false
+      await loop
+      if (failure !== undefined) throw failure
+      if (samples === 0) throw new Error('no socket sample was taken')
+      return new Map([...seen].map(([pid, m]) => [pid, [...m.values()]]))
+    }
+  }
 }

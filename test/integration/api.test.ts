@@ -80,6 +80,11 @@ test('token and Host checks: unix socket and TCP, HTTP and WebSocket', async t =
   assert.equal((await raw(net, 'GET', '/v0/status', { host: `127.0.0.1:${tcp.port}`, authorization: `Bearer ${'x'.repeat(tcp.token.length)}` })).status, 401, 'wrong token')
   assert.equal((await raw(net, 'GET', '/v0/status', { host: `127.0.0.1:${tcp.port}`, authorization: `Bearer ${tcp.token}x` })).status, 401, 'longer token')
   assert.equal((await raw(net, 'GET', '/v0/status', { host: `attacker.example:${tcp.port}`, ...auth })).status, 403, 'DNS rebinding: foreign Host')
+  assert.equal((await raw(net, 'GET', '/v0/status', { host: `127.0.0.1:${tcp.port}`, origin: 'http://evil.example', ...auth })).status, 403, 'a web page, even with the token')
+  assert.equal((await raw(net, 'GET', '/v0/status', { host: `127.0.0.1:${tcp.port}`, origin: `http://127.0.0.1:${tcp.port}`, ...auth })).status, 403, 'any Origin: the API is not for browsers')
+  // HTTP/1.1 without Host: refused before the API sees it (Node's requireHostHeader).
+  assert.equal((await raw(net, 'GET', '/v0/status', { ...auth })).status, 400, 'no Host header')
+  assert.equal((await raw(sock, 'GET', '/v0/status', {})).status, 400, 'no Host header on the socket')
   const viaTcp = new DaemonClient('/nonexistent', { tcp })
   assert.equal((await viaTcp.status()).nodeId, leecher.nodeId)
 
@@ -92,6 +97,7 @@ test('token and Host checks: unix socket and TCP, HTTP and WebSocket', async t =
   })
   assert.equal(await wsStatus({ host: `127.0.0.1:${tcp.port}` }), 401)
   assert.equal(await wsStatus({ host: `evil.example:${tcp.port}`, ...auth }), 403)
+  assert.equal(await wsStatus({ host: `127.0.0.1:${tcp.port}`, origin: 'http://evil.example', ...auth }), 403, 'a web page opening a WebSocket')
   assert.equal(await wsStatus({ host: `127.0.0.1:${tcp.port}`, ...auth }), 101)
   const events = viaTcp.events(() => {})
   await events.ready

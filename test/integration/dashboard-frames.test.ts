@@ -156,6 +156,9 @@ test('keys: select, pause/resume, cancel asks first, file priorities, help, quit
   await key('n')
   assert.equal(source.actions.filter(x => x.startsWith('cancel')).length, 0, 'n keeps it')
   await key('c')
+  await key('j') // "down" elsewhere: never a yes
+  assert.equal(source.actions.filter(x => x.startsWith('cancel')).length, 0, 'j keeps it')
+  await key('c')
   await key('y')
   assert.deepEqual(source.actions.slice(-1), ['cancel t2'])
 

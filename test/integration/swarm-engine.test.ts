@@ -39,7 +39,7 @@ async function setup (size: number) {
   const seeder = (store: SwarmStore): Swarm => new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), manifest, leaves, store })
   const leecherNode = await OhtNode.open({ dataDir: join(dir, 'leecher') })
   let swarmRef: Swarm | undefined
-  const leecher = new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), store: blockstoreStore(leecherNode.blockstore, () => swarmRef?.leaves), requestTimeoutMs: 2000 })
+  const leecher = new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), store: blockstoreStore(leecherNode.blockstore, () => swarmRef?.leaves), requestTimeoutMs: 2000, metadataTimeoutMs: 3000 })
   swarmRef = leecher
   const cleanup = async (): Promise<void> => { await owner.close(); await leecherNode.close(); await rm(dir, { recursive: true, force: true }) }
   const restore = async (): Promise<Buffer> => {
@@ -51,7 +51,7 @@ async function setup (size: number) {
   return { dir, plain, source: held.source, seeder, leecher, cleanup, restore }
 }
 
-test('4 seeders → 1 leecher that holds only the capability: manifest, leaves and blocks from peers, byte-identical', async () => {
+test('4 seeders → 1 leecher that holds only the capability: manifest, leaves and blocks from several peers, byte-identical', async () => {
   const s = await setup(3 * 1024 * 1024 + 777)
   try {
     const seeders = Array.from({ length: 4 }, () => s.seeder(sourceStore(s.source)))
@@ -108,5 +108,32 @@ test('a seeder that never answers: its requests time out and move to another pee
       await s.leecher.whenComplete(AbortSignal.timeout(20_000))
       assert.ok((await s.restore()).equals(s.plain))
     } finally { silent.close(); honest.close(); s.leecher.close() }
+  } finally { await s.cleanup() }
+})
+
+test('a peer that advertises every block and never answers the metadata request does not stall the fetch', async () => {
+  const s = await setup(1024 * 1024)
+  const { PeerWire } = await import('../../src/swarm/index.ts')
+  try {
+    const honest = s.seeder(sourceStore(s.source))
+    await honest.start()
+    await s.leecher.start()
+    // The mute peer connects first, so it is the one asked for the manifest.
+    const [a, b] = await socketPair()
+    const muteId = randomBytes(32)
+    const o = honest.options
+    const mute = new PeerWire({ stream: b, initiator: false, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: muteId, remoteNodeId: s.leecher.options.localNodeId, maxBlockBytes: 1 << 20 })
+    mute.on('close', () => {})
+    mute.on('ready', () => { mute.wire.bitfield(Buffer.from([0xff, 0xff])) }) // 16 blocks of 64 KiB
+    const timeouts: string[] = []
+    s.leecher.on('event', e => { if (e.type === 'metadata:timeout') timeouts.push(e.peer) })
+    s.leecher.addPeer(a, true, muteId)
+    await new Promise<void>(resolve => { s.leecher.once('event', () => { resolve() }) })
+    await connectSwarms(s.leecher, honest)
+    await s.leecher.whenComplete(AbortSignal.timeout(60_000))
+    assert.ok((await s.restore()).equals(s.plain))
+    assert.deepEqual(timeouts, [muteId.toString('hex')])
+    for (const sw of [honest, s.leecher]) sw.close()
+    mute.close()
   } finally { await s.cleanup() }
 })

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomBytes, createHash } from 'node:crypto'
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NODE_BIN, OHT_BIN, REPO, ohtJson, tempDir, exists } from '../helpers/cli.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
@@ -95,6 +95,22 @@ test('a directory share: selective download of one file', async t => {
   assert.equal(await exists(join(dir, 'out', 'album', 'c.txt')), false)
 })
 
+/** Polls `dir` (recursively) until its files hold some bytes (allocated blocks: part files are sparse until written); returns how many. Fails after 60 s. */
+async function waitForPartialOutput (dir: string, total: number): Promise<number> {
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    let bytes = 0
+    try {
+      for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+        if (e.isFile()) bytes += (await stat(join(e.parentPath, e.name))).blocks * 512
+      }
+    } catch {}
+    if (bytes > 0) return Math.min(bytes, total)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  throw new Error('the fetch wrote nothing within 60 s')
+}
+
 test('a seeder killed mid-transfer: the fetch finishes from the other', async t => {
   const { dir, daemons } = await withDaemons(t, 2, ['--max-upload', '2MiB'])
   const data = randomBytes(8 * 1024 * 1024)
@@ -102,8 +118,10 @@ test('a seeder killed mid-transfer: the fetch finishes from the other', async t 
   const s = await share(daemons[0]!, join(dir, 'file.bin'))
   await fetchVia(daemons[1]!, s.link, join(dir, 'seed1'), [daemons[0]!])
   const fetching = fetchEmbedded(join(dir, 'leecher'), s.link, join(dir, 'out'), daemons.map(d => d.address))
-  await new Promise(resolve => setTimeout(resolve, 1000))
+  // Kill only once the transfer is under way and unfinished: some bytes written, not all.
+  const written = await waitForPartialOutput(join(dir, 'out'), data.length)
   await daemons[0]!.kill()
+  assert.ok(written > 0 && written < data.length, `killed mid-transfer (${written} of ${data.length} bytes written)`)
   const r = await fetching
   assert.equal(sha(await readFile(join(dir, 'out', 'file.bin'))), sha(data))
   assert.ok(r.peers >= 1)

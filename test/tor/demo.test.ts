@@ -4,11 +4,12 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ohtJson } from '../helpers/cli.ts'
 
-interface DemoResult { ok: boolean, nodes: number, peers: number, sha256: string }
+interface DemoResult { ok: boolean, transport: string, addresses: string[], nodes: number, peers: number, sha256: string }
 
-test('oht demo over TCP: 4 nodes, the last finds its peers in the DHT and fetches from all', async () => {
+test('oht demo over TCP: 4 nodes, the last finds its peers in the DHT and fetches from several at once', async () => {
   const r = await ohtJson<DemoResult>(undefined, ['--transport', 'tcp', 'demo', '--size', '8MiB'], { timeoutMs: 120_000 })
   assert.equal(r.value.ok, true)
+  assert.equal(r.value.transport, 'tcp')
   assert.equal(r.value.nodes, 4)
   assert.ok(r.value.peers >= 2, `fetched from ${r.value.peers} peers`)
 })
@@ -16,6 +17,10 @@ test('oht demo over TCP: 4 nodes, the last finds its peers in the DHT and fetche
 test('oht demo over onion services of a private Tor network (the default when tor is installed)', async () => {
   const r = await ohtJson<DemoResult>(undefined, ['demo', '--size', '4MiB', '--seeders', '2'], { timeoutMs: 240_000 })
   assert.equal(r.value.ok, true)
+  // Not a TCP fallback: every node listened on an onion service.
+  assert.equal(r.value.transport, 'tor')
+  assert.equal(r.value.addresses.length, 3)
+  for (const a of r.value.addresses) assert.match(a, /^onion:[a-z2-7]{56}\.onion:\d+$/)
   assert.equal(r.value.nodes, 3)
-  assert.ok(r.value.peers >= 1)
+  assert.ok(r.value.peers >= 1, `fetched from ${r.value.peers} peers`)
 })

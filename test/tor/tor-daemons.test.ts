@@ -15,7 +15,7 @@ import type { TorProcess } from '../../src/onion/tor/process.ts'
 import { generateFile, sha256File } from '../../cli/demo.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { ohtJson } from '../helpers/cli.ts'
-import { ownTcpSockets } from '../helpers/tor-sockets.ts'
+import { ownTcpSockets, sampleTcpSockets } from '../helpers/tor-sockets.ts'
 import { createNetworkKey } from '../../src/onion/network-key.ts'
 
 let network: TorTestNetwork
@@ -41,7 +41,7 @@ after(async () => {
 })
 
 describe('oht daemons over Tor onion services', { timeout: 300_000 }, () => {
-  it('share → DHT announce → a leecher fetches from 3 onion seeders with the link alone; no socket beyond tor', async () => {
+  it('share → DHT announce → a leecher fetches from several of 3 onion seeders with the link alone; no socket beyond tor', async () => {
     // Four daemons on two client tors (several onion services per tor, one circuit per peer).
     const first = await startDaemon(join(dir, 'seeder0'), torArgs(clients[0]!), 120_000)
     daemons.push(first)
@@ -64,15 +64,18 @@ describe('oht daemons over Tor onion services', { timeout: 300_000 }, () => {
       assert.equal(await sha256File(r.path), await sha256File(input))
     }
     const out = join(dir, 'out')
+    // Every daemon's sockets, sampled while the leecher fetches (and once more after).
+    const sampler = sampleTcpSockets([first, seeder1, seeder2, leecher].map(d => d.proc.pid!))
     const fetched = (await ohtJson<{ path: string, bytes: number, peers: number }>(leecher.dataDir,
       ['fetch', link, '-o', out], { timeoutMs: 150_000 })).value
+    const sampled = await sampler.stop()
     assert.equal(fetched.bytes, 3 * 1024 * 1024 + 12_345)
     assert.equal(await sha256File(fetched.path), await sha256File(input))
     assert.ok(fetched.peers >= 2, `blocks came from ${fetched.peers} onion seeders`)
 
     const torOf = new Map<Daemon, TorProcess>([[first, clients[0]!], [seeder1, clients[1]!], [seeder2, clients[0]!], [leecher, clients[1]!]])
     for (const [daemon, tor] of torOf) {
-      const sockets = await ownTcpSockets(daemon.proc.pid!)
+      const sockets = [...sampled.get(daemon.proc.pid!)!, ...await ownTcpSockets(daemon.proc.pid!)]
       assert.ok(sockets.length > 0, 'the daemon holds tor connections')
       const listeners = sockets.filter(s => s.state === 'LISTEN')
       for (const l of listeners) assert.equal(l.localAddress, '127.0.0.1', `listener on ${l.localAddress}:${l.localPort}`)

@@ -108,8 +108,54 @@ describe('dht record store', () => {
     assert.throws(() => { store.addProvider(r(3), 'peer-a', NOW) }, (err: unknown) => err instanceof StoreRefusedError && err.code === 'peer-quota')
     store.addProvider(createProviderRecord(alice, new Uint8Array(32).fill(1), 'mem:alice', NOW + 2 * HOUR), 'peer-a', NOW)
     store.addProvider(r(3), 'peer-b', NOW)
-    assert.throws(() => { store.addProvider(r(4), 'peer-c', NOW) }, (err: unknown) => err instanceof StoreRefusedError && err.code === 'full')
+    // Full: the newcomer is stored, and the heaviest storer's oldest record makes room.
+    store.addProvider(r(4), 'peer-c', NOW)
     assert.equal(store.size, 3)
+    // peer-a's oldest record: r(2), as r(1) was replaced (renewed) after it.
+    assert.equal(store.getProviders(new Uint8Array(32).fill(2), NOW).length, 0, "peer-a's oldest record went")
+    assert.equal(store.getProviders(new Uint8Array(32).fill(4), NOW).length, 1)
+    assert.equal(store.evicted, 1)
+  })
+
+  test('five identities flooding 16 KiB values cannot make the store refuse an honest provider', () => {
+    const store = new RecordStore()
+    let refused = 0
+    for (let peer = 0; peer < 5; peer++) {
+      for (let i = 0; i < 200; i++) {
+        try {
+          store.putValue(createImmutableRecord(mallory, new Uint8Array(randomBytes(MAX_VALUE_BYTES)), NOW + HOUR), `flooder-${peer}`, NOW)
+        } catch (err) {
+          assert.ok(err instanceof StoreRefusedError && err.code === 'peer-quota', String(err))
+          refused++
+        }
+      }
+    }
+    assert.ok(refused > 0, 'each flooder hits its own byte quota')
+    assert.ok(store.bytes <= 5 * 1024 * 1024 + 5 * 17 * 1024, `the flood holds ${store.bytes} bytes`)
+    // A store full of the flood (shrunk to what five quotas fill) still takes an honest record.
+    const small = new RecordStore({ maxBytes: 2 * 1024 * 1024 })
+    for (let peer = 0; peer < 5; peer++) {
+      for (let i = 0; i < 60; i++) {
+        try { small.putValue(createImmutableRecord(mallory, new Uint8Array(randomBytes(MAX_VALUE_BYTES)), NOW + HOUR), `flooder-${peer}`, NOW) } catch {}
+      }
+    }
+    const honest = createProviderRecord(alice, topic, 'mem:alice', NOW + HOUR)
+    small.addProvider(honest, 'alice', NOW)
+    assert.equal(small.getProviders(topic, NOW).length, 1)
+  })
+
+  test("an attacker's 64 bogus providers of a topic do not crowd out an honest one", () => {
+    const store = new RecordStore()
+    // One storer announcing 64 identities' records, then 64 identities announcing themselves.
+    for (let i = 0; i < 64; i++) store.addProvider(createProviderRecord(randomIdentity(), topic, `mem:bogus${i}`, NOW + HOUR), 'mallory', NOW)
+    const honest = createProviderRecord(alice, topic, 'mem:alice', NOW + HOUR)
+    store.addProvider(honest, 'alice', NOW)
+    const has = (): boolean => store.getProviders(topic, NOW, 1000).some(r => r.address === 'mem:alice')
+    assert.ok(has(), 'the honest provider is stored, not refused')
+    // More of mallory's evict mallory's own.
+    for (let i = 0; i < 64; i++) store.addProvider(createProviderRecord(randomIdentity(), topic, `mem:more${i}`, NOW + HOUR), 'mallory', NOW)
+    assert.ok(has(), 'the flood evicts its own records first')
+    assert.equal(store.getProviders(topic, NOW, 1000).length, 64)
   })
 
   test('records are re-checked on read: expired ones are dropped, and a corrupted one too', () => {

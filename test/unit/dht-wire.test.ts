@@ -72,9 +72,13 @@ describe('dht request server', () => {
     const reader = new FrameReader(ours, { maxFrameBytes: MAX_FRAME_BYTES })
     /** Resolves when the node has ended the session (no answer comes, the stream ends). */
     const closed = async (): Promise<void> => {
+      let frame: Uint8Array | null
       try {
-        assert.equal(await reader.next(), null, 'the node sent nothing more')
-      } catch {}
+        frame = await reader.next()
+      } catch {
+        return // a reset stream is an ended session too
+      }
+      assert.equal(frame, null, 'the node sent nothing more')
     }
     return { stream: ours, reader, closed }
   }
@@ -93,15 +97,17 @@ describe('dht request server', () => {
     c.stream.destroy()
   }
 
-  test('answers pipelined requests in order and learns the caller from its announced address', async () => {
+  test('answers pipelined requests in order; a caller whose announced address does not answer stays out of the table', async () => {
     const c = connect()
     await writeFrame(c.stream, encodeRequest({ id: 1, from: 'mem:client', request: { type: 'ping' } }))
     await writeFrame(c.stream, encodeRequest({ id: 2, request: { type: 'find-node', target: topic } }))
     const first = decodeResponse((await c.reader.next())!)
     const second = decodeResponse((await c.reader.next())!)
     assert.deepEqual([first.id, second.id], [1, 2])
-    assert.ok(node.table.has(nodeIdOf(client.publicKeyRaw)), 'the handshake-verified caller was added with its own address')
-    assert.equal(node.table.get(nodeIdOf(client.publicKeyRaw))?.contact.address, 'mem:client')
+    // Admission needs an answer at the announced address (MAX_CALLER_VERIFICATIONS): this node
+    // cannot dial anyone, so the caller's claim stays unproven (dht-admission.test.ts: the rest).
+    await new Promise(resolve => setTimeout(resolve, 50))
+    assert.ok(!node.table.has(nodeIdOf(client.publicKeyRaw)), 'an unverified caller is not in the table')
     c.stream.destroy()
   })
 
@@ -130,12 +136,13 @@ describe('dht request server', () => {
     await nodeLives()
   })
 
-  test('garbage instead of CBOR ends the session; the node lives', async () => {
+  test('garbage instead of CBOR ends the session and is counted; the node lives', async () => {
+    const before = node.stats().malformedRequests
     const c = connect()
     await writeFrame(c.stream, new Uint8Array(randomBytes(64)))
     await c.closed()
     await nodeLives()
-    assert.ok(node.stats().malformedRequests >= 3)
+    assert.equal(node.stats().malformedRequests, before + 1)
   })
 
   test('a forged record is refused with invalid-record and not stored', async () => {

@@ -125,3 +125,19 @@ test('choker: a newly interested peer gets a free slot at once, not beyond the s
   for (const p of peers) up.onInterested(p)
   assert.deepEqual(peers.map(p => p.choked()), [false, false, false, true])
 })
+
+test('choker: a peer that idled while unchoked gets only the optimistic slot; equal rates are not ranked by arrival', () => {
+  // Ten silent identities that came first (one of them marked idle), then an honest newcomer.
+  const peers = [...Array.from({ length: 10 }, (_, i) => chokable(`s${i}`, 0)), chokable('honest', 0)]
+  peers[0]!.idle = true
+  let honestRegular = 0
+  for (let round = 0; round < 200; round++) {
+    const state: ChokerState = { rounds: 1, optimistic: 's0' }
+    for (const p of peers) p.choked = true
+    chokeRound(peers, 4, state, () => 0)
+    assert.ok(!peers[0]!.choked ? state.optimistic === 's0' : true, 'an idle peer holds no regular slot')
+    if (!peers.at(-1)!.choked && state.optimistic !== 'honest') honestRegular++
+  }
+  // 3 regular slots among 10 equal peers: about 30 % of rounds, never 0 (arrival order would give 0).
+  assert.ok(honestRegular > 20, `the newcomer got a regular slot in ${honestRegular} of 200 rounds`)
+})

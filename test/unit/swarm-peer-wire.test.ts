@@ -32,12 +32,20 @@ test('two peers that know the swarm key become ready and exchange extension mess
 
 test('a peer with the wrong swarm key is dropped before anything is exchanged', async () => {
   const [a, b] = pair({ key: randomBytes(32) }, { key: randomBytes(32) }, await socketPair())
-  let ready = false
-  a.on('ready', () => { ready = true }); b.on('ready', () => { ready = true })
-  const [err] = await once(b, 'close') as [Error | undefined]
+  const seen: string[] = []
+  for (const [name, peer] of [['a', a], ['b', b]] as const) {
+    peer.on('ready', () => { seen.push(`${name} ready`) })
+    peer.on('message', () => { seen.push(`${name} message`) })
+    for (const event of ['bitfield', 'have', 'request', 'piece', 'unchoke']) peer.wire.on(event, () => { seen.push(`${name} ${event}`) })
+  }
+  const bClosed = once(b, 'close') as Promise<[Error | undefined]>
+  const aClosed = once(a, 'close')
+  const [err] = await bClosed
   assert.ok(err instanceof PeerAuthError)
-  await once(a, 'close')
-  assert.equal(ready && a.authenticated && b.authenticated, false)
+  await aClosed
+  assert.equal(a.authenticated, false)
+  assert.equal(b.authenticated, false)
+  assert.deepEqual(seen, [], 'neither side got anything of the share')
 })
 
 test('a peer asking for another swarm is dropped', async () => {

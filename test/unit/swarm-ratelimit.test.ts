@@ -37,3 +37,33 @@ test('throttleReads: reads paced by the limiter, nothing lost or reordered, writ
   await new Promise<void>(resolve => { paced.once('end', () => { resolve() }) })
   assert.ok(Buffer.concat(received).equals(data), 'every byte, in order')
 })
+
+/** A stillWanted that counts its calls: called once at the caller's turn, once more only after a wait for tokens. */
+function counted (answer: () => boolean = () => true): { check: () => boolean, calls: () => number } {
+  let n = 0
+  return { check: () => { n++; return answer() }, calls: () => n }
+}
+
+test('take: a request no longer wanted at its turn, or after its wait, spends nothing', async () => {
+  const rate = 64 * 1024
+  const limiter = new RateLimiter(rate)
+  const first = counted()
+  assert.equal(await limiter.take(rate, first.check), true)
+  assert.equal(first.calls(), 1, 'the one-second burst: no wait')
+
+  // Wanted when its turn comes with the bucket empty, cancelled during its wait.
+  let turns = 0
+  const cancelled = counted(() => ++turns === 1)
+  assert.equal(await limiter.take(rate, cancelled.check), false)
+  assert.equal(cancelled.calls(), 2, 'asked at its turn, and again after waiting for tokens')
+
+  // What the cancelled request waited for is still there: half the rate goes through at once.
+  const next = counted()
+  assert.equal(await limiter.take(rate / 2, next.check), true)
+  assert.equal(next.calls(), 1, 'no wait: nothing was spent by the cancelled request')
+
+  // Not wanted when its turn comes: refused before any wait.
+  const gone = counted(() => false)
+  assert.equal(await limiter.take(rate, gone.check), false)
+  assert.equal(gone.calls(), 1)
+})

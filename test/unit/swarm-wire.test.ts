@@ -1,7 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { WireGuard, WireMessageTooLargeError } from '../../src/swarm/guard.ts'
+import { PartialBudget, WireGuard, WireMessageStalledError, WireMessageTooLargeError } from '../../src/swarm/guard.ts'
+import { Outbox } from '../../src/swarm/outbox.ts'
+import { PassThrough } from 'node:stream'
 import { decodeMessage, encodeMessage, MessageError } from '../../src/swarm/messages.ts'
 import * as dagCbor from '@ipld/dag-cbor'
 
@@ -57,4 +59,58 @@ test('extension messages round-trip and malformed ones are refused', () => {
   ]
   for (const b of bad) assert.throws(() => decodeMessage(dagCbor.encode(b as never)), MessageError, JSON.stringify(b))
   assert.throws(() => decodeMessage(randomBytes(50)), MessageError)
+})
+
+test('the guard limits each message type as the caller says, before buffering it', async () => {
+  const piece = Buffer.concat([Buffer.from([7]), randomBytes(100)])
+  const other = Buffer.concat([Buffer.from([20]), randomBytes(100)])
+  const limitFor = (id: number): number => id === 7 ? 1000 : 50
+  assert.equal((await run(new WireGuard(1 << 20, { limitFor }), [handshake(), message(piece)])).error, undefined)
+  const { error } = await run(new WireGuard(1 << 20, { limitFor }), [handshake(), message(other)])
+  assert.ok(error instanceof WireMessageTooLargeError && /type 20/.test(error.message), String(error))
+})
+
+test('an unfinished message fails at its deadline, and the total bound drops the stalest holder', async () => {
+  const budget = new PartialBudget(300)
+  const slow = new WireGuard(1 << 20, { budget, deadline: { baseMs: 50, bytesPerSecond: 1e9 } })
+  const failed = new Promise<Error>(resolve => { slow.on('error', resolve) })
+  const head = Buffer.alloc(4); head.writeUInt32BE(1000)
+  slow.write(Buffer.concat([handshake(), head, randomBytes(100)]))
+  assert.equal(budget.total, 104)
+  assert.ok((await failed) instanceof WireMessageStalledError)
+  assert.equal(budget.total, 0, 'a failed guard gives its bytes back')
+
+  const lazy = new WireGuard(1 << 20, { budget })
+  const busy = new WireGuard(1 << 20, { budget })
+  const lazyFailed = new Promise<Error>(resolve => { lazy.on('error', resolve) })
+  busy.on('error', err => { assert.fail(`the busier peer was dropped: ${err.message}`) })
+  lazy.write(Buffer.concat([handshake(), head, randomBytes(150)]))
+  await new Promise(resolve => setTimeout(resolve, 5))
+  busy.write(Buffer.concat([handshake(), head, randomBytes(150)]))
+  assert.ok((await lazyFailed) instanceof WireMessageStalledError)
+  assert.equal(budget.total, 154)
+  busy.destroy()
+})
+
+test('the outbox admits answers in order while the queue is under the bound, and overflows past the hard one', async () => {
+  let queued = 0
+  const stream = new PassThrough()
+  const overflows: string[] = []
+  const box = new Outbox(() => queued, stream, { answerBytes: 100, maxBytes: 500, stallMs: 60_000, pollMs: 5 }, r => { overflows.push(r) })
+  assert.equal(await box.reserve(80), true)
+  const order: number[] = []
+  const second = box.reserve(80).then(ok => { order.push(2); return ok })
+  const third = box.reserve(10).then(ok => { order.push(3); return ok })
+  await new Promise(resolve => setTimeout(resolve, 20))
+  assert.deepEqual(order, [], 'nothing more fits beside the first answer')
+  queued = 80; box.release(80)
+  await new Promise(resolve => setTimeout(resolve, 20))
+  assert.deepEqual(order, [2, 3].slice(0, order.length))
+  queued = 0; box.release(80)
+  assert.equal(await second, true); assert.equal(await third, true)
+  assert.deepEqual(order, [2, 3])
+  queued = 501; box.check()
+  assert.equal(overflows.length, 1)
+  box.close()
+  assert.equal(await box.reserve(1), false, 'a closed outbox admits nothing')
 })

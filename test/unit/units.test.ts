@@ -24,3 +24,8 @@ test('bytes format for people', () => {
   assert.equal(formatBytes(1536), '1.50 KiB')
   assert.equal(formatBytes(2 ** 30), '1.00 GiB')
 })
+
+test('a duration past 100 years is refused with one clear message, not a Date overflow later', () => {
+  assert.throws(() => parseDuration('99999999999d'), /duration too long: "99999999999d"/)
+  assert.equal(parseDuration('36500d'), 36500 * 86400e3)
+})

@@ -1,3 +1,6 @@
+import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
+
 export default {
   'account.description': 'Kontoschlüssel (Ed25519, in verschlüsselten Keystores: OHT_PASSPHRASE), Signaturen und Delegationszertifikate, mit denen ein Knoten für ein Konto handelt (entferntes Pinnen)',
   'account.noPassphrase': 'OHT_PASSPHRASE ist nicht gesetzt: der Kontoschlüssel ist nur durch Dateirechte geschützt',
@@ -22,5 +25,15 @@ export default {
   'account.verify.invalid': 'ungültige Signatur',
   'account.delegate.description': 'ein befristetes Zertifikat „Knoten X darf bis T für dieses Konto handeln“ signieren (Vorgabe: dieser Knoten), für oht pin --on --cert',
   'account.delegate.optNode': 'Knoten-ID, an die delegiert wird (64 Hex-Ziffern, aus oht status)',
-  'account.delegate.optTtl': 'wie lange das Zertifikat gilt'
+  'account.delegate.optTtl': 'wie lange das Zertifikat gilt',
+  'account.passwd.description': 'die Passphrase der Schlüsselspeicher dieses Datenverzeichnisses ändern (des Knotens und aller Konten): am Terminal abgefragt, oder OHT_PASSPHRASE (aktuell) und OHT_NEW_PASSPHRASE (neu) für Skripte; eine leere neue entfernt sie',
+  'account.passwd.nothing': 'kein Schlüsselspeicher in {dataDir} (oht init)',
+  'account.passwd.noTerminal': 'kein Terminal, um die neue Passphrase abzufragen: OHT_NEW_PASSPHRASE setzen',
+  'account.passwd.mismatch': 'die Passphrasen unterscheiden sich; nichts geändert',
+  'account.passwd.none': 'jetzt ohne Passphrase: die Schlüssel schützen nur die Dateirechte',
+  'account.passwd.done': (p: Params) => `Passphrase geändert: Knotenschlüsselspeicher und ${String(p.accounts)} ${plural('de', p.accounts, { one: 'Konto', other: 'Konten' })}`,
+  'passphrase.prompt': 'Passphrase für die Schlüsselspeicher von {dataDir}: ',
+  'passphrase.current': 'aktuelle Passphrase: ',
+  'passphrase.new': 'neue Passphrase: ',
+  'passphrase.repeat': 'neue Passphrase wiederholen: '
 }

@@ -1,5 +1,6 @@
 // Der Befehl oht und seine bestehenden Unterbefehle (cli/main.ts, cli/commands.ts, cli/context.ts).
 import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
 
 export default {
   'cli.description': 'oht: verschlüsseltes, inhaltsadressiertes Teilen von Dateien über Tor-Onion-Dienste.\n\n' +
@@ -30,6 +31,10 @@ export default {
   'cli.errorPrefix': 'oht: Fehler: ',
   'cli.warningPrefix': 'oht: Warnung: ',
   'cli.badProgressMode': 'unbekannter Fortschrittsmodus {mode} (bekannt: {known})',
+  'cli.badOption': 'ungültiger Wert {value} für {option}: {reason}',
+  'cli.expectedTransport': 'erwartet tor oder tcp',
+  'cli.expectedRate': 'erwartet eine positive Größe pro Sekunde, z. B. 512KiB, 2MiB',
+  'cli.badBlockSize': 'ungültige Blockgröße {value}: erwartet eine Zweierpotenz von 16KiB bis 16MiB, z. B. 256KiB',
   'cli.unknownTransport': 'unbekannter Transport {kind} (tor oder tcp)',
 
   'cli.init.description': 'Schlüssel und Datenverzeichnis dieses Knotens anlegen (andere Befehle tun das beim ersten Aufruf)',
@@ -77,7 +82,7 @@ export default {
   'cli.fetch.dialFailed': '{address} nicht erreichbar: {reason}',
   'cli.fetch.banned': 'Peer {peer}… gesperrt: {reason}',
   'cli.fetch.resuming': 'setze fort: {resumed} von {blocks} Blöcken schon hier',
-  'cli.fetch.done': (p: Params) => `${p.path} (${p.bytes} in ${p.seconds} s, ${Number(p.peers) === 0 ? 'aus lokalen Blöcken' : `von ${p.peers} Peer${Number(p.peers) === 1 ? '' : 's'}`})`,
+  'cli.fetch.done': (p: Params) => `${p.path} (${p.bytes} in ${p.seconds} s, ${Number(p.peers) === 0 ? 'aus lokalen Blöcken' : `von ${p.peers} ${plural('de', p.peers, { one: 'Peer', other: 'Peers' })}`})`,
 
   'cli.export.description': 'den Chiffretext einer Freigabe als CAR-Datei schreiben: ein UnixFS-DAG, dessen Blätter die ' +
     'verschlüsselten Blöcke sind, dazu das Manifest. Jeder IPFS-Knoten kann sie importieren und ' +
@@ -96,7 +101,8 @@ export default {
     'verteilen, Übertragungen ausführen und die lokale API anbieten, die die anderen Befehle und das ' +
     'Dashboard nutzen (ein Unix-Socket im Datenverzeichnis; mit --api-tcp oder dem Schlüssel api.tcp ' +
     'zusätzlich ein Loopback-TCP-Port, der das Token aus <Datenverzeichnis>/api.token verlangt). ' +
-    'Stand: nur --transport tcp existiert (nicht anonym); Tor folgt.',
+    'Der Transport sind standardmäßig Tor-Onion-Dienste (--transport tcp für Tests: NICHT anonym).',
+  'cli.daemon.optLogFile': 'ein Debug-Protokoll an diese Datei anhängen (Modus 0600): DEBUG=oht:swarm,oht:dht,… wählt aus, Standard alle oht-Namensräume außer oht:swarm:block',
   'cli.daemon.optApiTcp': 'die API zusätzlich auf dieser Loopback-Adresse anbieten, z. B. 127.0.0.1:7701 (Token nötig)',
 
   'cli.demo.description': 'ein privates Netz von Knoten auf diesem Rechner (alle auf 127.0.0.1) in einer DHT: einer ' +
@@ -108,5 +114,45 @@ export default {
   'cli.demo.noTor': 'die Demo über Tor braucht tor im PATH (apt-get install tor); --transport tcp läuft ohne',
   'cli.demo.fallback': 'tor ist nicht installiert (apt-get install tor): die Demo läuft stattdessen über einfaches TCP auf 127.0.0.1, das NICHT anonym ist',
   'cli.demo.optSeeders': 'Knoten, die vor dem letzten Abruf verteilen',
-  'cli.demo.optKeep': 'das Demo-Verzeichnis behalten'
+  'cli.demo.optKeep': 'das Demo-Verzeichnis behalten',
+
+  'cli.help.usage': 'Aufruf:',
+  'cli.help.arguments': 'Argumente:',
+  'cli.help.options': 'Optionen:',
+  'cli.help.globalOptions': 'Globale Optionen:',
+  'cli.help.commands': 'Befehle:',
+  'cli.help.default': 'Standard',
+  'cli.help.choices': 'Auswahl',
+  'cli.group.basic': 'Grundbefehle:',
+  'cli.group.node': 'Einen Knoten betreiben:',
+  'cli.group.pinning': 'Pinnen und Konten:',
+  'cli.group.network': 'Netzwerkbefehle:',
+  'cli.group.tools': 'Werkzeuge:',
+  'cli.summary.init': 'Schlüssel und Datenverzeichnis dieses Knotens anlegen',
+  'cli.summary.share': 'Dateien oder Verzeichnisse freigeben und den Link ausgeben',
+  'cli.summary.fetch': 'eine Freigabe über ihren Link abrufen',
+  'cli.summary.stream': 'eine Datei einer Freigabe an einen Mediaplayer streamen',
+  'cli.summary.ls': 'die eigenen und gehaltenen Freigaben auflisten',
+  'cli.summary.status': 'dieser Knoten und sein Daemon',
+  'cli.summary.daemon': 'diesen Knoten betreiben: verteilen, abrufen, API anbieten',
+  'cli.summary.dashboard': 'Live-Ansicht eines laufenden Daemons',
+  'cli.summary.demo': 'ein privates Netz auf diesem Rechner, um oht auszuprobieren',
+  'cli.summary.pin': 'die Blöcke einer Freigabe hier oder auf einem anderen Knoten halten',
+  'cli.summary.unpin': 'einen Pin dieses Knotens beenden',
+  'cli.summary.pins': 'welche Konten hier pinnen dürfen',
+  'cli.summary.caps': 'die Prüf-Capability eines Links ausgeben',
+  'cli.summary.account': 'Kontoschlüssel, Signaturen, Delegationen',
+  'cli.summary.peers': 'die DHT-Routingtabelle auflisten',
+  'cli.summary.dht': 'signierte, ablaufende Werte in der Onion-DHT',
+  'cli.summary.network': 'Netze, die sich eine Bootstrap-Adresse teilen',
+  'cli.summary.config': 'die Konfigurationsdatei lesen und ändern',
+  'cli.summary.export': 'den Chiffretext einer Freigabe als IPFS-CAR schreiben',
+  'cli.summary.import': 'ein von oht exportiertes CAR importieren',
+  'cli.help.examples': 'Beispiele:\n' +
+    '  oht demo --transport tcp           ausprobieren: ein privates Netz auf diesem Rechner\n' +
+    '  oht share ./fotos                  ein Verzeichnis freigeben, den oht://-Link ausgeben\n' +
+    '  oht daemon &                       über Tor verteilen\n' +
+    '  oht fetch oht://… -o ~/Downloads   eine Freigabe allein über ihren Link abrufen\n' +
+    '  oht stream oht://… --player mpv    ein Video schon während des Downloads ansehen\n' +
+    '  oht help <Befehl>                  alles über einen Befehl'
 }

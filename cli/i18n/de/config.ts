@@ -33,7 +33,7 @@ export default {
   'config.expected.loopback': 'eine Loopback-Adresse (127.0.0.1:<Port>, localhost:<Port> oder [::1]:<Port>)',
   'config.expected.transport': 'tor oder tcp',
   'config.expected.size': 'eine Größe pro Sekunde, z. B. 512KiB, 2MiB',
-  'config.expected.addresses': 'eine durch Kommas getrennte Liste von Knotenadressen',
+  'config.expected.addresses': 'eine durch Kommas getrennte Liste von Knotenadressen, z. B. tcp:127.0.0.1:4001,onion:<56 Zeichen>.onion:4001',
   'config.expected.duration': 'eine Dauer, z. B. 12h, 30d, never',
   'config.expected.lang': 'en oder de',
   'config.error.badFile': 'die Konfigurationsdatei ist unbrauchbar: {reason} ({path})',

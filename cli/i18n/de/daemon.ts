@@ -1,4 +1,5 @@
 import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
 
 export default {
   'daemon.hostNeedsNetwork': '--bootstrap-host braucht --network <Schlüssel>',
@@ -10,7 +11,7 @@ export default {
   'daemon.alreadyRunning': 'für {dataDir} läuft bereits ein Daemon',
   'daemon.node': 'oht-Daemon: Knoten {nodeId}',
   'daemon.listening': 'lauscht auf {address}',
-  'daemon.seeding': (p: Params) => `verteilt ${p.count} Freigabe${Number(p.count) === 1 ? '' : 'n'}`,
+  'daemon.seeding': (p: Params) => `verteilt ${p.count} ${plural('de', p.count, { one: 'Freigabe', other: 'Freigaben' })}`,
   'daemon.api': 'API: {socket}',
   'daemon.apiTcp': 'API über TCP: {address} (Token in {token})'
 }

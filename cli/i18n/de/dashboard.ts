@@ -1,4 +1,5 @@
 import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
 
 export default {
   'dashboard.description': 'eine Live-Ansicht eines laufenden Daemons: jede Übertragung (Größe, Fortschritt, Raten, Restzeit, ' +
@@ -12,7 +13,7 @@ export default {
   'dashboard.notListening': 'lauscht nicht',
   'dashboard.tor': 'Tor {percent} %',
   'dashboard.dht': 'DHT {nodes} Knoten',
-  'dashboard.totals': (p: Params) => `${p.count} Übertragung${Number(p.count) === 1 ? '' : 'en'} (${p.active} aktiv)  runter ${p.down}  hoch ${p.up}`,
+  'dashboard.totals': (p: Params) => `${p.count} ${plural('de', p.count, { one: 'Übertragung', other: 'Übertragungen' })} (${p.active} aktiv)  runter ${p.down}  hoch ${p.up}`,
   'dashboard.live': '● live',
   'dashboard.disconnected': '○ verbinde neu…',
   'dashboard.col.name': 'NAME',
@@ -45,7 +46,7 @@ export default {
   'dashboard.peer.none': 'keine Peers',
   'dashboard.peer.more': '… {count} weitere Peers',
   'dashboard.keys': '↑↓/jk wählen  p Pause/weiter  c abbrechen  f Dateien  ? Hilfe  q Ende',
-  'dashboard.confirmCancel': '{name} abbrechen? j/y = ja, jede andere Taste = nein',
+  'dashboard.confirmCancel': '{name} abbrechen? y = ja, jede andere Taste = nein',
   'dashboard.cancelled': 'abgebrochen (die .part-Dateien bleiben: erneutes Abrufen setzt fort)',
   'dashboard.pausing': 'pausiere {name}…',
   'dashboard.resuming': 'setze {name} fort…',

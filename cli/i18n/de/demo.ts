@@ -1,4 +1,5 @@
 import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
 
 export default {
   'demo.directory': 'Demo-Verzeichnis: {dir}',
@@ -12,7 +13,7 @@ export default {
   'demo.shared': 'alice hat film.bin in {seconds} s geteilt ({rate}): an Ort und Stelle verschlüsselt und gehasht, nichts kopiert',
   'demo.link': '  Link:              {link}',
   'demo.verifyCap': '  Prüf-Berechtigung: {verifyCap}',
-  'demo.fetched': (p: Params) => `${p.name} hat sie von ${p.peers} Peer${Number(p.peers) === 1 ? '' : 's'} in ${p.seconds} s abgerufen (${p.rate}) und verteilt sie jetzt`,
+  'demo.fetched': (p: Params) => `${p.name} hat sie von ${p.peers} ${plural('de', p.peers, { one: 'Peer', other: 'Peers' })} in ${p.seconds} s abgerufen (${p.rate}) und verteilt sie jetzt`,
   'demo.fetchedAll': '{name} hat sie von {peers} von {of} Peers gleichzeitig in {seconds} s abgerufen ({rate})',
   'demo.differs': 'Demo fehlgeschlagen: die abgerufene Datei weicht vom Original ab ({a} gegen {b})',
   'demo.identical': 'sha256 von Original und abgerufener Datei: {sha} (identisch)',

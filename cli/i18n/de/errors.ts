@@ -11,13 +11,16 @@ export default {
   'errors.fetch.notHeldOffline': 'Freigabe {share} liegt nicht auf diesem Knoten: --peer <Adresse> angeben, oder --bootstrap <Adresse>, um ihre Peers in der DHT zu finden (oder oht daemon starten, der in der DHT bleibt)',
   'errors.fetch.noPeers': 'keine Peers zum Holen: --peer <Adresse> angeben, oder --bootstrap <Adresse>, um sie in der DHT zu finden',
   'errors.fetch.noProviders': 'kein Peer bietet Freigabe {share} in der DHT an (Routing-Tabelle: {nodes} Knoten); --bootstrap <Adresse> für den Beitritt zu einem Netz oder --peer <Adresse> angeben',
+  'errors.fetch.bootstrapUnreachable': 'DHT-Beitritt zum Finden von Freigabe {share} fehlgeschlagen: kein Bootstrap-Knoten hat geantwortet ({bootstrap}); Adressen prüfen und ob diese Knoten laufen, oder --peer <Adresse> angeben',
   'errors.pin.badLifetime': 'ein Pin braucht eine positive Laufzeit (--ttl 30d oder never)',
   'errors.pin.noPeer': 'Freigabe {share} liegt nicht auf diesem Knoten und kein Peer wurde gefunden: --peer <Adresse> angeben oder mit --bootstrap <Adresse> einer DHT beitreten',
-  'errors.pin.noTransport': 'Pinnen auf anderen Knoten braucht einen Transport (--transport tcp, solange Tor nicht gebaut ist)',
+  'errors.pin.noTransport': 'Pinnen auf anderen Knoten braucht einen Transport (standardmäßig Tor, oder --transport tcp)',
   'errors.dht.badSalt': '--salt muss hexadezimal sein',
   'errors.dht.badHandle': '--handle muss eine private:<handle>-Referenz sein',
+  'errors.node.stateKey': 'die Zustandsdatenbank öffnet sich nicht mit dem Speicherschlüssel dieses Keystores (ein Keystore von einem anderen Knoten?)',
   'errors.fetch.noSpace': 'nicht genug freier Platz in {output}: noch {missing} MiB abzurufen, {free} MiB frei (ein Daemon setzt die Übertragung von selbst fort, sobald Platz ist; sonst den Abruf erneut starten: er setzt fort)',
   'errors.fetch.notOffered': 'kein erreichter Peer bietet die Freigabe {share} an: sie wurde zurückgezogen, oder die Adresse gehört keinem ihrer Peers',
   'errors.fetch.peersGone': 'alle Peers sind gegangen, bevor die Freigabe {share} vollständig war (Abruf erneut starten: er setzt fort)',
-  'errors.share.notFound': 'dieser Knoten teilt, hält oder holte {id} nicht (oht ls zeigt, was er hat)'
+  'errors.share.notFound': 'dieser Knoten teilt, hält oder holte {id} nicht (oht ls zeigt, was er hat)',
+  'errors.webui.onionNeedsTor': 'die Web-Oberfläche als Onion-Dienst braucht einen Daemon mit dem Tor-Transport (er läuft mit {transport})',
 }

@@ -3,5 +3,6 @@ export default {
   'tor.bootstrap': 'tor: {progress}% gestartet ({summary})',
   'tor.published': 'tor: Onion-Dienst veröffentlicht: {address}',
   'tor.lost': 'Verbindung zu tor verloren: {reason}',
+  'tor.bootstrapFailed': 'tor hat das Tor-Netz nach {seconds} s nicht erreicht (zuletzt: {last}): ist dieser Rechner online? `oht demo` startet ein privates Netz',
   'tor.badControl': 'ungültige --tor-control-Adresse {address}: IP-Adresse und Port angeben, z. B. 127.0.0.1:9051'
 }

@@ -1,3 +1,6 @@
+import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
+
 export default {
   'account.description': 'account keys (Ed25519, in encrypted keystores: OHT_PASSPHRASE), signatures, and delegation certificates that let a node act for an account (remote pinning)',
   'account.noPassphrase': 'OHT_PASSPHRASE is not set: the account key is protected by file permissions only',
@@ -22,5 +25,15 @@ export default {
   'account.verify.invalid': 'invalid signature',
   'account.delegate.description': 'sign a time-limited certificate "node X may act for this account until T" (default: this node), to give to oht pin --on --cert',
   'account.delegate.optNode': 'node id to delegate to (64 hex digits, from oht status)',
-  'account.delegate.optTtl': 'how long the certificate is valid'
+  'account.delegate.optTtl': 'how long the certificate is valid',
+  'account.passwd.description': 'change the passphrase of this data directory\'s keystores (the node\'s and every account\'s): asked for on the terminal, or OHT_PASSPHRASE (current) and OHT_NEW_PASSPHRASE (new) for scripts; an empty new one removes it',
+  'account.passwd.nothing': 'no keystore in {dataDir} (oht init)',
+  'account.passwd.noTerminal': 'no terminal to ask for the new passphrase on: set OHT_NEW_PASSPHRASE',
+  'account.passwd.mismatch': 'the passphrases differ; nothing changed',
+  'account.passwd.none': 'no passphrase now: the keys are protected by file permissions only',
+  'account.passwd.done': (p: Params) => `passphrase changed: node keystore and ${String(p.accounts)} ${plural('en', p.accounts, { one: 'account', other: 'accounts' })}`,
+  'passphrase.prompt': 'passphrase for the keystores of {dataDir}: ',
+  'passphrase.current': 'current passphrase: ',
+  'passphrase.new': 'new passphrase: ',
+  'passphrase.repeat': 'new passphrase again: '
 }

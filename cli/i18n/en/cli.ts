@@ -1,7 +1,7 @@
 // The oht command and its existing commands (cli/main.ts, cli/commands.ts, cli/context.ts).
 import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
 
-const s = (n: string | number | undefined): string => Number(n) === 1 ? '' : 's'
 
 export default {
   'cli.description': 'oht: encrypted, content-addressed file sharing over Tor onion services.\n\n' +
@@ -32,6 +32,10 @@ export default {
   'cli.errorPrefix': 'oht: error: ',
   'cli.warningPrefix': 'oht: warning: ',
   'cli.badProgressMode': 'unknown progress mode {mode} (known: {known})',
+  'cli.badOption': 'bad value {value} for {option}: {reason}',
+  'cli.expectedTransport': 'expected tor or tcp',
+  'cli.expectedRate': 'expected a positive size per second, e.g. 512KiB, 2MiB',
+  'cli.badBlockSize': 'bad block size {value}: expected a power of two from 16KiB to 16MiB, e.g. 256KiB',
   'cli.unknownTransport': 'unknown transport {kind} (tor or tcp)',
 
   'cli.init.description': 'create this node\'s keys and data directory (other commands do it on first use)',
@@ -78,7 +82,7 @@ export default {
   'cli.fetch.dialFailed': 'could not reach {address}: {reason}',
   'cli.fetch.banned': 'banned peer {peer}…: {reason}',
   'cli.fetch.resuming': 'resuming: {resumed} of {blocks} blocks already here',
-  'cli.fetch.done': (p: Params) => `${p.path} (${p.bytes} in ${p.seconds} s, ${Number(p.peers) === 0 ? 'from local blocks' : `from ${p.peers} peer${s(p.peers)}`})`,
+  'cli.fetch.done': (p: Params) => `${p.path} (${p.bytes} in ${p.seconds} s, ${Number(p.peers) === 0 ? 'from local blocks' : `from ${p.peers} ${plural('en', p.peers, { one: 'peer', other: 'peers' })}`})`,
 
   'cli.export.description': 'write a share\'s ciphertext as a CAR file: a UnixFS DAG whose raw leaves are the encrypted ' +
     'blocks, plus the manifest. Any IPFS node can import and serve it; only the link decrypts it.',
@@ -96,7 +100,8 @@ export default {
     'fetches, run transfers, and serve the local API that the other commands and the dashboard use ' +
     'while it runs (a unix socket in the data directory; with --api-tcp or the config key api.tcp ' +
     'also a loopback TCP port that needs the token in <data dir>/api.token). ' +
-    'Status: only --transport tcp exists (not anonymous); Tor comes next.',
+    'The transport is Tor onion services by default (--transport tcp for tests: NOT anonymous).',
+  'cli.daemon.optLogFile': 'append a debug log to this file (mode 0600): DEBUG=oht:swarm,oht:dht,… chooses what, default every oht namespace but oht:swarm:block',
   'cli.daemon.optApiTcp': 'also serve the API on this loopback address, e.g. 127.0.0.1:7701 (token required)',
 
   'cli.demo.description': 'a private network of nodes on this machine (all on 127.0.0.1), joined in a DHT: one ' +
@@ -108,5 +113,45 @@ export default {
   'cli.demo.noTor': 'the demo over Tor needs tor on PATH (apt-get install tor); --transport tcp runs it without',
   'cli.demo.fallback': 'tor is not installed (apt-get install tor): running the demo over plain TCP on 127.0.0.1 instead, which is NOT anonymous',
   'cli.demo.optSeeders': 'nodes that seed before the last fetch',
-  'cli.demo.optKeep': 'keep the demo directory'
+  'cli.demo.optKeep': 'keep the demo directory',
+
+  'cli.help.usage': 'Usage:',
+  'cli.help.arguments': 'Arguments:',
+  'cli.help.options': 'Options:',
+  'cli.help.globalOptions': 'Global Options:',
+  'cli.help.commands': 'Commands:',
+  'cli.help.default': 'default',
+  'cli.help.choices': 'choices',
+  'cli.group.basic': 'Basic commands:',
+  'cli.group.node': 'Running a node:',
+  'cli.group.pinning': 'Pinning and accounts:',
+  'cli.group.network': 'Network commands:',
+  'cli.group.tools': 'Tool commands:',
+  'cli.summary.init': 'create this node\'s keys and data directory',
+  'cli.summary.share': 'share files or directories and print the link',
+  'cli.summary.fetch': 'fetch a share from its link',
+  'cli.summary.stream': 'stream a file of a share to a media player',
+  'cli.summary.ls': 'list the shares this node owns or holds',
+  'cli.summary.status': 'this node and its daemon',
+  'cli.summary.daemon': 'run this node: seed, fetch, serve the API',
+  'cli.summary.dashboard': 'a live view of a running daemon',
+  'cli.summary.demo': 'a private network on this machine, to try oht',
+  'cli.summary.pin': 'keep a share\'s blocks here or on another node',
+  'cli.summary.unpin': 'end a pin of this node',
+  'cli.summary.pins': 'which accounts may pin here',
+  'cli.summary.caps': 'print the verify capability of a link',
+  'cli.summary.account': 'account keys, signatures, delegations',
+  'cli.summary.peers': 'list the DHT routing table',
+  'cli.summary.dht': 'signed, expiring values in the onion DHT',
+  'cli.summary.network': 'networks that share one bootstrap address',
+  'cli.summary.config': 'read and change the configuration file',
+  'cli.summary.export': 'write a share\'s ciphertext as an IPFS CAR',
+  'cli.summary.import': 'import a CAR exported by oht',
+  'cli.help.examples': 'Examples:\n' +
+    '  oht demo --transport tcp           try it: a private network on this machine\n' +
+    '  oht share ./photos                 share a directory, print its oht:// link\n' +
+    '  oht daemon &                       seed it over Tor\n' +
+    '  oht fetch oht://… -o ~/Downloads   fetch a share from its link alone\n' +
+    '  oht stream oht://… --player mpv    watch a video while it downloads\n' +
+    '  oht help <command>                 everything about one command'
 }

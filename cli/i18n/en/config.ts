@@ -32,7 +32,7 @@ export default {
   'config.expected.loopback': 'a loopback address (127.0.0.1:<port>, localhost:<port> or [::1]:<port>)',
   'config.expected.transport': 'tor or tcp',
   'config.expected.size': 'a size per second, e.g. 512KiB, 2MiB',
-  'config.expected.addresses': 'a comma-separated list of node addresses',
+  'config.expected.addresses': 'a comma-separated list of node addresses, e.g. tcp:127.0.0.1:4001,onion:<56 chars>.onion:4001',
   'config.expected.duration': 'a duration, e.g. 12h, 30d, never',
   'config.expected.lang': 'en or de',
   'config.error.badFile': 'the config file is unusable: {reason} ({path})',

@@ -1,4 +1,5 @@
 import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
 
 export default {
   'daemon.hostNeedsNetwork': '--bootstrap-host needs --network <key>',
@@ -10,7 +11,7 @@ export default {
   'daemon.alreadyRunning': 'a daemon already runs for {dataDir}',
   'daemon.node': 'oht daemon: node {nodeId}',
   'daemon.listening': 'listening on {address}',
-  'daemon.seeding': (p: Params) => `seeding ${p.count} share${Number(p.count) === 1 ? '' : 's'}`,
+  'daemon.seeding': (p: Params) => `seeding ${p.count} ${plural('en', p.count, { one: 'share', other: 'shares' })}`,
   'daemon.api': 'API: {socket}',
   'daemon.apiTcp': 'API over TCP: {address} (token in {token})'
 }

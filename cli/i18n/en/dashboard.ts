@@ -1,4 +1,5 @@
 import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
 
 export default {
   'dashboard.description': 'a live view of a running daemon: every transfer (size, progress, rates, ETA, peers), and ' +
@@ -12,7 +13,7 @@ export default {
   'dashboard.notListening': 'not listening',
   'dashboard.tor': 'Tor {percent}%',
   'dashboard.dht': 'DHT {nodes} nodes',
-  'dashboard.totals': (p: Params) => `${p.count} transfer${Number(p.count) === 1 ? '' : 's'} (${p.active} active)  down ${p.down}  up ${p.up}`,
+  'dashboard.totals': (p: Params) => `${p.count} ${plural('en', p.count, { one: 'transfer', other: 'transfers' })} (${p.active} active)  down ${p.down}  up ${p.up}`,
   'dashboard.live': '● live',
   'dashboard.disconnected': '○ reconnecting…',
   'dashboard.col.name': 'NAME',

@@ -1,4 +1,5 @@
 import type { Params } from '../index.ts'
+import { plural } from '../plural.ts'
 
 export default {
   'demo.directory': 'demo directory: {dir}',
@@ -12,7 +13,7 @@ export default {
   'demo.shared': 'alice shared film.bin in {seconds} s ({rate}): encrypted and hashed in place, nothing copied',
   'demo.link': '  link:              {link}',
   'demo.verifyCap': '  verify capability: {verifyCap}',
-  'demo.fetched': (p: Params) => `${p.name} fetched it from ${p.peers} peer${Number(p.peers) === 1 ? '' : 's'} in ${p.seconds} s (${p.rate}) and now seeds it`,
+  'demo.fetched': (p: Params) => `${p.name} fetched it from ${p.peers} ${plural('en', p.peers, { one: 'peer', other: 'peers' })} in ${p.seconds} s (${p.rate}) and now seeds it`,
   'demo.fetchedAll': '{name} fetched it from {peers} of {of} peers at once in {seconds} s ({rate})',
   'demo.differs': 'demo failed: the fetched file differs from the original ({a} vs {b})',
   'demo.identical': 'sha256 of original and fetched file: {sha} (identical)',

@@ -12,13 +12,16 @@ export default {
   'errors.fetch.notHeldOffline': 'share {share} is not held by this node: give --peer <address>, or --bootstrap <address> to find its peers in the DHT (or start oht daemon, which stays on the DHT)',
   'errors.fetch.noPeers': 'no peers to fetch from: give --peer <address>, or --bootstrap <address> to find them in the DHT',
   'errors.fetch.noProviders': 'no peer provides share {share} in the DHT (routing table: {nodes} nodes); give --bootstrap <address> to join a network, or --peer <address>',
+  'errors.fetch.bootstrapUnreachable': 'could not join the DHT to find share {share}: no bootstrap node answered ({bootstrap}); check the addresses and that those nodes run, or give --peer <address>',
   'errors.pin.badLifetime': 'a pin needs a positive lifetime (--ttl 30d, or never)',
   'errors.pin.noPeer': 'share {share} is not on this node and no peer was found: give --peer <address>, or join a DHT with --bootstrap <address>',
-  'errors.pin.noTransport': 'remote pinning needs a transport (--transport tcp while Tor is not built)',
+  'errors.pin.noTransport': 'remote pinning needs a transport (Tor by default, or --transport tcp)',
   'errors.dht.badSalt': '--salt must be hex',
   'errors.dht.badHandle': '--handle must be a private:<handle> reference',
+  'errors.node.stateKey': 'the state database does not open with this keystore\'s storage key (a keystore copied from another node?)',
   'errors.fetch.noSpace': 'not enough free space in {output}: {missing} MiB still to fetch, {free} MiB free (a daemon resumes the transfer by itself once there is room; else run the fetch again: it resumes)',
   'errors.fetch.notOffered': 'no peer reached offers share {share}: it was unshared, or the address is not one of its peers',
   'errors.fetch.peersGone': 'every peer left before share {share} was complete (run the fetch again: it resumes)',
-  'errors.share.notFound': 'this node neither shares nor holds nor fetched {id} (oht ls lists what it has)'
+  'errors.share.notFound': 'this node neither shares nor holds nor fetched {id} (oht ls lists what it has)',
+  'errors.webui.onionNeedsTor': 'the web UI over an onion service needs a daemon on the Tor transport (it runs on {transport})',
 }

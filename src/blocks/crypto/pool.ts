@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import type { OpenStatus, ServeStatus } from './block.ts'
-import type { BlockRead, BlockWrite, OpenJob, SealJob, SealResult, ServeJob } from './jobs.ts'
+import type { BlockWrite, OpenJob, SealJob, SealResult, ServeJob } from './jobs.ts'
 import { pieceBuffers, threadGarbage } from './memory.ts'
 
 /**
@@ -35,20 +35,8 @@ export interface OpenBlockRequest {
   writes: BlockWrite[]
 }
 
-export interface ServeBlockRequest {
-  key: Uint8Array
-  index: number
-  leaf: Uint8Array
-  plainLength: number
-  reads: BlockRead[]
-  /**
-   * Answer `parts` (ciphertext, then its 16-byte tag) instead of `ciphertext`: the sealed block
-   * without the copy that puts the tag after the ciphertext (a wire can send both as one piece).
-   */
-  split?: boolean
-  /** The GCM tag the block is known to end with (tags.ts): compared instead of the leaf hash. */
-  tag?: Uint8Array
-}
+/** A block to serve: a serve job without its message fields (`split` answers ciphertext and tag apart). */
+export type ServeBlockRequest = Omit<ServeJob, 'kind' | 'id'>
 
 /** A served block: `ciphertext` (whole), or `parts` (ciphertext, tag) when asked to split. */
 export interface ServedBlock {

@@ -16,6 +16,6 @@ export function registerStreamRoute (api: RouteTable, start: StartStream): void 
       ...(typeof b.file === 'string' ? { file: b.file } : {}),
       ...(typeof b.output === 'string' ? { output: b.output } : {})
     })
-    return { body: { url: h.url, id: h.id, file: h.file } }
+    return { body: { url: h.url, id: h.id, file: h.file, urls: h.urls } }
   })
 }

@@ -3,6 +3,7 @@
 // and optionally on a loopback TCP address where every request must carry the token of
 // <data dir>/api.token. Long operations answer with NDJSON: event lines, then one
 // `{type:"result"}` or `{type:"error"}` line. docs/API.md describes it.
+import createDebug from 'debug'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
@@ -12,7 +13,10 @@ import type { SwarmEvent } from '../../swarm/index.ts'
 import type { NodeNetwork } from '../network/index.ts'
 import { HIGH_FREQUENCY_SWARM_EVENTS, type TransferEvent, type TransferManager } from '../transfers/index.ts'
 import { API_VERSION, type ApiEvent } from './protocol.ts'
-import { errorBody, readJson, sendJson, sendNdjson, statusOf, type RouteHandler, type RouteTable } from './http.ts'
+import { errorBody, HttpError, readJson, sendJson, sendNdjson, statusOf, type RouteHandler, type RouteTable } from './http.ts'
+
+/** DEBUG=oht:api: every request (method and path; never a token or a body). */
+const log = createDebug('oht:api')
 
 /** A WebSocket client this far behind is cut off rather than buffered without bound. */
 const MAX_WS_BUFFERED_BYTES = 4 * 1024 * 1024
@@ -103,6 +107,31 @@ export class ApiServer implements RouteTable {
     return undefined
   }
 
+  /** The event stream for a WebSocket upgrade another front has already checked (the web UI). */
+  upgradeTrusted (req: IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
+    socket.on('error', () => {})
+    this.#wss.handleUpgrade(req, socket, head, ws => { this.#onClient(ws, query) })
+  }
+
+  /**
+   * Calls a route in this process, as a client would (the web UI's pages): `path` is the API path
+   * with its query (`/v0/transfers/x?cells=80`). An NDJSON route's events are dropped and its
+   * result returned. Errors are thrown as the routes throw them (`statusOf` gives their status).
+   */
+  async invoke (method: string, path: string, body?: unknown, signal: AbortSignal = new AbortController().signal): Promise<{ status: number, body: unknown }> {
+    const url = new URL(path, 'http://localhost')
+    for (const r of this.#routes) {
+      if (r.method !== method) continue
+      const m = r.pattern.exec(url.pathname)
+      if (m == null) continue
+      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]))
+      const out = await r.handler({ params, query: url.searchParams, body: async () => body, signal })
+      if ('ndjson' in out) return { status: 200, body: await out.ndjson(() => {}) }
+      return { status: out.status ?? 200, body: out.body }
+    }
+    throw new HttpError(404, `no such endpoint: ${method} ${url.pathname}`)
+  }
+
   #upgrade (req: IncomingMessage, socket: Duplex, head: Buffer, tcp: boolean): void {
     socket.on('error', () => {})
     const refusal = this.#refusal(req, tcp)
@@ -159,8 +188,16 @@ export class ApiServer implements RouteTable {
   async #handle (req: IncomingMessage, res: ServerResponse, tcp: boolean): Promise<void> {
     const refusal = this.#refusal(req, tcp)
     if (refusal != null) { sendJson(res, refusal.status, { error: refusal.error }); return }
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    await this.serveTrusted(req, res, new URL(req.url ?? '/', 'http://localhost'))
+  }
+
+  /**
+   * Answers a request that another front has already checked (the web UI: its session cookie,
+   * Host and Origin); `url`'s path is the API path (`/v0/...`).
+   */
+  async serveTrusted (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET'
+    log('%s %s', method, url.pathname)
     const gone = new AbortController()
     res.on('close', () => { if (!res.writableFinished) gone.abort(new Error('client went away')) })
     try {
@@ -176,6 +213,7 @@ export class ApiServer implements RouteTable {
       }
       sendJson(res, 404, { error: `no such endpoint: ${method} ${url.pathname}` })
     } catch (err) {
+      log('%s %s failed: %s', method, url.pathname, (err as Error).message)
       if (!res.headersSent) sendJson(res, statusOf(err), errorBody(err))
       else res.end()
     }

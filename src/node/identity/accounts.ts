@@ -224,3 +224,18 @@ export function checkCert (cert: DelegationCert, nodeId: string, now = Date.now(
   if (now < cert.notBefore) return 'not-yet-valid'
   return undefined
 }
+
+/** Every account keystore of the data directory (their paths), protected by a passphrase or not. */
+export async function accountKeystorePaths (dataDir: string): Promise<string[]> {
+  return (await listAccounts(dataDir)).map(a => a.path)
+}
+
+/** Re-encrypts every account keystore under `next` (each must unlock with `current`); how many. */
+export async function changeAccountPassphrases (dataDir: string, current: string, next: string): Promise<number> {
+  const all = await listAccounts(dataDir)
+  // Unlock all first: a wrong passphrase changes nothing.
+  const unlocked = await Promise.all(all.map(async a => ({ info: a, account: await loadAccount(dataDir, a.id, current) })))
+  for (const { info, account } of unlocked) await writeAccount(dataDir, account.privateKey, next, info.label, info.createdAt)
+  return unlocked.length
+}
+

@@ -20,3 +20,6 @@ export function labelBytes (name: IdentityLabel): Buffer {
 export function signable (name: IdentityLabel, message: Uint8Array): Buffer {
   return Buffer.concat([labelBytes(name), message])
 }
+
+/** HKDF info of the console's history key, derived from the node's vault key (cli/console/history.ts). */
+export const CONSOLE_HISTORY_LABEL = 'oht/v2/console-history'

@@ -7,6 +7,7 @@
 import envPaths from 'env-paths'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { parseAddress } from '../../onion/address.ts'
 
 export type ConfigValue = string | string[]
 
@@ -42,7 +43,7 @@ const EXPECTED: Record<string, string> = {
   loopback: 'a loopback address (127.0.0.1:<port>, localhost:<port> or [::1]:<port>)',
   transport: 'tor or tcp',
   size: 'a size per second, e.g. 512KiB, 2MiB',
-  addresses: 'a comma-separated list of node addresses',
+  addresses: 'a comma-separated list of node addresses, e.g. tcp:127.0.0.1:4001,onion:<56 chars>.onion:4001',
   duration: 'a duration, e.g. 12h, 30d, never',
   lang: 'en or de',
   ratio: 'a number ≥ 0, e.g. 2 or 1.5'
@@ -96,7 +97,12 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeyDef>> = {
     usedBy: 'the DHT: daemon, and fetch/stream/pin/dht without a daemon (--bootstrap)',
     parse: t => {
       const list = t.split(',').map(s => s.trim()).filter(s => s !== '')
-      if (list.length === 0 || list.some(s => /\s/.test(s))) bad('bootstrap', t, 'addresses')
+      if (list.length === 0) bad('bootstrap', t, 'addresses')
+      // Each must parse as a peer address (tcp:<ip>:<port>, onion:<name>.onion:<port>), as
+      // --bootstrap requires: a typo would otherwise only show as a DHT nobody answers.
+      for (const address of list) {
+        try { parseAddress(address) } catch { bad('bootstrap', t, 'addresses') }
+      }
       return list
     }
   },

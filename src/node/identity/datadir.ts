@@ -1,5 +1,5 @@
 import envPaths from 'env-paths'
-import { chmod, mkdir } from 'node:fs/promises'
+import { chmod, mkdir, readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 export interface DataDirLayout {
@@ -20,11 +20,21 @@ export function layout (root: string): DataDirLayout {
   return { root, keystore: join(root, 'keystore.json'), state: join(root, 'state'), blocks: join(root, 'blocks') }
 }
 
-/** Creates the data directory readable by its owner only: it holds keys and share metadata. */
+/**
+ * Creates the data directory readable by its owner only: it holds keys and share metadata.
+ * Folders 0700, and the state database's files 0600 (data directories from before were 0755/0644
+ * there; the blockstore's files are tightened when their names are keyed, src/blocks).
+ */
 export async function ensureDataDir (root: string): Promise<DataDirLayout> {
   await mkdir(root, { recursive: true, mode: 0o700 })
   await chmod(root, 0o700)
   const l = layout(root)
-  await mkdir(l.blocks, { recursive: true, mode: 0o700 })
+  for (const dir of [l.blocks, l.state]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await chmod(dir, 0o700)
+  }
+  for (const e of await readdir(l.state, { withFileTypes: true })) {
+    await chmod(join(l.state, e.name), e.isDirectory() ? 0o700 : 0o600)
+  }
   return l
 }

@@ -33,6 +33,8 @@ export interface NodeKeys {
   nodeId: string
   /** Encrypts content keys of owned shares in the state database. */
   vaultKey: Uint8Array
+  /** Seals the state database and keys block file names (src/store); in the keystore since format 1's `storageKey`. */
+  storageKey: Uint8Array
 }
 
 /** The encrypted part of a keystore file, as in an Ethereum v3 keystore (scrypt + AES-256-GCM). */
@@ -53,13 +55,13 @@ interface KeystoreFile {
 
 export function generateNodeKeys (): NodeKeys {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-  return keysFrom(privateKey, publicKey, new Uint8Array(randomBytes(32)))
+  return keysFrom(privateKey, publicKey, new Uint8Array(randomBytes(32)), new Uint8Array(randomBytes(32)))
 }
 
-function keysFrom (privateKey: KeyObject, publicKey: KeyObject, vaultKey: Uint8Array): NodeKeys {
+function keysFrom (privateKey: KeyObject, publicKey: KeyObject, vaultKey: Uint8Array, storageKey: Uint8Array): NodeKeys {
   const jwk = publicKey.export({ format: 'jwk' })
   const publicKeyRaw = new Uint8Array(Buffer.from(jwk.x!, 'base64url'))
-  return { privateKey, publicKey, publicKeyRaw, nodeId: sha256(publicKeyRaw).toString('hex'), vaultKey }
+  return { privateKey, publicKey, publicKeyRaw, nodeId: sha256(publicKeyRaw).toString('hex'), vaultKey, storageKey }
 }
 
 async function kdf (passphrase: string, salt: Uint8Array, params: typeof SCRYPT): Promise<Uint8Array> {
@@ -125,7 +127,8 @@ export async function writePrivateFile (path: string, text: string): Promise<voi
 export async function writeKeystore (path: string, keys: NodeKeys, passphrase: string): Promise<void> {
   const secret = Buffer.from(JSON.stringify({
     nodeKey: keys.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-    vaultKey: Buffer.from(keys.vaultKey).toString('base64')
+    vaultKey: Buffer.from(keys.vaultKey).toString('base64'),
+    storageKey: Buffer.from(keys.storageKey).toString('base64')
   }))
   const file: KeystoreFile = { version: KEYSTORE_VERSION, nodeId: keys.nodeId, crypto: await sealSecret(secret, passphrase, keys.nodeId) }
   await writePrivateFile(path, JSON.stringify(file, null, 2) + '\n')
@@ -143,9 +146,35 @@ export async function readKeystore (path: string, passphrase: string): Promise<N
     throw new KeystoreError('keystore.unreadable', {}, `keystore ${path} has an unsupported format`)
   }
   const secret = await openSecret(file.crypto, passphrase, file.nodeId, 'the keystore')
-  const parsed = JSON.parse(secret.toString()) as { nodeKey: string, vaultKey: string }
+  const parsed = JSON.parse(secret.toString()) as { nodeKey: string, vaultKey: string, storageKey?: string }
   const privateKey = createPrivateKey({ key: Buffer.from(parsed.nodeKey, 'base64'), format: 'der', type: 'pkcs8' })
-  const keys = keysFrom(privateKey, createPublicKey(privateKey), new Uint8Array(Buffer.from(parsed.vaultKey, 'base64')))
+  const storageKey = parsed.storageKey != null ? Buffer.from(parsed.storageKey, 'base64') : randomBytes(32)
+  const keys = keysFrom(privateKey, createPublicKey(privateKey), new Uint8Array(Buffer.from(parsed.vaultKey, 'base64')), new Uint8Array(storageKey))
   if (keys.nodeId !== file.nodeId) throw new KeystoreError('keystore.unreadable', {}, 'keystore is inconsistent: node id does not match its key')
+  // A keystore from before the sealed store: it gains its storage key once, under the same passphrase.
+  if (parsed.storageKey == null) await writeKeystore(path, keys, passphrase)
   return keys
 }
+
+/**
+ * Whether a keystore's secret was sealed under a passphrase. oht seals without one (an empty
+ * passphrase) with cheaper scrypt parameters, so the parameters tell, without trying to unlock.
+ */
+export function isPassphraseProtected (crypto: KeystoreCrypto | undefined): boolean {
+  return crypto?.kdfparams != null && crypto.kdfparams.n !== SCRYPT_NO_PASSPHRASE.n
+}
+
+/** Whether the keystore file at `path` needs a passphrase; false when it is missing or unreadable (its use reports that). */
+export async function keystoreFileIsProtected (path: string): Promise<boolean> {
+  try {
+    return isPassphraseProtected((JSON.parse(await readFile(path, 'utf8')) as { crypto?: KeystoreCrypto }).crypto)
+  } catch {
+    return false
+  }
+}
+
+/** Re-encrypts the node keystore under `next` (it must unlock with `current`). */
+export async function changeKeystorePassphrase (path: string, current: string, next: string): Promise<void> {
+  await writeKeystore(path, await readKeystore(path, current), next)
+}
+

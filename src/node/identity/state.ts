@@ -1,5 +1,5 @@
-import { Level } from 'level'
 import type { SourceFile } from '../../blocks/index.ts'
+import { LevelBackend, MemoryBackend, migrateToSealed, SealedDb, type KeyScheme } from '../../store/index.ts'
 import { NodeError } from '../errors.ts'
 
 /** A share this node owns and seeds from its original files. */
@@ -36,17 +36,32 @@ export interface FetchRecord {
 }
 
 /**
+ * Key schemes of the sublevels whose keys are not hashed throughout (src/store): a leading time
+ * stays clear so that expiry and the request log keep their order. Every other sublevel, named
+ * here or not (a module may open its own through `db.sublevel`), has every key part hashed.
+ */
+export const STATE_KEY_SCHEMES: Readonly<Record<string, KeyScheme>> = {
+  'pin-expiry': ['clear', 'hash'],
+  'pin-requests': ['clear']
+}
+
+/** Where the state lives: a LevelDB folder, or memory only (`--memory`: gone when the node closes). */
+export type StateLocation = { path: string } | { memory: true }
+
+/**
  * A daemon's transfer (transfers/journal.ts), sealed under the node's vault key: the record holds
  * the link and the output path, so nothing of it is kept in clear. Keyed by the transfer's random id.
  */
 export interface SealedTransfer { v: 1, box: string }
 
 /**
- * The node's persistent state in LevelDB. One process holds it at a time (LevelDB's lock);
- * while a daemon runs, other commands go through the daemon.
+ * The node's persistent state, sealed (src/store) under the keystore's storage key. One process
+ * holds it at a time (LevelDB's lock); while a daemon runs, other commands go through the daemon.
  */
 export class NodeState {
-  readonly #db: Level<string, unknown>
+  readonly #db: SealedDb
+  readonly #path: string | undefined
+  readonly #storageKey: Uint8Array
   readonly owned
   readonly held
   readonly leaves
@@ -55,8 +70,10 @@ export class NodeState {
   readonly fetches
   readonly transfers
 
-  constructor (path: string) {
-    this.#db = new Level<string, unknown>(path, { valueEncoding: 'json' })
+  constructor (where: StateLocation, storageKey: Uint8Array) {
+    this.#path = 'path' in where ? where.path : undefined
+    this.#storageKey = storageKey
+    this.#db = new SealedDb(this.#path != null ? new LevelBackend(this.#path) : new MemoryBackend(), storageKey, STATE_KEY_SCHEMES)
     this.owned = this.#db.sublevel<string, OwnedShare>('owned', { valueEncoding: 'json' })
     this.held = this.#db.sublevel<string, HeldShare>('held', { valueEncoding: 'json' })
     this.leaves = this.#db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' })
@@ -65,14 +82,18 @@ export class NodeState {
     this.transfers = this.#db.sublevel<string, SealedTransfer>('transfers', { valueEncoding: 'json' })
   }
 
-  async open (): Promise<void> {
+  /** Opens the database; a clear one (written before the sealed store) is sealed first, once. */
+  async open (): Promise<{ migrated: number }> {
     try {
+      const migrated = this.#path != null ? await migrateToSealed(this.#path, this.#storageKey, STATE_KEY_SCHEMES) : 0
       await this.#db.open()
+      return { migrated }
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause
       if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && /lock/i.test(String(cause ?? ''))) {
         throw new NodeError('node.busy', {}, 'the data directory is in use by another oht process (a running daemon?)')
       }
+      if ((err as { code?: string }).code === 'store.wrongKey') throw new NodeError('node.stateKey', {}, 'the state database does not open with this keystore\'s storage key (a keystore from another node?)')
       throw err
     }
   }
@@ -80,7 +101,7 @@ export class NodeState {
   async close (): Promise<void> { await this.#db.close() }
 
   /** The root database, for modules that keep their own sublevels (pins.ts) and batch across them. */
-  get db (): Level<string, unknown> { return this.#db }
+  get db (): SealedDb { return this.#db }
 
   async getOwned (id: string): Promise<OwnedShare | undefined> { return await this.owned.get(id) }
   async getHeld (id: string): Promise<HeldShare | undefined> { return await this.held.get(id) }

@@ -2,7 +2,6 @@
 // table, announces the topics of the shares it seeds (owned, pinned, fetched), and finds the
 // providers of a link's topic so that a link alone is enough to fetch. The topic is derived from
 // the swarm key (src/blocks/caps.ts): DHT nodes never see the manifest CID.
-import type { Level } from 'level'
 import { topicOf, type VerifyCap } from '../../blocks/index.ts'
 import {
   DhtNode, DHT_PROTOCOL, type ContactRecord, type DhtConfig, type RoutingTableStore
@@ -11,6 +10,7 @@ import type { HandshakeResult } from '../../onion/index.ts'
 import type { NodeNetwork } from './network.ts'
 import { askForPeers } from './bootstrap.ts'
 import { NodeError } from '../errors.ts'
+import { ROOT_SUBLEVEL, type SealedDb, type SealedSublevel } from '../../store/index.ts'
 
 export interface DiscoveryOptions {
   /** Addresses to join through; the saved routing table is used as well. */
@@ -36,11 +36,11 @@ export async function peersToFetchFrom (discovery: Discovery | undefined, cap: V
   return await discovery.findProviders(cap, signal)
 }
 
-/** The routing table in the node's LevelDB, one key holding the last snapshot. */
+/** The routing table in the node's sealed state, one key holding the last snapshot (peers' addresses: sealed like the rest). */
 export class LevelRoutingStore implements RoutingTableStore {
-  readonly #db: Level<string, unknown>
-  constructor (db: Level<string, unknown>) {
-    this.#db = db
+  readonly #db: SealedSublevel<string, unknown>
+  constructor (db: SealedDb) {
+    this.#db = db.sublevel<string, unknown>(ROOT_SUBLEVEL, { valueEncoding: 'json' })
   }
 
   async load (): Promise<ContactRecord[]> {
@@ -158,6 +158,12 @@ export class Discovery {
     if (addresses.length === 0) {
       const share = cap.manifestCid.toString()
       const nodes = String(this.peers().length)
+      // An empty table after a join through given addresses: they did not answer; say that, not
+      // "give --bootstrap".
+      const bootstrap = this.#options.bootstrap ?? []
+      if (nodes === '0' && bootstrap.length > 0) {
+        throw new NodeError('fetch.bootstrapUnreachable', { share, bootstrap: bootstrap.join(', ') }, `could not join the DHT: no bootstrap node answered (${bootstrap.join(', ')})`)
+      }
       throw new NodeError('fetch.noProviders', { share, nodes }, `no peer provides share ${share} in the DHT (routing table: ${nodes} nodes)`)
     }
     return addresses

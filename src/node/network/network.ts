@@ -8,6 +8,10 @@ import { Swarm, sourceStore, RateLimiter, throttleReads, type SwarmEvent, type S
 import { initiateHandshake, respondHandshake, type HandshakeResult, type Transport } from '../../onion/index.ts'
 import type { NodeKeys } from '../identity/keystore.ts'
 import { stripe } from './lanes.ts'
+import createDebug from 'debug'
+
+/** DEBUG=oht:net: dials and handshakes (peer addresses: onion names under Tor). */
+const log = createDebug('oht:net')
 
 export const SWARM_PROTOCOL = 'swarm'
 /** The BitTorrent handshake that opens every swarm stream: its bytes 28..48 name the swarm. */
@@ -88,10 +92,15 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
 
   /** Dials `address` and runs the oht handshake for `protocol`; the caller owns the stream. */
   async dialProtocol (address: string, protocol: string, options: { signal?: AbortSignal, expectedNodeId?: string } = {}): Promise<HandshakeResult> {
-    const raw = await this.transport.dial(address, options.signal != null ? { signal: options.signal } : {})
+    log('dial %s (%s)', address, protocol)
+    const raw = await this.transport.dial(address, options.signal != null ? { signal: options.signal } : {}).catch((err: Error) => {
+      log('dial %s failed: %s', address, err.message)
+      throw err
+    })
     try {
       return await initiateHandshake(raw, { keys: this.keys, protocol, ...options })
     } catch (err) {
+      log('handshake with %s failed: %s', address, (err as Error).message)
       raw.destroy()
       throw err
     }

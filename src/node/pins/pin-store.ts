@@ -16,10 +16,10 @@
 //      file deletions, which are idempotent.
 //   3. one batch: delete the journal (and the share's leaves if nothing else needs them).
 import { EventEmitter } from 'node:events'
-import type { Level } from 'level'
 import { CID as CidClass } from 'multiformats/cid'
 import { blockCid, type CID, type CipherBlockstore } from '../../blocks/index.ts'
 import type { NodeState } from '../identity/state.ts'
+import type { SealedDb } from '../../store/index.ts'
 
 /** The holder of a pin made on this node by its own user; remote pins are held by an account id. */
 export const LOCAL_HOLDER = 'local'
@@ -121,7 +121,7 @@ class Mutex {
 export class PinStore extends EventEmitter<PinStoreEvents> {
   readonly #state: NodeState
   readonly #blocks: CipherBlockstore
-  readonly #db: Level<string, unknown>
+  readonly #db: SealedDb
   readonly pins
   readonly expiry
   readonly refs

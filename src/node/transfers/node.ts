@@ -7,15 +7,21 @@ import {
   seal, verifyCapOf, type BlockSource, type Manifest, type ReadCap, type RestoreOptions, type RestoreResult,
   type ShareBuildOptions, type SkippedEntry
 } from '../../blocks/index.ts'
-import { ensureDataDir, type DataDirLayout } from '../identity/datadir.ts'
+import { ensureDataDir, layout, type DataDirLayout } from '../identity/datadir.ts'
 import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from '../identity/keystore.ts'
 import { NodeState, type OwnedShare } from '../identity/state.ts'
 import { NodeError } from '../errors.ts'
+import { blockFileName, deriveStoreKeys } from '../../store/index.ts'
 
 export interface NodeOptions {
   dataDir: string
   /** Unlocks the keystore; empty means the keys are protected by file permissions only. */
   passphrase?: string
+  /**
+   * Memory only (`--memory`): fresh keys, state and blocks in this process, nothing written under
+   * `dataDir` (nor anywhere else); everything is gone when the node closes.
+   */
+  memory?: boolean
 }
 
 export interface ShareResult {
@@ -64,6 +70,14 @@ export class OhtNode {
 
   /** Opens the node in `dataDir`, creating its keys on first use. */
   static async open (options: NodeOptions): Promise<OhtNode> {
+    if (options.memory === true) {
+      const keys = generateNodeKeys()
+      const state = new NodeState({ memory: true }, keys.storageKey)
+      await state.open()
+      const blockstore = new CipherBlockstore('', { memory: true })
+      await blockstore.open()
+      return new OhtNode(layout(options.dataDir), keys, state, blockstore, true)
+    }
     const dirs = await ensureDataDir(options.dataDir)
     const passphrase = options.passphrase ?? ''
     let keys: NodeKeys
@@ -77,9 +91,10 @@ export class OhtNode {
       await writeKeystore(dirs.keystore, keys, passphrase)
       created = true
     }
-    const state = new NodeState(dirs.state)
+    const state = new NodeState({ path: dirs.state }, keys.storageKey)
     await state.open()
-    const blockstore = new CipherBlockstore(dirs.blocks)
+    const storeKeys = deriveStoreKeys(keys.storageKey)
+    const blockstore = new CipherBlockstore(dirs.blocks, { nameOf: multihash => blockFileName(storeKeys, multihash) })
     await blockstore.open()
     return new OhtNode(dirs, keys, state, blockstore, created)
   }

@@ -246,6 +246,11 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
       t.info.resumedBlocks = result.resumedBlocks
       t.info.etaSeconds = 0
       t.attempts = 0
+      // The once-a-second sample may have last run a block before the end: a finished transfer
+      // holds every block it wanted.
+      const final = this.#swarmOf(t)?.stats()
+      if (final != null) t.info.blocksWanted = final.blocksWanted
+      t.info.blocksHeld = t.info.blocksWanted
       // The swarm stays open on the finished output: the daemon seeds it (until a seed limit).
       const seeding = this.#swarmOf(t)?.complete === true && this.#service.stopSeeding != null
       if (seeding) t.seedingSince = Date.now()

@@ -4,7 +4,7 @@ export { TorTransport, type TorTransportOptions, type TorTransportEvent, type To
 export { TorControl, TorControlError, type TorControlOptions, type ProtocolInfo } from './control.ts'
 export { ReplyParser, ReplyProtocolError, parseArguments, quoteString, type Reply, type ReplyLine } from './reply.ts'
 export { parseEvent, bootstrapOf, type TorEvent, type HsDescEvent, type StatusClientEvent, type CircEvent, type BootstrapProgress } from './events.ts'
-export { startTor, attachTor, TorProcess, AttachedTor, TorStartError, type TorInstance, type StartTorOptions, type AttachTorOptions } from './process.ts'
+export { startTor, attachTor, TorProcess, AttachedTor, TorStartError, TorBootstrapError, type TorInstance, type StartTorOptions, type AttachTorOptions } from './process.ts'
 export { SocksDialError } from './socks.ts'
 export { OnionStream, OnionStreamError, ONION_STREAM_MAX_FRAME } from './stream.ts'
 export { TorTestNetwork, testNetworkKindFromEnv, type TestNetworkOptions, type TestNetworkKind, type WanOptions, type CircuitRtt } from './testnet.ts'

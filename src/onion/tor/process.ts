@@ -32,6 +32,23 @@ export class TorStartError extends Error {
   override name = 'TorStartError'
 }
 
+/**
+ * Tor ran but never reached 100 % bootstrap: almost always a machine without a way to the Tor
+ * network. Says so plainly; the last phase tor reported is kept for the curious.
+ */
+export class TorBootstrapError extends TorStartError {
+  override name = 'TorBootstrapError'
+  readonly seconds: number
+  readonly last: string
+  constructor (timeoutMs: number, last: BootstrapProgress | null) {
+    const seconds = Math.round(timeoutMs / 1000)
+    const phase = last === null ? 'no progress' : `${last.progress}% ${last.summary}`
+    super(`tor could not reach the Tor network after ${seconds} s (last: ${phase}): is this machine online? \`oht demo\` runs a private network`)
+    this.seconds = seconds
+    this.last = phase
+  }
+}
+
 export interface StartTorOptions {
   /** Tor's DataDirectory (created, mode 0700). Keep it across runs: tor caches directory data there. */
   dataDir: string
@@ -158,7 +175,7 @@ abstract class TorBase {
     })
     const offClose = this.control.onClose(err => { done.reject(err ?? new TorStartError('the tor control connection closed during bootstrap')) })
     const timer = setTimeout(() => {
-      done.reject(new TorStartError(`tor did not finish bootstrapping within ${timeoutMs} ms (last: ${last === null ? 'no progress' : `${last.progress}% ${last.summary}`})`))
+      done.reject(new TorBootstrapError(timeoutMs, last))
     }, timeoutMs)
     try {
       // Subscribe first, then ask for the current phase: no progress report can fall in between.

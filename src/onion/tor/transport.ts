@@ -3,6 +3,7 @@
 // .onion addresses through Tor's SOCKS5 port. It never resolves a name, never dials anything but
 // an onion, and opens no socket except to tor (SOCKS, control) and its own loopback listener.
 import { randomBytes } from 'node:crypto'
+import createDebug from 'debug'
 import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -19,6 +20,9 @@ import {
   TOR_BOOTSTRAP_TIMEOUT_MS, TOR_DEFAULT_VIRTUAL_PORT, TOR_DIAL_RETRY_BASE_MS, TOR_DIAL_RETRY_MAX_MS,
   TOR_DIAL_TIMEOUT_MS, TOR_PUBLISH_TIMEOUT_MS
 } from './constants.ts'
+
+/** DEBUG=oht:tor: bootstrap progress, publication, dial retries, a lost control connection. */
+const logTor = createDebug('oht:tor')
 
 /** Where the transport's tor comes from. */
 export type TorSource =
@@ -42,6 +46,11 @@ export interface TorTransportOptions {
    * publishes a fresh, throw-away address.
    */
   keyFile?: string
+  /**
+   * Flags=DiscardPK: tor does not even tell us the new service's key (`--memory`: an address that
+   * cannot be published again by anyone). Only without `keyFile`.
+   */
+  discardKey?: boolean
   /** The port in `onion:<name>.onion:<port>`; default 4001. */
   virtualPort?: number
   /**
@@ -75,6 +84,8 @@ export class TorTransport implements Transport {
   #localPort: number | null = null
   /** Extra onion services on this listener (a network's shared address): service id → key. */
   readonly #aliases = new Map<string, string>()
+  /** Service ids of publishPrivateService (removed with the transport). */
+  readonly #privateServices = new Set<string>()
   #listening = false
   #closed = false
   #closing: Promise<void> | null = null
@@ -168,10 +179,11 @@ export class TorTransport implements Transport {
     try {
       const stored = this.#options.keyFile === undefined ? null : await loadKey(this.#options.keyFile)
       const detach = this.#options.detach ?? !tor.owned
+      const flags = [...(detach ? ['Detach'] : []), ...(this.#options.discardKey === true && this.#options.keyFile === undefined ? ['DiscardPK'] : [])]
       const addOnion = async (): Promise<Reply> => await tor.control.command([
         'ADD_ONION',
         stored?.key ?? 'NEW:ED25519-V3',
-        ...(detach ? ['Flags=Detach'] : []),
+        ...(flags.length > 0 ? [`Flags=${flags.join(',')}`] : []),
         `Port=${virtualPort},127.0.0.1:${localPort}`
       ].join(' '))
       let reply: Reply
@@ -262,6 +274,48 @@ export class TorTransport implements Transport {
     }
   }
 
+  /**
+   * Publishes a local loopback port (not the node's listener) as a fresh onion service that only
+   * clients holding the private half of `clientAuthV3` (an x25519 public key, base32) can reach:
+   * Tor v3 client authorization (the web UI over Tor). Resolves to the service id once its
+   * descriptor is uploaded. Never detached: it dies with our control connection.
+   */
+  async publishPrivateService (localPort: number, clientAuthV3: string, virtualPort = 80): Promise<{ serviceId: string, remove: () => Promise<void> }> {
+    if (!/^[a-z2-7]{52}$/i.test(clientAuthV3)) throw new ListenError('a client authorization key must be 52 base32 characters')
+    if (this.#closed) throw new ListenError('the Tor transport is closed')
+    const tor = await this.start()
+    const publishTimeoutMs = this.#options.publishTimeoutMs ?? TOR_PUBLISH_TIMEOUT_MS
+    const uploaded = Promise.withResolvers<void>()
+    let serviceId: string | null = null
+    const uploads = new Set<string>()
+    const off = tor.control.onEvent(event => {
+      if (event.type !== 'HS_DESC' || event.action !== 'UPLOADED') return
+      uploads.add(event.address)
+      if (event.address === serviceId) uploaded.resolve()
+    })
+    const timer = setTimeout(() => { uploaded.reject(new ListenError(`the descriptor was not uploaded within ${publishTimeoutMs} ms`)) }, publishTimeoutMs)
+    try {
+      await tor.control.addEvents('HS_DESC')
+      const reply = await tor.control.command(['ADD_ONION', 'NEW:ED25519-V3', 'Flags=DiscardPK,V3Auth', `Port=${virtualPort},127.0.0.1:${localPort}`, `ClientAuthV3=${clientAuthV3}`].join(' '))
+      for (const line of reply.lines) if (line.text.startsWith('ServiceID=')) serviceId = line.text.slice('ServiceID='.length)
+      if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError('tor answered ADD_ONION without a v3 ServiceID')
+      const id = serviceId
+      this.#privateServices.add(id)
+      if (uploads.has(id)) uploaded.resolve()
+      await uploaded.promise
+      return {
+        serviceId: id,
+        remove: async () => {
+          if (!this.#privateServices.delete(id) || tor.control.closed) return
+          await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
+        }
+      }
+    } finally {
+      clearTimeout(timer)
+      off()
+    }
+  }
+
   async dial (address: string, options: DialOptions = {}): Promise<Duplex> {
     if (this.#closed) throw new DialError(address, 'closed', 'the Tor transport is closed')
     let target
@@ -329,6 +383,10 @@ export class TorTransport implements Transport {
 
   /** DEL_ONION: the service stops answering at once (its descriptor lingers on the HSDirs, unusable). */
   async #unpublish (tor: TorInstance): Promise<void> {
+    for (const id of [...this.#privateServices]) {
+      this.#privateServices.delete(id)
+      if (!tor.control.closed) await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
+    }
     for (const alias of [...this.#aliases.keys()]) {
       this.#aliases.delete(alias)
       if (!tor.control.closed) await tor.control.command(`DEL_ONION ${alias}`).catch(() => {})
@@ -347,10 +405,20 @@ export class TorTransport implements Transport {
     return stream
   }
 
+  /** SIGNAL NEWNYM: new circuits for new streams (tor rate-limits it itself, to about one per 10 s). */
+  async newCircuits (): Promise<void> {
+    const tor = await this.start()
+    await tor.control.command('SIGNAL NEWNYM')
+  }
+
+  /** Whether oht started this tor (true) or attached to a running one (false); null before tor runs. */
+  get ownsTor (): boolean | null { return this.#instance?.owned ?? null }
+
   /** The last bootstrap progress tor reported (null before tor runs), for status displays. */
   get bootstrapState (): { progress: number, summary: string } | null { return this.#bootstrap }
 
   #emit (event: TorTransportEvent): void {
+    if (logTor.enabled) logTor('%s %o', event.type, { ...event, type: undefined })
     if (event.type === 'bootstrap') this.#bootstrap = { progress: event.progress, summary: event.summary }
     try { this.#options.onEvent?.(event) } catch { /* a UI callback must not break the transport */ }
   }

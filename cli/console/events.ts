@@ -1,0 +1,27 @@
+// The daemon's WebSocket events as lines above the prompt. Progress events are not printed here
+// (a /fetch prints its own, throttled); what is printed is what a person wants to notice.
+import type { ApiEvent } from '../../src/node/index.ts'
+import { t } from '../i18n/index.ts'
+import { formatBytes } from '../units.ts'
+import type { Tone } from './spec.ts'
+
+export interface EventLine { text: string, tone: Tone }
+
+/** The line for one event, or undefined for events not worth a line. `names` maps transfer ids to share names. */
+export function eventLine (e: ApiEvent, names: ReadonlyMap<string, string>): EventLine | undefined {
+  const name = (id: string): string => names.get(id) ?? id.slice(0, 8)
+  switch (e.type) {
+    case 'transfer:added': return { text: t('console.event.added', { id: e.transfer.id.slice(0, 8), name: e.transfer.name ?? e.transfer.shareId.slice(0, 16) }), tone: 'event' }
+    case 'transfer:state':
+      if (e.state === 'complete' || e.state === 'seeding') return { text: t('console.event.complete', { id: e.id.slice(0, 8), name: name(e.id), bytes: formatBytes(e.result?.bytes ?? 0), path: e.result?.path ?? '' }), tone: 'ok' }
+      if (e.state === 'failed') return { text: t('console.event.failed', { id: e.id.slice(0, 8), name: name(e.id), reason: e.error ?? '?' }), tone: 'error' }
+      if (e.state === 'cancelled') return { text: t('console.event.cancelled', { id: e.id.slice(0, 8), name: name(e.id) }), tone: 'warn' }
+      if (e.state === 'paused') return { text: t('console.event.paused', { id: e.id.slice(0, 8), name: name(e.id) }), tone: 'event' }
+      return undefined
+    case 'transfer:dial-failed': return { text: t('console.event.dialFailed', { id: e.id.slice(0, 8), address: e.address, reason: e.reason }), tone: 'warn' }
+    case 'swarm':
+      if (e.event.type === 'peer:banned') return { text: t('console.event.banned', { swarm: e.swarm.slice(0, 12), peer: e.event.peer.slice(0, 12), reason: e.event.reason }), tone: 'warn' }
+      return undefined
+    default: return undefined
+  }
+}

@@ -1,0 +1,14 @@
+// The version `oht --version` prints: package.json's, found beside the sources (cli/) or the
+// build (dist/cli/), so one file says it.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export function packageVersion (): string {
+  for (const up of ['..', join('..', '..')]) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(import.meta.dirname, up, 'package.json'), 'utf8')) as { name?: string, version?: string }
+      if (pkg.name === 'oht' && typeof pkg.version === 'string') return pkg.version
+    } catch { /* not at this level */ }
+  }
+  return 'unknown'
+}

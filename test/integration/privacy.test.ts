@@ -1,0 +1,223 @@
+// Privacy at rest (issue 16), with real daemons on 127.0.0.1 (TCP): after sharing, fetching,
+// pinning and DHT traffic, no byte under any data directory names a file, a path, a share id, a
+// key or a peer, and every folder is 0700, every file 0600; a data directory in the clear format
+// of before is sealed on start and keeps seeding; a memory-only daemon and a memory-only fetch
+// leave nothing behind but the fetched file (before/after walks of HOME, the default data
+// directory and the temp and runtime folders the processes were given).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { Level } from 'level'
+import { FsBlockstore } from 'blockstore-fs'
+import { base32upper } from 'multiformats/bases/base32'
+import { CID } from 'multiformats/cid'
+import { buildShare, seal } from '../../src/blocks/index.ts'
+import { sealSecret } from '../../src/node/identity/keystore.ts'
+import { listTree, NODE_BIN, OHT_BIN, REPO, oht, ohtJson, tempDir, type TestContextLike, type TreeEntry } from '../helpers/cli.ts'
+import { startDaemon } from '../helpers/daemon.ts'
+
+interface Share { link: string, verifyCap: string, id: string }
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+async function filesUnder (dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name))
+  return out
+}
+
+/** What must never be found at rest: as text, and keys also as their raw bytes. */
+function needlesOf (s: Share, extra: string[]): Array<{ what: string, bytes: Buffer }> {
+  const keyOf = (cap: string): string => cap.slice(cap.indexOf('#') + 1)
+  const multihash = CID.parse(s.id).multihash.bytes
+  return [
+    ...extra.map(x => ({ what: x, bytes: Buffer.from(x) })),
+    { what: 'share id', bytes: Buffer.from(s.id) },
+    { what: 'share id as a block file name', bytes: Buffer.from(base32upper.encode(multihash)) },
+    { what: 'share multihash', bytes: Buffer.from(multihash) },
+    { what: 'link key', bytes: Buffer.from(keyOf(s.link)) },
+    { what: 'link key (raw)', bytes: Buffer.from(keyOf(s.link), 'base64url') },
+    { what: 'verify key', bytes: Buffer.from(keyOf(s.verifyCap)) },
+    { what: 'verify key (raw)', bytes: Buffer.from(keyOf(s.verifyCap), 'base64url') }
+  ]
+}
+
+async function assertNothingFound (dataDir: string, needles: Array<{ what: string, bytes: Buffer }>): Promise<void> {
+  const files = await filesUnder(dataDir)
+  assert.ok(files.length > 3, `${dataDir} holds files`)
+  for (const f of files) {
+    const bytes = await readFile(f)
+    for (const n of needles) {
+      assert.ok(!bytes.includes(n.bytes), `${n.what} found in ${f}`)
+      assert.ok(!f.includes(n.bytes.toString('latin1')), `${n.what} names ${f}`)
+    }
+  }
+}
+
+async function assertPrivateModes (dataDir: string): Promise<void> {
+  assert.equal((await lstat(dataDir)).mode & 0o777, 0o700, dataDir)
+  for (const e of await readdir(dataDir, { withFileTypes: true, recursive: true })) {
+    const p = join(e.parentPath, e.name)
+    const mode = (await lstat(p)).mode & 0o777
+    if (e.isDirectory()) assert.equal(mode, 0o700, `${p} is ${mode.toString(8)}`)
+    else assert.equal(mode, 0o600, `${p} is ${mode.toString(8)}`)
+  }
+}
+
+test('at rest, nothing names what a node shared, fetched, pinned or heard; folders 0700, files 0600', { timeout: 240_000 }, async t => {
+  const dir = await tempDir(t, 'oht-privacy-')
+  const folder = join(dir, 'Zebra Plans Q7X')
+  await mkdir(folder)
+  await writeFile(join(folder, 'budget-omega-9K.txt'), randomBytes(700_000))
+  await writeFile(join(folder, 'minutes-sigma-4J.txt'), randomBytes(300_000))
+  const owner = await startDaemon(join(dir, 'owner'))
+  t.after(async () => { await owner.stop() })
+  const [fetcher, pinner] = await Promise.all([
+    startDaemon(join(dir, 'fetcher'), ['--bootstrap', owner.address], 60_000),
+    startDaemon(join(dir, 'pinner'), ['--bootstrap', owner.address], 60_000)
+  ])
+  t.after(async () => { await fetcher.stop(); await pinner.stop() })
+
+  const s = (await ohtJson<Share>(owner.dataDir, ['share', folder])).value
+  await ohtJson(fetcher.dataDir, ['fetch', s.link, '--peer', owner.address, '-o', join(dir, 'out')], { timeoutMs: 90_000 })
+  assert.equal(sha(await readFile(join(dir, 'out', 'Zebra Plans Q7X', 'budget-omega-9K.txt'))), sha(await readFile(join(folder, 'budget-omega-9K.txt'))))
+  await ohtJson(pinner.dataDir, ['pin', s.verifyCap, '--peer', owner.address, '--ttl', '1h'], { timeoutMs: 90_000 })
+  // A DHT value stored at the others, and the routing tables they keep.
+  const secret = 'rendezvous-at-the-lighthouse-5T'
+  await ohtJson(owner.dataDir, ['dht', 'put', '--private', secret], { timeoutMs: 60_000 })
+  await Promise.all([owner.stop(), fetcher.stop(), pinner.stop()])
+
+  const needles = needlesOf(s, ['Zebra Plans', 'budget-omega', 'minutes-sigma', folder, secret,
+    ...[owner, fetcher, pinner].map(d => d.address.replace(/^tcp:/, ''))])
+  for (const d of [owner, fetcher, pinner]) {
+    await assertNothingFound(d.dataDir, needles)
+    await assertPrivateModes(d.dataDir)
+  }
+  // The premise: the fetched copy is where the user asked, in clear.
+  assert.ok((await readdir(join(dir, 'out'))).includes('Zebra Plans Q7X'))
+})
+
+/** A data directory as oht wrote it before the sealed store: clear LevelDB, blocks named by multihash, no storage key. */
+async function writeClearDataDir (root: string, folder: string): Promise<Share> {
+  await mkdir(join(root, 'blocks'), { recursive: true, mode: 0o700 })
+  const { privateKey } = generateKeyPairSync('ed25519')
+  const publicKeyRaw = Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url')
+  const nodeId = sha(publicKeyRaw)
+  const vaultKey = randomBytes(32)
+  const secret = Buffer.from(JSON.stringify({ nodeKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'), vaultKey: vaultKey.toString('base64') }))
+  await writeFile(join(root, 'keystore.json'), JSON.stringify({ version: 1, nodeId, crypto: await sealSecret(secret, '', nodeId) }), { mode: 0o600 })
+
+  const built = await buildShare([folder])
+  const id = built.manifest.cid.toString()
+  const blocks = new FsBlockstore(join(root, 'blocks'))
+  await blocks.open()
+  await blocks.put(built.manifest.cid, built.manifest.bytes)
+  await blocks.close()
+  const nonce = randomBytes(12)
+  const db = new Level<string, unknown>(join(root, 'state'), { valueEncoding: 'json' })
+  await db.batch([
+    { type: 'put', sublevel: db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' }), key: id, value: built.leaves },
+    { type: 'put', sublevel: db.sublevel<string, Uint8Array>('tags', { valueEncoding: 'view' }), key: id, value: built.tags },
+    {
+      type: 'put',
+      sublevel: db.sublevel<string, unknown>('owned', { valueEncoding: 'json' }),
+      key: id,
+      value: {
+        id, name: built.manifest.body.name, kind: built.manifest.body.kind, bytes: built.manifest.header.size,
+        blockCount: built.manifest.header.blockCount, files: built.files, createdAt: Date.now(),
+        sealedContentKey: Buffer.concat([nonce, seal(vaultKey, nonce, built.contentKey, Buffer.from(id))]).toString('base64')
+      }
+    }
+  ] as never)
+  await db.close()
+  const link = `oht://${id}#${Buffer.from(built.contentKey).toString('base64url')}`
+  const caps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', link])).value
+  return { id, link, verifyCap: caps.verifyCap }
+}
+
+test('a data directory in the clear format of before is sealed on start, once, and keeps seeding', { timeout: 180_000 }, async t => {
+  const dir = await tempDir(t, 'oht-privacy-migrate-')
+  const folder = join(dir, 'Old Secret Folder 3W')
+  await mkdir(folder)
+  const data = randomBytes(1_200_000)
+  await writeFile(join(folder, 'legacy-ledger-8P.bin'), data)
+  const root = join(dir, 'node')
+  const s = await writeClearDataDir(root, folder)
+  const before = Buffer.concat(await Promise.all((await filesUnder(root)).map(async f => await readFile(f))))
+  assert.ok(before.includes('legacy-ledger-8P') && before.includes(folder), 'the clear format shows names and paths (the premise)')
+
+  const seeder = await startDaemon(root)
+  t.after(async () => { await seeder.stop() })
+  await ohtJson(join(dir, 'leecher'), ['--transport', 'tcp', 'fetch', s.link, '--peer', seeder.address, '-o', join(dir, 'out')], { timeoutMs: 90_000 })
+  assert.equal(sha(await readFile(join(dir, 'out', 'Old Secret Folder 3W', 'legacy-ledger-8P.bin'))), sha(data))
+  await seeder.stop()
+
+  assert.deepEqual((await readdir(root)).filter(n => n.startsWith('state')), ['state'], 'no copy of the clear state is left')
+  await assertNothingFound(root, needlesOf(s, ['legacy-ledger-8P', 'Old Secret Folder', folder]))
+  await assertPrivateModes(root)
+  // A second start finds the sealed form (and the keystore's new storage key) and seeds again.
+  const again = await startDaemon(root)
+  t.after(async () => { await again.stop() })
+  const ls = (await ohtJson<{ shares: Array<{ id: string, name: string }> }>(root, ['ls'])).value.shares
+  assert.deepEqual(ls.map(x => [x.id, x.name]), [[s.id, 'Old Secret Folder 3W']])
+  await ohtJson(join(dir, 'leecher2'), ['--transport', 'tcp', 'fetch', s.link, '--peer', again.address, '-o', join(dir, 'out2')], { timeoutMs: 90_000 })
+  assert.equal(sha(await readFile(join(dir, 'out2', 'Old Secret Folder 3W', 'legacy-ledger-8P.bin'))), sha(data))
+})
+
+/** `oht --memory … daemon` with the given environment, until its listening line. */
+async function memoryDaemon (t: TestContextLike, env: NodeJS.ProcessEnv): Promise<{ address: string, api: string, stop: () => Promise<void> }> {
+  const proc = spawn(NODE_BIN, [OHT_BIN, '--memory', '--transport', 'tcp', '--listen', '127.0.0.1:0', '--json', 'daemon'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  proc.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  const exited = new Promise<void>(resolve => proc.once('exit', () => { resolve() }))
+  const stop = async (): Promise<void> => { if (proc.exitCode == null && proc.signalCode == null) { proc.kill('SIGTERM'); await exited } }
+  t.after(stop)
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`memory daemon did not start: ${err}`)) }, 60_000)
+    createInterface({ input: proc.stdout }).once('line', l => { clearTimeout(timer); resolve(l) })
+    proc.once('exit', code => { clearTimeout(timer); reject(new Error(`memory daemon exited with ${code}: ${err}`)) })
+  })
+  const info = JSON.parse(line) as { address: string, api: string }
+  return { ...info, stop }
+}
+
+const treeText = (m: Map<string, TreeEntry>): string[] => [...m.keys()]
+
+test('a memory-only daemon and a memory-only fetch leave nothing behind but the fetched file', { timeout: 180_000 }, async t => {
+  const dir = await tempDir(t, 'oht-privacy-memory-')
+  const home = join(dir, 'home')
+  const tmpA = join(dir, 'tmp-daemon')
+  const tmpB = join(dir, 'tmp-fetcher')
+  for (const d of [home, tmpA, tmpB]) await mkdir(d, { mode: 0o700 })
+  const input = join(home, 'holiday-footage-2M.bin')
+  const data = randomBytes(1_500_000)
+  await writeFile(input, data)
+  const base = { HOME: home, XDG_DATA_HOME: undefined, XDG_CONFIG_HOME: undefined, XDG_CACHE_HOME: undefined, XDG_RUNTIME_DIR: undefined, OHT_HOME: undefined }
+  const envA = { ...base, TMPDIR: tmpA }
+  const envB = { ...base, TMPDIR: tmpB }
+  const walk = async (): Promise<{ home: string[], tmpA: string[], tmpB: string[] }> => ({ home: treeText(await listTree(home)), tmpA: treeText(await listTree(tmpA)), tmpB: treeText(await listTree(tmpB)) })
+  const before = await walk()
+
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined, OHT_PASSPHRASE: undefined }
+  for (const [k, v] of Object.entries(envA)) { if (v === undefined) delete childEnv[k]; else childEnv[k] = v }
+  const daemon = await memoryDaemon(t, childEnv)
+  assert.ok(daemon.api.startsWith(tmpA), `the API socket is in the private runtime folder: ${daemon.api}`)
+  assert.equal((await lstat(daemon.api)).mode & 0o777, 0o600, 'the API socket is 0600')
+  assert.equal((await lstat(join(daemon.api, '..'))).mode & 0o777, 0o700)
+  // `oht --memory share` reaches the memory daemon; a memory fetch elsewhere gets it over TCP.
+  const s = (await ohtJson<Share>(undefined, ['--memory', 'share', input], { env: envA })).value
+  const out = join(home, 'Downloads')
+  const got = await oht(undefined, ['--memory', '--transport', 'tcp', 'fetch', s.link, '--peer', daemon.address, '-o', out], { env: envB, timeoutMs: 90_000 })
+  assert.equal(got.code, 0, got.stderr)
+  assert.equal(sha(await readFile(join(out, 'holiday-footage-2M.bin'))), sha(data))
+  await daemon.stop()
+
+  const after = await walk()
+  assert.deepEqual(after.tmpA, before.tmpA, 'the daemon\'s runtime folder is gone')
+  assert.deepEqual(after.tmpB, before.tmpB, 'the fetcher left nothing in its temp folder')
+  assert.deepEqual(after.home.filter(p => !before.home.includes(p)), ['Downloads', 'Downloads/holiday-footage-2M.bin'], 'only the fetched file is new under HOME (no data directory, no config)')
+})

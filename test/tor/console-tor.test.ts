@@ -1,0 +1,67 @@
+// The console's daemon routes over real onion services (private Tor network on 127.0.0.1):
+// /ping samples round trips to another daemon's onion address and by its node id, /lookup finds
+// the node's onion address in the DHT, /tor reports an attached tor and refuses to stop it, and
+// /newtor sends NEWNYM once and refuses a second within tor's 10 s.
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
+import type { TorProcess } from '../../src/onion/tor/process.ts'
+import { startTestNetwork } from '../helpers/tor-network.ts'
+import { startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { AdminApiClient, ApiError, DaemonClient } from '../../src/node/index.ts'
+
+let network: TorTestNetwork
+let clients: TorProcess[] = []
+let dir = ''
+const daemons: Daemon[] = []
+
+const torArgs = (tor: TorProcess): string[] => ['--transport', 'tor', '--tor-control', `127.0.0.1:${tor.controlPort}`, '--tor-cookie', tor.cookieFile]
+const admin = (d: Daemon): AdminApiClient => new AdminApiClient(new DaemonClient(join(d.dataDir, 'api.sock')))
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'oht-console-tor-'))
+  network = await startTestNetwork()
+  clients = await Promise.all([network.startClient(), network.startClient()])
+})
+
+after(async () => {
+  await Promise.all(daemons.map(async d => { await d.stop() }))
+  await network?.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('console routes over Tor', { timeout: 300_000 }, () => {
+  it('ping and lookup over onion services; tor status, stop refused, NEWNYM rate-limited', async () => {
+    const a = await startDaemon(join(dir, 'a'), torArgs(clients[0]!), 120_000)
+    daemons.push(a)
+    const b = await startDaemon(join(dir, 'b'), [...torArgs(clients[1]!), '--bootstrap', a.address], 120_000)
+    daemons.push(b)
+    assert.match(a.address, /^onion:[a-z2-7]{56}\.onion:\d+$/)
+
+    const ping = await admin(b).ping(a.address, 3)
+    assert.equal(ping.nodeId, a.nodeId, 'the node behind the onion address answered')
+    assert.equal(ping.samples.length, 3)
+    assert.ok(ping.samples.every(s => typeof s.rttMs === 'number' && s.rttMs > 0), JSON.stringify(ping.samples))
+    process.stdout.write(`# ping over onion services (ms): ${ping.samples.map(s => s.rttMs).join(', ')}\n`)
+
+    const byId = await admin(a).ping(b.nodeId, 2)
+    assert.equal(byId.address, b.address, 'a node id is pinged at the address the DHT knows for it')
+    assert.ok(byId.samples.every(s => s.rttMs != null))
+
+    const found = await admin(a).lookup(b.nodeId)
+    assert.equal(found.found, true)
+    assert.equal(found.address, b.address)
+
+    const tor = await admin(a).tor()
+    assert.deepEqual({ transport: tor.transport, owned: tor.owned }, { transport: 'tor', owned: false })
+    assert.equal(tor.bootstrap?.progress, 100)
+    await assert.rejects(admin(a).torAction('stop'), (err: ApiError) => err.code === 'tor.attached' && /did not start/.test(err.message))
+
+    const first = await admin(a).newnym()
+    assert.equal(first.ok, true)
+    await assert.rejects(admin(a).newnym(), (err: ApiError) => err.code === 'tor.rateLimited' && Number(err.params?.seconds) >= 1)
+  })
+})

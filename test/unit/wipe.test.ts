@@ -1,0 +1,41 @@
+// `oht wipe`: the keystore's bytes are overwritten before it is unlinked (a hard link to the same
+// inode, made before, reads back zeros), then the whole data directory is gone; refusals are one
+// clear error line each.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { link, readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { OhtNode } from '../../src/node/transfers/node.ts'
+import { wipeDataDir } from '../../src/node/identity/wipe.ts'
+import { assertCliError, exists, oht, ohtJson, tempDir } from '../helpers/cli.ts'
+
+test('wipe overwrites the keystore in place before unlinking it, and removes the data directory', async t => {
+  const dir = await tempDir(t, 'oht-wipe-')
+  const root = join(dir, 'node')
+  const node = await OhtNode.open({ dataDir: root })
+  await writeFile(join(dir, 'f.txt'), 'some content')
+  await node.share([join(dir, 'f.txt')])
+  await node.close()
+  const keystore = join(root, 'keystore.json')
+  const size = (await stat(keystore)).size
+  await link(keystore, join(dir, 'same-inode'))
+  const { files } = await wipeDataDir(root)
+  assert.ok(files >= 5, `${files} files`)
+  assert.equal(await exists(root), false)
+  const after = await readFile(join(dir, 'same-inode'))
+  assert.equal(after.length, size)
+  assert.ok(after.every(b => b === 0), 'the keystore bytes were overwritten with zeros')
+})
+
+test('oht wipe: needs --yes, refuses --memory and folders that are no data directory; then wipes', async t => {
+  const dir = await tempDir(t, 'oht-wipe-cli-')
+  const root = join(dir, 'node')
+  await ohtJson(root, ['init'])
+  assertCliError(await oht(root, ['wipe']), /add --yes/)
+  assertCliError(await oht(undefined, ['--memory', 'wipe', '--yes']), /cannot run with --memory/)
+  assertCliError(await oht(dir, ['wipe', '--yes']), /does not look like an oht data directory/)
+  assert.equal(await exists(join(root, 'keystore.json')), true, 'nothing removed by a refusal')
+  const done = (await ohtJson<{ wiped: boolean, files: number }>(root, ['wipe', '--yes'])).value
+  assert.equal(done.wiped, true)
+  assert.equal(await exists(root), false)
+})
