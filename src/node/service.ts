@@ -160,8 +160,16 @@ export class LocalService implements NodeService {
     void this.#discovery?.announce(verifyCapOf(cap)).catch(() => {})
   }
 
-  /** Stops serving the share and re-announcing it (the DHT record then expires). */
+  /**
+   * A fetched share stops seeding (a seed limit, a cancelled transfer): its swarm closes and its
+   * announcement stops, unless this node also owns or holds the share, which keeps seeding.
+   */
   stopSeeding (cap: ReadCap): void {
+    void this.node.holds(cap.manifestCid).then(held => { if (!held) this.#stopServing(cap) }, () => {})
+  }
+
+  /** Stops serving the share and re-announcing it (the DHT record then expires). */
+  #stopServing (cap: ReadCap): void {
     this.network?.closeSwarm(cap.manifestCid.toString())
     this.#discovery?.unannounceTopic(topicOf(verifyCapOf(cap)))
   }
@@ -176,8 +184,8 @@ export class LocalService implements NodeService {
     const owned = await this.node.state.getOwned(id)
     if (owned != null) {
       const cap = (await this.node.ownedCaps()).find(c => c.manifestCid.toString() === id)
-      if (cap != null) this.stopSeeding(cap)
       await this.node.state.deleteOwned(id)
+      if (cap != null) this.#stopServing(cap)
     }
     const held = await this.node.state.getHeld(id)
     if (held != null) { this.network?.closeSwarm(id); await this.node.state.deleteHeld(id) }

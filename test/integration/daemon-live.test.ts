@@ -54,7 +54,7 @@ test('config set applies rate and seed limits to a running daemon; other keys wa
   const { value: seedTime } = await ohtJson<{ applied?: boolean }>(leecher.dataDir, ['config', 'set', 'seedTime', '1s'])
   assert.equal(seedTime.applied, true)
   await until('seeding to stop at the seed time', 30_000, async () => (await leecherApi.transfers())[0]?.state === 'complete' ? true : undefined)
-  assert.equal((await leecherApi.status()).swarms.length, 0, 'its swarm is closed')
+  await until('its swarm to close', 10_000, async () => (await leecherApi.status()).swarms.length === 0 ? true : undefined)
 
   // Per fetch: --seed-ratio 0 never seeds.
   const file2 = join(dir, 'b.bin')

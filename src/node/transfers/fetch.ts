@@ -100,7 +100,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
   const stuck = Promise.withResolvers<never>()
   stuck.promise.catch(() => {})
   const onStoreError = (err: Error): void => {
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') stuck.reject(noSpace(outDir, total - done, 0))
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') void freeBytes(outDir).then(free => { stuck.reject(noSpace(outDir, total - done, free ?? 0)) })
   }
   swarm.on('error', onStoreError)
   const checkPeers = (): void => {
