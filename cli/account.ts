@@ -9,7 +9,8 @@ import {
   checkAccountId, createAccount, delegate, exportAccount, formatCert, importAccount, listAccounts, loadAccount,
   resolveAccountId, signMessage, verifyMessage
 } from '../src/node/identity/accounts.ts'
-import { accountKeystorePaths, changeAccountPassphrases, changeKeystorePassphrase, keystoreFileIsProtected, readKeystore } from '../src/node/identity/index.ts'
+import { accountKeystorePaths, changeAccountPassphrases } from '../src/node/identity/accounts.ts'
+import { changeKeystorePassphrase, keystoreFileIsProtected, readKeystore } from '../src/node/identity/keystore.ts'
 import { canPrompt, ensurePassphrase, readHidden } from './passphrase.ts'
 import { makeOutput, withService, type GlobalOptions } from './context.ts'
 import { parseDuration } from './units.ts'

@@ -1,17 +1,13 @@
 import { Command, Option } from 'commander'
 import { delimiter, join, resolve } from 'node:path'
 import { accessSync, constants } from 'node:fs'
-import { makeOutput, joinsDht, openNode, withService, apiSocket, type GlobalOptions } from './context.ts'
-import { daemonRunning, DaemonClient, resolveDataDir } from '../src/node/index.ts'
-import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, parseCapability, parseReadCap } from '../src/blocks/index.ts'
-import { runDaemon } from './daemon.ts'
+import { makeOutput, joinsDht, openNode, withService, apiSocket, loadRuntimeModules, type GlobalOptions } from './context.ts'
+import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
-import { runDemo } from './demo.ts'
 import { registerConfig } from './config.ts'
 import { registerDashboard } from './dashboard/command.ts'
 import { t } from './i18n/index.ts'
-import { openLogFile } from './logging.ts'
 import { ensurePassphrase } from './passphrase.ts'
 import { EXIT_INTERRUPTED, markInterrupted, UsageError } from './exit.ts'
 import { registerStream } from './stream.ts'
@@ -36,6 +32,7 @@ export function registerCommands (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const socket = apiSocket(resolveDataDir(g.dataDir))
+      const { daemonRunning, DaemonClient } = await import('../src/node/api/client.ts')
       if (await daemonRunning(socket)) {
         const st = await new DaemonClient(socket).status()
         out.result({ nodeId: st.nodeId, dataDir: resolveDataDir(g.dataDir), created: false }, t('cli.init.daemonRunning', { nodeId: st.nodeId }))
@@ -61,7 +58,8 @@ export function registerCommands (program: Command): void {
     .action(async (paths: string[], opts: { name?: string, followSymlinks?: boolean, blockSize: string, verifyCap?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const blockSize = parseBlockSize(opts.blockSize)
+      const { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE } = await import('../src/blocks/manifest.ts')
+      const blockSize = parseBlockSize(opts.blockSize, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE)
       await withService(g, out, async service => {
         const progress = progressFor('sharing', out)
         const result = await service.share(paths, {
@@ -117,6 +115,7 @@ export function registerCommands (program: Command): void {
     .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const { parseReadCap } = await import('../src/blocks/link.ts')
       const cap = parseReadCap(link)
       // Ctrl-C cancels a fetch the daemon runs for us (an embedded fetch simply stops; both resume).
       const abort = new AbortController()
@@ -151,6 +150,7 @@ export function registerCommands (program: Command): void {
     .action(async (link: string, opts: { output?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const { parseCapability } = await import('../src/blocks/link.ts')
       const cap = parseCapability(link)
       await withService(g, out, async service => {
         const progress = progressFor('exporting', out)
@@ -179,10 +179,12 @@ export function registerCommands (program: Command): void {
     .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const log = opts.logFile != null ? openLogFile(opts.logFile) : undefined
+      const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
       const logged = log == null ? out : { ...out, warn: (line: string) => { out.warn(line); log.line(`warning: ${line}`) } }
       try {
         await ensurePassphrase(resolveDataDir(g.dataDir))
+        await loadRuntimeModules()
+        const { runDaemon } = await import('./daemon.ts')
         await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
       } finally {
         log?.close()
@@ -207,6 +209,7 @@ export function registerCommands (program: Command): void {
         transport = 'tcp'
       }
       const size = parseSize(opts.size ?? (transport === 'tor' ? '16MiB' : '64MiB'))
+      const { runDemo } = await import('./demo.ts')
       await runDemo({ size, seeders: Number(opts.seeders), keep: opts.keep === true, out, transport })
     })
 }
@@ -225,7 +228,7 @@ function torOnPath (): boolean {
 }
 
 /** The --block-size of a share, checked before any file is read (hashing a large tree first would waste minutes). */
-function parseBlockSize (text: string): number {
+function parseBlockSize (text: string, MIN_BLOCK_SIZE: number, MAX_BLOCK_SIZE: number): number {
   let size: number
   try { size = parseSize(text) } catch { throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) })) }
   if (size < MIN_BLOCK_SIZE || size > MAX_BLOCK_SIZE || (size & (size - 1)) !== 0) throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) }))

@@ -34,6 +34,7 @@ export interface PeersResult { transport: string | null, swarms: Array<{ swarm: 
  * transfer's failure) and, when the daemon's error had them, its code and params (errors.ts).
  */
 export class ApiError extends Error {
+  override name = 'ApiError'
   readonly status: number
   readonly code?: string
   readonly params?: Record<string, string>
