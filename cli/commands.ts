@@ -3,6 +3,8 @@ import { delimiter, join, resolve } from 'node:path'
 import { accessSync, constants } from 'node:fs'
 import { makeOutput, joinsDht, openNode, withService, apiSocket, loadRuntimeModules, type GlobalOptions } from './context.ts'
 import { resolveDataDir } from '../src/node/identity/datadir.ts'
+import type { StatusResult } from '../src/node/service.ts'
+import { readFile } from 'node:fs/promises'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
 import { registerConfig } from './config.ts'
@@ -78,17 +80,18 @@ export function registerCommands (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      await withService(g, out, async service => {
-        const st = await service.status()
-        const lines = [t('cli.status.node', { nodeId: st.nodeId }), st.daemon ? t('cli.status.daemon', { address: st.address ?? '?', transport: st.transport ?? '?' }) : t('cli.status.noDaemon')]
-        for (const s of st.swarms) {
-          lines.push(t('cli.status.swarm', {
-            id: s.id, role: t(s.complete ? 'cli.status.seeding' : 'cli.status.fetching'), held: s.blocksHeld, wanted: s.blocksWanted,
-            peers: s.peers, up: formatBytes(s.uploaded), down: formatBytes(s.downloaded)
-          }))
-        }
-        out.result(st, lines.join('\n'))
-      })
+      // Without a daemon there is nothing running to report but the node's id, which the
+      // keystore names in clear: no need to open the node (start-up, bench/cli.ts).
+      const idle = await idleStatus(g)
+      const st = idle ?? await withService(g, out, async service => await service.status())
+      const lines = [t('cli.status.node', { nodeId: st.nodeId }), st.daemon ? t('cli.status.daemon', { address: st.address ?? '?', transport: st.transport ?? '?' }) : t('cli.status.noDaemon')]
+      for (const s of st.swarms) {
+        lines.push(t('cli.status.swarm', {
+          id: s.id, role: t(s.complete ? 'cli.status.seeding' : 'cli.status.fetching'), held: s.blocksHeld, wanted: s.blocksWanted,
+          peers: s.peers, up: formatBytes(s.uploaded), down: formatBytes(s.downloaded)
+        }))
+      }
+      out.result(st, lines.join('\n'))
     })
 
   program.command('ls')
@@ -233,4 +236,18 @@ function parseBlockSize (text: string, MIN_BLOCK_SIZE: number, MAX_BLOCK_SIZE: n
   try { size = parseSize(text) } catch { throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) })) }
   if (size < MIN_BLOCK_SIZE || size > MAX_BLOCK_SIZE || (size & (size - 1)) !== 0) throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) }))
   return size
+}
+
+/** `oht status` of a data directory whose daemon is not running, from its keystore alone; undefined otherwise. */
+async function idleStatus (g: GlobalOptions): Promise<StatusResult | undefined> {
+  const dataDir = resolveDataDir(g.dataDir)
+  const { daemonRunning } = await import('../src/node/api/client.ts')
+  if (await daemonRunning(apiSocket(dataDir))) return undefined
+  try {
+    const { nodeId } = JSON.parse(await readFile(join(dataDir, 'keystore.json'), 'utf8')) as { nodeId?: unknown }
+    if (typeof nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(nodeId)) return undefined
+    return { nodeId, address: null, transport: null, daemon: false, swarms: [] }
+  } catch {
+    return undefined // no node yet: opening it creates one, as before
+  }
 }
