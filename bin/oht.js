@@ -4,6 +4,7 @@
 // process. When dist/ is missing or older than any source file (a developer editing the .ts
 // files), the sources run directly with Node's type stripping instead, so a stale build is
 // never what runs.
+import module from 'node:module'
 import { join } from 'node:path'
 import { builtIsCurrent } from './build-stamp.js'
 
@@ -29,7 +30,12 @@ const MALLOC_TUNABLES = 'glibc.malloc.trim_threshold=33554432:glibc.malloc.mmap_
 const givenTunables = process.env.GLIBC_TUNABLES ?? ''
 const needsTunables = process.platform === 'linux' && !givenTunables.includes('glibc.malloc.')
 const needsYoungCap = !process.execArgv.some(a => a.startsWith('--max-semi-space-size'))
-if (typeof process.execve === 'function' && (needsYoungCap || needsTunables)) {
+// Only commands that move blocks gain from it; the others (status, ls, config, help, …) start once,
+// which halves their start-up (bench/cli.ts).
+const HEAVY = new Set(['daemon', 'fetch', 'share', 'stream', 'pin', 'demo', 'import', 'export'])
+const args = process.argv.slice(2)
+const heavy = args.some(a => HEAVY.has(a)) && !args.some(a => a === '--help' || a === '-h' || a === '--version' || a === '-V')
+if (heavy && typeof process.execve === 'function' && (needsYoungCap || needsTunables)) {
   const env = { ...process.env }
   if (needsTunables) env.GLIBC_TUNABLES = givenTunables === '' ? MALLOC_TUNABLES : `${givenTunables}:${MALLOC_TUNABLES}`
   const flags = needsYoungCap ? [YOUNG_GENERATION_FLAG] : []
@@ -37,5 +43,9 @@ if (typeof process.execve === 'function' && (needsYoungCap || needsTunables)) {
 }
 
 const root = join(import.meta.dirname, '..')
+
+// V8's compiled code cached on disk (in the OS temp directory, per Node version and file): the
+// second start of a command skips most parsing and compiling. NODE_COMPILE_CACHE overrides it.
+module.enableCompileCache?.()
 
 await import(builtIsCurrent(root) ? '../dist/cli/main.js' : '../cli/main.ts')

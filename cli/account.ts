@@ -10,7 +10,8 @@ import {
   checkAccountId, createAccount, delegate, exportAccount, formatCert, importAccount, listAccounts, loadAccount,
   resolveAccountId, signMessage, verifyMessage
 } from '../src/node/identity/accounts.ts'
-import { accountKeystorePaths, changeAccountPassphrases, changeKeystorePassphrase, keystoreFileIsProtected, readKeystore } from '../src/node/identity/index.ts'
+import { accountKeystorePaths, changeAccountPassphrases } from '../src/node/identity/accounts.ts'
+import { changeKeystorePassphrase, keystoreFileIsProtected, readKeystore } from '../src/node/identity/keystore.ts'
 import { canPrompt, ensurePassphrase, readHidden } from './passphrase.ts'
 import { AccountError, decryptWith, deleteAccount, encryptTo, exportV3Account, importV3Account } from '../src/node/identity/accounts.ts'
 import { checkKind, isAccountId, isEthAddress } from '../src/node/identity/account-keys.ts'

@@ -1,17 +1,15 @@
 import { Command, Option } from 'commander'
 import { delimiter, join, resolve } from 'node:path'
 import { accessSync, constants } from 'node:fs'
-import { makeOutput, joinsDht, openNode, persistentDataDir, withService, apiSocket, type GlobalOptions } from './context.ts'
-import { daemonRunning, DaemonClient, resolveDataDir } from '../src/node/index.ts'
-import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, parseCapability, parseReadCap } from '../src/blocks/index.ts'
-import { runDaemon } from './daemon.ts'
+import { makeOutput, joinsDht, openNode, persistentDataDir, withService, apiSocket, loadRuntimeModules, type GlobalOptions } from './context.ts'
+import { resolveDataDir } from '../src/node/identity/datadir.ts'
+import type { StatusResult } from '../src/node/service.ts'
+import { readFile } from 'node:fs/promises'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
-import { runDemo } from './demo.ts'
 import { registerConfig } from './config.ts'
 import { registerDashboard } from './dashboard/command.ts'
 import { t } from './i18n/index.ts'
-import { openLogFile } from './logging.ts'
 import { ensurePassphrase } from './passphrase.ts'
 import { EXIT_INTERRUPTED, markInterrupted, UsageError } from './exit.ts'
 import { registerStream } from './stream.ts'
@@ -45,6 +43,7 @@ export function registerCommands (program: Command): void {
       const out = makeOutput(g)
       const dataDir = persistentDataDir(g, 'oht init')
       const socket = apiSocket(dataDir)
+      const { daemonRunning, DaemonClient } = await import('../src/node/api/client.ts')
       if (await daemonRunning(socket)) {
         const st = await new DaemonClient(socket).status()
         out.result({ nodeId: st.nodeId, dataDir, created: false }, t('cli.init.daemonRunning', { nodeId: st.nodeId }))
@@ -70,7 +69,8 @@ export function registerCommands (program: Command): void {
     .action(async (paths: string[], opts: { name?: string, followSymlinks?: boolean, blockSize: string, verifyCap?: boolean }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const blockSize = parseBlockSize(opts.blockSize)
+      const { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE } = await import('../src/blocks/manifest.ts')
+      const blockSize = parseBlockSize(opts.blockSize, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE)
       await withService(g, out, async service => {
         const progress = progressFor('sharing', out)
         const result = await service.share(paths, {
@@ -89,17 +89,18 @@ export function registerCommands (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      await withService(g, out, async service => {
-        const st = await service.status()
-        const lines = [t('cli.status.node', { nodeId: st.nodeId }), st.daemon ? t('cli.status.daemon', { address: st.address ?? '?', transport: st.transport ?? '?' }) : t('cli.status.noDaemon')]
-        for (const s of st.swarms) {
-          lines.push(t('cli.status.swarm', {
-            id: s.id, role: t(s.complete ? 'cli.status.seeding' : 'cli.status.fetching'), held: s.blocksHeld, wanted: s.blocksWanted,
-            peers: s.peers, up: formatBytes(s.uploaded), down: formatBytes(s.downloaded)
-          }))
-        }
-        out.result(st, lines.join('\n'))
-      })
+      // Without a daemon there is nothing running to report but the node's id, which the
+      // keystore names in clear: no need to open the node (start-up, bench/cli.ts).
+      const idle = await idleStatus(g)
+      const st = idle ?? await withService(g, out, async service => await service.status())
+      const lines = [t('cli.status.node', { nodeId: st.nodeId }), st.daemon ? t('cli.status.daemon', { address: st.address ?? '?', transport: st.transport ?? '?' }) : t('cli.status.noDaemon')]
+      for (const s of st.swarms) {
+        lines.push(t('cli.status.swarm', {
+          id: s.id, role: t(s.complete ? 'cli.status.seeding' : 'cli.status.fetching'), held: s.blocksHeld, wanted: s.blocksWanted,
+          peers: s.peers, up: formatBytes(s.uploaded), down: formatBytes(s.downloaded)
+        }))
+      }
+      out.result(st, lines.join('\n'))
     })
 
   program.command('ls')
@@ -130,6 +131,7 @@ export function registerCommands (program: Command): void {
     .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean, seedRatio?: string, seedTime?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const { parseReadCap } = await import('../src/blocks/link.ts')
       const cap = parseReadCap(link)
       const seedTime = opts.seedTime != null ? parseDuration(opts.seedTime) / 1000 : undefined
       const seed = { ...(opts.seedRatio != null ? { seedRatio: parseRatio(opts.seedRatio) } : {}), ...(seedTime != null && seedTime !== Infinity ? { seedTime } : {}) }
@@ -166,6 +168,7 @@ export function registerCommands (program: Command): void {
     .action(async (link: string, opts: { output?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const { parseCapability } = await import('../src/blocks/link.ts')
       const cap = parseCapability(link)
       await withService(g, out, async service => {
         const progress = progressFor('exporting', out)
@@ -196,10 +199,12 @@ export function registerCommands (program: Command): void {
     .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const log = opts.logFile != null ? openLogFile(opts.logFile) : undefined
+      const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
       const logged = log == null ? out : { ...out, warn: (line: string) => { out.warn(line); log.line(`warning: ${line}`) } }
       try {
         await ensurePassphrase(resolveDataDir(g.dataDir))
+        await loadRuntimeModules()
+        const { runDaemon } = await import('./daemon.ts')
         await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
       } finally {
         log?.close()
@@ -224,6 +229,7 @@ export function registerCommands (program: Command): void {
         transport = 'tcp'
       }
       const size = parseSize(opts.size ?? (transport === 'tor' ? '16MiB' : '64MiB'))
+      const { runDemo } = await import('./demo.ts')
       await runDemo({ size, seeders: Number(opts.seeders), keep: opts.keep === true, out, transport, memory: g.memory === true })
     })
 }
@@ -242,9 +248,23 @@ function torOnPath (): boolean {
 }
 
 /** The --block-size of a share, checked before any file is read (hashing a large tree first would waste minutes). */
-function parseBlockSize (text: string): number {
+function parseBlockSize (text: string, MIN_BLOCK_SIZE: number, MAX_BLOCK_SIZE: number): number {
   let size: number
   try { size = parseSize(text) } catch { throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) })) }
   if (size < MIN_BLOCK_SIZE || size > MAX_BLOCK_SIZE || (size & (size - 1)) !== 0) throw new UsageError('usage.badOption', t('cli.badBlockSize', { value: JSON.stringify(text) }))
   return size
+}
+
+/** `oht status` of a data directory whose daemon is not running, from its keystore alone; undefined otherwise. */
+async function idleStatus (g: GlobalOptions): Promise<StatusResult | undefined> {
+  const dataDir = resolveDataDir(g.dataDir)
+  const { daemonRunning } = await import('../src/node/api/client.ts')
+  if (await daemonRunning(apiSocket(dataDir))) return undefined
+  try {
+    const { nodeId } = JSON.parse(await readFile(join(dataDir, 'keystore.json'), 'utf8')) as { nodeId?: unknown }
+    if (typeof nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(nodeId)) return undefined
+    return { nodeId, address: null, transport: null, daemon: false, swarms: [] }
+  } catch {
+    return undefined // no node yet: opening it creates one, as before
+  }
 }

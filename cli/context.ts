@@ -1,18 +1,38 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import {
-  ApiError, ConfigError, ConfigFile, configPath, DaemonClient, daemonRunning, NodeError, NodeRuntime, OhtNode, resolveDataDir,
-  type ConfigValues, type NetworkLimits, type NodeRuntimeOptions, type NodeService, type NodeWarning
+// Start-up: this module is loaded by every command, so what only some need (the node runtime,
+// transports, the API client) is imported when first used (bench/cli.ts).
+import type {
+  DaemonClient, NodeRuntime, OhtNode, NetworkLimits, NodeRuntimeOptions, NodeService, NodeWarning
 } from '../src/node/index.ts'
-import { TcpTransport, type Transport } from '../src/onion/index.ts'
+import { ConfigError, ConfigFile, configPath, type ConfigValues } from '../src/node/identity/config.ts'
+import { resolveDataDir } from '../src/node/identity/datadir.ts'
+import type { Transport } from '../src/onion/index.ts'
 import { parseSize } from './units.ts'
 import { PROGRESS_MODES, type ProgressMode } from './progress.ts'
 import { catalogs, setLocale, t } from './i18n/index.ts'
-import { makeTorTransport } from './tor.ts'
 import type { GlobalOptions } from './options.ts'
 import { ensurePassphrase } from './passphrase.ts'
-import { parseNetworkKey } from '../src/onion/network-key.ts'
 import { memoryRuntimeDir, privateTempDir } from './memory.ts'
+
+interface RuntimeModules {
+  TcpTransport: typeof import('../src/onion/tcp.ts').TcpTransport
+  makeTorTransport: typeof import('./tor.ts').makeTorTransport
+  parseNetworkKey: typeof import('../src/onion/network-key.ts').parseNetworkKey
+}
+let runtimeModules: RuntimeModules | undefined
+
+/** Loads what runtimeOptions() and makeTransport() need; call (once) before either. */
+export async function loadRuntimeModules (): Promise<void> {
+  if (runtimeModules != null) return
+  const [tcp, tor, key] = await Promise.all([import('../src/onion/tcp.ts'), import('./tor.ts'), import('../src/onion/network-key.ts')])
+  runtimeModules = { TcpTransport: tcp.TcpTransport, makeTorTransport: tor.makeTorTransport, parseNetworkKey: key.parseNetworkKey }
+}
+
+function loaded (): RuntimeModules {
+  if (runtimeModules == null) throw new Error('internal: loadRuntimeModules() was not awaited')
+  return runtimeModules
+}
 
 export type { GlobalOptions } from './options.ts'
 
@@ -95,10 +115,14 @@ export function errorText (err: unknown): string {
     const e = err as Error & { seconds: number, last: string }
     return t('tor.bootstrapFailed', { seconds: e.seconds, last: e.last })
   }
-  if ((err instanceof NodeError || err instanceof ApiError) && err.code != null) {
-    const params = err.params ?? {}
-    if (err instanceof ApiError && CONFIG_ERROR_CODES.has(err.code)) return configErrorText({ code: err.code, params })
-    const key = `errors.${err.code}`
+  // The node's errors (NodeError and its kinds) and the daemon's (ApiError) by their shape: their
+  // classes are not loaded for commands that never open a node.
+  const coded = err as { code?: unknown, params?: Record<string, string> } | null
+  if (err instanceof Error && typeof coded?.code === 'string') {
+    const code = coded.code
+    const params = coded.params ?? {}
+    if (err.name === 'ApiError' && CONFIG_ERROR_CODES.has(code)) return configErrorText({ code, params })
+    const key = `errors.${code}`
     if (key in catalogs.en) return t(key, params)
   }
   return err instanceof Error ? err.message : String(err)
@@ -166,7 +190,7 @@ export const joinsDht = (g: GlobalOptions): boolean => (g.bootstrap?.length ?? 0
  * network's shared address). Its warnings go to stderr.
  */
 export function runtimeOptions (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean, daemon?: boolean }): NodeRuntimeOptions {
-  const networkKey = g.network != null ? parseNetworkKey(g.network) : undefined
+  const networkKey = g.network != null ? loaded().parseNetworkKey(g.network) : undefined
   const base: NodeRuntimeOptions = {
     dataDir: nodeDirOf(g, options.daemon === true),
     ...(g.memory === true ? { memory: true } : {}),
@@ -187,6 +211,7 @@ export function runtimeOptions (g: GlobalOptions, out: Output, options: { networ
 export async function openNode (g: GlobalOptions): Promise<OhtNode> {
   const dir = nodeDirOf(g, false)
   if (g.memory !== true) await ensurePassphrase(dir)
+  const { OhtNode } = await import('../src/node/transfers/node.ts')
   return await OhtNode.open({ dataDir: dir, passphrase: process.env.OHT_PASSPHRASE ?? '', ...(g.memory === true ? { memory: true } : {}) })
 }
 
@@ -194,23 +219,26 @@ export async function openNode (g: GlobalOptions): Promise<OhtNode> {
 export function makeTransport (g: GlobalOptions, out: Output): Transport {
   const kind = g.transport ?? 'tor'
   if (kind === 'tcp') {
-    const transport = new TcpTransport(g.listen != null ? { listen: g.listen } : {})
+    const transport = new (loaded().TcpTransport)(g.listen != null ? { listen: g.listen } : {})
     if (transport.warning != null) out.warn(transport.warning)
     return transport
   }
-  if (kind === 'tor') return makeTorTransport(g, out)
+  if (kind === 'tor') return loaded().makeTorTransport(g, out)
   throw new Error(t('cli.unknownTransport', { kind: JSON.stringify(kind) }))
 }
 
 /** The daemon of this data directory, when one runs. */
 export async function daemonFor (g: GlobalOptions): Promise<DaemonClient | undefined> {
   const socket = apiSocket(dataDirOf(g))
+  const { daemonRunning, DaemonClient } = await import('../src/node/api/client.ts')
   return await daemonRunning(socket) ? new DaemonClient(socket) : undefined
 }
 
 /** Runs `fn` with a node of this data directory running in this process; closes it after. */
 export async function withRuntime<T> (g: GlobalOptions, out: Output, options: { network: boolean, dht?: boolean }, fn: (runtime: NodeRuntime) => Promise<T>): Promise<T> {
   await ensurePassphrase(resolveDataDir(g.dataDir))
+  await loadRuntimeModules()
+  const { NodeRuntime } = await import('../src/node/runtime.ts')
   const runtime = await NodeRuntime.open(runtimeOptions(g, out, options))
   try {
     return await fn(runtime)

@@ -2,10 +2,9 @@
 // onion DHT). Through the daemon when one runs; else an embedded node joins through --bootstrap.
 import type { Command } from 'commander'
 import { readFile } from 'node:fs/promises'
-import { ApiDhtService, type DhtService } from '../src/node/index.ts'
+import type { DhtService } from '../src/node/index.ts'
 import { daemonFor, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
-import { createNetworkKey } from '../src/onion/network-key.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -13,7 +12,10 @@ function globals (cmd: Command): GlobalOptions {
 
 async function withDht<T> (g: GlobalOptions, out: Output, fn: (dht: DhtService) => Promise<T>): Promise<T> {
   const daemon = await daemonFor(g)
-  if (daemon != null) return await fn(new ApiDhtService(daemon))
+  if (daemon != null) {
+    const { ApiDhtService } = await import('../src/node/api/dht-client.ts')
+    return await fn(new ApiDhtService(daemon))
+  }
   return await withRuntime(g, out, { network: true }, async runtime => await fn(runtime.dht!))
 }
 
@@ -91,6 +93,7 @@ export function registerNetwork (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const { createNetworkKey } = await import('../src/onion/network-key.ts')
       const key = createNetworkKey()
       out.result({ key: key.text, address: key.address }, t('network.created', { key: key.text, address: key.address }))
     })

@@ -37,6 +37,9 @@ process.umask(0o077)
 
 chooseEarlyLocale(process.argv)
 
+// `oht --help | head`: a reader that stops early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err })
+
 const program = new Command()
 program
   .name('oht')

@@ -2,7 +2,8 @@
 // the terminal, without echo, when a keystore this command opens is protected by one. Without a
 // terminal nothing is asked: the unlock fails with the usual "wrong passphrase" error.
 import { join } from 'node:path'
-import { accountKeystorePaths, keystoreFileIsProtected } from '../src/node/identity/index.ts'
+import { accountKeystorePaths } from '../src/node/identity/accounts.ts'
+import { keystoreFileIsProtected } from '../src/node/identity/keystore.ts'
 import { EXIT_INTERRUPTED } from './exit.ts'
 import { t } from './i18n/index.ts'
 

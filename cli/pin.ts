@@ -2,7 +2,8 @@
 // `oht ls --pins` listing: pins with leases, on this node or (with --on) on a node that allowed
 // your account. docs/PINNING.md explains leases, capabilities and the key hierarchy.
 import type { Command } from 'commander'
-import { formatVerifyCap, parseCapability, verifyCapOf } from '../src/blocks/index.ts'
+import { resolveDataDir } from '../src/node/identity/datadir.ts'
+import { formatVerifyCap, parseCapability, verifyCapOf } from '../src/blocks/link.ts'
 import type { PinService } from '../src/node/index.ts'
 import type { PinInfo } from '../src/node/pins/pins.ts'
 import { delegate, formatCert, loadAccount, resolveAccountId } from '../src/node/identity/accounts.ts'

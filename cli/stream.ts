@@ -1,10 +1,9 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { formatLink, parseReadCap, type ReadCap } from '../src/blocks/index.ts'
+import { formatLink, parseReadCap, type ReadCap } from '../src/blocks/link.ts'
 import { apiSocket, dataDirOf, errorText, joinsDht, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
-import { ApiError, DaemonClient, daemonRunning } from '../src/node/index.ts'
-import { launchPlayer } from '../src/streaming/index.ts'
+import { resolveDataDir } from '../src/node/identity/datadir.ts'
 
 interface StreamOpts { file?: string, player?: string, peer: string[], output?: string }
 
@@ -21,6 +20,7 @@ export function registerStream (program: Command): void {
       const out = makeOutput(g)
       const cap = parseReadCap(link)
       const socket = apiSocket(dataDirOf(g))
+      const { daemonRunning } = await import('../src/node/api/client.ts')
       if (await daemonRunning(socket)) await streamViaDaemon(socket, cap, opts, out)
       else await streamEmbedded(g, cap, opts, out)
     })
@@ -29,6 +29,7 @@ export function registerStream (program: Command): void {
 /** The daemon fetches and serves; this prints its URL (or runs the player on it) and returns. */
 async function streamViaDaemon (socket: string, cap: ReadCap, opts: StreamOpts, out: Output): Promise<void> {
   const body = { link: formatLink(cap), peers: opts.peer, ...(opts.file != null ? { file: opts.file } : {}), ...(opts.output != null ? { output: resolve(opts.output) } : {}) }
+  const { ApiError, DaemonClient } = await import('../src/node/api/client.ts')
   const answer = await new DaemonClient(socket).call('POST', '/stream', body).catch((err: unknown) => {
     throw err instanceof ApiError && err.status === 404 ? new Error(t('stream.daemonNoStreams')) : err
   })
@@ -77,6 +78,7 @@ async function streamEmbedded (g: GlobalOptions, cap: ReadCap, opts: StreamOpts,
 }
 
 async function play (command: string, url: string, out: Output): Promise<void> {
+  const { launchPlayer } = await import('../src/streaming/index.ts')
   const code = await launchPlayer(command, url).exited
   if (code !== 0) out.warn(t('stream.playerExited', { code: String(code) }))
 }

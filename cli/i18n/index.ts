@@ -8,7 +8,7 @@
 // never collide (a duplicate key across files is an error at load).
 import { readdirSync } from 'node:fs'
 import { extname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { createRequire } from 'node:module'
 
 export type Params = Record<string, string | number>
 export type Message = string | ((p: Params) => string)
@@ -21,13 +21,16 @@ export const DEFAULT_LOCALE: Locale = 'en'
 // The catalogs are modules beside this one: .ts when run from source, .js when compiled to dist/.
 const MODULE_EXTENSION = extname(import.meta.filename)
 
-/** Loads and merges every area file of one locale directory. */
-async function loadLocale (locale: Locale): Promise<Catalog> {
+/**
+ * Loads and merges every area file of one locale directory, synchronously (require() of ES
+ * modules): a locale is loaded when first used, so a command in English never reads German.
+ */
+function loadLocale (locale: Locale): Catalog {
   const dir = join(import.meta.dirname, locale)
   const merged: Catalog = {}
   const files = readdirSync(dir).filter(f => f.endsWith(MODULE_EXTENSION) && !f.endsWith('.d.ts')).sort()
   for (const file of files) {
-    const area = (await import(pathToFileURL(join(dir, file)).href) as { default: Catalog }).default
+    const area = (load(join(dir, file)) as { default: Catalog }).default
     for (const [key, message] of Object.entries(area)) {
       if (key in merged) throw new Error(`i18n: key ${key} is defined twice in locale ${locale} (${file})`)
       merged[key] = message
@@ -36,9 +39,14 @@ async function loadLocale (locale: Locale): Promise<Catalog> {
   return merged
 }
 
-export const catalogs: Record<Locale, Catalog> = Object.fromEntries(
-  await Promise.all(LOCALES.map(async l => [l, await loadLocale(l)] as const))
-) as Record<Locale, Catalog>
+const load = createRequire(import.meta.url)
+const loaded = new Map<Locale, Catalog>()
+
+/** Every locale's catalog, each loaded on first access. */
+export const catalogs = Object.defineProperties({}, Object.fromEntries(LOCALES.map(l => [l, {
+  enumerable: true,
+  get: () => { let c = loaded.get(l); if (c == null) { c = loadLocale(l); loaded.set(l, c) } return c }
+}]))) as Record<Locale, Catalog>
 
 let current: Locale = detectLocale(process.env)
 

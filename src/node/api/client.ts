@@ -6,7 +6,7 @@ import { API_VERSION, type ApiCaller, type ApiErrorBody, type ApiEvent } from '.
 import type { FetchRequest, NodeService, ShareOptions, StatusResult, UnshareResult } from '../service.ts'
 import type { ExportResult, FetchEvent, FetchResult, ImportResult, ListedShare, ShareResult, TransferDetail, TransferInfo } from '../transfers/index.ts'
 import type { PeerSnapshot } from '../../swarm/swarm.ts'
-import { formatLink, formatVerifyCap, parseCapability, type Capability, type ReadCap } from '../../blocks/index.ts'
+import { formatLink, formatVerifyCap, parseCapability, type Capability, type ReadCap } from '../../blocks/link.ts'
 import { PinApiClient } from './pin-client.ts'
 
 /** True when a daemon answers on the socket. */
@@ -34,6 +34,7 @@ export interface PeersResult { transport: string | null, swarms: Array<{ swarm: 
  * transfer's failure) and, when the daemon's error had them, its code and params (errors.ts).
  */
 export class ApiError extends Error {
+  override name = 'ApiError'
   readonly status: number
   readonly code?: string
   readonly params?: Record<string, string>

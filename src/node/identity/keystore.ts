@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scrypt, type KeyObject } from 'node:crypto'
 import { open as openFile, readFile, rename, unlink } from 'node:fs/promises'
-import { seal, open, DecryptError } from '../../blocks/index.ts'
+import { seal, open, DecryptError } from '../../blocks/crypto/aead.ts'
 import { sha256 } from '../../blocks/cid.ts'
 import { NodeError } from '../errors.ts'
 
