@@ -10,7 +10,7 @@ export type NodeErrorCode =
   | 'pin.badLifetime' | 'pin.noPeer' | 'pin.noTransport' | 'pin.failed' | 'pin.badCapability' | 'pin.badQuota'
   | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
   | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
-  | 'node.busy' | 'node.closing'
+  | 'node.busy' | 'node.closing' | 'node.stateDamaged'
 
 export type NodeErrorParams = Record<string, string>
 

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises'
 import { Level } from 'level'
 import type { SourceFile } from '../../blocks/index.ts'
 import { NodeError } from '../errors.ts'
@@ -48,7 +49,10 @@ export class NodeState {
   readonly tags
   readonly fetches
 
+  readonly #path: string
+
   constructor (path: string) {
+    this.#path = path
     this.#db = new Level<string, unknown>(path, { valueEncoding: 'json' })
     this.owned = this.#db.sublevel<string, OwnedShare>('owned', { valueEncoding: 'json' })
     this.held = this.#db.sublevel<string, HeldShare>('held', { valueEncoding: 'json' })
@@ -58,6 +62,10 @@ export class NodeState {
   }
 
   async open (): Promise<void> {
+    // LevelDB without its CURRENT file starts an empty database over the old one: the node would
+    // come up silently with its shares gone. One clear error instead (docs/SECURITY.md).
+    const entries = await readdir(this.#path).catch(() => [] as string[])
+    if (entries.some(e => /\.(ldb|log)$|^MANIFEST-/.test(e)) && !entries.includes('CURRENT')) throw this.#damaged('its CURRENT file is missing')
     try {
       await this.#db.open()
     } catch (err) {
@@ -65,8 +73,13 @@ export class NodeState {
       if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && /lock/i.test(String(cause ?? ''))) {
         throw new NodeError('node.busy', {}, 'the data directory is in use by another oht process (a running daemon?)')
       }
+      if (/corrupt|CURRENT|MANIFEST/i.test(String(cause ?? err))) throw this.#damaged(String((cause as Error | undefined)?.message ?? cause ?? err))
       throw err
     }
+  }
+
+  #damaged (why: string): NodeError {
+    return new NodeError('node.stateDamaged', { path: this.#path, why }, `the state database ${this.#path} is damaged (${why}): restore it from a backup, or move it aside to start with an empty one (your shares must then be shared again)`)
   }
 
   async close (): Promise<void> { await this.#db.close() }
