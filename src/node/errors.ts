@@ -11,7 +11,7 @@ export type NodeErrorCode =
   | 'pin.badLifetime' | 'pin.noPeer' | 'pin.noTransport' | 'pin.failed' | 'pin.badCapability' | 'pin.badQuota'
   | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
   | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
-  | 'node.busy' | 'node.closing' | 'node.stateKey'
+  | 'node.busy' | 'node.closing' | 'node.stateKey' | 'node.stateDamaged'
   | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited'
   | 'webui.onionNeedsTor'
   | 'account.badKind' | 'account.badKey' | 'account.v3Kind' | 'keystore.v3unsupported'

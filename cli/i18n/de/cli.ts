@@ -77,7 +77,7 @@ export default {
   'cli.fetch.optOutput': 'Ausgabeverzeichnis',
   'cli.fetch.optPeer': 'ein Peer zum Abrufen, z. B. tcp:127.0.0.1:4001 (wiederholbar)',
   'cli.fetch.optFile': 'nur diesen Pfad einer Verzeichnisfreigabe abrufen (wiederholbar)',
-  'cli.fetch.optForce': 'vorhandene Dateien ersetzen',
+  'cli.fetch.optForce': 'vorhandene Dateien ersetzen; auch eine Freigabe mit verstecktem Namen (.ssh) in den Home-Ordner oder in einen vorhandenen Ordner dieses Namens holen',
   'cli.fetch.interrupted': 'unterbrochen',
   'cli.fetch.dialFailed': '{address} nicht erreichbar: {reason}',
   'cli.fetch.banned': 'Peer {peer}… gesperrt: {reason}',

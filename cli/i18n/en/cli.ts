@@ -77,7 +77,7 @@ export default {
   'cli.fetch.optOutput': 'output directory',
   'cli.fetch.optPeer': 'a peer to fetch from, e.g. tcp:127.0.0.1:4001 (repeatable)',
   'cli.fetch.optFile': 'fetch only this path of a directory share (repeatable)',
-  'cli.fetch.optForce': 'replace existing files',
+  'cli.fetch.optForce': 'replace existing files; also fetch a share whose top name is hidden (.ssh) into the home folder or into an existing folder of that name',
   'cli.fetch.interrupted': 'interrupted',
   'cli.fetch.dialFailed': 'could not reach {address}: {reason}',
   'cli.fetch.banned': 'banned peer {peer}…: {reason}',

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises'
 import type { SourceFile } from '../../blocks/index.ts'
 import { LevelBackend, MemoryBackend, migrateToSealed, SealedDb, type KeyScheme } from '../../store/index.ts'
 import { NodeError } from '../errors.ts'
@@ -84,6 +85,10 @@ export class NodeState {
 
   /** Opens the database; a clear one (written before the sealed store) is sealed first, once. */
   async open (): Promise<{ migrated: number }> {
+    // LevelDB without its CURRENT file starts an empty database over the old one: the node would
+    // come up silently with its shares gone. One clear error instead (docs/SECURITY.md).
+    const entries = this.#path != null ? await readdir(this.#path).catch(() => [] as string[]) : []
+    if (entries.some(e => /\.(ldb|log)$|^MANIFEST-/.test(e)) && !entries.includes('CURRENT')) throw this.#damaged('its CURRENT file is missing')
     try {
       const migrated = this.#path != null ? await migrateToSealed(this.#path, this.#storageKey, STATE_KEY_SCHEMES) : 0
       await this.#db.open()
@@ -94,8 +99,14 @@ export class NodeState {
         throw new NodeError('node.busy', {}, 'the data directory is in use by another oht process (a running daemon?)')
       }
       if ((err as { code?: string }).code === 'store.wrongKey') throw new NodeError('node.stateKey', {}, 'the state database does not open with this keystore\'s storage key (a keystore from another node?)')
+      if (/corrupt|CURRENT|MANIFEST/i.test(String(cause ?? err))) throw this.#damaged(String((cause as Error | undefined)?.message ?? cause ?? err))
       throw err
     }
+  }
+
+  #damaged (why: string): NodeError {
+    const path = this.#path ?? '(memory)'
+    return new NodeError('node.stateDamaged', { path, why }, `the state database ${path} is damaged (${why}): restore it from a backup, or move it aside to start with an empty one (your shares must then be shared again)`)
   }
 
   async close (): Promise<void> { await this.#db.close() }
