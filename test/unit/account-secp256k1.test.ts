@@ -15,8 +15,7 @@ import { ethAddressOf, personalSign, secp256k1KeyFrom, accountIdOf, checksumAddr
 import { encryptV3 } from '../../src/node/identity/account-v3.ts'
 import { KeystoreError } from '../../src/node/identity/keystore.ts'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { join } from 'node:path'
-import { assertCliError, oht, ohtJson, tempDir } from '../helpers/cli.ts'
+import { oht, tempDir } from '../helpers/cli.ts'
 
 // web3.js documentation's example key: its address and its `personal_sign` of "Some data".
 const VECTOR_KEY = '4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'
@@ -178,29 +177,4 @@ test('delete overwrites the keystore before unlinking it', async t => {
   assert.deepEqual(await listAccounts(dir), [])
   await assert.rejects(stat(info.path), /ENOENT/)
   await assert.rejects(deleteAccount(dir, info.id), /no account/)
-})
-
-test('oht account create --kind secp256k1, sign, encrypt | decrypt through files, delete needs --yes: one clear error each', async t => {
-  const dir = await tempDir(t, 'oht-secp-cli-')
-  // An empty passphrase: cheap scrypt, so the spawns stay quick on a loaded machine.
-  const env = { OHT_PASSPHRASE: '' }
-  const { value: eth } = await ohtJson<{ id: string, address: string }>(dir, ['account', 'create', '--kind', 'secp256k1', '--label', 'eth'], { env })
-  assert.match(eth.address, /^0x[0-9a-fA-F]{40}$/)
-  const { value: signed } = await ohtJson<{ signature: string }>(dir, ['account', 'sign', 'hello'], { env })
-  assert.equal(ethersVerify('hello', signed.signature), eth.address)
-
-  const plain = join(dir, 'plain.txt')
-  const box = join(dir, 'box.bin')
-  await writeFile(plain, 'meet at noon')
-  await ohtJson(dir, ['account', 'encrypt', eth.id, plain, '-o', box])
-  assert.equal((await oht(dir, ['account', 'decrypt', 'eth', box], { env })).stdout, 'meet at noon')
-  const bytes = await readFile(box)
-  bytes[bytes.length - 3]! ^= 0x80
-  await writeFile(join(dir, 'bad.bin'), bytes)
-  assertCliError(await oht(dir, ['account', 'decrypt', 'eth', join(dir, 'bad.bin')], { env }), /cannot open the sealed box: it was not sealed to this account, or it was altered/)
-
-  assertCliError(await oht(dir, ['account', 'delete', 'eth'], { env }), /cannot be undone .* add --yes/)
-  await ohtJson(dir, ['account', 'delete', 'eth', '--yes'])
-  const { value: list } = await ohtJson<{ accounts: unknown[] }>(dir, ['account', 'list'])
-  assert.deepEqual(list.accounts, [])
 })

@@ -7,7 +7,7 @@ import { link, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OhtNode } from '../../src/node/transfers/node.ts'
 import { wipeDataDir } from '../../src/node/identity/wipe.ts'
-import { assertCliError, exists, oht, ohtJson, tempDir } from '../helpers/cli.ts'
+import { exists, oht, tempDir } from '../helpers/cli.ts'
 
 test('wipe overwrites the keystore in place before unlinking it, and removes the data directory', async t => {
   const dir = await tempDir(t, 'oht-wipe-')
@@ -25,17 +25,4 @@ test('wipe overwrites the keystore in place before unlinking it, and removes the
   const after = await readFile(join(dir, 'same-inode'))
   assert.equal(after.length, size)
   assert.ok(after.every(b => b === 0), 'the keystore bytes were overwritten with zeros')
-})
-
-test('oht wipe: needs --yes, refuses --memory and folders that are no data directory; then wipes', async t => {
-  const dir = await tempDir(t, 'oht-wipe-cli-')
-  const root = join(dir, 'node')
-  await ohtJson(root, ['init'], { timeoutMs: 120_000 })
-  assertCliError(await oht(root, ['wipe'], { timeoutMs: 120_000 }), /add --yes/)
-  assertCliError(await oht(undefined, ['--memory', 'wipe', '--yes'], { timeoutMs: 120_000 }), /cannot run with --memory/)
-  assertCliError(await oht(dir, ['wipe', '--yes'], { timeoutMs: 120_000 }), /does not look like an oht data directory/)
-  assert.equal(await exists(join(root, 'keystore.json')), true, 'nothing removed by a refusal')
-  const done = (await ohtJson<{ wiped: boolean, files: number }>(root, ['wipe', '--yes'], { timeoutMs: 120_000 })).value
-  assert.equal(done.wiped, true)
-  assert.equal(await exists(root), false)
 })
