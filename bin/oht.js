@@ -46,6 +46,7 @@ const root = join(import.meta.dirname, '..')
 
 // V8's compiled code cached on disk (in the OS temp directory, per Node version and file): the
 // second start of a command skips most parsing and compiling. NODE_COMPILE_CACHE overrides it.
-module.enableCompileCache?.()
+// Not with --memory: a memory-only node writes nothing but what the user asks for.
+if (!process.argv.includes('--memory')) module.enableCompileCache?.()
 
 await import(builtIsCurrent(root) ? '../dist/cli/main.js' : '../cli/main.ts')
