@@ -34,15 +34,7 @@ export function shortRate (bytesPerSecond: number): string {
   return bytesPerSecond < 1 ? '-' : `${shortBytes(Math.round(bytesPerSecond))}/s`
 }
 
-/** 45s, 12m05s, 3h20m, 2d4h; '-' when unknown. */
-export function formatEta (seconds: number | null | undefined): string {
-  if (seconds == null || !Number.isFinite(seconds)) return '-'
-  const s = Math.max(0, Math.round(seconds))
-  if (s < 60) return `${s}s`
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
-  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor(s % 3600 / 60)).padStart(2, '0')}m`
-  return `${Math.floor(s / 86400)}d${Math.floor(s % 86400 / 3600)}h`
-}
+export { formatEta } from '../../src/node/units.ts'
 
 /** A progress bar `width` columns wide, e.g. `[#####-----]`. */
 export function bar (fraction: number, width: number): string {
