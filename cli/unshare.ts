@@ -2,7 +2,7 @@
 // DELETE /v0/shares/:id, or the node's state directly when no daemon runs).
 import type { Command } from 'commander'
 import { CID } from 'multiformats/cid'
-import { parseCapability } from '../src/blocks/index.ts'
+import { parseCapability } from '../src/blocks/link.ts'
 import { makeOutput, withService, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
 

@@ -1,7 +1,7 @@
 // `oht wipe --yes`: removes a node's data directory for good (src/node/identity/wipe.ts).
 import type { Command } from 'commander'
 import { access } from 'node:fs/promises'
-import { daemonRunning, isDataDir, wipeDataDir } from '../src/node/index.ts'
+import { isDataDir, wipeDataDir } from '../src/node/identity/wipe.ts'
 import { apiSocket, makeOutput, persistentDataDir, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
 
@@ -19,6 +19,7 @@ export function registerWipe (program: Command): void {
       }
       if (!(await isDataDir(dataDir))) throw new Error(t('privacy.wipe.notNode', { dataDir }))
       if (opts.yes !== true) throw new Error(t('privacy.wipe.needsYes', { dataDir }))
+      const { daemonRunning } = await import('../src/node/api/client.ts')
       if (await daemonRunning(apiSocket(dataDir))) throw new Error(t('privacy.wipe.daemonRunning', { dataDir }))
       const { files } = await wipeDataDir(dataDir)
       out.result({ dataDir, wiped: true, files }, t('privacy.wipe.done', { dataDir, files }))

@@ -3,7 +3,8 @@
 // this process and says so (docs/CONSOLE.md). Ink and React are loaded only here.
 import type { Command } from 'commander'
 import { join } from 'node:path'
-import { daemonRunning, DaemonClient, layout, readKeystore } from '../../src/node/index.ts'
+import type { DaemonClient } from '../../src/node/api/client.ts'
+import { layout } from '../../src/node/identity/datadir.ts'
 import { apiSocket, dataDirOf, errorText, type GlobalOptions } from '../context.ts'
 import { t } from '../i18n/index.ts'
 import { History, HistoryFile, historyKey } from './history.ts'
@@ -30,6 +31,7 @@ export async function runConsole (g: GlobalOptions): Promise<void> {
   let embedded: EmbeddedNode | undefined
   let sessionRef: { print: (text: string, tone: 'warn') => void } | undefined
   const warn = (line: string): void => { if (sessionRef != null) sessionRef.print(line, 'warn'); else early.push({ text: line, tone: 'warn' }) }
+  const { daemonRunning, DaemonClient } = await import('../../src/node/api/client.ts')
   if (!await daemonRunning(socket)) {
     process.stdout.write(t('console.starting', { dataDir }) + '\n')
     const { startEmbedded } = await import('./embedded.ts')
@@ -80,6 +82,7 @@ export async function runConsole (g: GlobalOptions): Promise<void> {
 /** The history, encrypted with this node's key; in memory only (and said) when the keystore does not open. */
 async function openHistory (dataDir: string, vaultKey: Uint8Array | undefined, notes: Array<{ text: string, tone: 'warn' | 'event' | 'dim' }>): Promise<{ history: History, file?: HistoryFile }> {
   try {
+    const { readKeystore } = await import('../../src/node/identity/keystore.ts')
     const key = vaultKey ?? (await readKeystore(layout(dataDir).keystore, process.env.OHT_PASSPHRASE ?? '')).vaultKey
     const file = new HistoryFile(join(dataDir, HISTORY_FILE), historyKey(key))
     return { history: new History(await file.load()), file }

@@ -2,7 +2,7 @@
 // API. A /fetch prints its progress (at most one line a second) until done; Ctrl-C cancels it
 // (the daemon keeps the .part files, so fetching again resumes).
 import { resolve } from 'node:path'
-import { parseCapability } from '../../src/blocks/index.ts'
+import { parseCapability } from '../../src/blocks/link.ts'
 import type { ApiEvent, TransferInfo } from '../../src/node/index.ts'
 import { t } from '../i18n/index.ts'
 import { formatBytes, formatRate, parseDuration } from '../units.ts'

@@ -3,8 +3,9 @@
 // command in clear (commands carry links, which decrypt shares). Browsing is in memory.
 import { hkdfSync, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { open, seal } from '../../src/blocks/index.ts'
-import { CONSOLE_HISTORY_LABEL, writePrivateFile } from '../../src/node/identity/index.ts'
+import { open, seal } from '../../src/blocks/crypto/aead.ts'
+import { CONSOLE_HISTORY_LABEL } from '../../src/node/identity/caps.ts'
+import { writePrivateFile } from '../../src/node/identity/keystore.ts'
 
 /** Lines kept; older ones are dropped. */
 export const HISTORY_LIMIT = 500

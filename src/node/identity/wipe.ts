@@ -4,7 +4,7 @@
 // copy-on-write snapshots) is in src/store/shred.ts and README "Privacy at rest".
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { shredFile, shredTree } from '../../store/index.ts'
+import { shredFile, shredTree } from '../../store/shred.ts'
 import { accountsDir } from './accounts.ts'
 import { layout } from './datadir.ts'
 
