@@ -2,7 +2,8 @@
 // /generate /sign /verify, and the commands of features that have not landed yet (they say so).
 // Accounts are keystore files of the data directory, used here as `oht account` uses them.
 import { t } from '../i18n/index.ts'
-import { checkAccountId, createAccount, listAccounts, loadAccount, resolveAccountId, signMessage, verifyMessage } from '../../src/node/identity/accounts.ts'
+import { checkAccountId, createAccount, decryptWith, encryptTo, listAccounts, loadAccount, resolveAccountId, signMessage, verifyMessage } from '../../src/node/identity/accounts.ts'
+import { isAccountId } from '../../src/node/identity/account-keys.ts'
 import type { ConsoleCommand } from './spec.ts'
 import type { WebUiStarted, WebUiStatus } from '../../src/node/index.ts'
 
@@ -119,8 +120,27 @@ export const nodeCommands: ConsoleCommand[] = [
       ctx.print(t('account.verify.valid'), 'ok')
     }
   },
-  notYet('encrypt', [{ name: 'account-id' }, { name: 'message', rest: true }]),
-  notYet('decrypt', [{ name: 'message', rest: true }]),
+  {
+    // A sealed box (docs/FORMAT.md "Account sealed boxes") as base64: text to paste elsewhere.
+    name: 'encrypt',
+    args: [{ name: 'account', source: 'account' }, { name: 'message', rest: true }],
+    help: 'console.help.encrypt',
+    run: async (ctx, { args }) => {
+      const to = args[0]!.trim().toLowerCase()
+      const id = isAccountId(to) ? to : await resolveAccountId(ctx.dataDir, args[0])
+      ctx.print(encryptTo(id, Buffer.from(args.slice(1).join(' '), 'utf8')).toString('base64'), 'ok')
+    }
+  },
+  {
+    name: 'decrypt',
+    args: [{ name: 'box' }],
+    options: [{ name: 'account', value: true, source: 'account' }],
+    help: 'console.help.decrypt',
+    run: async (ctx, { args, options }) => {
+      const a = await loadAccount(ctx.dataDir, await resolveAccountId(ctx.dataDir, typeof options.account === 'string' ? options.account : undefined), passphrase())
+      ctx.print(decryptWith(a, Buffer.from(args[0]!, 'base64')).toString('utf8'), 'ok')
+    }
+  },
   notYet('contacts'),
   notYet('channels'),
   {

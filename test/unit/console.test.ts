@@ -13,7 +13,7 @@ import { History, HistoryFile, historyKey } from '../../cli/console/history.ts'
 import { edit, visible } from '../../cli/console/line.ts'
 import { COMMANDS } from '../../cli/console/table.ts'
 import { sharedPrefixBits } from '../../cli/console/commands-network.ts'
-import { usage } from '../../cli/console/spec.ts'
+import { usage, type ConsoleCommand } from '../../cli/console/spec.ts'
 import { catalogs } from '../../cli/i18n/index.ts'
 
 test('tokenize: blanks split, quotes and backslashes keep them', () => {
@@ -171,4 +171,22 @@ test('shortAddress: onion addresses keep their start and port; TCP as it is', as
   const { shortAddress } = await import('../../cli/console/status.ts')
   assert.equal(shortAddress(`onion:${'a'.repeat(56)}.onion:4001`), 'aaaaaaaaaaaa….onion:4001')
   assert.equal(shortAddress('tcp:127.0.0.1:4001'), '127.0.0.1:4001')
+})
+
+test('/encrypt seals to an account, /decrypt opens it with that account only', async t => {
+  const { createAccount } = await import('../../src/node/identity/accounts.ts')
+  const dir = await mkdtemp(join(tmpdir(), 'oht-console-box-'))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  const me = await createAccount(dir, '', 'me')
+  const other = await createAccount(dir, '', 'other')
+  const printed: string[] = []
+  const ctx = { dataDir: dir, print: (text: string) => { printed.push(text) } } as unknown as Parameters<ConsoleCommand['run']>[0]
+  const run = async (name: string, args: string[], options: Record<string, string> = {}): Promise<string> => {
+    await COMMANDS.find(c => c.name === name)!.run(ctx, { args, options })
+    return printed.at(-1)!
+  }
+  const box = await run('encrypt', [me.id, 'meet', 'at', 'noon'])
+  assert.ok(!box.includes('noon'))
+  assert.equal(await run('decrypt', [box], { account: me.id }), 'meet at noon')
+  await assert.rejects(run('decrypt', [box], { account: other.id }), /cannot open the sealed box/)
 })
