@@ -246,32 +246,12 @@ export class TorTransport implements Transport {
       await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
     }
     const virtualPort = this.#options.virtualPort ?? TOR_DEFAULT_VIRTUAL_PORT
-    const publishTimeoutMs = this.#options.publishTimeoutMs ?? TOR_PUBLISH_TIMEOUT_MS
-    const uploaded = Promise.withResolvers<void>()
-    let serviceId: string | null = null
-    const uploads = new Set<string>()
-    const off = tor.control.onEvent(event => {
-      if (event.type !== 'HS_DESC' || event.action !== 'UPLOADED') return
-      uploads.add(event.address)
-      if (event.address === serviceId) uploaded.resolve()
-    })
-    const timer = setTimeout(() => { uploaded.reject(new ListenError(`the alias descriptor was not uploaded within ${publishTimeoutMs} ms`)) }, publishTimeoutMs)
-    try {
-      // Never detached, even on a shared tor: the alias then dies with our control connection,
-      // however this process ends. A detached alias outliving a crashed host would keep the
-      // network's shared address pointing at a dead listener, and tor would even re-upload its
-      // descriptor at each time period, taking clients away from the live hosts.
-      const reply = await tor.control.command(['ADD_ONION', keyBlob, `Port=${virtualPort},127.0.0.1:${this.#localPort}`].join(' '))
-      for (const line of reply.lines) if (line.text.startsWith('ServiceID=')) serviceId = line.text.slice('ServiceID='.length)
-      if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError('tor answered ADD_ONION without a v3 ServiceID')
-      this.#aliases.set(serviceId, keyBlob)
-      if (uploads.has(serviceId)) uploaded.resolve()
-      await uploaded.promise
-      return formatAddress({ transport: 'tor', host: `${serviceId}.onion`, port: virtualPort })
-    } finally {
-      clearTimeout(timer)
-      off()
-    }
+    // Never detached, even on a shared tor: the alias then dies with our control connection,
+    // however this process ends. A detached alias outliving a crashed host would keep the
+    // network's shared address pointing at a dead listener, and tor would even re-upload its
+    // descriptor at each time period, taking clients away from the live hosts.
+    const serviceId = await this.#addOnion(tor, [keyBlob, `Port=${virtualPort},127.0.0.1:${this.#localPort}`], 'alias ', id => { this.#aliases.set(id, keyBlob) })
+    return formatAddress({ transport: 'tor', host: `${serviceId}.onion`, port: virtualPort })
   }
 
   /**
@@ -284,6 +264,21 @@ export class TorTransport implements Transport {
     if (!/^[a-z2-7]{52}$/i.test(clientAuthV3)) throw new ListenError('a client authorization key must be 52 base32 characters')
     if (this.#closed) throw new ListenError('the Tor transport is closed')
     const tor = await this.start()
+    const id = await this.#addOnion(tor, ['NEW:ED25519-V3', 'Flags=DiscardPK,V3Auth', `Port=${virtualPort},127.0.0.1:${localPort}`, `ClientAuthV3=${clientAuthV3}`], '', serviceId => { this.#privateServices.add(serviceId) })
+    return {
+      serviceId: id,
+      remove: async () => {
+        if (!this.#privateServices.delete(id) || tor.control.closed) return
+        await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
+      }
+    }
+  }
+
+  /**
+   * ADD_ONION with `args`; resolves to the v3 service id once tor reports its descriptor
+   * uploaded. `record` keeps the id before the wait, so a close() meanwhile removes the service.
+   */
+  async #addOnion (tor: TorInstance, args: string[], what: string, record: (serviceId: string) => void): Promise<string> {
     const publishTimeoutMs = this.#options.publishTimeoutMs ?? TOR_PUBLISH_TIMEOUT_MS
     const uploaded = Promise.withResolvers<void>()
     let serviceId: string | null = null
@@ -293,23 +288,16 @@ export class TorTransport implements Transport {
       uploads.add(event.address)
       if (event.address === serviceId) uploaded.resolve()
     })
-    const timer = setTimeout(() => { uploaded.reject(new ListenError(`the descriptor was not uploaded within ${publishTimeoutMs} ms`)) }, publishTimeoutMs)
+    const timer = setTimeout(() => { uploaded.reject(new ListenError(`the ${what}descriptor was not uploaded within ${publishTimeoutMs} ms`)) }, publishTimeoutMs)
     try {
       await tor.control.addEvents('HS_DESC')
-      const reply = await tor.control.command(['ADD_ONION', 'NEW:ED25519-V3', 'Flags=DiscardPK,V3Auth', `Port=${virtualPort},127.0.0.1:${localPort}`, `ClientAuthV3=${clientAuthV3}`].join(' '))
+      const reply = await tor.control.command(['ADD_ONION', ...args].join(' '))
       for (const line of reply.lines) if (line.text.startsWith('ServiceID=')) serviceId = line.text.slice('ServiceID='.length)
       if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError('tor answered ADD_ONION without a v3 ServiceID')
-      const id = serviceId
-      this.#privateServices.add(id)
-      if (uploads.has(id)) uploaded.resolve()
+      record(serviceId)
+      if (uploads.has(serviceId)) uploaded.resolve()
       await uploaded.promise
-      return {
-        serviceId: id,
-        remove: async () => {
-          if (!this.#privateServices.delete(id) || tor.control.closed) return
-          await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
-        }
-      }
+      return serviceId
     } finally {
       clearTimeout(timer)
       off()
