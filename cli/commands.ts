@@ -152,7 +152,7 @@ export function registerCommands (program: Command): void {
             else if (e.type === 'peer:banned') out.warn(t('cli.fetch.banned', { peer: e.peer.slice(0, 12), reason: e.reason }))
             else if (e.type === 'metadata' && e.resumed > 0) out.info(t('cli.fetch.resuming', { resumed: e.resumed, blocks: e.blocks }))
           }, abort.signal).finally(progress.finish)
-          out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, peers: r.peers, resumedBlocks: r.resumedBlocks },
+          out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, peers: r.peers, ...(r.lanes != null ? { lanes: r.lanes } : {}), resumedBlocks: r.resumedBlocks },
             t('cli.fetch.done', { path: r.path, bytes: formatBytes(r.bytes), seconds: r.seconds.toFixed(2), peers: r.peers }))
         }, opts.peer.length > 0 || joinsDht(g)) // peers from --peer, or the DHT joined through --bootstrap or --network
       } finally {

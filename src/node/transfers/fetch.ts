@@ -44,6 +44,8 @@ export interface FetchResult {
   seconds: number
   /** Peers that delivered at least one verified block. */
   peers: number
+  /** Most connections open at once while blocks arrived (a peer striped over k circuits counts k). */
+  lanes?: number
   resumedBlocks: number
 }
 
@@ -81,11 +83,13 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
   let done = 0
   let total = 0
   let resumed = 0
+  let lanes = 0
   const onSwarm = (swarmId: string, e: SwarmEvent): void => {
     if (swarmId !== id) return
     emit(e)
     if (e.type === 'block:verified') {
       givers.add(e.peer)
+      lanes = Math.max(lanes, swarm.laneCount)
       dirty = true
       if (store != null) {
         done = Math.min(total, done + e.bytes - TAG_BYTES)
@@ -172,7 +176,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     await Promise.race([swarm.whenComplete(options.signal), abortable(options.signal), stuck.promise])
     if (store == null || !store.complete) throw new FetchError('fetch.incomplete', {}, 'the swarm finished but the output is incomplete')
     await persist(true)
-    return { path: store.path, bytes: store.bytesWanted, seconds: (performance.now() - started) / 1000, peers: givers.size, resumedBlocks: resumed }
+    return { path: store.path, bytes: store.bytesWanted, seconds: (performance.now() - started) / 1000, peers: givers.size, lanes, resumedBlocks: resumed }
   } catch (err) {
     await persist().catch(() => {})
     await store?.close()
