@@ -8,6 +8,8 @@
 //
 //   node bench/onion.ts [--bytes 64MiB] [--cap 1MiB] [--rounds 3] [--uncapped-only] [--net lan|wan] [--relays N]
 //
+// DEBUG=oht:swarm:lanes (any `debug` namespaces) passes the fetches' debug lines through on stderr.
+//
 // --net wan runs it on the WAN testbed (every link into a relay delayed, testnet.ts); --relays adds
 // plain relays (default 4 on a WAN, 0 on a LAN) so separate circuits need not share all relays.
 // In the same run it measures the testbed itself: the circuit round trip (echo over an onion
@@ -67,8 +69,11 @@ async function timedFetch (dataDir: string, tor: TorProcess, link: string, out: 
   let cpu = 0
   const poll = setInterval(() => { cpu = Math.max(cpu, cpuSeconds(child.pid)) }, 200)
   createInterface({ input: child.stderr! }).on('line', line => {
-    if (!Number.isNaN(firstByte)) return
-    try { if ((JSON.parse(line) as { bytesDone?: number }).bytesDone! > 0) firstByte = (performance.now() - started) / 1000 } catch {}
+    let progress: { bytesDone?: number } | undefined
+    try { progress = JSON.parse(line) as { bytesDone?: number } } catch {}
+    // With DEBUG set (e.g. DEBUG=oht:swarm:lanes) the fetch's debug lines pass through.
+    if (progress == null) { if (process.env.DEBUG != null) process.stderr.write(`${line}\n`); return }
+    if (Number.isNaN(firstByte) && progress.bytesDone! > 0) firstByte = (performance.now() - started) / 1000
   })
   let result = ''
   child.stdout!.on('data', (d: Buffer) => { result += d.toString() })
