@@ -70,10 +70,10 @@ export function registerCoreCommands (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      // Without a daemon there is nothing running to report but the node's id, which the
-      // keystore names in clear: no need to open the node (start-up, bench/cli.ts).
-      const idle = await idleStatus(g)
-      const st = idle ?? await withService(g, out, async service => await service.status())
+      // Asked of the daemon straight away (one connection); without one there is nothing running
+      // to report but the node's id, which the keystore names in clear: no need to open the node
+      // (start-up, bench/cli.ts).
+      const st = await daemonStatus(g) ?? await idleStatus(g) ?? await withService(g, out, async service => await service.status())
       const lines = [t('cli.status.node', { nodeId: st.nodeId }), st.daemon ? t('cli.status.daemon', { address: st.address ?? '?', transport: st.transport ?? '?' }) : t('cli.status.noDaemon')]
       for (const s of st.swarms) {
         lines.push(t('cli.status.swarm', {
@@ -239,11 +239,24 @@ function parseBlockSize (text: string, MIN_BLOCK_SIZE: number, MAX_BLOCK_SIZE: n
   return size
 }
 
+/** `oht status` from the daemon of the data directory; undefined when none answers (or with --memory: withService finds its daemon). */
+async function daemonStatus (g: GlobalOptions): Promise<StatusResult | undefined> {
+  if (g.memory === true) return undefined
+  const { DaemonClient } = await import('../src/node/api/client.ts')
+  try {
+    return await new DaemonClient(apiSocket(resolveDataDir(g.dataDir))).status()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).syscall === 'connect') return undefined // no daemon listens there
+    throw err
+  }
+}
+
 /** `oht status` of a data directory whose daemon is not running, from its keystore alone; undefined otherwise. */
 async function idleStatus (g: GlobalOptions): Promise<StatusResult | undefined> {
   const dataDir = resolveDataDir(g.dataDir)
   const { daemonRunning } = await import('../src/node/api/client.ts')
-  if (await daemonRunning(apiSocket(dataDir))) return undefined
+  // Without --memory, daemonStatus() found no daemon just before.
+  if (g.memory === true && await daemonRunning(apiSocket(dataDir))) return undefined
   try {
     const { nodeId } = JSON.parse(await readFile(join(dataDir, 'keystore.json'), 'utf8')) as { nodeId?: unknown }
     if (typeof nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(nodeId)) return undefined
