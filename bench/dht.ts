@@ -5,6 +5,7 @@
 //                     [--concurrency 24] [--join-concurrency 48] [--handshake] [--seed 1] [--scale N]
 //                     [--latency tor|wan] [--warm-rounds 4]
 //                     [--adversaries 0.1,0.2,0.3] [--eclipse 20] [--paths disjoint,single]
+//                     [--forward-hops 3]
 //
 // Time is virtual (src/dht/clock.ts VirtualClock): the DHT's timers and the network's delays run
 // on a discrete-event clock that jumps to the next timer whenever the process is idle, so a
@@ -27,6 +28,8 @@
 // bits with the first topic, before it is provided. Each level runs with each lookup shape of
 // --paths: `disjoint` (3 paths × 2 in flight, the default config) and `single` (one path with
 // as many in flight: plain Kademlia). Churn defaults to 0 with --adversaries.
+// --forward-hops: relays a get-providers may take over open sessions (src/dht/relay.ts; default
+// MAX_FORWARD_HOPS, 0: none, the lookup before relays).
 //
 // The process needs more heap than Node's default for large networks: it re-runs itself with
 // --max-old-space-size sized to the network (HEAP_MB_PER_NODE) unless it was given one.
@@ -55,7 +58,8 @@ const { values } = parseArgs({
     'warm-rounds': { type: 'string', default: '4' },
     adversaries: { type: 'string' },
     eclipse: { type: 'string', default: '20' },
-    paths: { type: 'string' }
+    paths: { type: 'string' },
+    'forward-hops': { type: 'string' }
   }
 })
 const nodes = Number(values.nodes)
@@ -118,7 +122,11 @@ for (const churn of churns) {
   for (const adversaries of adversaryLevels) {
     for (const shape of shapes) {
       const started = performance.now()
-      const config: Partial<DhtConfig> = { ...(warmRounds > 0 ? WARM_SIM_CONFIG : {}), ...SHAPES[shape] }
+      const config: Partial<DhtConfig> = {
+        ...(warmRounds > 0 ? WARM_SIM_CONFIG : {}),
+        ...SHAPES[shape],
+        ...(values['forward-hops'] === undefined ? {} : { forwardHops: Number(values['forward-hops']) })
+      }
       const sim = new DhtSimulation({ ...(scale === undefined ? {} : { scale }), seed: Number(values.seed), preAuthenticated: !values.handshake, latency, config })
       const topicIds = Array.from({ length: topics }, () => sim.randomBytes(32))
       const bad = Math.round(nodes * adversaries)
@@ -163,7 +171,7 @@ for (const churn of churns) {
 const s = (ms: number): string => (ms / 1000).toFixed(1)
 const clockText = scale === undefined ? 'virtual time (discrete-event clock)' : `a scaled real-time clock at ${scale}×`
 console.log(`DHT lookups of provider records, ${nodes} simulated nodes, k=20; lookup shapes: disjoint = 3 disjoint paths × 2 in flight, single = 1 path × 6;`)
-console.log(`latency profile ${values.latency} (connect ${latency.connectMs.map(x => x / 1000).join('–')} s, round trip ${latency.rttMs.map(x => x / 1000).join('–')} s), ${clockText}; ${values.handshake ? 'real handshake' : 'pre-authenticated streams'}.`)
+console.log(`relays per get-providers: ${values['forward-hops'] ?? 'default (3)'}; latency profile ${values.latency} (connect ${latency.connectMs.map(x => x / 1000).join('–')} s, round trip ${latency.rttMs.map(x => x / 1000).join('–')} s), ${clockText}; ${values.handshake ? 'real handshake' : 'pre-authenticated streams'}.`)
 console.log(`${new Date().toISOString()}; nproc ${cpus().length}, RAM ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${load} at start; wall time ${((performance.now() - begun) / 60_000).toFixed(1)} min; peak heap ${peakHeapMb.toFixed(0)} MiB of ${(getHeapStatistics().heap_size_limit / 2 ** 20).toFixed(0)}.`)
 if (eclipseCount > 0) console.log(`Eclipse: ${eclipseCount} more poisoners with ids sharing ${eclipseBits} leading bits with the first topic; "eclipsed" = its lookups that found its provider.`)
 console.log('')
