@@ -43,6 +43,7 @@ export const DEFAULT_DHT_CONFIG = {
   replicationPushers: C.REPLICATION_PUSHERS,
   replicationMaxRecords: C.REPLICATION_MAX_RECORDS,
   replicationQueue: C.REPLICATION_QUEUE,
+  storeOnEveryPath: C.STORE_ON_EVERY_PATH,
   /** Overrides of the record store's bounds (MAX_STORED_RECORDS and the rest). */
   storeLimits: {} as Partial<RecordStoreLimits>
 }

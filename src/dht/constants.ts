@@ -205,6 +205,13 @@ export const BOOTSTRAP_EXTRA_LOOKUPS = 2
  * joiner), and one stale, dead or dishonest holder cannot keep the record from it.
  */
 export const REPLICATION_PUSHERS = 3
+/**
+ * A node's own records are stored on the k closest of each disjoint lookup path besides the k
+ * closest overall (up to DISJOINT_PATHS × K stores, mostly the same nodes in a network without
+ * attackers): an eclipse, ids ground near a key that acknowledge stores and keep nothing, then
+ * cannot hold every copy (docs/DECISIONS.md "DHT lookups against adversaries").
+ */
+export const STORE_ON_EVERY_PATH = true
 /** Records pushed to one newcomer at most (bounds the work one join can cause). */
 export const REPLICATION_MAX_RECORDS = 64
 /** Newcomers waiting for their records at most (pushed one at a time); more are skipped. */

@@ -47,6 +47,11 @@ export interface LookupParams {
 export interface LookupResult {
   /** Up to k contacts that answered, closest to the target first. */
   closest: Contact[]
+  /**
+   * The k closest that answered on each path, closest first. With ids ground near a target the
+   * k closest overall can all be the attacker's; each honest path's own k closest reach past them.
+   */
+  closestPerPath: Contact[][]
   /** Hop of the query that ended the lookup (done), else of the closest contact that answered. */
   hops: number
   /** Requests sent. */
@@ -197,8 +202,10 @@ export async function iterativeLookup (p: LookupParams): Promise<LookupResult> {
   p.signal.removeEventListener('abort', stopInner)
   inner.abort(new Error('lookup finished'))
   const answered = order.filter(c => c.state === 'answered').slice(0, p.k)
+  const closestPerPath = paths.map((_, index) => order.filter(c => c.path === index && c.state === 'answered').slice(0, p.k).map(c => c.contact))
   return {
     closest: answered.map(c => c.contact),
+    closestPerPath,
     hops: foundHop >= 0 ? foundHop : (answered[0]?.hop ?? 0),
     messages,
     failures,

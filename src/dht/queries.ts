@@ -192,5 +192,5 @@ export class Queries {
 }
 
 function emptyLookup (): LookupResult {
-  return { closest: [], hops: 0, messages: 0, failures: 0, found: true, aborted: false, durationMs: 0 }
+  return { closest: [], closestPerPath: [], hops: 0, messages: 0, failures: 0, found: true, aborted: false, durationMs: 0 }
 }
