@@ -64,8 +64,12 @@ const { values } = parseArgs({
 })
 const nodes = Number(values.nodes)
 
-/** Heap a simulated node needs at most, with warm sessions (measured: docs in bench/RESULTS.md "dht"), and the floor. */
-const HEAP_MB_PER_NODE = 1.2
+/**
+ * Heap per simulated node, with room: 2,000 nodes without warm sessions peaked at 2.3 GiB, 3,000
+ * with warm sessions held 4 GiB resident while warming up (bench/RESULTS.md "dht"). At most 3/4
+ * of the machine's memory is asked for.
+ */
+const HEAP_MB_PER_NODE = 1.6
 const MIN_HEAP_MB = 2048
 if (!process.execArgv.some(a => a.startsWith('--max-old-space-size'))) {
   const wanted = Math.min(Math.floor(totalmem() / 2 ** 20 * 0.75), Math.max(MIN_HEAP_MB, Math.ceil(nodes * HEAP_MB_PER_NODE)))
