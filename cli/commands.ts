@@ -20,6 +20,7 @@ import { parseRatio, registerUnshare } from './unshare.ts'
 import { registerConsole } from './console/command.ts'
 import { registerWebUi } from './webui.ts'
 import { registerWipe } from './wipe.ts'
+import { registerPeople } from './people.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -36,6 +37,7 @@ export function registerCommands (program: Command): void {
   registerConsole(program)
   registerWebUi(program)
   registerWipe(program)
+  registerPeople(program)
   program.command('init')
     .description(t('cli.init.description'))
     .action(async (_opts, cmd: Command) => {
@@ -196,7 +198,9 @@ export function registerCommands (program: Command): void {
     .option('--republish-interval <duration>', t('cli.daemon.optRepublish'), '30m')
     .option('--memory', t('privacy.daemonOptMemory'))
     .option('--log-file <path>', t('cli.daemon.optLogFile'))
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string }, cmd: Command) => {
+    .option('--account <id>', t('people.daemonOptAccount'))
+    .option('--presence-interval <duration>', t('people.daemonOptPresence'), '60s')
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
@@ -205,7 +209,7 @@ export function registerCommands (program: Command): void {
         await ensurePassphrase(resolveDataDir(g.dataDir))
         await loadRuntimeModules()
         const { runDaemon } = await import('./daemon.ts')
-        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval) })
       } finally {
         log?.close()
       }

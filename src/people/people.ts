@@ -60,6 +60,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   #timer: NodeJS.Timeout | undefined
   #republish: NodeJS.Timeout | undefined
   #closed = false
+  #published = 0
 
   /** Registers the `people` protocol on the network: call before it listens. */
   constructor (options: PeopleOptions) {
@@ -72,20 +73,22 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     options.network.registerProtocol(PEOPLE_PROTOCOL, session => { void this.#serve(session) })
   }
 
-  /** Starts presence and outbox retries, and publishes where this account is found (when the DHT is there). */
+  /** Starts presence and outbox retries, and republishes the locator record (publish() is called once the DHT has joined). */
   start (): void {
     this.#schedule()
-    void this.publish().catch(() => {})
     this.#republish = setInterval(() => { void this.publish().catch(() => {}) }, LOCATOR_REPUBLISH_MS).unref()
   }
 
-  /** Publishes the locator record (account → this node and its address); false without DHT or address. */
-  async publish (): Promise<boolean> {
+  /**
+   * Publishes the locator record (account → this node and its address); how many DHT nodes
+   * stored it. A node that found no one yet tries again at each presence round.
+   */
+  async publish (): Promise<number> {
     const dht = this.#options.dht?.()
     const address = this.#options.network.address
-    if (dht == null || address == null) return false
-    await publishLocator(dht, this.#options.account, this.#options.network.keys.nodeId, address)
-    return true
+    if (dht == null || address == null) return 0
+    this.#published = await publishLocator(dht, this.#options.account, this.#options.network.keys.nodeId, address)
+    return this.#published
   }
 
   close (): void {
@@ -362,6 +365,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   }
 
   async #round (): Promise<void> {
+    if (this.#published === 0) await this.publish().catch(() => 0)
     for (const c of await this.book.list().catch(() => [])) {
       if (this.#closed) return
       if (c.state !== 'approved' && (await this.log.outbox(c.account)).length === 0) continue

@@ -54,8 +54,10 @@ export function readLocator (accountId: string, bytes: Uint8Array, now = Date.no
   }
 }
 
-export async function publishLocator (dht: PrivateValues, account: { id: string, privateKey: KeyObject }, node: string, address: string): Promise<void> {
-  await dht.putPrivate(locatorHandle(account.id), locatorRecord(account, node, address), { ttlMs: LOCATOR_TTL_MS })
+/** How many DHT nodes stored the record (0: none yet, a lone node; try again later). */
+export async function publishLocator (dht: PrivateValues, account: { id: string, privateKey: KeyObject }, node: string, address: string): Promise<number> {
+  const r = await dht.putPrivate(locatorHandle(account.id), locatorRecord(account, node, address), { ttlMs: LOCATOR_TTL_MS }) as { stored?: number }
+  return r.stored ?? 0
 }
 
 export async function lookupLocator (dht: PrivateValues, accountId: string, signal?: AbortSignal): Promise<Located | null> {
