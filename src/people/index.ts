@@ -2,6 +2,7 @@
 // and direct messages (forward-secret sessions over onion connections, the sealed message log).
 // Above identity, dht and onion; composed into a daemon by src/node.
 export * from './caps.ts'
+export * from './errors.ts'
 export * from './contacts/book.ts'
 export * from './contacts/limits.ts'
 export * from './contacts/locator.ts'

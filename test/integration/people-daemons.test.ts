@@ -7,10 +7,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { oht, ohtJson } from '../helpers/cli.ts'
-import { DaemonClient } from '../../src/node/api/client.ts'
-import type { ApiEvent } from '../../src/node/api/protocol.ts'
 import { FrameReader, initiateHandshake, TcpTransport } from '../../src/onion/index.ts'
 import { generateNodeKeys } from '../../src/node/identity/keystore.ts'
 
@@ -18,15 +16,6 @@ let dir = ''
 const d: Record<'alice' | 'bob' | 'carol', Daemon> = {} as never
 const ids: Record<string, string> = {}
 
-/** Resolves with the first event of the daemon's WebSocket stream that `match`es. */
-async function nextEvent (daemon: Daemon, match: (e: ApiEvent) => boolean): Promise<{ event: Promise<ApiEvent>, close: () => void }> {
-  const client = new DaemonClient(join(daemon.dataDir, 'api.sock'))
-  let resolve: (e: ApiEvent) => void = () => {}
-  const event = new Promise<ApiEvent>(r => { resolve = r })
-  const sub = client.events(e => { if (match(e)) resolve(e) })
-  await sub.ready
-  return { event, close: sub.close }
-}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-people-'))

@@ -10,10 +10,8 @@ import { after, before, describe, it } from 'node:test'
 import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
 import type { TorProcess } from '../../src/onion/tor/process.ts'
 import { startTestNetwork } from '../helpers/tor-network.ts'
-import { startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { ohtJson } from '../helpers/cli.ts'
-import { DaemonClient } from '../../src/node/api/client.ts'
-import type { ApiEvent } from '../../src/node/api/protocol.ts'
 
 let network: TorTestNetwork
 let clients: TorProcess[] = []
@@ -22,14 +20,6 @@ const daemons: Daemon[] = []
 
 const torArgs = (tor: TorProcess): string[] => ['--transport', 'tor', '--tor-control', `127.0.0.1:${tor.controlPort}`, '--tor-cookie', tor.cookieFile]
 
-async function nextEvent (daemon: Daemon, match: (e: ApiEvent) => boolean): Promise<{ event: Promise<ApiEvent>, close: () => void }> {
-  const client = new DaemonClient(join(daemon.dataDir, 'api.sock'))
-  let resolve: (e: ApiEvent) => void = () => {}
-  const event = new Promise<ApiEvent>(r => { resolve = r })
-  const sub = client.events(e => { if (match(e)) resolve(e) })
-  await sub.ready
-  return { event, close: sub.close }
-}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-tor-people-'))

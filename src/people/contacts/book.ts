@@ -4,6 +4,7 @@
 // directory says who the contacts are. A contact is only ever shown by its petname; the name a
 // requester puts in its message is shown as part of that message, never as the contact's name.
 import type { SealedDb } from '../../store/index.ts'
+import { PeopleError } from '../errors.ts'
 import { isAccountId } from '../../node/identity/account-keys.ts'
 
 export type ContactState = 'approved' | 'requested'
@@ -31,13 +32,8 @@ export interface ContactRequest {
 
 export interface Refused { account: string, at: number, why: 'rejected' | 'blocked' }
 
-export class ContactError extends Error {
+export class ContactError extends PeopleError {
   override name = 'ContactError'
-  readonly code: string
-  constructor (code: string, message: string) {
-    super(message)
-    this.code = code
-  }
 }
 
 /** At most this many requests wait at once; more are refused as rate-limited, not stored. */

@@ -5,6 +5,7 @@
 // the session with one error frame naming the problem, when the stream is still writable.
 import type { Duplex } from 'node:stream'
 import { FrameReader, writeFrame } from '../../onion/index.ts'
+import { PeopleError } from '../errors.ts'
 import { checkHello, deriveSession, Ephemeral, makeHello, SessionError, type Hello, type Session, type SessionAccount } from './session.ts'
 
 export const PEOPLE_PROTOCOL = 'people'
@@ -26,13 +27,8 @@ export type Payload =
 export type RefusalCode = 'refused' | 'rate-limited' | 'not-a-contact' | 'bad-frame' | 'too-large' | 'unavailable' | SessionError['code']
 
 /** The other side refused the session or a payload (an error frame), or broke the protocol. */
-export class PeopleProtocolError extends Error {
+export class PeopleProtocolError extends PeopleError<RefusalCode> {
   override name = 'PeopleProtocolError'
-  readonly code: RefusalCode
-  constructor (code: RefusalCode, message: string) {
-    super(message)
-    this.code = code
-  }
 }
 
 const ID = /^[0-9A-Za-z_-]{1,64}$/

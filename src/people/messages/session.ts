@@ -13,6 +13,7 @@ import { seal, open } from '../../blocks/crypto/aead.ts'
 import { signLabelled, verifyLabelled, isAccountId } from '../../node/identity/account-keys.ts'
 import type { KeyObject } from 'node:crypto'
 import { labelBytes } from '../caps.ts'
+import { PeopleError } from '../errors.ts'
 
 export type Role = 'initiator' | 'responder'
 /** How far a hello's clock may be from ours: a recorded hello cannot be replayed later than this. */
@@ -23,13 +24,8 @@ const MAX_ADDRESS_CHARS = 128
 
 export type SessionErrorCode = 'bad-hello' | 'bad-signature' | 'stale-hello' | 'wrong-account' | 'wrong-node' | 'replay' | 'out-of-order' | 'tampered'
 
-export class SessionError extends Error {
+export class SessionError extends PeopleError<SessionErrorCode> {
   override name = 'SessionError'
-  readonly code: SessionErrorCode
-  constructor (code: SessionErrorCode, message: string) {
-    super(message)
-    this.code = code
-  }
 }
 
 /** One side's opening: who, to whom, its ephemeral key, where it answers, signed by its account. */
