@@ -70,6 +70,9 @@ describe('contacts and whispers between daemons', { timeout: 240_000 }, () => {
     assert.ok(e.type === 'message' && e.contact === 'bobby' && e.text === 'meet at noon, the blue door')
     const back = await ohtJson<{ state: string }>(d.alice.dataDir, ['whisper', 'bobby', 'see you there'])
     assert.equal(back.value.state, 'delivered')
+    // A delivered session is presence: each sees the other online.
+    const online = (await ohtJson<{ contacts: Array<{ petname: string, online: boolean }> }>(d.alice.dataDir, ['contact', 'list'])).value.contacts
+    assert.deepEqual(online.map(c => [c.petname, c.online]), [['bobby', true]])
     const log = (await ohtJson<{ messages: Array<{ direction: string, text: string, state: string }> }>(d.bob.dataDir, ['whisper', 'ally'])).value.messages
     assert.deepEqual(log.map(m => [m.direction, m.text, m.state]), [['out', 'meet at noon, the blue door', 'delivered'], ['in', 'see you there', 'received']])
     // Nothing identifying in clear in the state directory: no message text, no account id.
@@ -129,12 +132,20 @@ describe('contacts and whispers between daemons', { timeout: 240_000 }, () => {
     assert.equal(w.value.state, 'delivered')
   })
 
-  it('presence: a contact that stops goes offline, and a whisper to it waits in the outbox', async () => {
+  it('presence: a contact that stops goes offline, a whisper to it waits, and is delivered when it is back at a new address', async () => {
     const offline = await nextEvent(d.alice, e => e.type === 'contact-offline')
     await d.bob.stop()
     await offline.event
     offline.close()
-    const w = await ohtJson<{ state: string }>(d.alice.dataDir, ['whisper', 'bobby', 'are you back?'])
+    const w = await ohtJson<{ id: string, state: string }>(d.alice.dataDir, ['whisper', 'bobby', 'are you back?'])
     assert.equal(w.value.state, 'queued')
+    // bob comes back at another port: alice finds it through its new locator record, sees it
+    // online and delivers the queued whisper (a receipt).
+    const back = await nextEvent(d.alice, e => e.type === 'receipt' && e.id === w.value.id)
+    d.bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', d.alice.address], 60_000, ['--presence-interval', '2s'])
+    await back.event
+    back.close()
+    const log = (await ohtJson<{ messages: Array<{ direction: string, text: string }> }>(d.bob.dataDir, ['whisper', 'ally'])).value.messages
+    assert.equal(log.at(-1)?.text, 'are you back?')
   })
 })
