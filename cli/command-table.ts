@@ -25,6 +25,7 @@ const TABLE: readonly Entry[] = [
   { names: ['console'], load: async () => (await import('./console/command.ts')).registerConsole },
   { names: ['webui'], load: async () => (await import('./webui.ts')).registerWebUi },
   { names: ['wipe'], load: async () => (await import('./wipe.ts')).registerWipe },
+  { names: ['contact', 'whisper'], load: async () => (await import('./people.ts')).registerPeople },
   { names: ['init', 'share', 'status', 'ls', 'fetch', 'export', 'import', 'daemon'], load: async () => (await import('./commands.ts')).registerCoreCommands },
   { names: ['network'], load: async () => (await import('./dht.ts')).registerNetwork },
   { names: ['demo'], load: async () => (await import('./commands.ts')).registerDemo }

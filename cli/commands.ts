@@ -178,7 +178,9 @@ export function registerCoreCommands (program: Command): void {
     .option('--republish-interval <duration>', t('cli.daemon.optRepublish'), '30m')
     .option('--memory', t('privacy.daemonOptMemory'))
     .option('--log-file <path>', t('cli.daemon.optLogFile'))
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string }, cmd: Command) => {
+    .option('--account <id>', t('people.daemonOptAccount'))
+    .option('--presence-interval <duration>', t('people.daemonOptPresence'), '60s')
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
@@ -187,7 +189,7 @@ export function registerCoreCommands (program: Command): void {
         await ensurePassphrase(resolveDataDir(g.dataDir))
         await loadRuntimeModules()
         const { runDaemon } = await import('./daemon.ts')
-        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval) })
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval) })
       } finally {
         log?.close()
       }

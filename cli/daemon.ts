@@ -5,12 +5,16 @@ import { claimMemoryRuntimeDir, removeMemoryDirs } from './memory.ts'
 import { t } from './i18n/index.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 import { TorTransport } from '../src/onion/index.ts'
+import { listAccounts, loadAccount, resolveAccountId, type Account } from '../src/node/identity/accounts.ts'
 
 /** Runs until SIGINT/SIGTERM: node + network + transfers + API; everything is closed on the way out. */
 export interface DaemonOptions {
   /** Publish the network's shared onion address too (needs --network and the Tor transport). */
   bootstrapHost?: boolean
   republishMs?: number
+  /** The account whose contacts and whispers this daemon serves (default: the only one there is). */
+  account?: string
+  presenceMs?: number
 }
 
 export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonOptions = {}): Promise<void> {
@@ -28,7 +32,11 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   const onSignal = (): void => { stopRequested.resolve() }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
-  const runtime = await NodeRuntime.open(runtimeOptions(g, out, { network: true, daemon: true }))
+  const account = await peopleAccount(dataDir, options.account, out)
+  const runtime = await NodeRuntime.open({
+    ...runtimeOptions(g, out, { network: true, daemon: true }),
+    ...(account != null ? { people: { account, ...(options.presenceMs != null ? { presenceMs: options.presenceMs } : {}) } } : {})
+  })
   const transport = runtime.network!.transport
   if (options.bootstrapHost === true && !(transport instanceof TorTransport)) {
     await runtime.close()
@@ -47,9 +55,9 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   })
   const { address, sharedAddress, seeded, resumed, api } = started
   if (sharedAddress != null && !out.json && !out.quiet) process.stdout.write(t('daemon.hosting', { address: sharedAddress }) + '\n')
-  if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: runtime.node.keys.nodeId, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded, resumed }) + '\n')
+  if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: runtime.node.keys.nodeId, account: account?.id ?? null, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded, resumed }) + '\n')
   else if (!out.quiet) {
-    const lines = [t('daemon.node', { nodeId: runtime.node.keys.nodeId }), t('daemon.listening', { address }), t('daemon.seeding', { count: seeded }), t('daemon.api', { socket })]
+    const lines = [t('daemon.node', { nodeId: runtime.node.keys.nodeId }), ...(account != null ? [t('people.daemonAccount', { id: account.id })] : []), t('daemon.listening', { address }), t('daemon.seeding', { count: seeded }), t('daemon.api', { socket })]
     if (resumed > 0) lines.push(t('shares.resumed', { count: resumed }))
     if (api.tcpAddress != null) lines.push(t('daemon.apiTcp', { address: api.tcpAddress, token: tokenPath }))
     process.stdout.write(lines.join('\n') + '\n')
@@ -57,4 +65,25 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   await stopRequested.promise
   await runtime.close()
   removeMemoryDirs()
+}
+
+/**
+ * The account whose contacts and whispers the daemon serves: the one asked for (it must unlock
+ * with OHT_PASSPHRASE), else the only account of the data directory when it unlocks; none
+ * otherwise (contacts are then off, and the API says why).
+ */
+async function peopleAccount (dataDir: string, wanted: string | undefined, out: Output): Promise<Account | undefined> {
+  const passphrase = process.env.OHT_PASSPHRASE ?? ''
+  if (wanted != null) return await loadAccount(dataDir, await resolveAccountId(dataDir, wanted), passphrase)
+  const all = await listAccounts(dataDir)
+  if (all.length !== 1) {
+    if (all.length > 1) out.warn(t('people.daemonSeveral'))
+    return undefined
+  }
+  try {
+    return await loadAccount(dataDir, all[0]!.id, passphrase)
+  } catch {
+    out.warn(t('people.daemonLocked', { id: all[0]!.id }))
+    return undefined
+  }
 }

@@ -11,10 +11,12 @@ import {
 import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes
+  ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
 import type { WarningSink } from './errors.ts'
+import { People } from '../people/index.ts'
+import type { Account } from './identity/index.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
 export const NETWORK_GIVE_UP_MS = 10 * 60_000
@@ -46,6 +48,8 @@ export interface NodeRuntimeOptions {
   serveBootstrap?: boolean
   /** Where the node's warnings go (it never prints). */
   onWarning?: WarningSink
+  /** Contacts and whispers for this account (src/people); needs a transport. */
+  people?: { account: Account, presenceMs?: number }
 }
 
 export interface DaemonApiOptions {
@@ -78,6 +82,8 @@ export class NodeRuntime {
   readonly service: LocalService
   /** The DHT's values (`oht dht`), when the node uses the DHT. */
   readonly dht: LocalDhtService | undefined
+  /** Contacts and whispers, when the node runs for an account (a daemon started with one). */
+  readonly people: People | undefined
   readonly #warn: WarningSink
   #streams?: StreamService
   #transfers?: TransferManager
@@ -106,6 +112,10 @@ export class NodeRuntime {
       this.service.attachDiscovery(discovery)
       this.discovery = discovery
       this.dht = new LocalDhtService(discovery)
+    }
+    const people = options.people
+    if (network != null && people != null) {
+      this.people = new People({ account: people.account, db: node.state.db, network, dht: () => this.discovery?.dht, ...(people.presenceMs != null ? { presenceMs: people.presenceMs } : {}) })
     }
   }
 
@@ -171,6 +181,8 @@ export class NodeRuntime {
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
     registerTorRoutes(api, network.transport)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
+    registerPeopleRoutes(api, this.people)
+    this.people?.on('event', e => { api.publish(e) })
     const transport = network.transport
     registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root, transport: transport.kind, ...(transport instanceof TorTransport ? { onion: transport } : {}) }))
     try {
@@ -181,7 +193,8 @@ export class NodeRuntime {
         this.#host = new BootstrapHost(hosting.publisher, hosting.key, hosting.republishMs)
         sharedAddress = await this.#host.start(err => { this.#warn({ type: 'republish-failed', reason: err instanceof Error ? err.message : String(err) }) })
       }
-      this.discovery?.start().catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
+      this.discovery?.start().then(async () => await this.people?.publish()).catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
+      this.people?.start()
       const seeded = await this.service.seedAll()
       const restored = await transfers.restore()
       await api.listen()
@@ -221,6 +234,7 @@ export class NodeRuntime {
     if (this.#closed) return
     this.#closed = true
     this.#host?.stop()
+    this.people?.close()
     await this.#webui?.stop().catch(() => {})
     await this.#api?.close().catch(() => {})
     await this.#streams?.close().catch(() => {})

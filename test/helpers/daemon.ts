@@ -3,7 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import { NODE_BIN, OHT_BIN, REPO } from './cli.ts'
+import { DaemonClient } from '../../src/node/api/client.ts'
+import type { ApiEvent } from '../../src/node/api/protocol.ts'
 
 export interface Daemon {
   proc: ChildProcess
@@ -62,4 +65,14 @@ export async function startDaemon (dataDir: string, extra: readonly string[] = [
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
     }
   }
+}
+
+/** Subscribes to the daemon's WebSocket events; `event` resolves with the first that `match`es. */
+export async function nextEvent (daemon: Daemon, match: (e: ApiEvent) => boolean): Promise<{ event: Promise<ApiEvent>, close: () => void }> {
+  const client = new DaemonClient(join(daemon.dataDir, 'api.sock'))
+  let resolve: (e: ApiEvent) => void = () => {}
+  const event = new Promise<ApiEvent>(r => { resolve = r })
+  const sub = client.events(e => { if (match(e)) resolve(e) })
+  await sub.ready
+  return { event, close: sub.close }
 }

@@ -1,6 +1,7 @@
 // What the daemon's API and its clients agree on: the version prefix and the event stream's events.
 import type { SwarmEvent } from '../../swarm/index.ts'
 import type { TransferEvent } from '../transfers/index.ts'
+import type { PeopleEvent } from '../../people/index.ts'
 
 export const API_VERSION = 'v0'
 
@@ -9,6 +10,7 @@ export type ApiEvent =
   | { type: 'hello', version: string }
   | TransferEvent
   | { type: 'swarm', swarm: string, event: SwarmEvent }
+  | PeopleEvent
 
 /** What the API clients of other concerns (pins, DHT) need of the daemon's client: one JSON call. */
 export interface ApiCaller {

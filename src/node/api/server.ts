@@ -169,6 +169,9 @@ export class ApiServer implements RouteTable {
 
   #broadcast (e: ApiEvent): void { for (const c of this.#clients) c(e) }
 
+  /** Sends an event of another concern (people: requests, messages, presence) to every WebSocket client. */
+  publish (e: ApiEvent): void { this.#broadcast(e) }
+
   #subscribe (): void {
     const transfers = this.#options.transfers
     if (transfers != null) {

@@ -1,0 +1,114 @@
+// `oht contact request|accept|reject|add|rm|list` and `oht whisper`: contacts under petnames and
+// end-to-end encrypted messages, served by the daemon for its account (src/people; README
+// "Contacts and whispers"). These talk to the daemon only: a contact must be reachable while the
+// command is not running.
+import type { Command } from 'commander'
+import { daemonFor, makeOutput, type GlobalOptions } from './context.ts'
+import { t } from './i18n/index.ts'
+import type { PeopleApiClient } from '../src/node/api/people-client.ts'
+
+function globals (cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>()
+}
+
+async function people (cmd: Command): Promise<PeopleApiClient> {
+  const daemon = await daemonFor(globals(cmd))
+  if (daemon == null) throw new Error(t('people.needsDaemon'))
+  const { PeopleApiClient } = await import('../src/node/api/people-client.ts')
+  return new PeopleApiClient(daemon)
+}
+
+const short = (account: string): string => `${account.slice(0, 12)}…`
+
+export function registerPeople (program: Command): void {
+  const contact = program.command('contact')
+    .description(t('people.contact.description'))
+    .addHelpText('after', t('people.contact.help'))
+
+  contact.command('request')
+    .description(t('people.request.description'))
+    .argument('<account>', t('people.argAccount'))
+    .argument('[message]', t('people.request.argMessage'), '')
+    .option('--name <petname>', t('people.optName'))
+    .option('--address <address>', t('people.optAddress'))
+    .action(async (account: string, message: string, opts: { name?: string, address?: string }, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).request(account, message, { ...(opts.name != null ? { petname: opts.name } : {}), ...(opts.address != null ? { address: opts.address } : {}) })
+      out.result(r, t('people.request.done', { name: r.contact.petname }))
+    })
+
+  contact.command('accept')
+    .description(t('people.accept.description'))
+    .argument('<account>', t('people.argRequest'))
+    .option('--name <petname>', t('people.optName'))
+    .action(async (account: string, opts: { name?: string }, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).accept(account, opts.name)
+      out.result(r, t(r.delivered ? 'people.accept.done' : 'people.accept.queued', { name: r.contact.petname }))
+    })
+
+  contact.command('reject')
+    .description(t('people.reject.description'))
+    .argument('<account>', t('people.argRequest'))
+    .action(async (account: string, _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).reject(account)
+      out.result(r, t('people.reject.done', { account: short(r.account) }))
+    })
+
+  contact.command('add')
+    .description(t('people.add.description'))
+    .argument('<account>', t('people.argAccount'))
+    .argument('<petname>', t('people.argPetname'))
+    .option('--address <address>', t('people.optAddress'))
+    .action(async (account: string, petname: string, opts: { address?: string }, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).add(account, petname, opts.address)
+      out.result(r, t('people.add.done', { name: r.contact.petname }))
+    })
+
+  contact.command('rm')
+    .description(t('people.rm.description'))
+    .argument('<contact>', t('people.argContact'))
+    .option('--block', t('people.rm.optBlock'))
+    .action(async (name: string, opts: { block?: boolean }, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).remove(name, opts.block === true)
+      out.result(r, t(opts.block === true ? 'people.rm.blocked' : 'people.rm.done', { name: r.petname }))
+    })
+
+  contact.command('list')
+    .description(t('people.list.description'))
+    .action(async (_opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const o = await (await people(cmd)).overview()
+      const lines = [t('people.list.account', { id: o.account })]
+      if (o.contacts.length === 0) lines.push(t('people.list.none'))
+      for (const c of o.contacts) {
+        const state = c.state === 'requested' ? t('people.list.requested') : c.online ? t('people.list.online') : t('people.list.offline')
+        lines.push(`${c.petname}  ${state}  ${short(c.account)}`)
+      }
+      if (o.requests.length > 0) lines.push(t('people.list.requests', { n: o.requests.length }))
+      // A request is shown by its account id; its message is the requester's words, quoted.
+      for (const r of o.requests) lines.push(`  ${r.account}${r.text !== '' ? `  ${JSON.stringify(r.text)}` : ''}`)
+      out.result(o, lines.join('\n'))
+    })
+
+  program.command('whisper')
+    .description(t('people.whisper.description'))
+    .argument('<contact>', t('people.argContact'))
+    .argument('[message]', t('people.whisper.argMessage'))
+    .addHelpText('after', t('people.whisper.help'))
+    .action(async (name: string, message: string | undefined, _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const client = await people(cmd)
+      if (message == null) {
+        const log = await client.messages(name)
+        const lines = log.messages.map(m => `${new Date(m.at).toISOString().slice(0, 19).replace('T', ' ')}  ${m.direction === 'in' ? log.contact : t('people.whisper.me')}: ${m.text}${m.direction === 'out' && m.state === 'queued' ? `  (${t('people.whisper.queuedMark')})` : ''}`)
+        out.result(log, lines.length === 0 ? t('people.whisper.empty', { name: log.contact }) : lines.join('\n'))
+        return
+      }
+      const r = await client.whisper(name, message)
+      out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : 'people.whisper.queued', { name }))
+    })
+}

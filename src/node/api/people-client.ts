@@ -1,0 +1,26 @@
+// Contacts and whispers over a running daemon's API (routes-people.ts), for the CLI and the console.
+import type { Contact, ContactRequest, SendResult, StoredMessage } from '../../people/index.ts'
+import type { ApiCaller } from './protocol.ts'
+
+export interface PeopleOverview { account: string, contacts: Array<Contact & { online: boolean }>, requests: ContactRequest[] }
+
+export class PeopleApiClient {
+  readonly #api: ApiCaller
+  constructor (api: ApiCaller) { this.#api = api }
+
+  async overview (): Promise<PeopleOverview> { return await this.#api.call('GET', '/people') as PeopleOverview }
+  async request (account: string, message: string, options: { petname?: string, address?: string } = {}): Promise<{ contact: Contact, delivered: boolean }> {
+    return await this.#post('request', { account, message, ...options }) as { contact: Contact, delivered: boolean }
+  }
+
+  async accept (account: string, petname?: string): Promise<{ contact: Contact, delivered: boolean }> { return await this.#post('accept', { account, ...(petname != null ? { petname } : {}) }) as { contact: Contact, delivered: boolean } }
+  async reject (account: string): Promise<{ account: string }> { return await this.#post('reject', { account }) as { account: string } }
+  async add (account: string, petname: string, address?: string): Promise<{ contact: Contact }> { return await this.#post('add', { account, petname, ...(address != null ? { address } : {}) }) as { contact: Contact } }
+  async remove (contact: string, block = false): Promise<{ account: string, petname: string }> { return await this.#post('rm', { contact, block }) as { account: string, petname: string } }
+  async whisper (contact: string, text: string): Promise<SendResult> { return await this.#post('whisper', { contact, text }) as SendResult }
+  async messages (contact: string): Promise<{ contact: string, account: string, messages: StoredMessage[] }> {
+    return await this.#api.call('GET', `/people/messages?contact=${encodeURIComponent(contact)}`) as { contact: string, account: string, messages: StoredMessage[] }
+  }
+
+  async #post (name: string, body: object): Promise<unknown> { return await this.#api.call('POST', `/people/${name}`, body) }
+}

@@ -1,0 +1,20 @@
+// Every signing and derivation label of the people layer (contacts, messages), in one place.
+// Written `oht/v2/people/...` without a terminator; labelBytes() appends one NUL byte, as the other
+// layers' caps.ts do (docs/FORMAT.md lists them all).
+
+export const PEOPLE_LABELS = {
+  /** An account's signature over its half of a message session's opening (messages/session.ts). */
+  hello: 'oht/v2/people/hello',
+  /** HKDF info of a session's two chain keys, from the ephemeral X25519 secret. */
+  sessionKeys: 'oht/v2/people/session-keys',
+  /** The DHT private-value handle under which an account says which node answers for it. */
+  locator: 'oht/v2/people/locator',
+  /** An account's signature over its locator record (which node, at which address, until when). */
+  locatorRecord: 'oht/v2/people/locator-record'
+} as const
+
+export type PeopleLabel = keyof typeof PEOPLE_LABELS
+
+export function labelBytes (name: PeopleLabel): Buffer {
+  return Buffer.concat([Buffer.from(PEOPLE_LABELS[name], 'utf8'), Buffer.of(0)])
+}

@@ -1,0 +1,379 @@
+// Contacts and direct messages of one account, served by one node (README "Contacts and
+// whispers"). Every exchange is a `people` session over an onion connection (messages/channel.ts):
+// a contact request, an acceptance, a whisper, a presence ping each travel sealed in a fresh
+// forward-secret session and are answered by a delivery receipt. What the other side is not
+// online for stays in the outbox (sealed) and is retried at the presence interval. Strangers may
+// only knock (a request), within the per-account and total limits; a rejected or blocked account
+// is refused at its hello.
+import { EventEmitter } from 'node:events'
+import { randomBytes, type KeyObject } from 'node:crypto'
+import type { SealedDb } from '../store/index.ts'
+import type { HandshakeResult } from '../onion/index.ts'
+import { checkAccountId } from '../node/identity/account-keys.ts'
+import { ContactBook, ContactError, type Contact, type ContactRequest } from './contacts/book.ts'
+import { KnockLimiter, type KnockLimits } from './contacts/limits.ts'
+import { lookupLocator, publishLocator, LOCATOR_REPUBLISH_MS, type PrivateValues } from './contacts/locator.ts'
+import { answer, initiate, MAX_TEXT_BYTES, PEOPLE_PROTOCOL, PeopleProtocolError, type Channel, type Payload } from './messages/channel.ts'
+import { MessageLog, type StoredMessage } from './messages/log.ts'
+
+/** The node as the people layer needs it (src/node/network NodeNetwork has this shape). */
+export interface PeopleNetwork {
+  readonly address?: string | undefined
+  readonly keys: { nodeId: string }
+  registerProtocol: (protocol: string, handler: (session: HandshakeResult) => void) => void
+  dialProtocol: (address: string, protocol: string, options?: { signal?: AbortSignal, expectedNodeId?: string }) => Promise<HandshakeResult>
+}
+
+export type PeopleEvent =
+  | { type: 'contact-request', account: string, text: string, at: number }
+  | { type: 'contact-accepted', account: string, contact: string }
+  | { type: 'message', id: string, contact: string, account: string, text: string, at: number }
+  | { type: 'receipt', id: string, contact: string }
+  | { type: 'contact-online', contact: string, account: string }
+  | { type: 'contact-offline', contact: string, account: string }
+
+export interface PeopleOptions {
+  account: { id: string, privateKey: KeyObject }
+  db: SealedDb
+  network: PeopleNetwork
+  /** The DHT's private values, once the node has joined (the locator record). */
+  dht?: () => PrivateValues | undefined
+  limits?: KnockLimits
+  /** Presence pings and outbox retries: every interval ± a third (jitter). Default 60 s. */
+  presenceMs?: number
+}
+
+/** What a send did: delivered (a receipt came back), or queued for a later try. */
+export interface SendResult { id: string, state: 'delivered' | 'queued', reason?: string }
+
+export const DEFAULT_PRESENCE_MS = 60_000
+const MAX_REQUEST_TEXT_CHARS = 500
+const newId = (): string => randomBytes(12).toString('base64url')
+
+export class People extends EventEmitter<{ event: [PeopleEvent] }> {
+  readonly account: string
+  readonly book: ContactBook
+  readonly log: MessageLog
+  readonly #options: PeopleOptions
+  readonly #limiter: KnockLimiter
+  readonly #online = new Set<string>()
+  #timer: NodeJS.Timeout | undefined
+  #republish: NodeJS.Timeout | undefined
+  #closed = false
+  #published = 0
+
+  /** Registers the `people` protocol on the network: call before it listens. */
+  constructor (options: PeopleOptions) {
+    super()
+    this.#options = options
+    this.account = options.account.id
+    this.book = new ContactBook(options.db)
+    this.log = new MessageLog(options.db)
+    this.#limiter = new KnockLimiter(options.limits)
+    options.network.registerProtocol(PEOPLE_PROTOCOL, session => { void this.#serve(session) })
+  }
+
+  /** Starts presence and outbox retries, and republishes the locator record (publish() is called once the DHT has joined). */
+  start (): void {
+    this.#schedule()
+    this.#republish = setInterval(() => { void this.publish().catch(() => {}) }, LOCATOR_REPUBLISH_MS).unref()
+  }
+
+  /**
+   * Publishes the locator record (account → this node and its address); how many DHT nodes
+   * stored it. A node that found no one yet tries again at each presence round.
+   */
+  async publish (): Promise<number> {
+    const dht = this.#options.dht?.()
+    const address = this.#options.network.address
+    if (dht == null || address == null) return 0
+    this.#published = await publishLocator(dht, this.#options.account, this.#options.network.keys.nodeId, address)
+    return this.#published
+  }
+
+  close (): void {
+    this.#closed = true
+    clearTimeout(this.#timer)
+    clearInterval(this.#republish)
+  }
+
+  isOnline (account: string): boolean { return this.#online.has(account) }
+
+  async contacts (): Promise<Array<Contact & { online: boolean }>> {
+    return (await this.book.list()).map(c => ({ ...c, online: this.#online.has(c.account) }))
+  }
+
+  async requests (): Promise<ContactRequest[]> { return await this.book.requests() }
+
+  /** Asks `account` to become a contact; it is known here by `petname` (or a default one) from now on. */
+  async request (account: string, text = '', options: { petname?: string, address?: string } = {}): Promise<{ contact: Contact, delivered: true }> {
+    const id = checkAccountId(account)
+    if (id === this.account) throw new ContactError('contact.self', 'that is this node\'s own account')
+    if (text.length > MAX_REQUEST_TEXT_CHARS) throw new ContactError('contact.textTooLong', `a request's message is at most ${MAX_REQUEST_TEXT_CHARS} characters`)
+    const existing = await this.book.get(id)
+    if (existing?.state === 'approved') throw new ContactError('contact.already', `${existing.petname} is already a contact`)
+    const petname = options.petname != null ? await this.book.freePetname(id, options.petname) : existing?.petname ?? await this.book.freePetname(id)
+    const contact: Contact = existing ?? { account: id, petname, state: 'requested', address: options.address ?? null, node: null, addedAt: Date.now(), lastSeen: null }
+    contact.petname = petname
+    if (options.address != null) contact.address = options.address
+    await this.book.unrefuse(id)
+    await this.book.put(contact)
+    try {
+      await this.#deliver(contact, [{ k: 'request', id: newId(), text }])
+    } catch (err) {
+      if (existing == null) await this.book.remove(id)
+      throw err
+    }
+    return { contact: await this.book.get(id) ?? contact, delivered: true }
+  }
+
+  /** Accepts a waiting request: the account becomes a contact named `petname`; the requester is told. */
+  async accept (account: string, petname?: string): Promise<{ contact: Contact, delivered: boolean }> {
+    const r = await this.#findRequest(account)
+    const contact: Contact = { account: r.account, petname: await this.book.freePetname(r.account, petname), state: 'approved', address: r.address, node: r.node, addedAt: Date.now(), lastSeen: null }
+    await this.book.put(contact)
+    await this.book.dropRequest(r.account)
+    const sent = await this.#send(contact, { k: 'accept', id: newId() })
+    return { contact, delivered: sent.state === 'delivered' }
+  }
+
+  /** Rejects a request for good: that account cannot ask again (until added by hand). Says nothing to it. */
+  async reject (account: string): Promise<{ account: string }> {
+    const r = await this.#findRequest(account)
+    await this.book.refuse(r.account, 'rejected')
+    return { account: r.account }
+  }
+
+  /** Adds a contact known out of band (both sides add each other); `address` speeds up the first contact. */
+  async add (account: string, petname: string, address?: string): Promise<Contact> {
+    const id = checkAccountId(account)
+    if (id === this.account) throw new ContactError('contact.self', 'that is this node\'s own account')
+    const old = await this.book.get(id)
+    const contact: Contact = { account: id, petname: await this.book.freePetname(id, petname), state: 'approved', address: address ?? old?.address ?? null, node: old?.node ?? null, addedAt: old?.addedAt ?? Date.now(), lastSeen: old?.lastSeen ?? null }
+    await this.book.unrefuse(id)
+    await this.book.dropRequest(id)
+    return await this.book.put(contact)
+  }
+
+  /** Removes a contact and its messages; `block`: it cannot ask again either. */
+  async remove (name: string, block = false): Promise<{ account: string, petname: string }> {
+    const c = await this.book.find(name)
+    await this.book.remove(c.account)
+    await this.log.forget(c.account)
+    this.#online.delete(c.account)
+    if (block) await this.book.refuse(c.account, 'blocked')
+    return { account: c.account, petname: c.petname }
+  }
+
+  /** Sends a whisper to an approved contact: delivered now when it is online, else queued. */
+  async whisper (name: string, text: string): Promise<SendResult> {
+    const c = await this.book.find(name)
+    if (c.state !== 'approved') throw new ContactError('contact.notApproved', `${c.petname} has not accepted the contact request yet`)
+    if (text === '' || Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new ContactError('message.badText', `a whisper is 1 to ${MAX_TEXT_BYTES} bytes of text`)
+    const m: StoredMessage = { id: newId(), account: c.account, direction: 'out', text, at: Date.now(), state: 'queued' }
+    await this.log.put(m)
+    return await this.#send(c, { k: 'whisper', id: m.id, text, at: m.at })
+  }
+
+  /** A contact's messages, oldest first, with its petname. */
+  async messages (name: string): Promise<{ contact: string, account: string, messages: StoredMessage[] }> {
+    const c = await this.book.find(name)
+    return { contact: c.petname, account: c.account, messages: await this.log.list(c.account) }
+  }
+
+  async #findRequest (account: string): Promise<ContactRequest> {
+    const all = await this.book.requests()
+    const w = account.trim().toLowerCase()
+    const hits = all.filter(r => r.account === w || (w.length >= 8 && r.account.startsWith(w)))
+    if (hits.length !== 1) throw new ContactError('contact.noRequest', `no waiting request from ${JSON.stringify(account)} (see oht contact list --requests)`)
+    return hits[0]!
+  }
+
+  /** Queues `payload`, then tries the contact's outbox now. */
+  async #send (c: Contact, payload: Payload & { id: string }): Promise<SendResult> {
+    if (!await this.log.queue({ id: payload.id, account: c.account, payload, queuedAt: Date.now() })) {
+      throw new ContactError('message.outboxFull', `${c.petname} has too many undelivered messages waiting; try again when it is online`)
+    }
+    try {
+      const delivered = await this.#flush(c)
+      return delivered.includes(payload.id) ? { id: payload.id, state: 'delivered' } : { id: payload.id, state: 'queued' }
+    } catch (err) {
+      return { id: payload.id, state: 'queued', reason: (err as Error).message }
+    }
+  }
+
+  /** Delivers the contact's outbox (or a presence ping when it is empty); the ids delivered. */
+  async #flush (c: Contact): Promise<string[]> {
+    const items = await this.log.outbox(c.account)
+    const payloads: Payload[] = items.length > 0 ? items.map(i => i.payload) : [{ k: 'ping', id: newId() }]
+    return await this.#deliver(c, payloads)
+  }
+
+  /** One session with the contact: every payload sent and its receipt awaited. Throws when it cannot. */
+  async #deliver (c: Contact, payloads: Payload[]): Promise<string[]> {
+    const channel = await this.#dial(c)
+    const delivered: string[] = []
+    try {
+      for (const p of payloads) {
+        await channel.send(p)
+        const r = await channel.receive()
+        if (r?.k !== 'receipt' || !('id' in p) || r.id !== p.id) throw new PeopleProtocolError('bad-frame', 'expected a delivery receipt')
+        delivered.push(p.id)
+        if (p.k !== 'ping' && p.k !== 'request') await this.log.delivered(c.account, p.id)
+        if (p.k === 'whisper') {
+          await this.log.setState(c.account, p.id, 'delivered')
+          this.emit('event', { type: 'receipt', id: p.id, contact: c.petname })
+        }
+      }
+      await channel.send({ k: 'bye' }).catch(() => {})
+    } finally {
+      channel.close()
+    }
+    await this.#seen(c.account, channel.peer.addr, channel.peer.fromNode)
+    return delivered
+  }
+
+  /** A session with the contact: at its last address, else where its locator record points. */
+  async #dial (c: Contact): Promise<Channel> {
+    const tried: string[] = []
+    let lastError: unknown
+    const attempt = async (address: string, node: string | null): Promise<Channel | undefined> => {
+      tried.push(address)
+      try {
+        const session = await this.#options.network.dialProtocol(address, PEOPLE_PROTOCOL, node != null ? { expectedNodeId: node } : {})
+        return await initiate(session.stream, this.#ends(session), c.account).catch((err: unknown) => { session.stream.destroy(); throw err })
+      } catch (err) {
+        if (err instanceof PeopleProtocolError && err.code !== 'unavailable') throw err // a refusal: asking elsewhere changes nothing
+        lastError = err
+        return undefined
+      }
+    }
+    if (c.address != null) {
+      const ch = await attempt(c.address, c.node)
+      if (ch != null) return ch
+    }
+    const dht = this.#options.dht?.()
+    const found = dht != null ? await lookupLocator(dht, c.account).catch(() => null) : null
+    if (found != null && !tried.includes(found.address)) {
+      const ch = await attempt(found.address, found.node)
+      if (ch != null) return ch
+    }
+    if (tried.length === 0) throw new ContactError('contact.unreachable', `no address known for ${c.petname}, and the DHT has no locator record for it`)
+    throw new ContactError('contact.unreachable', `${c.petname} is not reachable now (${(lastError as Error | undefined)?.message ?? 'no answer'})`)
+  }
+
+  #ends (session: HandshakeResult): { account: PeopleOptions['account'], localNode: string, remoteNode: string, address: string | null } {
+    return { account: this.#options.account, localNode: this.#options.network.keys.nodeId, remoteNode: session.remoteNodeId, address: this.#options.network.address ?? null }
+  }
+
+  /** A session with an approved contact succeeded: note where it answers, and that it is online. */
+  async #seen (account: string, address: string | null, node: string): Promise<void> {
+    const c = await this.book.get(account)
+    if (c == null) return
+    c.lastSeen = Date.now()
+    if (address != null) c.address = address
+    c.node = node
+    await this.book.put(c)
+    if (c.state === 'approved') this.#setOnline(c, true)
+  }
+
+  #setOnline (c: Contact, online: boolean): void {
+    if (this.#online.has(c.account) === online) return
+    if (online) this.#online.add(c.account)
+    else this.#online.delete(c.account)
+    this.emit('event', { type: online ? 'contact-online' : 'contact-offline', contact: c.petname, account: c.account })
+  }
+
+  /** An inbound session: admitted (or refused at its hello), then payloads until `bye`. */
+  async #serve (session: HandshakeResult): Promise<void> {
+    const stream = session.stream
+    stream.on('error', () => {})
+    let channel: Channel
+    try {
+      channel = await answer(stream, this.#ends(session), async hello => {
+        if (await this.book.refused(hello.from) != null) throw new PeopleProtocolError('refused', 'this account does not take requests from you')
+        if (await this.book.get(hello.from) == null && this.#limiter.take(hello.from) != null) throw new PeopleProtocolError('rate-limited', 'too many requests: try again later')
+      })
+    } catch {
+      stream.destroy()
+      return
+    }
+    try {
+      for (;;) {
+        const p = await channel.receive()
+        if (p == null || p.k === 'bye') break
+        const reply = await this.#handle(channel, p)
+        if (reply != null) { await channel.refuse(reply.code, reply.reason); return }
+        if ('id' in p) await channel.send({ k: 'receipt', id: p.id })
+      }
+      const c = await this.book.get(channel.peer.from)
+      if (c?.state === 'approved') await this.#seen(c.account, channel.peer.addr, channel.peer.fromNode)
+    } catch (err) {
+      if (err instanceof PeopleProtocolError && err.code !== 'unavailable') await channel.refuse(err.code, err.message)
+    } finally {
+      channel.close()
+    }
+  }
+
+  /** One payload from the other side; a refusal to send back, or undefined when it is taken. */
+  async #handle (channel: Channel, p: Payload): Promise<{ code: 'not-a-contact' | 'rate-limited' | 'refused', reason: string } | undefined> {
+    const from = channel.peer.from
+    const c = await this.book.get(from)
+    const notContact = { code: 'not-a-contact' as const, reason: 'only contacts may send this' }
+    switch (p.k) {
+      case 'request': {
+        if (c?.state === 'approved') return undefined // already contacts (it lost its state): nothing to ask
+        if (c?.state === 'requested') { await this.#approve(c, channel); return undefined } // both asked: agreed
+        const r: ContactRequest = { account: from, text: p.text, at: Date.now(), address: channel.peer.addr, node: channel.peer.fromNode }
+        if (!await this.book.addRequest(r)) return { code: 'rate-limited', reason: 'too many requests are waiting here: try again later' }
+        this.emit('event', { type: 'contact-request', account: from, text: p.text, at: r.at })
+        return undefined
+      }
+      case 'accept':
+        if (c == null) return notContact
+        if (c.state === 'requested') await this.#approve(c, channel)
+        return undefined
+      case 'whisper': {
+        if (c?.state !== 'approved') return notContact
+        if (await this.log.get(from, p.id) != null) return undefined // a retry whose receipt was lost: received once
+        await this.log.put({ id: p.id, account: from, direction: 'in', text: p.text, at: p.at, state: 'received' })
+        this.emit('event', { type: 'message', id: p.id, contact: c.petname, account: from, text: p.text, at: p.at })
+        return undefined
+      }
+      case 'ping':
+        return c?.state === 'approved' ? undefined : notContact
+      default:
+        return undefined
+    }
+  }
+
+  async #approve (c: Contact, channel: Channel): Promise<void> {
+    c.state = 'approved'
+    c.address = channel.peer.addr ?? c.address
+    c.node = channel.peer.fromNode
+    await this.book.put(c)
+    this.emit('event', { type: 'contact-accepted', account: c.account, contact: c.petname })
+  }
+
+  /** Presence and retries: each approved contact in turn, then again after a jittered interval. */
+  #schedule (): void {
+    if (this.#closed) return
+    const base = this.#options.presenceMs ?? DEFAULT_PRESENCE_MS
+    const delay = base * (2 / 3 + Math.random() * 2 / 3)
+    this.#timer = setTimeout(() => { void this.#round().finally(() => { this.#schedule() }) }, delay)
+    this.#timer.unref()
+  }
+
+  async #round (): Promise<void> {
+    if (this.#published === 0) await this.publish().catch(() => 0)
+    for (const c of await this.book.list().catch(() => [])) {
+      if (this.#closed) return
+      if (c.state !== 'approved' && (await this.log.outbox(c.account)).length === 0) continue
+      try {
+        await this.#flush(c)
+      } catch {
+        if (c.state === 'approved') this.#setOnline(c, false)
+      }
+    }
+  }
+}

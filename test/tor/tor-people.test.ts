@@ -1,0 +1,68 @@
+// Contacts and whispers over onion services on the private Tor network (src/onion/tor/testnet.ts;
+// nothing touches the real Tor network): two daemons on two client tors become contacts through
+// a request (the requester knows only the account id: the node is found through the DHT locator
+// record, over onion streams) and an acceptance, then whisper both ways with delivery receipts.
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
+import type { TorProcess } from '../../src/onion/tor/process.ts'
+import { startTestNetwork } from '../helpers/tor-network.ts'
+import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { ohtJson } from '../helpers/cli.ts'
+
+let network: TorTestNetwork
+let clients: TorProcess[] = []
+let dir = ''
+const daemons: Daemon[] = []
+
+const torArgs = (tor: TorProcess): string[] => ['--transport', 'tor', '--tor-control', `127.0.0.1:${tor.controlPort}`, '--tor-cookie', tor.cookieFile]
+
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'oht-tor-people-'))
+  network = await startTestNetwork()
+  clients = await Promise.all([network.startClient(), network.startClient()])
+})
+
+after(async () => {
+  await Promise.all(daemons.map(async d => { await d.stop() }))
+  await network?.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('contacts and whispers over Tor onion services', { timeout: 400_000 }, () => {
+  it('request → accept → whispers both ways, the node found through the DHT', async () => {
+    const ids: string[] = []
+    for (const name of ['alice', 'bob']) ids.push((await ohtJson<{ id: string }>(join(dir, name), ['account', 'create'])).value.id)
+    const [aliceId, bobId] = ids as [string, string]
+    const alice = await startDaemon(join(dir, 'alice'), torArgs(clients[0]!), 120_000)
+    daemons.push(alice)
+    const bob = await startDaemon(join(dir, 'bob'), [...torArgs(clients[1]!), '--bootstrap', alice.address], 120_000)
+    daemons.push(bob)
+
+    const asked = await nextEvent(alice, e => e.type === 'contact-request')
+    const r = await ohtJson<{ contact: { petname: string } }>(bob.dataDir, ['contact', 'request', aliceId, 'hello from bob', '--name', 'alice'], { timeoutMs: 180_000 })
+    assert.equal(r.value.contact.petname, 'alice')
+    const e = await asked.event
+    asked.close()
+    assert.ok(e.type === 'contact-request' && e.account === bobId && e.text === 'hello from bob')
+
+    const accepted = await nextEvent(bob, e => e.type === 'contact-accepted')
+    const a = await ohtJson<{ delivered: boolean }>(alice.dataDir, ['contact', 'accept', bobId, '--name', 'bob'], { timeoutMs: 180_000 })
+    assert.equal(a.value.delivered, true)
+    await accepted.event
+    accepted.close()
+
+    const got = await nextEvent(alice, e => e.type === 'message')
+    assert.equal((await ohtJson<{ state: string }>(bob.dataDir, ['whisper', 'alice', 'over onion'], { timeoutMs: 180_000 })).value.state, 'delivered')
+    const m = await got.event
+    got.close()
+    assert.ok(m.type === 'message' && m.contact === 'bob' && m.text === 'over onion')
+    assert.equal((await ohtJson<{ state: string }>(alice.dataDir, ['whisper', 'bob', 'and back'], { timeoutMs: 180_000 })).value.state, 'delivered')
+    const log = (await ohtJson<{ messages: Array<{ text: string, direction: string }> }>(bob.dataDir, ['whisper', 'alice'])).value.messages
+    assert.deepEqual(log.map(x => [x.direction, x.text]), [['out', 'over onion'], ['in', 'and back']])
+  })
+})
