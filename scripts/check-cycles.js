@@ -8,7 +8,7 @@ const root = join(import.meta.dirname, '..')
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g
 /** Top folders from the bottom up: each may import only from the ones listed before it. */
 // web/ (the browser script) is a world of its own: it imports only from web/ (checked below).
-const LAYERS = [['src/merkle', 'src/onion', 'src/store'], ['src/blocks'], ['src/dht'], ['src/swarm'], ['src/streaming'], ['src/node'], ['cli']]
+const LAYERS = [['src/merkle', 'src/onion', 'src/store'], ['src/blocks'], ['src/dht'], ['src/swarm'], ['src/streaming'], ['src/people'], ['src/node'], ['cli']]
 
 const files = []
 for (const top of ['src', 'cli', 'web']) {
