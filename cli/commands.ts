@@ -20,6 +20,7 @@ import { parseRatio, registerUnshare } from './unshare.ts'
 import { registerConsole } from './console/command.ts'
 import { registerWebUi } from './webui.ts'
 import { registerWipe } from './wipe.ts'
+import { registerInvite } from './invite.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -36,6 +37,7 @@ export function registerCommands (program: Command): void {
   registerConsole(program)
   registerWebUi(program)
   registerWipe(program)
+  registerInvite(program)
   program.command('init')
     .description(t('cli.init.description'))
     .action(async (_opts, cmd: Command) => {

@@ -11,9 +11,10 @@ import {
 import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes
+  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
+import { InviteService } from './invites/index.ts'
 import type { WarningSink } from './errors.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
@@ -78,6 +79,8 @@ export class NodeRuntime {
   readonly service: LocalService
   /** The DHT's values (`oht dht`), when the node uses the DHT. */
   readonly dht: LocalDhtService | undefined
+  /** Invite codes (`oht send`, `oht receive`), when the node uses the DHT. */
+  readonly invites: InviteService | undefined
   readonly #warn: WarningSink
   #streams?: StreamService
   #transfers?: TransferManager
@@ -106,6 +109,7 @@ export class NodeRuntime {
       this.service.attachDiscovery(discovery)
       this.discovery = discovery
       this.dht = new LocalDhtService(discovery)
+      this.invites = new InviteService(this.service, network, discovery)
     }
   }
 
@@ -169,6 +173,7 @@ export class NodeRuntime {
     registerPinRoutes(api, this.service.pins)
     if (this.dht != null) registerDhtRoutes(api, this.dht)
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
+    if (this.invites != null) registerInviteRoutes(api, this.invites)
     registerTorRoutes(api, network.transport)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
     const transport = network.transport
@@ -223,6 +228,7 @@ export class NodeRuntime {
     this.#host?.stop()
     await this.#webui?.stop().catch(() => {})
     await this.#api?.close().catch(() => {})
+    await this.invites?.close().catch(() => {})
     await this.#streams?.close().catch(() => {})
     await this.#transfers?.close()
     await this.service.close()
