@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { formatAddress, parseAddress, TorTransport, type Transport } from '../../onion/index.ts'
+import { formatAddress, OnionStream, parseAddress, TorTransport, type Transport } from '../../onion/index.ts'
 
 /** The onion port of invite endpoints (any port works; a fixed one says nothing more). */
 export const INVITE_VIRTUAL_PORT = 4001
@@ -28,7 +28,8 @@ export function transportRendezvous (transport: Transport, ownAddress: () => str
     dial: async (address, signal) => await transport.dial(address, signal != null ? { signal } : {}),
     open: async handler => {
       if (transport instanceof TorTransport) {
-        const server = await listenLoopback('127.0.0.1', handler)
+        // Tor streams carry the Tor transport's end-of-data framing (src/onion/tor/stream.ts).
+        const server = await listenLoopback('127.0.0.1', socket => { handler(new OnionStream(socket)) })
         try {
           const service = await transport.publishLocalService((server.address() as AddressInfo).port, INVITE_VIRTUAL_PORT)
           return {
@@ -52,7 +53,7 @@ export function transportRendezvous (transport: Transport, ownAddress: () => str
   }
 }
 
-async function listenLoopback (host: string, handler: (stream: Duplex) => void): Promise<Server> {
+async function listenLoopback (host: string, handler: (socket: Socket) => void): Promise<Server> {
   const sockets = new Set<Socket>()
   const server = createServer({ allowHalfOpen: false, noDelay: true }, socket => {
     sockets.add(socket)
