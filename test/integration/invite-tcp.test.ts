@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { oht, ohtJson } from '../helpers/cli.ts'
-import { INVITE_WORDS } from '../../src/people/invite/index.ts'
+import * as dagCbor from '@ipld/dag-cbor'
+import { INVITE_WORDS, nameplateHandle } from '../../src/people/invite/index.ts'
 
 let dir = ''
 const daemons: Daemon[] = []
@@ -45,6 +46,18 @@ describe('invite codes between daemons over TCP', { timeout: 300_000 }, () => {
     const got = (await ohtJson<{ path: string, name: string }>(daemons[receiver]!.dataDir, ['receive', code, '-o', join(dir, 'out')], { timeoutMs: 90_000 })).value
     assert.equal(got.name, 'holiday.bin')
     assert.equal(sha(await readFile(got.path)), sha(data))
+  })
+
+  it('the DHT record names a fresh endpoint, never the sender node (its address or id)', async () => {
+    const sent = (await ohtJson<{ code: string, id: string }>(daemons[sender]!.dataDir, ['send', join(dir, 'holiday.bin')], { timeoutMs: 90_000 })).value
+    const handle = Buffer.from(nameplateHandle(Number(sent.code.split('-')[0]))).toString('base64url')
+    const got = (await ohtJson<{ value: string }>(daemons[receiver]!.dataDir, ['dht', 'get', `private:${handle}`], { timeoutMs: 90_000 })).value
+    const raw = Buffer.from(got.value, 'base64')
+    const record = dagCbor.decode(raw) as { a: string }
+    assert.match(record.a, /^tcp:127\.0\.0\.1:\d+$/)
+    assert.notEqual(record.a, daemons[sender]!.address)
+    const nodeId = (await ohtJson<{ nodeId: string }>(daemons[sender]!.dataDir, ['status'])).value.nodeId
+    assert.ok(!raw.toString('latin1').includes(daemons[sender]!.address) && !raw.toString('hex').includes(nodeId.slice(0, 16)))
   })
 
   it('a used code fails with one clear line', async () => {
