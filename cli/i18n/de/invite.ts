@@ -1,4 +1,6 @@
 export default {
+  'cli.summary.send': 'Dateien freigeben und einen kurzen, einmal gültigen Code dafür ausgeben',
+  'cli.summary.receive': 'mit einem Code Gesendetes abrufen',
   'invite.send.description': 'Dateien freigeben und einen kurzen Code (wie 7-guitar-nebula) ausgeben, den die andere Person `oht receive` gibt: einmal gültig, läuft ab (Standard 1 Stunde), ein PAKE macht jeden Rateversuch zu einem Online-Versuch. Braucht einen laufenden Daemon',
   'invite.send.argPath': 'zu sendende Dateien oder Ordner',
   'invite.send.optExpires': 'wie lange der Code gilt (1s bis 24h)',

@@ -1,4 +1,6 @@
 export default {
+  'cli.summary.send': 'share files and print a short, single-use code for them',
+  'cli.summary.receive': 'fetch what was sent with a code',
   'invite.send.description': 'share files and print a short code (like 7-guitar-nebula) that the other person gives to `oht receive`: single use, expires (default 1 hour), a PAKE makes each guess of the code cost one online attempt. Needs a running daemon',
   'invite.send.argPath': 'files or folders to send',
   'invite.send.optExpires': 'how long the code works (1s to 24h)',
