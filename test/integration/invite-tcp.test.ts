@@ -89,6 +89,12 @@ describe('invite codes between daemons over TCP', { timeout: 300_000 }, () => {
     assert.match(oneLine(r.stderr), /has expired/)
   })
 
+  it('without a daemon, oht receive joins the DHT through --bootstrap and fetches', async () => {
+    const sent = (await ohtJson<{ code: string }>(daemons[sender]!.dataDir, ['send', join(dir, 'holiday.bin')], { timeoutMs: 90_000 })).value
+    const got = (await ohtJson<{ path: string }>(join(dir, 'embedded'), ['--transport', 'tcp', '--bootstrap', daemons[0]!.address, 'receive', sent.code, '-o', join(dir, 'out5')], { timeoutMs: 90_000 })).value
+    assert.equal(sha(await readFile(got.path)), sha(data))
+  })
+
   it('a malformed code is a usage error that names the problem', async () => {
     const r = await oht(daemons[receiver]!.dataDir, ['receive', '7-guitar-nebulla'])
     assert.equal(r.code, 2, r.stderr)
