@@ -3,9 +3,9 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { ristretto255 } from '@noble/curves/ed25519.js'
-import { memoryDuplexPair, writeFrame } from '../../src/onion/index.ts'
+import { FrameReader, memoryDuplexPair, writeFrame } from '../../src/onion/index.ts'
 import {
-  InviteError, InviteHost, Pake, PakeError, parseCode, receiveInvite, tagsEqual, INVITE_WORDS, formatCode,
+  InviteError, InviteHost, encodeMessage, decodeMessage, Pake, PakeError, parseCode, receiveInvite, tagsEqual, INVITE_WORDS, formatCode,
   type InviteBoard, type Rendezvous, type Offer
 } from '../../src/people/invite/index.ts'
 
@@ -161,6 +161,39 @@ describe('invite exchange', () => {
     assert.equal(host.get(info.id).failures, 0)
     assert.equal(host.get(info.id).state, 'open')
     assert.deepEqual(await receiveInvite(parseCode(info.code), w), offer)
+  })
+
+  test('an oversized frame or a share that is no point costs no attempt', async () => {
+    const w = world()
+    const host = new InviteHost({ board: w.board, rendezvous: w.rendezvous })
+    const info = await host.open(offer)
+    const big = w.raw('mem:invite-1')
+    big.on('error', () => {})
+    big.write(Buffer.from([0x00, 0x10, 0x00, 0x00])) // a 1 MiB frame announced
+    big.resume()
+    await new Promise(resolve => big.once('close', resolve))
+    const bad = w.raw('mem:invite-1')
+    bad.on('error', () => {})
+    await writeFrame(bad, encodeMessage({ t: 'hello', y: new Uint8Array(32).fill(0xff) }))
+    bad.resume()
+    await new Promise(resolve => bad.once('end', resolve))
+    assert.deepEqual({ state: host.get(info.id).state, failures: host.get(info.id).failures }, { state: 'open', failures: 0 })
+    await host.stop()
+  })
+
+  test('a receiver that breaks off after the sender\'s PAKE message has spent its guess: the code closes', async () => {
+    const w = world()
+    const host = new InviteHost({ board: w.board, rendezvous: w.rendezvous })
+    const info = await host.open(offer)
+    const s = w.raw('mem:invite-1')
+    s.on('error', () => {})
+    await writeFrame(s, encodeMessage({ t: 'hello', y: new Pake('receiver', enc('1-acorn-actor'), sid).share }))
+    const answer = decodeMessage((await new FrameReader(s).next())!)
+    assert.equal(answer.t, 'pake')
+    s.destroy()
+    const closed = await host.waitClosed(info.id)
+    assert.deepEqual({ state: closed.state, failures: closed.failures }, { state: 'wrong-code', failures: 1 })
+    await assert.rejects(receiveInvite(parseCode(info.code), w), rejects('invite.closedWrongCode'))
   })
 
   test('a code for a nameplate nobody uses is not found', async () => {
