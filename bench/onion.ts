@@ -8,6 +8,8 @@
 //
 //   node bench/onion.ts [--bytes 64MiB] [--cap 1MiB] [--rounds 3] [--uncapped-only] [--net lan|wan] [--relays N]
 //
+// DEBUG=oht:swarm:lanes (any `debug` namespaces) passes the fetches' debug lines through on stderr.
+//
 // --net wan runs it on the WAN testbed (every link into a relay delayed, testnet.ts); --relays adds
 // plain relays (default 4 on a WAN, 0 on a LAN) so separate circuits need not share all relays.
 // In the same run it measures the testbed itself: the circuit round trip (echo over an onion
@@ -60,23 +62,26 @@ function torArgs (tor: TorProcess): string[] {
 }
 
 /** `oht fetch` with --progress json: seconds to the first progress with bytes, and the result. */
-async function timedFetch (dataDir: string, tor: TorProcess, link: string, out: string, peers: string[]): Promise<{ seconds: number, firstByte: number, peers: number, cpu: number }> {
+async function timedFetch (dataDir: string, tor: TorProcess, link: string, out: string, peers: string[]): Promise<{ seconds: number, firstByte: number, peers: number, lanes: number, cpu: number }> {
   const started = performance.now()
   const child = spawn(NODE_BIN, [OHT_BIN, '--data-dir', dataDir, ...torArgs(tor), '--json', '--progress', 'json', 'fetch', link, '-o', out, ...peers.flatMap(p => ['--peer', p])], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
   let firstByte = NaN
   let cpu = 0
   const poll = setInterval(() => { cpu = Math.max(cpu, cpuSeconds(child.pid)) }, 200)
   createInterface({ input: child.stderr! }).on('line', line => {
-    if (!Number.isNaN(firstByte)) return
-    try { if ((JSON.parse(line) as { bytesDone?: number }).bytesDone! > 0) firstByte = (performance.now() - started) / 1000 } catch {}
+    let progress: { bytesDone?: number } | undefined
+    try { progress = JSON.parse(line) as { bytesDone?: number } } catch {}
+    // With DEBUG set (e.g. DEBUG=oht:swarm:lanes) the fetch's debug lines pass through.
+    if (progress == null) { if (process.env.DEBUG != null) process.stderr.write(`${line}\n`); return }
+    if (Number.isNaN(firstByte) && progress.bytesDone! > 0) firstByte = (performance.now() - started) / 1000
   })
   let result = ''
   child.stdout!.on('data', (d: Buffer) => { result += d.toString() })
   const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
   clearInterval(poll)
   if (code !== 0) throw new Error(`fetch failed (${code}): ${result}`)
-  const r = JSON.parse(result.trim().split('\n').pop()!) as { seconds: number, peers: number }
-  return { seconds: r.seconds, firstByte, peers: r.peers, cpu }
+  const r = JSON.parse(result.trim().split('\n').pop()!) as { seconds: number, peers: number, lanes?: number }
+  return { seconds: r.seconds, firstByte, peers: r.peers, lanes: r.lanes ?? r.peers, cpu }
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'oht-bench-onion-'))
@@ -188,12 +193,12 @@ try {
   const rate = (s: number): string => (bytes / MiB / s).toFixed(2)
   const capRate = parseSize(cap) / MiB
   const row = (name: string, r: Awaited<ReturnType<typeof timedFetch>>): string =>
-    `| ${name} | ${rate(r.seconds)} | ${r.firstByte.toFixed(1)} | ${rate(r.seconds - r.firstByte)} | ${r.seconds.toFixed(1)} | ${r.peers} | ${r.cpu.toFixed(1)} |`
+    `| ${name} | ${rate(r.seconds)} | ${r.firstByte.toFixed(1)} | ${rate(r.seconds - r.firstByte)} | ${r.seconds.toFixed(1)} | ${r.peers} (${r.lanes}) | ${r.cpu.toFixed(1)} |`
   console.log(`\n## onion: ${values.bytes} over a private Tor network (${net}, ${4 + relays} relays), seeders capped at ${cap}/s — ${new Date().toISOString()}\n`)
   console.log(`- testbed: boot ${bootSeconds.toFixed(1)} s; circuit RTT (echo over an onion stream) p50 ${rtt.p50Ms.toFixed(0)} ms, samples ${rtt.samplesMs.map(x => x.toFixed(0)).join(', ')}; ADD_ONION to first echo ${(rtt.firstAnswerMs / 1000).toFixed(1)} s`)
   const ceilingRow = (c: CeilingRun): string => `${c.mibPerSecond.toFixed(2)} MiB/s (connect ${c.connectSeconds.toFixed(1)} s, flow ${c.flowSeconds.toFixed(1)} s)`
   console.log(`- ceiling, plain TCP behind an onion service read through SOCKS: 1 stream ${ceilingRow(ceilingOne)}; ${seederCount} streams on ${seederCount} circuits ${ceilingRow(ceilingMany)}; ${seederCount} circuits / 1 stream = ${(ceilingMany.mibPerSecond / ceilingOne.mibPerSecond).toFixed(2)}\n`)
-  console.log('| shape | MiB/s (start to end) | first byte s | MiB/s (first byte to end) | seconds | peers used | leecher CPU s |')
+  console.log('| shape | MiB/s (start to end) | first byte s | MiB/s (first byte to end) | seconds | peers used (lanes) | leecher CPU s |')
   console.log('|---|---:|---:|---:|---:|---:|---:|')
   const plainRow = (name: string, p: { seconds: number, connect: number }): string =>
     `| ${name} | ${rate(p.seconds)} | ${p.connect.toFixed(1)} | ${rate(p.seconds - p.connect)} | ${p.seconds.toFixed(1)} | 1 | – |`

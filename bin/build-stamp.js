@@ -4,13 +4,22 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
-/** Newest modification time (ms) of the files under `dir`, 0 when it does not exist. */
+/**
+ * Newest modification time (ms) of the files under `dir`, 0 when it does not exist. Walked by hand:
+ * readdirSync's `recursive` option took four times as long (~10 ms of every start, bench/cli.ts).
+ */
 function newest (dir) {
   let latest = 0
-  let entries
-  try { entries = readdirSync(dir, { withFileTypes: true, recursive: true }) } catch { return 0 }
-  for (const e of entries) {
-    if (e.isFile()) latest = Math.max(latest, statSync(join(e.parentPath, e.name)).mtimeMs)
+  const pending = [dir]
+  while (pending.length > 0) {
+    const current = pending.pop()
+    let entries
+    try { entries = readdirSync(current, { withFileTypes: true }) } catch { continue }
+    for (const e of entries) {
+      const path = join(current, e.name)
+      if (e.isDirectory()) pending.push(path)
+      else if (e.isFile()) latest = Math.max(latest, statSync(path).mtimeMs)
+    }
   }
   return latest
 }

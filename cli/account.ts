@@ -6,15 +6,10 @@ import type { Command } from 'commander'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { resolveDataDir } from '../src/node/identity/datadir.ts'
-import {
-  checkAccountId, createAccount, delegate, exportAccount, formatCert, importAccount, listAccounts, loadAccount,
-  resolveAccountId, signMessage, verifyMessage
-} from '../src/node/identity/accounts.ts'
-import { accountKeystorePaths, changeAccountPassphrases } from '../src/node/identity/accounts.ts'
-import { changeKeystorePassphrase, keystoreFileIsProtected, readKeystore } from '../src/node/identity/keystore.ts'
 import { canPrompt, ensurePassphrase, readHidden } from './passphrase.ts'
-import { AccountError, decryptWith, deleteAccount, encryptTo, exportV3Account, importV3Account } from '../src/node/identity/accounts.ts'
-import { checkKind, isAccountId, isEthAddress } from '../src/node/identity/account-keys.ts'
+import type * as AccountsModule from '../src/node/identity/accounts.ts'
+import type * as KeystoreModule from '../src/node/identity/keystore.ts'
+import type * as AccountKeysModule from '../src/node/identity/account-keys.ts'
 import { makeOutput, persistentDataDir, withService, type GlobalOptions } from './context.ts'
 import { parseDuration } from './units.ts'
 import { t } from './i18n/index.ts'
@@ -25,8 +20,20 @@ function globals (cmd: Command): GlobalOptions {
 
 const passphrase = (): string => process.env.OHT_PASSPHRASE ?? ''
 
+// The key modules bring the elliptic-curve libraries: loaded before an account command runs
+// (a hook of `oht account`), not when the command line is only read or its help shown.
+let accountsLib: typeof AccountsModule
+let keystoreLib: typeof KeystoreModule
+let accountKeysLib: typeof AccountKeysModule
+async function loadKeyModules (): Promise<void> {
+  [accountsLib, keystoreLib, accountKeysLib] = await Promise.all([
+    import('../src/node/identity/accounts.ts'), import('../src/node/identity/keystore.ts'), import('../src/node/identity/account-keys.ts')
+  ])
+}
+
 export function registerAccount (program: Command): void {
   const account = program.command('account').description(t('account.description'))
+  account.hook('preAction', loadKeyModules)
 
   account.command('create')
     .description(t('account.create.description'))
@@ -35,9 +42,9 @@ export function registerAccount (program: Command): void {
     .action(async (opts: { label: string, kind: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const kind = checkKind(opts.kind)
+      const kind = accountKeysLib.checkKind(opts.kind)
       if (process.env.OHT_PASSPHRASE == null) out.warn(t('account.noPassphrase'))
-      const a = await createAccount(persistentDataDir(g, 'oht account'), passphrase(), opts.label, kind)
+      const a = await accountsLib.createAccount(persistentDataDir(g, 'oht account'), passphrase(), opts.label, kind)
       out.result(a, t('account.create.done', { id: a.id, path: a.path }) + (a.address != null ? '\n' + t('account.create.address', { address: a.address }) : ''))
     })
 
@@ -46,7 +53,7 @@ export function registerAccount (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const all = await listAccounts(persistentDataDir(g, 'oht account'))
+      const all = await accountsLib.listAccounts(persistentDataDir(g, 'oht account'))
       out.result({ accounts: all }, all.length === 0 ? t('account.list.empty') : all.map(a => `${a.id}${a.address != null ? `  ${a.address}` : ''}${a.label !== '' ? `  ${a.label}` : ''}`).join('\n'))
     })
 
@@ -59,8 +66,8 @@ export function registerAccount (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const dataDir = persistentDataDir(g, 'oht account')
-      const resolved = await resolveAccountId(dataDir, id)
-      const text = opts.v3 === true ? await exportV3Account(dataDir, resolved, passphrase()) : await exportAccount(dataDir, resolved)
+      const resolved = await accountsLib.resolveAccountId(dataDir, id)
+      const text = opts.v3 === true ? await accountsLib.exportV3Account(dataDir, resolved, passphrase()) : await accountsLib.exportAccount(dataDir, resolved)
       if (opts.output != null) {
         await writeFile(opts.output, text, { mode: 0o600, flag: 'wx' })
         out.result({ path: opts.output }, t('account.export.done', { path: opts.output }))
@@ -76,7 +83,7 @@ export function registerAccount (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const text = await readFile(file, 'utf8')
-      const a = opts.v3 === true ? await importV3Account(persistentDataDir(g, 'oht account'), text, passphrase()) : await importAccount(persistentDataDir(g, 'oht account'), text, passphrase())
+      const a = opts.v3 === true ? await accountsLib.importV3Account(persistentDataDir(g, 'oht account'), text, passphrase()) : await accountsLib.importAccount(persistentDataDir(g, 'oht account'), text, passphrase())
       out.result(a, t('account.import.done', { id: a.id }))
     })
 
@@ -89,8 +96,8 @@ export function registerAccount (program: Command): void {
       const out = makeOutput(g)
       const dataDir = persistentDataDir(g, 'oht account')
       await ensurePassphrase(dataDir, { accounts: true })
-      const a = await loadAccount(dataDir, await resolveAccountId(dataDir, opts.account), passphrase())
-      const signature = signMessage(a, Buffer.from(message, 'utf8'))
+      const a = await accountsLib.loadAccount(dataDir, await accountsLib.resolveAccountId(dataDir, opts.account), passphrase())
+      const signature = accountsLib.signMessage(a, Buffer.from(message, 'utf8'))
       out.result({ account: a.id, signature }, signature)
     })
 
@@ -101,7 +108,7 @@ export function registerAccount (program: Command): void {
     .argument('<signature>', t('account.verify.argSignature'))
     .action(async (id: string, message: string, signature: string, _opts, cmd: Command) => {
       const out = makeOutput(globals(cmd))
-      const valid = verifyMessage(isEthAddress(id) ? id : checkAccountId(id), Buffer.from(message, 'utf8'), signature)
+      const valid = accountsLib.verifyMessage(accountKeysLib.isEthAddress(id) ? id : accountsLib.checkAccountId(id), Buffer.from(message, 'utf8'), signature)
       if (!valid) throw new Error(t('account.verify.invalid'))
       out.result({ valid }, t('account.verify.valid'))
     })
@@ -116,10 +123,10 @@ export function registerAccount (program: Command): void {
       const out = makeOutput(g)
       const dataDir = persistentDataDir(g, 'oht account')
       await ensurePassphrase(dataDir, { accounts: true })
-      const a = await loadAccount(dataDir, await resolveAccountId(dataDir, opts.account), passphrase())
+      const a = await accountsLib.loadAccount(dataDir, await accountsLib.resolveAccountId(dataDir, opts.account), passphrase())
       const nodeId = opts.node ?? await withService(g, out, async service => await service.pins.nodeId())
-      const cert = delegate(a, nodeId, parseDuration(opts.ttl))
-      out.result({ cert: formatCert(cert), account: cert.account, node: cert.node, expiresAt: cert.expiresAt }, formatCert(cert))
+      const cert = accountsLib.delegate(a, nodeId, parseDuration(opts.ttl))
+      out.result({ cert: accountsLib.formatCert(cert), account: cert.account, node: cert.node, expiresAt: cert.expiresAt }, accountsLib.formatCert(cert))
     })
 
   account.command('passwd')
@@ -130,9 +137,9 @@ export function registerAccount (program: Command): void {
       const dataDir = resolveDataDir(g.dataDir)
       const keystore = join(dataDir, 'keystore.json')
       const hasKeystore = await stat(keystore).then(() => true, () => false)
-      const accounts = await accountKeystorePaths(dataDir)
+      const accounts = await accountsLib.accountKeystorePaths(dataDir)
       if (!hasKeystore && accounts.length === 0) throw new Error(t('account.passwd.nothing', { dataDir }))
-      const protectedNow = (await Promise.all([...(hasKeystore ? [keystore] : []), ...accounts].map(keystoreFileIsProtected))).includes(true)
+      const protectedNow = (await Promise.all([...(hasKeystore ? [keystore] : []), ...accounts].map(keystoreLib.keystoreFileIsProtected))).includes(true)
       // OHT_PASSPHRASE / OHT_NEW_PASSPHRASE for scripts; else asked for on the terminal.
       let current = process.env.OHT_PASSPHRASE
       if (current == null) current = protectedNow && canPrompt() ? await readHidden(t('passphrase.current')) : ''
@@ -143,9 +150,9 @@ export function registerAccount (program: Command): void {
         if (await readHidden(t('passphrase.repeat')) !== next) throw new Error(t('account.passwd.mismatch'))
       }
       // Every keystore is unlocked before any is rewritten: a wrong passphrase changes nothing.
-      if (hasKeystore) await readKeystore(keystore, current)
-      const changed = await changeAccountPassphrases(dataDir, current, next)
-      if (hasKeystore) await changeKeystorePassphrase(keystore, current, next)
+      if (hasKeystore) await keystoreLib.readKeystore(keystore, current)
+      const changed = await accountsLib.changeAccountPassphrases(dataDir, current, next)
+      if (hasKeystore) await keystoreLib.changeKeystorePassphrase(keystore, current, next)
       if (next === '') out.warn(t('account.passwd.none'))
       out.result({ keystore: hasKeystore, accounts: changed, protected: next !== '' }, t('account.passwd.done', { accounts: changed }))
     })
@@ -177,9 +184,9 @@ function registerAccountBoxes (account: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const dataDir = resolveDataDir(g.dataDir)
-      const resolved = await resolveAccountId(dataDir, id)
-      if (opts.yes !== true) throw new AccountError('account.needsYes', { id: resolved }, `deleting account ${resolved} cannot be undone (export it first): add --yes`)
-      const a = await deleteAccount(dataDir, resolved)
+      const resolved = await accountsLib.resolveAccountId(dataDir, id)
+      if (opts.yes !== true) throw new accountsLib.AccountError('account.needsYes', { id: resolved }, `deleting account ${resolved} cannot be undone (export it first): add --yes`)
+      const a = await accountsLib.deleteAccount(dataDir, resolved)
       out.result({ deleted: a.id }, t('account.delete.done', { id: a.id }))
     })
 
@@ -192,8 +199,8 @@ function registerAccountBoxes (account: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       // A full public key needs no keystore here: that is how one seals to someone else's account.
-      const id = isAccountId(to.trim().toLowerCase()) ? to.trim().toLowerCase() : await resolveAccountId(resolveDataDir(g.dataDir), to)
-      await writeOutput(encryptTo(id, await readInput(file)), opts.output, out.json, out)
+      const id = accountKeysLib.isAccountId(to.trim().toLowerCase()) ? to.trim().toLowerCase() : await accountsLib.resolveAccountId(resolveDataDir(g.dataDir), to)
+      await writeOutput(accountsLib.encryptTo(id, await readInput(file)), opts.output, out.json, out)
     })
 
   account.command('decrypt')
@@ -206,7 +213,7 @@ function registerAccountBoxes (account: Command): void {
       const out = makeOutput(g)
       const dataDir = resolveDataDir(g.dataDir)
       const box = await readInput(file)
-      const a = await loadAccount(dataDir, await resolveAccountId(dataDir, id), passphrase())
-      await writeOutput(decryptWith(a, box), opts.output, out.json, out)
+      const a = await accountsLib.loadAccount(dataDir, await accountsLib.resolveAccountId(dataDir, id), passphrase())
+      await writeOutput(accountsLib.decryptWith(a, box), opts.output, out.json, out)
     })
 }

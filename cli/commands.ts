@@ -7,37 +7,16 @@ import type { StatusResult } from '../src/node/service.ts'
 import { readFile } from 'node:fs/promises'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
-import { registerConfig } from './config.ts'
-import { registerDashboard } from './dashboard/command.ts'
 import { t } from './i18n/index.ts'
 import { ensurePassphrase } from './passphrase.ts'
 import { EXIT_INTERRUPTED, markInterrupted, UsageError } from './exit.ts'
-import { registerStream } from './stream.ts'
-import { registerPin, listPins } from './pin.ts'
-import { registerAccount } from './account.ts'
-import { registerDht, registerNetwork } from './dht.ts'
-import { parseRatio, registerUnshare } from './unshare.ts'
-import { registerConsole } from './console/command.ts'
-import { registerWebUi } from './webui.ts'
-import { registerWipe } from './wipe.ts'
-import { registerInvite } from './invite.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
 }
 
-export function registerCommands (program: Command): void {
-  registerStream(program)
-  registerPin(program)
-  registerAccount(program)
-  registerDht(program)
-  registerConfig(program)
-  registerDashboard(program)
-  registerUnshare(program)
-  registerConsole(program)
-  registerWebUi(program)
-  registerWipe(program)
-  registerInvite(program)
+/** `oht init|share|status|ls|fetch|export|import|daemon`: the node's own commands (command-table.ts). */
+export function registerCoreCommands (program: Command): void {
   program.command('init')
     .description(t('cli.init.description'))
     .action(async (_opts, cmd: Command) => {
@@ -91,10 +70,10 @@ export function registerCommands (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      // Without a daemon there is nothing running to report but the node's id, which the
-      // keystore names in clear: no need to open the node (start-up, bench/cli.ts).
-      const idle = await idleStatus(g)
-      const st = idle ?? await withService(g, out, async service => await service.status())
+      // Asked of the daemon straight away (one connection); without one there is nothing running
+      // to report but the node's id, which the keystore names in clear: no need to open the node
+      // (start-up, bench/cli.ts).
+      const st = await daemonStatus(g) ?? await idleStatus(g) ?? await withService(g, out, async service => await service.status())
       const lines = [t('cli.status.node', { nodeId: st.nodeId }), st.daemon ? t('cli.status.daemon', { address: st.address ?? '?', transport: st.transport ?? '?' }) : t('cli.status.noDaemon')]
       for (const s of st.swarms) {
         lines.push(t('cli.status.swarm', {
@@ -110,7 +89,7 @@ export function registerCommands (program: Command): void {
     .option('--pins', t('pin.ls.optPins'))
     .action(async (opts: { pins?: boolean }, cmd: Command) => {
       const g = globals(cmd)
-      if (opts.pins === true) { await listPins(g); return }
+      if (opts.pins === true) { await (await import('./pin.ts')).listPins(g); return }
       const out = makeOutput(g)
       await withService(g, out, async service => {
         const shares = await service.list()
@@ -135,6 +114,7 @@ export function registerCommands (program: Command): void {
       const out = makeOutput(g)
       const { parseReadCap } = await import('../src/blocks/link.ts')
       const cap = parseReadCap(link)
+      const { parseRatio } = await import('./unshare.ts')
       const seedTime = opts.seedTime != null ? parseDuration(opts.seedTime) / 1000 : undefined
       const seed = { ...(opts.seedRatio != null ? { seedRatio: parseRatio(opts.seedRatio) } : {}), ...(seedTime != null && seedTime !== Infinity ? { seedTime } : {}) }
       // Ctrl-C cancels a fetch the daemon runs for us (an embedded fetch simply stops; both resume).
@@ -154,7 +134,7 @@ export function registerCommands (program: Command): void {
             else if (e.type === 'peer:banned') out.warn(t('cli.fetch.banned', { peer: e.peer.slice(0, 12), reason: e.reason }))
             else if (e.type === 'metadata' && e.resumed > 0) out.info(t('cli.fetch.resuming', { resumed: e.resumed, blocks: e.blocks }))
           }, abort.signal).finally(progress.finish)
-          out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, peers: r.peers, resumedBlocks: r.resumedBlocks },
+          out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, peers: r.peers, ...(r.lanes != null ? { lanes: r.lanes } : {}), resumedBlocks: r.resumedBlocks },
             t('cli.fetch.done', { path: r.path, bytes: formatBytes(r.bytes), seconds: r.seconds.toFixed(2), peers: r.peers }))
         }, opts.peer.length > 0 || joinsDht(g)) // peers from --peer, or the DHT joined through --bootstrap or --network
       } finally {
@@ -213,8 +193,10 @@ export function registerCommands (program: Command): void {
       }
     })
 
-  registerNetwork(program)
+}
 
+/** `oht demo`: a private network on this machine, sharing and fetching a file. */
+export function registerDemo (program: Command): void {
   program.command('demo')
     .description(t('cli.demo.description'))
     .option('--size <size>', t('cli.demo.optSize'))
@@ -257,11 +239,24 @@ function parseBlockSize (text: string, MIN_BLOCK_SIZE: number, MAX_BLOCK_SIZE: n
   return size
 }
 
+/** `oht status` from the daemon of the data directory; undefined when none answers (or with --memory: withService finds its daemon). */
+async function daemonStatus (g: GlobalOptions): Promise<StatusResult | undefined> {
+  if (g.memory === true) return undefined
+  const { DaemonClient } = await import('../src/node/api/client.ts')
+  try {
+    return await new DaemonClient(apiSocket(resolveDataDir(g.dataDir))).status()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).syscall === 'connect') return undefined // no daemon listens there
+    throw err
+  }
+}
+
 /** `oht status` of a data directory whose daemon is not running, from its keystore alone; undefined otherwise. */
 async function idleStatus (g: GlobalOptions): Promise<StatusResult | undefined> {
   const dataDir = resolveDataDir(g.dataDir)
   const { daemonRunning } = await import('../src/node/api/client.ts')
-  if (await daemonRunning(apiSocket(dataDir))) return undefined
+  // Without --memory, daemonStatus() found no daemon just before.
+  if (g.memory === true && await daemonRunning(apiSocket(dataDir))) return undefined
   try {
     const { nodeId } = JSON.parse(await readFile(join(dataDir, 'keystore.json'), 'utf8')) as { nodeId?: unknown }
     if (typeof nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(nodeId)) return undefined

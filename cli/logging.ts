@@ -1,5 +1,5 @@
 // `oht daemon --log-file <path>`: the daemon's debug log (the `debug` package's namespaces:
-// oht:swarm, oht:swarm:block, oht:dht, oht:tor, oht:net, oht:api) and its warnings, appended to a
+// oht:swarm, oht:swarm:block, oht:swarm:lanes, oht:dht, oht:tor, oht:net, oht:api) and its warnings, appended to a
 // file only its owner can read (mode 0600: the log names shares and peers). DEBUG chooses the
 // namespaces as usual; without DEBUG a log file gets every oht namespace but the per-block one.
 import createDebug from 'debug'

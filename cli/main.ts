@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { exitCodeOf, jsonError } from './exit.ts'
 import { addGlobalOptions, validateGlobals, type GlobalOptions } from './options.ts'
-import { registerCommands } from './commands.ts'
+import { registerCommands } from './command-table.ts'
 import { packageVersion } from './version.ts'
 import { groupCommands, localizeHelp } from './help.ts'
 import { applyConfig, errorText } from './context.ts'
@@ -58,7 +58,7 @@ program
   })
 
 localizeHelp(program)
-registerCommands(program)
+await registerCommands(program, process.argv.slice(2))
 groupCommands(program)
 
 const json = process.argv.includes('--json')

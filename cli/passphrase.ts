@@ -2,8 +2,6 @@
 // the terminal, without echo, when a keystore this command opens is protected by one. Without a
 // terminal nothing is asked: the unlock fails with the usual "wrong passphrase" error.
 import { join } from 'node:path'
-import { accountKeystorePaths } from '../src/node/identity/accounts.ts'
-import { keystoreFileIsProtected } from '../src/node/identity/keystore.ts'
 import { EXIT_INTERRUPTED } from './exit.ts'
 import { t } from './i18n/index.ts'
 
@@ -43,6 +41,10 @@ export const canPrompt = (): boolean => process.stdin.isTTY === true && process.
  */
 export async function ensurePassphrase (dataDir: string, options: { accounts?: boolean } = {}): Promise<void> {
   if (process.env.OHT_PASSPHRASE != null || !canPrompt()) return
+  // Loaded only when someone could be asked: the account modules bring the elliptic-curve libraries.
+  const [{ accountKeystorePaths }, { keystoreFileIsProtected }] = await Promise.all([
+    import('../src/node/identity/accounts.ts'), import('../src/node/identity/keystore.ts')
+  ])
   const paths = [join(dataDir, 'keystore.json'), ...(options.accounts === true ? await accountKeystorePaths(dataDir) : [])]
   const needed = await Promise.all(paths.map(keystoreFileIsProtected))
   if (!needed.includes(true)) return

@@ -3,10 +3,8 @@
 // your account. docs/PINNING.md explains leases, capabilities and the key hierarchy.
 import type { Command } from 'commander'
 import { resolveDataDir } from '../src/node/identity/datadir.ts'
-import { formatVerifyCap, parseCapability, verifyCapOf } from '../src/blocks/link.ts'
 import type { PinService } from '../src/node/index.ts'
 import type { PinInfo } from '../src/node/pins/pins.ts'
-import { delegate, formatCert, loadAccount, resolveAccountId } from '../src/node/identity/accounts.ts'
 import { configFileFor, joinsDht, makeOutput, persistentDataDir, withService, type GlobalOptions, type Output } from './context.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
 import { t } from './i18n/index.ts'
@@ -81,6 +79,7 @@ export function registerPin (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       // A pinner never needs the content key: only the verify capability leaves this process.
+      const { parseCapability, verifyCapOf } = await import('../src/blocks/link.ts')
       const vcap = verifyCapOf(parseCapability(capability))
       const ttlMs = ttlOption(g, opts.ttl)
       if (opts.on != null) {
@@ -115,6 +114,7 @@ export function registerPin (program: Command): void {
     .argument('<link>', t('pin.caps.argLink'))
     .action(async (link: string, _opts, cmd: Command) => {
       const out = makeOutput(globals(cmd))
+      const { formatVerifyCap, parseCapability, verifyCapOf } = await import('../src/blocks/link.ts')
       const cap = parseCapability(link)
       const verifyCap = formatVerifyCap(verifyCapOf(cap))
       out.result({ id: cap.manifestCid.toString(), verifyCap }, verifyCap)
@@ -201,6 +201,7 @@ export function registerPin (program: Command): void {
 async function oneShotCert (g: GlobalOptions, wanted: string | undefined, nodeId: string): Promise<string> {
   const dataDir = persistentDataDir(g, 'oht pin --on')
   await ensurePassphrase(dataDir, { accounts: true })
+  const { delegate, formatCert, loadAccount, resolveAccountId } = await import('../src/node/identity/accounts.ts')
   const account = await loadAccount(dataDir, await resolveAccountId(dataDir, wanted), process.env.OHT_PASSPHRASE ?? '')
   return formatCert(delegate(account, nodeId, ONE_SHOT_CERT_TTL_MS))
 }

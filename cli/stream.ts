@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { formatLink, parseReadCap, type ReadCap } from '../src/blocks/link.ts'
+import type { ReadCap } from '../src/blocks/link.ts'
 import { apiSocket, dataDirOf, errorText, joinsDht, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
 import { resolveDataDir } from '../src/node/identity/datadir.ts'
@@ -18,6 +18,7 @@ export function registerStream (program: Command): void {
     .action(async (link: string, opts: StreamOpts, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>()
       const out = makeOutput(g)
+      const { parseReadCap } = await import('../src/blocks/link.ts')
       const cap = parseReadCap(link)
       const socket = apiSocket(dataDirOf(g))
       const { daemonRunning } = await import('../src/node/api/client.ts')
@@ -28,6 +29,7 @@ export function registerStream (program: Command): void {
 
 /** The daemon fetches and serves; this prints its URL (or runs the player on it) and returns. */
 async function streamViaDaemon (socket: string, cap: ReadCap, opts: StreamOpts, out: Output): Promise<void> {
+  const { formatLink } = await import('../src/blocks/link.ts')
   const body = { link: formatLink(cap), peers: opts.peer, ...(opts.file != null ? { file: opts.file } : {}), ...(opts.output != null ? { output: resolve(opts.output) } : {}) }
   const { ApiError, DaemonClient } = await import('../src/node/api/client.ts')
   const answer = await new DaemonClient(socket).call('POST', '/stream', body).catch((err: unknown) => {

@@ -1,13 +1,12 @@
 // `oht unshare <id|link> [--delete-data]`: stop sharing a share and forget it (the daemon's
 // DELETE /v0/shares/:id, or the node's state directly when no daemon runs).
 import type { Command } from 'commander'
-import { CID } from 'multiformats/cid'
-import { parseCapability } from '../src/blocks/link.ts'
 import { makeOutput, withService, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
 
 /** The share id a reference names: an id as is, or the id inside a link or verify capability. */
-export function shareIdOf (ref: string): string {
+export async function shareIdOf (ref: string): Promise<string> {
+  const [{ CID }, { parseCapability }] = await Promise.all([import('multiformats/cid'), import('../src/blocks/link.ts')])
   const text = ref.trim()
   if (text.includes(':')) return parseCapability(text).manifestCid.toString()
   return CID.parse(text).toString()
@@ -21,7 +20,7 @@ export function registerUnshare (program: Command): void {
     .action(async (ref: string, opts: { deleteData?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>()
       const out = makeOutput(g)
-      const id = shareIdOf(ref)
+      const id = await shareIdOf(ref)
       await withService(g, out, async service => {
         const r = await service.unshare(id, { deleteData: opts.deleteData === true })
         out.result(r, [t('shares.unshare.done', { id }), ...r.removed.map(path => t('shares.unshare.removed', { path }))].join('\n'))

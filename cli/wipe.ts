@@ -1,7 +1,6 @@
 // `oht wipe --yes`: removes a node's data directory for good (src/node/identity/wipe.ts).
 import type { Command } from 'commander'
 import { access } from 'node:fs/promises'
-import { isDataDir, wipeDataDir } from '../src/node/identity/wipe.ts'
 import { apiSocket, makeOutput, persistentDataDir, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
 
@@ -17,6 +16,7 @@ export function registerWipe (program: Command): void {
         out.result({ dataDir, wiped: false, files: 0 }, t('privacy.wipe.nothing', { dataDir }))
         return
       }
+      const { isDataDir, wipeDataDir } = await import('../src/node/identity/wipe.ts')
       if (!(await isDataDir(dataDir))) throw new Error(t('privacy.wipe.notNode', { dataDir }))
       if (opts.yes !== true) throw new Error(t('privacy.wipe.needsYes', { dataDir }))
       const { daemonRunning } = await import('../src/node/api/client.ts')

@@ -7,7 +7,7 @@ import type { DaemonClient } from '../../src/node/api/client.ts'
 import { layout } from '../../src/node/identity/datadir.ts'
 import { apiSocket, dataDirOf, errorText, type GlobalOptions } from '../context.ts'
 import { t } from '../i18n/index.ts'
-import { History, HistoryFile, historyKey } from './history.ts'
+import type { History, HistoryFile } from './history.ts'
 import type { EmbeddedNode } from './embedded.ts'
 import { COMMANDS } from './table.ts'
 import { usage } from './spec.ts'
@@ -41,7 +41,7 @@ export async function runConsole (g: GlobalOptions): Promise<void> {
   try {
     const client = new DaemonClient(socket)
     // --memory: the history stays in memory like the rest of the node.
-    const history = g.memory === true ? { history: new History() } : await openHistory(dataDir, embedded?.runtime.node.keys.vaultKey, early)
+    const history = g.memory === true ? { history: new (await import('./history.ts')).History() } : await openHistory(dataDir, embedded?.runtime.node.keys.vaultKey, early)
     const [{ default: React }, { render }, { ConsoleSession }, { ConsoleView }] = await Promise.all([
       import('react'), import('ink'), import('./session.ts'), import('./view.ts')
     ])
@@ -81,6 +81,7 @@ export async function runConsole (g: GlobalOptions): Promise<void> {
 
 /** The history, encrypted with this node's key; in memory only (and said) when the keystore does not open. */
 async function openHistory (dataDir: string, vaultKey: Uint8Array | undefined, notes: Array<{ text: string, tone: 'warn' | 'event' | 'dim' }>): Promise<{ history: History, file?: HistoryFile }> {
+  const { History, HistoryFile, historyKey } = await import('./history.ts')
   try {
     const { readKeystore } = await import('../../src/node/identity/keystore.ts')
     const key = vaultKey ?? (await readKeystore(layout(dataDir).keystore, process.env.OHT_PASSPHRASE ?? '')).vaultKey

@@ -2,7 +2,6 @@
 // API. A /fetch prints its progress (at most one line a second) until done; Ctrl-C cancels it
 // (the daemon keeps the .part files, so fetching again resumes).
 import { resolve } from 'node:path'
-import { parseCapability } from '../../src/blocks/link.ts'
 import type { ApiEvent, TransferInfo } from '../../src/node/index.ts'
 import { t } from '../i18n/index.ts'
 import { formatBytes, formatRate, parseDuration } from '../units.ts'
@@ -53,6 +52,7 @@ export const fileCommands: ConsoleCommand[] = [
     help: 'pin.description',
     run: async (ctx, { args, options }) => {
       const ttl = typeof options.ttl === 'string' ? parseDuration(options.ttl) : undefined
+      const { parseCapability } = await import('../../src/blocks/link.ts')
       const p = await ctx.client.pins.pin(parseCapability(args[0]!), { peers: list(options.peer), ...(ttl != null ? { ttlMs: ttl } : {}) })
       ctx.print(t('console.pin.done', { id: p.id, state: p.state, expires: p.expiresAt == null ? t('console.never') : new Date(p.expiresAt).toISOString() }), 'ok')
     }

@@ -3,7 +3,6 @@
 // daemon reports (node ids and our own id): Kademlia has no ring, so /successor and
 // /predecessor name the known nodes just after and before our id in id order.
 import { t } from '../i18n/index.ts'
-import { createNetworkKey } from '../../src/onion/network-key.ts'
 import type { ConsoleCommand } from './spec.ts'
 
 export const networkCommands: ConsoleCommand[] = [
@@ -138,6 +137,7 @@ export const networkCommands: ConsoleCommand[] = [
     args: [],
     help: 'network.create.description',
     run: async ctx => {
+      const { createNetworkKey } = await import('../../src/onion/network-key.ts')
       const key = createNetworkKey()
       ctx.print(t('network.created', { key: key.text, address: key.address }), 'ok')
     }

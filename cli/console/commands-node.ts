@@ -2,10 +2,12 @@
 // /generate /sign /verify, and the commands of features that have not landed yet (they say so).
 // Accounts are keystore files of the data directory, used here as `oht account` uses them.
 import { t } from '../i18n/index.ts'
-import { checkAccountId, createAccount, decryptWith, encryptTo, listAccounts, loadAccount, resolveAccountId, signMessage, verifyMessage } from '../../src/node/identity/accounts.ts'
-import { isAccountId } from '../../src/node/identity/account-keys.ts'
 import type { ConsoleCommand } from './spec.ts'
 import type { WebUiStarted, WebUiStatus } from '../../src/node/index.ts'
+
+// The account modules bring the elliptic-curve libraries: loaded by the commands that use them,
+// so the table stays cheap to load (`oht console --help` lists it).
+const accounts = async (): Promise<typeof import('../../src/node/identity/accounts.ts')> => await import('../../src/node/identity/accounts.ts')
 
 interface ConfigAnswer { path: string, values: Record<string, string | string[]>, keys: Record<string, { example: string }> }
 
@@ -85,6 +87,7 @@ export const nodeCommands: ConsoleCommand[] = [
     args: [],
     help: 'account.list.description',
     run: async ctx => {
+      const { listAccounts } = await accounts()
       const all = await listAccounts(ctx.dataDir)
       if (all.length === 0) ctx.print(t('account.list.empty'))
       for (const a of all) ctx.print(`${a.id}${a.label !== '' ? `  ${a.label}` : ''}`)
@@ -96,6 +99,7 @@ export const nodeCommands: ConsoleCommand[] = [
     help: 'account.create.description',
     run: async (ctx, { args }) => {
       if (process.env.OHT_PASSPHRASE == null) ctx.print(t('account.noPassphrase'), 'warn')
+      const { createAccount } = await accounts()
       const a = await createAccount(ctx.dataDir, passphrase(), args.join(' '))
       ctx.print(t('account.create.done', { id: a.id, path: a.path }), 'ok')
     }
@@ -106,6 +110,7 @@ export const nodeCommands: ConsoleCommand[] = [
     options: [{ name: 'account', value: true, source: 'account' }],
     help: 'account.sign.description',
     run: async (ctx, { args, options }) => {
+      const { loadAccount, resolveAccountId, signMessage } = await accounts()
       const a = await loadAccount(ctx.dataDir, await resolveAccountId(ctx.dataDir, typeof options.account === 'string' ? options.account : undefined), passphrase())
       ctx.print(signMessage(a, Buffer.from(args.join(' '), 'utf8')), 'ok')
     }
@@ -115,6 +120,7 @@ export const nodeCommands: ConsoleCommand[] = [
     args: [{ name: 'account-id', source: 'account' }, { name: 'signature' }, { name: 'message', rest: true }],
     help: 'account.verify.description',
     run: async (ctx, { args }) => {
+      const { checkAccountId, verifyMessage } = await accounts()
       const valid = verifyMessage(checkAccountId(args[0]!), Buffer.from(args.slice(2).join(' '), 'utf8'), args[1]!)
       if (!valid) throw new Error(t('account.verify.invalid'))
       ctx.print(t('account.verify.valid'), 'ok')
@@ -126,6 +132,7 @@ export const nodeCommands: ConsoleCommand[] = [
     args: [{ name: 'account', source: 'account' }, { name: 'message', rest: true }],
     help: 'console.help.encrypt',
     run: async (ctx, { args }) => {
+      const [{ encryptTo, resolveAccountId }, { isAccountId }] = await Promise.all([accounts(), import('../../src/node/identity/account-keys.ts')])
       const to = args[0]!.trim().toLowerCase()
       const id = isAccountId(to) ? to : await resolveAccountId(ctx.dataDir, args[0])
       ctx.print(encryptTo(id, Buffer.from(args.slice(1).join(' '), 'utf8')).toString('base64'), 'ok')
@@ -137,6 +144,7 @@ export const nodeCommands: ConsoleCommand[] = [
     options: [{ name: 'account', value: true, source: 'account' }],
     help: 'console.help.decrypt',
     run: async (ctx, { args, options }) => {
+      const { decryptWith, loadAccount, resolveAccountId } = await accounts()
       const a = await loadAccount(ctx.dataDir, await resolveAccountId(ctx.dataDir, typeof options.account === 'string' ? options.account : undefined), passphrase())
       ctx.print(decryptWith(a, Buffer.from(args[0]!, 'base64')).toString('utf8'), 'ok')
     }

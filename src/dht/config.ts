@@ -26,6 +26,10 @@ export const DEFAULT_DHT_CONFIG = {
   maxWarmSessions: C.MAX_WARM_SESSIONS,
   warmKeepaliveMs: C.WARM_KEEPALIVE_MS,
   warmDialsPerRound: C.WARM_DIALS_PER_ROUND,
+  forwardHops: C.MAX_FORWARD_HOPS,
+  forwardHopTimeoutMs: C.FORWARD_HOP_TIMEOUT_MS,
+  maxForwardsInFlight: C.MAX_FORWARDS_IN_FLIGHT,
+  maxPendingAnswers: C.MAX_PENDING_ANSWERS_PER_SESSION,
   maxFrameBytes: C.MAX_FRAME_BYTES,
   providerTtlMs: C.PROVIDER_TTL_MS,
   providerRepublishMs: C.PROVIDER_REPUBLISH_MS,
@@ -39,6 +43,7 @@ export const DEFAULT_DHT_CONFIG = {
   replicationPushers: C.REPLICATION_PUSHERS,
   replicationMaxRecords: C.REPLICATION_MAX_RECORDS,
   replicationQueue: C.REPLICATION_QUEUE,
+  storeOnEveryPath: C.STORE_ON_EVERY_PATH,
   /** Overrides of the record store's bounds (MAX_STORED_RECORDS and the rest). */
   storeLimits: {} as Partial<RecordStoreLimits>
 }

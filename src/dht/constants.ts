@@ -98,6 +98,29 @@ export const WARM_KEEPALIVE_MS = 4 * 60_000
 /** New warm sessions dialed per maintenance round at most (each a Tor circuit): a fresh node warms up over a few rounds. */
 export const WARM_DIALS_PER_ROUND = 10
 
+// --- Relayed provider lookups -------------------------------------------------------------------
+// A lookup's first hop goes to a warm contact (a round trip), but the nodes closer to the topic
+// that it names are in its table, not ours: asking them costs a circuit build (seconds). So an
+// answerer without the topic's records may relay the get-providers, over a session it already has
+// open, to its open contact closest to the topic (strictly closer than itself: no loops), and
+// answer with what comes back: the next hops ride on circuits that are already built.
+
+/**
+ * Relays a get-providers may go through after its first answerer (the querier asks for this many,
+ * an answerer relays at most this many whatever it is asked): each costs one more round trip on
+ * an open session, and one relay gains the few bits a warm set spreads over (WARM_PER_BUCKET).
+ */
+export const MAX_FORWARD_HOPS = 3
+/**
+ * How long a relaying node waits per relay still allowed below it (a round trip is ≤ 1.5 s on a
+ * healthy circuit); then it answers with its own contacts. Three of them stay under RPC_TIMEOUT_MS.
+ */
+export const FORWARD_HOP_TIMEOUT_MS = 3_000
+/** Relayed requests a node has in flight at once; beyond, it answers from its own table only. */
+export const MAX_FORWARDS_IN_FLIGHT = 32
+/** Answers an inbound session may have pending at once (relayed ones take round trips); more wait. */
+export const MAX_PENDING_ANSWERS_PER_SESSION = 8
+
 // --- Sizes --------------------------------------------------------------------------------------
 
 /** Largest DHT frame (either direction): 20 provider records or a 16 KiB value fit with room. */
@@ -182,6 +205,13 @@ export const BOOTSTRAP_EXTRA_LOOKUPS = 2
  * joiner), and one stale, dead or dishonest holder cannot keep the record from it.
  */
 export const REPLICATION_PUSHERS = 3
+/**
+ * A node's own records are stored on the k closest of each disjoint lookup path besides the k
+ * closest overall (up to DISJOINT_PATHS × K stores, mostly the same nodes in a network without
+ * attackers): an eclipse, ids ground near a key that acknowledge stores and keep nothing, then
+ * cannot hold every copy (docs/DECISIONS.md "DHT lookups against adversaries").
+ */
+export const STORE_ON_EVERY_PATH = true
 /** Records pushed to one newcomer at most (bounds the work one join can cause). */
 export const REPLICATION_MAX_RECORDS = 64
 /** Newcomers waiting for their records at most (pushed one at a time); more are skipped. */

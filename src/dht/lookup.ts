@@ -2,15 +2,15 @@
 // query manager). The seeds are dealt round-robin to `paths` paths; every contact a path learns
 // belongs to that path unless another path already knows it, so no node is queried by two paths
 // and one adversary can steer at most the paths that reach it. Each path keeps `alphaPerPath`
-// requests in flight to its own members of the lookup's k closest known candidates, one more
+// requests in flight to the k closest candidates of its own (its window), one more
 // for every request that has stalled (an unreachable onion costs seconds). Contacts with an open
 // session (warm: a round trip away) are asked first; contacts without one (cold: a circuit build
 // away) are raced, up to `coldAlphaPerPath` per path, as soon as no warm request of their round or
 // a later one is running on the path, so that the fastest circuit sets the hop's time. When the
-// caller tells nothing about warmth every contact counts as warm. The lookup ends when
-// the k closest candidates that did not fail have all answered (Kademlia's termination;
-// S/Kademlia's per-path convergence would cost d·k queries, each a Tor circuit), when a query
-// reports it is done (a value was found), when it is aborted, or at its deadline.
+// caller tells nothing about warmth every contact counts as warm. A path ends when the k
+// closest of its candidates that did not fail have all answered (S/Kademlia's per-path
+// convergence), the lookup when every path has ended, when a query reports it is done (a value
+// was found: one honest path is enough), when it is aborted, or at its deadline.
 import type { Clock, TimerHandle } from './clock.ts'
 import type { Contact } from './contact.ts'
 import { compareDistance, idToHex, type Id } from './id.ts'
@@ -47,6 +47,11 @@ export interface LookupParams {
 export interface LookupResult {
   /** Up to k contacts that answered, closest to the target first. */
   closest: Contact[]
+  /**
+   * The k closest that answered on each path, closest first. With ids ground near a target the
+   * k closest overall can all be the attacker's; each honest path's own k closest reach past them.
+   */
+  closestPerPath: Contact[][]
   /** Hop of the query that ended the lookup (done), else of the closest contact that answered. */
   hops: number
   /** Requests sent. */
@@ -112,13 +117,18 @@ export async function iterativeLookup (p: LookupParams): Promise<LookupResult> {
   const pump = (): void => {
     if (finished) return
     if (p.signal.aborted || foundHop >= 0) { end(); return }
-    // The k closest candidates that have not failed, over all paths: the lookup converges when
-    // all of them have answered (Kademlia's termination); each path asks its own members of it.
-    const window: Candidate[] = []
+    // Each path's window: its own k closest candidates that have not failed. A path converges
+    // when all of its window has answered, whatever the other paths learned: contacts a poisoned
+    // path collects (an adversary's colluders, closer than any honest node) fill only its own
+    // window, never push an honest path's candidates out of reach.
+    const windows: Candidate[][] = paths.map(() => [])
+    let full = 0
     for (const c of order) {
       if (c.state === 'failed') continue
+      const window = windows[c.path]!
+      if (window.length >= p.k) continue
       window.push(c)
-      if (window.length >= p.k) break
+      if (window.length === p.k && ++full === paths.length) break
     }
     let active = false
     const coldAlpha = p.coldAlphaPerPath ?? p.alphaPerPath
@@ -140,8 +150,8 @@ export async function iterativeLookup (p: LookupParams): Promise<LookupResult> {
       }
       const warmLimit = Math.min(p.maxPerPath, p.alphaPerPath + warmStalled)
       const coldLimit = Math.min(maxCold, coldAlpha + coldStalled)
-      for (const candidate of window) {
-        if (candidate.path !== index || candidate.state !== 'new') continue
+      for (const candidate of windows[index]!) {
+        if (candidate.state !== 'new') continue
         if (isWarm(candidate.hex)) {
           if (warmRunning >= warmLimit) continue
           warmRunning++
@@ -192,8 +202,10 @@ export async function iterativeLookup (p: LookupParams): Promise<LookupResult> {
   p.signal.removeEventListener('abort', stopInner)
   inner.abort(new Error('lookup finished'))
   const answered = order.filter(c => c.state === 'answered').slice(0, p.k)
+  const closestPerPath = paths.map((_, index) => order.filter(c => c.path === index && c.state === 'answered').slice(0, p.k).map(c => c.contact))
   return {
     closest: answered.map(c => c.contact),
+    closestPerPath,
     hops: foundHop >= 0 ? foundHop : (answered[0]?.hop ?? 0),
     messages,
     failures,

@@ -18,6 +18,7 @@ import { PeriodicTasks } from './periodic.ts'
 import type { RoutingTableStore } from './persistence.ts'
 import { openPrivateValue, privateValueLocation, sealPrivateValue } from './private-values.ts'
 import { Queries, type OperationOptions, type ProvidersResult } from './queries.ts'
+import { ProviderRelay } from './relay.ts'
 import { RecordStore } from './record-store.ts'
 import { createImmutableRecord, createMutableRecord, type ImmutableRecord, type MutableRecord, type ProviderRecord } from './records.ts'
 import { Replication, type StoreResult } from './replication.ts'
@@ -67,6 +68,7 @@ export class DhtNode {
   readonly #replication: Replication
   readonly #timers: PeriodicTasks
   readonly #warm: WarmSessions
+  readonly #relay: ProviderRelay
   /** Last seq this node signed, by hex key of its mutable values. */
   readonly #lastSeq = new Map<string, number>()
   /** Hex ids of the contacts pinged to decide whether a newcomer takes their place. */
@@ -105,11 +107,16 @@ export class DhtNode {
       config,
       counters,
       running,
-      answer: (request, id, peerHex) => this.answer(request, id, peerHex),
+      answer: (request, id, peerHex) => {
+        const local = this.answer(request, id, peerHex)
+        if (request.type !== 'get-providers' || request.forward === undefined) return local
+        return this.#relay.answer(local, request.topic, request.forward, peerHex)
+      },
       onCaller: contact => { this.#callerSeen(contact) }
     })
     this.#queries = new Queries({ nodeId, nodeIdHex, clock, config, table, records, counters, sessions: this.#sessions })
     this.#warm = new WarmSessions({ clock, config, table, sessions: this.#sessions })
+    this.#relay = new ProviderRelay({ nodeId, clock, config, table, counters, sessions: this.#sessions })
     this.#replication = new Replication({
       keys: this.keys,
       nodeId,

@@ -28,7 +28,7 @@ export interface QueriesOptions {
   nodeId: Id
   nodeIdHex: string
   clock: Clock
-  config: Pick<DhtConfig, 'k' | 'paths' | 'alphaPerPath' | 'maxPerPath' | 'stallMs' | 'lookupTimeoutMs' | 'coldAlphaPerPath' | 'maxColdPerPath' | 'warmStallRtts' | 'minWarmStallMs'>
+  config: Pick<DhtConfig, 'k' | 'paths' | 'alphaPerPath' | 'maxPerPath' | 'stallMs' | 'lookupTimeoutMs' | 'coldAlphaPerPath' | 'maxColdPerPath' | 'warmStallRtts' | 'minWarmStallMs' | 'forwardHops'>
   table: RoutingTable
   records: RecordStore
   counters: DhtCounters
@@ -78,7 +78,7 @@ export class Queries {
 
   /** findProviders as one bounded promise, with the lookup's figures (hops, messages, time). */
   async findProvidersAll (topic: Id, options: OperationOptions & { limit?: number, onProvider?: (r: ProviderRecord) => void } = {}): Promise<ProvidersResult> {
-    const { clock, records, counters, sessions } = this.#options
+    const { clock, config, records, counters, sessions } = this.#options
     const limit = options.limit ?? MAX_PROVIDERS_PER_REPLY
     const found = new Map<string, ProviderRecord>()
     const accept = (record: ProviderRecord): void => {
@@ -89,7 +89,7 @@ export class Queries {
     }
     for (const record of records.getProviders(topic, clock.now())) accept(record)
     const lookup = await this.#lookup(topic, options.signal, async (contact, _hop, signal) => {
-      const { body } = await sessions.request(targetOf(contact), { type: 'get-providers', topic }, signal)
+      const { body } = await sessions.request(targetOf(contact), { type: 'get-providers', topic, forward: config.forwardHops }, signal)
       const now = clock.now()
       for (const record of body.providers ?? []) {
         try {
@@ -192,5 +192,5 @@ export class Queries {
 }
 
 function emptyLookup (): LookupResult {
-  return { closest: [], hops: 0, messages: 0, failures: 0, found: true, aborted: false, durationMs: 0 }
+  return { closest: [], closestPerPath: [], hops: 0, messages: 0, failures: 0, found: true, aborted: false, durationMs: 0 }
 }

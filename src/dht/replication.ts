@@ -37,7 +37,7 @@ export interface ReplicationOptions {
   /** The address this node's provider records announce; absent for a client. */
   address: string | undefined
   clock: Clock
-  config: Pick<DhtConfig, 'k' | 'providerTtlMs' | 'providerRepublishMs' | 'valueTtlMs' | 'valueRepublishMs' | 'storeSweepMs' | 'replicationPushers' | 'replicationMaxRecords' | 'replicationQueue'>
+  config: Pick<DhtConfig, 'k' | 'providerTtlMs' | 'providerRepublishMs' | 'valueTtlMs' | 'valueRepublishMs' | 'storeSweepMs' | 'replicationPushers' | 'replicationMaxRecords' | 'replicationQueue' | 'storeOnEveryPath'>
   table: RoutingTable
   records: RecordStore
   counters: DhtCounters
@@ -130,11 +130,18 @@ export class Replication {
     void this.#push().finally(() => { this.#pushing = false })
   }
 
-  /** Stores the record on the k closest nodes to `key`; resolves to how many accepted. */
+  /**
+   * Stores the record on the k closest nodes to `key` and on each lookup path's own k closest
+   * (storeOnEveryPath): ids ground near a key can make the k closest all the attacker's, and
+   * they acknowledge stores and keep nothing; a path that did not take them reaches past them to
+   * honest nodes, which then hold the record. Resolves to how many accepted.
+   */
   async #storeOnClosest (key: Id, request: StoreRequest, options: OperationOptions): Promise<{ stored: number, lookup: LookupResult }> {
     const { nodeId, nodeIdHex, clock, config, records, sessions } = this.#options
     const lookup = await this.#options.findNode(key, options)
-    const results = await Promise.allSettled(lookup.closest.map(async contact => await sessions.request(targetOf(contact), request, options.signal)))
+    const targets = new Map(lookup.closest.map(c => [idToHex(c.nodeId), c]))
+    if (config.storeOnEveryPath) for (const path of lookup.closestPerPath) for (const c of path) targets.set(idToHex(c.nodeId), c)
+    const results = await Promise.allSettled([...targets.values()].map(async contact => await sessions.request(targetOf(contact), request, options.signal)))
     let stored = results.filter(r => r.status === 'fulfilled').length
     // We are one of the closest nodes ourselves when fewer than k others are closer.
     const farthest = lookup.closest[lookup.closest.length - 1]

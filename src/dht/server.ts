@@ -21,10 +21,11 @@ interface InboundSession {
 
 export interface InboundServerOptions {
   clock: Clock
-  config: Pick<DhtConfig, 'maxInboundSessions' | 'inboundIdleMs' | 'maxFrameBytes'>
+  config: Pick<DhtConfig, 'maxInboundSessions' | 'inboundIdleMs' | 'maxFrameBytes' | 'maxPendingAnswers'>
   counters: DhtCounters
   running: () => boolean
-  answer: (request: Request, id: number, peerHex: string) => ResponseFrame
+  /** A relayed answer (relay.ts) takes round trips: answers go out as they are ready, matched by request id. */
+  answer: (request: Request, id: number, peerHex: string) => ResponseFrame | Promise<ResponseFrame>
   /** A caller proved its key in the handshake and announces its own address: a contact we may add. */
   onCaller: (contact: Contact) => void
 }
@@ -86,11 +87,21 @@ export class InboundServer {
       idle = clock.setTimeout(() => { stream.destroy() }, config.inboundIdleMs)
     }
     armIdle()
+    // Answers pending (relayed ones take round trips); at most maxPendingAnswers, then reading waits.
+    const pending = new Set<Promise<void>>()
+    let writing: Promise<void> = Promise.resolve()
+    const send = async (response: ResponseFrame | Promise<ResponseFrame>): Promise<void> => {
+      const ready = await response
+      counters.requestsServed++
+      // One writer at a time: a frame's bytes never interleave with another's.
+      writing = writing.then(async () => { await writeFrame(stream, encodeResponse(ready), { maxFrameBytes: config.maxFrameBytes }) })
+      await writing
+    }
     try {
       for await (const frame of reader) {
         inbound.lastActive = clock.now()
         armIdle()
-        let response: ResponseFrame
+        let response: ResponseFrame | Promise<ResponseFrame>
         try {
           const { id, from, request } = decodeRequest(frame)
           if (from !== undefined) this.#learnCaller(session, from)
@@ -101,9 +112,12 @@ export class InboundServer {
           if (err.code === 'malformed' || err.requestId === undefined) return
           response = { id: err.requestId, ok: false, error: err.code, message: err.message }
         }
-        counters.requestsServed++
-        await writeFrame(stream, encodeResponse(response), { maxFrameBytes: config.maxFrameBytes })
+        if (!(response instanceof Promise)) { await send(response); continue }
+        const sent = send(response).catch(() => { stream.destroy() }).finally(() => { pending.delete(sent) })
+        pending.add(sent)
+        if (pending.size >= config.maxPendingAnswers) await Promise.race(pending)
       }
+      await Promise.all(pending)
     } catch {
       // Truncated or oversized frame, reset stream: the session ends, the node goes on.
       counters.malformedRequests++

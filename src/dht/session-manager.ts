@@ -129,6 +129,12 @@ export class SessionManager {
     }
   }
 
+  /** Sends one request only over a session already open to the peer; null (nothing sent) when none is. */
+  async requestIfOpen (target: DialTarget & { nodeId: string }, request: Request, signal?: AbortSignal): Promise<{ body: ResponseBody, contact: Contact } | null> {
+    if (!this.isOpen(target.nodeId)) return null
+    return await this.request(target, request, signal)
+  }
+
   /**
    * Closes idle sessions: those idle past sessionIdleMs when `byAge` (warm ones excepted), and
    * beyond maxOutboundSessions the least recently used idle ones, cold before warm.

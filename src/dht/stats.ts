@@ -17,12 +17,14 @@ export interface DhtCounters {
   lookups: number
   /** Records pushed to newcomers that are now among the closest to them (store-on-join). */
   replicated: number
+  /** get-providers this node relayed over an open session (relay.ts). */
+  relayed: number
 }
 
 export function newCounters (): DhtCounters {
   return {
     dials: 0, dialFailures: 0, requestsSent: 0, requestsFailed: 0, requestsServed: 0,
-    malformedRequests: 0, rejectedRecords: 0, rejectedContacts: 0, lookups: 0, replicated: 0
+    malformedRequests: 0, rejectedRecords: 0, rejectedContacts: 0, lookups: 0, replicated: 0, relayed: 0
   }
 }
 

@@ -2,7 +2,7 @@
 // map) capped at MAX_FRAME_BYTES. The dialing side sends requests, the dialed side answers each
 // with a response of the same request id; see docs/DHT.md for every field.
 import * as dagCbor from '@ipld/dag-cbor'
-import { MAX_CONTACTS_PER_REPLY, MAX_PROVIDERS_PER_REPLY } from './constants.ts'
+import { MAX_CONTACTS_PER_REPLY, MAX_FORWARD_HOPS, MAX_PROVIDERS_PER_REPLY } from './constants.ts'
 import { contactFrom, isValidAddress, type Contact } from './contact.ts'
 import { isId, type Id } from './id.ts'
 import {
@@ -20,7 +20,8 @@ export type Request =
   | { type: 'ping' }
   | { type: 'find-node', target: Id }
   | { type: 'add-provider', record: ProviderRecord }
-  | { type: 'get-providers', topic: Id }
+  /** `forward`: how many more nodes the answerer may relay it to over open sessions (relay.ts); absent: 0. */
+  | { type: 'get-providers', topic: Id, forward?: number }
   | { type: 'put-value', record: ValueRecord }
   | { type: 'get-value', key: Id }
 
@@ -84,7 +85,10 @@ export function encodeRequest (frame: RequestFrame): Uint8Array {
   switch (request.type) {
     case 'ping': break
     case 'find-node': m.k = request.target; break
-    case 'get-providers': m.k = request.topic; break
+    case 'get-providers':
+      m.k = request.topic
+      if (request.forward !== undefined && request.forward > 0) m.f = request.forward
+      break
     case 'get-value': m.k = request.key; break
     case 'add-provider': m.r = providerToWire(request.record); break
     case 'put-value': m.r = valueToWire(request.record); break
@@ -118,7 +122,13 @@ export function decodeRequest (bytes: Uint8Array): RequestFrame {
   switch (type as RequestType) {
     case 'ping': request = { type: 'ping' }; break
     case 'find-node': request = { type: 'find-node', target: key() }; break
-    case 'get-providers': request = { type: 'get-providers', topic: key() }; break
+    case 'get-providers': {
+      const forward = m.f
+      if (forward !== undefined && (typeof forward !== 'number' || !Number.isInteger(forward) || forward < 0)) throw new WireError('malformed', 'get-providers: invalid forward count', id)
+      // A larger budget than ours is not an error (another version may allow more): we relay at most ours.
+      request = forward === undefined || forward === 0 ? { type: 'get-providers', topic: key() } : { type: 'get-providers', topic: key(), forward: Math.min(forward, MAX_FORWARD_HOPS) }
+      break
+    }
     case 'get-value': request = { type: 'get-value', key: key() }; break
     case 'add-provider': request = { type: 'add-provider', record: record(providerFromWire) }; break
     case 'put-value': request = { type: 'put-value', record: record(valueFromWire) }; break

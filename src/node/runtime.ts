@@ -134,7 +134,7 @@ export class NodeRuntime {
   /** Streams a share while it downloads: from the given peers, else from its providers in the DHT. */
   async stream (cap: ReadCap, request: StreamRequest): Promise<StreamHandle> {
     const streams = this.streams
-    const peers = await peersToFetchFrom(this.discovery, verifyCapOf(cap), request.peers, request.signal)
+    const peers = peersToFetchFrom(this.discovery, verifyCapOf(cap), request.peers, request.signal)
     return await streams.start(cap, { ...request, peers })
   }
 

@@ -9,7 +9,6 @@ import { TcpTransport, TorTransport, type Transport } from '../onion/index.ts'
 import type { SwarmEvent } from '../swarm/index.ts'
 import type { NodeWarning } from './errors.ts'
 import { resolveDataDir } from './identity/datadir.ts'
-import { peersToFetchFrom } from './network/discovery.ts'
 import type { NetworkLimits } from './network/network.ts'
 import type { PinInfo } from './pins/index.ts'
 import { NodeRuntime } from './runtime.ts'
@@ -144,7 +143,7 @@ export class OhtNode extends EventEmitter<OhtNodeEvents> {
   /** Keeps a share's ciphertext on this node for a lease (a verify capability is enough). */
   async pin (linkOrVerifyCap: string, options: PinOptions = {}): Promise<PinInfo> {
     const cap = parseCapability(linkOrVerifyCap)
-    const peers = options.peers ?? (this.#runtime.discovery != null ? await peersToFetchFrom(this.#runtime.discovery, verifyCapOf(cap), []).catch(() => []) : [])
+    const peers = options.peers ?? (this.#runtime.discovery != null ? await this.#runtime.discovery.findProviders(verifyCapOf(cap)).catch(() => []) : [])
     return await this.#runtime.service.pins.pin(cap, { ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), peers })
   }
 

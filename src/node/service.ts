@@ -218,9 +218,10 @@ export class LocalService implements NodeService {
     }
     const discovery = this.#discovery
     const vcap = verifyCapOf(cap)
+    // A resumed transfer dials the peers it knew at once and the DHT's providers as they are found.
     const peers = request.discover === true && discovery != null && request.peers.length > 0
-      ? await withProviders(discovery, vcap, request.peers, signal)
-      : await peersToFetchFrom(discovery, vcap, request.peers, signal)
+      ? discovery.providersAsFound(vcap, { first: request.peers, quiet: true, ...(signal != null ? { signal } : {}) })
+      : peersToFetchFrom(discovery, vcap, request.peers, signal)
     // A daemon announces itself as a provider once it holds verified blocks (it keeps seeding).
     let announced = !this.#daemon || discovery == null
     const events = (e: FetchEvent): void => {
@@ -255,16 +256,6 @@ export class LocalService implements NodeService {
     if (failures.length > 0) throw failures[0]
   }
 }
-
-/** The given peers and whatever providers the DHT names within a while (a resumed transfer). */
-async function withProviders (discovery: Discovery, vcap: ReturnType<typeof verifyCapOf>, peers: readonly string[], signal?: AbortSignal): Promise<string[]> {
-  const lookup = discovery.findPeers(vcap, signal).then(r => r.addresses, () => [] as string[])
-  const found = await Promise.race([lookup, new Promise<string[]>(resolve => { setTimeout(() => { resolve([]) }, DISCOVER_WAIT_MS).unref() })])
-  return [...new Set([...peers, ...found])]
-}
-
-/** How long a resumed transfer waits for the DHT before it dials the peers it was given. */
-const DISCOVER_WAIT_MS = 20_000
 
 const finite = (n: number): number | null => Number.isFinite(n) ? n : null
 

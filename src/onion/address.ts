@@ -4,7 +4,6 @@
 //   tcp:127.0.0.1:4001   tcp:[::1]:4001   (also plain 127.0.0.1:4001 and [::1]:4001)
 //   mem:<name>
 //   onion:<56 base32 chars>.onion:<port>   (also plain <56 chars>.onion:<port>)
-import { createHash } from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
 import { base32 } from 'multiformats/bases/base32'
 import { AddressError, type TransportKind } from './transport.ts'
@@ -105,6 +104,9 @@ export function base32Encode (bytes: Uint8Array): string {
 }
 
 function onionChecksum (publicKey: Uint8Array): Buffer {
+  // node:crypto taken when an onion name is first checked: the config (and so every CLI command)
+  // imports this module, and loading crypto costs ~5 ms of each start (bench/cli.ts).
+  const { createHash } = process.getBuiltinModule('node:crypto')
   return createHash('sha3-256').update(ONION_CHECKSUM_LABEL).update(publicKey).update(Uint8Array.of(ONION_VERSION)).digest().subarray(0, 2)
 }
 

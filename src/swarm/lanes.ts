@@ -1,3 +1,4 @@
+import createDebug from 'debug'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LANE_GAIN, LANE_POLL_MS, LANE_SETTLE_MS, LANE_WINDOW_MAX_MS, LANE_WINDOW_MIN_MS, LANE_WINDOW_RTTS, MAX_LANES } from './constants.ts'
 
@@ -7,6 +8,8 @@ import { LANE_GAIN, LANE_POLL_MS, LANE_SETTLE_MS, LANE_WINDOW_MAX_MS, LANE_WINDO
  * carry more). The swarm spreads requests over a node's lanes (each lane has its own pipeline).
  * This unit decides how many lanes: a pure rule (nextLaneStep) and a controller that measures.
  */
+
+const log = createDebug('oht:swarm:lanes')
 
 /** A node's delivery rate (bytes per ms) measured while it had `lanes` lanes. */
 export interface LaneSample {
@@ -100,10 +103,14 @@ export class LaneController {
       const sample = await this.#measure()
       if (sample == null) return
       this.samples.push(sample)
-      if (nextLaneStep(previous, sample) === 'stop') return
+      const step = nextLaneStep(previous, sample)
+      log('%s: %d lanes, %s KiB/s (before: %s) -> %s', this.#nodeId.slice(0, 12), sample.lanes, (sample.rate * 1000 / 1024).toFixed(0), previous == null ? '-' : (previous.rate * 1000 / 1024).toFixed(0), step)
+      if (step === 'stop') return
       previous = sample
+      const dialStart = performance.now()
       await this.#dial(sample.lanes)
       this.opened++
+      log('%s: lane %d open after %d ms', this.#nodeId.slice(0, 12), sample.lanes + 1, Math.round(performance.now() - dialStart))
       // Measure once the new lane's pipeline is established (or it had its chance).
       const settled = await this.#until(s => s.delivering >= s.lanes || !s.useful, LANE_SETTLE_MS)
       if (settled == null || !settled.useful) return

@@ -95,6 +95,8 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   get metadataKnown (): boolean { return this.#metadata.known }
   /** Nodes connected (each over one or more lanes). */
   get peerCount (): number { return this.#nodes.size }
+  /** Connections over every node's lanes (striping counts each lane). */
+  get laneCount (): number { let n = 0; for (const node of this.#nodes.values()) n += node.lanes.size; return n }
   get banned (): ReadonlySet<string> { return this.#banned }
 
   stats (): SwarmStats {

@@ -18,10 +18,10 @@ import { VirtualClock, scaledClock, type Clock } from '../clock.ts'
 import type { DhtConfig } from '../config.ts'
 import { DHT_PROTOCOL } from '../constants.ts'
 import { contactFrom, type Contact } from '../contact.ts'
-import { idToHex, type Id } from '../id.ts'
+import { idToHex, nodeIdBytes, type Id } from '../id.ts'
 import { DhtNode } from '../node.ts'
 import type { Dialer } from '../session-manager.ts'
-import { DroppingNode, ForgingNode, type AdversaryKind } from './adversaries.ts'
+import { Colluders, DroppingNode, ForgingNode, PoisoningNode, type AdversaryKind } from './adversaries.ts'
 import { TOR_LATENCY, type SimLatency } from './latency.ts'
 
 export { TOR_LATENCY, WAN_TESTBED_LATENCY, LATENCY_PROFILES, type SimLatency } from './latency.ts'
@@ -58,6 +58,13 @@ export interface SimulationOptions {
   preAuthenticated?: boolean
   /** Deterministic draws of latencies and choices. */
   seed?: number
+}
+
+/** An eclipse attempt: `count` poisoning nodes whose ids share `bits` leading bits with `topic`. */
+export interface Eclipse {
+  topic: Id
+  count: number
+  bits: number
 }
 
 export interface SimNode {
@@ -140,6 +147,8 @@ export class DhtSimulation {
   readonly #options: SimulationOptions
   readonly #byName = new Map<string, SimNode>()
   readonly #pairRtt = new Map<string, number>()
+  /** Every adversarial node: the attacker's own, which poisoning nodes route lookups to. */
+  readonly colluders = new Colluders()
 
   constructor (options: SimulationOptions = {}) {
     this.#options = options
@@ -170,12 +179,14 @@ export class DhtSimulation {
   get alive (): SimNode[] { return this.nodes.filter(n => n.alive) }
   get honestAlive (): SimNode[] { return this.nodes.filter(n => n.alive && n.kind === 'honest') }
 
-  /** Adds and starts one node (not yet in anyone's table). */
-  async addNode (kind: SimNode['kind'] = 'honest'): Promise<SimNode> {
-    const keys = identityFromSeed(this.randomBytes(32))
+  /** Adds and starts one node (not yet in anyone's table); `keys` default: drawn from the seed. */
+  async addNode (kind: SimNode['kind'] = 'honest', keys: IdentityKeys = identityFromSeed(this.randomBytes(32))): Promise<SimNode> {
     const transport = this.network.transport()
-    const Kind = kind === 'drop' ? DroppingNode : kind === 'forge' ? ForgingNode : DhtNode
-    const dht = new Kind({ keys, address: transport.address, dial: this.#dialerFor(transport, keys), clock: this.clock, config: { ...SIM_CONFIG, ...this.#options.config } })
+    const options = { keys, address: transport.address, dial: this.#dialerFor(transport, keys), clock: this.clock, config: { ...SIM_CONFIG, ...this.#options.config } }
+    const dht = kind === 'drop'
+      ? new DroppingNode(options)
+      : kind === 'forge' ? new ForgingNode(options) : kind === 'poison' ? new PoisoningNode({ ...options, colluders: this.colluders }) : new DhtNode(options)
+    if (kind !== 'honest') this.colluders.add(dht.contact!)
     const node: SimNode = { name: transport.name, keys, transport, dht, kind, alive: true }
     if (this.#options.preAuthenticated === true) {
       // The dialer's identity, as the handshake would have proved it: the memory transport names the dialing node.
@@ -210,8 +221,12 @@ export class DhtSimulation {
     }
   }
 
-  /** Adds `count` nodes of `kind` and fills every live node's routing table from global knowledge. */
-  async populate (count: number, adversaries: Partial<Record<AdversaryKind, number>> = {}): Promise<void> {
+  /**
+   * Adds `count` nodes, `adversaries[kind]` of them adversarial, then the eclipse's poisoning
+   * nodes (extra, with ids ground near its topic), and fills every live node's routing table from
+   * global knowledge.
+   */
+  async populate (count: number, adversaries: Partial<Record<AdversaryKind, number>> = {}, eclipse?: Eclipse): Promise<void> {
     const kinds: SimNode['kind'][] = []
     for (const [kind, n] of Object.entries(adversaries)) for (let i = 0; i < (n ?? 0); i++) kinds.push(kind as AdversaryKind)
     while (kinds.length < count) kinds.push('honest')
@@ -221,7 +236,16 @@ export class DhtSimulation {
       [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!]
     }
     for (const kind of kinds) await this.addNode(kind)
+    if (eclipse !== undefined) for (let i = 0; i < eclipse.count; i++) await this.addNode('poison', this.#grindNear(eclipse.topic, eclipse.bits))
     this.fillRoutingTables()
+  }
+
+  /** An identity whose node id shares `bits` leading bits with `target`: what an attacker grinds keys for (2^bits tries each). */
+  #grindNear (target: Id, bits: number): IdentityKeys {
+    while (true) {
+      const keys = identityFromSeed(this.randomBytes(32))
+      if (sharedPrefixBits(nodeIdBytes(keys.publicKeyRaw), target) >= bits) return keys
+    }
   }
 
   /** Gives every live node up to k random live nodes of each of its buckets (the global-knowledge shortcut). */
@@ -312,7 +336,12 @@ export class DhtSimulation {
 
   /** Has `count` random live honest nodes provide a random topic each; returns topic → provider. */
   async provideRandom (count: number, concurrency = 16): Promise<Array<{ topic: Id, provider: SimNode, stored: number }>> {
-    const items = Array.from({ length: count }, () => ({ topic: this.randomBytes(32), provider: this.pick() }))
+    return await this.provide(Array.from({ length: count }, () => this.randomBytes(32)), concurrency)
+  }
+
+  /** Has a random live honest node provide each topic; returns topic → provider. */
+  async provide (topics: Id[], concurrency = 16): Promise<Array<{ topic: Id, provider: SimNode, stored: number }>> {
+    const items = topics.map(topic => ({ topic, provider: this.pick() }))
     const stored = await pool(items, concurrency, async ({ topic, provider }) => (await provider.dht.provide(topic)).stored)
     return items.map((item, i) => ({ ...item, stored: stored[i]! }))
   }
@@ -356,6 +385,15 @@ export class DhtSimulation {
     }
     if (this.clock instanceof VirtualClock) this.clock.stop()
   }
+}
+
+/** Leading bits `a` and `b` share. */
+export function sharedPrefixBits (a: Id, b: Id): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]! ^ b[i]!
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24
+  }
+  return a.length * 8
 }
 
 /**

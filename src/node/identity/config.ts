@@ -6,8 +6,17 @@
 // Command-line flags win over the file. Values are stored as validated, normalized JSON.
 import envPaths from 'env-paths'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { parseAddress } from '../../onion/address.ts'
+import { createRequire } from 'node:module'
+import { dirname, extname, join, resolve } from 'node:path'
+import type * as AddressModule from '../../onion/address.ts'
+
+// The address parser (multiformats' base32, node:net) is loaded, synchronously, when a bootstrap
+// value is checked: every CLI command reads the config, few configs name peers (bench/cli.ts).
+// Its file is .ts beside the sources and .js in the build, like this one.
+const requireHere = createRequire(import.meta.url)
+function parseAddress (text: string): void {
+  (requireHere(`../../onion/address${extname(import.meta.filename)}`) as typeof AddressModule).parseAddress(text)
+}
 
 export type ConfigValue = string | string[]
 

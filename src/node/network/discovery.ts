@@ -27,13 +27,22 @@ export interface FoundPeers {
   messages: number
 }
 
+/** Where a fetch gets its peers: a list, or addresses as a DHT lookup finds them (dialled at once). */
+export type PeerSource = readonly string[] | AsyncIterable<string>
+
+export function isPeerList (source: PeerSource): source is readonly string[] {
+  return Array.isArray(source)
+}
+
 /**
- * The peers to fetch a share from: the given ones, else its providers in the DHT (a NodeError
- * when there are none); the given ones (none) when the node has no DHT to ask.
+ * The peers to fetch a share from: the given ones, else its providers in the DHT as the lookup
+ * finds them (a NodeError at its end when there are none); the given ones (none) when the node
+ * has no DHT to ask.
  */
-export async function peersToFetchFrom (discovery: Discovery | undefined, cap: VerifyCap, peers: readonly string[], signal?: AbortSignal): Promise<string[]> {
+export function peersToFetchFrom (discovery: Discovery | undefined, cap: VerifyCap, peers: PeerSource, signal?: AbortSignal): PeerSource {
+  if (!isPeerList(peers)) return peers
   if (peers.length > 0 || discovery == null) return [...peers]
-  return await discovery.findProviders(cap, signal)
+  return discovery.providersAsFound(cap, signal != null ? { signal } : {})
 }
 
 /** The routing table in the node's sealed state, one key holding the last snapshot (peers' addresses: sealed like the rest). */
@@ -139,34 +148,74 @@ export class Discovery {
     this.#dht?.unprovide(topic)
   }
 
-  /** Addresses of the share's providers (never this node), each from a signature-checked record. */
-  async findPeers (cap: VerifyCap, signal?: AbortSignal): Promise<FoundPeers> {
+  /**
+   * Addresses of the share's providers (never this node), each from a signature-checked record;
+   * `onAddress` hears each as the lookup finds it.
+   */
+  async findPeers (cap: VerifyCap, signal?: AbortSignal, onAddress?: (address: string) => void): Promise<FoundPeers> {
     await this.start()
     if (this.#dht != null && this.#dht.table.size === 0) await this.#networkJoin
     const dht = this.#dht
     if (dht == null) return { addresses: [], hops: 0, messages: 0 }
-    const { providers, lookup } = await dht.findProvidersAll(topicOf(cap), signal != null ? { signal } : {})
-    const addresses = providers
-      .filter(p => !Buffer.from(p.publicKey).equals(this.#network.keys.publicKeyRaw))
-      .map(p => p.address)
-    return { addresses: [...new Set(addresses)], hops: lookup.hops, messages: lookup.messages }
+    const addresses = new Set<string>()
+    const self = this.#network.keys.publicKeyRaw
+    const { lookup } = await dht.findProvidersAll(topicOf(cap), {
+      ...(signal != null ? { signal } : {}),
+      onProvider: p => {
+        if (Buffer.from(p.publicKey).equals(self) || addresses.has(p.address)) return
+        addresses.add(p.address)
+        onAddress?.(p.address)
+      }
+    })
+    return { addresses: [...addresses], hops: lookup.hops, messages: lookup.messages }
   }
 
   /** The share's providers, or a NodeError (fetch.noProviders) when the DHT knows none. */
   async findProviders (cap: VerifyCap, signal?: AbortSignal): Promise<string[]> {
     const { addresses } = await this.findPeers(cap, signal)
-    if (addresses.length === 0) {
-      const share = cap.manifestCid.toString()
-      const nodes = String(this.peers().length)
-      // An empty table after a join through given addresses: they did not answer; say that, not
-      // "give --bootstrap".
-      const bootstrap = this.#options.bootstrap ?? []
-      if (nodes === '0' && bootstrap.length > 0) {
-        throw new NodeError('fetch.bootstrapUnreachable', { share, bootstrap: bootstrap.join(', ') }, `could not join the DHT: no bootstrap node answered (${bootstrap.join(', ')})`)
-      }
-      throw new NodeError('fetch.noProviders', { share, nodes }, `no peer provides share ${share} in the DHT (routing table: ${nodes} nodes)`)
-    }
+    if (addresses.length === 0) throw this.#noProviders(cap)
     return addresses
+  }
+
+  /**
+   * The `first` addresses, then the share's providers as the lookup finds them, so a fetch dials
+   * each while the lookup goes on (over Tor, its remaining hops cost seconds). At the end, when
+   * nothing was yielded, the lookup's error or fetch.noProviders; with `quiet`, it just ends.
+   */
+  async * providersAsFound (cap: VerifyCap, options: { signal?: AbortSignal, first?: readonly string[], quiet?: boolean } = {}): AsyncGenerator<string> {
+    const seen = new Set<string>(options.first)
+    yield * seen
+    const queue: string[] = []
+    let wake: (() => void) | undefined
+    let finished = false
+    let failure: unknown
+    this.findPeers(cap, options.signal, address => { queue.push(address); wake?.() }).then(
+      () => { finished = true; wake?.() },
+      (err: unknown) => { failure = err; finished = true; wake?.() })
+    while (true) {
+      const next = queue.shift()
+      if (next !== undefined) {
+        if (!seen.has(next)) { seen.add(next); yield next }
+        continue
+      }
+      if (finished) break
+      await new Promise<void>(resolve => { wake = resolve })
+      wake = undefined
+    }
+    if (seen.size > 0 || options.quiet === true) return
+    throw failure ?? this.#noProviders(cap)
+  }
+
+  #noProviders (cap: VerifyCap): NodeError {
+    const share = cap.manifestCid.toString()
+    const nodes = String(this.peers().length)
+    // An empty table after a join through given addresses: they did not answer; say that, not
+    // "give --bootstrap".
+    const bootstrap = this.#options.bootstrap ?? []
+    if (nodes === '0' && bootstrap.length > 0) {
+      return new NodeError('fetch.bootstrapUnreachable', { share, bootstrap: bootstrap.join(', ') }, `could not join the DHT: no bootstrap node answered (${bootstrap.join(', ')})`)
+    }
+    return new NodeError('fetch.noProviders', { share, nodes }, `no peer provides share ${share} in the DHT (routing table: ${nodes} nodes)`)
   }
 
   /** The routing table, for `oht peers`. */

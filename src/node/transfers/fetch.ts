@@ -4,6 +4,8 @@ import { blockKeyOf, openManifest, PlaintextStore, verifyCapOf, decodeManifest, 
 import type { SwarmEvent, SwarmStore } from '../../swarm/index.ts'
 import { FetchError, type OhtNode } from './node.ts'
 import type { NodeNetwork, SwarmEntry } from '../network/network.ts'
+import { isPeerList, type PeerSource } from '../network/discovery.ts'
+import { dialAsFound, type Dialing } from './dial-peers.ts'
 
 /** A fetch as the CLI and the API ask for it: where to, from whom, which files. */
 export interface FetchRequest {
@@ -23,7 +25,8 @@ export interface FetchRequest {
 
 export interface FetchOptions {
   output: string
-  peers: readonly string[]
+  /** Addresses, or a DHT lookup's providers as it finds them (each dialled at once). */
+  peers: PeerSource
   select?: readonly string[]
   overwrite?: boolean
   signal?: AbortSignal
@@ -44,6 +47,8 @@ export interface FetchResult {
   seconds: number
   /** Peers that delivered at least one verified block. */
   peers: number
+  /** Most connections open at once while blocks arrived (a peer striped over k circuits counts k). */
+  lanes?: number
   resumedBlocks: number
 }
 
@@ -61,7 +66,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
   const outDir = resolve(options.output)
   const select = [...(options.select ?? [])]
   const emit = (e: FetchEvent): void => { options.onEvent?.(e) }
-  if (options.peers.length === 0) throw new FetchError('fetch.noPeers', { share: id }, 'no peers to fetch from')
+  if (isPeerList(options.peers) && options.peers.length === 0) throw new FetchError('fetch.noPeers', { share: id }, 'no peers to fetch from')
 
   // Metadata this node already has (an earlier, interrupted run of this fetch).
   let manifestBytes: Uint8Array | undefined
@@ -81,11 +86,13 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
   let done = 0
   let total = 0
   let resumed = 0
+  let lanes = 0
   const onSwarm = (swarmId: string, e: SwarmEvent): void => {
     if (swarmId !== id) return
     emit(e)
     if (e.type === 'block:verified') {
       givers.add(e.peer)
+      lanes = Math.max(lanes, swarm.laneCount)
       dirty = true
       if (store != null) {
         done = Math.min(total, done + e.bytes - TAG_BYTES)
@@ -145,12 +152,13 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     options.onStore?.(s, entry)
   }
 
+  let dialing: Dialing | undefined
   const timer = setInterval(() => { if (dirty) { dirty = false; void persist().catch(() => {}) } }, PERSIST_EVERY_MS)
   timer.unref()
   try {
     const ready = swarm.metadataKnown ? attach() : new Promise<void>((resolve, reject) => { swarm.once('metadata', () => { attach().then(resolve, reject) }) })
     ready.catch(() => {})
-    const dials = options.peers.map(async address => {
+    dialing = dialAsFound(options.peers, async address => {
       try {
         await network.connect(entry, address, options.signal)
       } catch (err) {
@@ -161,23 +169,24 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     // Go as soon as one peer is connected: the others join the swarm as their dials finish (an
     // onion that is gone can take Tor's whole dial timeout to give up).
     try {
-      await Promise.any(dials)
+      await dialing.first
     } catch (err) {
-      const reasons = err instanceof AggregateError ? err.errors as Error[] : [err as Error]
-      const why = reasons.map(e => e.message).join('; ')
+      if (!(err instanceof AggregateError)) throw err
+      const why = (err.errors as Error[]).map(e => e.message).join('; ')
       throw new FetchError('fetch.unreachable', { reasons: why }, `could not reach any peer: ${why}`)
     }
-    void Promise.allSettled(dials).then(() => { dialsSettled = true; checkPeers() })
+    void dialing.settled.then(() => { dialsSettled = true; checkPeers() })
     await Promise.race([ready, abortable(options.signal), stuck.promise])
     await Promise.race([swarm.whenComplete(options.signal), abortable(options.signal), stuck.promise])
     if (store == null || !store.complete) throw new FetchError('fetch.incomplete', {}, 'the swarm finished but the output is incomplete')
     await persist(true)
-    return { path: store.path, bytes: store.bytesWanted, seconds: (performance.now() - started) / 1000, peers: givers.size, resumedBlocks: resumed }
+    return { path: store.path, bytes: store.bytesWanted, seconds: (performance.now() - started) / 1000, peers: givers.size, lanes, resumedBlocks: resumed }
   } catch (err) {
     await persist().catch(() => {})
     await store?.close()
     throw err
   } finally {
+    dialing?.stop()
     clearInterval(timer)
     network.off('swarm', onSwarm)
     network.off('swarm', onPeerClosed)

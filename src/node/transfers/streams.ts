@@ -7,10 +7,11 @@ import { FetchedShare, StreamServer, type StreamFile } from '../../streaming/ind
 import { fetchFromPeers, type FetchEvent, type FetchResult } from './fetch.ts'
 import type { OhtNode } from './node.ts'
 import type { NodeNetwork } from '../network/network.ts'
+import type { PeerSource } from '../network/discovery.ts'
 
 export interface StreamRequest {
-  /** Peers to fetch from (as `oht fetch --peer`). */
-  peers: readonly string[]
+  /** Peers to fetch from (as `oht fetch --peer`), or a DHT lookup's providers as it finds them. */
+  peers: PeerSource
   /** The file of the share to open (its path in the share); default: the first audio or video file. */
   file?: string
   /** Where the fetched plaintext goes (.part files, renamed when complete); default `<data dir>/streams`. */
