@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
 import type { TorProcess } from '../../src/onion/tor/process.ts'
-import { startTestNetwork } from '../helpers/tor-network.ts'
+import { startTestNetwork, torArgs } from '../helpers/tor-network.ts'
 import { generateFile, sha256File } from '../../cli/demo.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { oht, ohtJson } from '../helpers/cli.ts'
@@ -17,8 +17,6 @@ let network: TorTestNetwork
 let clients: TorProcess[] = []
 let dir = ''
 const daemons: Daemon[] = []
-
-const torArgs = (tor: TorProcess): string[] => ['--transport', 'tor', '--tor-control', `127.0.0.1:${tor.controlPort}`, '--tor-cookie', tor.cookieFile]
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-invite-tor-'))
