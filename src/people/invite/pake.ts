@@ -4,7 +4,7 @@
 // an unrelated key, learns only that its one guess was wrong, and cannot test other passwords
 // offline. Written after the draft's definitions (lv_cat, generator_string, ISK) and not checked
 // against its test vectors; docs/FORMAT.md "Invite codes" specifies what oht computes.
-import { timingSafeEqual } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
@@ -54,7 +54,7 @@ function generator (password: Uint8Array, sid: Uint8Array): InstanceType<typeof 
 
 function randomScalar (): bigint {
   // 64 random bytes reduced mod the group order: uniform enough (bias < 2^-250).
-  const bytes = crypto.getRandomValues(new Uint8Array(64))
+  const bytes = randomBytes(64)
   let n = 0n
   for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!)
   const s = Point.Fn.create(n)

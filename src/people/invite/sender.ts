@@ -196,7 +196,7 @@ export class InviteHost extends EventEmitter<InviteHostEvents> {
       invite.info.failures++
       invite.busy = false
       const closes = invite.info.failures >= this.#options.maxFailures
-      await channel.send({ t: 'refuse', r: closes ? 'wrong-code' : 'busy' }).catch(() => {})
+      await channel.send({ t: 'refuse', r: 'wrong-code' }).catch(() => {})
       channel.close()
       if (closes && invite.info.state === 'open') await this.#close(invite, 'wrong-code')
       return
