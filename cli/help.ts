@@ -28,7 +28,7 @@ function defaultsLocalized (text: string): string {
 
 /** Top-level commands in the order and groups `oht --help` shows them. */
 const GROUPS: ReadonlyArray<[group: string, commands: readonly string[]]> = [
-  ['cli.group.basic', ['init', 'share', 'fetch', 'stream', 'ls', 'unshare', 'status']],
+  ['cli.group.basic', ['init', 'share', 'fetch', 'send', 'receive', 'stream', 'ls', 'unshare', 'status']],
   ['cli.group.node', ['daemon', 'dashboard', 'demo']],
   ['cli.group.pinning', ['pin', 'unpin', 'pins', 'caps', 'account']],
   ['cli.group.network', ['peers', 'dht', 'network']],

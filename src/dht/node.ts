@@ -358,6 +358,11 @@ export class DhtNode {
     return await this.deleteMutable({ ...options, owner: location.owner, salt: location.salt })
   }
 
+  /** Stops republishing a private value (an invite's record, whose lifetime must not grow). */
+  forgetPrivate (handle: Uint8Array): void {
+    this.#replication.forgetValue(privateValueLocation(handle).key)
+  }
+
   async republishProviders (): Promise<void> {
     await this.#replication.republishProviders()
   }

@@ -98,6 +98,11 @@ export class Replication {
     return { key, stored, lookup }
   }
 
+  /** Stops republishing the value under `key` (what is stored expires by itself). */
+  forgetValue (key: Id): void {
+    this.#ownValues.delete(idToHex(key))
+  }
+
   async republishProviders (): Promise<void> {
     for (const topic of [...this.#provided.values()]) {
       if (!this.#options.running()) return

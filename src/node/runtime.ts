@@ -11,9 +11,10 @@ import {
 import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes
+  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
+import { InviteService } from './invites/index.ts'
 import type { WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
 import type { Account } from './identity/index.ts'
@@ -84,6 +85,8 @@ export class NodeRuntime {
   readonly dht: LocalDhtService | undefined
   /** Contacts and whispers, when the node runs for an account (a daemon started with one). */
   readonly people: People | undefined
+  /** Invite codes (`oht send`, `oht receive`), when the node uses the DHT. */
+  readonly invites: InviteService | undefined
   readonly #warn: WarningSink
   #streams?: StreamService
   #transfers?: TransferManager
@@ -112,6 +115,7 @@ export class NodeRuntime {
       this.service.attachDiscovery(discovery)
       this.discovery = discovery
       this.dht = new LocalDhtService(discovery)
+      this.invites = new InviteService(this.service, network, discovery)
     }
     const people = options.people
     if (network != null && people != null) {
@@ -179,6 +183,7 @@ export class NodeRuntime {
     registerPinRoutes(api, this.service.pins)
     if (this.dht != null) registerDhtRoutes(api, this.dht)
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
+    if (this.invites != null) registerInviteRoutes(api, this.invites)
     registerTorRoutes(api, network.transport)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
     registerPeopleRoutes(api, this.people)
@@ -237,6 +242,7 @@ export class NodeRuntime {
     this.people?.close()
     await this.#webui?.stop().catch(() => {})
     await this.#api?.close().catch(() => {})
+    await this.invites?.close().catch(() => {})
     await this.#streams?.close().catch(() => {})
     await this.#transfers?.close()
     await this.service.close()

@@ -12,6 +12,6 @@ export { MemoryNetwork, MemoryTransport, type MemoryLatency, type MemoryNetworkO
 export { memoryDuplexPair, MemoryStream, ConnectionResetError, type ChunkLatency, type DuplexPairOptions } from './pair.ts'
 export { dialWithDeadline } from './deadline.ts'
 export {
-  TorTransport, TorControl, TorControlError, TorTestNetwork, TorStartError, TorBootstrapError, SocksDialError, startTor, attachTor,
+  TorTransport, TorControl, TorControlError, TorTestNetwork, TorStartError, TorBootstrapError, SocksDialError, startTor, attachTor, OnionStream,
   type TorTransportOptions, type TorTransportEvent, type TorSource, type TorInstance, type TorEvent, type BootstrapProgress
 } from './tor/index.ts'

@@ -5,3 +5,8 @@ import { TorTestNetwork, testNetworkKindFromEnv, type TestNetworkOptions } from 
 export async function startTestNetwork (options: TestNetworkOptions = {}): Promise<TorTestNetwork> {
   return await TorTestNetwork.start({ net: testNetworkKindFromEnv(), ...options })
 }
+
+/** The global options that attach an `oht` command or daemon to one of the network's client tors. */
+export function torArgs (tor: { controlPort: number, cookieFile: string }): string[] {
+  return ['--transport', 'tor', '--tor-control', `127.0.0.1:${tor.controlPort}`, '--tor-cookie', tor.cookieFile]
+}

@@ -262,9 +262,18 @@ export class TorTransport implements Transport {
    */
   async publishPrivateService (localPort: number, clientAuthV3: string, virtualPort = 80): Promise<{ serviceId: string, remove: () => Promise<void> }> {
     if (!/^[a-z2-7]{52}$/i.test(clientAuthV3)) throw new ListenError('a client authorization key must be 52 base32 characters')
+    return await this.publishLocalService(localPort, virtualPort, ['Flags=DiscardPK,V3Auth', `ClientAuthV3=${clientAuthV3}`])
+  }
+
+  /**
+   * Publishes a local loopback port as a fresh onion service of a throwaway key (an invite's
+   * endpoint, src/people/invite): anyone with the address reaches it until `remove()`. `extra`
+   * replaces the default `Flags=DiscardPK` (publishPrivateService adds client authorization).
+   */
+  async publishLocalService (localPort: number, virtualPort: number, extra: string[] = ['Flags=DiscardPK']): Promise<{ serviceId: string, remove: () => Promise<void> }> {
     if (this.#closed) throw new ListenError('the Tor transport is closed')
     const tor = await this.start()
-    const id = await this.#addOnion(tor, ['NEW:ED25519-V3', 'Flags=DiscardPK,V3Auth', `Port=${virtualPort},127.0.0.1:${localPort}`, `ClientAuthV3=${clientAuthV3}`], '', serviceId => { this.#privateServices.add(serviceId) })
+    const id = await this.#addOnion(tor, ['NEW:ED25519-V3', ...extra.filter(a => a.startsWith('Flags=')), `Port=${virtualPort},127.0.0.1:${localPort}`, ...extra.filter(a => !a.startsWith('Flags='))], '', serviceId => { this.#privateServices.add(serviceId) })
     return {
       serviceId: id,
       remove: async () => {

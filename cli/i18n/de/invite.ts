@@ -1,0 +1,23 @@
+export default {
+  'cli.summary.send': 'Dateien freigeben und einen kurzen, einmal gültigen Code dafür ausgeben',
+  'cli.summary.receive': 'mit einem Code Gesendetes abrufen',
+  'invite.send.description': 'Dateien freigeben und einen kurzen Code (wie 7-guitar-nebula) ausgeben, den die andere Person `oht receive` gibt: einmal gültig, läuft ab (Standard 1 Stunde), ein PAKE macht jeden Rateversuch zu einem Online-Versuch. Braucht einen laufenden Daemon',
+  'invite.send.argPath': 'zu sendende Dateien oder Ordner',
+  'invite.send.optExpires': 'wie lange der Code gilt (1s bis 24h)',
+  'invite.send.optWait': 'warten, bis der Code benutzt (oder geschlossen) ist, und sagen, wie es endete',
+  'invite.send.help': '\nDer Daemon verteilt die Freigabe weiter, nachdem der Code benutzt wurde; `oht unshare` beendet das. Ein falscher Versuch schließt den Code: für einen neuen erneut senden.',
+  'invite.send.badExpires': 'keine Code-Lebensdauer: {value} (1s bis 24h)',
+  'invite.send.noDaemon': 'Senden mit Code braucht einen laufenden Daemon: zuerst `oht daemon` starten',
+  'invite.send.code': 'Code: {code}  ({name}, {size}; einmal gültig, läuft ab in {expires})',
+  'invite.send.other': 'auf der anderen Seite: oht receive {code}',
+  'invite.send.sent': 'der Code {code} wurde benutzt: der Empfänger hat den Link und lädt von diesem Knoten',
+  'invite.closed.wrong-code': 'der Code {code} wurde nach einem falschen Versuch geschlossen; für einen neuen erneut senden',
+  'invite.closed.expired': 'der Code {code} ist unbenutzt abgelaufen',
+  'invite.closed.cancelled': 'der Code {code} wurde widerrufen',
+  'invite.closed.open': 'der Code {code} ist noch offen',
+  'invite.closed.used': 'der Code {code} wurde benutzt',
+  'invite.receive.description': 'holen, was jemand mit `oht send` geschickt hat, über den Code',
+  'invite.receive.argCode': 'der Code, wie 7-guitar-nebula',
+  'invite.receive.got': 'empfange {name} ({size})',
+  'invite.receive.noDht': 'Empfangen per Code braucht die DHT: --bootstrap <Adresse> oder --network <Schlüssel> angeben, oder einen Daemon starten'
+}

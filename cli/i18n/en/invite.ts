@@ -1,0 +1,23 @@
+export default {
+  'cli.summary.send': 'share files and print a short, single-use code for them',
+  'cli.summary.receive': 'fetch what was sent with a code',
+  'invite.send.description': 'share files and print a short code (like 7-guitar-nebula) that the other person gives to `oht receive`: single use, expires (default 1 hour), a PAKE makes each guess of the code cost one online attempt. Needs a running daemon',
+  'invite.send.argPath': 'files or folders to send',
+  'invite.send.optExpires': 'how long the code works (1s to 24h)',
+  'invite.send.optWait': 'wait until the code is used (or closes) and say how it ended',
+  'invite.send.help': '\nThe daemon keeps seeding the share after the code is used; `oht unshare` stops it. A wrong guess closes the code: send again for a new one.',
+  'invite.send.badExpires': 'not a code lifetime: {value} (1s to 24h)',
+  'invite.send.noDaemon': 'sending with a code needs a running daemon: start `oht daemon` first',
+  'invite.send.code': 'code: {code}  ({name}, {size}; single use, expires in {expires})',
+  'invite.send.other': 'on the other side: oht receive {code}',
+  'invite.send.sent': 'the code {code} was used: the receiver has the link and fetches from this node',
+  'invite.closed.wrong-code': 'the code {code} was closed after a wrong guess; send again for a new one',
+  'invite.closed.expired': 'the code {code} expired unused',
+  'invite.closed.cancelled': 'the code {code} was cancelled',
+  'invite.closed.open': 'the code {code} is still open',
+  'invite.closed.used': 'the code {code} was used',
+  'invite.receive.description': 'fetch what someone sent with `oht send`, by its code',
+  'invite.receive.argCode': 'the code, like 7-guitar-nebula',
+  'invite.receive.got': 'receiving {name} ({size})',
+  'invite.receive.noDht': 'receiving by code needs the DHT: give --bootstrap <address> or --network <key>, or run a daemon'
+}

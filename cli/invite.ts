@@ -1,0 +1,86 @@
+// `oht send <path>...` and `oht receive <code>`: files to a person without contacts, by a short
+// code (src/people/invite; docs/FORMAT.md "Invite codes"). The daemon holds the codes it opened.
+import type { Command } from 'commander'
+import { resolve } from 'node:path'
+import type { InviteInfo, Offer } from '../src/people/invite/index.ts'
+import type { NodeService } from '../src/node/index.ts'
+import { daemonFor, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
+import { progressFor } from './progress.ts'
+import { formatBytes, parseDuration } from './units.ts'
+import { t } from './i18n/index.ts'
+import { UsageError } from './exit.ts'
+
+function globals (cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>()
+}
+
+export function registerInvite (program: Command): void {
+  program.command('send')
+    .description(t('invite.send.description'))
+    .argument('<path...>', t('invite.send.argPath'))
+    .option('--expires <duration>', t('invite.send.optExpires'), '1h')
+    .option('--name <name>', t('cli.share.optName'))
+    .option('--wait', t('invite.send.optWait'))
+    .addHelpText('after', t('invite.send.help'))
+    .action(async (paths: string[], opts: { expires: string, name?: string, wait?: boolean }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      let expiresMs: number
+      try {
+        expiresMs = parseDuration(opts.expires)
+      } catch (err) {
+        throw new UsageError('usage.badOption', (err as Error).message)
+      }
+      if (!(expiresMs >= 1000 && expiresMs <= 24 * 3600_000)) throw new UsageError('usage.badOption', t('invite.send.badExpires', { value: opts.expires }))
+      const daemon = await daemonFor(g)
+      if (daemon == null) throw new Error(t('invite.send.noDaemon'))
+      const info = await daemon.call('POST', '/invites', { paths: paths.map(p => resolve(p)), expiresMs, ...(opts.name != null ? { name: opts.name } : {}) }) as InviteInfo
+      const text = [t('invite.send.code', { code: info.code, name: info.name, size: formatBytes(info.bytes), expires: opts.expires }), t('invite.send.other', { code: info.code })].join('\n')
+      if (opts.wait !== true) { out.result(info, text); return }
+      out.info(text)
+      const done = await daemon.call('GET', `/invites/${info.id}?wait=1`) as InviteInfo
+      if (done.state !== 'used') throw new Error(t(`invite.closed.${done.state}`, { code: info.code }))
+      out.result(done, t('invite.send.sent', { code: info.code }))
+    })
+
+  program.command('receive')
+    .description(t('invite.receive.description'))
+    .argument('<code>', t('invite.receive.argCode'))
+    .option('-o, --output <dir>', t('cli.fetch.optOutput'), '.')
+    .option('--force', t('cli.fetch.optForce'))
+    .action(async (code: string, opts: { output: string, force?: boolean }, cmd: Command) => {
+      const g = globals(cmd)
+      const out = makeOutput(g)
+      const { parseCode } = await import('../src/people/invite/code.ts')
+      try {
+        parseCode(code)
+      } catch (err) {
+        throw new UsageError('usage.badOption', (err as Error).message)
+      }
+      const fetchOffer = async (service: NodeService, offer: Offer): Promise<void> => {
+        const { parseReadCap } = await import('../src/blocks/link.ts')
+        out.info(t('invite.receive.got', { name: offer.name, size: formatBytes(offer.bytes) }))
+        const progress = progressFor('fetching', out)
+        const r = await service.fetch(parseReadCap(offer.link), { output: resolve(opts.output), peers: offer.peers, select: [], overwrite: opts.force === true }, e => {
+          if (e.type === 'progress') progress.onProgress?.(e.bytesDone, e.bytesTotal)
+        }).finally(progress.finish)
+        out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, name: offer.name }, t('cli.fetch.done', { path: r.path, bytes: formatBytes(r.bytes), seconds: r.seconds.toFixed(2), peers: r.peers }))
+      }
+      await receiveWith(g, out, code, fetchOffer)
+    })
+}
+
+/** Through the daemon when one runs, else with a node in this process that uses the DHT as a client. */
+async function receiveWith (g: GlobalOptions, out: Output, code: string, then: (service: NodeService, offer: Offer) => Promise<void>): Promise<void> {
+  const daemon = await daemonFor(g)
+  if (daemon != null) {
+    const offer = await daemon.call('POST', '/invites/receive', { code }) as Offer
+    await then(daemon, offer)
+    return
+  }
+  await withRuntime(g, out, { network: true }, async runtime => {
+    if (runtime.invites == null) throw new Error(t('invite.receive.noDht'))
+    const offer = await runtime.invites.receive(code)
+    await then(runtime.service, offer)
+  })
+}

@@ -1,0 +1,2 @@
+// Invite codes on the node (src/people/invite does the protocol): InviteService.
+export * from './service.ts'
