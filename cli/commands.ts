@@ -81,6 +81,7 @@ export function registerCoreCommands (program: Command): void {
           peers: s.peers, up: formatBytes(s.uploaded), down: formatBytes(s.downloaded)
         }))
       }
+      for (const b of st.broken ?? []) lines.push(t('cli.status.broken', { id: b.id, name: b.name, reason: b.reason }))
       out.result(st, lines.join('\n'))
     })
 
@@ -94,7 +95,8 @@ export function registerCoreCommands (program: Command): void {
       await withService(g, out, async service => {
         const shares = await service.list()
         const role = (s: typeof shares[number]): string => s.role === 'fetcher' ? `${t('shares.fetched')} (${t(`shares.state.${s.state ?? 'complete'}`)})` : t(s.role === 'owner' ? 'cli.ls.own' : 'cli.ls.hold')
-        const lines = shares.map(s => `${role(s)}  ${formatBytes(s.bytes).padStart(10)}  ${s.name}\n      ${s.link ?? s.id}${s.output != null ? `\n      → ${s.output}` : ''}`)
+        const lines = shares.map(s => `${role(s)}  ${formatBytes(s.bytes).padStart(10)}  ${s.name}\n      ${s.link ?? s.id}${s.output != null ? `\n      → ${s.output}` : ''}` +
+          (s.broken != null ? `\n${t('cli.ls.broken', { reason: s.broken })}` : ''))
         out.result({ shares }, shares.length === 0 ? t('cli.ls.empty') : lines.join('\n'))
       })
     })
@@ -106,10 +108,11 @@ export function registerCoreCommands (program: Command): void {
     .option('--peer <address>', t('cli.fetch.optPeer'), collect, [])
     .option('--file <path>', t('cli.fetch.optFile'), collect, [])
     .option('--force', t('cli.fetch.optForce'))
+    .option('--merge', t('cli.fetch.optMerge'))
     .option('--seed-ratio <ratio>', t('shares.optSeedRatio'))
     .option('--seed-time <duration>', t('shares.optSeedTime'))
     .addHelpText('after', t('privacy.fetchParts'))
-    .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean, seedRatio?: string, seedTime?: string }, cmd: Command) => {
+    .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean, merge?: boolean, seedRatio?: string, seedTime?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const { parseReadCap } = await import('../src/blocks/link.ts')
@@ -128,7 +131,7 @@ export function registerCoreCommands (program: Command): void {
       try {
         await withService(g, out, async service => {
           const progress = progressFor('fetching', out)
-          const r = await service.fetch(cap, { output: resolve(opts.output), peers: opts.peer, select: opts.file, overwrite: opts.force === true, ...seed }, e => {
+          const r = await service.fetch(cap, { output: resolve(opts.output), peers: opts.peer, select: opts.file, overwrite: opts.force === true, merge: opts.merge === true, ...seed }, e => {
             if (e.type === 'progress') progress.onProgress?.(e.bytesDone, e.bytesTotal)
             else if (e.type === 'peer:dial-failed') out.warn(t('cli.fetch.dialFailed', { address: e.address, reason: e.reason }))
             else if (e.type === 'peer:banned') out.warn(t('cli.fetch.banned', { peer: e.peer.slice(0, 12), reason: e.reason }))

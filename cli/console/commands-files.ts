@@ -31,9 +31,9 @@ export const fileCommands: ConsoleCommand[] = [
   {
     name: 'fetch',
     args: [{ name: 'link', source: 'share' }, { name: 'dir', source: 'path', optional: true }],
-    options: [{ name: 'peer', value: true, repeat: true, source: 'peer' }, { name: 'file', value: true, repeat: true }, { name: 'force' }],
+    options: [{ name: 'peer', value: true, repeat: true, source: 'peer' }, { name: 'file', value: true, repeat: true }, { name: 'force' }, { name: 'merge' }],
     help: 'cli.fetch.description',
-    run: async (ctx, { args, options }) => { await fetchFollowing(ctx, args[0]!, resolve(ctx.cwd, args[1] ?? '.'), list(options.peer), list(options.file), options.force === true) }
+    run: async (ctx, { args, options }) => { await fetchFollowing(ctx, args[0]!, resolve(ctx.cwd, args[1] ?? '.'), list(options.peer), list(options.file), options.force === true, options.merge === true) }
   },
   {
     name: 'stream',
@@ -143,7 +143,7 @@ async function aborted (signal: AbortSignal): Promise<void> {
 }
 
 /** Adds the transfer and follows it to its end; the console's Ctrl-C cancels it in the daemon. */
-async function fetchFollowing (ctx: CommandContext, link: string, output: string, peers: string[], select: string[], overwrite: boolean): Promise<void> {
+async function fetchFollowing (ctx: CommandContext, link: string, output: string, peers: string[], select: string[], overwrite: boolean, merge: boolean): Promise<void> {
   let id: string | undefined
   const early: ApiEvent[] = []
   let lastProgress = 0
@@ -170,7 +170,7 @@ async function fetchFollowing (ctx: CommandContext, link: string, output: string
     fail(new Error(t('cli.fetch.interrupted')))
   }
   try {
-    const tr = await ctx.client.addTransfer(link, { output, peers, select, overwrite })
+    const tr = await ctx.client.addTransfer(link, { output, peers, select, overwrite, merge })
     id = tr.id
     ctx.claim(id)
     ctx.print(t('console.fetch.started', { id: id.slice(0, 8), output }), 'dim')

@@ -118,6 +118,7 @@ function statusLine (data: DashboardData): string {
   parts.push(st.address != null ? t('dashboard.listening', { transport: st.transport ?? '?', address: st.address }) : t('dashboard.notListening'))
   if (st.tor != null) parts.push(t('dashboard.tor', { percent: st.tor.bootstrap }))
   if (st.dht != null) parts.push(t('dashboard.dht', { nodes: st.dht.nodes }))
+  if (st.broken != null && st.broken.length > 0) parts.push(t('dashboard.broken', { names: st.broken.map(b => b.name).join(', ') }))
   return parts.join('  ')
 }
 

@@ -70,3 +70,20 @@ export async function openSource (file: SourceFile): Promise<FileHandle> {
     throw err
   }
 }
+
+/**
+ * Why the shared files no longer are what was shared (one is gone, unreadable, or its size or
+ * modification time differs), or undefined when every one still looks the same. A stat per file,
+ * no read: what `oht ls` and `oht status` check; serving checks every block besides.
+ */
+export async function sourcesChanged (files: readonly SourceFile[]): Promise<string | undefined> {
+  for (const file of files) {
+    try {
+      await (await openSource(file)).close()
+    } catch (err) {
+      if (err instanceof SourceChangedError) return err.message
+      throw err
+    }
+  }
+  return undefined
+}

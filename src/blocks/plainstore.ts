@@ -10,6 +10,7 @@ import type { SealPool } from './crypto/pool.ts'
 import { spannedBytes, StreamLayout, type BlockSpan } from './layout.ts'
 import { blockLength, ManifestError, validatePath, type FileEntry, type Manifest } from './manifest.ts'
 import { isSelected, resolveSelection } from './select.ts'
+import { localSegments } from './names.ts'
 import { serveChecked } from './serve.ts'
 import { BlockTags, tagOf } from './tags.ts'
 
@@ -34,6 +35,8 @@ export interface PlaintextStoreOptions {
   /** Manifest paths (files or directories) to write; default all. */
   select?: readonly string[]
   overwrite?: boolean
+  /** Write into a folder of the share's name that already exists (`--merge`); existing files are still never replaced without `overwrite`. */
+  merge?: boolean
   /**
    * Worker pool for verifyAndPut and get (hash, decrypt/encrypt and disk I/O off the main
    * thread), or `'inline'`: the same on this thread, pwrites and reads on libuv's pool
@@ -68,6 +71,7 @@ export class PlaintextStore {
   /** Wanted blocks that also hold bytes of an unselected file: kept, never served. */
   readonly #straddling = new Set<number>()
   readonly #overwrite: boolean
+  readonly #merge: boolean
   /** The block crypto engine; none on the plain reference path. */
   readonly #engine: (() => BlockCryptoEngine) | undefined
   /** Blocks being verified and written right now (a second copy of one is a duplicate). */
@@ -90,12 +94,18 @@ export class PlaintextStore {
     this.#leaves = leaves
     this.#tags = new BlockTags(manifest.header.blockCount)
     this.#overwrite = options.overwrite === true
+    this.#merge = options.merge === true
     this.#engine = engineFor(options.pool)
     this.#layout = new StreamLayout(manifest.body.files.map(entry => entry.size), manifest.header.blockSize)
     const selection = resolveSelection(manifest.body.files.map(f => f.path), options.select ?? [])
+    const finals = new Set<string>()
     this.files = manifest.body.files.map((entry, k) => {
       validatePath(entry.path)
-      const final = resolve(this.root, ...entry.path.split('/'))
+      // Two names with one portable form (Windows: "a:b" and "a_b") are told apart by a number.
+      const segments = localSegments(entry.path)
+      let final = resolve(this.root, ...segments)
+      for (let n = 1; finals.has(final); n++) final = resolve(this.root, ...segments.slice(0, -1), numbered(segments.at(-1)!, n))
+      finals.add(final)
       if (!final.startsWith(this.root + sep)) throw new ManifestError(`path ${JSON.stringify(entry.path)} escapes the output directory`)
       const selected = isSelected(selection, entry.path)
       return { entry, start: this.#layout.starts[k]!, final, part: '', selected, missing: 0, done: false }
@@ -122,7 +132,7 @@ export class PlaintextStore {
   }
 
   /** Top-level output path (the file, or the share's directory). */
-  get path (): string { return resolve(this.root, this.manifest.body.files[0]!.path.split('/')[0]!) }
+  get path (): string { return resolve(this.root, localSegments(this.manifest.body.files[0]!.path)[0]!) }
   get bytesWanted (): number { return this.files.filter(f => f.selected).reduce((n, f) => n + f.entry.size, 0) }
   get complete (): boolean { return this.files.every(f => !f.selected || f.done) }
   heldBlocks (): number[] { return [...this.#have] }
@@ -135,12 +145,16 @@ export class PlaintextStore {
     const resuming = resumeBlocks.length > 0
     // A hidden top folder (a share named `.ssh`) never lands in a home folder, nor merges into a
     // folder of that name already there, unless asked (--force).
-    const top = this.manifest.body.name
+    const top = localSegments(this.manifest.body.name)[0]!
     if (top.startsWith('.') && !resuming && !this.#overwrite) {
       const there = await exists(join(this.root, top))
       if (there || this.root === resolve(homedir())) {
         throw new RestoreError(`the share's top ${this.manifest.body.kind === 'dir' ? 'folder' : 'file'} ${JSON.stringify(top)} is hidden and would ${there ? 'merge into the one already in' : 'go into your home folder'} ${this.root}: fetch into another folder (-o), or use --force`)
       }
+    }
+    // Nor does any share's folder merge into a folder of that name already there, unless asked.
+    if (this.manifest.body.kind === 'dir' && !resuming && !this.#overwrite && !this.#merge && await isDirectory(join(this.root, top))) {
+      throw new RestoreError(`the folder ${join(this.root, top)} already exists: fetch into another folder (-o), or use --merge to add the share's files to it (no file is replaced without --force)`)
     }
     for (const f of this.files) {
       if (!f.selected || !(await exists(f.final))) continue
@@ -394,6 +408,16 @@ function openError (index: number, status: Exclude<OpenStatus, 'ok' | 'mismatch'
 
 async function exists (path: string): Promise<boolean> {
   try { await stat(path); return true } catch { return false }
+}
+
+/** `name` with ` (n)` before its extension: "a.txt" → "a (2).txt". */
+function numbered (name: string, n: number): string {
+  const dot = name.lastIndexOf('.')
+  return dot > 0 ? `${name.slice(0, dot)} (${n + 1})${name.slice(dot)}` : `${name} (${n + 1})`
+}
+
+async function isDirectory (path: string): Promise<boolean> {
+  try { return (await stat(path)).isDirectory() } catch { return false }
 }
 
 /** Longest file name most file systems take (NAME_MAX, in bytes). */

@@ -9,6 +9,8 @@ export interface RestoreOptions {
   select?: readonly string[]
   /** Replace existing files of the same name. */
   overwrite?: boolean
+  /** Write into a folder of the share's name that already exists. */
+  merge?: boolean
   onProgress?: (bytesDone: number, bytesTotal: number) => void
   signal?: AbortSignal
 }
@@ -28,7 +30,8 @@ export interface RestoreResult {
 export async function restoreShare (manifest: Manifest, blockKey: Uint8Array, source: BlockSource, outDir: string, options: RestoreOptions = {}): Promise<RestoreResult> {
   const store = new PlaintextStore(manifest, blockKey, outDir, undefined, {
     ...(options.select != null ? { select: options.select } : {}),
-    overwrite: options.overwrite === true
+    overwrite: options.overwrite === true,
+    merge: options.merge === true
   })
   const total = store.bytesWanted
   let done = 0

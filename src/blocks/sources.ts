@@ -50,6 +50,7 @@ export class FileBlockSource implements BlockSource {
   readonly #blockKey: Uint8Array
   readonly #leaves: Uint8Array
   #stale: string | undefined
+  readonly #staleNotice = Promise.withResolvers<string>()
   readonly #handles = new Map<number, { handle: FileHandle, checkedAt: number }>()
   /** Checks and opens of a file's handle in flight (#handle). */
   readonly #opening = new Map<number, Promise<FileHandle>>()
@@ -78,6 +79,15 @@ export class FileBlockSource implements BlockSource {
 
   /** Why this source stopped serving, if it did. */
   get stale (): string | undefined { return this.#stale }
+
+  /** Resolves with the reason once this source stops serving (its files changed on disk). */
+  whenStale (): Promise<string> { return this.#staleNotice.promise }
+
+  #markStale (reason: string): void {
+    if (this.#stale != null) return
+    this.#stale = reason
+    this.#staleNotice.resolve(reason)
+  }
 
   async has (index: number): Promise<boolean> {
     return this.#stale == null && index >= 0 && index < this.#header.blockCount
@@ -116,9 +126,9 @@ export class FileBlockSource implements BlockSource {
 
   /** Stops serving: the files changed on disk. */
   #staleFrom (status: 'short' | 'mismatch', index: number): never {
-    this.#stale = status === 'short'
+    this.#markStale(status === 'short'
       ? 'the shared files became shorter on disk (re-share to publish the new content)'
-      : `the shared files changed on disk: block ${index} no longer matches the share (re-share to publish the new content)`
+      : `the shared files changed on disk: block ${index} no longer matches the share (re-share to publish the new content)`)
     throw new SourceChangedError(this.#stale)
   }
 
@@ -186,7 +196,7 @@ export class FileBlockSource implements BlockSource {
     try {
       handle = await openSource(file)
     } catch (err) {
-      if (err instanceof SourceChangedError) this.#stale = err.message
+      if (err instanceof SourceChangedError) this.#markStale(err.message)
       throw err
     }
     this.#handles.set(i, { handle, checkedAt: now })

@@ -40,6 +40,7 @@ export interface ResponseBody {
 }
 
 export type ErrorCode = 'malformed' | 'unknown-type' | 'refused' | 'invalid-record' | 'busy'
+const ERROR_CODES: readonly string[] = ['malformed', 'unknown-type', 'refused', 'invalid-record', 'busy'] satisfies ErrorCode[]
 
 export type ResponseFrame =
   | { id: number, ok: true, body: ResponseBody, /** Entries of the answer that failed their shape check. */ dropped: number }
@@ -154,8 +155,9 @@ export function decodeResponse (bytes: Uint8Array): ResponseFrame {
   const m = asMap(bytes)
   const id = readId(m)
   if (m.e !== undefined) {
-    const code = typeof m.e === 'string' ? m.e : 'malformed'
-    return { id, ok: false, error: code as ErrorCode, message: typeof m.m === 'string' ? m.m : '' }
+    // A code this node does not know is read as 'malformed' (found by test/fuzz/dht-wire.test.ts).
+    const code = typeof m.e === 'string' && ERROR_CODES.includes(m.e) ? m.e as ErrorCode : 'malformed'
+    return { id, ok: false, error: code, message: typeof m.m === 'string' ? m.m.slice(0, 200) : '' }
   }
   let dropped = 0
   const body: ResponseBody = {}

@@ -1,6 +1,6 @@
 // What the CLI asks of a node, the same whether it runs in this process (LocalService) or in a
 // daemon (api/client.ts). A link arrives here as a ReadCap: parsed once, where it entered.
-import { topicOf, verifyCapOf, type Capability, type ReadCap, type ShareBuildOptions } from '../blocks/index.ts'
+import { FileBlockSource, topicOf, verifyCapOf, type Capability, type ReadCap, type ShareBuildOptions } from '../blocks/index.ts'
 import type { SwarmStats } from '../swarm/index.ts'
 import { TorTransport } from '../onion/index.ts'
 import { resolve } from 'node:path'
@@ -25,7 +25,15 @@ export interface StatusResult {
   tor?: { bootstrap: number, summary: string }
   /** The node-wide rate limits in force, bytes per second (null: none); they change live (config). */
   limits?: { maxUpload: number | null, maxDownload: number | null }
+  /** Owned shares whose files changed on disk: no longer served (docs/SECURITY.md). */
+  broken?: Array<{ id: string, name: string, reason: string }>
 }
+
+/** `status` stats the owned shares' files at most this often; `ls` does every time. */
+const SOURCE_CHECK_MS = 5_000
+
+/** What a share's peers are told when its owner's files changed (the reason names local paths). */
+const SOURCE_CHANGED = 'the owner\'s files changed on disk; it no longer serves this share'
 
 export type ShareOptions = Pick<ShareBuildOptions, 'name' | 'followSymlinks' | 'blockSize'>
 
@@ -71,6 +79,7 @@ export class LocalService implements NodeService {
   #discovery: Discovery | undefined
   /** The daemon's transfers, recorded in the node state (transfers/journal.ts). */
   readonly journal: TransferJournal
+  #sourcesCheckedAt = -Infinity
 
   /** `options` as a boolean: whether this is a daemon (the older form, kept for callers). */
   constructor (node: OhtNode, network?: NodeNetwork, options: LocalServiceOptions | boolean = {}) {
@@ -114,16 +123,46 @@ export class LocalService implements NodeService {
   /** Starts seeding; the returned promise (if any) settles when the DHT announcement did. */
   async #seed (cap: ReadCap): Promise<{ announced?: Promise<number> }> {
     if (this.network == null) return {}
+    const id = cap.manifestCid.toString()
+    if ((await this.node.state.getOwned(id))?.broken != null) return {}
     const held = await this.node.ciphertextSource(cap.manifestCid)
-    const leaves = await this.node.state.getLeaves(cap.manifestCid.toString())
+    const leaves = await this.node.state.getLeaves(id)
     if (held == null || leaves == null) return {}
     const vcap = verifyCapOf(cap)
+    // Files that changed on disk are found serving a block: the share is then recorded broken
+    // and no longer offered, so fetchers learn at once instead of waiting on refused blocks.
+    if (held.source instanceof FileBlockSource) void held.source.whenStale().then(async reason => { await this.#sourceBroken(cap, reason) }).catch(() => {})
     await this.network.seed(cap.manifestCid, vcap.swarmKey, held.manifestBytes, leaves, held.source)
     const announced = this.#discovery?.announce(vcap)
     return announced != null ? { announced } : {}
   }
 
+  /** An owned share's files changed: recorded, and it leaves its swarm telling its peers why. */
+  async #sourceBroken (cap: ReadCap, reason: string): Promise<void> {
+    // Peers learn that, not the reason itself: it names paths on this machine. They learn it
+    // before the refusal of the request that found the change (this runs first).
+    this.#stopServing(cap, SOURCE_CHANGED)
+    await this.node.state.markBroken(cap.manifestCid.toString(), reason)
+  }
+
+  /**
+   * Finds owned shares whose files changed on disk (a stat per file) and stops serving them.
+   * `throttled`: not again within SOURCE_CHECK_MS (the dashboard and the web UI poll status).
+   */
+  async #checkOwned (throttled = false): Promise<void> {
+    const now = performance.now()
+    if (throttled && now - this.#sourcesCheckedAt < SOURCE_CHECK_MS) return
+    this.#sourcesCheckedAt = now
+    const found = await this.node.checkOwnedSources()
+    if (found.length === 0) return
+    for (const cap of await this.node.ownedCaps()) {
+      if (found.includes(cap.manifestCid.toString())) this.#stopServing(cap, SOURCE_CHANGED)
+    }
+  }
+
   async status (): Promise<StatusResult> {
+    await this.#checkOwned(true)
+    const broken = (await this.node.state.listOwned()).filter(s => s.broken != null).map(s => ({ id: s.id, name: s.name, reason: s.broken!.reason }))
     return {
       nodeId: this.node.keys.nodeId,
       address: this.network?.address ?? null,
@@ -132,7 +171,8 @@ export class LocalService implements NodeService {
       swarms: this.network?.swarms().map(e => e.swarm.stats()) ?? [],
       ...(this.network != null ? { limits: { maxUpload: finite(this.network.uploadLimiter.bytesPerSecond), maxDownload: finite(this.network.downloadLimiter.bytesPerSecond) } } : {}),
       ...(this.#discovery != null ? { dht: { nodes: this.#discovery.peers().length } } : {}),
-      ...torStatus(this.network?.transport)
+      ...torStatus(this.network?.transport),
+      broken
     }
   }
 
@@ -146,6 +186,7 @@ export class LocalService implements NodeService {
 
   /** Owned and held shares, then fetched ones (from the transfer journal) with their state. */
   async list (): Promise<ListedShare[]> {
+    await this.#checkOwned()
     const out = await this.node.list()
     for (const f of await fetchedShares(this.journal)) {
       out.push({ id: f.id, name: f.name, kind: 'file', bytes: f.bytes, blocks: 0, role: 'fetcher', state: f.state, output: f.output, link: f.link })
@@ -168,9 +209,9 @@ export class LocalService implements NodeService {
     void this.node.holds(cap.manifestCid).then(held => { if (!held) this.#stopServing(cap) }, () => {})
   }
 
-  /** Stops serving the share and re-announcing it (the DHT record then expires). */
-  #stopServing (cap: ReadCap): void {
-    this.network?.closeSwarm(cap.manifestCid.toString())
+  /** Stops serving the share and re-announcing it (the DHT record then expires); `reason` goes to its peers. */
+  #stopServing (cap: ReadCap, reason?: string): void {
+    this.network?.closeSwarm(cap.manifestCid.toString(), reason)
     this.#discovery?.unannounceTopic(topicOf(verifyCapOf(cap)))
   }
 
@@ -208,6 +249,7 @@ export class LocalService implements NodeService {
       const r = await this.node.fetchLocal(cap, request.output, {
         ...(request.select != null ? { select: request.select } : {}),
         overwrite: request.overwrite === true,
+        merge: request.merge === true,
         ...(onEvent != null ? { onProgress: (d: number, t: number) => { onEvent({ type: 'progress', bytesDone: d, bytesTotal: t, peers: 0 }) } } : {})
       })
       return { path: r.path, bytes: r.bytes, seconds: (performance.now() - started) / 1000, peers: 0, resumedBlocks: 0 }
@@ -236,6 +278,7 @@ export class LocalService implements NodeService {
       peers,
       ...(request.select != null ? { select: request.select } : {}),
       overwrite: request.overwrite === true,
+      merge: request.merge === true,
       ...(signal != null ? { signal } : {}),
       onEvent: events
     })

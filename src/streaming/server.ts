@@ -9,6 +9,29 @@ import type { StreamableShare, StreamFile } from './share.ts'
 /** Loopback names a browser may put in `Host` for this server; anything else is DNS rebinding. */
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i
 const TOKEN_BYTES = 24
+const TCHAR = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+/** A media type as RFC 9110 §8.3.1 writes it (printable ASCII only: nothing a header could break on). */
+const MEDIA_TYPE = new RegExp(`^${TCHAR}/${TCHAR}(?:[ \t]*;[ \t]*${TCHAR}=(?:${TCHAR}|"[\x20\x21\x23-\x5b\x5d-\x7e]*"))*$`)
+/** Types a browser shows without running anything of the file: everything else gets the strict policy. */
+const PASSIVE_TYPE = /^(video|audio)\/|^image\/(?!svg)/i
+
+/**
+ * The Content-Type of a file: its manifest's MIME type only if it is a well-formed media type;
+ * a manifest is written by the sharer, and a CR/LF or any other odd byte there must not reach a
+ * header (docs/SECURITY.md).
+ */
+export function safeMediaType (mime: string): string {
+  return mime.length <= 255 && MEDIA_TYPE.test(mime) ? mime : 'application/octet-stream'
+}
+
+/**
+ * Sandboxed always; anything a browser could execute (html, svg, xml, js, css, pdf, unknown
+ * types) may load nothing either. Media keeps the bare sandbox: a browser tab playing a video
+ * loads it into a media document of this response.
+ */
+export function contentSecurityPolicy (type: string): string {
+  return PASSIVE_TYPE.test(type) ? 'sandbox' : "sandbox; default-src 'none'"
+}
 
 export interface StreamServerOptions {
   /** URL-safe secret that every URL carries; random (192 bits) by default. */
@@ -21,8 +44,8 @@ export interface StreamServerOptions {
  * own server on 127.0.0.1, or `handle` mounted in another HTTP server (the daemon's).
  *
  * No CORS headers at all (a page elsewhere cannot read these bytes), the Host header must name
- * loopback (defeats DNS rebinding), and the token keeps other local users and pages from
- * guessing URLs.
+ * loopback (defeats DNS rebinding), a request with an Origin (a script of some page) is refused,
+ * and the token keeps other local users and pages from guessing URLs.
  */
 export class StreamServer {
   readonly token: string
@@ -83,6 +106,8 @@ export class StreamServer {
 
   async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!LOOPBACK_HOST.test(req.headers.host ?? '')) { plain(res, 403, 'forbidden host'); return }
+    // Players and a typed URL send no Origin; a script of any web page does.
+    if (req.headers.origin != null) { plain(res, 403, 'forbidden origin'); return }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD')
       plain(res, 405, 'only GET and HEAD')
@@ -93,11 +118,12 @@ export class StreamServer {
     const { share, file } = target
     const range = parseRange(req.headers.range, file.size)
     res.setHeader('accept-ranges', 'bytes')
-    res.setHeader('content-type', file.mime)
+    const type = safeMediaType(file.mime)
+    res.setHeader('content-type', type)
     // Shared content is untrusted: never sniffed into HTML, never run as a page of this origin,
     // never cached, and the token does not leak through Referer.
     res.setHeader('x-content-type-options', 'nosniff')
-    res.setHeader('content-security-policy', 'sandbox')
+    res.setHeader('content-security-policy', contentSecurityPolicy(type))
     res.setHeader('cache-control', 'no-store')
     res.setHeader('referrer-policy', 'no-referrer')
     if (range.kind === 'unsatisfiable') {

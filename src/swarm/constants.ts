@@ -28,6 +28,13 @@ export const MAX_EXTENSION_BYTES = 8 * 1024 * 1024 + 1024
 export const MAX_PROOF_SIBLINGS = 64
 /** Longest refusal reason accepted: a reason is for logs, not a channel for data. */
 export const MAX_REFUSAL_CHARS = 200
+/** A node leaving a swarm with a reason closes each connection once the reason is written, or after this. */
+export const LEAVE_FLUSH_MS = 2000
+/**
+ * A node that refused a block this often is not asked for it again: a seed deflects a block once
+ * (upload.ts) and serves the second ask, so a second refusal means it cannot serve it.
+ */
+export const MAX_REFUSALS_PER_BLOCK = 2
 
 // ---- Piece picker ----
 

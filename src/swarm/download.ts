@@ -203,7 +203,22 @@ export class Downloader {
 
   /** A request was refused (fast-extension reject) or dropped with its connection. */
   onRefused (peer: SwarmPeer, index: number): void {
-    if (this.#untrack(peer, index) != null) this.fillAll()
+    if (this.#untrack(peer, index) == null) return
+    peer.node.refused.set(index, (peer.node.refused.get(index) ?? 0) + 1)
+    this.fillAll()
+    this.#checkServable(peer, index)
+  }
+
+  /** After a refusal: a wanted block that no connected node will serve any more is reported. */
+  #checkServable (refuser: SwarmPeer, index: number): void {
+    const picker = this.#picker
+    if (picker == null || picker.have.get(index) || picker.isStoring(index)) return
+    for (const p of this.#ctx.peers.values()) {
+      if (p.wire.closed || !p.wire.authenticated) continue
+      if (p.pipeline.has(index) || p.pick.pieces.get(index)) return
+    }
+    const reason = refuser.wire.lastRefusal
+    this.#ctx.emit({ type: 'block:unavailable', index, ...(reason != null ? { reason } : {}) })
   }
 
   /** A block arrived for a request of ours (one not cancelled or timed out meanwhile). */

@@ -2,7 +2,8 @@
 // ProgressEvent unions): one discriminated union, `type` names the event.
 export type SwarmEvent =
   | { type: 'peer:connected', peer: string }
-  | { type: 'peer:closed', peer: string, reason?: string }
+  /** `refusal`: what the peer said before it went (an oht_v1 `refuse`), if it did. */
+  | { type: 'peer:closed', peer: string, reason?: string, refusal?: string }
   | { type: 'peer:banned', peer: string, reason: string }
   /** A node dropped to free its slot for a newcomer (idle while the swarm was full). */
   | { type: 'peer:evicted', peer: string, reason: string }
@@ -14,5 +15,10 @@ export type SwarmEvent =
   | { type: 'block:verified', peer: string, index: number, bytes: number }
   | { type: 'block:rejected', peer: string, index: number, reason: string }
   | { type: 'block:timeout', peer: string, index: number }
+  /**
+   * Every connected node that has this wanted block refused it MAX_REFUSALS_PER_BLOCK times: no
+   * peer here can serve it. `reason`: what the last refusing peer said, if it said (a `refuse`).
+   */
+  | { type: 'block:unavailable', index: number, reason?: string }
   | { type: 'block:served', peer: string, index: number, bytes: number }
   | { type: 'complete', blocks: number }

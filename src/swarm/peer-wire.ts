@@ -6,7 +6,7 @@ import Wire from 'bittorrent-protocol'
 import { swarmAuthMac } from '../blocks/caps.ts'
 import { isFreedWhenSent, releaseIfSent } from '../blocks/index.ts'
 import { WireGuard } from './guard.ts'
-import { DEFAULT_AUTH_TIMEOUT_MS, MAX_KNOWN_EXTENSION_BYTES, MAX_OTHER_MESSAGE_BYTES, MAX_PREAUTH_MESSAGE_BYTES, MAX_QUEUED_ANSWER_BYTES, MAX_QUEUED_BYTES, PIECE_HEADER_BYTES, QUEUE_POLL_MS, SEND_STALL_TIMEOUT_MS, WIRE_HEADER_SLACK_BYTES } from './constants.ts'
+import { DEFAULT_AUTH_TIMEOUT_MS, LEAVE_FLUSH_MS, MAX_KNOWN_EXTENSION_BYTES, MAX_REFUSAL_CHARS, MAX_OTHER_MESSAGE_BYTES, MAX_PREAUTH_MESSAGE_BYTES, MAX_QUEUED_ANSWER_BYTES, MAX_QUEUED_BYTES, PIECE_HEADER_BYTES, QUEUE_POLL_MS, SEND_STALL_TIMEOUT_MS, WIRE_HEADER_SLACK_BYTES } from './constants.ts'
 import { Outbox, type OutboxLimits } from './outbox.ts'
 import { decodeMessage, encodeMessage, EXTENSION_NAME, MAX_EXTENSION_BYTES, MessageError, type ExtensionMessage } from './messages.ts'
 
@@ -126,6 +126,9 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
   #authenticated = false
   #sentAuth = false
   #closed = false
+  #leaving = false
+  /** The peer's last `refuse` reason (printable): why it left, when it says so before closing. */
+  lastRefusal: string | undefined
   readonly #options: PeerWireOptions
   readonly #authTimer: NodeJS.Timeout
 
@@ -197,6 +200,25 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
     this.wire.extended(EXTENSION_NAME, encodeMessage(message))
   }
 
+  /**
+   * Tells the peer why this node goes (an oht_v1 `refuse`), then closes once that is written (or
+   * after LEAVE_FLUSH_MS): a fetcher learns why instead of seeing a connection drop.
+   */
+  leave (reason: string): void {
+    if (this.#closed || this.#leaving) return
+    this.#leaving = true
+    if (!this.#authenticated) { this.close(); return }
+    this.send({ t: 'refuse', reason: reason.slice(0, MAX_REFUSAL_CHARS) })
+    const stream = this.#options.stream
+    const timer = setTimeout(() => { this.close() }, LEAVE_FLUSH_MS)
+    timer.unref()
+    // The message reaches the stream on a later tick (the wire's readable side, sendCoalesced).
+    setImmediate(() => {
+      if (this.#closed || stream.destroyed) { clearTimeout(timer); this.close(); return }
+      stream.end(() => { clearTimeout(timer); this.close() })
+    })
+  }
+
   close (err?: Error): void {
     if (this.#closed) return
     this.#closed = true
@@ -248,6 +270,8 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
       this.emit('ready')
       return
     }
+    // eslint-disable-next-line no-control-regex
+    if (message.t === 'refuse') this.lastRefusal = message.reason.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
     this.emit('message', message)
   }
 }

@@ -5,7 +5,7 @@ import type { PickPeer } from './picker.ts'
 import { Pipeline } from './pipeline.ts'
 import { RateLimiter } from './ratelimit.ts'
 import type { SwarmOptions, SwarmStore } from './types.ts'
-import { HAVE_DELAY_MS } from './constants.ts'
+import { HAVE_DELAY_MS, MAX_REFUSALS_PER_BLOCK } from './constants.ts'
 
 /**
  * One remote node of a swarm, reached over one or more connections (lanes: striping over several
@@ -39,6 +39,8 @@ export interface PeerNode {
   unchokedAt: number
   /** Unchoked for UNCHOKED_IDLE_MS without asking: ranked after every other node until it asks. */
   idle: boolean
+  /** Times this node refused each block; one refused MAX_REFUSALS_PER_BLOCK times is not asked again. */
+  readonly refused: Map<number, number>
 }
 
 /**
@@ -77,7 +79,8 @@ export function newNode (id: string, perPeerUploadBytesPerSecond?: number): Peer
     lastActive: performance.now(),
     lastAskedAt: 0,
     unchokedAt: 0,
-    idle: false
+    idle: false,
+    refused: new Map()
   }
 }
 
@@ -88,7 +91,8 @@ export function newPeer (node: PeerNode, wire: PeerWire): SwarmPeer {
     for (const lane of node.lanes) if (lane.pipeline.has(i)) return true
     return pipeline.has(i)
   }
-  const pick: PickPeer = { pieces: { get: i => wire.wire.peerPieces.get(i) }, asking }
+  // A block this node keeps refusing counts as one it does not have.
+  const pick: PickPeer = { pieces: { get: i => wire.wire.peerPieces.get(i) && (node.refused.get(i) ?? 0) < MAX_REFUSALS_PER_BLOCK }, asking }
   return { id: node.id, key: `${node.id}/${node.nextLane++}`, node, wire, pipeline, pick, pendingHaves: [] }
 }
 

@@ -241,12 +241,17 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     })
   }
 
-  close (): void {
+  /** Leaves the swarm; with a `reason`, each peer is told it (a `refuse`) before its connection closes. */
+  close (reason?: string): void {
     this.#closed = true
     clearInterval(this.#chokeTimer)
     this.#metadata.close()
     void this.#store?.close?.()
-    for (const p of [...this.#peers.values()]) { clearTimeout(p.haveTimer); p.wire.close() }
+    for (const p of [...this.#peers.values()]) {
+      clearTimeout(p.haveTimer)
+      if (reason != null) p.wire.leave(reason)
+      else p.wire.close()
+    }
   }
 
   #emit (e: SwarmEvent): void {
@@ -315,7 +320,8 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     this.#download.peerLeft(peer)
     if (node.lanes.size === 0 && this.#nodes.get(node.id) === node) {
       this.#nodes.delete(node.id)
-      this.#emit({ type: 'peer:closed', peer: peer.id, ...(err != null ? { reason: err.message } : {}) })
+      const refusal = peer.wire.lastRefusal
+      this.#emit({ type: 'peer:closed', peer: peer.id, ...(err != null ? { reason: err.message } : {}), ...(refusal != null ? { refusal } : {}) })
     }
     this.#metadata.peerLeft(peer)
     this.#download.fillAll()

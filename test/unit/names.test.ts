@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildShare, deriveBlockKey, FileBlockSource, restoreShare } from '../../src/blocks/index.ts'
 import { partName } from '../../src/blocks/plainstore.ts'
+import { localSegments, portableSegment } from '../../src/blocks/names.ts'
 import { collectFiles } from '../../src/blocks/walk.ts'
 
 test('a file name of 255 bytes can be shared and fetched: its .part name is shortened', async t => {
@@ -77,4 +78,38 @@ test("a manifest path outside the share's own name is refused", async () => {
   openManifest(ok.manifestBytes, ok.contentKey, ok.cid)
   const file = buildRawShare({ plaintext, kind: 'file', name: 'a.txt', files: [{ path: 'b.txt', size: 100 }] })
   assert.throws(() => openManifest(file.manifestBytes, file.contentKey, file.cid), /not under the share's name/)
+})
+
+test('names Windows reserves get their portable form there, and are written as given elsewhere', () => {
+  assert.equal(portableSegment('CON'), 'CON_')
+  assert.equal(portableSegment('con.txt'), 'con_.txt')
+  assert.equal(portableSegment('LPT1.tar.gz'), 'LPT1_.tar.gz')
+  assert.equal(portableSegment('a:b?c*.txt'), 'a_b_c_.txt')
+  assert.equal(portableSegment('ends. '), 'ends__')
+  assert.equal(portableSegment('CONSOLE.txt'), 'CONSOLE.txt', 'only the device names themselves')
+  assert.equal(portableSegment('film.mkv'), 'film.mkv')
+  assert.deepEqual(localSegments('share/CON/a:b', 'win32'), ['share', 'CON_', 'a_b'])
+  assert.deepEqual(localSegments('share/CON/a:b', 'linux'), ['share', 'CON', 'a:b'])
+})
+
+test('a share whose folder already exists is not merged into it unless --merge; existing files are never replaced without --force', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'oht-names-'))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  await mkdir(join(dir, 'src', 'album'), { recursive: true })
+  await writeFile(join(dir, 'src', 'album', 'a.txt'), 'from the share')
+  await writeFile(join(dir, 'src', 'album', 'b.txt'), 'from the share too')
+  const built = await buildShare([join(dir, 'src', 'album')])
+  const key = deriveBlockKey(built.contentKey)
+  const source = new FileBlockSource(built.files, built.manifest.header, key, built.leaves)
+  t.after(async () => { await source.close() })
+  const out = join(dir, 'out')
+  await mkdir(join(out, 'album'), { recursive: true })
+  await writeFile(join(out, 'album', 'mine.txt'), 'my own')
+  await assert.rejects(restoreShare(built.manifest, key, source, out), /the folder .*album already exists: .*--merge/)
+  assert.deepEqual(await readdir(join(out, 'album')), ['mine.txt'], 'nothing was written into the existing folder')
+  await restoreShare(built.manifest, key, source, out, { merge: true })
+  assert.deepEqual((await readdir(join(out, 'album'))).sort(), ['a.txt', 'b.txt', 'mine.txt'])
+  assert.equal(await readFile(join(out, 'album', 'mine.txt'), 'utf8'), 'my own')
+  // Merging again finds the share's own files there: they are not replaced without --force.
+  await assert.rejects(restoreShare(built.manifest, key, source, out, { merge: true }), /already exists \(use --force/)
 })

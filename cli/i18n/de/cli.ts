@@ -57,6 +57,7 @@ export default {
   'cli.status.node': 'Knoten {nodeId}',
   'cli.status.daemon': 'Daemon lauscht auf {address} ({transport})',
   'cli.status.noDaemon': 'kein Daemon läuft',
+  'cli.status.broken': '  {id}  {name}  DEFEKT, wird nicht mehr geliefert: {reason}',
   'cli.status.swarm': '  {id}  {role}  {held}/{wanted} Blöcke  {peers} Peers  hoch {up}  runter {down}',
   'cli.status.seeding': 'verteilt',
   'cli.status.fetching': 'ruft ab',
@@ -64,6 +65,7 @@ export default {
   'cli.ls.description': 'die Freigaben auflisten, die dieser Knoten besitzt oder hält, und die sein Daemon abgerufen hat (mit Zustand: lädt, pausiert, verteilt, fertig, fehlgeschlagen)',
   'cli.ls.own': 'eig.',
   'cli.ls.hold': 'hält',
+  'cli.ls.broken': '      DEFEKT, wird nicht mehr geliefert: {reason} (die Dateien erneut freigeben, um den neuen Inhalt zu veröffentlichen)',
   'cli.ls.empty': 'noch keine Freigaben (oht share <Pfad>)',
 
   'cli.fetch.description': 'eine Freigabe von den angegebenen Peers gleichzeitig in ein Verzeichnis abrufen; jeder Block ' +
@@ -78,6 +80,7 @@ export default {
   'cli.fetch.optPeer': 'ein Peer zum Abrufen, z. B. tcp:127.0.0.1:4001 (wiederholbar)',
   'cli.fetch.optFile': 'nur diesen Pfad einer Verzeichnisfreigabe abrufen (wiederholbar)',
   'cli.fetch.optForce': 'vorhandene Dateien ersetzen; auch eine Freigabe mit verstecktem Namen (.ssh) in den Home-Ordner oder in einen vorhandenen Ordner dieses Namens holen',
+  'cli.fetch.optMerge': 'in einen schon vorhandenen Ordner mit dem Namen der Freigabe schreiben (seine Dateien werden ohne --force trotzdem nie ersetzt)',
   'cli.fetch.interrupted': 'unterbrochen',
   'cli.fetch.dialFailed': '{address} nicht erreichbar: {reason}',
   'cli.fetch.banned': 'Peer {peer}… gesperrt: {reason}',

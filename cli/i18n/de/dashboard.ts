@@ -13,6 +13,7 @@ export default {
   'dashboard.notListening': 'lauscht nicht',
   'dashboard.tor': 'Tor {percent} %',
   'dashboard.dht': 'DHT {nodes} Knoten',
+  'dashboard.broken': 'DEFEKT (Dateien geändert, nicht geliefert): {names}',
   'dashboard.totals': (p: Params) => `${p.count} ${plural('de', p.count, { one: 'Übertragung', other: 'Übertragungen' })} (${p.active} aktiv)  runter ${p.down}  hoch ${p.up}`,
   'dashboard.live': '● live',
   'dashboard.disconnected': '○ verbinde neu…',

@@ -21,6 +21,7 @@ export default {
   'errors.node.stateKey': 'die Zustandsdatenbank öffnet sich nicht mit dem Speicherschlüssel dieses Keystores (ein Keystore von einem anderen Knoten?)',
   'errors.fetch.noSpace': 'nicht genug freier Platz in {output}: noch {missing} MiB abzurufen, {free} MiB frei (ein Daemon setzt die Übertragung von selbst fort, sobald Platz ist; sonst den Abruf erneut starten: er setzt fort)',
   'errors.fetch.notOffered': 'kein erreichter Peer bietet die Freigabe {share} an: sie wurde zurückgezogen, oder die Adresse gehört keinem ihrer Peers',
+  'errors.fetch.noSource': 'kein Peer kann die Freigabe {share} noch liefern: {reason}',
   'errors.fetch.peersGone': 'alle Peers sind gegangen, bevor die Freigabe {share} vollständig war (Abruf erneut starten: er setzt fort)',
   'errors.share.notFound': 'dieser Knoten teilt, hält oder holte {id} nicht (oht ls zeigt, was er hat)',
   'errors.webui.onionNeedsTor': 'die Web-Oberfläche als Onion-Dienst braucht einen Daemon mit dem Tor-Transport (er läuft mit {transport})',

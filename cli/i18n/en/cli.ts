@@ -58,6 +58,7 @@ export default {
   'cli.status.node': 'node {nodeId}',
   'cli.status.daemon': 'daemon listening on {address} ({transport})',
   'cli.status.noDaemon': 'no daemon running',
+  'cli.status.broken': '  {id}  {name}  BROKEN, no longer served: {reason}',
   'cli.status.swarm': '  {id}  {role}  {held}/{wanted} blocks  {peers} peers  up {up}  down {down}',
   'cli.status.seeding': 'seeding',
   'cli.status.fetching': 'fetching',
@@ -65,6 +66,7 @@ export default {
   'cli.ls.description': 'list the shares this node owns or holds, and those its daemon fetched (with their state: fetching, paused, seeding, done, failed)',
   'cli.ls.own': 'own ',
   'cli.ls.hold': 'hold',
+  'cli.ls.broken': '      BROKEN, no longer served: {reason} (share the files again to publish the new content)',
   'cli.ls.empty': 'no shares yet (oht share <path>)',
 
   'cli.fetch.description': 'fetch a share into a directory from the given peers, all at once, verifying every block ' +
@@ -78,6 +80,7 @@ export default {
   'cli.fetch.optPeer': 'a peer to fetch from, e.g. tcp:127.0.0.1:4001 (repeatable)',
   'cli.fetch.optFile': 'fetch only this path of a directory share (repeatable)',
   'cli.fetch.optForce': 'replace existing files; also fetch a share whose top name is hidden (.ssh) into the home folder or into an existing folder of that name',
+  'cli.fetch.optMerge': 'write into a folder of the share\'s name that already exists (its files are still never replaced without --force)',
   'cli.fetch.interrupted': 'interrupted',
   'cli.fetch.dialFailed': 'could not reach {address}: {reason}',
   'cli.fetch.banned': 'banned peer {peer}…: {reason}',

@@ -13,6 +13,7 @@ export default {
   'dashboard.notListening': 'not listening',
   'dashboard.tor': 'Tor {percent}%',
   'dashboard.dht': 'DHT {nodes} nodes',
+  'dashboard.broken': 'BROKEN (files changed, not served): {names}',
   'dashboard.totals': (p: Params) => `${p.count} ${plural('en', p.count, { one: 'transfer', other: 'transfers' })} (${p.active} active)  down ${p.down}  up ${p.up}`,
   'dashboard.live': '● live',
   'dashboard.disconnected': '○ reconnecting…',

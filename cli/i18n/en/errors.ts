@@ -22,6 +22,7 @@ export default {
   'errors.node.stateKey': 'the state database does not open with this keystore\'s storage key (a keystore copied from another node?)',
   'errors.fetch.noSpace': 'not enough free space in {output}: {missing} MiB still to fetch, {free} MiB free (a daemon resumes the transfer by itself once there is room; else run the fetch again: it resumes)',
   'errors.fetch.notOffered': 'no peer reached offers share {share}: it was unshared, or the address is not one of its peers',
+  'errors.fetch.noSource': 'no peer can serve share {share} any more: {reason}',
   'errors.fetch.peersGone': 'every peer left before share {share} was complete (run the fetch again: it resumes)',
   'errors.share.notFound': 'this node neither shares nor holds nor fetched {id} (oht ls lists what it has)',
   'errors.webui.onionNeedsTor': 'the web UI over an onion service needs a daemon on the Tor transport (it runs on {transport})',

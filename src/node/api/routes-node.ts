@@ -26,7 +26,7 @@ export function registerNodeRoutes (api: RouteTable, service: LocalService, opti
   api.route('GET', `${v}/shares`, async () => ({ body: { shares: await service.list() } }))
   api.route('DELETE', `${v}/shares/:id`, async ({ params, query }) => {
     const deleteData = ['1', 'true'].includes(query.get('deleteData') ?? '')
-    const id = decodeURIComponent(params.id!)
+    const id = params.id!
     return { body: options.unshare != null ? await options.unshare(id, deleteData) : await service.unshare(id, { deleteData }) }
   })
   api.route('GET', `${v}/peers`, async () => {
@@ -46,8 +46,8 @@ export function registerNodeRoutes (api: RouteTable, service: LocalService, opti
   })
   api.route('POST', `${v}/fetch`, async ctx => {
     const b = await objectBody(ctx)
-    const cap = parseReadCap(String(b.link))
-    const request = { output: String(b.output), peers: strs(b, 'peers'), select: strs(b, 'select'), overwrite: b.overwrite === true }
+    const cap = parseReadCap(str(b, 'link'))
+    const request = { output: str(b, 'output'), peers: strs(b, 'peers'), select: strs(b, 'select'), overwrite: b.overwrite === true, merge: b.merge === true }
     return { ndjson: async send => await service.fetch(cap, request, e => { send(e) }, ctx.signal) }
   })
   api.route('POST', `${v}/export`, async ctx => {
@@ -58,7 +58,7 @@ export function registerNodeRoutes (api: RouteTable, service: LocalService, opti
   })
   api.route('POST', `${v}/import`, async ctx => {
     const b = await objectBody(ctx)
-    const file = String(b.file)
+    const file = str(b, 'file')
     return { ndjson: async () => await service.importCar(file) }
   })
 }

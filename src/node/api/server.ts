@@ -124,7 +124,7 @@ export class ApiServer implements RouteTable {
       if (r.method !== method) continue
       const m = r.pattern.exec(url.pathname)
       if (m == null) continue
-      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]))
+      const params = pathParams(r.names, m)
       const out = await r.handler({ params, query: url.searchParams, body: async () => body, signal })
       if ('ndjson' in out) return { status: 200, body: await out.ndjson(() => {}) }
       return { status: out.status ?? 200, body: out.body }
@@ -208,7 +208,7 @@ export class ApiServer implements RouteTable {
         if (r.method !== method) continue
         const m = r.pattern.exec(url.pathname)
         if (m == null) continue
-        const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]))
+        const params = pathParams(r.names, m)
         const out = await r.handler({ params, query: url.searchParams, body: async () => await readJson(req), signal: gone.signal })
         if ('ndjson' in out) await sendNdjson(res, out.ndjson)
         else sendJson(res, out.status ?? 200, out.body)
@@ -235,6 +235,15 @@ export async function loadOrCreateToken (path: string): Promise<Buffer> {
   await writeFile(path, token + '\n', { mode: 0o600 })
   await chmod(path, 0o600)
   return Buffer.from(token)
+}
+
+/** The `:name` segments of a matched path, decoded; bad percent-encoding is the client's error. */
+function pathParams (names: readonly string[], match: RegExpExecArray): Record<string, string> {
+  try {
+    return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]))
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in ${JSON.stringify(match[0].slice(0, 200))}`)
+  }
 }
 
 async function listenOn (server: Server, where: string | { host: string, port: number }): Promise<void> {

@@ -14,6 +14,11 @@ export interface OwnedShare {
   /** Content key sealed under the node's vault key (AES-256-GCM), base64. */
   sealedContentKey: string
   createdAt: number
+  /**
+   * Set once its files changed on disk (found serving a block, or by `ls`/`status`): the share
+   * is no longer served. Sharing the same content again makes a fresh record without it.
+   */
+  broken?: { reason: string, at: number }
 }
 
 /** A share whose ciphertext blocks sit in the blockstore (CAR import; later pins and fetches). */
@@ -129,6 +134,13 @@ export class NodeState {
       ...(tags != null ? [{ type: 'put' as const, sublevel: this.tags, key: share.id, value: tags }] : []),
       { type: 'put', sublevel: this.owned, key: share.id, value: share }
     ])
+  }
+
+  /** Records that an owned share can no longer be served, and why. */
+  async markBroken (id: string, reason: string): Promise<void> {
+    const owned = await this.owned.get(id)
+    if (owned == null || owned.broken != null) return
+    await this.owned.put(id, { ...owned, broken: { reason, at: Date.now() } })
   }
 
   static fetchKey (id: string, outDir: string): string { return `${id}\u0000${outDir}` }

@@ -137,9 +137,9 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     return entry
   }
 
-  closeSwarm (id: string): void {
+  closeSwarm (id: string, reason?: string): void {
     for (const [hash, entry] of this.#swarms) {
-      if (entry.id === id) { entry.swarm.close(); this.#swarms.delete(hash) }
+      if (entry.id === id) { entry.swarm.close(reason); this.#swarms.delete(hash) }
     }
   }
 

@@ -13,6 +13,8 @@ export interface FetchRequest {
   peers: string[]
   select?: string[]
   overwrite?: boolean
+  /** Write into a folder of the share's name that already exists (`--merge`). */
+  merge?: boolean
   /** Also ask the DHT for the share's providers, besides `peers` (a transfer the daemon resumes). */
   discover?: boolean
   /**
@@ -29,6 +31,7 @@ export interface FetchOptions {
   peers: PeerSource
   select?: readonly string[]
   overwrite?: boolean
+  merge?: boolean
   signal?: AbortSignal
   onEvent?: (e: FetchEvent) => void
   /** Called once the destination is open and attached to the swarm (streaming reads from it). */
@@ -110,14 +113,29 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') void freeBytes(outDir).then(free => { stuck.reject(noSpace(outDir, total - done, free ?? 0)) })
   }
   swarm.on('error', onStoreError)
+  // Why the last peer left, when it said so (an owner whose files changed): the fetch's error says it.
+  let lastReason: string | undefined
   const checkPeers = (): void => {
     if (!dialsSettled || swarm.peerCount > 0 || swarm.complete) return
-    stuck.reject(swarm.metadataKnown
-      ? new FetchError('fetch.peersGone', { share: id }, `every peer left before share ${id} was complete`)
-      : new FetchError('fetch.notOffered', { share: id }, `no peer reached offers share ${id}`))
+    if (!swarm.metadataKnown) stuck.reject(new FetchError('fetch.notOffered', { share: id }, `no peer reached offers share ${id}`))
+    else if (lastReason != null) stuck.reject(new FetchError('fetch.noSource', { share: id, reason: lastReason }, `no peer can serve share ${id} any more: ${lastReason}`))
+    else stuck.reject(new FetchError('fetch.peersGone', { share: id }, `every peer left before share ${id} was complete`))
   }
-  const onPeerClosed = (swarmId: string, e: SwarmEvent): void => { if (swarmId === id && e.type === 'peer:closed') checkPeers() }
-  network.on('swarm', onPeerClosed)
+  // A wanted block every connected peer refused: once every dial has settled, the fetch ends.
+  let unavailable: { index: number, reason?: string } | undefined
+  const checkServable = (): void => {
+    if (!dialsSettled || unavailable == null || swarm.complete) return
+    const why = unavailable.reason ?? `every peer that has block ${unavailable.index} refused it`
+    stuck.reject(new FetchError('fetch.noSource', { share: id, reason: why }, `no peer can serve share ${id} any more: ${why}`))
+  }
+  const onPeerEvent = (swarmId: string, e: SwarmEvent): void => {
+    if (swarmId !== id) return
+    if (e.type === 'block:unavailable') { unavailable = { index: e.index, ...(e.reason != null ? { reason: e.reason } : {}) }; checkServable(); return }
+    if (e.type !== 'peer:closed') return
+    lastReason = e.refusal
+    checkPeers()
+  }
+  network.on('swarm', onPeerEvent)
 
   const persist = async (complete = false): Promise<void> => {
     if (store == null) return
@@ -131,7 +149,8 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     await node.blockstore.put(cap.manifestCid, sealed.bytes)
     await node.state.putLeaves(id, swarm.leaves!)
     const record = await node.state.getFetch(id, outDir)
-    const s = new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => swarm.leaves!, { select, overwrite: options.overwrite === true })
+    // An earlier run of this fetch (a record) made the folder itself: going on is no merge.
+    const s = new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => swarm.leaves!, { select, overwrite: options.overwrite === true, merge: options.merge === true || record != null })
     // Blocks recorded under another selection still count: open() re-checks each against its
     // leaf, so a block that straddles a newly selected file (written only in part) is fetched again.
     const kept = await s.open(record != null ? record.blocks : [])
@@ -175,7 +194,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
       const why = (err.errors as Error[]).map(e => e.message).join('; ')
       throw new FetchError('fetch.unreachable', { reasons: why }, `could not reach any peer: ${why}`)
     }
-    void dialing.settled.then(() => { dialsSettled = true; checkPeers() })
+    void dialing.settled.then(() => { dialsSettled = true; checkPeers(); checkServable() })
     await Promise.race([ready, abortable(options.signal), stuck.promise])
     await Promise.race([swarm.whenComplete(options.signal), abortable(options.signal), stuck.promise])
     if (store == null || !store.complete) throw new FetchError('fetch.incomplete', {}, 'the swarm finished but the output is incomplete')
@@ -189,7 +208,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     dialing?.stop()
     clearInterval(timer)
     network.off('swarm', onSwarm)
-    network.off('swarm', onPeerClosed)
+    network.off('swarm', onPeerEvent)
     swarm.off('error', onStoreError)
   }
 }
@@ -211,7 +230,7 @@ export async function seedFromOutput (node: OhtNode, network: NodeNetwork, cap: 
   if (leaves == null || record == null || !(await node.blockstore.has(cap.manifestCid))) throw new FetchError('fetch.incomplete', {}, 'this node kept no record of the fetch')
   const manifestBytes = await node.blockstore.get(cap.manifestCid)
   const manifest = openManifest(manifestBytes, cap.contentKey, cap.manifestCid)
-  const store = new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => leaves, { select })
+  const store = new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => leaves, { select, merge: true })
   await store.open(record.blocks)
   if (!store.complete) {
     await store.close()

@@ -22,6 +22,8 @@ export interface TransferRecord {
   peers: string[]
   select: string[]
   overwrite: boolean
+  /** Absent in records written before `--merge` existed: false. */
+  merge?: boolean
   state: JournalState
   name: string | null
   bytesTotal: number

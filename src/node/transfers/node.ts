@@ -3,7 +3,7 @@ import { CID } from 'multiformats/cid'
 import { access } from 'node:fs/promises'
 import {
   BlockstoreSource, blockKeyOf, buildShare, CipherBlockstore, decodeManifest, deriveBlockKey, FileBlockSource,
-  formatLink, formatVerifyCap, open as openSealed, openManifest, restoreShare,
+  formatLink, formatVerifyCap, open as openSealed, openManifest, restoreShare, sourcesChanged,
   seal, verifyCapOf, type BlockSource, type Manifest, type ReadCap, type RestoreOptions, type RestoreResult,
   type ShareBuildOptions, type SkippedEntry
 } from '../../blocks/index.ts'
@@ -46,6 +46,8 @@ export interface ListedShare {
   /** A fetched share: its transfer's state and where it was written. */
   state?: string
   output?: string
+  /** An owned share whose files changed on disk: why it is no longer served. */
+  broken?: string
 }
 
 export class FetchError extends NodeError {
@@ -140,7 +142,10 @@ export class OhtNode {
     const out: ListedShare[] = []
     for (const s of await this.state.listOwned()) {
       const read: ReadCap = { kind: 'read', manifestCid: decodeCid(s.id), contentKey: this.#openKey(s) }
-      out.push({ id: s.id, name: s.name, kind: s.kind, bytes: s.bytes, blocks: s.blockCount, role: 'owner', link: formatLink(read), verifyCap: formatVerifyCap(verifyCapOf(read)) })
+      out.push({
+        id: s.id, name: s.name, kind: s.kind, bytes: s.bytes, blocks: s.blockCount, role: 'owner', link: formatLink(read), verifyCap: formatVerifyCap(verifyCapOf(read)),
+        ...(s.broken != null ? { broken: s.broken.reason } : {})
+      })
     }
     for (const h of await this.state.listHeld()) {
       if (out.some(o => o.id === h.id)) continue
@@ -152,6 +157,22 @@ export class OhtNode {
   /** The read capabilities of the shares this node owns (what a daemon seeds at start). */
   async ownedCaps (): Promise<ReadCap[]> {
     return (await this.state.listOwned()).map(s => ({ kind: 'read', manifestCid: decodeCid(s.id), contentKey: this.#openKey(s) }))
+  }
+
+  /**
+   * Checks the files of every owned share not yet known broken (a stat each) and records those
+   * that changed on disk; returns the ids newly found broken.
+   */
+  async checkOwnedSources (): Promise<string[]> {
+    const found: string[] = []
+    for (const s of await this.state.listOwned()) {
+      if (s.broken != null) continue
+      const reason = await sourcesChanged(s.files)
+      if (reason == null) continue
+      await this.state.markBroken(s.id, reason)
+      found.push(s.id)
+    }
+    return found
   }
 
   /** True when this node owns the share or holds all of its ciphertext (an import). */

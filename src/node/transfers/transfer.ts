@@ -14,7 +14,7 @@ export const RETRY_MAX_MS = 5 * 60_000
 export const DISK_CHECK_MS = 3_000
 
 /** Failures that may pass by themselves (peers offline, none found yet, none reached). */
-const RETRYABLE = new Set(['fetch.noPeers', 'fetch.noProviders', 'fetch.unreachable', 'fetch.notOffered', 'fetch.peersGone'])
+const RETRYABLE = new Set(['fetch.noPeers', 'fetch.noProviders', 'fetch.unreachable', 'fetch.notOffered', 'fetch.peersGone', 'fetch.noSource'])
 
 export function retryable (code: string | undefined): boolean { return code != null && RETRYABLE.has(code) }
 
@@ -27,6 +27,7 @@ export class Transfer {
   readonly cap: ReadCap
   select: string[]
   overwrite: boolean
+  merge: boolean
   abort?: AbortController
   run?: Promise<void>
   /** Why the current run is being stopped (pause or cancel), so its error is not a failure. */
@@ -51,6 +52,7 @@ export class Transfer {
     this.cap = req.cap
     this.select = [...(req.select ?? [])]
     this.overwrite = req.overwrite === true
+    this.merge = req.merge === true
     this.info = {
       id, shareId, name: null, output: resolve(req.output), peers: [...req.peers], state: 'fetching',
       bytesDone: 0, bytesTotal: 0, blocksHeld: 0, blocksWanted: 0, downRate: 0, upRate: 0, etaSeconds: null,
@@ -62,7 +64,7 @@ export class Transfer {
 
   static fromRecord (r: TransferRecord): Transfer {
     const t = new Transfer(r.id, {
-      cap: capOf(r), output: r.output, peers: r.peers, select: r.select, overwrite: r.overwrite,
+      cap: capOf(r), output: r.output, peers: r.peers, select: r.select, overwrite: r.overwrite, merge: r.merge === true,
       ...(r.seedRatio != null ? { seedRatio: r.seedRatio } : {}),
       ...(r.seedTime != null ? { seedTime: r.seedTime } : {})
     }, '')
@@ -96,7 +98,7 @@ export class Transfer {
     const i = this.info
     const state = i.state === 'cancelled' ? 'failed' : i.state
     return {
-      id: i.id, link: formatLink(this.cap), output: i.output, peers: i.peers, select: this.select, overwrite: this.overwrite,
+      id: i.id, link: formatLink(this.cap), output: i.output, peers: i.peers, select: this.select, overwrite: this.overwrite, merge: this.merge,
       state, name: i.name, bytesTotal: i.bytesTotal, addedAt: i.addedAt, uploaded: i.uploaded ?? 0, seededSeconds: this.seededSeconds(),
       ...(i.finishedAt != null ? { finishedAt: i.finishedAt } : {}),
       ...(i.error != null ? { error: i.error } : {}),

@@ -239,7 +239,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     t.samples = []
     t.uploadedBase = t.info.uploaded ?? 0
     this.#setState(t, 'fetching')
-    const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite, ...(t.resumed || t.attempts > 0 ? { discover: true } : {}) }
+    const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite, merge: t.merge, ...(t.resumed || t.attempts > 0 ? { discover: true } : {}) }
     t.run = this.#service.fetch(t.cap, req, e => { this.#onFetchEvent(t, e) }, abort.signal).then(result => {
       t.info.result = result
       t.info.bytesDone = t.info.bytesTotal = result.bytes

@@ -29,6 +29,7 @@ export const de: Record<MessageKey, string> = {
   'shares.colLink': 'Link',
   'shares.owner': 'eigene',
   'shares.holder': 'gehalten',
+  'shares.broken': 'defekt: Dateien geändert, wird nicht mehr geliefert',
   'shares.copy': 'Link kopieren',
   'shares.copied': 'Kopiert',
   'shares.qr': 'QR-Code',

@@ -27,6 +27,7 @@ export const en = {
   'shares.colLink': 'Link',
   'shares.owner': 'own',
   'shares.holder': 'held',
+  'shares.broken': 'broken: its files changed, no longer served',
   'shares.copy': 'Copy link',
   'shares.copied': 'Copied',
   'shares.qr': 'QR code',

@@ -4,14 +4,14 @@ import { renderSVG } from 'uqr'
 import { formatBytes, html, raw } from '../html.ts'
 import type { Action, Page, PageContext } from './context.ts'
 
-interface ShareRow { id: string, name: string, kind: string, bytes: number, blocks: number, role: string, link?: string }
+interface ShareRow { id: string, name: string, kind: string, bytes: number, blocks: number, role: string, link?: string, broken?: string }
 
 export async function sharesPage (ctx: PageContext): Promise<Page> {
   const { t } = ctx
   const { shares } = await ctx.api('GET', '/v0/shares') as { shares: ShareRow[] }
   const added = ctx.query.get('added')
   const rows = shares.map(s => html`<tr data-share="${s.id}"${s.id === added ? html` class="added"` : ''}>
-<td>${s.name}</td><td class="num">${formatBytes(s.bytes)}</td><td>${t(s.role === 'owner' ? 'shares.owner' : 'shares.holder')}</td>
+<td>${s.name}</td><td class="num">${formatBytes(s.bytes)}</td><td>${t(s.role === 'owner' ? 'shares.owner' : 'shares.holder')}${s.broken != null ? html` <strong class="error" title="${s.broken}">${t('shares.broken')}</strong>` : ''}</td>
 <td>${s.link != null
   ? html`<input class="link" type="text" readonly value="${s.link}" aria-label="${t('shares.colLink')}">
 <button type="button" class="copy" data-copy="${s.link}" hidden>${t('shares.copy')}</button>
