@@ -21,8 +21,6 @@ export interface ComplianceOptions {
   testTimeoutMs?: number
   /** Dial timeout for the dead-address test; default 2 s. */
   deadDialTimeoutMs?: number
-  /** Slack allowed above a timeout before it counts as missed; default 1 s. */
-  slackMs?: number
 }
 
 /** Rejects if `promise` does not settle within `ms` (every wait in the suite is bounded). */
@@ -82,7 +80,6 @@ export function transportCompliance (name: string, options: ComplianceOptions): 
   const connections = options.connections ?? 50
   const timeout = options.testTimeoutMs ?? 15_000
   const deadDialTimeoutMs = options.deadDialTimeoutMs ?? 2_000
-  const slack = options.slackMs ?? 1_000
   const wait = Math.max(2_000, Math.floor(timeout / 2))
 
   /** Runs `body` with fresh transports and always closes them. */
@@ -135,9 +132,15 @@ export function transportCompliance (name: string, options: ComplianceOptions): 
 
     it('is not half-open: when one side ends, both streams close', async () => {
       await using(2, async (server, client) => {
+        // The accepted stream that carries the client's byte (tor may also hand the service a
+        // stream of an abandoned dial attempt, see above).
         const accepted = Promise.withResolvers<Duplex>()
-        const address = await server!.listen(stream => { accepted.resolve(stream) })
+        const address = await server!.listen(stream => {
+          stream.on('error', () => {})
+          readBytes(stream, 1).then(() => { accepted.resolve(stream) }, () => {})
+        })
         const stream = await client!.dial(address)
+        stream.write('x')
         const theirs = await within(accepted.promise, wait, 'the connection')
         theirs.resume()
         stream.resume()
@@ -160,13 +163,13 @@ export function transportCompliance (name: string, options: ComplianceOptions): 
       })
     })
 
-    it('fails to dial a dead address within the timeout', async () => {
+    it('fails to dial a dead address, giving up at its timeout', async () => {
       await using(2, async (dead, client) => {
         const address = await dead!.listen(stream => { stream.destroy() })
         await dead!.close()
-        const started = Date.now()
-        await assert.rejects(client!.dial(address, { timeoutMs: deadDialTimeoutMs }), DialError)
-        assert.ok(Date.now() - started < deadDialTimeoutMs + slack, `took ${Date.now() - started} ms`)
+        // A deadline far past the dial's own that only catches a dial ignoring its timeout (a
+        // loaded machine is late by seconds, not by `wait`).
+        await assert.rejects(within(client!.dial(address, { timeoutMs: deadDialTimeoutMs }), deadDialTimeoutMs + wait, 'the dial to give up'), DialError)
       })
     })
 
@@ -176,7 +179,9 @@ export function transportCompliance (name: string, options: ComplianceOptions): 
         const address = await server!.listen(stream => { accepted.push(stream); stream.resume() })
         const streams = await Promise.all([0, 1, 2].map(async () => await client!.dial(address)))
         for (const s of streams) s.resume()
-        await until(() => accepted.length === 3, wait, 'three connections')
+        // At least three: tor may hand the service a fourth, the stream of a dial attempt it
+        // abandoned and retried on another circuit; waiting for exactly 3 then never ends.
+        await until(() => accepted.length >= 3, wait, 'three connections')
         await within(server!.close(), wait, 'server close()')
         await within(Promise.all([...accepted, ...streams].map(closedStream)), wait, 'every stream to close')
         await assert.rejects(client!.dial(address, { timeoutMs: deadDialTimeoutMs }), DialError)

@@ -212,7 +212,9 @@ test('transfers: pause stops traffic, resume continues from the persisted bitfie
   assert.ok(sentTotal < data.length * 1.25, `blocks fetched before the pause were not sent again: ${sentTotal} for ${data.length}`)
 
   // Events: typed, per transfer, progress coalesced to at most 4 a second, no per-block flood.
-  await sleep(300)
+  // Read once the last state change (seeding) has arrived.
+  const isState = (x: { e: ApiEvent }, state: string): boolean => x.e.type === 'transfer:state' && 'id' in x.e && x.e.id === added.id && (x.e as { state: string }).state === state
+  await until('the seeding state event', 30_000, async () => events.some(x => isState(x, 'seeding')) ? true : undefined)
   const mine = events.filter(x => 'id' in x.e && x.e.id === added.id)
   const types = new Set(events.map(x => x.e.type))
   assert.ok(types.has('transfer:added') && types.has('transfer:metadata') && types.has('transfer:state') && types.has('transfer:progress'), [...types].join(','))
@@ -223,12 +225,10 @@ test('transfers: pause stops traffic, resume continues from the persisted bitfie
   assert.ok(!swarmEvents.some(type => type.startsWith('block:')), 'per-block events are not streamed')
   const progress = mine.filter(x => x.e.type === 'transfer:progress')
   assert.ok(progress.length >= 5, `progress events: ${progress.length}`)
-  // Sent at most every 250 ms (the daemon's clock); received with some jitter under load.
+  // Sent at most every 250 ms by the daemon's clock (its stamp). When they arrive is not asserted:
+  // a loaded machine delivers a backlog at once.
   const sentAt = progress.map(x => (x.e as { at: number }).at)
   for (let i = 1; i < sentAt.length; i++) assert.ok(sentAt[i]! - sentAt[i - 1]! >= 240, `progress events ${sentAt[i]! - sentAt[i - 1]!} ms apart`)
-  for (let i = 0; i + 6 < progress.length; i++) {
-    assert.ok(progress[i + 6]!.at - progress[i]!.at >= 1000, 'no burst of 7 progress events within a second on arrival')
-  }
 
   // Cancel of a finished transfer forgets it; a second cancel is a 404.
   await client.cancelTransfer(added.id)

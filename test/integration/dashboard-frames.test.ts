@@ -11,7 +11,25 @@ import type { TransferDetail, TransferInfo } from '../../src/node/transfers/tran
 import { setLocale } from '../../cli/i18n/index.ts'
 
 const h = React.createElement
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/**
+ * Waits for what the view does next (an effect ran, a frame was drawn), polled every few ms; the
+ * deadline only catches a view that never does it, a slow machine only takes longer.
+ */
+async function until<T> (what: string, probe: () => T | undefined | false, detail: () => string = () => ''): Promise<T> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const v = probe()
+    if (v !== undefined && v !== false) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${detail()}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+/** Ink draws a frame on every commit (debug mode): the first frame after `count` is the key's. */
+async function nextFrame (app: ReturnType<typeof render>, count: number): Promise<string> {
+  return await until('the next frame', () => app.frames.length > count ? app.lastFrame()! : undefined)
+}
 
 /** Fixed data, and a log of the actions the view asked for. */
 class FixedSource implements DashboardSource {
@@ -85,13 +103,13 @@ test('one transfer: row, block map and peer table in 80×24', async t => {
   const source = new FixedSource({ status: { ...status, tor: { bootstrap: 85, summary: 'loading relay descriptors' }, dht: { nodes: 42 } }, transfers: [tr], connected: true })
   const app = render(h(Dashboard, { source, width: 80, height: 24 }))
   t.after(() => { app.unmount() })
-  await sleep(20)
+  await until('the detail to be asked for', () => source.focused)
   assert.equal(source.focused?.id, 't1', 'the only transfer is selected and its detail asked for')
   const cells = source.focused!.cells
   assert.ok(cells >= 78 && cells % 78 === 0, `map cells fill whole lines: ${cells}`)
+  const drawn = app.frames.length
   source.set({ ...source.data, detail: detail(tr, cells) })
-  await sleep(20)
-  const frame = app.lastFrame()!
+  const frame = await nextFrame(app, drawn)
   assertFits(frame, 80, 24)
   assert.match(frame, /Tor 85%/)
   assert.match(frame, /DHT 42 nodes/)
@@ -117,8 +135,8 @@ test('many transfers: a window that follows the selection; a large terminal show
   assert.ok(shown >= 3 && shown < 30, `a window of the list: ${shown} rows`)
   assert.match(frame, /> film-0\.mkv/)
   for (let i = 0; i < 20; i++) small.stdin.write('j')
-  await sleep(50)
-  frame = small.lastFrame()!
+  frame = await until('the selection to reach film-20', () => { const f = small.lastFrame()!; return f.includes('> film-20.mkv') ? f : undefined }, () => small.lastFrame()!)
+  await until('the detail of t20 to be asked for', () => source.focused?.id === 't20')
   assert.match(frame, /> film-20\.mkv/, 'the window follows the selection')
   assert.doesNotMatch(frame, /film-0\.mkv/)
   assert.equal(source.focused?.id, 't20')
@@ -142,7 +160,8 @@ test('keys: select, pause/resume, cancel asks first, file priorities, help, quit
   let quit = false
   const app = render(h(Dashboard, { source, width: 80, height: 24, onQuit: () => { quit = true } }))
   t.after(() => { app.unmount() })
-  const key = async (k: string): Promise<string> => { app.stdin.write(k); await sleep(30); return app.lastFrame()! }
+  // Every key below changes what is shown (a mode, the selection, a message): wait for its frame.
+  const key = async (k: string): Promise<string> => { const drawn = app.frames.length; app.stdin.write(k); return await nextFrame(app, drawn) }
 
   await key('p')
   assert.deepEqual(source.actions, ['pause t1'])
@@ -176,8 +195,8 @@ test('keys: select, pause/resume, cancel asks first, file priorities, help, quit
   assert.doesNotMatch(frame, /oht dashboard: keys/)
   await key('k')
   assert.equal(source.focused?.id, 't1')
-  await key('q')
-  assert.equal(quit, true)
+  app.stdin.write('q') // quits: no frame to wait for
+  await until('the quit callback', () => quit)
 })
 
 test('German frame', async t => {

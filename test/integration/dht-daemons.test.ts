@@ -33,12 +33,15 @@ after(async () => {
 })
 
 describe(`a DHT of ${NODES} daemons joined through one bootstrap node`, { timeout: 300_000 }, () => {
+  // Shared before any test, so each runs alone or in any order; no test stops a daemon another uses.
   let link = ''
   const data = randomBytes(3 * 1024 * 1024 + 777)
-
-  it('a link shared on one daemon is fetched by another with the link alone', async () => {
+  before(async () => {
     await writeFile(join(dir, 'file.bin'), data)
     link = (await ohtJson<{ link: string }>(daemons[7]!.dataDir, ['share', join(dir, 'file.bin')], { timeoutMs: 90_000 })).value.link
+  }, { timeout: 120_000 })
+
+  it('a link shared on one daemon is fetched by another with the link alone', async () => {
     const r = (await ohtJson<{ path: string, peers: number }>(daemons[15]!.dataDir, ['fetch', link, '-o', join(dir, 'out15')], { timeoutMs: 90_000 })).value
     assert.equal(sha(await readFile(r.path)), sha(data))
     assert.ok(r.peers >= 1)
@@ -70,7 +73,7 @@ describe(`a DHT of ${NODES} daemons joined through one bootstrap node`, { timeou
 
     const secret = (await ohtJson<{ ref: string }>(daemons[4]!.dataDir, ['dht', 'put', '--private', 'meet at noon'])).value.ref
     assert.match(secret, /^private:[A-Za-z0-9_-]{43}$/)
-    const read = await oht(join(dir, 'embedded'), ['--transport', 'tcp', '--bootstrap', daemons[0]!.address, 'dht', 'get', secret])
+    const read = await oht(join(dir, 'embedded-values'), ['--transport', 'tcp', '--bootstrap', daemons[0]!.address, 'dht', 'get', secret])
     assert.equal(read.stdout, 'meet at noon', read.stderr)
     await ohtJson(daemons[4]!.dataDir, ['dht', 'delete', secret])
     const gone = await oht(daemons[11]!.dataDir, ['dht', 'get', secret])
@@ -94,7 +97,7 @@ describe(`a DHT of ${NODES} daemons joined through one bootstrap node`, { timeou
   })
 
   it('a restarted daemon rejoins from its saved routing table, without --bootstrap', async () => {
-    const d = daemons[12]!
+    const d = daemons[12]! // used by no other test
     await d.stop()
     const again = await startDaemon(d.dataDir, [], 60_000)
     daemons[12] = again

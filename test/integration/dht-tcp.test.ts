@@ -1,6 +1,6 @@
 // Five DHT nodes over the real TCP transport on 127.0.0.1 with the real oht handshake: the
 // wiring src/node does (acceptHandshakes → handleStream, dialPeer as the dialer).
-import { describe, test, before, after } from 'node:test'
+import { describe, test, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { TcpTransport, acceptHandshakes, dialPeer } from '../../src/onion/index.ts'
@@ -29,10 +29,13 @@ async function stopPeer (peer: Peer): Promise<void> {
   await peer.transport.close()
 }
 
+// A fresh network for every test (five in-process nodes start in milliseconds): the tests that
+// kill or restart a node leave nothing behind for the others, in any order.
 describe('dht over TCP with the oht handshake', () => {
-  const peers: Peer[] = []
+  let peers: Peer[] = []
 
-  before(async () => {
+  beforeEach(async () => {
+    peers = []
     for (let i = 0; i < 5; i++) peers.push(await startPeer())
     // Everyone bootstraps from the first node's bare address: the handshake tells its id.
     for (const peer of peers.slice(1)) {
@@ -40,7 +43,7 @@ describe('dht over TCP with the oht handshake', () => {
       assert.equal(reached, 1)
     }
   })
-  after(async () => { for (const peer of peers) await stopPeer(peer) })
+  afterEach(async () => { for (const peer of peers) await stopPeer(peer) })
 
   test('bootstrap fills routing tables with handshake-verified contacts', () => {
     for (const peer of peers) {

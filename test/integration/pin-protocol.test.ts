@@ -1,7 +1,7 @@
 // The `pin` protocol in one process over real TCP sockets on 127.0.0.1: an owner node, a pinning
 // node (its LocalService, as a daemon runs it) and a requester that sends what a hostile or
 // broken peer would: garbage, oversized frames, bad fields, forged certificates, and a requester
-// that hangs up right after the pin is accepted.
+// that hangs up right after the pin is accepted; a certificate that expires while its pin runs.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -11,7 +11,7 @@ import { OhtNode } from '../../src/node/transfers/node.ts'
 import { NodeNetwork } from '../../src/node/network/network.ts'
 import { LocalService } from '../../src/node/service.ts'
 import { createAccount, delegate, formatCert, loadAccount } from '../../src/node/identity/accounts.ts'
-import { MAX_PIN_FRAME_BYTES, PIN_PROTOCOL, requestRemotePin, type PinReply } from '../../src/node/pins/pin-protocol.ts'
+import { MAX_PIN_FRAME_BYTES, PIN_PROTOCOL, RemotePinRefused, requestRemotePin, type PinReply } from '../../src/node/pins/pin-protocol.ts'
 import { FrameReader, TcpTransport, writeFrame } from '../../src/onion/index.ts'
 import { tempDir, type TestContextLike } from '../helpers/cli.ts'
 
@@ -103,4 +103,29 @@ test('pin events: active when a share\'s blocks are all held, inactive when its 
   assert.equal(r.sweep.blocksDeleted, 2 + 1) // a 300 000-byte file is two 256 KiB blocks, plus the manifest
   assert.equal(pinner!.network!.swarmFor(share.id), undefined, 'no longer served')
   assert.deepEqual(events, [`active ${share.id} 64`, `inactive ${share.id}`])
+})
+
+test('a delegation certificate that expires during an active remote pin: the lease holds, a renewal with it is refused', async t => {
+  const dir = await tempDir(t, 'oht-pin-cert-')
+  const [owner, pinner, requester] = await Promise.all(['owner', 'pinner', 'requester'].map(async n => await node(t, dir, n)))
+  await writeFile(join(dir, 'f.bin'), randomBytes(300_000))
+  const share = await owner!.share([join(dir, 'f.bin')], {})
+  const account = await loadAccount(dir, (await createAccount(dir, 'pw')).id, 'pw')
+  await pinner!.pins.allow(account.id, { quotaBytes: 10 * 2 ** 20, maxTtlMs: 7 * 86_400_000 })
+  // A certificate for a minute, a lease for a day.
+  const cert = formatCert(delegate(account, requester!.node.keys.nodeId, 60_000))
+  const request = { cap: share.verifyCap, ttlMs: 86_400_000, peers: [owner!.network!.address!], cert }
+  const done = await requestRemotePin(requester!.network!, pinner!.network!.address!, request)
+  assert.equal(done.complete, true)
+
+  // The wall clock ten minutes on (Date only: sockets and their timers run as ever).
+  t.mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  t.mock.timers.setTime(Date.now() + 10 * 60_000)
+  assert.equal((await pinner!.pins.sweep()).pinsCollected, 0, 'the sweep leaves the pin: its lease runs a day')
+  const [pin] = await pinner!.pins.list()
+  assert.deepEqual([pin?.state, pin?.holder], ['active', account.id])
+  assert.ok(pinner!.network!.swarmFor(share.id) != null, 'still served')
+  await assert.rejects(requestRemotePin(requester!.network!, pinner!.network!.address!, request),
+    (err: unknown) => err instanceof RemotePinRefused && err.code === 'certificate-expired')
+  assert.equal((await pinner!.pins.list())[0]?.expiresAt, pin?.expiresAt, 'the refused renewal changed nothing')
 })

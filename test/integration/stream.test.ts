@@ -104,18 +104,35 @@ async function http (url: string, options: { method?: string, headers?: Record<s
 
 const partOf = (name: string, file: string): string => join(dir, `${name}-out`, `${file}.part`)
 
+/** Sets both seeders' upload limit while they run (the daemons' live config). */
+async function seedersAt (rate: string): Promise<void> {
+  await Promise.all(seeders.map(async d => {
+    const r = await new DaemonClient(apiSocket(d.dataDir)).call('PUT', '/config/maxUpload', { value: rate }) as { applied: boolean }
+    assert.equal(r.applied, true, 'the running seeder takes the new rate at once')
+  }))
+}
+
 test('MP4 with its index at the end: ffprobe and a seek near the end work before the download is done', async () => {
-  const s = await streamEmbedded('fetch-mp4', mp4Link)
-  assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\/bafy[a-z0-9]+\/clip\.mp4$/)
+  // While ffprobe and ffmpeg read, the seeders send 2 × 48 KiB/s: the 4 MiB take 40 s and more,
+  // many times what the reads need even on a loaded machine (at the usual rate ffprobe and
+  // ffmpeg had to beat a download of 8 s).
+  await seedersAt('48KiB')
+  let s: Streaming
+  try {
+    s = await streamEmbedded('fetch-mp4', mp4Link)
+    assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{32}\/bafy[a-z0-9]+\/clip\.mp4$/)
 
-  const info = await probe(s.url)
-  assert.ok(Math.abs(info.duration - 20) < 0.2, `duration ${info.duration}`)
-  assert.deepEqual(info.codecs, ['aac', 'h264'])
-  assert.ok(await exists(partOf('fetch-mp4', 'clip.mp4')), 'the download was still incomplete when ffprobe had read the file')
+    const info = await probe(s.url)
+    assert.ok(Math.abs(info.duration - 20) < 0.2, `duration ${info.duration}`)
+    assert.deepEqual(info.codecs, ['aac', 'h264'])
+    assert.ok(await exists(partOf('fetch-mp4', 'clip.mp4')), 'the download was still incomplete when ffprobe had read the file')
 
-  const seek = await decodeAt(s.url, 18, 3)
-  assert.equal(seek.frames, 3, `ffmpeg decoded ${seek.frames} frames at 18 s: ${seek.run.stderr}`)
-  assert.ok(await exists(partOf('fetch-mp4', 'clip.mp4')), 'frames at 18 s of 20 were decoded before the download reached the end')
+    const seek = await decodeAt(s.url, 18, 3)
+    assert.equal(seek.frames, 3, `ffmpeg decoded ${seek.frames} frames at 18 s: ${seek.run.stderr}`)
+    assert.ok(await exists(partOf('fetch-mp4', 'clip.mp4')), 'frames at 18 s of 20 were decoded before the download reached the end')
+  } finally {
+    await seedersAt(SEEDER_RATE)
+  }
 
   // Random ranges, answered as their blocks arrive, equal the original bytes.
   for (let i = 0; i < 6; i++) {

@@ -97,13 +97,15 @@ test('a seeder that never answers: its requests time out and move to another pee
     const silent = s.seeder({ has: async () => true, get: async () => await new Promise<Uint8Array>(() => {}) })
     const honest = s.seeder(sourceStore(s.source))
     await silent.start(); await honest.start(); await s.leecher.start()
-    let timeouts = 0
-    s.leecher.on('event', e => { if (e.type === 'block:timeout') timeouts++ })
+    // The first request to expire (the leecher's request timeout is 2 s); the deadline only catches
+    // a leecher that never times a request out.
+    const timedOut = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { reject(new Error('no request to the silent peer timed out in 60 s')) }, 60_000)
+      s.leecher.on('event', e => { if (e.type === 'block:timeout') { clearTimeout(timer); resolve() } })
+    })
     try {
       await connectSwarms(s.leecher, silent)
-      // Longer than the leecher's 2 s request timeout, so the silent peer's requests expire.
-      await new Promise(resolve => setTimeout(resolve, 2600))
-      assert.ok(timeouts >= 1, 'requests to the silent peer timed out')
+      await timedOut
       await connectSwarms(s.leecher, honest)
       await s.leecher.whenComplete(AbortSignal.timeout(20_000))
       assert.ok((await s.restore()).equals(s.plain))

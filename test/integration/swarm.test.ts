@@ -1,5 +1,5 @@
 // The swarm between real processes: `oht daemon`s and `oht fetch` over TCP on 127.0.0.1, real
-// files, SIGKILL, hostile peers (test/helpers/peer-tool.ts).
+// files, SIGKILL, hostile peers (test/helpers/peer-tool.ts). Rate limits: ratelimit.test.ts.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -179,28 +179,4 @@ test('a peer that sends garbage, a 2^32-1 length prefix or absurd requests is dr
   assert.ok(rssAfter - rssBefore < 64 * 1024, `seeder memory grew by ${rssAfter - rssBefore} KiB`)
   const r = await fetchEmbedded(join(dir, 'leecher'), s.link, join(dir, 'out'), [seeder!.address])
   assert.equal(sha(await readFile(r.path)), sha(data))
-})
-
-test('--max-upload-per-peer holds a peer to its own rate', async t => {
-  const { dir, daemons: [seeder] } = await withDaemons(t, 1, ['--max-upload-per-peer', '256KiB'])
-  const data = randomBytes(4 * 1024 * 1024)
-  await writeFile(join(dir, 'file.bin'), data)
-  const s = await share(seeder!, join(dir, 'file.bin'))
-  const api = new DaemonClient(join(seeder!.dataDir, 'api.sock'))
-  const uploaded = async (): Promise<number> => (await api.status()).swarms.find(x => x.id === s.id)?.uploaded ?? 0
-  // Upper bounds only: a slow machine sends less, never more.
-  const measure = async (child: ReturnType<typeof spawn>, rate: number): Promise<void> => {
-    for (let i = 0; i < 300 && await uploaded() === 0 && child.exitCode == null; i++) await new Promise(resolve => setTimeout(resolve, 100))
-    const before = await uploaded()
-    const started = performance.now()
-    await new Promise(resolve => setTimeout(resolve, 2000))
-    const sent = await uploaded() - before
-    const seconds = (performance.now() - started) / 1000
-    child.kill('SIGKILL')
-    // One second of burst, the rate since, and a block or two that were already on their way.
-    assert.ok(sent <= rate * (1 + seconds) + 2 * (256 * 1024 + 16), `${sent} bytes in ${seconds.toFixed(2)} s at ${rate} B/s`)
-    assert.ok(sent < data.length / 2)
-  }
-  const fetcher = (name: string, extra: string[]): ReturnType<typeof spawn> => spawn(NODE_BIN, [OHT_BIN, '--data-dir', join(dir, name), '--transport', 'tcp', ...extra, '--json', 'fetch', s.link, '-o', join(dir, `out-${name}`), '--peer', seeder!.address], { cwd: REPO, stdio: 'ignore' })
-  await measure(fetcher('per-peer', []), 256 * 1024)
 })

@@ -20,6 +20,7 @@ import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { makeMp4 } from '../helpers/media.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import { apiSocket } from '../../cli/context.ts'
+import { within } from '../../src/onion/compliance.ts'
 
 // The page functions below run in the browser; this file compiles without the DOM library, so
 // the little of the browser they use is declared here (module scope: nothing leaks).
@@ -322,13 +323,20 @@ document.getElementById('f').submit()
   await new Promise<void>(resolve => { evil.listen(0, '127.0.0.1', resolve) })
   cleanups.unshift(async () => { await new Promise<void>(resolve => { evil.close(() => { resolve() }) }) })
   const evilOrigin = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`
+  // The form's POST (into the iframe) finished or failed: the UI has had it.
+  const formDone = new Promise<void>(resolve => {
+    const done = (r: { method: () => string, url: () => string }): void => { if (r.method() === 'POST' && r.url() === `${ui}/fetch`) resolve() }
+    page.on('requestfinished', done)
+    page.on('requestfailed', done)
+  })
   await page.goto(evilOrigin)
   await page.waitForFunction(() => { const r = (window as unknown as { results: Record<string, string> }).results; return r != null && ['fetchRead', 'fetchPost', 'xhr', 'ws'].every(k => k in r) }, undefined, { timeout: WAIT_MS })
   const results = await page.evaluate(() => (window as unknown as { results: Record<string, string> }).results)
   assert.equal(results.fetchRead, 'blocked')
   assert.equal(results.xhr, 'blocked')
   assert.equal(results.ws, 'blocked')
-  await new Promise(resolve => setTimeout(resolve, 1500)) // the no-cors POST and the form had their answers
+  // The no-cors POST had its answer (fetchPost settled above); the form's is waited for.
+  await within(formDone, WAIT_MS, 'the form post to finish')
   assert.equal((await client.transfers()).length, before, 'no transfer was started from the other origin')
   assert.equal(existsSync('/tmp/evil'), false)
 

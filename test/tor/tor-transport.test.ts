@@ -120,12 +120,11 @@ describe('TorTransport on a private Tor network', { timeout: 120_000 }, () => {
       // A real Ed25519 key: tor checks that the name is a valid curve point before looking it up.
       const publicKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32)
       const nobody = `onion:${onionNameFromPublicKey(publicKey)}:4001`
-      const started = Date.now()
-      const err = await client.dial(nobody, { timeoutMs: 8_000 }).catch((e: unknown) => e)
-      const took = Date.now() - started
+      // Bounded: the dial gives up at its timeout; the deadline here only catches one that does
+      // not (it would keep retrying), not a loaded machine a second late.
+      const err = await within(client.dial(nobody, { timeoutMs: 8_000 }).catch((e: unknown) => e), 60_000, 'the dial to give up')
       assert.ok(err instanceof DialError, String(err))
       assert.ok(err.code === 'unreachable' || err.code === 'timeout', `${err.code}: ${err.message}`)
-      assert.ok(took < 9_000, `took ${took} ms`)
       // "Descriptor not found" (0xF0) is retried with backoff: right after a publish it is transient.
       const retries = events.filter(e => e.type === 'dial-retry')
       assert.ok(retries.length >= 1, 'retried')

@@ -57,9 +57,11 @@ describe('dht wire encoding', () => {
 
 describe('dht request server', () => {
   let node: DhtNode
+  /** Addresses the node tried to dial (it cannot: every dial fails). */
+  const dialed: string[] = []
 
   before(async () => {
-    node = new DhtNode({ keys: server, address: 'mem:server', dial: async () => { throw new Error('no dialing in this test') } })
+    node = new DhtNode({ keys: server, address: 'mem:server', dial: async target => { dialed.push(target.address); throw new Error('no dialing in this test') } })
     await node.start()
   })
   after(async () => { await node.stop() })
@@ -106,7 +108,12 @@ describe('dht request server', () => {
     assert.deepEqual([first.id, second.id], [1, 2])
     // Admission needs an answer at the announced address (MAX_CALLER_VERIFICATIONS): this node
     // cannot dial anyone, so the caller's claim stays unproven (dht-admission.test.ts: the rest).
-    await new Promise(resolve => setTimeout(resolve, 50))
+    // Checked once its check has run: the dial to the announced address, failed, then a turn of
+    // the event loop for what follows the failure.
+    const deadline = Date.now() + 10_000
+    while (!dialed.includes('mem:client') && Date.now() < deadline) await new Promise(resolve => setImmediate(resolve))
+    assert.ok(dialed.includes('mem:client'), 'the node tried the caller\'s announced address')
+    await new Promise(resolve => setImmediate(resolve))
     assert.ok(!node.table.has(nodeIdOf(client.publicKeyRaw)), 'an unverified caller is not in the table')
     c.stream.destroy()
   })

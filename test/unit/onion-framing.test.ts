@@ -91,7 +91,8 @@ test('writeFrame waits for the reader (backpressure) and nothing is lost', async
     }
     a.end()
   })()
-  await new Promise(resolve => setTimeout(resolve, 50))
+  // Until the writer waits for the reader (or, were backpressure broken, has sent everything).
+  while (!a.writableNeedDrain && sent < total) await new Promise(resolve => setImmediate(resolve))
   assert.ok(sent < total, `the writer sent all ${total} frames without a reader`)
   assert.ok(b.readableLength + a.writableLength < 64 * 1024, `buffered ${b.readableLength + a.writableLength} bytes`)
   let i = 0
