@@ -11,7 +11,7 @@ import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
 import type { TorProcess } from '../../src/onion/tor/process.ts'
 import { startTestNetwork } from '../helpers/tor-network.ts'
 import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
-import { ohtJson } from '../helpers/cli.ts'
+import { oht, ohtJson } from '../helpers/cli.ts'
 
 let network: TorTestNetwork
 let clients: TorProcess[] = []
@@ -38,14 +38,22 @@ describe('contacts and whispers over Tor onion services', { timeout: 400_000 }, 
     const ids: string[] = []
     for (const name of ['alice', 'bob']) ids.push((await ohtJson<{ id: string }>(join(dir, name), ['account', 'create'])).value.id)
     const [aliceId, bobId] = ids as [string, string]
-    const alice = await startDaemon(join(dir, 'alice'), torArgs(clients[0]!), 120_000)
+    const alice = await startDaemon(join(dir, 'alice'), torArgs(clients[0]!), 120_000, ['--presence-interval', '5s'])
     daemons.push(alice)
     const bob = await startDaemon(join(dir, 'bob'), [...torArgs(clients[1]!), '--bootstrap', alice.address], 120_000)
     daemons.push(bob)
 
     const asked = await nextEvent(alice, e => e.type === 'contact-request')
-    const r = await ohtJson<{ contact: { petname: string } }>(bob.dataDir, ['contact', 'request', aliceId, 'hello from bob', '--name', 'alice'], { timeoutMs: 180_000 })
-    assert.equal(r.value.contact.petname, 'alice')
+    // Alice started alone: her locator record stored nowhere until her next presence round after
+    // Bob joined (--presence-interval 5s). Until then the request says the DHT has no record; ask
+    // again (bounded) while that is the answer.
+    let request = await oht(bob.dataDir, ['contact', 'request', aliceId, 'hello from bob', '--name', 'alice'], { json: true, timeoutMs: 180_000 })
+    for (let i = 0; i < 20 && request.code !== 0 && /no locator record/.test(request.stderr); i++) {
+      await new Promise(resolve => setTimeout(resolve, 3000))
+      request = await oht(bob.dataDir, ['contact', 'request', aliceId, 'hello from bob', '--name', 'alice'], { json: true, timeoutMs: 180_000 })
+    }
+    assert.equal(request.code, 0, request.stderr)
+    assert.equal((JSON.parse(request.stdout.trim()) as { contact: { petname: string } }).contact.petname, 'alice')
     const e = await asked.event
     asked.close()
     assert.ok(e.type === 'contact-request' && e.account === bobId && e.text === 'hello from bob')
