@@ -30,7 +30,7 @@ test('config set applies rate and seed limits to a running daemon; other keys wa
   const leecher = await startDaemon(join(dir, 'leecher'))
   t.after(async () => { await Promise.all([seeder.stop(), leecher.stop()]) })
   const seederApi = new DaemonClient(join(seeder.dataDir, 'api.sock'))
-  assert.deepEqual((await seederApi.status()).limits, { maxUpload: null, maxDownload: null })
+  assert.deepEqual((await seederApi.status()).limits, { maxUpload: null, maxDownload: null, maxUploadPerPeer: null, maxDownloadPerPeer: null })
 
   const { value: set } = await ohtJson<{ applied?: boolean }>(seeder.dataDir, ['config', 'set', 'maxUpload', '1MiB'])
   assert.equal(set.applied, true)

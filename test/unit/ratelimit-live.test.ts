@@ -4,7 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Duplex, PassThrough } from 'node:stream'
-import { RateLimiter, throttleReads } from '../../src/swarm/ratelimit.ts'
+import { PerPeerRate, RateLimiter, throttleReads } from '../../src/swarm/ratelimit.ts'
 
 /** Whether `p` settles before a macrotask turn passes. */
 async function settlesAtOnce (p: Promise<unknown>): Promise<boolean> {
@@ -46,5 +46,75 @@ test('throttleReads passes chunks straight through while unlimited, and paces th
   limiter.setRate(Infinity)
   assert.equal(await released, true, 'released once the limit is lifted')
   assert.equal(got.length, 2)
+  outer.destroy()
+})
+
+test('PerPeerRate: one bucket per peer shared by its connections; setRate reaches buckets already handed out, both ways', async () => {
+  const perPeer = new PerPeerRate()
+  const a1 = perPeer.bucket('a')
+  const a2 = perPeer.bucket('a')
+  const b = perPeer.bucket('b')
+  assert.equal(a1.limiter, a2.limiter, 'the lanes of one peer share its bucket')
+  assert.notEqual(a1.limiter, b.limiter, 'another peer has its own')
+  assert.equal(a1.limiter.unlimited, true)
+  assert.equal(await settlesAtOnce(a1.limiter.take(10 * 1024 * 1024)), true)
+
+  perPeer.setRate(1024)
+  assert.equal(a1.limiter.bytesPerSecond, 1024, 'a limit set later reaches a peer already connected')
+  assert.equal(b.limiter.bytesPerSecond, 1024)
+  assert.equal(perPeer.bucket('c').limiter.bytesPerSecond, 1024, 'and peers to come')
+  const held = b.limiter.take(64 * 1024)
+  assert.equal(await settlesAtOnce(held), false, 'held under the new limit')
+  assert.equal(await settlesAtOnce(a1.limiter.take(64 * 1024)), false, 'each peer is held by its own empty bucket')
+
+  perPeer.setRate(Infinity)
+  assert.equal(b.limiter.unlimited, true, 'unset: unlimited again')
+  assert.equal(await Promise.race([held.then(() => true), new Promise<boolean>(resolve => { setTimeout(() => { resolve(false) }, 5000) })]), true, 'lifting it releases the waiter')
+  assert.throws(() => { perPeer.setRate(-1) }, RangeError)
+})
+
+test('PerPeerRate: a bucket is forgotten once every connection of its peer released it (twice is harmless)', () => {
+  const perPeer = new PerPeerRate(1000)
+  const a1 = perPeer.bucket('a')
+  const a2 = perPeer.bucket('a')
+  a1.release()
+  a1.release()
+  assert.equal(perPeer.peers, 1, 'a second release of one connection does not free the other')
+  assert.equal(perPeer.bucket('a').limiter, a2.limiter)
+  a2.release()
+  assert.equal(perPeer.peers, 1)
+  const fresh = new PerPeerRate(1000)
+  const x = fresh.bucket('x')
+  x.release()
+  assert.equal(fresh.peers, 0)
+  assert.notEqual(fresh.bucket('x').limiter, x.limiter, 'a peer back later starts with a bucket of its own')
+})
+
+test('throttleReads with a peer bucket and the node bucket: held while either is limited', async () => {
+  const peer = new RateLimiter(Infinity)
+  const node = new RateLimiter(Infinity)
+  const inner = new PassThrough()
+  const outer = throttleReads(inner, peer, node)
+  const got: Buffer[] = []
+  outer.on('data', (c: Buffer) => got.push(c))
+  inner.write(Buffer.alloc(10_000))
+  await new Promise(resolve => setImmediate(resolve))
+  assert.equal(got.length, 1, 'both unlimited: straight through')
+  peer.setRate(1000)
+  await peer.take(1000)
+  inner.write(Buffer.alloc(5000))
+  await new Promise(resolve => setImmediate(resolve))
+  assert.equal(got.length, 1, 'held back by the peer bucket alone')
+  const released = new Promise<boolean>(resolve => {
+    const timer = setTimeout(() => { resolve(false) }, 10_000)
+    outer.once('data', () => { clearTimeout(timer); resolve(true) })
+  })
+  peer.setRate(Infinity)
+  assert.equal(await released, true)
+  node.setRate(1000)
+  await node.take(1000)
+  inner.write(Buffer.alloc(5000))
+  await new Promise(resolve => setImmediate(resolve))
+  assert.equal(got.length, 2, 'held back by the node bucket alone')
   outer.destroy()
 })

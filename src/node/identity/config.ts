@@ -143,7 +143,7 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeyDef>> = {
 }
 
 /** Keys a running daemon applies at once (PUT /v0/config); the others need a restart. */
-export const LIVE_CONFIG_KEYS: readonly string[] = ['maxUpload', 'maxDownload', 'seedRatio', 'seedTime']
+export const LIVE_CONFIG_KEYS: readonly string[] = ['maxUpload', 'maxDownload', 'maxUploadPerPeer', 'maxDownloadPerPeer', 'seedRatio', 'seedTime']
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 }
 const SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800 }
