@@ -32,9 +32,9 @@ async function daemons (t: TestContextLike, dir: string, specs: Array<[string, s
   return ds
 }
 
-async function shareFile (t: TestContextLike, owner: Daemon): Promise<Share> {
+async function shareFile (t: TestContextLike, owner: Daemon, bytes = FILE_BYTES): Promise<Share> {
   const dir = await tempDir(t, 'oht-rate-file-')
-  await writeFile(join(dir, 'file.bin'), randomBytes(FILE_BYTES))
+  await writeFile(join(dir, 'file.bin'), randomBytes(bytes))
   return (await ohtJson<Share>(owner.dataDir, ['share', '--block-size', '16KiB', join(dir, 'file.bin')])).value
 }
 
@@ -84,9 +84,9 @@ function longAfterBoth (): (s: Sample) => boolean {
 }
 const show = (s: Sample): string => `${[...s.peers.values()].join(' + ')} bytes in ${s.seconds.toFixed(2)} s`
 
-/** Two one-off fetchers (embedded nodes, no daemon) of `share` from `seeder`. */
-function twoFetchers (t: TestContextLike, dir: string, share: Share, seeder: Daemon): void {
-  for (const name of ['a', 'b']) child(t, ['--data-dir', join(dir, `fetcher-${name}`), '--transport', 'tcp', '--json', 'fetch', share.link, '-o', join(dir, `out-${name}`), '--peer', seeder.address])
+/** Two one-off fetchers (embedded nodes, no daemon) of `share` from `seeder`; `extra`: their global options. */
+function twoFetchers (t: TestContextLike, dir: string, share: Share, seeder: Daemon, extra: string[] = []): void {
+  for (const name of ['a', 'b']) child(t, ['--data-dir', join(dir, `fetcher-${name}`), '--transport', 'tcp', '--json', ...extra, 'fetch', share.link, '-o', join(dir, `out-${name}`), '--peer', seeder.address])
 }
 
 test('--max-upload-per-peer: each of two peers held to its own bucket, together past one bucket', async t => {
@@ -99,6 +99,40 @@ test('--max-upload-per-peer: each of two peers held to its own bucket, together 
     for (const [peer, served] of sample.peers) assert.ok(served <= bound(RATE, sample.seconds), `peer ${peer.slice(0, 8)}: ${served} bytes in ${sample.seconds.toFixed(2)} s at ${RATE} B/s`)
   }, sample => sample.peers.size >= 2 && sum(sample) > bound(RATE, sample.seconds))
   assert.ok(samples.at(-1)!.peers.size === 2, 'two peers')
+})
+
+/** What each peer got since `base` (peers that left are not counted). */
+function since (base: Sample, s: Sample): Map<string, number> {
+  return new Map([...s.peers].filter(([peer]) => base.peers.has(peer)).map(([peer, v]) => [peer, v - base.peers.get(peer)!]))
+}
+
+test('config set maxUploadPerPeer on a running seeder holds each peer already connected to it; unset lets them go faster', async t => {
+  // The fetchers' own --max-download keeps the transfer running for the test's length; blocks
+  // that took their per-peer tokens before the change (still being read, at most a pipeline of
+  // them, in practice a few) may be counted after it: IN_FLIGHT allows for them.
+  const IN_FLIGHT = 16 * BLOCK
+  const dir = await tempDir(t, 'oht-rate-live-')
+  const [seeder] = await daemons(t, dir, [['seeder', []]])
+  const s = await shareFile(t, seeder!, 4 * FILE_BYTES)
+  const start = performance.now()
+  twoFetchers(t, dir, s, seeder!, ['--max-download', '512KiB'])
+  await sampleWhile(seeder!, s.id, 'served', start, () => {}, sample => active(sample, 4 * BLOCK))
+
+  const { value: set } = await ohtJson<{ applied?: boolean }>(seeder!.dataDir, ['config', 'set', 'maxUploadPerPeer', RATE_TEXT])
+  assert.equal(set.applied, true)
+  const limitedAt = performance.now()
+  let base: Sample | undefined
+  // Sampled for a few seconds: long enough that an unlimited peer (512 KiB/s) would pass the bound.
+  await sampleWhile(seeder!, s.id, 'served', limitedAt, sample => {
+    base ??= sample
+    for (const [peer, got] of since(base, sample)) assert.ok(got <= bound(RATE, sample.seconds - base.seconds) + IN_FLIGHT, `peer ${peer.slice(0, 8)}: ${got} bytes in ${(sample.seconds - base.seconds).toFixed(2)} s under ${RATE} B/s set live`)
+  }, sample => base != null && sample.seconds - base.seconds >= 4 && [...since(base, sample).values()].some(v => v >= 2 * BLOCK))
+
+  await ohtJson(seeder!.dataDir, ['config', 'unset', 'maxUploadPerPeer'])
+  const freeAt = performance.now()
+  let free: Sample | undefined
+  const last = await sampleWhile(seeder!, s.id, 'served', freeAt, sample => { free ??= sample }, sample => [...since(free!, sample).values()].some(v => v > bound(RATE, sample.seconds - free!.seconds) + IN_FLIGHT))
+  assert.ok(last.length >= 2, 'a peer went past the per-peer bound once the limit was lifted')
 })
 
 test('--max-upload: two peers together held to the one global bucket', async t => {
