@@ -22,6 +22,25 @@ for (const e of readdirSync(dist, { withFileTypes: true, recursive: true })) {
   const fixed = text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2')
   if (fixed !== text) writeFileSync(path, fixed)
 }
+bundleCatalogs(join(dist, 'cli', 'i18n'))
 execFileSync(process.execPath, [tsc, '-p', join(root, 'web', 'tsconfig.json'), '--noEmit', 'false'], { stdio: 'inherit' })
 copyFileSync(join(root, 'web', 'style.css'), join(dist, 'web', 'style.css'))
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`)
+
+/**
+ * One module per catalog locale (`<locale>.bundle.js`, its area files in name order, each still
+ * named for the duplicate-key check): the CLI loads one file for a language instead of 17
+ * (cli/i18n/index.ts). The area files import nothing but `plural`; anything else stops the build.
+ */
+function bundleCatalogs (dir) {
+  for (const locale of readdirSync(dir, { withFileTypes: true }).filter(e => e.isDirectory()).map(e => e.name)) {
+    const files = readdirSync(join(dir, locale)).filter(f => f.endsWith('.js')).sort()
+    const areas = files.map((file, i) => {
+      const text = readFileSync(join(dir, locale, file), 'utf8').replace(/^import \{ plural \} from "\.\.\/plural\.js";\n/m, '')
+      if (/^\s*(import|export (?!default \{))/m.test(text)) throw new Error(`i18n bundle: ${locale}/${file} imports or exports more than the bundle handles`)
+      return text.replace(/^export default \{/m, `const area${i} = {`)
+    })
+    const index = files.map((file, i) => `[${JSON.stringify(file)}, area${i}]`).join(', ')
+    writeFileSync(join(dir, `${locale}.bundle.js`), `import { plural } from "./plural.js";\n${areas.join('\n')}\nexport default [${index}];\n`)
+  }
+}

@@ -36,9 +36,9 @@ export const nodeCommands: ConsoleCommand[] = [
     args: [{ name: 'key', source: 'config-key' }, { name: 'value', rest: true }],
     help: 'config.set.description',
     run: async (ctx, { args }) => {
-      const r = await ctx.client.call('PUT', `/config/${encodeURIComponent(args[0]!)}`, { value: args.slice(1).join(' ') }) as { key: string, value: unknown }
+      const r = await ctx.client.call('PUT', `/config/${encodeURIComponent(args[0]!)}`, { value: args.slice(1).join(' ') }) as { key: string, value: unknown, applied?: boolean }
       ctx.print(t('config.saved', { key: r.key, value: show(r.value) }), 'ok')
-      ctx.print(t('config.restart'), 'dim')
+      ctx.print(t(r.applied === true ? 'config.appliedLive' : 'config.restartNeeded'), 'dim')
     }
   },
   {

@@ -6,7 +6,7 @@
 // keys: test/unit/i18n.test.ts fails otherwise. Nothing here needs editing: every file in
 // en/ and de/ is loaded at start-up and merged. Keys are prefixed with the area name so areas
 // never collide (a duplicate key across files is an error at load).
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { createRequire } from 'node:module'
 
@@ -24,19 +24,27 @@ const MODULE_EXTENSION = extname(import.meta.filename)
 /**
  * Loads and merges every area file of one locale directory, synchronously (require() of ES
  * modules): a locale is loaded when first used, so a command in English never reads German.
+ * The build puts a locale's areas in one module (`<locale>.bundle.js`, scripts/build.js), one
+ * file to load instead of one per area; from source each area file is loaded.
  */
 function loadLocale (locale: Locale): Catalog {
-  const dir = join(import.meta.dirname, locale)
   const merged: Catalog = {}
-  const files = readdirSync(dir).filter(f => f.endsWith(MODULE_EXTENSION) && !f.endsWith('.d.ts')).sort()
-  for (const file of files) {
-    const area = (load(join(dir, file)) as { default: Catalog }).default
+  for (const [file, area] of areasOf(locale)) {
     for (const [key, message] of Object.entries(area)) {
       if (key in merged) throw new Error(`i18n: key ${key} is defined twice in locale ${locale} (${file})`)
       merged[key] = message
     }
   }
   return merged
+}
+
+/** A locale's area files in name order, with their catalogs. */
+function areasOf (locale: Locale): Array<[string, Catalog]> {
+  const bundle = join(import.meta.dirname, `${locale}.bundle.js`)
+  if (MODULE_EXTENSION === '.js' && existsSync(bundle)) return (load(bundle) as { default: Array<[string, Catalog]> }).default
+  const dir = join(import.meta.dirname, locale)
+  const files = readdirSync(dir).filter(f => f.endsWith(MODULE_EXTENSION) && !f.endsWith('.d.ts')).sort()
+  return files.map(file => [file, (load(join(dir, file)) as { default: Catalog }).default])
 }
 
 const load = createRequire(import.meta.url)

@@ -211,12 +211,14 @@ export class NodeRuntime {
   }
 
   /**
-   * A config key changed while the daemon runs: the node-wide rate limits apply at once; seed
-   * limits are read whenever they are checked. Returns false for keys that need a restart.
+   * A config key changed while the daemon runs: the rate limits (node-wide and per peer) apply at
+   * once, to the peers already connected too; seed limits are read whenever they are checked.
+   * Returns false for keys that need a restart.
    */
   applyConfig (key: string, value: ConfigValue | undefined): boolean {
-    if (key === 'maxUpload' || key === 'maxDownload') {
-      this.network?.setLimit(key === 'maxUpload' ? 'upload' : 'download', typeof value === 'string' ? sizeValue(value) : undefined)
+    const limits = { maxUpload: 'upload', maxDownload: 'download', maxUploadPerPeer: 'uploadPerPeer', maxDownloadPerPeer: 'downloadPerPeer' } as const
+    if (Object.hasOwn(limits, key)) {
+      this.network?.setLimit(limits[key as keyof typeof limits], typeof value === 'string' ? sizeValue(value) : undefined)
       return this.network != null
     }
     return key === 'seedRatio' || key === 'seedTime'

@@ -23,8 +23,8 @@ export interface StatusResult {
   dht?: { nodes: number }
   /** Present with the Tor transport: tor's bootstrap progress (percent) and its summary. */
   tor?: { bootstrap: number, summary: string }
-  /** The node-wide rate limits in force, bytes per second (null: none); they change live (config). */
-  limits?: { maxUpload: number | null, maxDownload: number | null }
+  /** The rate limits in force, node-wide and per peer, bytes per second (null: none); they change live (config). */
+  limits?: { maxUpload: number | null, maxDownload: number | null, maxUploadPerPeer: number | null, maxDownloadPerPeer: number | null }
   /** Owned shares whose files changed on disk: no longer served (docs/SECURITY.md). */
   broken?: Array<{ id: string, name: string, reason: string }>
 }
@@ -169,7 +169,7 @@ export class LocalService implements NodeService {
       transport: this.network?.transport.kind ?? null,
       daemon: this.#daemon,
       swarms: this.network?.swarms().map(e => e.swarm.stats()) ?? [],
-      ...(this.network != null ? { limits: { maxUpload: finite(this.network.uploadLimiter.bytesPerSecond), maxDownload: finite(this.network.downloadLimiter.bytesPerSecond) } } : {}),
+      ...(this.network != null ? { limits: limitsOf(this.network) } : {}),
       ...(this.#discovery != null ? { dht: { nodes: this.#discovery.peers().length } } : {}),
       ...torStatus(this.network?.transport),
       broken
@@ -306,4 +306,13 @@ function torStatus (transport: unknown): { tor?: { bootstrap: number, summary: s
   if (!(transport instanceof TorTransport)) return {}
   const state = transport.bootstrapState
   return { tor: { bootstrap: state?.progress ?? 0, summary: state?.summary ?? 'starting tor' } }
+}
+
+function limitsOf (n: NodeNetwork): NonNullable<StatusResult['limits']> {
+  return {
+    maxUpload: finite(n.uploadLimiter.bytesPerSecond),
+    maxDownload: finite(n.downloadLimiter.bytesPerSecond),
+    maxUploadPerPeer: finite(n.perPeerUpload.bytesPerSecond),
+    maxDownloadPerPeer: finite(n.perPeerDownload.bytesPerSecond)
+  }
 }

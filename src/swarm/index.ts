@@ -1,6 +1,6 @@
 export { Swarm } from './swarm.ts'
 export type { SwarmOptions, SwarmStore, SwarmStats, PriorityWindow } from './types.ts'
-export { RateLimiter, throttleReads } from './ratelimit.ts'
+export { RateLimiter, PerPeerRate, throttleReads } from './ratelimit.ts'
 export { PeerWire, PeerAuthError, type PeerWireOptions } from './peer-wire.ts'
 export type { SwarmEvent } from './events.ts'
 export { sourceStore, blockstoreStore } from './stores.ts'

@@ -3,7 +3,7 @@ import type { SwarmEvent } from './events.ts'
 import type { PeerWire } from './peer-wire.ts'
 import type { PickPeer } from './picker.ts'
 import { Pipeline } from './pipeline.ts'
-import { RateLimiter } from './ratelimit.ts'
+import type { RateLimiter } from './ratelimit.ts'
 import type { SwarmOptions, SwarmStore } from './types.ts'
 import { HAVE_DELAY_MS, MAX_REFUSALS_PER_BLOCK } from './constants.ts'
 
@@ -25,8 +25,9 @@ export interface PeerNode {
   lastRoundAt: number
   /** Blocks this seed refused once to this node because another node has them. */
   readonly deflected: Set<number>
-  /** `--max-upload-per-peer`: this node's own bucket, shared by its lanes. */
+  /** `--max-upload-per-peer`: this node's own bucket, shared by its lanes; released when it leaves. */
   readonly uploadLimiter?: RateLimiter
+  readonly releaseUploadLimiter?: () => void
   /** The lane whose bitfield and `have`s count in the picker's availability. */
   counted?: SwarmPeer | undefined
   /** Number of the next lane added (lane 0 first): names lanes in `SwarmContext.peers`. */
@@ -64,7 +65,7 @@ export interface SwarmPeer {
   haveTimer?: NodeJS.Timeout | undefined
 }
 
-export function newNode (id: string, perPeerUploadBytesPerSecond?: number): PeerNode {
+export function newNode (id: string, upload?: { limiter: RateLimiter, release: () => void }): PeerNode {
   return {
     id,
     lanes: new Set(),
@@ -73,7 +74,7 @@ export function newNode (id: string, perPeerUploadBytesPerSecond?: number): Peer
     lastRoundBytes: 0,
     lastRoundAt: performance.now(),
     deflected: new Set(),
-    ...(perPeerUploadBytesPerSecond != null ? { uploadLimiter: new RateLimiter(perPeerUploadBytesPerSecond) } : {}),
+    ...(upload != null ? { uploadLimiter: upload.limiter, releaseUploadLimiter: upload.release } : {}),
     nextLane: 0,
     joinedAt: performance.now(),
     lastActive: performance.now(),

@@ -66,10 +66,55 @@ export class RateLimiter {
 }
 
 /**
- * The same stream, with what it reads paced by `limiter` (`--max-download`): reading stops while
- * the bucket is empty, so TCP (or Tor) flow control slows the sender; writes pass straight through.
+ * One rate for a bucket of each peer's own (`--max-upload-per-peer`, `--max-download-per-peer`):
+ * `bucket(peer)` hands the same bucket to every connection (lane) of a peer while one holds it, and
+ * setRate changes every bucket handed out as well as those to come (Infinity: none, which costs
+ * nothing), so a limit set or lifted on a running daemon reaches the peers already connected.
  */
-export function throttleReads (inner: Duplex, limiter: RateLimiter): Duplex {
+export class PerPeerRate {
+  #rate: number
+  readonly #buckets = new Map<string, { limiter: RateLimiter, holders: number }>()
+
+  constructor (bytesPerSecond = Infinity) {
+    if (!(bytesPerSecond > 0)) throw new RangeError('rate must be positive')
+    this.#rate = bytesPerSecond
+  }
+
+  get bytesPerSecond (): number { return this.#rate }
+  /** Peers holding a bucket now. */
+  get peers (): number { return this.#buckets.size }
+
+  setRate (bytesPerSecond: number): void {
+    if (!(bytesPerSecond > 0)) throw new RangeError('rate must be positive')
+    this.#rate = bytesPerSecond
+    for (const { limiter } of this.#buckets.values()) limiter.setRate(bytesPerSecond)
+  }
+
+  /** `peer`'s bucket (shared by its connections); `release` once the connection is gone (idempotent). */
+  bucket (peer: string): { limiter: RateLimiter, release: () => void } {
+    let held = this.#buckets.get(peer)
+    if (held == null) { held = { limiter: new RateLimiter(this.#rate), holders: 0 }; this.#buckets.set(peer, held) }
+    held.holders++
+    const entry = held
+    let released = false
+    return {
+      limiter: entry.limiter,
+      release: () => {
+        if (released) return
+        released = true
+        if (--entry.holders === 0 && this.#buckets.get(peer) === entry) this.#buckets.delete(peer)
+      }
+    }
+  }
+}
+
+/**
+ * The same stream, with what it reads paced by `limiters` in turn (a peer's own bucket, then the
+ * node's `--max-download`): reading stops while a bucket is empty, so TCP (or Tor) flow control
+ * slows the sender; writes pass straight through.
+ */
+export function throttleReads (inner: Duplex, ...limiters: RateLimiter[]): Duplex {
+  const unlimited = (): boolean => limiters.every(l => l.unlimited)
   let waiting = false
   let wantMore = true
   let chain: Promise<void> = Promise.resolve()
@@ -84,7 +129,7 @@ export function throttleReads (inner: Duplex, limiter: RateLimiter): Duplex {
   })
   inner.on('data', (chunk: Buffer) => {
     // No limit now and nothing queued: straight through, as if not throttled.
-    if (limiter.unlimited && !waiting) {
+    if (!waiting && unlimited()) {
       wantMore = outer.push(chunk)
       if (!wantMore) inner.pause()
       return
@@ -92,7 +137,7 @@ export function throttleReads (inner: Duplex, limiter: RateLimiter): Duplex {
     inner.pause()
     waiting = true
     chain = chain.then(async () => {
-      await limiter.take(chunk.length)
+      for (const limiter of limiters) await limiter.take(chunk.length)
       waiting = false
       wantMore = outer.push(chunk)
       if (wantMore && !outer.destroyed) inner.resume()

@@ -175,7 +175,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     const o = this.options
     const maxBlock = (this.header?.blockSize ?? MAX_BLOCK_BYTES_BEFORE_MANIFEST) + TAG_BYTES
     const wire = new PeerWire({ stream, initiator, infoHash: o.infoHash, swarmKey: o.swarmKey, localNodeId: o.localNodeId, remoteNodeId, maxBlockBytes: maxBlock, wantsManifest: () => this.manifest == null })
-    const node = known ?? newNode(id, o.perPeerUploadBytesPerSecond)
+    const node = known ?? newNode(id, o.perPeerUpload?.bucket(`${Buffer.from(o.infoHash).toString('hex')}/${id}`))
     const peer = newPeer(node, wire)
     node.lanes.add(peer)
     this.#nodes.set(id, node)
@@ -304,6 +304,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     for (const lane of [...stalest.lanes]) lane.wire.close(new Error('evicted: idle while the swarm was full'))
     // close() reaches #onClose at once; a node whose lanes were already closing is let go here.
     this.#nodes.delete(stalest.id)
+    stalest.releaseUploadLimiter?.()
     return true
   }
 
@@ -323,6 +324,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     this.#download.peerLeft(peer)
     if (node.lanes.size === 0 && this.#nodes.get(node.id) === node) {
       this.#nodes.delete(node.id)
+      node.releaseUploadLimiter?.()
       const refusal = peer.wire.lastRefusal
       this.#emit({ type: 'peer:closed', peer: peer.id, ...(err != null ? { reason: err.message } : {}), ...(refusal != null ? { refusal } : {}) })
     }

@@ -1,5 +1,5 @@
 import type { CID, SealedManifest } from '../blocks/index.ts'
-import type { RateLimiter } from './ratelimit.ts'
+import type { PerPeerRate, RateLimiter } from './ratelimit.ts'
 
 /** Where a swarm reads blocks it serves and writes blocks it fetched. */
 export interface SwarmStore {
@@ -44,8 +44,8 @@ export interface SwarmOptions {
   uploadSlots?: number
   /** Upload rate limit, shared with the node's other swarms. */
   uploadLimiter?: RateLimiter
-  /** Upload limit of each peer on its own (bytes per second), under the shared one. */
-  perPeerUploadBytesPerSecond?: number
+  /** Upload limit of each peer on its own, under the shared one (its rate may change live). */
+  perPeerUpload?: PerPeerRate
 }
 
 export interface SwarmStats {

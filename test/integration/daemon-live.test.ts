@@ -1,5 +1,5 @@
-// Live control of a running daemon: `oht config set maxUpload` changes its rate limit at once
-// (and says so), keys that need a restart say that, and a seed limit set while a fetched share
+// Live control of a running daemon: `oht config set maxUpload` (and the per-peer limits) change at once
+// (and say so), keys that need a restart say that, and a seed limit set while a fetched share
 // seeds stops its seeding. Real daemons on 127.0.0.1 (TCP transport).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -30,7 +30,7 @@ test('config set applies rate and seed limits to a running daemon; other keys wa
   const leecher = await startDaemon(join(dir, 'leecher'))
   t.after(async () => { await Promise.all([seeder.stop(), leecher.stop()]) })
   const seederApi = new DaemonClient(join(seeder.dataDir, 'api.sock'))
-  assert.deepEqual((await seederApi.status()).limits, { maxUpload: null, maxDownload: null })
+  assert.deepEqual((await seederApi.status()).limits, { maxUpload: null, maxDownload: null, maxUploadPerPeer: null, maxDownloadPerPeer: null })
 
   const { value: set } = await ohtJson<{ applied?: boolean }>(seeder.dataDir, ['config', 'set', 'maxUpload', '1MiB'])
   assert.equal(set.applied, true)
@@ -38,6 +38,13 @@ test('config set applies rate and seed limits to a running daemon; other keys wa
   const text = await oht(seeder.dataDir, ['config', 'set', 'maxDownload', '512KiB'])
   assert.match(text.stdout, /applies it now/)
   assert.equal((await seederApi.status()).limits?.maxDownload, 512 * 1024)
+  for (const key of ['maxUploadPerPeer', 'maxDownloadPerPeer'] as const) {
+    const { value: perPeer } = await ohtJson<{ applied?: boolean }>(seeder.dataDir, ['config', 'set', key, '256KiB'])
+    assert.equal(perPeer.applied, true, `${key} applies to a running daemon`)
+    assert.equal((await seederApi.status()).limits?.[key], 256 * 1024)
+    await ohtJson(seeder.dataDir, ['config', 'unset', key])
+    assert.equal((await seederApi.status()).limits?.[key], null, `unset lifts ${key} at once`)
+  }
   const { value: restart } = await ohtJson<{ applied?: boolean }>(seeder.dataDir, ['config', 'set', 'listen', '127.0.0.1:4999'])
   assert.equal(restart.applied, false, 'listen needs a restart')
   assert.match((await oht(seeder.dataDir, ['config', 'set', 'listen', '127.0.0.1:4998'])).stdout, /when it restarts/)

@@ -19,7 +19,7 @@ test('the tarball installs into an empty prefix and runs: --version, demo, ohtd,
 
   const packed = JSON.parse(await npm(['pack', '--json', '--pack-destination', tmp], REPO)) as Array<{ filename: string, files: Array<{ path: string }> }>
   const files = packed[0]!.files.map(f => f.path)
-  for (const f of ['bin/oht.js', 'bin/ohtd.js', 'dist/cli/main.js', 'dist/src/node/sdk.js', 'dist/src/node/sdk.d.ts', 'dist/.built', 'LICENSE', 'README.md', 'packaging/systemd/oht.service', 'packaging/Dockerfile']) {
+  for (const f of ['bin/oht.js', 'bin/ohtd.js', 'dist/cli/main.js', 'dist/src/node/sdk.js', 'dist/src/node/sdk.d.ts', 'dist/.built', 'dist/cli/i18n/en.bundle.js', 'dist/cli/i18n/de.bundle.js', 'LICENSE', 'README.md', 'packaging/systemd/oht.service', 'packaging/Dockerfile']) {
     assert.ok(files.includes(f), `the tarball holds ${f}`)
   }
   assert.ok(!files.some(f => /^(src|cli|test|bench)\//.test(f)), 'no sources or tests: the compiled JavaScript only')
@@ -32,6 +32,8 @@ test('the tarball installs into an empty prefix and runs: --version, demo, ohtd,
   const demo = await run(oht, ['demo', '--transport', 'tcp', '--size', '2MiB'], { env, timeout: 5 * 60_000 })
   assert.match(demo.stdout, /demo passed/)
   assert.match((await run(join(prefix, 'bin', 'ohtd'), ['--help'], { env })).stdout, /^Usage: oht daemon/)
+  // The catalogs come as one module per language (scripts/build.js): German from the tarball too.
+  assert.match((await run(oht, ['--lang', 'de', 'config', '--help'], { env })).stdout, /die Konfigurationsdatei lesen und ändern/)
 
   // The programmatic API from an application that depends on the installed package.
   const app = join(tmp, 'app')

@@ -4,6 +4,8 @@
 // sample taken while the transfer runs is held to that bound, so a slow machine only lowers the
 // counts. A per-peer limit must also let two peers together go past one bucket's bound (a
 // global bucket never can); that is waited for, with a deadline that only catches a hang.
+// Per-peer limits set and unset with `oht config set|unset` on a running daemon reach the peers
+// already connected: held to the bound from then on, and past it again once lifted.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -32,9 +34,9 @@ async function daemons (t: TestContextLike, dir: string, specs: Array<[string, s
   return ds
 }
 
-async function shareFile (t: TestContextLike, owner: Daemon): Promise<Share> {
+async function shareFile (t: TestContextLike, owner: Daemon, bytes = FILE_BYTES): Promise<Share> {
   const dir = await tempDir(t, 'oht-rate-file-')
-  await writeFile(join(dir, 'file.bin'), randomBytes(FILE_BYTES))
+  await writeFile(join(dir, 'file.bin'), randomBytes(bytes))
   return (await ohtJson<Share>(owner.dataDir, ['share', '--block-size', '16KiB', join(dir, 'file.bin')])).value
 }
 
@@ -84,9 +86,9 @@ function longAfterBoth (): (s: Sample) => boolean {
 }
 const show = (s: Sample): string => `${[...s.peers.values()].join(' + ')} bytes in ${s.seconds.toFixed(2)} s`
 
-/** Two one-off fetchers (embedded nodes, no daemon) of `share` from `seeder`. */
-function twoFetchers (t: TestContextLike, dir: string, share: Share, seeder: Daemon): void {
-  for (const name of ['a', 'b']) child(t, ['--data-dir', join(dir, `fetcher-${name}`), '--transport', 'tcp', '--json', 'fetch', share.link, '-o', join(dir, `out-${name}`), '--peer', seeder.address])
+/** Two one-off fetchers (embedded nodes, no daemon) of `share` from `seeder`; `extra`: their global options. */
+function twoFetchers (t: TestContextLike, dir: string, share: Share, seeder: Daemon, extra: string[] = []): void {
+  for (const name of ['a', 'b']) child(t, ['--data-dir', join(dir, `fetcher-${name}`), '--transport', 'tcp', '--json', ...extra, 'fetch', share.link, '-o', join(dir, `out-${name}`), '--peer', seeder.address])
 }
 
 test('--max-upload-per-peer: each of two peers held to its own bucket, together past one bucket', async t => {
@@ -99,6 +101,44 @@ test('--max-upload-per-peer: each of two peers held to its own bucket, together 
     for (const [peer, served] of sample.peers) assert.ok(served <= bound(RATE, sample.seconds), `peer ${peer.slice(0, 8)}: ${served} bytes in ${sample.seconds.toFixed(2)} s at ${RATE} B/s`)
   }, sample => sample.peers.size >= 2 && sum(sample) > bound(RATE, sample.seconds))
   assert.ok(samples.at(-1)!.peers.size === 2, 'two peers')
+})
+
+/** What each peer got since `base` (peers that left are not counted). */
+function since (base: Sample, s: Sample): Map<string, number> {
+  return new Map([...s.peers].filter(([peer]) => base.peers.has(peer)).map(([peer, v]) => [peer, v - base.peers.get(peer)!]))
+}
+
+/**
+ * Sets `key` (a per-peer limit of RATE) on the running daemon `d` while it exchanges `share` with
+ * two peers, asserts each peer's `side` is then held to the bound (sampled for a few seconds: long
+ * enough that an unlimited peer would pass it), unsets it and waits for a peer to pass it again.
+ * Blocks that took their per-peer tokens before the change (at most a pipeline of them, in
+ * practice a few) may be counted after it: IN_FLIGHT allows for them.
+ */
+async function limitLive (d: Daemon, share: Share, side: 'served' | 'received', key: string, start: number): Promise<void> {
+  const IN_FLIGHT = 16 * BLOCK
+  await sampleWhile(d, share.id, side, start, () => {}, sample => active(sample, 4 * BLOCK))
+  const { value: set } = await ohtJson<{ applied?: boolean }>(d.dataDir, ['config', 'set', key, RATE_TEXT])
+  assert.equal(set.applied, true)
+  let base: Sample | undefined
+  await sampleWhile(d, share.id, side, performance.now(), sample => {
+    base ??= sample
+    for (const [peer, got] of since(base, sample)) assert.ok(got <= bound(RATE, sample.seconds - base.seconds) + IN_FLIGHT, `peer ${peer.slice(0, 8)}: ${got} bytes in ${(sample.seconds - base.seconds).toFixed(2)} s under ${RATE} B/s set live`)
+  }, sample => base != null && sample.seconds - base.seconds >= 4 && [...since(base, sample).values()].some(v => v >= 2 * BLOCK))
+  await ohtJson(d.dataDir, ['config', 'unset', key])
+  let free: Sample | undefined
+  // Ends (else fails at the hang deadline) once a peer went past the per-peer bound again.
+  await sampleWhile(d, share.id, side, performance.now(), sample => { free ??= sample }, sample => [...since(free!, sample).values()].some(v => v > bound(RATE, sample.seconds - free!.seconds) + IN_FLIGHT))
+}
+
+test('config set maxUploadPerPeer on a running seeder holds each peer already connected to it; unset lets them go faster', async t => {
+  const dir = await tempDir(t, 'oht-rate-live-')
+  const [seeder] = await daemons(t, dir, [['seeder', []]])
+  const s = await shareFile(t, seeder!, 4 * FILE_BYTES)
+  const start = performance.now()
+  // The fetchers' own --max-download keeps the transfer running for the test's length.
+  twoFetchers(t, dir, s, seeder!, ['--max-download', '512KiB'])
+  await limitLive(seeder!, s, 'served', 'maxUploadPerPeer', start)
 })
 
 test('--max-upload: two peers together held to the one global bucket', async t => {
@@ -114,10 +154,10 @@ test('--max-upload: two peers together held to the one global bucket', async t =
 })
 
 /** A leecher daemon with `limits` fetching `share` from two seeders (the second got it from the first). */
-async function leechFromTwo (t: TestContextLike, limits: string[]): Promise<{ leecher: Daemon, share: Share, since: number }> {
+async function leechFromTwo (t: TestContextLike, limits: string[], bytes = FILE_BYTES): Promise<{ leecher: Daemon, share: Share, since: number }> {
   const dir = await tempDir(t, 'oht-rate-down-')
   const [first, second, leecher] = await daemons(t, dir, [['seed1', []], ['seed2', []], ['leecher', limits]])
-  const s = await shareFile(t, first!)
+  const s = await shareFile(t, first!, bytes)
   await ohtJson(second!.dataDir, ['fetch', s.link, '-o', join(dir, 'seed2-copy'), '--peer', first!.address], { timeoutMs: 60_000 })
   const since = performance.now()
   child(t, ['--data-dir', leecher!.dataDir, '--json', 'fetch', s.link, '-o', join(dir, 'out'), '--peer', first!.address, '--peer', second!.address])
@@ -136,4 +176,10 @@ test('--max-download-per-peer: each of two peers held to its own bucket, togethe
   await sampleWhile(leecher, share.id, 'received', since, sample => {
     for (const [peer, received] of sample.peers) assert.ok(received <= bound(RATE, sample.seconds), `peer ${peer.slice(0, 8)}: ${received} bytes in ${sample.seconds.toFixed(2)} s at ${RATE} B/s`)
   }, sample => sample.peers.size >= 2 && sum(sample) > bound(RATE, sample.seconds))
+})
+
+test('config set maxDownloadPerPeer on a running leecher holds each peer already sending; unset lets them go faster', async t => {
+  // The leecher's --max-download keeps the transfer running for the test's length.
+  const { leecher, share, since: start } = await leechFromTwo(t, ['--max-download', '1MiB'], 4 * FILE_BYTES)
+  await limitLive(leecher, share, 'received', 'maxDownloadPerPeer', start)
 })

@@ -190,3 +190,14 @@ test('/encrypt seals to an account, /decrypt opens it with that account only', a
   assert.equal(await run('decrypt', [box], { account: me.id }), 'meet at noon')
   await assert.rejects(run('decrypt', [box], { account: other.id }), /cannot open the sealed box/)
 })
+
+test('/set says whether the running daemon applied the key at once or takes it on restart', async () => {
+  const set = COMMANDS.find(c => c.name === 'set')!
+  for (const [applied, expected] of [[true, catalogs.en['config.appliedLive']], [false, catalogs.en['config.restartNeeded']]] as const) {
+    const printed: string[] = []
+    const client = { call: async (_m: string, path: string, body: { value: string }) => ({ key: decodeURIComponent(path.split('/')[2]!), value: body.value, applied }) }
+    const ctx = { client, print: (text: string) => { printed.push(text) } } as unknown as Parameters<ConsoleCommand['run']>[0]
+    await set.run(ctx, { args: ['maxUploadPerPeer', '1MiB'], options: {} })
+    assert.equal(printed.at(-1), expected)
+  }
+})

@@ -3,7 +3,8 @@ export default {
     'Sie ist $OHT_CONFIG, falls gesetzt, sonst <Datenverzeichnis>/config.json, wenn --data-dir oder ' +
     '$OHT_HOME angegeben ist, sonst der Konfigurationspfad der Plattform (~/.config/oht/config.json unter ' +
     'Linux). Ein laufender Daemon liest sie beim Start; set und unset teilen ihm Änderungen mit, und ' +
-    'maxUpload, maxDownload, seedRatio und seedTime übernimmt er sofort.',
+    'die Ratengrenzen (maxUpload, maxDownload, maxUploadPerPeer, maxDownloadPerPeer: auch für schon ' +
+    'verbundene Peers), seedRatio und seedTime übernimmt er sofort.',
   'config.get.description': 'den Wert eines Schlüssels ausgeben',
   'config.set.description': 'einen Wert prüfen und speichern',
   'config.unset.description': 'einen Schlüssel entfernen (zurück zum Standard)',

@@ -47,7 +47,7 @@ export default {
   'console.help.successor': 'der bekannte Knoten direkt nach unserer ID in ID-Reihenfolge (Kademlia hat keinen Ring; dies ist der nächste Ersatz)',
   'console.help.predecessor': 'der bekannte Knoten direkt vor unserer ID in ID-Reihenfolge',
   'console.help.ringcast': 'eine Nachricht an alle Knoten: nicht angeboten (docs/DECISIONS.md sagt warum)',
-  'console.help.save': 'sagen, wo die Konfiguration gespeichert ist: /set und /unset schreiben die Konfigurationsdatei sofort (der Daemon nutzt neue Werte nach einem Neustart)',
+  'console.help.save': 'sagen, wo die Konfiguration gespeichert ist: /set und /unset schreiben die Konfigurationsdatei sofort (Raten- und Seed-Grenzen übernimmt der Daemon sofort, andere Schlüssel beim Neustart)',
   'console.help.tor': 'der Tor des Daemons: Status; start|stop werden für einen Tor verweigert, an den sich der Daemon angehängt hat, und der eigene Tor des Daemons startet und endet mit dem Daemon',
   'console.help.newtor': 'neue Tor-Circuits für neue Verbindungen (SIGNAL NEWNYM), höchstens einmal alle 10 s, wie Tor es erlaubt',
   'console.help.newonions': 'eine neue Onion-Adresse für diesen Knoten',

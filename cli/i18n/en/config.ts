@@ -2,7 +2,8 @@ export default {
   'config.description': 'read and change the configuration file (validated keys; command-line flags win over it). ' +
     'It is $OHT_CONFIG if set, else <data dir>/config.json when --data-dir or $OHT_HOME is given, ' +
     'else the platform config path (~/.config/oht/config.json on Linux). A running daemon reads it ' +
-    'when it starts; set and unset tell it, and it applies maxUpload, maxDownload, seedRatio and seedTime at once.',
+    'when it starts; set and unset tell it, and it applies the rate limits (maxUpload, maxDownload, maxUploadPerPeer, ' +
+    'maxDownloadPerPeer: to the peers already connected too), seedRatio and seedTime at once.',
   'config.get.description': 'print the value of a key',
   'config.set.description': 'validate and store a value',
   'config.unset.description': 'remove a key (back to the default)',

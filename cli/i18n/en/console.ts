@@ -47,7 +47,7 @@ export default {
   'console.help.successor': 'the known node right after our id in id order (Kademlia has no ring; this is its nearest stand-in)',
   'console.help.predecessor': 'the known node right before our id in id order',
   'console.help.ringcast': 'a message to every node: not offered (docs/DECISIONS.md says why)',
-  'console.help.save': 'say where the configuration is saved: /set and /unset write the config file at once (the daemon uses new values on restart)',
+  'console.help.save': 'say where the configuration is saved: /set and /unset write the config file at once (the daemon applies rate and seed limits at once, other keys when it restarts)',
   'console.help.tor': 'the daemon\'s tor: status; start|stop are refused for a tor the daemon attached to, and the daemon\'s own tor starts and stops with the daemon',
   'console.help.newtor': 'new Tor circuits for new connections (SIGNAL NEWNYM), at most one every 10 s as tor allows',
   'console.help.newonions': 'a new onion address for this node',

@@ -4,8 +4,8 @@
 //      $OHT_HOME): several nodes on one machine (tests, the demo) each keep their own, else
 //   3. the platform config path (env-paths: ~/.config/oht/config.json on Linux).
 // Command-line flags win over the file. Values are stored as validated, normalized JSON.
-import envPaths from 'env-paths'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { platformPaths } from './datadir.ts'
 import { createRequire } from 'node:module'
 import { dirname, extname, join, resolve } from 'node:path'
 import type * as AddressModule from '../../onion/address.ts'
@@ -143,7 +143,7 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeyDef>> = {
 }
 
 /** Keys a running daemon applies at once (PUT /v0/config); the others need a restart. */
-export const LIVE_CONFIG_KEYS: readonly string[] = ['maxUpload', 'maxDownload', 'seedRatio', 'seedTime']
+export const LIVE_CONFIG_KEYS: readonly string[] = ['maxUpload', 'maxDownload', 'maxUploadPerPeer', 'maxDownloadPerPeer', 'seedRatio', 'seedTime']
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 }
 const SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800 }
@@ -178,7 +178,7 @@ export function configPath (options: { dataDir?: string, env?: NodeJS.ProcessEnv
   if (env.OHT_CONFIG != null && env.OHT_CONFIG !== '') return resolve(env.OHT_CONFIG)
   if (options.dataDir != null && options.dataDir !== '') return join(resolve(options.dataDir), 'config.json')
   if (env.OHT_HOME != null && env.OHT_HOME !== '') return join(resolve(env.OHT_HOME), 'config.json')
-  return join(envPaths('oht', { suffix: '' }).config, 'config.json')
+  return join(platformPaths().config, 'config.json')
 }
 
 function knownKey (key: string): ConfigKeyDef {

@@ -1,6 +1,17 @@
-import envPaths from 'env-paths'
+import type envPaths from 'env-paths'
 import { chmod, mkdir, readdir } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
+
+/**
+ * The platform's paths for oht (env-paths: ~/.local/share/oht, ~/.config/oht on Linux), loaded
+ * only when asked: env-paths' ES import of `node:process` costs a command that names its data
+ * directory some milliseconds of start-up.
+ */
+export function platformPaths (): ReturnType<typeof envPaths> {
+  const paths = (createRequire(import.meta.url)('env-paths') as { default: typeof envPaths }).default
+  return paths('oht', { suffix: '' })
+}
 
 export interface DataDirLayout {
   root: string
@@ -13,7 +24,7 @@ export interface DataDirLayout {
 export function resolveDataDir (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (flag != null && flag !== '') return resolve(flag)
   if (env.OHT_HOME != null && env.OHT_HOME !== '') return resolve(env.OHT_HOME)
-  return envPaths('oht', { suffix: '' }).data
+  return platformPaths().data
 }
 
 export function layout (root: string): DataDirLayout {

@@ -4,7 +4,7 @@ import { CID } from 'multiformats/cid'
 import {
   deriveSwarmInfoHash, decodeManifest, type BlockSource, type SealedManifest
 } from '../../blocks/index.ts'
-import { Swarm, sourceStore, RateLimiter, throttleReads, type SwarmEvent, type SwarmStore } from '../../swarm/index.ts'
+import { Swarm, sourceStore, RateLimiter, PerPeerRate, throttleReads, type SwarmEvent, type SwarmStore } from '../../swarm/index.ts'
 import { initiateHandshake, respondHandshake, type HandshakeResult, type Transport } from '../../onion/index.ts'
 import type { NodeKeys } from '../identity/keystore.ts'
 import { stripe } from './lanes.ts'
@@ -55,7 +55,9 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   /** `--max-download`: paces what every swarm stream reads, so senders are slowed by flow control. */
   readonly downloadLimiter: RateLimiter
 
-  readonly #perPeer: { upload?: number, download?: number }
+  /** `--max-upload-per-peer`, `--max-download-per-peer`: a bucket per peer, whose rate changes live. */
+  readonly perPeerUpload: PerPeerRate
+  readonly perPeerDownload: PerPeerRate
 
   constructor (transport: Transport, keys: NodeKeys, options: NetworkLimits = {}) {
     super()
@@ -65,18 +67,21 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     // applies to the swarms and streams already running.
     this.uploadLimiter = new RateLimiter(options.maxUploadBytesPerSecond ?? Infinity)
     this.downloadLimiter = new RateLimiter(options.maxDownloadBytesPerSecond ?? Infinity)
-    this.#perPeer = perPeerOf(options)
+    this.perPeerUpload = new PerPeerRate(options.maxUploadPerPeerBytesPerSecond ?? Infinity)
+    this.perPeerDownload = new PerPeerRate(options.maxDownloadPerPeerBytesPerSecond ?? Infinity)
     this.#nodeIdBytes = new Uint8Array(Buffer.from(keys.nodeId, 'hex'))
   }
 
   get nodeIdBytes (): Uint8Array { return this.#nodeIdBytes }
 
   /**
-   * A node-wide rate limit changed while running (a daemon's `oht config set maxUpload 1MiB`):
-   * it applies at once to every swarm and stream. Undefined removes it.
+   * A rate limit changed while running (a daemon's `oht config set maxUpload 1MiB`): it applies at
+   * once to every swarm and stream, and a per-peer one to every peer already connected. Undefined
+   * removes it.
    */
-  setLimit (direction: 'upload' | 'download', bytesPerSecond: number | undefined): void {
-    (direction === 'upload' ? this.uploadLimiter : this.downloadLimiter).setRate(bytesPerSecond ?? Infinity)
+  setLimit (which: 'upload' | 'download' | 'uploadPerPeer' | 'downloadPerPeer', bytesPerSecond: number | undefined): void {
+    const buckets = { upload: this.uploadLimiter, download: this.downloadLimiter, uploadPerPeer: this.perPeerUpload, downloadPerPeer: this.perPeerDownload }
+    buckets[which].setRate(bytesPerSecond ?? Infinity)
   }
 
   async listen (): Promise<string> {
@@ -120,7 +125,7 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
       infoHash: Buffer.from(infoHash, 'hex'),
       localNodeId: this.#nodeIdBytes,
       uploadLimiter: this.uploadLimiter,
-      ...(this.#perPeer.upload != null ? { perPeerUploadBytesPerSecond: this.#perPeer.upload } : {}),
+      perPeerUpload: this.perPeerUpload,
       ...init
     })
     const id = manifestCid.toString()
@@ -148,22 +153,29 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     const raw = await this.transport.dial(address, signal != null ? { signal } : {})
     try {
       const session = await initiateHandshake(raw, { keys: this.keys, protocol: SWARM_PROTOCOL, ...(signal != null ? { signal } : {}) })
-      const added = entry.swarm.addPeer(this.#paced(session.stream), true, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
+      const paced = (s: Duplex): Duplex => this.#paced(s, entry, session.remoteNodeId)
+      const added = entry.swarm.addPeer(paced(session.stream), true, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
       // More lanes (circuits) to this peer while they pay (src/node/network/lanes.ts): only where
-      // lanes take separate paths, and not under a per-peer download limit, which is then the
-      // bottleneck (and is paced per stream).
-      if (added != null && this.transport.separateLanes === true && this.#perPeer.download == null) stripe({ transport: this.transport, keys: this.keys, protocol: SWARM_PROTOCOL, paced: s => this.#paced(s) }, entry.swarm, address, session.remoteNodeId, signal)
+      // lanes take separate paths, and not while a per-peer download limit is set, which is then
+      // the bottleneck. A limit set later leaves the lanes open: they share the peer's one bucket,
+      // so the limit holds, and lanes that stop paying are not added to.
+      if (added != null && this.transport.separateLanes === true && this.perPeerDownload.bytesPerSecond === Infinity) stripe({ transport: this.transport, keys: this.keys, protocol: SWARM_PROTOCOL, paced }, entry.swarm, address, session.remoteNodeId, signal)
     } catch (err) {
       raw.destroy()
       throw err
     }
   }
 
-  /** The stream with its reads paced: by this peer's own bucket, then by the node's. */
-  #paced (stream: Duplex): Duplex {
-    let paced = stream
-    if (this.#perPeer.download != null) paced = throttleReads(paced, new RateLimiter(this.#perPeer.download))
-    return throttleReads(paced, this.downloadLimiter)
+  /**
+   * The stream with its reads paced: by the bucket of this peer in this swarm (shared by its
+   * lanes), then by the node's. Both always exist, so a limit set later reaches the stream.
+   */
+  #paced (stream: Duplex, entry: SwarmEntry, remoteNodeId: string): Duplex {
+    const own = this.perPeerDownload.bucket(`${entry.infoHash}/${remoteNodeId}`)
+    const paced = throttleReads(stream, own.limiter, this.downloadLimiter)
+    stream.once('close', own.release)
+    paced.once('close', own.release)
+    return paced
   }
 
   async close (): Promise<void> {
@@ -183,17 +195,10 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
       const entry = this.#swarms.get(head.subarray(28, 48).toString('hex'))
       if (entry == null) { stream.destroy(); return } // a swarm we do not serve: say nothing
       stream.unshift(head)
-      entry.swarm.addPeer(this.#paced(stream), false, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
+      entry.swarm.addPeer(this.#paced(stream, entry, session.remoteNodeId), false, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
     } catch {
       raw.destroy()
     }
-  }
-}
-
-function perPeerOf (limits: NetworkLimits): { upload?: number, download?: number } {
-  return {
-    ...(limits.maxUploadPerPeerBytesPerSecond != null ? { upload: limits.maxUploadPerPeerBytesPerSecond } : {}),
-    ...(limits.maxDownloadPerPeerBytesPerSecond != null ? { download: limits.maxDownloadPerPeerBytesPerSecond } : {})
   }
 }
 

@@ -117,7 +117,7 @@ export const de: Record<MessageKey, string> = {
   'peers.empty': 'Kein Schwarm hat Peers.',
   'peers.swarm': 'Freigabe {id}',
   'settings.title': 'Einstellungen',
-  'settings.text': 'Wird in die Konfigurationsdatei {path} geschrieben; der Daemon nutzt neue Werte nach einem Neustart. Leer: der Standard (keine Grenze).',
+  'settings.text': 'Wird in die Konfigurationsdatei {path} geschrieben; der laufende Daemon übernimmt sie sofort, auch für schon verbundene Peers. Leer: der Standard (keine Grenze).',
   'settings.save': 'Speichern',
   'settings.saved': 'Gespeichert. Starte den Daemon neu, um die neuen Werte zu nutzen.',
   'settings.maxUpload': 'Upload-Grenze (z. B. 2MiB; pro Sekunde)',

@@ -115,7 +115,7 @@ export const en = {
   'peers.empty': 'No swarm has peers.',
   'peers.swarm': 'Share {id}',
   'settings.title': 'Settings',
-  'settings.text': 'Written to the config file {path}; the daemon uses new values when it restarts. Empty: the default (no limit).',
+  'settings.text': 'Written to the config file {path}; the running daemon applies them at once, to the peers already connected too. Empty: the default (no limit).',
   'settings.save': 'Save',
   'settings.saved': 'Saved. Restart the daemon to use the new values.',
   'settings.maxUpload': 'Upload limit (e.g. 2MiB; per second)',
