@@ -1,0 +1,105 @@
+// The names this node's account publishes, and resolving anyone's (README "Names"). What was
+// published is kept in the sealed store (the name and its target are identifying), and the
+// daemon re-signs and republishes each record once a third of its lifetime has passed, so a
+// name stays resolvable while the daemon runs and lapses within one TTL after it stops.
+import type { KeyObject } from 'node:crypto'
+import type { SealedDb } from '../../store/index.ts'
+import { checkAccountId } from '../../node/identity/account-keys.ts'
+import { checkName, checkTarget, nameHandle, NameError, readNameRecord, signNameRecord, type NameRecord } from './record.ts'
+
+/** The DHT part names need: private values (src/dht DhtNode). */
+export interface NameValues {
+  putPrivate: (handle: Uint8Array, plaintext: Uint8Array, options: { ttlMs?: number }) => Promise<unknown>
+  getPrivate: (handle: Uint8Array, options?: { signal?: AbortSignal }) => Promise<{ value: Uint8Array | null }>
+  deletePrivate: (handle: Uint8Array) => Promise<unknown>
+}
+
+export interface PublishedName { name: string, target: string, seq: number, expires: number, stored: number }
+
+export interface NameRegistryOptions {
+  account: { id: string, privateKey: KeyObject }
+  db: SealedDb
+  dht: () => NameValues | undefined
+  /** How long a record lives (default 24 h); republished once a third of it has passed. */
+  ttlMs?: number
+  /** Injected clock (tests). */
+  now?: () => number
+}
+
+export const NAME_TTL_MS = 24 * 3600_000
+
+export class NameRegistry {
+  readonly #options: NameRegistryOptions
+  readonly #names
+  readonly #ttl: number
+  readonly #now: () => number
+  #timer: NodeJS.Timeout | undefined
+
+  constructor (options: NameRegistryOptions) {
+    this.#options = options
+    this.#names = options.db.sublevel<string, PublishedName>('people-names', { valueEncoding: 'json' })
+    this.#ttl = options.ttlMs ?? NAME_TTL_MS
+    this.#now = options.now ?? Date.now
+  }
+
+  #dht (): NameValues {
+    const dht = this.#options.dht()
+    if (dht == null) throw new NameError('name.noDht', 'names need the DHT, and this node has not joined it (yet)')
+    return dht
+  }
+
+  async list (): Promise<PublishedName[]> { return (await this.#names.values().all()).sort((a, b) => a.name.localeCompare(b.name)) }
+
+  /** Signs and stores the record; `stored` counts the DHT nodes that took it (0: none yet, republished later). */
+  async publish (name: string, target: string): Promise<PublishedName> {
+    checkName(name)
+    checkTarget(target)
+    const previous = await this.#names.get(name)
+    const now = this.#now()
+    const seq = Math.max(now, (previous?.seq ?? 0) + 1)
+    const record = { name, target, seq, expires: now + this.#ttl }
+    const bytes = signNameRecord(this.#options.account, record)
+    const r = await this.#dht().putPrivate(nameHandle(this.#options.account.id, name), bytes, { ttlMs: this.#ttl }) as { stored?: number }
+    const published: PublishedName = { ...record, stored: r.stored ?? 0 }
+    await this.#names.put(name, published)
+    return published
+  }
+
+  /** Stops publishing a name and leaves a tombstone in the DHT; false when it was not published here. */
+  async remove (name: string): Promise<boolean> {
+    checkName(name)
+    const had = await this.#names.get(name) != null
+    await this.#names.del(name)
+    const dht = this.#options.dht()
+    if (dht != null) await dht.deletePrivate(nameHandle(this.#options.account.id, name)).catch(() => {})
+    return had
+  }
+
+  /** Republishes every name past a third of its lifetime; how many were republished. */
+  async refresh (): Promise<number> {
+    let n = 0
+    for (const p of await this.list()) {
+      if (this.#now() < p.expires - this.#ttl * 2 / 3) continue
+      await this.publish(p.name, p.target)
+      n++
+    }
+    return n
+  }
+
+  /** Refreshes at a sixth of the TTL, so a record is republished between a third and a half of its life. */
+  start (): void {
+    this.#timer = setInterval(() => { void this.refresh().catch(() => {}) }, Math.max(1000, this.#ttl / 6)).unref()
+  }
+
+  close (): void { clearInterval(this.#timer) }
+
+  /** What `account` names as `name`, checked against its signature; NameError name.notFound when there is no valid, current record. */
+  async resolve (account: string, name: string, signal?: AbortSignal): Promise<NameRecord> {
+    const id = checkAccountId(account)
+    checkName(name)
+    const { value } = await this.#dht().getPrivate(nameHandle(id, name), signal != null ? { signal } : {})
+    const record = value == null ? null : readNameRecord(id, name, value, this.#now())
+    if (record == null) throw new NameError('name.notFound', `no current name ${JSON.stringify(name)} published by ${id}`)
+    return record
+  }
+}
