@@ -11,7 +11,7 @@ import { signLabelled, verifyLabelled } from '../../node/identity/account-keys.t
 import { labelBytes } from '../caps.ts'
 import { PeopleError } from '../errors.ts'
 
-export class NameError extends PeopleError<'name.bad' | 'name.badTarget' | 'name.unknown' | 'name.notFound' | 'name.noDht'> {
+export class NameError extends PeopleError<'name.bad' | 'name.badTarget' | 'name.unknown' | 'name.notFound' | 'name.noDht' | 'name.noAccount'> {
   override name = 'NameError'
 }
 

@@ -17,7 +17,8 @@ export interface NameValues {
 export interface PublishedName { name: string, target: string, seq: number, expires: number, stored: number }
 
 export interface NameRegistryOptions {
-  account: { id: string, privateKey: KeyObject }
+  /** The account names are published under; without one the registry only resolves. */
+  account?: { id: string, privateKey: KeyObject } | undefined
   db: SealedDb
   dht: () => NameValues | undefined
   /** How long a record lives (default 24 h); republished once a third of it has passed. */
@@ -48,18 +49,25 @@ export class NameRegistry {
     return dht
   }
 
+  #account (): { id: string, privateKey: KeyObject } {
+    const a = this.#options.account
+    if (a == null) throw new NameError('name.noAccount', 'publishing a name needs an account: create one (oht account create), then restart the daemon')
+    return a
+  }
+
   async list (): Promise<PublishedName[]> { return (await this.#names.values().all()).sort((a, b) => a.name.localeCompare(b.name)) }
 
   /** Signs and stores the record; `stored` counts the DHT nodes that took it (0: none yet, republished later). */
   async publish (name: string, target: string): Promise<PublishedName> {
+    const account = this.#account()
     checkName(name)
     checkTarget(target)
     const previous = await this.#names.get(name)
     const now = this.#now()
     const seq = Math.max(now, (previous?.seq ?? 0) + 1)
     const record = { name, target, seq, expires: now + this.#ttl }
-    const bytes = signNameRecord(this.#options.account, record)
-    const r = await this.#dht().putPrivate(nameHandle(this.#options.account.id, name), bytes, { ttlMs: this.#ttl }) as { stored?: number }
+    const bytes = signNameRecord(account, record)
+    const r = await this.#dht().putPrivate(nameHandle(account.id, name), bytes, { ttlMs: this.#ttl }) as { stored?: number }
     const published: PublishedName = { ...record, stored: r.stored ?? 0 }
     await this.#names.put(name, published)
     return published
@@ -67,11 +75,12 @@ export class NameRegistry {
 
   /** Stops publishing a name and leaves a tombstone in the DHT; false when it was not published here. */
   async remove (name: string): Promise<boolean> {
+    const account = this.#account()
     checkName(name)
     const had = await this.#names.get(name) != null
     await this.#names.del(name)
     const dht = this.#options.dht()
-    if (dht != null) await dht.deletePrivate(nameHandle(this.#options.account.id, name)).catch(() => {})
+    if (dht != null) await dht.deletePrivate(nameHandle(account.id, name)).catch(() => {})
     return had
   }
 
