@@ -120,7 +120,7 @@ export class NodeRuntime {
       this.dht = new LocalDhtService(discovery)
       this.invites = new InviteService(this.service, network, discovery)
       const ttl = options.people?.nameTtlMs
-      this.names = new NameRegistry({ account: options.people?.account, db: node.state.db, dht: () => this.discovery?.dht, ...(ttl != null ? { ttlMs: ttl } : {}) })
+      this.names = new NameRegistry({ account: options.people?.account, db: node.state.db, dht: async () => { await this.discovery?.start(); return this.discovery?.dht }, ...(ttl != null ? { ttlMs: ttl } : {}) })
     }
     const people = options.people
     if (network != null && people != null) {

@@ -20,7 +20,8 @@ export interface NameRegistryOptions {
   /** The account names are published under; without one the registry only resolves. */
   account?: { id: string, privateKey: KeyObject } | undefined
   db: SealedDb
-  dht: () => NameValues | undefined
+  /** The DHT once joined (the daemon waits for its join), or undefined when the node has none. */
+  dht: () => Promise<NameValues | undefined> | NameValues | undefined
   /** How long a record lives (default 24 h); republished once a third of it has passed. */
   ttlMs?: number
   /** Injected clock (tests). */
@@ -43,8 +44,8 @@ export class NameRegistry {
     this.#now = options.now ?? Date.now
   }
 
-  #dht (): NameValues {
-    const dht = this.#options.dht()
+  async #dht (): Promise<NameValues> {
+    const dht = await this.#options.dht()
     if (dht == null) throw new NameError('name.noDht', 'names need the DHT, and this node has not joined it (yet)')
     return dht
   }
@@ -67,7 +68,7 @@ export class NameRegistry {
     const seq = Math.max(now, (previous?.seq ?? 0) + 1)
     const record = { name, target, seq, expires: now + this.#ttl }
     const bytes = signNameRecord(account, record)
-    const r = await this.#dht().putPrivate(nameHandle(account.id, name), bytes, { ttlMs: this.#ttl }) as { stored?: number }
+    const r = await (await this.#dht()).putPrivate(nameHandle(account.id, name), bytes, { ttlMs: this.#ttl }) as { stored?: number }
     const published: PublishedName = { ...record, stored: r.stored ?? 0 }
     await this.#names.put(name, published)
     return published
@@ -79,7 +80,7 @@ export class NameRegistry {
     checkName(name)
     const had = await this.#names.get(name) != null
     await this.#names.del(name)
-    const dht = this.#options.dht()
+    const dht = await Promise.resolve(this.#options.dht()).catch(() => undefined)
     if (dht != null) await dht.deletePrivate(nameHandle(account.id, name)).catch(() => {})
     return had
   }
@@ -106,7 +107,7 @@ export class NameRegistry {
   async resolve (account: string, name: string, signal?: AbortSignal): Promise<NameRecord> {
     const id = checkAccountId(account)
     checkName(name)
-    const { value } = await this.#dht().getPrivate(nameHandle(id, name), signal != null ? { signal } : {})
+    const { value } = await (await this.#dht()).getPrivate(nameHandle(id, name), signal != null ? { signal } : {})
     const record = value == null ? null : readNameRecord(id, name, value, this.#now())
     if (record == null) throw new NameError('name.notFound', `no current name ${JSON.stringify(name)} published by ${id}`)
     return record
