@@ -117,7 +117,7 @@ export function registerCoreCommands (program: Command): void {
       const out = makeOutput(g)
       const { parseReadCap } = await import('../src/blocks/link.ts')
       const { resolveNamedLink } = await import('./names.ts')
-      const cap = parseReadCap(await resolveNamedLink(g, link))
+      const cap = parseReadCap(await resolveNamedLink(g, out, link))
       const { parseRatio } = await import('./unshare.ts')
       const seedTime = opts.seedTime != null ? parseDuration(opts.seedTime) / 1000 : undefined
       const seed = { ...(opts.seedRatio != null ? { seedRatio: parseRatio(opts.seedRatio) } : {}), ...(seedTime != null && seedTime !== Infinity ? { seedTime } : {}) }

@@ -1,10 +1,12 @@
 // `oht name publish|resolve|list|rm`: names published under the daemon's account as signed,
 // expiring DHT records the daemon republishes (src/people/names; README "Names"). Publishing
-// needs the daemon (it republishes); resolving asks the daemon too (a petname is one of its contacts).
+// needs the daemon (it republishes); resolving asks the daemon when one runs, else a node in this
+// process that joins the DHT as a client (petnames: this data directory's contacts).
 import type { Command } from 'commander'
-import { daemonFor, makeOutput, type GlobalOptions } from './context.ts'
+import { daemonFor, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
 import type { NamesApiClient } from '../src/node/api/names-client.ts'
+import type { NameRecord } from '../src/people/names/index.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -39,7 +41,7 @@ export function registerNames (program: Command): void {
     .argument('<ref>', t('names.argRef'))
     .action(async (ref: string, _opts, cmd: Command) => {
       const out = makeOutput(globals(cmd))
-      const r = await (await names(cmd)).resolve(ref)
+      const r = await resolveWith(globals(cmd), out, ref)
       out.result(r, r.target)
     })
 
@@ -61,15 +63,27 @@ export function registerNames (program: Command): void {
     })
 }
 
+/** Through the daemon when one runs, else with a node in this process that uses the DHT as a client. */
+async function resolveWith (g: GlobalOptions, out: Output, ref: string): Promise<NameRecord> {
+  const daemon = await daemonFor(g)
+  if (daemon != null) {
+    const { NamesApiClient } = await import('../src/node/api/names-client.ts')
+    return await new NamesApiClient(daemon).resolve(ref)
+  }
+  const { resolveNameRef } = await import('../src/people/names/reference.ts')
+  const { ContactBook } = await import('../src/people/contacts/book.ts')
+  return await withRuntime(g, out, { network: true }, async runtime => {
+    if (runtime.names == null) throw new Error(t('names.noDht'))
+    return await resolveNameRef(runtime.names, new ContactBook(runtime.node.state.db), ref)
+  })
+}
+
 /**
  * `oht fetch`'s argument with a name resolved (oht://name/<account>/<name>, <account|petname>/<name>)
- * to the link it stands for, through the daemon; anything else is returned as given.
+ * to the link it stands for; anything else is returned as given.
  */
-export async function resolveNamedLink (g: GlobalOptions, text: string): Promise<string> {
+export async function resolveNamedLink (g: GlobalOptions, out: Output, text: string): Promise<string> {
   const { parseNameReference } = await import('../src/people/names/reference.ts')
   if (parseNameReference(text) == null) return text
-  const daemon = await daemonFor(g)
-  if (daemon == null) throw new Error(t('names.needsDaemon'))
-  const { NamesApiClient } = await import('../src/node/api/names-client.ts')
-  return (await new NamesApiClient(daemon).resolve(text)).target
+  return (await resolveWith(g, out, text)).target
 }

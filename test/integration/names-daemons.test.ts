@@ -1,7 +1,8 @@
 // Names between real `oht daemon` processes on 127.0.0.1 (TCP transport): bob publishes a name
 // for a share under his account; alice resolves it by oht://name/<account>/<name>, then adds bob
 // as a contact and fetches by <petname>/<name>; an updated name resolves to the new target, a
-// removed one no longer resolves, and hostile or unknown names fail with one clear line.
+// removed one no longer resolves, a node without a daemon resolves through --bootstrap, and
+// hostile or unknown names fail with one clear line.
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -63,6 +64,15 @@ describe('names between daemons', { timeout: 240_000 }, () => {
     const got2 = await ohtJson<{ path: string }>(d.alice.dataDir, ['fetch', `oht://name/${ids.bob!}/notes`, '--peer', d.bob.address, '-o', join(dir, 'out2')], { timeoutMs: 120_000 })
     assert.equal(await readFile(got2.value.path, 'utf8'), 'remember the sunscreen\n')
     await ohtJson(d.bob.dataDir, ['name', 'rm', 'notes'], { timeoutMs: 90_000 })
+  })
+
+  it('without a daemon, a node in the process joins the DHT through --bootstrap and resolves', async () => {
+    const embedded = ['--transport', 'tcp', '--bootstrap', d.alice.address]
+    const r = await ohtJson<{ account: string, name: string, target: string }>(join(dir, 'embedded'), [...embedded, 'name', 'resolve', `oht://name/${ids.bob!}/holiday`], { timeoutMs: 90_000 })
+    assert.deepEqual([r.value.account, r.value.name], [ids.bob, 'holiday'])
+    assert.match(r.value.target, /^oht:\/\//)
+    // Its data directory has no contacts: a petname names nobody.
+    assertCliError(await oht(join(dir, 'embedded'), [...embedded, 'name', 'resolve', 'bobby/holiday'], { timeoutMs: 90_000 }), /no contact "bobby"/)
   })
 
   it('an update resolves to the new target; a removed name no longer resolves', async () => {

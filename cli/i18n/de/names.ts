@@ -1,5 +1,6 @@
 export default {
-  'names.needsDaemon': 'Namen veröffentlicht und löst der Daemon auf: zuerst `oht daemon` starten',
+  'names.noDht': 'einen Namen auflösen braucht das DHT: dieser Knoten nutzt es nicht (--transport, --bootstrap)',
+  'names.needsDaemon': 'Namen veröffentlicht der Daemon (er veröffentlicht sie neu): zuerst `oht daemon` starten',
   'names.description': 'Namen: ein Link oder eine Adresse unter deinem Konto veröffentlicht, aufgelöst als oht://name/<konto>/<name> oder <petname>/<name>',
   'names.help': '\nEin Name ist ein signierter, ablaufender Eintrag im DHT, den der Daemon neu veröffentlicht, solange er läuft\n(er verfällt binnen eines Tages, nachdem der Daemon stoppt). DHT-Knoten sehen weder Namen noch Ziel:\nnur wer Konto und Namen kennt, kann ihn finden und lesen.\nAuflösen als oht://name/<konto>/<name>, <konto>/<name> oder <petname>/<name> für einen Kontakt;\n`oht fetch` nimmt dieselben Formen.',
   'names.argName': 'der Name: 1 bis 63 Zeichen aus a-z 0-9 . _ -, Anfang und Ende ein Buchstabe oder eine Ziffer',

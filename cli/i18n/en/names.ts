@@ -1,5 +1,6 @@
 export default {
-  'names.needsDaemon': 'names are published and resolved by the daemon: start `oht daemon` first',
+  'names.noDht': 'resolving a name needs the DHT: this node does not use it (--transport, --bootstrap)',
+  'names.needsDaemon': 'names are published by the daemon (it republishes them): start `oht daemon` first',
   'names.description': 'names: a link or address published under your account, resolved as oht://name/<account>/<name> or <petname>/<name>',
   'names.help': '\nA name is a signed, expiring record in the DHT that the daemon republishes while it runs\n(it lapses within a day after the daemon stops). DHT nodes see neither the name nor the target:\nonly someone who knows the account and the name can find and read it.\nResolve as oht://name/<account>/<name>, <account>/<name>, or <petname>/<name> for a contact;\n`oht fetch` takes the same forms.',
   'names.argName': 'the name: 1 to 63 of a-z 0-9 . _ -, starting and ending with a letter or digit',

@@ -1,21 +1,12 @@
 // /v0/names: names published under the daemon's account (src/people/names; README "Names").
 // GET /v0/names (the published ones), GET /v0/names/resolve?ref=<account|petname>/<name> or
 // oht://name/<account>/<name>, POST /v0/names/publish {name, target}, POST /v0/names/rm {name}.
-import { NameError, parseNameReference, type NameRecord, type NameRegistry } from '../../people/names/index.ts'
+import { resolveNameRef, type NameRegistry } from '../../people/names/index.ts'
 import { PeopleError, type People } from '../../people/index.ts'
 import { API_VERSION } from './protocol.ts'
 import { HttpError, objectBody, str, type RouteTable } from './http.ts'
 
 export const NAMES_PATH = `/${API_VERSION}/names`
-
-/** The record `ref` names; a petname is looked up among `people`'s contacts. */
-export async function resolveNameRef (names: NameRegistry, people: People | undefined, ref: string, signal?: AbortSignal): Promise<NameRecord> {
-  const r = parseNameReference(ref)
-  if (r == null) throw new NameError('name.bad', `not a name: ${JSON.stringify(ref.slice(0, 80))} (write <account|petname>/<name> or oht://name/<account>/<name>)`)
-  if ('account' in r) return await names.resolve(r.account, r.name, signal)
-  if (people == null) throw new NameError('name.unknown', `no contact ${JSON.stringify(r.petname)}: this daemon runs for no account, so it has no contacts`)
-  return await names.resolve((await people.book.find(r.petname)).account, r.name, signal)
-}
 
 export function registerNameRoutes (api: RouteTable, names: NameRegistry | undefined, people: People | undefined): void {
   const guard = async <T>(fn: (n: NameRegistry) => Promise<T>): Promise<T> => {
@@ -31,7 +22,7 @@ export function registerNameRoutes (api: RouteTable, names: NameRegistry | undef
     }
   }
   api.route('GET', NAMES_PATH, async () => ({ body: { names: await guard(async n => await n.list()) } }))
-  api.route('GET', `${NAMES_PATH}/resolve`, async ({ query, signal }) => ({ body: await guard(async n => await resolveNameRef(n, people, query.get('ref') ?? '', signal)) }))
+  api.route('GET', `${NAMES_PATH}/resolve`, async ({ query, signal }) => ({ body: await guard(async n => await resolveNameRef(n, people?.book, query.get('ref') ?? '', signal)) }))
   api.route('POST', `${NAMES_PATH}/publish`, async ctx => {
     const b = await objectBody(ctx)
     return { body: await guard(async n => await n.publish(str(b, 'name'), str(b, 'target'))) }

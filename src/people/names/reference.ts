@@ -2,7 +2,8 @@
 // part before the slash is an account id or the petname of a contact (resolved by the caller,
 // which holds the address book).
 import { isAccountId } from '../../node/identity/account-keys.ts'
-import { checkName } from './record.ts'
+import { checkName, NameError, type NameRecord } from './record.ts'
+import type { NameRegistry } from './registry.ts'
 
 export type NameReference =
   | { account: string, name: string }
@@ -27,3 +28,15 @@ export function parseNameReference (text: string): NameReference | null {
 }
 
 export const nameLink = (account: string, name: string): string => `${NAME_LINK_PREFIX}${account}/${name}`
+
+/** Where petnames are looked up (the people layer's ContactBook). */
+export interface PetnameBook { find: (petname: string) => Promise<{ account: string }> }
+
+/** The record `ref` names, a petname looked up in `book` (none: a node without an account has no contacts). */
+export async function resolveNameRef (names: NameRegistry, book: PetnameBook | undefined, ref: string, signal?: AbortSignal): Promise<NameRecord> {
+  const r = parseNameReference(ref)
+  if (r == null) throw new NameError('name.bad', `not a name: ${JSON.stringify(ref.slice(0, 80))} (write <account|petname>/<name> or oht://name/<account>/<name>)`)
+  if ('account' in r) return await names.resolve(r.account, r.name, signal)
+  if (book == null) throw new NameError('name.unknown', `no contact ${JSON.stringify(r.petname)}: this node runs for no account, so it has no contacts`)
+  return await names.resolve((await book.find(r.petname)).account, r.name, signal)
+}
