@@ -204,7 +204,7 @@ export class NodeRuntime {
         this.#host = new BootstrapHost(hosting.publisher, hosting.key, hosting.republishMs)
         sharedAddress = await this.#host.start(err => { this.#warn({ type: 'republish-failed', reason: err instanceof Error ? err.message : String(err) }) })
       }
-      this.discovery?.start().then(async () => await this.people?.publish()).catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
+      this.discovery?.start().then(async () => { await this.people?.publish(); await this.names?.refresh() }).catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
       this.people?.start()
       this.names?.start()
       const seeded = await this.service.seedAll()

@@ -76,7 +76,7 @@ describe('names between daemons', { timeout: 240_000 }, () => {
   })
 
   it('an update resolves to the new target; a removed name no longer resolves', async () => {
-    const other = 'oht://' + 'z'.repeat(20)
+    const other = d.bob.address // a name may also stand for a node address
     await ohtJson(d.bob.dataDir, ['name', 'publish', 'holiday', other], { timeoutMs: 90_000 })
     assert.equal((await ohtJson<{ target: string }>(d.alice.dataDir, ['name', 'resolve', 'bobby/holiday'], { timeoutMs: 90_000 })).value.target, other)
     assert.equal((await ohtJson<{ removed: boolean }>(d.bob.dataDir, ['name', 'rm', 'holiday'], { timeoutMs: 90_000 })).value.removed, true)
@@ -88,6 +88,7 @@ describe('names between daemons', { timeout: 240_000 }, () => {
     assertCliError(await oht(d.bob.dataDir, ['name', 'publish', '../../etc/passwd', 'oht://x']), /a name is 1 to 63 characters/)
     assertCliError(await oht(d.bob.dataDir, ['name', 'publish', 'x'.repeat(5000), 'oht://x']), /a name is 1 to 63 characters/)
     assertCliError(await oht(d.bob.dataDir, ['name', 'publish', 'ok', 'a\nb']), /target is an oht link/)
+    assertCliError(await oht(d.bob.dataDir, ['name', 'publish', 'ok', 'oht://not-a-link']), /target is an oht link or a node address: not an oht link/)
     assertCliError(await oht(d.alice.dataDir, ['name', 'resolve', 'bobby/Evil\u202eName']), /a name is 1 to 63 characters/)
     assertCliError(await oht(d.alice.dataDir, ['fetch', 'bobby/Bad Name', '-o', join(dir, 'x')]), /a name is 1 to 63 characters/)
     assertCliError(await oht(d.alice.dataDir, ['name', 'resolve', `${ids.bob!}/nothing-here`], { timeoutMs: 90_000 }), /no current name "nothing-here"/)

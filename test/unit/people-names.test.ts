@@ -16,7 +16,8 @@ const account = (kind: AccountKind = 'ed25519'): { id: string, privateKey: Retur
   const privateKey = generateAccountKey(kind)
   return { id: accountIdOf(privateKey), privateKey }
 }
-const LINK = 'oht://' + 'x'.repeat(40)
+const LINK = 'tcp:127.0.0.1:4001'
+const LINK2 = 'tcp:127.0.0.1:4002'
 const NOW = 1_800_000_000_000
 
 /** The DHT as a map of sealed private values (the same sealing as src/dht), with a put count. */
@@ -120,9 +121,9 @@ describe('name registry', () => {
     const r = await reg.resolve(a.id, 'holiday')
     assert.ok(r.seq > p.seq && r.expires > clock.now)
 
-    const updated = await reg.publish('holiday', LINK + 'y')
+    const updated = await reg.publish('holiday', LINK2)
     assert.ok(updated.seq > r.seq)
-    assert.equal((await reg.resolve(a.id, 'holiday')).target, LINK + 'y')
+    assert.equal((await reg.resolve(a.id, 'holiday')).target, LINK2)
 
     assert.equal(await reg.remove('holiday'), true)
     assert.equal(await reg.remove('holiday'), false)
@@ -142,6 +143,14 @@ describe('name registry', () => {
     const mallory = account()
     await dht.putPrivate(nameHandle(a.id, 'holiday'), signNameRecord(mallory, { name: 'holiday', target: 'oht://evil', seq: NOW * 2, expires: NOW + 1000 }), {})
     await assert.rejects(reg.resolve(a.id, 'holiday'), (e: unknown) => e instanceof NameError && e.code === 'name.notFound')
+  })
+
+  it('a target that is neither an oht link nor a node address is refused with one line', async () => {
+    const { reg } = await registry()
+    for (const bad of ['oht://not-a-cid#abc', 'https://example.com/x', 'example.com:80', 'x'.repeat(2000), 'a\nb']) {
+      await assert.rejects(reg.publish('holiday', bad), (e: unknown) => e instanceof NameError && e.code === 'name.badTarget' && !e.message.includes('\n'), JSON.stringify(bad))
+    }
+    assert.deepEqual(await reg.list(), [])
   })
 
   it('without the DHT, publish and resolve fail with one line', async () => {

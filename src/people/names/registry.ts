@@ -1,10 +1,13 @@
 // The names this node's account publishes, and resolving anyone's (README "Names"). What was
 // published is kept in the sealed store (the name and its target are identifying), and the
 // daemon re-signs and republishes each record once a third of its lifetime has passed, so a
-// name stays resolvable while the daemon runs and lapses within one TTL after it stops.
+// name stays resolvable while the daemon runs and lapses within one TTL after it stops; a daemon
+// that starts again republishes at once the names that are due (refresh after the DHT join).
 import type { KeyObject } from 'node:crypto'
 import type { SealedDb } from '../../store/index.ts'
 import { checkAccountId } from '../../node/identity/account-keys.ts'
+import { parseCapability } from '../../blocks/link.ts'
+import { parseAddress } from '../../onion/address.ts'
 import { checkName, checkTarget, nameHandle, NameError, readNameRecord, signNameRecord, type NameRecord } from './record.ts'
 
 /** The DHT part names need: private values (src/dht DhtNode). */
@@ -29,6 +32,18 @@ export interface NameRegistryOptions {
 }
 
 export const NAME_TTL_MS = 24 * 3600_000
+
+/** What a name may stand for: an oht link (or verify capability), or a node address. */
+export function checkPublishTarget (target: string): string {
+  checkTarget(target)
+  try {
+    if (target.startsWith('oht')) parseCapability(target)
+    else parseAddress(target)
+  } catch (err) {
+    throw new NameError('name.badTarget', `a name's target is an oht link or a node address: ${(err as Error).message}`)
+  }
+  return target
+}
 
 export class NameRegistry {
   readonly #options: NameRegistryOptions
@@ -62,7 +77,7 @@ export class NameRegistry {
   async publish (name: string, target: string): Promise<PublishedName> {
     const account = this.#account()
     checkName(name)
-    checkTarget(target)
+    checkPublishTarget(target)
     const previous = await this.#names.get(name)
     const now = this.#now()
     const seq = Math.max(now, (previous?.seq ?? 0) + 1)
