@@ -193,6 +193,7 @@ export class NodeRuntime {
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
     registerPeopleRoutes(api, this.people)
     registerNameRoutes(api, this.names, this.people)
+    this.names?.on('event', e => { api.publish(e) })
     this.people?.on('event', e => { api.publish(e) })
     const transport = network.transport
     registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root, transport: transport.kind, ...(transport instanceof TorTransport ? { onion: transport } : {}) }))

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { assertCliError, oht, ohtJson } from '../helpers/cli.ts'
 
 let dir = ''
@@ -21,7 +21,8 @@ before(async () => {
     ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
   }
   d.alice = await startDaemon(join(dir, 'alice'))
-  d.bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', d.alice.address])
+  // A 6 s TTL: bob's records would lapse within the test unless the daemon republished them.
+  d.bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', d.alice.address], 60_000, ['--name-ttl', '6s'])
 })
 
 after(async () => {
@@ -64,6 +65,18 @@ describe('names between daemons', { timeout: 240_000 }, () => {
     const got2 = await ohtJson<{ path: string }>(d.alice.dataDir, ['fetch', `oht://name/${ids.bob!}/notes`, '--peer', d.bob.address, '-o', join(dir, 'out2')], { timeoutMs: 120_000 })
     assert.equal(await readFile(got2.value.path, 'utf8'), 'remember the sunscreen\n')
     await ohtJson(d.bob.dataDir, ['name', 'rm', 'notes'], { timeoutMs: 90_000 })
+  })
+
+  it('the daemon republishes a name before it expires: it resolves past the first record\'s expiry', async () => {
+    const first = (await ohtJson<{ seq: number, expires: number }>(d.bob.dataDir, ['name', 'publish', 'lasting', d.alice.address], { timeoutMs: 90_000 })).value
+    // Waits for the daemon's own republish (an event), not for a clock.
+    const later = await nextEvent(d.bob, e => e.type === 'name-published' && e.name === 'lasting' && e.seq > first.expires)
+    await later.event
+    later.close()
+    const r = (await ohtJson<{ seq: number, expires: number, target: string }>(d.alice.dataDir, ['name', 'resolve', `${ids.bob!}/lasting`], { timeoutMs: 90_000 })).value
+    assert.equal(r.target, d.alice.address)
+    assert.ok(r.seq > first.expires, 'a record signed after the first one expired')
+    await ohtJson(d.bob.dataDir, ['name', 'rm', 'lasting'], { timeoutMs: 90_000 })
   })
 
   it('without a daemon, a node in the process joins the DHT through --bootstrap and resolves', async () => {

@@ -131,6 +131,21 @@ describe('name registry', () => {
     assert.deepEqual(await reg.list(), [])
   })
 
+  it('emits name-published; a refresh racing a removal never brings the name back', async () => {
+    const { reg, clock, a } = await registry()
+    const events: string[] = []
+    reg.on('event', e => { events.push(`${e.type}:${e.name}`) })
+    await reg.publish('holiday', LINK)
+    clock.now += 30_000
+    const refreshing = reg.refresh()
+    const removing = reg.remove('holiday')
+    assert.equal(await refreshing, 1)
+    assert.equal(await removing, true)
+    assert.equal(await reg.refresh(), 0)
+    await assert.rejects(reg.resolve(a.id, 'holiday'), (e: unknown) => e instanceof NameError && e.code === 'name.notFound')
+    assert.deepEqual(events, ['name-published:holiday', 'name-published:holiday'])
+  })
+
   it('an unrefreshed record lapses after its TTL', async () => {
     const { reg, clock, a } = await registry()
     await reg.publish('holiday', LINK)
@@ -159,5 +174,8 @@ describe('name registry', () => {
     const a = account()
     const reg = new NameRegistry({ account: a, db, dht: () => undefined })
     await assert.rejects(reg.publish('holiday', LINK), (e: unknown) => e instanceof NameError && e.code === 'name.noDht')
+    const resolver = new NameRegistry({ db, dht: () => undefined })
+    await assert.rejects(resolver.publish('holiday', LINK), (e: unknown) => e instanceof NameError && e.code === 'name.noAccount')
+    assert.throws(() => new NameRegistry({ db, dht: () => undefined, ttlMs: 10 }), NameError)
   })
 })

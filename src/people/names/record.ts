@@ -20,7 +20,7 @@ export interface NameRecord {
   name: string
   /** An oht link or node address the name stands for. */
   target: string
-  /** Increases with every publish of this name (the publish time in ms); a reader keeps the highest it saw. */
+  /** Increases with every publish of this name (the publish time in ms), so a reader can tell the newer of two. */
   seq: number
   /** Epoch ms after which a reader refuses the record; the daemon republishes well before. */
   expires: number

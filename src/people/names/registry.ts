@@ -4,6 +4,7 @@
 // name stays resolvable while the daemon runs and lapses within one TTL after it stops; a daemon
 // that starts again republishes at once the names that are due (refresh after the DHT join).
 import type { KeyObject } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import type { SealedDb } from '../../store/index.ts'
 import { checkAccountId } from '../../node/identity/account-keys.ts'
 import { parseCapability } from '../../blocks/link.ts'
@@ -25,13 +26,15 @@ export interface NameRegistryOptions {
   db: SealedDb
   /** The DHT once joined (the daemon waits for its join), or undefined when the node has none. */
   dht: () => Promise<NameValues | undefined> | NameValues | undefined
-  /** How long a record lives (default 24 h); republished once a third of it has passed. */
+  /** How long a record lives (default 24 h, at least MIN_NAME_TTL_MS); republished once a third of it has passed. */
   ttlMs?: number
   /** Injected clock (tests). */
   now?: () => number
 }
 
 export const NAME_TTL_MS = 24 * 3600_000
+/** Shorter TTLs are for tests (`oht daemon --name-ttl 6s`): the refresh runs at most every second. */
+export const MIN_NAME_TTL_MS = 3000
 
 /** What a name may stand for: an oht link (or verify capability), or a node address. */
 export function checkPublishTarget (target: string): string {
@@ -45,18 +48,31 @@ export function checkPublishTarget (target: string): string {
   return target
 }
 
-export class NameRegistry {
+/** Emitted (and sent on the API's WebSocket) whenever a name was signed and put in the DHT. */
+export interface NamePublishedEvent { type: 'name-published', name: string, seq: number, expires: number, stored: number }
+
+export class NameRegistry extends EventEmitter<{ event: [NamePublishedEvent] }> {
   readonly #options: NameRegistryOptions
   readonly #names
   readonly #ttl: number
   readonly #now: () => number
   #timer: NodeJS.Timeout | undefined
+  /** Publish, remove and refresh run one at a time, so a refresh never brings back a name just removed. */
+  #queue: Promise<unknown> = Promise.resolve()
 
   constructor (options: NameRegistryOptions) {
+    super()
     this.#options = options
     this.#names = options.db.sublevel<string, PublishedName>('people-names', { valueEncoding: 'json' })
     this.#ttl = options.ttlMs ?? NAME_TTL_MS
+    if (!(this.#ttl >= MIN_NAME_TTL_MS)) throw new NameError('name.bad', `a name's TTL is at least ${MIN_NAME_TTL_MS / 1000} s`)
     this.#now = options.now ?? Date.now
+  }
+
+  async #serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => {})
+    return await run
   }
 
   async #dht (): Promise<NameValues> {
@@ -75,9 +91,14 @@ export class NameRegistry {
 
   /** Signs and stores the record; `stored` counts the DHT nodes that took it (0: none yet, republished later). */
   async publish (name: string, target: string): Promise<PublishedName> {
-    const account = this.#account()
+    this.#account()
     checkName(name)
     checkPublishTarget(target)
+    return await this.#serial(async () => await this.#publish(name, target))
+  }
+
+  async #publish (name: string, target: string): Promise<PublishedName> {
+    const account = this.#account()
     const previous = await this.#names.get(name)
     const now = this.#now()
     const seq = Math.max(now, (previous?.seq ?? 0) + 1)
@@ -86,6 +107,7 @@ export class NameRegistry {
     const r = await (await this.#dht()).putPrivate(nameHandle(account.id, name), bytes, { ttlMs: this.#ttl }) as { stored?: number }
     const published: PublishedName = { ...record, stored: r.stored ?? 0 }
     await this.#names.put(name, published)
+    this.emit('event', { type: 'name-published', name, seq, expires: record.expires, stored: published.stored })
     return published
   }
 
@@ -93,22 +115,26 @@ export class NameRegistry {
   async remove (name: string): Promise<boolean> {
     const account = this.#account()
     checkName(name)
-    const had = await this.#names.get(name) != null
-    await this.#names.del(name)
-    const dht = await Promise.resolve(this.#options.dht()).catch(() => undefined)
-    if (dht != null) await dht.deletePrivate(nameHandle(account.id, name)).catch(() => {})
-    return had
+    return await this.#serial(async () => {
+      const had = await this.#names.get(name) != null
+      await this.#names.del(name)
+      const dht = await Promise.resolve(this.#options.dht()).catch(() => undefined)
+      if (dht != null) await dht.deletePrivate(nameHandle(account.id, name)).catch(() => {})
+      return had
+    })
   }
 
   /** Republishes every name past a third of its lifetime; how many were republished. */
   async refresh (): Promise<number> {
-    let n = 0
-    for (const p of await this.list()) {
-      if (this.#now() < p.expires - this.#ttl * 2 / 3) continue
-      await this.publish(p.name, p.target)
-      n++
-    }
-    return n
+    return await this.#serial(async () => {
+      let n = 0
+      for (const p of await this.list()) {
+        if (this.#now() < p.expires - this.#ttl * 2 / 3) continue
+        await this.#publish(p.name, p.target)
+        n++
+      }
+      return n
+    })
   }
 
   /** Refreshes at a sixth of the TTL, so a record is republished between a third and a half of its life. */
