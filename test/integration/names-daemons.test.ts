@@ -10,6 +10,9 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { assertCliError, oht, ohtJson } from '../helpers/cli.ts'
+import { DaemonClient } from '../../src/node/api/client.ts'
+import { nameCommands } from '../../cli/console/commands-names.ts'
+import type { CommandContext } from '../../cli/console/spec.ts'
 
 let dir = ''
 const d: Record<'alice' | 'bob', Daemon> = {} as never
@@ -95,6 +98,21 @@ describe('names between daemons', { timeout: 240_000 }, () => {
     assert.equal((await ohtJson<{ removed: boolean }>(d.bob.dataDir, ['name', 'rm', 'holiday'], { timeoutMs: 90_000 })).value.removed, true)
     assertCliError(await oht(d.alice.dataDir, ['name', 'resolve', 'bobby/holiday'], { timeoutMs: 90_000 }), /no current name "holiday"/)
     assert.deepEqual((await ohtJson<{ names: unknown[] }>(d.bob.dataDir, ['name', 'list'])).value.names, [])
+  })
+
+  it('the console\'s /name publishes, lists, resolves and removes through the daemon', async () => {
+    const lines: string[] = []
+    const ctx = (dataDir: string): CommandContext => ({ client: new DaemonClient(join(dataDir, 'api.sock')), print: (text: string) => { lines.push(text) } }) as unknown as CommandContext
+    const run = async (dataDir: string, ...args: string[]): Promise<string> => {
+      lines.length = 0
+      await nameCommands[0]!.run(ctx(dataDir), { args, options: {} })
+      return lines.join('\n')
+    }
+    assert.match(await run(d.bob.dataDir, 'publish', 'console-made', d.alice.address), /console-made published to \d+ DHT nodes/)
+    assert.match(await run(d.bob.dataDir, 'list'), /^console-made {2}tcp:127\.0\.0\.1:\d+ {2}until /)
+    assert.equal(await run(d.alice.dataDir, 'resolve', `bobby/console-made`), d.alice.address)
+    assert.equal(await run(d.bob.dataDir, 'rm', 'console-made'), 'console-made is no longer published')
+    await assert.rejects(run(d.bob.dataDir, 'publish', 'only-a-name'), /usage: \/name publish/)
   })
 
   it('hostile names and references fail with one clear line', async () => {

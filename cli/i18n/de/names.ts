@@ -1,4 +1,5 @@
 export default {
+  'names.console.usage': 'Aufruf: /name publish <name> <link|adresse>, /name resolve <konto|petname>/<name>, /name list, /name rm <name>',
   'names.daemonOptTtl': 'wie lange der Eintrag eines veröffentlichten Namens im DHT lebt (mindestens 3s); der Daemon veröffentlicht ihn nach einem Drittel davon neu',
   'names.noDht': 'einen Namen auflösen braucht das DHT: dieser Knoten nutzt es nicht (--transport, --bootstrap)',
   'names.needsDaemon': 'Namen veröffentlicht der Daemon (er veröffentlicht sie neu): zuerst `oht daemon` starten',

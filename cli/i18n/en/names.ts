@@ -1,4 +1,5 @@
 export default {
+  'names.console.usage': 'usage: /name publish <name> <link|address>, /name resolve <account|petname>/<name>, /name list, /name rm <name>',
   'names.daemonOptTtl': 'how long a published name\'s record lives in the DHT (at least 3s); the daemon republishes it after a third of that',
   'names.noDht': 'resolving a name needs the DHT: this node does not use it (--transport, --bootstrap)',
   'names.needsDaemon': 'names are published by the daemon (it republishes them): start `oht daemon` first',
