@@ -122,6 +122,7 @@ describe('names between daemons', { timeout: 240_000 }, () => {
     assertCliError(await oht(d.bob.dataDir, ['name', 'publish', 'ok', 'oht://not-a-link']), /target is an oht link or a node address: not an oht link/)
     assertCliError(await oht(d.alice.dataDir, ['name', 'resolve', 'bobby/Evil\u202eName']), /a name is 1 to 63 characters/)
     assertCliError(await oht(d.alice.dataDir, ['fetch', 'bobby/Bad Name', '-o', join(dir, 'x')]), /a name is 1 to 63 characters/)
+    assertCliError(await oht(d.alice.dataDir, ['fetch', 'oht://name/bobby/holiday', '-o', join(dir, 'x')]), /a name link is oht:\/\/name\/<account id>\/<name>/)
     assertCliError(await oht(d.alice.dataDir, ['name', 'resolve', `${ids.bob!}/nothing-here`], { timeoutMs: 90_000 }), /no current name "nothing-here"/)
   })
 })

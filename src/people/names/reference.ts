@@ -11,12 +11,14 @@ export type NameReference =
 
 export const NAME_LINK_PREFIX = 'oht://name/'
 
-/** The reference `text` writes, or null when it is not written as a name (an ordinary link, a path). Throws NameError on a bad name. */
+/** The reference `text` writes, or null when it is not written as a name (an ordinary link, a path). Throws NameError on a bad name or name link. */
 export function parseNameReference (text: string): NameReference | null {
   const s = text.trim()
   if (s.startsWith(NAME_LINK_PREFIX)) {
     const [account, name, ...rest] = s.slice(NAME_LINK_PREFIX.length).split('/')
-    if (account == null || name == null || rest.length > 0 || !isAccountId(account.toLowerCase())) return null
+    if (account == null || name == null || rest.length > 0 || !isAccountId(account.toLowerCase())) {
+      throw new NameError('name.bad', `a name link is oht://name/<account id>/<name>, got ${JSON.stringify(s.slice(0, 120))}`)
+    }
     return { account: account.toLowerCase(), name: checkName(name) }
   }
   if (s.includes('://') || s.startsWith('oht:')) return null
