@@ -6,7 +6,7 @@ import type { Command } from 'commander'
 import { daemonFor, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
 import type { NamesApiClient } from '../src/node/api/names-client.ts'
-import type { NameRecord } from '../src/people/names/index.ts'
+import type { NameRecord, PublishedName } from '../src/people/names/index.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -21,6 +21,14 @@ async function names (cmd: Command): Promise<NamesApiClient> {
 
 const when = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
 
+/** What `oht name publish` and the console's /name publish say. */
+export const publishedText = (r: PublishedName): string =>
+  t(r.stored > 0 ? 'names.publish.done' : 'names.publish.later', { name: r.name, expires: when(r.expires), nodes: r.stored })
+
+/** What `oht name list` and the console's /name list print. */
+export const listText = (list: readonly PublishedName[]): string =>
+  list.length === 0 ? t('names.list.empty') : list.map(n => `${n.name}  ${n.target}  ${t('names.list.until', { expires: when(n.expires) })}`).join('\n')
+
 export function registerNames (program: Command): void {
   const name = program.command('name')
     .description(t('names.description'))
@@ -33,7 +41,7 @@ export function registerNames (program: Command): void {
     .action(async (n: string, target: string, _opts, cmd: Command) => {
       const out = makeOutput(globals(cmd))
       const r = await (await names(cmd)).publish(n, target)
-      out.result(r, t(r.stored > 0 ? 'names.publish.done' : 'names.publish.later', { name: r.name, expires: when(r.expires), nodes: r.stored }))
+      out.result(r, publishedText(r))
     })
 
   name.command('resolve')
@@ -50,7 +58,7 @@ export function registerNames (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const out = makeOutput(globals(cmd))
       const list = await (await names(cmd)).list()
-      out.result({ names: list }, list.length === 0 ? t('names.list.empty') : list.map(n => `${n.name}  ${n.target}  ${t('names.list.until', { expires: when(n.expires) })}`).join('\n'))
+      out.result({ names: list }, listText(list))
     })
 
   name.command('rm')

@@ -2,9 +2,8 @@
 // (routes-names.ts), the same calls as `oht name`.
 import { NamesApiClient } from '../../src/node/api/names-client.ts'
 import { t } from '../i18n/index.ts'
+import { listText, publishedText } from '../names.ts'
 import type { ConsoleCommand } from './spec.ts'
-
-const when = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
 
 export const nameCommands: ConsoleCommand[] = [
   {
@@ -21,15 +20,14 @@ export const nameCommands: ConsoleCommand[] = [
       }
       if (action === 'publish') {
         const r = await names.publish(need(name), need(target))
-        ctx.print(t(r.stored > 0 ? 'names.publish.done' : 'names.publish.later', { name: r.name, expires: when(r.expires), nodes: r.stored }), 'ok')
+        ctx.print(publishedText(r), 'ok')
       } else if (action === 'resolve') {
         ctx.print((await names.resolve(need(name))).target)
       } else if (action === 'rm') {
         const n = need(name)
         ctx.print(t(await names.remove(n) ? 'names.rm.done' : 'names.rm.none', { name: n }), 'ok')
       } else if (action === 'list') {
-        const list = await names.list()
-        ctx.print(list.length === 0 ? t('names.list.empty') : list.map(n => `${n.name}  ${n.target}  ${t('names.list.until', { expires: when(n.expires) })}`).join('\n'))
+        ctx.print(listText(await names.list()))
       } else {
         throw new Error(t('names.console.usage'))
       }
