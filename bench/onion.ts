@@ -2,6 +2,7 @@
 // (src/onion/tor/testnet.ts; one client tor per oht daemon). A share fetched
 //   - from 1 seeder and from 4 seeders, each seeder's upload capped (--cap, default 1 MiB/s);
 //   - from 1 uncapped seeder, and from 4 uncapped seeders (each round, a fresh leecher);
+//   - by a fresh leecher given the link only (providers from the DHT; seeders 2-4 join it through 1);
 // beside one plain onion stream of the same bytes (TorTransport, no oht protocol: what
 // OnionShare-style serving of one file gets). Reports MiB/s, time to first byte (the leecher's
 // first progress), and CPU of the tors against the oht processes. Asserts nothing.
@@ -62,9 +63,9 @@ function torArgs (tor: TorProcess): string[] {
 }
 
 /** `oht fetch` with --progress json: seconds to the first progress with bytes, and the result. */
-async function timedFetch (dataDir: string, tor: TorProcess, link: string, out: string, peers: string[]): Promise<{ seconds: number, firstByte: number, peers: number, lanes: number, cpu: number }> {
+async function timedFetch (dataDir: string, tor: TorProcess, link: string, out: string, peers: string[], extra: string[] = []): Promise<{ seconds: number, firstByte: number, peers: number, lanes: number, cpu: number }> {
   const started = performance.now()
-  const child = spawn(NODE_BIN, [OHT_BIN, '--data-dir', dataDir, ...torArgs(tor), '--json', '--progress', 'json', 'fetch', link, '-o', out, ...peers.flatMap(p => ['--peer', p])], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(NODE_BIN, [OHT_BIN, '--data-dir', dataDir, ...torArgs(tor), '--json', '--progress', 'json', 'fetch', link, '-o', out, ...peers.flatMap(p => ['--peer', p]), ...extra], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
   let firstByte = NaN
   let cpu = 0
   const poll = setInterval(() => { cpu = Math.max(cpu, cpuSeconds(child.pid)) }, 200)
@@ -99,7 +100,7 @@ try {
   daemons.push(owner)
   const { link } = (await ohtJson<{ link: string }>(owner.dataDir, ['share', input], { timeoutMs: 300_000 })).value
   for (let i = 2; i <= 4 && !values['uncapped-only']; i++) {
-    const d = await startDaemon(join(dir, `s${i}`), torArgs(tors[i - 1]!), 120_000)
+    const d = await startDaemon(join(dir, `s${i}`), [...torArgs(tors[i - 1]!), '--bootstrap', owner.address], 120_000)
     daemons.push(d)
     await ohtJson(d.dataDir, ['pin', link, '--ttl', 'never', '--peer', owner.address], { timeoutMs: 600_000 })
   }
@@ -160,6 +161,8 @@ try {
   const plainRuns: Array<Awaited<ReturnType<typeof plainStream>>> = []
   /** 4 uncapped seeders, a fresh leecher each round (its own tor, new circuits). */
   const fourUncappedRuns: Array<Awaited<ReturnType<typeof timedFetch>>> = []
+  /** A fresh leecher given the link only: providers from the DHT (the seeders pinned and announced). */
+  const dhtRuns: Array<Awaited<ReturnType<typeof timedFetch>>> = []
   for (let r = 0; r < rounds; r++) {
     // New circuits for every round, as the plain stream's fresh service gets: without this the
     // leecher's tor reuses its circuit to the seeder's address round after round.
@@ -171,6 +174,10 @@ try {
       await tors[6]!.control.command('SIGNAL NEWNYM')
       fourUncappedRuns.push(await timedFetch(join(dir, `l4u-${r}`), tors[6]!, link, join(dir, `out4u-${r}`), daemons.map(d => d.address)))
       await rm(join(dir, `out4u-${r}`), { recursive: true, force: true })
+      // A fresh leecher with the link only: joins the DHT through seeder 1, finds the providers.
+      await tors[5]!.control.command('SIGNAL NEWNYM')
+      dhtRuns.push(await timedFetch(join(dir, `ld-${r}`), tors[5]!, link, join(dir, `outd-${r}`), [], ['--bootstrap', owner.address]))
+      await rm(join(dir, `outd-${r}`), { recursive: true, force: true })
     }
   }
 
@@ -206,6 +213,7 @@ try {
     console.log(plainRow(`plain onion stream (1 stream, no oht), round ${r + 1}`, plainRuns[r]!))
     console.log(row(`oht, 1 seeder, uncapped, round ${r + 1}`, uncappedRuns[r]!))
     if (fourUncappedRuns[r] != null) console.log(row(`oht, 4 seeders, uncapped, round ${r + 1}`, fourUncappedRuns[r]!))
+    if (dhtRuns[r] != null) console.log(row(`oht, link only (providers from the DHT), round ${r + 1}`, dhtRuns[r]!))
   }
   if (one != null) console.log(row('oht, 1 seeder capped', one))
   if (four != null) console.log(row('oht, 4 seeders capped', four))
@@ -223,6 +231,7 @@ try {
     const fourFlowMedian = median(fourUncappedRuns.map(u => bytes / MiB / (u.seconds - u.firstByte)))
     console.log(`- 4 uncapped seeders, median of ${rounds} rounds: ${fourMedian.toFixed(2)} MiB/s start to end: / plain stream = ${(fourMedian / plainMedian).toFixed(2)} (target ≥ 3); first byte to end ${fourFlowMedian.toFixed(2)} MiB/s: / ${seederCount} plain circuits' ceiling = ${(fourFlowMedian / ceilingMany.mibPerSecond).toFixed(2)} (target ≥ 0.9)`)
   }
+  if (dhtRuns.length > 0) console.log(`- link only, providers from the DHT, fresh leecher: first verified block median ${median(dhtRuns.map(d => d.firstByte)).toFixed(1)} s (target ≤ 5 s), per round ${dhtRuns.map(d => d.firstByte.toFixed(1)).join(', ')}`)
   console.log(`- per round, oht / plain start to end: ${uncappedRuns.map((u, r) => (plainRuns[r]!.seconds / u.seconds).toFixed(2)).join(', ')}`)
   console.log(`- against the ceiling (flow rates): oht uncapped median / 1 plain stream = ${(ohtFlowMedian / ceilingOne.mibPerSecond).toFixed(2)}${four == null ? '' : `; oht 4 capped seeders / ${seederCount} plain circuits = ${((bytes / MiB / (four.seconds - four.firstByte)) / ceilingMany.mibPerSecond).toFixed(2)} (their summed caps: ${(4 * capRate).toFixed(1)} MiB/s)`}`)
   if (four != null) console.log(`- CPU during the 4-seeder fetch: all tors ${torCpu4.toFixed(1)} s, oht leecher ${four.cpu.toFixed(1)} s`)

@@ -139,3 +139,24 @@ test('a peer that advertises every block and never answers the metadata request 
     mute.close()
   } finally { await s.cleanup() }
 })
+
+test('a leecher without metadata says it is interested at once: the unchoke arrives before the leaves (one round trip less over Tor)', async () => {
+  const s = await setup(1024 * 1024)
+  const seeder = s.seeder(sourceStore(s.source))
+  try {
+    await seeder.start()
+    await s.leecher.start()
+    const unchokedAtLeaves = new Promise<boolean>(resolve => {
+      s.leecher.on('event', e => {
+        if (e.type === 'leaves:verified') resolve(s.leecher.snapshot().peerList.some(p => !p.peerChoking))
+      })
+    })
+    await connectSwarms(s.leecher, seeder)
+    assert.equal(await unchokedAtLeaves, true, 'the seeder had unchoked the leecher by the time its leaves were verified')
+    await s.leecher.whenComplete(AbortSignal.timeout(20_000))
+    assert.ok((await s.restore()).equals(s.plain))
+  } finally {
+    for (const sw of [seeder, s.leecher]) sw.close()
+    await s.cleanup()
+  }
+})
