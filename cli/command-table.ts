@@ -26,6 +26,7 @@ const TABLE: readonly Entry[] = [
   { names: ['webui'], load: async () => (await import('./webui.ts')).registerWebUi },
   { names: ['wipe'], load: async () => (await import('./wipe.ts')).registerWipe },
   { names: ['contact', 'whisper'], load: async () => (await import('./people.ts')).registerPeople },
+  { names: ['name'], load: async () => (await import('./names.ts')).registerNames },
   { names: ['send', 'receive'], load: async () => (await import('./invite.ts')).registerInvite },
   { names: ['init', 'share', 'status', 'ls', 'fetch', 'export', 'import', 'daemon'], load: async () => (await import('./commands.ts')).registerCoreCommands },
   { names: ['network'], load: async () => (await import('./dht.ts')).registerNetwork },

@@ -116,7 +116,8 @@ export function registerCoreCommands (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const { parseReadCap } = await import('../src/blocks/link.ts')
-      const cap = parseReadCap(link)
+      const { resolveNamedLink } = await import('./names.ts')
+      const cap = parseReadCap(await resolveNamedLink(g, out, link))
       const { parseRatio } = await import('./unshare.ts')
       const seedTime = opts.seedTime != null ? parseDuration(opts.seedTime) / 1000 : undefined
       const seed = { ...(opts.seedRatio != null ? { seedRatio: parseRatio(opts.seedRatio) } : {}), ...(seedTime != null && seedTime !== Infinity ? { seedTime } : {}) }
@@ -183,7 +184,8 @@ export function registerCoreCommands (program: Command): void {
     .option('--log-file <path>', t('cli.daemon.optLogFile'))
     .option('--account <id>', t('people.daemonOptAccount'))
     .option('--presence-interval <duration>', t('people.daemonOptPresence'), '60s')
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string }, cmd: Command) => {
+    .option('--name-ttl <duration>', t('names.daemonOptTtl'), '24h')
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
@@ -192,7 +194,7 @@ export function registerCoreCommands (program: Command): void {
         await ensurePassphrase(resolveDataDir(g.dataDir))
         await loadRuntimeModules()
         const { runDaemon } = await import('./daemon.ts')
-        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval) })
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl) })
       } finally {
         log?.close()
       }

@@ -15,6 +15,8 @@ export interface DaemonOptions {
   /** The account whose contacts and whispers this daemon serves (default: the only one there is). */
   account?: string
   presenceMs?: number
+  /** How long a published name's record lives (default 24 h). */
+  nameTtlMs?: number
 }
 
 export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonOptions = {}): Promise<void> {
@@ -35,7 +37,7 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   const account = await peopleAccount(dataDir, options.account, out)
   const runtime = await NodeRuntime.open({
     ...runtimeOptions(g, out, { network: true, daemon: true }),
-    ...(account != null ? { people: { account, ...(options.presenceMs != null ? { presenceMs: options.presenceMs } : {}) } } : {})
+    ...(account != null ? { people: { account, ...(options.presenceMs != null ? { presenceMs: options.presenceMs } : {}), ...(options.nameTtlMs != null ? { nameTtlMs: options.nameTtlMs } : {}) } } : {})
   })
   const transport = runtime.network!.transport
   if (options.bootstrapHost === true && !(transport instanceof TorTransport)) {

@@ -3,6 +3,7 @@ import { coreCommands } from './commands-core.ts'
 import { fileCommands } from './commands-files.ts'
 import { networkCommands } from './commands-network.ts'
 import { nodeCommands } from './commands-node.ts'
+import { nameCommands } from './commands-names.ts'
 import type { ConsoleCommand } from './spec.ts'
 
-export const COMMANDS: readonly ConsoleCommand[] = [...coreCommands, ...fileCommands, ...networkCommands, ...nodeCommands]
+export const COMMANDS: readonly ConsoleCommand[] = [...coreCommands, ...fileCommands, ...networkCommands, ...nameCommands, ...nodeCommands]

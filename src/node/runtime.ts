@@ -11,12 +11,13 @@ import {
 import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes
+  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
 import { InviteService } from './invites/index.ts'
 import type { WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
+import { NameRegistry } from '../people/names/index.ts'
 import type { Account } from './identity/index.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
@@ -50,7 +51,7 @@ export interface NodeRuntimeOptions {
   /** Where the node's warnings go (it never prints). */
   onWarning?: WarningSink
   /** Contacts and whispers for this account (src/people); needs a transport. */
-  people?: { account: Account, presenceMs?: number }
+  people?: { account: Account, presenceMs?: number, nameTtlMs?: number }
 }
 
 export interface DaemonApiOptions {
@@ -87,6 +88,8 @@ export class NodeRuntime {
   readonly people: People | undefined
   /** Invite codes (`oht send`, `oht receive`), when the node uses the DHT. */
   readonly invites: InviteService | undefined
+  /** Names (`oht name`), when the node uses the DHT: published under the account, resolved for anyone. */
+  readonly names: NameRegistry | undefined
   readonly #warn: WarningSink
   #streams?: StreamService
   #transfers?: TransferManager
@@ -116,6 +119,8 @@ export class NodeRuntime {
       this.discovery = discovery
       this.dht = new LocalDhtService(discovery)
       this.invites = new InviteService(this.service, network, discovery)
+      const ttl = options.people?.nameTtlMs
+      this.names = new NameRegistry({ account: options.people?.account, db: node.state.db, dht: async () => { await this.discovery?.start(); return this.discovery?.dht }, ...(ttl != null ? { ttlMs: ttl } : {}) })
     }
     const people = options.people
     if (network != null && people != null) {
@@ -187,6 +192,8 @@ export class NodeRuntime {
     registerTorRoutes(api, network.transport)
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
     registerPeopleRoutes(api, this.people)
+    registerNameRoutes(api, this.names, this.people)
+    this.names?.on('event', e => { api.publish(e) })
     this.people?.on('event', e => { api.publish(e) })
     const transport = network.transport
     registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root, transport: transport.kind, ...(transport instanceof TorTransport ? { onion: transport } : {}) }))
@@ -198,8 +205,9 @@ export class NodeRuntime {
         this.#host = new BootstrapHost(hosting.publisher, hosting.key, hosting.republishMs)
         sharedAddress = await this.#host.start(err => { this.#warn({ type: 'republish-failed', reason: err instanceof Error ? err.message : String(err) }) })
       }
-      this.discovery?.start().then(async () => await this.people?.publish()).catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
+      this.discovery?.start().then(async () => { await this.people?.publish(); await this.names?.refresh() }).catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
       this.people?.start()
+      this.names?.start()
       const seeded = await this.service.seedAll()
       const restored = await transfers.restore()
       await api.listen()
@@ -242,6 +250,7 @@ export class NodeRuntime {
     this.#closed = true
     this.#host?.stop()
     this.people?.close()
+    this.names?.close()
     await this.#webui?.stop().catch(() => {})
     await this.#api?.close().catch(() => {})
     await this.invites?.close().catch(() => {})

@@ -10,7 +10,11 @@ export const PEOPLE_LABELS = {
   /** The DHT private-value handle under which an account says which node answers for it. */
   locator: 'oht/v2/people/locator',
   /** An account's signature over its locator record (which node, at which address, until when). */
-  locatorRecord: 'oht/v2/people/locator-record'
+  locatorRecord: 'oht/v2/people/locator-record',
+  /** The DHT private-value handle of a published name: sha256(label ‖ account id ‖ NUL ‖ name). */
+  name: 'oht/v2/people/name',
+  /** An account's signature over a name record (account, name, target, seq, expiry). */
+  nameRecord: 'oht/v2/people/name-record'
 } as const
 
 export type PeopleLabel = keyof typeof PEOPLE_LABELS

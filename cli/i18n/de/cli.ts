@@ -75,7 +75,7 @@ export default {
     'Übertragungen (siehe oht dashboard); Strg-C bricht ihn ab. ' +
     'Ohne --peer werden die Anbieter der Freigabe in der DHT gesucht (ein Daemon ist dort; ein ' +
     'eingebetteter Abruf tritt über --bootstrap bei).',
-  'cli.fetch.argLink': 'oht://-Link',
+  'cli.fetch.argLink': 'oht://-Link, oder ein Name: oht://name/<konto>/<name> oder <petname>/<name>',
   'cli.fetch.optOutput': 'Ausgabeverzeichnis',
   'cli.fetch.optPeer': 'ein Peer zum Abrufen, z. B. tcp:127.0.0.1:4001 (wiederholbar)',
   'cli.fetch.optFile': 'nur diesen Pfad einer Verzeichnisfreigabe abrufen (wiederholbar)',

@@ -75,7 +75,7 @@ export default {
     'running, the fetch is one of its transfers (see oht dashboard); Ctrl-C cancels it. ' +
     'Without --peer, the share\'s providers are found in the DHT (a daemon is on it; an embedded ' +
     'fetch joins through --bootstrap).',
-  'cli.fetch.argLink': 'oht:// link',
+  'cli.fetch.argLink': 'oht:// link, or a name: oht://name/<account>/<name> or <petname>/<name>',
   'cli.fetch.optOutput': 'output directory',
   'cli.fetch.optPeer': 'a peer to fetch from, e.g. tcp:127.0.0.1:4001 (repeatable)',
   'cli.fetch.optFile': 'fetch only this path of a directory share (repeatable)',

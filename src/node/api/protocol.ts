@@ -2,6 +2,7 @@
 import type { SwarmEvent } from '../../swarm/index.ts'
 import type { TransferEvent } from '../transfers/index.ts'
 import type { PeopleEvent } from '../../people/index.ts'
+import type { NamePublishedEvent } from '../../people/names/index.ts'
 
 export const API_VERSION = 'v0'
 
@@ -11,6 +12,7 @@ export type ApiEvent =
   | TransferEvent
   | { type: 'swarm', swarm: string, event: SwarmEvent }
   | PeopleEvent
+  | NamePublishedEvent
 
 /** What the API clients of other concerns (pins, DHT) need of the daemon's client: one JSON call. */
 export interface ApiCaller {

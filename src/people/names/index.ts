@@ -1,0 +1,3 @@
+export * from './record.ts'
+export * from './registry.ts'
+export * from './reference.ts'
