@@ -3,42 +3,22 @@
 // the node's onion address in the DHT, /tor reports an attached tor and refuses to stop it, and
 // /newtor sends NEWNYM once and refuses a second within tor's 10 s.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
-import type { TorProcess } from '../../src/onion/tor/process.ts'
-import { startTestNetwork } from '../helpers/tor-network.ts'
+import { describe, it } from 'node:test'
+import { torArgs, torSuite } from '../helpers/tor-network.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { AdminApiClient, ApiError, DaemonClient } from '../../src/node/index.ts'
 
-let network: TorTestNetwork
-let clients: TorProcess[] = []
-let dir = ''
-const daemons: Daemon[] = []
-
-const torArgs = (tor: TorProcess): string[] => ['--transport', 'tor', '--tor-control', `127.0.0.1:${tor.controlPort}`, '--tor-cookie', tor.cookieFile]
 const admin = (d: Daemon): AdminApiClient => new AdminApiClient(new DaemonClient(join(d.dataDir, 'api.sock')))
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'oht-console-tor-'))
-  network = await startTestNetwork()
-  clients = await Promise.all([network.startClient(), network.startClient()])
-})
-
-after(async () => {
-  await Promise.all(daemons.map(async d => { await d.stop() }))
-  await network?.stop()
-  await rm(dir, { recursive: true, force: true })
-})
+const suite = torSuite('oht-console-tor-')
 
 describe('console routes over Tor', { timeout: 300_000 }, () => {
   it('ping and lookup over onion services; tor status, stop refused, NEWNYM rate-limited', async () => {
-    const a = await startDaemon(join(dir, 'a'), torArgs(clients[0]!), 120_000)
-    daemons.push(a)
-    const b = await startDaemon(join(dir, 'b'), [...torArgs(clients[1]!), '--bootstrap', a.address], 120_000)
-    daemons.push(b)
+    const a = await startDaemon(join(suite.dir, 'a'), torArgs(suite.clients[0]!), 120_000)
+    suite.daemons.push(a)
+    const b = await startDaemon(join(suite.dir, 'b'), [...torArgs(suite.clients[1]!), '--bootstrap', a.address], 120_000)
+    suite.daemons.push(b)
     assert.match(a.address, /^onion:[a-z2-7]{56}\.onion:\d+$/)
 
     const ping = await admin(b).ping(a.address, 3)

@@ -3,45 +3,23 @@
 // a request (the requester knows only the account id: the node is found through the DHT locator
 // record, over onion streams) and an acceptance, then whisper both ways with delivery receipts.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
-import type { TorProcess } from '../../src/onion/tor/process.ts'
-import { startTestNetwork } from '../helpers/tor-network.ts'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { describe, it } from 'node:test'
+import { torArgs, torSuite } from '../helpers/tor-network.ts'
+import { nextEvent, startDaemon } from '../helpers/daemon.ts'
 import { oht, ohtJson } from '../helpers/cli.ts'
 
-let network: TorTestNetwork
-let clients: TorProcess[] = []
-let dir = ''
-const daemons: Daemon[] = []
-
-const torArgs = (tor: TorProcess): string[] => ['--transport', 'tor', '--tor-control', `127.0.0.1:${tor.controlPort}`, '--tor-cookie', tor.cookieFile]
-
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'oht-tor-people-'))
-  network = await startTestNetwork()
-  clients = await Promise.all([network.startClient(), network.startClient()])
-})
-
-after(async () => {
-  await Promise.all(daemons.map(async d => { await d.stop() }))
-  await network?.stop()
-  await rm(dir, { recursive: true, force: true })
-})
+const suite = torSuite('oht-tor-people-')
 
 describe('contacts and whispers over Tor onion services', { timeout: 400_000 }, () => {
   it('request → accept → whispers both ways, the node found through the DHT', async () => {
     const ids: string[] = []
-    for (const name of ['alice', 'bob']) ids.push((await ohtJson<{ id: string }>(join(dir, name), ['account', 'create'])).value.id)
+    for (const name of ['alice', 'bob']) ids.push((await ohtJson<{ id: string }>(join(suite.dir, name), ['account', 'create'])).value.id)
     const [aliceId, bobId] = ids as [string, string]
-    const alice = await startDaemon(join(dir, 'alice'), torArgs(clients[0]!), 120_000, ['--presence-interval', '5s'])
-    daemons.push(alice)
-    const bob = await startDaemon(join(dir, 'bob'), [...torArgs(clients[1]!), '--bootstrap', alice.address], 120_000)
-    daemons.push(bob)
+    const alice = await startDaemon(join(suite.dir, 'alice'), torArgs(suite.clients[0]!), 120_000, ['--presence-interval', '5s'])
+    suite.daemons.push(alice)
+    const bob = await startDaemon(join(suite.dir, 'bob'), [...torArgs(suite.clients[1]!), '--bootstrap', alice.address], 120_000)
+    suite.daemons.push(bob)
 
     const asked = await nextEvent(alice, e => e.type === 'contact-request')
     // Alice started alone: her locator record stored nowhere until her next presence round after
