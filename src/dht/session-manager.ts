@@ -50,9 +50,17 @@ export class SessionManager {
   #warm: ReadonlySet<string> = new Set()
   #running = false
   #lifetime = new AbortController()
+  #address: string | undefined
 
   constructor (options: SessionManagerOptions) {
     this.#options = options
+    this.#address = options.address
+  }
+
+  /** The node's address changed: the open sessions announce the new one with their next request. */
+  setAddress (address: string): void {
+    this.#address = address
+    for (const session of this.#outbound.values()) session.announce(address)
   }
 
   /** Open outbound sessions. */
@@ -207,7 +215,7 @@ export class SessionManager {
       throw new RpcError('dial', `${target.address} is not node ${target.nodeId ?? '?'}`)
     }
     if (!this.#running) { result.stream.destroy(); throw new RpcError('closed', 'the DHT node stopped during the dial') }
-    const { address } = this.#options
+    const address = this.#address
     const session = new OutboundSession(result.remoteNodeId, result.stream, {
       clock,
       ...(address === undefined ? {} : { from: address }),
