@@ -8,6 +8,7 @@ import { assertCliError, oht, tempDir } from '../helpers/cli.ts'
 import { startDaemon } from '../helpers/daemon.ts'
 import { ApiError, DaemonClient } from '../../src/node/api/client.ts'
 import { AdminApiClient } from '../../src/node/api/admin-client.ts'
+import { ListenError, TorTransport } from '../../src/onion/index.ts'
 
 test('newonions on the TCP transport: refused with the reason, the address unchanged', async t => {
   const dir = await tempDir(t, 'oht-newonions-')
@@ -30,4 +31,13 @@ test('oht tor newonions without a daemon: one error line saying a daemon is need
   const dir = await tempDir(t, 'oht-newonions-')
   const r = await oht(join(dir, 'none'), ['tor', 'newonions'])
   assertCliError(r, /needs a running daemon/)
+})
+
+test('TorTransport.newAddress before listen(): refused, tor not even started', async () => {
+  // Port 1: nothing listens there; a refusal that tried to reach tor would fail differently.
+  const transport = new TorTransport({ tor: { kind: 'attach', port: 1 } })
+  await assert.rejects(transport.newAddress(), (err: unknown) => err instanceof ListenError && /not listening/.test(err.message))
+  assert.equal(transport.ownsTor, null, 'no tor was started or attached')
+  await transport.close()
+  await assert.rejects(transport.newAddress(), (err: unknown) => err instanceof ListenError && /closed/.test(err.message))
 })
