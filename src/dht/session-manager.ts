@@ -177,13 +177,15 @@ export class SessionManager {
     let dialing: Promise<OutboundSession> | undefined
     if (target.nodeId !== undefined) {
       const open = this.#outbound.get(target.nodeId)
-      if (open !== undefined && !open.closed) return open
-      dialing = this.#dialing.get(target.nodeId)
+      // Only at the address asked for: a node that announces a new one (it moved) must answer
+      // there, not over the session to its old address.
+      if (open !== undefined && !open.closed && this.#contacts.get(open)?.address === target.address) return open
+      dialing = this.#dialing.get(`${target.nodeId}@${target.address}`)
     }
     if (dialing === undefined) {
       dialing = this.#open(target, this.#lifetime.signal)
       if (target.nodeId !== undefined) {
-        const key = target.nodeId
+        const key = `${target.nodeId}@${target.address}`
         this.#dialing.set(key, dialing)
         dialing.then(() => { this.#dialing.delete(key) }, () => { this.#dialing.delete(key) })
       }

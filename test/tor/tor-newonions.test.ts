@@ -2,7 +2,8 @@
 // seeds a share gets a new onion address through the API. The old address stops answering (a
 // dial to it fails), the new one serves, a fresh daemon that finds the share's providers in the
 // DHT fetches it (the seeder is its only provider, so it can only have reached the new address),
-// and a restart keeps the new address (its key replaced the old one in the data directory).
+// a lookup of its node id names the new address, and a restart keeps it (its key replaced the
+// old one in the data directory).
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -71,6 +72,10 @@ describe('/newonions over Tor onion services', { timeout: 600_000 }, () => {
     const fetched = (await ohtJson<{ path: string, peers: number }>(fetcher.dataDir, ['fetch', link, '-o', join(dir, 'out')], { timeoutMs: 200_000 })).value
     assert.equal(await sha256File(fetched.path), await sha256File(input))
     assert.equal(fetched.peers, 1)
+    // Its routing-table entry moved too: a lookup of its node id (answered from the hub's table,
+    // which the seeder's re-announce reached seconds after the change) names the new address.
+    const found = await new AdminApiClient(new DaemonClient(join(fetcher.dataDir, 'api.sock'))).lookup(seeder.nodeId)
+    assert.equal(found.address, r.address)
 
     await seeder.stop()
     const again = await startDaemon(seeder.dataDir, torArgs(clients[0]!), 120_000)
