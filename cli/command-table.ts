@@ -30,6 +30,7 @@ const TABLE: readonly Entry[] = [
   { names: ['send', 'receive'], load: async () => (await import('./invite.ts')).registerInvite },
   { names: ['init', 'share', 'status', 'ls', 'fetch', 'export', 'import', 'daemon'], load: async () => (await import('./commands.ts')).registerCoreCommands },
   { names: ['network'], load: async () => (await import('./dht.ts')).registerNetwork },
+  { names: ['tor'], load: async () => (await import('./tor-command.ts')).registerTor },
   { names: ['demo'], load: async () => (await import('./commands.ts')).registerDemo }
 ]
 

@@ -31,7 +31,7 @@ const GROUPS: ReadonlyArray<[group: string, commands: readonly string[]]> = [
   ['cli.group.basic', ['init', 'share', 'fetch', 'send', 'receive', 'stream', 'ls', 'unshare', 'status']],
   ['cli.group.node', ['daemon', 'dashboard', 'demo']],
   ['cli.group.pinning', ['pin', 'unpin', 'pins', 'caps', 'account']],
-  ['cli.group.network', ['peers', 'dht', 'network']],
+  ['cli.group.network', ['peers', 'dht', 'network', 'tor']],
   ['cli.group.tools', ['config', 'export', 'import']]
 ]
 

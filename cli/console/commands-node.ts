@@ -81,7 +81,16 @@ export const nodeCommands: ConsoleCommand[] = [
       ctx.print(t('console.newtor.done', { seconds: r.nextInSeconds }), 'ok')
     }
   },
-  notYet('newonions'),
+  {
+    name: 'newonions',
+    args: [],
+    help: 'console.help.newonions',
+    run: async ctx => {
+      ctx.print(t('console.newonions.working'))
+      const r = await ctx.api.newOnions()
+      ctx.print(t('console.newonions.done', { address: r.address, previous: r.previous, shares: r.reannounced }), 'ok')
+    }
+  },
   {
     name: 'accounts',
     args: [],

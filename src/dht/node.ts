@@ -55,7 +55,7 @@ export class DhtNode {
   readonly keys: IdentityKeys
   readonly nodeId: Id
   readonly nodeIdHex: string
-  readonly address: string | undefined
+  #address: string | undefined
   readonly config: DhtConfig
   readonly clock: Clock
   readonly table: RoutingTable
@@ -82,7 +82,7 @@ export class DhtNode {
     this.nodeId = nodeIdBytes(options.keys.publicKeyRaw)
     this.nodeIdHex = idToHex(this.nodeId)
     if (options.address !== undefined && !isValidAddress(options.address)) throw new TypeError(`invalid announced address "${options.address}"`)
-    this.address = options.address
+    this.#address = options.address
     this.config = { ...DEFAULT_DHT_CONFIG, ...options.config }
     this.clock = options.clock ?? systemClock
     this.#routingStore = options.routingStore
@@ -134,6 +134,26 @@ export class DhtNode {
   }
 
   get running (): boolean { return this.#running }
+
+  /** The transport address this node announces (undefined for a client). */
+  get address (): string | undefined { return this.#address }
+
+  /**
+   * The node's address changed (a new onion address): requests announce the new one, so each
+   * peer re-checks it and updates its table entry; the provider records are re-announced with
+   * it at once, and a lookup of our own id tells the closest nodes. Resolves to the number of
+   * topics re-announced.
+   */
+  async setAddress (address: string, options: OperationOptions = {}): Promise<number> {
+    if (!isValidAddress(address)) throw new TypeError(`invalid announced address "${address}"`)
+    this.#address = address
+    this.#sessions.setAddress(address)
+    this.#replication.setAddress(address)
+    if (!this.#running) return 0
+    await this.findNode(this.nodeId, options).catch(() => {})
+    await this.#replication.republishProviders()
+    return this.#replication.providedTopics
+  }
 
   /** This node's own contact (null for a client without an address). */
   get contact (): Contact | null {

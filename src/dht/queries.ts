@@ -57,7 +57,7 @@ export class Queries {
 
   /**
    * Providers of `topic` as they are found, each record validated (signature, topic, expiry),
-   * deduplicated by provider. Ends after `limit` providers, when the lookup converges, or on abort.
+   * deduplicated by provider (a newer record at another address is yielded too). Ends after `limit` providers, when the lookup converges, or on abort.
    */
   async * findProviders (topic: Id, options: OperationOptions & { limit?: number } = {}): AsyncGenerator<ProviderRecord> {
     const queue: ProviderRecord[] = []
@@ -83,7 +83,11 @@ export class Queries {
     const found = new Map<string, ProviderRecord>()
     const accept = (record: ProviderRecord): void => {
       const hex = idToHex(providerNodeId(record))
-      if (found.has(hex) || found.size >= limit) return
+      const known = found.get(hex)
+      // A newer record of a provider at another address (it moved: /newonions) replaces a stale
+      // one some node still holds, and is reported too.
+      if (known !== undefined && (known.expires >= record.expires || known.address === record.address)) return
+      if (known === undefined && found.size >= limit) return
       found.set(hex, record)
       options.onProvider?.(record)
     }

@@ -55,10 +55,15 @@ export class Replication {
   /** Newcomers waiting for the records they should now hold (store-on-join), by hex id. */
   readonly #queue = new Map<string, Contact>()
   #pushing = false
+  #address: string | undefined
 
   constructor (options: ReplicationOptions) {
     this.#options = options
+    this.#address = options.address
   }
+
+  /** The node's address changed: provider records announce the new one from now on. */
+  setAddress (address: string): void { this.#address = address }
 
   get providedTopics (): number { return this.#provided.size }
 
@@ -77,7 +82,8 @@ export class Replication {
 
   /** Announces that this node provides `topic`; republished until unprovide. */
   async provide (topic: Id, options: OperationOptions = {}): Promise<StoreResult> {
-    const { keys, address, clock, config } = this.#options
+    const { keys, clock, config } = this.#options
+    const address = this.#address
     if (address === undefined) throw new TypeError('a DHT node without an address cannot provide')
     const record = createProviderRecord(keys, topic, address, clock.now() + config.providerTtlMs)
     this.#provided.set(idToHex(topic), new Uint8Array(topic))

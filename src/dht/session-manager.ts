@@ -50,9 +50,17 @@ export class SessionManager {
   #warm: ReadonlySet<string> = new Set()
   #running = false
   #lifetime = new AbortController()
+  #address: string | undefined
 
   constructor (options: SessionManagerOptions) {
     this.#options = options
+    this.#address = options.address
+  }
+
+  /** The node's address changed: the open sessions announce the new one with their next request. */
+  setAddress (address: string): void {
+    this.#address = address
+    for (const session of this.#outbound.values()) session.announce(address)
   }
 
   /** Open outbound sessions. */
@@ -169,13 +177,15 @@ export class SessionManager {
     let dialing: Promise<OutboundSession> | undefined
     if (target.nodeId !== undefined) {
       const open = this.#outbound.get(target.nodeId)
-      if (open !== undefined && !open.closed) return open
-      dialing = this.#dialing.get(target.nodeId)
+      // Only at the address asked for: a node that announces a new one (it moved) must answer
+      // there, not over the session to its old address.
+      if (open !== undefined && !open.closed && this.#contacts.get(open)?.address === target.address) return open
+      dialing = this.#dialing.get(`${target.nodeId}@${target.address}`)
     }
     if (dialing === undefined) {
       dialing = this.#open(target, this.#lifetime.signal)
       if (target.nodeId !== undefined) {
-        const key = target.nodeId
+        const key = `${target.nodeId}@${target.address}`
         this.#dialing.set(key, dialing)
         dialing.then(() => { this.#dialing.delete(key) }, () => { this.#dialing.delete(key) })
       }
@@ -207,7 +217,7 @@ export class SessionManager {
       throw new RpcError('dial', `${target.address} is not node ${target.nodeId ?? '?'}`)
     }
     if (!this.#running) { result.stream.destroy(); throw new RpcError('closed', 'the DHT node stopped during the dial') }
-    const { address } = this.#options
+    const address = this.#address
     const session = new OutboundSession(result.remoteNodeId, result.stream, {
       clock,
       ...(address === undefined ? {} : { from: address }),

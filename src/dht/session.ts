@@ -48,7 +48,7 @@ export class OutboundSession {
   readonly peer: string
   readonly #stream: Duplex
   readonly #clock: Clock
-  readonly #from: string | undefined
+  #from: string | undefined
   readonly #maxInflight: number
   readonly #maxFrameBytes: number
   readonly #pending = new Map<number, Pending>()
@@ -72,6 +72,8 @@ export class OutboundSession {
   }
 
   get closed (): boolean { return this.#closed }
+  /** The address announced from the next request on (the node's onion address changed). */
+  announce (address: string | undefined): void { this.#from = address }
   get inflight (): number { return this.#pending.size }
   get idle (): boolean { return this.#pending.size === 0 && this.#waiting.length === 0 }
   /** Smoothed round trip of the answered requests (TCP's SRTT, gain 1/8), or undefined before the first. */

@@ -12,7 +12,7 @@ export type NodeErrorCode =
   | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
   | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
   | 'node.busy' | 'node.closing' | 'node.stateKey' | 'node.stateDamaged'
-  | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited'
+  | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited' | 'tor.notListening' | 'tor.newOnionsFailed'
   | 'webui.onionNeedsTor'
   | 'account.badKind' | 'account.badKey' | 'account.v3Kind' | 'keystore.v3unsupported'
   | 'account.notBox' | 'account.boxRefused' | 'account.boxKind' | 'account.boxTooLarge' | 'account.needsYes'

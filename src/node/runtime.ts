@@ -15,7 +15,7 @@ import {
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
 import { InviteService } from './invites/index.ts'
-import type { WarningSink } from './errors.ts'
+import { NodeError, type WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
 import { NameRegistry } from '../people/names/index.ts'
 import type { Account } from './identity/index.ts'
@@ -76,6 +76,9 @@ export interface DaemonStarted {
   resumed: number
   api: ApiServer
 }
+
+/** What `/newonions` did: the new address, the one that stopped, how many shares' records were re-announced. */
+export interface NewOnionsResult { address: string, previous: string, reannounced: number }
 
 export class NodeRuntime {
   readonly node: OhtNode
@@ -189,7 +192,7 @@ export class NodeRuntime {
     if (this.dht != null) registerDhtRoutes(api, this.dht)
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
     if (this.invites != null) registerInviteRoutes(api, this.invites)
-    registerTorRoutes(api, network.transport)
+    registerTorRoutes(api, network.transport, { newOnions: async () => await this.newOnions() })
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
     registerPeopleRoutes(api, this.people)
     registerNameRoutes(api, this.names, this.people)
@@ -216,6 +219,33 @@ export class NodeRuntime {
       await this.close().catch(() => {})
       throw err
     }
+  }
+
+  /**
+   * `/newonions`: a new onion address for this node. The transport publishes a new service key
+   * (saved over the old one) and removes the old service; the DHT then announces the new address
+   * and re-announces every seeded share with it, and the account's locator is republished.
+   */
+  async newOnions (): Promise<NewOnionsResult> {
+    const network = this.network
+    const transport = network?.transport
+    if (network == null || !(transport instanceof TorTransport)) {
+      const kind = transport?.kind ?? 'none'
+      throw new NodeError('tor.notTor', { transport: kind }, `this daemon does not use Tor (transport ${kind}): only an onion service can get a new address`)
+    }
+    const previous = network.address
+    if (previous == null) throw new NodeError('tor.notListening', {}, 'the node has no onion service yet (it is not listening)')
+    let address: string
+    try {
+      address = await transport.newAddress()
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err)
+      throw new NodeError('tor.newOnionsFailed', { reason }, `no new onion address (the old one stays): ${reason}`)
+    }
+    network.address = address
+    const reannounced = await this.discovery?.changeAddress(address) ?? 0
+    await this.people?.publish().catch(() => 0)
+    return { address, previous, reannounced }
   }
 
   /**

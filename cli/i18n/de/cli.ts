@@ -147,6 +147,7 @@ export default {
   'cli.summary.account': 'Kontoschlüssel, Signaturen, Delegationen',
   'cli.summary.peers': 'die DHT-Routingtabelle auflisten',
   'cli.summary.dht': 'signierte, ablaufende Werte in der Onion-DHT',
+  'cli.summary.tor': 'der Tor des Daemons: eine neue Onion-Adresse',
   'cli.summary.network': 'Netze, die sich eine Bootstrap-Adresse teilen',
   'cli.summary.config': 'die Konfigurationsdatei lesen und ändern',
   'cli.summary.export': 'den Chiffretext einer Freigabe als IPFS-CAR schreiben',

@@ -146,6 +146,7 @@ export default {
   'cli.summary.account': 'account keys, signatures, delegations',
   'cli.summary.peers': 'list the DHT routing table',
   'cli.summary.dht': 'signed, expiring values in the onion DHT',
+  'cli.summary.tor': "the daemon's tor: a new onion address",
   'cli.summary.network': 'networks that share one bootstrap address',
   'cli.summary.config': 'read and change the configuration file',
   'cli.summary.export': 'write a share\'s ciphertext as an IPFS CAR',

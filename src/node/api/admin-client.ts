@@ -1,7 +1,7 @@
 // The console's extra routes over a running daemon's API (routes-dht-admin.ts, routes-tor.ts).
 import type { ConnectResult, NodeLookupResult, PingResult } from '../network/index.ts'
 import type { ApiCaller } from './protocol.ts'
-import type { TorStatus } from './routes-tor.ts'
+import type { NewOnionsAnswer, TorStatus } from './routes-tor.ts'
 
 export class AdminApiClient {
   readonly #api: ApiCaller
@@ -11,5 +11,6 @@ export class AdminApiClient {
   async connect (address: string): Promise<ConnectResult> { return await this.#api.call('POST', '/dht/admin/connect', { address }) as ConnectResult }
   async tor (): Promise<TorStatus> { return await this.#api.call('GET', '/tor') as TorStatus }
   async newnym (): Promise<{ ok: boolean, nextInSeconds: number }> { return await this.#api.call('POST', '/tor/newnym', {}) as { ok: boolean, nextInSeconds: number } }
+  async newOnions (): Promise<NewOnionsAnswer> { return await this.#api.call('POST', '/tor/newonions', {}) as NewOnionsAnswer }
   async torAction (action: 'start' | 'stop'): Promise<unknown> { return await this.#api.call('POST', `/tor/${action}`, {}) }
 }

@@ -1,6 +1,7 @@
 // /v0/tor: the daemon's tor. GET: which tor (own or attached) and its bootstrap; POST newnym:
 // new circuits (SIGNAL NEWNYM), at most one per NEWNYM_INTERVAL_MS as tor itself allows (tor
-// answers OK to a faster one and ignores it, so the limit is kept here, where it can be said).
+// answers OK to a faster one and ignores it, so the limit is kept here, where it can be said);
+// POST newonions: a new onion address for the node (NodeRuntime.newOnions).
 import type { Transport } from '../../onion/index.ts'
 import { TorTransport } from '../../onion/index.ts'
 import { NodeError } from '../errors.ts'
@@ -13,7 +14,14 @@ export const NEWNYM_INTERVAL_MS = 10_000
 
 export interface TorStatus { transport: string, owned: boolean | null, bootstrap: { progress: number, summary: string } | null }
 
-export function registerTorRoutes (api: RouteTable, transport: Transport, now: () => number = Date.now): void {
+export interface NewOnionsAnswer { address: string, previous: string, reannounced: number }
+
+export interface TorOperations {
+  /** A new onion address for the node; refused (NodeError) on another transport. */
+  newOnions: () => Promise<NewOnionsAnswer>
+}
+
+export function registerTorRoutes (api: RouteTable, transport: Transport, operations: TorOperations, now: () => number = Date.now): void {
   let last = -Infinity
   const tor = (): TorTransport => {
     if (!(transport instanceof TorTransport)) throw new NodeError('tor.notTor', { transport: transport.kind }, `this daemon does not use Tor (transport ${transport.kind})`)
@@ -33,6 +41,10 @@ export function registerTorRoutes (api: RouteTable, transport: Transport, now: (
     await t.newCircuits()
     last = now()
     return { body: { ok: true, nextInSeconds: NEWNYM_INTERVAL_MS / 1000 } }
+  })
+  api.route('POST', `${TOR_PATH}/newonions`, async () => {
+    tor()
+    return { body: await operations.newOnions() satisfies NewOnionsAnswer }
   })
   // Starting or stopping a tor the daemon merely attached to is not ours to do; the daemon's own
   // tor carries its onion service, so it starts and stops with the daemon.

@@ -130,6 +130,17 @@ export class Discovery {
   }
 
   /**
+   * The node's address changed (a new onion address): the DHT announces it from now on and
+   * re-announces every provided topic with it. Resolves to how many topics were re-announced
+   * (0 before the join: the join announces the new address anyway).
+   */
+  async changeAddress (address: string): Promise<number> {
+    const dht = this.#dht
+    if (dht == null) return 0
+    return await dht.setAddress(address)
+  }
+
+  /**
    * Announces that this node serves the share (and keeps re-announcing it while it runs).
    * Resolves with how many DHT nodes stored the record; 0 is not an error (a lone node).
    */

@@ -4,7 +4,6 @@
 // an onion, and opens no socket except to tor (SOCKS, control) and its own loopback listener.
 import { randomBytes } from 'node:crypto'
 import createDebug from 'debug'
-import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { formatAddress, parseAddressFor } from '../address.ts'
@@ -16,6 +15,7 @@ import type { BootstrapProgress } from './events.ts'
 import { attachTor, startTor, type StartTorOptions, type TorInstance } from './process.ts'
 import { socksConnect, SocksDialError } from './socks.ts'
 import { OnionStream } from './stream.ts'
+import { KEY_BLOB, loadKey, saveKey } from './key-file.ts'
 import {
   TOR_BOOTSTRAP_TIMEOUT_MS, TOR_DEFAULT_VIRTUAL_PORT, TOR_DIAL_RETRY_BASE_MS, TOR_DIAL_RETRY_MAX_MS,
   TOR_DIAL_TIMEOUT_MS, TOR_PUBLISH_TIMEOUT_MS
@@ -64,10 +64,6 @@ export interface TorTransportOptions {
   onEvent?: (event: TorTransportEvent) => void
 }
 
-const KEY_PREFIX = 'ED25519-V3:'
-/** An expanded Ed25519 secret key as tor exports it: 64 bytes, base64. */
-const KEY_BLOB = /^ED25519-V3:[A-Za-z0-9+/]{86}==$/
-
 export class TorTransport implements Transport {
   readonly kind = 'tor'
   readonly separateLanes = true
@@ -81,6 +77,9 @@ export class TorTransport implements Transport {
   #instance: TorInstance | null = null
   #server: Server | null = null
   #serviceId: string | null = null
+  /** The service id newAddress() is publishing, until it replaces #serviceId (close() removes it). */
+  #renewing: string | null = null
+  #renewBusy = false
   #localPort: number | null = null
   /** Extra onion services on this listener (a network's shared address): service id → key. */
   readonly #aliases = new Map<string, string>()
@@ -178,8 +177,7 @@ export class TorTransport implements Transport {
     let timer: NodeJS.Timeout | undefined
     try {
       const stored = this.#options.keyFile === undefined ? null : await loadKey(this.#options.keyFile)
-      const detach = this.#options.detach ?? !tor.owned
-      const flags = [...(detach ? ['Detach'] : []), ...(this.#options.discardKey === true && this.#options.keyFile === undefined ? ['DiscardPK'] : [])]
+      const flags = this.#serviceFlags(tor)
       const addOnion = async (): Promise<Reply> => await tor.control.command([
         'ADD_ONION',
         stored?.key ?? 'NEW:ED25519-V3',
@@ -285,9 +283,10 @@ export class TorTransport implements Transport {
 
   /**
    * ADD_ONION with `args`; resolves to the v3 service id once tor reports its descriptor
-   * uploaded. `record` keeps the id before the wait, so a close() meanwhile removes the service.
+   * uploaded. `record` keeps the id (and the key, unless discarded) before the wait, so a close()
+   * meanwhile removes the service.
    */
-  async #addOnion (tor: TorInstance, args: string[], what: string, record: (serviceId: string) => void): Promise<string> {
+  async #addOnion (tor: TorInstance, args: string[], what: string, record: (serviceId: string, privateKey: string | null) => void): Promise<string> {
     const publishTimeoutMs = this.#options.publishTimeoutMs ?? TOR_PUBLISH_TIMEOUT_MS
     const uploaded = Promise.withResolvers<void>()
     let serviceId: string | null = null
@@ -301,15 +300,71 @@ export class TorTransport implements Transport {
     try {
       await tor.control.addEvents('HS_DESC')
       const reply = await tor.control.command(['ADD_ONION', ...args].join(' '))
-      for (const line of reply.lines) if (line.text.startsWith('ServiceID=')) serviceId = line.text.slice('ServiceID='.length)
+      let privateKey: string | null = null
+      for (const line of reply.lines) {
+        if (line.text.startsWith('ServiceID=')) serviceId = line.text.slice('ServiceID='.length)
+        if (line.text.startsWith('PrivateKey=')) privateKey = line.text.slice('PrivateKey='.length)
+      }
       if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError('tor answered ADD_ONION without a v3 ServiceID')
-      record(serviceId)
+      record(serviceId, privateKey)
       if (uploads.has(serviceId)) uploaded.resolve()
       await uploaded.promise
       return serviceId
     } finally {
       clearTimeout(timer)
       off()
+    }
+  }
+
+  /** Flags of the node's own service: Detach on a shared tor (unless told), DiscardPK for --memory. */
+  #serviceFlags (tor: TorInstance): string[] {
+    const detach = this.#options.detach ?? !tor.owned
+    return [...(detach ? ['Detach'] : []), ...(this.#options.discardKey === true && this.#options.keyFile === undefined ? ['DiscardPK'] : [])]
+  }
+
+  /**
+   * A new onion address for the listener (`/newonions`): a new service key is published on the
+   * same local socket, saved over the key file (the old key is gone, a restart keeps the new
+   * address), and only then is the old service removed (DEL_ONION), so the old address stops
+   * answering and the node is never unreachable in between. Resolves to the new address once
+   * its descriptor is uploaded; on failure the old address stays.
+   */
+  async newAddress (): Promise<string> {
+    if (this.#closed) throw new ListenError('the Tor transport is closed')
+    const old = this.#serviceId
+    const localPort = this.#localPort
+    if (old === null || localPort === null) throw new ListenError('the node has no onion service yet (it is not listening)')
+    if (this.#renewBusy) throw new ListenError('a new onion address is already being published')
+    this.#renewBusy = true
+    let tor: TorInstance | null = null
+    const made: { key: string | null } = { key: null }
+    try {
+      tor = await this.start()
+      const virtualPort = this.#options.virtualPort ?? TOR_DEFAULT_VIRTUAL_PORT
+      const flags = this.#serviceFlags(tor)
+      const id = await this.#addOnion(tor, ['NEW:ED25519-V3', ...(flags.length > 0 ? [`Flags=${flags.join(',')}`] : []), `Port=${virtualPort},127.0.0.1:${localPort}`], 'new ', (serviceId, privateKey) => {
+        this.#renewing = serviceId
+        made.key = privateKey
+      })
+      if (this.#closed) throw new ListenError('the Tor transport was closed while publishing')
+      const keyFile = this.#options.keyFile
+      if (keyFile !== undefined) {
+        if (made.key === null) throw new ListenError('tor did not return the new onion service key')
+        await saveKey(keyFile, made.key, id)
+      }
+      this.#renewing = null
+      this.#serviceId = id
+      if (!tor.control.closed) await tor.control.command(`DEL_ONION ${old}`).catch(() => {})
+      const address = formatAddress({ transport: 'tor', host: `${id}.onion`, port: virtualPort })
+      this.#emit({ type: 'published', address, uploads: 1 })
+      return address
+    } catch (err) {
+      const id = this.#renewing
+      this.#renewing = null
+      if (id !== null && tor !== null && !tor.control.closed) await tor.control.command(`DEL_ONION ${id}`).catch(() => {})
+      throw err
+    } finally {
+      this.#renewBusy = false
     }
   }
 
@@ -388,6 +443,9 @@ export class TorTransport implements Transport {
       this.#aliases.delete(alias)
       if (!tor.control.closed) await tor.control.command(`DEL_ONION ${alias}`).catch(() => {})
     }
+    const renewing = this.#renewing
+    this.#renewing = null
+    if (renewing !== null && !tor.control.closed) await tor.control.command(`DEL_ONION ${renewing}`).catch(() => {})
     const id = this.#serviceId
     this.#serviceId = null
     if (id === null || tor.control.closed) return
@@ -419,34 +477,6 @@ export class TorTransport implements Transport {
     if (event.type === 'bootstrap') this.#bootstrap = { progress: event.progress, summary: event.summary }
     try { this.#options.onEvent?.(event) } catch { /* a UI callback must not break the transport */ }
   }
-}
-
-/**
- * Reads a key file written by saveKey: the key line, then the service id it belongs to (kept so
- * a leftover detached service can be removed by id). Refuses anything else: a wrong file must
- * not silently become a new identity.
- */
-async function loadKey (file: string): Promise<{ key: string, serviceId: string | null } | null> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw err
-  }
-  const [key = '', serviceId = ''] = text.trim().split(/\r?\n/)
-  if (!KEY_BLOB.test(key)) throw new ListenError(`${file} does not hold an ED25519-V3 onion service key`)
-  // The key is the onion address's identity: keep it private even if someone loosened the mode.
-  if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600)
-  return { key, serviceId: /^[a-z2-7]{56}$/.test(serviceId) ? serviceId : null }
-}
-
-async function saveKey (file: string, key: string, serviceId: string): Promise<void> {
-  if (!key.startsWith(KEY_PREFIX) || !KEY_BLOB.test(key)) throw new ListenError('tor returned an onion service key in an unexpected format')
-  // Write-then-rename: a crash never leaves a half-written key (which would lose the address).
-  const temporary = `${file}.${process.pid}.tmp`
-  await writeFile(temporary, `${key}\n${serviceId}\n`, { mode: 0o600, flag: 'wx' })
-  await rename(temporary, file)
 }
 
 async function sleep (ms: number, signal: AbortSignal): Promise<void> {
