@@ -8,8 +8,9 @@ import { t } from './i18n/index.ts'
 /** Reads a line from the terminal without echoing it; Ctrl-C exits 130, Ctrl-D ends the line. */
 export async function readHidden (prompt: string): Promise<string> {
   const input = process.stdin
-  process.stderr.write(prompt)
+  // Echo off before the prompt shows: what is typed as soon as it appears must not be echoed.
   input.setRawMode(true)
+  process.stderr.write(prompt)
   input.resume()
   input.setEncoding('utf8')
   try {
