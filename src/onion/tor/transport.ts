@@ -9,10 +9,11 @@ import type { Duplex } from 'node:stream'
 import { formatAddress, parseAddressFor } from '../address.ts'
 import { dialWithDeadline } from '../deadline.ts'
 import { AddressError, DialError, ListenError, type ConnectionHandler, type DialOptions, type Transport } from '../transport.ts'
-import { TorControlError, type TorControlOptions } from './control.ts'
+import { TorControlError } from './control.ts'
 import type { Reply } from './reply.ts'
 import type { BootstrapProgress } from './events.ts'
-import { attachTor, startTor, type StartTorOptions, type TorInstance } from './process.ts'
+import { attachTor, startTor, type TorInstance } from './process.ts'
+import type { TorTransportEvent, TorTransportOptions } from './transport-options.ts'
 import { socksConnect, SocksDialError } from './socks.ts'
 import { OnionStream } from './stream.ts'
 import { KEY_BLOB, loadKey, saveKey } from './key-file.ts'
@@ -24,45 +25,7 @@ import {
 /** DEBUG=oht:tor: bootstrap progress, publication, dial retries, a lost control connection. */
 const logTor = createDebug('oht:tor')
 
-/** Where the transport's tor comes from. */
-export type TorSource =
-  /** oht starts and stops its own tor (DataDirectory under `dataDir`). */
-  | ({ kind: 'own' } & StartTorOptions)
-  /** Attach to a running tor over its control port (cookie file or password). */
-  | ({ kind: 'attach', socks?: { host: string, port: number } } & TorControlOptions)
-
-/** Progress and incidents a user interface may show; never needed for correctness. */
-export type TorTransportEvent =
-  | { type: 'bootstrap', progress: number, tag: string, summary: string, warning?: string }
-  | { type: 'published', address: string, uploads: number }
-  | { type: 'dial-retry', address: string, attempt: number, delayMs: number, reason: string }
-  | { type: 'tor-lost', reason: string }
-
-export interface TorTransportOptions {
-  tor: TorSource
-  /**
-   * File holding the onion service's v3 private key (`ED25519-V3:<base64>`, mode 0600). Created
-   * on first listen; reused afterwards so the address survives restarts. Without it each listen
-   * publishes a fresh, throw-away address.
-   */
-  keyFile?: string
-  /**
-   * Flags=DiscardPK: tor does not even tell us the new service's key (`--memory`: an address that
-   * cannot be published again by anyone). Only without `keyFile`.
-   */
-  discardKey?: boolean
-  /** The port in `onion:<name>.onion:<port>`; default 4001. */
-  virtualPort?: number
-  /**
-   * Flags=Detach: the service outlives our control connection. Default: only when attached to
-   * a shared tor (an own tor dies with the connection anyway). close() always removes it.
-   */
-  detach?: boolean
-  dialTimeoutMs?: number
-  publishTimeoutMs?: number
-  bootstrapTimeoutMs?: number
-  onEvent?: (event: TorTransportEvent) => void
-}
+export type { TorSource, TorTransportEvent, TorTransportOptions } from './transport-options.ts'
 
 export class TorTransport implements Transport {
   readonly kind = 'tor'
