@@ -29,3 +29,6 @@ export const labelled = (name: ChannelLabel, payload: string | Uint8Array): Buff
 
 /** sha256 of the text, base64url, cut to 16 bytes: the short ids of certificates and entries. */
 export const shortHash = (text: string): string => createHash('sha256').update(text, 'utf8').digest().subarray(0, 16).toString('base64url')
+
+/** The DHT topic of a channel: members announce themselves under it, and a joiner looks it up. */
+export const channelTopic = (id: string): Uint8Array => createHash('sha256').update(channelLabel('topic')).update(id, 'utf8').digest()

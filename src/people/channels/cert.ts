@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto'
 import { isAccountId } from '../../node/identity/account-keys.ts'
 import { shortHash } from './caps.ts'
 import { grantProblem, OWNER_ROLE, SCOPES, type Policy, type Scope } from './policy.ts'
-import { bodyOf, signedBy, signText } from './signed.ts'
+import { bodyOf, Memo, signedBy, signText } from './signed.ts'
 
 export interface ChannelCert {
   v: 1
@@ -35,8 +35,14 @@ export function signCert (issuer: KeyObject, cert: ChannelCert): string {
   return signText('cert', issuer, { v: 1, ch: cert.ch, iss: cert.iss, sub: cert.sub, role: cert.role, scope: cert.scope, nb: cert.nb, exp: cert.exp })
 }
 
+const checked = new Memo<ParsedCert | undefined>(10_000)
+
 /** The certificate a text holds when it is well formed and its issuer signed it; undefined otherwise. */
 export function readCert (text: unknown): ParsedCert | undefined {
+  return typeof text === 'string' && text.length <= MAX_CERT_CHARS ? checked.get(text, () => checkCert(text)) : undefined
+}
+
+function checkCert (text: string): ParsedCert | undefined {
   const d = bodyOf(text, MAX_CERT_CHARS)
   if (d == null) return undefined
   const c = d.body as ChannelCert

@@ -11,7 +11,7 @@ import { parseCapability } from '../../blocks/link.ts'
 import { ChannelError } from './errors.ts'
 import { MAX_CERT_CHARS, MAX_CHAIN } from './cert.ts'
 import { MAX_TEXT_BYTES } from './policy.ts'
-import { bodyOf, signedBy, signText } from './signed.ts'
+import { bodyOf, Memo, signedBy, signText } from './signed.ts'
 
 export type Content =
   | { k: 'post', text: string }
@@ -115,8 +115,15 @@ export function signEntry (author: KeyObject, fields: EntryFields): string {
   return t
 }
 
+const checked = new Memo<Entry | { fault: string }>(50_000)
+
 /** The entry a text holds, signed by its author, or the reason it is refused (malformed, oversized, forged). */
 export function readEntry (textIn: unknown): Entry | { fault: string } {
+  if (typeof textIn !== 'string' || textIn.length > MAX_ENTRY_CHARS) return checkEntry(textIn)
+  return checked.get(entryId(textIn), () => checkEntry(textIn))
+}
+
+function checkEntry (textIn: unknown): Entry | { fault: string } {
   if (typeof textIn === 'string' && textIn.length > MAX_ENTRY_CHARS) return { fault: `oversized (over ${MAX_ENTRY_CHARS} characters)` }
   const d = bodyOf(textIn, MAX_ENTRY_CHARS)
   if (d == null) return { fault: 'malformed (not a signed entry)' }

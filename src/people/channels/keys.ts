@@ -8,6 +8,8 @@ import { randomBytes, type KeyObject } from 'node:crypto'
 import { openFromAccount, sealToAccount } from '../../node/identity/account-box.ts'
 import { open, seal } from '../../blocks/crypto/aead.ts'
 import { labelled } from './caps.ts'
+import { Memo } from './signed.ts'
+import { accountIdOf } from '../../node/identity/account-keys.ts'
 import { contentFault, type Content, type Control, type Sealed } from './entry.ts'
 import { ChannelError } from './errors.ts'
 
@@ -46,8 +48,14 @@ export function keyBody (ch: string, epoch: number, key: Uint8Array, members: re
   return { k: 'key', epoch, boxes, prev }
 }
 
+const opened = new Memo<Buffer | undefined>(10_000)
+
 /** The key in a box sealed to this account, or undefined when it is not sealed to it. */
-export function openBox (account: { privateKey: KeyObject }, box: string): Buffer | undefined {
+export function openBox (account: { id?: string, privateKey: KeyObject }, box: string): Buffer | undefined {
+  return opened.get(`${account.id ?? accountIdOf(account.privateKey)}\0${box}`, () => openBoxNow(account, box))
+}
+
+function openBoxNow (account: { privateKey: KeyObject }, box: string): Buffer | undefined {
   try {
     const k = openFromAccount(account.privateKey, Buffer.from(box, 'base64url'))
     return k.length === 32 ? k : undefined

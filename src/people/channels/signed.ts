@@ -24,3 +24,21 @@ export function bodyOf (text: unknown, maxChars: number): { json: string, body: 
 }
 
 export const signedBy = (label: ChannelLabel, signer: string, json: string, sig: string): boolean => verifyLabelled(signer, labelled(label, json), sig)
+
+/**
+ * A bounded cache of what a pure check said about an immutable text (a signature verified, a box
+ * opened): a view is rebuilt from every entry after each change, and verifying the same bytes
+ * again would say the same. The oldest results go first once `max` are held.
+ */
+export class Memo<T> {
+  readonly #map = new Map<string, T>()
+  readonly #max: number
+  constructor (max: number) { this.#max = max }
+  get (key: string, compute: () => T): T {
+    if (this.#map.has(key)) return this.#map.get(key)!
+    const v = compute()
+    if (this.#map.size >= this.#max) this.#map.delete(this.#map.keys().next().value!)
+    this.#map.set(key, v)
+    return v
+  }
+}
