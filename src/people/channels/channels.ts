@@ -15,7 +15,7 @@ import { readDescriptor, signDescriptor, type ParsedDescriptor } from './descrip
 import { readEntry, type Content } from './entry.ts'
 import { ChannelError } from './errors.ts'
 import { DEFAULT_POLICY, parsePolicy, type Policy, type Scope } from './policy.ts'
-import { ChannelStore, MAX_PEERS, type ChannelRecord } from './store.ts'
+import { ChannelStore, MAX_PEERS, type ChannelRecord, type Follow } from './store.ts'
 import { CHANNEL_PROTOCOL, MAX_SYNC_ENTRIES, syncAnswer, syncDial, type Heads, type SyncPeer } from './sync.ts'
 import { buildView, type ChannelView, type Post } from './view.ts'
 import { createChannel, writeContent, writeGrant, writeLeave, writeRevoke, writeRotation } from './writer.ts'
@@ -70,8 +70,8 @@ export interface ChannelsOptions {
   dht?: () => ChannelDht | undefined
   /** Sync every channel every interval ± a third. Default 30 s. */
   syncMs?: number
-  /** A share posted to a followed channel with auto-fetch: the node fetches and seeds it. */
-  fetchShare?: (link: string) => Promise<unknown>
+  /** A share posted to a followed channel with auto-fetch: the node fetches it into `output` (from the channel's members and the DHT) and seeds it. */
+  fetchShare?: (link: string, output: string | null, peers: string[]) => Promise<unknown>
 }
 
 export const DEFAULT_SYNC_MS = 30_000
@@ -268,7 +268,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     return { id: r.id, policy: readDescriptor(r.id, text)!.policy, pushed: await this.push(r.id) }
   }
 
-  async follow (ref: string, follow: { autoFetch: boolean, maxSize: number | null } | null): Promise<ChannelSummary> {
+  /** Follows a channel (its shares fetched as they are posted, with auto-fetch), or stops (null). */
+  async follow (ref: string, follow: Follow | null): Promise<ChannelSummary> {
     const r = await this.find(ref)
     const next: ChannelRecord = { ...r }
     if (follow == null) delete next.follow
@@ -461,7 +462,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
       this.emit('event', { type: 'channel-post', channel: id, name, post: p })
       const f = r.follow
       if (p.kind === 'share' && p.link != null && f?.autoFetch === true && (f.maxSize == null || (p.size ?? 0) <= f.maxSize) && p.author !== this.account) {
-        void this.#o.fetchShare?.(p.link).catch(() => {})
+        void this.#o.fetchShare?.(p.link, f.output, r.peers).catch(() => {})
       }
     }
     for (const m of now.members) if (!known.members.has(m)) this.emit('event', { type: 'channel-member', channel: id, name, account: m, change: 'added' })

@@ -13,11 +13,13 @@ export interface ChannelRecord {
   joinedAt: number
   /** Left: kept for its history, no longer synced or announced. */
   left?: boolean
-  /** Shares posted to the channel are fetched and seeded (up to maxSize bytes each). */
-  follow?: { autoFetch: boolean, maxSize: number | null }
+  /** Shares posted to the channel are fetched into `output` and seeded (up to maxSize bytes each). */
+  follow?: Follow
   /** Where members answered (newest first, at most MAX_PEERS). */
   peers: string[]
 }
+
+export interface Follow { autoFetch: boolean, maxSize: number | null, output: string | null }
 
 export const MAX_PEERS = 32
 /** Entries held per channel; more are refused (a member that floods its log is revoked, not stored). */
