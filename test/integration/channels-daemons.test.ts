@@ -4,7 +4,7 @@
 // cannot read what follows and her post is refused; the console's commands; hostile input gets
 // one clear line.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -83,6 +83,32 @@ describe('channels between daemons', { timeout: 300_000 }, () => {
     assertCliError(await oht(d.carol.dataDir, ['channel', 'post', channel, 'let me in']), /may not write to the channel/)
     assert.ok((await read(d.bob)).posts.some(p => p.text === 'just the two of us now'))
     assert.ok(!(await read(d.alice)).members.some(m => m.account === ids.carol))
+  })
+
+  it('a share feed: a share posted to a followed channel is fetched by the follower, not one over its size limit', async () => {
+    const file = join(dir, 'minutes.txt')
+    const content = 'we agreed on the next book\n'.repeat(2000)
+    await writeFile(file, content)
+    const { value: shared } = await ohtJson<{ link: string }>(d.alice.dataDir, ['share', file], { timeoutMs: 120_000 })
+    const big = join(dir, 'big.txt')
+    await writeFile(big, 'x'.repeat(300_000))
+    const { value: tooBig } = await ohtJson<{ link: string }>(d.alice.dataDir, ['share', big], { timeoutMs: 120_000 })
+    const out = join(dir, 'feed')
+    const f = (await ohtJson<ChannelSummary>(d.bob.dataDir, ['channel', 'follow', channel, '--auto-fetch', '--max-size', '100KiB', '-o', out])).value
+    assert.deepEqual(f.follow, { autoFetch: true, maxSize: 100 * 1024, output: out })
+    const added: string[] = []
+    const fetched = await nextEvent(d.bob, e => {
+      if (e.type === 'transfer:added') added.push(e.transfer.shareId)
+      return e.type === 'transfer:state' && (e.state === 'seeding' || e.state === 'complete')
+    })
+    // The big one first: had it been fetched, its transfer would be added before the small one's.
+    await ohtJson(d.alice.dataDir, ['channel', 'post', channel, '--link', tooBig.link, '--title', 'too big', '--size', '300000'])
+    await ohtJson(d.alice.dataDir, ['channel', 'post', channel, '--link', shared.link, '--title', 'minutes', '--size', String(content.length)])
+    await fetched.event
+    fetched.close()
+    assert.equal(await readFile(join(out, 'minutes.txt'), 'utf8'), content)
+    assert.deepEqual(added, [/^oht:\/\/([^#]+)#/.exec(shared.link)![1]], 'only the share within the size limit was fetched')
+    await ohtJson(d.bob.dataDir, ['channel', 'follow', channel, '--stop'])
   })
 
   it('the console: /channels, /channel, /channelcast, /leave', async () => {
