@@ -8,7 +8,7 @@ import { duplexPair } from 'node:stream'
 import { accountIdOf } from '../../src/node/identity/account-keys.ts'
 import { MemoryBackend, SealedDb } from '../../src/store/index.ts'
 import { FrameReader, writeFrame, type HandshakeResult } from '../../src/onion/index.ts'
-import { Channels, CHANNEL_PROTOCOL, signEntry, type ChannelEvent, type ChannelNetwork } from '../../src/people/channels/index.ts'
+import { buildView, Channels, CHANNEL_PROTOCOL, readDescriptor, signEntry, type ChannelEvent, type ChannelNetwork } from '../../src/people/channels/index.ts'
 
 type Handler = (s: HandshakeResult) => void
 const hub = new Map<string, Handler>()
@@ -147,4 +147,22 @@ test('hostile sync peers: garbage, an oversized frame, a forged entry: one error
   for (let f = await d.reader.next(); f != null; f = await d.reader.next()) { /* its hello, entries, done */ }
   assert.equal(await owner.channels.store.count(c.id), before)
   assert.deepEqual((await owner.channels.read(c.id)).posts, [])
+})
+
+test('a member that leaves a private channel: the owner\'s node rotates the key, the leaver cannot read what follows', async () => {
+  const owner = node('owner4')
+  const bob = node('bob4')
+  const c = await owner.channels.create('quiet room', { private: true })
+  await owner.channels.invite(c.id, bob.account.id, 'writer')
+  await bob.channels.join(c.id, { peers: [owner.address] })
+  const gone = new Promise<void>(resolve => { owner.channels.on('event', e => { if (e.type === 'channel-member' && e.change === 'removed') resolve() }) })
+  await bob.channels.leave(c.id)
+  await bob.channels.sync(c.id).catch(() => {}) // refused: bob left; the leave was pushed by leave()
+  await gone
+  await owner.channels.post(c.id, { k: 'post', text: 'after bob left' })
+  const record = (await owner.channels.store.get(c.id))!
+  const asBob = buildView(readDescriptor(c.id, record.descriptor)!, await owner.channels.store.texts(c.id), { account: bob.account })
+  assert.equal(asBob.currentKey!.sealedTo.includes(bob.account.id), false, 'the new key is not sealed to bob')
+  assert.deepEqual(asBob.posts.map(p => p.unreadable === true), [true])
+  assert.deepEqual((await owner.channels.read(c.id)).posts.map(p => p.text), ['after bob left'])
 })

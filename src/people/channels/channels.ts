@@ -81,7 +81,7 @@ export const SYNC_FANOUT = 6
 export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   readonly store: ChannelStore
   readonly #o: ChannelsOptions
-  readonly #known = new Map<string, { posts: Set<string>, members: Set<string>, refused: number }>()
+  readonly #known = new Map<string, { posts: Set<string>, members: Set<string>, refused: Set<string> }>()
   readonly #queues = new Map<string, Promise<unknown>>()
   #timer: NodeJS.Timeout | undefined
   #closed = false
@@ -443,7 +443,10 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
       })
       if (res.ch == null) return
       if (res.peerAddress != null && /^[a-z0-9.:-]{1,128}$/i.test(res.peerAddress)) await this.#notePeers(res.ch, [res.peerAddress])
-      if (res.received > 0) await this.#changed(res.ch)
+      if (res.received > 0) {
+        await this.#changed(res.ch)
+        void this.push(res.ch) // onward: the members this node knows may not have it yet
+      }
     } catch {}
   }
 
@@ -454,8 +457,10 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     const v = await this.#view(id)
     const name = v.descriptor.name
     const known = this.#known.get(id)
-    const now = { posts: new Set(v.posts.map(p => p.id)), members: new Set(v.members.map(m => m.account)), refused: v.refused.length }
+    const refusalKey = (x: ChannelView['refused'][number]): string => `${x.id ?? ''}\0${x.reason}`
+    const now = { posts: new Set(v.posts.map(p => p.id)), members: new Set(v.members.map(m => m.account)), refused: new Set(v.refused.map(refusalKey)) }
     this.#known.set(id, now)
+    await this.#rotateIfStale(id, v)
     if (known == null) return
     for (const p of v.posts) {
       if (known.posts.has(p.id)) continue
@@ -467,7 +472,25 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     }
     for (const m of now.members) if (!known.members.has(m)) this.emit('event', { type: 'channel-member', channel: id, name, account: m, change: 'added' })
     for (const m of known.members) if (!now.members.has(m)) this.emit('event', { type: 'channel-member', channel: id, name, account: m, change: 'removed' })
-    for (const x of v.refused.slice(known.refused)) this.emit('event', { type: 'channel-refused', channel: id, name, reason: x.reason, ...(x.author != null ? { author: x.author } : {}) })
+    for (const x of v.refused.filter(x => !known.refused.has(refusalKey(x)))) this.emit('event', { type: 'channel-refused', channel: id, name, reason: x.reason, ...(x.author != null ? { author: x.author } : {}) })
+  }
+
+  /**
+   * A private channel whose current read key is sealed to someone no longer a member (who left,
+   * expired, or was removed by a node that did not rotate): a node that may moderate rotates it,
+   * so the former member cannot read what follows.
+   */
+  async #rotateIfStale (id: string, v: ChannelView): Promise<void> {
+    const key = v.currentKey
+    if (!v.descriptor.private || key == null || v.authority?.scope.includes('moderate') !== true || !v.keys.has(key.ref)) return
+    const members = new Set(v.members.map(m => m.account))
+    const stale = key.sealedTo.filter(a => !members.has(a))
+    if (stale.length === 0) return
+    const r = await this.store.get(id)
+    if (r == null || r.left === true) return
+    await this.#serial(id, async () => { await this.#add(id, writeRotation(await this.#view(id), this.#o.account, stale)) })
+    await this.#changed(id)
+    void this.push(id)
   }
 
   #schedule (): void {

@@ -50,8 +50,8 @@ export interface ChannelView {
   heads: Record<string, { seq: number, id: string, at: number }>
   /** The read keys this reader opened, by the id of the entry that introduced each. */
   keys: Map<string, Buffer>
-  /** The newest key entry (by merge order) and whether this reader holds its key. */
-  currentKey?: { ref: string, epoch: number }
+  /** The newest key entry (by merge order), and the accounts it was sealed to (by it, or in a grant since). */
+  currentKey?: { ref: string, epoch: number, sealedTo: string[] }
   /** What the reader's own account may do now (from the newest chain it wrote or was granted). */
   authority?: Authority
 }
@@ -145,6 +145,7 @@ export function buildView (descriptor: ParsedDescriptor, texts: Iterable<string>
   const keys = new Map<string, Buffer>()
   const wraps = new Map<string, { ref: string, c: string }>()
   let currentKey: ChannelView['currentKey']
+  const recipients = new Map<string, string[]>()
   const allowed: Checked[] = []
   for (const e of taken) {
     if (typeof e.authority === 'string') { refused.push({ id: e.id, author: e.author, seq: e.seq, reason: e.authority }); continue }
@@ -153,12 +154,16 @@ export function buildView (descriptor: ParsedDescriptor, texts: Iterable<string>
     const reader = options.account
     if (e.body.k === 'key') {
       if (!e.authority.scope.includes('moderate') && !e.authority.scope.includes('invite')) { refused.push({ id: e.id, author: e.author, seq: e.seq, reason: 'only a moderator or an inviter rotates the read key' }); allowed.pop(); continue }
-      currentKey = { ref: e.id, epoch: e.body.epoch }
+      currentKey = { ref: e.id, epoch: e.body.epoch, sealedTo: Object.keys(e.body.boxes) }
+      recipients.set(e.id, currentKey.sealedTo)
       if (e.body.prev != null) wraps.set(e.id, e.body.prev)
       const box = reader != null ? e.body.boxes[reader.id] : undefined
       const k = box != null ? openBox(reader!, box) : undefined
       if (k != null) keys.set(e.id, k)
-    } else if (e.body.k === 'grant' && e.body.key != null && reader != null && readCert(e.body.cert)?.sub === reader.id) {
+    } else if (e.body.k === 'grant' && e.body.key != null) {
+      const sub = readCert(e.body.cert)?.sub
+      if (sub != null && e.authority.scope.includes('invite')) recipients.get(e.body.key.ref)?.push(sub)
+      if (reader == null || sub !== reader.id) continue
       const k = openBox(reader, e.body.key.box)
       if (k != null && !keys.has(e.body.key.ref)) keys.set(e.body.key.ref, k)
     }
