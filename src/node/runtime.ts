@@ -208,7 +208,7 @@ export class NodeRuntime {
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
     registerPeopleRoutes(api, this.people)
     registerNameRoutes(api, this.names, this.people)
-    registerChannelRoutes(api, this.channels)
+    registerChannelRoutes(api, this.channels, this.people)
     this.channels?.on('event', e => { api.publish(e) })
     this.names?.on('event', e => { api.publish(e) })
     this.people?.on('event', e => { api.publish(e) })

@@ -46,7 +46,11 @@ describe('channels between daemons', { timeout: 300_000 }, () => {
     channel = c.id
     assert.deepEqual([c.name, c.private, c.owner], ['book club', true, true])
     await ohtJson(d.alice.dataDir, ['channel', 'invite', channel, ids.bob!, '--role', 'writer'])
-    await ohtJson(d.alice.dataDir, ['channel', 'invite', channel, ids.carol!, '--role', 'writer', '--days', '7'])
+    // Carol by the petname alice gave her as a contact.
+    await ohtJson(d.alice.dataDir, ['contact', 'add', ids.carol!, 'caz'])
+    const invited = await ohtJson<{ account: string, exp: number }>(d.alice.dataDir, ['channel', 'invite', channel, 'caz', '--role', 'writer', '--days', '7'])
+    assert.equal(invited.value.account, ids.carol)
+    assertCliError(await oht(d.alice.dataDir, ['channel', 'invite', channel, 'nobody-known']), /no contact "nobody-known"/)
     // Bob knows only the id: alice is found under the channel's DHT topic.
     const joined = await ohtJson<ChannelSummary>(d.bob.dataDir, ['channel', 'join', channel], { timeoutMs: 90_000 })
     assert.deepEqual([joined.value.name, joined.value.role], ['book club', 'writer'])

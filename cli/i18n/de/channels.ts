@@ -6,7 +6,7 @@ export default {
   'channels.argName': 'der Name des Kanals (1 bis 64 druckbare Zeichen)',
   'channels.argChannel': 'ein Kanal: seine ID, 8 oder mehr ihrer ersten Hex-Ziffern, oder sein Name',
   'channels.argId': 'die Kanal-ID (64 Hex-Ziffern)',
-  'channels.argAccount': 'eine Konto-ID (64 oder 66 Hex-Ziffern)',
+  'channels.argAccount': 'eine Konto-ID (64 oder 66 Hex-Ziffern) oder der Name eines Kontakts',
   'channels.optPeer': 'die Adresse eines Mitglieds zum Abgleichen (neben denen aus dem DHT); mehrfach möglich',
   'channels.private': 'privat',
   'channels.public': 'öffentlich',

@@ -6,7 +6,7 @@ export default {
   'channels.argName': 'the channel\'s name (1 to 64 printable characters)',
   'channels.argChannel': 'a channel: its id, 8 or more of its first hex digits, or its name',
   'channels.argId': 'the channel id (64 hex digits)',
-  'channels.argAccount': 'an account id (64 or 66 hex digits)',
+  'channels.argAccount': 'an account id (64 or 66 hex digits), or the petname of a contact',
   'channels.optPeer': 'the address of a member to sync with (besides the ones found in the DHT); repeatable',
   'channels.private': 'private',
   'channels.public': 'public',

@@ -83,6 +83,9 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   readonly #o: ChannelsOptions
   readonly #known = new Map<string, { posts: Set<string>, members: Set<string>, refused: Set<string> }>()
   readonly #queues = new Map<string, Promise<unknown>>()
+  readonly #recordQueues = new Map<string, Promise<unknown>>()
+  /** How many DHT nodes took each channel's provider record (0: announced again at the next round). */
+  readonly #announced = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
   #closed = false
 
@@ -110,7 +113,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     let n = 0
     for (const r of await this.store.list()) {
       if (r.left === true) continue
-      await dht.provide(channelTopic(r.id)).catch(() => {})
+      await this.#provide(r.id)
       n++
     }
     return n
@@ -196,7 +199,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
       await this.#serial(r.id, async () => { await this.#add(r.id, writeLeave(await this.#view(r.id), this.#o.account)) })
       pushed = await this.push(r.id)
     }
-    await this.store.put({ ...r, left: true })
+    await this.#update(r.id, x => ({ ...x, left: true }))
+    this.#announced.delete(r.id)
     this.#o.dht?.()?.unprovide(channelTopic(r.id))
     return { id: r.id, pushed }
   }
@@ -215,7 +219,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     const ch = checkAccountId(id)
     const held = await this.store.get(ch)
     if (held != null && held.left !== true) return await this.#summary(ch)
-    if (held != null) await this.store.put({ ...held, left: false })
+    if (held != null) await this.#update(ch, x => ({ ...x, left: false }))
     let descriptor: ParsedDescriptor | undefined = held != null ? readDescriptor(ch, held.descriptor) : undefined
     const texts: string[] = []
     const peers: string[] = []
@@ -263,7 +267,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     const d = readDescriptor(r.id, r.descriptor)!
     const key = createPrivateKey({ key: Buffer.from(r.channelKey, 'base64'), format: 'der', type: 'pkcs8' })
     const text = signDescriptor(key, { id: r.id, name: d.name, private: d.private, policy: parsePolicy(policy), created: d.created, seq: d.seq + 1 })
-    await this.store.put({ ...r, descriptor: text })
+    await this.#update(r.id, x => ({ ...x, descriptor: text }))
     await this.#changed(r.id)
     return { id: r.id, policy: readDescriptor(r.id, text)!.policy, pushed: await this.push(r.id) }
   }
@@ -271,10 +275,12 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   /** Follows a channel (its shares fetched as they are posted, with auto-fetch), or stops (null). */
   async follow (ref: string, follow: Follow | null): Promise<ChannelSummary> {
     const r = await this.find(ref)
-    const next: ChannelRecord = { ...r }
-    if (follow == null) delete next.follow
-    else next.follow = follow
-    await this.store.put(next)
+    await this.#update(r.id, x => {
+      const next: ChannelRecord = { ...x }
+      if (follow == null) delete next.follow
+      else next.follow = follow
+      return next
+    })
     return await this.#summary(r.id)
   }
 
@@ -322,6 +328,19 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     const run = (this.#queues.get(id) ?? Promise.resolve()).then(fn, fn)
     this.#queues.set(id, run.catch(() => {}))
     return await run
+  }
+
+  /** Read-modify-write of a channel's record, one at a time (a sync noting a peer must not undo a leave). */
+  async #update (id: string, change: (r: ChannelRecord) => ChannelRecord | undefined): Promise<ChannelRecord | undefined> {
+    const run = async (): Promise<ChannelRecord | undefined> => {
+      const r = await this.store.get(id)
+      const next = r != null ? change(r) : undefined
+      if (next != null) await this.store.put(next)
+      return next
+    }
+    const p = (this.#recordQueues.get(id) ?? Promise.resolve()).then(run, run)
+    this.#recordQueues.set(id, p.catch(() => {}))
+    return await p
   }
 
   async #view (id: string): Promise<ChannelView> {
@@ -391,19 +410,17 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   }
 
   async #newerDescriptor (id: string, text: string): Promise<void> {
-    const r = await this.store.get(id)
     const got = readDescriptor(id, text)
-    if (r == null || got == null) return
-    const mine = readDescriptor(id, r.descriptor)
-    if (mine == null || got.seq > mine.seq) await this.store.put({ ...r, descriptor: text })
+    if (got == null) return
+    await this.#update(id, r => {
+      const mine = readDescriptor(id, r.descriptor)
+      return mine == null || got.seq > mine.seq ? { ...r, descriptor: text } : undefined
+    })
   }
 
   async #notePeers (id: string, addresses: string[]): Promise<void> {
     if (addresses.length === 0) return
-    const r = await this.store.get(id)
-    if (r == null) return
-    const peers = [...new Set([...addresses, ...r.peers])].filter(a => a !== this.#o.network.address).slice(0, MAX_PEERS)
-    await this.store.put({ ...r, peers })
+    await this.#update(id, r => ({ ...r, peers: [...new Set([...addresses, ...r.peers])].filter(a => a !== this.#o.network.address).slice(0, MAX_PEERS) }))
   }
 
   /** Addresses to sync with: the given ones, the remembered ones, then members found under the topic. */
@@ -428,7 +445,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
 
   async #provide (id: string): Promise<void> {
     const dht = this.#o.dht?.()
-    if (dht?.address != null) await dht.provide(channelTopic(id)).catch(() => {})
+    if (dht?.address == null) return
+    this.#announced.set(id, (await dht.provide(channelTopic(id)).catch(() => ({ stored: 0 }))).stored)
   }
 
   /** An inbound session: sync, then remember where the dialer answers, then tell what changed. */
@@ -505,6 +523,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
       if (this.#closed) return
       if (r.left === true) continue
       if (!this.#known.has(r.id)) await this.#changed(r.id).catch(() => {})
+      // A node alone when it announced (stored nowhere) announces again once it knows others.
+      if ((this.#announced.get(r.id) ?? 0) === 0) await this.#provide(r.id)
       await this.sync(r.id).catch(() => {})
     }
   }
