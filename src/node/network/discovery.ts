@@ -73,6 +73,8 @@ export class Discovery {
   #dht: DhtNode | undefined
   #starting: Promise<{ reached: number, tableSize: number }> | undefined
   #networkJoin: Promise<void> | undefined
+  /** Settles when the join has its first contacts (or ended): lookups need not wait for the rest. */
+  readonly #reached = Promise.withResolvers<void>()
 
   constructor (network: NodeNetwork, options: DiscoveryOptions = {}) {
     this.#network = network
@@ -87,7 +89,7 @@ export class Discovery {
 
   /**
    * Creates the DHT node with the network's address, loads the saved table and joins; idempotent
-   * (announce and findPeers wait for it, so a daemon need not delay its start on the DHT).
+   * (announcements wait for all of it, lookups for its first contacts, so a daemon need not delay its start on the DHT).
    */
   async start (): Promise<{ reached: number, tableSize: number }> {
     this.#starting ??= this.#start()
@@ -95,6 +97,19 @@ export class Discovery {
   }
 
   async #start (): Promise<{ reached: number, tableSize: number }> {
+    try {
+      return await this.#join()
+    } finally {
+      this.#reached.resolve()
+    }
+  }
+
+  /** Resolves when a lookup may start: the join reached its first contacts, or ended. */
+  async #lookupReady (): Promise<void> {
+    await Promise.race([this.#reached.promise, this.start()])
+  }
+
+  async #join (): Promise<{ reached: number, tableSize: number }> {
     const network = this.#network
     this.#dht = new DhtNode({
       keys: network.keys,
@@ -124,7 +139,7 @@ export class Discovery {
           await dht.saveRoutingTable()
         }).catch(() => {})
     }
-    const joined = await this.#dht.bootstrap(bootstrap)
+    const joined = await this.#dht.bootstrap(bootstrap, { onReached: () => { this.#reached.resolve() } })
     await this.#dht.saveRoutingTable()
     return joined
   }
@@ -164,7 +179,7 @@ export class Discovery {
    * `onAddress` hears each as the lookup finds it.
    */
   async findPeers (cap: VerifyCap, signal?: AbortSignal, onAddress?: (address: string) => void): Promise<FoundPeers> {
-    await this.start()
+    await this.#lookupReady()
     if (this.#dht != null && this.#dht.table.size === 0) await this.#networkJoin
     const dht = this.#dht
     if (dht == null) return { addresses: [], hops: 0, messages: 0 }
