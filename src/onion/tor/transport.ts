@@ -14,11 +14,11 @@ import type { Reply } from './reply.ts'
 import type { BootstrapProgress } from './events.ts'
 import { attachTor, startTor, type TorInstance } from './process.ts'
 import type { TorTransportEvent, TorTransportOptions } from './transport-options.ts'
-import { socksConnect, SocksDialError } from './socks.ts'
+import { mayRetryDial, socksConnect, SocksDialError, SOCKS_REPLY_INTRODUCTION_FAILED } from './socks.ts'
 import { OnionStream } from './stream.ts'
 import { KEY_BLOB, loadKey, saveKey } from './key-file.ts'
 import {
-  TOR_BOOTSTRAP_TIMEOUT_MS, TOR_DEFAULT_VIRTUAL_PORT, TOR_DIAL_RETRY_BASE_MS, TOR_DIAL_RETRY_MAX_MS,
+  TOR_BOOTSTRAP_TIMEOUT_MS, TOR_DEFAULT_VIRTUAL_PORT, TOR_DIAL_OFFLINE_RETRIES, TOR_DIAL_RETRY_BASE_MS, TOR_DIAL_RETRY_MAX_MS,
   TOR_DIAL_TIMEOUT_MS, TOR_PUBLISH_TIMEOUT_MS
 } from './constants.ts'
 
@@ -353,6 +353,7 @@ export class TorTransport implements Transport {
       if (this.#closed) throw new DialError(address, 'closed', 'the Tor transport is closed')
       const proxy = tor.socks
       if (proxy === null) throw new DialError(address, 'failed', 'tor has no SOCKS listener on 127.0.0.1 (is its network disabled?)')
+      let offlineAnswers = 0
       for (let attempt = 1; ; attempt++) {
         try {
           const socket = await socksConnect(address, {
@@ -365,7 +366,8 @@ export class TorTransport implements Transport {
           if (this.#closed) { socket.destroy(); throw new DialError(address, 'closed', 'the Tor transport was closed while dialing') }
           return this.#adopt(new OnionStream(socket))
         } catch (err) {
-          if (!(err instanceof SocksDialError) || !err.retryable || signal.aborted) throw err
+          if (err instanceof SocksDialError && err.reply === SOCKS_REPLY_INTRODUCTION_FAILED) offlineAnswers++
+          if (!mayRetryDial(err, offlineAnswers, TOR_DIAL_OFFLINE_RETRIES) || signal.aborted) throw err
           const delayMs = Math.min(TOR_DIAL_RETRY_MAX_MS, TOR_DIAL_RETRY_BASE_MS * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2)
           // No time left for another try: report what tor said rather than a bare timeout.
           if (Date.now() + delayMs >= deadline) throw err
