@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
-import { assertCliError, oht, ohtJson, tempDir } from '../helpers/cli.ts'
+import { assertCliError, oht, ohtJson, ohtOk, tempDir } from '../helpers/cli.ts'
 
 test('a flipped byte in the state log: `oht daemon` and `oht ls` stop with one clear line', { timeout: 120_000 }, async t => {
   const dir = await tempDir(t, 'oht-damaged-')
@@ -25,10 +25,17 @@ test('a flipped byte in the state log: `oht daemon` and `oht ls` stop with one c
 
   for (const args of [['ls'], ['daemon']]) {
     const r = await oht(data, ['--transport', 'tcp', '--listen', '127.0.0.1:0', ...args], { timeoutMs: 60_000 })
-    assertCliError(r, /the state database .* is damaged \(its log \d+\.log does not read back at byte \d+: checksum mismatch; .*\): restore it from a backup, or move it aside/)
+    assertCliError(r, /the state database .* is damaged \(its log \d+\.log does not read back at byte \d+: checksum mismatch; .*\): run oht repair-state .*, or restore it from a backup/)
   }
-  // The log put back as it was: the node opens with its share.
-  await writeFile(log, intact)
+  // oht repair-state: a copy aside, what was lost said; the node then opens (the share is lost
+  // with the log's damaged block, its file is where it was: shared again, it is back).
+  const repaired = await ohtOk(data, ['repair-state'])
+  assert.match(repaired.stdout, /^repaired .*state: \d+ records kept; the damaged copy is in .*state\.damaged-/m)
+  assert.match(repaired.stdout, /^lost: the records written in the log at \d+\.log at byte \d+: checksum mismatch$/m)
   const { value: after } = await ohtJson<{ shares: Array<{ id: string }> }>(data, ['ls'])
-  assert.ok(after.shares.some(s => s.id === shared.id))
+  assert.ok(!after.shares.some(s => s.id === shared.id), 'the share written in the damaged block is gone, and was said to be')
+  const { value: again } = await ohtJson<{ id: string }>(data, ['share', file])
+  assert.equal((await ohtJson<{ shares: Array<{ id: string }> }>(data, ['ls'])).value.shares.filter(s => s.id === again.id).length, 1)
+  const intactNow = await ohtOk(data, ['repair-state'])
+  assert.match(intactNow.stdout, /opens whole: nothing to repair/)
 })

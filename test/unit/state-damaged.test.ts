@@ -47,7 +47,7 @@ const damaged = (why: RegExp) => (err: unknown): boolean => {
   assert.ok(err instanceof NodeError, `a NodeError, got ${String(err)}`)
   assert.equal(err.code, 'node.stateDamaged')
   assert.match(err.message, why)
-  assert.match(err.message, /restore it from a backup, or move it aside/)
+  assert.match(err.message, /run oht repair-state to keep what still reads and see what was lost, or restore it from a backup/)
   assert.doesNotMatch(err.message, /\n/, 'one line')
   return true
 }
@@ -121,4 +121,36 @@ test('the log check reads LevelDB framing: CRC-32C check value, a record past it
   // A length past the 32 KiB block, with more blocks after it: damage, not an unfinished write.
   const long = Buffer.concat([record(1, Buffer.alloc(10)).subarray(0, 4), Buffer.from([0xFF, 0x7F, 1]), Buffer.alloc(40_000)])
   assert.equal(checkLogBytes('x.log', long)[0]?.why, 'a record runs past its block')
+})
+
+test('repairState: keeps every record that still reads, drops what does not open, says what was lost, keeps a copy', async t => {
+  const { repairState } = await import('../../src/node/identity/state-repair.ts')
+  // A lost CURRENT: LevelDB's repair rebuilds it from the files; nothing is lost.
+  const noCurrent = await made(t, true)
+  await rm(join(noCurrent, 'CURRENT'))
+  const r1 = await repairState(noCurrent, storageKey)
+  assert.deepEqual([r1.dropped, r1.logDamage], [{}, []])
+  assert.equal(await count(noCurrent), RECORDS)
+  assert.ok((await readdir(r1.backup)).length > 0, 'the damaged copy is kept')
+
+  // A flipped byte in a table: the record it hit is dropped and named by sublevel, the others kept.
+  const table = await made(t, true)
+  await flip(await fileOf(table, /\.ldb$/), n => Math.floor(n / 3))
+  const r2 = await repairState(table, storageKey)
+  const dropped = Object.values(r2.dropped).reduce((a, b) => a + b, 0)
+  assert.ok(dropped >= 1, `the damaged record is dropped: ${JSON.stringify(r2)}`)
+  assert.equal(await count(table), r2.kept - 1, 'every record kept opens (besides the check record)')
+
+  // A flipped byte in the log: the records of its block are lost, and the place is named.
+  const log = await made(t, false)
+  await flip(await fileOf(log, /^\d+\.log$/), n => Math.floor(n / 2))
+  const r3 = await repairState(log, storageKey)
+  assert.match(r3.logDamage[0] ?? '', /^\d+\.log at byte \d+: checksum mismatch$/)
+  const left = await count(log)
+  assert.ok(left < RECORDS && left > 0, `some records before the damage are kept, those after it are lost (${left})`)
+
+  // Another storage key is not damage: nothing is deleted.
+  const other = await made(t, true)
+  await rm(join(other, 'CURRENT'))
+  await assert.rejects(repairState(other, new Uint8Array(randomBytes(32))), /no record of the state database opens with this storage key/)
 })

@@ -123,7 +123,7 @@ export class NodeState {
 
   #damaged (why: string): NodeError {
     const path = this.#path ?? '(memory)'
-    return new NodeError('node.stateDamaged', { path, why }, `the state database ${path} is damaged (${why}): restore it from a backup, or move it aside to start with an empty one (your shares must then be shared again)`)
+    return new NodeError('node.stateDamaged', { path, why }, `the state database ${path} is damaged (${why}): run oht repair-state to keep what still reads and see what was lost, or restore it from a backup`)
   }
 
   async close (): Promise<void> { await this.#db.close() }
