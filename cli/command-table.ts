@@ -25,6 +25,7 @@ const TABLE: readonly Entry[] = [
   { names: ['console'], load: async () => (await import('./console/command.ts')).registerConsole },
   { names: ['webui'], load: async () => (await import('./webui.ts')).registerWebUi },
   { names: ['wipe'], load: async () => (await import('./wipe.ts')).registerWipe },
+  { names: ['repair-state'], load: async () => (await import('./repair.ts')).registerRepair },
   { names: ['contact', 'whisper'], load: async () => (await import('./people.ts')).registerPeople },
   { names: ['name'], load: async () => (await import('./names.ts')).registerNames },
   { names: ['send', 'receive'], load: async () => (await import('./invite.ts')).registerInvite },

@@ -17,7 +17,7 @@ export default {
   'errors.pin.noTransport': 'Pinnen auf anderen Knoten braucht einen Transport (standardmäßig Tor, oder --transport tcp)',
   'errors.dht.badSalt': '--salt muss hexadezimal sein',
   'errors.dht.badHandle': '--handle muss eine private:<handle>-Referenz sein',
-  'errors.node.stateDamaged': 'die Zustandsdatenbank {path} ist beschädigt ({why}): aus einer Sicherung wiederherstellen oder beiseite legen und mit einer leeren beginnen (die Freigaben sind dann neu zu teilen)',
+  'errors.node.stateDamaged': 'die Zustandsdatenbank {path} ist beschädigt ({why}): oht repair-state behält, was noch lesbar ist, und sagt, was verloren ging; oder aus einer Sicherung wiederherstellen',
   'errors.node.stateKey': 'die Zustandsdatenbank öffnet sich nicht mit dem Speicherschlüssel dieses Keystores (ein Keystore von einem anderen Knoten?)',
   'errors.fetch.noSpace': 'nicht genug freier Platz in {output}: noch {missing} MiB abzurufen, {free} MiB frei (ein Daemon setzt die Übertragung von selbst fort, sobald Platz ist; sonst den Abruf erneut starten: er setzt fort)',
   'errors.fetch.notOffered': 'kein erreichter Peer bietet die Freigabe {share} an: sie wurde zurückgezogen, oder die Adresse gehört keinem ihrer Peers',

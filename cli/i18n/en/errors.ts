@@ -18,7 +18,7 @@ export default {
   'errors.pin.noTransport': 'remote pinning needs a transport (Tor by default, or --transport tcp)',
   'errors.dht.badSalt': '--salt must be hex',
   'errors.dht.badHandle': '--handle must be a private:<handle> reference',
-  'errors.node.stateDamaged': 'the state database {path} is damaged ({why}): restore it from a backup, or move it aside to start with an empty one (your shares must then be shared again)',
+  'errors.node.stateDamaged': 'the state database {path} is damaged ({why}): run oht repair-state to keep what still reads and see what was lost, or restore it from a backup',
   'errors.node.stateKey': 'the state database does not open with this keystore\'s storage key (a keystore copied from another node?)',
   'errors.fetch.noSpace': 'not enough free space in {output}: {missing} MiB still to fetch, {free} MiB free (a daemon resumes the transfer by itself once there is room; else run the fetch again: it resumes)',
   'errors.fetch.notOffered': 'no peer reached offers share {share}: it was unshared, or the address is not one of its peers',
