@@ -77,3 +77,38 @@ test('oht dashboard in tmux: live progress, p pauses, q quits', async t => {
   assert.equal(alive, false, 'q quits the dashboard (its tmux session ends)')
   assert.equal((await client.transfer(tr.id)).state !== 'cancelled', true, 'quitting leaves the transfer running')
 })
+
+test('oht dashboard in tmux: a stream the daemon serves shows as a transfer; p cannot pause it, c cancels it', async t => {
+  const dir = await tempDir(t, 'oht-dash-stream-')
+  const [seeder, leecher] = await Promise.all([startDaemon(join(dir, 'seeder'), ['--max-upload', '512KiB']), startDaemon(join(dir, 'leecher'))])
+  t.after(async () => { await Promise.all([seeder.stop(), leecher.stop()]) })
+  await writeFile(join(dir, 'clip.mkv'), randomBytes(12 * 1024 * 1024))
+  const s = (await ohtJson<{ link: string }>(seeder.dataDir, ['share', join(dir, 'clip.mkv')])).value
+  // `oht stream` with a daemon running: the daemon fetches and serves, the command prints the URL.
+  const { value: streamed } = await ohtJson<{ url: string }>(leecher.dataDir, ['stream', s.link, '--peer', seeder.address])
+  const client = new DaemonClient(join(leecher.dataDir, 'api.sock'))
+  const listed = (await client.transfers()).filter(x => x.kind === 'stream')
+  assert.equal(listed.length, 1, '/v0/transfers lists the stream')
+
+  const session = `oht-dash-stream-${process.pid}`
+  const command = [NODE_BIN, OHT_BIN, '--data-dir', leecher.dataDir, '--lang', 'en', 'dashboard'].map(a => `'${a}'`).join(' ')
+  await tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', session, '-c', REPO, `env -u OHT_HOME -u NODE_OPTIONS -u NODE_TEST_CONTEXT ${command}`)
+  t.after(async () => { await tmux('kill-session', '-t', session).catch(() => '') })
+
+  const first = await waitForFrame(session, 'a streaming row with progress and its block map', 20_000, f => /^> clip\.mkv .*streaming/m.test(f) && percentOf(f) >= 1 && /blocks of clip\.mkv \(48\)/.test(f))
+  const p1 = percentOf(first)
+  await waitForFrame(session, 'the stream\'s progress to move', 20_000, f => percentOf(f) > p1)
+
+  await tmux('send-keys', '-t', session, 'p')
+  await waitForFrame(session, 'the message that a stream cannot be paused', 10_000, f => /a stream cannot be paused/.test(f))
+  assert.equal((await client.transfer(listed[0]!.id)).state, 'fetching', 'p did not pause the stream')
+
+  await tmux('send-keys', '-t', session, 'c')
+  await waitForFrame(session, 'the cancel question', 10_000, f => /cancel clip\.mkv\? y = yes/.test(f))
+  await tmux('send-keys', '-t', session, 'y')
+  await waitForFrame(session, 'the row gone', 10_000, f => !/clip\.mkv .*streaming/.test(f) && /no transfers/i.test(f))
+  assert.deepEqual(await client.transfers(), [], 'the daemon forgot the stream')
+  const gone = await fetch(streamed.url).then(r => r.status, () => 0)
+  assert.notEqual(gone, 200, 'its URL no longer serves the file')
+  await tmux('send-keys', '-t', session, 'q')
+})
