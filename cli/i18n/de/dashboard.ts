@@ -2,8 +2,8 @@ import type { Params } from '../index.ts'
 import { plural } from '../plural.ts'
 
 export default {
-  'dashboard.description': 'eine Live-Ansicht eines laufenden Daemons: jede Übertragung (Größe, Fortschritt, Raten, Restzeit, ' +
-    'Peers) und für die gewählte ihre Peers und Blockkarte. Tasten: Pfeile oder j/k wählen, p Pause/weiter, ' +
+  'dashboard.description': 'eine Live-Ansicht eines laufenden Daemons: jede Übertragung (Größe, Fortschritt, Raten, Restzeit, Peers; Streams, die er ausliefert, als Stream) ' +
+    'und für die gewählte ihre Peers und Blockkarte. Tasten: Pfeile oder j/k wählen, p Pause/weiter, ' +
     'c abbrechen, f Dateiauswahl, ? Hilfe, q beenden. Spricht nur über die API mit dem Daemon.',
   'dashboard.noDaemon': 'für dieses Datenverzeichnis läuft kein Daemon: mit oht daemon starten',
   'dashboard.noTty': 'das Dashboard braucht ein Terminal (in Skripten oht status --json verwenden)',

@@ -2,7 +2,7 @@ import type { Params } from '../index.ts'
 import { plural } from '../plural.ts'
 
 export default {
-  'dashboard.description': 'a live view of a running daemon: every transfer (size, progress, rates, ETA, peers), and ' +
+  'dashboard.description': 'a live view of a running daemon: every transfer (size, progress, rates, ETA, peers; the streams it serves show as streaming), and ' +
     'for the selected one its peers and block map. Keys: arrows or j/k select, p pause/resume, ' +
     'c cancel, f file priorities, ? help, q quit. Talks to the daemon through its API only.',
   'dashboard.noDaemon': 'no daemon runs for this data directory: start one with oht daemon',
