@@ -10,7 +10,7 @@ export type NodeErrorCode =
   | 'fetch.notOffered' | 'fetch.peersGone' | 'fetch.noSource' | 'fetch.noSpace' | 'share.notFound'
   | 'pin.badLifetime' | 'pin.noPeer' | 'pin.noTransport' | 'pin.failed' | 'pin.badCapability' | 'pin.badQuota' | 'pin.badMaxPins'
   | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
-  | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
+  | 'transfer.notFound' | 'transfer.state' | 'transfer.streamPause' | 'transfer.failed'
   | 'node.busy' | 'node.closing' | 'node.stateKey' | 'node.stateDamaged'
   | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited' | 'tor.notListening' | 'tor.newOnionsFailed'
   | 'webui.onionNeedsTor'

@@ -1,6 +1,7 @@
 // A running node, built in one place for the daemon and for every command that runs a node in
 // its own process: the node's data (OhtNode), its network and DHT, its services, and for a
 // daemon the API with every route. Whoever starts it (cli/) only chooses the options and prints.
+import { join } from 'node:path'
 import { verifyCapOf, type ReadCap } from '../blocks/index.ts'
 import { TorTransport, type Transport } from '../onion/index.ts'
 import type { NetworkKey } from '../onion/network-key.ts'
@@ -193,7 +194,13 @@ export class NodeRuntime {
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
     if (this.invites != null) registerInviteRoutes(api, this.invites)
     registerTorRoutes(api, network.transport, { newOnions: async () => await this.newOnions() })
-    registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
+    registerStreamRoute(api, async (cap, request) => {
+      // Listed with the transfers (the dashboard, the web UI, /v0/transfers) while it runs.
+      const follower = transfers.followStream({ cap, output: request.output ?? join(this.node.dirs.root, 'streams'), peers: Array.isArray(request.peers) ? [...request.peers as readonly string[]] : [] })
+      const handle = await this.stream(cap, { ...request, onEvent: follower.onEvent }).catch((err: Error) => { follower.failed(err); throw err })
+      follower.running(handle.fetched, handle.close)
+      return handle
+    })
     registerPeopleRoutes(api, this.people)
     registerNameRoutes(api, this.names, this.people)
     this.names?.on('event', e => { api.publish(e) })

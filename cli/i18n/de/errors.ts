@@ -1,4 +1,6 @@
 // Die Fehler des Knotens nach Code (src/node/errors.ts), mit den Optionen und Befehlen, die helfen.
+import type { Params } from '../index.ts'
+
 export default {
   'errors.keystore.missing': 'kein Schlüsselspeicher unter {path}: `oht init` ausführen',
   'errors.keystore.locked': '{what} lässt sich nicht entsperren: falsche Passphrase (OHT_PASSPHRASE) oder beschädigte Datei',
@@ -28,5 +30,39 @@ export default {
   'errors.account.badKind': 'unbekannte Kontoart {kind} (ed25519 oder secp256k1)',
   'errors.account.needsYes': 'das Löschen von Konto {id} lässt sich nicht rückgängig machen (vorher exportieren): --yes angeben',
   'errors.account.boxRefused': 'die versiegelte Box lässt sich nicht öffnen: sie ist nicht an dieses Konto versiegelt, oder sie wurde verändert',
-  'errors.account.v3Kind': 'nur secp256k1-Konten haben einen v3-Keystore (Ethereum); dieses ist Ed25519'
+  'errors.account.v3Kind': 'nur secp256k1-Konten haben einen v3-Keystore (Ethereum); dieses ist Ed25519',
+  'errors.keystore.unreadable': (p: Params) => p.why === 'read' ? `der Schlüsselspeicher ${p.what} lässt sich nicht lesen: ${p.reason}` : p.why === 'scrypt' ? `${p.what} verlangt unsinnige scrypt-Parameter (eine beschädigte oder feindliche Datei)` : `${p.what} hat ein Format, das dieses oht nicht lesen kann`,
+  'errors.account.unknown': 'kein Konto {id} in diesem Datenverzeichnis (`oht account list` listet sie)',
+  'errors.account.ambiguous': 'Konto {id} ist mehrdeutig: mehr von seiner ID angeben',
+  'errors.account.badCert': (p: Params) => `kein Delegationszertifikat${p.why === 'prefix' ? ' (sie beginnen mit oht-cert:)' : p.why === 'undecodable' ? ': es lässt sich nicht dekodieren' : ': fehlerhafte Felder'}`,
+  'errors.account.badKey': 'kein brauchbarer Kontoschlüssel ({kind})',
+  'errors.fetch.unreachable': 'kein Peer erreichbar: {reasons}',
+  'errors.fetch.incomplete': (p: Params) => p.why === 'changed' ? `die Dateien in ${p.output} passen nicht mehr zur Freigabe: erneut holen` : p.why === 'noRecord' ? 'dieser Knoten hat keinen Eintrag über das Holen: erneut holen' : 'der Schwarm ist fertig, aber die Ausgabe unvollständig: das Holen erneut starten (es setzt fort)',
+  'errors.pin.failed': (p: Params) => p.why === 'swarmKey' ? 'diese Berechtigung passt nicht zur gepinnten Freigabe (falscher Schwarmschlüssel)' : p.why === 'metadata' ? 'kein Peer hat Manifest und Blattliste der Freigabe rechtzeitig geschickt' : p.why === 'removed' ? `der letzte Pin von ${p.share} wurde entfernt, während seine Blöcke geholt wurden` : `Fortsetzen des Pins von ${p.share}: ${p.reason}`,
+  'errors.pin.badCapability': 'erwartet ein oht://-Link, eine oht-verify://-Berechtigung oder eine Freigabe-ID',
+  'errors.pin.badQuota': 'das Kontingent muss eine Größe sein, z. B. 10GiB',
+  'errors.dht.badRef': 'keine DHT-Referenz: "{ref}" (ein 64-Hex-Schlüssel, mutable:<Besitzerschlüssel hex>[:<Salt hex>] oder private:<Handle>)',
+  'errors.dht.badKind': 'unbekannte Wertart {kind}',
+  'errors.dht.immutable': 'ein unveränderlicher Wert lässt sich nicht löschen: er verfällt, wenn seine Herausgeber ihn nicht mehr neu veröffentlichen',
+  'errors.dht.notOwner': 'nur der Besitzer eines veränderlichen Werts kann ihn löschen (der Schlüssel dieses Knotens besitzt ihn nicht)',
+  'errors.transfer.notFound': 'keine Übertragung {id} (`oht dashboard` oder GET /v0/transfers listet sie)',
+  'errors.transfer.state': 'Übertragung {id} ist im Zustand {state}: jetzt nicht möglich',
+  'errors.transfer.streamPause': 'Übertragung {id} ist ein Stream: er lässt sich nicht pausieren oder eingrenzen (Abbrechen beendet ihn, `oht stream` startet ihn neu)',
+  'errors.transfer.failed': 'die Übertragung ist fehlgeschlagen',
+  'errors.node.busy': 'das Datenverzeichnis wird von einem anderen oht-Prozess benutzt (läuft ein Daemon?)',
+  'errors.node.closing': 'der Daemon fährt herunter',
+  'errors.keystore.v3unsupported': 'kein brauchbarer v3-Schlüsselspeicher: {why}',
+  'errors.account.notBox': 'keine versiegelte oht-Box ({why})',
+  'errors.account.boxKind': 'diese Box wurde für ein {box}-Konto versiegelt; dieses Konto ist {account}',
+  'errors.account.boxTooLarge': 'eine versiegelte Box fasst höchstens {max} Bytes; eine Datei mit `oht share` teilen und ihren Link versiegeln',
+  'errors.link.bad': (p: Params) => `kein oht-Link: ${p.why === 'cid' ? `"${p.cid}" ist keine CID` : p.why === 'cidKind' ? 'die ID muss eine CIDv1 sein (dag-cbor, sha2-256)' : p.why === 'key' ? `der Schlüssel muss ${p.bytes} Bytes base64url sein` : 'erwartet oht://<ID>#<Schlüssel> oder oht-verify://<ID>#<Schlüssel>'}`,
+  'errors.source.none': 'nichts zu teilen: mindestens einen Pfad angeben',
+  'errors.source.nameClash': 'zwei Pfade haben den Namen "{name}": getrennt teilen oder einen umbenennen',
+  'errors.source.notFile': '{path} ist weder eine normale Datei noch ein Verzeichnis',
+  'errors.source.empty': 'nichts zu teilen: {paths} enthält keine normalen Dateien',
+  'errors.source.unreadable': '{path} lässt sich nicht lesen: {reason}',
+  'errors.source.missing': 'Datei oder Verzeichnis nicht gefunden: {path}',
+  'errors.source.denied': 'keine Berechtigung: {path}',
+  'errors.source.loop': 'Schleife symbolischer Links: {path}',
+  'errors.source.badName': 'ein Freigabename darf kein "/" enthalten: "{name}"'
 }

@@ -263,16 +263,16 @@ export const formatCert = (c: DelegationCert): string => CERT_PREFIX + Buffer.fr
 
 export function parseCert (text: string): DelegationCert {
   const t = text.trim()
-  if (t.length > MAX_CERT_CHARS || !t.startsWith(CERT_PREFIX)) throw new AccountError('account.badCert', {}, 'not a delegation certificate (oht-cert:...)')
+  if (t.length > MAX_CERT_CHARS || !t.startsWith(CERT_PREFIX)) throw new AccountError('account.badCert', { why: 'prefix' }, 'not a delegation certificate (oht-cert:...)')
   let c: DelegationCert
   try {
     c = JSON.parse(Buffer.from(t.slice(CERT_PREFIX.length), 'base64url').toString('utf8')) as DelegationCert
   } catch {
-    throw new AccountError('account.badCert', {}, 'not a delegation certificate: undecodable')
+    throw new AccountError('account.badCert', { why: 'undecodable' }, 'not a delegation certificate: undecodable')
   }
   if (c?.v !== 1 || typeof c.account !== 'string' || !isAccountId(c.account) || typeof c.node !== 'string' || !HEX64.test(c.node) ||
     !Number.isSafeInteger(c.notBefore) || !Number.isSafeInteger(c.expiresAt) || typeof c.sig !== 'string') {
-    throw new AccountError('account.badCert', {}, 'not a delegation certificate: malformed fields')
+    throw new AccountError('account.badCert', { why: 'fields' }, 'not a delegation certificate: malformed fields')
   }
   return c
 }

@@ -93,9 +93,9 @@ export async function sealSecret (secret: Uint8Array, passphrase: string, aad: s
 
 /** Decrypts what sealSecret made; a wrong passphrase or any edited byte gives a KeystoreError. */
 export async function openSecret (crypto: KeystoreCrypto | undefined, passphrase: string, aad: string, what: string): Promise<Buffer> {
-  if (crypto?.kdf !== 'scrypt' || crypto.cipher !== 'aes-256-gcm' || crypto.kdfparams == null) throw new KeystoreError('keystore.unreadable', {}, `${what} has an unsupported format`)
+  if (crypto?.kdf !== 'scrypt' || crypto.cipher !== 'aes-256-gcm' || crypto.kdfparams == null) throw new KeystoreError('keystore.unreadable', { what, why: 'format' }, `${what} has an unsupported format`)
   const p = crypto.kdfparams
-  if (!(p.n >= 2 && p.n <= 2 ** 20) || !(p.r >= 1 && p.r <= 16) || !(p.p >= 1 && p.p <= 4) || p.dklen !== 32) throw new KeystoreError('keystore.unreadable', {}, `${what} asks for unreasonable scrypt parameters`)
+  if (!(p.n >= 2 && p.n <= 2 ** 20) || !(p.r >= 1 && p.r <= 16) || !(p.p >= 1 && p.p <= 4) || p.dklen !== 32) throw new KeystoreError('keystore.unreadable', { what, why: 'scrypt' }, `${what} asks for unreasonable scrypt parameters`)
   const key = await kdf(passphrase, Buffer.from(p.salt, 'hex'), p)
   try {
     return open(key, Buffer.from(crypto.nonce, 'hex'), Buffer.from(crypto.ciphertext, 'hex'), Buffer.from(aad))
@@ -140,10 +140,10 @@ export async function readKeystore (path: string, passphrase: string): Promise<N
     file = JSON.parse(await readFile(path, 'utf8')) as KeystoreFile
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeystoreError('keystore.missing', { path }, `no keystore at ${path}`)
-    throw new KeystoreError('keystore.unreadable', {}, `keystore ${path} is unreadable: ${(err as Error).message}`)
+    throw new KeystoreError('keystore.unreadable', { what: path, why: 'read', reason: (err as Error).message }, `keystore ${path} is unreadable: ${(err as Error).message}`)
   }
   if (file.version !== KEYSTORE_VERSION || file.crypto?.kdf !== 'scrypt' || file.crypto.cipher !== 'aes-256-gcm') {
-    throw new KeystoreError('keystore.unreadable', {}, `keystore ${path} has an unsupported format`)
+    throw new KeystoreError('keystore.unreadable', { what: path, why: 'format' }, `keystore ${path} has an unsupported format`)
   }
   const secret = await openSecret(file.crypto, passphrase, file.nodeId, 'the keystore')
   const parsed = JSON.parse(secret.toString()) as { nodeKey: string, vaultKey: string, storageKey?: string }
