@@ -147,7 +147,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp', me
     } finally {
       await offline.close()
     }
-    out.result({ ok: true, transport, addresses: nodes.map(addressOf), bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
+    out.result({ ok: true, transport, addresses: nodes.map(addressOf), bytes: size, link: shared.link, nodes: services.length, providers: found.addresses.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
       t('demo.passed'))
   } finally {
     for (const n of nodes) await n.close().catch(() => {})

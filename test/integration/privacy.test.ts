@@ -213,7 +213,7 @@ async function memoryDaemon (t: TestContextLike, env: NodeJS.ProcessEnv): Promis
 
 const treeText = (m: Map<string, TreeEntry>): string[] => [...m.keys()]
 
-test('a memory-only daemon and a memory-only fetch leave nothing behind but the fetched file', { timeout: 600_000 }, async t => {
+test('memory-only daemons, a memory-only fetch and a stream leave nothing behind but the fetched files', { timeout: 600_000 }, async t => {
   const dir = await tempDir(t, 'oht-privacy-memory-')
   const home = join(dir, 'home')
   const tmpA = join(dir, 'tmp-daemon')
@@ -228,9 +228,12 @@ test('a memory-only daemon and a memory-only fetch leave nothing behind but the 
   const walk = async (): Promise<{ home: string[], tmpA: string[], tmpB: string[] }> => ({ home: treeText(await listTree(home)), tmpA: treeText(await listTree(tmpA)), tmpB: treeText(await listTree(tmpB)) })
   const before = await walk()
 
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined, OHT_PASSPHRASE: undefined }
-  for (const [k, v] of Object.entries(envA)) { if (v === undefined) delete childEnv[k]; else childEnv[k] = v }
-  const daemon = await memoryDaemon(t, childEnv)
+  const childEnv = (env: Record<string, string | undefined>): NodeJS.ProcessEnv => {
+    const e: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined, OHT_PASSPHRASE: undefined }
+    for (const [k, v] of Object.entries(env)) { if (v === undefined) delete e[k]; else e[k] = v }
+    return e
+  }
+  const daemon = await memoryDaemon(t, childEnv(envA))
   assert.ok(daemon.api.startsWith(tmpA), `the API socket is in the private runtime folder: ${daemon.api}`)
   assert.equal((await lstat(daemon.api)).mode & 0o777, 0o600, 'the API socket is 0600')
   assert.equal((await lstat(join(daemon.api, '..'))).mode & 0o777, 0o700)
@@ -240,10 +243,21 @@ test('a memory-only daemon and a memory-only fetch leave nothing behind but the 
   const got = await oht(undefined, ['--memory', '--transport', 'tcp', 'fetch', s.link, '--peer', daemon.address, '-o', out], { env: envB, timeoutMs: 90_000 })
   assert.equal(got.code, 0, got.stderr)
   assert.equal(sha(await readFile(join(out, 'holiday-footage-2M.bin'))), sha(data))
+  // A second memory daemon streams it (`oht --memory stream` reaches it): the stream's bytes over HTTP.
+  const streamer = await memoryDaemon(t, childEnv(envB))
+  const streamed = join(home, 'Streamed')
+  const { url } = (await ohtJson<{ url: string }>(undefined, ['--memory', 'stream', s.link, '--peer', daemon.address, '-o', streamed], { env: envB, timeoutMs: 90_000 })).value
+  const body = Buffer.from(await (await fetch(url)).arrayBuffer())
+  assert.equal(sha(body), sha(data), 'the stream plays the file')
+  await streamer.stop()
   await daemon.stop()
 
   const after = await walk()
   assert.deepEqual(after.tmpA, before.tmpA, 'the daemon\'s runtime folder is gone')
-  assert.deepEqual(after.tmpB, before.tmpB, 'the fetcher left nothing in its temp folder')
-  assert.deepEqual(after.home.filter(p => !before.home.includes(p)), ['Downloads', 'Downloads/holiday-footage-2M.bin'], 'only the fetched file is new under HOME (no data directory, no config)')
+  assert.deepEqual(after.tmpB, before.tmpB, 'the fetcher and the streamer left nothing in their temp folder')
+  // Only what was asked for is new under HOME (no data directory, no config): the fetched file,
+  // and the stream's output (whole, or still a .part if the streamer stopped before its rename).
+  const fresh = after.home.filter(p => !before.home.includes(p))
+  assert.deepEqual(fresh.filter(p => !p.startsWith('Streamed')), ['Downloads', 'Downloads/holiday-footage-2M.bin'])
+  for (const p of fresh.filter(x => x.startsWith('Streamed/'))) assert.match(p, /^Streamed\/holiday-footage-2M\.bin(\.part)?$/)
 })
