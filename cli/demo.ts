@@ -63,7 +63,8 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp', me
     if (transport === 'tor') {
       say(t('demo.torStarting'))
       const started = performance.now()
-      tor = await TorTestNetwork.start({ root: join(dir, 'tor-network') })
+      // --memory: the authorities' keys are not cached for the next run either (a trace in the temp dir).
+      tor = await TorTestNetwork.start({ root: join(dir, 'tor-network'), ...(memory ? { keyCache: null } : {}) })
       const client = await tor.startClient()
       say(t('demo.torReady', { seconds: ((performance.now() - started) / 1000).toFixed(1) }))
       // --memory: no key file, and tor discards the key (a new address every run).
