@@ -91,13 +91,14 @@ describe('a memory-only daemon over Tor', { timeout: 600_000 }, () => {
     }
     assert.deepEqual([...(await listTree(tmp)).keys()], [], 'nothing left in the temp folder')
 
-    // The seeder keeps a data directory: at rest it names neither the share nor the file, and
-    // the client tor's DataDirectory does not either (issue 16's grep, over Tor). Its own onion
-    // address is in onion.key by design (docs/DECISIONS.md "Keystores that name nothing").
+    // The seeder keeps a data directory: at rest it names neither the share, the file, its node
+    // id nor its onion address (onion.key is sealed), and the client tor's DataDirectory names
+    // none of them either (issue 16's grep, over Tor).
     await seeder.stop()
     const id = link.slice('oht://'.length, link.indexOf('#'))
     const key = link.slice(link.indexOf('#') + 1)
-    const needles = ['night-train-7Q', input, id, key, seeder.nodeId].map(n => Buffer.from(n))
+    const onion = seeder.address.slice('onion:'.length, 'onion:'.length + 56)
+    const needles = ['night-train-7Q', input, id, key, seeder.nodeId, onion].map(n => Buffer.from(n))
     needles.push(Buffer.from(key, 'base64url'), Buffer.from(seeder.nodeId, 'hex'))
     for (const f of [...await filesUnder(seeder.dataDir), ...await filesUnder(join(network.root, 'client0'))]) {
       const bytes = await readFile(f).catch(() => Buffer.alloc(0))
