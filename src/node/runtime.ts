@@ -19,7 +19,7 @@ import { InviteService } from './invites/index.ts'
 import { NodeError, type WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
 import { NameRegistry } from '../people/names/index.ts'
-import type { Account } from './identity/index.ts'
+import type { Account, NodeKeys } from './identity/index.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
 export const NETWORK_GIVE_UP_MS = 10 * 60_000
@@ -41,7 +41,7 @@ export interface NodeRuntimeOptions {
   /** Memory only: nothing under `dataDir` (OhtNode.open's `memory`). */
   memory?: boolean
   /** Makes the transport (once the node is open); without one the node works on what it holds (no peers, no DHT). */
-  transport?: () => Transport
+  transport?: (keys: NodeKeys) => Transport
   limits?: NetworkLimits
   /** A daemon: answers remote pin requests, announces what it fetches. */
   daemon?: boolean
@@ -105,7 +105,7 @@ export class NodeRuntime {
   private constructor (node: OhtNode, options: NodeRuntimeOptions) {
     this.node = node
     this.#warn = options.onWarning ?? (() => {})
-    this.network = options.transport != null ? new NodeNetwork(options.transport(), node.keys, options.limits ?? {}) : undefined
+    this.network = options.transport != null ? new NodeNetwork(options.transport(node.keys), node.keys, options.limits ?? {}) : undefined
     this.service = new LocalService(node, this.network, { daemon: options.daemon === true, onWarning: this.#warn })
     const network = this.network
     const dht = options.dht

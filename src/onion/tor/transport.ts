@@ -139,7 +139,7 @@ export class TorTransport implements Transport {
     const publishTimeoutMs = this.#options.publishTimeoutMs ?? TOR_PUBLISH_TIMEOUT_MS
     let timer: NodeJS.Timeout | undefined
     try {
-      const stored = this.#options.keyFile === undefined ? null : await loadKey(this.#options.keyFile)
+      const stored = this.#options.keyFile === undefined ? null : await loadKey(this.#options.keyFile, this.#options.keySealer)
       const flags = this.#serviceFlags(tor)
       const addOnion = async (): Promise<Reply> => await tor.control.command([
         'ADD_ONION',
@@ -164,7 +164,7 @@ export class TorTransport implements Transport {
       }
       if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError(`tor answered ADD_ONION without a v3 ServiceID`)
       this.#serviceId = serviceId
-      if (newKey !== null && this.#options.keyFile !== undefined) await saveKey(this.#options.keyFile, newKey, serviceId)
+      if (newKey !== null && this.#options.keyFile !== undefined) await saveKey(this.#options.keyFile, newKey, serviceId, this.#options.keySealer)
       if ((uploads.get(serviceId)?.uploaded ?? 0) > 0) uploaded.resolve()
       timer = setTimeout(() => {
         const seen = uploads.get(serviceId!)
@@ -313,7 +313,7 @@ export class TorTransport implements Transport {
       const keyFile = this.#options.keyFile
       if (keyFile !== undefined) {
         if (made.key === null) throw new ListenError('tor did not return the new onion service key')
-        await saveKey(keyFile, made.key, id)
+        await saveKey(keyFile, made.key, id, this.#options.keySealer)
       }
       this.#renewing = null
       this.#serviceId = id
