@@ -159,7 +159,6 @@ export const nodeCommands: ConsoleCommand[] = [
     }
   },
   notYet('contacts'),
-  notYet('channels'),
   {
     // `oht webui start|stop|status` in the console: /webui, /webui onion, /webui stop, /webui status.
     name: 'webui',
