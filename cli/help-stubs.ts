@@ -23,6 +23,7 @@ export const HELP_STUBS: Readonly<Record<string, readonly [term: string, descrip
   contact: ['contact', 'people.contact.description'],
   whisper: ['whisper <contact> [message]', 'people.whisper.description'],
   name: ['name', 'names.description'],
+  channel: ['channel', 'channels.description'],
   send: ['send [options] <path...>', 'invite.send.description'],
   receive: ['receive [options] <code>', 'invite.receive.description'],
   init: ['init', 'cli.init.description'],
