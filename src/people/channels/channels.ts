@@ -10,13 +10,13 @@ import type { SealedDb } from '../../store/index.ts'
 import type { HandshakeResult } from '../../onion/index.ts'
 import { checkAccountId } from '../../node/identity/account-keys.ts'
 import { channelTopic } from './caps.ts'
-import { checkChain, CLOCK_SKEW_MS } from './cert.ts'
 import { readDescriptor, signDescriptor, type ParsedDescriptor } from './descriptor.ts'
 import { readEntry, type Content } from './entry.ts'
 import { ChannelError } from './errors.ts'
 import { DEFAULT_POLICY, parsePolicy, type Policy, type Scope } from './policy.ts'
 import { ChannelStore, MAX_PEERS, type ChannelRecord, type Follow } from './store.ts'
-import { CHANNEL_PROTOCOL, MAX_SYNC_ENTRIES, syncAnswer, syncDial, type Heads, type SyncPeer } from './sync.ts'
+import { CHANNEL_PROTOCOL, syncAnswer, syncDial, type SyncPeer } from './sync.ts'
+import { keepEntries, replicaOf } from './replica.ts'
 import { buildView, type ChannelView, type Post } from './view.ts'
 import { createChannel, writeContent, writeGrant, writeLeave, writeRevoke, writeRotation } from './writer.ts'
 
@@ -245,7 +245,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     if (held == null) {
       if (descriptor == null) throw new ChannelError('channel.unreachable', `no member of channel ${ch.slice(0, 12)}… answered (${(lastError as Error | undefined)?.message ?? 'none found in the DHT'}); give one with --peer <address>`)
       await this.store.put({ id: ch, descriptor: descriptor.text, joinedAt: Date.now(), peers })
-      await this.#accept(ch, texts)
+      await keepEntries(this.store, ch, texts)
     } else {
       await this.#notePeers(ch, peers)
     }
@@ -362,51 +362,9 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     return await this.store.add(id, e)
   }
 
-  /** Keeps each entry that is well formed, signed, of this channel, not from the future and carried by a valid chain. */
-  async #accept (id: string, texts: string[]): Promise<number> {
-    const r = await this.store.get(id)
-    const d = r != null ? readDescriptor(id, r.descriptor) : undefined
-    if (d == null) return 0
-    let n = 0
-    const now = Date.now()
-    for (const t of texts) {
-      const e = readEntry(t)
-      if ('fault' in e || e.ch !== id || e.at > now + CLOCK_SKEW_MS) continue
-      const a = checkChain(id, d.policy, e.chain, e.at)
-      if (typeof a === 'string' || a.account !== e.author) continue
-      if (await this.store.add(id, e)) n++
-    }
-    return n
-  }
-
   /** The sync side of a channel held here (`descriptor`: the text held when the session began). */
   #peer (id: string, descriptor: string): SyncPeer {
-    return {
-      descriptor: () => descriptor,
-      heads: async () => {
-        const h: Heads = {}
-        for (const [a, x] of Object.entries((await this.#view(id)).heads)) h[a] = [x.seq, x.id]
-        return h
-      },
-      missing: async heads => {
-        const v = await this.#view(id)
-        const out: string[] = []
-        for (const author of new Set([...Object.keys(v.heads), ...v.forks])) {
-          const theirs = heads[author]
-          for (const t of await this.store.after(id, author, theirs == null ? 0 : theirs[0])) {
-            const e = readEntry(t)
-            if ('fault' in e || (theirs != null && e.seq === theirs[0] && e.id === theirs[1])) continue
-            out.push(t)
-            if (out.length >= MAX_SYNC_ENTRIES) return out
-          }
-        }
-        return out
-      },
-      accept: async (texts, d) => {
-        if (d != null) await this.#newerDescriptor(id, d)
-        return await this.#accept(id, texts)
-      }
-    }
+    return replicaOf(this.store, id, descriptor, async () => await this.#view(id), async d => { await this.#newerDescriptor(id, d) })
   }
 
   async #newerDescriptor (id: string, text: string): Promise<void> {
