@@ -77,6 +77,8 @@ export interface ChannelsOptions {
 export const DEFAULT_SYNC_MS = 30_000
 /** Members synced with per channel and round (the ones that answered last first). */
 export const SYNC_FANOUT = 6
+/** A cached view is rebuilt after this long even if nothing changed (certificates expire with time). */
+const VIEW_MAX_AGE_MS = 60_000
 
 export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   readonly store: ChannelStore
@@ -84,6 +86,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   readonly #known = new Map<string, { posts: Set<string>, members: Set<string>, refused: Set<string> }>()
   readonly #queues = new Map<string, Promise<unknown>>()
   readonly #recordQueues = new Map<string, Promise<unknown>>()
+  /** The last view of each channel and the store version it was built from. */
+  readonly #views = new Map<string, { version: number, view: ChannelView, at: number }>()
   /** How many DHT nodes took each channel's provider record (0: announced again at the next round). */
   readonly #announced = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
@@ -344,10 +348,17 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   }
 
   async #view (id: string): Promise<ChannelView> {
+    const version = this.store.version(id)
+    const cached = this.#views.get(id)
+    if (cached != null && cached.version === version && Date.now() - cached.at < VIEW_MAX_AGE_MS) return cached.view
     const r = await this.store.get(id)
     if (r == null) throw new ChannelError('channel.unknown', `no channel ${id.slice(0, 12)}… on this node`)
-    return buildView(readDescriptor(id, r.descriptor)!, await this.store.texts(id), { account: this.#o.account })
+    const view = buildView(readDescriptor(id, r.descriptor)!, await this.store.texts(id), { account: this.#o.account })
+    // Kept only when nothing changed while it was built.
+    if (this.store.version(id) === version) this.#views.set(id, { version, view, at: Date.now() })
+    return view
   }
+
 
   async #summary (id: string, v?: ChannelView): Promise<ChannelSummary> {
     const r = (await this.store.get(id))!
