@@ -1,4 +1,4 @@
-// `oht contact request|accept|reject|add|rm|list` and `oht whisper`: contacts under petnames and
+// `oht contact request|accept|reject|add|rm|list|mailbox` and `oht whisper`: contacts under petnames and
 // end-to-end encrypted messages, served by the daemon for its account (src/people; README
 // "Contacts and whispers"). These talk to the daemon only: a contact must be reachable while the
 // command is not running.
@@ -94,6 +94,14 @@ export function registerPeople (program: Command): void {
       out.result(o, lines.join('\n'))
     })
 
+  contact.command('mailbox')
+    .description(t('people.mailbox.description'))
+    .action(async (_opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).checkMailbox()
+      out.result(r, t('people.mailbox.done', { n: r.received }))
+    })
+
   program.command('whisper')
     .description(t('people.whisper.description'))
     .argument('<contact>', t('people.argContact'))
@@ -109,6 +117,6 @@ export function registerPeople (program: Command): void {
         return
       }
       const r = await client.whisper(name, message)
-      out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : 'people.whisper.queued', { name }))
+      out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : r.state === 'mailboxed' ? 'people.whisper.mailboxed' : 'people.whisper.queued', { name }))
     })
 }

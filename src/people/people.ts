@@ -12,8 +12,10 @@ import type { HandshakeResult } from '../onion/index.ts'
 import { checkAccountId } from '../node/identity/account-keys.ts'
 import { ContactBook, ContactError, type Contact, type ContactRequest } from './contacts/book.ts'
 import { KnockLimiter, type KnockLimits } from './contacts/limits.ts'
-import { lookupLocator, publishLocator, LOCATOR_REPUBLISH_MS, type PrivateValues } from './contacts/locator.ts'
+import { lookupLocator, publishLocator, LOCATOR_REPUBLISH_MS } from './contacts/locator.ts'
+import { Mailboxes, MAILBOX_KINDS, type MailboxDht } from './mailbox/mailbox.ts'
 import { answer, initiate, MAX_TEXT_BYTES, PEOPLE_PROTOCOL, PeopleProtocolError, type Channel, type Payload } from './messages/channel.ts'
+import type { Hello } from './messages/session.ts'
 import { MessageLog, type StoredMessage } from './messages/log.ts'
 
 /** The node as the people layer needs it (src/node/network NodeNetwork has this shape). */
@@ -31,29 +33,36 @@ export type PeopleEvent =
   | { type: 'receipt', id: string, contact: string }
   | { type: 'contact-online', contact: string, account: string }
   | { type: 'contact-offline', contact: string, account: string }
+  /** The contact gave its mailbox key: messages to it can wait in the DHT while it is offline. */
+  | { type: 'mailbox-ready', contact: string, account: string }
 
 export interface PeopleOptions {
   account: { id: string, privateKey: KeyObject }
   db: SealedDb
   network: PeopleNetwork
-  /** The DHT's private values, once the node has joined (the locator record). */
-  dht?: () => PrivateValues | undefined
+  /** The DHT's private values, once the node has joined (the locator record, the mailboxes). */
+  dht?: () => MailboxDht | undefined
   limits?: KnockLimits
   /** Presence pings and outbox retries: every interval ± a third (jitter). Default 60 s. */
   presenceMs?: number
+  /** How long one mailbox key lives (mailbox/record.ts MAILBOX_EPOCH_MS); tests shorten it. */
+  mailboxEpochMs?: number
 }
 
-/** What a send did: delivered (a receipt came back), or queued for a later try. */
-export interface SendResult { id: string, state: 'delivered' | 'queued', reason?: string }
+/** What a send did: delivered (a receipt came back), left in the contact's DHT mailbox, or queued for a later try. */
+export interface SendResult { id: string, state: 'delivered' | 'mailboxed' | 'queued', reason?: string }
 
 export const DEFAULT_PRESENCE_MS = 60_000
 const MAX_REQUEST_TEXT_CHARS = 500
+/** The mailboxes are read at the first DHT join, then every this many presence rounds (and on demand). */
+const MAILBOX_POLL_ROUNDS = 5
 const newId = (): string => randomBytes(12).toString('base64url')
 
 export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   readonly account: string
   readonly book: ContactBook
   readonly log: MessageLog
+  readonly mailboxes: Mailboxes
   readonly #options: PeopleOptions
   readonly #limiter: KnockLimiter
   readonly #online = new Set<string>()
@@ -61,6 +70,8 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   #republish: NodeJS.Timeout | undefined
   #closed = false
   #published = 0
+  #rounds = 0
+  #collecting: Promise<number> | undefined
 
   /** Registers the `people` protocol on the network: call before it listens. */
   constructor (options: PeopleOptions) {
@@ -70,6 +81,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     this.book = new ContactBook(options.db)
     this.log = new MessageLog(options.db)
     this.#limiter = new KnockLimiter(options.limits)
+    this.mailboxes = new Mailboxes({ db: options.db, dht: () => options.dht?.(), ...(options.mailboxEpochMs != null ? { epochMs: options.mailboxEpochMs } : {}) })
     options.network.registerProtocol(PEOPLE_PROTOCOL, session => { void this.#serve(session) })
   }
 
@@ -87,7 +99,9 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     const dht = this.#options.dht?.()
     const address = this.#options.network.address
     if (dht == null || address == null) return 0
+    const first = this.#published === 0
     this.#published = await publishLocator(dht, this.#options.account, this.#options.network.keys.nodeId, address)
+    if (first && this.#published > 0) void this.collect().catch(() => 0)
     return this.#published
   }
 
@@ -99,8 +113,9 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
 
   isOnline (account: string): boolean { return this.#online.has(account) }
 
-  async contacts (): Promise<Array<Contact & { online: boolean }>> {
-    return (await this.book.list()).map(c => ({ ...c, online: this.#online.has(c.account) }))
+  /** The contacts; `mailbox`: messages to it can wait in its DHT mailbox (it gave its key). */
+  async contacts (): Promise<Array<Contact & { online: boolean, mailbox: boolean }>> {
+    return await Promise.all((await this.book.list()).map(async c => ({ ...c, online: this.#online.has(c.account), mailbox: await this.mailboxes.writable(c.account) })))
   }
 
   async requests (): Promise<ContactRequest[]> { return await this.book.requests() }
@@ -160,6 +175,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     const c = await this.book.find(name)
     await this.book.remove(c.account)
     await this.log.forget(c.account)
+    await this.mailboxes.forget(c.account)
     this.#online.delete(c.account)
     if (block) await this.book.refuse(c.account, 'blocked')
     return { account: c.account, petname: c.petname }
@@ -189,24 +205,75 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     return hits[0]!
   }
 
-  /** Queues `payload`, then tries the contact's outbox now. */
-  async #send (c: Contact, payload: Payload & { id: string }): Promise<SendResult> {
-    if (!await this.log.queue({ id: payload.id, account: c.account, payload, queuedAt: Date.now() })) {
-      throw new ContactError('message.outboxFull', `${c.petname} has too many undelivered messages waiting; try again when it is online`)
+  /**
+   * Queues the payloads, then tries the contact's outbox now: over a live session, else (the
+   * contact is offline) into its DHT mailbox. Every sender of messages goes through here.
+   */
+  async #send (c: Contact, ...payloads: Array<Payload & { id: string }>): Promise<SendResult> {
+    const id = payloads[0]!.id
+    for (const payload of payloads) {
+      if (!await this.log.queue({ id: payload.id, account: c.account, payload, queuedAt: Date.now() })) {
+        throw new ContactError('message.outboxFull', `${c.petname} has too many undelivered messages waiting; try again when it is online`)
+      }
     }
     try {
       const delivered = await this.#flush(c)
-      return delivered.includes(payload.id) ? { id: payload.id, state: 'delivered' } : { id: payload.id, state: 'queued' }
+      return delivered.includes(id) ? { id, state: 'delivered' } : { id, state: 'queued' }
     } catch (err) {
-      return { id: payload.id, state: 'queued', reason: (err as Error).message }
+      const left = c.state === 'approved' ? await this.#leaveInMailbox(c) : []
+      return left.includes(id) ? { id, state: 'mailboxed' } : { id, state: 'queued', reason: (err as Error).message }
     }
   }
 
-  /** Delivers the contact's outbox (or a presence ping when it is empty); the ids delivered. */
+  /** The contact is offline: its outbox goes into its DHT mailbox (what may travel that way); the ids left there. */
+  async #leaveInMailbox (c: Contact): Promise<string[]> {
+    const items = await this.log.outbox(c.account)
+    const left = await this.mailboxes.deposit(c.account, items)
+    for (const { id, where } of left) {
+      const item = items.find(i => i.id === id)
+      // A mailbox receipt gets no receipt of its own: once left, it is done.
+      if (item?.payload.k === 'got') await this.log.delivered(c.account, id)
+      else await this.log.markMailboxed(c.account, id, where)
+      if (item?.payload.k === 'whisper') await this.log.setState(c.account, id, 'mailboxed')
+    }
+    return left.map(l => l.id)
+  }
+
+  /** Delivers the contact's outbox (or a presence ping when it is empty), and this node's mailbox key while the contact lacks it; the ids delivered. */
   async #flush (c: Contact): Promise<string[]> {
     const items = await this.log.outbox(c.account)
     const payloads: Payload[] = items.length > 0 ? items.map(i => i.payload) : [{ k: 'ping', id: newId() }]
+    const offer = c.state === 'approved' ? await this.mailboxes.offer(c.account) : undefined
+    if (offer != null) payloads.push(offer)
     return await this.#deliver(c, payloads)
+  }
+
+  /**
+   * Reads every contact's new records in this node's DHT mailboxes and takes them as if they had
+   * come over a live session; each whisper found there is answered by a `got` receipt. How many
+   * payloads were new. Runs once at a time (a second call waits for the first, then reads again).
+   */
+  async collect (): Promise<number> {
+    const previous = this.#collecting
+    const run = (async () => {
+      await previous?.catch(() => 0)
+      let n = 0
+      for (const c of await this.book.list()) {
+        if (c.state !== 'approved' || this.#closed) continue
+        const receipts: Array<Payload & { id: string, k: 'got' }> = []
+        for (const p of await this.mailboxes.collect(c.account)) {
+          if (!MAILBOX_KINDS.has(p.k) || !('id' in p)) continue
+          if (p.k === 'whisper' && await this.log.get(c.account, p.id) != null) continue // also came live: received once
+          if (await this.#handle(c.account, p, null) != null) continue
+          n++
+          if (p.k === 'whisper') receipts.push({ k: 'got', id: newId(), of: p.id })
+        }
+        if (receipts.length > 0) await this.#send(c, ...receipts).catch(() => {})
+      }
+      return n
+    })()
+    this.#collecting = run
+    return await run
   }
 
   /** One session with the contact: every payload sent and its receipt awaited. Throws when it cannot. */
@@ -220,6 +287,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
         if (r?.k !== 'receipt' || !('id' in p) || r.id !== p.id) throw new PeopleProtocolError('bad-frame', 'expected a delivery receipt')
         delivered.push(p.id)
         if (p.k !== 'ping' && p.k !== 'request') await this.log.delivered(c.account, p.id)
+        if (p.k === 'mailbox') await this.mailboxes.offerDelivered(c.account)
         if (p.k === 'whisper') {
           await this.log.setState(c.account, p.id, 'delivered')
           this.emit('event', { type: 'receipt', id: p.id, contact: c.petname })
@@ -302,7 +370,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       for (;;) {
         const p = await channel.receive()
         if (p == null || p.k === 'bye') break
-        const reply = await this.#handle(channel, p)
+        const reply = await this.#handle(channel.peer.from, p, channel.peer)
         if (reply != null) { await channel.refuse(reply.code, reply.reason); return }
         if ('id' in p) await channel.send({ k: 'receipt', id: p.id })
       }
@@ -315,23 +383,26 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     }
   }
 
-  /** One payload from the other side; a refusal to send back, or undefined when it is taken. */
-  async #handle (channel: Channel, p: Payload): Promise<{ code: 'not-a-contact' | 'rate-limited' | 'refused', reason: string } | undefined> {
-    const from = channel.peer.from
+  /**
+   * One payload from the other side (over a live session: `peer` is its hello; from a mailbox:
+   * null); a refusal to send back, or undefined when it is taken.
+   */
+  async #handle (from: string, p: Payload, peer: Hello | null): Promise<{ code: 'not-a-contact' | 'rate-limited' | 'refused', reason: string } | undefined> {
     const c = await this.book.get(from)
     const notContact = { code: 'not-a-contact' as const, reason: 'only contacts may send this' }
     switch (p.k) {
       case 'request': {
         if (c?.state === 'approved') return undefined // already contacts (it lost its state): nothing to ask
-        if (c?.state === 'requested') { await this.#approve(c, channel); return undefined } // both asked: agreed
-        const r: ContactRequest = { account: from, text: p.text, at: Date.now(), address: channel.peer.addr, node: channel.peer.fromNode }
+        if (peer == null) return notContact
+        if (c?.state === 'requested') { await this.#approve(c, peer); return undefined } // both asked: agreed
+        const r: ContactRequest = { account: from, text: p.text, at: Date.now(), address: peer.addr, node: peer.fromNode }
         if (!await this.book.addRequest(r)) return { code: 'rate-limited', reason: 'too many requests are waiting here: try again later' }
         this.emit('event', { type: 'contact-request', account: from, text: p.text, at: r.at })
         return undefined
       }
       case 'accept':
-        if (c == null) return notContact
-        if (c.state === 'requested') await this.#approve(c, channel)
+        if (c == null || peer == null) return notContact
+        if (c.state === 'requested') await this.#approve(c, peer)
         return undefined
       case 'whisper': {
         if (c?.state !== 'approved') return notContact
@@ -342,15 +413,31 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       }
       case 'ping':
         return c?.state === 'approved' ? undefined : notContact
+      case 'mailbox':
+        if (c?.state !== 'approved') return notContact
+        if (await this.mailboxes.take(from, p)) this.emit('event', { type: 'mailbox-ready', contact: c.petname, account: from })
+        return undefined
+      case 'got': {
+        if (c?.state !== 'approved') return notContact
+        const item = await this.log.outboxItem(from, p.of)
+        if (item == null) return undefined // delivered live already, or a replay
+        await this.log.delivered(from, p.of)
+        if (item.mailboxed != null) void this.mailboxes.clear(from, item.mailboxed)
+        if (item.payload.k === 'whisper') {
+          await this.log.setState(from, p.of, 'delivered')
+          this.emit('event', { type: 'receipt', id: p.of, contact: c.petname })
+        }
+        return undefined
+      }
       default:
         return undefined
     }
   }
 
-  async #approve (c: Contact, channel: Channel): Promise<void> {
+  async #approve (c: Contact, peer: Hello): Promise<void> {
     c.state = 'approved'
-    c.address = channel.peer.addr ?? c.address
-    c.node = channel.peer.fromNode
+    c.address = peer.addr ?? c.address
+    c.node = peer.fromNode
     await this.book.put(c)
     this.emit('event', { type: 'contact-accepted', account: c.account, contact: c.petname })
   }
@@ -372,8 +459,11 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       try {
         await this.#flush(c)
       } catch {
-        if (c.state === 'approved') this.#setOnline(c, false)
+        if (c.state !== 'approved') continue
+        this.#setOnline(c, false)
+        await this.#leaveInMailbox(c).catch(() => [])
       }
     }
+    if (++this.#rounds % MAILBOX_POLL_ROUNDS === 0 && !this.#closed) await this.collect().catch(() => 0)
   }
 }

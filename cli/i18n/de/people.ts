@@ -36,10 +36,13 @@ export default {
   'people.list.requests': (p: Record<string, string | number>) => `${p.n} wartende Anfrage${p.n === 1 ? '' : 'n'} (oht contact accept|reject <Konto>):`,
   'people.whisper.description': 'eine Ende-zu-Ende-verschlüsselte Nachricht an einen Kontakt senden (ohne Nachricht: den Verlauf zeigen)',
   'people.whisper.argMessage': 'die Nachricht (höchstens 8 KiB)',
-  'people.whisper.help': '\nNachrichten werden in einer frischen X25519-Sitzung je Verbindung versiegelt, mit einem neuen Schlüssel je Nachricht\n(Vorwärtsgeheimnis), und direkt über Onion-Dienste mit Zustellbestätigung geliefert. An einen Kontakt, der offline ist,\nwartet eine Nachricht im (versiegelten) Ausgang und wird im Anwesenheitsintervall erneut gesendet, solange beide Daemons laufen.\nNoch nicht gebaut: Zustellung über DHT-Postfächer, `oht contactcast`.',
+  'people.whisper.help': '\nNachrichten werden in einer frischen X25519-Sitzung je Verbindung versiegelt, mit einem neuen Schlüssel je Nachricht\n(Vorwärtsgeheimnis), und direkt über Onion-Dienste mit Zustellbestätigung geliefert. An einen Kontakt, der offline ist,\nwird eine Nachricht in sein DHT-Postfach gelegt (versiegelt, auf eine Größe aufgefüllt, unter wechselnden Schlüsseln; die DHT-Knoten,\ndie sie halten, sehen nicht, für wen oder von wem sie ist), von seinem Daemon gelesen, sobald er zurück ist, und mit einer\nBestätigung beantwortet; sie bleibt auch im (versiegelten) Ausgang und wird im Anwesenheitsintervall direkt erneut gesendet.\nEin Postfach braucht eine direkte Sitzung, nachdem der Kontakt hinzugefügt wurde (beide Daemons einmal online).\nNoch nicht gebaut: `oht contactcast`.',
   'people.whisper.me': 'ich',
   'people.whisper.queuedMark': 'noch nicht zugestellt',
   'people.whisper.empty': 'noch keine Nachrichten mit {name}',
   'people.whisper.delivered': 'an {name} zugestellt',
+  'people.whisper.mailboxed': '{name} ist offline: die Nachricht wartet in seinem DHT-Postfach, bis sein Daemon zurück ist',
+  'people.mailbox.description': 'die DHT-Postfächer jetzt lesen (der Daemon tut es beim Start und regelmäßig): Nachrichten aus der Zeit, in der du offline warst',
+  'people.mailbox.done': (p: Record<string, string | number>) => `${p.n} neue Nachricht${p.n === 1 ? '' : 'en'} aus den Postfächern`,
   'people.whisper.queued': '{name} ist gerade nicht erreichbar: die Nachricht wartet und wird erneut gesendet, solange beide Daemons laufen'
 }

@@ -36,10 +36,13 @@ export default {
   'people.list.requests': (p: Record<string, string | number>) => `${p.n} waiting request${p.n === 1 ? '' : 's'} (oht contact accept|reject <account>):`,
   'people.whisper.description': 'send an end-to-end encrypted message to a contact (without a message: show the conversation)',
   'people.whisper.argMessage': 'the message (8 KiB at most)',
-  'people.whisper.help': '\nMessages are sealed in a fresh X25519 session per connection, with a new key per message (forward secrecy),\nand delivered directly over onion services with a delivery receipt. To a contact that is offline, a message\nwaits in the (sealed) outbox and is retried at the presence interval while both daemons run.\nNot built yet: offline delivery through DHT mailboxes, `oht contactcast`.',
+  'people.whisper.help': '\nMessages are sealed in a fresh X25519 session per connection, with a new key per message (forward secrecy),\nand delivered directly over onion services with a delivery receipt. To a contact that is offline, a message\nis left in its DHT mailbox (sealed, padded to one size, under keys that rotate; the DHT nodes holding it cannot\ntell who it is for or from), read by its daemon when it comes back, and answered by a receipt; it also stays\nin the (sealed) outbox and is retried directly at the presence interval. A mailbox needs one direct session\nafter the contact was added (both daemons online once).\nNot built yet: `oht contactcast`.',
   'people.whisper.me': 'me',
   'people.whisper.queuedMark': 'not delivered yet',
   'people.whisper.empty': 'no messages with {name} yet',
   'people.whisper.delivered': 'delivered to {name}',
+  'people.whisper.mailboxed': '{name} is offline: the message waits in its DHT mailbox until its daemon comes back',
+  'people.mailbox.description': 'read your DHT mailboxes now (the daemon does at start and periodically): messages left while you were offline',
+  'people.mailbox.done': (p: Record<string, string | number>) => `${p.n} new message${p.n === 1 ? '' : 's'} from the mailboxes`,
   'people.whisper.queued': '{name} is not reachable now: the message waits and is retried while both daemons run'
 }

@@ -2,7 +2,7 @@
 import type { Contact, ContactRequest, SendResult, StoredMessage } from '../../people/index.ts'
 import type { ApiCaller } from './protocol.ts'
 
-export interface PeopleOverview { account: string, contacts: Array<Contact & { online: boolean }>, requests: ContactRequest[] }
+export interface PeopleOverview { account: string, contacts: Array<Contact & { online: boolean, mailbox: boolean }>, requests: ContactRequest[] }
 
 export class PeopleApiClient {
   readonly #api: ApiCaller
@@ -21,6 +21,9 @@ export class PeopleApiClient {
   async messages (contact: string): Promise<{ contact: string, account: string, messages: StoredMessage[] }> {
     return await this.#api.call('GET', `/people/messages?contact=${encodeURIComponent(contact)}`) as { contact: string, account: string, messages: StoredMessage[] }
   }
+
+  /** Reads the DHT mailboxes now: how many messages were new. */
+  async checkMailbox (): Promise<{ received: number }> { return await this.#post('mailbox', {}) as { received: number } }
 
   async #post (name: string, body: object): Promise<unknown> { return await this.#api.call('POST', `/people/${name}`, body) }
 }

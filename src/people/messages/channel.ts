@@ -22,6 +22,10 @@ export type Payload =
   | { k: 'whisper', id: string, text: string, at: number }
   | { k: 'ping', id: string }
   | { k: 'receipt', id: string }
+  /** The sender's mailbox key for the other side to leave messages in (mailbox/record.ts), hex, as of `epoch`. */
+  | { k: 'mailbox', id: string, epoch: number, key: string }
+  /** "Your message `of` reached me through my mailbox": a receipt that travels like a message. */
+  | { k: 'got', id: string, of: string }
   | { k: 'bye' }
 
 export type RefusalCode = 'refused' | 'rate-limited' | 'not-a-contact' | 'bad-frame' | 'too-large' | 'unavailable' | SessionError['code']
@@ -44,6 +48,8 @@ export function parsePayload (bytes: Uint8Array): Payload {
     (p.k === 'accept' && id(p.id)) ||
     (p.k === 'whisper' && id(p.id) && text(p.text) && Number.isSafeInteger(p.at)) ||
     ((p.k === 'ping' || p.k === 'receipt') && id(p.id)) ||
+    (p.k === 'mailbox' && id(p.id) && Number.isSafeInteger(p.epoch) && p.epoch >= 0 && typeof p.key === 'string' && /^[0-9a-f]{64}$/.test(p.key)) ||
+    (p.k === 'got' && id(p.id) && id(p.of)) ||
     p.k === 'bye')
   if (!ok) throw new PeopleProtocolError('bad-frame', 'a box of an unknown or malformed kind')
   return p
