@@ -1,4 +1,4 @@
-// `oht contact request|accept|reject|add|rm|list|mailbox` and `oht whisper`: contacts under petnames and
+// `oht contact request|accept|reject|add|rm|list|introduce|mailbox` and `oht whisper`: contacts under petnames and
 // end-to-end encrypted messages, served by the daemon for its account (src/people; README
 // "Contacts and whispers"). These talk to the daemon only: a contact must be reachable while the
 // command is not running.
@@ -84,14 +84,27 @@ export function registerPeople (program: Command): void {
       const o = await (await people(cmd)).overview()
       const lines = [t('people.list.account', { id: o.account })]
       if (o.contacts.length === 0) lines.push(t('people.list.none'))
+      const via = (name: string | null): string => name != null ? `  ${t('people.list.via', { name })}` : ''
       for (const c of o.contacts) {
         const state = c.state === 'requested' ? t('people.list.requested') : c.online ? t('people.list.online') : t('people.list.offline')
-        lines.push(`${c.petname}  ${state}  ${short(c.account)}`)
+        lines.push(`${c.petname}  ${state}  ${short(c.account)}${via(c.viaName)}`)
       }
       if (o.requests.length > 0) lines.push(t('people.list.requests', { n: o.requests.length }))
       // A request is shown by its account id; its message is the requester's words, quoted.
-      for (const r of o.requests) lines.push(`  ${r.account}${r.text !== '' ? `  ${JSON.stringify(r.text)}` : ''}`)
+      for (const r of o.requests) lines.push(`  ${r.account}${r.text !== '' ? `  ${JSON.stringify(r.text)}` : ''}${via(r.viaName)}`)
+      if (o.introductions.length > 0) lines.push(t('people.list.introductions', { n: o.introductions.length }))
+      for (const i of o.introductions) lines.push(`  ${i.account}${via(i.viaName)}`)
       out.result(o, lines.join('\n'))
+    })
+
+  contact.command('introduce')
+    .description(t('people.introduce.description'))
+    .argument('<contact>', t('people.argContact'))
+    .argument('<to-contact>', t('people.introduce.argTo'))
+    .action(async (name: string, to: string, _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).introduce(name, to)
+      out.result(r, t('people.introduce.done', { a: r.introduced, b: r.to }))
     })
 
   contact.command('mailbox')

@@ -20,7 +20,9 @@ export const PEOPLE_LABELS = {
   /** HMAC of a mailbox slot's DHT private-value handle: HMAC(key(e), label ‖ epoch ‖ slot). */
   mailboxHandle: 'oht/v2/people/mailbox-handle',
   /** HMAC of a mailbox record's AES-256-GCM key: HMAC(key(e), label ‖ epoch ‖ slot); also its AAD prefix. */
-  mailboxSeal: 'oht/v2/people/mailbox-seal'
+  mailboxSeal: 'oht/v2/people/mailbox-seal',
+  /** An account's signature introducing one of its contacts to another: label ‖ JSON [introducer, introduced, to, at]. */
+  introduction: 'oht/v2/people/introduction'
 } as const
 
 export type PeopleLabel = keyof typeof PEOPLE_LABELS

@@ -12,19 +12,15 @@ import type { HandshakeResult } from '../onion/index.ts'
 import { checkAccountId } from '../node/identity/account-keys.ts'
 import { ContactBook, ContactError, type Contact, type ContactRequest } from './contacts/book.ts'
 import { KnockLimiter, type KnockLimits } from './contacts/limits.ts'
-import { lookupLocator, publishLocator, LOCATOR_REPUBLISH_MS } from './contacts/locator.ts'
+import { checkIntroduction, IntroductionBook, signIntroduction, type Introduction } from './contacts/introductions.ts'
+import { publishLocator, LOCATOR_REPUBLISH_MS } from './contacts/locator.ts'
 import { Mailboxes, MAILBOX_KINDS, type MailboxDht } from './mailbox/mailbox.ts'
-import { answer, initiate, MAX_TEXT_BYTES, PEOPLE_PROTOCOL, PeopleProtocolError, type Channel, type Payload } from './messages/channel.ts'
+import { answer, MAX_TEXT_BYTES, PEOPLE_PROTOCOL, PeopleProtocolError, type Channel, type Payload, type SessionEnds } from './messages/channel.ts'
 import type { Hello } from './messages/session.ts'
 import { MessageLog, type StoredMessage } from './messages/log.ts'
+import { dialContact, type PeopleNetwork } from './messages/dial.ts'
 
-/** The node as the people layer needs it (src/node/network NodeNetwork has this shape). */
-export interface PeopleNetwork {
-  readonly address?: string | undefined
-  readonly keys: { nodeId: string }
-  registerProtocol: (protocol: string, handler: (session: HandshakeResult) => void) => void
-  dialProtocol: (address: string, protocol: string, options?: { signal?: AbortSignal, expectedNodeId?: string }) => Promise<HandshakeResult>
-}
+export type { PeopleNetwork } from './messages/dial.ts'
 
 export type PeopleEvent =
   | { type: 'contact-request', account: string, text: string, at: number }
@@ -35,6 +31,8 @@ export type PeopleEvent =
   | { type: 'contact-offline', contact: string, account: string }
   /** The contact gave its mailbox key: messages to it can wait in the DHT while it is offline. */
   | { type: 'mailbox-ready', contact: string, account: string }
+  /** A contact (`via`, its petname) introduced `account`: `oht contact request <account>` to ask it. */
+  | { type: 'introduction', account: string, via: string }
 
 export interface PeopleOptions {
   account: { id: string, privateKey: KeyObject }
@@ -57,12 +55,14 @@ const MAX_REQUEST_TEXT_CHARS = 500
 /** The mailboxes are read at the first DHT join, then every this many presence rounds (and on demand). */
 const MAILBOX_POLL_ROUNDS = 5
 const newId = (): string => randomBytes(12).toString('base64url')
+const nameIn = (contacts: Contact[], account: string | undefined): string | null => account == null ? null : contacts.find(c => c.account === account && c.state === 'approved')?.petname ?? null
 
 export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   readonly account: string
   readonly book: ContactBook
   readonly log: MessageLog
   readonly mailboxes: Mailboxes
+  readonly intros: IntroductionBook
   readonly #options: PeopleOptions
   readonly #limiter: KnockLimiter
   readonly #online = new Set<string>()
@@ -81,6 +81,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     this.book = new ContactBook(options.db)
     this.log = new MessageLog(options.db)
     this.#limiter = new KnockLimiter(options.limits)
+    this.intros = new IntroductionBook(options.db)
     this.mailboxes = new Mailboxes({ db: options.db, dht: () => options.dht?.(), ...(options.mailboxEpochMs != null ? { epochMs: options.mailboxEpochMs } : {}) })
     options.network.registerProtocol(PEOPLE_PROTOCOL, session => { void this.#serve(session) })
   }
@@ -113,12 +114,36 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
 
   isOnline (account: string): boolean { return this.#online.has(account) }
 
-  /** The contacts; `mailbox`: messages to it can wait in its DHT mailbox (it gave its key). */
-  async contacts (): Promise<Array<Contact & { online: boolean, mailbox: boolean }>> {
-    return await Promise.all((await this.book.list()).map(async c => ({ ...c, online: this.#online.has(c.account), mailbox: await this.mailboxes.writable(c.account) })))
+  /**
+   * The contacts; `mailbox`: messages to it can wait in its DHT mailbox (it gave its key);
+   * `viaName`: the petname of the contact that introduced it.
+   */
+  async contacts (): Promise<Array<Contact & { online: boolean, mailbox: boolean, viaName: string | null }>> {
+    const all = await this.book.list()
+    return await Promise.all(all.map(async c => ({ ...c, online: this.#online.has(c.account), mailbox: await this.mailboxes.writable(c.account), viaName: nameIn(all, c.via) })))
   }
 
-  async requests (): Promise<ContactRequest[]> { return await this.book.requests() }
+  async requests (): Promise<Array<ContactRequest & { viaName: string | null }>> {
+    const all = await this.book.list()
+    return (await this.book.requests()).map(r => ({ ...r, viaName: nameIn(all, r.via) }))
+  }
+
+  /** Introductions received from contacts, of accounts that are not contacts yet, with the introducer's petname. */
+  async introductions (): Promise<Array<Introduction & { viaName: string | null }>> {
+    const all = await this.book.list()
+    return (await this.intros.list()).map(i => ({ ...i, viaName: nameIn(all, i.via.account) }))
+  }
+
+  /** Introduces two contacts to each other: each gets the other's account, signed by this account ("via" this one). */
+  async introduce (name: string, toName: string): Promise<{ introduced: string, to: string, results: SendResult[] }> {
+    const a = await this.book.find(name)
+    const b = await this.book.find(toName)
+    if (a.account === b.account) throw new ContactError('contact.introduceSelf', 'introduce a contact to another contact')
+    for (const c of [a, b]) if (c.state !== 'approved') throw new ContactError('contact.notApproved', `${c.petname} has not accepted the contact request yet`)
+    const intro = (to: Contact, of: Contact): Payload & { id: string } => ({ k: 'intro', id: newId(), account: of.account, addr: of.address, node: of.node, via: signIntroduction(this.#options.account, of.account, to.account) })
+    const results = [await this.#send(b, intro(b, a)), await this.#send(a, intro(a, b))]
+    return { introduced: a.petname, to: b.petname, results }
+  }
 
   /** Asks `account` to become a contact; it is known here by `petname` (or a default one) from now on. */
   async request (account: string, text = '', options: { petname?: string, address?: string } = {}): Promise<{ contact: Contact, delivered: true }> {
@@ -127,14 +152,15 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     if (text.length > MAX_REQUEST_TEXT_CHARS) throw new ContactError('contact.textTooLong', `a request's message is at most ${MAX_REQUEST_TEXT_CHARS} characters`)
     const existing = await this.book.get(id)
     if (existing?.state === 'approved') throw new ContactError('contact.already', `${existing.petname} is already a contact`)
+    const intro = await this.intros.get(id)
     const petname = options.petname != null ? await this.book.freePetname(id, options.petname) : existing?.petname ?? await this.book.freePetname(id)
-    const contact: Contact = existing ?? { account: id, petname, state: 'requested', address: options.address ?? null, node: null, addedAt: Date.now(), lastSeen: null }
+    const contact: Contact = existing ?? { account: id, petname, state: 'requested', address: options.address ?? intro?.address ?? null, node: intro?.node ?? null, addedAt: Date.now(), lastSeen: null, ...(intro != null ? { via: intro.via.account } : {}) }
     contact.petname = petname
     if (options.address != null) contact.address = options.address
     await this.book.unrefuse(id)
     await this.book.put(contact)
     try {
-      await this.#deliver(contact, [{ k: 'request', id: newId(), text }])
+      await this.#deliver(contact, [{ k: 'request', id: newId(), text, ...(intro != null ? { via: intro.via } : {}) }])
     } catch (err) {
       if (existing == null) await this.book.remove(id)
       throw err
@@ -145,9 +171,10 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   /** Accepts a waiting request: the account becomes a contact named `petname`; the requester is told. */
   async accept (account: string, petname?: string): Promise<{ contact: Contact, delivered: boolean }> {
     const r = await this.#findRequest(account)
-    const contact: Contact = { account: r.account, petname: await this.book.freePetname(r.account, petname), state: 'approved', address: r.address, node: r.node, addedAt: Date.now(), lastSeen: null }
+    const contact: Contact = { account: r.account, petname: await this.book.freePetname(r.account, petname), state: 'approved', address: r.address, node: r.node, addedAt: Date.now(), lastSeen: null, ...(r.via != null ? { via: r.via } : {}) }
     await this.book.put(contact)
     await this.book.dropRequest(r.account)
+    await this.intros.drop(r.account)
     const sent = await this.#send(contact, { k: 'accept', id: newId() })
     return { contact, delivered: sent.state === 'delivered' }
   }
@@ -167,6 +194,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     const contact: Contact = { account: id, petname: await this.book.freePetname(id, petname), state: 'approved', address: address ?? old?.address ?? null, node: old?.node ?? null, addedAt: old?.addedAt ?? Date.now(), lastSeen: old?.lastSeen ?? null }
     await this.book.unrefuse(id)
     await this.book.dropRequest(id)
+    await this.intros.drop(id)
     return await this.book.put(contact)
   }
 
@@ -266,7 +294,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
           if (p.k === 'whisper' && await this.log.get(c.account, p.id) != null) continue // also came live: received once
           if (await this.#handle(c.account, p, null) != null) continue
           n++
-          if (p.k === 'whisper') receipts.push({ k: 'got', id: newId(), of: p.id })
+          if (p.k !== 'got') receipts.push({ k: 'got', id: newId(), of: p.id })
         }
         if (receipts.length > 0) await this.#send(c, ...receipts).catch(() => {})
       }
@@ -278,7 +306,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
 
   /** One session with the contact: every payload sent and its receipt awaited. Throws when it cannot. */
   async #deliver (c: Contact, payloads: Payload[]): Promise<string[]> {
-    const channel = await this.#dial(c)
+    const channel = await dialContact({ network: this.#options.network, dht: this.#options.dht?.(), ends: s => this.#ends(s) }, c)
     const delivered: string[] = []
     try {
       for (const p of payloads) {
@@ -301,36 +329,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     return delivered
   }
 
-  /** A session with the contact: at its last address, else where its locator record points. */
-  async #dial (c: Contact): Promise<Channel> {
-    const tried: string[] = []
-    let lastError: unknown
-    const attempt = async (address: string, node: string | null): Promise<Channel | undefined> => {
-      tried.push(address)
-      try {
-        const session = await this.#options.network.dialProtocol(address, PEOPLE_PROTOCOL, node != null ? { expectedNodeId: node } : {})
-        return await initiate(session.stream, this.#ends(session), c.account).catch((err: unknown) => { session.stream.destroy(); throw err })
-      } catch (err) {
-        if (err instanceof PeopleProtocolError && err.code !== 'unavailable') throw err // a refusal: asking elsewhere changes nothing
-        lastError = err
-        return undefined
-      }
-    }
-    if (c.address != null) {
-      const ch = await attempt(c.address, c.node)
-      if (ch != null) return ch
-    }
-    const dht = this.#options.dht?.()
-    const found = dht != null ? await lookupLocator(dht, c.account).catch(() => null) : null
-    if (found != null && !tried.includes(found.address)) {
-      const ch = await attempt(found.address, found.node)
-      if (ch != null) return ch
-    }
-    if (tried.length === 0) throw new ContactError('contact.unreachable', `no address known for ${c.petname}, and the DHT has no locator record for it`)
-    throw new ContactError('contact.unreachable', `${c.petname} is not reachable now (${(lastError as Error | undefined)?.message ?? 'no answer'})`)
-  }
-
-  #ends (session: HandshakeResult): { account: PeopleOptions['account'], localNode: string, remoteNode: string, address: string | null } {
+  #ends (session: HandshakeResult): SessionEnds {
     return { account: this.#options.account, localNode: this.#options.network.keys.nodeId, remoteNode: session.remoteNodeId, address: this.#options.network.address ?? null }
   }
 
@@ -360,7 +359,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     try {
       channel = await answer(stream, this.#ends(session), async hello => {
         if (await this.book.refused(hello.from) != null) throw new PeopleProtocolError('refused', 'this account does not take requests from you')
-        if (await this.book.get(hello.from) == null && this.#limiter.take(hello.from) != null) throw new PeopleProtocolError('rate-limited', 'too many requests: try again later')
+        if (await this.book.get(hello.from) == null && await this.intros.get(hello.from) == null && this.#limiter.take(hello.from) != null) throw new PeopleProtocolError('rate-limited', 'too many requests: try again later')
       })
     } catch {
       stream.destroy()
@@ -395,7 +394,10 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
         if (c?.state === 'approved') return undefined // already contacts (it lost its state): nothing to ask
         if (peer == null) return notContact
         if (c?.state === 'requested') { await this.#approve(c, peer); return undefined } // both asked: agreed
-        const r: ContactRequest = { account: from, text: p.text, at: Date.now(), address: peer.addr, node: peer.fromNode }
+        // "via": the introducer's signature checks and it is a contact here, or this node was introduced to the requester too.
+        const introducer = p.via != null && checkIntroduction(p.via, this.account, from) ? await this.book.get(p.via.account) : undefined
+        const via = introducer?.state === 'approved' ? introducer.account : (await this.intros.get(from))?.via.account
+        const r: ContactRequest = { account: from, text: p.text, at: Date.now(), address: peer.addr, node: peer.fromNode, ...(via != null ? { via } : {}) }
         if (!await this.book.addRequest(r)) return { code: 'rate-limited', reason: 'too many requests are waiting here: try again later' }
         this.emit('event', { type: 'contact-request', account: from, text: p.text, at: r.at })
         return undefined
@@ -413,6 +415,14 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       }
       case 'ping':
         return c?.state === 'approved' ? undefined : notContact
+      case 'intro': {
+        if (c?.state !== 'approved') return notContact
+        if (p.via.account !== from || p.account === this.account || !checkIntroduction(p.via, p.account, this.account)) return undefined // not a valid statement of this contact: dropped
+        if ((await this.book.get(p.account))?.state === 'approved') return undefined
+        await this.intros.add({ account: p.account, via: p.via, address: p.addr, node: p.node })
+        this.emit('event', { type: 'introduction', account: p.account, via: c.petname })
+        return undefined
+      }
       case 'mailbox':
         if (c?.state !== 'approved') return notContact
         if (await this.mailboxes.take(from, p)) this.emit('event', { type: 'mailbox-ready', contact: c.petname, account: from })
@@ -439,6 +449,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     c.address = peer.addr ?? c.address
     c.node = peer.fromNode
     await this.book.put(c)
+    await this.intros.drop(c.account)
     this.emit('event', { type: 'contact-accepted', account: c.account, contact: c.petname })
   }
 

@@ -6,7 +6,7 @@ export default {
   'people.daemonLocked': 'Konto {id} lässt sich mit OHT_PASSPHRASE nicht öffnen: Kontakte und Nachrichten sind aus',
   'people.needsDaemon': 'Kontakte und Nachrichten bedient der Daemon: zuerst `oht daemon` starten',
   'people.contact.description': 'Kontakte: Anfragen über Onion-Dienste, angenommen oder abgelehnt, jeder unter dem Namen, den Sie ihm gaben',
-  'people.contact.help': '\nEin Kontakt wird immer unter dem Namen gezeigt, den Sie ihm gaben (--name), nie unter einem selbstgewählten.\nAnfragen erreichen den Knoten des Kontos über seinen Onion-Dienst (über die DHT gefunden, oder --address);\nFremde werden je Konto und insgesamt begrenzt, und ein abgelehntes oder gesperrtes Konto kann nicht erneut fragen.\nAnwesenheit: bestätigte Kontakte sehen einander online oder offline; Fremde sehen nichts.\nNoch nicht gebaut: Einladungscodes (`oht contact invite`), Vorstellungen ("über <Name>").',
+  'people.contact.help': '\nEin Kontakt wird immer unter dem Namen gezeigt, den Sie ihm gaben (--name), nie unter einem selbstgewählten.\nAnfragen erreichen den Knoten des Kontos über seinen Onion-Dienst (über die DHT gefunden, oder --address);\nFremde werden je Konto und insgesamt begrenzt, und ein abgelehntes oder gesperrtes Konto kann nicht erneut fragen.\nAnwesenheit: bestätigte Kontakte sehen einander online oder offline; Fremde sehen nichts.\nVorstellungen: `oht contact introduce <Kontakt> <anderer-Kontakt>` gibt jedem das Konto des anderen, von Ihnen signiert;\neine Anfrage, die sie mitbringt (oder von einem Konto kommt, das Ihnen vorgestellt wurde), wird "über <Name>" gezeigt\nund nicht auf die Grenzen für Fremde angerechnet.\nNoch nicht gebaut: Einladungscodes (`oht contact invite`).',
   'people.argAccount': 'Konto-ID (64 Hex-Ziffern für Ed25519, 66 für secp256k1)',
   'people.argRequest': 'die ID des anfragenden Kontos (oder ihre ersten 8+ Ziffern)',
   'people.argPetname': 'der Name, den Sie dem Kontakt geben',
@@ -42,7 +42,12 @@ export default {
   'people.whisper.empty': 'noch keine Nachrichten mit {name}',
   'people.whisper.delivered': 'an {name} zugestellt',
   'people.whisper.mailboxed': '{name} ist offline: die Nachricht wartet in seinem DHT-Postfach, bis sein Daemon zurück ist',
-  'people.mailbox.description': 'die DHT-Postfächer jetzt lesen (der Daemon tut es beim Start und regelmäßig): Nachrichten aus der Zeit, in der du offline warst',
+  'people.introduce.description': 'einen Kontakt einem anderen vorstellen: jeder erhält das Konto des anderen, von Ihnen signiert, und sieht es dort "über" Ihren Namen; jeder kann dann den anderen anfragen (oht contact request <Konto>)',
+  'people.introduce.argTo': 'der Kontakt, dem er vorgestellt wird',
+  'people.introduce.done': '{a} und {b} einander vorgestellt',
+  'people.list.via': 'über {name}',
+  'people.list.introductions': (p: Record<string, string | number>) => `${p.n} Vorstellung${p.n === 1 ? '' : 'en'} (oht contact request <Konto>):`,
+  'people.mailbox.description': 'die DHT-Postfächer jetzt lesen (der Daemon tut es beim Start und regelmäßig): Nachrichten aus der Zeit, in der Sie offline waren',
   'people.mailbox.done': (p: Record<string, string | number>) => `${p.n} neue Nachricht${p.n === 1 ? '' : 'en'} aus den Postfächern`,
   'people.whisper.queued': '{name} ist gerade nicht erreichbar: die Nachricht wartet und wird erneut gesendet, solange beide Daemons laufen'
 }

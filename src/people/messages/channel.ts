@@ -6,6 +6,7 @@
 import type { Duplex } from 'node:stream'
 import { FrameReader, writeFrame } from '../../onion/index.ts'
 import { PeopleError } from '../errors.ts'
+import { isVia, type Via } from '../contacts/introductions.ts'
 import { checkHello, deriveSession, Ephemeral, makeHello, SessionError, type Hello, type Session, type SessionAccount } from './session.ts'
 
 export const PEOPLE_PROTOCOL = 'people'
@@ -17,7 +18,8 @@ export const FRAME_TIMEOUT_MS = 60_000
 
 /** What travels inside a box. */
 export type Payload =
-  | { k: 'request', id: string, text: string }
+  /** `via`: an introduction by one of the receiver's contacts (contacts/introductions.ts). */
+  | { k: 'request', id: string, text: string, via?: Via }
   | { k: 'accept', id: string }
   | { k: 'whisper', id: string, text: string, at: number }
   | { k: 'ping', id: string }
@@ -26,6 +28,8 @@ export type Payload =
   | { k: 'mailbox', id: string, epoch: number, key: string }
   /** "Your message `of` reached me through my mailbox": a receipt that travels like a message. */
   | { k: 'got', id: string, of: string }
+  /** "Meet `account`" from a contact, signed by it (`via`); `addr`/`node`: where it answered last. */
+  | { k: 'intro', id: string, account: string, addr: string | null, node: string | null, via: Via }
   | { k: 'bye' }
 
 export type RefusalCode = 'refused' | 'rate-limited' | 'not-a-contact' | 'bad-frame' | 'too-large' | 'unavailable' | SessionError['code']
@@ -44,7 +48,8 @@ export function parsePayload (bytes: Uint8Array): Payload {
   const text = (s: unknown): boolean => typeof s === 'string' && Buffer.byteLength(s) <= MAX_TEXT_BYTES
   const id = (s: unknown): boolean => typeof s === 'string' && ID.test(s)
   const ok = p != null && typeof p === 'object' && (
-    (p.k === 'request' && id(p.id) && text(p.text)) ||
+    (p.k === 'request' && id(p.id) && text(p.text) && (p.via === undefined || isVia(p.via))) ||
+    (p.k === 'intro' && id(p.id) && typeof p.account === 'string' && p.account.length <= 66 && isVia(p.via) && (p.addr === null || (typeof p.addr === 'string' && p.addr.length <= 128)) && (p.node === null || (typeof p.node === 'string' && p.node.length <= 128))) ||
     (p.k === 'accept' && id(p.id)) ||
     (p.k === 'whisper' && id(p.id) && text(p.text) && Number.isSafeInteger(p.at)) ||
     ((p.k === 'ping' || p.k === 'receipt') && id(p.id)) ||
