@@ -1,10 +1,12 @@
-// `oht contact request|accept|reject|add|rm|list|introduce|mailbox` and `oht whisper`: contacts under petnames and
+// `oht contact request|accept|reject|add|rm|list|invite|introduce|mailbox` and `oht whisper`: contacts under petnames and
 // end-to-end encrypted messages, served by the daemon for its account (src/people; README
 // "Contacts and whispers"). These talk to the daemon only: a contact must be reachable while the
 // command is not running.
 import type { Command } from 'commander'
 import { daemonFor, makeOutput, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
+import { parseDuration } from './units.ts'
+import { UsageError } from './exit.ts'
 import type { PeopleApiClient } from '../src/node/api/people-client.ts'
 
 function globals (cmd: Command): GlobalOptions {
@@ -95,6 +97,27 @@ export function registerPeople (program: Command): void {
       if (o.introductions.length > 0) lines.push(t('people.list.introductions', { n: o.introductions.length }))
       for (const i of o.introductions) lines.push(`  ${i.account}${via(i.viaName)}`)
       out.result(o, lines.join('\n'))
+    })
+
+  contact.command('invite')
+    .description(t('people.invite.description'))
+    .argument('[code]', t('people.invite.argCode'))
+    .option('--name <petname>', t('people.optName'))
+    .option('--expires <duration>', t('people.invite.optExpires'), '1h')
+    .addHelpText('after', t('people.invite.help'))
+    .action(async (code: string | undefined, opts: { name?: string, expires: string }, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const client = await people(cmd)
+      if (code != null) {
+        const r = await client.acceptInvite(code, opts.name)
+        out.result(r, t('people.invite.added', { name: r.contact.petname }))
+        return
+      }
+      let expiresMs = NaN
+      try { expiresMs = parseDuration(opts.expires) } catch {}
+      if (!(expiresMs >= 1000 && expiresMs <= 24 * 3600_000)) throw new UsageError('usage.badOption', t('invite.send.badExpires', { value: opts.expires }))
+      const info = await client.openInvite({ expiresMs, ...(opts.name != null ? { petname: opts.name } : {}) })
+      out.result(info, t('people.invite.code', { code: info.code, expires: opts.expires }))
     })
 
   contact.command('introduce')

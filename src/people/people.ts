@@ -13,6 +13,7 @@ import { checkAccountId } from '../node/identity/account-keys.ts'
 import { ContactBook, ContactError, type Contact, type ContactRequest } from './contacts/book.ts'
 import { KnockLimiter, type KnockLimits } from './contacts/limits.ts'
 import { checkIntroduction, IntroductionBook, signIntroduction, type Introduction } from './contacts/introductions.ts'
+import { InviteTokens } from './contacts/invite-tokens.ts'
 import { publishLocator, LOCATOR_REPUBLISH_MS } from './contacts/locator.ts'
 import { Mailboxes, MAILBOX_KINDS, type MailboxDht } from './mailbox/mailbox.ts'
 import { answer, MAX_TEXT_BYTES, PEOPLE_PROTOCOL, PeopleProtocolError, type Channel, type Payload, type SessionEnds } from './messages/channel.ts'
@@ -63,6 +64,8 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   readonly log: MessageLog
   readonly mailboxes: Mailboxes
   readonly intros: IntroductionBook
+  /** Tokens of this node's open contact invites (`oht contact invite`). */
+  readonly invites = new InviteTokens()
   readonly #options: PeopleOptions
   readonly #limiter: KnockLimiter
   readonly #online = new Set<string>()
@@ -146,7 +149,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   }
 
   /** Asks `account` to become a contact; it is known here by `petname` (or a default one) from now on. */
-  async request (account: string, text = '', options: { petname?: string, address?: string } = {}): Promise<{ contact: Contact, delivered: true }> {
+  async request (account: string, text = '', options: { petname?: string, address?: string, invite?: string } = {}): Promise<{ contact: Contact, delivered: true }> {
     const id = checkAccountId(account)
     if (id === this.account) throw new ContactError('contact.self', 'that is this node\'s own account')
     if (text.length > MAX_REQUEST_TEXT_CHARS) throw new ContactError('contact.textTooLong', `a request's message is at most ${MAX_REQUEST_TEXT_CHARS} characters`)
@@ -160,7 +163,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     await this.book.unrefuse(id)
     await this.book.put(contact)
     try {
-      await this.#deliver(contact, [{ k: 'request', id: newId(), text, ...(intro != null ? { via: intro.via } : {}) }])
+      await this.#deliver(contact, [{ k: 'request', id: newId(), text, ...(intro != null ? { via: intro.via } : {}), ...(options.invite != null ? { invite: options.invite } : {}) }])
     } catch (err) {
       if (existing == null) await this.book.remove(id)
       throw err
@@ -394,6 +397,8 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
         if (c?.state === 'approved') return undefined // already contacts (it lost its state): nothing to ask
         if (peer == null) return notContact
         if (c?.state === 'requested') { await this.#approve(c, peer); return undefined } // both asked: agreed
+        const ticket = p.invite != null ? this.invites.take(p.invite) : undefined
+        if (ticket != null) { await this.#welcome(from, peer, ticket.petname); return undefined } // it came with this node's invite code
         // "via": the introducer's signature checks and it is a contact here, or this node was introduced to the requester too.
         const introducer = p.via != null && checkIntroduction(p.via, this.account, from) ? await this.book.get(p.via.account) : undefined
         const via = introducer?.state === 'approved' ? introducer.account : (await this.intros.get(from))?.via.account
@@ -442,6 +447,18 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       default:
         return undefined
     }
+  }
+
+  /** A request with a valid invite token: a contact at once, told so (an `accept`) on a session of its own. */
+  async #welcome (account: string, peer: Hello, petname?: string): Promise<void> {
+    const taken = petname != null && (await this.book.list()).some(c => c.petname === petname && c.account !== account)
+    const contact: Contact = { account, petname: await this.book.freePetname(account, taken ? undefined : petname), state: 'approved', address: peer.addr, node: peer.fromNode, addedAt: Date.now(), lastSeen: null }
+    await this.book.unrefuse(account)
+    await this.book.dropRequest(account)
+    await this.intros.drop(account)
+    await this.book.put(contact)
+    this.emit('event', { type: 'contact-accepted', account, contact: contact.petname })
+    void this.#send(contact, { k: 'accept', id: newId() }).catch(() => {})
   }
 
   async #approve (c: Contact, peer: Hello): Promise<void> {

@@ -25,6 +25,16 @@ export class PeopleApiClient {
 
   async introduce (contact: string, to: string): Promise<{ introduced: string, to: string, results: SendResult[] }> { return await this.#post('introduce', { contact, to }) as { introduced: string, to: string, results: SendResult[] } }
 
+  /** Opens a contact invite code (its info: code, expiresAt, ...). */
+  async openInvite (options: { petname?: string, expiresMs?: number } = {}): Promise<{ id: string, code: string, expiresAt: number }> {
+    return await this.#post('invite', options) as { id: string, code: string, expiresAt: number }
+  }
+
+  /** Uses someone's contact invite code: its account becomes a contact on both sides. */
+  async acceptInvite (code: string, petname?: string): Promise<{ contact: Contact }> {
+    return await this.#post('invite/accept', { code, ...(petname != null ? { petname } : {}) }) as { contact: Contact }
+  }
+
   /** Reads the DHT mailboxes now: how many messages were new. */
   async checkMailbox (): Promise<{ received: number }> { return await this.#post('mailbox', {}) as { received: number } }
 

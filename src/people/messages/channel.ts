@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream'
 import { FrameReader, writeFrame } from '../../onion/index.ts'
 import { PeopleError } from '../errors.ts'
 import { isVia, type Via } from '../contacts/introductions.ts'
+import { INVITE_TOKEN } from '../contacts/invite-tokens.ts'
 import { checkHello, deriveSession, Ephemeral, makeHello, SessionError, type Hello, type Session, type SessionAccount } from './session.ts'
 
 export const PEOPLE_PROTOCOL = 'people'
@@ -18,8 +19,8 @@ export const FRAME_TIMEOUT_MS = 60_000
 
 /** What travels inside a box. */
 export type Payload =
-  /** `via`: an introduction by one of the receiver's contacts (contacts/introductions.ts). */
-  | { k: 'request', id: string, text: string, via?: Via }
+  /** `via`: an introduction by one of the receiver's contacts (contacts/introductions.ts); `invite`: a contact invite's token (contacts/invite-tokens.ts). */
+  | { k: 'request', id: string, text: string, via?: Via, invite?: string }
   | { k: 'accept', id: string }
   | { k: 'whisper', id: string, text: string, at: number }
   | { k: 'ping', id: string }
@@ -48,7 +49,7 @@ export function parsePayload (bytes: Uint8Array): Payload {
   const text = (s: unknown): boolean => typeof s === 'string' && Buffer.byteLength(s) <= MAX_TEXT_BYTES
   const id = (s: unknown): boolean => typeof s === 'string' && ID.test(s)
   const ok = p != null && typeof p === 'object' && (
-    (p.k === 'request' && id(p.id) && text(p.text) && (p.via === undefined || isVia(p.via))) ||
+    (p.k === 'request' && id(p.id) && text(p.text) && (p.via === undefined || isVia(p.via)) && (p.invite === undefined || (typeof p.invite === 'string' && INVITE_TOKEN.test(p.invite)))) ||
     (p.k === 'intro' && id(p.id) && typeof p.account === 'string' && p.account.length <= 66 && isVia(p.via) && (p.addr === null || (typeof p.addr === 'string' && p.addr.length <= 128)) && (p.node === null || (typeof p.node === 'string' && p.node.length <= 128))) ||
     (p.k === 'accept' && id(p.id)) ||
     (p.k === 'whisper' && id(p.id) && text(p.text) && Number.isSafeInteger(p.at)) ||
