@@ -6,7 +6,7 @@ import type { Command } from 'commander'
 import { daemonFor, makeOutput, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
 import type { PeopleApiClient, PeopleOverview } from '../src/node/api/people-client.ts'
-import type { StoredMessage } from '../src/people/index.ts'
+import type { ContactcastResult, StoredMessage } from '../src/people/index.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -86,6 +86,16 @@ export function registerPeople (program: Command): void {
       out.result(o, contactListLines(o).join('\n'))
     })
 
+  program.command('contactcast')
+    .description(t('contacts.cast.description'))
+    .argument('<message...>', t('people.whisper.argMessage'))
+    .addHelpText('after', t('contacts.cast.help'))
+    .action(async (words: string[], _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).contactcast(words.join(' '))
+      out.result(r, contactcastLines(r.results).join('\n'))
+    })
+
   program.command('whisper')
     .description(t('people.whisper.description'))
     .argument('<contact>', t('people.argContact'))
@@ -102,6 +112,11 @@ export function registerPeople (program: Command): void {
       const r = await client.whisper(name, message)
       out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : 'people.whisper.queued', { name }))
     })
+}
+
+/** One line per contact of a contactcast: delivered, queued, or why not. */
+export function contactcastLines (results: readonly ContactcastResult[]): string[] {
+  return results.map(r => t(`contacts.cast.${r.state}`, { name: r.contact, reason: r.reason ?? '' }))
 }
 
 /** `oht contact list` and the console's /contacts: the account, each contact with its state, the waiting requests. */

@@ -1,12 +1,12 @@
 // The console's contacts, whispers and invite codes: /contacts /request /accept /reject /add /rm
-// /whisper on the daemon's people routes (routes-people.ts), /send and /receive on its invite
+// /whisper /contactcast on the daemon's people routes (routes-people.ts), /send and /receive on its invite
 // routes (routes-invites.ts); the same calls, and the same lines, as `oht contact`, `oht whisper`,
 // `oht send` and `oht receive`.
 import { resolve } from 'node:path'
 import { PeopleApiClient } from '../../src/node/api/people-client.ts'
 import type { InviteInfo, Offer } from '../../src/people/invite/index.ts'
 import { t } from '../i18n/index.ts'
-import { contactListLines, conversationLines } from '../people.ts'
+import { contactcastLines, contactListLines, conversationLines } from '../people.ts'
 import { formatBytes, parseDuration } from '../units.ts'
 import { fetchFollowing } from './commands-files.ts'
 import type { CommandContext, ConsoleCommand } from './spec.ts'
@@ -83,6 +83,15 @@ export const peopleCommands: ConsoleCommand[] = [
       if (words.length === 0) { ctx.print(conversationLines(await people(ctx).messages(name)).join('\n')); return }
       const r = await people(ctx).whisper(name, text(words))
       ctx.print(t(r.state === 'delivered' ? 'people.whisper.delivered' : 'people.whisper.queued', { name }), r.state === 'delivered' ? 'ok' : 'warn')
+    }
+  },
+  {
+    name: 'contactcast',
+    args: [{ name: 'message', rest: true }],
+    help: 'contacts.cast.description',
+    run: async (ctx, { args }) => {
+      const r = await people(ctx).contactcast(text(args))
+      for (const [i, line] of contactcastLines(r.results).entries()) ctx.print(line, r.results[i]!.state === 'delivered' ? 'ok' : 'warn')
     }
   },
   {

@@ -1,7 +1,7 @@
 // The console's contact commands in real 80×24 terminals (tmux) against two TCP daemons, each
 // running for its own account: bob's /request shows as an event above alice's prompt, alice
 // /accepts it (the request's account completed by Tab), bob sees the acceptance; a /whisper
-// (the petname completed by Tab) shows on alice's console; an escape sequence in a message is
+// (the petname completed by Tab) shows on alice's console, a /contactcast on bob's; an escape sequence in a message is
 // shown inert; /contacts lists presence; an unknown petname is one clear error; /send and /receive
 // move a file by an invite code from console to console.
 import { test } from 'node:test'
@@ -55,6 +55,10 @@ test('contacts, whispers and invite codes from console to console', async t => {
   const w = await oht(bob.dataDir, ['whisper', 'ally', '\x1b[2J\x1b[31mred\x07'])
   assert.equal(w.code, 0, w.stderr)
   await waitForFrame(a, 'the inert escape sequence', 20_000, f => f.includes('bobby: \ufffd[2J\ufffd[31mred\ufffd'))
+
+  await type(a, '/contactcast hello, everyone')
+  await waitForFrame(a, 'the contactcast delivered', 20_000, f => f.includes('delivered to bobby'))
+  await waitForFrame(b, 'the contactcast on bob\'s console', 20_000, f => f.includes('ally: hello, everyone'))
 
   await type(a, '/contacts')
   await waitForFrame(a, 'the contact list', 10_000, f => /^bobby {2}online {2}[0-9a-f]{12}…/m.test(f) && f.includes(`account ${ids.alice}`))

@@ -36,7 +36,7 @@ export default {
   'people.list.requests': (p: Record<string, string | number>) => `${p.n} wartende Anfrage${p.n === 1 ? '' : 'n'} (oht contact accept|reject <Konto>):`,
   'people.whisper.description': 'eine Ende-zu-Ende-verschlüsselte Nachricht an einen Kontakt senden (ohne Nachricht: den Verlauf zeigen)',
   'people.whisper.argMessage': 'die Nachricht (höchstens 8 KiB)',
-  'people.whisper.help': '\nNachrichten werden in einer frischen X25519-Sitzung je Verbindung versiegelt, mit einem neuen Schlüssel je Nachricht\n(Vorwärtsgeheimnis), und direkt über Onion-Dienste mit Zustellbestätigung geliefert. An einen Kontakt, der offline ist,\nwartet eine Nachricht im (versiegelten) Ausgang und wird im Anwesenheitsintervall erneut gesendet, solange beide Daemons laufen.\nNoch nicht gebaut: Zustellung über DHT-Postfächer, `oht contactcast`.',
+  'people.whisper.help': '\nNachrichten werden in einer frischen X25519-Sitzung je Verbindung versiegelt, mit einem neuen Schlüssel je Nachricht\n(Vorwärtsgeheimnis), und direkt über Onion-Dienste mit Zustellbestätigung geliefert. An einen Kontakt, der offline ist,\nwartet eine Nachricht im (versiegelten) Ausgang und wird im Anwesenheitsintervall erneut gesendet, solange beide Daemons laufen.\n`oht contactcast <Nachricht>` sendet eine an jeden bestätigten Kontakt.\nNoch nicht gebaut: Zustellung über DHT-Postfächer.',
   'people.whisper.me': 'ich',
   'people.whisper.queuedMark': 'noch nicht zugestellt',
   'people.whisper.empty': 'noch keine Nachrichten mit {name}',

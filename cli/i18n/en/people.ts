@@ -36,7 +36,7 @@ export default {
   'people.list.requests': (p: Record<string, string | number>) => `${p.n} waiting request${p.n === 1 ? '' : 's'} (oht contact accept|reject <account>):`,
   'people.whisper.description': 'send an end-to-end encrypted message to a contact (without a message: show the conversation)',
   'people.whisper.argMessage': 'the message (8 KiB at most)',
-  'people.whisper.help': '\nMessages are sealed in a fresh X25519 session per connection, with a new key per message (forward secrecy),\nand delivered directly over onion services with a delivery receipt. To a contact that is offline, a message\nwaits in the (sealed) outbox and is retried at the presence interval while both daemons run.\nNot built yet: offline delivery through DHT mailboxes, `oht contactcast`.',
+  'people.whisper.help': '\nMessages are sealed in a fresh X25519 session per connection, with a new key per message (forward secrecy),\nand delivered directly over onion services with a delivery receipt. To a contact that is offline, a message\nwaits in the (sealed) outbox and is retried at the presence interval while both daemons run.\n`oht contactcast <message>` sends one to every approved contact.\nNot built yet: offline delivery through DHT mailboxes.',
   'people.whisper.me': 'me',
   'people.whisper.queuedMark': 'not delivered yet',
   'people.whisper.empty': 'no messages with {name} yet',
