@@ -6,6 +6,7 @@ import { addShare, sharesPage } from './pages/shares.ts'
 import { cancelTransfer, pauseTransfer, resumeTransfer, selectFiles, transferPage, transfersPage } from './pages/transfers.ts'
 import { fetchPage, playerPage, playFormPage, startFetch, startPlay } from './pages/fetch.ts'
 import { dhtPage, dhtPut, peersPage, pinsPage, saveSettings, settingsPage } from './pages/node.ts'
+import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, whisperContact } from './pages/contacts.ts'
 
 export type PageRoute = (ctx: PageContext, params: Record<string, string>) => Promise<Page>
 
@@ -34,7 +35,9 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<PageRoute>('/pins', pinsPage),
       route<PageRoute>('/dht', dhtPage),
       route<PageRoute>('/peers', peersPage),
-      route<PageRoute>('/settings', settingsPage)
+      route<PageRoute>('/settings', settingsPage),
+      route<PageRoute>('/contacts', contactsPage),
+      route<PageRoute>('/contacts/:name', contactPage)
     ],
     actions: [
       route<Action>('/shares', addShare),
@@ -45,7 +48,15 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<Action>('/fetch', startFetch),
       route<Action>('/play', startPlay(streams)),
       route<Action>('/dht/put', dhtPut),
-      route<Action>('/settings', saveSettings)
+      route<Action>('/settings', saveSettings),
+      route<Action>('/contacts/request', requestContact),
+      route<Action>('/contacts/accept', acceptContact),
+      route<Action>('/contacts/reject', rejectContact),
+      route<Action>('/contacts/add', addContact),
+      route<Action>('/contacts/whisper', whisperContact),
+      route<Action>('/contacts/cast', castContacts),
+      route<Action>('/contacts/:name/whisper', whisperContact),
+      route<Action>('/contacts/:name/rm', removeContact)
     ]
   }
 }
