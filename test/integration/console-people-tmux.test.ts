@@ -3,7 +3,7 @@
 // /accepts it (the request's account completed by Tab), bob sees the acceptance; a /whisper
 // (the petname completed by Tab) shows on alice's console, a /contactcast on bob's; an escape sequence in a message is
 // shown inert; /contacts lists presence; an unknown petname is one clear error; /send and /receive
-// move a file by an invite code from console to console.
+// move a file by an invite code from console to console; /rm --block removes a contact.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -80,6 +80,11 @@ test('contacts, whispers and invite codes from console to console', async t => {
   assert.deepEqual(await readFile(join(dir, 'got', 'notes.bin')), await readFile(join(dir, 'notes.bin')))
   await type(b, `/receive ${code} again`)
   await waitForFrame(b, 'a used code refused', 30_000, f => /oht: error: .*code/.test(f))
+
+  await type(a, '/rm bobby --block')
+  await waitForFrame(a, 'the contact removed', 10_000, f => f.includes('bobby removed and blocked'))
+  await type(a, '/contacts')
+  await waitForFrame(a, 'no contacts left', 10_000, f => f.includes('no contacts yet'))
 
   await type(a, '/quit')
   await type(b, '/quit')

@@ -4,7 +4,8 @@
 // alice asks bob (found through the DHT); the request shows on bob's open page by itself, its
 // text as text (markup inert); bob accepts under a petname; whispers both ways, one arriving on
 // bob's open conversation without a reload; a message to every contact; a stranger's request
-// rejected (it cannot ask again); a bad account id is one clear error; the strict CSP.
+// rejected (it cannot ask again); a contact removed and blocked; a bad account id is one clear
+// error; the strict CSP.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
@@ -128,6 +129,14 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   assert.equal(bad.status(), 400)
   assert.match(await a.page.locator('main .error').innerText(), /account/)
   assert.equal(await a.page.locator('main a', { hasText: 'Back' }).getAttribute('href'), '/contacts')
+
+  // bob removes alice (and blocks her) from her page.
+  await b.page.goto(`${b.origin}/contacts/alice`)
+  await b.page.check('#rm-form input[name=block]')
+  await submit(b.page, '#rm-form')
+  assert.equal(new URL(b.page.url()).pathname, '/contacts')
+  assert.match(await b.page.locator('.note').innerText(), /alice removed/)
+  assert.equal(await b.page.locator('#contacts').count(), 0)
 
   // German.
   await a.page.goto(`${a.origin}/lang/de?next=/contacts`)
