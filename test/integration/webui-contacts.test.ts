@@ -4,17 +4,18 @@
 // alice asks bob (found through the DHT); the request shows on bob's open page by itself, its
 // text as text (markup inert); bob accepts under a petname; whispers both ways, one arriving on
 // bob's open conversation without a reload; a message to every contact; a stranger's request
-// rejected (it cannot ask again); a contact removed and blocked; a bad account id is one clear
+// rejected (it cannot ask again); a name published on alice's page, resolved by her petname
+// and fetched from bob's; a contact removed and blocked; a bad account id is one clear
 // error; the strict CSP.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { oht, ohtJson, tempDir } from '../helpers/cli.ts'
-import { startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 /** Generous: only catches hangs (the machine is loaded). */
@@ -129,6 +130,34 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   assert.equal(bad.status(), 400)
   assert.match(await a.page.locator('main .error').innerText(), /account/)
   assert.equal(await a.page.locator('main a', { hasText: 'Back' }).getAttribute('href'), '/contacts')
+
+  // Names: alice publishes one for a share; bob resolves it by her petname and fetches it from the page.
+  const file = join(dir, 'holiday.txt')
+  await writeFile(file, 'sand, sea and a very long nap\n'.repeat(300))
+  const { value: shared } = await ohtJson<{ link: string }>(alice.dataDir, ['share', file], { timeoutMs: 90_000 })
+  await a.page.goto(`${a.origin}/names`)
+  assert.match(await a.page.locator('main').innerText(), /You publish no names yet/)
+  await a.page.fill('#publish-form input[name=name]', 'holiday')
+  await a.page.fill('#publish-form input[name=target]', shared.link)
+  await submit(a.page, '#publish-form')
+  assert.match(await a.page.locator('.note').innerText(), /holiday is published/)
+  assert.equal(await a.page.locator('#names tr[data-name="holiday"] code.target').innerText(), shared.link)
+  await b.page.goto(`${b.origin}/names`)
+  await b.page.fill('#resolve-form input[name=ref]', 'alice/holiday')
+  await submit(b.page, '#resolve-form')
+  assert.equal(await b.page.locator('#resolved input.link').inputValue(), shared.link)
+  await b.page.screenshot({ path: join(shots, 'names.png'), fullPage: true })
+  const fetched = await nextEvent(bob, e => e.type === 'transfer:state' && (e.state === 'complete' || e.state === 'seeding'))
+  await Promise.all([b.page.waitForEvent('load', { timeout: WAIT_MS }), b.page.click('#resolved button[type=submit]')])
+  assert.match(new URL(b.page.url()).pathname, /^\/transfers\/[^/]+$/)
+  const done = await fetched.event
+  fetched.close()
+  assert.ok(done.type === 'transfer:state' && done.result != null)
+  assert.equal(await readFile(done.result.path, 'utf8'), await readFile(file, 'utf8'))
+  await b.page.goto(`${b.origin}/names?ref=${encodeURIComponent('alice/nothing-here')}`)
+  assert.match(await b.page.locator('#resolved.error').innerText(), /nothing-here/)
+  await Promise.all([a.page.waitForEvent('load', { timeout: WAIT_MS }), a.page.click('#names tr[data-name="holiday"] button[type=submit]')])
+  assert.match(await a.page.locator('.note').innerText(), /holiday is no longer published/)
 
   // bob removes alice (and blocks her) from her page.
   await b.page.goto(`${b.origin}/contacts/alice`)

@@ -6,6 +6,7 @@ import { addShare, sharesPage } from './pages/shares.ts'
 import { cancelTransfer, pauseTransfer, resumeTransfer, selectFiles, transferPage, transfersPage } from './pages/transfers.ts'
 import { fetchPage, playerPage, playFormPage, startFetch, startPlay } from './pages/fetch.ts'
 import { dhtPage, dhtPut, peersPage, pinsPage, saveSettings, settingsPage } from './pages/node.ts'
+import { namesPage, publishName, removeName } from './pages/names.ts'
 import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, whisperContact } from './pages/contacts.ts'
 
 export type PageRoute = (ctx: PageContext, params: Record<string, string>) => Promise<Page>
@@ -37,7 +38,8 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<PageRoute>('/peers', peersPage),
       route<PageRoute>('/settings', settingsPage),
       route<PageRoute>('/contacts', contactsPage),
-      route<PageRoute>('/contacts/:name', contactPage)
+      route<PageRoute>('/contacts/:name', contactPage),
+      route<PageRoute>('/names', namesPage)
     ],
     actions: [
       route<Action>('/shares', addShare),
@@ -56,7 +58,9 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<Action>('/contacts/whisper', whisperContact),
       route<Action>('/contacts/cast', castContacts),
       route<Action>('/contacts/:name/whisper', whisperContact),
-      route<Action>('/contacts/:name/rm', removeContact)
+      route<Action>('/contacts/:name/rm', removeContact),
+      route<Action>('/names/publish', publishName),
+      route<Action>('/names/rm', removeName)
     ]
   }
 }

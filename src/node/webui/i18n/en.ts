@@ -168,7 +168,26 @@ export const en = {
   'contacts.castDone': 'Sent to every contact:',
   'contacts.castDelivered': 'delivered to {name}',
   'contacts.castQueued': '{name} is not reachable now: queued',
-  'contacts.castFailed': 'not sent to {name}'
+  'contacts.castFailed': 'not sent to {name}',
+  'nav.names': 'Names',
+  'names.title': 'Names',
+  'names.resolve': 'Resolve a name',
+  'names.ref': 'Name (petname/name, account/name or oht://name/account/name)',
+  'names.resolveSend': 'Resolve',
+  'names.resolvedTo': '{ref} stands for:',
+  'names.byAccount': 'signed by account',
+  'names.expires': 'Expires',
+  'names.fetch': 'Fetch it',
+  'names.target': 'Stands for (an oht link or a node address)',
+  'names.mine': 'Names you publish',
+  'names.empty': 'You publish no names yet.',
+  'names.colName': 'Name',
+  'names.colStored': 'DHT nodes',
+  'names.remove': 'Remove',
+  'names.publish': 'Publish a name under your account',
+  'names.publishSend': 'Publish',
+  'names.published': '{name} is published; the daemon republishes it while it runs.',
+  'names.removed': '{name} is no longer published.'
 } as const
 
 export type MessageKey = keyof typeof en
