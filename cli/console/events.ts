@@ -3,6 +3,7 @@
 import type { ApiEvent } from '../../src/node/index.ts'
 import { t } from '../i18n/index.ts'
 import { formatBytes } from '../units.ts'
+import { printable } from '../people.ts'
 import type { Tone } from './spec.ts'
 import { channelEventLine } from './commands-channels.ts'
 
@@ -24,6 +25,12 @@ export function eventLine (e: ApiEvent, names: ReadonlyMap<string, string>): Eve
     case 'swarm':
       if (e.event.type === 'peer:banned') return { text: t('console.event.banned', { swarm: e.swarm.slice(0, 12), peer: e.event.peer.slice(0, 12), reason: e.event.reason }), tone: 'warn' }
       return undefined
+    // People: another person's words pass through printable() (no escape sequences on our screen).
+    case 'contact-request': return { text: t('contacts.event.request', { account: e.account, text: e.text === '' ? '' : ` ${JSON.stringify(printable(e.text))}` }), tone: 'event' }
+    case 'contact-accepted': return { text: t('contacts.event.accepted', { name: e.contact }), tone: 'ok' }
+    case 'message': return { text: t('contacts.event.message', { name: e.contact, text: printable(e.text) }), tone: 'event' }
+    case 'contact-online': return { text: t('contacts.event.online', { name: e.contact }), tone: 'dim' }
+    case 'contact-offline': return { text: t('contacts.event.offline', { name: e.contact }), tone: 'dim' }
     default: return undefined
   }
 }

@@ -12,10 +12,10 @@ import {
 import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes, registerChannelRoutes
+  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes, registerChannelRoutes, registerContactInviteRoutes
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
-import { InviteService } from './invites/index.ts'
+import { ContactInvites, InviteService } from './invites/index.ts'
 import { NodeError, type WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
 import { NameRegistry } from '../people/names/index.ts'
@@ -216,6 +216,7 @@ export class NodeRuntime {
     registerNameRoutes(api, this.names, this.people)
     registerChannelRoutes(api, this.channels, this.people)
     this.channels?.on('event', e => { api.publish(e) })
+    registerContactInviteRoutes(api, this.people != null && this.invites != null ? new ContactInvites(this.people, this.invites, () => network.address) : undefined)
     this.names?.on('event', e => { api.publish(e) })
     this.people?.on('event', e => { api.publish(e) })
     const transport = network.transport
