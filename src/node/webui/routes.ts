@@ -7,6 +7,7 @@ import { cancelTransfer, pauseTransfer, resumeTransfer, selectFiles, transferPag
 import { fetchPage, playerPage, playFormPage, startFetch, startPlay } from './pages/fetch.ts'
 import { dhtPage, dhtPut, peersPage, pinsPage, saveSettings, settingsPage } from './pages/node.ts'
 import { namesPage, publishName, removeName } from './pages/names.ts'
+import { channelPage, channelsPage, createChannel, followChannel, inviteToChannel, joinChannel, leaveChannel, postToChannel, revokeFromChannel, shareToChannel } from './pages/channels.ts'
 import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, whisperContact } from './pages/contacts.ts'
 
 export type PageRoute = (ctx: PageContext, params: Record<string, string>) => Promise<Page>
@@ -39,7 +40,9 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<PageRoute>('/settings', settingsPage),
       route<PageRoute>('/contacts', contactsPage),
       route<PageRoute>('/contacts/:name', contactPage),
-      route<PageRoute>('/names', namesPage)
+      route<PageRoute>('/names', namesPage),
+      route<PageRoute>('/channels', channelsPage),
+      route<PageRoute>('/channels/:ref', channelPage)
     ],
     actions: [
       route<Action>('/shares', addShare),
@@ -60,7 +63,15 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<Action>('/contacts/:name/whisper', whisperContact),
       route<Action>('/contacts/:name/rm', removeContact),
       route<Action>('/names/publish', publishName),
-      route<Action>('/names/rm', removeName)
+      route<Action>('/names/rm', removeName),
+      route<Action>('/channels/create', createChannel),
+      route<Action>('/channels/join', joinChannel),
+      route<Action>('/channels/:ref/post', postToChannel),
+      route<Action>('/channels/:ref/share', shareToChannel),
+      route<Action>('/channels/:ref/invite', inviteToChannel),
+      route<Action>('/channels/:ref/revoke', revokeFromChannel),
+      route<Action>('/channels/:ref/follow', followChannel),
+      route<Action>('/channels/:ref/leave', leaveChannel)
     ]
   }
 }
