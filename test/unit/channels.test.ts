@@ -224,3 +224,20 @@ test('leaving: a member that left is not a member, and its later entries are ref
   w.entries.push(after)
   assert.deepEqual(w.view().posts, [])
 })
+
+test('a moderator cannot remove the owner: refused when written, ignored when signed anyway', () => {
+  const w = world(false)
+  const mod = account()
+  w.entries.push(writeGrant(w.view(w.owner), w.owner, mod.id, 'moderator', { now: T0 + 1 }))
+  const v = w.view(mod)
+  assert.throws(() => writeRevoke(v, mod, w.owner.id), /a certificate its own authority rests on/)
+  const ownerCert = v.members.find(m => m.account === w.owner.id)!.cert
+  w.entries.push(append(v, mod, { k: 'revoke', cert: ownerCert, upto: 0 }, T0 + 2))
+  w.entries.push(writeContent(w.view(w.owner), w.owner, { k: 'post', text: 'still here' }, T0 + 3))
+  const after = w.view()
+  assert.deepEqual(after.posts.map(p => p.text), ['still here'])
+  assert.ok(after.members.some(m => m.account === w.owner.id))
+  // The owner removes the moderator, who may not take the owner's grant back either.
+  w.entries.push(writeRevoke(w.view(w.owner), w.owner, mod.id, T0 + 4))
+  assert.ok(!w.view().members.some(m => m.account === mod.id))
+})
