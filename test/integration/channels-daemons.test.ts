@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test'
 import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { assertCliError, oht, ohtJson } from '../helpers/cli.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
-import { channelCommands } from '../../cli/console/commands-channels.ts'
+import { COMMANDS } from '../../cli/console/table.ts'
+import { parseLine } from '../../cli/console/parser.ts'
 import type { CommandContext } from '../../cli/console/spec.ts'
 import type { ChannelReading, ChannelSummary } from '../../src/people/channels/index.ts'
 
@@ -118,19 +119,23 @@ describe('channels between daemons', { timeout: 300_000 }, () => {
   it('the console: /channels, /channel, /channelcast, /leave', async () => {
     const lines: string[] = []
     const ctx = (dataDir: string): CommandContext => ({ client: new DaemonClient(join(dataDir, 'api.sock')), print: (text: string) => { lines.push(text) } }) as unknown as CommandContext
-    const run = async (who: Daemon, name: string, ...args: string[]): Promise<string> => {
+    // Each line goes through the console's parser, as typed.
+    const run = async (who: Daemon, line: string): Promise<string> => {
       lines.length = 0
-      await channelCommands.find(c => c.name === name)!.run(ctx(who.dataDir), { args, options: {} })
+      const parsed = parseLine(line, COMMANDS)
+      if (parsed.kind !== 'command') throw new Error(`${parsed.kind}: ${JSON.stringify(parsed)}`)
+      await parsed.command.run(ctx(who.dataDir), parsed.input)
       return lines.join('\n')
     }
-    assert.match(await run(d.bob, 'channels'), /^book club {2}[0-9a-f]{64} {2}private {2}writer/)
+    assert.match(await run(d.bob, '/channels'), /^book club {2}[0-9a-f]{64} {2}private {2}writer/)
     const atAlice = await posted(d.alice, 'from the console')
-    assert.match(await run(d.bob, 'channelcast', 'book club', 'from', 'the', 'console'), /^posted [\w-]{8}/)
+    assert.match(await run(d.bob, '/channelcast "book club" from the console'), /^posted [\w-]{8}/)
     await atAlice.event
     atAlice.close()
-    assert.match(await run(d.alice, 'channel', 'book club'), /from the console/)
-    await assert.rejects(run(d.bob, 'channelcast', 'book club'), /usage: \/channelcast/)
-    assert.match(await run(d.bob, 'leave', channel.slice(0, 10)), /^left channel/)
+    assert.match(await run(d.alice, '/channel "book club"'), /from the console/)
+    assert.match(await run(d.alice, `/channel read ${channel.slice(0, 12)}`), /from the console/)
+    await assert.rejects(run(d.bob, '/channelcast "book club"'), /missingArg|usage: \/channelcast/)
+    assert.match(await run(d.bob, `/leave ${channel.slice(0, 10)}`), /^left channel/)
     assertCliError(await oht(d.bob.dataDir, ['channel', 'post', channel, 'still here?']), /left the channel/)
   })
 
