@@ -17,7 +17,7 @@ import type { CommandContext } from '../../cli/console/spec.ts'
 import type { ChannelReading, ChannelSummary } from '../../src/people/channels/index.ts'
 
 let dir = ''
-const d: Record<'alice' | 'bob' | 'carol', Daemon> = {} as never
+const d: Record<'alice' | 'bob' | 'carol', Daemon> & { dave?: Daemon } = {} as never
 const ids: Record<string, string> = {}
 let channel = ''
 const LINK = 'oht://bafyreig376r6shtdf5f6ih64n2rk673ghep6hgvuzjy5nw2lwmn5kjuww4#' + 'A'.repeat(43)
@@ -114,6 +114,25 @@ describe('channels between daemons', { timeout: 300_000 }, () => {
     assert.equal(await readFile(join(out, 'minutes.txt'), 'utf8'), content)
     assert.deepEqual(added, [/^oht:\/\/([^#]+)#/.exec(shared.link)![1]], 'only the share within the size limit was fetched')
     await ohtJson(d.bob.dataDir, ['channel', 'follow', channel, '--stop'])
+  })
+
+  it('a member offline during 20 posts catches up by itself after a restart, its state kept on disk', async () => {
+    ids.dave = (await ohtJson<{ id: string }>(join(dir, 'dave'), ['account', 'create', '--label', 'dave'])).value.id
+    let dave = await startDaemon(join(dir, 'dave'), ['--bootstrap', d.alice.address], 60_000, ['--channel-sync', '1s'])
+    await ohtJson(d.alice.dataDir, ['channel', 'invite', channel, ids.dave!])
+    await ohtJson(dave.dataDir, ['channel', 'join', channel, '--peer', d.alice.address], { timeoutMs: 90_000 })
+    const before = (await read(dave)).posts.length
+    await dave.stop()
+    for (let i = 0; i < 20; i++) await ohtJson(d.alice.dataDir, ['channel', 'post', channel, `while dave was away ${i}`])
+    dave = await startDaemon(join(dir, 'dave'), ['--bootstrap', d.alice.address], 60_000, ['--channel-sync', '1s'])
+    d.dave = dave
+    // Subscribed before looking, so the last post's event cannot slip between the two.
+    const last = await nextEvent(dave, e => e.type === 'channel-post' && e.post.text === 'while dave was away 19')
+    if (!(await read(dave)).posts.some(p => p.text === 'while dave was away 19')) await last.event
+    last.close()
+    const r = await read(dave)
+    assert.equal(r.posts.length, before + 20)
+    assert.equal(r.summary.role, 'writer')
   })
 
   it('the console: /channels, /channel, /channelcast, /leave', async () => {
