@@ -241,3 +241,25 @@ test('a moderator cannot remove the owner: refused when written, ignored when si
   w.entries.push(writeRevoke(w.view(w.owner), w.owner, mod.id, T0 + 4))
   assert.ok(!w.view().members.some(m => m.account === mod.id))
 })
+
+test('an entry re-encoded by someone else (the same signed bytes, another text) is refused, not taken for a fork', () => {
+  const w = world(false)
+  const first = w.entries[0]!
+  const [body, sig] = first.split('.') as [string, string]
+  // base64url ignores the spare bits of a last character: flip them.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const twin = (s: string): string => {
+    const spare = [0, 0, 4, 2][s.length % 4]! // spare bits of the last character
+    if (spare === 0) return s
+    const last = alphabet.indexOf(s.at(-1)!)
+    return s.slice(0, -1) + alphabet[last ^ 1]!
+  }
+  const variants = [`${twin(body)}.${sig}`, `${body}.${twin(sig)}`].filter(v => v !== first)
+  assert.ok(variants.length > 0)
+  for (const v of variants) {
+    assert.ok(Buffer.from(v.split('.')[0]!, 'base64url').equals(Buffer.from(body, 'base64url')) || Buffer.from(v.split('.')[1]!, 'base64url').equals(Buffer.from(sig, 'base64url')))
+    const view = buildView(w.view().descriptor, [...w.entries, v], { now: T0 + DAY })
+    assert.deepEqual(view.forks, [], 'no fork from a re-encoding')
+    assert.ok(view.refused.some(r => /malformed/.test(r.reason)))
+  }
+})

@@ -19,7 +19,12 @@ export function bodyOf (text: unknown, maxChars: number): { json: string, body: 
   if (dot <= 0 || dot !== text.lastIndexOf('.')) return undefined
   const [b, sig] = [text.slice(0, dot), text.slice(dot + 1)]
   if (!B64.test(b) || !B64.test(sig)) return undefined
-  const json = Buffer.from(b, 'base64url').toString('utf8')
+  // Only the canonical encoding: base64url ignores a last character's spare bits, and another
+  // text for the same signed bytes would be another entry id (a fork someone else could forge).
+  const bytes = Buffer.from(b, 'base64url')
+  if (bytes.toString('base64url') !== b || Buffer.from(sig, 'base64url').toString('base64url') !== sig) return undefined
+  const json = bytes.toString('utf8')
+  if (Buffer.from(json, 'utf8').equals(bytes) === false) return undefined
   try { return { json, body: JSON.parse(json), sig } } catch { return undefined }
 }
 
