@@ -263,3 +263,20 @@ test('an entry re-encoded by someone else (the same signed bytes, another text) 
     assert.ok(view.refused.some(r => /malformed/.test(r.reason)))
   }
 })
+
+test('the verification cache is bounded by count and by the characters it keeps', async () => {
+  const { Memo } = await import('../../src/people/channels/signed.ts')
+  const m = new Memo<string>(3, 100, v => v.length)
+  let computed = 0
+  const get = (k: string, v: string): string => m.get(k, () => { computed++; return v })
+  get('a', 'x'.repeat(10)); get('b', 'x'.repeat(10)); get('c', 'x'.repeat(10))
+  get('a', '')
+  assert.equal(computed, 3, 'a hit is not computed again')
+  get('d', 'x'.repeat(10)) // a fourth: the oldest (a) goes
+  get('a', 'x'.repeat(10))
+  assert.equal(computed, 5)
+  get('big', 'x'.repeat(95)) // over the weight: all older ones go
+  computed = 0
+  get('b', 'x'); get('c', 'x'); get('d', 'x')
+  assert.equal(computed, 3)
+})

@@ -33,17 +33,33 @@ export const signedBy = (label: ChannelLabel, signer: string, json: string, sig:
 /**
  * A bounded cache of what a pure check said about an immutable text (a signature verified, a box
  * opened): a view is rebuilt from every entry after each change, and verifying the same bytes
- * again would say the same. The oldest results go first once `max` are held.
+ * again would say the same. The oldest results go first once `max` are held, or once their
+ * `weigh`t (characters kept) passes `maxWeight`.
  */
 export class Memo<T> {
-  readonly #map = new Map<string, T>()
+  readonly #map = new Map<string, { value: T, weight: number }>()
   readonly #max: number
-  constructor (max: number) { this.#max = max }
+  readonly #maxWeight: number
+  readonly #weigh: (value: T) => number
+  #weight = 0
+  constructor (max: number, maxWeight = Infinity, weigh: (value: T) => number = () => 0) {
+    this.#max = max
+    this.#maxWeight = maxWeight
+    this.#weigh = weigh
+  }
+
   get (key: string, compute: () => T): T {
-    if (this.#map.has(key)) return this.#map.get(key)!
-    const v = compute()
-    if (this.#map.size >= this.#max) this.#map.delete(this.#map.keys().next().value!)
-    this.#map.set(key, v)
-    return v
+    const hit = this.#map.get(key)
+    if (hit != null) return hit.value
+    const value = compute()
+    const weight = key.length + this.#weigh(value)
+    this.#map.set(key, { value, weight })
+    this.#weight += weight
+    for (const [k, v] of this.#map) {
+      if (this.#map.size <= this.#max && this.#weight <= this.#maxWeight) break
+      this.#map.delete(k)
+      this.#weight -= v.weight
+    }
+    return value
   }
 }
