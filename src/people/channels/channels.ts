@@ -387,9 +387,17 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     })
   }
 
-  async #notePeers (id: string, addresses: string[]): Promise<void> {
+  /**
+   * Remembers where members answer. Addresses this node reached go first; an address a dialer
+   * only claimed in its hello goes last, so claims (anyone holding the id may dial) never push
+   * out the members that answered.
+   */
+  async #notePeers (id: string, addresses: string[], claimed = false): Promise<void> {
     if (addresses.length === 0) return
-    await this.#update(id, r => ({ ...r, peers: [...new Set([...addresses, ...r.peers])].filter(a => a !== this.#o.network.address).slice(0, MAX_PEERS) }))
+    await this.#update(id, r => {
+      const all = claimed ? [...r.peers, ...addresses] : [...addresses, ...r.peers]
+      return { ...r, peers: [...new Set(all)].filter(a => a !== this.#o.network.address).slice(0, MAX_PEERS) }
+    })
   }
 
   /** Addresses to sync with: the given ones, the remembered ones, then members found under the topic. */
@@ -429,7 +437,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
         return this.#peer(ch, r.descriptor)
       })
       if (res.ch == null) return
-      if (res.peerAddress != null && /^[a-z0-9.:-]{1,128}$/i.test(res.peerAddress)) await this.#notePeers(res.ch, [res.peerAddress])
+      if (res.peerAddress != null && /^[a-z0-9.:-]{1,128}$/i.test(res.peerAddress)) await this.#notePeers(res.ch, [res.peerAddress], true)
       if (res.received > 0) {
         await this.#changed(res.ch)
         void this.push(res.ch) // onward: the members this node knows may not have it yet
