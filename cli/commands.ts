@@ -185,7 +185,9 @@ export function registerCoreCommands (program: Command): void {
     .option('--account <id>', t('people.daemonOptAccount'))
     .option('--presence-interval <duration>', t('people.daemonOptPresence'), '60s')
     .option('--name-ttl <duration>', t('names.daemonOptTtl'), '24h')
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string }, cmd: Command) => {
+    .option('--public-fetch', t('webui.daemonOptPublicFetch'))
+    .option('--public-fetch-rate <size>', t('webui.daemonOptPublicFetchRate'))
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string, publicFetch?: boolean, publicFetchRate?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
@@ -194,7 +196,7 @@ export function registerCoreCommands (program: Command): void {
         await ensurePassphrase(resolveDataDir(g.dataDir))
         await loadRuntimeModules()
         const { runDaemon } = await import('./daemon.ts')
-        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl) })
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), ...(opts.publicFetch === true ? { publicFetch: opts.publicFetchRate != null ? { bytesPerSecond: parseSize(opts.publicFetchRate) } : {} } : {}) })
       } finally {
         log?.close()
       }

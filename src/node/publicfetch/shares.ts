@@ -1,0 +1,114 @@
+// What the public fetch page may download from this node: ciphertext only, by share id, with
+// Merkle proofs. A share this node owns or holds whole (files shared here, a CAR import, a
+// finished pin) is served from there; a share it is still fetching or pinning is served from
+// that swarm, each missing block asked of the swarm first (moved to the front of its queue) and
+// served once it arrived and was verified. Nothing here needs, or sees, a content key.
+import { CID } from 'multiformats/cid'
+import { DAG_CBOR_CODEC, type BlockSource } from '../../blocks/index.ts'
+import { MerkleTree } from '../../merkle/index.ts'
+import type { Swarm } from '../../swarm/index.ts'
+import type { NodeNetwork } from '../network/network.ts'
+import type { OhtNode } from '../transfers/node.ts'
+
+export interface PublicShare {
+  manifestBytes: Uint8Array
+  blockCount: number
+  /** Block `index` as the page reads it: its proof's sibling hashes, then its ciphertext. */
+  block (index: number, signal: AbortSignal): Promise<Uint8Array[]>
+}
+
+export interface PublicShares {
+  /** The share, or undefined when this node has none of it (or `id` is no share id). */
+  open (id: string): Promise<PublicShare | undefined>
+  close (): Promise<void>
+}
+
+/** Shares opened recently (file handles, a Merkle tree each) are kept for the next request. */
+const KEPT = 8
+/** Blocks asked of the swarm ahead of the one a page waits for (the page fetches 4 at once). */
+const AHEAD = 8
+
+interface Kept { share: PublicShare, close: () => Promise<void> }
+
+export class NodePublicShares implements PublicShares {
+  readonly #node: OhtNode
+  readonly #network: NodeNetwork | undefined
+  readonly #kept = new Map<string, Promise<Kept | undefined>>()
+
+  constructor (node: OhtNode, network?: NodeNetwork) {
+    this.#node = node
+    this.#network = network
+  }
+
+  async open (id: string): Promise<PublicShare | undefined> {
+    let cid: CID
+    try { cid = CID.parse(id) } catch { return undefined }
+    if (cid.version !== 1 || cid.code !== DAG_CBOR_CODEC || cid.toString() !== id) return undefined
+    let kept = this.#kept.get(id)
+    if (kept == null) {
+      kept = this.#openHeld(cid)
+      this.#kept.set(id, kept)
+      if (this.#kept.size > KEPT) {
+        const [oldest, gone] = this.#kept.entries().next().value!
+        this.#kept.delete(oldest)
+        void gone.then(async k => { await k?.close() }).catch(() => {})
+      }
+    }
+    const held = await kept.catch(() => undefined)
+    if (held != null) return held.share
+    // Not held (yet): forget the miss, so a share that completes later is served from its source.
+    this.#kept.delete(id)
+    return this.#fromSwarm(id)
+  }
+
+  async close (): Promise<void> {
+    const all = [...this.#kept.values()]
+    this.#kept.clear()
+    for (const k of all) await (await k.catch(() => undefined))?.close().catch(() => {})
+  }
+
+  async #openHeld (cid: CID): Promise<Kept | undefined> {
+    const held = await this.#node.ciphertextSource(cid)
+    if (held == null) return undefined
+    const leaves = await this.#node.state.getLeaves(cid.toString())
+    if (leaves == null) { await held.source.close?.(); return undefined }
+    return { share: proved(held.manifestBytes, leaves, async i => await held.source.get(i)), close: async () => { await closeSource(held.source) } }
+  }
+
+  #fromSwarm (id: string): PublicShare | undefined {
+    const swarm = this.#network?.swarmFor(id)?.swarm
+    const manifest = swarm?.manifest
+    const leaves = swarm?.leaves
+    if (swarm == null || manifest == null || leaves == null || swarm.have == null) return undefined
+    return proved(manifest.bytes, leaves, async (i, signal) => await fromSwarm(swarm, i, signal))
+  }
+}
+
+async function closeSource (source: BlockSource): Promise<void> { await source.close?.() }
+
+function proved (manifestBytes: Uint8Array, leaves: Uint8Array, get: (index: number, signal: AbortSignal) => Promise<Uint8Array>): PublicShare {
+  const list: Uint8Array[] = []
+  for (let i = 0; i < leaves.length; i += 32) list.push(leaves.subarray(i, i + 32))
+  const tree = new MerkleTree(list)
+  return {
+    manifestBytes,
+    blockCount: list.length,
+    block: async (index, signal) => [...tree.proof(index), await get(index, signal)]
+  }
+}
+
+let readers = 0
+
+/** A block of a share this node is fetching: asked for first, then waited for (until `signal`). */
+async function fromSwarm (swarm: Swarm, index: number, signal: AbortSignal): Promise<Uint8Array> {
+  if (!swarm.isHeld(index)) {
+    const reader = `public-fetch-${++readers}`
+    swarm.setPriorityWindow(reader, { from: index, to: index + AHEAD - 1 })
+    try {
+      await swarm.whenHeld(index, signal)
+    } finally {
+      swarm.setPriorityWindow(reader, null)
+    }
+  }
+  return await swarm.readHeld(index)
+}
