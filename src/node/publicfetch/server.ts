@@ -99,27 +99,32 @@ export class PublicFetchServer {
     if (m == null || !SHARE_ID.test(m[1]!)) { fail(res, 404, 'not found'); return }
     const id = m[1]!
     log('%s %s', id.slice(-12), m[3] != null ? `block ${m[3]}` : 'manifest')
-    const share = await this.#shares.open(id)
-    if (share == null) { fail(res, 404, 'this node does not have that share'); return }
-    if (m[3] == null) { await this.#send(req, res, 'application/vnd.ipld.dag-cbor', share.manifestBytes); return }
-    const index = Number(m[3])
-    if (index >= share.blockCount) { fail(res, 404, `the share has ${share.blockCount} blocks`); return }
+    // Both waits (a swarm's metadata, a block it has not received) end with the request or the deadline.
     const gone = new AbortController()
     res.once('close', () => { gone.abort() })
     const timer = setTimeout(() => { gone.abort(new Error('timeout')) }, this.#limits.blockWaitMs)
     timer.unref()
-    await this.#slot()
-    let parts: Uint8Array[]
     try {
-      parts = await share.block(index, gone.signal)
-    } catch (err) {
-      if (gone.signal.aborted) { fail(res, 504, `block ${index} did not arrive from the swarm in time`); return }
-      throw err
+      const share = await this.#shares.open(id, gone.signal).catch(err => { if (gone.signal.aborted) return 'late' as const; throw err })
+      if (share === 'late') { fail(res, 504, 'the share\'s metadata did not arrive from the swarm in time'); return }
+      if (share == null) { fail(res, 404, 'this node does not have that share'); return }
+      if (m[3] == null) { await this.#send(req, res, 'application/vnd.ipld.dag-cbor', share.manifestBytes); return }
+      const index = Number(m[3])
+      if (index >= share.blockCount) { fail(res, 404, `the share has ${share.blockCount} blocks`); return }
+      await this.#slot()
+      let parts: Uint8Array[]
+      try {
+        parts = await share.block(index, gone.signal)
+      } catch (err) {
+        if (gone.signal.aborted) { fail(res, 504, `block ${index} did not arrive from the swarm in time`); return }
+        throw err
+      } finally {
+        this.#release()
+      }
+      await this.#send(req, res, 'application/octet-stream', parts)
     } finally {
       clearTimeout(timer)
-      this.#release()
     }
-    await this.#send(req, res, 'application/octet-stream', parts)
   }
 
   /** Writes the answer once the connection's rate allows it. */

@@ -3,7 +3,9 @@
 // finished pin) is served from there; a share it is still fetching or pinning is served from
 // that swarm, each missing block asked of the swarm first (moved to the front of its queue) and
 // served once it arrived and was verified. Nothing here needs, or sees, a content key.
+import { once } from 'node:events'
 import { CID } from 'multiformats/cid'
+import createDebug from 'debug'
 import { DAG_CBOR_CODEC, type BlockSource } from '../../blocks/index.ts'
 import { MerkleTree } from '../../merkle/index.ts'
 import type { Swarm } from '../../swarm/index.ts'
@@ -18,10 +20,16 @@ export interface PublicShare {
 }
 
 export interface PublicShares {
-  /** The share, or undefined when this node has none of it (or `id` is no share id). */
-  open (id: string): Promise<PublicShare | undefined>
+  /**
+   * The share, or undefined when this node has none of it (or `id` is no share id). A share whose
+   * swarm is still waiting for its metadata is waited for, until `signal` aborts.
+   */
+  open (id: string, signal: AbortSignal): Promise<PublicShare | undefined>
   close (): Promise<void>
 }
+
+/** DEBUG=oht:pf (as server.ts): blocks a page waits for from the swarm. */
+const log = createDebug('oht:pf')
 
 /** Shares opened recently (file handles, a Merkle tree each) are kept for the next request. */
 const KEPT = 8
@@ -40,7 +48,7 @@ export class NodePublicShares implements PublicShares {
     this.#network = network
   }
 
-  async open (id: string): Promise<PublicShare | undefined> {
+  async open (id: string, signal: AbortSignal): Promise<PublicShare | undefined> {
     let cid: CID
     try { cid = CID.parse(id) } catch { return undefined }
     if (cid.version !== 1 || cid.code !== DAG_CBOR_CODEC || cid.toString() !== id) return undefined
@@ -58,7 +66,7 @@ export class NodePublicShares implements PublicShares {
     if (held != null) return held.share
     // Not held (yet): forget the miss, so a share that completes later is served from its source.
     this.#kept.delete(id)
-    return this.#fromSwarm(id)
+    return await this.#fromSwarm(id, signal)
   }
 
   async close (): Promise<void> {
@@ -75,11 +83,13 @@ export class NodePublicShares implements PublicShares {
     return { share: proved(held.manifestBytes, leaves, async i => await held.source.get(i)), close: async () => { await closeSource(held.source) } }
   }
 
-  #fromSwarm (id: string): PublicShare | undefined {
+  async #fromSwarm (id: string, signal: AbortSignal): Promise<PublicShare | undefined> {
     const swarm = this.#network?.swarmFor(id)?.swarm
-    const manifest = swarm?.manifest
-    const leaves = swarm?.leaves
-    if (swarm == null || manifest == null || leaves == null || swarm.have == null) return undefined
+    if (swarm == null) return undefined
+    if (swarm.have == null) await once(swarm, 'ready', { signal })
+    const manifest = swarm.manifest
+    const leaves = swarm.leaves
+    if (manifest == null || leaves == null) return undefined
     return proved(manifest.bytes, leaves, async (i, signal) => await fromSwarm(swarm, i, signal))
   }
 }
@@ -103,6 +113,7 @@ let readers = 0
 async function fromSwarm (swarm: Swarm, index: number, signal: AbortSignal): Promise<Uint8Array> {
   if (!swarm.isHeld(index)) {
     const reader = `public-fetch-${++readers}`
+    log('%s block %d: not held yet, asked of the swarm first', swarm.options.manifestCid.toString().slice(-12), index)
     swarm.setPriorityWindow(reader, { from: index, to: index + AHEAD - 1 })
     try {
       await swarm.whenHeld(index, signal)
