@@ -4,19 +4,22 @@
 // his own address. The page downloads the multi-block file, checking and decrypting it in the
 // browser: byte-identical. A node that serves a changed block makes the page stop with a clear
 // error; bob's logs and process memory never hold the content key; carol, who is still pinning
-// the share from a slow alice, serves the page blocks she asks of the swarm first. Without the
-// option a node answers no HTTP at all. Strict CSP, every request to the node's own origin.
+// the share from a slow alice, serves the page blocks she asks of the swarm first; a video plays
+// while it downloads (MediaSource). Without the option a node answers no HTTP at all. Strict CSP,
+// every request to the node's own origin.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { open, readFile, writeFile } from 'node:fs/promises'
-import { createServer, get, request, type IncomingMessage, type Server } from 'node:http'
+import { mkdtemp, open, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { createServer, get, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { oht, ohtJson, tempDir } from '../helpers/cli.ts'
 import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { runTool } from '../helpers/media.ts'
 import { PUBLIC_FETCH_CSP } from '../../src/node/publicfetch/index.ts'
 
 declare const document: any // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -30,6 +33,8 @@ const FILE_BYTES = 12 * 256 * 1024 + 54_321
 const skip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install chromium)`
 const cleanups: Array<() => Promise<void>> = []
 let dir: string
+/** Screenshots, kept as the test's artefacts (the path is printed). */
+let shots: string
 let alice: Daemon
 let bob: Daemon
 let browser: Browser
@@ -38,19 +43,32 @@ let link: string
 let verifyCap: string
 let shareId: string
 let bobUrl: string
+let video: Buffer
+let videoLink: string
 
 const portOf = (d: Daemon): number => Number(d.address.split(':').pop())
 
 before(async () => {
   if (skip !== false) return
   dir = await tempDir({ after: fn => { cleanups.push(async () => { await fn() }) } }, 'oht-publicfetch-')
+  shots = await mkdtemp(join(tmpdir(), 'oht-publicfetch-screenshots-'))
   file = randomBytes(FILE_BYTES)
   await writeFile(join(dir, 'film.bin'), file)
   const shared = (await ohtJson<{ link: string, verifyCap: string, id: string }>(join(dir, 'alice'), ['share', join(dir, 'film.bin')])).value
   ;({ link, verifyCap, id: shareId } = shared)
-  // Bob gets the ciphertext as a CAR file: no link, no key.
-  await oht(join(dir, 'alice'), ['export', '--car', verifyCap, '-o', join(dir, 'share.car')])
-  await oht(join(dir, 'bob'), ['import', join(dir, 'share.car')])
+  // A fragmented MP4 (H.264/AAC, the movie box first): what MediaSource can take piece by piece.
+  const made = await runTool('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=480x270:rate=25:duration=20',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=20', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '900k', '-g', '25',
+    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4', join(dir, 'clip.mp4')], 120_000)
+  assert.equal(made.code, 0, made.stderr)
+  video = await readFile(join(dir, 'clip.mp4'))
+  const clip = (await ohtJson<{ link: string, verifyCap: string }>(join(dir, 'alice'), ['share', join(dir, 'clip.mp4')])).value
+  videoLink = clip.link
+  // Bob gets the ciphertext as CAR files: no link, no key.
+  for (const [cap, car] of [[verifyCap, 'share.car'], [clip.verifyCap, 'clip.car']] as const) {
+    await oht(join(dir, 'alice'), ['export', '--car', cap, '-o', join(dir, car)])
+    await oht(join(dir, 'bob'), ['import', join(dir, car)])
+  }
   ;[alice, bob] = await Promise.all([
     startDaemon(join(dir, 'alice'), ['--max-upload', '256KiB']),
     startDaemon(join(dir, 'bob'), [], 60_000, ['--public-fetch', '--log-file', join(dir, 'bob.log')])
@@ -63,23 +81,24 @@ before(async () => {
 
 after(async () => {
   for (const c of cleanups) await c().catch(() => {})
+  if (shots != null) process.stdout.write(`# public fetch screenshots: ${shots}\n`)
 })
 
 /** Opens the page at `origin` with the link in the fragment; every request it makes is recorded. */
-async function openPage (origin: string): Promise<{ page: Page, requests: string[], csp: string | undefined }> {
+async function openPage (origin: string, shareLink = link): Promise<{ page: Page, requests: string[], csp: string | undefined }> {
   const context = await browser.newContext({ acceptDownloads: true })
   cleanups.unshift(async () => { await context.close() })
   const page = await context.newPage()
   const requests: string[] = []
   page.on('request', r => { requests.push(`${r.url()} ${JSON.stringify(r.headers())}`) })
-  const answer = await page.goto(`${origin}#${link}`)
+  const answer = await page.goto(`${origin}#${shareLink}`)
   assert.equal(answer?.status(), 200)
   return { page, requests, csp: answer?.headers()['content-security-policy'] }
 }
 
-async function downloaded (page: Page): Promise<Buffer> {
+async function downloaded (page: Page, name = 'film.bin'): Promise<Buffer> {
   const download = await page.waitForEvent('download', { timeout: WAIT_MS })
-  assert.equal(download.suggestedFilename(), 'film.bin')
+  assert.equal(download.suggestedFilename(), name)
   return await readFile((await download.path())!)
 }
 
@@ -99,12 +118,12 @@ test('the page downloads a multi-block file from a node holding only ciphertext:
     assert.ok(r.startsWith(bobUrl), `request to another origin: ${r}`)
     assert.ok(!r.includes(key), `a request carries the key: ${r}`)
   }
-  await page.screenshot({ path: join(dir, 'publicfetch-done.png'), fullPage: true })
+  await page.screenshot({ path: join(shots, 'done.png'), fullPage: true })
 })
 
 test('a node that serves a changed block: the page stops with a clear error and saves nothing', { skip }, async () => {
   // A node that lies: bob's answers with one bit of block 5's ciphertext flipped.
-  const proxy = await tamperingProxy(portOf(bob), '/block/5', 400)
+  const proxy = await proxyTo(portOf(bob), { flip: { suffix: '/block/5', offset: 400 } })
   cleanups.unshift(async () => { await new Promise(resolve => proxy.close(resolve)) })
   const origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`
   const { page } = await openPage(origin)
@@ -115,6 +134,7 @@ test('a node that serves a changed block: the page stops with a clear error and 
   assert.match(error ?? '', /block 5 does not match the share's Merkle root: the node sent a wrong or damaged block/)
   assert.equal(await page.isVisible('#pf-error'), true)
   assert.equal(saved, false)
+  await page.screenshot({ path: join(shots, 'tampered.png'), fullPage: true })
 })
 
 test('bob\'s logs and process memory never hold the content key (his log and memory do hold the share id)', { skip }, async () => {
@@ -143,6 +163,24 @@ test('a node still pinning the share serves the page blocks it asks of the swarm
   await pinned
 })
 
+test('a video plays while it downloads (MediaSource), then the whole file is saved', { skip }, async () => {
+  // The last block is held back until the video has played a while: it cannot be from the whole file.
+  const last = Math.ceil(video.length / (256 * 1024)) - 1
+  const held = Promise.withResolvers<void>()
+  const proxy = await proxyTo(portOf(bob), { hold: { suffix: `/block/${last}`, until: held.promise } })
+  cleanups.unshift(async () => { held.resolve(); await new Promise(resolve => proxy.close(resolve)) })
+  const { page } = await openPage(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`, videoLink)
+  const saved = downloaded(page, 'clip.mp4')
+  await page.waitForFunction(() => document.getElementById('pf-player').dataset.mode === 'stream', undefined, { timeout: WAIT_MS })
+  await page.evaluate(async () => { const v = document.getElementById('pf-player'); v.muted = true; await v.play() })
+  await page.waitForFunction(() => document.getElementById('pf-player').currentTime > 1, undefined, { timeout: WAIT_MS })
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'fetching')
+  assert.equal(await page.evaluate(() => document.getElementById('pf-player').error), null)
+  await page.screenshot({ path: join(shots, 'video.png'), fullPage: true })
+  held.resolve()
+  assert.ok((await saved).equals(video))
+})
+
 test('without --public-fetch a node answers no HTTP at all; with it, an unknown share is 404', { skip }, async () => {
   const answer = await new Promise<string>(resolve => {
     const req = get(`http://127.0.0.1:${portOf(alice)}/`, res => { resolve(`HTTP ${res.statusCode}`); res.resume() })
@@ -156,22 +194,27 @@ test('without --public-fetch a node answers no HTTP at all; with it, an unknown 
   assert.equal((await oht(join(dir, 'alice'), ['status'])).code, 0)
 })
 
-/** An HTTP proxy in front of `port` that flips one bit at `offset` of answers whose path ends with `suffix`. */
-async function tamperingProxy (port: number, suffix: string, offset: number): Promise<Server> {
-  const server = createServer((req, res) => {
+/**
+ * An HTTP proxy in front of `port`: `flip` changes one bit at `offset` of answers whose path ends
+ * with `suffix` (a lying node); `hold` forwards such a request only once `until` settles.
+ */
+async function proxyTo (port: number, o: { flip?: { suffix: string, offset: number }, hold?: { suffix: string, until: Promise<void> } }): Promise<Server> {
+  const server = createServer((req, res) => { void forward(req, res) })
+  const forward = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (o.hold != null && req.url?.endsWith(o.hold.suffix) === true) await o.hold.until
     const upstream = request({ host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers }, up => {
       const parts: Buffer[] = []
       up.on('data', (c: Buffer) => parts.push(c))
       up.on('end', () => {
         const body = Buffer.concat(parts)
-        if (req.url?.endsWith(suffix) === true) body[offset]! ^= 1
+        if (o.flip != null && req.url?.endsWith(o.flip.suffix) === true) body[o.flip.offset]! ^= 1
         res.writeHead(up.statusCode ?? 502, up.headers)
         res.end(body)
       })
     })
     upstream.on('error', () => { res.destroy() })
     req.pipe(upstream)
-  })
+  }
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return server
 }

@@ -1,9 +1,10 @@
 // The public fetch page's script (served by a node started with --public-fetch, docs/WEBUI.md
 // "Public fetch"): reads the oht link from the address's fragment (or the form), asks this node
 // for the manifest and the blocks with their Merkle proofs, checks and decrypts each in the
-// browser (core.ts), and offers each file to save once its bytes are all there (media files also
-// play then). The key never leaves the page: requests carry only the share id and block numbers.
+// browser (core.ts), and offers each file to save once its bytes are all there. The first audio
+// or video file plays while it downloads where MediaSource takes it (media.ts), else once whole. The key never leaves the page: requests carry only the share id and block numbers.
 import { blockLength, blockPieces, openBlock, openManifest, parseLink, ShareError, type OpenedShare } from './core.ts'
+import { MediaStreamer, streamType } from './media.ts'
 
 /** Blocks in flight at once: enough to hide a Tor round trip, few enough for the node's limits. */
 const PARALLEL = 4
@@ -48,10 +49,14 @@ function blocksOf (share: OpenedShare, f: number): { first: number, last: number
   return { first: Math.floor(offset / share.header.blockSize), last: Math.floor((offset + size - 1) / share.header.blockSize) }
 }
 
+/** Object URLs of the files offered so far, by file number. */
+const offeredUrls = new Map<number, string>()
+
 function offerFile (share: OpenedShare, f: number, parts: BlobPart[]): void {
   const file = share.files[f]!
   const type = file.mime ?? 'application/octet-stream'
   const url = URL.createObjectURL(new Blob(parts, { type }))
+  offeredUrls.set(f, url)
   const item = el(`pf-file-${f}`)
   const a = document.createElement('a')
   a.href = url
@@ -64,6 +69,7 @@ function offerFile (share: OpenedShare, f: number, parts: BlobPart[]): void {
     const player = el<HTMLVideoElement>('pf-player')
     if (player.dataset.file == null) {
       player.dataset.file = file.path
+      player.dataset.mode = 'whole'
       player.src = url
       player.hidden = false
     }
@@ -116,6 +122,7 @@ async function run (text: string): Promise<void> {
     }
   }
 
+  const stream = mediaFeed(share)
   let next = 0
   let done = 0
   const worker = async (): Promise<void> => {
@@ -123,6 +130,7 @@ async function run (text: string): Promise<void> {
       const i = next++
       const bytes = await openBlock(share, i, await fetchBytes(`${base}/block/${i}`, abort.signal))
       plain[i] = new Blob([bytes as Uint8Array<ArrayBuffer>])
+      stream?.(i, bytes)
       done++
       progress.value = done
       setStatus(`${done} / ${count} blocks checked and decrypted`)
@@ -138,6 +146,49 @@ async function run (text: string): Promise<void> {
   offerReady()
   setStatus(`done: ${formatBytes(share.header.size)} checked against the share's Merkle root and decrypted in this browser`)
   document.body.dataset.state = 'done'
+}
+
+/**
+ * For the share's first audio or video file: a function taking each decrypted block, which feeds
+ * the file's bytes in order to a MediaStreamer once its first block shows it can be streamed.
+ */
+function mediaFeed (share: OpenedShare): ((index: number, bytes: Uint8Array) => void) | undefined {
+  const f = share.files.findIndex(x => /^(video|audio)\//.test(x.mime ?? ''))
+  const range = f < 0 ? undefined : blocksOf(share, f)
+  if (range == null) return undefined
+  const player = el<HTMLVideoElement>('pf-player')
+  const waiting = new Map<number, Uint8Array>()
+  let at = range.first
+  let streamer: MediaStreamer | undefined
+  let off = false
+  return (index, bytes) => {
+    if (off || index < range.first || index > range.last) return
+    waiting.set(index, bytes)
+    for (let b = waiting.get(at); b != null; b = waiting.get(at)) {
+      waiting.delete(at)
+      const piece = blockPieces(share, at).find(p => p.file === f)!
+      const part = b.subarray(piece.start, piece.end)
+      if (streamer == null) {
+        const type = streamType(share.files[f]!.mime, part)
+        if (type == null) { off = true; waiting.clear(); return }
+        player.dataset.file = share.files[f]!.path
+        player.dataset.mode = 'stream'
+        player.hidden = false
+        streamer = new MediaStreamer(player, type, () => {
+          // The browser refused the bytes: the whole file plays once it is there.
+          off = true
+          waiting.clear()
+          player.dataset.mode = 'whole'
+          const whole = offeredUrls.get(f)
+          if (whole != null) player.src = whole
+          else delete player.dataset.file
+        })
+      }
+      streamer.push(part)
+      if (at === range.last) streamer.end()
+      at++
+    }
+  }
 }
 
 function start (text: string): void {

@@ -88,7 +88,7 @@ export class PublicFetchServer {
     const path = new URL(req.url ?? '/', 'http://node').pathname
     if (path === '/') { await this.#send(req, res, 'text/html; charset=utf-8', Buffer.from(PUBLIC_PAGE)); return }
     if (path === '/favicon.ico') { res.writeHead(204); res.end(); return }
-    const asset = /^\/pf\/assets\/(core\.js|page\.js|style\.css)$/.exec(path)
+    const asset = /^\/pf\/assets\/(core\.js|media\.js|page\.js|style\.css)$/.exec(path)
     if (asset != null) {
       const found = await this.#assets.get(`pf/${asset[1]!}`)
       if (found == null) { fail(res, 404, 'not found'); return }

@@ -12,7 +12,7 @@ export const WEB_DIR = join(import.meta.dirname, '..', '..', '..', 'web')
 const JS = 'text/javascript; charset=utf-8'
 const CSS = 'text/css; charset=utf-8'
 /** Every asset there is: the UI's, and the public fetch page's (pf/, src/node/publicfetch). */
-const TYPES: Record<string, string> = { 'app.js': JS, 'style.css': CSS, 'pf/core.js': JS, 'pf/page.js': JS, 'pf/style.css': CSS }
+const TYPES: Record<string, string> = { 'app.js': JS, 'style.css': CSS, 'pf/core.js': JS, 'pf/media.js': JS, 'pf/page.js': JS, 'pf/style.css': CSS }
 
 export class Assets {
   readonly #dir: string
