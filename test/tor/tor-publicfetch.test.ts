@@ -1,7 +1,9 @@
 // The zero-install fetch page over Tor (private Tor network, nothing touches the real one): a
 // daemon started with --public-fetch answers HTTP on its own onion address; chromium, through a
 // client tor's SOCKS port as Tor Browser would, downloads a multi-block share from it, checked and
-// decrypted in the browser: byte-identical. The node holds the ciphertext only (a CAR import).
+// decrypted in the browser: byte-identical. The node's onion service still speaks oht to peers:
+// `oht fetch` from it works beside the page. (A node holding only ciphertext, and the key kept
+// out of its memory, are test/integration/publicfetch.test.ts's.)
 // Chromium, unlike Tor Browser, does not count http://*.onion as a secure context (WebCrypto needs
 // one), so the test tells it to, with the switch Chromium has for that.
 import assert from 'node:assert/strict'
@@ -25,9 +27,7 @@ describe('the public fetch page on a node\'s onion address', { timeout: 500_000,
     const { dir, clients } = suite
     const file = randomBytes(4 * 256 * 1024 + 1000)
     await writeFile(join(dir, 'clip.bin'), file)
-    const { link, verifyCap } = (await ohtJson<{ link: string, verifyCap: string }>(join(dir, 'alice'), ['share', join(dir, 'clip.bin')])).value
-    await oht(join(dir, 'alice'), ['export', '--car', verifyCap, '-o', join(dir, 'share.car')])
-    await oht(join(dir, 'bob'), ['import', join(dir, 'share.car')])
+    const { link } = (await ohtJson<{ link: string }>(join(dir, 'bob'), ['share', join(dir, 'clip.bin')])).value
     const bob = await startDaemon(join(dir, 'bob'), torArgs(clients[0]!), 150_000, ['--public-fetch'])
     suite.daemons.push(bob)
     const url = publicFetchUrl(bob.address)
@@ -57,5 +57,9 @@ describe('the public fetch page on a node\'s onion address', { timeout: 500_000,
     } finally {
       await browser.close()
     }
+    // The same onion address still speaks oht: a peer fetches the share from bob over the swarm.
+    const fetched = await oht(join(dir, 'carol'), [...torArgs(clients[1]!), 'fetch', link, '--peer', bob.address, '-o', join(dir, 'out')], { timeoutMs: 300_000 })
+    assert.equal(fetched.code, 0, fetched.stderr)
+    assert.ok((await readFile(join(dir, 'out', 'clip.bin'))).equals(file))
   })
 })
