@@ -45,6 +45,8 @@ const MIN_BLOCK_SIZE = 16 * 1024
 const MAX_BLOCK_SIZE = 16 * 1024 * 1024
 const MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 const MAX_FILES = 100_000
+const MAX_PATH_BYTES = 4096
+const MAX_SEGMENT_BYTES = 255
 const TAG_BYTES = 16
 const HASH_BYTES = 32
 const DAG_CBOR = 0x71
@@ -121,7 +123,7 @@ function base64url (s: string): Uint8Array {
 
 type Value = number | string | boolean | null | Uint8Array | Value[] | Map<string, Value>
 
-/** Strict DAG-CBOR: definite lengths, shortest integers, map keys strings in canonical order. */
+/** Strict DAG-CBOR: definite lengths, shortest integers, 64-bit floats, map keys strings in canonical order. */
 class Cbor {
   readonly #b: Uint8Array
   pos = 0
@@ -180,8 +182,12 @@ class Cbor {
     const info = first & 31
     switch (major) {
       case 0: return this.#length(info)
+      case 1: return -1 - this.#length(info)
       case 2: return this.#slice(this.#length(info))
-      case 3: return new TextDecoder('utf-8', { fatal: true }).decode(this.#slice(this.#length(info)))
+      case 3: {
+        const bytes = this.#slice(this.#length(info))
+        try { return new TextDecoder('utf-8', { fatal: true }).decode(bytes) } catch { throw new ShareError('manifest: a CBOR string is not UTF-8') }
+      }
       case 4: {
         const n = this.#length(info)
         const list: Value[] = []
@@ -192,6 +198,11 @@ class Cbor {
         if (info === 20) return false
         if (info === 21) return true
         if (info === 22) return null
+        if (info === 27) {
+          const v = new DataView(this.#slice(8).slice().buffer).getFloat64(0)
+          if (!Number.isFinite(v)) throw new ShareError('manifest: NaN or infinity in CBOR')
+          return v
+        }
     }
     throw new ShareError(`manifest: unexpected CBOR item 0x${first.toString(16)}`)
   }
@@ -274,7 +285,9 @@ export async function openManifest (bytes: Uint8Array, link: Link): Promise<Open
   } catch {
     throw new ShareError('cannot open the manifest: wrong key in the link, or the manifest is corrupted')
   }
-  const body = new Cbor(plain).value()
+  const bodyReader = new Cbor(plain)
+  const body = bodyReader.value()
+  if (!bodyReader.done) throw new ShareError('manifest body: bytes after the map')
   if (!(body instanceof Map)) throw new ShareError('manifest body is not a map')
   const kind = body.get('kind')
   const name = body.get('name')
@@ -284,26 +297,35 @@ export async function openManifest (bytes: Uint8Array, link: Link): Promise<Open
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_FILES) throw new ShareError('manifest body: files must be a list of 1 to 100,000 entries')
   if (kind === 'file' && list.length !== 1) throw new ShareError('a file share lists exactly one file')
   checkSegment(name)
+  if (name.includes('/')) throw new ShareError('the share\'s name contains "/"')
+  intField(body.get('created'), 'created')
   let total = 0
   const files = list.map((f, i): FileEntry => {
     if (!(f instanceof Map)) throw new ShareError(`file ${i} is not a map`)
     const path = f.get('path')
     const mime = f.get('mime')
     if (typeof path !== 'string' || path.length === 0) throw new ShareError(`file ${i}: path must be a string`)
+    if (utf8.encode(path).length > MAX_PATH_BYTES) throw new ShareError(`file ${i}: path longer than ${MAX_PATH_BYTES} bytes`)
     for (const segment of path.split('/')) checkSegment(segment)
+    if (mime != null && (typeof mime !== 'string' || mime.length > 255)) throw new ShareError(`file ${i}: bad mime type`)
     if (kind === 'file' ? path !== name : !path.startsWith(`${name}/`)) throw new ShareError(`path ${JSON.stringify(path)} is not under the share's name`)
     const size = intField(f.get('size'), `files[${i}].size`)
     total += size
-    return { path, size, ...(typeof mime === 'string' && mime.length <= 255 ? { mime } : {}) }
+    return { path, size, ...(typeof mime === 'string' ? { mime } : {}) }
   })
   if (total !== header.size) throw new ShareError('the manifest\'s file sizes do not add up to the share\'s size')
-  if (new Set(files.map(f => f.path)).size !== files.length) throw new ShareError('the manifest lists a path twice')
+  const paths = new Set(files.map(f => f.path))
+  if (paths.size !== files.length) throw new ShareError('the manifest lists a path twice')
+  // A file may not also be a folder of another ("a" and "a/b").
+  for (const p of paths) for (let cut = p.lastIndexOf('/'); cut > 0; cut = p.lastIndexOf('/', cut - 1)) {
+    if (paths.has(p.slice(0, cut))) throw new ShareError(`the manifest lists ${JSON.stringify(p.slice(0, cut))} as a file and a folder`)
+  }
   return { header, kind, name, files, blockKey: await deriveAesKey(link.contentKey, LABELS.blockKey) }
 }
 
 function checkSegment (segment: string): void {
   // eslint-disable-next-line no-control-regex
-  if (segment === '' || segment === '.' || segment === '..' || segment.includes('\\') || /^[A-Za-z]:/.test(segment) || /[\u0000-\u001f\u007f]/.test(segment)) {
+  if (segment === '' || segment === '.' || segment === '..' || segment.includes('\\') || /^[A-Za-z]:/.test(segment) || /[\u0000-\u001f\u007f]/.test(segment) || utf8.encode(segment).length > MAX_SEGMENT_BYTES) {
     throw new ShareError(`the manifest holds an unsafe name: ${JSON.stringify(segment)}`)
   }
 }
