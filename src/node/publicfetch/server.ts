@@ -64,6 +64,9 @@ export class PublicFetchServer {
     this.#http.on('clientError', (_err, socket) => { socket.destroy() })
   }
 
+  /** Connections open now. */
+  get connections (): number { return this.#sockets.size }
+
   /** Takes a connection whose first bytes are an HTTP request (the transport's serveHttp handler). */
   readonly accept = (socket: Socket): void => {
     if (this.#closed || this.#sockets.size >= this.#limits.maxConnections) { socket.destroy(); return }
