@@ -46,6 +46,12 @@ function onProgress (e: Progress): void {
   setText(row, 'peers', String(e.peers))
 }
 
+// A form the user has begun to change (a file unticked, a field typed in) is marked, so that a
+// refresh keeps it instead of its fresh copy: an event arriving meanwhile must not undo the edit.
+const markDirty = (e: Event): void => { (e.target as Element | null)?.closest?.('form')?.setAttribute('data-dirty', '') }
+document.addEventListener('input', markDirty)
+document.addEventListener('change', markDirty)
+
 /** The page as the server renders it now, swapped in: states, buttons and new rows in one go. */
 let refreshing: Promise<void> | undefined
 let again = false
@@ -56,7 +62,12 @@ function refresh (): void {
     if (!answer.ok) return
     const next = new DOMParser().parseFromString(await answer.text(), 'text/html').querySelector('main')
     const main = document.querySelector('main')
-    if (next != null && main != null) main.replaceWith(next)
+    if (next == null || main == null) return
+    for (const dirty of main.querySelectorAll('form[data-dirty]')) {
+      const action = dirty.getAttribute('action')
+      next.querySelector(`form[action="${CSS.escape(action ?? '')}"]`)?.replaceWith(dirty)
+    }
+    main.replaceWith(next)
   })().catch(() => {}).finally(() => {
     refreshing = undefined
     if (again) { again = false; refresh() }

@@ -1,7 +1,8 @@
 // The web UI's pages that test/integration/webui.test.ts does not open, in Debian's chromium
 // (playwright-core) against two real daemons over TCP: a transfer's file selection (a file
 // unticked is skipped), the peers of a running fetch, a pin and its state, the DHT (a value
-// stored through the form, then looked up), and the UI's CSP with every request to its own origin.
+// stored through the form, then looked up), the UI's CSP with every request to its own origin, and
+// the console's /webui (start prints a login address that works, status, stop ends it).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -14,6 +15,8 @@ import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import { apiSocket } from '../../cli/context.ts'
 import { SECURITY_HEADERS } from '../../src/node/webui/index.ts'
+import { COMMANDS } from '../../cli/console/table.ts'
+import type { ConsoleCommand } from '../../cli/console/spec.ts'
 
 declare const document: any // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -114,4 +117,24 @@ test('every page carries the strict CSP; everything the browser asked for came f
   }
   assert.ok(requests.length > 10)
   for (const r of requests) assert.ok(r.startsWith(`${origin}/`), `a request to another origin: ${r}`)
+})
+
+test('the console\'s /webui starts the UI with a login address that works, says it runs, and stops it', { skip }, async () => {
+  const printed: string[] = []
+  const ctx = { client: new DaemonClient(apiSocket(leecher.dataDir)), print: (text: string) => { printed.push(text) } } as unknown as Parameters<ConsoleCommand['run']>[0]
+  const webui = COMMANDS.find(c => c.name === 'webui')!
+  await webui.run(ctx, { args: [], options: {} })
+  const url = printed.find(l => /^http:\/\/127\.0\.0\.1:\d+\/auth\?token=/.test(l))
+  assert.ok(url != null, `a login address: ${printed.join(' | ')}`)
+  const context = await browser.newContext()
+  cleanups.unshift(async () => { await context.close() })
+  const fresh = await context.newPage()
+  assert.equal((await fresh.goto(url))?.status(), 200)
+  assert.equal(new URL(fresh.url()).pathname, '/transfers')
+  await webui.run(ctx, { args: ['status'], options: {} })
+  assert.match(printed.at(-1)!, /web UI running on http:\/\/127\.0\.0\.1:\d+/)
+  await webui.run(ctx, { args: ['stop'], options: {} })
+  assert.equal(printed.at(-1), 'web UI stopped')
+  await assert.rejects(fresh.goto(`${origin}/transfers`), /net::ERR_CONNECTION_REFUSED/)
+  await assert.rejects(webui.run(ctx, { args: ['sideways'], options: {} }))
 })
