@@ -246,3 +246,11 @@ async function searchMemory (pid: number, needles: Record<string, Buffer>): Prom
   }
   return found
 }
+
+test('a share the node unshares is no longer served (the page gets 404)', { skip }, async () => {
+  const manifest = `${bobUrl}pf/${shareId}/manifest`
+  const status = async (): Promise<number> => await new Promise((resolve, reject) => { get(manifest, res => { res.resume(); resolve(res.statusCode!) }).on('error', reject) })
+  assert.equal(await status(), 200)
+  assert.equal((await oht(join(dir, 'bob'), ['unshare', shareId])).code, 0)
+  assert.equal(await status(), 404)
+})

@@ -52,21 +52,31 @@ export class NodePublicShares implements PublicShares {
     let cid: CID
     try { cid = CID.parse(id) } catch { return undefined }
     if (cid.version !== 1 || cid.code !== DAG_CBOR_CODEC || cid.toString() !== id) return undefined
-    let kept = this.#kept.get(id)
-    if (kept == null) {
-      kept = this.#openHeld(cid)
-      this.#kept.set(id, kept)
-      if (this.#kept.size > KEPT) {
-        const [oldest, gone] = this.#kept.entries().next().value!
-        this.#kept.delete(oldest)
-        void gone.then(async k => { await k?.close() }).catch(() => {})
+    // Asked each time: a share unshared, or whose files changed, stops being served at once.
+    if (await this.#servable(cid)) {
+      let kept = this.#kept.get(id)
+      if (kept == null) {
+        kept = this.#openHeld(cid)
+        this.#kept.set(id, kept)
+        if (this.#kept.size > KEPT) this.#forget(this.#kept.keys().next().value!)
       }
+      const held = await kept.catch(() => undefined)
+      if (held != null) return held.share
     }
-    const held = await kept.catch(() => undefined)
-    if (held != null) return held.share
-    // Not held (yet): forget the miss, so a share that completes later is served from its source.
-    this.#kept.delete(id)
+    // Not held (yet, or any more): a share that completes later is opened from its source then.
+    this.#forget(id)
     return await this.#fromSwarm(id, signal)
+  }
+
+  async #servable (cid: CID): Promise<boolean> {
+    return await this.#node.holds(cid) && (await this.#node.state.getOwned(cid.toString()))?.broken == null
+  }
+
+  #forget (id: string): void {
+    const gone = this.#kept.get(id)
+    if (gone == null) return
+    this.#kept.delete(id)
+    void gone.then(async k => { await k?.close() }).catch(() => {})
   }
 
   async close (): Promise<void> {
