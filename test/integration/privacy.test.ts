@@ -16,7 +16,9 @@ import { Level } from 'level'
 import { FsBlockstore } from 'blockstore-fs'
 import { base32upper } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
-import { buildShare, seal } from '../../src/blocks/index.ts'
+import { blockCid, buildShare, seal } from '../../src/blocks/index.ts'
+import { claimCount, claimKeys } from '../../src/node/pins/pin-store.ts'
+import { buildRawShare } from '../helpers/raw-share.ts'
 import { sealSecret } from '../../src/node/identity/keystore.ts'
 import { listTree, NODE_BIN, OHT_BIN, REPO, oht, ohtJson, tempDir, type TestContextLike, type TreeEntry } from '../helpers/cli.ts'
 import { startDaemon } from '../helpers/daemon.ts'
@@ -114,10 +116,11 @@ function idNeedles (ids: string[]): Array<{ what: string, bytes: Buffer }> {
 /**
  * A data directory as oht wrote it before the sealed store: clear LevelDB, blocks named by
  * multihash, a keystore naming its node id and without a storage key, an account keystore named
- * by its id with its label beside it. It owns the share of `folder` and seeds `fetched` as a
- * finished fetch into its parent folder (the transfer journal's record, the fetch record).
+ * by its id with its label beside it. It owns the share of `folder`, seeds `fetched` as a
+ * finished fetch into its parent folder (the transfer journal's record, the fetch record), and
+ * pins `pinned` (its ciphertext blocks, the pin record and the blocks' reference counts).
  */
-async function writeClearDataDir (root: string, folder: string, fetched: string): Promise<Share & { nodeId: string, accountId: string, fetched: Share }> {
+async function writeClearDataDir (root: string, folder: string, fetched: string, pinned: Uint8Array): Promise<Share & { nodeId: string, accountId: string, fetched: Share, pinned: Share }> {
   await mkdir(join(root, 'blocks'), { recursive: true, mode: 0o700 })
   const { privateKey } = generateKeyPairSync('ed25519')
   const publicKeyRaw = Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url')
@@ -142,7 +145,19 @@ async function writeClearDataDir (root: string, folder: string, fetched: string)
   await blocks.open()
   await blocks.put(built.manifest.cid, built.manifest.bytes)
   await blocks.put(other.manifest.cid, other.manifest.bytes)
+  const raw = buildRawShare({ plaintext: pinned, name: 'Pinned Scroll 3T', kind: 'file', files: [{ path: 'Pinned Scroll 3T', size: pinned.length }] })
+  const pinId = raw.cid.toString()
+  await blocks.put(raw.cid, raw.manifestBytes)
+  const pinLeaves = Buffer.concat(raw.blocks.map(b => createHash('sha256').update(b).digest()))
+  for (const b of raw.blocks) await blocks.put(blockCid(createHash('sha256').update(b).digest()), b)
   await blocks.close()
+  const claims = new Map<string, number>()
+  for (const k of claimKeys(pinId, pinLeaves, 0, claimCount(pinLeaves))) claims.set(k, (claims.get(k) ?? 0) + 1)
+  const rawCaps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', raw.link], { timeoutMs: 120_000 })).value
+  const pin = {
+    id: pinId, holder: 'local', swarmKey: rawCaps.verifyCap.slice(rawCaps.verifyCap.indexOf('#') + 1), expiresAt: null, state: 'active',
+    bytes: raw.manifestBytes.length + raw.blocks.reduce((n, b) => n + b.length, 0), blockCount: raw.blocks.length, peers: [], createdAt: Date.now(), renewedAt: Date.now()
+  }
   const nonce = randomBytes(12)
   const outDir = dirname(fetched)
   const transferId = randomBytes(6).toString('hex')
@@ -154,6 +169,9 @@ async function writeClearDataDir (root: string, folder: string, fetched: string)
   const box = Buffer.concat([transferNonce, seal(vaultKey, transferNonce, Buffer.from(JSON.stringify(transfer)), Buffer.from('oht/v2/transfer-record\u0000' + transferId))]).toString('base64')
   const db = new Level<string, unknown>(join(root, 'state'), { valueEncoding: 'json' })
   await db.batch([
+    { type: 'put', sublevel: db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' }), key: pinId, value: pinLeaves },
+    { type: 'put', sublevel: db.sublevel<string, unknown>('pins', { valueEncoding: 'json' }), key: `${pinId}\u0000local`, value: pin },
+    ...[...claims].map(([key, n]) => ({ type: 'put', sublevel: db.sublevel<string, unknown>('block-refs', { valueEncoding: 'json' }), key, value: n })),
     { type: 'put', sublevel: db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' }), key: otherId, value: other.leaves },
     {
       type: 'put',
@@ -179,7 +197,7 @@ async function writeClearDataDir (root: string, folder: string, fetched: string)
   const link = `oht://${id}#${Buffer.from(built.contentKey).toString('base64url')}`
   const caps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', link], { timeoutMs: 120_000 })).value
   const otherCaps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', otherLink], { timeoutMs: 120_000 })).value
-  return { id, link, verifyCap: caps.verifyCap, nodeId, accountId, fetched: { id: otherId, link: otherLink, verifyCap: otherCaps.verifyCap } }
+  return { id, link, verifyCap: caps.verifyCap, nodeId, accountId, fetched: { id: otherId, link: otherLink, verifyCap: otherCaps.verifyCap }, pinned: { id: pinId, link: raw.link, verifyCap: rawCaps.verifyCap } }
 }
 
 test('a data directory in the clear format of before is sealed on start, once, and keeps seeding', { timeout: 600_000 }, async t => {
@@ -194,7 +212,8 @@ test('a data directory in the clear format of before is sealed on start, once, a
   await mkdir(fetchedFolder, { recursive: true })
   const atlas = randomBytes(900_000)
   await writeFile(join(fetchedFolder, 'atlas-sheet-5V.bin'), atlas)
-  const s = await writeClearDataDir(root, folder, fetchedFolder)
+  const scroll = randomBytes(200_000)
+  const s = await writeClearDataDir(root, folder, fetchedFolder, scroll)
   const before = Buffer.concat(await Promise.all((await filesUnder(root)).map(async f => await readFile(f))))
   assert.ok(before.includes('legacy-ledger-8P') && before.includes(folder), 'the clear format shows names and paths (the premise)')
   assert.ok(before.includes(s.nodeId) && before.includes('Harbour Master 6F'), 'and the node id and the account\'s label (the premise)')
@@ -207,10 +226,13 @@ test('a data directory in the clear format of before is sealed on start, once, a
   // The fetched share seeds too (the daemon restored its journal from the migrated state).
   await ohtJson(join(dir, 'leecher-f'), ['--transport', 'tcp', 'fetch', s.fetched.link, '--peer', seeder.address, '-o', join(dir, 'out-f')], { timeoutMs: 180_000 })
   assert.equal(sha(await readFile(join(dir, 'out-f', 'Borrowed Atlas 2N', 'atlas-sheet-5V.bin'))), sha(atlas))
+  // And the pinned one (ciphertext blocks only, renamed to keyed names).
+  await ohtJson(join(dir, 'leecher-p'), ['--transport', 'tcp', 'fetch', s.pinned.link, '--peer', seeder.address, '-o', join(dir, 'out-p')], { timeoutMs: 180_000 })
+  assert.equal(sha(await readFile(join(dir, 'out-p', 'Pinned Scroll 3T'))), sha(scroll))
   await seeder.stop()
 
   assert.deepEqual((await readdir(root)).filter(n => n.startsWith('state')), ['state'], 'no copy of the clear state is left')
-  await assertNothingFound(root, [...needlesOf(s, ['legacy-ledger-8P', 'Old Secret Folder', folder, 'Harbour Master 6F', 'fetched-before']), ...needlesOf(s.fetched, []), ...idNeedles([s.nodeId, s.accountId])])
+  await assertNothingFound(root, [...needlesOf(s, ['legacy-ledger-8P', 'Old Secret Folder', folder, 'Harbour Master 6F', 'fetched-before']), ...needlesOf(s.fetched, []), ...needlesOf(s.pinned, []), ...idNeedles([s.nodeId, s.accountId])])
   await assertPrivateModes(root)
   // The sealed keystores still open: the node keeps its id, the account its id and label.
   assert.equal((await ohtJson<{ nodeId: string }>(root, ['status'])).value.nodeId, s.nodeId)
