@@ -147,6 +147,36 @@ test('a resumed transfer whose peer is offline retries with backoff and finishes
   assert.equal(sha(await readFile(join(out, 'x.bin'))), sha(data))
 })
 
+test('a paused transfer stays paused across a restart and finishes when resumed; a complete one stays complete', { timeout: 240_000 }, async t => {
+  const dir = await tempDir(t, 'oht-paused-')
+  const data = randomBytes(4 * 1024 * 1024 + 7)
+  await writeFile(join(dir, 'p.bin'), data)
+  await writeFile(join(dir, 'small.bin'), randomBytes(100_000))
+  const seeder = await startDaemon(join(dir, 'seeder'), ['--max-upload', '512KiB'])
+  let leecher = await startDaemon(join(dir, 'leecher'))
+  t.after(async () => { await Promise.all([seeder.stop(), leecher.stop()]) })
+  const { value: big } = await ohtJson<{ link: string }>(seeder.dataDir, ['share', join(dir, 'p.bin')], { timeoutMs: 120_000 })
+  const { value: small } = await ohtJson<{ link: string }>(seeder.dataDir, ['share', join(dir, 'small.bin')], { timeoutMs: 120_000 })
+  // Seed ratio 0: done at once, not seeded (state complete).
+  const done = await clientOf(leecher).addTransfer(small.link, { output: join(dir, 'out-small'), peers: [seeder.address], seedRatio: 0 })
+  await until('the small transfer to complete', 60_000, async () => (await clientOf(leecher).transfer(done.id)).state === 'complete' ? true : undefined)
+  const tr = await clientOf(leecher).addTransfer(big.link, { output: join(dir, 'out'), peers: [seeder.address] })
+  await until('some progress', 60_000, async () => { const x = await clientOf(leecher).transfer(tr.id); return x.bytesDone > 256 * 1024 ? x : undefined })
+  await clientOf(leecher).pauseTransfer(tr.id)
+
+  await leecher.stop()
+  leecher = await startDaemon(leecher.dataDir)
+  const states = Object.fromEntries((await clientOf(leecher).transfers()).map(x => [x.id, x.state]))
+  assert.deepEqual(states, { [done.id]: 'complete', [tr.id]: 'paused' }, 'each restored in its state')
+  const held = (await clientOf(leecher).transfer(tr.id)).bytesDone
+  await sleep(1500)
+  assert.equal((await clientOf(leecher).transfer(tr.id)).state, 'paused', 'a paused transfer does not resume by itself')
+  assert.equal((await clientOf(leecher).transfer(tr.id)).bytesDone, held)
+  await clientOf(leecher).resumeTransfer(tr.id)
+  await until('the resumed transfer to finish', 120_000, async () => (await clientOf(leecher).transfer(tr.id)).state === 'seeding' ? true : undefined)
+  assert.equal(sha(await readFile(join(dir, 'out', 'p.bin'))), sha(data))
+})
+
 async function freePort (): Promise<number> {
   const { createServer } = await import('node:net')
   return await new Promise((resolve, reject) => {
