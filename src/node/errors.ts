@@ -8,7 +8,7 @@ export type NodeErrorCode =
   | 'account.badNodeId' | 'account.badLifetime' | 'account.badCert'
   | 'fetch.notHeld' | 'fetch.notHeldOffline' | 'fetch.noPeers' | 'fetch.noProviders' | 'fetch.bootstrapUnreachable' | 'fetch.unreachable' | 'fetch.incomplete'
   | 'fetch.notOffered' | 'fetch.peersGone' | 'fetch.noSource' | 'fetch.noSpace' | 'share.notFound'
-  | 'pin.badLifetime' | 'pin.noPeer' | 'pin.noTransport' | 'pin.failed' | 'pin.badCapability' | 'pin.badQuota'
+  | 'pin.badLifetime' | 'pin.noPeer' | 'pin.noTransport' | 'pin.failed' | 'pin.badCapability' | 'pin.badQuota' | 'pin.badMaxPins'
   | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
   | 'transfer.notFound' | 'transfer.state' | 'transfer.streamPause' | 'transfer.failed'
   | 'node.busy' | 'node.closing' | 'node.stateKey' | 'node.stateDamaged'

@@ -2,33 +2,14 @@
 // daemons (the seeder rate-limited so it lasts): progress moves, `p` pauses it, `q` quits.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { NODE_BIN, OHT_BIN, REPO, ohtJson, tempDir } from '../helpers/cli.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { ended, tmux, waitForFrame } from '../helpers/tmux.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
-
-const run = promisify(execFile)
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
-
-async function tmux (...args: string[]): Promise<string> {
-  return (await run('tmux', args, { encoding: 'utf8' })).stdout
-}
-
-/** Captures the pane until `check` accepts it (bounded); returns the accepted frame. */
-async function waitForFrame (session: string, what: string, ms: number, check: (frame: string) => boolean): Promise<string> {
-  const end = Date.now() + ms
-  let frame = ''
-  while (Date.now() < end) {
-    frame = await tmux('capture-pane', '-p', '-t', session).catch(() => '')
-    if (check(frame)) return frame
-    await sleep(200)
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last frame:\n${frame}`)
-}
 
 const percentOf = (frame: string): number => Number(/^> .*?(\d+)% /m.exec(frame)?.[1] ?? NaN)
 
@@ -79,13 +60,7 @@ test('oht dashboard in tmux: live progress, p pauses, q quits', async t => {
   await tmux('send-keys', '-t', session, 'p')
   await waitForFrame(session, 'fetching again', 10_000, f => /^> .*fetching/m.test(f))
   await tmux('send-keys', '-t', session, 'q')
-  const end = Date.now() + 10_000
-  let alive = true
-  while (alive && Date.now() < end) {
-    alive = await tmux('has-session', '-t', session).then(() => true, () => false)
-    if (alive) await sleep(200)
-  }
-  assert.equal(alive, false, 'q quits the dashboard (its tmux session ends)')
+  assert.equal(await ended(session, 10_000), true, 'q quits the dashboard (its tmux session ends)')
   assert.equal((await client.transfer(tr.id)).state !== 'cancelled', true, 'quitting leaves the transfer running')
 })
 
