@@ -1,6 +1,7 @@
 // A running node, built in one place for the daemon and for every command that runs a node in
 // its own process: the node's data (OhtNode), its network and DHT, its services, and for a
 // daemon the API with every route. Whoever starts it (cli/) only chooses the options and prints.
+import { join } from 'node:path'
 import { verifyCapOf, type ReadCap } from '../blocks/index.ts'
 import { TorTransport, type Transport } from '../onion/index.ts'
 import type { NetworkKey } from '../onion/network-key.ts'
@@ -14,7 +15,7 @@ import {
   ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes, registerContactInviteRoutes
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
-import { ContactInvites, InviteService } from './invites/index.ts'
+import { autoFetchFiles, ContactFiles, ContactInvites, InviteService } from './invites/index.ts'
 import { NodeError, type WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
 import { NameRegistry } from '../people/names/index.ts'
@@ -196,7 +197,8 @@ export class NodeRuntime {
     registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
     registerPeopleRoutes(api, this.people)
     registerNameRoutes(api, this.names, this.people)
-    registerContactInviteRoutes(api, this.people != null && this.invites != null ? new ContactInvites(this.people, this.invites, () => network.address) : undefined)
+    registerContactInviteRoutes(api, this.people != null && this.invites != null ? new ContactInvites(this.people, this.invites, () => network.address) : undefined, this.people != null ? new ContactFiles(this.service, this.people, () => network.address) : undefined)
+    if (this.people != null && this.node.dirs.root !== '') autoFetchFiles(this.people, transfers, join(this.node.dirs.root, 'received'), err => { this.#warn({ type: 'autofetch-failed', reason: err instanceof Error ? err.message : String(err) }) })
     this.names?.on('event', e => { api.publish(e) })
     this.people?.on('event', e => { api.publish(e) })
     const transport = network.transport
