@@ -1,5 +1,5 @@
 // Contacts and whispers over a running daemon's API (routes-people.ts), for the CLI and the console.
-import type { Contact, ContactRequest, Introduction, SendResult, StoredMessage } from '../../people/index.ts'
+import type { Contact, ContactcastResult, ContactRequest, Introduction, SendResult, StoredMessage } from '../../people/index.ts'
 import type { ApiCaller } from './protocol.ts'
 
 type ViaName = { viaName: string | null }
@@ -19,6 +19,8 @@ export class PeopleApiClient {
   async add (account: string, petname: string, address?: string): Promise<{ contact: Contact }> { return await this.#post('add', { account, petname, ...(address != null ? { address } : {}) }) as { contact: Contact } }
   async remove (contact: string, block = false): Promise<{ account: string, petname: string }> { return await this.#post('rm', { contact, block }) as { account: string, petname: string } }
   async whisper (contact: string, text: string): Promise<SendResult> { return await this.#post('whisper', { contact, text }) as SendResult }
+  /** One whisper to every approved contact (the same send path as whisper). */
+  async contactcast (text: string): Promise<{ results: ContactcastResult[] }> { return await this.#post('contactcast', { text }) as { results: ContactcastResult[] } }
   async messages (contact: string): Promise<{ contact: string, account: string, messages: StoredMessage[] }> {
     return await this.#api.call('GET', `/people/messages?contact=${encodeURIComponent(contact)}`) as { contact: string, account: string, messages: StoredMessage[] }
   }
