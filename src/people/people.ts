@@ -121,10 +121,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
 
   isOnline (account: string): boolean { return this.#online.has(account) }
 
-  /**
-   * The contacts; `mailbox`: messages to it can wait in its DHT mailbox (it gave its key);
-   * `viaName`: the petname of the contact that introduced it.
-   */
+  /** The contacts; `mailbox`: it gave its mailbox key; `viaName`: the petname of its introducer. */
   async contacts (): Promise<Array<Contact & ViaName & { online: boolean, mailbox: boolean }>> {
     return await contactsWithVia(this.book, async c => ({ online: this.#online.has(c.account), mailbox: await this.mailboxes.writable(c.account) }))
   }
