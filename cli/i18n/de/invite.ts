@@ -20,11 +20,11 @@ export default {
   'invite.closed.cancelled': 'der Code {code} wurde widerrufen',
   'invite.closed.open': 'der Code {code} ist noch offen',
   'invite.closed.used': 'der Code {code} wurde benutzt',
-  'invite.receive.description': 'holen, was jemand mit `oht send` geschickt hat, über den Code',
+  'invite.receive.description': 'holen, was jemand mit `oht send` geschickt hat, über den Code (oder mit --from, was ein Kontakt mit `oht send --to` schickte)',
   'invite.receive.optFrom': 'die Dateien laden, die ein Kontakt Ihnen sandte (oht send --to) und die noch nicht geladen sind, statt eines Codes',
   'invite.receive.codeOrFrom': 'einen Code oder --from <Kontakt> angeben (eines von beiden)',
   'invite.receive.noFiles': 'keine Dateien von {contact} wartend',
-  'invite.receive.argCode': 'der Code, wie 7-guitar-nebula',
+  'invite.receive.argCode': 'der Code, wie 7-guitar-nebula (nicht mit --from)',
   'invite.receive.got': 'empfange {name} ({size})',
   'invite.receive.noDht': 'Empfangen per Code braucht die DHT: --bootstrap <Adresse> oder --network <Schlüssel> angeben, oder einen Daemon starten'
 }

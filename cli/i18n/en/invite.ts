@@ -20,11 +20,11 @@ export default {
   'invite.closed.cancelled': 'the code {code} was cancelled',
   'invite.closed.open': 'the code {code} is still open',
   'invite.closed.used': 'the code {code} was used',
-  'invite.receive.description': 'fetch what someone sent with `oht send`, by its code',
+  'invite.receive.description': 'fetch what someone sent with `oht send`, by its code (or with --from, what a contact sent with `oht send --to`)',
   'invite.receive.optFrom': 'fetch the files a contact sent you (oht send --to) and you have not fetched yet, instead of a code',
   'invite.receive.codeOrFrom': 'give a code, or --from <contact> (one of them)',
   'invite.receive.noFiles': 'no files from {contact} waiting',
-  'invite.receive.argCode': 'the code, like 7-guitar-nebula',
+  'invite.receive.argCode': 'the code, like 7-guitar-nebula (not with --from)',
   'invite.receive.got': 'receiving {name} ({size})',
   'invite.receive.noDht': 'receiving by code needs the DHT: give --bootstrap <address> or --network <key>, or run a daemon'
 }
