@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { parseReadCap } from '../../blocks/index.ts'
-import type { People, SendResult } from '../../people/index.ts'
+import { ContactError, type People, type SendResult } from '../../people/index.ts'
 import type { NodeService, ShareOptions } from '../service.ts'
 import type { TransferManager } from '../transfers/index.ts'
 
@@ -23,7 +23,9 @@ export class ContactFiles {
 
   /** Shares `paths` and sends the link to `contact`: the send's result, with what was sent. */
   async send (contact: string, paths: string[], options: ShareOptions = {}): Promise<SendResult & { name: string, bytes: number }> {
-    await this.#people.book.find(contact) // an unknown contact fails before anything is shared
+    // An unknown contact, or one that has not accepted yet, fails before anything is shared.
+    const c = await this.#people.book.find(contact)
+    if (c.state !== 'approved') throw new ContactError('contact.notApproved', `${c.petname} has not accepted the contact request yet`)
     const shared = await this.#service.share(paths, options)
     const address = this.#address()
     const name = options.name ?? basename(paths[0] ?? 'share')
