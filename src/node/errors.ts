@@ -37,5 +37,7 @@ export type NodeWarning =
   | { type: 'dht-join-failed', reason: string }
   | { type: 'pin-error', reason: string }
   | { type: 'republish-failed', reason: string }
+  /** A file a contact sent could not be fetched by itself (`oht contact autofetch`). */
+  | { type: 'autofetch-failed', reason: string }
 
 export type WarningSink = (warning: NodeWarning) => void
