@@ -1,15 +1,16 @@
 import { Command, Option } from 'commander'
 import { delimiter, join, resolve } from 'node:path'
-import { accessSync, constants } from 'node:fs'
 import { makeOutput, joinsDht, openNode, persistentDataDir, withService, apiSocket, loadRuntimeModules, type GlobalOptions } from './context.ts'
 import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import type { StatusResult } from '../src/node/service.ts'
-import { readFile } from 'node:fs/promises'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
 import { t } from './i18n/index.ts'
 import { ensurePassphrase } from './passphrase.ts'
 import { EXIT_INTERRUPTED, markInterrupted, UsageError } from './exit.ts'
+
+// Not ES imports of node:fs and node:fs/promises: their facades cost `oht status` ~15 ms (bin/build-stamp.js).
+const { accessSync, constants } = process.getBuiltinModule('node:fs')
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -186,7 +187,9 @@ export function registerCoreCommands (program: Command): void {
     .option('--presence-interval <duration>', t('people.daemonOptPresence'), '60s')
     .option('--name-ttl <duration>', t('names.daemonOptTtl'), '24h')
     .option('--channel-sync <duration>', t('channels.daemonOptSync'), '30s')
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string, channelSync: string }, cmd: Command) => {
+    .option('--public-fetch', t('webui.daemonOptPublicFetch'))
+    .option('--public-fetch-rate <size>', t('webui.daemonOptPublicFetchRate'))
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string, channelSync: string, publicFetch?: boolean, publicFetchRate?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
@@ -195,7 +198,7 @@ export function registerCoreCommands (program: Command): void {
         await ensurePassphrase(resolveDataDir(g.dataDir))
         await loadRuntimeModules()
         const { runDaemon } = await import('./daemon.ts')
-        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), channelSyncMs: parseDuration(opts.channelSync) })
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), channelSyncMs: parseDuration(opts.channelSync), ...(opts.publicFetch === true ? { publicFetch: opts.publicFetchRate != null ? { bytesPerSecond: parseSize(opts.publicFetchRate) } : {} } : {}) })
       } finally {
         log?.close()
       }
