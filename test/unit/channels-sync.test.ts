@@ -32,13 +32,14 @@ function network (address: string): ChannelNetwork {
 
 interface Node { channels: Channels, backend: MemoryBackend, account: { id: string, privateKey: ReturnType<typeof generateKeyPairSync>['privateKey'] }, address: string }
 
-function node (name: string): Node {
+function node (name: string, restarted?: Node & { db: SealedDb }): Node & { db: SealedDb } {
   const { privateKey } = generateKeyPairSync('ed25519')
-  const account = { id: accountIdOf(privateKey), privateKey }
-  const backend = new MemoryBackend()
+  const account = restarted?.account ?? { id: accountIdOf(privateKey), privateKey }
+  const backend = restarted?.backend ?? new MemoryBackend()
+  const db = restarted?.db ?? new SealedDb(backend, randomBytes(32))
   const address = `mem:${name}`
-  const channels = new Channels({ account, db: new SealedDb(backend, randomBytes(32)), network: network(address) })
-  return { channels, backend, account, address }
+  const channels = new Channels({ account, db, network: network(address) })
+  return { channels, backend, account, address, db }
 }
 
 const posted = (n: Node, text: string): Promise<unknown> => new Promise(resolve => {
@@ -186,4 +187,18 @@ test('addresses claimed in hellos by anyone holding the id never push out a memb
   const atBob = posted(bob, 'still reaches bob')
   await owner.channels.post(c.id, { k: 'post', text: 'still reaches bob' })
   await atBob
+})
+
+test('after a restart, a post pushed in before the first sync round is told as new', async () => {
+  const owner = node('owner6')
+  let bob = node('bob6')
+  const c = await owner.channels.create('restarts', { private: true })
+  await owner.channels.invite(c.id, bob.account.id, 'writer')
+  await bob.channels.join(c.id, { peers: [owner.address] })
+  await bob.channels.sync(c.id) // the owner now knows where bob answers
+  bob.channels.close()
+  bob = node('bob6', bob) // the same store, a new process: it has not looked at its channels yet
+  const told = posted(bob, 'while you were restarting')
+  await owner.channels.post(c.id, { k: 'post', text: 'while you were restarting' })
+  await told
 })

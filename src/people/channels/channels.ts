@@ -292,6 +292,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   async sync (ref: string, options: { peers?: string[], signal?: AbortSignal } = {}): Promise<{ peers: number, received: number, sent: number }> {
     const r = await this.find(ref)
     if (r.left === true) throw new ChannelError('channel.notAllowed', 'this node left the channel: oht channel join <id> to come back')
+    await this.#prime(r.id)
     let peers = 0
     let received = 0
     let sent = 0
@@ -325,6 +326,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   async #writable (ref: string): Promise<ChannelRecord> {
     const r = await this.find(ref)
     if (r.left === true) throw new ChannelError('channel.notAllowed', 'this node left the channel: oht channel join <id> to come back')
+    await this.#prime(r.id)
     return r
   }
 
@@ -434,6 +436,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
         const r = await this.store.get(ch)
         if (r == null) return 'unknown'
         if (r.left === true) return 'left'
+        await this.#prime(ch)
         return this.#peer(ch, r.descriptor)
       })
       if (res.ch == null) return
@@ -443,6 +446,14 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
         void this.push(res.ch) // onward: the members this node knows may not have it yet
       }
     } catch {}
+  }
+
+  /**
+   * Notes what a channel holds before anything new arrives (after a start, the first look is
+   * silent): so the posts a sync brings, even the first one after a restart, are told as new.
+   */
+  async #prime (id: string): Promise<void> {
+    if (!this.#known.has(id)) await this.#changed(id)
   }
 
   /** Emits what is new since the last look: posts, members, refusals; starts auto-fetches. */
@@ -499,7 +510,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     for (const r of await this.store.list().catch(() => [])) {
       if (this.#closed) return
       if (r.left === true) continue
-      if (!this.#known.has(r.id)) await this.#changed(r.id).catch(() => {})
+      await this.#prime(r.id).catch(() => {})
       // A node alone when it announced (stored nowhere) announces again once it knows others.
       if ((this.#announced.get(r.id) ?? 0) === 0) await this.#provide(r.id)
       await this.sync(r.id).catch(() => {})
