@@ -5,74 +5,20 @@
 // knows, and every sync interval it syncs each channel with a few members, so a member that was
 // offline catches up from any other. Every entry received is checked before it is kept.
 import { EventEmitter } from 'node:events'
-import { createPrivateKey, type KeyObject } from 'node:crypto'
-import type { SealedDb } from '../../store/index.ts'
+import { createPrivateKey } from 'node:crypto'
 import type { HandshakeResult } from '../../onion/index.ts'
 import { checkAccountId } from '../../node/identity/account-keys.ts'
 import { channelTopic } from './caps.ts'
 import { readDescriptor, signDescriptor, type ParsedDescriptor } from './descriptor.ts'
+import type { ChannelEvent, ChannelReading, ChannelsOptions, ChannelSummary } from './service-types.ts'
 import { readEntry, type Content } from './entry.ts'
 import { ChannelError } from './errors.ts'
 import { DEFAULT_POLICY, parsePolicy, type Policy, type Scope } from './policy.ts'
 import { ChannelStore, MAX_PEERS, type ChannelRecord, type Follow } from './store.ts'
 import { CHANNEL_PROTOCOL, syncAnswer, syncDial, type SyncPeer } from './sync.ts'
 import { keepEntries, replicaOf } from './replica.ts'
-import { buildView, type ChannelView, type Post } from './view.ts'
+import { buildView, type ChannelView } from './view.ts'
 import { createChannel, writeContent, writeGrant, writeLeave, writeRevoke, writeRotation } from './writer.ts'
-
-export interface ChannelNetwork {
-  readonly address?: string | undefined
-  registerProtocol: (protocol: string, handler: (session: HandshakeResult) => void) => void
-  dialProtocol: (address: string, protocol: string, options?: { signal?: AbortSignal }) => Promise<HandshakeResult>
-}
-
-/** The DHT part channels need: provider records under the channel's topic (src/dht DhtNode). */
-export interface ChannelDht {
-  readonly address?: string | undefined
-  provide: (topic: Uint8Array) => Promise<{ stored: number }>
-  unprovide: (topic: Uint8Array) => void
-  findProvidersAll: (topic: Uint8Array, options: { signal?: AbortSignal, onProvider?: (r: { address: string }) => void }) => Promise<unknown>
-}
-
-export type ChannelEvent =
-  | { type: 'channel-post', channel: string, name: string, post: Post }
-  | { type: 'channel-member', channel: string, name: string, account: string, change: 'added' | 'removed' }
-  | { type: 'channel-refused', channel: string, name: string, reason: string, author?: string }
-
-export interface ChannelSummary {
-  id: string
-  name: string
-  private: boolean
-  owner: boolean
-  /** This account's role, or null when it holds no certificate (a reader of a public channel). */
-  role: string | null
-  members: number
-  posts: number
-  left: boolean
-  follow: ChannelRecord['follow'] | null
-  peers: number
-}
-
-export interface ChannelReading {
-  summary: ChannelSummary
-  posts: Post[]
-  members: ChannelView['members']
-  refused: ChannelView['refused']
-  forks: string[]
-  waiting: number
-  policy: Policy
-}
-
-export interface ChannelsOptions {
-  account: { id: string, privateKey: KeyObject }
-  db: SealedDb
-  network: ChannelNetwork
-  dht?: () => ChannelDht | undefined
-  /** Sync every channel every interval ± a third. Default 30 s. */
-  syncMs?: number
-  /** A share posted to a followed channel with auto-fetch: the node fetches it into `output` (from the channel's members and the DHT) and seeds it. */
-  fetchShare?: (link: string, output: string | null, peers: string[]) => Promise<unknown>
-}
 
 export const DEFAULT_SYNC_MS = 30_000
 /** Members synced with per channel and round (the ones that answered last first). */
