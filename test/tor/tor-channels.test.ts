@@ -16,7 +16,7 @@ import { oht, ohtJson } from '../helpers/cli.ts'
 import type { ApiEvent } from '../../src/node/api/protocol.ts'
 import type { ChannelReading, ChannelSummary } from '../../src/people/channels/index.ts'
 
-const suite = torSuite('oht-tor-channels6-', 3)
+const suite = torSuite('oht-tor-channels-', 3)
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const
 type Name = typeof NAMES[number]
 
