@@ -17,7 +17,7 @@ import { createServer, get, request, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { oht, ohtJson, tempDir } from '../helpers/cli.ts'
+import { assertCliError, oht, ohtJson, tempDir } from '../helpers/cli.ts'
 import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { runTool } from '../helpers/media.ts'
 import { PUBLIC_FETCH_CSP } from '../../src/node/publicfetch/index.ts'
@@ -192,6 +192,8 @@ test('without --public-fetch a node answers no HTTP at all; with it, an unknown 
   assert.equal(missing.statusCode, 404)
   // Alice's listener still speaks oht: she answers a status request over the API, her peers fetch.
   assert.equal((await oht(join(dir, 'alice'), ['status'])).code, 0)
+  // A rate of nothing is one clear error, before anything starts.
+  assertCliError(await oht(join(dir, 'dave'), ['--transport', 'tcp', 'daemon', '--public-fetch', '--public-fetch-rate', '0']), /--public-fetch-rate must be more than 0 bytes per second/)
 })
 
 /**

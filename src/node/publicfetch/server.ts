@@ -58,6 +58,7 @@ export class PublicFetchServer {
   constructor (shares: PublicShares, limits: PublicFetchLimits = {}) {
     this.#shares = shares
     this.#limits = { ...PUBLIC_FETCH_DEFAULTS, ...limits }
+    for (const [k, v] of Object.entries(this.#limits)) if (!(v > 0)) throw new RangeError(`public fetch limit ${k} must be more than 0, got ${v}`)
     this.#http = createServer({ requestTimeout: 60_000, headersTimeout: 20_000, maxHeaderSize: 8 * 1024, keepAliveTimeout: 10_000 }, (req, res) => {
       void this.#handle(req, res).catch(err => { fail(res, 500, `internal error: ${(err as Error).message}`) })
     })
