@@ -249,6 +249,27 @@ async function searchMemory (pid: number, needles: Record<string, Buffer>): Prom
   return found
 }
 
+test('the web UI\'s shares page gives each link as the node\'s public page, and that address downloads the share', { skip }, async () => {
+  const note = randomBytes(300_000)
+  await writeFile(join(dir, 'note.bin'), note)
+  const shared = (await ohtJson<{ link: string }>(join(dir, 'bob'), ['share', join(dir, 'note.bin')])).value
+  const ui = (await ohtJson<{ url: string }>(join(dir, 'bob'), ['webui', 'start'])).value
+  const context = await browser.newContext({ acceptDownloads: true })
+  cleanups.unshift(async () => { await context.close() })
+  const admin = await context.newPage()
+  await admin.goto(ui.url)
+  await admin.goto(new URL('/shares', ui.url).href)
+  const publicLink = await admin.locator('tr', { hasText: 'note.bin' }).locator('label.public input').inputValue()
+  assert.equal(publicLink, `${bobUrl}#${shared.link}`)
+  await admin.screenshot({ path: join(shots, 'webui-shares-public.png'), fullPage: true })
+  const visitor = await (await browser.newContext({ acceptDownloads: true })).newPage()
+  const saving = visitor.waitForEvent('download', { timeout: WAIT_MS })
+  await visitor.goto(publicLink)
+  const download = await saving
+  assert.ok((await readFile((await download.path())!)).equals(note))
+  await visitor.context().close()
+})
+
 test('a share the node unshares is no longer served (the page gets 404)', { skip }, async () => {
   const manifest = `${bobUrl}pf/${shareId}/manifest`
   const status = async (): Promise<number> => await new Promise((resolve, reject) => { get(manifest, res => { res.resume(); resolve(res.statusCode!) }).on('error', reject) })
