@@ -71,8 +71,8 @@ export function registerCoreCommands (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       // Asked of the daemon straight away (one connection); without one there is nothing running
-      // to report but the node's id, which the keystore names in clear: no need to open the node
-      // (start-up, bench/cli.ts).
+      // to report but the node's id, which the keystore yields once unlocked: no need to open the
+      // node (start-up, bench/cli.ts).
       const st = await daemonStatus(g) ?? await idleStatus(g) ?? await withService(g, out, async service => await service.status())
       const lines = [t('cli.status.node', { nodeId: st.nodeId }), st.daemon ? t('cli.status.daemon', { address: st.address ?? '?', transport: st.transport ?? '?' }) : t('cli.status.noDaemon')]
       for (const s of st.swarms) {
@@ -185,9 +185,10 @@ export function registerCoreCommands (program: Command): void {
     .option('--account <id>', t('people.daemonOptAccount'))
     .option('--presence-interval <duration>', t('people.daemonOptPresence'), '60s')
     .option('--name-ttl <duration>', t('names.daemonOptTtl'), '24h')
+    .option('--channel-sync <duration>', t('channels.daemonOptSync'), '30s')
     .option('--public-fetch', t('webui.daemonOptPublicFetch'))
     .option('--public-fetch-rate <size>', t('webui.daemonOptPublicFetchRate'))
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string, publicFetch?: boolean, publicFetchRate?: string }, cmd: Command) => {
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string, channelSync: string, publicFetch?: boolean, publicFetchRate?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const publicFetchRate = opts.publicFetchRate != null ? parseSize(opts.publicFetchRate) : undefined
@@ -198,7 +199,7 @@ export function registerCoreCommands (program: Command): void {
         await ensurePassphrase(resolveDataDir(g.dataDir))
         await loadRuntimeModules()
         const { runDaemon } = await import('./daemon.ts')
-        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), ...(opts.publicFetch === true ? { publicFetch: publicFetchRate != null ? { bytesPerSecond: publicFetchRate } : {} } : {}) })
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), channelSyncMs: parseDuration(opts.channelSync), ...(opts.publicFetch === true ? { publicFetch: publicFetchRate != null ? { bytesPerSecond: publicFetchRate } : {} } : {}) })
       } finally {
         log?.close()
       }
@@ -268,11 +269,16 @@ async function idleStatus (g: GlobalOptions): Promise<StatusResult | undefined> 
   const { daemonRunning } = await import('../src/node/api/client.ts')
   // Without --memory, daemonStatus() found no daemon just before.
   if (g.memory === true && await daemonRunning(apiSocket(dataDir))) return undefined
+  // The keystore names the node id only inside its ciphertext: unlocked without opening the node
+  // (no state database, no blockstore). A passphrase not given yet is asked for by the node's opening.
+  const { keystoreFileIsProtected, readKeystore } = await import('../src/node/identity/keystore.ts')
+  const keystore = join(dataDir, 'keystore.json')
+  const passphrase = process.env.OHT_PASSPHRASE
+  if (passphrase == null && await keystoreFileIsProtected(keystore)) return undefined
   try {
-    const { nodeId } = JSON.parse(await readFile(join(dataDir, 'keystore.json'), 'utf8')) as { nodeId?: unknown }
-    if (typeof nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(nodeId)) return undefined
+    const { nodeId } = await readKeystore(keystore, passphrase ?? '')
     return { nodeId, address: null, transport: null, daemon: false, swarms: [] }
   } catch {
-    return undefined // no node yet: opening it creates one, as before
+    return undefined // no node yet (opening it creates one, as before), or the opening reports why not
   }
 }

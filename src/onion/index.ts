@@ -14,5 +14,5 @@ export { dialWithDeadline } from './deadline.ts'
 export { sniffHttp, type HttpSocketHandler } from './sniff.ts'
 export {
   TorTransport, TorControl, TorControlError, TorTestNetwork, TorStartError, TorBootstrapError, SocksDialError, startTor, attachTor, OnionStream,
-  type TorTransportOptions, type TorTransportEvent, type TorSource, type TorInstance, type TorEvent, type BootstrapProgress
+  type TorTransportOptions, type TorTransportEvent, type TorSource, type TorInstance, type TorEvent, type BootstrapProgress, type KeySealer
 } from './tor/index.ts'
