@@ -101,14 +101,13 @@ async function run (text: string): Promise<void> {
   progress.value = 0
 
   const count = share.header.blockCount
-  const plain: Array<Blob | undefined> = new Array(count)
+  const plain: Array<Blob | undefined> = new Array<Blob | undefined>(count).fill(undefined)
   const ranges = share.files.map((_, f) => blocksOf(share, f))
   const offered = new Set<number>()
   const offerReady = (): void => {
     for (let f = 0; f < share.files.length; f++) {
-      if (offered.has(f)) continue
       const r = ranges[f]
-      if (r != null) { for (let i = r.first; i <= r.last; i++) if (plain[i] == null) return }
+      if (offered.has(f) || (r != null && plain.slice(r.first, r.last + 1).some(b => b == null))) continue
       offered.add(f)
       const parts: BlobPart[] = []
       if (r != null) {
@@ -200,8 +199,8 @@ el<HTMLFormElement>('pf-form').addEventListener('submit', e => {
   const input = el<HTMLInputElement>('pf-link')
   const text = input.value.trim()
   input.value = ''
-  // The link goes to the fragment, which the browser never sends: a reload fetches it again.
+  // The link goes to the fragment, which the browser never sends; the page starts afresh with it.
   history.replaceState(null, '', `#${text}`)
-  start(text)
+  location.reload()
 })
 if (location.hash.length > 1) start(location.hash)
