@@ -272,6 +272,14 @@ test('a folder share pasted into the page\'s form: each file offered on its own,
     assert.ok((await readFile((await download.path())!)).equals(files[path.slice('folder/'.length) as keyof typeof files]), path)
   }
   await page.screenshot({ path: join(shots, 'folder.png'), fullPage: true })
+  // The language switch keeps the link (the fragment) and the page runs again, in German.
+  await Promise.all([page.waitForEvent('load', { timeout: WAIT_MS }), page.click('a.pf-lang')])
+  assert.equal(new URL(page.url()).search, '?lang=de')
+  assert.equal(new URL(page.url()).hash, `#${shared.link}`)
+  await page.waitForFunction(() => document.body.dataset.state === 'done', undefined, { timeout: WAIT_MS })
+  assert.match(await page.textContent('#pf-status') ?? '', /^fertig: /)
+  assert.equal(await page.textContent('#pf-file-0 a.pf-save'), 'speichern')
+  await page.screenshot({ path: join(shots, 'folder-de.png'), fullPage: true })
 })
 
 test('the web UI\'s shares page gives each link as the node\'s public page, and that address downloads the share', { skip }, async () => {
