@@ -33,6 +33,7 @@ export const de: Record<MessageKey, string> = {
   'shares.copy': 'Link kopieren',
   'shares.copied': 'Kopiert',
   'shares.qr': 'QR-Code',
+  'shares.publicPage': 'für einen Browser (die öffentliche Holen-Seite dieses Knotens):',
   'shares.play': 'Abspielen',
   'shares.added': 'Freigegeben: {name}',
   'transfers.title': 'Übertragungen',

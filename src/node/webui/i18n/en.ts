@@ -31,6 +31,7 @@ export const en = {
   'shares.copy': 'Copy link',
   'shares.copied': 'Copied',
   'shares.qr': 'QR code',
+  'shares.publicPage': 'for a browser (this node\'s public fetch page):',
   'shares.play': 'Play',
   'shares.added': 'Shared: {name}',
   'transfers.title': 'Transfers',
