@@ -71,8 +71,8 @@ export function registerCoreCommands (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       // Asked of the daemon straight away (one connection); without one there is nothing running
-      // to report but the node's id, which the keystore names in clear: no need to open the node
-      // (start-up, bench/cli.ts).
+      // to report but the node's id, which the keystore yields once unlocked: no need to open the
+      // node (start-up, bench/cli.ts).
       const st = await daemonStatus(g) ?? await idleStatus(g) ?? await withService(g, out, async service => await service.status())
       const lines = [t('cli.status.node', { nodeId: st.nodeId }), st.daemon ? t('cli.status.daemon', { address: st.address ?? '?', transport: st.transport ?? '?' }) : t('cli.status.noDaemon')]
       for (const s of st.swarms) {
@@ -264,11 +264,16 @@ async function idleStatus (g: GlobalOptions): Promise<StatusResult | undefined> 
   const { daemonRunning } = await import('../src/node/api/client.ts')
   // Without --memory, daemonStatus() found no daemon just before.
   if (g.memory === true && await daemonRunning(apiSocket(dataDir))) return undefined
+  // The keystore names the node id only inside its ciphertext: unlocked without opening the node
+  // (no state database, no blockstore). A passphrase not given yet is asked for by the node's opening.
+  const { keystoreFileIsProtected, readKeystore } = await import('../src/node/identity/keystore.ts')
+  const keystore = join(dataDir, 'keystore.json')
+  const passphrase = process.env.OHT_PASSPHRASE
+  if (passphrase == null && await keystoreFileIsProtected(keystore)) return undefined
   try {
-    const { nodeId } = JSON.parse(await readFile(join(dataDir, 'keystore.json'), 'utf8')) as { nodeId?: unknown }
-    if (typeof nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(nodeId)) return undefined
+    const { nodeId } = await readKeystore(keystore, passphrase ?? '')
     return { nodeId, address: null, transport: null, daemon: false, swarms: [] }
   } catch {
-    return undefined // no node yet: opening it creates one, as before
+    return undefined // no node yet (opening it creates one, as before), or the opening reports why not
   }
 }

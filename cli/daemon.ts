@@ -5,7 +5,7 @@ import { claimMemoryRuntimeDir, removeMemoryDirs } from './memory.ts'
 import { t } from './i18n/index.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 import { TorTransport } from '../src/onion/index.ts'
-import { listAccounts, loadAccount, resolveAccountId, type Account } from '../src/node/identity/accounts.ts'
+import { loadAccount, resolveAccountId, scanAccounts, type Account } from '../src/node/identity/accounts.ts'
 
 /** Runs until SIGINT/SIGTERM: node + network + transfers + API; everything is closed on the way out. */
 export interface DaemonOptions {
@@ -76,16 +76,16 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
  */
 async function peopleAccount (dataDir: string, wanted: string | undefined, out: Output): Promise<Account | undefined> {
   const passphrase = process.env.OHT_PASSPHRASE ?? ''
-  if (wanted != null) return await loadAccount(dataDir, await resolveAccountId(dataDir, wanted), passphrase)
-  const all = await listAccounts(dataDir)
-  if (all.length !== 1) {
-    if (all.length > 1) out.warn(t('people.daemonSeveral'))
+  if (wanted != null) return await loadAccount(dataDir, await resolveAccountId(dataDir, wanted, passphrase), passphrase)
+  // The keystores name their accounts only inside: one that does not unlock is known by its file.
+  const { accounts, locked } = await scanAccounts(dataDir, passphrase)
+  if (accounts.length + locked.length !== 1) {
+    if (accounts.length + locked.length > 1) out.warn(t('people.daemonSeveral'))
     return undefined
   }
-  try {
-    return await loadAccount(dataDir, all[0]!.id, passphrase)
-  } catch {
-    out.warn(t('people.daemonLocked', { id: all[0]!.id }))
+  if (locked.length > 0) {
+    out.warn(t('people.daemonLocked', { id: locked[0]! }))
     return undefined
   }
+  return await loadAccount(dataDir, accounts[0]!.id, passphrase)
 }

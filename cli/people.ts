@@ -86,16 +86,6 @@ export function registerPeople (program: Command): void {
       out.result(o, contactListLines(o).join('\n'))
     })
 
-  program.command('contactcast')
-    .description(t('contacts.cast.description'))
-    .argument('<message...>', t('people.whisper.argMessage'))
-    .addHelpText('after', t('contacts.cast.help'))
-    .action(async (words: string[], _opts, cmd: Command) => {
-      const out = makeOutput(globals(cmd))
-      const r = await (await people(cmd)).contactcast(words.join(' '))
-      out.result(r, contactcastLines(r.results).join('\n'))
-    })
-
   program.command('whisper')
     .description(t('people.whisper.description'))
     .argument('<contact>', t('people.argContact'))
@@ -111,6 +101,16 @@ export function registerPeople (program: Command): void {
       }
       const r = await client.whisper(name, message)
       out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : 'people.whisper.queued', { name }))
+    })
+
+  program.command('contactcast')
+    .description(t('contacts.cast.description'))
+    .argument('<message...>', t('people.whisper.argMessage'))
+    .addHelpText('after', t('contacts.cast.help'))
+    .action(async (words: string[], _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).contactcast(words.join(' '))
+      out.result(r, contactcastLines(r.results).join('\n'))
     })
 }
 

@@ -126,13 +126,15 @@ export function registerPin (program: Command): void {
     .argument('<account-id>', t('pin.pins.argAccount'))
     .option('--quota <size>', t('pin.pins.allow.optQuota'), '10GiB')
     .option('--max-ttl <duration>', t('pin.pins.allow.optMaxTtl'), '90d')
-    .action(async (account: string, opts: { quota: string, maxTtl: string }, cmd: Command) => {
+    .option('--max-pins <n>', t('pin.pins.allow.optMaxPins'), '1000')
+    .action(async (account: string, opts: { quota: string, maxTtl: string, maxPins: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const maxTtl = parseDuration(opts.maxTtl)
+      const maxPins = /^\d{1,9}$/.test(opts.maxPins) ? Number(opts.maxPins) : NaN
       await withPins(g, out, async p => {
-        const grant = await p.allow(account, { quotaBytes: parseSize(opts.quota), maxTtlMs: maxTtl === Infinity ? null : maxTtl })
-        out.result(grant, t('pin.pins.allow.done', { account: grant.account, quota: formatBytes(grant.quotaBytes), maxTtl: opts.maxTtl }))
+        const grant = await p.allow(account, { quotaBytes: parseSize(opts.quota), maxTtlMs: maxTtl === Infinity ? null : maxTtl, maxPins })
+        out.result(grant, t('pin.pins.allow.done', { account: grant.account, quota: formatBytes(grant.quotaBytes), maxTtl: opts.maxTtl, maxPins: grant.maxPins }))
       })
     })
   pins.command('deny')
@@ -153,12 +155,15 @@ export function registerPin (program: Command): void {
       const out = makeOutput(g)
       await withPins(g, out, async p => {
         const grants = await p.grants()
-        const usage = new Map<string, number>()
-        for (const pin of await p.list()) usage.set(pin.holder, (usage.get(pin.holder) ?? 0) + pin.bytes)
-        const rows = grants.map(gr => ({ ...gr, usedBytes: usage.get(gr.account) ?? 0 }))
+        const usage = new Map<string, { bytes: number, pins: number }>()
+        for (const pin of await p.list()) {
+          const u = usage.get(pin.holder) ?? { bytes: 0, pins: 0 }
+          usage.set(pin.holder, { bytes: u.bytes + pin.bytes, pins: u.pins + 1 })
+        }
+        const rows = grants.map(gr => ({ ...gr, usedBytes: usage.get(gr.account)?.bytes ?? 0, usedPins: usage.get(gr.account)?.pins ?? 0 }))
         out.result({ grants: rows }, rows.length === 0
           ? t('pin.pins.list.empty')
-          : rows.map(r => t('pin.pins.list.row', { account: r.account, used: formatBytes(r.usedBytes), quota: formatBytes(r.quotaBytes), maxTtl: r.maxTtlMs == null ? t('pin.never') : `${+(r.maxTtlMs / 86_400_000).toFixed(2)}d` })).join('\n'))
+          : rows.map(r => t('pin.pins.list.row', { account: r.account, used: formatBytes(r.usedBytes), quota: formatBytes(r.quotaBytes), pins: r.usedPins, maxPins: r.maxPins, maxTtl: r.maxTtlMs == null ? t('pin.never') : `${+(r.maxTtlMs / 86_400_000).toFixed(2)}d` })).join('\n'))
       })
     })
   pins.command('requests')
@@ -202,6 +207,7 @@ async function oneShotCert (g: GlobalOptions, wanted: string | undefined, nodeId
   const dataDir = persistentDataDir(g, 'oht pin --on')
   await ensurePassphrase(dataDir, { accounts: true })
   const { delegate, formatCert, loadAccount, resolveAccountId } = await import('../src/node/identity/accounts.ts')
-  const account = await loadAccount(dataDir, await resolveAccountId(dataDir, wanted), process.env.OHT_PASSPHRASE ?? '')
+  const passphrase = process.env.OHT_PASSPHRASE ?? ''
+  const account = await loadAccount(dataDir, await resolveAccountId(dataDir, wanted, passphrase), passphrase)
   return formatCert(delegate(account, nodeId, ONE_SHOT_CERT_TTL_MS))
 }

@@ -188,7 +188,7 @@ export class ConsoleSession {
       case 'transfer': return (await c.transfers()).map(tr => tr.id)
       case 'path': return await pathCandidates(prefix, this.#o.cwd)
       case 'config-key': return Object.keys((await c.call('GET', '/config') as { keys: Record<string, unknown> }).keys)
-      case 'account': return (await listAccounts(this.#o.dataDir)).map(a => a.id)
+      case 'account': return (await listAccounts(this.#o.dataDir, process.env.OHT_PASSPHRASE ?? '').catch(() => [])).map(a => a.id)
       case 'peer': return (await this.#dht.info()).peers.flatMap(p => [p.address, p.nodeId])
       case 'ref': return [...this.#refs]
       case 'contact': return (await new PeopleApiClient(c).overview()).contacts.map(x => x.petname)

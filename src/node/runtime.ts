@@ -1,6 +1,7 @@
 // A running node, built in one place for the daemon and for every command that runs a node in
 // its own process: the node's data (OhtNode), its network and DHT, its services, and for a
 // daemon the API with every route. Whoever starts it (cli/) only chooses the options and prints.
+import { join } from 'node:path'
 import { verifyCapOf, type ReadCap } from '../blocks/index.ts'
 import { TorTransport, type Transport } from '../onion/index.ts'
 import type { NetworkKey } from '../onion/network-key.ts'
@@ -18,7 +19,7 @@ import { InviteService } from './invites/index.ts'
 import { NodeError, type WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
 import { NameRegistry } from '../people/names/index.ts'
-import type { Account } from './identity/index.ts'
+import type { Account, NodeKeys } from './identity/index.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
 export const NETWORK_GIVE_UP_MS = 10 * 60_000
@@ -40,7 +41,7 @@ export interface NodeRuntimeOptions {
   /** Memory only: nothing under `dataDir` (OhtNode.open's `memory`). */
   memory?: boolean
   /** Makes the transport (once the node is open); without one the node works on what it holds (no peers, no DHT). */
-  transport?: () => Transport
+  transport?: (keys: NodeKeys) => Transport
   limits?: NetworkLimits
   /** A daemon: answers remote pin requests, announces what it fetches. */
   daemon?: boolean
@@ -104,7 +105,7 @@ export class NodeRuntime {
   private constructor (node: OhtNode, options: NodeRuntimeOptions) {
     this.node = node
     this.#warn = options.onWarning ?? (() => {})
-    this.network = options.transport != null ? new NodeNetwork(options.transport(), node.keys, options.limits ?? {}) : undefined
+    this.network = options.transport != null ? new NodeNetwork(options.transport(node.keys), node.keys, options.limits ?? {}) : undefined
     this.service = new LocalService(node, this.network, { daemon: options.daemon === true, onWarning: this.#warn })
     const network = this.network
     const dht = options.dht
@@ -193,7 +194,13 @@ export class NodeRuntime {
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
     if (this.invites != null) registerInviteRoutes(api, this.invites)
     registerTorRoutes(api, network.transport, { newOnions: async () => await this.newOnions() })
-    registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
+    registerStreamRoute(api, async (cap, request) => {
+      // Listed with the transfers (the dashboard, the web UI, /v0/transfers) while it runs.
+      const follower = transfers.followStream({ cap, output: request.output ?? join(this.node.dirs.root, 'streams'), peers: Array.isArray(request.peers) ? [...request.peers as readonly string[]] : [] })
+      const handle = await this.stream(cap, { ...request, onEvent: follower.onEvent }).catch((err: Error) => { follower.failed(err); throw err })
+      follower.running(handle.fetched, handle.close)
+      return handle
+    })
     registerPeopleRoutes(api, this.people)
     registerNameRoutes(api, this.names, this.people)
     this.names?.on('event', e => { api.publish(e) })

@@ -13,5 +13,5 @@ export { memoryDuplexPair, MemoryStream, ConnectionResetError, type ChunkLatency
 export { dialWithDeadline } from './deadline.ts'
 export {
   TorTransport, TorControl, TorControlError, TorTestNetwork, TorStartError, TorBootstrapError, SocksDialError, startTor, attachTor, OnionStream,
-  type TorTransportOptions, type TorTransportEvent, type TorSource, type TorInstance, type TorEvent, type BootstrapProgress
+  type TorTransportOptions, type TorTransportEvent, type TorSource, type TorInstance, type TorEvent, type BootstrapProgress, type KeySealer
 } from './tor/index.ts'

@@ -47,6 +47,17 @@ export class LevelBackend implements KvBackend {
   entries (range: RangeOptions): AsyncIterable<[string, Uint8Array]> { return this.db.iterator({ ...range, limit: range.limit ?? -1 }) }
 }
 
+/**
+ * LevelDB's own repair (RepairDB): rebuilds a lost CURRENT or MANIFEST from the table and log
+ * files, keeping what still reads. Not a check: what it dropped is found by reading every record.
+ */
+export async function repairLevel (path: string): Promise<void> {
+  // In Node, `level` is classic-level, whose static repair() the browser-shaped typings leave out.
+  const repair = (Level as unknown as { repair?: (location: string) => Promise<void> }).repair
+  if (typeof repair !== 'function') throw new Error('this LevelDB binding has no repair')
+  await repair.call(Level, path)
+}
+
 /** Sorted keys + a map: O(log n) lookups of a position, O(n) inserts (fine for a node's state). */
 export class MemoryBackend implements KvBackend {
   readonly #map = new Map<string, Uint8Array>()

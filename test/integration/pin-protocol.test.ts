@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { OhtNode } from '../../src/node/transfers/node.ts'
 import { NodeNetwork } from '../../src/node/network/network.ts'
@@ -128,4 +129,56 @@ test('a delegation certificate that expires during an active remote pin: the lea
   await assert.rejects(requestRemotePin(requester!.network!, pinner!.network!.address!, request),
     (err: unknown) => err instanceof RemotePinRefused && err.code === 'certificate-expired')
   assert.equal((await pinner!.pins.list())[0]?.expiresAt, pin?.expiresAt, 'the refused renewal changed nothing')
+})
+
+test('per-account limits: pins held (count), bytes (quota), and requests weighed at once; each refused with its reason', async t => {
+  const dir = await tempDir(t, 'oht-pin-limits-')
+  const [owner, pinner, requester] = await Promise.all(['owner', 'pinner', 'requester'].map(async n => await node(t, dir, n)))
+  const shares: Array<{ verifyCap: string }> = []
+  for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
+    await writeFile(join(dir, name), randomBytes(100_000))
+    shares.push(await owner!.share([join(dir, name)], {}))
+  }
+  const account = await loadAccount(dir, (await createAccount(dir, 'pw')).id, 'pw')
+  const cert = formatCert(delegate(account, requester!.node.keys.nodeId, 600_000))
+  const ask = async (verifyCap: string, peers = [owner!.network!.address!]): Promise<unknown> =>
+    await requestRemotePin(requester!.network!, pinner!.network!.address!, { cap: verifyCap, ttlMs: 60_000, peers, cert })
+  const refusedWith = (code: string, reason: RegExp) => (err: unknown): boolean => {
+    assert.ok(err instanceof RemotePinRefused, String(err))
+    assert.equal(err.code, code)
+    assert.match(err.message, reason)
+    return true
+  }
+
+  // Two pins at most: the third share is refused, a renewal of one held is not a new pin.
+  await pinner!.pins.allow(account.id, { quotaBytes: 10 * 2 ** 20, maxTtlMs: 86_400_000, maxPins: 2 })
+  await ask(shares[0]!.verifyCap)
+  await ask(shares[1]!.verifyCap)
+  await assert.rejects(ask(shares[2]!.verifyCap), refusedWith('too-many-pins', /your account holds 2 pins on this node, which allows it 2/))
+  await ask(shares[0]!.verifyCap)
+  assert.equal((await pinner!.pins.list()).length, 2)
+
+  // The byte quota, with room for more pins: the held two fill it.
+  const held = (await pinner!.pins.list()).reduce((n, p) => n + p.bytes, 0)
+  await pinner!.pins.allow(account.id, { quotaBytes: held + 1000, maxTtlMs: 86_400_000, maxPins: 10 })
+  await assert.rejects(ask(shares[2]!.verifyCap), refusedWith('quota-exceeded', /quota exceeded: this pin needs .* your account uses/))
+  assert.deepEqual((await pinner!.pins.grants()).map(g => g.maxPins), [10])
+
+  // Requests weighed at once: four whose only peer never answers stay pending; the fifth is
+  // refused at once as busy, not queued behind them.
+  await pinner!.pins.allow(account.id, { quotaBytes: 10 * 2 ** 20, maxTtlMs: 86_400_000, maxPins: 10 })
+  const sockets = new Set<import('node:net').Socket>()
+  const silent = createServer(s => { sockets.add(s); s.on('error', () => {}) })
+  await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
+  t.after(() => { for (const s of sockets) s.destroy(); silent.close() })
+  const silentAddress = `tcp:127.0.0.1:${(silent.address() as AddressInfo).port}`
+  const stalled = [3, 4, 5, 6].map(async i => await ask(shares[i]!.verifyCap, [silentAddress]).catch((err: Error) => err))
+  await new Promise<void>(resolve => { const check = (): void => { if (sockets.size >= 4) resolve(); else setTimeout(check, 20) }; check() })
+  await assert.rejects(ask(shares[2]!.verifyCap), refusedWith('busy', /weighing 4 pin requests of your (node|account) already/))
+  // Once they end (the silent peer hangs up), the account may ask again.
+  for (const s of sockets) s.destroy()
+  silent.close()
+  await Promise.all(stalled)
+  await ask(shares[2]!.verifyCap)
+  assert.equal((await pinner!.pins.list()).length, 3)
 })

@@ -1,7 +1,8 @@
 // Privacy at rest (issue 16), with real daemons on 127.0.0.1 (TCP): after sharing, fetching,
 // pinning and DHT traffic, no byte under any data directory names a file, a path, a share id, a
-// key or a peer, and every folder is 0700, every file 0600; a data directory in the clear format
-// of before is sealed on start and keeps seeding; a memory-only daemon and a memory-only fetch
+// key, a peer, a node id, an account id or an account's label, and every folder is 0700, every
+// file 0600; `oht status` still names the node without opening it; a data directory in the clear
+// format of before (state, keystore, account keystore) is sealed on start and keeps seeding; a memory-only daemon and a memory-only fetch
 // leave nothing behind but the fetched file (before/after walks of HOME, the default data
 // directory and the temp and runtime folders the processes were given).
 import { test } from 'node:test'
@@ -74,6 +75,8 @@ test('at rest, nothing names what a node shared, fetched, pinned or heard; folde
   await mkdir(folder)
   await writeFile(join(folder, 'budget-omega-9K.txt'), randomBytes(700_000))
   await writeFile(join(folder, 'minutes-sigma-4J.txt'), randomBytes(300_000))
+  // An account beside the node: its id and label must not show either.
+  const account = (await ohtJson<{ id: string }>(join(dir, 'owner'), ['account', 'create', '--label', 'Quartermaster Vex'], { env: { OHT_PASSPHRASE: '' } })).value
   const owner = await startDaemon(join(dir, 'owner'), [], 120_000)
   t.after(async () => { await owner.stop() })
   const [fetcher, pinner] = await Promise.all([
@@ -91,18 +94,29 @@ test('at rest, nothing names what a node shared, fetched, pinned or heard; folde
   await ohtJson(owner.dataDir, ['dht', 'put', '--private', secret], { timeoutMs: 180_000 })
   await Promise.all([owner.stop(), fetcher.stop(), pinner.stop()])
 
-  const needles = needlesOf(s, ['Zebra Plans', 'budget-omega', 'minutes-sigma', folder, secret,
-    ...[owner, fetcher, pinner].map(d => d.address.replace(/^tcp:/, ''))])
+  const needles = [...needlesOf(s, ['Zebra Plans', 'budget-omega', 'minutes-sigma', folder, secret,
+    ...[owner, fetcher, pinner].map(d => d.address.replace(/^tcp:/, '')), 'Quartermaster Vex']), ...idNeedles([owner.nodeId, fetcher.nodeId, pinner.nodeId, account.id])]
   for (const d of [owner, fetcher, pinner]) {
     await assertNothingFound(d.dataDir, needles)
     await assertPrivateModes(d.dataDir)
   }
   // The premise: the fetched copy is where the user asked, in clear.
   assert.ok((await readdir(join(dir, 'out'))).includes('Zebra Plans Q7X'))
+  // With no daemon, status names the node from its unlocked keystore (the state stays closed).
+  assert.equal((await ohtJson<{ nodeId: string, daemon: boolean }>(owner.dataDir, ['status'])).value.nodeId, owner.nodeId)
 })
 
-/** A data directory as oht wrote it before the sealed store: clear LevelDB, blocks named by multihash, no storage key. */
-async function writeClearDataDir (root: string, folder: string): Promise<Share> {
+/** Node and account ids: as hex, and as their raw bytes. */
+function idNeedles (ids: string[]): Array<{ what: string, bytes: Buffer }> {
+  return ids.flatMap(id => [{ what: `id ${id}`, bytes: Buffer.from(id) }, { what: `id ${id} (raw)`, bytes: Buffer.from(id, 'hex') }])
+}
+
+/**
+ * A data directory as oht wrote it before the sealed store: clear LevelDB, blocks named by
+ * multihash, a keystore naming its node id and without a storage key, an account keystore named
+ * by its id with its label beside it.
+ */
+async function writeClearDataDir (root: string, folder: string): Promise<Share & { nodeId: string, accountId: string }> {
   await mkdir(join(root, 'blocks'), { recursive: true, mode: 0o700 })
   const { privateKey } = generateKeyPairSync('ed25519')
   const publicKeyRaw = Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url')
@@ -110,6 +124,13 @@ async function writeClearDataDir (root: string, folder: string): Promise<Share> 
   const vaultKey = randomBytes(32)
   const secret = Buffer.from(JSON.stringify({ nodeKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'), vaultKey: vaultKey.toString('base64') }))
   await writeFile(join(root, 'keystore.json'), JSON.stringify({ version: 1, nodeId, crypto: await sealSecret(secret, '', nodeId) }), { mode: 0o600 })
+  const accountKey = generateKeyPairSync('ed25519')
+  const accountId = Buffer.from(accountKey.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex')
+  await mkdir(join(root, 'accounts'), { mode: 0o700 })
+  await writeFile(join(root, 'accounts', `${accountId}.json`), JSON.stringify({
+    version: 1, kind: 'ed25519', id: accountId, label: 'Harbour Master 6F', createdAt: Date.now(),
+    crypto: await sealSecret(accountKey.privateKey.export({ format: 'der', type: 'pkcs8' }), '', accountId)
+  }), { mode: 0o600 })
 
   const built = await buildShare([folder])
   const id = built.manifest.cid.toString()
@@ -136,7 +157,7 @@ async function writeClearDataDir (root: string, folder: string): Promise<Share> 
   await db.close()
   const link = `oht://${id}#${Buffer.from(built.contentKey).toString('base64url')}`
   const caps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', link], { timeoutMs: 120_000 })).value
-  return { id, link, verifyCap: caps.verifyCap }
+  return { id, link, verifyCap: caps.verifyCap, nodeId, accountId }
 }
 
 test('a data directory in the clear format of before is sealed on start, once, and keeps seeding', { timeout: 600_000 }, async t => {
@@ -149,6 +170,7 @@ test('a data directory in the clear format of before is sealed on start, once, a
   const s = await writeClearDataDir(root, folder)
   const before = Buffer.concat(await Promise.all((await filesUnder(root)).map(async f => await readFile(f))))
   assert.ok(before.includes('legacy-ledger-8P') && before.includes(folder), 'the clear format shows names and paths (the premise)')
+  assert.ok(before.includes(s.nodeId) && before.includes('Harbour Master 6F'), 'and the node id and the account\'s label (the premise)')
 
   const seeder = await startDaemon(root, [], 120_000)
   t.after(async () => { await seeder.stop() })
@@ -157,8 +179,12 @@ test('a data directory in the clear format of before is sealed on start, once, a
   await seeder.stop()
 
   assert.deepEqual((await readdir(root)).filter(n => n.startsWith('state')), ['state'], 'no copy of the clear state is left')
-  await assertNothingFound(root, needlesOf(s, ['legacy-ledger-8P', 'Old Secret Folder', folder]))
+  await assertNothingFound(root, [...needlesOf(s, ['legacy-ledger-8P', 'Old Secret Folder', folder, 'Harbour Master 6F']), ...idNeedles([s.nodeId, s.accountId])])
   await assertPrivateModes(root)
+  // The sealed keystores still open: the node keeps its id, the account its id and label.
+  assert.equal((await ohtJson<{ nodeId: string }>(root, ['status'])).value.nodeId, s.nodeId)
+  const accounts = (await ohtJson<{ accounts: Array<{ id: string, label: string }> }>(root, ['account', 'list'])).value.accounts
+  assert.deepEqual(accounts.map(a => [a.id, a.label]), [[s.accountId, 'Harbour Master 6F']])
   // A second start finds the sealed form (and the keystore's new storage key) and seeds again.
   const again = await startDaemon(root, [], 120_000)
   t.after(async () => { await again.stop() })
@@ -187,7 +213,7 @@ async function memoryDaemon (t: TestContextLike, env: NodeJS.ProcessEnv): Promis
 
 const treeText = (m: Map<string, TreeEntry>): string[] => [...m.keys()]
 
-test('a memory-only daemon and a memory-only fetch leave nothing behind but the fetched file', { timeout: 600_000 }, async t => {
+test('memory-only daemons, a memory-only fetch and a stream leave nothing behind but the fetched files', { timeout: 600_000 }, async t => {
   const dir = await tempDir(t, 'oht-privacy-memory-')
   const home = join(dir, 'home')
   const tmpA = join(dir, 'tmp-daemon')
@@ -202,9 +228,12 @@ test('a memory-only daemon and a memory-only fetch leave nothing behind but the 
   const walk = async (): Promise<{ home: string[], tmpA: string[], tmpB: string[] }> => ({ home: treeText(await listTree(home)), tmpA: treeText(await listTree(tmpA)), tmpB: treeText(await listTree(tmpB)) })
   const before = await walk()
 
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined, OHT_PASSPHRASE: undefined }
-  for (const [k, v] of Object.entries(envA)) { if (v === undefined) delete childEnv[k]; else childEnv[k] = v }
-  const daemon = await memoryDaemon(t, childEnv)
+  const childEnv = (env: Record<string, string | undefined>): NodeJS.ProcessEnv => {
+    const e: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: undefined, NODE_TEST_CONTEXT: undefined, OHT_PASSPHRASE: undefined }
+    for (const [k, v] of Object.entries(env)) { if (v === undefined) delete e[k]; else e[k] = v }
+    return e
+  }
+  const daemon = await memoryDaemon(t, childEnv(envA))
   assert.ok(daemon.api.startsWith(tmpA), `the API socket is in the private runtime folder: ${daemon.api}`)
   assert.equal((await lstat(daemon.api)).mode & 0o777, 0o600, 'the API socket is 0600')
   assert.equal((await lstat(join(daemon.api, '..'))).mode & 0o777, 0o700)
@@ -214,10 +243,21 @@ test('a memory-only daemon and a memory-only fetch leave nothing behind but the 
   const got = await oht(undefined, ['--memory', '--transport', 'tcp', 'fetch', s.link, '--peer', daemon.address, '-o', out], { env: envB, timeoutMs: 90_000 })
   assert.equal(got.code, 0, got.stderr)
   assert.equal(sha(await readFile(join(out, 'holiday-footage-2M.bin'))), sha(data))
+  // A second memory daemon streams it (`oht --memory stream` reaches it): the stream's bytes over HTTP.
+  const streamer = await memoryDaemon(t, childEnv(envB))
+  const streamed = join(home, 'Streamed')
+  const { url } = (await ohtJson<{ url: string }>(undefined, ['--memory', 'stream', s.link, '--peer', daemon.address, '-o', streamed], { env: envB, timeoutMs: 90_000 })).value
+  const body = Buffer.from(await (await fetch(url)).arrayBuffer())
+  assert.equal(sha(body), sha(data), 'the stream plays the file')
+  await streamer.stop()
   await daemon.stop()
 
   const after = await walk()
   assert.deepEqual(after.tmpA, before.tmpA, 'the daemon\'s runtime folder is gone')
-  assert.deepEqual(after.tmpB, before.tmpB, 'the fetcher left nothing in its temp folder')
-  assert.deepEqual(after.home.filter(p => !before.home.includes(p)), ['Downloads', 'Downloads/holiday-footage-2M.bin'], 'only the fetched file is new under HOME (no data directory, no config)')
+  assert.deepEqual(after.tmpB, before.tmpB, 'the fetcher and the streamer left nothing in their temp folder')
+  // Only what was asked for is new under HOME (no data directory, no config): the fetched file,
+  // and the stream's output (whole, or still a .part if the streamer stopped before its rename).
+  const fresh = after.home.filter(p => !before.home.includes(p))
+  assert.deepEqual(fresh.filter(p => !p.startsWith('Streamed')), ['Downloads', 'Downloads/holiday-footage-2M.bin'])
+  for (const p of fresh.filter(x => x.startsWith('Streamed/'))) assert.match(p, /^Streamed\/holiday-footage-2M\.bin(\.part)?$/)
 })

@@ -22,7 +22,7 @@ export function registerPinRoutes (api: RouteTable, service: PinService): void {
   post('remote', async b => await service.remotePin(str(b, 'address'), verifyCapOf(parseCapability(str(b, 'capability'))), { ttlMs: ttl(b, 'ttlMs') ?? null, peers: strs(b, 'peers'), cert: str(b, 'cert'), wait: b.wait !== false }))
   post('allow', async b => {
     const m = ttl(b, 'maxTtlMs')
-    return await service.allow(str(b, 'account'), { ...(typeof b.quotaBytes === 'number' ? { quotaBytes: b.quotaBytes } : {}), ...(m !== undefined ? { maxTtlMs: m } : {}) })
+    return await service.allow(str(b, 'account'), { ...(typeof b.quotaBytes === 'number' ? { quotaBytes: b.quotaBytes } : {}), ...(typeof b.maxPins === 'number' ? { maxPins: b.maxPins } : {}), ...(m !== undefined ? { maxTtlMs: m } : {}) })
   })
   post('deny', async b => ({ removed: await service.deny(str(b, 'account')) }))
   post('sweep', async () => await service.sweep())

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import type { SourceFile } from '../../blocks/index.ts'
-import { LevelBackend, MemoryBackend, migrateToSealed, SealedDb, type KeyScheme } from '../../store/index.ts'
+import { checkLevelLogs, LevelBackend, MemoryBackend, migrateToSealed, SealedDb, type KeyScheme } from '../../store/index.ts'
 import { NodeError } from '../errors.ts'
 
 /** A share this node owns and seeds from its original files. */
@@ -94,10 +94,19 @@ export class NodeState {
     // come up silently with its shares gone. One clear error instead (docs/SECURITY.md).
     const entries = this.#path != null ? await readdir(this.#path).catch(() => [] as string[]) : []
     if (entries.some(e => /\.(ldb|log)$|^MANIFEST-/.test(e)) && !entries.includes('CURRENT')) throw this.#damaged('its CURRENT file is missing')
+    // LevelDB would skip a log record that fails its checksum, and open without it.
+    const torn = this.#path != null ? await checkLevelLogs(this.#path) : []
+    if (torn.length > 0) {
+      const first = torn[0]!
+      const where = first.why === 'the log is missing' ? `its log ${first.file} is missing` : `its log ${first.file} does not read back at byte ${first.offset}: ${first.why}`
+      throw this.#damaged(`${where}${torn.length > 1 ? `, and ${torn.length - 1} more` : ''}; the last records written would be lost`)
+    }
+    let verified: Awaited<ReturnType<SealedDb['verify']>>
     try {
       const migrated = this.#path != null ? await migrateToSealed(this.#path, this.#storageKey, STATE_KEY_SCHEMES) : 0
       await this.#db.open()
-      return { migrated }
+      verified = await this.#db.verify()
+      if (verified.error == null && Object.keys(verified.bad).length === 0) return { migrated }
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause
       if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && /lock/i.test(String(cause ?? ''))) {
@@ -107,11 +116,14 @@ export class NodeState {
       if (/corrupt|CURRENT|MANIFEST/i.test(String(cause ?? err))) throw this.#damaged(String((cause as Error | undefined)?.message ?? cause ?? err))
       throw err
     }
+    await this.#db.close()
+    const bad = Object.entries(verified.bad).map(([name, n]) => `${n} in ${name}`).join(', ')
+    throw this.#damaged(verified.error != null ? `${verified.error}, after ${verified.records} records` : `records that do not open: ${bad}`)
   }
 
   #damaged (why: string): NodeError {
     const path = this.#path ?? '(memory)'
-    return new NodeError('node.stateDamaged', { path, why }, `the state database ${path} is damaged (${why}): restore it from a backup, or move it aside to start with an empty one (your shares must then be shared again)`)
+    return new NodeError('node.stateDamaged', { path, why }, `the state database ${path} is damaged (${why}): run oht repair-state to keep what still reads and see what was lost, or restore it from a backup`)
   }
 
   async close (): Promise<void> { await this.#db.close() }

@@ -25,10 +25,19 @@ const MAX_LOG_ENTRIES = 1000
 /** Default limits of `oht pins allow` when none are given. */
 export const DEFAULT_QUOTA_BYTES = 10 * 2 ** 30
 export const DEFAULT_MAX_TTL_MS = 90 * 86_400_000
+export const DEFAULT_MAX_PINS = 1000
+/**
+ * Requests being weighed at once (read, certificate checked, manifest fetched, not yet recorded or
+ * refused): per account, per requesting node, in all. A request costs a manifest fetch before any
+ * quota applies, so an allowed account, or many nodes, cannot make this node fetch without end.
+ */
+export const MAX_PENDING_PIN_REQUESTS_PER_ACCOUNT = 4
+export const MAX_PENDING_PIN_REQUESTS_PER_NODE = 4
+export const MAX_PENDING_PIN_REQUESTS = 64
 
 export type RefusalCode =
   | 'bad-request' | 'bad-certificate' | 'certificate-expired' | 'certificate-not-yet-valid' | 'wrong-node'
-  | 'not-authorized' | 'ttl-too-long' | 'quota-exceeded' | 'unavailable'
+  | 'not-authorized' | 'ttl-too-long' | 'quota-exceeded' | 'too-many-pins' | 'busy' | 'unavailable'
 
 export interface PinRequestMessage {
   type: 'pin'
@@ -52,6 +61,8 @@ export interface PinGrant {
   quotaBytes: number
   /** null = no maximum (leases may be `never`). */
   maxTtlMs: number | null
+  /** Pins the account may hold here at once (grants stored before it existed read as DEFAULT_MAX_PINS). */
+  maxPins: number
   addedAt: number
 }
 
@@ -90,6 +101,35 @@ const CERT_REFUSALS: Record<CertProblem, [RefusalCode, string]> = {
   'not-yet-valid': ['certificate-not-yet-valid', 'the delegation certificate is not valid yet']
 }
 
+const withDefaults = (g: PinGrant): PinGrant => ({ ...g, maxPins: g.maxPins ?? DEFAULT_MAX_PINS })
+
+/** What `oht pins allow` sets; each left out takes its default. */
+export interface PinLimits { quotaBytes?: number, maxTtlMs?: number | null, maxPins?: number }
+
+/** Requests being weighed (see MAX_PENDING_PIN_REQUESTS): counted per key, in memory. */
+class PendingRequests {
+  readonly #counts = new Map<string, number>()
+  #total = 0
+  get total (): number { return this.#total }
+  of (key: string): number { return this.#counts.get(key) ?? 0 }
+  /** Counts one request under `keys`; returns the function that uncounts it (once). */
+  take (keys: readonly string[]): () => void {
+    for (const k of keys) this.#counts.set(k, this.of(k) + 1)
+    this.#total++
+    let done = false
+    return () => {
+      if (done) return
+      done = true
+      this.#total--
+      for (const k of keys) {
+        const n = this.of(k) - 1
+        if (n > 0) this.#counts.set(k, n)
+        else this.#counts.delete(k)
+      }
+    }
+  }
+}
+
 /** The accounts this node pins for, and the log of requests: both in the node's LevelDB. */
 export class PinGrants {
   readonly grants
@@ -99,12 +139,14 @@ export class PinGrants {
     this.log = state.db.sublevel<string, PinRequestRecord>('pin-requests', { valueEncoding: 'json' })
   }
 
-  async allow (account: string, limits: { quotaBytes?: number, maxTtlMs?: number | null } = {}): Promise<PinGrant> {
+  async allow (account: string, limits: PinLimits = {}): Promise<PinGrant> {
     const id = checkAccountId(account)
     const quotaBytes = limits.quotaBytes ?? DEFAULT_QUOTA_BYTES
     if (!Number.isSafeInteger(quotaBytes) || quotaBytes < 0) throw new PinError('pin.badQuota', {}, 'the quota must be a size, e.g. 10GiB')
+    const maxPins = limits.maxPins ?? DEFAULT_MAX_PINS
+    if (!Number.isSafeInteger(maxPins) || maxPins < 0) throw new PinError('pin.badMaxPins', {}, 'the pin limit must be a whole number, e.g. 1000')
     const maxTtlMs = limits.maxTtlMs === undefined ? DEFAULT_MAX_TTL_MS : limits.maxTtlMs === Infinity ? null : limits.maxTtlMs
-    const grant: PinGrant = { account: id, quotaBytes, maxTtlMs, addedAt: Date.now() }
+    const grant: PinGrant = { account: id, quotaBytes, maxTtlMs, maxPins, addedAt: Date.now() }
     await this.grants.put(id, grant)
     return grant
   }
@@ -116,8 +158,11 @@ export class PinGrants {
     return had
   }
 
-  async list (): Promise<PinGrant[]> { return await this.grants.values().all() }
-  async get (account: string): Promise<PinGrant | undefined> { return await this.grants.get(account) }
+  async list (): Promise<PinGrant[]> { return (await this.grants.values().all()).map(withDefaults) }
+  async get (account: string): Promise<PinGrant | undefined> {
+    const g = await this.grants.get(account)
+    return g != null ? withDefaults(g) : undefined
+  }
 
   async record (r: PinRequestRecord): Promise<void> {
     // Time-ordered keys with a random tail (two requests in one ms); the oldest are trimmed.
@@ -161,10 +206,11 @@ export interface PinServerOptions {
 
 /** Registers the `pin` protocol on the network: call before `network.listen()`. */
 export function registerPinProtocol (network: NodeNetwork, options: PinServerOptions): void {
-  network.registerProtocol(PIN_PROTOCOL, session => { void servePinStream(session, options) })
+  const pending = new PendingRequests()
+  network.registerProtocol(PIN_PROTOCOL, session => { void servePinStream(session, options, pending) })
 }
 
-async function servePinStream (session: HandshakeResult, o: PinServerOptions): Promise<void> {
+async function servePinStream (session: HandshakeResult, o: PinServerOptions, pending: PendingRequests): Promise<void> {
   const stream = session.stream
   stream.on('error', () => {})
   const reader = new FrameReader(stream, { maxFrameBytes: MAX_PIN_FRAME_BYTES })
@@ -173,7 +219,13 @@ async function servePinStream (session: HandshakeResult, o: PinServerOptions): P
   }
   const log: PinRequestRecord = { at: Date.now(), node: session.remoteNodeId, account: null, share: null, ttlMs: null, outcome: 'refused' }
   const timer = setTimeout(() => { stream.destroy() }, REQUEST_TIMEOUT_MS)
+  let release = (): void => {}
   try {
+    const node = `node:${session.remoteNodeId}`
+    if (pending.total >= MAX_PENDING_PIN_REQUESTS || pending.of(node) >= MAX_PENDING_PIN_REQUESTS_PER_NODE) {
+      throw new Refusal('busy', `this node is weighing ${pending.total >= MAX_PENDING_PIN_REQUESTS ? `${MAX_PENDING_PIN_REQUESTS} pin requests` : `${MAX_PENDING_PIN_REQUESTS_PER_NODE} pin requests of your node`} already; ask again when they are answered`)
+    }
+    release = pending.take([node])
     let frame: Buffer | null
     try {
       frame = await reader.next()
@@ -199,6 +251,13 @@ async function servePinStream (session: HandshakeResult, o: PinServerOptions): P
     }
     const grant = await o.grants.get(cert.account)
     if (grant == null) throw new Refusal('not-authorized', `account ${cert.account} is not allowed to pin on this node`)
+    const account = `account:${cert.account}`
+    if (pending.of(account) >= MAX_PENDING_PIN_REQUESTS_PER_ACCOUNT) {
+      throw new Refusal('busy', `this node is weighing ${MAX_PENDING_PIN_REQUESTS_PER_ACCOUNT} pin requests of your account already; ask again when they are answered`)
+    }
+    release()
+    release = pending.take([node, account])
+    const maxPins = grant.maxPins
     if (grant.maxTtlMs != null && (req.ttlMs == null || req.ttlMs > grant.maxTtlMs)) {
       throw new Refusal('ttl-too-long', `the lease asked for (${req.ttlMs == null ? 'never' : fmtDuration(req.ttlMs, o)}) is longer than this node allows your account (${fmtDuration(grant.maxTtlMs, o)})`)
     }
@@ -208,12 +267,16 @@ async function servePinStream (session: HandshakeResult, o: PinServerOptions): P
       ttlMs: req.ttlMs ?? Infinity,
       peers: req.peers,
       admit: async bytes => {
-        const used = await o.pins.store.usage(cert.account, log.share!)
+        const { bytes: used, pins } = await o.pins.store.holdings(cert.account, log.share!)
+        if (pins + 1 > maxPins) {
+          throw new Refusal('too-many-pins', `pin limit reached: your account holds ${pins} pins on this node, which allows it ${maxPins}`)
+        }
         if (used + bytes > grant.quotaBytes) {
           throw new Refusal('quota-exceeded', `quota exceeded: this pin needs ${fb(bytes)} (${bytes} bytes); your account uses ${fb(used)} (${used} bytes) of its ${fb(grant.quotaBytes)} (${grant.quotaBytes} bytes) quota on this node`)
         }
       },
       onRecorded: info => {
+        release()
         void send({ type: 'accepted', id: info.id, bytes: info.bytes, expiresAt: info.expiresAt })
         void o.grants.record({ ...log, at: Date.now(), outcome: 'accepted' }).catch(() => {})
       }
@@ -232,6 +295,7 @@ async function servePinStream (session: HandshakeResult, o: PinServerOptions): P
     await send({ type: 'refused', code: refusal.code, reason: refusal.message })
     await o.grants.record({ ...log, at: Date.now(), outcome: 'refused', code: refusal.code, reason: refusal.message }).catch(() => {})
   } finally {
+    release()
     reader.release()
     stream.end()
   }

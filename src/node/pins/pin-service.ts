@@ -5,7 +5,7 @@ import type { OhtNode } from '../transfers/node.ts'
 import type { NodeNetwork } from '../network/network.ts'
 import { NodeError } from '../errors.ts'
 import { idOfCapability, PinManager, pinTuningFromEnv, type PinInfo, type SweepResult } from './pins.ts'
-import { PinGrants, registerPinProtocol, requestRemotePin, type PinGrant, type PinRequestRecord, type RemotePinResult } from './pin-protocol.ts'
+import { PinGrants, registerPinProtocol, requestRemotePin, type PinGrant, type PinLimits, type PinRequestRecord, type RemotePinResult } from './pin-protocol.ts'
 
 export interface PinServiceRequest {
   /** Lease in ms; null = never; undefined = the default (30 days). */
@@ -31,7 +31,7 @@ export interface PinService {
   unpin (share: string): Promise<{ id: string, removed: boolean, sweep: SweepResult }>
   list (): Promise<PinInfo[]>
   remotePin (address: string, cap: VerifyCap, request: RemotePinServiceRequest): Promise<RemotePinResult>
-  allow (account: string, limits: { quotaBytes?: number, maxTtlMs?: number | null }): Promise<PinGrant>
+  allow (account: string, limits: PinLimits): Promise<PinGrant>
   deny (account: string): Promise<boolean>
   grants (): Promise<PinGrant[]>
   /** Remote pin requests this node received and what became of them, newest first. */
@@ -80,7 +80,7 @@ export class LocalPinService implements PinService {
     return await requestRemotePin(this.#network, address, { cap: formatVerifyCap(cap), ttlMs: req.ttlMs, peers: req.peers, cert: req.cert }, { wait: req.wait !== false })
   }
 
-  async allow (account: string, limits: { quotaBytes?: number, maxTtlMs?: number | null }): Promise<PinGrant> { return await this.grantsStore.allow(account, limits) }
+  async allow (account: string, limits: PinLimits): Promise<PinGrant> { return await this.grantsStore.allow(account, limits) }
   async deny (account: string): Promise<boolean> { return await this.grantsStore.deny(account) }
   async grants (): Promise<PinGrant[]> { return await this.grantsStore.list() }
   async requests (limit?: number): Promise<PinRequestRecord[]> { return await this.grantsStore.requests(limit) }

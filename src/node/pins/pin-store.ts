@@ -153,10 +153,18 @@ export class PinStore extends EventEmitter<PinStoreEvents> {
   }
 
   /** Ciphertext bytes an account's pins keep, leaving out one share (a renewal does not count twice). */
-  async usage (holder: string, except?: string): Promise<number> {
-    let sum = 0
-    for (const p of await this.list()) if (p.holder === holder && p.id !== except) sum += p.bytes
-    return sum
+  async usage (holder: string, except?: string): Promise<number> { return (await this.holdings(holder, except)).bytes }
+
+  /** The pins an account holds and their ciphertext bytes, leaving out one share: what its limits count. */
+  async holdings (holder: string, except?: string): Promise<{ pins: number, bytes: number }> {
+    let bytes = 0
+    let pins = 0
+    for (const p of await this.list()) {
+      if (p.holder !== holder || p.id === except) continue
+      bytes += p.bytes
+      pins++
+    }
+    return { pins, bytes }
   }
 
   async refCount (cid: string): Promise<number> { return await this.refs.get(cid) ?? 0 }
