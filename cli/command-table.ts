@@ -28,6 +28,7 @@ const TABLE: readonly Entry[] = [
   { names: ['repair-state'], load: async () => (await import('./repair.ts')).registerRepair },
   { names: ['contact', 'whisper', 'contactcast'], load: async () => (await import('./people.ts')).registerPeople },
   { names: ['name'], load: async () => (await import('./names.ts')).registerNames },
+  { names: ['channel'], load: async () => (await import('./channels.ts')).registerChannels },
   { names: ['send', 'receive'], load: async () => (await import('./invite.ts')).registerInvite },
   { names: ['init', 'share', 'status', 'ls', 'fetch', 'export', 'import', 'daemon'], load: async () => (await import('./commands.ts')).registerCoreCommands },
   { names: ['network'], load: async () => (await import('./dht.ts')).registerNetwork },

@@ -17,6 +17,8 @@ export interface DaemonOptions {
   presenceMs?: number
   /** How long a published name's record lives (default 24 h). */
   nameTtlMs?: number
+  /** How often each channel is synced with its members (default 30 s). */
+  channelSyncMs?: number
 }
 
 export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonOptions = {}): Promise<void> {
@@ -37,7 +39,7 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   const account = await peopleAccount(dataDir, options.account, out)
   const runtime = await NodeRuntime.open({
     ...runtimeOptions(g, out, { network: true, daemon: true }),
-    ...(account != null ? { people: { account, ...(options.presenceMs != null ? { presenceMs: options.presenceMs } : {}), ...(options.nameTtlMs != null ? { nameTtlMs: options.nameTtlMs } : {}) } } : {})
+    ...(account != null ? { people: { account, ...(options.presenceMs != null ? { presenceMs: options.presenceMs } : {}), ...(options.nameTtlMs != null ? { nameTtlMs: options.nameTtlMs } : {}), ...(options.channelSyncMs != null ? { channelSyncMs: options.channelSyncMs } : {}) } } : {})
   })
   const transport = runtime.network!.transport
   if (options.bootstrapHost === true && !(transport instanceof TorTransport)) {

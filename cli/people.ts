@@ -1,10 +1,12 @@
-// `oht contact request|accept|reject|add|rm|list` and `oht whisper`: contacts under petnames and
+// `oht contact request|accept|reject|add|rm|list|invite|introduce|mailbox` and `oht whisper`: contacts under petnames and
 // end-to-end encrypted messages, served by the daemon for its account (src/people; README
 // "Contacts and whispers"). These talk to the daemon only: a contact must be reachable while the
 // command is not running.
 import type { Command } from 'commander'
 import { daemonFor, makeOutput, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
+import { parseDuration } from './units.ts'
+import { UsageError } from './exit.ts'
 import type { PeopleApiClient, PeopleOverview } from '../src/node/api/people-client.ts'
 import type { ContactcastResult, StoredMessage } from '../src/people/index.ts'
 
@@ -86,6 +88,45 @@ export function registerPeople (program: Command): void {
       out.result(o, contactListLines(o).join('\n'))
     })
 
+  contact.command('invite')
+    .description(t('people.invite.description'))
+    .argument('[code]', t('people.invite.argCode'))
+    .option('--name <petname>', t('people.optName'))
+    .option('--expires <duration>', t('people.invite.optExpires'), '1h')
+    .addHelpText('after', t('people.invite.help'))
+    .action(async (code: string | undefined, opts: { name?: string, expires: string }, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const client = await people(cmd)
+      if (code != null) {
+        const r = await client.acceptInvite(code, opts.name)
+        out.result(r, t('people.invite.added', { name: r.contact.petname }))
+        return
+      }
+      let expiresMs = NaN
+      try { expiresMs = parseDuration(opts.expires) } catch {}
+      if (!(expiresMs >= 1000 && expiresMs <= 24 * 3600_000)) throw new UsageError('usage.badOption', t('invite.send.badExpires', { value: opts.expires }))
+      const info = await client.openInvite({ expiresMs, ...(opts.name != null ? { petname: opts.name } : {}) })
+      out.result(info, t('people.invite.code', { code: info.code, expires: opts.expires }))
+    })
+
+  contact.command('introduce')
+    .description(t('people.introduce.description'))
+    .argument('<contact>', t('people.argContact'))
+    .argument('<to-contact>', t('people.introduce.argTo'))
+    .action(async (name: string, to: string, _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).introduce(name, to)
+      out.result(r, t('people.introduce.done', { a: r.introduced, b: r.to }))
+    })
+
+  contact.command('mailbox')
+    .description(t('people.mailbox.description'))
+    .action(async (_opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).checkMailbox()
+      out.result(r, t('people.mailbox.done', { n: r.received }))
+    })
+
   program.command('whisper')
     .description(t('people.whisper.description'))
     .argument('<contact>', t('people.argContact'))
@@ -100,7 +141,7 @@ export function registerPeople (program: Command): void {
         return
       }
       const r = await client.whisper(name, message)
-      out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : 'people.whisper.queued', { name }))
+      out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : r.state === 'mailboxed' ? 'people.whisper.mailboxed' : 'people.whisper.queued', { name }))
     })
 
   program.command('contactcast')
@@ -123,20 +164,23 @@ export function contactcastLines (results: readonly ContactcastResult[]): string
 export function contactListLines (o: PeopleOverview): string[] {
   const lines = [t('people.list.account', { id: o.account })]
   if (o.contacts.length === 0) lines.push(t('people.list.none'))
+  const via = (name: string | null): string => name != null ? `  ${t('people.list.via', { name })}` : ''
   for (const c of o.contacts) {
     const state = c.state === 'requested' ? t('people.list.requested') : c.online ? t('people.list.online') : t('people.list.offline')
-    lines.push(`${c.petname}  ${state}  ${short(c.account)}`)
+    lines.push(`${c.petname}  ${state}  ${short(c.account)}${via(c.viaName)}`)
   }
   if (o.requests.length > 0) lines.push(t('people.list.requests', { n: o.requests.length }))
   // A request is shown by its account id; its message is the requester's words, quoted.
-  for (const r of o.requests) lines.push(`  ${r.account}${r.text !== '' ? `  ${JSON.stringify(printable(r.text))}` : ''}`)
+  for (const r of o.requests) lines.push(`  ${r.account}${r.text !== '' ? `  ${JSON.stringify(printable(r.text))}` : ''}${via(r.viaName)}`)
+  if (o.introductions.length > 0) lines.push(t('people.list.introductions', { n: o.introductions.length }))
+  for (const i of o.introductions) lines.push(`  ${i.account}${via(i.viaName)}`)
   return lines
 }
 
 /** A conversation, oldest first: time, who, text (and a mark on what is not delivered yet). */
 export function conversationLines (log: { contact: string, messages: StoredMessage[] }): string[] {
   if (log.messages.length === 0) return [t('people.whisper.empty', { name: log.contact })]
-  return log.messages.map(m => `${new Date(m.at).toISOString().slice(0, 19).replace('T', ' ')}  ${m.direction === 'in' ? log.contact : t('people.whisper.me')}: ${printable(m.text)}${m.direction === 'out' && m.state === 'queued' ? `  (${t('people.whisper.queuedMark')})` : ''}`)
+  return log.messages.map(m => `${new Date(m.at).toISOString().slice(0, 19).replace('T', ' ')}  ${m.direction === 'in' ? log.contact : t('people.whisper.me')}: ${printable(m.text)}${m.direction === 'out' && (m.state === 'queued' || m.state === 'mailboxed') ? `  (${t('people.whisper.queuedMark')})` : ''}`)
 }
 
 /**

@@ -158,7 +158,6 @@ export const nodeCommands: ConsoleCommand[] = [
       ctx.print(decryptWith(a, Buffer.from(args[0]!, 'base64')).toString('utf8'), 'ok')
     }
   },
-  notYet('channels'),
   {
     // `oht webui start|stop|status` in the console: /webui, /webui onion, /webui stop, /webui status.
     name: 'webui',

@@ -82,7 +82,7 @@ export const peopleCommands: ConsoleCommand[] = [
       const [name, ...words] = args as [string, ...string[]]
       if (words.length === 0) { ctx.print(conversationLines(await people(ctx).messages(name)).join('\n')); return }
       const r = await people(ctx).whisper(name, text(words))
-      ctx.print(t(r.state === 'delivered' ? 'people.whisper.delivered' : 'people.whisper.queued', { name }), r.state === 'delivered' ? 'ok' : 'warn')
+      ctx.print(t(r.state === 'delivered' ? 'people.whisper.delivered' : r.state === 'mailboxed' ? 'people.whisper.mailboxed' : 'people.whisper.queued', { name }), r.state === 'delivered' ? 'ok' : 'warn')
     }
   },
   {

@@ -2,7 +2,7 @@
 // its own process: the node's data (OhtNode), its network and DHT, its services, and for a
 // daemon the API with every route. Whoever starts it (cli/) only chooses the options and prints.
 import { join } from 'node:path'
-import { verifyCapOf, type ReadCap } from '../blocks/index.ts'
+import { parseReadCap, verifyCapOf, type ReadCap } from '../blocks/index.ts'
 import { TorTransport, type Transport } from '../onion/index.ts'
 import type { NetworkKey } from '../onion/network-key.ts'
 import { OhtNode, StreamService, TransferManager, type StreamHandle, type StreamRequest } from './transfers/index.ts'
@@ -12,13 +12,14 @@ import {
 import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes
+  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes, registerChannelRoutes, registerContactInviteRoutes
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
-import { InviteService } from './invites/index.ts'
+import { ContactInvites, InviteService } from './invites/index.ts'
 import { NodeError, type WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
 import { NameRegistry } from '../people/names/index.ts'
+import { Channels } from '../people/channels/index.ts'
 import type { Account, NodeKeys } from './identity/index.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
@@ -52,7 +53,7 @@ export interface NodeRuntimeOptions {
   /** Where the node's warnings go (it never prints). */
   onWarning?: WarningSink
   /** Contacts and whispers for this account (src/people); needs a transport. */
-  people?: { account: Account, presenceMs?: number, nameTtlMs?: number }
+  people?: { account: Account, presenceMs?: number, nameTtlMs?: number, channelSyncMs?: number }
 }
 
 export interface DaemonApiOptions {
@@ -94,6 +95,8 @@ export class NodeRuntime {
   readonly invites: InviteService | undefined
   /** Names (`oht name`), when the node uses the DHT: published under the account, resolved for anyone. */
   readonly names: NameRegistry | undefined
+  /** Channels (`oht channel`), when the node runs for an account. */
+  readonly channels: Channels | undefined
   readonly #warn: WarningSink
   #streams?: StreamService
   #transfers?: TransferManager
@@ -129,6 +132,14 @@ export class NodeRuntime {
     const people = options.people
     if (network != null && people != null) {
       this.people = new People({ account: people.account, db: node.state.db, network, dht: () => this.discovery?.dht, ...(people.presenceMs != null ? { presenceMs: people.presenceMs } : {}) })
+      this.channels = new Channels({
+        account: people.account,
+        db: node.state.db,
+        network,
+        dht: () => this.discovery?.dht,
+        ...(people.channelSyncMs != null ? { syncMs: people.channelSyncMs } : {}),
+        fetchShare: async (link, output, peers) => { this.#transfers?.add({ cap: parseReadCap(link), output: output ?? join(node.dirs.root, 'channel-downloads'), peers, discover: true }) }
+      })
     }
   }
 
@@ -203,6 +214,9 @@ export class NodeRuntime {
     })
     registerPeopleRoutes(api, this.people)
     registerNameRoutes(api, this.names, this.people)
+    registerChannelRoutes(api, this.channels)
+    this.channels?.on('event', e => { api.publish(e) })
+    registerContactInviteRoutes(api, this.people != null && this.invites != null ? new ContactInvites(this.people, this.invites, () => network.address) : undefined)
     this.names?.on('event', e => { api.publish(e) })
     this.people?.on('event', e => { api.publish(e) })
     const transport = network.transport
@@ -215,9 +229,10 @@ export class NodeRuntime {
         this.#host = new BootstrapHost(hosting.publisher, hosting.key, hosting.republishMs)
         sharedAddress = await this.#host.start(err => { this.#warn({ type: 'republish-failed', reason: err instanceof Error ? err.message : String(err) }) })
       }
-      this.discovery?.start().then(async () => { await this.people?.publish(); await this.names?.refresh() }).catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
+      this.discovery?.start().then(async () => { await this.people?.publish(); await this.names?.refresh(); await this.channels?.announce() }).catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
       this.people?.start()
       this.names?.start()
+      this.channels?.start()
       const seeded = await this.service.seedAll()
       const restored = await transfers.restore()
       await api.listen()
@@ -288,6 +303,7 @@ export class NodeRuntime {
     this.#host?.stop()
     this.people?.close()
     this.names?.close()
+    this.channels?.close()
     await this.#webui?.stop().catch(() => {})
     await this.#api?.close().catch(() => {})
     await this.invites?.close().catch(() => {})

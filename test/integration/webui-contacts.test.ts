@@ -4,7 +4,7 @@
 // alice asks bob (found through the DHT); the request shows on bob's open page by itself, its
 // text as text (markup inert); bob accepts under a petname; whispers both ways, one arriving on
 // bob's open conversation without a reload; a message to every contact; a stranger's request
-// rejected (it cannot ask again); a name published on alice's page, resolved by her petname
+// rejected (it cannot ask again); an introduction shown "via" the introducer; a name published on alice's page, resolved by her petname
 // and fetched from bob's; a contact removed and blocked; a bad account id is one clear
 // error; the strict CSP.
 import { test, after } from 'node:test'
@@ -122,6 +122,18 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   const again = await oht(carol.dataDir, ['contact', 'request', ids.alice!, 'please', '--address', alice.address])
   assert.notEqual(again.code, 0)
   assert.match(again.stderr, /does not take requests from you/)
+
+  // An introduction: alice (now with carol as a contact) introduces carol to bob; bob's open page
+  // shows her account "via alice", with a request button.
+  await ohtJson(alice.dataDir, ['contact', 'add', ids.carol!, 'carol', '--address', carol.address])
+  await ohtJson(carol.dataDir, ['contact', 'add', ids.alice!, 'alice', '--address', alice.address])
+  await b.page.goto(`${b.origin}/contacts`)
+  await b.page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.live === 'open', undefined, { timeout: WAIT_MS })
+  const introduced = await oht(alice.dataDir, ['contact', 'introduce', 'carol', 'bob'], { timeoutMs: 90_000 })
+  assert.equal(introduced.code, 0, introduced.stderr)
+  const intro = b.page.locator(`#introductions tr[data-introduction="${ids.carol}"]`)
+  await intro.waitFor({ timeout: WAIT_MS })
+  assert.match(await intro.innerText(), /via alice/)
 
   // A malformed account id: one clear error, and the way back to the contacts.
   await a.page.fill('#add-form input[name=account]', 'not-an-account')

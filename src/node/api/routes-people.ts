@@ -1,7 +1,8 @@
 // /v0/people: contacts and whispers of the account the daemon runs for (src/people; README
 // "Contacts and whispers"). GET /v0/people, GET /v0/people/messages?contact=; POST
-// /v0/people/request|accept|reject|add|rm|whisper|contactcast with a JSON object body. Events on the
-// WebSocket: contact-request, contact-accepted, message, receipt, contact-online, contact-offline.
+// /v0/people/request|accept|reject|add|rm|whisper|contactcast|mailbox|introduce with a JSON object body. Events on the
+// WebSocket: contact-request, contact-accepted, message, receipt, contact-online, contact-offline,
+// mailbox-ready, introduction.
 import { contactcast, type People } from '../../people/index.ts'
 import { API_VERSION } from './protocol.ts'
 import { HttpError, objectBody, str, type RouteTable } from './http.ts'
@@ -25,7 +26,7 @@ export function registerPeopleRoutes (api: RouteTable, people: People | undefine
   }
   api.route('GET', PEOPLE_PATH, async () => {
     const p = need()
-    return { body: { account: p.account, contacts: await p.contacts(), requests: await p.requests() } }
+    return { body: { account: p.account, contacts: await p.contacts(), requests: await p.requests(), introductions: await p.introductions() } }
   })
   api.route('GET', `${PEOPLE_PATH}/messages`, async ({ query }) => ({ body: await need().messages(query.get('contact') ?? '') }))
   post('request', async (p, b) => {
@@ -39,4 +40,6 @@ export function registerPeopleRoutes (api: RouteTable, people: People | undefine
   post('rm', async (p, b) => await p.remove(str(b, 'contact'), b.block === true))
   post('whisper', async (p, b) => await p.whisper(str(b, 'contact'), str(b, 'text')))
   post('contactcast', async (p, b) => ({ results: await contactcast(p, str(b, 'text')) }))
+  post('mailbox', async p => ({ received: await p.collect() }))
+  post('introduce', async (p, b) => await p.introduce(str(b, 'contact'), str(b, 'to')))
 }

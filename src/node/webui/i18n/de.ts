@@ -189,5 +189,10 @@ export const de: Record<MessageKey, string> = {
   'names.publish': 'Einen Namen unter Ihrem Konto veröffentlichen',
   'names.publishSend': 'Veröffentlichen',
   'names.published': '{name} ist veröffentlicht; der Daemon veröffentlicht ihn erneut, solange er läuft.',
-  'names.removed': '{name} wird nicht mehr veröffentlicht.'
+  'names.removed': '{name} wird nicht mehr veröffentlicht.',
+  'contacts.mailboxed': '{name} ist offline: die Nachricht wartet in seinem DHT-Postfach.',
+  'contacts.castMailboxed': '{name} ist offline: in seinem DHT-Postfach abgelegt',
+  'contacts.inMailbox': 'in seinem DHT-Postfach',
+  'contacts.via': 'über {name}',
+  'contacts.introductions': 'Ihnen von einem Kontakt vorgestellt'
 }

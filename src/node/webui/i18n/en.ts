@@ -187,7 +187,12 @@ export const en = {
   'names.publish': 'Publish a name under your account',
   'names.publishSend': 'Publish',
   'names.published': '{name} is published; the daemon republishes it while it runs.',
-  'names.removed': '{name} is no longer published.'
+  'names.removed': '{name} is no longer published.',
+  'contacts.mailboxed': '{name} is offline: the message waits in its DHT mailbox.',
+  'contacts.castMailboxed': '{name} is offline: left in its DHT mailbox',
+  'contacts.inMailbox': 'in its DHT mailbox',
+  'contacts.via': 'via {name}',
+  'contacts.introductions': 'Introduced to you by a contact'
 } as const
 
 export type MessageKey = keyof typeof en

@@ -6,11 +6,12 @@
 import { html, type Html } from '../html.ts'
 import type { Action, Page, PageContext } from './context.ts'
 
-interface ContactRow { account: string, petname: string, state: 'approved' | 'requested', online: boolean, lastSeen: number | null }
-interface RequestRow { account: string, text: string, at: number }
-interface Overview { account: string, contacts: ContactRow[], requests: RequestRow[] }
-interface MessageRow { id: string, direction: 'in' | 'out', text: string, at: number, state: 'queued' | 'delivered' | 'received' }
-interface CastResult { contact: string, state: 'delivered' | 'queued' | 'failed', reason?: string }
+interface ContactRow { account: string, petname: string, state: 'approved' | 'requested', online: boolean, lastSeen: number | null, viaName?: string | null }
+interface RequestRow { account: string, text: string, at: number, viaName?: string | null }
+interface IntroductionRow { account: string, viaName: string | null }
+interface Overview { account: string, contacts: ContactRow[], requests: RequestRow[], introductions?: IntroductionRow[] }
+interface MessageRow { id: string, direction: 'in' | 'out', text: string, at: number, state: 'queued' | 'mailboxed' | 'delivered' | 'received' }
+interface CastResult { contact: string, state: 'delivered' | 'mailboxed' | 'queued' | 'failed', reason?: string }
 
 const when = (at: number): string => new Date(at).toISOString().slice(0, 16).replace('T', ' ')
 const field = (form: URLSearchParams, name: string): string => (form.get(name) ?? '').trim()
@@ -26,9 +27,9 @@ function notice (ctx: PageContext): Html {
   if (done == null) return html``
   if (done === 'cast') {
     const results = (query.get('results') ?? '').split(',').filter(r => r !== '').map(r => r.split(':') as [string, string])
-    return html`<div class="note" role="status" id="cast-results"><p>${t('contacts.castDone')}</p><ul>${results.map(([state, who]) => html`<li>${t(state === 'delivered' ? 'contacts.castDelivered' : state === 'queued' ? 'contacts.castQueued' : 'contacts.castFailed', { name: decoded(who) })}</li>`)}</ul></div>`
+    return html`<div class="note" role="status" id="cast-results"><p>${t('contacts.castDone')}</p><ul>${results.map(([state, who]) => html`<li>${t(state === 'delivered' ? 'contacts.castDelivered' : state === 'mailboxed' ? 'contacts.castMailboxed' : state === 'queued' ? 'contacts.castQueued' : 'contacts.castFailed', { name: decoded(who) })}</li>`)}</ul></div>`
   }
-  const key = ({ request: 'contacts.requested', accept: 'contacts.accepted', reject: 'contacts.rejected', add: 'contacts.added', rm: 'contacts.removed', delivered: 'contacts.delivered', queued: 'contacts.queued' } as const)[done]
+  const key = ({ request: 'contacts.requested', accept: 'contacts.accepted', reject: 'contacts.rejected', add: 'contacts.added', rm: 'contacts.removed', delivered: 'contacts.delivered', mailboxed: 'contacts.mailboxed', queued: 'contacts.queued' } as const)[done]
   return key != null ? html`<p class="note" role="status">${t(key, { name })}</p>` : html``
 }
 
@@ -41,14 +42,18 @@ export async function contactsPage (ctx: PageContext): Promise<Page> {
     // A daemon that runs for no account: say so, and how to change it.
     return { nav: '/contacts', title: t('contacts.title'), body: html`<p class="error" role="alert">${(err as Error).message}</p>` }
   }
+  const via = (name: string | null | undefined): Html | string => name != null ? html` <small class="via">${t('contacts.via', { name })}</small>` : ''
   const state = (c: ContactRow): string => c.state === 'requested' ? t('contacts.asked') : c.online ? t('contacts.online') : t('contacts.offline')
   const rows = o.contacts.map(c => html`<tr data-contact="${c.petname}" class="${c.online ? 'online' : ''}">
-<td><a href="${contactPath(c.petname)}">${c.petname}</a></td><td data-f="presence">${state(c)}</td><td><code title="${c.account}">${c.account.slice(0, 16)}…</code></td><td>${c.lastSeen != null ? when(c.lastSeen) : '-'}</td></tr>`)
+<td><a href="${contactPath(c.petname)}">${c.petname}</a>${via(c.viaName)}</td><td data-f="presence">${state(c)}</td><td><code title="${c.account}">${c.account.slice(0, 16)}…</code></td><td>${c.lastSeen != null ? when(c.lastSeen) : '-'}</td></tr>`)
   const requests = o.requests.map(r => html`<tr data-request="${r.account}">
-<td><code>${r.account}</code>${r.text !== '' ? html`<blockquote class="said">${r.text}</blockquote>` : ''}<small>${when(r.at)}</small></td>
+<td><code>${r.account}</code>${via(r.viaName)}${r.text !== '' ? html`<blockquote class="said">${r.text}</blockquote>` : ''}<small>${when(r.at)}</small></td>
 <td class="actions"><form method="post" action="/contacts/accept" class="inline"><input type="hidden" name="account" value="${r.account}"><label class="inline">${t('contacts.petname')} <input name="petname" size="12"></label> <button type="submit">${t('contacts.accept')}</button></form>
 <form method="post" action="/contacts/reject" class="inline"><input type="hidden" name="account" value="${r.account}"><button type="submit">${t('contacts.reject')}</button></form></td></tr>`)
   const approved = o.contacts.filter(c => c.state === 'approved')
+  // Introduced by a contact: one button sends the request (the daemon attaches the signed introduction).
+  const introductions = (o.introductions ?? []).map(i => html`<tr data-introduction="${i.account}"><td><code>${i.account}</code>${via(i.viaName)}</td>
+<td class="actions"><form method="post" action="/contacts/request" class="inline"><input type="hidden" name="account" value="${i.account}"><label class="inline">${t('contacts.petname')} <input name="petname" size="12"></label> <button type="submit">${t('contacts.requestSend')}</button></form></td></tr>`)
   return {
     nav: '/contacts',
     title: t('contacts.title'),
@@ -56,6 +61,7 @@ export async function contactsPage (ctx: PageContext): Promise<Page> {
 <p>${t('contacts.account')} <code id="account">${o.account}</code></p>
 <div data-live="people">
 ${o.requests.length > 0 ? html`<h2>${t('contacts.requests')}</h2><table id="requests"><tbody>${requests}</tbody></table>` : ''}
+${introductions.length > 0 ? html`<h2>${t('contacts.introductions')}</h2><table id="introductions"><tbody>${introductions}</tbody></table>` : ''}
 ${o.contacts.length === 0
   ? html`<p>${t('contacts.empty')}</p>`
   : html`<table id="contacts"><thead><tr><th>${t('contacts.colName')}</th><th>${t('contacts.colState')}</th><th>${t('contacts.colAccount')}</th><th>${t('contacts.colSeen')}</th></tr></thead><tbody>${rows}</tbody></table>`}
@@ -94,7 +100,7 @@ export async function contactPage (ctx: PageContext, { name }: Record<string, st
   const log = await ctx.api('GET', `/v0/people/messages?contact=${encodeURIComponent(name!)}`) as { contact: string, account: string, messages: MessageRow[] }
   const o = await ctx.api('GET', '/v0/people') as Overview
   const c = o.contacts.find(x => x.account === log.account)
-  const items = log.messages.map(m => html`<li class="${m.direction}" data-message="${m.id}"><small>${when(m.at)}</small> <strong>${m.direction === 'in' ? log.contact : t('contacts.me')}</strong>: <span class="text">${m.text}</span>${m.direction === 'out' && m.state === 'queued' ? html` <em>(${t('contacts.notDelivered')})</em>` : ''}</li>`)
+  const items = log.messages.map(m => html`<li class="${m.direction}" data-message="${m.id}"><small>${when(m.at)}</small> <strong>${m.direction === 'in' ? log.contact : t('contacts.me')}</strong>: <span class="text">${m.text}</span>${m.direction === 'out' && m.state === 'queued' ? html` <em>(${t('contacts.notDelivered')})</em>` : m.direction === 'out' && m.state === 'mailboxed' ? html` <em>(${t('contacts.inMailbox')})</em>` : ''}</li>`)
   return {
     nav: '/contacts',
     title: log.contact,
