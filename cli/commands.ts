@@ -186,7 +186,9 @@ export function registerCoreCommands (program: Command): void {
     .option('--presence-interval <duration>', t('people.daemonOptPresence'), '60s')
     .option('--name-ttl <duration>', t('names.daemonOptTtl'), '24h')
     .option('--channel-sync <duration>', t('channels.daemonOptSync'), '30s')
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string, channelSync: string }, cmd: Command) => {
+    .option('--public-fetch', t('webui.daemonOptPublicFetch'))
+    .option('--public-fetch-rate <size>', t('webui.daemonOptPublicFetchRate'))
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string, channelSync: string, publicFetch?: boolean, publicFetchRate?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
@@ -195,7 +197,7 @@ export function registerCoreCommands (program: Command): void {
         await ensurePassphrase(resolveDataDir(g.dataDir))
         await loadRuntimeModules()
         const { runDaemon } = await import('./daemon.ts')
-        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), channelSyncMs: parseDuration(opts.channelSync) })
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), channelSyncMs: parseDuration(opts.channelSync), ...(opts.publicFetch === true ? { publicFetch: opts.publicFetchRate != null ? { bytesPerSecond: parseSize(opts.publicFetchRate) } : {} } : {}) })
       } finally {
         log?.close()
       }

@@ -5,6 +5,7 @@ import { claimMemoryRuntimeDir, removeMemoryDirs } from './memory.ts'
 import { t } from './i18n/index.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 import { TorTransport } from '../src/onion/index.ts'
+import type { PublicFetchLimits } from '../src/node/publicfetch/index.ts'
 import { loadAccount, resolveAccountId, scanAccounts, type Account } from '../src/node/identity/accounts.ts'
 
 /** Runs until SIGINT/SIGTERM: node + network + transfers + API; everything is closed on the way out. */
@@ -19,6 +20,8 @@ export interface DaemonOptions {
   nameTtlMs?: number
   /** How often each channel is synced with its members (default 30 s). */
   channelSyncMs?: number
+  /** `--public-fetch`: the zero-install fetch page on the node's own address. */
+  publicFetch?: PublicFetchLimits
 }
 
 export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonOptions = {}): Promise<void> {
@@ -52,18 +55,20 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
     socketPath: socket,
     config,
     seedDefaults: () => seedDefaultsOf(config.load()),
+    ...(options.publicFetch != null ? { publicFetch: options.publicFetch } : {}),
     ...(g.apiTcp != null ? { tcp: g.apiTcp, tokenPath } : {}),
     ...(options.bootstrapHost === true && networkKey != null
       ? { bootstrapHost: { publisher: transport as TorTransport, key: networkKey, ...(options.republishMs != null ? { republishMs: options.republishMs } : {}) } }
       : {})
   })
-  const { address, sharedAddress, seeded, resumed, api } = started
+  const { address, sharedAddress, seeded, resumed, api, publicFetch } = started
   if (sharedAddress != null && !out.json && !out.quiet) process.stdout.write(t('daemon.hosting', { address: sharedAddress }) + '\n')
-  if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: runtime.node.keys.nodeId, account: account?.id ?? null, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded, resumed }) + '\n')
+  if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: runtime.node.keys.nodeId, account: account?.id ?? null, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded, resumed, publicFetch: publicFetch ?? null }) + '\n')
   else if (!out.quiet) {
     const lines = [t('daemon.node', { nodeId: runtime.node.keys.nodeId }), ...(account != null ? [t('people.daemonAccount', { id: account.id })] : []), t('daemon.listening', { address }), t('daemon.seeding', { count: seeded }), t('daemon.api', { socket })]
     if (resumed > 0) lines.push(t('shares.resumed', { count: resumed }))
     if (api.tcpAddress != null) lines.push(t('daemon.apiTcp', { address: api.tcpAddress, token: tokenPath }))
+    if (publicFetch != null) lines.push(t('webui.daemonPublicFetch', { url: publicFetch }))
     process.stdout.write(lines.join('\n') + '\n')
   }
   await stopRequested.promise

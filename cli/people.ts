@@ -164,7 +164,7 @@ export function contactcastLines (results: readonly ContactcastResult[]): string
 export function contactListLines (o: PeopleOverview): string[] {
   const lines = [t('people.list.account', { id: o.account })]
   if (o.contacts.length === 0) lines.push(t('people.list.none'))
-  const via = (name: string | null): string => name != null ? `  ${t('people.list.via', { name })}` : ''
+  const via = (name: string | null): string => name != null ? `  ${t('people.list.via', { name: printable(name) })}` : ''
   for (const c of o.contacts) {
     const state = c.state === 'requested' ? t('people.list.requested') : c.online ? t('people.list.online') : t('people.list.offline')
     lines.push(`${c.petname}  ${state}  ${short(c.account)}${via(c.viaName)}`)

@@ -48,6 +48,12 @@ function onProgress (e: Progress): void {
   setText(row, 'peers', String(e.peers))
 }
 
+// A form the user has begun to change (a file unticked, a field typed in) is marked, so that a
+// refresh keeps it instead of its fresh copy: an event arriving meanwhile must not undo the edit.
+const markDirty = (e: Event): void => { (e.target as Element | null)?.closest?.('form')?.setAttribute('data-dirty', '') }
+document.addEventListener('input', markDirty)
+document.addEventListener('change', markDirty)
+
 /**
  * The page as the server renders it now, swapped in: states, buttons and new rows in one go.
  * `part` limits the swap to one element (the contacts pages keep a message being typed).
@@ -61,7 +67,12 @@ function refresh (part = 'main'): void {
     if (!answer.ok) return
     const next = new DOMParser().parseFromString(await answer.text(), 'text/html').querySelector(part)
     const current = document.querySelector(part)
-    if (next != null && current != null) current.replaceWith(next)
+    if (next == null || current == null) return
+    for (const dirty of current.querySelectorAll('form[data-dirty]')) {
+      const action = dirty.getAttribute('action')
+      next.querySelector(`form[action="${CSS.escape(action ?? '')}"]`)?.replaceWith(dirty)
+    }
+    current.replaceWith(next)
   })().catch(() => {}).finally(() => {
     refreshing = undefined
     if (again) { again = false; refresh(part) }

@@ -14,12 +14,6 @@ interface ConfigAnswer { path: string, values: Record<string, string | string[]>
 const passphrase = (): string => process.env.OHT_PASSPHRASE ?? ''
 const show = (v: unknown): string => v == null ? t('config.unset') : Array.isArray(v) ? v.join(',') : String(v)
 
-/** A command named by the design whose feature is not there yet: listed, explained, refused. */
-const notYet = (name: string, args: ConsoleCommand['args'] = []): ConsoleCommand => ({
-  name, args, help: `console.help.${name}`, missing: `console.missing.${name}`,
-  run: async () => { throw new Error(t(`console.missing.${name}`)) }
-})
-
 export const nodeCommands: ConsoleCommand[] = [
   {
     name: 'config',

@@ -15,6 +15,7 @@ import {
   ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes, registerChannelRoutes, registerContactInviteRoutes
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
+import { NodePublicShares, PublicFetchServer, publicFetchUrl, type PublicFetchLimits } from './publicfetch/index.ts'
 import { ContactInvites, InviteService } from './invites/index.ts'
 import { NodeError, type WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
@@ -67,6 +68,8 @@ export interface DaemonApiOptions {
   bootstrapHost?: { publisher: AliasPublisher, key: NetworkKey, republishMs?: number }
   /** Seed limits of fetches that set none (config seedRatio, seedTime; seconds). */
   seedDefaults?: () => { seedRatio?: number, seedTime?: number }
+  /** `--public-fetch`: serve the zero-install fetch page on the node's own address (src/node/publicfetch). */
+  publicFetch?: PublicFetchLimits
 }
 
 export interface DaemonStarted {
@@ -77,6 +80,8 @@ export interface DaemonStarted {
   /** Unfinished fetches the daemon resumed (transfers/journal.ts). */
   resumed: number
   api: ApiServer
+  /** With `publicFetch`: the page's address (the node's own, over HTTP). */
+  publicFetch?: string
 }
 
 /** What `/newonions` did: the new address, the one that stopped, how many shares' records were re-announced. */
@@ -102,6 +107,7 @@ export class NodeRuntime {
   #transfers?: TransferManager
   #api?: ApiServer
   #webui?: WebUi
+  #publicFetch?: PublicFetchServer
   #host?: BootstrapHost
   #closed = false
 
@@ -221,6 +227,11 @@ export class NodeRuntime {
     this.people?.on('event', e => { api.publish(e) })
     const transport = network.transport
     registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root, transport: transport.kind, ...(transport instanceof TorTransport ? { onion: transport } : {}) }))
+    if (options.publicFetch != null) {
+      if (transport.serveHttp == null) throw new Error(`the public fetch page needs the Tor or TCP transport, not ${transport.kind}`)
+      this.#publicFetch = new PublicFetchServer(new NodePublicShares(this.node, network), options.publicFetch)
+      transport.serveHttp(this.#publicFetch.accept)
+    }
     try {
       const address = await network.listen()
       let sharedAddress: string | undefined
@@ -236,7 +247,7 @@ export class NodeRuntime {
       const seeded = await this.service.seedAll()
       const restored = await transfers.restore()
       await api.listen()
-      return { address, ...(sharedAddress != null ? { sharedAddress } : {}), seeded: seeded + restored.seeding, resumed: restored.fetching, api }
+      return { address, ...(sharedAddress != null ? { sharedAddress } : {}), ...(this.#publicFetch != null ? { publicFetch: publicFetchUrl(address) } : {}), seeded: seeded + restored.seeding, resumed: restored.fetching, api }
     } catch (err) {
       await this.close().catch(() => {})
       throw err
@@ -305,6 +316,8 @@ export class NodeRuntime {
     this.names?.close()
     this.channels?.close()
     await this.#webui?.stop().catch(() => {})
+    this.network?.transport.serveHttp?.(null)
+    await this.#publicFetch?.close().catch(() => {})
     await this.#api?.close().catch(() => {})
     await this.invites?.close().catch(() => {})
     await this.#streams?.close().catch(() => {})

@@ -10,13 +10,15 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Level } from 'level'
 import { FsBlockstore } from 'blockstore-fs'
 import { base32upper } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
-import { buildShare, seal } from '../../src/blocks/index.ts'
+import { blockCid, buildShare, seal } from '../../src/blocks/index.ts'
+import { claimCount, claimKeys } from '../../src/node/pins/pin-store.ts'
+import { buildRawShare } from '../helpers/raw-share.ts'
 import { sealSecret } from '../../src/node/identity/keystore.ts'
 import { listTree, NODE_BIN, OHT_BIN, REPO, oht, ohtJson, tempDir, type TestContextLike, type TreeEntry } from '../helpers/cli.ts'
 import { startDaemon } from '../helpers/daemon.ts'
@@ -114,9 +116,11 @@ function idNeedles (ids: string[]): Array<{ what: string, bytes: Buffer }> {
 /**
  * A data directory as oht wrote it before the sealed store: clear LevelDB, blocks named by
  * multihash, a keystore naming its node id and without a storage key, an account keystore named
- * by its id with its label beside it.
+ * by its id with its label beside it. It owns the share of `folder`, seeds `fetched` as a
+ * finished fetch into its parent folder (the transfer journal's record, the fetch record), and
+ * pins `pinned` (its ciphertext blocks, the pin record and the blocks' reference counts).
  */
-async function writeClearDataDir (root: string, folder: string): Promise<Share & { nodeId: string, accountId: string }> {
+async function writeClearDataDir (root: string, folder: string, fetched: string, pinned: Uint8Array): Promise<Share & { nodeId: string, accountId: string, fetched: Share, pinned: Share }> {
   await mkdir(join(root, 'blocks'), { recursive: true, mode: 0o700 })
   const { privateKey } = generateKeyPairSync('ed25519')
   const publicKeyRaw = Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url')
@@ -134,13 +138,48 @@ async function writeClearDataDir (root: string, folder: string): Promise<Share &
 
   const built = await buildShare([folder])
   const id = built.manifest.cid.toString()
+  const other = await buildShare([fetched])
+  const otherId = other.manifest.cid.toString()
+  const otherLink = `oht://${otherId}#${Buffer.from(other.contentKey).toString('base64url')}`
   const blocks = new FsBlockstore(join(root, 'blocks'))
   await blocks.open()
   await blocks.put(built.manifest.cid, built.manifest.bytes)
+  await blocks.put(other.manifest.cid, other.manifest.bytes)
+  const raw = buildRawShare({ plaintext: pinned, name: 'Pinned Scroll 3T', kind: 'file', files: [{ path: 'Pinned Scroll 3T', size: pinned.length }] })
+  const pinId = raw.cid.toString()
+  await blocks.put(raw.cid, raw.manifestBytes)
+  const pinLeaves = Buffer.concat(raw.blocks.map(b => createHash('sha256').update(b).digest()))
+  for (const b of raw.blocks) await blocks.put(blockCid(createHash('sha256').update(b).digest()), b)
   await blocks.close()
+  const claims = new Map<string, number>()
+  for (const k of claimKeys(pinId, pinLeaves, 0, claimCount(pinLeaves))) claims.set(k, (claims.get(k) ?? 0) + 1)
+  const rawCaps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', raw.link], { timeoutMs: 120_000 })).value
+  const pin = {
+    id: pinId, holder: 'local', swarmKey: rawCaps.verifyCap.slice(rawCaps.verifyCap.indexOf('#') + 1), expiresAt: null, state: 'active',
+    bytes: raw.manifestBytes.length + raw.blocks.reduce((n, b) => n + b.length, 0), blockCount: raw.blocks.length, peers: [], createdAt: Date.now(), renewedAt: Date.now()
+  }
   const nonce = randomBytes(12)
+  const outDir = dirname(fetched)
+  const transferId = randomBytes(6).toString('hex')
+  const transfer = {
+    id: transferId, link: otherLink, output: outDir, peers: [], select: [], overwrite: false, state: 'seeding', name: other.manifest.body.name,
+    bytesTotal: other.manifest.header.size, addedAt: Date.now(), finishedAt: Date.now(), uploaded: 0, seededSeconds: 0
+  }
+  const transferNonce = randomBytes(12)
+  const box = Buffer.concat([transferNonce, seal(vaultKey, transferNonce, Buffer.from(JSON.stringify(transfer)), Buffer.from('oht/v2/transfer-record\u0000' + transferId))]).toString('base64')
   const db = new Level<string, unknown>(join(root, 'state'), { valueEncoding: 'json' })
   await db.batch([
+    { type: 'put', sublevel: db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' }), key: pinId, value: pinLeaves },
+    { type: 'put', sublevel: db.sublevel<string, unknown>('pins', { valueEncoding: 'json' }), key: `${pinId}\u0000local`, value: pin },
+    ...[...claims].map(([key, n]) => ({ type: 'put', sublevel: db.sublevel<string, unknown>('block-refs', { valueEncoding: 'json' }), key, value: n })),
+    { type: 'put', sublevel: db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' }), key: otherId, value: other.leaves },
+    {
+      type: 'put',
+      sublevel: db.sublevel<string, unknown>('fetches', { valueEncoding: 'json' }),
+      key: `${otherId}\u0000${outDir}`,
+      value: { id: otherId, outDir, select: [], blocks: [...Array(other.manifest.header.blockCount).keys()], complete: true, updatedAt: Date.now() }
+    },
+    { type: 'put', sublevel: db.sublevel<string, unknown>('transfers', { valueEncoding: 'json' }), key: transferId, value: { v: 1, box } },
     { type: 'put', sublevel: db.sublevel<string, Uint8Array>('leaves', { valueEncoding: 'view' }), key: id, value: built.leaves },
     { type: 'put', sublevel: db.sublevel<string, Uint8Array>('tags', { valueEncoding: 'view' }), key: id, value: built.tags },
     {
@@ -157,7 +196,8 @@ async function writeClearDataDir (root: string, folder: string): Promise<Share &
   await db.close()
   const link = `oht://${id}#${Buffer.from(built.contentKey).toString('base64url')}`
   const caps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', link], { timeoutMs: 120_000 })).value
-  return { id, link, verifyCap: caps.verifyCap, nodeId, accountId }
+  const otherCaps = (await ohtJson<{ verifyCap: string }>(undefined, ['caps', otherLink], { timeoutMs: 120_000 })).value
+  return { id, link, verifyCap: caps.verifyCap, nodeId, accountId, fetched: { id: otherId, link: otherLink, verifyCap: otherCaps.verifyCap }, pinned: { id: pinId, link: raw.link, verifyCap: rawCaps.verifyCap } }
 }
 
 test('a data directory in the clear format of before is sealed on start, once, and keeps seeding', { timeout: 600_000 }, async t => {
@@ -167,19 +207,32 @@ test('a data directory in the clear format of before is sealed on start, once, a
   const data = randomBytes(1_200_000)
   await writeFile(join(folder, 'legacy-ledger-8P.bin'), data)
   const root = join(dir, 'node')
-  const s = await writeClearDataDir(root, folder)
+  // A share fetched before, seeded from where it was fetched to.
+  const fetchedFolder = join(dir, 'fetched-before', 'Borrowed Atlas 2N')
+  await mkdir(fetchedFolder, { recursive: true })
+  const atlas = randomBytes(900_000)
+  await writeFile(join(fetchedFolder, 'atlas-sheet-5V.bin'), atlas)
+  const scroll = randomBytes(200_000)
+  const s = await writeClearDataDir(root, folder, fetchedFolder, scroll)
   const before = Buffer.concat(await Promise.all((await filesUnder(root)).map(async f => await readFile(f))))
   assert.ok(before.includes('legacy-ledger-8P') && before.includes(folder), 'the clear format shows names and paths (the premise)')
   assert.ok(before.includes(s.nodeId) && before.includes('Harbour Master 6F'), 'and the node id and the account\'s label (the premise)')
+  assert.ok(before.includes(join(dir, 'fetched-before')), 'and where a fetch wrote (the premise)')
 
   const seeder = await startDaemon(root, [], 120_000)
   t.after(async () => { await seeder.stop() })
   await ohtJson(join(dir, 'leecher'), ['--transport', 'tcp', 'fetch', s.link, '--peer', seeder.address, '-o', join(dir, 'out')], { timeoutMs: 180_000 })
   assert.equal(sha(await readFile(join(dir, 'out', 'Old Secret Folder 3W', 'legacy-ledger-8P.bin'))), sha(data))
+  // The fetched share seeds too (the daemon restored its journal from the migrated state).
+  await ohtJson(join(dir, 'leecher-f'), ['--transport', 'tcp', 'fetch', s.fetched.link, '--peer', seeder.address, '-o', join(dir, 'out-f')], { timeoutMs: 180_000 })
+  assert.equal(sha(await readFile(join(dir, 'out-f', 'Borrowed Atlas 2N', 'atlas-sheet-5V.bin'))), sha(atlas))
+  // And the pinned one (ciphertext blocks only, renamed to keyed names).
+  await ohtJson(join(dir, 'leecher-p'), ['--transport', 'tcp', 'fetch', s.pinned.link, '--peer', seeder.address, '-o', join(dir, 'out-p')], { timeoutMs: 180_000 })
+  assert.equal(sha(await readFile(join(dir, 'out-p', 'Pinned Scroll 3T'))), sha(scroll))
   await seeder.stop()
 
   assert.deepEqual((await readdir(root)).filter(n => n.startsWith('state')), ['state'], 'no copy of the clear state is left')
-  await assertNothingFound(root, [...needlesOf(s, ['legacy-ledger-8P', 'Old Secret Folder', folder, 'Harbour Master 6F']), ...idNeedles([s.nodeId, s.accountId])])
+  await assertNothingFound(root, [...needlesOf(s, ['legacy-ledger-8P', 'Old Secret Folder', folder, 'Harbour Master 6F', 'fetched-before']), ...needlesOf(s.fetched, []), ...needlesOf(s.pinned, []), ...idNeedles([s.nodeId, s.accountId])])
   await assertPrivateModes(root)
   // The sealed keystores still open: the node keeps its id, the account its id and label.
   assert.equal((await ohtJson<{ nodeId: string }>(root, ['status'])).value.nodeId, s.nodeId)
@@ -189,7 +242,7 @@ test('a data directory in the clear format of before is sealed on start, once, a
   const again = await startDaemon(root, [], 120_000)
   t.after(async () => { await again.stop() })
   const ls = (await ohtJson<{ shares: Array<{ id: string, name: string }> }>(root, ['ls'], { timeoutMs: 120_000 })).value.shares
-  assert.deepEqual(ls.map(x => [x.id, x.name]), [[s.id, 'Old Secret Folder 3W']])
+  assert.deepEqual(ls.map(x => [x.id, x.name]).sort(), [[s.id, 'Old Secret Folder 3W'], [s.fetched.id, 'Borrowed Atlas 2N']].sort(), 'the owned and the fetched share')
   await ohtJson(join(dir, 'leecher2'), ['--transport', 'tcp', 'fetch', s.link, '--peer', again.address, '-o', join(dir, 'out2')], { timeoutMs: 180_000 })
   assert.equal(sha(await readFile(join(dir, 'out2', 'Old Secret Folder 3W', 'legacy-ledger-8P.bin'))), sha(data))
 })

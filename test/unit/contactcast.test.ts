@@ -6,10 +6,11 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { contactcast, ContactError, MAX_TEXT_BYTES, type Contact, type SendResult } from '../../src/people/index.ts'
 
-const contact = (n: number, state: Contact['state'] = 'approved'): Contact & { online: boolean } =>
-  ({ account: n.toString(16).padStart(64, '0'), petname: `p${n}`, state, address: null, node: null, addedAt: 0, lastSeen: null, online: false })
+type Listed = Contact & { online: boolean, mailbox: boolean, viaName: string | null }
+const contact = (n: number, state: Contact['state'] = 'approved'): Listed =>
+  ({ account: n.toString(16).padStart(64, '0'), petname: `p${n}`, state, address: null, node: null, addedAt: 0, lastSeen: null, online: false, mailbox: false, viaName: null })
 
-function people (list: Array<Contact & { online: boolean }>, send: (account: string) => Promise<SendResult>): { contacts: () => Promise<typeof list>, whisper: (name: string, text: string) => Promise<SendResult>, sent: Array<[string, string]>, peak: number } {
+function people (list: Listed[], send: (account: string) => Promise<SendResult>): { contacts: () => Promise<typeof list>, whisper: (name: string, text: string) => Promise<SendResult>, sent: Array<[string, string]>, peak: number } {
   let running = 0
   const p = {
     sent: [] as Array<[string, string]>,

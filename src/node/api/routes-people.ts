@@ -1,8 +1,8 @@
 // /v0/people: contacts and whispers of the account the daemon runs for (src/people; README
 // "Contacts and whispers"). GET /v0/people, GET /v0/people/messages?contact=; POST
-// /v0/people/request|accept|reject|add|rm|whisper|contactcast|mailbox|introduce with a JSON object body. Events on the
-// WebSocket: contact-request, contact-accepted, message, receipt, contact-online, contact-offline,
-// mailbox-ready, introduction.
+// /v0/people/request|accept|reject|add|rm|whisper|contactcast|mailbox|introduce with a JSON object body.
+// Events on the WebSocket: contact-request, contact-accepted, message, receipt, contact-online,
+// contact-offline, mailbox-ready, introduction.
 import { contactcast, type People } from '../../people/index.ts'
 import { API_VERSION } from './protocol.ts'
 import { HttpError, objectBody, str, type RouteTable } from './http.ts'
@@ -39,7 +39,7 @@ export function registerPeopleRoutes (api: RouteTable, people: People | undefine
   post('add', async (p, b) => ({ contact: await p.add(str(b, 'account'), str(b, 'petname'), opt(b, 'address')) }))
   post('rm', async (p, b) => await p.remove(str(b, 'contact'), b.block === true))
   post('whisper', async (p, b) => await p.whisper(str(b, 'contact'), str(b, 'text')))
-  post('contactcast', async (p, b) => ({ results: await contactcast(p, str(b, 'text')) }))
   post('mailbox', async p => ({ received: await p.collect() }))
   post('introduce', async (p, b) => await p.introduce(str(b, 'contact'), str(b, 'to')))
+  post('contactcast', async (p, b) => ({ results: await contactcast(p, str(b, 'text')) }))
 }

@@ -16,6 +16,7 @@ import { attachTor, startTor, type TorInstance } from './process.ts'
 import type { TorTransportEvent, TorTransportOptions } from './transport-options.ts'
 import { mayRetryDial, socksConnect, SocksDialError, SOCKS_REPLY_INTRODUCTION_FAILED } from './socks.ts'
 import { OnionStream } from './stream.ts'
+import { sniffHttp, type HttpSocketHandler } from '../sniff.ts'
 import { KEY_BLOB, loadKey, saveKey } from './key-file.ts'
 import {
   TOR_BOOTSTRAP_TIMEOUT_MS, TOR_DEFAULT_VIRTUAL_PORT, TOR_DIAL_OFFLINE_RETRIES, TOR_DIAL_RETRY_BASE_MS, TOR_DIAL_RETRY_MAX_MS,
@@ -49,6 +50,7 @@ export class TorTransport implements Transport {
   /** Service ids of publishPrivateService (removed with the transport). */
   readonly #privateServices = new Set<string>()
   #listening = false
+  #http: HttpSocketHandler | null = null
   #closed = false
   #closing: Promise<void> | null = null
   #bootstrap: { progress: number, summary: string } | null = null
@@ -92,6 +94,9 @@ export class TorTransport implements Transport {
     }
   }
 
+  /** `--public-fetch`: HTTP requests on the node's onion service go to `handler` (../sniff.ts). */
+  serveHttp (handler: HttpSocketHandler | null): void { this.#http = handler }
+
   /** Publishes the onion service and resolves to `onion:<name>.onion:<port>` once its descriptor is uploaded. */
   async listen (handler: ConnectionHandler): Promise<string> {
     if (this.#closed) throw new ListenError('the Tor transport is closed')
@@ -109,9 +114,11 @@ export class TorTransport implements Transport {
     server.on('connection', socket => {
       if (this.#closed) { socket.destroy(); return }
       socket.setNoDelay(true)
-      const stream = this.#adopt(new OnionStream(socket))
       // An onion service never learns who dialed it.
-      handler(stream, { remote: 'onion:unknown' })
+      const accept = (s: typeof socket): void => { handler(this.#adopt(new OnionStream(s)), { remote: 'onion:unknown' }) }
+      const http = this.#http
+      if (http == null) accept(socket)
+      else { socket.on('error', () => {}); sniffHttp(socket, http, accept) }
     })
     server.on('error', () => {})
     await new Promise<void>((resolve, reject) => {
