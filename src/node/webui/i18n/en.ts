@@ -192,7 +192,30 @@ export const en = {
   'contacts.castMailboxed': '{name} is offline: left in its DHT mailbox',
   'contacts.inMailbox': 'in its DHT mailbox',
   'contacts.via': 'via {name}',
-  'contacts.introductions': 'Introduced to you by a contact'
+  'contacts.introductions': 'Introduced to you by a contact',
+  'nav.send': 'Send',
+  'invites.sendTitle': 'Send by code',
+  'invites.sendText': 'Share a file or folder for one person: the daemon prints a short code to tell them. It works once and expires; a wrong guess closes it.',
+  'invites.sendSubmit': 'Make a code',
+  'invites.receiveTitle': 'Receive with a code',
+  'invites.code': 'Code',
+  'invites.receiveSubmit': 'Receive',
+  'invites.expires': 'The code works for',
+  'invites.open': 'Codes',
+  'invites.cancel': 'Cancel',
+  'invites.opened': 'Tell the other person this code for {name}:',
+  'invites.contactOpened': 'Tell the other person this code: used once, it makes you contacts of each other.',
+  'invites.until': 'Works until {at} (UTC), once.',
+  'invites.state.open': 'open',
+  'invites.state.used': 'used',
+  'invites.state.wrong-code': 'closed after a wrong guess',
+  'invites.state.expired': 'expired',
+  'invites.state.cancelled': 'cancelled',
+  'contacts.inviteTitle': 'Invite someone with a code',
+  'contacts.inviteText': 'A short code to tell someone: used once, it makes you contacts of each other.',
+  'contacts.inviteSend': 'Make a code',
+  'contacts.inviteUseTitle': 'Use someone\'s invite code',
+  'contacts.inviteUse': 'Become contacts'
 } as const
 
 export type MessageKey = keyof typeof en

@@ -5,6 +5,7 @@
 // Another person's words are text in the page (escaped by html``), never markup.
 import { html, type Html } from '../html.ts'
 import type { Action, Page, PageContext } from './context.ts'
+import { lifetimeSelect, openedCode } from './invites.ts'
 
 interface ContactRow { account: string, petname: string, state: 'approved' | 'requested', online: boolean, lastSeen: number | null, viaName?: string | null }
 interface RequestRow { account: string, text: string, at: number, viaName?: string | null }
@@ -57,7 +58,7 @@ export async function contactsPage (ctx: PageContext): Promise<Page> {
   return {
     nav: '/contacts',
     title: t('contacts.title'),
-    body: html`${notice(ctx)}
+    body: html`${notice(ctx)}${await openedCode(ctx, 'contact')}
 <p>${t('contacts.account')} <code id="account">${o.account}</code></p>
 <div data-live="people">
 ${o.requests.length > 0 ? html`<h2>${t('contacts.requests')}</h2><table id="requests"><tbody>${requests}</tbody></table>` : ''}
@@ -84,6 +85,19 @@ ${approved.length > 0 ? html`<form method="post" action="/contacts/whisper" clas
 <label>${t('contacts.petname')} <input name="petname"></label>
 <label>${t('contacts.address')} <input name="address" placeholder="${t('contacts.addressHint')}"></label>
 <button type="submit">${t('contacts.requestSend')}</button>
+</form>
+<form method="post" action="/contacts/invite" class="card" id="invite-form">
+<h2>${t('contacts.inviteTitle')}</h2>
+<p>${t('contacts.inviteText')}</p>
+<label>${t('contacts.petname')} <input name="petname"></label>
+${lifetimeSelect(ctx)}
+<button type="submit">${t('contacts.inviteSend')}</button>
+</form>
+<form method="post" action="/contacts/redeem" class="card" id="invite-use-form">
+<h2>${t('contacts.inviteUseTitle')}</h2>
+<label>${t('invites.code')} <input name="code" required placeholder="7-guitar-nebula" autocomplete="off" spellcheck="false"></label>
+<label>${t('contacts.petname')} <input name="petname"></label>
+<button type="submit">${t('contacts.inviteUse')}</button>
 </form>
 <form method="post" action="/contacts/add" class="card" id="add-form">
 <h2>${t('contacts.add')}</h2>
