@@ -6,32 +6,17 @@
 // contacts of each other.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium } from 'playwright-core'
+import { CHROMIUM, loginUi, NO_CHROMIUM, submitForm, WAIT_MS } from '../helpers/webui.ts'
 import { ohtJson, tempDir } from '../helpers/cli.ts'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { nextEvent, startDaemon } from '../helpers/daemon.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const WAIT_MS = 90_000
-const skip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install chromium)`
+const skip = NO_CHROMIUM
 const cleanups: Array<() => Promise<void>> = []
 after(async () => { for (const c of cleanups) await c() })
-
-async function login (browser: Browser, d: Daemon): Promise<{ page: Page, origin: string }> {
-  const ui = (await ohtJson<{ origin: string, url: string }>(d.dataDir, ['webui', 'start'])).value
-  const context = await browser.newContext({ javaScriptEnabled: false })
-  cleanups.unshift(async () => { await context.close() })
-  const page = await context.newPage()
-  assert.equal((await page.goto(ui.url))?.status(), 200)
-  return { page, origin: ui.origin }
-}
-
-async function submit (page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForEvent('load', { timeout: WAIT_MS }), page.click(`${selector} button[type=submit]`)])
-}
 
 const CODE = /^\d+-[a-z]+-[a-z]+$/
 
@@ -45,14 +30,14 @@ test('invite codes in the web UI: a file by code, and a contact by code', { skip
   cleanups.push(async () => { await bob.stop() })
   const browser = await chromium.launch({ executablePath: CHROMIUM })
   cleanups.unshift(async () => { await browser.close() })
-  const a = await login(browser, alice)
-  const b = await login(browser, bob)
+  const a = await loginUi(browser, alice, false, cleanups)
+  const b = await loginUi(browser, bob, false, cleanups)
 
   const file = join(dir, 'notes.bin')
   await writeFile(file, randomBytes(300 * 1024))
   await a.page.goto(`${a.origin}/send`)
   await a.page.fill('#send-form input[name=path]', file)
-  await submit(a.page, '#send-form')
+  await submitForm(a.page, '#send-form')
   const code = (await a.page.locator('#opened code').innerText()).trim()
   assert.match(code, CODE)
   assert.ok(!a.page.url().includes(code), 'the code is not in the address')
@@ -62,7 +47,7 @@ test('invite codes in the web UI: a file by code, and a contact by code', { skip
   await b.page.fill('#receive-form input[name=code]', code)
   await b.page.fill('#receive-form input[name=output]', join(dir, 'got'))
   const done = await nextEvent(bob, e => e.type === 'transfer:state' && (e.state === 'complete' || e.state === 'seeding'))
-  await submit(b.page, '#receive-form')
+  await submitForm(b.page, '#receive-form')
   assert.match(new URL(b.page.url()).pathname, /^\/transfers\/[^/]+$/)
   const e = await done.event
   done.close()
@@ -82,13 +67,13 @@ test('invite codes in the web UI: a file by code, and a contact by code', { skip
   // A contact by code: alice makes one on her contacts page, bob uses it on his.
   await a.page.goto(`${a.origin}/contacts`)
   await a.page.fill('#invite-form input[name=petname]', 'bob')
-  await submit(a.page, '#invite-form')
+  await submitForm(a.page, '#invite-form')
   const contactCode = (await a.page.locator('#opened code').innerText()).trim()
   assert.match(contactCode, CODE)
   await b.page.goto(`${b.origin}/contacts`)
   await b.page.fill('#invite-use-form input[name=code]', contactCode)
   await b.page.fill('#invite-use-form input[name=petname]', 'alice')
-  await submit(b.page, '#invite-use-form')
+  await submitForm(b.page, '#invite-use-form')
   assert.match(await b.page.locator('.note').innerText(), /alice is a contact/)
   assert.match(await b.page.locator('#contacts tr[data-contact="alice"]').innerText(), new RegExp(ids.alice!.slice(0, 16)))
   await a.page.goto(`${a.origin}/contacts`)
