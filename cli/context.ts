@@ -135,6 +135,7 @@ export function warningText (w: NodeWarning): string {
     case 'dht-join-failed': return t('daemon.dhtJoinFailed', { reason: w.reason })
     case 'republish-failed': return t('daemon.republishFailed', { reason: w.reason })
     case 'pin-error': return w.reason
+    case 'autofetch-failed': return t('people.autofetchFailed', { reason: w.reason })
   }
 }
 

@@ -1,6 +1,6 @@
 // What `oht --help` shows of each top-level command, so that it loads none of their modules:
 // the term commander prints (name, `[options]`, arguments) and the catalog key of the
-// description. test/unit/help-stubs.test.ts checks each against the real registration; a
+// description; the commands of one module in the order it registers them. test/unit/help-stubs.test.ts checks each against the real registration; a
 // command missing here is loaded for `--help` as before (command-table.ts).
 import { Command, Option } from 'commander'
 import { t } from './i18n/index.ts'
@@ -21,11 +21,11 @@ export const HELP_STUBS: Readonly<Record<string, readonly [term: string, descrip
   webui: ['webui', 'webui.description'],
   wipe: ['wipe [options]', 'privacy.wipe.description'],
   contact: ['contact', 'people.contact.description'],
-  whisper: ['whisper <contact> [message]', 'people.whisper.description'],
   contactcast: ['contactcast <message...>', 'contacts.cast.description'],
+  whisper: ['whisper <contact> [message]', 'people.whisper.description'],
   name: ['name', 'names.description'],
   send: ['send [options] <path...>', 'invite.send.description'],
-  receive: ['receive [options] <code>', 'invite.receive.description'],
+  receive: ['receive [options] [code]', 'invite.receive.description'],
   init: ['init', 'cli.init.description'],
   share: ['share [options] <path...>', 'cli.share.description'],
   status: ['status', 'cli.status.description'],
@@ -36,7 +36,9 @@ export const HELP_STUBS: Readonly<Record<string, readonly [term: string, descrip
   daemon: ['daemon [options]', 'cli.daemon.description'],
   network: ['network', 'network.description'],
   tor: ['tor', 'tor.description'],
-  demo: ['demo [options]', 'cli.demo.description']
+  demo: ['demo [options]', 'cli.demo.description'],
+  'repair-state': ['repair-state', 'repair.description'],
+  channel: ['channel', 'channels.description']
 }
 
 /** Whether every command of a module has a stub (else the module is loaded for `--help`). */
@@ -44,9 +46,12 @@ export function stubbed (names: readonly string[]): boolean {
   return names.every(name => Object.hasOwn(HELP_STUBS, name))
 }
 
-/** Registers `names` as commands that only describe themselves, exactly as `oht --help` lists the real ones. */
+/**
+ * Registers `names` as commands that only describe themselves, exactly as `oht --help` lists the
+ * real ones, in the order of HELP_STUBS (a module's own registration order).
+ */
 export function registerStubs (program: Command, names: readonly string[]): void {
-  for (const name of names) {
+  for (const name of Object.keys(HELP_STUBS).filter(n => names.includes(n))) {
     const [term, description] = HELP_STUBS[name]!
     const cmd = program.command(name).description(t(description))
     const rest = term.slice(name.length).trim()

@@ -1,4 +1,4 @@
-// `oht contact request|accept|reject|add|rm|list|invite|introduce|mailbox` and `oht whisper`: contacts under petnames and
+// `oht contact request|accept|reject|add|rm|list|invite|introduce|autofetch|mailbox` and `oht whisper`: contacts under petnames and
 // end-to-end encrypted messages, served by the daemon for its account (src/people; README
 // "Contacts and whispers"). These talk to the daemon only: a contact must be reachable while the
 // command is not running.
@@ -88,6 +88,16 @@ export function registerPeople (program: Command): void {
       out.result(o, contactListLines(o).join('\n'))
     })
 
+  program.command('contactcast')
+    .description(t('contacts.cast.description'))
+    .argument('<message...>', t('people.whisper.argMessage'))
+    .addHelpText('after', t('contacts.cast.help'))
+    .action(async (words: string[], _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).contactcast(words.join(' '))
+      out.result(r, contactcastLines(r.results).join('\n'))
+    })
+
   contact.command('invite')
     .description(t('people.invite.description'))
     .argument('[code]', t('people.invite.argCode'))
@@ -119,6 +129,17 @@ export function registerPeople (program: Command): void {
       out.result(r, t('people.introduce.done', { a: r.introduced, b: r.to }))
     })
 
+  contact.command('autofetch')
+    .description(t('people.autofetch.description'))
+    .argument('<contact>', t('people.argContact'))
+    .argument('<on|off>', t('people.autofetch.argOnOff'))
+    .action(async (name: string, value: string, _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      if (value !== 'on' && value !== 'off') throw new UsageError('usage.badOption', t('people.autofetch.badValue', { value }))
+      const r = await (await people(cmd)).setAutoFetch(name, value === 'on')
+      out.result(r, t(value === 'on' ? 'people.autofetch.on' : 'people.autofetch.off', { name: r.contact.petname }))
+    })
+
   contact.command('mailbox')
     .description(t('people.mailbox.description'))
     .action(async (_opts, cmd: Command) => {
@@ -142,16 +163,6 @@ export function registerPeople (program: Command): void {
       }
       const r = await client.whisper(name, message)
       out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : r.state === 'mailboxed' ? 'people.whisper.mailboxed' : 'people.whisper.queued', { name }))
-    })
-
-  program.command('contactcast')
-    .description(t('contacts.cast.description'))
-    .argument('<message...>', t('people.whisper.argMessage'))
-    .addHelpText('after', t('contacts.cast.help'))
-    .action(async (words: string[], _opts, cmd: Command) => {
-      const out = makeOutput(globals(cmd))
-      const r = await (await people(cmd)).contactcast(words.join(' '))
-      out.result(r, contactcastLines(r.results).join('\n'))
     })
 }
 
@@ -180,7 +191,7 @@ export function contactListLines (o: PeopleOverview): string[] {
 /** A conversation, oldest first: time, who, text (and a mark on what is not delivered yet). */
 export function conversationLines (log: { contact: string, messages: StoredMessage[] }): string[] {
   if (log.messages.length === 0) return [t('people.whisper.empty', { name: log.contact })]
-  return log.messages.map(m => `${new Date(m.at).toISOString().slice(0, 19).replace('T', ' ')}  ${m.direction === 'in' ? log.contact : t('people.whisper.me')}: ${printable(m.text)}${m.direction === 'out' && (m.state === 'queued' || m.state === 'mailboxed') ? `  (${t('people.whisper.queuedMark')})` : ''}`)
+  return log.messages.map(m => `${new Date(m.at).toISOString().slice(0, 19).replace('T', ' ')}  ${m.direction === 'in' ? log.contact : t('people.whisper.me')}: ${m.file != null ? t('people.whisper.file', { name: printable(m.text), fetched: m.direction === 'in' && m.file.fetched !== true ? 'no' : 'yes' }) : printable(m.text)}${m.direction === 'out' && (m.state === 'queued' || m.state === 'mailboxed') ? `  (${t('people.whisper.queuedMark')})` : ''}`)
 }
 
 /**

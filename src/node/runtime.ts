@@ -16,7 +16,7 @@ import {
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
 import { NodePublicShares, PublicFetchServer, publicFetchUrl, type PublicFetchLimits } from './publicfetch/index.ts'
-import { ContactInvites, InviteService } from './invites/index.ts'
+import { autoFetchFiles, ContactFiles, ContactInvites, InviteService } from './invites/index.ts'
 import { NodeError, type WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
 import { NameRegistry } from '../people/names/index.ts'
@@ -222,7 +222,8 @@ export class NodeRuntime {
     registerNameRoutes(api, this.names, this.people)
     registerChannelRoutes(api, this.channels)
     this.channels?.on('event', e => { api.publish(e) })
-    registerContactInviteRoutes(api, this.people != null && this.invites != null ? new ContactInvites(this.people, this.invites, () => network.address) : undefined)
+    registerContactInviteRoutes(api, this.people != null && this.invites != null ? new ContactInvites(this.people, this.invites, () => network.address) : undefined, this.people != null ? new ContactFiles(this.service, this.people, () => network.address) : undefined)
+    if (this.people != null && this.node.dirs.root !== '') autoFetchFiles(this.people, transfers, join(this.node.dirs.root, 'received'), err => { this.#warn({ type: 'autofetch-failed', reason: err instanceof Error ? err.message : String(err) }) })
     this.names?.on('event', e => { api.publish(e) })
     this.people?.on('event', e => { api.publish(e) })
     const transport = network.transport

@@ -14,11 +14,14 @@ import { ContactBook, ContactError, type Contact, type ContactRequest } from './
 import { KnockLimiter, type KnockLimits } from './contacts/limits.ts'
 import { checkIntroduction, IntroductionBook, signIntroduction, type Introduction } from './contacts/introductions.ts'
 import { InviteTokens } from './contacts/invite-tokens.ts'
+import { contactsWithVia, introductionsWithVia, requestsWithVia, type ViaName } from './contacts/overview.ts'
 import { publishLocator, LOCATOR_REPUBLISH_MS } from './contacts/locator.ts'
-import { Mailboxes, MAILBOX_KINDS, type MailboxDht } from './mailbox/mailbox.ts'
+import { Mailboxes, type MailboxDht } from './mailbox/mailbox.ts'
+import { leaveOutbox, newMail } from './mailbox/postman.ts'
 import { answer, MAX_TEXT_BYTES, PEOPLE_PROTOCOL, PeopleProtocolError, type Channel, type Payload, type SessionEnds } from './messages/channel.ts'
 import type { Hello } from './messages/session.ts'
-import { MessageLog, type StoredMessage } from './messages/log.ts'
+import { MessageLog, type FileOffer, type StoredMessage } from './messages/log.ts'
+import { markFetched, pendingFiles, type PendingFile } from './messages/files.ts'
 import { dialContact, type PeopleNetwork } from './messages/dial.ts'
 
 export type { PeopleNetwork } from './messages/dial.ts'
@@ -27,6 +30,8 @@ export type PeopleEvent =
   | { type: 'contact-request', account: string, text: string, at: number }
   | { type: 'contact-accepted', account: string, contact: string }
   | { type: 'message', id: string, contact: string, account: string, text: string, at: number }
+  /** A contact sent a file (`oht send --to`); `auto`: this node fetches it without asking. */
+  | { type: 'file-offered', id: string, contact: string, account: string, name: string, bytes: number, auto: boolean }
   | { type: 'receipt', id: string, contact: string }
   | { type: 'contact-online', contact: string, account: string }
   | { type: 'contact-offline', contact: string, account: string }
@@ -56,7 +61,6 @@ const MAX_REQUEST_TEXT_CHARS = 500
 /** The mailboxes are read at the first DHT join, then every this many presence rounds (and on demand). */
 const MAILBOX_POLL_ROUNDS = 5
 const newId = (): string => randomBytes(12).toString('base64url')
-const nameIn = (contacts: Contact[], account: string | undefined): string | null => account == null ? null : contacts.find(c => c.account === account && c.state === 'approved')?.petname ?? null
 
 export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   readonly account: string
@@ -117,32 +121,21 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
 
   isOnline (account: string): boolean { return this.#online.has(account) }
 
-  /**
-   * The contacts; `mailbox`: messages to it can wait in its DHT mailbox (it gave its key);
-   * `viaName`: the petname of the contact that introduced it.
-   */
-  async contacts (): Promise<Array<Contact & { online: boolean, mailbox: boolean, viaName: string | null }>> {
-    const all = await this.book.list()
-    return await Promise.all(all.map(async c => ({ ...c, online: this.#online.has(c.account), mailbox: await this.mailboxes.writable(c.account), viaName: nameIn(all, c.via) })))
+  /** The contacts; `mailbox`: it gave its mailbox key; `viaName`: the petname of its introducer. */
+  async contacts (): Promise<Array<Contact & ViaName & { online: boolean, mailbox: boolean }>> {
+    return await contactsWithVia(this.book, async c => ({ online: this.#online.has(c.account), mailbox: await this.mailboxes.writable(c.account) }))
   }
 
-  async requests (): Promise<Array<ContactRequest & { viaName: string | null }>> {
-    const all = await this.book.list()
-    return (await this.book.requests()).map(r => ({ ...r, viaName: nameIn(all, r.via) }))
-  }
+  async requests (): Promise<Array<ContactRequest & ViaName>> { return await requestsWithVia(this.book) }
 
   /** Introductions received from contacts, of accounts that are not contacts yet, with the introducer's petname. */
-  async introductions (): Promise<Array<Introduction & { viaName: string | null }>> {
-    const all = await this.book.list()
-    return (await this.intros.list()).map(i => ({ ...i, viaName: nameIn(all, i.via.account) }))
-  }
+  async introductions (): Promise<Array<Introduction & ViaName>> { return await introductionsWithVia(this.book, this.intros) }
 
   /** Introduces two contacts to each other: each gets the other's account, signed by this account ("via" this one). */
   async introduce (name: string, toName: string): Promise<{ introduced: string, to: string, results: SendResult[] }> {
-    const a = await this.book.find(name)
-    const b = await this.book.find(toName)
+    const a = await this.#approved(name)
+    const b = await this.#approved(toName)
     if (a.account === b.account) throw new ContactError('contact.introduceSelf', 'introduce a contact to another contact')
-    for (const c of [a, b]) if (c.state !== 'approved') throw new ContactError('contact.notApproved', `${c.petname} has not accepted the contact request yet`)
     const intro = (to: Contact, of: Contact): Payload & { id: string } => ({ k: 'intro', id: newId(), account: of.account, addr: of.address, node: of.node, via: signIntroduction(this.#options.account, of.account, to.account) })
     const results = [await this.#send(b, intro(b, a)), await this.#send(a, intro(a, b))]
     return { introduced: a.petname, to: b.petname, results }
@@ -214,18 +207,36 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
 
   /** Sends a whisper to an approved contact: delivered now when it is online, else queued. */
   async whisper (name: string, text: string): Promise<SendResult> {
-    const c = await this.book.find(name)
-    if (c.state !== 'approved') throw new ContactError('contact.notApproved', `${c.petname} has not accepted the contact request yet`)
+    const c = await this.#approved(name)
     if (text === '' || Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new ContactError('message.badText', `a whisper is 1 to ${MAX_TEXT_BYTES} bytes of text`)
     const m: StoredMessage = { id: newId(), account: c.account, direction: 'out', text, at: Date.now(), state: 'queued' }
     await this.log.put(m)
     return await this.#send(c, { k: 'whisper', id: m.id, text, at: m.at })
   }
 
+  /** Sends a file's link (already shared and seeded by this node) to an approved contact, as a message. */
+  async sendFile (name: string, file: FileOffer): Promise<SendResult> {
+    const c = await this.#approved(name)
+    const m: StoredMessage = { id: newId(), account: c.account, direction: 'out', text: file.name, at: Date.now(), state: 'queued', file }
+    await this.log.put(m)
+    return await this.#send(c, { k: 'file', id: m.id, link: file.link, name: file.name, bytes: file.bytes, peers: file.peers })
+  }
+
+  async pendingFiles (name?: string): Promise<PendingFile[]> { return await pendingFiles(this.book, this.log, name) }
+  async fileFetched (name: string, id: string): Promise<void> { await markFetched(this.book, this.log, name, id) }
+  /** Lets a contact's files be fetched without asking (or not). */
+  async setAutoFetch (name: string, on: boolean): Promise<Contact> { return await this.book.put({ ...await this.book.find(name), autoFetch: on }) }
+
   /** A contact's messages, oldest first, with its petname. */
   async messages (name: string): Promise<{ contact: string, account: string, messages: StoredMessage[] }> {
     const c = await this.book.find(name)
     return { contact: c.petname, account: c.account, messages: await this.log.list(c.account) }
+  }
+
+  async #approved (name: string): Promise<Contact> {
+    const c = await this.book.find(name)
+    if (c.state !== 'approved') throw new ContactError('contact.notApproved', `${c.petname} has not accepted the contact request yet`)
+    return c
   }
 
   async #findRequest (account: string): Promise<ContactRequest> {
@@ -251,23 +262,9 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       const delivered = await this.#flush(c)
       return delivered.includes(id) ? { id, state: 'delivered' } : { id, state: 'queued' }
     } catch (err) {
-      const left = c.state === 'approved' ? await this.#leaveInMailbox(c) : []
+      const left = c.state === 'approved' ? await leaveOutbox(this.log, this.mailboxes, c.account) : []
       return left.includes(id) ? { id, state: 'mailboxed' } : { id, state: 'queued', reason: (err as Error).message }
     }
-  }
-
-  /** The contact is offline: its outbox goes into its DHT mailbox (what may travel that way); the ids left there. */
-  async #leaveInMailbox (c: Contact): Promise<string[]> {
-    const items = await this.log.outbox(c.account)
-    const left = await this.mailboxes.deposit(c.account, items)
-    for (const { id, where } of left) {
-      const item = items.find(i => i.id === id)
-      // A mailbox receipt gets no receipt of its own: once left, it is done.
-      if (item?.payload.k === 'got') await this.log.delivered(c.account, id)
-      else await this.log.markMailboxed(c.account, id, where)
-      if (item?.payload.k === 'whisper') await this.log.setState(c.account, id, 'mailboxed')
-    }
-    return left.map(l => l.id)
   }
 
   /** Delivers the contact's outbox (or a presence ping when it is empty), and this node's mailbox key while the contact lacks it; the ids delivered. */
@@ -292,9 +289,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       for (const c of await this.book.list()) {
         if (c.state !== 'approved' || this.#closed) continue
         const receipts: Array<Payload & { id: string, k: 'got' }> = []
-        for (const p of await this.mailboxes.collect(c.account)) {
-          if (!MAILBOX_KINDS.has(p.k) || !('id' in p)) continue
-          if (p.k === 'whisper' && await this.log.get(c.account, p.id) != null) continue // also came live: received once
+        for (const p of await newMail(this.log, this.mailboxes, c.account)) {
           if (await this.#handle(c.account, p, null) != null) continue
           n++
           if (p.k !== 'got') receipts.push({ k: 'got', id: newId(), of: p.id })
@@ -319,7 +314,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
         delivered.push(p.id)
         if (p.k !== 'ping' && p.k !== 'request') await this.log.delivered(c.account, p.id)
         if (p.k === 'mailbox') await this.mailboxes.offerDelivered(c.account)
-        if (p.k === 'whisper') {
+        if (p.k === 'whisper' || p.k === 'file') {
           await this.log.setState(c.account, p.id, 'delivered')
           this.emit('event', { type: 'receipt', id: p.id, contact: c.petname })
         }
@@ -418,6 +413,14 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
         this.emit('event', { type: 'message', id: p.id, contact: c.petname, account: from, text: p.text, at: p.at })
         return undefined
       }
+      case 'file': {
+        if (c?.state !== 'approved') return notContact
+        if (await this.log.get(from, p.id) != null) return undefined
+        const file: FileOffer = { link: p.link, name: p.name, bytes: p.bytes, peers: p.peers }
+        await this.log.put({ id: p.id, account: from, direction: 'in', text: p.name, at: Date.now(), state: 'received', file })
+        this.emit('event', { type: 'file-offered', id: p.id, contact: c.petname, account: from, name: p.name, bytes: p.bytes, auto: c.autoFetch === true })
+        return undefined
+      }
       case 'ping':
         return c?.state === 'approved' ? undefined : notContact
       case 'intro': {
@@ -438,7 +441,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
         if (item == null) return undefined // delivered live already, or a replay
         await this.log.delivered(from, p.of)
         if (item.mailboxed != null) void this.mailboxes.clear(from, item.mailboxed)
-        if (item.payload.k === 'whisper') {
+        if (item.payload.k === 'whisper' || item.payload.k === 'file') {
           await this.log.setState(from, p.of, 'delivered')
           this.emit('event', { type: 'receipt', id: p.of, contact: c.petname })
         }
@@ -489,7 +492,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       } catch {
         if (c.state !== 'approved') continue
         this.#setOnline(c, false)
-        await this.#leaveInMailbox(c).catch(() => [])
+        await leaveOutbox(this.log, this.mailboxes, c.account).catch(() => [])
       }
     }
     if (++this.#rounds % MAILBOX_POLL_ROUNDS === 0 && !this.#closed) await this.collect().catch(() => 0)

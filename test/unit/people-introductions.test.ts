@@ -1,7 +1,7 @@
 // Introductions (src/people/contacts/introductions.ts): a statement signed by the introducer
 // checks only for the same introducer, introduced account, recipient and time; altered, expired,
 // future-dated or malformed ones do not; both account kinds sign; the book keeps a bounded number;
-// the wire refuses a malformed `via`.
+// the wire refuses a malformed `via` (and a malformed file message, `oht send --to`).
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { randomBytes } from 'node:crypto'
@@ -53,6 +53,22 @@ describe('introductions', () => {
       { k: 'request', id: 'r1', text: 'hi', via: { account: bob, at: 'soon', sig: 'x' } },
       { k: 'request', id: 'r1', text: 'hi', via: 'alice said so' }
     ]) assert.throws(() => parsePayload(enc(bad)), (e: Error) => e instanceof PeopleProtocolError && e.code === 'bad-frame', JSON.stringify(bad).slice(0, 60))
+  })
+
+  it('the wire takes a file message (oht send --to) and refuses a malformed one', () => {
+    const enc = (p: unknown): Uint8Array => Buffer.from(JSON.stringify(p))
+    const ok = { k: 'file', id: 'f1', link: 'oht://abc#def', name: 'plans.pdf', bytes: 1234, peers: ['tcp:127.0.0.1:4001'] }
+    assert.equal(parsePayload(enc(ok)).k, 'file')
+    for (const bad of [
+      { ...ok, link: 'https://example.org/x' },
+      { ...ok, link: 'oht://' + 'a'.repeat(3000) },
+      { ...ok, name: '' },
+      { ...ok, bytes: -1 },
+      { ...ok, bytes: 1.5 },
+      { ...ok, peers: Array(9).fill('tcp:127.0.0.1:1') },
+      { ...ok, peers: [5] },
+      { ...ok, peers: 'tcp:127.0.0.1:1' }
+    ]) assert.throws(() => parsePayload(enc(bad)), (e: Error) => e instanceof PeopleProtocolError && e.code === 'bad-frame', JSON.stringify(bad).slice(0, 80))
   })
 
   it('the book keeps the newest introductions, one per account', async () => {

@@ -37,6 +37,8 @@ export class PeopleApiClient {
     return await this.#post('invite/accept', { code, ...(petname != null ? { petname } : {}) }) as { contact: Contact }
   }
 
+  async setAutoFetch (contact: string, on: boolean): Promise<{ contact: Contact }> { return await this.#post('autofetch', { contact, on }) as { contact: Contact } }
+
   /** Reads the DHT mailboxes now: how many messages were new. */
   async checkMailbox (): Promise<{ received: number }> { return await this.#post('mailbox', {}) as { received: number } }
 

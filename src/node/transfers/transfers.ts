@@ -97,7 +97,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     const output = resolve(req.output)
     for (const t of this.#transfers.values()) {
       if (t.info.shareId === shareId && t.info.output === output && (t.info.state === 'fetching' || t.info.state === 'paused')) {
-        throw new Error(`transfer ${t.info.id} already fetches this share into ${output}`)
+        throw new TransferStateError('transfer.duplicate', { id: t.info.id, output }, `transfer ${t.info.id} already fetches this share into ${output}`)
       }
     }
     const t = new Transfer(randomBytes(6).toString('hex'), { ...req, output }, shareId)
@@ -214,11 +214,11 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     if (files == null) throw new TransferStateError('transfer.state', {}, 'the share\'s file list is not known yet (no peer has sent the manifest): try again shortly')
     const known = new Map(files.map(f => [f.path, f]))
     for (const [path, priority] of Object.entries(priorities)) {
-      if (!known.has(path)) throw new Error(`no file ${JSON.stringify(path)} in this share`)
-      if (!(FILE_PRIORITIES as readonly string[]).includes(priority)) throw new Error(`unknown priority ${JSON.stringify(priority)} (${FILE_PRIORITIES.join(' or ')}; high is not built yet)`)
+      if (!known.has(path)) throw new NodeError('transfer.noFile', { path }, `no file ${JSON.stringify(path)} in this share`)
+      if (!(FILE_PRIORITIES as readonly string[]).includes(priority)) throw new NodeError('transfer.badPriority', { priority, known: FILE_PRIORITIES.join(', ') }, `unknown priority ${JSON.stringify(priority)} (${FILE_PRIORITIES.join(' or ')}; high is not built yet)`)
     }
     const next = files.map(f => ({ ...f, priority: (priorities[f.path] ?? f.priority) as FilePriority }))
-    if (next.every(f => f.priority === 'skip')) throw new Error('every file would be skipped: cancel the transfer instead')
+    if (next.every(f => f.priority === 'skip')) throw new NodeError('transfer.allSkipped', {}, 'every file would be skipped: cancel the transfer instead')
     const wasFetching = t.info.state === 'fetching'
     if (wasFetching) await this.#stop(t, 'pause')
     t.info.files = next

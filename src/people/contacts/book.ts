@@ -22,6 +22,8 @@ export interface Contact {
   lastSeen: number | null
   /** The contact's account that introduced it, if it came through an introduction. */
   via?: string
+  /** Files it sends are fetched without asking (`oht contact autofetch`). */
+  autoFetch?: boolean
 }
 
 export interface ContactRequest {

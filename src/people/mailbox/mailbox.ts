@@ -41,7 +41,7 @@ export const MAILBOX_RELEAVE_MS = MAILBOX_TTL_MS - 2 * MAILBOX_EPOCH_MS
 const MAX_SLOTS_PER_READ = 256
 
 /** Payload kinds that may travel through a mailbox: others need the live session (an offer, a request). */
-export const MAILBOX_KINDS = new Set<Payload['k']>(['whisper', 'got', 'intro'])
+export const MAILBOX_KINDS = new Set<Payload['k']>(['whisper', 'file', 'got', 'intro'])
 
 const toKey = (s: StoredKey): EpochKey => ({ epoch: s.epoch, key: Buffer.from(s.key, 'hex') })
 const fromKey = (k: EpochKey): StoredKey => ({ epoch: k.epoch, key: Buffer.from(k.key).toString('hex') })

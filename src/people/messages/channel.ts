@@ -29,6 +29,8 @@ export type Payload =
   | { k: 'mailbox', id: string, epoch: number, key: string }
   /** "Your message `of` reached me through my mailbox": a receipt that travels like a message. */
   | { k: 'got', id: string, of: string }
+  /** A file for the receiver: a share's link (`oht://…#key`), its name and size, and where the sender seeds it. */
+  | { k: 'file', id: string, link: string, name: string, bytes: number, peers: string[] }
   /** "Meet `account`" from a contact, signed by it (`via`); `addr`/`node`: where it answered last. */
   | { k: 'intro', id: string, account: string, addr: string | null, node: string | null, via: Via }
   | { k: 'bye' }
@@ -56,6 +58,8 @@ export function parsePayload (bytes: Uint8Array): Payload {
     ((p.k === 'ping' || p.k === 'receipt') && id(p.id)) ||
     (p.k === 'mailbox' && id(p.id) && Number.isSafeInteger(p.epoch) && p.epoch >= 0 && typeof p.key === 'string' && /^[0-9a-f]{64}$/.test(p.key)) ||
     (p.k === 'got' && id(p.id) && id(p.of)) ||
+    (p.k === 'file' && id(p.id) && typeof p.link === 'string' && p.link.startsWith('oht://') && p.link.length <= 2048 && typeof p.name === 'string' && p.name.length > 0 && p.name.length <= 1024 &&
+      Number.isSafeInteger(p.bytes) && p.bytes >= 0 && Array.isArray(p.peers) && p.peers.length <= 8 && p.peers.every(a => typeof a === 'string' && a.length <= 128)) ||
     p.k === 'bye')
   if (!ok) throw new PeopleProtocolError('bad-frame', 'a box of an unknown or malformed kind')
   return p

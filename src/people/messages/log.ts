@@ -7,6 +7,9 @@ import type { Payload } from './channel.ts'
 /** mailboxed: left in the contact's DHT mailbox (it was offline), no receipt yet. */
 export type MessageState = 'queued' | 'mailboxed' | 'delivered' | 'received'
 
+/** A file offered in a message (`oht send --to`): fetched once the receiver took it. */
+export interface FileOffer { link: string, name: string, bytes: number, peers: string[], fetched?: boolean }
+
 export interface StoredMessage {
   id: string
   /** The contact's account id (shown by its petname). */
@@ -15,6 +18,8 @@ export interface StoredMessage {
   text: string
   at: number
   state: MessageState
+  /** A file message: `text` is its name. */
+  file?: FileOffer
 }
 
 /** Where an item was left in the contact's DHT mailbox (mailbox/), and when. */
