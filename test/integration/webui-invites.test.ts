@@ -3,7 +3,8 @@
 // by a code from the Send page (the code shown from the daemon's list, never put in a URL); bob
 // receives it from his Send page, byte-identical; the used code fails a second time with one
 // clear error; a contact invite code made on alice's contacts page and used on bob's makes them
-// contacts of each other.
+// contacts of each other; then a file sent from alice's page for bob is fetched from his
+// conversation when he asks.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
@@ -78,4 +79,25 @@ test('invite codes in the web UI: a file by code, and a contact by code', { skip
   assert.match(await b.page.locator('#contacts tr[data-contact="alice"]').innerText(), new RegExp(ids.alice!.slice(0, 16)))
   await a.page.goto(`${a.origin}/contacts`)
   assert.equal(await a.page.locator('#contacts tr[data-contact="bob"]').count(), 1)
+
+  // A file to a contact from its page; bob fetches it from the conversation when he chooses to.
+  const photo = join(dir, 'photo.bin')
+  await writeFile(photo, randomBytes(200 * 1024))
+  await a.page.goto(`${a.origin}/contacts/bob`)
+  await a.page.fill('#file-form input[name=path]', photo)
+  await submitForm(a.page, '#file-form')
+  assert.match(await a.page.locator('.note').innerText(), /Delivered to bob/)
+  assert.match(await a.page.locator('#messages li.out').innerText(), /a file: photo\.bin \(200 KiB\)/)
+  await b.page.goto(`${b.origin}/contacts/alice`)
+  const offered = b.page.locator('#messages li.in', { hasText: 'photo.bin' })
+  assert.match(await offered.innerText(), /a file: photo\.bin/)
+  const took = await nextEvent(bob, e => e.type === 'transfer:state' && (e.state === 'complete' || e.state === 'seeding'))
+  await Promise.all([b.page.waitForEvent('load', { timeout: WAIT_MS }), offered.locator('button', { hasText: 'Fetch' }).click()])
+  assert.match(new URL(b.page.url()).pathname, /^\/transfers\/[^/]+$/)
+  const got = await took.event
+  took.close()
+  assert.ok(got.type === 'transfer:state' && got.result != null)
+  assert.deepEqual(await readFile(got.result.path), await readFile(photo))
+  await b.page.goto(`${b.origin}/contacts/alice`)
+  assert.match(await b.page.locator('#messages li.in', { hasText: 'photo.bin' }).innerText(), /fetched/)
 })

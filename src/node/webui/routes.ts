@@ -8,7 +8,7 @@ import { fetchPage, playerPage, playFormPage, startFetch, startPlay } from './pa
 import { dhtPage, dhtPut, peersPage, pinsPage, saveSettings, settingsPage } from './pages/node.ts'
 import { namesPage, publishName, removeName } from './pages/names.ts'
 import { cancelCode, openContactCode, receiveByCode, sendByCode, sendPage, useContactCode } from './pages/invites.ts'
-import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, whisperContact } from './pages/contacts.ts'
+import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, sendContactFile, takeContactFile, whisperContact } from './pages/contacts.ts'
 
 export type PageRoute = (ctx: PageContext, params: Record<string, string>) => Promise<Page>
 
@@ -61,6 +61,8 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<Action>('/contacts/cast', castContacts),
       route<Action>('/contacts/:name/whisper', whisperContact),
       route<Action>('/contacts/:name/rm', removeContact),
+      route<Action>('/contacts/:name/file', sendContactFile),
+      route<Action>('/contacts/:name/take', takeContactFile),
       route<Action>('/names/publish', publishName),
       route<Action>('/names/rm', removeName),
       route<Action>('/send', sendByCode),

@@ -217,5 +217,11 @@ export const de: Record<MessageKey, string> = {
   'contacts.inviteText': 'Ein kurzer Code, den Sie jemandem sagen: einmal benutzt, macht er Sie gegenseitig zu Kontakten.',
   'contacts.inviteSend': 'Code erzeugen',
   'contacts.inviteUseTitle': 'Den Einladungscode von jemandem benutzen',
-  'contacts.inviteUse': 'Kontakte werden'
+  'contacts.inviteUse': 'Kontakte werden',
+  'contacts.fileMessage': 'eine Datei: {name} ({size})',
+  'contacts.fileFetch': 'Holen',
+  'contacts.fileFetched': 'geholt',
+  'contacts.filePath': 'Eine Datei oder einen Ordner an diesen Kontakt senden (ein Pfad auf dem Rechner des Daemons)',
+  'contacts.fileSend': 'Datei senden',
+  'contacts.fileGone': 'Diese Datei wird nicht mehr angeboten (schon geholt oder entfernt).'
 }

@@ -215,7 +215,13 @@ export const en = {
   'contacts.inviteText': 'A short code to tell someone: used once, it makes you contacts of each other.',
   'contacts.inviteSend': 'Make a code',
   'contacts.inviteUseTitle': 'Use someone\'s invite code',
-  'contacts.inviteUse': 'Become contacts'
+  'contacts.inviteUse': 'Become contacts',
+  'contacts.fileMessage': 'a file: {name} ({size})',
+  'contacts.fileFetch': 'Fetch',
+  'contacts.fileFetched': 'fetched',
+  'contacts.filePath': 'Send a file or folder to this contact (a path on the daemon\'s machine)',
+  'contacts.fileSend': 'Send the file',
+  'contacts.fileGone': 'That file is no longer offered (already fetched, or removed).'
 } as const
 
 export type MessageKey = keyof typeof en

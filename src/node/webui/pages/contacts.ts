@@ -3,7 +3,7 @@
 // contact's page holds the conversation and a whisper form. Plain forms on the daemon's people
 // routes (routes-people.ts); the script only re-renders the page when a people event arrives.
 // Another person's words are text in the page (escaped by html``), never markup.
-import { html, type Html } from '../html.ts'
+import { formatBytes, html, type Html } from '../html.ts'
 import type { Action, Page, PageContext } from './context.ts'
 import { lifetimeSelect, openedCode } from './invites.ts'
 
@@ -11,7 +11,7 @@ interface ContactRow { account: string, petname: string, state: 'approved' | 're
 interface RequestRow { account: string, text: string, at: number, viaName?: string | null }
 interface IntroductionRow { account: string, viaName: string | null }
 interface Overview { account: string, contacts: ContactRow[], requests: RequestRow[], introductions?: IntroductionRow[] }
-interface MessageRow { id: string, direction: 'in' | 'out', text: string, at: number, state: 'queued' | 'mailboxed' | 'delivered' | 'received' }
+interface MessageRow { id: string, direction: 'in' | 'out', text: string, at: number, state: 'queued' | 'mailboxed' | 'delivered' | 'received', file?: { bytes: number, fetched?: boolean } }
 interface CastResult { contact: string, state: 'delivered' | 'mailboxed' | 'queued' | 'failed', reason?: string }
 
 const when = (at: number): string => new Date(at).toISOString().slice(0, 16).replace('T', ' ')
@@ -114,7 +114,13 @@ export async function contactPage (ctx: PageContext, { name }: Record<string, st
   const log = await ctx.api('GET', `/v0/people/messages?contact=${encodeURIComponent(name!)}`) as { contact: string, account: string, messages: MessageRow[] }
   const o = await ctx.api('GET', '/v0/people') as Overview
   const c = o.contacts.find(x => x.account === log.account)
-  const items = log.messages.map(m => html`<li class="${m.direction}" data-message="${m.id}"><small>${when(m.at)}</small> <strong>${m.direction === 'in' ? log.contact : t('contacts.me')}</strong>: <span class="text">${m.text}</span>${m.direction === 'out' && m.state === 'queued' ? html` <em>(${t('contacts.notDelivered')})</em>` : m.direction === 'out' && m.state === 'mailboxed' ? html` <em>(${t('contacts.inMailbox')})</em>` : ''}</li>`)
+  // A file a message offers (oht send --to): its name and size; one it sent us, fetched only when asked.
+  const fileItem = (m: MessageRow, f: NonNullable<MessageRow['file']>): Html => html`<span class="text file">${t('contacts.fileMessage', { name: m.text, size: formatBytes(f.bytes) })}</span>${m.direction === 'in'
+    ? f.fetched === true
+      ? html` <em>(${t('contacts.fileFetched')})</em>`
+      : html` <form method="post" action="${contactPath(log.contact)}/take" class="inline"><input type="hidden" name="id" value="${m.id}"><button type="submit">${t('contacts.fileFetch')}</button></form>`
+    : ''}`
+  const items = log.messages.map(m => html`<li class="${m.direction}" data-message="${m.id}"><small>${when(m.at)}</small> <strong>${m.direction === 'in' ? log.contact : t('contacts.me')}</strong>: ${m.file != null ? fileItem(m, m.file) : html`<span class="text">${m.text}</span>`}${m.direction === 'out' && m.state === 'queued' ? html` <em>(${t('contacts.notDelivered')})</em>` : m.direction === 'out' && m.state === 'mailboxed' ? html` <em>(${t('contacts.inMailbox')})</em>` : ''}</li>`)
   return {
     nav: '/contacts',
     title: log.contact,
@@ -126,6 +132,10 @@ ${items.length === 0 ? html`<p>${t('contacts.noMessages')}</p>` : html`<ol class
 ${c?.state === 'approved' ? html`<form method="post" action="${contactPath(log.contact)}/whisper" class="card" id="whisper-form">
 <label>${t('contacts.message')} <input name="text" required maxlength="8192" autocomplete="off" autofocus></label>
 <button type="submit">${t('contacts.send')}</button>
+</form>
+<form method="post" action="${contactPath(log.contact)}/file" class="card" id="file-form">
+<label>${t('contacts.filePath')} <input name="path" required placeholder="/home/me/holiday.jpg"></label>
+<button type="submit">${t('contacts.fileSend')}</button>
 </form>` : ''}
 <form method="post" action="${contactPath(log.contact)}/rm" class="card" id="rm-form">
 <label class="check"><input type="checkbox" name="block" value="1"> ${t('contacts.block')}</label>
@@ -175,4 +185,22 @@ export const removeContact: Action = async (ctx, form, params) => {
 export const castContacts: Action = async (ctx, form) => {
   const { results } = await ctx.api('POST', '/v0/people/contactcast', { text: form.get('text') ?? '' }) as { results: CastResult[] }
   return `/contacts?done=cast&results=${encodeURIComponent(results.map(r => `${r.state}:${encodeURIComponent(r.contact)}`).join(','))}`
+}
+
+/** A file to this contact: shared and seeded here, its link sent in a message (as `oht send --to`). */
+export const sendContactFile: Action = async (ctx, form, { name }) => {
+  const path = field(form, 'path')
+  if (!path.startsWith('/')) throw new Error(ctx.t('contacts.filePath'))
+  const r = await ctx.api('POST', '/v0/people/send', { contact: name, paths: [path] }) as { state: 'delivered' | 'mailboxed' | 'queued' }
+  return back(contactPath(name!), r.state, name!)
+}
+
+/** A file the contact sent: fetched into the downloads folder as a transfer (as `oht receive --from`). */
+export const takeContactFile: Action = async (ctx, form, { name }) => {
+  const { files } = await ctx.api('GET', `/v0/people/files?contact=${encodeURIComponent(name!)}`) as { files: Array<{ id: string, file: { link: string, peers: string[] } }> }
+  const offer = files.find(f => f.id === form.get('id'))
+  if (offer == null) throw new Error(ctx.t('contacts.fileGone'))
+  const { transfer } = await ctx.api('POST', '/v0/transfers', { link: offer.file.link, output: ctx.downloads, peers: offer.file.peers }) as { transfer: { id: string } }
+  await ctx.api('POST', '/v0/people/files/fetched', { contact: name, id: offer.id })
+  return `/transfers/${encodeURIComponent(transfer.id)}`
 }
