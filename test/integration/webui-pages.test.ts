@@ -120,7 +120,7 @@ test('the DHT page stores a value through its form and finds it again', { skip }
 })
 
 test('every page carries the strict CSP; everything the browser asked for came from the UI\'s own origin', { skip }, async () => {
-  for (const path of ['/transfers', '/shares', '/fetch', '/play', '/pins', '/dht', '/peers', '/settings']) {
+  for (const path of ['/transfers', '/shares', '/fetch', '/play', '/pins', '/dht', '/peers', '/settings', '/contacts', '/names', '/send']) {
     const answer = await page.goto(`${origin}${path}`)
     assert.equal(answer?.status(), 200, path)
     assert.equal(answer?.headers()['content-security-policy'], SECURITY_HEADERS['content-security-policy'], path)

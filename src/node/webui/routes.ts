@@ -7,7 +7,8 @@ import { cancelTransfer, pauseTransfer, resumeTransfer, selectFiles, transferPag
 import { fetchPage, playerPage, playFormPage, startFetch, startPlay } from './pages/fetch.ts'
 import { dhtPage, dhtPut, peersPage, pinsPage, saveSettings, settingsPage } from './pages/node.ts'
 import { namesPage, publishName, removeName } from './pages/names.ts'
-import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, whisperContact } from './pages/contacts.ts'
+import { cancelCode, openContactCode, receiveByCode, sendByCode, sendPage, useContactCode } from './pages/invites.ts'
+import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, sendContactFile, takeContactFile, whisperContact } from './pages/contacts.ts'
 
 export type PageRoute = (ctx: PageContext, params: Record<string, string>) => Promise<Page>
 
@@ -39,7 +40,8 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<PageRoute>('/settings', settingsPage),
       route<PageRoute>('/contacts', contactsPage),
       route<PageRoute>('/contacts/:name', contactPage),
-      route<PageRoute>('/names', namesPage)
+      route<PageRoute>('/names', namesPage),
+      route<PageRoute>('/send', sendPage)
     ],
     actions: [
       route<Action>('/shares', addShare),
@@ -59,8 +61,15 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<Action>('/contacts/cast', castContacts),
       route<Action>('/contacts/:name/whisper', whisperContact),
       route<Action>('/contacts/:name/rm', removeContact),
+      route<Action>('/contacts/:name/file', sendContactFile),
+      route<Action>('/contacts/:name/take', takeContactFile),
       route<Action>('/names/publish', publishName),
-      route<Action>('/names/rm', removeName)
+      route<Action>('/names/rm', removeName),
+      route<Action>('/send', sendByCode),
+      route<Action>('/send/cancel', cancelCode),
+      route<Action>('/send/receive', receiveByCode),
+      route<Action>('/contacts/invite', openContactCode),
+      route<Action>('/contacts/redeem', useContactCode)
     ]
   }
 }
