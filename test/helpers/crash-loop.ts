@@ -32,6 +32,8 @@ export interface CrashLoopReport {
   interrupted: Record<string, number>
   /** Files checked byte for byte at the end (fetched outputs, owned shares fetched back). */
   filesChecked: number
+  /** Pins with a long lease seen active (all their blocks held) at the end. */
+  pinsActive: number
 }
 
 /** A small seeded generator (mulberry32): a failing run is replayed with its seed. */
@@ -120,6 +122,7 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
   const pins = new Map<string, PinModel>()
   let victim: Victim | undefined
   let files = 0
+  let pinsActive = 0
 
   try {
     for (let round = 0; round < o.rounds; round++) {
@@ -224,6 +227,15 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
       if (sha(bytes) !== m.sha) throw new Error(`fetched file ${m.output}/${m.name} differs from its source`)
       files++
     }
+    // Pins cut off while fetching resume by themselves: every one with a long lease gets all its blocks.
+    for (const m of [...pins.values()].filter(x => x.state === 'present' && (x.expiresAt == null || x.expiresAt > Date.now() + 60_000))) {
+      await until(`pin of ${m.shareId} to be active`, 120_000, async () => {
+        const p = (await last.client.pins.list()).find(x => x.id === m.shareId && x.holder === 'local')
+        if (p == null) throw new Error(`pin of ${m.shareId} is gone`)
+        return p.state === 'active' ? true : undefined
+      })
+      pinsActive++
+    }
     for (const m of owned.filter(x => x.state === 'present')) {
       const out = join(o.dir, 'back', m.id)
       const r = await seederClient.fetch(m.link, { output: out, peers: [last.address] })
@@ -231,7 +243,7 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
       if (sha(bytes) !== m.sha) throw new Error(`owned share ${m.id} served bytes that differ from its file`)
       files++
     }
-    return { rounds: o.rounds, acknowledged, interrupted, filesChecked: files }
+    return { rounds: o.rounds, acknowledged, interrupted, filesChecked: files, pinsActive }
   } finally {
     if (victim != null && victim.proc.exitCode == null && victim.proc.signalCode == null) {
       victim.proc.kill('SIGTERM')
@@ -270,7 +282,8 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
       }
     }
     const now = Date.now()
-    const listedPins = new Map((await v.client.pins.list()).filter(p => p.holder === 'local').map(p => [p.id, p]))
+    // A pin being collected (its lease ended, the sweep cut off) is listed too, without a lease: not a live pin.
+    const listedPins = new Map((await v.client.pins.list()).filter(p => p.holder === 'local' && p.state !== 'collecting').map(p => [p.id, p]))
     for (const m of pins.values()) {
       const p = listedPins.get(m.shareId)
       const live = m.expiresAt == null || m.expiresAt > now + 1000
