@@ -126,6 +126,7 @@ function live (): void {
       if (e.type === 'transfer:progress') onProgress(e as Progress)
       else if (e.type === 'transfer:state' || e.type === 'transfer:added' || e.type === 'transfer:removed' || e.type === 'transfer:metadata') refresh()
       else if (table.dataset.live === 'people' && PEOPLE_EVENTS.has(e.type)) refresh('[data-live="people"]')
+      else if (table.dataset.live === 'channels' && e.type.startsWith('channel-')) refresh('[data-live="channels"]')
     }
     ws.onclose = () => { document.body.dataset.live = 'closed'; setTimeout(() => { connect(Math.min(delay * 2, 30_000)) }, delay) }
   }

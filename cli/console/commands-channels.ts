@@ -18,8 +18,9 @@ export const channelCommands: ConsoleCommand[] = [
   },
   {
     name: 'channel',
-    args: [{ name: 'action' }, { name: 'channel', optional: true }, { name: 'rest', optional: true, rest: true }],
-    choices: ['read', 'create', 'private', 'invite', 'revoke', 'sync'],
+    // No `choices`: `/channel <channel>` reads it, so the first word is a channel or an action
+    // (an action word wins; `/channel read <name>` reads a channel named like one).
+    args: [{ name: 'channel' }, { name: 'words', optional: true, rest: true }],
     help: 'channels.console.help',
     run: async (ctx, { args }) => {
       const c = new ChannelsApiClient(ctx.client)
@@ -42,7 +43,6 @@ export const channelCommands: ConsoleCommand[] = [
       } else if (action === 'sync') {
         ctx.print(t('channels.sync.done', await c.sync(need(ref))), 'ok')
       } else {
-        // `/channel <name>` reads too: the action word is optional.
         const r = await c.read(action === 'read' ? need(ref) : need(action))
         ctx.print(readText({ ...r, posts: r.posts.slice(-SHOWN_POSTS) }, false))
       }

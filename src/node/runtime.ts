@@ -220,7 +220,7 @@ export class NodeRuntime {
     })
     registerPeopleRoutes(api, this.people)
     registerNameRoutes(api, this.names, this.people)
-    registerChannelRoutes(api, this.channels)
+    registerChannelRoutes(api, this.channels, this.people)
     this.channels?.on('event', e => { api.publish(e) })
     registerContactInviteRoutes(api, this.people != null && this.invites != null ? new ContactInvites(this.people, this.invites, () => network.address) : undefined, this.people != null ? new ContactFiles(this.service, this.people, () => network.address) : undefined)
     if (this.people != null && this.node.dirs.root !== '') autoFetchFiles(this.people, transfers, join(this.node.dirs.root, 'received'), err => { this.#warn({ type: 'autofetch-failed', reason: err instanceof Error ? err.message : String(err) }) })

@@ -11,12 +11,13 @@ import { after, before, describe, it } from 'node:test'
 import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { assertCliError, oht, ohtJson } from '../helpers/cli.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
-import { channelCommands } from '../../cli/console/commands-channels.ts'
+import { COMMANDS } from '../../cli/console/table.ts'
+import { parseLine } from '../../cli/console/parser.ts'
 import type { CommandContext } from '../../cli/console/spec.ts'
 import type { ChannelReading, ChannelSummary } from '../../src/people/channels/index.ts'
 
 let dir = ''
-const d: Record<'alice' | 'bob' | 'carol', Daemon> = {} as never
+const d: Record<'alice' | 'bob' | 'carol', Daemon> & { dave?: Daemon } = {} as never
 const ids: Record<string, string> = {}
 let channel = ''
 const LINK = 'oht://bafyreig376r6shtdf5f6ih64n2rk673ghep6hgvuzjy5nw2lwmn5kjuww4#' + 'A'.repeat(43)
@@ -46,7 +47,11 @@ describe('channels between daemons', { timeout: 300_000 }, () => {
     channel = c.id
     assert.deepEqual([c.name, c.private, c.owner], ['book club', true, true])
     await ohtJson(d.alice.dataDir, ['channel', 'invite', channel, ids.bob!, '--role', 'writer'])
-    await ohtJson(d.alice.dataDir, ['channel', 'invite', channel, ids.carol!, '--role', 'writer', '--days', '7'])
+    // Carol by the petname alice gave her as a contact.
+    await ohtJson(d.alice.dataDir, ['contact', 'add', ids.carol!, 'caz'])
+    const invited = await ohtJson<{ account: string, exp: number }>(d.alice.dataDir, ['channel', 'invite', channel, 'caz', '--role', 'writer', '--days', '7'])
+    assert.equal(invited.value.account, ids.carol)
+    assertCliError(await oht(d.alice.dataDir, ['channel', 'invite', channel, 'nobody-known']), /no contact "nobody-known"/)
     // Bob knows only the id: alice is found under the channel's DHT topic.
     const joined = await ohtJson<ChannelSummary>(d.bob.dataDir, ['channel', 'join', channel], { timeoutMs: 90_000 })
     assert.deepEqual([joined.value.name, joined.value.role], ['book club', 'writer'])
@@ -111,22 +116,45 @@ describe('channels between daemons', { timeout: 300_000 }, () => {
     await ohtJson(d.bob.dataDir, ['channel', 'follow', channel, '--stop'])
   })
 
+  it('a member offline during 20 posts catches up by itself after a restart, its state kept on disk', async () => {
+    ids.dave = (await ohtJson<{ id: string }>(join(dir, 'dave'), ['account', 'create', '--label', 'dave'])).value.id
+    let dave = await startDaemon(join(dir, 'dave'), ['--bootstrap', d.alice.address], 60_000, ['--channel-sync', '1s'])
+    await ohtJson(d.alice.dataDir, ['channel', 'invite', channel, ids.dave!])
+    await ohtJson(dave.dataDir, ['channel', 'join', channel, '--peer', d.alice.address], { timeoutMs: 90_000 })
+    const before = (await read(dave)).posts.length
+    await dave.stop()
+    for (let i = 0; i < 20; i++) await ohtJson(d.alice.dataDir, ['channel', 'post', channel, `while dave was away ${i}`])
+    dave = await startDaemon(join(dir, 'dave'), ['--bootstrap', d.alice.address], 60_000, ['--channel-sync', '1s'])
+    d.dave = dave
+    // Subscribed before looking, so the last post's event cannot slip between the two.
+    const last = await nextEvent(dave, e => e.type === 'channel-post' && e.post.text === 'while dave was away 19')
+    if (!(await read(dave)).posts.some(p => p.text === 'while dave was away 19')) await last.event
+    last.close()
+    const r = await read(dave)
+    assert.equal(r.posts.length, before + 20)
+    assert.equal(r.summary.role, 'writer')
+  })
+
   it('the console: /channels, /channel, /channelcast, /leave', async () => {
     const lines: string[] = []
     const ctx = (dataDir: string): CommandContext => ({ client: new DaemonClient(join(dataDir, 'api.sock')), print: (text: string) => { lines.push(text) } }) as unknown as CommandContext
-    const run = async (who: Daemon, name: string, ...args: string[]): Promise<string> => {
+    // Each line goes through the console's parser, as typed.
+    const run = async (who: Daemon, line: string): Promise<string> => {
       lines.length = 0
-      await channelCommands.find(c => c.name === name)!.run(ctx(who.dataDir), { args, options: {} })
+      const parsed = parseLine(line, COMMANDS)
+      if (parsed.kind !== 'command') throw new Error(`${parsed.kind}: ${JSON.stringify(parsed)}`)
+      await parsed.command.run(ctx(who.dataDir), parsed.input)
       return lines.join('\n')
     }
-    assert.match(await run(d.bob, 'channels'), /^book club {2}[0-9a-f]{64} {2}private {2}writer/)
+    assert.match(await run(d.bob, '/channels'), /^book club {2}[0-9a-f]{64} {2}private {2}writer/)
     const atAlice = await posted(d.alice, 'from the console')
-    assert.match(await run(d.bob, 'channelcast', 'book club', 'from', 'the', 'console'), /^posted [\w-]{8}/)
+    assert.match(await run(d.bob, '/channelcast "book club" from the console'), /^posted [\w-]{8}/)
     await atAlice.event
     atAlice.close()
-    assert.match(await run(d.alice, 'channel', 'book club'), /from the console/)
-    await assert.rejects(run(d.bob, 'channelcast', 'book club'), /usage: \/channelcast/)
-    assert.match(await run(d.bob, 'leave', channel.slice(0, 10)), /^left channel/)
+    assert.match(await run(d.alice, '/channel "book club"'), /from the console/)
+    assert.match(await run(d.alice, `/channel read ${channel.slice(0, 12)}`), /from the console/)
+    await assert.rejects(run(d.bob, '/channelcast "book club"'), /missingArg|usage: \/channelcast/)
+    assert.match(await run(d.bob, `/leave ${channel.slice(0, 10)}`), /^left channel/)
     assertCliError(await oht(d.bob.dataDir, ['channel', 'post', channel, 'still here?']), /left the channel/)
   })
 

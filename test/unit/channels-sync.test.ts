@@ -166,3 +166,24 @@ test('a member that leaves a private channel: the owner\'s node rotates the key,
   assert.deepEqual(asBob.posts.map(p => p.unreadable === true), [true])
   assert.deepEqual((await owner.channels.read(c.id)).posts.map(p => p.text), ['after bob left'])
 })
+
+test('addresses claimed in hellos by anyone holding the id never push out a member that answered', async () => {
+  const owner = node('owner5')
+  const bob = node('bob5')
+  const c = await owner.channels.create('open house', { private: false })
+  await owner.channels.invite(c.id, bob.account.id, 'writer')
+  await bob.channels.join(c.id, { peers: [owner.address] })
+  for (let i = 0; i < 40; i++) {
+    const s = await network('mem:x').dialProtocol(owner.address, CHANNEL_PROTOCOL)
+    const reader = new FrameReader(s.stream, { maxFrameBytes: 1 << 20 })
+    await writeFrame(s.stream, Buffer.from(JSON.stringify({ t: 'hello', v: 1, ch: c.id, d: null, heads: {}, addr: `mem:junk-${i}` })))
+    await writeFrame(s.stream, Buffer.from(JSON.stringify({ t: 'done' })))
+    while (await reader.next() != null) { /* its hello, entries, done */ }
+  }
+  const peers = (await owner.channels.store.get(c.id))!.peers
+  assert.equal(peers[0], bob.address)
+  assert.equal(peers.length, 32)
+  const atBob = posted(bob, 'still reaches bob')
+  await owner.channels.post(c.id, { k: 'post', text: 'still reaches bob' })
+  await atBob
+})

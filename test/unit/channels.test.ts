@@ -224,3 +224,59 @@ test('leaving: a member that left is not a member, and its later entries are ref
   w.entries.push(after)
   assert.deepEqual(w.view().posts, [])
 })
+
+test('a moderator cannot remove the owner: refused when written, ignored when signed anyway', () => {
+  const w = world(false)
+  const mod = account()
+  w.entries.push(writeGrant(w.view(w.owner), w.owner, mod.id, 'moderator', { now: T0 + 1 }))
+  const v = w.view(mod)
+  assert.throws(() => writeRevoke(v, mod, w.owner.id), /a certificate its own authority rests on/)
+  const ownerCert = v.members.find(m => m.account === w.owner.id)!.cert
+  w.entries.push(append(v, mod, { k: 'revoke', cert: ownerCert, upto: 0 }, T0 + 2))
+  w.entries.push(writeContent(w.view(w.owner), w.owner, { k: 'post', text: 'still here' }, T0 + 3))
+  const after = w.view()
+  assert.deepEqual(after.posts.map(p => p.text), ['still here'])
+  assert.ok(after.members.some(m => m.account === w.owner.id))
+  // The owner removes the moderator, who may not take the owner's grant back either.
+  w.entries.push(writeRevoke(w.view(w.owner), w.owner, mod.id, T0 + 4))
+  assert.ok(!w.view().members.some(m => m.account === mod.id))
+})
+
+test('an entry re-encoded by someone else (the same signed bytes, another text) is refused, not taken for a fork', () => {
+  const w = world(false)
+  const first = w.entries[0]!
+  const [body, sig] = first.split('.') as [string, string]
+  // base64url ignores the spare bits of a last character: flip them.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const twin = (s: string): string => {
+    const spare = [0, 0, 4, 2][s.length % 4]! // spare bits of the last character
+    if (spare === 0) return s
+    const last = alphabet.indexOf(s.at(-1)!)
+    return s.slice(0, -1) + alphabet[last ^ 1]!
+  }
+  const variants = [`${twin(body)}.${sig}`, `${body}.${twin(sig)}`].filter(v => v !== first)
+  assert.ok(variants.length > 0)
+  for (const v of variants) {
+    assert.ok(Buffer.from(v.split('.')[0]!, 'base64url').equals(Buffer.from(body, 'base64url')) || Buffer.from(v.split('.')[1]!, 'base64url').equals(Buffer.from(sig, 'base64url')))
+    const view = buildView(w.view().descriptor, [...w.entries, v], { now: T0 + DAY })
+    assert.deepEqual(view.forks, [], 'no fork from a re-encoding')
+    assert.ok(view.refused.some(r => /malformed/.test(r.reason)))
+  }
+})
+
+test('the verification cache is bounded by count and by the characters it keeps', async () => {
+  const { Memo } = await import('../../src/people/channels/signed.ts')
+  const m = new Memo<string>(3, 100, v => v.length)
+  let computed = 0
+  const get = (k: string, v: string): string => m.get(k, () => { computed++; return v })
+  get('a', 'x'.repeat(10)); get('b', 'x'.repeat(10)); get('c', 'x'.repeat(10))
+  get('a', '')
+  assert.equal(computed, 3, 'a hit is not computed again')
+  get('d', 'x'.repeat(10)) // a fourth: the oldest (a) goes
+  get('a', 'x'.repeat(10))
+  assert.equal(computed, 5)
+  get('big', 'x'.repeat(95)) // over the weight: all older ones go
+  computed = 0
+  get('b', 'x'); get('c', 'x'); get('d', 'x')
+  assert.equal(computed, 3)
+})

@@ -5,6 +5,8 @@
 // body; GET /v0/channels/:ref/policy. `:ref` is a channel id, a prefix of 8+ hex digits, or a
 // name held once. Events on the WebSocket: channel-post, channel-member, channel-refused.
 import { ChannelError, SCOPES, type Channels, type Content, type Scope } from '../../people/channels/index.ts'
+import { PeopleError, type People } from '../../people/index.ts'
+import { isAccountId } from '../identity/account-keys.ts'
 import { API_VERSION } from './protocol.ts'
 import { HttpError, objectBody, str, strs, type RouteTable } from './http.ts'
 
@@ -31,7 +33,10 @@ export function contentOf (b: Record<string, unknown>): Content {
   return { k: 'post', text: str(b, 'text') }
 }
 
-export function registerChannelRoutes (api: RouteTable, channels: Channels | undefined): void {
+/** `people`: an account may also be named by the petname of a contact. */
+export function registerChannelRoutes (api: RouteTable, channels: Channels | undefined, people?: People): void {
+  const account = async (text: string): Promise<string> =>
+    isAccountId(text.trim().toLowerCase()) || people == null ? text : (await people.book.find(text)).account
   const guard = async <T>(fn: (c: Channels) => Promise<T>): Promise<T> => {
     if (channels == null) throw new HttpError(409, 'channels need an account and a network: create an account (oht account create), then restart the daemon')
     try {
@@ -41,6 +46,7 @@ export function registerChannelRoutes (api: RouteTable, channels: Channels | und
         const status = err.code === 'channel.unknown' ? 404 : err.code === 'channel.notAllowed' || err.code === 'channel.noKey' ? 403 : err.code === 'channel.unreachable' ? 502 : 400
         throw new HttpError(status, err.message)
       }
+      if (err instanceof PeopleError) throw new HttpError(err.code === 'contact.unknown' ? 404 : 400, err.message)
       throw err
     }
   }
@@ -68,9 +74,9 @@ export function registerChannelRoutes (api: RouteTable, channels: Channels | und
     const scope = b.scope != null ? strs(b, 'scope') : undefined
     if (scope != null && !scope.every(s => (SCOPES as readonly string[]).includes(s))) throw new HttpError(400, `scope lists ${SCOPES.join(', ')}`)
     const days = num(b, 'days')
-    return await c.invite(ref, str(b, 'account'), opt(b, 'role') ?? 'writer', { ...(days != null ? { days } : {}), ...(scope != null ? { scope: scope as Scope[] } : {}) })
+    return await c.invite(ref, await account(str(b, 'account')), opt(b, 'role') ?? 'writer', { ...(days != null ? { days } : {}), ...(scope != null ? { scope: scope as Scope[] } : {}) })
   })
-  post('revoke', async (c, ref, b) => await c.remove(ref, str(b, 'account')))
+  post('revoke', async (c, ref, b) => await c.remove(ref, await account(str(b, 'account'))))
   post('leave', async (c, ref) => await c.leave(ref))
   post('forget', async (c, ref) => await c.forget(ref))
   post('sync', async (c, ref, b) => await c.sync(ref, { peers: strs(b, 'peers') }))

@@ -9,6 +9,7 @@ import { dhtPage, dhtPut, peersPage, pinsPage, saveSettings, settingsPage } from
 import { namesPage, publishName, removeName } from './pages/names.ts'
 import { cancelCode, openContactCode, receiveByCode, sendByCode, sendPage, useContactCode } from './pages/invites.ts'
 import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, sendContactFile, takeContactFile, whisperContact } from './pages/contacts.ts'
+import { channelPage, channelsPage, createChannel, followChannel, inviteToChannel, joinChannel, leaveChannel, postToChannel, revokeFromChannel, shareToChannel } from './pages/channels.ts'
 
 export type PageRoute = (ctx: PageContext, params: Record<string, string>) => Promise<Page>
 
@@ -41,7 +42,9 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<PageRoute>('/contacts', contactsPage),
       route<PageRoute>('/contacts/:name', contactPage),
       route<PageRoute>('/names', namesPage),
-      route<PageRoute>('/send', sendPage)
+      route<PageRoute>('/send', sendPage),
+      route<PageRoute>('/channels', channelsPage),
+      route<PageRoute>('/channels/:ref', channelPage)
     ],
     actions: [
       route<Action>('/shares', addShare),
@@ -69,7 +72,15 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<Action>('/send/cancel', cancelCode),
       route<Action>('/send/receive', receiveByCode),
       route<Action>('/contacts/invite', openContactCode),
-      route<Action>('/contacts/redeem', useContactCode)
+      route<Action>('/contacts/redeem', useContactCode),
+      route<Action>('/channels/create', createChannel),
+      route<Action>('/channels/join', joinChannel),
+      route<Action>('/channels/:ref/post', postToChannel),
+      route<Action>('/channels/:ref/share', shareToChannel),
+      route<Action>('/channels/:ref/invite', inviteToChannel),
+      route<Action>('/channels/:ref/revoke', revokeFromChannel),
+      route<Action>('/channels/:ref/follow', followChannel),
+      route<Action>('/channels/:ref/leave', leaveChannel)
     ]
   }
 }

@@ -10,13 +10,13 @@ import type { SealedDb } from '../../store/index.ts'
 import type { HandshakeResult } from '../../onion/index.ts'
 import { checkAccountId } from '../../node/identity/account-keys.ts'
 import { channelTopic } from './caps.ts'
-import { checkChain, CLOCK_SKEW_MS } from './cert.ts'
 import { readDescriptor, signDescriptor, type ParsedDescriptor } from './descriptor.ts'
 import { readEntry, type Content } from './entry.ts'
 import { ChannelError } from './errors.ts'
 import { DEFAULT_POLICY, parsePolicy, type Policy, type Scope } from './policy.ts'
 import { ChannelStore, MAX_PEERS, type ChannelRecord, type Follow } from './store.ts'
-import { CHANNEL_PROTOCOL, MAX_SYNC_ENTRIES, syncAnswer, syncDial, type Heads, type SyncPeer } from './sync.ts'
+import { CHANNEL_PROTOCOL, syncAnswer, syncDial, type SyncPeer } from './sync.ts'
+import { keepEntries, replicaOf } from './replica.ts'
 import { buildView, type ChannelView, type Post } from './view.ts'
 import { createChannel, writeContent, writeGrant, writeLeave, writeRevoke, writeRotation } from './writer.ts'
 
@@ -77,12 +77,19 @@ export interface ChannelsOptions {
 export const DEFAULT_SYNC_MS = 30_000
 /** Members synced with per channel and round (the ones that answered last first). */
 export const SYNC_FANOUT = 6
+/** A cached view is rebuilt after this long even if nothing changed (certificates expire with time). */
+const VIEW_MAX_AGE_MS = 60_000
 
 export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   readonly store: ChannelStore
   readonly #o: ChannelsOptions
   readonly #known = new Map<string, { posts: Set<string>, members: Set<string>, refused: Set<string> }>()
   readonly #queues = new Map<string, Promise<unknown>>()
+  readonly #recordQueues = new Map<string, Promise<unknown>>()
+  /** The last view of each channel and the store version it was built from. */
+  readonly #views = new Map<string, { version: number, view: ChannelView, at: number }>()
+  /** How many DHT nodes took each channel's provider record (0: announced again at the next round). */
+  readonly #announced = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
   #closed = false
 
@@ -110,7 +117,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     let n = 0
     for (const r of await this.store.list()) {
       if (r.left === true) continue
-      await dht.provide(channelTopic(r.id)).catch(() => {})
+      await this.#provide(r.id)
       n++
     }
     return n
@@ -196,7 +203,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
       await this.#serial(r.id, async () => { await this.#add(r.id, writeLeave(await this.#view(r.id), this.#o.account)) })
       pushed = await this.push(r.id)
     }
-    await this.store.put({ ...r, left: true })
+    await this.#update(r.id, x => ({ ...x, left: true }))
+    this.#announced.delete(r.id)
     this.#o.dht?.()?.unprovide(channelTopic(r.id))
     return { id: r.id, pushed }
   }
@@ -215,7 +223,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     const ch = checkAccountId(id)
     const held = await this.store.get(ch)
     if (held != null && held.left !== true) return await this.#summary(ch)
-    if (held != null) await this.store.put({ ...held, left: false })
+    if (held != null) await this.#update(ch, x => ({ ...x, left: false }))
     let descriptor: ParsedDescriptor | undefined = held != null ? readDescriptor(ch, held.descriptor) : undefined
     const texts: string[] = []
     const peers: string[] = []
@@ -241,7 +249,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     if (held == null) {
       if (descriptor == null) throw new ChannelError('channel.unreachable', `no member of channel ${ch.slice(0, 12)}… answered (${(lastError as Error | undefined)?.message ?? 'none found in the DHT'}); give one with --peer <address>`)
       await this.store.put({ id: ch, descriptor: descriptor.text, joinedAt: Date.now(), peers })
-      await this.#accept(ch, texts)
+      await keepEntries(this.store, ch, texts)
     } else {
       await this.#notePeers(ch, peers)
     }
@@ -263,7 +271,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     const d = readDescriptor(r.id, r.descriptor)!
     const key = createPrivateKey({ key: Buffer.from(r.channelKey, 'base64'), format: 'der', type: 'pkcs8' })
     const text = signDescriptor(key, { id: r.id, name: d.name, private: d.private, policy: parsePolicy(policy), created: d.created, seq: d.seq + 1 })
-    await this.store.put({ ...r, descriptor: text })
+    await this.#update(r.id, x => ({ ...x, descriptor: text }))
     await this.#changed(r.id)
     return { id: r.id, policy: readDescriptor(r.id, text)!.policy, pushed: await this.push(r.id) }
   }
@@ -271,10 +279,12 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   /** Follows a channel (its shares fetched as they are posted, with auto-fetch), or stops (null). */
   async follow (ref: string, follow: Follow | null): Promise<ChannelSummary> {
     const r = await this.find(ref)
-    const next: ChannelRecord = { ...r }
-    if (follow == null) delete next.follow
-    else next.follow = follow
-    await this.store.put(next)
+    await this.#update(r.id, x => {
+      const next: ChannelRecord = { ...x }
+      if (follow == null) delete next.follow
+      else next.follow = follow
+      return next
+    })
     return await this.#summary(r.id)
   }
 
@@ -324,11 +334,31 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     return await run
   }
 
+  /** Read-modify-write of a channel's record, one at a time (a sync noting a peer must not undo a leave). */
+  async #update (id: string, change: (r: ChannelRecord) => ChannelRecord | undefined): Promise<ChannelRecord | undefined> {
+    const run = async (): Promise<ChannelRecord | undefined> => {
+      const r = await this.store.get(id)
+      const next = r != null ? change(r) : undefined
+      if (next != null) await this.store.put(next)
+      return next
+    }
+    const p = (this.#recordQueues.get(id) ?? Promise.resolve()).then(run, run)
+    this.#recordQueues.set(id, p.catch(() => {}))
+    return await p
+  }
+
   async #view (id: string): Promise<ChannelView> {
+    const version = this.store.version(id)
+    const cached = this.#views.get(id)
+    if (cached != null && cached.version === version && Date.now() - cached.at < VIEW_MAX_AGE_MS) return cached.view
     const r = await this.store.get(id)
     if (r == null) throw new ChannelError('channel.unknown', `no channel ${id.slice(0, 12)}… on this node`)
-    return buildView(readDescriptor(id, r.descriptor)!, await this.store.texts(id), { account: this.#o.account })
+    const view = buildView(readDescriptor(id, r.descriptor)!, await this.store.texts(id), { account: this.#o.account })
+    // Kept only when nothing changed while it was built.
+    if (this.store.version(id) === version) this.#views.set(id, { version, view, at: Date.now() })
+    return view
   }
+
 
   async #summary (id: string, v?: ChannelView): Promise<ChannelSummary> {
     const r = (await this.store.get(id))!
@@ -343,67 +373,31 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     return await this.store.add(id, e)
   }
 
-  /** Keeps each entry that is well formed, signed, of this channel, not from the future and carried by a valid chain. */
-  async #accept (id: string, texts: string[]): Promise<number> {
-    const r = await this.store.get(id)
-    const d = r != null ? readDescriptor(id, r.descriptor) : undefined
-    if (d == null) return 0
-    let n = 0
-    const now = Date.now()
-    for (const t of texts) {
-      const e = readEntry(t)
-      if ('fault' in e || e.ch !== id || e.at > now + CLOCK_SKEW_MS) continue
-      const a = checkChain(id, d.policy, e.chain, e.at)
-      if (typeof a === 'string' || a.account !== e.author) continue
-      if (await this.store.add(id, e)) n++
-    }
-    return n
-  }
-
   /** The sync side of a channel held here (`descriptor`: the text held when the session began). */
   #peer (id: string, descriptor: string): SyncPeer {
-    return {
-      descriptor: () => descriptor,
-      heads: async () => {
-        const h: Heads = {}
-        for (const [a, x] of Object.entries((await this.#view(id)).heads)) h[a] = [x.seq, x.id]
-        return h
-      },
-      missing: async heads => {
-        const v = await this.#view(id)
-        const out: string[] = []
-        for (const author of new Set([...Object.keys(v.heads), ...v.forks])) {
-          const theirs = heads[author]
-          for (const t of await this.store.after(id, author, theirs == null ? 0 : theirs[0])) {
-            const e = readEntry(t)
-            if ('fault' in e || (theirs != null && e.seq === theirs[0] && e.id === theirs[1])) continue
-            out.push(t)
-            if (out.length >= MAX_SYNC_ENTRIES) return out
-          }
-        }
-        return out
-      },
-      accept: async (texts, d) => {
-        if (d != null) await this.#newerDescriptor(id, d)
-        return await this.#accept(id, texts)
-      }
-    }
+    return replicaOf(this.store, id, descriptor, async () => await this.#view(id), async d => { await this.#newerDescriptor(id, d) })
   }
 
   async #newerDescriptor (id: string, text: string): Promise<void> {
-    const r = await this.store.get(id)
     const got = readDescriptor(id, text)
-    if (r == null || got == null) return
-    const mine = readDescriptor(id, r.descriptor)
-    if (mine == null || got.seq > mine.seq) await this.store.put({ ...r, descriptor: text })
+    if (got == null) return
+    await this.#update(id, r => {
+      const mine = readDescriptor(id, r.descriptor)
+      return mine == null || got.seq > mine.seq ? { ...r, descriptor: text } : undefined
+    })
   }
 
-  async #notePeers (id: string, addresses: string[]): Promise<void> {
+  /**
+   * Remembers where members answer. Addresses this node reached go first; an address a dialer
+   * only claimed in its hello goes last, so claims (anyone holding the id may dial) never push
+   * out the members that answered.
+   */
+  async #notePeers (id: string, addresses: string[], claimed = false): Promise<void> {
     if (addresses.length === 0) return
-    const r = await this.store.get(id)
-    if (r == null) return
-    const peers = [...new Set([...addresses, ...r.peers])].filter(a => a !== this.#o.network.address).slice(0, MAX_PEERS)
-    await this.store.put({ ...r, peers })
+    await this.#update(id, r => {
+      const all = claimed ? [...r.peers, ...addresses] : [...addresses, ...r.peers]
+      return { ...r, peers: [...new Set(all)].filter(a => a !== this.#o.network.address).slice(0, MAX_PEERS) }
+    })
   }
 
   /** Addresses to sync with: the given ones, the remembered ones, then members found under the topic. */
@@ -428,7 +422,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
 
   async #provide (id: string): Promise<void> {
     const dht = this.#o.dht?.()
-    if (dht?.address != null) await dht.provide(channelTopic(id)).catch(() => {})
+    if (dht?.address == null) return
+    this.#announced.set(id, (await dht.provide(channelTopic(id)).catch(() => ({ stored: 0 }))).stored)
   }
 
   /** An inbound session: sync, then remember where the dialer answers, then tell what changed. */
@@ -442,7 +437,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
         return this.#peer(ch, r.descriptor)
       })
       if (res.ch == null) return
-      if (res.peerAddress != null && /^[a-z0-9.:-]{1,128}$/i.test(res.peerAddress)) await this.#notePeers(res.ch, [res.peerAddress])
+      if (res.peerAddress != null && /^[a-z0-9.:-]{1,128}$/i.test(res.peerAddress)) await this.#notePeers(res.ch, [res.peerAddress], true)
       if (res.received > 0) {
         await this.#changed(res.ch)
         void this.push(res.ch) // onward: the members this node knows may not have it yet
@@ -505,6 +500,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
       if (this.#closed) return
       if (r.left === true) continue
       if (!this.#known.has(r.id)) await this.#changed(r.id).catch(() => {})
+      // A node alone when it announced (stored nowhere) announces again once it knows others.
+      if ((this.#announced.get(r.id) ?? 0) === 0) await this.#provide(r.id)
       await this.sync(r.id).catch(() => {})
     }
   }

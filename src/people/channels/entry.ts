@@ -115,7 +115,8 @@ export function signEntry (author: KeyObject, fields: EntryFields): string {
   return t
 }
 
-const checked = new Memo<Entry | { fault: string }>(50_000)
+/** At most 50,000 results and 64 Mi characters of entry text (a hostile writer's 64 KiB entries do not pile up in memory). */
+const checked = new Memo<Entry | { fault: string }>(50_000, 64 * 1024 * 1024, e => 'text' in e ? e.text.length : 0)
 
 /** The entry a text holds, signed by its author, or the reason it is refused (malformed, oversized, forged). */
 export function readEntry (textIn: unknown): Entry | { fault: string } {

@@ -19,7 +19,12 @@ export function bodyOf (text: unknown, maxChars: number): { json: string, body: 
   if (dot <= 0 || dot !== text.lastIndexOf('.')) return undefined
   const [b, sig] = [text.slice(0, dot), text.slice(dot + 1)]
   if (!B64.test(b) || !B64.test(sig)) return undefined
-  const json = Buffer.from(b, 'base64url').toString('utf8')
+  // Only the canonical encoding: base64url ignores a last character's spare bits, and another
+  // text for the same signed bytes would be another entry id (a fork someone else could forge).
+  const bytes = Buffer.from(b, 'base64url')
+  if (bytes.toString('base64url') !== b || Buffer.from(sig, 'base64url').toString('base64url') !== sig) return undefined
+  const json = bytes.toString('utf8')
+  if (Buffer.from(json, 'utf8').equals(bytes) === false) return undefined
   try { return { json, body: JSON.parse(json), sig } } catch { return undefined }
 }
 
@@ -28,17 +33,33 @@ export const signedBy = (label: ChannelLabel, signer: string, json: string, sig:
 /**
  * A bounded cache of what a pure check said about an immutable text (a signature verified, a box
  * opened): a view is rebuilt from every entry after each change, and verifying the same bytes
- * again would say the same. The oldest results go first once `max` are held.
+ * again would say the same. The oldest results go first once `max` are held, or once their
+ * `weigh`t (characters kept) passes `maxWeight`.
  */
 export class Memo<T> {
-  readonly #map = new Map<string, T>()
+  readonly #map = new Map<string, { value: T, weight: number }>()
   readonly #max: number
-  constructor (max: number) { this.#max = max }
+  readonly #maxWeight: number
+  readonly #weigh: (value: T) => number
+  #weight = 0
+  constructor (max: number, maxWeight = Infinity, weigh: (value: T) => number = () => 0) {
+    this.#max = max
+    this.#maxWeight = maxWeight
+    this.#weigh = weigh
+  }
+
   get (key: string, compute: () => T): T {
-    if (this.#map.has(key)) return this.#map.get(key)!
-    const v = compute()
-    if (this.#map.size >= this.#max) this.#map.delete(this.#map.keys().next().value!)
-    this.#map.set(key, v)
-    return v
+    const hit = this.#map.get(key)
+    if (hit != null) return hit.value
+    const value = compute()
+    const weight = key.length + this.#weigh(value)
+    this.#map.set(key, { value, weight })
+    this.#weight += weight
+    for (const [k, v] of this.#map) {
+      if (this.#map.size <= this.#max && this.#weight <= this.#maxWeight) break
+      this.#map.delete(k)
+      this.#weight -= v.weight
+    }
+    return value
   }
 }

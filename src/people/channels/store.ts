@@ -34,20 +34,26 @@ export class ChannelStore {
   readonly #channels
   readonly #entries
   readonly #counts = new Map<string, number>()
+  readonly #versions = new Map<string, number>()
 
   constructor (db: SealedDb) {
     this.#channels = db.sublevel<string, ChannelRecord>('channels', { valueEncoding: 'json' })
     this.#entries = db.sublevel<string, { author: string, seq: number, text: string }>('channel-entries', { valueEncoding: 'json' })
   }
 
+  /** Changes whenever the channel's record or entries change (a cached view of an older version is stale). */
+  version (id: string): number { return this.#versions.get(id) ?? 0 }
+  #bump (id: string): void { this.#versions.set(id, this.version(id) + 1) }
+
   async get (id: string): Promise<ChannelRecord | undefined> { return await this.#channels.get(id) }
-  async put (r: ChannelRecord): Promise<void> { await this.#channels.put(r.id, r) }
+  async put (r: ChannelRecord): Promise<void> { await this.#channels.put(r.id, r); this.#bump(r.id) }
   async list (): Promise<ChannelRecord[]> { return await this.#channels.values().all() }
 
   async remove (id: string): Promise<void> {
     for (const k of await this.#entries.keys(under(id)).all()) await this.#entries.del(k)
     await this.#channels.del(id)
     this.#counts.delete(id)
+    this.#bump(id)
   }
 
   /** Every entry text held for the channel. */
@@ -73,6 +79,7 @@ export class ChannelStore {
     if (await this.count(id) >= MAX_ENTRIES_PER_CHANNEL) return false
     await this.#entries.put(`${id}\0${e.author}\0${pad(e.seq)}\0${e.id}`, { author: e.author, seq: e.seq, text: e.text })
     this.#counts.set(id, (this.#counts.get(id) ?? 0) + 1)
+    this.#bump(id)
     return true
   }
 }

@@ -65,6 +65,20 @@ export interface ViewOptions {
 
 type Checked = Entry & { authority: Authority | string }
 
+/**
+ * Why `author` (with `authority`) may not revoke certificate `id` (`cert` when known), or
+ * undefined when it may: a moderator revokes anyone's but an owner's and those it holds its own
+ * authority through; an issuer revokes what it issued; anyone revokes its own.
+ */
+export function revokeProblem (authority: Authority, author: string, id: string, cert: Pick<ParsedCert, 'iss' | 'sub' | 'role'> | undefined): string | undefined {
+  if (cert?.sub === author) return undefined
+  if (authority.certs.includes(id)) return 'a certificate its own authority rests on'
+  if (cert?.iss === author) return undefined
+  if (!authority.scope.includes('moderate')) return 'without the moderate scope, only the certificates it issued'
+  if (cert?.role === OWNER_ROLE && authority.role !== OWNER_ROLE) return 'an owner\'s certificate, by someone not an owner'
+  return undefined
+}
+
 export function buildView (descriptor: ParsedDescriptor, texts: Iterable<string>, options: ViewOptions = {}): ChannelView {
   const now = options.now ?? Date.now()
   const ch = descriptor.id
@@ -136,7 +150,7 @@ export function buildView (descriptor: ParsedDescriptor, texts: Iterable<string>
       revoked.set(own, { sub: e.author, upto: e.seq + 1, at: e.at })
     } else if (e.body.k === 'revoke') {
       const c = certs.get(e.body.cert)
-      if (!e.authority.scope.includes('moderate') && c?.iss !== e.author) continue
+      if (revokeProblem(e.authority, e.author, e.body.cert, c) != null) continue
       revoked.set(e.body.cert, { sub: c?.sub, upto: e.body.upto, at: e.at })
     }
   }

@@ -8,7 +8,7 @@ import { contentFault, signEntry, type Body, type Content } from './entry.ts'
 import { keyBody, newReadKey, sealContent, sealForGrant } from './keys.ts'
 import { grantProblem, OWNER_ROLE, SCOPES, type Policy, type Scope } from './policy.ts'
 import { newChannelKey, signDescriptor, readDescriptor, type ParsedDescriptor } from './descriptor.ts'
-import type { ChannelView } from './view.ts'
+import { revokeProblem, type ChannelView } from './view.ts'
 
 export interface Writer { id: string, privateKey: KeyObject }
 
@@ -89,7 +89,8 @@ export function writeRevoke (view: ChannelView, who: Writer, account: string, no
   const m = view.members.find(x => x.account === account)
   if (m == null) throw new ChannelError('channel.unknown', `${account.slice(0, 12)}… is not a member of the channel`)
   const a = authorityOf(view, who)
-  if (!a.scope.includes('moderate') && m.by !== who.id) throw new ChannelError('channel.notAllowed', `this account's role (${a.role}) may not remove members it did not invite`)
+  const problem = revokeProblem(a, who.id, m.cert, { iss: m.by, sub: m.account, role: m.role })
+  if (problem != null) throw new ChannelError('channel.notAllowed', `this account may not remove ${account.slice(0, 12)}…: ${problem}`)
   return append(view, who, { k: 'revoke', cert: m.cert, upto: (view.heads[account]?.seq ?? -1) + 1 }, now)
 }
 
