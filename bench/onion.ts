@@ -23,12 +23,9 @@
 //
 // Seeders 2-4 get the share by pinning it from seeder 1 before the caps apply (daemons restart
 // with --max-upload), so every measured fetch starts from complete seeders.
-import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import type { Duplex } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { parseSize } from '../cli/units.ts'
@@ -36,9 +33,9 @@ import { generateFile } from '../cli/demo.ts'
 import { TorTestNetwork, type TestNetworkKind } from '../src/onion/tor/testnet.ts'
 import { publishBulkSender, readThroughSocks, type CeilingRun } from './lib/tor-ceiling.ts'
 import { TorTransport } from '../src/onion/tor/transport.ts'
-import type { TorProcess } from '../src/onion/tor/process.ts'
 import { startDaemon, type Daemon } from '../test/helpers/daemon.ts'
-import { NODE_BIN, OHT_BIN, REPO, ohtJson } from '../test/helpers/cli.ts'
+import { ohtJson } from '../test/helpers/cli.ts'
+import { cpuSeconds, timedFetch, torArgs } from './lib/onion-fetch.ts'
 
 const { values } = parseArgs({ options: { bytes: { type: 'string', default: '64MiB' }, cap: { type: 'string', default: '1MiB' }, rounds: { type: 'string', default: '3' }, 'uncapped-only': { type: 'boolean', default: false }, net: { type: 'string', default: 'lan' }, relays: { type: 'string' } } })
 if (values.net !== 'lan' && values.net !== 'wan') throw new Error('--net is lan or wan')
@@ -49,41 +46,6 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 const bytes = parseSize(values.bytes)
 const cap = values.cap
 const MiB = 1024 * 1024
-
-function cpuSeconds (pid: number | undefined): number {
-  if (pid == null) return 0
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(f[11]) + Number(f[12])) / 100
-  } catch { return 0 }
-}
-
-function torArgs (tor: TorProcess): string[] {
-  return ['--transport', 'tor', '--tor-control', `127.0.0.1:${tor.controlPort}`, '--tor-cookie', tor.cookieFile]
-}
-
-/** `oht fetch` with --progress json: seconds to the first progress with bytes, and the result. */
-async function timedFetch (dataDir: string, tor: TorProcess, link: string, out: string, peers: string[], extra: string[] = []): Promise<{ seconds: number, firstByte: number, peers: number, lanes: number, cpu: number }> {
-  const started = performance.now()
-  const child = spawn(NODE_BIN, [OHT_BIN, '--data-dir', dataDir, ...torArgs(tor), '--json', '--progress', 'json', 'fetch', link, '-o', out, ...peers.flatMap(p => ['--peer', p]), ...extra], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
-  let firstByte = NaN
-  let cpu = 0
-  const poll = setInterval(() => { cpu = Math.max(cpu, cpuSeconds(child.pid)) }, 200)
-  createInterface({ input: child.stderr! }).on('line', line => {
-    let progress: { bytesDone?: number } | undefined
-    try { progress = JSON.parse(line) as { bytesDone?: number } } catch {}
-    // With DEBUG set (e.g. DEBUG=oht:swarm:lanes) the fetch's debug lines pass through.
-    if (progress == null) { if (process.env.DEBUG != null) process.stderr.write(`${line}\n`); return }
-    if (Number.isNaN(firstByte) && progress.bytesDone! > 0) firstByte = (performance.now() - started) / 1000
-  })
-  let result = ''
-  child.stdout!.on('data', (d: Buffer) => { result += d.toString() })
-  const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
-  clearInterval(poll)
-  if (code !== 0) throw new Error(`fetch failed (${code}): ${result}`)
-  const r = JSON.parse(result.trim().split('\n').pop()!) as { seconds: number, peers: number, lanes?: number }
-  return { seconds: r.seconds, firstByte, peers: r.peers, lanes: r.lanes ?? r.peers, cpu }
-}
 
 const dir = await mkdtemp(join(tmpdir(), 'oht-bench-onion-'))
 const daemons: Daemon[] = []

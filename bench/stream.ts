@@ -27,7 +27,6 @@
 // It is a benchmark: it reports figures; it asserts nothing.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { request } from 'node:http'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -37,7 +36,8 @@ import { parseSize } from '../cli/units.ts'
 import { machineFacts } from './lib/machine.ts'
 import { CLIENT_OPTIONS, listenOnLoopbackOnly } from './lib/swarm-webtorrent-client.ts'
 import { startDaemon, type Daemon } from '../test/helpers/daemon.ts'
-import { makeMp4, probe, runTool } from '../test/helpers/media.ts'
+import { makeMp4, probe } from '../test/helpers/media.ts'
+import { decodeMs, firstBytesMs } from './lib/stream-probe.ts'
 import { DaemonClient } from '../src/node/api/client.ts'
 import { apiSocket } from '../cli/context.ts'
 
@@ -151,38 +151,6 @@ async function stopChild (child: ChildProcess): Promise<void> {
 }
 
 const marked = <T>(l: string): T | undefined => l.startsWith(MARK) ? JSON.parse(l.slice(MARK.length)) as T : undefined
-
-/**
- * Milliseconds from now until `bytes` body bytes of a GET (from `offset` with a Range header)
- * have arrived; the connection is then dropped, as a player drops it when it seeks again.
- */
-async function firstBytesMs (url: string, offset = 0, bytes = 1): Promise<number> {
-  const t0 = performance.now()
-  return await new Promise((resolve, reject) => {
-    const req = request(url, { headers: offset > 0 ? { range: `bytes=${offset}-` } : {} }, res => {
-      let got = 0
-      if (res.statusCode !== (offset > 0 ? 206 : 200)) { reject(new Error(`${url} answered ${res.statusCode} to bytes=${offset}-`)); req.destroy(); return }
-      res.on('data', (c: Buffer) => {
-        got += c.length
-        if (got >= bytes) { resolve(performance.now() - t0); req.destroy() }
-      })
-      res.once('error', reject)
-    })
-    req.setTimeout(120_000, () => { req.destroy(new Error('no first byte in 120 s')) })
-    req.on('error', err => { if (!req.destroyed || (err as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(err) })
-    req.end()
-  })
-}
-
-/** Wall milliseconds of `ffmpeg [-ss T] -i input -frames:v 1 -f null -`; throws if no frame came. */
-async function decodeMs (input: string, at?: number): Promise<number> {
-  const t0 = performance.now()
-  const r = await runTool('ffmpeg', ['-hide_banner', '-nostats', '-loglevel', 'error', ...(at != null ? ['-ss', at.toFixed(2)] : []), '-i', input, '-map', '0:v:0', '-frames:v', '1', '-f', 'framemd5', '-'], 120_000)
-  const ms = performance.now() - t0
-  const frames = r.stdout.split('\n').filter(l => l !== '' && !l.startsWith('#')).length
-  if (r.code !== 0 || frames < 1) throw new Error(`ffmpeg ${at != null ? `-ss ${at.toFixed(2)} ` : ''}decoded nothing from ${input}: ${r.stderr.slice(-500)}`)
-  return ms
-}
 
 /** A small deterministic PRNG (mulberry32): the same seek positions for both tools. */
 function prng (seed: number): () => number {

@@ -1,8 +1,12 @@
 // Whether dist/ (`npm run build`, stamped dist/.built) is newer than every source file under
 // src/, cli/ and web/: the launcher runs dist/ only then, and the benchmarks rebuild otherwise.
 // Plain JavaScript: the launcher imports it before anything is compiled.
-import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+
+// node:fs through getBuiltinModule, not an ES import: the ES facade of node:fs reads every
+// export (fs.promises, ReadStream) and so loads a dozen internal modules, ~15 ms of every start
+// (docs/DECISIONS.md, "CLI start-up").
+const { readdirSync, statSync } = process.getBuiltinModule('node:fs')
 
 /**
  * Newest modification time (ms) of the files under `dir`, 0 when it does not exist. Walked by hand:

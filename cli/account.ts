@@ -53,7 +53,10 @@ export function registerAccount (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
-      const all = await accountsLib.listAccounts(persistentDataDir(g, 'oht account'))
+      const dataDir = persistentDataDir(g, 'oht account')
+      // The keystores name their accounts only inside: listing unlocks them.
+      await ensurePassphrase(dataDir, { accounts: true })
+      const all = await accountsLib.listAccounts(dataDir, passphrase())
       out.result({ accounts: all }, all.length === 0 ? t('account.list.empty') : all.map(a => `${a.id}${a.address != null ? `  ${a.address}` : ''}${a.label !== '' ? `  ${a.label}` : ''}`).join('\n'))
     })
 
@@ -66,8 +69,9 @@ export function registerAccount (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const dataDir = persistentDataDir(g, 'oht account')
-      const resolved = await accountsLib.resolveAccountId(dataDir, id)
-      const text = opts.v3 === true ? await accountsLib.exportV3Account(dataDir, resolved, passphrase()) : await accountsLib.exportAccount(dataDir, resolved)
+      await ensurePassphrase(dataDir, { accounts: true })
+      const resolved = await accountsLib.resolveAccountId(dataDir, id, passphrase())
+      const text = opts.v3 === true ? await accountsLib.exportV3Account(dataDir, resolved, passphrase()) : await accountsLib.exportAccount(dataDir, resolved, passphrase())
       if (opts.output != null) {
         await writeFile(opts.output, text, { mode: 0o600, flag: 'wx' })
         out.result({ path: opts.output }, t('account.export.done', { path: opts.output }))
@@ -96,7 +100,7 @@ export function registerAccount (program: Command): void {
       const out = makeOutput(g)
       const dataDir = persistentDataDir(g, 'oht account')
       await ensurePassphrase(dataDir, { accounts: true })
-      const a = await accountsLib.loadAccount(dataDir, await accountsLib.resolveAccountId(dataDir, opts.account), passphrase())
+      const a = await accountsLib.loadAccount(dataDir, await accountsLib.resolveAccountId(dataDir, opts.account, passphrase()), passphrase())
       const signature = accountsLib.signMessage(a, Buffer.from(message, 'utf8'))
       out.result({ account: a.id, signature }, signature)
     })
@@ -123,7 +127,7 @@ export function registerAccount (program: Command): void {
       const out = makeOutput(g)
       const dataDir = persistentDataDir(g, 'oht account')
       await ensurePassphrase(dataDir, { accounts: true })
-      const a = await accountsLib.loadAccount(dataDir, await accountsLib.resolveAccountId(dataDir, opts.account), passphrase())
+      const a = await accountsLib.loadAccount(dataDir, await accountsLib.resolveAccountId(dataDir, opts.account, passphrase()), passphrase())
       const nodeId = opts.node ?? await withService(g, out, async service => await service.pins.nodeId())
       const cert = accountsLib.delegate(a, nodeId, parseDuration(opts.ttl))
       out.result({ cert: accountsLib.formatCert(cert), account: cert.account, node: cert.node, expiresAt: cert.expiresAt }, accountsLib.formatCert(cert))
@@ -184,9 +188,10 @@ function registerAccountBoxes (account: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       const dataDir = resolveDataDir(g.dataDir)
-      const resolved = await accountsLib.resolveAccountId(dataDir, id)
+      await ensurePassphrase(dataDir, { accounts: true })
+      const resolved = await accountsLib.resolveAccountId(dataDir, id, passphrase())
       if (opts.yes !== true) throw new accountsLib.AccountError('account.needsYes', { id: resolved }, `deleting account ${resolved} cannot be undone (export it first): add --yes`)
-      const a = await accountsLib.deleteAccount(dataDir, resolved)
+      const a = await accountsLib.deleteAccount(dataDir, resolved, passphrase())
       out.result({ deleted: a.id }, t('account.delete.done', { id: a.id }))
     })
 
@@ -199,7 +204,13 @@ function registerAccountBoxes (account: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       // A full public key needs no keystore here: that is how one seals to someone else's account.
-      const id = accountKeysLib.isAccountId(to.trim().toLowerCase()) ? to.trim().toLowerCase() : await accountsLib.resolveAccountId(resolveDataDir(g.dataDir), to)
+      // A label or a prefix is looked up in the keystores, which that unlocks.
+      const own = async (): Promise<string> => {
+        const dataDir = resolveDataDir(g.dataDir)
+        await ensurePassphrase(dataDir, { accounts: true })
+        return await accountsLib.resolveAccountId(dataDir, to, passphrase())
+      }
+      const id = accountKeysLib.isAccountId(to.trim().toLowerCase()) ? to.trim().toLowerCase() : await own()
       await writeOutput(accountsLib.encryptTo(id, await readInput(file)), opts.output, out.json, out)
     })
 
@@ -213,7 +224,8 @@ function registerAccountBoxes (account: Command): void {
       const out = makeOutput(g)
       const dataDir = resolveDataDir(g.dataDir)
       const box = await readInput(file)
-      const a = await accountsLib.loadAccount(dataDir, await accountsLib.resolveAccountId(dataDir, id), passphrase())
+      await ensurePassphrase(dataDir, { accounts: true })
+      const a = await accountsLib.loadAccount(dataDir, await accountsLib.resolveAccountId(dataDir, id, passphrase()), passphrase())
       await writeOutput(accountsLib.decryptWith(a, box), opts.output, out.json, out)
     })
 }

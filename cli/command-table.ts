@@ -26,8 +26,9 @@ const TABLE: readonly Entry[] = [
   { names: ['webui'], load: async () => (await import('./webui.ts')).registerWebUi },
   { names: ['wipe'], load: async () => (await import('./wipe.ts')).registerWipe },
   { names: ['repair-state'], load: async () => (await import('./repair.ts')).registerRepair },
-  { names: ['contact', 'whisper'], load: async () => (await import('./people.ts')).registerPeople },
+  { names: ['contact', 'whisper', 'contactcast'], load: async () => (await import('./people.ts')).registerPeople },
   { names: ['name'], load: async () => (await import('./names.ts')).registerNames },
+  { names: ['channel'], load: async () => (await import('./channels.ts')).registerChannels },
   { names: ['send', 'receive'], load: async () => (await import('./invite.ts')).registerInvite },
   { names: ['init', 'share', 'status', 'ls', 'fetch', 'export', 'import', 'daemon'], load: async () => (await import('./commands.ts')).registerCoreCommands },
   { names: ['network'], load: async () => (await import('./dht.ts')).registerNetwork },
@@ -69,6 +70,15 @@ export function readCommandLine (program: Command, args: readonly string[]): { c
 export async function registerCommands (program: Command, args: readonly string[]): Promise<void> {
   const line = readCommandLine(program, args)
   if (line.optionsOnly && line.seen.has('version')) return
+  // `oht --help` lists the commands from their stubs (help-stubs.ts) and loads no command module.
+  if (line.command == null && (args.includes('--help') || args.includes('-h') || args[0] === 'help')) {
+    const { asksTopLevelHelp, registerStubs, stubbed } = await import('./help-stubs.ts')
+    if (asksTopLevelHelp(args, rest => readCommandLine(program, rest).optionsOnly)) {
+      const registers = await Promise.all(TABLE.map(async e => stubbed(e.names) ? (p: Command) => { registerStubs(p, e.names) } : await e.load()))
+      for (const register of registers) register(program)
+      return
+    }
+  }
   const entry = TABLE.find(e => line.command != null && e.names.includes(line.command))
   const entries = entry != null ? [entry] : TABLE
   const registers = await Promise.all(entries.map(async e => await e.load()))

@@ -1,15 +1,16 @@
 import { Command, Option } from 'commander'
 import { delimiter, join, resolve } from 'node:path'
-import { accessSync, constants } from 'node:fs'
 import { makeOutput, joinsDht, openNode, persistentDataDir, withService, apiSocket, loadRuntimeModules, type GlobalOptions } from './context.ts'
 import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import type { StatusResult } from '../src/node/service.ts'
-import { readFile } from 'node:fs/promises'
 import { progressFor } from './progress.ts'
 import { formatBytes, parseDuration, parseSize } from './units.ts'
 import { t } from './i18n/index.ts'
 import { ensurePassphrase } from './passphrase.ts'
 import { EXIT_INTERRUPTED, markInterrupted, UsageError } from './exit.ts'
+
+// Not ES imports of node:fs and node:fs/promises: their facades cost `oht status` ~15 ms (bin/build-stamp.js).
+const { accessSync, constants } = process.getBuiltinModule('node:fs')
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -71,8 +72,8 @@ export function registerCoreCommands (program: Command): void {
       const g = globals(cmd)
       const out = makeOutput(g)
       // Asked of the daemon straight away (one connection); without one there is nothing running
-      // to report but the node's id, which the keystore names in clear: no need to open the node
-      // (start-up, bench/cli.ts).
+      // to report but the node's id, which the keystore yields once unlocked: no need to open the
+      // node (start-up, bench/cli.ts).
       const st = await daemonStatus(g) ?? await idleStatus(g) ?? await withService(g, out, async service => await service.status())
       const lines = [t('cli.status.node', { nodeId: st.nodeId }), st.daemon ? t('cli.status.daemon', { address: st.address ?? '?', transport: st.transport ?? '?' }) : t('cli.status.noDaemon')]
       for (const s of st.swarms) {
@@ -185,16 +186,21 @@ export function registerCoreCommands (program: Command): void {
     .option('--account <id>', t('people.daemonOptAccount'))
     .option('--presence-interval <duration>', t('people.daemonOptPresence'), '60s')
     .option('--name-ttl <duration>', t('names.daemonOptTtl'), '24h')
-    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string }, cmd: Command) => {
+    .option('--channel-sync <duration>', t('channels.daemonOptSync'), '30s')
+    .option('--public-fetch', t('webui.daemonOptPublicFetch'))
+    .option('--public-fetch-rate <size>', t('webui.daemonOptPublicFetchRate'))
+    .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string, channelSync: string, publicFetch?: boolean, publicFetchRate?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const publicFetchRate = opts.publicFetchRate != null ? parseSize(opts.publicFetchRate) : undefined
+      if (publicFetchRate != null && !(publicFetchRate > 0)) throw new Error(t('webui.badPublicFetchRate', { rate: opts.publicFetchRate! }))
       const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
       const logged = log == null ? out : { ...out, warn: (line: string) => { out.warn(line); log.line(`warning: ${line}`) } }
       try {
         await ensurePassphrase(resolveDataDir(g.dataDir))
         await loadRuntimeModules()
         const { runDaemon } = await import('./daemon.ts')
-        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl) })
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), channelSyncMs: parseDuration(opts.channelSync), ...(opts.publicFetch === true ? { publicFetch: publicFetchRate != null ? { bytesPerSecond: publicFetchRate } : {} } : {}) })
       } finally {
         log?.close()
       }
@@ -264,11 +270,16 @@ async function idleStatus (g: GlobalOptions): Promise<StatusResult | undefined> 
   const { daemonRunning } = await import('../src/node/api/client.ts')
   // Without --memory, daemonStatus() found no daemon just before.
   if (g.memory === true && await daemonRunning(apiSocket(dataDir))) return undefined
+  // The keystore names the node id only inside its ciphertext: unlocked without opening the node
+  // (no state database, no blockstore). A passphrase not given yet is asked for by the node's opening.
+  const { keystoreFileIsProtected, readKeystore } = await import('../src/node/identity/keystore.ts')
+  const keystore = join(dataDir, 'keystore.json')
+  const passphrase = process.env.OHT_PASSPHRASE
+  if (passphrase == null && await keystoreFileIsProtected(keystore)) return undefined
   try {
-    const { nodeId } = JSON.parse(await readFile(join(dataDir, 'keystore.json'), 'utf8')) as { nodeId?: unknown }
-    if (typeof nodeId !== 'string' || !/^[0-9a-f]{64}$/.test(nodeId)) return undefined
+    const { nodeId } = await readKeystore(keystore, passphrase ?? '')
     return { nodeId, address: null, transport: null, daemon: false, swarms: [] }
   } catch {
-    return undefined // no node yet: opening it creates one, as before
+    return undefined // no node yet (opening it creates one, as before), or the opening reports why not
   }
 }

@@ -135,6 +135,7 @@ export function warningText (w: NodeWarning): string {
     case 'dht-join-failed': return t('daemon.dhtJoinFailed', { reason: w.reason })
     case 'republish-failed': return t('daemon.republishFailed', { reason: w.reason })
     case 'pin-error': return w.reason
+    case 'autofetch-failed': return t('people.autofetchFailed', { reason: w.reason })
   }
 }
 
@@ -201,7 +202,7 @@ export function runtimeOptions (g: GlobalOptions, out: Output, options: { networ
   if (!options.network) return base
   return {
     ...base,
-    transport: () => makeTransport(g, out),
+    transport: keys => makeTransport(g, out, keys.storageKey),
     limits: networkOptions(g),
     ...(options.dht !== false ? { dht: { bootstrap: g.bootstrap ?? [], ...(networkKey != null ? { networkAddress: networkKey.address } : {}) } } : {}),
     serveBootstrap: options.daemon === true && networkKey != null
@@ -216,14 +217,15 @@ export async function openNode (g: GlobalOptions): Promise<OhtNode> {
 }
 
 /** The transport the user chose: Tor by default; TCP says that it is not anonymous. */
-export function makeTransport (g: GlobalOptions, out: Output): Transport {
+/** `storageKey`: the node's, which seals the onion key file at rest (none: a clear key file). */
+export function makeTransport (g: GlobalOptions, out: Output, storageKey?: Uint8Array): Transport {
   const kind = g.transport ?? 'tor'
   if (kind === 'tcp') {
     const transport = new (loaded().TcpTransport)(g.listen != null ? { listen: g.listen } : {})
     if (transport.warning != null) out.warn(transport.warning)
     return transport
   }
-  if (kind === 'tor') return loaded().makeTorTransport(g, out)
+  if (kind === 'tor') return loaded().makeTorTransport(g, out, [], storageKey)
   throw new Error(t('cli.unknownTransport', { kind: JSON.stringify(kind) }))
 }
 

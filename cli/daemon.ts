@@ -5,7 +5,8 @@ import { claimMemoryRuntimeDir, removeMemoryDirs } from './memory.ts'
 import { t } from './i18n/index.ts'
 import { parseNetworkKey } from '../src/onion/network-key.ts'
 import { TorTransport } from '../src/onion/index.ts'
-import { listAccounts, loadAccount, resolveAccountId, type Account } from '../src/node/identity/accounts.ts'
+import type { PublicFetchLimits } from '../src/node/publicfetch/index.ts'
+import { loadAccount, resolveAccountId, scanAccounts, type Account } from '../src/node/identity/accounts.ts'
 
 /** Runs until SIGINT/SIGTERM: node + network + transfers + API; everything is closed on the way out. */
 export interface DaemonOptions {
@@ -17,6 +18,10 @@ export interface DaemonOptions {
   presenceMs?: number
   /** How long a published name's record lives (default 24 h). */
   nameTtlMs?: number
+  /** How often each channel is synced with its members (default 30 s). */
+  channelSyncMs?: number
+  /** `--public-fetch`: the zero-install fetch page on the node's own address. */
+  publicFetch?: PublicFetchLimits
 }
 
 export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonOptions = {}): Promise<void> {
@@ -37,7 +42,7 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
   const account = await peopleAccount(dataDir, options.account, out)
   const runtime = await NodeRuntime.open({
     ...runtimeOptions(g, out, { network: true, daemon: true }),
-    ...(account != null ? { people: { account, ...(options.presenceMs != null ? { presenceMs: options.presenceMs } : {}), ...(options.nameTtlMs != null ? { nameTtlMs: options.nameTtlMs } : {}) } } : {})
+    ...(account != null ? { people: { account, ...(options.presenceMs != null ? { presenceMs: options.presenceMs } : {}), ...(options.nameTtlMs != null ? { nameTtlMs: options.nameTtlMs } : {}), ...(options.channelSyncMs != null ? { channelSyncMs: options.channelSyncMs } : {}) } } : {})
   })
   const transport = runtime.network!.transport
   if (options.bootstrapHost === true && !(transport instanceof TorTransport)) {
@@ -50,18 +55,20 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
     socketPath: socket,
     config,
     seedDefaults: () => seedDefaultsOf(config.load()),
+    ...(options.publicFetch != null ? { publicFetch: options.publicFetch } : {}),
     ...(g.apiTcp != null ? { tcp: g.apiTcp, tokenPath } : {}),
     ...(options.bootstrapHost === true && networkKey != null
       ? { bootstrapHost: { publisher: transport as TorTransport, key: networkKey, ...(options.republishMs != null ? { republishMs: options.republishMs } : {}) } }
       : {})
   })
-  const { address, sharedAddress, seeded, resumed, api } = started
+  const { address, sharedAddress, seeded, resumed, api, publicFetch } = started
   if (sharedAddress != null && !out.json && !out.quiet) process.stdout.write(t('daemon.hosting', { address: sharedAddress }) + '\n')
-  if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: runtime.node.keys.nodeId, account: account?.id ?? null, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded, resumed }) + '\n')
+  if (out.json) process.stdout.write(JSON.stringify({ type: 'listening', address, sharedAddress: sharedAddress ?? null, nodeId: runtime.node.keys.nodeId, account: account?.id ?? null, api: socket, apiTcp: api.tcpAddress ?? null, seeding: seeded, resumed, publicFetch: publicFetch ?? null }) + '\n')
   else if (!out.quiet) {
     const lines = [t('daemon.node', { nodeId: runtime.node.keys.nodeId }), ...(account != null ? [t('people.daemonAccount', { id: account.id })] : []), t('daemon.listening', { address }), t('daemon.seeding', { count: seeded }), t('daemon.api', { socket })]
     if (resumed > 0) lines.push(t('shares.resumed', { count: resumed }))
     if (api.tcpAddress != null) lines.push(t('daemon.apiTcp', { address: api.tcpAddress, token: tokenPath }))
+    if (publicFetch != null) lines.push(t('webui.daemonPublicFetch', { url: publicFetch }))
     process.stdout.write(lines.join('\n') + '\n')
   }
   await stopRequested.promise
@@ -76,16 +83,16 @@ export async function runDaemon (g: GlobalOptions, out: Output, options: DaemonO
  */
 async function peopleAccount (dataDir: string, wanted: string | undefined, out: Output): Promise<Account | undefined> {
   const passphrase = process.env.OHT_PASSPHRASE ?? ''
-  if (wanted != null) return await loadAccount(dataDir, await resolveAccountId(dataDir, wanted), passphrase)
-  const all = await listAccounts(dataDir)
-  if (all.length !== 1) {
-    if (all.length > 1) out.warn(t('people.daemonSeveral'))
+  if (wanted != null) return await loadAccount(dataDir, await resolveAccountId(dataDir, wanted, passphrase), passphrase)
+  // The keystores name their accounts only inside: one that does not unlock is known by its file.
+  const { accounts, locked } = await scanAccounts(dataDir, passphrase)
+  if (accounts.length + locked.length !== 1) {
+    if (accounts.length + locked.length > 1) out.warn(t('people.daemonSeveral'))
     return undefined
   }
-  try {
-    return await loadAccount(dataDir, all[0]!.id, passphrase)
-  } catch {
-    out.warn(t('people.daemonLocked', { id: all[0]!.id }))
+  if (locked.length > 0) {
+    out.warn(t('people.daemonLocked', { id: locked[0]! }))
     return undefined
   }
+  return await loadAccount(dataDir, accounts[0]!.id, passphrase)
 }

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { exportCar, importCar, NodeRuntime, OhtNode, type FoundPeers } from '../src/node/index.ts'
 import { parseReadCap, verifyCapOf } from '../src/blocks/index.ts'
 import { TcpTransport, TorTestNetwork, TorTransport, type Transport } from '../src/onion/index.ts'
+import { fileSealer } from '../src/store/seal.ts'
 import type { Output } from './context.ts'
 import { formatBytes, formatRate } from './units.ts'
 import { t } from './i18n/index.ts'
@@ -59,15 +60,19 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp', me
   try {
     const input = join(dir, 'film.bin')
     say(t('demo.directory', { dir }))
-    let makeTransport: (nodeDir: string) => Transport = () => new TcpTransport({ listen: '127.0.0.1:0' })
+    let makeTransport: (nodeDir: string, storageKey: Uint8Array) => Transport = () => new TcpTransport({ listen: '127.0.0.1:0' })
     if (transport === 'tor') {
       say(t('demo.torStarting'))
       const started = performance.now()
-      tor = await TorTestNetwork.start({ root: join(dir, 'tor-network') })
+      // --memory: the authorities' keys are not cached for the next run either (a trace in the temp dir).
+      tor = await TorTestNetwork.start({ root: join(dir, 'tor-network'), ...(memory ? { keyCache: null } : {}) })
       const client = await tor.startClient()
       say(t('demo.torReady', { seconds: ((performance.now() - started) / 1000).toFixed(1) }))
       // --memory: no key file, and tor discards the key (a new address every run).
-      makeTransport = nodeDir => new TorTransport({ tor: { kind: 'attach', port: client.controlPort, cookieFile: client.cookieFile }, ...(memory ? { discardKey: true } : { keyFile: join(nodeDir, 'onion.key') }) })
+      makeTransport = (nodeDir, storageKey) => new TorTransport({
+        tor: { kind: 'attach', port: client.controlPort, cookieFile: client.cookieFile },
+        ...(memory ? { discardKey: true } : { keyFile: join(nodeDir, 'onion.key'), keySealer: fileSealer(storageKey, 'onion.key') })
+      })
     } else {
       say(t('demo.transport'))
     }
@@ -78,7 +83,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp', me
       const runtime = await NodeRuntime.open({
         dataDir: nodeDir,
         ...(memory ? { memory: true } : {}),
-        transport: () => makeTransport(nodeDir),
+        transport: keys => makeTransport(nodeDir, keys.storageKey),
         daemon: true,
         dht: { bootstrap: i === 0 ? [] : [nodes[0]!.network!.address!], saveRoutingTable: false }
       })
@@ -147,7 +152,7 @@ export async function runDemo ({ size, seeders, keep, out, transport = 'tcp', me
     } finally {
       await offline.close()
     }
-    out.result({ ok: true, transport, addresses: nodes.map(addressOf), bytes: size, link: shared.link, nodes: services.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
+    out.result({ ok: true, transport, addresses: nodes.map(addressOf), bytes: size, link: shared.link, nodes: services.length, providers: found.addresses.length, peers: fetched.peers, fetchSeconds: fetched.seconds, sha256: a },
       t('demo.passed'))
   } finally {
     for (const n of nodes) await n.close().catch(() => {})

@@ -21,10 +21,18 @@ export function registerInvite (program: Command): void {
     .option('--expires <duration>', t('invite.send.optExpires'), '1h')
     .option('--name <name>', t('cli.share.optName'))
     .option('--wait', t('invite.send.optWait'))
+    .option('--to <contact>', t('invite.send.optTo'))
     .addHelpText('after', t('invite.send.help'))
-    .action(async (paths: string[], opts: { expires: string, name?: string, wait?: boolean }, cmd: Command) => {
+    .action(async (paths: string[], opts: { expires: string, name?: string, wait?: boolean, to?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      if (opts.to != null) {
+        const daemon = await daemonFor(g)
+        if (daemon == null) throw new Error(t('invite.send.noDaemon'))
+        const r = await daemon.call('POST', '/people/send', { contact: opts.to, paths: paths.map(p => resolve(p)), ...(opts.name != null ? { name: opts.name } : {}) }) as { state: string, name: string, bytes: number }
+        out.result(r, t(r.state === 'delivered' ? 'invite.send.toDelivered' : r.state === 'mailboxed' ? 'invite.send.toMailboxed' : 'invite.send.toQueued', { name: r.name, size: formatBytes(r.bytes), contact: opts.to }))
+        return
+      }
       let expiresMs: number
       try {
         expiresMs = parseDuration(opts.expires)
@@ -45,15 +53,17 @@ export function registerInvite (program: Command): void {
 
   program.command('receive')
     .description(t('invite.receive.description'))
-    .argument('<code>', t('invite.receive.argCode'))
+    .argument('[code]', t('invite.receive.argCode'))
     .option('-o, --output <dir>', t('cli.fetch.optOutput'), '.')
     .option('--force', t('cli.fetch.optForce'))
-    .action(async (code: string, opts: { output: string, force?: boolean }, cmd: Command) => {
+    .option('--from <contact>', t('invite.receive.optFrom'))
+    .action(async (code: string | undefined, opts: { output: string, force?: boolean, from?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      if ((code == null) === (opts.from == null)) throw new UsageError('usage.badOption', t('invite.receive.codeOrFrom'))
       const { parseCode } = await import('../src/people/invite/code.ts')
       try {
-        parseCode(code)
+        if (code != null) parseCode(code)
       } catch (err) {
         throw new UsageError('usage.badOption', (err as Error).message)
       }
@@ -66,7 +76,16 @@ export function registerInvite (program: Command): void {
         }).finally(progress.finish)
         out.result({ path: r.path, bytes: r.bytes, seconds: r.seconds, name: offer.name }, t('cli.fetch.done', { path: r.path, bytes: formatBytes(r.bytes), seconds: r.seconds.toFixed(2), peers: r.peers }))
       }
-      await receiveWith(g, out, code, fetchOffer)
+      if (code != null) { await receiveWith(g, out, code, fetchOffer); return }
+      // Files a contact sent (oht send --to): each fetched as if its code had been given here.
+      const daemon = await daemonFor(g)
+      if (daemon == null) throw new Error(t('people.needsDaemon'))
+      const { files } = await daemon.call('GET', `/people/files?contact=${encodeURIComponent(opts.from!)}`) as { files: Array<{ id: string, contact: string, file: Offer }> }
+      if (files.length === 0) { out.result({ files: [] }, t('invite.receive.noFiles', { contact: opts.from! })); return }
+      for (const f of files) {
+        await fetchOffer(daemon, f.file)
+        await daemon.call('POST', '/people/files/fetched', { contact: f.contact, id: f.id })
+      }
     })
 }
 

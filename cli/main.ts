@@ -5,6 +5,7 @@ import { addGlobalOptions, validateGlobals, type GlobalOptions } from './options
 import { registerCommands } from './command-table.ts'
 import { packageVersion } from './version.ts'
 import { groupCommands, localizeHelp } from './help.ts'
+import { commanderMessage } from './commander-errors.ts'
 import { applyConfig, errorText } from './context.ts'
 import { ConfigFile, configPath } from '../src/node/identity/config.ts'
 import { localeOf, setLocale, t } from './i18n/index.ts'
@@ -50,7 +51,7 @@ program
 addGlobalOptions(program)
 program
   .showHelpAfterError(t('cli.helpAfterError'))
-  .configureOutput({ outputError: (text, write) => { write(`oht: ${text}`) } })
+  .configureOutput({ outputError: (text, write) => { write(`${t('cli.errorPrefix')}${commanderMessage(text)}\n`) } })
   .exitOverride()
   .hook('preAction', async () => {
     applyConfig(program)
@@ -67,7 +68,7 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     // Commander printed its message already (outputError); --json adds the object.
-    if (json && err.exitCode !== 0) process.stdout.write(jsonError(err, err.message.replace(/^error: /, '')))
+    if (json && err.exitCode !== 0) process.stdout.write(jsonError(err, commanderMessage(err.message)))
   } else {
     const message = errorText(err)
     process.stderr.write(`${t('cli.errorPrefix')}${message}\n`)

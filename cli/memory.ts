@@ -3,9 +3,11 @@
 // processes (the daemon's API socket, tor's own DataDirectory) goes in private folders (0700) of
 // the user's runtime directory ($XDG_RUNTIME_DIR, a tmpfs, else the temp dir), removed on exit.
 // A process killed with SIGKILL cannot remove them: the runtime directory goes at logout/reboot.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
+// Not ES imports of node:fs and node:os: their facades cost every start (bin/build-stamp.js).
+const { mkdirSync, mkdtempSync, rmSync } = process.getBuiltinModule('node:fs')
+const { tmpdir } = process.getBuiltinModule('node:os')
 
 const toRemove = new Set<string>()
 let hooked = false

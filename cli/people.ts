@@ -1,11 +1,14 @@
-// `oht contact request|accept|reject|add|rm|list` and `oht whisper`: contacts under petnames and
+// `oht contact request|accept|reject|add|rm|list|invite|introduce|autofetch|mailbox` and `oht whisper`: contacts under petnames and
 // end-to-end encrypted messages, served by the daemon for its account (src/people; README
 // "Contacts and whispers"). These talk to the daemon only: a contact must be reachable while the
 // command is not running.
 import type { Command } from 'commander'
 import { daemonFor, makeOutput, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
-import type { PeopleApiClient } from '../src/node/api/people-client.ts'
+import { parseDuration } from './units.ts'
+import { UsageError } from './exit.ts'
+import type { PeopleApiClient, PeopleOverview } from '../src/node/api/people-client.ts'
+import type { ContactcastResult, StoredMessage } from '../src/people/index.ts'
 
 function globals (cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>()
@@ -82,16 +85,67 @@ export function registerPeople (program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const out = makeOutput(globals(cmd))
       const o = await (await people(cmd)).overview()
-      const lines = [t('people.list.account', { id: o.account })]
-      if (o.contacts.length === 0) lines.push(t('people.list.none'))
-      for (const c of o.contacts) {
-        const state = c.state === 'requested' ? t('people.list.requested') : c.online ? t('people.list.online') : t('people.list.offline')
-        lines.push(`${c.petname}  ${state}  ${short(c.account)}`)
+      out.result(o, contactListLines(o).join('\n'))
+    })
+
+  program.command('contactcast')
+    .description(t('contacts.cast.description'))
+    .argument('<message...>', t('people.whisper.argMessage'))
+    .addHelpText('after', t('contacts.cast.help'))
+    .action(async (words: string[], _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).contactcast(words.join(' '))
+      out.result(r, contactcastLines(r.results).join('\n'))
+    })
+
+  contact.command('invite')
+    .description(t('people.invite.description'))
+    .argument('[code]', t('people.invite.argCode'))
+    .option('--name <petname>', t('people.optName'))
+    .option('--expires <duration>', t('people.invite.optExpires'), '1h')
+    .addHelpText('after', t('people.invite.help'))
+    .action(async (code: string | undefined, opts: { name?: string, expires: string }, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const client = await people(cmd)
+      if (code != null) {
+        const r = await client.acceptInvite(code, opts.name)
+        out.result(r, t('people.invite.added', { name: r.contact.petname }))
+        return
       }
-      if (o.requests.length > 0) lines.push(t('people.list.requests', { n: o.requests.length }))
-      // A request is shown by its account id; its message is the requester's words, quoted.
-      for (const r of o.requests) lines.push(`  ${r.account}${r.text !== '' ? `  ${JSON.stringify(r.text)}` : ''}`)
-      out.result(o, lines.join('\n'))
+      let expiresMs = NaN
+      try { expiresMs = parseDuration(opts.expires) } catch {}
+      if (!(expiresMs >= 1000 && expiresMs <= 24 * 3600_000)) throw new UsageError('usage.badOption', t('invite.send.badExpires', { value: opts.expires }))
+      const info = await client.openInvite({ expiresMs, ...(opts.name != null ? { petname: opts.name } : {}) })
+      out.result(info, t('people.invite.code', { code: info.code, expires: opts.expires }))
+    })
+
+  contact.command('introduce')
+    .description(t('people.introduce.description'))
+    .argument('<contact>', t('people.argContact'))
+    .argument('<to-contact>', t('people.introduce.argTo'))
+    .action(async (name: string, to: string, _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).introduce(name, to)
+      out.result(r, t('people.introduce.done', { a: r.introduced, b: r.to }))
+    })
+
+  contact.command('autofetch')
+    .description(t('people.autofetch.description'))
+    .argument('<contact>', t('people.argContact'))
+    .argument('<on|off>', t('people.autofetch.argOnOff'))
+    .action(async (name: string, value: string, _opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      if (value !== 'on' && value !== 'off') throw new UsageError('usage.badOption', t('people.autofetch.badValue', { value }))
+      const r = await (await people(cmd)).setAutoFetch(name, value === 'on')
+      out.result(r, t(value === 'on' ? 'people.autofetch.on' : 'people.autofetch.off', { name: r.contact.petname }))
+    })
+
+  contact.command('mailbox')
+    .description(t('people.mailbox.description'))
+    .action(async (_opts, cmd: Command) => {
+      const out = makeOutput(globals(cmd))
+      const r = await (await people(cmd)).checkMailbox()
+      out.result(r, t('people.mailbox.done', { n: r.received }))
     })
 
   program.command('whisper')
@@ -104,11 +158,47 @@ export function registerPeople (program: Command): void {
       const client = await people(cmd)
       if (message == null) {
         const log = await client.messages(name)
-        const lines = log.messages.map(m => `${new Date(m.at).toISOString().slice(0, 19).replace('T', ' ')}  ${m.direction === 'in' ? log.contact : t('people.whisper.me')}: ${m.text}${m.direction === 'out' && m.state === 'queued' ? `  (${t('people.whisper.queuedMark')})` : ''}`)
-        out.result(log, lines.length === 0 ? t('people.whisper.empty', { name: log.contact }) : lines.join('\n'))
+        out.result(log, conversationLines(log).join('\n'))
         return
       }
       const r = await client.whisper(name, message)
-      out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : 'people.whisper.queued', { name }))
+      out.result(r, t(r.state === 'delivered' ? 'people.whisper.delivered' : r.state === 'mailboxed' ? 'people.whisper.mailboxed' : 'people.whisper.queued', { name }))
     })
+}
+
+/** One line per contact of a contactcast: delivered, queued, or why not. */
+export function contactcastLines (results: readonly ContactcastResult[]): string[] {
+  return results.map(r => t(`contacts.cast.${r.state}`, { name: r.contact, reason: r.reason ?? '' }))
+}
+
+/** `oht contact list` and the console's /contacts: the account, each contact with its state, the waiting requests. */
+export function contactListLines (o: PeopleOverview): string[] {
+  const lines = [t('people.list.account', { id: o.account })]
+  if (o.contacts.length === 0) lines.push(t('people.list.none'))
+  const via = (name: string | null): string => name != null ? `  ${t('people.list.via', { name: printable(name) })}` : ''
+  for (const c of o.contacts) {
+    const state = c.state === 'requested' ? t('people.list.requested') : c.online ? t('people.list.online') : t('people.list.offline')
+    lines.push(`${c.petname}  ${state}  ${short(c.account)}${via(c.viaName)}`)
+  }
+  if (o.requests.length > 0) lines.push(t('people.list.requests', { n: o.requests.length }))
+  // A request is shown by its account id; its message is the requester's words, quoted.
+  for (const r of o.requests) lines.push(`  ${r.account}${r.text !== '' ? `  ${JSON.stringify(printable(r.text))}` : ''}${via(r.viaName)}`)
+  if (o.introductions.length > 0) lines.push(t('people.list.introductions', { n: o.introductions.length }))
+  for (const i of o.introductions) lines.push(`  ${i.account}${via(i.viaName)}`)
+  return lines
+}
+
+/** A conversation, oldest first: time, who, text (and a mark on what is not delivered yet). */
+export function conversationLines (log: { contact: string, messages: StoredMessage[] }): string[] {
+  if (log.messages.length === 0) return [t('people.whisper.empty', { name: log.contact })]
+  return log.messages.map(m => `${new Date(m.at).toISOString().slice(0, 19).replace('T', ' ')}  ${m.direction === 'in' ? log.contact : t('people.whisper.me')}: ${m.file != null ? t('people.whisper.file', { name: printable(m.text), fetched: m.direction === 'in' && m.file.fetched !== true ? 'no' : 'yes' }) : printable(m.text)}${m.direction === 'out' && (m.state === 'queued' || m.state === 'mailboxed') ? `  (${t('people.whisper.queuedMark')})` : ''}`)
+}
+
+/**
+ * Another person's words made safe for a terminal: control characters (C0, DEL, C1: escape
+ * sequences, carriage returns) shown as U+FFFD, line breaks as ⏎, so a message is one line and
+ * cannot move the cursor or recolour the screen.
+ */
+export function printable (text: string): string {
+  return text.replace(/\r?\n/g, ' ⏎ ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd') // eslint-disable-line no-control-regex
 }

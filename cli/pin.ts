@@ -207,6 +207,7 @@ async function oneShotCert (g: GlobalOptions, wanted: string | undefined, nodeId
   const dataDir = persistentDataDir(g, 'oht pin --on')
   await ensurePassphrase(dataDir, { accounts: true })
   const { delegate, formatCert, loadAccount, resolveAccountId } = await import('../src/node/identity/accounts.ts')
-  const account = await loadAccount(dataDir, await resolveAccountId(dataDir, wanted), process.env.OHT_PASSPHRASE ?? '')
+  const passphrase = process.env.OHT_PASSPHRASE ?? ''
+  const account = await loadAccount(dataDir, await resolveAccountId(dataDir, wanted, passphrase), passphrase)
   return formatCert(delegate(account, nodeId, ONE_SHOT_CERT_TTL_MS))
 }

@@ -56,8 +56,8 @@ async function streamEmbedded (g: GlobalOptions, cap: ReadCap, opts: StreamOpts,
         ...(opts.output != null ? { output: resolve(opts.output) } : {}),
         signal: interrupted.signal,
         onEvent: e => {
-          if (e.type === 'peer:dial-failed') out.warn(`could not reach ${e.address}: ${e.reason}`)
-          else if (e.type === 'peer:banned') out.warn(`banned peer ${e.peer.slice(0, 12)}…: ${e.reason}`)
+          if (e.type === 'peer:dial-failed') out.warn(t('cli.fetch.dialFailed', { address: e.address, reason: e.reason }))
+          else if (e.type === 'peer:banned') out.warn(t('cli.fetch.banned', { peer: e.peer.slice(0, 12), reason: e.reason }))
         }
       })
       out.result({ url: handle.url }, handle.url)

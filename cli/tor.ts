@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import { privateTempDir } from './memory.ts'
 import { AddressError, TorTransport, type TorSource } from '../src/onion/index.ts'
+import { fileSealer } from '../src/store/seal.ts'
 import { t } from './i18n/index.ts'
 
 export interface TorCliOptions {
@@ -24,7 +25,7 @@ export interface TorCliOutput {
   warn: (line: string) => void
 }
 
-export function makeTorTransport (g: TorCliOptions, out: TorCliOutput, extraTorConfig: string[] = []): TorTransport {
+export function makeTorTransport (g: TorCliOptions, out: TorCliOutput, extraTorConfig: string[] = [], storageKey?: Uint8Array): TorTransport {
   const memory = g.memory === true
   const dataDir = memory ? '' : resolveDataDir(g.dataDir)
   if (g.listen != null) out.warn(t('tor.listenIgnored'))
@@ -47,7 +48,8 @@ export function makeTorTransport (g: TorCliOptions, out: TorCliOutput, extraTorC
   return new TorTransport({
     tor,
     // --memory: no key file, and tor discards the key: the address is new on every start.
-    ...(memory ? { discardKey: true } : { keyFile: join(dataDir, 'onion.key') }),
+    // The key file sealed under the node's storage key: it names no onion address at rest.
+    ...(memory ? { discardKey: true } : { keyFile: join(dataDir, 'onion.key'), ...(storageKey != null ? { keySealer: fileSealer(storageKey, 'onion.key') } : {}) }),
     onEvent: event => {
       if (out.quiet || out.json) return
       if (event.type === 'bootstrap' && event.progress !== shown) {

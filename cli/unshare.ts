@@ -3,13 +3,18 @@
 import type { Command } from 'commander'
 import { makeOutput, withService, type GlobalOptions } from './context.ts'
 import { t } from './i18n/index.ts'
+import { UsageError } from './exit.ts'
 
 /** The share id a reference names: an id as is, or the id inside a link or verify capability. */
 export async function shareIdOf (ref: string): Promise<string> {
   const [{ CID }, { parseCapability }] = await Promise.all([import('multiformats/cid'), import('../src/blocks/link.ts')])
   const text = ref.trim()
   if (text.includes(':')) return parseCapability(text).manifestCid.toString()
-  return CID.parse(text).toString()
+  try {
+    return CID.parse(text).toString()
+  } catch {
+    throw new UsageError('usage.badShareRef', t('shares.unshare.badRef', { ref: text.slice(0, 80) }))
+  }
 }
 
 export function registerUnshare (program: Command): void {

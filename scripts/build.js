@@ -25,6 +25,7 @@ for (const e of readdirSync(dist, { withFileTypes: true, recursive: true })) {
 bundleCatalogs(join(dist, 'cli', 'i18n'))
 execFileSync(process.execPath, [tsc, '-p', join(root, 'web', 'tsconfig.json'), '--noEmit', 'false'], { stdio: 'inherit' })
 copyFileSync(join(root, 'web', 'style.css'), join(dist, 'web', 'style.css'))
+copyFileSync(join(root, 'web', 'pf', 'style.css'), join(dist, 'web', 'pf', 'style.css'))
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`)
 
 /**

@@ -5,7 +5,9 @@
 
 interface Progress { type: 'transfer:progress', id: string, bytesDone: number, bytesTotal: number, peers: number, downRate: number, upRate: number, etaSeconds: number | null }
 interface Peer { id: string, received: number, served: number, inflight: number, rttMs: number | null, downRate: number, upRate: number, banned: boolean }
-type ApiEvent = Progress | { type: 'transfer:state' | 'transfer:added' | 'transfer:removed' | 'transfer:metadata' | 'hello' | 'swarm', id?: string }
+type ApiEvent = Progress | { type: 'transfer:state' | 'transfer:added' | 'transfer:removed' | 'transfer:metadata' | 'hello' | 'swarm', id?: string } | { type: string, id?: string }
+/** Events that change the contacts pages: a request, an acceptance, a message, a receipt, presence. */
+const PEOPLE_EVENTS = new Set(['contact-request', 'contact-accepted', 'message', 'receipt', 'contact-online', 'contact-offline', 'mailbox-ready', 'introduction'])
 
 const messages = JSON.parse(document.getElementById('oht-messages')?.textContent ?? '{}') as Record<string, string>
 const msg = (key: string): string => messages[key] ?? key
@@ -46,20 +48,34 @@ function onProgress (e: Progress): void {
   setText(row, 'peers', String(e.peers))
 }
 
-/** The page as the server renders it now, swapped in: states, buttons and new rows in one go. */
+// A form the user has begun to change (a file unticked, a field typed in) is marked, so that a
+// refresh keeps it instead of its fresh copy: an event arriving meanwhile must not undo the edit.
+const markDirty = (e: Event): void => { (e.target as Element | null)?.closest?.('form')?.setAttribute('data-dirty', '') }
+document.addEventListener('input', markDirty)
+document.addEventListener('change', markDirty)
+
+/**
+ * The page as the server renders it now, swapped in: states, buttons and new rows in one go.
+ * `part` limits the swap to one element (the contacts pages keep a message being typed).
+ */
 let refreshing: Promise<void> | undefined
 let again = false
-function refresh (): void {
+function refresh (part = 'main'): void {
   if (refreshing != null) { again = true; return }
   refreshing = (async () => {
     const answer = await fetch(location.pathname + location.search, { credentials: 'same-origin' })
     if (!answer.ok) return
-    const next = new DOMParser().parseFromString(await answer.text(), 'text/html').querySelector('main')
-    const main = document.querySelector('main')
-    if (next != null && main != null) main.replaceWith(next)
+    const next = new DOMParser().parseFromString(await answer.text(), 'text/html').querySelector(part)
+    const current = document.querySelector(part)
+    if (next == null || current == null) return
+    for (const dirty of current.querySelectorAll('form[data-dirty]')) {
+      const action = dirty.getAttribute('action')
+      next.querySelector(`form[action="${CSS.escape(action ?? '')}"]`)?.replaceWith(dirty)
+    }
+    current.replaceWith(next)
   })().catch(() => {}).finally(() => {
     refreshing = undefined
-    if (again) { again = false; refresh() }
+    if (again) { again = false; refresh(part) }
   })
 }
 
@@ -109,6 +125,7 @@ function live (): void {
       const e = JSON.parse(String(m.data)) as ApiEvent
       if (e.type === 'transfer:progress') onProgress(e as Progress)
       else if (e.type === 'transfer:state' || e.type === 'transfer:added' || e.type === 'transfer:removed' || e.type === 'transfer:metadata') refresh()
+      else if (table.dataset.live === 'people' && PEOPLE_EVENTS.has(e.type)) refresh('[data-live="people"]')
     }
     ws.onclose = () => { document.body.dataset.live = 'closed'; setTimeout(() => { connect(Math.min(delay * 2, 30_000)) }, delay) }
   }

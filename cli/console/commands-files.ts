@@ -143,7 +143,7 @@ async function aborted (signal: AbortSignal): Promise<void> {
 }
 
 /** Adds the transfer and follows it to its end; the console's Ctrl-C cancels it in the daemon. */
-async function fetchFollowing (ctx: CommandContext, link: string, output: string, peers: string[], select: string[], overwrite: boolean, merge: boolean): Promise<void> {
+export async function fetchFollowing (ctx: CommandContext, link: string, output: string, peers: string[], select: string[], overwrite: boolean, merge: boolean): Promise<void> {
   let id: string | undefined
   const early: ApiEvent[] = []
   let lastProgress = 0

@@ -14,12 +14,6 @@ interface ConfigAnswer { path: string, values: Record<string, string | string[]>
 const passphrase = (): string => process.env.OHT_PASSPHRASE ?? ''
 const show = (v: unknown): string => v == null ? t('config.unset') : Array.isArray(v) ? v.join(',') : String(v)
 
-/** A command named by the design whose feature is not there yet: listed, explained, refused. */
-const notYet = (name: string, args: ConsoleCommand['args'] = []): ConsoleCommand => ({
-  name, args, help: `console.help.${name}`, missing: `console.missing.${name}`,
-  run: async () => { throw new Error(t(`console.missing.${name}`)) }
-})
-
 export const nodeCommands: ConsoleCommand[] = [
   {
     name: 'config',
@@ -97,7 +91,7 @@ export const nodeCommands: ConsoleCommand[] = [
     help: 'account.list.description',
     run: async ctx => {
       const { listAccounts } = await accounts()
-      const all = await listAccounts(ctx.dataDir)
+      const all = await listAccounts(ctx.dataDir, passphrase())
       if (all.length === 0) ctx.print(t('account.list.empty'))
       for (const a of all) ctx.print(`${a.id}${a.label !== '' ? `  ${a.label}` : ''}`)
     }
@@ -120,7 +114,7 @@ export const nodeCommands: ConsoleCommand[] = [
     help: 'account.sign.description',
     run: async (ctx, { args, options }) => {
       const { loadAccount, resolveAccountId, signMessage } = await accounts()
-      const a = await loadAccount(ctx.dataDir, await resolveAccountId(ctx.dataDir, typeof options.account === 'string' ? options.account : undefined), passphrase())
+      const a = await loadAccount(ctx.dataDir, await resolveAccountId(ctx.dataDir, typeof options.account === 'string' ? options.account : undefined, passphrase()), passphrase())
       ctx.print(signMessage(a, Buffer.from(args.join(' '), 'utf8')), 'ok')
     }
   },
@@ -143,7 +137,7 @@ export const nodeCommands: ConsoleCommand[] = [
     run: async (ctx, { args }) => {
       const [{ encryptTo, resolveAccountId }, { isAccountId }] = await Promise.all([accounts(), import('../../src/node/identity/account-keys.ts')])
       const to = args[0]!.trim().toLowerCase()
-      const id = isAccountId(to) ? to : await resolveAccountId(ctx.dataDir, args[0])
+      const id = isAccountId(to) ? to : await resolveAccountId(ctx.dataDir, args[0], passphrase())
       ctx.print(encryptTo(id, Buffer.from(args.slice(1).join(' '), 'utf8')).toString('base64'), 'ok')
     }
   },
@@ -154,12 +148,10 @@ export const nodeCommands: ConsoleCommand[] = [
     help: 'console.help.decrypt',
     run: async (ctx, { args, options }) => {
       const { decryptWith, loadAccount, resolveAccountId } = await accounts()
-      const a = await loadAccount(ctx.dataDir, await resolveAccountId(ctx.dataDir, typeof options.account === 'string' ? options.account : undefined), passphrase())
+      const a = await loadAccount(ctx.dataDir, await resolveAccountId(ctx.dataDir, typeof options.account === 'string' ? options.account : undefined, passphrase()), passphrase())
       ctx.print(decryptWith(a, Buffer.from(args[0]!, 'base64')).toString('utf8'), 'ok')
     }
   },
-  notYet('contacts'),
-  notYet('channels'),
   {
     // `oht webui start|stop|status` in the console: /webui, /webui onion, /webui stop, /webui status.
     name: 'webui',

@@ -3,6 +3,7 @@
 // and tab completion. The view (view.ts) draws it and feeds it keys; tests drive it directly.
 import { listAccounts } from '../../src/node/identity/accounts.ts'
 import { AdminApiClient, ApiDhtService, type ApiEvent, type DaemonClient, type EventSubscription } from '../../src/node/index.ts'
+import { PeopleApiClient } from '../../src/node/api/people-client.ts'
 import { errorText } from '../context.ts'
 import { t } from '../i18n/index.ts'
 import { complete, pathCandidates, type Completion } from './completion.ts'
@@ -187,9 +188,11 @@ export class ConsoleSession {
       case 'transfer': return (await c.transfers()).map(tr => tr.id)
       case 'path': return await pathCandidates(prefix, this.#o.cwd)
       case 'config-key': return Object.keys((await c.call('GET', '/config') as { keys: Record<string, unknown> }).keys)
-      case 'account': return (await listAccounts(this.#o.dataDir)).map(a => a.id)
+      case 'account': return (await listAccounts(this.#o.dataDir, process.env.OHT_PASSPHRASE ?? '').catch(() => [])).map(a => a.id)
       case 'peer': return (await this.#dht.info()).peers.flatMap(p => [p.address, p.nodeId])
       case 'ref': return [...this.#refs]
+      case 'contact': return (await new PeopleApiClient(c).overview()).contacts.map(x => x.petname)
+      case 'request': return (await new PeopleApiClient(c).overview()).requests.map(x => x.account)
       case 'command': return this.#o.table.map(x => x.name)
       case 'none': return []
     }

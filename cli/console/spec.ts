@@ -4,7 +4,7 @@
 import type { AdminApiClient, ApiDhtService, ApiEvent, DaemonClient } from '../../src/node/index.ts'
 
 /** Where tab completion finds candidates for an argument. */
-export type CompletionSource = 'command' | 'share' | 'transfer' | 'path' | 'config-key' | 'account' | 'peer' | 'ref' | 'none'
+export type CompletionSource = 'command' | 'share' | 'transfer' | 'path' | 'config-key' | 'account' | 'peer' | 'ref' | 'contact' | 'request' | 'none'
 
 export interface ArgSpec {
   name: string

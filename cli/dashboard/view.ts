@@ -67,7 +67,7 @@ function transferRow (tr: TransferInfo, c: Columns): string {
     ...(c.up > 0 ? [cell(tr.state === 'fetching' || tr.state === 'seeding' ? shortRate(tr.upRate) : '-', c.up, 'right')] : []),
     cell(tr.state === 'fetching' ? formatEta(tr.etaSeconds) : '-', c.eta, 'right'),
     cell(String(tr.peerCount), c.peers, 'right'),
-    cell(t(`dashboard.state.${tr.state}`), c.state)
+    cell(t(tr.kind === 'stream' && tr.state === 'fetching' ? 'dashboard.state.streaming' : `dashboard.state.${tr.state}`), c.state)
   ]
   return parts.join(' ')
 }
@@ -197,12 +197,14 @@ export function Dashboard ({ source, width, height, onQuit }: DashboardProps): R
     if (key.downArrow || input === 'j') { move(+1); return }
     if (selected == null) return
     if (input === 'p') {
-      if (selected.state === 'fetching') { setMessage(t('dashboard.pausing', { name: selected.name ?? selected.id })); void source.pause(selected.id) } else if (selected.state === 'paused' || selected.state === 'failed') { setMessage(t('dashboard.resuming', { name: selected.name ?? selected.id })); void source.resume(selected.id) }
+      if (selected.kind === 'stream') setMessage(t('dashboard.streamNoPause'))
+      else if (selected.state === 'fetching') { setMessage(t('dashboard.pausing', { name: selected.name ?? selected.id })); void source.pause(selected.id) } else if (selected.state === 'paused' || selected.state === 'failed') { setMessage(t('dashboard.resuming', { name: selected.name ?? selected.id })); void source.resume(selected.id) }
       return
     }
     if (input === 'c') { setMode({ kind: 'confirmCancel', id: selected.id }); return }
     if (input === 'f') {
-      if (selected.files.length === 0) setMessage(t('dashboard.filesUnknown'))
+      if (selected.kind === 'stream') setMessage(t('dashboard.streamNoPause'))
+      else if (selected.files.length === 0) setMessage(t('dashboard.filesUnknown'))
       else setMode({ kind: 'files', id: selected.id, cursor: 0, priorities: {} })
     }
   })

@@ -7,6 +7,13 @@ export const VERIFY_SCHEME = 'oht-verify:'
 
 export class LinkError extends Error {
   override name = 'LinkError'
+  /** For whoever shows it in another language (the CLI's catalogs: errors.link.bad). */
+  readonly code = 'link.bad'
+  readonly params: Record<string, string>
+  constructor (message: string, params: Record<string, string> = {}) {
+    super(message)
+    this.params = params
+  }
 }
 
 /** Read capability: `oht://<manifest CID>#<content key, base64url>`. */
@@ -64,21 +71,21 @@ export function parseCapability (text: string): Capability {
   const input = text.trim()
   const match = /^(oht|oht-verify):\/\/([^#/?]+)#([A-Za-z0-9_-]+)$/.exec(input)
   if (match == null) {
-    throw new LinkError('not an oht link: expected oht://<id>#<key> or oht-verify://<id>#<key>')
+    throw new LinkError('not an oht link: expected oht://<id>#<key> or oht-verify://<id>#<key>', { why: 'form' })
   }
   const [, scheme, cidText, keyText] = match as unknown as [string, string, string, string]
   let manifestCid: CID
   try {
     manifestCid = CID.parse(cidText)
   } catch {
-    throw new LinkError(`not an oht link: ${JSON.stringify(cidText)} is not a CID`)
+    throw new LinkError(`not an oht link: ${JSON.stringify(cidText)} is not a CID`, { why: 'cid', cid: cidText.slice(0, 80) })
   }
   if (manifestCid.version !== 1 || manifestCid.code !== DAG_CBOR_CODEC || manifestCid.multihash.code !== SHA2_256) {
-    throw new LinkError('not an oht link: the id must be a CIDv1 (dag-cbor, sha2-256)')
+    throw new LinkError('not an oht link: the id must be a CIDv1 (dag-cbor, sha2-256)', { why: 'cidKind' })
   }
   const key = Buffer.from(keyText, 'base64url')
   if (key.length !== KEY_BYTES || key.toString('base64url') !== keyText) {
-    throw new LinkError(`not an oht link: the key must be ${KEY_BYTES} bytes of base64url`)
+    throw new LinkError(`not an oht link: the key must be ${KEY_BYTES} bytes of base64url`, { why: 'key', bytes: String(KEY_BYTES) })
   }
   const bytes = new Uint8Array(key)
   return scheme === 'oht'
@@ -88,6 +95,6 @@ export function parseCapability (text: string): Capability {
 
 export function parseReadCap (text: string): ReadCap {
   const cap = parseCapability(text)
-  if (cap.kind !== 'read') throw new LinkError('this is a verify capability: it can fetch and serve ciphertext, but not decrypt; the full oht:// link is needed')
+  if (cap.kind !== 'read') throw new LinkError('this is a verify capability: it can fetch and serve ciphertext, but not decrypt; the full oht:// link is needed', { why: 'verifyOnly' })
   return cap
 }

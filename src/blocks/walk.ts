@@ -35,11 +35,19 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 export class SourceError extends Error {
   override name = 'SourceError'
+  /** For whoever shows it in another language (the CLI's catalogs: errors.source.*). */
+  readonly code: string
+  readonly params: Record<string, string>
+  constructor (message: string, code: string, params: Record<string, string> = {}) {
+    super(message)
+    this.code = code
+    this.params = params
+  }
 }
 
 /** Walks the given paths into the ordered file list of one share. */
 export async function collectFiles (paths: readonly string[], options: CollectOptions = {}): Promise<Collected> {
-  if (paths.length === 0) throw new SourceError('nothing to share: give at least one path')
+  if (paths.length === 0) throw new SourceError('nothing to share: give at least one path', 'source.none')
   const skipped: SkippedEntry[] = []
   const files: SourceFile[] = []
   const follow = options.followSymlinks === true
@@ -67,7 +75,7 @@ export async function collectFiles (paths: readonly string[], options: CollectOp
     const prefix = kind === 'file' ? '' : roots.length === 1 ? name : `${name}/${entryName}`
     if (roots.length > 1) {
       checkName(entryName, abs)
-      if (topNames.has(entryName)) throw new SourceError(`two paths share the name ${JSON.stringify(entryName)}; share them separately or rename one`)
+      if (topNames.has(entryName)) throw new SourceError(`two paths share the name ${JSON.stringify(entryName)}; share them separately or rename one`, 'source.nameClash', { name: entryName })
       topNames.add(entryName)
     }
     if (info.isFile()) {
@@ -75,10 +83,10 @@ export async function collectFiles (paths: readonly string[], options: CollectOp
     } else if (info.isDirectory()) {
       await walkDir(abs, prefix, follow, new Set([await realpath(abs)]), files, skipped)
     } else {
-      throw new SourceError(`${abs} is not a regular file or directory`)
+      throw new SourceError(`${abs} is not a regular file or directory`, 'source.notFile', { path: abs })
     }
   }
-  if (files.length === 0) throw new SourceError(`nothing to share: ${paths.join(', ')} holds no regular files`)
+  if (files.length === 0) throw new SourceError(`nothing to share: ${paths.join(', ')} holds no regular files`, 'source.empty', { paths: paths.join(', ') })
   return { kind, name, files, skipped }
 }
 
@@ -87,7 +95,7 @@ async function walkDir (dir: string, prefix: string, follow: boolean, ancestors:
   try {
     raw = await readdir(dir, { encoding: 'buffer' })
   } catch (err) {
-    throw new SourceError(`cannot read directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new SourceError(`cannot read directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'source.unreadable', { path: dir, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message })
   }
   // A name that is not UTF-8 cannot go into the manifest as written (its paths are text): it is
   // skipped with a warning, never the whole share aborted (docs/SECURITY.md, "Names").
@@ -152,19 +160,19 @@ async function statFor (abs: string, follow: boolean, top: boolean) {
     return top || follow ? await stat(abs) : await lstat(abs)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new SourceError(`no such file or directory: ${abs}`)
-    if (code === 'EACCES' || code === 'EPERM') throw new SourceError(`permission denied: ${abs}`)
-    if (code === 'ELOOP') throw new SourceError(`symbolic link loop: ${abs}`)
-    throw new SourceError(`cannot read ${abs}: ${code ?? (err as Error).message}`)
+    if (code === 'ENOENT') throw new SourceError(`no such file or directory: ${abs}`, 'source.missing', { path: abs })
+    if (code === 'EACCES' || code === 'EPERM') throw new SourceError(`permission denied: ${abs}`, 'source.denied', { path: abs })
+    if (code === 'ELOOP') throw new SourceError(`symbolic link loop: ${abs}`, 'source.loop', { path: abs })
+    throw new SourceError(`cannot read ${abs}: ${code ?? (err as Error).message}`, 'source.unreadable', { path: abs, reason: code ?? (err as Error).message })
   }
 }
 
 function checkName (name: string, abs: string): void {
-  if (name.includes('/')) throw new SourceError(`a share name cannot contain "/": ${JSON.stringify(name)}`)
+  if (name.includes('/')) throw new SourceError(`a share name cannot contain "/": ${JSON.stringify(name)}`, 'source.badName', { name })
   try {
     validatePath(name)
   } catch (err) {
-    throw new SourceError(`cannot share ${abs}: ${(err as Error).message}`)
+    throw new SourceError(`cannot share ${abs}: ${(err as Error).message}`, 'source.unreadable', { path: abs, reason: (err as Error).message })
   }
 }
 

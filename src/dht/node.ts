@@ -197,13 +197,15 @@ export class DhtNode {
    * Joins the network through known peers (contacts, or bare addresses whose node id the
    * handshake reveals), then looks itself up and refreshes a few far buckets.
    */
-  async bootstrap (peers: Array<Contact | string>, options: OperationOptions = {}): Promise<{ reached: number, tableSize: number }> {
+  async bootstrap (peers: Array<Contact | string>, options: OperationOptions & { onReached?: () => void } = {}): Promise<{ reached: number, tableSize: number }> {
     const results = await Promise.allSettled(peers.map(async peer => {
       const target: DialTarget = typeof peer === 'string' ? { address: peer } : { address: peer.address, nodeId: idToHex(peer.nodeId) }
       await this.#sessions.request(target, { type: 'ping' }, options.signal)
     }))
     const reached = results.filter(r => r.status === 'fulfilled').length
     log('bootstrap: %d of %d reached', reached, peers.length)
+    // Lookups may start now: the table has its first contacts; the refresh below fills the rest.
+    options.onReached?.()
     if (this.table.size > 0) {
       await this.findNode(this.nodeId, options)
       const sizes = this.table.bucketSizes()

@@ -10,7 +10,8 @@ export type NodeErrorCode =
   | 'fetch.notOffered' | 'fetch.peersGone' | 'fetch.noSource' | 'fetch.noSpace' | 'share.notFound'
   | 'pin.badLifetime' | 'pin.noPeer' | 'pin.noTransport' | 'pin.failed' | 'pin.badCapability' | 'pin.badQuota' | 'pin.badMaxPins'
   | 'dht.badRef' | 'dht.badSalt' | 'dht.badHandle' | 'dht.badKind' | 'dht.immutable' | 'dht.notOwner'
-  | 'transfer.notFound' | 'transfer.state' | 'transfer.failed'
+  | 'transfer.notFound' | 'transfer.state' | 'transfer.streamPause' | 'transfer.failed'
+  | 'transfer.duplicate' | 'transfer.noFile' | 'transfer.badPriority' | 'transfer.allSkipped' | 'stream.noFile'
   | 'node.busy' | 'node.closing' | 'node.stateKey' | 'node.stateDamaged'
   | 'dht.badAddress' | 'dht.badNodeId' | 'dht.nodeNotFound' | 'tor.notTor' | 'tor.attached' | 'tor.rateLimited' | 'tor.notListening' | 'tor.newOnionsFailed'
   | 'webui.onionNeedsTor'
@@ -36,5 +37,7 @@ export type NodeWarning =
   | { type: 'dht-join-failed', reason: string }
   | { type: 'pin-error', reason: string }
   | { type: 'republish-failed', reason: string }
+  /** A file a contact sent could not be fetched by itself (`oht contact autofetch`). */
+  | { type: 'autofetch-failed', reason: string }
 
 export type WarningSink = (warning: NodeWarning) => void

@@ -1,7 +1,8 @@
 // A running node, built in one place for the daemon and for every command that runs a node in
 // its own process: the node's data (OhtNode), its network and DHT, its services, and for a
 // daemon the API with every route. Whoever starts it (cli/) only chooses the options and prints.
-import { verifyCapOf, type ReadCap } from '../blocks/index.ts'
+import { join } from 'node:path'
+import { parseReadCap, verifyCapOf, type ReadCap } from '../blocks/index.ts'
 import { TorTransport, type Transport } from '../onion/index.ts'
 import type { NetworkKey } from '../onion/network-key.ts'
 import { OhtNode, StreamService, TransferManager, type StreamHandle, type StreamRequest } from './transfers/index.ts'
@@ -11,14 +12,16 @@ import {
 import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes
+  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes, registerChannelRoutes, registerContactInviteRoutes, registerPublicFetchRoute
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
-import { InviteService } from './invites/index.ts'
+import { NodePublicShares, PublicFetchServer, publicFetchUrl, type PublicFetchLimits } from './publicfetch/index.ts'
+import { autoFetchFiles, ContactFiles, ContactInvites, InviteService } from './invites/index.ts'
 import { NodeError, type WarningSink } from './errors.ts'
 import { People } from '../people/index.ts'
 import { NameRegistry } from '../people/names/index.ts'
-import type { Account } from './identity/index.ts'
+import { Channels } from '../people/channels/index.ts'
+import type { Account, NodeKeys } from './identity/index.ts'
 
 /** How long a newcomer keeps asking a network's shared address (a host may have just left). */
 export const NETWORK_GIVE_UP_MS = 10 * 60_000
@@ -40,7 +43,7 @@ export interface NodeRuntimeOptions {
   /** Memory only: nothing under `dataDir` (OhtNode.open's `memory`). */
   memory?: boolean
   /** Makes the transport (once the node is open); without one the node works on what it holds (no peers, no DHT). */
-  transport?: () => Transport
+  transport?: (keys: NodeKeys) => Transport
   limits?: NetworkLimits
   /** A daemon: answers remote pin requests, announces what it fetches. */
   daemon?: boolean
@@ -51,7 +54,7 @@ export interface NodeRuntimeOptions {
   /** Where the node's warnings go (it never prints). */
   onWarning?: WarningSink
   /** Contacts and whispers for this account (src/people); needs a transport. */
-  people?: { account: Account, presenceMs?: number, nameTtlMs?: number }
+  people?: { account: Account, presenceMs?: number, nameTtlMs?: number, channelSyncMs?: number }
 }
 
 export interface DaemonApiOptions {
@@ -65,6 +68,8 @@ export interface DaemonApiOptions {
   bootstrapHost?: { publisher: AliasPublisher, key: NetworkKey, republishMs?: number }
   /** Seed limits of fetches that set none (config seedRatio, seedTime; seconds). */
   seedDefaults?: () => { seedRatio?: number, seedTime?: number }
+  /** `--public-fetch`: serve the zero-install fetch page on the node's own address (src/node/publicfetch). */
+  publicFetch?: PublicFetchLimits
 }
 
 export interface DaemonStarted {
@@ -75,6 +80,8 @@ export interface DaemonStarted {
   /** Unfinished fetches the daemon resumed (transfers/journal.ts). */
   resumed: number
   api: ApiServer
+  /** With `publicFetch`: the page's address (the node's own, over HTTP). */
+  publicFetch?: string
 }
 
 /** What `/newonions` did: the new address, the one that stopped, how many shares' records were re-announced. */
@@ -93,18 +100,21 @@ export class NodeRuntime {
   readonly invites: InviteService | undefined
   /** Names (`oht name`), when the node uses the DHT: published under the account, resolved for anyone. */
   readonly names: NameRegistry | undefined
+  /** Channels (`oht channel`), when the node runs for an account. */
+  readonly channels: Channels | undefined
   readonly #warn: WarningSink
   #streams?: StreamService
   #transfers?: TransferManager
   #api?: ApiServer
   #webui?: WebUi
+  #publicFetch?: PublicFetchServer
   #host?: BootstrapHost
   #closed = false
 
   private constructor (node: OhtNode, options: NodeRuntimeOptions) {
     this.node = node
     this.#warn = options.onWarning ?? (() => {})
-    this.network = options.transport != null ? new NodeNetwork(options.transport(), node.keys, options.limits ?? {}) : undefined
+    this.network = options.transport != null ? new NodeNetwork(options.transport(node.keys), node.keys, options.limits ?? {}) : undefined
     this.service = new LocalService(node, this.network, { daemon: options.daemon === true, onWarning: this.#warn })
     const network = this.network
     const dht = options.dht
@@ -128,6 +138,14 @@ export class NodeRuntime {
     const people = options.people
     if (network != null && people != null) {
       this.people = new People({ account: people.account, db: node.state.db, network, dht: () => this.discovery?.dht, ...(people.presenceMs != null ? { presenceMs: people.presenceMs } : {}) })
+      this.channels = new Channels({
+        account: people.account,
+        db: node.state.db,
+        network,
+        dht: () => this.discovery?.dht,
+        ...(people.channelSyncMs != null ? { syncMs: people.channelSyncMs } : {}),
+        fetchShare: async (link, output, peers) => { this.#transfers?.add({ cap: parseReadCap(link), output: output ?? join(node.dirs.root, 'channel-downloads'), peers, discover: true }) }
+      })
     }
   }
 
@@ -193,13 +211,30 @@ export class NodeRuntime {
     if (this.discovery != null) registerDhtAdminRoutes(api, new DhtAdmin(this.discovery))
     if (this.invites != null) registerInviteRoutes(api, this.invites)
     registerTorRoutes(api, network.transport, { newOnions: async () => await this.newOnions() })
-    registerStreamRoute(api, async (cap, request) => await this.stream(cap, request))
+    registerStreamRoute(api, async (cap, request) => {
+      // Listed with the transfers (the dashboard, the web UI, /v0/transfers) while it runs.
+      const follower = transfers.followStream({ cap, output: request.output ?? join(this.node.dirs.root, 'streams'), peers: Array.isArray(request.peers) ? [...request.peers as readonly string[]] : [] })
+      const handle = await this.stream(cap, { ...request, onEvent: follower.onEvent }).catch((err: Error) => { follower.failed(err); throw err })
+      follower.running(handle.fetched, handle.close)
+      return handle
+    })
     registerPeopleRoutes(api, this.people)
     registerNameRoutes(api, this.names, this.people)
+    registerChannelRoutes(api, this.channels)
+    this.channels?.on('event', e => { api.publish(e) })
+    registerContactInviteRoutes(api, this.people != null && this.invites != null ? new ContactInvites(this.people, this.invites, () => network.address) : undefined, this.people != null ? new ContactFiles(this.service, this.people, () => network.address) : undefined)
+    if (this.people != null && this.node.dirs.root !== '') autoFetchFiles(this.people, transfers, join(this.node.dirs.root, 'received'), err => { this.#warn({ type: 'autofetch-failed', reason: err instanceof Error ? err.message : String(err) }) })
     this.names?.on('event', e => { api.publish(e) })
     this.people?.on('event', e => { api.publish(e) })
     const transport = network.transport
     registerWebUiRoutes(api, this.#webui = new WebUi({ api, dataDir: this.node.dirs.root, transport: transport.kind, ...(transport instanceof TorTransport ? { onion: transport } : {}) }))
+    if (options.publicFetch != null) {
+      if (transport.serveHttp == null) throw new Error(`the public fetch page needs the Tor or TCP transport, not ${transport.kind}`)
+      this.#publicFetch = new PublicFetchServer(new NodePublicShares(this.node, network), options.publicFetch)
+      transport.serveHttp(this.#publicFetch.accept)
+    }
+    // The node's current address: /newonions moves the page with it.
+    registerPublicFetchRoute(api, () => this.#publicFetch != null && network.address != null ? publicFetchUrl(network.address) : null)
     try {
       const address = await network.listen()
       let sharedAddress: string | undefined
@@ -208,13 +243,14 @@ export class NodeRuntime {
         this.#host = new BootstrapHost(hosting.publisher, hosting.key, hosting.republishMs)
         sharedAddress = await this.#host.start(err => { this.#warn({ type: 'republish-failed', reason: err instanceof Error ? err.message : String(err) }) })
       }
-      this.discovery?.start().then(async () => { await this.people?.publish(); await this.names?.refresh() }).catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
+      this.discovery?.start().then(async () => { await this.people?.publish(); await this.names?.refresh(); await this.channels?.announce() }).catch((err: unknown) => { this.#warn({ type: 'dht-join-failed', reason: err instanceof Error ? err.message : String(err) }) })
       this.people?.start()
       this.names?.start()
+      this.channels?.start()
       const seeded = await this.service.seedAll()
       const restored = await transfers.restore()
       await api.listen()
-      return { address, ...(sharedAddress != null ? { sharedAddress } : {}), seeded: seeded + restored.seeding, resumed: restored.fetching, api }
+      return { address, ...(sharedAddress != null ? { sharedAddress } : {}), ...(this.#publicFetch != null ? { publicFetch: publicFetchUrl(address) } : {}), seeded: seeded + restored.seeding, resumed: restored.fetching, api }
     } catch (err) {
       await this.close().catch(() => {})
       throw err
@@ -281,7 +317,10 @@ export class NodeRuntime {
     this.#host?.stop()
     this.people?.close()
     this.names?.close()
+    this.channels?.close()
     await this.#webui?.stop().catch(() => {})
+    this.network?.transport.serveHttp?.(null)
+    await this.#publicFetch?.close().catch(() => {})
     await this.#api?.close().catch(() => {})
     await this.invites?.close().catch(() => {})
     await this.#streams?.close().catch(() => {})

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events'
 import { join, resolve } from 'node:path'
 import { parseCapability, parseReadCap, verifyCapOf } from '../blocks/index.ts'
 import { TcpTransport, TorTransport, type Transport } from '../onion/index.ts'
+import { fileSealer } from '../store/index.ts'
 import type { SwarmEvent } from '../swarm/index.ts'
 import type { NodeWarning } from './errors.ts'
 import { resolveDataDir } from './identity/datadir.ts'
@@ -89,7 +90,7 @@ export class OhtNode extends EventEmitter<OhtNodeEvents> {
       onWarning: w => { emitWarning(w) },
       ...(transport !== 'none'
         ? {
-            transport: () => makeTransport(transport, dataDir, options.listen),
+            transport: keys => makeTransport(transport, dataDir, options.listen, keys.storageKey),
             dht: { bootstrap: options.bootstrap ?? [] },
             ...(options.limits != null ? { limits: options.limits } : {})
           }
@@ -157,9 +158,9 @@ export class OhtNode extends EventEmitter<OhtNodeEvents> {
   }
 }
 
-function makeTransport (kind: 'tor' | 'tcp' | Transport, dataDir: string, listen: string | undefined): Transport {
+function makeTransport (kind: 'tor' | 'tcp' | Transport, dataDir: string, listen: string | undefined, storageKey: Uint8Array): Transport {
   if (kind === 'tcp') return new TcpTransport({ listen: listen ?? '127.0.0.1:0' })
-  if (kind === 'tor') return new TorTransport({ tor: { kind: 'own', dataDir: join(dataDir, 'tor') }, keyFile: join(dataDir, 'onion.key') })
+  if (kind === 'tor') return new TorTransport({ tor: { kind: 'own', dataDir: join(dataDir, 'tor') }, keyFile: join(dataDir, 'onion.key'), keySealer: fileSealer(storageKey, 'onion.key') })
   return kind
 }
 

@@ -11,7 +11,8 @@ export { TcpTransport, TCP_WARNING, type TcpTransportOptions } from './tcp.ts'
 export { MemoryNetwork, MemoryTransport, type MemoryLatency, type MemoryNetworkOptions, type MemoryTransportOptions } from './memory.ts'
 export { memoryDuplexPair, MemoryStream, ConnectionResetError, type ChunkLatency, type DuplexPairOptions } from './pair.ts'
 export { dialWithDeadline } from './deadline.ts'
+export { sniffHttp, type HttpSocketHandler } from './sniff.ts'
 export {
   TorTransport, TorControl, TorControlError, TorTestNetwork, TorStartError, TorBootstrapError, SocksDialError, startTor, attachTor, OnionStream,
-  type TorTransportOptions, type TorTransportEvent, type TorSource, type TorInstance, type TorEvent, type BootstrapProgress
+  type TorTransportOptions, type TorTransportEvent, type TorSource, type TorInstance, type TorEvent, type BootstrapProgress, type KeySealer
 } from './tor/index.ts'

@@ -6,6 +6,7 @@ import { formatAddress, parseAddressFor } from './address.ts'
 import { TCP_DIAL_TIMEOUT_MS } from './constants.ts'
 import { dialWithDeadline } from './deadline.ts'
 import { AddressError, DialError, ListenError, type ConnectionHandler, type DialFailure, type DialOptions, type Transport } from './transport.ts'
+import { sniffHttp, type HttpSocketHandler } from './sniff.ts'
 
 export const TCP_WARNING = 'the TCP transport is not anonymous: peers see your IP address; use it for tests and development'
 
@@ -33,6 +34,7 @@ export class TcpTransport implements Transport {
   readonly #dialTimeoutMs: number
   readonly #sockets = new Set<Socket>()
   #server: Server | null = null
+  #http: HttpSocketHandler | null = null
   #closed = false
   #closing: Promise<void> | null = null
 
@@ -55,7 +57,9 @@ export class TcpTransport implements Transport {
     server.on('connection', socket => {
       if (this.#closed) { socket.destroy(); return }
       this.#adopt(socket)
-      handler(socket, { remote: remoteOf(socket) })
+      const http = this.#http
+      if (http == null) handler(socket, { remote: remoteOf(socket) })
+      else sniffHttp(socket, http, s => { handler(s, { remote: remoteOf(s) }) })
     })
     const where = formatAddress({ transport: 'tcp', host: this.#listenHost, port: this.#listenPort })
     await new Promise<void>((resolve, reject) => {
@@ -77,6 +81,8 @@ export class TcpTransport implements Transport {
     const bound = server.address() as AddressInfo
     return formatAddress({ transport: 'tcp', host: bound.address, port: bound.port })
   }
+
+  serveHttp (handler: HttpSocketHandler | null): void { this.#http = handler }
 
   async dial (address: string, options: DialOptions = {}): Promise<Socket> {
     if (this.#closed) throw new DialError(address, 'closed', 'the TCP transport is closed')

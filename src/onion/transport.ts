@@ -2,6 +2,7 @@
 // above (DHT, swarm) see only this: a listener that hands over byte streams, a dialer that opens
 // them, and a close that ends everything the transport opened.
 import type { Duplex } from 'node:stream'
+import type { HttpSocketHandler } from './sniff.ts'
 
 export type TransportKind = 'tcp' | 'memory' | 'tor'
 
@@ -55,6 +56,12 @@ export interface Transport {
   dial (address: string, options?: DialOptions): Promise<Duplex>
   /** Stops listening and destroys every stream this transport dialed or accepted; idempotent. */
   close (): Promise<void>
+  /**
+   * Hands accepted connections that start with an HTTP request to `handler` instead of the
+   * listener (`--public-fetch`; sniff.ts); `null` stops it. Transports without raw sockets
+   * (memory) have none.
+   */
+  serveHttp? (handler: HttpSocketHandler | null): void
 }
 
 export class TransportError extends Error {

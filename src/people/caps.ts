@@ -14,7 +14,15 @@ export const PEOPLE_LABELS = {
   /** The DHT private-value handle of a published name: sha256(label ‖ account id ‖ NUL ‖ name). */
   name: 'oht/v2/people/name',
   /** An account's signature over a name record (account, name, target, seq, expiry). */
-  nameRecord: 'oht/v2/people/name-record'
+  nameRecord: 'oht/v2/people/name-record',
+  /** HMAC key step of a mailbox's epoch-key ratchet: key(e+1) = HMAC(key(e), label). */
+  mailboxNext: 'oht/v2/people/mailbox-next',
+  /** HMAC of a mailbox slot's DHT private-value handle: HMAC(key(e), label ‖ epoch ‖ slot). */
+  mailboxHandle: 'oht/v2/people/mailbox-handle',
+  /** HMAC of a mailbox record's AES-256-GCM key: HMAC(key(e), label ‖ epoch ‖ slot); also its AAD prefix. */
+  mailboxSeal: 'oht/v2/people/mailbox-seal',
+  /** An account's signature introducing one of its contacts to another: label ‖ JSON [introducer, introduced, to, at]. */
+  introduction: 'oht/v2/people/introduction'
 } as const
 
 export type PeopleLabel = keyof typeof PEOPLE_LABELS

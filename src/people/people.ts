@@ -12,48 +12,64 @@ import type { HandshakeResult } from '../onion/index.ts'
 import { checkAccountId } from '../node/identity/account-keys.ts'
 import { ContactBook, ContactError, type Contact, type ContactRequest } from './contacts/book.ts'
 import { KnockLimiter, type KnockLimits } from './contacts/limits.ts'
-import { lookupLocator, publishLocator, LOCATOR_REPUBLISH_MS, type PrivateValues } from './contacts/locator.ts'
-import { answer, initiate, MAX_TEXT_BYTES, PEOPLE_PROTOCOL, PeopleProtocolError, type Channel, type Payload } from './messages/channel.ts'
-import { MessageLog, type StoredMessage } from './messages/log.ts'
+import { checkIntroduction, IntroductionBook, signIntroduction, type Introduction } from './contacts/introductions.ts'
+import { InviteTokens } from './contacts/invite-tokens.ts'
+import { contactsWithVia, introductionsWithVia, requestsWithVia, type ViaName } from './contacts/overview.ts'
+import { publishLocator, LOCATOR_REPUBLISH_MS } from './contacts/locator.ts'
+import { Mailboxes, type MailboxDht } from './mailbox/mailbox.ts'
+import { leaveOutbox, newMail } from './mailbox/postman.ts'
+import { answer, MAX_TEXT_BYTES, PEOPLE_PROTOCOL, PeopleProtocolError, type Channel, type Payload, type SessionEnds } from './messages/channel.ts'
+import type { Hello } from './messages/session.ts'
+import { MessageLog, type FileOffer, type StoredMessage } from './messages/log.ts'
+import { markFetched, pendingFiles, type PendingFile } from './messages/files.ts'
+import { dialContact, type PeopleNetwork } from './messages/dial.ts'
 
-/** The node as the people layer needs it (src/node/network NodeNetwork has this shape). */
-export interface PeopleNetwork {
-  readonly address?: string | undefined
-  readonly keys: { nodeId: string }
-  registerProtocol: (protocol: string, handler: (session: HandshakeResult) => void) => void
-  dialProtocol: (address: string, protocol: string, options?: { signal?: AbortSignal, expectedNodeId?: string }) => Promise<HandshakeResult>
-}
+export type { PeopleNetwork } from './messages/dial.ts'
 
 export type PeopleEvent =
   | { type: 'contact-request', account: string, text: string, at: number }
   | { type: 'contact-accepted', account: string, contact: string }
   | { type: 'message', id: string, contact: string, account: string, text: string, at: number }
+  /** A contact sent a file (`oht send --to`); `auto`: this node fetches it without asking. */
+  | { type: 'file-offered', id: string, contact: string, account: string, name: string, bytes: number, auto: boolean }
   | { type: 'receipt', id: string, contact: string }
   | { type: 'contact-online', contact: string, account: string }
   | { type: 'contact-offline', contact: string, account: string }
+  /** The contact gave its mailbox key: messages to it can wait in the DHT while it is offline. */
+  | { type: 'mailbox-ready', contact: string, account: string }
+  /** A contact (`via`, its petname) introduced `account`: `oht contact request <account>` to ask it. */
+  | { type: 'introduction', account: string, via: string }
 
 export interface PeopleOptions {
   account: { id: string, privateKey: KeyObject }
   db: SealedDb
   network: PeopleNetwork
-  /** The DHT's private values, once the node has joined (the locator record). */
-  dht?: () => PrivateValues | undefined
+  /** The DHT's private values, once the node has joined (the locator record, the mailboxes). */
+  dht?: () => MailboxDht | undefined
   limits?: KnockLimits
   /** Presence pings and outbox retries: every interval ± a third (jitter). Default 60 s. */
   presenceMs?: number
+  /** How long one mailbox key lives (mailbox/record.ts MAILBOX_EPOCH_MS); tests shorten it. */
+  mailboxEpochMs?: number
 }
 
-/** What a send did: delivered (a receipt came back), or queued for a later try. */
-export interface SendResult { id: string, state: 'delivered' | 'queued', reason?: string }
+/** What a send did: delivered (a receipt came back), left in the contact's DHT mailbox, or queued for a later try. */
+export interface SendResult { id: string, state: 'delivered' | 'mailboxed' | 'queued', reason?: string }
 
 export const DEFAULT_PRESENCE_MS = 60_000
 const MAX_REQUEST_TEXT_CHARS = 500
+/** The mailboxes are read at the first DHT join, then every this many presence rounds (and on demand). */
+const MAILBOX_POLL_ROUNDS = 5
 const newId = (): string => randomBytes(12).toString('base64url')
 
 export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   readonly account: string
   readonly book: ContactBook
   readonly log: MessageLog
+  readonly mailboxes: Mailboxes
+  readonly intros: IntroductionBook
+  /** Tokens of this node's open contact invites (`oht contact invite`). */
+  readonly invites = new InviteTokens()
   readonly #options: PeopleOptions
   readonly #limiter: KnockLimiter
   readonly #online = new Set<string>()
@@ -61,6 +77,8 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   #republish: NodeJS.Timeout | undefined
   #closed = false
   #published = 0
+  #rounds = 0
+  #collecting: Promise<number> | undefined
 
   /** Registers the `people` protocol on the network: call before it listens. */
   constructor (options: PeopleOptions) {
@@ -70,6 +88,8 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     this.book = new ContactBook(options.db)
     this.log = new MessageLog(options.db)
     this.#limiter = new KnockLimiter(options.limits)
+    this.intros = new IntroductionBook(options.db)
+    this.mailboxes = new Mailboxes({ db: options.db, dht: () => options.dht?.(), ...(options.mailboxEpochMs != null ? { epochMs: options.mailboxEpochMs } : {}) })
     options.network.registerProtocol(PEOPLE_PROTOCOL, session => { void this.#serve(session) })
   }
 
@@ -87,7 +107,9 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     const dht = this.#options.dht?.()
     const address = this.#options.network.address
     if (dht == null || address == null) return 0
+    const first = this.#published === 0
     this.#published = await publishLocator(dht, this.#options.account, this.#options.network.keys.nodeId, address)
+    if (first && this.#published > 0) void this.collect().catch(() => 0)
     return this.#published
   }
 
@@ -99,27 +121,42 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
 
   isOnline (account: string): boolean { return this.#online.has(account) }
 
-  async contacts (): Promise<Array<Contact & { online: boolean }>> {
-    return (await this.book.list()).map(c => ({ ...c, online: this.#online.has(c.account) }))
+  /** The contacts; `mailbox`: it gave its mailbox key; `viaName`: the petname of its introducer. */
+  async contacts (): Promise<Array<Contact & ViaName & { online: boolean, mailbox: boolean }>> {
+    return await contactsWithVia(this.book, async c => ({ online: this.#online.has(c.account), mailbox: await this.mailboxes.writable(c.account) }))
   }
 
-  async requests (): Promise<ContactRequest[]> { return await this.book.requests() }
+  async requests (): Promise<Array<ContactRequest & ViaName>> { return await requestsWithVia(this.book) }
+
+  /** Introductions received from contacts, of accounts that are not contacts yet, with the introducer's petname. */
+  async introductions (): Promise<Array<Introduction & ViaName>> { return await introductionsWithVia(this.book, this.intros) }
+
+  /** Introduces two contacts to each other: each gets the other's account, signed by this account ("via" this one). */
+  async introduce (name: string, toName: string): Promise<{ introduced: string, to: string, results: SendResult[] }> {
+    const a = await this.#approved(name)
+    const b = await this.#approved(toName)
+    if (a.account === b.account) throw new ContactError('contact.introduceSelf', 'introduce a contact to another contact')
+    const intro = (to: Contact, of: Contact): Payload & { id: string } => ({ k: 'intro', id: newId(), account: of.account, addr: of.address, node: of.node, via: signIntroduction(this.#options.account, of.account, to.account) })
+    const results = [await this.#send(b, intro(b, a)), await this.#send(a, intro(a, b))]
+    return { introduced: a.petname, to: b.petname, results }
+  }
 
   /** Asks `account` to become a contact; it is known here by `petname` (or a default one) from now on. */
-  async request (account: string, text = '', options: { petname?: string, address?: string } = {}): Promise<{ contact: Contact, delivered: true }> {
+  async request (account: string, text = '', options: { petname?: string, address?: string, invite?: string } = {}): Promise<{ contact: Contact, delivered: true }> {
     const id = checkAccountId(account)
     if (id === this.account) throw new ContactError('contact.self', 'that is this node\'s own account')
     if (text.length > MAX_REQUEST_TEXT_CHARS) throw new ContactError('contact.textTooLong', `a request's message is at most ${MAX_REQUEST_TEXT_CHARS} characters`)
     const existing = await this.book.get(id)
     if (existing?.state === 'approved') throw new ContactError('contact.already', `${existing.petname} is already a contact`)
+    const intro = await this.intros.get(id)
     const petname = options.petname != null ? await this.book.freePetname(id, options.petname) : existing?.petname ?? await this.book.freePetname(id)
-    const contact: Contact = existing ?? { account: id, petname, state: 'requested', address: options.address ?? null, node: null, addedAt: Date.now(), lastSeen: null }
+    const contact: Contact = existing ?? { account: id, petname, state: 'requested', address: options.address ?? intro?.address ?? null, node: intro?.node ?? null, addedAt: Date.now(), lastSeen: null, ...(intro != null ? { via: intro.via.account } : {}) }
     contact.petname = petname
     if (options.address != null) contact.address = options.address
     await this.book.unrefuse(id)
     await this.book.put(contact)
     try {
-      await this.#deliver(contact, [{ k: 'request', id: newId(), text }])
+      await this.#deliver(contact, [{ k: 'request', id: newId(), text, ...(intro != null ? { via: intro.via } : {}), ...(options.invite != null ? { invite: options.invite } : {}) }])
     } catch (err) {
       if (existing == null) await this.book.remove(id)
       throw err
@@ -130,9 +167,10 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   /** Accepts a waiting request: the account becomes a contact named `petname`; the requester is told. */
   async accept (account: string, petname?: string): Promise<{ contact: Contact, delivered: boolean }> {
     const r = await this.#findRequest(account)
-    const contact: Contact = { account: r.account, petname: await this.book.freePetname(r.account, petname), state: 'approved', address: r.address, node: r.node, addedAt: Date.now(), lastSeen: null }
+    const contact: Contact = { account: r.account, petname: await this.book.freePetname(r.account, petname), state: 'approved', address: r.address, node: r.node, addedAt: Date.now(), lastSeen: null, ...(r.via != null ? { via: r.via } : {}) }
     await this.book.put(contact)
     await this.book.dropRequest(r.account)
+    await this.intros.drop(r.account)
     const sent = await this.#send(contact, { k: 'accept', id: newId() })
     return { contact, delivered: sent.state === 'delivered' }
   }
@@ -152,6 +190,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     const contact: Contact = { account: id, petname: await this.book.freePetname(id, petname), state: 'approved', address: address ?? old?.address ?? null, node: old?.node ?? null, addedAt: old?.addedAt ?? Date.now(), lastSeen: old?.lastSeen ?? null }
     await this.book.unrefuse(id)
     await this.book.dropRequest(id)
+    await this.intros.drop(id)
     return await this.book.put(contact)
   }
 
@@ -160,6 +199,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     const c = await this.book.find(name)
     await this.book.remove(c.account)
     await this.log.forget(c.account)
+    await this.mailboxes.forget(c.account)
     this.#online.delete(c.account)
     if (block) await this.book.refuse(c.account, 'blocked')
     return { account: c.account, petname: c.petname }
@@ -167,18 +207,36 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
 
   /** Sends a whisper to an approved contact: delivered now when it is online, else queued. */
   async whisper (name: string, text: string): Promise<SendResult> {
-    const c = await this.book.find(name)
-    if (c.state !== 'approved') throw new ContactError('contact.notApproved', `${c.petname} has not accepted the contact request yet`)
+    const c = await this.#approved(name)
     if (text === '' || Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new ContactError('message.badText', `a whisper is 1 to ${MAX_TEXT_BYTES} bytes of text`)
     const m: StoredMessage = { id: newId(), account: c.account, direction: 'out', text, at: Date.now(), state: 'queued' }
     await this.log.put(m)
     return await this.#send(c, { k: 'whisper', id: m.id, text, at: m.at })
   }
 
+  /** Sends a file's link (already shared and seeded by this node) to an approved contact, as a message. */
+  async sendFile (name: string, file: FileOffer): Promise<SendResult> {
+    const c = await this.#approved(name)
+    const m: StoredMessage = { id: newId(), account: c.account, direction: 'out', text: file.name, at: Date.now(), state: 'queued', file }
+    await this.log.put(m)
+    return await this.#send(c, { k: 'file', id: m.id, link: file.link, name: file.name, bytes: file.bytes, peers: file.peers })
+  }
+
+  async pendingFiles (name?: string): Promise<PendingFile[]> { return await pendingFiles(this.book, this.log, name) }
+  async fileFetched (name: string, id: string): Promise<void> { await markFetched(this.book, this.log, name, id) }
+  /** Lets a contact's files be fetched without asking (or not). */
+  async setAutoFetch (name: string, on: boolean): Promise<Contact> { return await this.book.put({ ...await this.book.find(name), autoFetch: on }) }
+
   /** A contact's messages, oldest first, with its petname. */
   async messages (name: string): Promise<{ contact: string, account: string, messages: StoredMessage[] }> {
     const c = await this.book.find(name)
     return { contact: c.petname, account: c.account, messages: await this.log.list(c.account) }
+  }
+
+  async #approved (name: string): Promise<Contact> {
+    const c = await this.book.find(name)
+    if (c.state !== 'approved') throw new ContactError('contact.notApproved', `${c.petname} has not accepted the contact request yet`)
+    return c
   }
 
   async #findRequest (account: string): Promise<ContactRequest> {
@@ -189,29 +247,64 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     return hits[0]!
   }
 
-  /** Queues `payload`, then tries the contact's outbox now. */
-  async #send (c: Contact, payload: Payload & { id: string }): Promise<SendResult> {
-    if (!await this.log.queue({ id: payload.id, account: c.account, payload, queuedAt: Date.now() })) {
-      throw new ContactError('message.outboxFull', `${c.petname} has too many undelivered messages waiting; try again when it is online`)
+  /**
+   * Queues the payloads, then tries the contact's outbox now: over a live session, else (the
+   * contact is offline) into its DHT mailbox. Every sender of messages goes through here.
+   */
+  async #send (c: Contact, ...payloads: Array<Payload & { id: string }>): Promise<SendResult> {
+    const id = payloads[0]!.id
+    for (const payload of payloads) {
+      if (!await this.log.queue({ id: payload.id, account: c.account, payload, queuedAt: Date.now() })) {
+        throw new ContactError('message.outboxFull', `${c.petname} has too many undelivered messages waiting; try again when it is online`)
+      }
     }
     try {
       const delivered = await this.#flush(c)
-      return delivered.includes(payload.id) ? { id: payload.id, state: 'delivered' } : { id: payload.id, state: 'queued' }
+      return delivered.includes(id) ? { id, state: 'delivered' } : { id, state: 'queued' }
     } catch (err) {
-      return { id: payload.id, state: 'queued', reason: (err as Error).message }
+      const left = c.state === 'approved' ? await leaveOutbox(this.log, this.mailboxes, c.account) : []
+      return left.includes(id) ? { id, state: 'mailboxed' } : { id, state: 'queued', reason: (err as Error).message }
     }
   }
 
-  /** Delivers the contact's outbox (or a presence ping when it is empty); the ids delivered. */
+  /** Delivers the contact's outbox (or a presence ping when it is empty), and this node's mailbox key while the contact lacks it; the ids delivered. */
   async #flush (c: Contact): Promise<string[]> {
     const items = await this.log.outbox(c.account)
     const payloads: Payload[] = items.length > 0 ? items.map(i => i.payload) : [{ k: 'ping', id: newId() }]
+    const offer = c.state === 'approved' ? await this.mailboxes.offer(c.account) : undefined
+    if (offer != null) payloads.push(offer)
     return await this.#deliver(c, payloads)
+  }
+
+  /**
+   * Reads every contact's new records in this node's DHT mailboxes and takes them as if they had
+   * come over a live session; each whisper found there is answered by a `got` receipt. How many
+   * payloads were new. Runs once at a time (a second call waits for the first, then reads again).
+   */
+  async collect (): Promise<number> {
+    const previous = this.#collecting
+    const run = (async () => {
+      await previous?.catch(() => 0)
+      let n = 0
+      for (const c of await this.book.list()) {
+        if (c.state !== 'approved' || this.#closed) continue
+        const receipts: Array<Payload & { id: string, k: 'got' }> = []
+        for (const p of await newMail(this.log, this.mailboxes, c.account)) {
+          if (await this.#handle(c.account, p, null) != null) continue
+          n++
+          if (p.k !== 'got') receipts.push({ k: 'got', id: newId(), of: p.id })
+        }
+        if (receipts.length > 0) await this.#send(c, ...receipts).catch(() => {})
+      }
+      return n
+    })()
+    this.#collecting = run
+    return await run
   }
 
   /** One session with the contact: every payload sent and its receipt awaited. Throws when it cannot. */
   async #deliver (c: Contact, payloads: Payload[]): Promise<string[]> {
-    const channel = await this.#dial(c)
+    const channel = await dialContact({ network: this.#options.network, dht: this.#options.dht?.(), ends: s => this.#ends(s) }, c)
     const delivered: string[] = []
     try {
       for (const p of payloads) {
@@ -220,7 +313,8 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
         if (r?.k !== 'receipt' || !('id' in p) || r.id !== p.id) throw new PeopleProtocolError('bad-frame', 'expected a delivery receipt')
         delivered.push(p.id)
         if (p.k !== 'ping' && p.k !== 'request') await this.log.delivered(c.account, p.id)
-        if (p.k === 'whisper') {
+        if (p.k === 'mailbox') await this.mailboxes.offerDelivered(c.account)
+        if (p.k === 'whisper' || p.k === 'file') {
           await this.log.setState(c.account, p.id, 'delivered')
           this.emit('event', { type: 'receipt', id: p.id, contact: c.petname })
         }
@@ -233,36 +327,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     return delivered
   }
 
-  /** A session with the contact: at its last address, else where its locator record points. */
-  async #dial (c: Contact): Promise<Channel> {
-    const tried: string[] = []
-    let lastError: unknown
-    const attempt = async (address: string, node: string | null): Promise<Channel | undefined> => {
-      tried.push(address)
-      try {
-        const session = await this.#options.network.dialProtocol(address, PEOPLE_PROTOCOL, node != null ? { expectedNodeId: node } : {})
-        return await initiate(session.stream, this.#ends(session), c.account).catch((err: unknown) => { session.stream.destroy(); throw err })
-      } catch (err) {
-        if (err instanceof PeopleProtocolError && err.code !== 'unavailable') throw err // a refusal: asking elsewhere changes nothing
-        lastError = err
-        return undefined
-      }
-    }
-    if (c.address != null) {
-      const ch = await attempt(c.address, c.node)
-      if (ch != null) return ch
-    }
-    const dht = this.#options.dht?.()
-    const found = dht != null ? await lookupLocator(dht, c.account).catch(() => null) : null
-    if (found != null && !tried.includes(found.address)) {
-      const ch = await attempt(found.address, found.node)
-      if (ch != null) return ch
-    }
-    if (tried.length === 0) throw new ContactError('contact.unreachable', `no address known for ${c.petname}, and the DHT has no locator record for it`)
-    throw new ContactError('contact.unreachable', `${c.petname} is not reachable now (${(lastError as Error | undefined)?.message ?? 'no answer'})`)
-  }
-
-  #ends (session: HandshakeResult): { account: PeopleOptions['account'], localNode: string, remoteNode: string, address: string | null } {
+  #ends (session: HandshakeResult): SessionEnds {
     return { account: this.#options.account, localNode: this.#options.network.keys.nodeId, remoteNode: session.remoteNodeId, address: this.#options.network.address ?? null }
   }
 
@@ -292,7 +357,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     try {
       channel = await answer(stream, this.#ends(session), async hello => {
         if (await this.book.refused(hello.from) != null) throw new PeopleProtocolError('refused', 'this account does not take requests from you')
-        if (await this.book.get(hello.from) == null && this.#limiter.take(hello.from) != null) throw new PeopleProtocolError('rate-limited', 'too many requests: try again later')
+        if (await this.book.get(hello.from) == null && await this.intros.get(hello.from) == null && this.#limiter.take(hello.from) != null) throw new PeopleProtocolError('rate-limited', 'too many requests: try again later')
       })
     } catch {
       stream.destroy()
@@ -302,7 +367,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       for (;;) {
         const p = await channel.receive()
         if (p == null || p.k === 'bye') break
-        const reply = await this.#handle(channel, p)
+        const reply = await this.#handle(channel.peer.from, p, channel.peer)
         if (reply != null) { await channel.refuse(reply.code, reply.reason); return }
         if ('id' in p) await channel.send({ k: 'receipt', id: p.id })
       }
@@ -315,23 +380,31 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     }
   }
 
-  /** One payload from the other side; a refusal to send back, or undefined when it is taken. */
-  async #handle (channel: Channel, p: Payload): Promise<{ code: 'not-a-contact' | 'rate-limited' | 'refused', reason: string } | undefined> {
-    const from = channel.peer.from
+  /**
+   * One payload from the other side (over a live session: `peer` is its hello; from a mailbox:
+   * null); a refusal to send back, or undefined when it is taken.
+   */
+  async #handle (from: string, p: Payload, peer: Hello | null): Promise<{ code: 'not-a-contact' | 'rate-limited' | 'refused', reason: string } | undefined> {
     const c = await this.book.get(from)
     const notContact = { code: 'not-a-contact' as const, reason: 'only contacts may send this' }
     switch (p.k) {
       case 'request': {
         if (c?.state === 'approved') return undefined // already contacts (it lost its state): nothing to ask
-        if (c?.state === 'requested') { await this.#approve(c, channel); return undefined } // both asked: agreed
-        const r: ContactRequest = { account: from, text: p.text, at: Date.now(), address: channel.peer.addr, node: channel.peer.fromNode }
+        if (peer == null) return notContact
+        if (c?.state === 'requested') { await this.#approve(c, peer); return undefined } // both asked: agreed
+        const ticket = p.invite != null ? this.invites.take(p.invite) : undefined
+        if (ticket != null) { await this.#welcome(from, peer, ticket.petname); return undefined } // it came with this node's invite code
+        // "via": the introducer's signature checks and it is a contact here, or this node was introduced to the requester too.
+        const introducer = p.via != null && checkIntroduction(p.via, this.account, from) ? await this.book.get(p.via.account) : undefined
+        const via = introducer?.state === 'approved' ? introducer.account : (await this.intros.get(from))?.via.account
+        const r: ContactRequest = { account: from, text: p.text, at: Date.now(), address: peer.addr, node: peer.fromNode, ...(via != null ? { via } : {}) }
         if (!await this.book.addRequest(r)) return { code: 'rate-limited', reason: 'too many requests are waiting here: try again later' }
         this.emit('event', { type: 'contact-request', account: from, text: p.text, at: r.at })
         return undefined
       }
       case 'accept':
-        if (c == null) return notContact
-        if (c.state === 'requested') await this.#approve(c, channel)
+        if (c == null || peer == null) return notContact
+        if (c.state === 'requested') await this.#approve(c, peer)
         return undefined
       case 'whisper': {
         if (c?.state !== 'approved') return notContact
@@ -340,18 +413,63 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
         this.emit('event', { type: 'message', id: p.id, contact: c.petname, account: from, text: p.text, at: p.at })
         return undefined
       }
+      case 'file': {
+        if (c?.state !== 'approved') return notContact
+        if (await this.log.get(from, p.id) != null) return undefined
+        const file: FileOffer = { link: p.link, name: p.name, bytes: p.bytes, peers: p.peers }
+        await this.log.put({ id: p.id, account: from, direction: 'in', text: p.name, at: Date.now(), state: 'received', file })
+        this.emit('event', { type: 'file-offered', id: p.id, contact: c.petname, account: from, name: p.name, bytes: p.bytes, auto: c.autoFetch === true })
+        return undefined
+      }
       case 'ping':
         return c?.state === 'approved' ? undefined : notContact
+      case 'intro': {
+        if (c?.state !== 'approved') return notContact
+        if (p.via.account !== from || p.account === this.account || !checkIntroduction(p.via, p.account, this.account)) return undefined // not a valid statement of this contact: dropped
+        if ((await this.book.get(p.account))?.state === 'approved') return undefined
+        await this.intros.add({ account: p.account, via: p.via, address: p.addr, node: p.node })
+        this.emit('event', { type: 'introduction', account: p.account, via: c.petname })
+        return undefined
+      }
+      case 'mailbox':
+        if (c?.state !== 'approved') return notContact
+        if (await this.mailboxes.take(from, p)) this.emit('event', { type: 'mailbox-ready', contact: c.petname, account: from })
+        return undefined
+      case 'got': {
+        if (c?.state !== 'approved') return notContact
+        const item = await this.log.outboxItem(from, p.of)
+        if (item == null) return undefined // delivered live already, or a replay
+        await this.log.delivered(from, p.of)
+        if (item.mailboxed != null) void this.mailboxes.clear(from, item.mailboxed)
+        if (item.payload.k === 'whisper' || item.payload.k === 'file') {
+          await this.log.setState(from, p.of, 'delivered')
+          this.emit('event', { type: 'receipt', id: p.of, contact: c.petname })
+        }
+        return undefined
+      }
       default:
         return undefined
     }
   }
 
-  async #approve (c: Contact, channel: Channel): Promise<void> {
+  /** A request with a valid invite token: a contact at once, told so (an `accept`) on a session of its own. */
+  async #welcome (account: string, peer: Hello, petname?: string): Promise<void> {
+    const taken = petname != null && (await this.book.list()).some(c => c.petname === petname && c.account !== account)
+    const contact: Contact = { account, petname: await this.book.freePetname(account, taken ? undefined : petname), state: 'approved', address: peer.addr, node: peer.fromNode, addedAt: Date.now(), lastSeen: null }
+    await this.book.unrefuse(account)
+    await this.book.dropRequest(account)
+    await this.intros.drop(account)
+    await this.book.put(contact)
+    this.emit('event', { type: 'contact-accepted', account, contact: contact.petname })
+    void this.#send(contact, { k: 'accept', id: newId() }).catch(() => {})
+  }
+
+  async #approve (c: Contact, peer: Hello): Promise<void> {
     c.state = 'approved'
-    c.address = channel.peer.addr ?? c.address
-    c.node = channel.peer.fromNode
+    c.address = peer.addr ?? c.address
+    c.node = peer.fromNode
     await this.book.put(c)
+    await this.intros.drop(c.account)
     this.emit('event', { type: 'contact-accepted', account: c.account, contact: c.petname })
   }
 
@@ -372,8 +490,11 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       try {
         await this.#flush(c)
       } catch {
-        if (c.state === 'approved') this.#setOnline(c, false)
+        if (c.state !== 'approved') continue
+        this.#setOnline(c, false)
+        await leaveOutbox(this.log, this.mailboxes, c.account).catch(() => [])
       }
     }
+    if (++this.#rounds % MAILBOX_POLL_ROUNDS === 0 && !this.#closed) await this.collect().catch(() => 0)
   }
 }

@@ -69,6 +69,18 @@ function nonce (): Buffer {
   return n
 }
 
+/**
+ * Seals and opens a small file of the data directory whole (the onion service key): a sealed
+ * record of context `files`, key `name` (so a file's bytes do not open under another name).
+ */
+export function fileSealer (storageKey: Uint8Array, name: string): { seal: (plain: Buffer) => Buffer, open: (sealed: Buffer) => Buffer } {
+  const keys = deriveStoreKeys(storageKey)
+  return {
+    seal: plain => sealRecord(keys, 'files', name, '', plain),
+    open: sealed => openRecord(keys, 'files', name, sealed).value
+  }
+}
+
 function aadOf (sublevel: string, dbKey: string): Buffer { return Buffer.from(`${sublevel}\u0000${dbKey}`) }
 
 export function sealRecord (keys: StoreKeys, sublevel: string, dbKey: string, clearKey: string, value: Uint8Array): Buffer {

@@ -20,6 +20,10 @@ export class MetadataExchange {
   #tree?: MerkleTree
   readonly #leafParts = new Map<number, Uint8Array>()
   #leafSource?: string
+  /** The peer asked for the first leaf range together with the manifest (one round trip less). */
+  #leavesAhead?: string
+  /** That range, when it came before the manifest that says how long it must be. */
+  #earlyLeaves?: Uint8Array
   /** The peer asked now (one at a time). */
   #asked?: string
   /** Peers that refused: not asked again until they advertise blocks. */
@@ -94,7 +98,17 @@ export class MetadataExchange {
     const peer = prefer != null && pool.includes(prefer) ? prefer : pool[0]
     if (peer == null) return
     this.#asked = peer.id
-    if (this.manifest == null) { peer.wire.send({ t: 'manifest?' }); this.#arm(peer, 0) } else this.#askLeaves(peer)
+    if (this.manifest == null) {
+      // The first leaf range rides with the manifest request: a seeder clamps `count` to the
+      // share's block count, so no block count is needed to ask.
+      peer.wire.send({ t: 'manifest?' })
+      if (this.leaves == null) {
+        peer.wire.send({ t: 'leaves?', from: 0, count: MAX_LEAVES_PER_MESSAGE })
+        this.#leavesAhead = peer.id
+        this.#earlyLeaves = undefined
+      }
+      this.#arm(peer, 0)
+    } else this.#askLeaves(peer)
   }
 
   /** One oht_v1 message of a ready peer (other than `auth`, which PeerWire handles). */
@@ -179,14 +193,23 @@ export class MetadataExchange {
     const count = this.manifest!.header.blockCount
     this.#leafSource = peer.id
     this.#leafParts.clear()
-    for (let from = 0; from < count; from += MAX_LEAVES_PER_MESSAGE) {
+    const askedAhead = this.#leavesAhead === peer.id
+    const early = askedAhead ? this.#earlyLeaves : undefined
+    this.#leavesAhead = undefined
+    this.#earlyLeaves = undefined
+    for (let from = askedAhead ? MAX_LEAVES_PER_MESSAGE : 0; from < count; from += MAX_LEAVES_PER_MESSAGE) {
       peer.wire.send({ t: 'leaves?', from, count: Math.min(MAX_LEAVES_PER_MESSAGE, count - from) })
     }
     this.#arm(peer, count * 32)
+    if (early != null) this.#onLeaves(peer, 0, early)
   }
 
   #onLeaves (peer: SwarmPeer, from: number, data: Uint8Array): void {
     const header = this.manifest?.header
+    if (header == null && this.leaves == null && from === 0 && peer.id === this.#leavesAhead && data.length <= MAX_LEAVES_PER_MESSAGE * 32) {
+      this.#earlyLeaves = data // checked against the manifest once it is here
+      return
+    }
     if (this.leaves != null || header == null || peer.id !== this.#leafSource) return
     if (from % MAX_LEAVES_PER_MESSAGE !== 0 || from >= header.blockCount || data.length !== Math.min(MAX_LEAVES_PER_MESSAGE, header.blockCount - from) * 32) {
       this.#ctx.ban(peer, 'sent a malformed leaf list')

@@ -226,6 +226,12 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   /** True when block `index` is verified and stored (readable from the store). */
   isHeld (index: number): boolean { return this.have?.get(index) === true }
 
+  /** Ciphertext of a held block from the swarm's store (for readers outside the swarm: the public fetch page). */
+  async readHeld (index: number): Promise<Uint8Array> {
+    if (!this.isHeld(index) || this.#store == null) throw new Error(`block ${index} is not held`)
+    return await this.#store.get(index)
+  }
+
   /** Resolves once block `index` is verified and stored; rejects when `signal` aborts. */
   async whenHeld (index: number, signal?: AbortSignal): Promise<void> {
     if (this.isHeld(index)) return

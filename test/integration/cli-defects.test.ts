@@ -149,6 +149,32 @@ describe('CLI defects (issue 15)', { concurrency: 2 }, () => {
     assert.match(deTop.stdout, /^Grundbefehle:$/m)
   })
 
+  test('commander\'s errors and the node\'s follow --lang de; one line each, the English text never shows', async t => {
+    const node = join(await tempDir(t), 'node')
+    const cases: Array<[string[], RegExp, RegExp]> = [
+      [['fetch'], /^oht: Fehler: das Argument 'link' fehlt$/m, /missing required argument 'link'/],
+      [['--bogus', 'ls'], /^oht: Fehler: unbekannte Option '--bogus'$/m, /unknown option/],
+      [['lss'], /^oht: Fehler: unbekannter Befehl 'lss'\n\(meinten Sie ls\?\)$/m, /unknown command|Did you mean/],
+      [['ls', 'extra'], /^oht: Fehler: zu viele Argumente für 'ls': erwartet 0 Argumente, erhalten 1$/m, /too many arguments/],
+      [['export', 'x'], /^oht: Fehler: die Option '--car' ist Pflicht$/m, /not specified/],
+      [['--max-upload'], /^oht: Fehler: die Option '--max-upload <rate>' braucht einen Wert$/m, /argument missing/],
+      [['fetch', 'garbage'], /^oht: Fehler: kein oht-Link: erwartet oht:\/\/<ID>#<Schlüssel>/m, /not an oht link/],
+      [['share', join(node, 'missing')], /^oht: Fehler: Datei oder Verzeichnis nicht gefunden: /m, /no such file/],
+      [['unshare', 'zzz'], /^oht: Fehler: keine Freigabe-ID und kein Link: "zzz"/m, /Invalid CID|not a share id/]
+    ]
+    for (const [args, german, english] of cases) {
+      const r = await oht(node, ['--lang', 'de', ...args])
+      assert.notEqual(r.code, 0, args.join(' '))
+      assert.match(r.stderr, german, args.join(' '))
+      assert.doesNotMatch(r.stderr, english, args.join(' '))
+    }
+    // --json carries the same translated message, with commander's code.
+    const json = await oht(node, ['--lang', 'de', '--json', 'ls', 'extra'])
+    assert.deepEqual(JSON.parse(json.stdout.trim()), { error: { code: 'commander.excessArguments', message: 'zu viele Argumente für \'ls\': erwartet 0 Argumente, erhalten 1' } })
+    const link = await oht(node, ['--json', 'fetch', 'garbage'])
+    assert.equal((JSON.parse(link.stdout.trim()) as { error: { code: string } }).error.code, 'link.bad')
+  })
+
   test('a tor that cannot reach the Tor network says so plainly', async t => {
     const tmp = await tempDir(t)
     // A real tor whose only way in is a bridge nobody runs: it can never bootstrap (no traffic

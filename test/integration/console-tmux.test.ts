@@ -5,61 +5,14 @@
 // restarts (and no clear text in its file), --lang de, and the console with no daemon running.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
-import { NODE_BIN, REPO, tempDir } from '../helpers/cli.ts'
+import { tempDir } from '../helpers/cli.ts'
+import { ended, fits, prompt, startConsole, tmux, type, waitForFrame } from '../helpers/tmux.ts'
 import { startDaemon } from '../helpers/daemon.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
-
-const run = promisify(execFile)
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
-const CONSOLE_BIN = join(REPO, 'bin', 'oht-console.js')
-
-async function tmux (...args: string[]): Promise<string> {
-  return (await run('tmux', args, { encoding: 'utf8' })).stdout
-}
-
-/** Captures the pane until `check` accepts it (bounded); returns the accepted frame. */
-async function waitForFrame (session: string, what: string, ms: number, check: (frame: string) => boolean): Promise<string> {
-  const end = Date.now() + ms
-  let frame = ''
-  while (Date.now() < end) {
-    frame = await tmux('capture-pane', '-p', '-t', session).catch(() => '')
-    if (check(frame)) return frame
-    await sleep(200)
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last frame:\n${frame}`)
-}
-
-async function ended (session: string, ms: number): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (!await tmux('has-session', '-t', session).then(() => true, () => false)) return true
-    await sleep(200)
-  }
-  return false
-}
-
-/** Starts the console in a detached 80×24 tmux session; the session ends when the console exits. */
-async function startConsole (t: { after: (fn: () => Promise<void>) => void }, name: string, cwd: string, args: string[]): Promise<string> {
-  const session = `oht-console-${name}-${process.pid}`
-  const command = [NODE_BIN, CONSOLE_BIN, ...args].map(a => `'${a}'`).join(' ')
-  await tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', session, '-c', cwd, `env -u OHT_HOME -u OHT_PASSPHRASE -u NODE_OPTIONS -u NODE_TEST_CONTEXT ${command}`)
-  t.after(async () => { await tmux('kill-session', '-t', session).catch(() => '') })
-  return session
-}
-
-async function type (session: string, text: string, enter = true): Promise<void> {
-  await tmux('send-keys', '-t', session, '-l', text)
-  if (enter) await tmux('send-keys', '-t', session, 'Enter')
-}
-
-const fits = (frame: string): boolean => { const lines = frame.split('\n'); return lines.length <= 25 && lines.every(l => l.length <= 80) }
-const prompt = (frame: string): string => frame.split('\n').filter(l => l.startsWith('oht>')).at(-1)?.trimEnd() ?? ''
 
 test('oht console in tmux against two daemons', async t => {
   const dir = await tempDir(t, 'oht-console-')

@@ -120,7 +120,7 @@ test('unshare of an owned share: peers can no longer fetch it; an unknown share 
   // Without a daemon, on the node's state directly.
   await seeder.stop()
   assertCliError(await oht(seeder.dataDir, ['unshare', shared.id]), /neither shares nor holds nor fetched/)
-  assertCliError(await oht(seeder.dataDir, ['unshare', 'not-a-cid']), /./)
+  assertCliError(await oht(seeder.dataDir, ['unshare', 'not-a-cid']), /not a share id or link: "not-a-cid"/)
 })
 
 test('a resumed transfer whose peer is offline retries with backoff and finishes when the peer is back', { timeout: 240_000 }, async t => {
@@ -145,6 +145,63 @@ test('a resumed transfer whose peer is offline retries with backoff and finishes
   assert.equal(seeder.address, `tcp:127.0.0.1:${port}`)
   await until('the retried transfer to finish', 150_000, async () => { const tr = await only(leecher); return tr.state === 'seeding' ? tr : undefined })
   assert.equal(sha(await readFile(join(out, 'x.bin'))), sha(data))
+})
+
+test('a paused transfer stays paused across a restart and finishes when resumed; a complete one stays complete', { timeout: 240_000 }, async t => {
+  const dir = await tempDir(t, 'oht-paused-')
+  const data = randomBytes(4 * 1024 * 1024 + 7)
+  await writeFile(join(dir, 'p.bin'), data)
+  await writeFile(join(dir, 'small.bin'), randomBytes(100_000))
+  const seeder = await startDaemon(join(dir, 'seeder'), ['--max-upload', '512KiB'])
+  let leecher = await startDaemon(join(dir, 'leecher'))
+  t.after(async () => { await Promise.all([seeder.stop(), leecher.stop()]) })
+  const { value: big } = await ohtJson<{ link: string }>(seeder.dataDir, ['share', join(dir, 'p.bin')], { timeoutMs: 120_000 })
+  const { value: small } = await ohtJson<{ link: string }>(seeder.dataDir, ['share', join(dir, 'small.bin')], { timeoutMs: 120_000 })
+  // Seed ratio 0: done at once, not seeded (state complete).
+  const done = await clientOf(leecher).addTransfer(small.link, { output: join(dir, 'out-small'), peers: [seeder.address], seedRatio: 0 })
+  await until('the small transfer to complete', 60_000, async () => (await clientOf(leecher).transfer(done.id)).state === 'complete' ? true : undefined)
+  const tr = await clientOf(leecher).addTransfer(big.link, { output: join(dir, 'out'), peers: [seeder.address] })
+  await until('some progress', 60_000, async () => { const x = await clientOf(leecher).transfer(tr.id); return x.bytesDone > 256 * 1024 ? x : undefined })
+  await clientOf(leecher).pauseTransfer(tr.id)
+
+  await leecher.stop()
+  leecher = await startDaemon(leecher.dataDir)
+  const states = Object.fromEntries((await clientOf(leecher).transfers()).map(x => [x.id, x.state]))
+  assert.deepEqual(states, { [done.id]: 'complete', [tr.id]: 'paused' }, 'each restored in its state')
+  const held = (await clientOf(leecher).transfer(tr.id)).bytesDone
+  await sleep(1500)
+  assert.equal((await clientOf(leecher).transfer(tr.id)).state, 'paused', 'a paused transfer does not resume by itself')
+  assert.equal((await clientOf(leecher).transfer(tr.id)).bytesDone, held)
+  await clientOf(leecher).resumeTransfer(tr.id)
+  await until('the resumed transfer to finish', 120_000, async () => (await clientOf(leecher).transfer(tr.id)).state === 'seeding' ? true : undefined)
+  assert.equal(sha(await readFile(join(dir, 'out', 'p.bin'))), sha(data))
+})
+
+test('after a kill -9, a transfer resumes from a peer the DHT names when the peer it was given is gone', { timeout: 240_000 }, async t => {
+  const dir = await tempDir(t, 'oht-resume-dht-')
+  const data = randomBytes(4 * 1024 * 1024 + 3)
+  await writeFile(join(dir, 'd.bin'), data)
+  // B: the DHT's bootstrap node, which will also hold the share; A: the owner, slow; L: the leecher.
+  const b = await startDaemon(join(dir, 'b'))
+  const a = await startDaemon(join(dir, 'a'), ['--bootstrap', b.address, '--max-upload', '512KiB'])
+  let l = await startDaemon(join(dir, 'l'), ['--bootstrap', b.address])
+  t.after(async () => { await Promise.all([a.stop(), b.stop(), l.stop()]) })
+  const { value: shared } = await ohtJson<{ link: string }>(a.dataDir, ['share', join(dir, 'd.bin')], { timeoutMs: 120_000 })
+  const onB = await clientOf(b).addTransfer(shared.link, { output: join(dir, 'out-b'), peers: [a.address] })
+  await until('B to hold and announce the share', 120_000, async () => {
+    const provided = ((await clientOf(b).call('GET', '/dht')) as { stats: { providedTopics: number } }).stats.providedTopics
+    return (await clientOf(b).transfer(onB.id)).state === 'seeding' && provided >= 1 ? true : undefined
+  })
+  // L is told of A only; it is killed mid-fetch, and A goes away.
+  const tr = await clientOf(l).addTransfer(shared.link, { output: join(dir, 'out'), peers: [a.address] })
+  await until('some progress from A', 60_000, async () => { const x = await clientOf(l).transfer(tr.id); return x.bytesDone > 512 * 1024 ? x : undefined })
+  await l.kill()
+  await a.stop()
+  l = await startDaemon(l.dataDir, ['--bootstrap', b.address])
+  const done = await until('the transfer to finish from B', 120_000, async () => { const x = await only(l); return x.state === 'seeding' ? x : undefined })
+  assert.equal(done.id, tr.id)
+  assert.deepEqual(done.peers, [a.address], 'B was never given: the DHT named it')
+  assert.equal(sha(await readFile(join(dir, 'out', 'd.bin'))), sha(data), 'byte-identical')
 })
 
 async function freePort (): Promise<number> {

@@ -271,3 +271,30 @@ test('a lying bitfield (every block advertised, half of them refused) and a 1 by
     await s.cleanup()
   }
 })
+
+test('a leecher asks for the first leaf range together with the manifest (one round trip less over Tor)', async () => {
+  const s = await setup(1024 * 1024)
+  const seeder = s.seeder(sourceStore(s.source))
+  try {
+    await seeder.start()
+    await s.leecher.start()
+    const [toSeeder, fromLeecher] = await socketPair()
+    let leavesAsked = false
+    const write = toSeeder.write.bind(toSeeder) as (chunk: Uint8Array, ...rest: unknown[]) => boolean
+    toSeeder.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
+      if (Buffer.from(chunk).includes('leaves?')) leavesAsked = true
+      return write(chunk, ...rest)
+    }) as typeof toSeeder.write
+    const askedBeforeManifest = new Promise<boolean>(resolve => {
+      s.leecher.on('event', e => { if (e.type === 'manifest:received') resolve(leavesAsked) })
+    })
+    s.leecher.addPeer(toSeeder, true, seeder.options.localNodeId)
+    seeder.addPeer(fromLeecher, false, s.leecher.options.localNodeId)
+    assert.equal(await askedBeforeManifest, true, 'leaves? was on the wire before the manifest arrived')
+    await s.leecher.whenComplete(AbortSignal.timeout(20_000))
+    assert.ok((await s.restore()).equals(s.plain))
+  } finally {
+    for (const sw of [seeder, s.leecher]) sw.close()
+    await s.cleanup()
+  }
+})

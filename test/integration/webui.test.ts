@@ -220,6 +220,13 @@ test('play a video while it downloads: currentTime advances, a seek lands', { sk
   assert.ok(landed >= 13.5, `the seek landed at ${landed}`)
   await page.waitForFunction(() => ((document.getElementById('player') as unknown as Media).currentTime) > 14.5, undefined, { timeout: WAIT_MS })
   assert.equal(await video.evaluate(v => (v as unknown as Media).error), null)
+  // The stream is one of the daemon's transfers: listed, with a cancel button and no pause.
+  const stream = (await new DaemonClient(apiSocket(leecher.dataDir)).transfers()).find(x => x.kind === 'stream')
+  assert.ok(stream != null, 'the player\'s stream is listed with the transfers')
+  await page.goto(`${uiB.origin}/transfers`)
+  const row = page.locator(`#transfers tbody tr[data-transfer="${stream.id}"]`)
+  assert.equal(await row.locator('button[data-action=cancel]').count(), 1)
+  assert.equal(await row.locator('button[data-action=pause], button[data-action=resume]').count(), 0, 'a stream is not paused')
 })
 
 test('switch the language', { skip }, async () => {

@@ -2,7 +2,8 @@
 // --tor-control, its onion service is added with Flags=DiscardPK, so its address is new on every
 // start and its key is written nowhere (not in tor's DataDirectory either); it fetches a share
 // from a seeder with a data directory, and when it stops nothing of it is left in the HOME and
-// temp folders it was given.
+// temp folders it was given. The seeder's data directory and the client tor's name nothing of
+// the share at rest.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -89,6 +90,20 @@ describe('a memory-only daemon over Tor', { timeout: 600_000 }, () => {
       for (const id of ids) assert.ok(!bytes.includes(id), `${id} found in tor's ${f}`)
     }
     assert.deepEqual([...(await listTree(tmp)).keys()], [], 'nothing left in the temp folder')
+
+    // The seeder keeps a data directory: at rest it names neither the share, the file, its node
+    // id nor its onion address (onion.key is sealed), and the client tor's DataDirectory names
+    // none of them either (issue 16's grep, over Tor).
+    await seeder.stop()
+    const id = link.slice('oht://'.length, link.indexOf('#'))
+    const key = link.slice(link.indexOf('#') + 1)
+    const onion = seeder.address.slice('onion:'.length, 'onion:'.length + 56)
+    const needles = ['night-train-7Q', input, id, key, seeder.nodeId, onion].map(n => Buffer.from(n))
+    needles.push(Buffer.from(key, 'base64url'), Buffer.from(seeder.nodeId, 'hex'))
+    for (const f of [...await filesUnder(seeder.dataDir), ...await filesUnder(join(network.root, 'client0'))]) {
+      const bytes = await readFile(f).catch(() => Buffer.alloc(0))
+      for (const n of needles) assert.ok(!bytes.includes(n), `${n.toString('latin1').slice(0, 24)}… found in ${f}`)
+    }
     assert.deepEqual([...(await listTree(home)).keys()], ['Downloads', 'Downloads/night-train-7Q.bin'], 'only the fetched file under HOME')
   })
 })

@@ -18,6 +18,9 @@ import { ohtJson } from '../helpers/cli.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import { AdminApiClient } from '../../src/node/api/admin-client.ts'
 import { DialError, TorTransport } from '../../src/onion/index.ts'
+import { loadKey } from '../../src/onion/tor/key-file.ts'
+import { fileSealer } from '../../src/store/index.ts'
+import { readKeystore } from '../../src/node/identity/keystore.ts'
 
 let network: TorTestNetwork
 let clients: TorProcess[] = []
@@ -47,7 +50,11 @@ describe('/newonions over Tor onion services', { timeout: 600_000 }, () => {
     const input = join(dir, 'payload.bin')
     await generateFile(input, 512 * 1024 + 77)
     const { link } = (await ohtJson<{ link: string }>(seeder.dataDir, ['share', input], { timeoutMs: 120_000 })).value
-    const keyBefore = await readFile(join(seeder.dataDir, 'onion.key'), 'utf8')
+    // The key file is sealed under the node's storage key (it names no address at rest).
+    const sealer = fileSealer((await readKeystore(join(seeder.dataDir, 'keystore.json'), '')).storageKey, 'onion.key')
+    const keyFile = join(seeder.dataDir, 'onion.key')
+    const keyBefore = (await loadKey(keyFile, sealer))!
+    assert.ok(!(await readFile(keyFile, 'utf8')).includes(seeder.address.slice('onion:'.length, 'onion:'.length + 56)))
 
     const api = new DaemonClient(join(seeder.dataDir, 'api.sock'))
     const r = await new AdminApiClient(api).newOnions()
@@ -56,9 +63,9 @@ describe('/newonions over Tor onion services', { timeout: 600_000 }, () => {
     assert.equal(r.previous, seeder.address)
     assert.equal(r.reannounced, 1, 'the seeded share was re-announced')
     assert.equal((await api.status()).address, r.address)
-    const keyAfter = await readFile(join(seeder.dataDir, 'onion.key'), 'utf8')
-    assert.notEqual(keyAfter.split('\n')[0], keyBefore.split('\n')[0], 'the key file holds the new key only')
-    assert.equal(keyAfter.split('\n')[1], r.address.slice('onion:'.length).split('.')[0])
+    const keyAfter = (await loadKey(keyFile, sealer))!
+    assert.notEqual(keyAfter.key, keyBefore.key, 'the key file holds the new key only')
+    assert.equal(keyAfter.serviceId, r.address.slice('onion:'.length).split('.')[0])
 
     // From the other client tor: the old onion is gone, the new one answers.
     dialer = new TorTransport({ tor: { kind: 'attach', port: clients[1]!.controlPort, cookieFile: clients[1]!.cookieFile } })

@@ -13,7 +13,7 @@ import {
 } from '../../src/node/identity/accounts.ts'
 import { ethAddressOf, personalSign, secp256k1KeyFrom, accountIdOf, checksumAddress } from '../../src/node/identity/account-keys.ts'
 import { encryptV3 } from '../../src/node/identity/account-v3.ts'
-import { KeystoreError } from '../../src/node/identity/keystore.ts'
+import { KeystoreError, sealSecret } from '../../src/node/identity/keystore.ts'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { oht, tempDir } from '../helpers/cli.ts'
 
@@ -48,11 +48,13 @@ test('a secp256k1 account: keystore with kind, address, signatures ethers verifi
   assert.match(info.id, /^0[23][0-9a-f]{64}$/)
   assert.match(info.address!, /^0x[0-9a-fA-F]{40}$/)
   assert.equal((await stat(info.path)).mode & 0o777, 0o600)
-  const file = JSON.parse(await readFile(info.path, 'utf8')) as { kind: string, crypto: { cipher: string } }
-  assert.equal(file.kind, 'secp256k1')
+  const text = await readFile(info.path, 'utf8')
+  const file = JSON.parse(text) as { kind?: string, crypto: { cipher: string } }
+  assert.equal(file.kind, undefined, 'the kind is sealed too')
   assert.equal(file.crypto.cipher, 'aes-256-gcm')
-  assert.deepEqual((await listAccounts(dir)).map(a => [a.id, a.kind, a.address]), [[info.id, 'secp256k1', info.address]])
-  assert.equal(await resolveAccountId(dir, info.address!.toLowerCase()), info.id)
+  for (const needle of [info.id, info.address!, info.address!.slice(2).toLowerCase(), 'secp256k1']) assert.ok(!text.includes(needle), `${needle} in the keystore`)
+  assert.deepEqual((await listAccounts(dir, 'pw')).map(a => [a.id, a.kind, a.address]), [[info.id, 'secp256k1', info.address]])
+  assert.equal(await resolveAccountId(dir, info.address!.toLowerCase(), 'pw'), info.id)
 
   const account = await loadAccount(dir, info.id, 'pw')
   assert.equal(account.kind, 'secp256k1')
@@ -60,19 +62,17 @@ test('a secp256k1 account: keystore with kind, address, signatures ethers verifi
   assert.equal(ethersVerify('hello ethereum', sig), info.address)
   assert.equal(verifyMessage(info.id, Buffer.from('hello ethereum'), sig), true)
 
-  // A file claiming the other kind is refused rather than misread.
-  const lying = JSON.parse(await readFile(info.path, 'utf8')) as { kind: string }
-  lying.kind = 'ed25519'
+  // A format-1 file claiming the other kind is refused rather than misread.
+  const lying = { version: 1, kind: 'ed25519', id: info.id, label: 'eth', createdAt: 1, crypto: await sealSecret(account.privateKey.export({ format: 'der', type: 'pkcs8' }), 'pw', info.id) }
   await writeFile(info.path, JSON.stringify(lying))
   await assert.rejects(loadAccount(dir, info.id, 'pw'), /unsupported format/)
 })
 
-test('an old keystore without a kind field is Ed25519', async t => {
+test('an old (format 1) keystore without a kind field is Ed25519', async t => {
   const dir = await tempDir(t, 'oht-secp-')
   const info = await createAccount(dir, '')
-  const f = JSON.parse(await readFile(info.path, 'utf8')) as { kind?: string }
-  delete f.kind
-  await writeFile(info.path, JSON.stringify(f))
+  const key = (await loadAccount(dir, info.id, '')).privateKey.export({ format: 'der', type: 'pkcs8' })
+  await writeFile(info.path, JSON.stringify({ version: 1, id: info.id, label: '', createdAt: 1, crypto: await sealSecret(key, '', info.id) }))
   const a = await loadAccount(dir, info.id, '')
   assert.equal(a.kind, 'ed25519')
   assert.equal((await listAccounts(dir))[0]!.kind, 'ed25519')

@@ -83,3 +83,19 @@ test('the language: --lang/config via setLocale, else OHT_LANG, LC_ALL, LC_MESSA
     setLocale(before)
   }
 })
+
+test('every error code of the node has a message in every locale, which uses its parameters', () => {
+  const source = readFileSync(fileURLToPath(new URL('../../src/node/errors.ts', import.meta.url)), 'utf8')
+  const union = /export type NodeErrorCode =([\s\S]*?)\n\n/.exec(source)?.[1] ?? ''
+  const codes = [...union.matchAll(/'([\w.]+)'/g)].map(m => m[1]!)
+  assert.ok(codes.length > 50, `${codes.length} codes read from src/node/errors.ts`)
+  for (const locale of LOCALES) {
+    const missing = codes.filter(code => !(`errors.${code}` in catalogs[locale]))
+    assert.deepEqual(missing, [], `codes without a ${locale} message (they would show the node's English text)`)
+  }
+  setLocale('de')
+  try {
+    assert.equal(t('errors.transfer.state', { id: 'ab12', state: 'paused' }), 'Übertragung ab12 ist im Zustand paused: jetzt nicht möglich')
+    assert.match(t('errors.fetch.incomplete', { why: 'changed', output: '/x' }), /^die Dateien in \/x passen nicht mehr/)
+  } finally { setLocale('en') }
+})

@@ -10,7 +10,7 @@ export default {
   'account.create.description': 'einen Kontoschlüssel in einem verschlüsselten Keystore anlegen (scrypt + AES-256-GCM, Modus 0600)',
   'account.create.optLabel': 'ein Name, an dem man es erkennt',
   'account.create.done': 'Konto {id}\nKeystore: {path}',
-  'account.list.description': 'die Konten dieses Datenverzeichnisses auflisten',
+  'account.list.description': 'die Konten dieses Datenverzeichnisses auflisten (die Keystores nennen sie nur verschlüsselt: das Auflisten entsperrt sie, OHT_PASSPHRASE)',
   'account.list.empty': 'keine Konten (oht account create)',
   'account.export.description': 'den Keystore eines Kontos (weiterhin verschlüsselt) ausgeben, um ihn mitzunehmen',
   'account.export.optOutput': 'stattdessen in diese Datei schreiben (Modus 0600)',

@@ -53,7 +53,7 @@ export default {
   'cli.share.skipped': '{path} übersprungen: {reason}',
   'cli.share.verifyCap': 'Prüf-Berechtigung: {verifyCap}',
 
-  'cli.status.description': 'dieser Knoten: ID, Adresse, Transport und die Schwärme eines laufenden Daemons',
+  'cli.status.description': 'dieser Knoten: ID, Adresse, Transport und die Schwärme eines laufenden Daemons (ohne Daemon die ID aus dem entsperrten Keystore: ein geschützter braucht OHT_PASSPHRASE)',
   'cli.status.node': 'Knoten {nodeId}',
   'cli.status.daemon': 'Daemon lauscht auf {address} ({transport})',
   'cli.status.noDaemon': 'kein Daemon läuft',

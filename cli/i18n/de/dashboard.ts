@@ -2,8 +2,8 @@ import type { Params } from '../index.ts'
 import { plural } from '../plural.ts'
 
 export default {
-  'dashboard.description': 'eine Live-Ansicht eines laufenden Daemons: jede Übertragung (Größe, Fortschritt, Raten, Restzeit, ' +
-    'Peers) und für die gewählte ihre Peers und Blockkarte. Tasten: Pfeile oder j/k wählen, p Pause/weiter, ' +
+  'dashboard.description': 'eine Live-Ansicht eines laufenden Daemons: jede Übertragung (Größe, Fortschritt, Raten, Restzeit, Peers; Streams, die er ausliefert, als Stream) ' +
+    'und für die gewählte ihre Peers und Blockkarte. Tasten: Pfeile oder j/k wählen, p Pause/weiter, ' +
     'c abbrechen, f Dateiauswahl, ? Hilfe, q beenden. Spricht nur über die API mit dem Daemon.',
   'dashboard.noDaemon': 'für dieses Datenverzeichnis läuft kein Daemon: mit oht daemon starten',
   'dashboard.noTty': 'das Dashboard braucht ein Terminal (in Skripten oht status --json verwenden)',
@@ -31,6 +31,7 @@ export default {
   'dashboard.state.seeding': 'teilt',
   'dashboard.state.failed': 'Fehler',
   'dashboard.state.cancelled': 'abgebr.',
+  'dashboard.state.streaming': 'Stream',
   'dashboard.empty': 'noch keine Übertragungen: oht fetch <Link> --peer <Adresse> fügt eine hinzu',
   'dashboard.mapTitle': 'Blöcke von {name} ({blocks}):  # da  + teils  > angefragt  . fehlt',
   'dashboard.mapWaiting': 'warte auf die Metadaten der Freigabe…',
@@ -51,6 +52,7 @@ export default {
   'dashboard.cancelled': 'abgebrochen (die .part-Dateien bleiben: erneutes Abrufen setzt fort)',
   'dashboard.pausing': 'pausiere {name}…',
   'dashboard.resuming': 'setze {name} fort…',
+  'dashboard.streamNoPause': 'ein Stream lässt sich nicht pausieren oder eingrenzen: c bricht ihn ab',
   'dashboard.filesUnknown': 'die Dateiliste ist noch unbekannt (warte auf das Manifest)',
   'dashboard.filesTitle': 'Dateien: Leertaste = laden oder überspringen, Enter = übernehmen, Esc = zurück',
   'dashboard.filesKeys': '↑↓/jk bewegen  Leertaste laden/überspringen  Enter übernehmen  Esc zurück',

@@ -7,6 +7,7 @@ export default {
   'shares.unshare.optDeleteData': 'auch die Dateien löschen, die Abrufe dieser Freigabe geschrieben haben (samt .part-Dateien)',
   'shares.unshare.done': '{id} wird nicht mehr geteilt',
   'shares.unshare.removed': 'gelöscht: {path}',
+  'shares.unshare.badRef': 'keine Freigabe-ID und kein Link: "{ref}" (oht ls zeigt die IDs)',
   'shares.fetched': 'abgerufen',
   'shares.state.fetching': 'lädt',
   'shares.state.paused': 'pausiert',

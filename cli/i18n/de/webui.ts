@@ -1,5 +1,5 @@
 export default {
-  'webui.description': 'die Web-Oberfläche des Daemons auf 127.0.0.1 (Freigaben, Übertragungen, Holen, Player, Pins, DHT, Peers, Einstellungen), mit --onion auch als eigener Onion-Dienst für den Tor Browser. Noch nicht gebaut: die Holen-Seite ohne Installation (--public-fetch)',
+  'webui.description': 'die Web-Oberfläche des Daemons auf 127.0.0.1 (Freigaben, Übertragungen, Holen, Player, Pins, DHT, Peers, Einstellungen), mit --onion auch als eigener Onion-Dienst für den Tor Browser. Die Holen-Seite ohne Installation für alle mit einem Link ist `oht daemon --public-fetch`',
   'webui.start.optOnion': 'die Oberfläche auch als eigenen Onion-Dienst veröffentlichen, den nur erreicht, wer den ausgegebenen Client-Schlüssel hat (Tor-v3-Client-Autorisierung; nur mit dem Tor-Transport)',
   'webui.onion': 'über Tor: {origin}; öffne im Tor Browser',
   'webui.onionKey': 'und wenn er nach dem Schlüssel des Onion-Dienstes fragt, füge ein:',
@@ -14,5 +14,9 @@ export default {
   'webui.once': '(die Adresse gilt einmal und 15 Minuten lang; `oht webui start` erneut gibt eine neue)',
   'webui.stopped': 'Web-Oberfläche beendet',
   'webui.running': 'Web-Oberfläche läuft auf {origin}',
-  'webui.notRunning': 'Web-Oberfläche läuft nicht'
+  'webui.notRunning': 'Web-Oberfläche läuft nicht',
+  'webui.daemonOptPublicFetch': 'die Holen-Seite ohne Installation an der eigenen Adresse dieses Knotens anbieten (sein Onion-Dienst; bei TCP sein Port): wer einen oht-Link hat, lädt die Freigabe im Browser (Tor Browser), der sie prüft und entschlüsselt; der Knoten sendet nur Chiffretext und Merkle-Beweise und sieht den Schlüssel nie. Standardmäßig aus. Ein Video spielt schon beim Laden, wo die MediaSource des Browsers es nimmt (WebM, fragmentiertes MP4), sonst wenn es ganz da ist',
+  'webui.daemonOptPublicFetchRate': 'mit --public-fetch: höchstens so viele Bytes pro Sekunde je Verbindung, z. B. 512KiB (Standard 1MiB)',
+  'webui.badPublicFetchRate': '--public-fetch-rate muss mehr als 0 Bytes pro Sekunde sein, z. B. 512KiB (angegeben: {rate})',
+  'webui.daemonPublicFetch': 'Holen-Seite: {url} (weitergeben als {url}#oht://<Freigabe-ID>#<Schlüssel>)'
 }

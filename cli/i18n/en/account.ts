@@ -10,7 +10,7 @@ export default {
   'account.create.description': 'create an account key in an encrypted keystore (scrypt + AES-256-GCM, mode 0600)',
   'account.create.optLabel': 'a name to recognize it by',
   'account.create.done': 'account {id}\nkeystore: {path}',
-  'account.list.description': 'list the accounts of this data directory',
+  'account.list.description': 'list the accounts of this data directory (the keystores name them only inside: listing unlocks them, OHT_PASSPHRASE)',
   'account.list.empty': 'no accounts (oht account create)',
   'account.export.description': 'print an account\'s keystore (still encrypted) to move it elsewhere',
   'account.export.optOutput': 'write it to this file (mode 0600) instead',

@@ -54,7 +54,7 @@ export default {
   'cli.share.skipped': 'skipped {path}: {reason}',
   'cli.share.verifyCap': 'verify capability: {verifyCap}',
 
-  'cli.status.description': 'this node: id, listening address, transport, and the swarms of a running daemon',
+  'cli.status.description': 'this node: id, listening address, transport, and the swarms of a running daemon (without one, the id from the unlocked keystore: a protected one needs OHT_PASSPHRASE)',
   'cli.status.node': 'node {nodeId}',
   'cli.status.daemon': 'daemon listening on {address} ({transport})',
   'cli.status.noDaemon': 'no daemon running',

@@ -2,7 +2,7 @@ import type { Params } from '../index.ts'
 import { plural } from '../plural.ts'
 
 export default {
-  'dashboard.description': 'a live view of a running daemon: every transfer (size, progress, rates, ETA, peers), and ' +
+  'dashboard.description': 'a live view of a running daemon: every transfer (size, progress, rates, ETA, peers; the streams it serves show as streaming), and ' +
     'for the selected one its peers and block map. Keys: arrows or j/k select, p pause/resume, ' +
     'c cancel, f file priorities, ? help, q quit. Talks to the daemon through its API only.',
   'dashboard.noDaemon': 'no daemon runs for this data directory: start one with oht daemon',
@@ -31,6 +31,7 @@ export default {
   'dashboard.state.seeding': 'seeding',
   'dashboard.state.failed': 'failed',
   'dashboard.state.cancelled': 'cancelled',
+  'dashboard.state.streaming': 'streaming',
   'dashboard.empty': 'no transfers yet: oht fetch <link> --peer <address> adds one',
   'dashboard.mapTitle': 'blocks of {name} ({blocks}):  # held  + partly  > in flight  . missing',
   'dashboard.mapWaiting': 'waiting for the share\'s metadata…',
@@ -51,6 +52,7 @@ export default {
   'dashboard.cancelled': 'cancelled (its .part files stay: fetching again resumes)',
   'dashboard.pausing': 'pausing {name}…',
   'dashboard.resuming': 'resuming {name}…',
+  'dashboard.streamNoPause': 'a stream cannot be paused or narrowed: c cancels it',
   'dashboard.filesUnknown': 'the file list is not known yet (waiting for the manifest)',
   'dashboard.filesTitle': 'files: space = fetch or skip, enter = apply, esc = back',
   'dashboard.filesKeys': '↑↓/jk move  space fetch/skip  enter apply  esc back',

@@ -1,5 +1,7 @@
 // The node's errors by code (src/node/errors.ts), with the flags and commands that fix them.
-// A code without an entry here is shown with the node's own (English) message.
+// Every code has an entry here in every locale (test/unit/i18n.test.ts); the blocks layer's link and source errors too.
+import type { Params } from '../index.ts'
+
 export default {
   'errors.keystore.missing': 'no keystore at {path}: run `oht init`',
   'errors.keystore.locked': 'cannot unlock {what}: wrong passphrase (OHT_PASSPHRASE) or a damaged file',
@@ -29,5 +31,45 @@ export default {
   'errors.account.badKind': 'unknown account kind {kind} (ed25519 or secp256k1)',
   'errors.account.needsYes': 'deleting account {id} cannot be undone (export it first): add --yes',
   'errors.account.boxRefused': 'cannot open the sealed box: it was not sealed to this account, or it was altered',
-  'errors.account.v3Kind': 'only secp256k1 accounts have a v3 (Ethereum) keystore; this one is Ed25519'
+  'errors.account.v3Kind': 'only secp256k1 accounts have a v3 (Ethereum) keystore; this one is Ed25519',
+  'errors.keystore.unreadable': (p: Params) => p.why === 'read' ? `cannot read the keystore ${p.what}: ${p.reason}` : p.why === 'scrypt' ? `${p.what} asks for unreasonable scrypt parameters (a damaged or hostile file)` : `${p.what} has a format this oht cannot read`,
+  'errors.account.unknown': 'no account {id} in this data directory (`oht account list` lists them)',
+  'errors.account.ambiguous': 'account {id} is ambiguous: give more of its id',
+  'errors.account.badCert': (p: Params) => `not a delegation certificate${p.why === 'prefix' ? ' (they begin with oht-cert:)' : p.why === 'undecodable' ? ': it does not decode' : ': malformed fields'}`,
+  'errors.account.badKey': 'not a usable account key ({kind})',
+  'errors.fetch.unreachable': 'could not reach any peer: {reasons}',
+  'errors.fetch.incomplete': (p: Params) => p.why === 'changed' ? `the files in ${p.output} no longer match the share: fetch it again` : p.why === 'noRecord' ? 'this node kept no record of the fetch: fetch it again' : 'the swarm finished but the output is incomplete: run the fetch again (it resumes)',
+  'errors.pin.failed': (p: Params) => p.why === 'swarmKey' ? 'this capability does not match the pinned share (wrong swarm key)' : p.why === 'metadata' ? 'no peer sent the share\'s manifest and leaves in time' : p.why === 'removed' ? `the last pin of ${p.share} was removed while its blocks were being fetched` : `resuming the pin of ${p.share}: ${p.reason}`,
+  'errors.pin.badCapability': 'expected an oht:// link, an oht-verify:// capability or a share id',
+  'errors.pin.badQuota': 'the quota must be a size, e.g. 10GiB',
+  'errors.pin.badMaxPins': 'the pin limit must be a whole number, e.g. 1000',
+  'errors.dht.badRef': 'not a DHT reference: "{ref}" (a 64-hex key, mutable:<owner key hex>[:<salt hex>] or private:<handle>)',
+  'errors.dht.badKind': 'unknown value kind {kind}',
+  'errors.dht.immutable': 'an immutable value cannot be deleted: it expires when its publishers stop republishing it',
+  'errors.dht.notOwner': 'only the owner of a mutable value can delete it (this node\'s key does not own it)',
+  'errors.transfer.notFound': 'no transfer {id} (`oht dashboard` or GET /v0/transfers lists them)',
+  'errors.transfer.state': 'transfer {id} is {state}: not possible now',
+  'errors.transfer.streamPause': 'transfer {id} is a stream: it cannot be paused or narrowed (cancel stops it, `oht stream` starts it again)',
+  'errors.transfer.failed': 'the transfer failed',
+  'errors.transfer.duplicate': 'transfer {id} already fetches this share into {output}',
+  'errors.transfer.noFile': 'no file "{path}" in this share',
+  'errors.transfer.badPriority': 'unknown priority "{priority}" ({known}; high is not built yet)',
+  'errors.transfer.allSkipped': 'every file would be skipped: cancel the transfer instead',
+  'errors.stream.noFile': 'the share has no file "{path}" (files: {files})',
+  'errors.node.busy': 'the data directory is in use by another oht process (a running daemon?)',
+  'errors.node.closing': 'the daemon is shutting down',
+  'errors.keystore.v3unsupported': 'not a usable v3 keystore: {why}',
+  'errors.account.notBox': 'not an oht sealed box ({why})',
+  'errors.account.boxKind': 'this box was sealed to a {box} account; this account is {account}',
+  'errors.account.boxTooLarge': 'a sealed box holds at most {max} bytes; share a file with `oht share` and seal its link instead',
+  'errors.link.bad': (p: Params) => p.why === 'verifyOnly' ? 'this is a verify capability: it can fetch and serve ciphertext, but not decrypt; the full oht:// link is needed' : `not an oht link: ${p.why === 'cid' ? `"${p.cid}" is not a CID` : p.why === 'cidKind' ? 'the id must be a CIDv1 (dag-cbor, sha2-256)' : p.why === 'key' ? `the key must be ${p.bytes} bytes of base64url` : 'expected oht://<id>#<key> or oht-verify://<id>#<key>'}`,
+  'errors.source.none': 'nothing to share: give at least one path',
+  'errors.source.nameClash': 'two paths share the name "{name}": share them separately or rename one',
+  'errors.source.notFile': '{path} is not a regular file or directory',
+  'errors.source.empty': 'nothing to share: {paths} holds no regular files',
+  'errors.source.unreadable': 'cannot read {path}: {reason}',
+  'errors.source.missing': 'no such file or directory: {path}',
+  'errors.source.denied': 'permission denied: {path}',
+  'errors.source.loop': 'symbolic link loop: {path}',
+  'errors.source.badName': 'a share name cannot contain "/": "{name}"'
 }

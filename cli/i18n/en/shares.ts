@@ -7,6 +7,7 @@ export default {
   'shares.unshare.optDeleteData': 'also delete the files fetches of this share wrote (and their .part files)',
   'shares.unshare.done': 'no longer sharing {id}',
   'shares.unshare.removed': 'deleted {path}',
+  'shares.unshare.badRef': 'not a share id or link: "{ref}" (oht ls prints the ids)',
   'shares.fetched': 'fetched',
   'shares.state.fetching': 'fetching',
   'shares.state.paused': 'paused',

@@ -1,5 +1,5 @@
 export default {
-  'webui.description': 'the daemon\'s web UI on 127.0.0.1 (shares, transfers, fetch, player, pins, DHT, peers, settings), and with --onion on its own onion service for Tor Browser. Not built yet: the zero-install fetch page (--public-fetch)',
+  'webui.description': 'the daemon\'s web UI on 127.0.0.1 (shares, transfers, fetch, player, pins, DHT, peers, settings), and with --onion on its own onion service for Tor Browser. The zero-install fetch page for anyone with a link is `oht daemon --public-fetch`',
   'webui.start.optOnion': 'also publish the UI on its own onion service that only holders of the printed client key reach (Tor v3 client authorization; Tor transport only)',
   'webui.onion': 'over Tor: {origin}; in Tor Browser open',
   'webui.onionKey': 'and when it asks for the onion service\'s key, paste:',
@@ -14,5 +14,9 @@ export default {
   'webui.once': '(the address works once and for 15 minutes; run `oht webui start` again for another)',
   'webui.stopped': 'web UI stopped',
   'webui.running': 'web UI running on {origin}',
-  'webui.notRunning': 'web UI not running'
+  'webui.notRunning': 'web UI not running',
+  'webui.daemonOptPublicFetch': 'serve the zero-install fetch page on this node\'s own address (its onion service; its port on TCP): anyone with an oht link downloads the share in a browser (Tor Browser), which checks and decrypts it; the node sends ciphertext and Merkle proofs only and never sees the key. Off by default. A video plays while it downloads where the browser\'s MediaSource takes it (WebM, fragmented MP4), else once whole',
+  'webui.daemonOptPublicFetchRate': 'with --public-fetch: bytes per second each connection is sent at most, e.g. 512KiB (default 1MiB)',
+  'webui.badPublicFetchRate': '--public-fetch-rate must be more than 0 bytes per second, e.g. 512KiB (got {rate})',
+  'webui.daemonPublicFetch': 'public fetch page: {url} (give out {url}#oht://<share id>#<key>)'
 }

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ConfigError } from '../identity/index.ts'
 import { NodeError } from '../errors.ts'
+import { LinkError, SourceError } from '../../blocks/index.ts'
 import { TransferNotFoundError, TransferStateError } from '../transfers/index.ts'
 import type { ApiErrorBody } from './protocol.ts'
 
@@ -45,7 +46,7 @@ export function statusOf (err: unknown): number {
 /** The error as the API sends it: its message, and its code and params when it has them. */
 export function errorBody (err: unknown): ApiErrorBody {
   const e = err as Error
-  if (err instanceof ConfigError || err instanceof NodeError) return { error: e.message, code: err.code, params: err.params }
+  if (err instanceof ConfigError || err instanceof NodeError || err instanceof LinkError || err instanceof SourceError) return { error: e.message, code: err.code, params: err.params }
   return { error: e?.message ?? String(err) }
 }
 

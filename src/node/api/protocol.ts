@@ -3,6 +3,7 @@ import type { SwarmEvent } from '../../swarm/index.ts'
 import type { TransferEvent } from '../transfers/index.ts'
 import type { PeopleEvent } from '../../people/index.ts'
 import type { NamePublishedEvent } from '../../people/names/index.ts'
+import type { ChannelEvent } from '../../people/channels/index.ts'
 
 export const API_VERSION = 'v0'
 
@@ -13,6 +14,7 @@ export type ApiEvent =
   | { type: 'swarm', swarm: string, event: SwarmEvent }
   | PeopleEvent
   | NamePublishedEvent
+  | ChannelEvent
 
 /** What the API clients of other concerns (pins, DHT) need of the daemon's client: one JSON call. */
 export interface ApiCaller {

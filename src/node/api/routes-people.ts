@@ -1,8 +1,10 @@
 // /v0/people: contacts and whispers of the account the daemon runs for (src/people; README
 // "Contacts and whispers"). GET /v0/people, GET /v0/people/messages?contact=; POST
-// /v0/people/request|accept|reject|add|rm|whisper with a JSON object body. Events on the
-// WebSocket: contact-request, contact-accepted, message, receipt, contact-online, contact-offline.
-import type { People } from '../../people/index.ts'
+// /v0/people/request|accept|reject|add|rm|whisper|contactcast|mailbox|introduce|files/fetched|autofetch
+// with a JSON object body, GET /v0/people/files?contact= (files sent by contacts, not fetched yet).
+// Events on the WebSocket: contact-request, contact-accepted, message, receipt, contact-online,
+// contact-offline, mailbox-ready, introduction, file-offered.
+import { contactcast, type People } from '../../people/index.ts'
 import { API_VERSION } from './protocol.ts'
 import { HttpError, objectBody, str, type RouteTable } from './http.ts'
 
@@ -25,7 +27,7 @@ export function registerPeopleRoutes (api: RouteTable, people: People | undefine
   }
   api.route('GET', PEOPLE_PATH, async () => {
     const p = need()
-    return { body: { account: p.account, contacts: await p.contacts(), requests: await p.requests() } }
+    return { body: { account: p.account, contacts: await p.contacts(), requests: await p.requests(), introductions: await p.introductions() } }
   })
   api.route('GET', `${PEOPLE_PATH}/messages`, async ({ query }) => ({ body: await need().messages(query.get('contact') ?? '') }))
   post('request', async (p, b) => {
@@ -38,4 +40,10 @@ export function registerPeopleRoutes (api: RouteTable, people: People | undefine
   post('add', async (p, b) => ({ contact: await p.add(str(b, 'account'), str(b, 'petname'), opt(b, 'address')) }))
   post('rm', async (p, b) => await p.remove(str(b, 'contact'), b.block === true))
   post('whisper', async (p, b) => await p.whisper(str(b, 'contact'), str(b, 'text')))
+  post('mailbox', async p => ({ received: await p.collect() }))
+  api.route('GET', `${PEOPLE_PATH}/files`, async ({ query }) => ({ body: { files: await need().pendingFiles(query.get('contact') ?? undefined) } }))
+  post('files/fetched', async (p, b) => { await p.fileFetched(str(b, 'contact'), str(b, 'id')); return { fetched: true } })
+  post('autofetch', async (p, b) => ({ contact: await p.setAutoFetch(str(b, 'contact'), b.on === true) }))
+  post('introduce', async (p, b) => await p.introduce(str(b, 'contact'), str(b, 'to')))
+  post('contactcast', async (p, b) => ({ results: await contactcast(p, str(b, 'text')) }))
 }

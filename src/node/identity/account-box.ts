@@ -30,7 +30,7 @@ function boxKeys (shared: Uint8Array, head: Uint8Array, recipient: Uint8Array): 
 /** Seals `plaintext` so only the account `accountId` (its public key) can open it. */
 export function sealToAccount (accountId: string, plaintext: Uint8Array): Buffer {
   const id = checkAccountId(accountId)
-  if (plaintext.length > MAX_BOX_PLAINTEXT) throw new AccountError('account.boxTooLarge', {}, `a sealed box holds at most ${MAX_BOX_PLAINTEXT} bytes; share a file with \`oht share\` and seal its link instead`)
+  if (plaintext.length > MAX_BOX_PLAINTEXT) throw new AccountError('account.boxTooLarge', { max: String(MAX_BOX_PLAINTEXT) }, `a sealed box holds at most ${MAX_BOX_PLAINTEXT} bytes; share a file with \`oht share\` and seal its link instead`)
   const pub = Buffer.from(id, 'hex')
   let suite: number, ephemeral: Uint8Array, shared: Uint8Array, recipient: Uint8Array
   if (kindOfId(id) === 'secp256k1') {
@@ -68,7 +68,7 @@ export function openFromAccount (privateKey: KeyObject, box: Uint8Array): Buffer
   const ephLen = suite === SUITE_SECP256K1 ? 33 : suite === SUITE_X25519 ? 32 : -1
   if (ephLen < 0) throw notABox(`unknown suite ${suite}`)
   if ((suite === SUITE_SECP256K1) !== (kind === 'secp256k1')) {
-    throw new AccountError('account.boxKind', {}, `this box was sealed to a ${suite === SUITE_SECP256K1 ? 'secp256k1' : 'Ed25519'} account; this account is ${kind === 'secp256k1' ? 'secp256k1' : 'Ed25519'}`)
+    throw new AccountError('account.boxKind', { box: suite === SUITE_SECP256K1 ? 'secp256k1' : 'Ed25519', account: kind === 'secp256k1' ? 'secp256k1' : 'Ed25519' }, `this box was sealed to a ${suite === SUITE_SECP256K1 ? 'secp256k1' : 'Ed25519'} account; this account is ${kind === 'secp256k1' ? 'secp256k1' : 'Ed25519'}`)
   }
   const headLen = MAGIC.length + 2 + ephLen
   if (b.length < headLen + TAG) throw notABox('truncated')

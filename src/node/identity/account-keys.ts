@@ -48,7 +48,7 @@ export function generateAccountKey (kind: AccountKind): KeyObject {
 export function kindOfKey (privateKey: KeyObject): AccountKind {
   if (privateKey.asymmetricKeyType === 'ed25519') return 'ed25519'
   if (privateKey.asymmetricKeyType === 'ec' && privateKey.asymmetricKeyDetails?.namedCurve === 'secp256k1') return 'secp256k1'
-  throw new AccountError('account.badKey', {}, `not an account key: ${privateKey.asymmetricKeyType ?? 'unknown'}`)
+  throw new AccountError('account.badKey', { kind: privateKey.asymmetricKeyType ?? 'unknown' }, `not an account key: ${privateKey.asymmetricKeyType ?? 'unknown'}`)
 }
 
 /** The raw 32-byte secret (Ed25519 seed or secp256k1 scalar). */
@@ -58,7 +58,7 @@ export function rawSecret (privateKey: KeyObject): Uint8Array {
 
 /** A secp256k1 KeyObject from its 32-byte scalar (a v3 keystore holds only that). */
 export function secp256k1KeyFrom (secret: Uint8Array): KeyObject {
-  if (!secp256k1.utils.isValidSecretKey(secret)) throw new AccountError('account.badKey', {}, 'not a valid secp256k1 private key')
+  if (!secp256k1.utils.isValidSecretKey(secret)) throw new AccountError('account.badKey', { kind: 'secp256k1' }, 'not a valid secp256k1 private key')
   const pub = secp256k1.getPublicKey(secret, false)
   const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64url')
   return createPrivateKey({ key: { kty: 'EC', crv: 'secp256k1', d: b64(secret), x: b64(pub.subarray(1, 33)), y: b64(pub.subarray(33)) }, format: 'jwk' })

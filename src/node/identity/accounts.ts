@@ -1,14 +1,17 @@
 // Accounts: keys a person holds apart from any node (Ed25519 by default, or secp256k1 for an
 // Ethereum-compatible account: account-keys.ts), kept in encrypted keystore files (keystore.ts:
-// scrypt + AES-256-GCM, mode 0600) under <data dir>/accounts/. An account signs
+// scrypt + AES-256-GCM, mode 0600) under <data dir>/accounts/, which name no account in clear
+// (account-file.ts): listing or finding an account unlocks them. An account signs
 // messages and time-limited delegation certificates ("node X may act for account A until T"):
 // a pinning node that trusts account A accepts a request from node X (the oht handshake proves
 // X) only with such a certificate, so a stolen node key stops being useful when it expires.
 // docs/PINNING.md draws the hierarchy.
 import { createPrivateKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
-import { mkdir, open as openFile, readdir, readFile, unlink } from 'node:fs/promises'
-import { join } from 'node:path'
-import { KeystoreError, openSecret, sealSecret, writePrivateFile, type KeystoreCrypto } from './keystore.ts'
+import { mkdir, open as openFile, readFile, unlink } from 'node:fs/promises'
+import { KeystoreError, writePrivateFile } from './keystore.ts'
+import {
+  accountFiles, accountsDir, newAccountPath, openAccountFile, parseAccountFile, resealLegacy, sealAccountFile, type AccountSecret
+} from './account-file.ts'
 import { signable } from './caps.ts'
 import {
   AccountError, accountIdOf, addressOfId, checkAccountId, ed25519PublicKey, generateAccountKey, isAccountId, isEthAddress,
@@ -18,13 +21,12 @@ import { decryptV3, encryptV3, V3_SCRYPT } from './account-v3.ts'
 import { openFromAccount, sealToAccount } from './account-box.ts'
 
 export { AccountError, checkAccountId, type AccountKind } from './account-keys.ts'
+export { accountsDir } from './account-file.ts'
 
-const ACCOUNT_KEYSTORE_VERSION = 1
 const CERT_PREFIX = 'oht-cert:'
 /** A certificate is small; anything longer is refused before parsing. */
 export const MAX_CERT_CHARS = 2048
 const HEX64 = /^[0-9a-f]{64}$/
-const ACCOUNT_FILE = /^(?:[0-9a-f]{64}|0[23][0-9a-f]{64})\.json$/
 
 /**
  * An account id is the hex of its public key (raw Ed25519, or compressed secp256k1): self-certifying,
@@ -35,16 +37,6 @@ export interface Account {
   label: string
   kind: AccountKind
   privateKey: KeyObject
-}
-
-interface AccountFile {
-  version: number
-  /** Absent in files written before secp256k1 accounts: those are Ed25519. */
-  kind?: AccountKind
-  id: string
-  label: string
-  createdAt: number
-  crypto: KeystoreCrypto
 }
 
 export interface AccountInfo {
@@ -73,107 +65,122 @@ export interface DelegationCert {
   sig: string
 }
 
-export const accountsDir = (dataDir: string): string => join(dataDir, 'accounts')
-
-function accountPath (dataDir: string, id: string): string { return join(accountsDir(dataDir), `${id}.json`) }
-
 export async function createAccount (dataDir: string, passphrase: string, label = '', kind: AccountKind = 'ed25519'): Promise<AccountInfo> {
   return await writeAccount(dataDir, generateAccountKey(kind), passphrase, label, Date.now())
 }
 
-async function writeAccount (dataDir: string, privateKey: KeyObject, passphrase: string, label: string, createdAt: number): Promise<AccountInfo> {
+/** Writes the account's keystore: over its present file when it has one (found with `passphrase`), else under a new random name. */
+async function writeAccount (dataDir: string, privateKey: KeyObject, passphrase: string, label: string, createdAt: number, path?: string): Promise<AccountInfo> {
   const id = accountIdOf(privateKey)
   await mkdir(accountsDir(dataDir), { recursive: true, mode: 0o700 })
-  const secret = privateKey.export({ format: 'der', type: 'pkcs8' })
-  const file: AccountFile = { version: ACCOUNT_KEYSTORE_VERSION, kind: kindOfKey(privateKey), id, label, createdAt, crypto: await sealSecret(secret, passphrase, id) }
-  const path = accountPath(dataDir, id)
-  await writePrivateFile(path, JSON.stringify(file, null, 2) + '\n')
-  return infoOf(id, label, createdAt, path)
+  const secret: AccountSecret = { id, kind: kindOfKey(privateKey), label, createdAt, key: privateKey.export({ format: 'der', type: 'pkcs8' }) }
+  const where = path ?? (await scan(dataDir, passphrase)).unlocked.find(u => u.info.id === id)?.info.path ?? newAccountPath(dataDir)
+  await writePrivateFile(where, await sealAccountFile(secret, passphrase))
+  return infoOf(id, label, createdAt, where)
 }
 
-export async function listAccounts (dataDir: string): Promise<AccountInfo[]> {
-  let names: string[]
+interface Unlocked { info: AccountInfo, privateKey: KeyObject }
+
+/** Unlocks the keystore at `path`; a format-1 file is rewritten as format 2 on the way (its new path is returned). */
+async function unlockFile (dataDir: string, path: string, passphrase: string): Promise<Unlocked> {
+  const f = parseAccountFile(await readFile(path, 'utf8'), path)
+  const secret = await openAccountFile(f, passphrase, path)
+  const privateKey = keyOf(secret, path)
+  const at = f.version === 1 ? await resealLegacy(dataDir, path, secret, passphrase) : path
+  return { info: infoOf(secret.id, secret.label, secret.createdAt, at), privateKey }
+}
+
+function keyOf (secret: AccountSecret, where: string): KeyObject {
+  let privateKey: KeyObject
   try {
-    names = await readdir(accountsDir(dataDir))
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw err
+    privateKey = createPrivateKey({ key: secret.key, format: 'der', type: 'pkcs8' })
+  } catch {
+    throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} holds no readable key`)
   }
-  const out: AccountInfo[] = []
-  for (const name of names.filter(n => ACCOUNT_FILE.test(n)).sort()) {
-    const path = join(accountsDir(dataDir), name)
+  if (kindOfKey(privateKey) !== secret.kind || accountIdOf(privateKey) !== secret.id) throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} is inconsistent: its id does not match its key`)
+  return privateKey
+}
+
+/**
+ * Every account keystore of the data directory, unlocked with `passphrase` (scrypt is paid once
+ * per file and process: keystore.ts). `locked`: the files that did not unlock, with why.
+ */
+async function scan (dataDir: string, passphrase: string): Promise<{ unlocked: Unlocked[], locked: Array<{ path: string, error: Error }> }> {
+  const unlocked: Unlocked[] = []
+  const locked: Array<{ path: string, error: Error }> = []
+  for (const path of await accountFiles(dataDir)) {
     try {
-      const f = JSON.parse(await readFile(path, 'utf8')) as AccountFile
-      if (typeof f.id === 'string' && isAccountId(f.id)) out.push(infoOf(f.id, f.label ?? '', f.createdAt ?? 0, path))
-    } catch { /* a damaged file is reported when it is used */ }
+      unlocked.push(await unlockFile(dataDir, path, passphrase))
+    } catch (err) {
+      if (!(err instanceof KeystoreError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      if (err instanceof KeystoreError) locked.push({ path, error: err })
+    }
   }
-  return out
+  unlocked.sort((a, b) => a.info.createdAt - b.info.createdAt || a.info.id.localeCompare(b.info.id))
+  return { unlocked, locked }
+}
+
+/**
+ * The accounts of the data directory and the keystores that do not unlock with `passphrase`
+ * (their paths): for a caller that goes on without them (the daemon).
+ */
+export async function scanAccounts (dataDir: string, passphrase = ''): Promise<{ accounts: AccountInfo[], locked: string[] }> {
+  const { unlocked, locked } = await scan(dataDir, passphrase)
+  return { accounts: unlocked.map(u => u.info), locked: locked.map(l => l.path) }
+}
+
+/** The accounts of the data directory; a keystore that does not unlock with `passphrase` is an error. */
+export async function listAccounts (dataDir: string, passphrase = ''): Promise<AccountInfo[]> {
+  const { unlocked, locked } = await scan(dataDir, passphrase)
+  if (locked.length > 0) throw locked[0]!.error
+  return unlocked.map(u => u.info)
 }
 
 /** The one account to use: the given id (or a unique prefix of it, its label or its 0x address), else the only account there is. */
-export async function resolveAccountId (dataDir: string, wanted?: string): Promise<string> {
-  const all = await listAccounts(dataDir)
+export async function resolveAccountId (dataDir: string, wanted?: string, passphrase = ''): Promise<string> {
+  const { unlocked, locked } = await scan(dataDir, passphrase)
+  const all = unlocked.map(u => u.info)
   if (wanted == null || wanted === '') {
-    if (all.length === 1) return all[0]!.id
+    if (locked.length > 0 && all.length === 0) throw locked[0]!.error
+    if (all.length === 1 && locked.length === 0) return all[0]!.id
     throw all.length === 0 ? new AccountError('account.none', {}, 'no account yet') : new AccountError('account.several', {}, 'several accounts: say which one')
   }
   const w = wanted.toLowerCase()
   const hits = all.filter(a => a.id.startsWith(w) || a.label === wanted || (isEthAddress(wanted) && a.address?.toLowerCase() === w))
   if (hits.length === 1) return hits[0]!.id
+  if (hits.length === 0 && locked.length > 0) throw locked[0]!.error
   throw hits.length === 0 ? new AccountError('account.unknown', { id: wanted }, `no account ${wanted} in this data directory`) : new AccountError('account.ambiguous', { id: wanted }, `account ${wanted} is ambiguous`)
 }
 
-function parseAccountFile (text: string, where: string): AccountFile {
-  let f: AccountFile
-  try {
-    f = JSON.parse(text) as AccountFile
-  } catch (err) {
-    throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} is unreadable: ${(err as Error).message}`)
-  }
-  if (f?.version !== ACCOUNT_KEYSTORE_VERSION || typeof f.id !== 'string' || !isAccountId(f.id) || kindOfId(f.id) !== (f.kind ?? 'ed25519')) throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} has an unsupported format`)
-  return f
-}
-
-async function unlock (f: AccountFile, passphrase: string, where: string): Promise<Account> {
-  const secret = await openSecret(f.crypto, passphrase, f.id, `account keystore ${where}`)
-  const privateKey = createPrivateKey({ key: secret, format: 'der', type: 'pkcs8' })
-  if (kindOfKey(privateKey) !== (f.kind ?? 'ed25519') || accountIdOf(privateKey) !== f.id) throw new KeystoreError('keystore.unreadable', {}, `account keystore ${where} is inconsistent: its id does not match its key`)
-  return { id: f.id, label: f.label ?? '', kind: kindOfKey(privateKey), privateKey }
+/** The account's unlocked keystore: found among the data directory's, which `passphrase` must unlock. */
+async function find (dataDir: string, id: string, passphrase: string): Promise<Unlocked> {
+  const wanted = checkAccountId(id)
+  const { unlocked, locked } = await scan(dataDir, passphrase)
+  const hit = unlocked.find(u => u.info.id === wanted)
+  if (hit != null) return hit
+  if (locked.length > 0) throw locked[0]!.error
+  throw new AccountError('account.unknown', { id }, `no account ${id} in this data directory`)
 }
 
 export async function loadAccount (dataDir: string, id: string, passphrase: string): Promise<Account> {
-  const path = accountPath(dataDir, checkAccountId(id))
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AccountError('account.unknown', { id }, `no account ${id} in this data directory`)
-    throw err
-  }
-  return await unlock(parseAccountFile(text, path), passphrase, path)
+  const { info, privateKey } = await find(dataDir, id, passphrase)
+  return { id: info.id, label: info.label, kind: info.kind, privateKey }
 }
 
 /** The keystore file as it is on disk (still encrypted): what `oht account export` prints. */
-export async function exportAccount (dataDir: string, id: string): Promise<string> {
-  const path = accountPath(dataDir, checkAccountId(id))
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new AccountError('account.unknown', { id }, `no account ${id} in this data directory`)
-    throw err
-  })
-  parseAccountFile(text, path)
-  return text
+export async function exportAccount (dataDir: string, id: string, passphrase = ''): Promise<string> {
+  return await readFile((await find(dataDir, id, passphrase)).info.path, 'utf8')
 }
 
 /**
- * Imports an exported keystore: it must unlock with `passphrase` (so a typo or a damaged copy is
- * caught now, not when the key is needed); stored re-encrypted under the same passphrase.
+ * Imports an exported keystore (either format): it must unlock with `passphrase` (so a typo or a
+ * damaged copy is caught now, not when the key is needed); stored as format 2 under the same passphrase.
  */
 export async function importAccount (dataDir: string, text: string, passphrase: string): Promise<AccountInfo> {
   // An Ethereum keystore given without --v3 is still recognized.
   if (/"version"\s*:\s*3\b/.test(text)) return await importV3Account(dataDir, text, passphrase)
-  const f = parseAccountFile(text, 'to import')
-  const account = await unlock(f, passphrase, 'to import')
-  return await writeAccount(dataDir, account.privateKey, passphrase, f.label ?? '', f.createdAt ?? Date.now())
+  const secret = await openAccountFile(parseAccountFile(text, 'to import'), passphrase, 'to import')
+  return await writeAccount(dataDir, keyOf(secret, 'to import'), passphrase, secret.label, secret.createdAt || Date.now())
 }
 
 /**
@@ -208,13 +215,9 @@ export const decryptWith = (account: Account, box: Uint8Array): Buffer => openFr
  * Deletes an account's keystore: overwritten with random bytes and synced before the unlink, so
  * the encrypted key does not linger in the file's blocks (as far as the file system rewrites in place).
  */
-export async function deleteAccount (dataDir: string, id: string): Promise<AccountInfo> {
-  const path = accountPath(dataDir, checkAccountId(id))
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new AccountError('account.unknown', { id }, `no account ${id} in this data directory`)
-    throw err
-  })
-  const f = parseAccountFile(text, path)
+export async function deleteAccount (dataDir: string, id: string, passphrase = ''): Promise<AccountInfo> {
+  const { info } = await find(dataDir, id, passphrase)
+  const path = info.path
   const handle = await openFile(path, 'r+')
   try {
     const size = (await handle.stat()).size
@@ -224,7 +227,7 @@ export async function deleteAccount (dataDir: string, id: string): Promise<Accou
     await handle.close()
   }
   await unlink(path)
-  return infoOf(f.id, f.label ?? '', f.createdAt ?? 0, path)
+  return info
 }
 
 /** A secp256k1 account as a Web3 Secret Storage v3 keystore (`oht account export --v3`), under `passphrase`. */
@@ -263,16 +266,16 @@ export const formatCert = (c: DelegationCert): string => CERT_PREFIX + Buffer.fr
 
 export function parseCert (text: string): DelegationCert {
   const t = text.trim()
-  if (t.length > MAX_CERT_CHARS || !t.startsWith(CERT_PREFIX)) throw new AccountError('account.badCert', {}, 'not a delegation certificate (oht-cert:...)')
+  if (t.length > MAX_CERT_CHARS || !t.startsWith(CERT_PREFIX)) throw new AccountError('account.badCert', { why: 'prefix' }, 'not a delegation certificate (oht-cert:...)')
   let c: DelegationCert
   try {
     c = JSON.parse(Buffer.from(t.slice(CERT_PREFIX.length), 'base64url').toString('utf8')) as DelegationCert
   } catch {
-    throw new AccountError('account.badCert', {}, 'not a delegation certificate: undecodable')
+    throw new AccountError('account.badCert', { why: 'undecodable' }, 'not a delegation certificate: undecodable')
   }
   if (c?.v !== 1 || typeof c.account !== 'string' || !isAccountId(c.account) || typeof c.node !== 'string' || !HEX64.test(c.node) ||
     !Number.isSafeInteger(c.notBefore) || !Number.isSafeInteger(c.expiresAt) || typeof c.sig !== 'string') {
-    throw new AccountError('account.badCert', {}, 'not a delegation certificate: malformed fields')
+    throw new AccountError('account.badCert', { why: 'fields' }, 'not a delegation certificate: malformed fields')
   }
   return c
 }
@@ -291,15 +294,15 @@ export function checkCert (cert: DelegationCert, nodeId: string, now = Date.now(
 
 /** Every account keystore of the data directory (their paths), protected by a passphrase or not. */
 export async function accountKeystorePaths (dataDir: string): Promise<string[]> {
-  return (await listAccounts(dataDir)).map(a => a.path)
+  return await accountFiles(dataDir)
 }
 
 /** Re-encrypts every account keystore under `next` (each must unlock with `current`); how many. */
 export async function changeAccountPassphrases (dataDir: string, current: string, next: string): Promise<number> {
-  const all = await listAccounts(dataDir)
   // Unlock all first: a wrong passphrase changes nothing.
-  const unlocked = await Promise.all(all.map(async a => ({ info: a, account: await loadAccount(dataDir, a.id, current) })))
-  for (const { info, account } of unlocked) await writeAccount(dataDir, account.privateKey, next, info.label, info.createdAt)
+  const { unlocked, locked } = await scan(dataDir, current)
+  if (locked.length > 0) throw locked[0]!.error
+  for (const { info, privateKey } of unlocked) await writeAccount(dataDir, privateKey, next, info.label, info.createdAt, info.path)
   return unlocked.length
 }
 

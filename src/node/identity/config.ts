@@ -4,11 +4,13 @@
 //      $OHT_HOME): several nodes on one machine (tests, the demo) each keep their own, else
 //   3. the platform config path (env-paths: ~/.config/oht/config.json on Linux).
 // Command-line flags win over the file. Values are stored as validated, normalized JSON.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { platformPaths } from './datadir.ts'
 import { createRequire } from 'node:module'
 import { dirname, extname, join, resolve } from 'node:path'
 import type * as AddressModule from '../../onion/address.ts'
+
+// Not an ES import of node:fs: its facade costs every CLI start ~15 ms (docs/DECISIONS.md, "CLI start-up").
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs')
 
 // The address parser (multiformats' base32, node:net) is loaded, synchronously, when a bootstrap
 // value is checked: every CLI command reads the config, few configs name peers (bench/cli.ts).
@@ -178,7 +180,7 @@ export function configPath (options: { dataDir?: string, env?: NodeJS.ProcessEnv
   if (env.OHT_CONFIG != null && env.OHT_CONFIG !== '') return resolve(env.OHT_CONFIG)
   if (options.dataDir != null && options.dataDir !== '') return join(resolve(options.dataDir), 'config.json')
   if (env.OHT_HOME != null && env.OHT_HOME !== '') return join(resolve(env.OHT_HOME), 'config.json')
-  return join(platformPaths().config, 'config.json')
+  return join(platformPaths(env).config, 'config.json')
 }
 
 function knownKey (key: string): ConfigKeyDef {

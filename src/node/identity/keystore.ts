@@ -1,7 +1,6 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scrypt, type KeyObject } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scrypt, type KeyObject } from 'node:crypto'
 import { open as openFile, readFile, rename, unlink } from 'node:fs/promises'
 import { seal, open, DecryptError } from '../../blocks/crypto/aead.ts'
-import { sha256 } from '../../blocks/cid.ts'
 import { NodeError } from '../errors.ts'
 
 /**
@@ -18,7 +17,14 @@ const SCRYPT = { n: 2 ** 15, r: 8, p: 1, dklen: 32 }
  * the file, so keystores written before keep opening with theirs.
  */
 const SCRYPT_NO_PASSPHRASE = { n: 2 ** 10, r: 8, p: 1, dklen: 32 }
-const KEYSTORE_VERSION = 1
+/**
+ * Format 2 names nothing in clear: the node id is derived from the key inside. Format 1 kept the
+ * node id beside the ciphertext (and as its associated data); it is rewritten as format 2 when it
+ * is first unlocked.
+ */
+const KEYSTORE_VERSION = 2
+/** Associated data of a format-2 node keystore: binds the ciphertext to what it is. */
+const NODE_KEYSTORE_AAD = 'oht node keystore 2'
 
 export class KeystoreError extends NodeError {
   override name = 'KeystoreError'
@@ -46,10 +52,10 @@ export interface KeystoreCrypto {
   ciphertext: string
 }
 
-/** On-disk form of the node keystore. */
+/** On-disk form of the node keystore; `nodeId` only in format 1. */
 interface KeystoreFile {
   version: number
-  nodeId: string
+  nodeId?: string
   crypto: KeystoreCrypto
 }
 
@@ -61,16 +67,29 @@ export function generateNodeKeys (): NodeKeys {
 function keysFrom (privateKey: KeyObject, publicKey: KeyObject, vaultKey: Uint8Array, storageKey: Uint8Array): NodeKeys {
   const jwk = publicKey.export({ format: 'jwk' })
   const publicKeyRaw = new Uint8Array(Buffer.from(jwk.x!, 'base64url'))
-  return { privateKey, publicKey, publicKeyRaw, nodeId: sha256(publicKeyRaw).toString('hex'), vaultKey, storageKey }
+  return { privateKey, publicKey, publicKeyRaw, nodeId: createHash('sha256').update(publicKeyRaw).digest('hex'), vaultKey, storageKey }
 }
 
+/**
+ * Keys derived in this process, by salt, parameters and passphrase digest: finding an account
+ * among several sealed keystores unlocks them, and using it unlocks one again; scrypt is paid once.
+ */
+const derived = new Map<string, Uint8Array>()
+const DERIVED_KEPT = 64
+
 async function kdf (passphrase: string, salt: Uint8Array, params: typeof SCRYPT): Promise<Uint8Array> {
-  return await new Promise((resolve, reject) => {
+  const memo = [Buffer.from(salt).toString('hex'), params.n, params.r, params.p, params.dklen, createHash('sha256').update(passphrase).digest('hex')].join(':')
+  const known = derived.get(memo)
+  if (known != null) return known
+  const key = await new Promise<Uint8Array>((resolve, reject) => {
     scrypt(passphrase, salt, params.dklen, { N: params.n, r: params.r, p: params.p, maxmem: 256 * params.n * params.r + 16 * 1024 * 1024 }, (err, key) => {
       if (err != null) reject(err)
       else resolve(new Uint8Array(key))
     })
   })
+  if (derived.size >= DERIVED_KEPT) derived.delete(derived.keys().next().value!)
+  derived.set(memo, key)
+  return key
 }
 
 /**
@@ -93,9 +112,9 @@ export async function sealSecret (secret: Uint8Array, passphrase: string, aad: s
 
 /** Decrypts what sealSecret made; a wrong passphrase or any edited byte gives a KeystoreError. */
 export async function openSecret (crypto: KeystoreCrypto | undefined, passphrase: string, aad: string, what: string): Promise<Buffer> {
-  if (crypto?.kdf !== 'scrypt' || crypto.cipher !== 'aes-256-gcm' || crypto.kdfparams == null) throw new KeystoreError('keystore.unreadable', {}, `${what} has an unsupported format`)
+  if (crypto?.kdf !== 'scrypt' || crypto.cipher !== 'aes-256-gcm' || crypto.kdfparams == null) throw new KeystoreError('keystore.unreadable', { what, why: 'format' }, `${what} has an unsupported format`)
   const p = crypto.kdfparams
-  if (!(p.n >= 2 && p.n <= 2 ** 20) || !(p.r >= 1 && p.r <= 16) || !(p.p >= 1 && p.p <= 4) || p.dklen !== 32) throw new KeystoreError('keystore.unreadable', {}, `${what} asks for unreasonable scrypt parameters`)
+  if (!(p.n >= 2 && p.n <= 2 ** 20) || !(p.r >= 1 && p.r <= 16) || !(p.p >= 1 && p.p <= 4) || p.dklen !== 32) throw new KeystoreError('keystore.unreadable', { what, why: 'scrypt' }, `${what} asks for unreasonable scrypt parameters`)
   const key = await kdf(passphrase, Buffer.from(p.salt, 'hex'), p)
   try {
     return open(key, Buffer.from(crypto.nonce, 'hex'), Buffer.from(crypto.ciphertext, 'hex'), Buffer.from(aad))
@@ -130,7 +149,7 @@ export async function writeKeystore (path: string, keys: NodeKeys, passphrase: s
     vaultKey: Buffer.from(keys.vaultKey).toString('base64'),
     storageKey: Buffer.from(keys.storageKey).toString('base64')
   }))
-  const file: KeystoreFile = { version: KEYSTORE_VERSION, nodeId: keys.nodeId, crypto: await sealSecret(secret, passphrase, keys.nodeId) }
+  const file: KeystoreFile = { version: KEYSTORE_VERSION, crypto: await sealSecret(secret, passphrase, NODE_KEYSTORE_AAD) }
   await writePrivateFile(path, JSON.stringify(file, null, 2) + '\n')
 }
 
@@ -140,19 +159,20 @@ export async function readKeystore (path: string, passphrase: string): Promise<N
     file = JSON.parse(await readFile(path, 'utf8')) as KeystoreFile
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeystoreError('keystore.missing', { path }, `no keystore at ${path}`)
-    throw new KeystoreError('keystore.unreadable', {}, `keystore ${path} is unreadable: ${(err as Error).message}`)
+    throw new KeystoreError('keystore.unreadable', { what: path, why: 'read', reason: (err as Error).message }, `keystore ${path} is unreadable: ${(err as Error).message}`)
   }
-  if (file.version !== KEYSTORE_VERSION || file.crypto?.kdf !== 'scrypt' || file.crypto.cipher !== 'aes-256-gcm') {
-    throw new KeystoreError('keystore.unreadable', {}, `keystore ${path} has an unsupported format`)
+  const legacy = file?.version === 1 && typeof file.nodeId === 'string'
+  if ((file?.version !== KEYSTORE_VERSION && !legacy) || file.crypto?.kdf !== 'scrypt' || file.crypto.cipher !== 'aes-256-gcm') {
+    throw new KeystoreError('keystore.unreadable', { what: path, why: 'format' }, `keystore ${path} has an unsupported format`)
   }
-  const secret = await openSecret(file.crypto, passphrase, file.nodeId, 'the keystore')
+  const secret = await openSecret(file.crypto, passphrase, legacy ? file.nodeId! : NODE_KEYSTORE_AAD, 'the keystore')
   const parsed = JSON.parse(secret.toString()) as { nodeKey: string, vaultKey: string, storageKey?: string }
   const privateKey = createPrivateKey({ key: Buffer.from(parsed.nodeKey, 'base64'), format: 'der', type: 'pkcs8' })
   const storageKey = parsed.storageKey != null ? Buffer.from(parsed.storageKey, 'base64') : randomBytes(32)
   const keys = keysFrom(privateKey, createPublicKey(privateKey), new Uint8Array(Buffer.from(parsed.vaultKey, 'base64')), new Uint8Array(storageKey))
-  if (keys.nodeId !== file.nodeId) throw new KeystoreError('keystore.unreadable', {}, 'keystore is inconsistent: node id does not match its key')
-  // A keystore from before the sealed store: it gains its storage key once, under the same passphrase.
-  if (parsed.storageKey == null) await writeKeystore(path, keys, passphrase)
+  if (legacy && keys.nodeId !== file.nodeId) throw new KeystoreError('keystore.unreadable', {}, 'keystore is inconsistent: node id does not match its key')
+  // An older keystore (the node id in clear, or no storage key yet) is rewritten once, under the same passphrase.
+  if (legacy || parsed.storageKey == null) await writeKeystore(path, keys, passphrase)
   return keys
 }
 

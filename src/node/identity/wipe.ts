@@ -5,7 +5,7 @@
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { shredFile, shredTree } from '../../store/shred.ts'
-import { accountsDir } from './accounts.ts'
+import { accountsDir } from './account-file.ts'
 import { layout } from './datadir.ts'
 
 async function exists (path: string): Promise<boolean> {

@@ -2,6 +2,7 @@
 // table, announces the topics of the shares it seeds (owned, pinned, fetched), and finds the
 // providers of a link's topic so that a link alone is enough to fetch. The topic is derived from
 // the swarm key (src/blocks/caps.ts): DHT nodes never see the manifest CID.
+import { setTimeout as delay } from 'node:timers/promises'
 import { topicOf, type VerifyCap } from '../../blocks/index.ts'
 import {
   DhtNode, DHT_PROTOCOL, type ContactRecord, type DhtConfig, type RoutingTableStore
@@ -12,6 +13,15 @@ import { askForPeers } from './bootstrap.ts'
 import { NodeError } from '../errors.ts'
 import { ROOT_SUBLEVEL, type SealedDb, type SealedSublevel } from '../../store/index.ts'
 
+/**
+ * A join that left the routing table empty (no bootstrap address answered) is tried again, this
+ * many times in all, waiting JOIN_RETRY_MS × attempt between: the first circuit to a fresh onion
+ * service can outlast a request's timeout on a loaded machine, and one lost ping would leave the
+ * node alone for good.
+ */
+const JOIN_ATTEMPTS = 3
+const JOIN_RETRY_MS = 1_000
+
 export interface DiscoveryOptions {
   /** Addresses to join through; the saved routing table is used as well. */
   bootstrap?: readonly string[]
@@ -19,6 +29,8 @@ export interface DiscoveryOptions {
   config?: Partial<DhtConfig>
   /** A network's shared onion address to ask for peers (bootstrap.ts), and for how long. */
   network?: { address: string, giveUpMs: number, onRetry?: (reason: string) => void }
+  /** Hears each join that reached no bootstrap address, before it is tried again (awaited). */
+  onJoinRetry?: (attempt: number) => void | Promise<void>
 }
 
 export interface FoundPeers {
@@ -73,6 +85,9 @@ export class Discovery {
   #dht: DhtNode | undefined
   #starting: Promise<{ reached: number, tableSize: number }> | undefined
   #networkJoin: Promise<void> | undefined
+  /** Settles when the join has its first contacts (or ended): lookups need not wait for the rest. */
+  readonly #reached = Promise.withResolvers<void>()
+  readonly #stopping = new AbortController()
 
   constructor (network: NodeNetwork, options: DiscoveryOptions = {}) {
     this.#network = network
@@ -87,7 +102,7 @@ export class Discovery {
 
   /**
    * Creates the DHT node with the network's address, loads the saved table and joins; idempotent
-   * (announce and findPeers wait for it, so a daemon need not delay its start on the DHT).
+   * (announcements wait for all of it, lookups for its first contacts, so a daemon need not delay its start on the DHT).
    */
   async start (): Promise<{ reached: number, tableSize: number }> {
     this.#starting ??= this.#start()
@@ -95,6 +110,19 @@ export class Discovery {
   }
 
   async #start (): Promise<{ reached: number, tableSize: number }> {
+    try {
+      return await this.#join()
+    } finally {
+      this.#reached.resolve()
+    }
+  }
+
+  /** Resolves when a lookup may start: the join reached its first contacts, or ended. */
+  async #lookupReady (): Promise<void> {
+    await Promise.race([this.#reached.promise, this.start()])
+  }
+
+  async #join (): Promise<{ reached: number, tableSize: number }> {
     const network = this.#network
     this.#dht = new DhtNode({
       keys: network.keys,
@@ -124,7 +152,14 @@ export class Discovery {
           await dht.saveRoutingTable()
         }).catch(() => {})
     }
-    const joined = await this.#dht.bootstrap(bootstrap)
+    const onReached = (): void => { if (this.#dht?.table.size !== 0) this.#reached.resolve() }
+    let joined = await this.#dht.bootstrap(bootstrap, { onReached })
+    for (let attempt = 1; joined.tableSize === 0 && bootstrap.length > 0 && attempt < JOIN_ATTEMPTS; attempt++) {
+      await this.#options.onJoinRetry?.(attempt)
+      const stopped = await delay(JOIN_RETRY_MS * attempt, false, { signal: this.#stopping.signal }).catch(() => true)
+      if (stopped || !this.#dht.running) break
+      joined = await this.#dht.bootstrap(bootstrap, { onReached })
+    }
     await this.#dht.saveRoutingTable()
     return joined
   }
@@ -164,7 +199,7 @@ export class Discovery {
    * `onAddress` hears each as the lookup finds it.
    */
   async findPeers (cap: VerifyCap, signal?: AbortSignal, onAddress?: (address: string) => void): Promise<FoundPeers> {
-    await this.start()
+    await this.#lookupReady()
     if (this.#dht != null && this.#dht.table.size === 0) await this.#networkJoin
     const dht = this.#dht
     if (dht == null) return { addresses: [], hops: 0, messages: 0 }
@@ -239,7 +274,8 @@ export class Discovery {
   }
 
   async stop (): Promise<void> {
-    // Stopping aborts a join still in progress (its lookups end with the node).
+    // Stopping aborts a join still in progress (its lookups end with the node, its retry waits here).
+    this.#stopping.abort()
     await this.#dht?.stop()
     await this.#starting?.catch(() => {})
   }

@@ -123,7 +123,7 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
       } else {
         resuming++
         void this.#acquire(p, verifyCapOfRecord(p), p.peers).then(async () => { await this.#activateAll(p.id) }, (err: Error) => {
-          this.emit('error', new PinError('pin.failed', { share: p.id, reason: err.message }, `resuming the pin of ${p.id}: ${err.message}`))
+          this.emit('error', new PinError('pin.failed', { share: p.id, why: 'resume', reason: err.message }, `resuming the pin of ${p.id}: ${err.message}`))
         })
       }
     }
@@ -158,7 +158,7 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
       renewedAt: now
     }
     const existing = await this.store.get(id, holder)
-    if (existing != null && existing.swarmKey !== base.swarmKey) throw new PinError('pin.failed', {}, 'this capability does not match the pinned share (wrong swarm key)')
+    if (existing != null && existing.swarmKey !== base.swarmKey) throw new PinError('pin.failed', { why: 'swarmKey' }, 'this capability does not match the pinned share (wrong swarm key)')
     const recorded = await this.#acquire(base, vcap, peers, request)
     const active = await this.#activateAll(id)
     const rec = active.find(p => p.holder === holder) ?? recorded
@@ -305,7 +305,7 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
     const metadata = entry.swarm.metadataKnown
       ? Promise.resolve()
       : new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => { reject(new PinError('pin.failed', {}, 'no peer sent the share\'s manifest and leaves in time')) }, METADATA_TIMEOUT_MS)
+        const timer = setTimeout(() => { reject(new PinError('pin.failed', { why: 'metadata' }, 'no peer sent the share\'s manifest and leaves in time')) }, METADATA_TIMEOUT_MS)
         timer.unref()
         entry.swarm.once('metadata', () => { clearTimeout(timer); resolve() })
         signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason as Error) }, { once: true })
@@ -356,7 +356,7 @@ export class PinManager extends EventEmitter<PinManagerEvents> {
     const v = verifyCapFrom(id, swarmKey)
     // An owned share or an import keeps being served from where it lives.
     const keep = await this.#node.state.getOwned(id) != null || await this.#node.state.getHeld(id) != null
-    this.#fetchAborts.get(id)?.abort(new PinError('pin.failed', { share: id }, `the last pin of ${id} was removed while its blocks were being fetched`))
+    this.#fetchAborts.get(id)?.abort(new PinError('pin.failed', { share: id, why: 'removed' }, `the last pin of ${id} was removed while its blocks were being fetched`))
     if (!keep) this.#network?.closeSwarm(id)
     this.emit('inactive', { id, topic: topicOf(v), verifyCap: formatVerifyCap(v) })
   }

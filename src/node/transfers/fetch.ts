@@ -197,7 +197,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     void dialing.settled.then(() => { dialsSettled = true; checkPeers(); checkServable() })
     await Promise.race([ready, abortable(options.signal), stuck.promise])
     await Promise.race([swarm.whenComplete(options.signal), abortable(options.signal), stuck.promise])
-    if (store == null || !store.complete) throw new FetchError('fetch.incomplete', {}, 'the swarm finished but the output is incomplete')
+    if (store == null || !store.complete) throw new FetchError('fetch.incomplete', { why: 'output' }, 'the swarm finished but the output is incomplete')
     await persist(true)
     return { path: store.path, bytes: store.bytesWanted, seconds: (performance.now() - started) / 1000, peers: givers.size, lanes, resumedBlocks: resumed }
   } catch (err) {
@@ -227,14 +227,14 @@ export async function seedFromOutput (node: OhtNode, network: NodeNetwork, cap: 
   const outDir = resolve(output)
   const leaves = await node.state.getLeaves(id)
   const record = await node.state.getFetch(id, outDir)
-  if (leaves == null || record == null || !(await node.blockstore.has(cap.manifestCid))) throw new FetchError('fetch.incomplete', {}, 'this node kept no record of the fetch')
+  if (leaves == null || record == null || !(await node.blockstore.has(cap.manifestCid))) throw new FetchError('fetch.incomplete', { why: 'noRecord' }, 'this node kept no record of the fetch')
   const manifestBytes = await node.blockstore.get(cap.manifestCid)
   const manifest = openManifest(manifestBytes, cap.contentKey, cap.manifestCid)
   const store = new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => leaves, { select, merge: true })
   await store.open(record.blocks)
   if (!store.complete) {
     await store.close()
-    throw new FetchError('fetch.incomplete', {}, `the files in ${outDir} no longer match the share`)
+    throw new FetchError('fetch.incomplete', { why: 'changed', output: outDir }, `the files in ${outDir} no longer match the share`)
   }
   const entry = network.openSwarm(cap.manifestCid, verifyCapOf(cap).swarmKey, { manifest: decodeManifest(manifestBytes, cap.manifestCid), leaves })
   await entry.swarm.attachStore(swarmStoreOf(store), store.wanted)

@@ -9,6 +9,7 @@ import {
 } from '../../blocks/index.ts'
 import { ensureDataDir, layout, type DataDirLayout } from '../identity/datadir.ts'
 import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from '../identity/keystore.ts'
+import { sealAccountKeystores } from '../identity/account-file.ts'
 import { NodeState, type OwnedShare } from '../identity/state.ts'
 import { NodeError } from '../errors.ts'
 import { blockFileName, deriveStoreKeys } from '../../store/index.ts'
@@ -93,6 +94,8 @@ export class OhtNode {
       await writeKeystore(dirs.keystore, keys, passphrase)
       created = true
     }
+    // Account keystores of an older format name their accounts in clear: sealed once, here.
+    await sealAccountKeystores(dirs.root, passphrase)
     const state = new NodeState({ path: dirs.state }, keys.storageKey)
     await state.open()
     const storeKeys = deriveStoreKeys(keys.storageKey)

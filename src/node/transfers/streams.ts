@@ -8,6 +8,7 @@ import { fetchFromPeers, type FetchEvent, type FetchResult } from './fetch.ts'
 import type { OhtNode } from './node.ts'
 import type { NodeNetwork } from '../network/network.ts'
 import type { PeerSource } from '../network/discovery.ts'
+import { NodeError } from '../errors.ts'
 
 export interface StreamRequest {
   /** Peers to fetch from (as `oht fetch --peer`), or a DHT lookup's providers as it finds them. */
@@ -126,7 +127,10 @@ export class StreamService {
 function pickFile (files: readonly StreamFile[], path?: string): StreamFile {
   if (path != null) {
     const f = files.find(x => x.path === path)
-    if (f == null) throw new Error(`the share has no file ${JSON.stringify(path)} (files: ${files.slice(0, 5).map(x => x.path).join(', ')}${files.length > 5 ? ', ...' : ''})`)
+    if (f == null) {
+      const known = `${files.slice(0, 5).map(x => x.path).join(', ')}${files.length > 5 ? ', ...' : ''}`
+      throw new NodeError('stream.noFile', { path, files: known }, `the share has no file ${JSON.stringify(path)} (files: ${known})`)
+    }
     return f
   }
   return files.find(f => /^(video|audio)\//.test(f.mime)) ?? files[0]!

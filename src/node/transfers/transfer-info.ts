@@ -1,7 +1,7 @@
 // What the transfer manager tells about a transfer: its public record, its events, the block map.
 import type { ReadCap } from '../../blocks/index.ts'
-import type { FetchRequest, FetchResult } from './fetch.ts'
-import type { NodeErrorParams } from '../errors.ts'
+import type { FetchEvent, FetchRequest, FetchResult } from './fetch.ts'
+import { NodeError, type NodeErrorParams } from '../errors.ts'
 import { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_SKIPPED, type PeerSnapshot } from '../../swarm/swarm.ts'
 
 /**
@@ -49,6 +49,8 @@ export interface TransferInfo {
   /** Seed limits of this transfer (from the request or the config's defaults). */
   seedRatio?: number
   seedTime?: number
+  /** `stream`: a stream the daemon serves (`oht stream`): listed here, cannot be paused, not kept across restarts. */
+  kind?: 'stream'
 }
 
 export interface TransferPeer extends PeerSnapshot {
@@ -107,3 +109,13 @@ export function renderBlockMap (blocks: Uint8Array, cells?: number): string {
   }
   return out
 }
+
+/** How a stream reports to the transfer manager (TransferManager.followStream). */
+export interface StreamFollower {
+  onEvent: (e: FetchEvent) => void
+  running: (fetched: Promise<FetchResult>, stop: () => Promise<void>) => void
+  failed: (err: Error) => void
+}
+
+export class TransferNotFoundError extends NodeError { override name = 'TransferNotFoundError' }
+export class TransferStateError extends NodeError { override name = 'TransferStateError' }

@@ -2,7 +2,8 @@
 // rules that decide what happens to it by itself: retries with backoff, seed limits.
 import { resolve } from 'node:path'
 import { formatLink, type ReadCap } from '../../blocks/index.ts'
-import type { AddTransferRequest, TransferInfo } from './transfer-info.ts'
+import type { AddTransferRequest, TransferInfo, TransferPeer } from './transfer-info.ts'
+import type { PeerSnapshot, SwarmSnapshot } from '../../swarm/swarm.ts'
 import { capOf, type TransferRecord } from './journal.ts'
 
 export interface Sample { at: number, down: number, up: number, peers: Map<string, { received: number, served: number }> }
@@ -10,6 +11,8 @@ export interface Sample { at: number, down: number, up: number, peers: Map<strin
 /** First retry of a transfer the daemon resumed, then doubled up to RETRY_MAX_MS. */
 export const RETRY_BASE_MS = 5_000
 export const RETRY_MAX_MS = 5 * 60_000
+/** Rates are measured over this window of samples. */
+const RATE_WINDOW_MS = 4000
 /** How often a transfer paused for want of disk space looks for it again. */
 export const DISK_CHECK_MS = 3_000
 
@@ -47,6 +50,8 @@ export class Transfer {
   seededBase = 0
   /** Date.now() when the current seeding began. */
   seedingSince?: number
+  /** A stream's: ends it (its download and its local endpoints); a stream is run by streams.ts, not by the manager. */
+  stopStream?: () => Promise<void>
 
   constructor (id: string, req: AddTransferRequest, shareId: string) {
     this.cap = req.cap
@@ -106,6 +111,41 @@ export class Transfer {
       ...(i.seedRatio != null ? { seedRatio: i.seedRatio } : {}),
       ...(i.seedTime != null ? { seedTime: i.seedTime } : {})
     }
+  }
+
+  /** Takes a once-a-second sample of its swarm: blocks, peers, and (from the second sample on) rates and ETA, true then. */
+  sample (snap: SwarmSnapshot, now: number): boolean {
+    const i = this.info
+    i.uploaded = this.uploadedBase + snap.uploaded
+    this.samples.push({ at: now, down: snap.downloaded, up: snap.uploaded, peers: new Map(snap.peerList.map(p => [p.id, { received: p.received, served: p.served }])) })
+    while (this.samples.length > 1 && now - this.samples[0]!.at > RATE_WINDOW_MS) this.samples.shift()
+    const first = this.samples[0]!
+    const seconds = (now - first.at) / 1000
+    i.blocksHeld = snap.blocksHeld
+    i.blocksWanted = snap.blocksWanted
+    i.peerCount = snap.peers
+    if (seconds <= 0) return false
+    i.downRate = Math.max(0, (snap.downloaded - first.down) / seconds)
+    i.upRate = Math.max(0, (snap.uploaded - first.up) / seconds)
+    const left = i.bytesTotal - i.bytesDone
+    i.etaSeconds = i.bytesTotal === 0 ? null : left <= 0 ? 0 : i.downRate > 0 ? Math.ceil(left / i.downRate) : null
+    return true
+  }
+
+  /** Its peers with their rates over the samples' window. */
+  peerRates (peers: readonly PeerSnapshot[], banned: ReadonlySet<string>): TransferPeer[] {
+    const last = this.samples.at(-1)
+    const first = this.samples[0]
+    const seconds = last != null && first != null ? (last.at - first.at) / 1000 : 0
+    return peers.map(p => {
+      const before = first?.peers.get(p.id)
+      return {
+        ...p,
+        downRate: before != null && seconds > 0 ? Math.max(0, (p.received - before.received) / seconds) : 0,
+        upRate: before != null && seconds > 0 ? Math.max(0, (p.served - before.served) / seconds) : 0,
+        banned: banned.has(p.id)
+      }
+    })
   }
 
   clearTimers (): void {

@@ -13,8 +13,8 @@ import type { SwarmEvent } from '../../swarm/index.ts'
 import { NodeError, type NodeErrorParams } from '../errors.ts'
 import type { Swarm } from '../../swarm/swarm.ts'
 import {
-  FILE_PRIORITIES, renderBlockMap, type AddTransferRequest, type FilePriority, type TransferDetail, type TransferEvent,
-  type TransferFile, type TransferInfo, type TransferPeer, type TransferState
+  FILE_PRIORITIES, renderBlockMap, TransferNotFoundError, TransferStateError, type AddTransferRequest, type FilePriority, type StreamFollower,
+  type TransferDetail, type TransferEvent, type TransferFile, type TransferInfo, type TransferState
 } from './transfer-info.ts'
 import { forgetFetched, type TransferJournal } from './journal.ts'
 import { backoffMs, DISK_CHECK_MS, retryable, Transfer } from './transfer.ts'
@@ -41,7 +41,6 @@ export interface TransferManagerOptions {
 
 /** At most this many progress events per second per transfer: a fast transfer must not flood listeners. */
 export const PROGRESS_EVENTS_PER_SECOND = 4
-const RATE_WINDOW_MS = 4000
 const SAMPLE_EVERY_MS = 1000
 /** Finished transfers kept for the list, oldest forgotten first. */
 const MAX_FINISHED = 100
@@ -98,7 +97,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     const output = resolve(req.output)
     for (const t of this.#transfers.values()) {
       if (t.info.shareId === shareId && t.info.output === output && (t.info.state === 'fetching' || t.info.state === 'paused')) {
-        throw new Error(`transfer ${t.info.id} already fetches this share into ${output}`)
+        throw new TransferStateError('transfer.duplicate', { id: t.info.id, output }, `transfer ${t.info.id} already fetches this share into ${output}`)
       }
     }
     const t = new Transfer(randomBytes(6).toString('hex'), { ...req, output }, shareId)
@@ -107,6 +106,28 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     this.#emit({ type: 'transfer:added', transfer: this.#public(t) })
     this.#start(t)
     return this.#public(t)
+  }
+
+  /**
+   * A stream the daemon serves (streams.ts runs it) listed and reported as a transfer: `onEvent`
+   * takes its fetch's events, `running` its download and how to stop it (cancel), `failed` a
+   * start that did not get under way. A share already streaming is the same transfer (the stream
+   * service joins it): the second follower's calls change nothing.
+   */
+  followStream (req: AddTransferRequest): StreamFollower {
+    const shareId = req.cap.manifestCid.toString()
+    const ignore: StreamFollower = { onEvent: () => {}, running: () => {}, failed: () => {} }
+    if ([...this.#transfers.values()].some(x => x.info.kind === 'stream' && x.info.shareId === shareId && (x.info.state === 'fetching' || x.info.state === 'seeding'))) return ignore
+    const t = new Transfer(randomBytes(6).toString('hex'), { ...req, output: resolve(req.output) }, shareId)
+    t.info.kind = 'stream'
+    this.#transfers.set(t.info.id, t)
+    this.#forgetOldFinished()
+    this.#emit({ type: 'transfer:added', transfer: this.#public(t) })
+    return {
+      onEvent: e => { this.#onFetchEvent(t, e) },
+      running: (fetched, stop) => { t.stopStream = stop; this.#settle(t, fetched) },
+      failed: err => { this.#settle(t, Promise.reject(err)) }
+    }
   }
 
   list (): TransferInfo[] { return [...this.#transfers.values()].map(t => this.#public(t)) }
@@ -121,26 +142,16 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     const t = this.#transfers.get(id)
     if (t == null) return undefined
     const snap = this.#swarmOf(t)?.snapshot()
-    const last = t.samples.at(-1)
-    const first = t.samples[0]
-    const seconds = last != null && first != null ? (last.at - first.at) / 1000 : 0
     const banned = new Set(snap?.bannedPeers ?? [])
-    const peerList: TransferPeer[] = (snap?.peerList ?? []).map(p => {
-      const before = first?.peers.get(p.id)
-      return {
-        ...p,
-        downRate: before != null && seconds > 0 ? Math.max(0, (p.received - before.received) / seconds) : 0,
-        upRate: before != null && seconds > 0 ? Math.max(0, (p.served - before.served) / seconds) : 0,
-        banned: banned.has(p.id)
-      }
-    })
+    const peerList = t.peerRates(snap?.peerList ?? [], banned)
     const blocks = snap?.blocks ?? new Uint8Array(0)
     return { ...this.#public(t), peerList, bannedPeers: [...banned], blockMap: renderBlockMap(blocks, cells), blockCount: blocks.length, blockSize: this.#swarmOf(t)?.header?.blockSize ?? 0 }
   }
 
   async pause (id: string): Promise<TransferInfo> {
     const t = this.#need(id)
-    if (t.info.state !== 'fetching') throw new TransferStateError('transfer.state', {}, `transfer ${id} is ${t.info.state}, not fetching`)
+    if (t.info.kind === 'stream') throw new TransferStateError('transfer.streamPause', { id }, `transfer ${id} is a stream: it cannot be paused (cancel stops it)`)
+    if (t.info.state !== 'fetching') throw new TransferStateError('transfer.state', { id, state: t.info.state }, `transfer ${id} is ${t.info.state}, not fetching`)
     await this.#stop(t, 'pause')
     this.#setState(t, 'paused')
     return this.#public(t)
@@ -158,6 +169,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
       n++
       t.clearTimers()
       if (t.info.state === 'fetching') await this.#stop(t, 'cancel')
+      else await t.stopStream?.()
       this.#transfers.delete(t.info.id)
       this.#emit({ type: 'transfer:removed', id: t.info.id })
     }
@@ -169,7 +181,8 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
 
   async resume (id: string): Promise<TransferInfo> {
     const t = this.#need(id)
-    if (t.info.state !== 'paused' && t.info.state !== 'failed') throw new TransferStateError('transfer.state', {}, `transfer ${id} is ${t.info.state}, not paused`)
+    if (t.info.kind === 'stream') throw new TransferStateError('transfer.streamPause', { id }, `transfer ${id} is a stream: \`oht stream\` starts it again`)
+    if (t.info.state !== 'paused' && t.info.state !== 'failed') throw new TransferStateError('transfer.state', { id, state: t.info.state }, `transfer ${id} is ${t.info.state}, not paused`)
     t.clearTimers()
     delete t.info.error
     this.#start(t)
@@ -181,6 +194,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     const t = this.#need(id)
     t.clearTimers()
     if (t.info.state === 'fetching') await this.#stop(t, 'cancel')
+    else await t.stopStream?.()
     if (t.info.state === 'seeding') this.#service.stopSeeding?.(t.cap)
     if (t.info.state !== 'complete') this.#setState(t, 'cancelled')
     this.#transfers.delete(id)
@@ -194,16 +208,17 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
    */
   async setFilePriorities (id: string, priorities: Record<string, string>): Promise<TransferInfo> {
     const t = this.#need(id)
-    if (t.info.state === 'complete' || t.info.state === 'seeding' || t.info.state === 'cancelled') throw new TransferStateError('transfer.state', {}, `transfer ${id} is ${t.info.state}`)
+    if (t.info.kind === 'stream') throw new TransferStateError('transfer.streamPause', { id }, `transfer ${id} is a stream: its player decides what it fetches`)
+    if (t.info.state === 'complete' || t.info.state === 'seeding' || t.info.state === 'cancelled') throw new TransferStateError('transfer.state', { id, state: t.info.state }, `transfer ${id} is ${t.info.state}`)
     const files = t.info.files.length > 0 ? t.info.files : await this.#filesOf(t)
     if (files == null) throw new TransferStateError('transfer.state', {}, 'the share\'s file list is not known yet (no peer has sent the manifest): try again shortly')
     const known = new Map(files.map(f => [f.path, f]))
     for (const [path, priority] of Object.entries(priorities)) {
-      if (!known.has(path)) throw new Error(`no file ${JSON.stringify(path)} in this share`)
-      if (!(FILE_PRIORITIES as readonly string[]).includes(priority)) throw new Error(`unknown priority ${JSON.stringify(priority)} (${FILE_PRIORITIES.join(' or ')}; high is not built yet)`)
+      if (!known.has(path)) throw new NodeError('transfer.noFile', { path }, `no file ${JSON.stringify(path)} in this share`)
+      if (!(FILE_PRIORITIES as readonly string[]).includes(priority)) throw new NodeError('transfer.badPriority', { priority, known: FILE_PRIORITIES.join(', ') }, `unknown priority ${JSON.stringify(priority)} (${FILE_PRIORITIES.join(' or ')}; high is not built yet)`)
     }
     const next = files.map(f => ({ ...f, priority: (priorities[f.path] ?? f.priority) as FilePriority }))
-    if (next.every(f => f.priority === 'skip')) throw new Error('every file would be skipped: cancel the transfer instead')
+    if (next.every(f => f.priority === 'skip')) throw new NodeError('transfer.allSkipped', {}, 'every file would be skipped: cancel the transfer instead')
     const wasFetching = t.info.state === 'fetching'
     if (wasFetching) await this.#stop(t, 'pause')
     t.info.files = next
@@ -219,6 +234,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     for (const t of this.#transfers.values()) {
       clearTimeout(t.progressTimer)
       t.clearTimers()
+      if (t.info.kind === 'stream') continue // the daemon closes its streams itself; they end with it
       // Recorded as it was (fetching, seeding): the next daemon carries on from here.
       if (t.info.state === 'fetching') await this.#stop(t, 'pause').catch(() => {})
       if (t.info.state === 'fetching' || t.info.state === 'seeding') this.#save(t)
@@ -240,7 +256,14 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     t.uploadedBase = t.info.uploaded ?? 0
     this.#setState(t, 'fetching')
     const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite, merge: t.merge, ...(t.resumed || t.attempts > 0 ? { discover: true } : {}) }
-    t.run = this.#service.fetch(t.cap, req, e => { this.#onFetchEvent(t, e) }, abort.signal).then(result => {
+    this.#settle(t, this.#service.fetch(t.cap, req, e => { this.#onFetchEvent(t, e) }, abort.signal))
+    void t.run!.finally(() => { if (t.abort === abort) delete t.abort })
+  }
+
+  /** What happens when a transfer's fetch ends: it seeds (or is complete), or fails, pauses for space, retries later. */
+  #settle (t: Transfer, run: Promise<FetchResult>): void {
+    const stream = t.info.kind === 'stream'
+    t.run = run.then(result => {
       t.info.result = result
       t.info.bytesDone = t.info.bytesTotal = result.bytes
       t.info.resumedBlocks = result.resumedBlocks
@@ -254,14 +277,16 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
       // The swarm stays open on the finished output: the daemon seeds it (until a seed limit).
       const seeding = this.#swarmOf(t)?.complete === true && this.#service.stopSeeding != null
       if (seeding) t.seedingSince = Date.now()
-      if (seeding && !t.seedLimitReached(this.#defaults())) this.#setState(t, 'seeding', { result })
+      // A stream seeds while it is served: seed limits are for fetches.
+      if (seeding && (stream || !t.seedLimitReached(this.#defaults()))) this.#setState(t, 'seeding', { result })
       else this.#stopSeeding(t, result)
     }, (err: Error) => {
       if (t.stopping != null) return // paused or cancelled: the caller sets the state
-      this.#closeSwarm(t)
       const code = err instanceof NodeError ? err.code : undefined
       const extra = { error: err.message, ...(err instanceof NodeError ? { code: err.code, params: err.params } : {}) }
       t.info.error = err.message
+      if (stream) { this.#setState(t, 'failed', extra); return } // streams.ts closed its swarm; a new stream starts afresh
+      this.#closeSwarm(t)
       if (code != null) t.errorCode = code; else delete t.errorCode
       if (code === 'fetch.noSpace' || (err as NodeJS.ErrnoException).code === 'ENOSPC') {
         t.errorCode = 'fetch.noSpace'
@@ -273,7 +298,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
       // that never reached a peer offering the share fails for good (a wrong --peer, say).
       if ((t.resumed || t.info.bytesTotal > 0) && retryable(code)) this.#retryLater(t)
       this.#setState(t, 'failed', extra)
-    }).finally(() => { if (t.abort === abort) delete t.abort })
+    })
   }
 
   /** A resumed transfer that failed for want of peers tries again, later and later. */
@@ -344,7 +369,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
   /** Records the transfer in the journal (or drops it, `forget`); close() waits for the writes. */
   #save (t: Transfer, forget = false): void {
     const journal = this.#journal
-    if (journal == null) return
+    if (journal == null || t.info.kind === 'stream') return
     const write = (forget ? journal.delete(t.info.id) : journal.put(t.record())).catch(() => {})
     this.#writes.add(write)
     void write.then(() => { this.#writes.delete(write) })
@@ -354,6 +379,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
   async #stop (t: Transfer, why: 'pause' | 'cancel'): Promise<void> {
     t.stopping = why
     t.abort?.abort(new Error(why === 'pause' ? 'paused' : 'cancelled'))
+    await t.stopStream?.()
     await t.run
     this.#closeSwarm(t)
     t.info.peerCount = 0
@@ -415,22 +441,9 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
       if (t.info.state !== 'fetching') continue
       const swarm = this.#swarmOf(t)
       if (swarm == null) continue
-      const snap = swarm.snapshot()
-      t.info.uploaded = t.uploadedBase + snap.uploaded
+      const rated = t.sample(swarm.snapshot(), now)
       if (journalDue) this.#save(t)
-      t.samples.push({ at: now, down: snap.downloaded, up: snap.uploaded, peers: new Map(snap.peerList.map(p => [p.id, { received: p.received, served: p.served }])) })
-      while (t.samples.length > 1 && now - t.samples[0]!.at > RATE_WINDOW_MS) t.samples.shift()
-      const first = t.samples[0]!
-      const seconds = (now - first.at) / 1000
-      t.info.blocksHeld = snap.blocksHeld
-      t.info.blocksWanted = snap.blocksWanted
-      t.info.peerCount = snap.peers
-      if (seconds <= 0) continue
-      t.info.downRate = Math.max(0, (snap.downloaded - first.down) / seconds)
-      t.info.upRate = Math.max(0, (snap.uploaded - first.up) / seconds)
-      const left = t.info.bytesTotal - t.info.bytesDone
-      t.info.etaSeconds = t.info.bytesTotal === 0 ? null : left <= 0 ? 0 : t.info.downRate > 0 ? Math.ceil(left / t.info.downRate) : null
-      this.#progress(t)
+      if (rated) this.#progress(t)
     }
   }
 
@@ -484,6 +497,4 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
   #emit (e: TransferEvent): void { this.emit('event', e) }
 }
 
-export class TransferNotFoundError extends NodeError { override name = 'TransferNotFoundError' }
-export class TransferStateError extends NodeError { override name = 'TransferStateError' }
 

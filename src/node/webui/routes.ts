@@ -6,6 +6,9 @@ import { addShare, sharesPage } from './pages/shares.ts'
 import { cancelTransfer, pauseTransfer, resumeTransfer, selectFiles, transferPage, transfersPage } from './pages/transfers.ts'
 import { fetchPage, playerPage, playFormPage, startFetch, startPlay } from './pages/fetch.ts'
 import { dhtPage, dhtPut, peersPage, pinsPage, saveSettings, settingsPage } from './pages/node.ts'
+import { namesPage, publishName, removeName } from './pages/names.ts'
+import { cancelCode, openContactCode, receiveByCode, sendByCode, sendPage, useContactCode } from './pages/invites.ts'
+import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, sendContactFile, takeContactFile, whisperContact } from './pages/contacts.ts'
 
 export type PageRoute = (ctx: PageContext, params: Record<string, string>) => Promise<Page>
 
@@ -34,7 +37,11 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<PageRoute>('/pins', pinsPage),
       route<PageRoute>('/dht', dhtPage),
       route<PageRoute>('/peers', peersPage),
-      route<PageRoute>('/settings', settingsPage)
+      route<PageRoute>('/settings', settingsPage),
+      route<PageRoute>('/contacts', contactsPage),
+      route<PageRoute>('/contacts/:name', contactPage),
+      route<PageRoute>('/names', namesPage),
+      route<PageRoute>('/send', sendPage)
     ],
     actions: [
       route<Action>('/shares', addShare),
@@ -45,7 +52,24 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<Action>('/fetch', startFetch),
       route<Action>('/play', startPlay(streams)),
       route<Action>('/dht/put', dhtPut),
-      route<Action>('/settings', saveSettings)
+      route<Action>('/settings', saveSettings),
+      route<Action>('/contacts/request', requestContact),
+      route<Action>('/contacts/accept', acceptContact),
+      route<Action>('/contacts/reject', rejectContact),
+      route<Action>('/contacts/add', addContact),
+      route<Action>('/contacts/whisper', whisperContact),
+      route<Action>('/contacts/cast', castContacts),
+      route<Action>('/contacts/:name/whisper', whisperContact),
+      route<Action>('/contacts/:name/rm', removeContact),
+      route<Action>('/contacts/:name/file', sendContactFile),
+      route<Action>('/contacts/:name/take', takeContactFile),
+      route<Action>('/names/publish', publishName),
+      route<Action>('/names/rm', removeName),
+      route<Action>('/send', sendByCode),
+      route<Action>('/send/cancel', cancelCode),
+      route<Action>('/send/receive', receiveByCode),
+      route<Action>('/contacts/invite', openContactCode),
+      route<Action>('/contacts/redeem', useContactCode)
     ]
   }
 }

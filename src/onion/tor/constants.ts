@@ -39,6 +39,13 @@ export const TOR_DIAL_TIMEOUT_MS = 90_000
 export const TOR_DIAL_RETRY_BASE_MS = 500
 export const TOR_DIAL_RETRY_MAX_MS = 8_000
 
+/**
+ * Retries after tor answered "introduction failed" (SOCKS 0xF2: every introduction point of the
+ * service failed, so it is most likely offline): one, for a service that came back with new
+ * introduction points; more only keep a dead peer's dial going until the dial timeout.
+ */
+export const TOR_DIAL_OFFLINE_RETRIES = 1
+
 /** Virtual port of the onion service when none is given (the port in `onion:<name>.onion:<port>`). */
 export const TOR_DEFAULT_VIRTUAL_PORT = 4001
 

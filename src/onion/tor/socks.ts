@@ -46,6 +46,9 @@ const REPLIES: Record<number, SocksFailureInfo> = {
   0xF7: { code: 'timeout', retryable: true, why: 'onion service introduction timed out' }
 }
 
+/** Tor's reply when every introduction point of an onion service failed (it is most likely offline). */
+export const SOCKS_REPLY_INTRODUCTION_FAILED = 0xF2
+
 /** A SOCKS-level failure: the DialError, plus whether the dialer may retry and tor's reply code. */
 export class SocksDialError extends DialError {
   readonly retryable: boolean
@@ -56,6 +59,15 @@ export class SocksDialError extends DialError {
     this.retryable = info.retryable
     this.reply = reply
   }
+}
+
+/**
+ * Whether a dial may try again after `err`: only a retryable SOCKS failure, and after "introduction
+ * failed" (the service is most likely offline) only `offlineRetries` times in all.
+ */
+export function mayRetryDial (err: unknown, offlineAnswers: number, offlineRetries: number): err is SocksDialError {
+  if (!(err instanceof SocksDialError) || !err.retryable) return false
+  return err.reply !== SOCKS_REPLY_INTRODUCTION_FAILED || offlineAnswers <= offlineRetries
 }
 
 /**

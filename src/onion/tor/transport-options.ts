@@ -2,6 +2,7 @@
 // the events a user interface may show.
 import type { TorControlOptions } from './control.ts'
 import type { StartTorOptions } from './process.ts'
+import type { KeySealer } from './key-file.ts'
 
 /** Where the transport's tor comes from. */
 export type TorSource =
@@ -25,6 +26,8 @@ export interface TorTransportOptions {
    * publishes a fresh, throw-away address.
    */
   keyFile?: string
+  /** Seals `keyFile` at rest (the node's storage key): it then names no onion address (key-file.ts). */
+  keySealer?: KeySealer
   /**
    * Flags=DiscardPK: tor does not even tell us the new service's key (`--memory`: an address that
    * cannot be published again by anyone). Only without `keyFile`.

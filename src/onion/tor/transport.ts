@@ -14,11 +14,12 @@ import type { Reply } from './reply.ts'
 import type { BootstrapProgress } from './events.ts'
 import { attachTor, startTor, type TorInstance } from './process.ts'
 import type { TorTransportEvent, TorTransportOptions } from './transport-options.ts'
-import { socksConnect, SocksDialError } from './socks.ts'
+import { mayRetryDial, socksConnect, SocksDialError, SOCKS_REPLY_INTRODUCTION_FAILED } from './socks.ts'
 import { OnionStream } from './stream.ts'
+import { sniffHttp, type HttpSocketHandler } from '../sniff.ts'
 import { KEY_BLOB, loadKey, saveKey } from './key-file.ts'
 import {
-  TOR_BOOTSTRAP_TIMEOUT_MS, TOR_DEFAULT_VIRTUAL_PORT, TOR_DIAL_RETRY_BASE_MS, TOR_DIAL_RETRY_MAX_MS,
+  TOR_BOOTSTRAP_TIMEOUT_MS, TOR_DEFAULT_VIRTUAL_PORT, TOR_DIAL_OFFLINE_RETRIES, TOR_DIAL_RETRY_BASE_MS, TOR_DIAL_RETRY_MAX_MS,
   TOR_DIAL_TIMEOUT_MS, TOR_PUBLISH_TIMEOUT_MS
 } from './constants.ts'
 
@@ -49,6 +50,7 @@ export class TorTransport implements Transport {
   /** Service ids of publishPrivateService (removed with the transport). */
   readonly #privateServices = new Set<string>()
   #listening = false
+  #http: HttpSocketHandler | null = null
   #closed = false
   #closing: Promise<void> | null = null
   #bootstrap: { progress: number, summary: string } | null = null
@@ -92,6 +94,9 @@ export class TorTransport implements Transport {
     }
   }
 
+  /** `--public-fetch`: HTTP requests on the node's onion service go to `handler` (../sniff.ts). */
+  serveHttp (handler: HttpSocketHandler | null): void { this.#http = handler }
+
   /** Publishes the onion service and resolves to `onion:<name>.onion:<port>` once its descriptor is uploaded. */
   async listen (handler: ConnectionHandler): Promise<string> {
     if (this.#closed) throw new ListenError('the Tor transport is closed')
@@ -109,9 +114,11 @@ export class TorTransport implements Transport {
     server.on('connection', socket => {
       if (this.#closed) { socket.destroy(); return }
       socket.setNoDelay(true)
-      const stream = this.#adopt(new OnionStream(socket))
       // An onion service never learns who dialed it.
-      handler(stream, { remote: 'onion:unknown' })
+      const accept = (s: typeof socket): void => { handler(this.#adopt(new OnionStream(s)), { remote: 'onion:unknown' }) }
+      const http = this.#http
+      if (http == null) accept(socket)
+      else { socket.on('error', () => {}); sniffHttp(socket, http, accept) }
     })
     server.on('error', () => {})
     await new Promise<void>((resolve, reject) => {
@@ -139,7 +146,7 @@ export class TorTransport implements Transport {
     const publishTimeoutMs = this.#options.publishTimeoutMs ?? TOR_PUBLISH_TIMEOUT_MS
     let timer: NodeJS.Timeout | undefined
     try {
-      const stored = this.#options.keyFile === undefined ? null : await loadKey(this.#options.keyFile)
+      const stored = this.#options.keyFile === undefined ? null : await loadKey(this.#options.keyFile, this.#options.keySealer)
       const flags = this.#serviceFlags(tor)
       const addOnion = async (): Promise<Reply> => await tor.control.command([
         'ADD_ONION',
@@ -164,7 +171,7 @@ export class TorTransport implements Transport {
       }
       if (serviceId === null || !/^[a-z2-7]{56}$/.test(serviceId)) throw new ListenError(`tor answered ADD_ONION without a v3 ServiceID`)
       this.#serviceId = serviceId
-      if (newKey !== null && this.#options.keyFile !== undefined) await saveKey(this.#options.keyFile, newKey, serviceId)
+      if (newKey !== null && this.#options.keyFile !== undefined) await saveKey(this.#options.keyFile, newKey, serviceId, this.#options.keySealer)
       if ((uploads.get(serviceId)?.uploaded ?? 0) > 0) uploaded.resolve()
       timer = setTimeout(() => {
         const seen = uploads.get(serviceId!)
@@ -313,7 +320,7 @@ export class TorTransport implements Transport {
       const keyFile = this.#options.keyFile
       if (keyFile !== undefined) {
         if (made.key === null) throw new ListenError('tor did not return the new onion service key')
-        await saveKey(keyFile, made.key, id)
+        await saveKey(keyFile, made.key, id, this.#options.keySealer)
       }
       this.#renewing = null
       this.#serviceId = id
@@ -353,6 +360,7 @@ export class TorTransport implements Transport {
       if (this.#closed) throw new DialError(address, 'closed', 'the Tor transport is closed')
       const proxy = tor.socks
       if (proxy === null) throw new DialError(address, 'failed', 'tor has no SOCKS listener on 127.0.0.1 (is its network disabled?)')
+      let offlineAnswers = 0
       for (let attempt = 1; ; attempt++) {
         try {
           const socket = await socksConnect(address, {
@@ -365,7 +373,8 @@ export class TorTransport implements Transport {
           if (this.#closed) { socket.destroy(); throw new DialError(address, 'closed', 'the Tor transport was closed while dialing') }
           return this.#adopt(new OnionStream(socket))
         } catch (err) {
-          if (!(err instanceof SocksDialError) || !err.retryable || signal.aborted) throw err
+          if (err instanceof SocksDialError && err.reply === SOCKS_REPLY_INTRODUCTION_FAILED) offlineAnswers++
+          if (!mayRetryDial(err, offlineAnswers, TOR_DIAL_OFFLINE_RETRIES) || signal.aborted) throw err
           const delayMs = Math.min(TOR_DIAL_RETRY_MAX_MS, TOR_DIAL_RETRY_BASE_MS * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2)
           // No time left for another try: report what tor said rather than a bare timeout.
           if (Date.now() + delayMs >= deadline) throw err

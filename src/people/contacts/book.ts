@@ -20,6 +20,10 @@ export interface Contact {
   addedAt: number
   /** When a session with it last succeeded (presence). */
   lastSeen: number | null
+  /** The contact's account that introduced it, if it came through an introduction. */
+  via?: string
+  /** Files it sends are fetched without asking (`oht contact autofetch`). */
+  autoFetch?: boolean
 }
 
 export interface ContactRequest {
@@ -28,6 +32,8 @@ export interface ContactRequest {
   at: number
   address: string | null
   node: string
+  /** The contact that introduced the requester (its signature checked), if any. */
+  via?: string
 }
 
 export interface Refused { account: string, at: number, why: 'rejected' | 'blocked' }

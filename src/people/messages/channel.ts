@@ -6,6 +6,8 @@
 import type { Duplex } from 'node:stream'
 import { FrameReader, writeFrame } from '../../onion/index.ts'
 import { PeopleError } from '../errors.ts'
+import { isVia, type Via } from '../contacts/introductions.ts'
+import { INVITE_TOKEN } from '../contacts/invite-tokens.ts'
 import { checkHello, deriveSession, Ephemeral, makeHello, SessionError, type Hello, type Session, type SessionAccount } from './session.ts'
 
 export const PEOPLE_PROTOCOL = 'people'
@@ -17,11 +19,20 @@ export const FRAME_TIMEOUT_MS = 60_000
 
 /** What travels inside a box. */
 export type Payload =
-  | { k: 'request', id: string, text: string }
+  /** `via`: an introduction by one of the receiver's contacts (contacts/introductions.ts); `invite`: a contact invite's token (contacts/invite-tokens.ts). */
+  | { k: 'request', id: string, text: string, via?: Via, invite?: string }
   | { k: 'accept', id: string }
   | { k: 'whisper', id: string, text: string, at: number }
   | { k: 'ping', id: string }
   | { k: 'receipt', id: string }
+  /** The sender's mailbox key for the other side to leave messages in (mailbox/record.ts), hex, as of `epoch`. */
+  | { k: 'mailbox', id: string, epoch: number, key: string }
+  /** "Your message `of` reached me through my mailbox": a receipt that travels like a message. */
+  | { k: 'got', id: string, of: string }
+  /** A file for the receiver: a share's link (`oht://…#key`), its name and size, and where the sender seeds it. */
+  | { k: 'file', id: string, link: string, name: string, bytes: number, peers: string[] }
+  /** "Meet `account`" from a contact, signed by it (`via`); `addr`/`node`: where it answered last. */
+  | { k: 'intro', id: string, account: string, addr: string | null, node: string | null, via: Via }
   | { k: 'bye' }
 
 export type RefusalCode = 'refused' | 'rate-limited' | 'not-a-contact' | 'bad-frame' | 'too-large' | 'unavailable' | SessionError['code']
@@ -40,10 +51,15 @@ export function parsePayload (bytes: Uint8Array): Payload {
   const text = (s: unknown): boolean => typeof s === 'string' && Buffer.byteLength(s) <= MAX_TEXT_BYTES
   const id = (s: unknown): boolean => typeof s === 'string' && ID.test(s)
   const ok = p != null && typeof p === 'object' && (
-    (p.k === 'request' && id(p.id) && text(p.text)) ||
+    (p.k === 'request' && id(p.id) && text(p.text) && (p.via === undefined || isVia(p.via)) && (p.invite === undefined || (typeof p.invite === 'string' && INVITE_TOKEN.test(p.invite)))) ||
+    (p.k === 'intro' && id(p.id) && typeof p.account === 'string' && p.account.length <= 66 && isVia(p.via) && (p.addr === null || (typeof p.addr === 'string' && p.addr.length <= 128)) && (p.node === null || (typeof p.node === 'string' && p.node.length <= 128))) ||
     (p.k === 'accept' && id(p.id)) ||
     (p.k === 'whisper' && id(p.id) && text(p.text) && Number.isSafeInteger(p.at)) ||
     ((p.k === 'ping' || p.k === 'receipt') && id(p.id)) ||
+    (p.k === 'mailbox' && id(p.id) && Number.isSafeInteger(p.epoch) && p.epoch >= 0 && typeof p.key === 'string' && /^[0-9a-f]{64}$/.test(p.key)) ||
+    (p.k === 'got' && id(p.id) && id(p.of)) ||
+    (p.k === 'file' && id(p.id) && typeof p.link === 'string' && p.link.startsWith('oht://') && p.link.length <= 2048 && typeof p.name === 'string' && p.name.length > 0 && p.name.length <= 1024 &&
+      Number.isSafeInteger(p.bytes) && p.bytes >= 0 && Array.isArray(p.peers) && p.peers.length <= 8 && p.peers.every(a => typeof a === 'string' && a.length <= 128)) ||
     p.k === 'bye')
   if (!ok) throw new PeopleProtocolError('bad-frame', 'a box of an unknown or malformed kind')
   return p

@@ -4,7 +4,11 @@
 import type { SealedDb } from '../../store/index.ts'
 import type { Payload } from './channel.ts'
 
-export type MessageState = 'queued' | 'delivered' | 'received'
+/** mailboxed: left in the contact's DHT mailbox (it was offline), no receipt yet. */
+export type MessageState = 'queued' | 'mailboxed' | 'delivered' | 'received'
+
+/** A file offered in a message (`oht send --to`): fetched once the receiver took it. */
+export interface FileOffer { link: string, name: string, bytes: number, peers: string[], fetched?: boolean }
 
 export interface StoredMessage {
   id: string
@@ -14,9 +18,14 @@ export interface StoredMessage {
   text: string
   at: number
   state: MessageState
+  /** A file message: `text` is its name. */
+  file?: FileOffer
 }
 
-export interface OutboxItem { id: string, account: string, payload: Payload, queuedAt: number }
+/** Where an item was left in the contact's DHT mailbox (mailbox/), and when. */
+export interface Mailboxed { at: number, epoch: number, slot: number }
+
+export interface OutboxItem { id: string, account: string, payload: Payload, queuedAt: number, mailboxed?: Mailboxed }
 
 export const MAX_MESSAGES_PER_CONTACT = 1000
 export const MAX_OUTBOX_PER_CONTACT = 100
@@ -66,6 +75,13 @@ export class MessageLog {
 
   async outbox (account: string): Promise<OutboxItem[]> {
     return (await this.#outbox.values(range(account)).all()).sort((a, b) => a.queuedAt - b.queuedAt)
+  }
+
+  async outboxItem (account: string, id: string): Promise<OutboxItem | undefined> { return await this.#outbox.get(`${account}\0${id}`) }
+
+  async markMailboxed (account: string, id: string, where: Mailboxed): Promise<void> {
+    const item = await this.outboxItem(account, id)
+    if (item != null) await this.#outbox.put(`${account}\0${id}`, { ...item, mailboxed: where })
   }
 
   async delivered (account: string, id: string): Promise<void> { await this.#outbox.del(`${account}\0${id}`) }

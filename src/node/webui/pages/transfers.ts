@@ -9,6 +9,7 @@ interface Transfer {
   id: string, shareId: string, name: string | null, output: string, state: string, error?: string
   bytesDone: number, bytesTotal: number, downRate: number, upRate: number, etaSeconds: number | null, peerCount: number
   files: Array<{ path: string, bytes: number, priority: string }>
+  kind?: 'stream'
 }
 interface Peer { id: string, received: number, served: number, inflight: number, rttMs: number | null, downRate: number, upRate: number, peerChoking: boolean, banned: boolean }
 interface Detail extends Transfer { peerList: Peer[], blockMap: string }
@@ -17,7 +18,9 @@ const BLOCK_CELLS = 256
 
 function actions (t: Translate, tr: Transfer, from: 'list' | 'detail'): Html {
   const button = (action: string, label: string): Html => html`<form method="post" action="/transfers/${encodeURIComponent(tr.id)}/${action}" class="inline"><input type="hidden" name="from" value="${from}"><button type="submit" data-action="${action}">${label}</button></form>`
-  return html`${tr.state === 'fetching' ? button('pause', t('transfers.pause')) : ''}${tr.state === 'paused' || tr.state === 'failed' ? button('resume', t('transfers.resume')) : ''}${button('cancel', t('transfers.cancel'))}`
+  // A stream (`oht stream` through the daemon) is only cancelled: its player decides what it fetches.
+  const stream = tr.kind === 'stream'
+  return html`${tr.state === 'fetching' && !stream ? button('pause', t('transfers.pause')) : ''}${(tr.state === 'paused' || tr.state === 'failed') && !stream ? button('resume', t('transfers.resume')) : ''}${button('cancel', t('transfers.cancel'))}`
 }
 
 function progressCells (t: Translate, tr: Transfer): Html {

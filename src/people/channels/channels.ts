@@ -1,0 +1,511 @@
+// The channels of one account, served by one node (README "Channels"). Entries live in the sealed
+// store (store.ts); the channel's state is always computed from them (view.ts). Members find each
+// other under the channel's DHT topic (and remember where a member answered) and sync over
+// `channel` sessions (sync.ts): after each post or change this node pushes to the members it
+// knows, and every sync interval it syncs each channel with a few members, so a member that was
+// offline catches up from any other. Every entry received is checked before it is kept.
+import { EventEmitter } from 'node:events'
+import { createPrivateKey, type KeyObject } from 'node:crypto'
+import type { SealedDb } from '../../store/index.ts'
+import type { HandshakeResult } from '../../onion/index.ts'
+import { checkAccountId } from '../../node/identity/account-keys.ts'
+import { channelTopic } from './caps.ts'
+import { checkChain, CLOCK_SKEW_MS } from './cert.ts'
+import { readDescriptor, signDescriptor, type ParsedDescriptor } from './descriptor.ts'
+import { readEntry, type Content } from './entry.ts'
+import { ChannelError } from './errors.ts'
+import { DEFAULT_POLICY, parsePolicy, type Policy, type Scope } from './policy.ts'
+import { ChannelStore, MAX_PEERS, type ChannelRecord, type Follow } from './store.ts'
+import { CHANNEL_PROTOCOL, MAX_SYNC_ENTRIES, syncAnswer, syncDial, type Heads, type SyncPeer } from './sync.ts'
+import { buildView, type ChannelView, type Post } from './view.ts'
+import { createChannel, writeContent, writeGrant, writeLeave, writeRevoke, writeRotation } from './writer.ts'
+
+export interface ChannelNetwork {
+  readonly address?: string | undefined
+  registerProtocol: (protocol: string, handler: (session: HandshakeResult) => void) => void
+  dialProtocol: (address: string, protocol: string, options?: { signal?: AbortSignal }) => Promise<HandshakeResult>
+}
+
+/** The DHT part channels need: provider records under the channel's topic (src/dht DhtNode). */
+export interface ChannelDht {
+  readonly address?: string | undefined
+  provide: (topic: Uint8Array) => Promise<{ stored: number }>
+  unprovide: (topic: Uint8Array) => void
+  findProvidersAll: (topic: Uint8Array, options: { signal?: AbortSignal, onProvider?: (r: { address: string }) => void }) => Promise<unknown>
+}
+
+export type ChannelEvent =
+  | { type: 'channel-post', channel: string, name: string, post: Post }
+  | { type: 'channel-member', channel: string, name: string, account: string, change: 'added' | 'removed' }
+  | { type: 'channel-refused', channel: string, name: string, reason: string, author?: string }
+
+export interface ChannelSummary {
+  id: string
+  name: string
+  private: boolean
+  owner: boolean
+  /** This account's role, or null when it holds no certificate (a reader of a public channel). */
+  role: string | null
+  members: number
+  posts: number
+  left: boolean
+  follow: ChannelRecord['follow'] | null
+  peers: number
+}
+
+export interface ChannelReading {
+  summary: ChannelSummary
+  posts: Post[]
+  members: ChannelView['members']
+  refused: ChannelView['refused']
+  forks: string[]
+  waiting: number
+  policy: Policy
+}
+
+export interface ChannelsOptions {
+  account: { id: string, privateKey: KeyObject }
+  db: SealedDb
+  network: ChannelNetwork
+  dht?: () => ChannelDht | undefined
+  /** Sync every channel every interval ± a third. Default 30 s. */
+  syncMs?: number
+  /** A share posted to a followed channel with auto-fetch: the node fetches it into `output` (from the channel's members and the DHT) and seeds it. */
+  fetchShare?: (link: string, output: string | null, peers: string[]) => Promise<unknown>
+}
+
+export const DEFAULT_SYNC_MS = 30_000
+/** Members synced with per channel and round (the ones that answered last first). */
+export const SYNC_FANOUT = 6
+
+export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
+  readonly store: ChannelStore
+  readonly #o: ChannelsOptions
+  readonly #known = new Map<string, { posts: Set<string>, members: Set<string>, refused: Set<string> }>()
+  readonly #queues = new Map<string, Promise<unknown>>()
+  #timer: NodeJS.Timeout | undefined
+  #closed = false
+
+  /** Registers the `channel` protocol on the network: call before it listens. */
+  constructor (options: ChannelsOptions) {
+    super()
+    this.#o = options
+    this.store = new ChannelStore(options.db)
+    options.network.registerProtocol(CHANNEL_PROTOCOL, session => { void this.#serve(session) })
+  }
+
+  get account (): string { return this.#o.account.id }
+
+  start (): void { this.#schedule() }
+
+  close (): void {
+    this.#closed = true
+    clearTimeout(this.#timer)
+  }
+
+  /** Announces every channel held under its topic (once the DHT has joined); how many. */
+  async announce (): Promise<number> {
+    const dht = this.#o.dht?.()
+    if (dht?.address == null) return 0
+    let n = 0
+    for (const r of await this.store.list()) {
+      if (r.left === true) continue
+      await dht.provide(channelTopic(r.id)).catch(() => {})
+      n++
+    }
+    return n
+  }
+
+  async create (name: string, options: { private?: boolean, policy?: Policy | string } = {}): Promise<ChannelSummary> {
+    const policy = options.policy != null ? parsePolicy(options.policy) : DEFAULT_POLICY
+    const c = createChannel(this.#o.account, { name, private: options.private === true, policy })
+    await this.store.put({ id: c.id, descriptor: c.descriptor.text, channelKey: c.channelKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'), joinedAt: Date.now(), peers: [] })
+    for (const t of c.entries) await this.#add(c.id, t)
+    await this.#changed(c.id)
+    void this.#provide(c.id)
+    return await this.#summary(c.id)
+  }
+
+  async list (): Promise<ChannelSummary[]> {
+    const all = await this.store.list()
+    const out: ChannelSummary[] = []
+    for (const r of all) out.push(await this.#summary(r.id))
+    return out.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+  }
+
+  /** A channel held here, by id, a prefix of at least 8 hex digits, or its name when only one has it. */
+  async find (ref: string): Promise<ChannelRecord> {
+    const w = String(ref ?? '').trim()
+    const all = await this.store.list()
+    const lower = w.toLowerCase()
+    const byId = /^[0-9a-f]{8,64}$/.test(lower) ? all.filter(r => r.id.startsWith(lower)) : []
+    if (byId.length === 1) return byId[0]!
+    const byName = all.filter(r => readDescriptor(r.id, r.descriptor)?.name === w)
+    if (byName.length === 1) return byName[0]!
+    if (byName.length > 1) throw new ChannelError('channel.unknown', `${byName.length} channels are named ${JSON.stringify(w)}: give the id (see oht channel list)`)
+    throw new ChannelError('channel.unknown', `no channel ${JSON.stringify(w.slice(0, 80))} on this node (see oht channel list; oht channel join <id> to join one)`)
+  }
+
+  async read (ref: string): Promise<ChannelReading> {
+    const r = await this.find(ref)
+    const v = await this.#view(r.id)
+    return { summary: await this.#summary(r.id, v), posts: v.posts, members: v.members, refused: v.refused, forks: v.forks, waiting: v.waiting, policy: v.descriptor.policy }
+  }
+
+  async post (ref: string, content: Content): Promise<{ id: string, pushed: number }> {
+    const r = await this.#writable(ref)
+    const id = await this.#serial(r.id, async () => {
+      const text = writeContent(await this.#view(r.id), this.#o.account, content)
+      await this.#add(r.id, text)
+      return readEntry(text) as { id: string }
+    })
+    await this.#changed(r.id)
+    return { id: id.id, pushed: await this.push(r.id) }
+  }
+
+  /** Grants `account` a certificate in `role` (and, in a private channel, the current read key). */
+  async invite (ref: string, account: string, role: string, options: { days?: number, scope?: Scope[] } = {}): Promise<{ account: string, role: string, exp: number, pushed: number }> {
+    const r = await this.#writable(ref)
+    const who = checkAccountId(account)
+    await this.#serial(r.id, async () => { await this.#add(r.id, writeGrant(await this.#view(r.id), this.#o.account, who, role, options)) })
+    await this.#changed(r.id)
+    const m = (await this.#view(r.id)).members.find(x => x.account === who)
+    return { account: who, role, exp: m?.exp ?? 0, pushed: await this.push(r.id) }
+  }
+
+  /** Removes a member: its certificate is revoked and, in a private channel, the read key rotates without it. */
+  async remove (ref: string, account: string): Promise<{ account: string, rotated: boolean, pushed: number }> {
+    const r = await this.#writable(ref)
+    const who = checkAccountId(account)
+    let rotated = false
+    await this.#serial(r.id, async () => {
+      await this.#add(r.id, writeRevoke(await this.#view(r.id), this.#o.account, who))
+      const v = await this.#view(r.id)
+      if (v.descriptor.private) { await this.#add(r.id, writeRotation(v, this.#o.account, [who])); rotated = true }
+    })
+    await this.#changed(r.id)
+    return { account: who, rotated, pushed: await this.push(r.id) }
+  }
+
+  /** Leaves: a leave entry is written (a member) and pushed; the channel is no longer synced or announced. */
+  async leave (ref: string): Promise<{ id: string, pushed: number }> {
+    const r = await this.find(ref)
+    let pushed = 0
+    const v = await this.#view(r.id)
+    if (v.authority != null) {
+      await this.#serial(r.id, async () => { await this.#add(r.id, writeLeave(await this.#view(r.id), this.#o.account)) })
+      pushed = await this.push(r.id)
+    }
+    await this.store.put({ ...r, left: true })
+    this.#o.dht?.()?.unprovide(channelTopic(r.id))
+    return { id: r.id, pushed }
+  }
+
+  /** Forgets a channel this node left: its entries are deleted from the store. */
+  async forget (ref: string): Promise<{ id: string }> {
+    const r = await this.find(ref)
+    await this.store.remove(r.id)
+    this.#known.delete(r.id)
+    this.#o.dht?.()?.unprovide(channelTopic(r.id))
+    return { id: r.id }
+  }
+
+  /** Joins a channel known by its id: its descriptor and entries come from `peers`, else from members found in the DHT. */
+  async join (id: string, options: { peers?: string[], signal?: AbortSignal } = {}): Promise<ChannelSummary> {
+    const ch = checkAccountId(id)
+    const held = await this.store.get(ch)
+    if (held != null && held.left !== true) return await this.#summary(ch)
+    if (held != null) await this.store.put({ ...held, left: false })
+    let descriptor: ParsedDescriptor | undefined = held != null ? readDescriptor(ch, held.descriptor) : undefined
+    const texts: string[] = []
+    const peers: string[] = []
+    const joining: SyncPeer = {
+      descriptor: () => descriptor?.text,
+      heads: async () => ({}),
+      missing: async () => [],
+      accept: async (got, d) => {
+        if (descriptor == null && d != null) descriptor = readDescriptor(ch, d)
+        texts.push(...got)
+        return got.length
+      }
+    }
+    let lastError: unknown
+    for await (const address of this.#candidates(ch, options.peers ?? [], options.signal)) {
+      try {
+        const session = await this.#o.network.dialProtocol(address, CHANNEL_PROTOCOL, options.signal != null ? { signal: options.signal } : {})
+        await syncDial(session.stream, ch, held != null ? this.#peer(ch, held.descriptor) : joining, this.#o.network.address ?? null)
+        peers.push(address)
+        if (descriptor != null) break
+      } catch (err) { lastError = err }
+    }
+    if (held == null) {
+      if (descriptor == null) throw new ChannelError('channel.unreachable', `no member of channel ${ch.slice(0, 12)}… answered (${(lastError as Error | undefined)?.message ?? 'none found in the DHT'}); give one with --peer <address>`)
+      await this.store.put({ id: ch, descriptor: descriptor.text, joinedAt: Date.now(), peers })
+      await this.#accept(ch, texts)
+    } else {
+      await this.#notePeers(ch, peers)
+    }
+    await this.#changed(ch)
+    void this.#provide(ch)
+    return await this.#summary(ch)
+  }
+
+  async policy (ref: string): Promise<{ id: string, name: string, policy: Policy }> {
+    const r = await this.find(ref)
+    const d = readDescriptor(r.id, r.descriptor)!
+    return { id: r.id, name: d.name, policy: d.policy }
+  }
+
+  /** Replaces the policy (the owner's node only: it holds the channel key). */
+  async setPolicy (ref: string, policy: Policy | string): Promise<{ id: string, policy: Policy, pushed: number }> {
+    const r = await this.find(ref)
+    if (r.channelKey == null) throw new ChannelError('channel.notAllowed', 'only the owner\'s node holds the channel key that signs the policy')
+    const d = readDescriptor(r.id, r.descriptor)!
+    const key = createPrivateKey({ key: Buffer.from(r.channelKey, 'base64'), format: 'der', type: 'pkcs8' })
+    const text = signDescriptor(key, { id: r.id, name: d.name, private: d.private, policy: parsePolicy(policy), created: d.created, seq: d.seq + 1 })
+    await this.store.put({ ...r, descriptor: text })
+    await this.#changed(r.id)
+    return { id: r.id, policy: readDescriptor(r.id, text)!.policy, pushed: await this.push(r.id) }
+  }
+
+  /** Follows a channel (its shares fetched as they are posted, with auto-fetch), or stops (null). */
+  async follow (ref: string, follow: Follow | null): Promise<ChannelSummary> {
+    const r = await this.find(ref)
+    const next: ChannelRecord = { ...r }
+    if (follow == null) delete next.follow
+    else next.follow = follow
+    await this.store.put(next)
+    return await this.#summary(r.id)
+  }
+
+  /** Syncs the channel with the members it knows now; how many answered, and the entries either way. */
+  async sync (ref: string, options: { peers?: string[], signal?: AbortSignal } = {}): Promise<{ peers: number, received: number, sent: number }> {
+    const r = await this.find(ref)
+    if (r.left === true) throw new ChannelError('channel.notAllowed', 'this node left the channel: oht channel join <id> to come back')
+    let peers = 0
+    let received = 0
+    let sent = 0
+    const ok: string[] = []
+    let tried = 0
+    for await (const address of this.#candidates(r.id, options.peers ?? [], options.signal)) {
+      if (tried++ >= SYNC_FANOUT) break
+      try {
+        const session = await this.#o.network.dialProtocol(address, CHANNEL_PROTOCOL, options.signal != null ? { signal: options.signal } : {})
+        const res = await syncDial(session.stream, r.id, this.#peer(r.id, (await this.store.get(r.id))?.descriptor ?? r.descriptor), this.#o.network.address ?? null)
+        peers++
+        received += res.received
+        sent += res.sent
+        ok.push(address)
+      } catch {}
+    }
+    await this.#notePeers(r.id, ok)
+    if (received > 0) await this.#changed(r.id)
+    return { peers, received, sent }
+  }
+
+  /** Pushes to the members this node knows (in the background); how many it will try. */
+  async push (id: string): Promise<number> {
+    const r = await this.store.get(id)
+    if (r == null) return 0
+    const n = Math.min(r.peers.length, SYNC_FANOUT)
+    void this.sync(id).catch(() => {})
+    return n
+  }
+
+  async #writable (ref: string): Promise<ChannelRecord> {
+    const r = await this.find(ref)
+    if (r.left === true) throw new ChannelError('channel.notAllowed', 'this node left the channel: oht channel join <id> to come back')
+    return r
+  }
+
+  async #serial<T> (id: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.#queues.get(id) ?? Promise.resolve()).then(fn, fn)
+    this.#queues.set(id, run.catch(() => {}))
+    return await run
+  }
+
+  async #view (id: string): Promise<ChannelView> {
+    const r = await this.store.get(id)
+    if (r == null) throw new ChannelError('channel.unknown', `no channel ${id.slice(0, 12)}… on this node`)
+    return buildView(readDescriptor(id, r.descriptor)!, await this.store.texts(id), { account: this.#o.account })
+  }
+
+  async #summary (id: string, v?: ChannelView): Promise<ChannelSummary> {
+    const r = (await this.store.get(id))!
+    const view = v ?? await this.#view(id)
+    const d = view.descriptor
+    return { id, name: d.name, private: d.private, owner: r.channelKey != null, role: view.authority?.role ?? null, members: view.members.length, posts: view.posts.filter(p => p.deleted !== true).length, left: r.left === true, follow: r.follow ?? null, peers: r.peers.length }
+  }
+
+  async #add (id: string, text: string): Promise<boolean> {
+    const e = readEntry(text)
+    if ('fault' in e) throw new ChannelError('channel.badEntry', e.fault)
+    return await this.store.add(id, e)
+  }
+
+  /** Keeps each entry that is well formed, signed, of this channel, not from the future and carried by a valid chain. */
+  async #accept (id: string, texts: string[]): Promise<number> {
+    const r = await this.store.get(id)
+    const d = r != null ? readDescriptor(id, r.descriptor) : undefined
+    if (d == null) return 0
+    let n = 0
+    const now = Date.now()
+    for (const t of texts) {
+      const e = readEntry(t)
+      if ('fault' in e || e.ch !== id || e.at > now + CLOCK_SKEW_MS) continue
+      const a = checkChain(id, d.policy, e.chain, e.at)
+      if (typeof a === 'string' || a.account !== e.author) continue
+      if (await this.store.add(id, e)) n++
+    }
+    return n
+  }
+
+  /** The sync side of a channel held here (`descriptor`: the text held when the session began). */
+  #peer (id: string, descriptor: string): SyncPeer {
+    return {
+      descriptor: () => descriptor,
+      heads: async () => {
+        const h: Heads = {}
+        for (const [a, x] of Object.entries((await this.#view(id)).heads)) h[a] = [x.seq, x.id]
+        return h
+      },
+      missing: async heads => {
+        const v = await this.#view(id)
+        const out: string[] = []
+        for (const author of new Set([...Object.keys(v.heads), ...v.forks])) {
+          const theirs = heads[author]
+          for (const t of await this.store.after(id, author, theirs == null ? 0 : theirs[0])) {
+            const e = readEntry(t)
+            if ('fault' in e || (theirs != null && e.seq === theirs[0] && e.id === theirs[1])) continue
+            out.push(t)
+            if (out.length >= MAX_SYNC_ENTRIES) return out
+          }
+        }
+        return out
+      },
+      accept: async (texts, d) => {
+        if (d != null) await this.#newerDescriptor(id, d)
+        return await this.#accept(id, texts)
+      }
+    }
+  }
+
+  async #newerDescriptor (id: string, text: string): Promise<void> {
+    const r = await this.store.get(id)
+    const got = readDescriptor(id, text)
+    if (r == null || got == null) return
+    const mine = readDescriptor(id, r.descriptor)
+    if (mine == null || got.seq > mine.seq) await this.store.put({ ...r, descriptor: text })
+  }
+
+  async #notePeers (id: string, addresses: string[]): Promise<void> {
+    if (addresses.length === 0) return
+    const r = await this.store.get(id)
+    if (r == null) return
+    const peers = [...new Set([...addresses, ...r.peers])].filter(a => a !== this.#o.network.address).slice(0, MAX_PEERS)
+    await this.store.put({ ...r, peers })
+  }
+
+  /** Addresses to sync with: the given ones, the remembered ones, then members found under the topic. */
+  async * #candidates (id: string, given: string[], signal?: AbortSignal): AsyncGenerator<string> {
+    const seen = new Set<string>([this.#o.network.address ?? ''])
+    const r = await this.store.get(id)
+    for (const a of [...given, ...(r?.peers ?? [])]) {
+      if (seen.has(a)) continue
+      seen.add(a)
+      yield a
+    }
+    const dht = this.#o.dht?.()
+    if (dht == null) return
+    const found: string[] = []
+    await dht.findProvidersAll(channelTopic(id), { ...(signal != null ? { signal } : {}), onProvider: p => { found.push(p.address) } }).catch(() => {})
+    for (const a of found) {
+      if (seen.has(a)) continue
+      seen.add(a)
+      yield a
+    }
+  }
+
+  async #provide (id: string): Promise<void> {
+    const dht = this.#o.dht?.()
+    if (dht?.address != null) await dht.provide(channelTopic(id)).catch(() => {})
+  }
+
+  /** An inbound session: sync, then remember where the dialer answers, then tell what changed. */
+  async #serve (session: HandshakeResult): Promise<void> {
+    session.stream.on('error', () => {})
+    try {
+      const res = await syncAnswer(session.stream, async ch => {
+        const r = await this.store.get(ch)
+        if (r == null) return 'unknown'
+        if (r.left === true) return 'left'
+        return this.#peer(ch, r.descriptor)
+      })
+      if (res.ch == null) return
+      if (res.peerAddress != null && /^[a-z0-9.:-]{1,128}$/i.test(res.peerAddress)) await this.#notePeers(res.ch, [res.peerAddress])
+      if (res.received > 0) {
+        await this.#changed(res.ch)
+        void this.push(res.ch) // onward: the members this node knows may not have it yet
+      }
+    } catch {}
+  }
+
+  /** Emits what is new since the last look: posts, members, refusals; starts auto-fetches. */
+  async #changed (id: string): Promise<void> {
+    const r = await this.store.get(id)
+    if (r == null) return
+    const v = await this.#view(id)
+    const name = v.descriptor.name
+    const known = this.#known.get(id)
+    const refusalKey = (x: ChannelView['refused'][number]): string => `${x.id ?? ''}\0${x.reason}`
+    const now = { posts: new Set(v.posts.map(p => p.id)), members: new Set(v.members.map(m => m.account)), refused: new Set(v.refused.map(refusalKey)) }
+    this.#known.set(id, now)
+    await this.#rotateIfStale(id, v)
+    if (known == null) return
+    for (const p of v.posts) {
+      if (known.posts.has(p.id)) continue
+      this.emit('event', { type: 'channel-post', channel: id, name, post: p })
+      const f = r.follow
+      if (p.kind === 'share' && p.link != null && f?.autoFetch === true && (f.maxSize == null || (p.size ?? 0) <= f.maxSize) && p.author !== this.account) {
+        void this.#o.fetchShare?.(p.link, f.output, r.peers).catch(() => {})
+      }
+    }
+    for (const m of now.members) if (!known.members.has(m)) this.emit('event', { type: 'channel-member', channel: id, name, account: m, change: 'added' })
+    for (const m of known.members) if (!now.members.has(m)) this.emit('event', { type: 'channel-member', channel: id, name, account: m, change: 'removed' })
+    for (const x of v.refused.filter(x => !known.refused.has(refusalKey(x)))) this.emit('event', { type: 'channel-refused', channel: id, name, reason: x.reason, ...(x.author != null ? { author: x.author } : {}) })
+  }
+
+  /**
+   * A private channel whose current read key is sealed to someone no longer a member (who left,
+   * expired, or was removed by a node that did not rotate): a node that may moderate rotates it,
+   * so the former member cannot read what follows.
+   */
+  async #rotateIfStale (id: string, v: ChannelView): Promise<void> {
+    const key = v.currentKey
+    if (!v.descriptor.private || key == null || v.authority?.scope.includes('moderate') !== true || !v.keys.has(key.ref)) return
+    const members = new Set(v.members.map(m => m.account))
+    const stale = key.sealedTo.filter(a => !members.has(a))
+    if (stale.length === 0) return
+    const r = await this.store.get(id)
+    if (r == null || r.left === true) return
+    await this.#serial(id, async () => { await this.#add(id, writeRotation(await this.#view(id), this.#o.account, stale)) })
+    await this.#changed(id)
+    void this.push(id)
+  }
+
+  #schedule (): void {
+    if (this.#closed) return
+    const base = this.#o.syncMs ?? DEFAULT_SYNC_MS
+    this.#timer = setTimeout(() => { void this.#round().finally(() => { this.#schedule() }) }, base * (2 / 3 + Math.random() * 2 / 3))
+    this.#timer.unref()
+  }
+
+  async #round (): Promise<void> {
+    for (const r of await this.store.list().catch(() => [])) {
+      if (this.#closed) return
+      if (r.left === true) continue
+      if (!this.#known.has(r.id)) await this.#changed(r.id).catch(() => {})
+      await this.sync(r.id).catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,168 @@
+// Channels between nodes (src/people/channels Channels + the `channel` protocol), over in-memory
+// stream pairs standing in for onion connections: joining, pushing, catching up after being
+// offline, removal with key rotation, hostile peers, and nothing in clear at rest.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { duplexPair } from 'node:stream'
+import { accountIdOf } from '../../src/node/identity/account-keys.ts'
+import { MemoryBackend, SealedDb } from '../../src/store/index.ts'
+import { FrameReader, writeFrame, type HandshakeResult } from '../../src/onion/index.ts'
+import { buildView, Channels, CHANNEL_PROTOCOL, readDescriptor, signEntry, type ChannelEvent, type ChannelNetwork } from '../../src/people/channels/index.ts'
+
+type Handler = (s: HandshakeResult) => void
+const hub = new Map<string, Handler>()
+/** The answering end of the newest session (a hostile test watches it close). */
+let lastServed: import('node:stream').Duplex | undefined
+
+function network (address: string): ChannelNetwork {
+  return {
+    address,
+    registerProtocol: (protocol, handler) => { if (protocol === CHANNEL_PROTOCOL) hub.set(address, handler) },
+    dialProtocol: async (to, protocol) => {
+      const h = hub.get(to)
+      if (h == null) throw new Error(`${to} is offline`)
+      const [a, b] = duplexPair()
+      lastServed = b
+      h({ remoteNodeId: '00', remotePublicKey: new Uint8Array(32), protocol, stream: b })
+      return { remoteNodeId: '00', remotePublicKey: new Uint8Array(32), protocol, stream: a }
+    }
+  }
+}
+
+interface Node { channels: Channels, backend: MemoryBackend, account: { id: string, privateKey: ReturnType<typeof generateKeyPairSync>['privateKey'] }, address: string }
+
+function node (name: string): Node {
+  const { privateKey } = generateKeyPairSync('ed25519')
+  const account = { id: accountIdOf(privateKey), privateKey }
+  const backend = new MemoryBackend()
+  const address = `mem:${name}`
+  const channels = new Channels({ account, db: new SealedDb(backend, randomBytes(32)), network: network(address) })
+  return { channels, backend, account, address }
+}
+
+const posted = (n: Node, text: string): Promise<unknown> => new Promise(resolve => {
+  const on = (e: ChannelEvent): void => { if (e.type === 'channel-post' && e.post.text === text) { n.channels.off('event', on); resolve(e) } }
+  n.channels.on('event', on)
+})
+
+test('a private channel between three nodes: join, push, catch-up, removal, refusal', async () => {
+  const alice = node('alice')
+  const bob = node('bob')
+  const carol = node('carol')
+  const c = await alice.channels.create('garden club', { private: true })
+  await alice.channels.invite(c.id, bob.account.id, 'writer')
+  await alice.channels.invite(c.id, carol.account.id, 'writer')
+  const joined = await bob.channels.join(c.id, { peers: [alice.address] })
+  assert.deepEqual([joined.name, joined.private, joined.role], ['garden club', true, 'writer'])
+  await carol.channels.join(c.id, { peers: [bob.address] }) // from any member, not only the owner
+
+  // Bob posts: pushed to Alice at once (the event), Carol gets it at her next sync.
+  const atAlice = posted(alice, 'first rose')
+  await bob.channels.post(c.id, { k: 'post', text: 'first rose' })
+  await atAlice
+  await carol.channels.sync(c.id)
+  assert.deepEqual((await carol.channels.read(c.id)).posts.map(p => p.text), ['first rose'])
+
+  // Carol is offline for 20 posts, then catches up from Bob alone.
+  const carolServes = hub.get(carol.address)!
+  hub.delete(carol.address)
+  for (let i = 0; i < 20; i++) await alice.channels.post(c.id, { k: 'post', text: `tip ${i}` })
+  await bob.channels.sync(c.id, { peers: [alice.address] })
+  hub.set(carol.address, carolServes) // back
+  const r = await carol.channels.sync(c.id, { peers: [bob.address] })
+  assert.ok(r.received >= 20, JSON.stringify(r))
+  assert.equal((await carol.channels.read(c.id)).posts.length, 21)
+
+  // Carol is removed: the key rotates; what Bob posts next she cannot read.
+  const carolBefore = await carol.channels.read(c.id)
+  const removed = await alice.channels.remove(c.id, carol.account.id)
+  assert.equal(removed.rotated, true)
+  await bob.channels.sync(c.id, { peers: [alice.address] })
+  await bob.channels.post(c.id, { k: 'post', text: 'without carol' })
+  assert.equal(carolBefore.summary.role, 'writer')
+  // Carol has not synced yet and still thinks she may post: Alice refuses her post.
+  const refused = new Promise<string>(resolve => { alice.channels.on('event', e => { if (e.type === 'channel-refused' && e.author === carol.account.id) resolve(e.reason) }) })
+  await carol.channels.post(c.id, { k: 'post', text: 'am I still here?' })
+  await carol.channels.sync(c.id, { peers: [alice.address] })
+  assert.match(await refused, /revoked/)
+  await carol.channels.sync(c.id, { peers: [bob.address] })
+  const carolAfter = await carol.channels.read(c.id)
+  assert.equal(carolAfter.summary.role, null)
+  assert.ok(carolAfter.posts.some(p => p.unreadable === true), 'the post after her removal is unreadable to carol')
+  assert.ok(!carolAfter.posts.some(p => p.text === 'without carol'))
+  assert.ok((await bob.channels.read(c.id)).posts.some(p => p.text === 'without carol'))
+  assert.ok(!(await bob.channels.read(c.id)).posts.some(p => p.text === 'am I still here?'))
+  await assert.rejects(carol.channels.post(c.id, { k: 'post', text: 'again' }), /may not write/)
+
+  // Nothing identifying in clear at rest: not the channel id, its name, a post, a member.
+  for (const n of [alice, bob, carol]) {
+    const raw: Buffer[] = []
+    for await (const [k, v] of n.backend.entries({})) raw.push(Buffer.from(k), Buffer.from(v))
+    const blob = Buffer.concat(raw)
+    for (const clear of [c.id, 'garden club', 'first rose', 'tip 3', bob.account.id]) assert.equal(blob.includes(clear), false, clear)
+  }
+})
+
+test('a public channel is readable by anyone holding its id; a non-member cannot post', async () => {
+  const owner = node('owner2')
+  const reader = node('reader2')
+  const c = await owner.channels.create('news', { private: false })
+  await owner.channels.post(c.id, { k: 'share', link: 'oht://bafyreig376r6shtdf5f6ih64n2rk673ghep6hgvuzjy5nw2lwmn5kjuww4#' + 'A'.repeat(43), title: 'Film', size: 5 })
+  await reader.channels.join(c.id, { peers: [owner.address] })
+  const v = await reader.channels.read(c.id)
+  assert.deepEqual(v.posts.map(p => [p.kind, p.title]), [['share', 'Film']])
+  assert.equal(v.summary.role, null)
+  await assert.rejects(reader.channels.post(c.id, { k: 'post', text: 'hi' }), /may not write/)
+  await assert.rejects(reader.channels.join('ab'.repeat(32), { peers: [owner.address] }), /no member of channel/)
+})
+
+test('hostile sync peers: garbage, an oversized frame, a forged entry: one error, nothing kept', async () => {
+  const owner = node('owner3')
+  const c = await owner.channels.create('quiet', { private: false })
+  const before = await owner.channels.store.count(c.id)
+  const dial = async (): Promise<{ reader: FrameReader, stream: import('node:stream').Duplex }> => {
+    const s = await network('mem:x').dialProtocol(owner.address, CHANNEL_PROTOCOL)
+    return { reader: new FrameReader(s.stream, { maxFrameBytes: 1 << 20 }), stream: s.stream }
+  }
+  let d = await dial()
+  await writeFrame(d.stream, Buffer.from('not json'))
+  assert.match(JSON.parse((await d.reader.next())!.toString()).reason, /not JSON/)
+  d = await dial()
+  await writeFrame(d.stream, Buffer.from(JSON.stringify({ t: 'hello', v: 1, ch: c.id, d: null, heads: { nope: [1, 'x'] }, addr: null })))
+  assert.match(JSON.parse((await d.reader.next())!.toString()).reason, /malformed head/)
+  d = await dial()
+  const served = lastServed!
+  const big = Buffer.alloc(4); big.writeUInt32BE(64 << 20)
+  d.stream.write(big)
+  await new Promise(resolve => served.once('close', resolve)) // refused at its length, before 64 MiB were buffered
+  assert.match(String(served.errored?.message), /over the limit/)
+  // A forged entry (signed by a stranger's key, with no chain of this channel), then done.
+  d = await dial()
+  await writeFrame(d.stream, Buffer.from(JSON.stringify({ t: 'hello', v: 1, ch: c.id, d: null, heads: {}, addr: null })))
+  const { privateKey } = generateKeyPairSync('ed25519')
+  const forged = signEntry(privateKey, { ch: c.id, author: accountIdOf(privateKey), seq: 0, prev: null, at: Date.now(), chain: ['x.y'], body: { k: 'post', text: 'spam' } })
+  await writeFrame(d.stream, Buffer.from(JSON.stringify({ t: 'entries', es: [forged, 'junk'] })))
+  await writeFrame(d.stream, Buffer.from(JSON.stringify({ t: 'done' })))
+  for (let f = await d.reader.next(); f != null; f = await d.reader.next()) { /* its hello, entries, done */ }
+  assert.equal(await owner.channels.store.count(c.id), before)
+  assert.deepEqual((await owner.channels.read(c.id)).posts, [])
+})
+
+test('a member that leaves a private channel: the owner\'s node rotates the key, the leaver cannot read what follows', async () => {
+  const owner = node('owner4')
+  const bob = node('bob4')
+  const c = await owner.channels.create('quiet room', { private: true })
+  await owner.channels.invite(c.id, bob.account.id, 'writer')
+  await bob.channels.join(c.id, { peers: [owner.address] })
+  const gone = new Promise<void>(resolve => { owner.channels.on('event', e => { if (e.type === 'channel-member' && e.change === 'removed') resolve() }) })
+  await bob.channels.leave(c.id)
+  await bob.channels.sync(c.id).catch(() => {}) // refused: bob left; the leave was pushed by leave()
+  await gone
+  await owner.channels.post(c.id, { k: 'post', text: 'after bob left' })
+  const record = (await owner.channels.store.get(c.id))!
+  const asBob = buildView(readDescriptor(c.id, record.descriptor)!, await owner.channels.store.texts(c.id), { account: bob.account })
+  assert.equal(asBob.currentKey!.sealedTo.includes(bob.account.id), false, 'the new key is not sealed to bob')
+  assert.deepEqual(asBob.posts.map(p => p.unreadable === true), [true])
+  assert.deepEqual((await owner.channels.read(c.id)).posts.map(p => p.text), ['after bob left'])
+})
