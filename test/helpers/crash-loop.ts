@@ -208,7 +208,11 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
       killed = true
       victim.proc.kill('SIGKILL')
       await victim.exited
-      await all
+      // Every call must settle once its daemon is gone: a client that waits for ever is a finding.
+      let hung: NodeJS.Timeout | undefined
+      await Promise.race([all, new Promise((_resolve, reject) => {
+        hung = setTimeout(() => { reject(new Error(`round ${round}: a call (${kinds.join(', ')}) never settled after its daemon was killed`)) }, 30_000)
+      })]).finally(() => { clearTimeout(hung) })
       log(`round ${round} (start ${t1 - t0} ms, check ${t2 - t1} ms, ran ${Date.now() - t2} ms): ${kinds.join(', ')}; acknowledged ${JSON.stringify(acknowledged)}, interrupted ${JSON.stringify(interrupted)}`)
     }
 

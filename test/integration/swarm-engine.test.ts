@@ -164,33 +164,6 @@ test('a leecher without metadata says it is interested at once: the unchoke arri
   }
 })
 
-test('a leecher asks for the first leaf range together with the manifest (one round trip less over Tor)', async () => {
-  const s = await setup(1024 * 1024)
-  const seeder = s.seeder(sourceStore(s.source))
-  try {
-    await seeder.start()
-    await s.leecher.start()
-    const [toSeeder, fromLeecher] = await socketPair()
-    let leavesAsked = false
-    const write = toSeeder.write.bind(toSeeder) as (chunk: Uint8Array, ...rest: unknown[]) => boolean
-    toSeeder.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
-      if (Buffer.from(chunk).includes('leaves?')) leavesAsked = true
-      return write(chunk, ...rest)
-    }) as typeof toSeeder.write
-    const askedBeforeManifest = new Promise<boolean>(resolve => {
-      s.leecher.on('event', e => { if (e.type === 'manifest:received') resolve(leavesAsked) })
-    })
-    s.leecher.addPeer(toSeeder, true, seeder.options.localNodeId)
-    seeder.addPeer(fromLeecher, false, s.leecher.options.localNodeId)
-    assert.equal(await askedBeforeManifest, true, 'leaves? was on the wire before the manifest arrived')
-    await s.leecher.whenComplete(AbortSignal.timeout(20_000))
-    assert.ok((await s.restore()).equals(s.plain))
-  } finally {
-    for (const sw of [seeder, s.leecher]) sw.close()
-    await s.cleanup()
-  }
-})
-
 /** Connects `first` and waits for the leecher's first event (it asks `first` for the metadata), then the others. */
 async function firstThen (s: Awaited<ReturnType<typeof setup>>, first: Swarm, ...others: Swarm[]): Promise<void> {
   const seen = new Promise<void>(resolve => { s.leecher.once('event', () => { resolve() }) })
@@ -295,6 +268,36 @@ test('a lying bitfield (every block advertised, half of them refused) and a 1 by
   } finally {
     for (const sw of [liar, drip, honest, s.leecher]) sw.close()
     for (const so of sockets) so.destroy()
+<<<<<<< HEAD
+=======
+    await s.cleanup()
+  }
+})
+
+test('a leecher asks for the first leaf range together with the manifest (one round trip less over Tor)', async () => {
+  const s = await setup(1024 * 1024)
+  const seeder = s.seeder(sourceStore(s.source))
+  try {
+    await seeder.start()
+    await s.leecher.start()
+    const [toSeeder, fromLeecher] = await socketPair()
+    let leavesAsked = false
+    const write = toSeeder.write.bind(toSeeder) as (chunk: Uint8Array, ...rest: unknown[]) => boolean
+    toSeeder.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
+      if (Buffer.from(chunk).includes('leaves?')) leavesAsked = true
+      return write(chunk, ...rest)
+    }) as typeof toSeeder.write
+    const askedBeforeManifest = new Promise<boolean>(resolve => {
+      s.leecher.on('event', e => { if (e.type === 'manifest:received') resolve(leavesAsked) })
+    })
+    s.leecher.addPeer(toSeeder, true, seeder.options.localNodeId)
+    seeder.addPeer(fromLeecher, false, s.leecher.options.localNodeId)
+    assert.equal(await askedBeforeManifest, true, 'leaves? was on the wire before the manifest arrived')
+    await s.leecher.whenComplete(AbortSignal.timeout(20_000))
+    assert.ok((await s.restore()).equals(s.plain))
+  } finally {
+    for (const sw of [seeder, s.leecher]) sw.close()
+>>>>>>> h-hostile
     await s.cleanup()
   }
 })
