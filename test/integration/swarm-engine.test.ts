@@ -268,8 +268,6 @@ test('a lying bitfield (every block advertised, half of them refused) and a 1 by
   } finally {
     for (const sw of [liar, drip, honest, s.leecher]) sw.close()
     for (const so of sockets) so.destroy()
-<<<<<<< HEAD
-=======
     await s.cleanup()
   }
 })
@@ -297,7 +295,6 @@ test('a leecher asks for the first leaf range together with the manifest (one ro
     assert.ok((await s.restore()).equals(s.plain))
   } finally {
     for (const sw of [seeder, s.leecher]) sw.close()
->>>>>>> h-hostile
     await s.cleanup()
   }
 })
