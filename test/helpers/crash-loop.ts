@@ -16,6 +16,7 @@ import { NODE_BIN, OHT_BIN, REPO } from './cli.ts'
 import { startDaemon, type Daemon } from './daemon.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import type { PinInfo } from '../../src/node/pins/index.ts'
+import { seededRandom as rng } from '../../src/onion/tor/testnet/wan.ts'
 
 export interface CrashLoopOptions {
   dir: string
@@ -36,17 +37,6 @@ export interface CrashLoopReport {
   pinsActive: number
 }
 
-/** A small seeded generator (mulberry32): a failing run is replayed with its seed. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
