@@ -40,6 +40,7 @@ import { makeMp4, probe } from '../test/helpers/media.ts'
 import { decodeMs, firstBytesMs } from './lib/stream-probe.ts'
 import { DaemonClient } from '../src/node/api/client.ts'
 import { apiSocket } from '../cli/context.ts'
+import { seededRandom as prng } from '../src/onion/tor/testnet/wan.ts'
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(BENCH_DIR, '..')
@@ -152,17 +153,6 @@ async function stopChild (child: ChildProcess): Promise<void> {
 
 const marked = <T>(l: string): T | undefined => l.startsWith(MARK) ? JSON.parse(l.slice(MARK.length)) as T : undefined
 
-/** A small deterministic PRNG (mulberry32): the same seek positions for both tools. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b)

@@ -192,13 +192,15 @@ export function registerCoreCommands (program: Command): void {
     .action(async (opts: { bootstrapHost?: boolean, republishInterval: string, logFile?: string, account?: string, presenceInterval: string, nameTtl: string, channelSync: string, publicFetch?: boolean, publicFetchRate?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
+      const publicFetchRate = opts.publicFetchRate != null ? parseSize(opts.publicFetchRate) : undefined
+      if (publicFetchRate != null && !(publicFetchRate > 0)) throw new Error(t('webui.badPublicFetchRate', { rate: opts.publicFetchRate! }))
       const log = opts.logFile != null ? (await import('./logging.ts')).openLogFile(opts.logFile) : undefined
       const logged = log == null ? out : { ...out, warn: (line: string) => { out.warn(line); log.line(`warning: ${line}`) } }
       try {
         await ensurePassphrase(resolveDataDir(g.dataDir))
         await loadRuntimeModules()
         const { runDaemon } = await import('./daemon.ts')
-        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), channelSyncMs: parseDuration(opts.channelSync), ...(opts.publicFetch === true ? { publicFetch: opts.publicFetchRate != null ? { bytesPerSecond: parseSize(opts.publicFetchRate) } : {} } : {}) })
+        await runDaemon(g, logged, { bootstrapHost: opts.bootstrapHost === true, republishMs: parseDuration(opts.republishInterval), ...(opts.account != null ? { account: opts.account } : {}), presenceMs: parseDuration(opts.presenceInterval), nameTtlMs: parseDuration(opts.nameTtl), channelSyncMs: parseDuration(opts.channelSync), ...(opts.publicFetch === true ? { publicFetch: publicFetchRate != null ? { bytesPerSecond: publicFetchRate } : {} } : {}) })
       } finally {
         log?.close()
       }

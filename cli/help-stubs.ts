@@ -25,7 +25,7 @@ export const HELP_STUBS: Readonly<Record<string, readonly [term: string, descrip
   whisper: ['whisper <contact> [message]', 'people.whisper.description'],
   name: ['name', 'names.description'],
   send: ['send [options] <path...>', 'invite.send.description'],
-  receive: ['receive [options] <code>', 'invite.receive.description'],
+  receive: ['receive [options] [code]', 'invite.receive.description'],
   init: ['init', 'cli.init.description'],
   share: ['share [options] <path...>', 'cli.share.description'],
   status: ['status', 'cli.status.description'],

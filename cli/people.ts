@@ -191,7 +191,7 @@ export function contactListLines (o: PeopleOverview): string[] {
 /** A conversation, oldest first: time, who, text (and a mark on what is not delivered yet). */
 export function conversationLines (log: { contact: string, messages: StoredMessage[] }): string[] {
   if (log.messages.length === 0) return [t('people.whisper.empty', { name: log.contact })]
-  return log.messages.map(m => `${new Date(m.at).toISOString().slice(0, 19).replace('T', ' ')}  ${m.direction === 'in' ? log.contact : t('people.whisper.me')}: ${m.file != null ? t('people.whisper.file', { name: printable(m.text), fetched: m.direction === 'in' && m.file.fetched !== true ? 'no' : 'yes' }) : printable(m.text)}${m.direction === 'out' && m.state === 'queued' ? `  (${t('people.whisper.queuedMark')})` : ''}`)
+  return log.messages.map(m => `${new Date(m.at).toISOString().slice(0, 19).replace('T', ' ')}  ${m.direction === 'in' ? log.contact : t('people.whisper.me')}: ${m.file != null ? t('people.whisper.file', { name: printable(m.text), fetched: m.direction === 'in' && m.file.fetched !== true ? 'no' : 'yes' }) : printable(m.text)}${m.direction === 'out' && (m.state === 'queued' || m.state === 'mailboxed') ? `  (${t('people.whisper.queuedMark')})` : ''}`)
 }
 
 /**

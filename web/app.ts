@@ -7,7 +7,7 @@ interface Progress { type: 'transfer:progress', id: string, bytesDone: number, b
 interface Peer { id: string, received: number, served: number, inflight: number, rttMs: number | null, downRate: number, upRate: number, banned: boolean }
 type ApiEvent = Progress | { type: 'transfer:state' | 'transfer:added' | 'transfer:removed' | 'transfer:metadata' | 'hello' | 'swarm', id?: string } | { type: string, id?: string }
 /** Events that change the contacts pages: a request, an acceptance, a message, a receipt, presence. */
-const PEOPLE_EVENTS = new Set(['contact-request', 'contact-accepted', 'message', 'receipt', 'contact-online', 'contact-offline'])
+const PEOPLE_EVENTS = new Set(['contact-request', 'contact-accepted', 'message', 'receipt', 'contact-online', 'contact-offline', 'mailbox-ready', 'introduction'])
 
 const messages = JSON.parse(document.getElementById('oht-messages')?.textContent ?? '{}') as Record<string, string>
 const msg = (key: string): string => messages[key] ?? key

@@ -1,5 +1,5 @@
 // The console's contacts, whispers and invite codes: /contacts /request /accept /reject /add /rm
-// /whisper /contactcast on the daemon's people routes (routes-people.ts), /send and /receive on its invite
+// /whisper /invite /introduce /mailbox /contactcast on the daemon's people routes (routes-people.ts), /send and /receive on its invite
 // routes (routes-invites.ts); the same calls, and the same lines, as `oht contact`, `oht whisper`,
 // `oht send` and `oht receive`.
 import { resolve } from 'node:path'
@@ -14,6 +14,12 @@ import type { CommandContext, ConsoleCommand } from './spec.ts'
 const people = (ctx: CommandContext): PeopleApiClient => new PeopleApiClient(ctx.client)
 const text = (words: string[]): string => words.join(' ')
 const opt = (v: string | string[] | true | undefined): string | undefined => typeof v === 'string' ? v : undefined
+/** A code's lifetime, 1 s to 24 h, as `oht send` and `oht contact invite` take it. */
+function expiresMsOf (text: string): number {
+  const ms = parseDuration(text)
+  if (!(ms >= 1000 && ms <= 24 * 3600_000)) throw new Error(t('invite.send.badExpires', { value: text }))
+  return ms
+}
 
 export const peopleCommands: ConsoleCommand[] = [
   {
@@ -82,8 +88,41 @@ export const peopleCommands: ConsoleCommand[] = [
       const [name, ...words] = args as [string, ...string[]]
       if (words.length === 0) { ctx.print(conversationLines(await people(ctx).messages(name)).join('\n')); return }
       const r = await people(ctx).whisper(name, text(words))
-      ctx.print(t(r.state === 'delivered' ? 'people.whisper.delivered' : 'people.whisper.queued', { name }), r.state === 'delivered' ? 'ok' : 'warn')
+      ctx.print(t(r.state === 'delivered' ? 'people.whisper.delivered' : r.state === 'mailboxed' ? 'people.whisper.mailboxed' : 'people.whisper.queued', { name }), r.state === 'delivered' ? 'ok' : 'warn')
     }
+  },
+  {
+    // Without a code: open one for the other person; with a code: use someone's (both become contacts).
+    name: 'invite',
+    args: [{ name: 'code', optional: true }],
+    options: [{ name: 'name', value: true }, { name: 'expires', value: true }],
+    help: 'people.invite.description',
+    run: async (ctx, { args, options }) => {
+      const name = opt(options.name)
+      if (args[0] != null) {
+        const r = await people(ctx).acceptInvite(args[0], name)
+        ctx.print(t('people.invite.added', { name: r.contact.petname }), 'ok')
+        return
+      }
+      const expires = opt(options.expires) ?? '1h'
+      const info = await people(ctx).openInvite({ expiresMs: expiresMsOf(expires), ...(name != null ? { petname: name } : {}) })
+      ctx.print(t('people.invite.code', { code: info.code, expires }), 'ok')
+    }
+  },
+  {
+    name: 'introduce',
+    args: [{ name: 'contact', source: 'contact' }, { name: 'to-contact', source: 'contact' }],
+    help: 'people.introduce.description',
+    run: async (ctx, { args }) => {
+      const r = await people(ctx).introduce(args[0]!, args[1]!)
+      ctx.print(t('people.introduce.done', { a: r.introduced, b: r.to }), 'ok')
+    }
+  },
+  {
+    name: 'mailbox',
+    args: [],
+    help: 'people.mailbox.description',
+    run: async ctx => { ctx.print(t('people.mailbox.done', { n: (await people(ctx).checkMailbox()).received }), 'ok') }
   },
   {
     name: 'contactcast',
@@ -101,8 +140,7 @@ export const peopleCommands: ConsoleCommand[] = [
     help: 'invite.send.description',
     run: async (ctx, { args, options }) => {
       const expires = opt(options.expires) ?? '1h'
-      const expiresMs = parseDuration(expires)
-      if (!(expiresMs >= 1000 && expiresMs <= 24 * 3600_000)) throw new Error(t('invite.send.badExpires', { value: expires }))
+      const expiresMs = expiresMsOf(expires)
       const name = opt(options.name)
       const info = await ctx.client.call('POST', '/invites', { paths: args.map(p => resolve(ctx.cwd, p)), expiresMs, ...(name != null ? { name } : {}) }) as InviteInfo
       ctx.print(t('invite.send.code', { code: info.code, name: info.name, size: formatBytes(info.bytes), expires }), 'ok')

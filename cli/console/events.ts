@@ -31,6 +31,7 @@ export function eventLine (e: ApiEvent, names: ReadonlyMap<string, string>): Eve
     case 'message': return { text: t('contacts.event.message', { name: e.contact, text: printable(e.text) }), tone: 'event' }
     case 'contact-online': return { text: t('contacts.event.online', { name: e.contact }), tone: 'dim' }
     case 'contact-offline': return { text: t('contacts.event.offline', { name: e.contact }), tone: 'dim' }
+    case 'introduction': return { text: t('contacts.event.introduction', { name: e.via, account: e.account }), tone: 'event' }
     default: return undefined
   }
 }

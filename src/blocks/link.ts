@@ -95,6 +95,6 @@ export function parseCapability (text: string): Capability {
 
 export function parseReadCap (text: string): ReadCap {
   const cap = parseCapability(text)
-  if (cap.kind !== 'read') throw new LinkError('this is a verify capability: it can fetch and serve ciphertext, but not decrypt; the full oht:// link is needed')
+  if (cap.kind !== 'read') throw new LinkError('this is a verify capability: it can fetch and serve ciphertext, but not decrypt; the full oht:// link is needed', { why: 'verifyOnly' })
   return cap
 }

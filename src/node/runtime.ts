@@ -12,7 +12,7 @@ import {
 import { sizeValue, type ConfigFile, type ConfigValue } from './identity/index.ts'
 import { LocalService, type UnshareResult } from './service.ts'
 import {
-  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes, registerChannelRoutes, registerContactInviteRoutes
+  ApiServer, registerInviteRoutes, registerConfigRoutes, registerDhtAdminRoutes, registerDhtRoutes, registerNodeRoutes, registerPinRoutes, registerStreamRoute, registerTorRoutes, registerTransferRoutes, registerWebUiRoutes, registerPeopleRoutes, registerNameRoutes, registerChannelRoutes, registerContactInviteRoutes, registerPublicFetchRoute
 } from './api/index.ts'
 import { WebUi } from './webui/index.ts'
 import { NodePublicShares, PublicFetchServer, publicFetchUrl, type PublicFetchLimits } from './publicfetch/index.ts'
@@ -233,6 +233,8 @@ export class NodeRuntime {
       this.#publicFetch = new PublicFetchServer(new NodePublicShares(this.node, network), options.publicFetch)
       transport.serveHttp(this.#publicFetch.accept)
     }
+    // The node's current address: /newonions moves the page with it.
+    registerPublicFetchRoute(api, () => this.#publicFetch != null && network.address != null ? publicFetchUrl(network.address) : null)
     try {
       const address = await network.listen()
       let sharedAddress: string | undefined

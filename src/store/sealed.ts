@@ -80,14 +80,8 @@ export class SealedDb {
     try {
       for await (const [dbKey, raw] of this.backend.entries({})) {
         records++
-        const m = /^!([^!]*)!([\s\S]*)$/.exec(dbKey)
-        try {
-          if (m == null) throw new Error('outside any sublevel')
-          openRecord(this.#keys, m[1]!, m[2]!, raw)
-        } catch {
-          const name = m?.[1] ?? '(none)'
-          bad[name] = (bad[name] ?? 0) + 1
-        }
+        const name = this.#unreadable(dbKey, raw)
+        if (name != null) bad[name] = (bad[name] ?? 0) + 1
       }
     } catch (err) {
       return { records, bad, error: (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message }
@@ -106,20 +100,27 @@ export class SealedDb {
     const bad: string[] = []
     let kept = 0
     for await (const [dbKey, raw] of this.backend.entries({})) {
-      const m = /^!([^!]*)!([\s\S]*)$/.exec(dbKey)
-      try {
-        if (m == null) throw new Error('outside any sublevel')
-        openRecord(this.#keys, m[1]!, m[2]!, raw)
-        kept++
-      } catch {
-        bad.push(dbKey)
-        dropped[m?.[1] ?? '(none)'] = (dropped[m?.[1] ?? '(none)'] ?? 0) + 1
-      }
+      const name = this.#unreadable(dbKey, raw)
+      if (name == null) { kept++; continue }
+      bad.push(dbKey)
+      dropped[name] = (dropped[name] ?? 0) + 1
     }
     if (kept === 0 && bad.length > 0) throw new SealedStoreError('store.wrongKey', 'no record of the state database opens with this storage key')
     for (let i = 0; i < bad.length; i += 512) await this.backend.batch(bad.slice(i, i + 512).map(key => ({ type: 'del' as const, key })))
     if (!(await this.isSealed())) await this.backend.batch([this.checkOp()])
     return { kept, dropped }
+  }
+
+  /** Undefined when the stored record opens; else the sublevel it was in, to be counted. */
+  #unreadable (dbKey: string, raw: Uint8Array): string | undefined {
+    const m = /^!([^!]*)!([\s\S]*)$/.exec(dbKey)
+    if (m == null) return '(none)'
+    try {
+      openRecord(this.#keys, m[1]!, m[2]!, raw)
+      return undefined
+    } catch {
+      return m[1]!
+    }
   }
 
   /** The check record's put (a migration writes it last, when its copy is complete). */

@@ -41,6 +41,9 @@ export class MessageDispatch {
     wire.on('bitfield', () => { this.onBitfield(peer) })
     wire.on('unchoke', () => { this.onUnchoke(peer) })
     wire.on('interested', () => { this.onInterested(peer) })
+    // Every piece, answered request or not: bittorrent-protocol drops one that matches no request
+    // (a wrong length) without a word, so its sender would keep its slot.
+    wire.on('piece', (index: number, offset: number, block: Uint8Array) => { this.#to.download.onAnyPiece(peer, index, offset, block.length) })
     this.#to.connected(peer)
   }
 

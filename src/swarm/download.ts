@@ -221,6 +221,18 @@ export class Downloader {
     this.#ctx.emit({ type: 'block:unavailable', index, ...(reason != null ? { reason } : {}) })
   }
 
+  /**
+   * Any piece message: one no block of this share could be (a block one byte short, a wrong
+   * offset or index) is a lie, banned. A right-shaped piece matching no request is a late
+   * answer to a cancelled or timed-out one, and is only dropped.
+   */
+  onAnyPiece (peer: SwarmPeer, index: number, offset: number, length: number): void {
+    const header = this.#ctx.header
+    if (header == null || (offset === 0 && index < header.blockCount && length === blockLength(header, index) + TAG_BYTES)) return
+    this.#ctx.emit({ type: 'block:rejected', peer: peer.id, index, reason: `a piece of ${length} bytes at offset ${offset}: no block of this share has that shape` })
+    this.#ctx.ban(peer, `sent a piece of ${length} bytes at offset ${offset} for block ${index}`)
+  }
+
   /** A block arrived for a request of ours (one not cancelled or timed out meanwhile). */
   onPiece (peer: SwarmPeer, index: number, block: Uint8Array): void {
     const entry = this.#untrack(peer, index)

@@ -16,6 +16,7 @@ import { NODE_BIN, OHT_BIN, REPO } from './cli.ts'
 import { startDaemon, type Daemon } from './daemon.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import type { PinInfo } from '../../src/node/pins/index.ts'
+import { seededRandom as rng } from '../../src/onion/tor/testnet/wan.ts'
 
 export interface CrashLoopOptions {
   dir: string
@@ -32,19 +33,10 @@ export interface CrashLoopReport {
   interrupted: Record<string, number>
   /** Files checked byte for byte at the end (fetched outputs, owned shares fetched back). */
   filesChecked: number
+  /** Pins with a long lease seen active (all their blocks held) at the end. */
+  pinsActive: number
 }
 
-/** A small seeded generator (mulberry32): a failing run is replayed with its seed. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
@@ -120,6 +112,7 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
   const pins = new Map<string, PinModel>()
   let victim: Victim | undefined
   let files = 0
+  let pinsActive = 0
 
   try {
     for (let round = 0; round < o.rounds; round++) {
@@ -205,7 +198,11 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
       killed = true
       victim.proc.kill('SIGKILL')
       await victim.exited
-      await all
+      // Every call must settle once its daemon is gone: a client that waits for ever is a finding.
+      let hung: NodeJS.Timeout | undefined
+      await Promise.race([all, new Promise((_resolve, reject) => {
+        hung = setTimeout(() => { reject(new Error(`round ${round}: a call (${kinds.join(', ')}) never settled after its daemon was killed`)) }, 30_000)
+      })]).finally(() => { clearTimeout(hung) })
       log(`round ${round} (start ${t1 - t0} ms, check ${t2 - t1} ms, ran ${Date.now() - t2} ms): ${kinds.join(', ')}; acknowledged ${JSON.stringify(acknowledged)}, interrupted ${JSON.stringify(interrupted)}`)
     }
 
@@ -224,6 +221,15 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
       if (sha(bytes) !== m.sha) throw new Error(`fetched file ${m.output}/${m.name} differs from its source`)
       files++
     }
+    // Pins cut off while fetching resume by themselves: every one with a long lease gets all its blocks.
+    for (const m of [...pins.values()].filter(x => x.state === 'present' && (x.expiresAt == null || x.expiresAt > Date.now() + 60_000))) {
+      await until(`pin of ${m.shareId} to be active`, 120_000, async () => {
+        const p = (await last.client.pins.list()).find(x => x.id === m.shareId && x.holder === 'local')
+        if (p == null) throw new Error(`pin of ${m.shareId} is gone`)
+        return p.state === 'active' ? true : undefined
+      })
+      pinsActive++
+    }
     for (const m of owned.filter(x => x.state === 'present')) {
       const out = join(o.dir, 'back', m.id)
       const r = await seederClient.fetch(m.link, { output: out, peers: [last.address] })
@@ -231,7 +237,7 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
       if (sha(bytes) !== m.sha) throw new Error(`owned share ${m.id} served bytes that differ from its file`)
       files++
     }
-    return { rounds: o.rounds, acknowledged, interrupted, filesChecked: files }
+    return { rounds: o.rounds, acknowledged, interrupted, filesChecked: files, pinsActive }
   } finally {
     if (victim != null && victim.proc.exitCode == null && victim.proc.signalCode == null) {
       victim.proc.kill('SIGTERM')
@@ -270,7 +276,8 @@ export async function runCrashLoop (o: CrashLoopOptions): Promise<CrashLoopRepor
       }
     }
     const now = Date.now()
-    const listedPins = new Map((await v.client.pins.list()).filter(p => p.holder === 'local').map(p => [p.id, p]))
+    // A pin being collected (its lease ended, the sweep cut off) is listed too, without a lease: not a live pin.
+    const listedPins = new Map((await v.client.pins.list()).filter(p => p.holder === 'local' && p.state !== 'collecting').map(p => [p.id, p]))
     for (const m of pins.values()) {
       const p = listedPins.get(m.shareId)
       const live = m.expiresAt == null || m.expiresAt > now + 1000

@@ -3,7 +3,8 @@
 // /accepts it (the request's account completed by Tab), bob sees the acceptance; a /whisper
 // (the petname completed by Tab) shows on alice's console, a /contactcast on bob's; an escape sequence in a message is
 // shown inert; /contacts lists presence; an unknown petname is one clear error; /send and /receive
-// move a file by an invite code from console to console; /rm --block removes a contact.
+// move a file by an invite code from console to console; /invite makes a contact by a code,
+// /introduce shows on the other console, /mailbox reads the mailboxes; /rm --block removes a contact.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -18,11 +19,13 @@ const flat = (frame: string): string => frame.replace(/\n/g, '')
 test('contacts, whispers and invite codes from console to console', async t => {
   const dir = await tempDir(t, 'oht-console-people-')
   const ids: Record<string, string> = {}
-  for (const name of ['alice', 'bob']) ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
+  for (const name of ['alice', 'bob', 'carol']) ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
   const alice = await startDaemon(join(dir, 'alice'), [], 60_000, ['--presence-interval', '2s'])
   t.after(async () => { await alice.stop() })
   const bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', alice.address], 60_000, ['--presence-interval', '2s'])
   t.after(async () => { await bob.stop() })
+  const carol = await startDaemon(join(dir, 'carol'), ['--bootstrap', alice.address])
+  t.after(async () => { await carol.stop() })
 
   const a = await startConsole(t, 'people-a', dir, ['--data-dir', alice.dataDir, '--lang', 'en'])
   const b = await startConsole(t, 'people-b', dir, ['--data-dir', bob.dataDir, '--lang', 'en'])
@@ -81,10 +84,25 @@ test('contacts, whispers and invite codes from console to console', async t => {
   await type(b, `/receive ${code} again`)
   await waitForFrame(b, 'a used code refused', 30_000, f => /oht: error: .*code/.test(f))
 
+  // A contact invite code from alice's console, used by carol; alice then introduces carol to bob.
+  await type(a, '/invite --name carol')
+  const invited = await waitForFrame(a, 'the contact invite code', 30_000, f => /code: \d+-[a-z]+-[a-z]+ {2}\(single use/.test(f))
+  const inviteCode = /code: (\d+-[a-z]+-[a-z]+) {2}\(single use/.exec(invited)![1]!
+  const joined = await ohtJson<{ contact: { petname: string } }>(carol.dataDir, ['contact', 'invite', inviteCode, '--name', 'alice'], { timeoutMs: 90_000 })
+  assert.equal(joined.value.contact.petname, 'alice')
+  await waitForFrame(a, 'carol accepted through the code', 20_000, f => f.includes('carol accepted: now a contact'))
+  await type(a, '/introduce carol bobby')
+  await waitForFrame(a, 'the introduction sent', 30_000, f => f.includes('introduced carol and bobby to each other'))
+  await waitForFrame(b, 'the introduction on bob\'s console', 20_000, f => flat(f).includes(`ally introduced ${ids.carol}: /request it to ask`))
+  await type(b, '/mailbox')
+  await waitForFrame(b, 'the mailbox read', 30_000, f => /\d+ new messages? from the mailboxes/.test(f))
+
   await type(a, '/rm bobby --block')
   await waitForFrame(a, 'the contact removed', 10_000, f => f.includes('bobby removed and blocked'))
   await type(a, '/contacts')
-  await waitForFrame(a, 'no contacts left', 10_000, f => f.includes('no contacts yet'))
+  const after = (f: string): string => f.slice(f.lastIndexOf('oht> /contacts'))
+  const left = await waitForFrame(a, 'carol left, bobby gone', 10_000, f => /^carol {2}\w+/m.test(after(f)))
+  assert.doesNotMatch(after(left), /^bobby /m)
 
   await type(a, '/quit')
   await type(b, '/quit')

@@ -11,7 +11,7 @@ import { runCrashLoop } from '../helpers/crash-loop.ts'
 const rounds = Number(process.env.OHT_CRASH_ROUNDS ?? 8)
 const seed = Number(process.env.OHT_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
 
-test(`a daemon kill -9'd ${rounds} times during share, unshare, fetch, pin and sweep loses nothing it acknowledged (seed ${seed})`, { timeout: 60_000 + rounds * 20_000 }, async t => {
+test(`a daemon kill -9'd ${rounds} times during share, unshare, fetch, pin and sweep loses nothing it acknowledged (seed ${seed})`, { timeout: 120_000 + rounds * 45_000 }, async t => {
   const dir = await tempDir(t, 'oht-crash-')
   const report = await runCrashLoop({ dir, rounds, seed, log: line => { t.diagnostic(line) } })
   t.diagnostic(JSON.stringify(report))

@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { socketPair } from '../helpers/sockets.ts'
+import type { Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -36,7 +37,9 @@ async function setup (size: number) {
   const leaves = (await owner.state.getLeaves(shared.id))!
   const { decodeManifest } = await import('../../src/blocks/index.ts')
   const manifest = decodeManifest(held.manifestBytes, cap.manifestCid)
-  const seeder = (store: SwarmStore): Swarm => new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), manifest, leaves, store })
+  /** `lie`: what a hostile seeder serves instead of the share's own manifest or leaves. */
+  const seeder = (store: SwarmStore, lie: { manifest?: typeof manifest, leaves?: Uint8Array } = {}): Swarm =>
+    new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), manifest: lie.manifest ?? manifest, leaves: lie.leaves ?? leaves, store })
   const leecherNode = await OhtNode.open({ dataDir: join(dir, 'leecher') })
   let swarmRef: Swarm | undefined
   const leecher = new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), store: blockstoreStore(leecherNode.blockstore, () => swarmRef?.leaves), requestTimeoutMs: 2000, metadataTimeoutMs: 3000 })
@@ -48,7 +51,7 @@ async function setup (size: number) {
     const r = await restoreShare(m, blockKeyOf(cap), src, join(dir, 'out'))
     return await readFile(r.files[0]!)
   }
-  return { dir, plain, source: held.source, seeder, leecher, cleanup, restore }
+  return { dir, owner, plain, source: held.source, seeder, leecher, cleanup, restore }
 }
 
 test('4 seeders → 1 leecher that holds only the capability: manifest, leaves and blocks from several peers, byte-identical', async () => {
@@ -157,6 +160,114 @@ test('a leecher without metadata says it is interested at once: the unchoke arri
     assert.ok((await s.restore()).equals(s.plain))
   } finally {
     for (const sw of [seeder, s.leecher]) sw.close()
+    await s.cleanup()
+  }
+})
+
+/** Connects `first` and waits for the leecher's first event (it asks `first` for the metadata), then the others. */
+async function firstThen (s: Awaited<ReturnType<typeof setup>>, first: Swarm, ...others: Swarm[]): Promise<void> {
+  const seen = new Promise<void>(resolve => { s.leecher.once('event', () => { resolve() }) })
+  await connectSwarms(s.leecher, first)
+  await seen
+  for (const o of others) await connectSwarms(s.leecher, o)
+}
+
+const idOf = (sw: Swarm): string => Buffer.from(sw.options.localNodeId).toString('hex')
+
+test('hostile metadata: leaves that do not match the root, a different share\'s manifest: the liar is banned, the fetch completes from the honest seeder', async () => {
+  for (const lie of ['leaves', 'manifest'] as const) {
+    const s = await setup(1024 * 1024)
+    const swarms: Swarm[] = [s.leecher]
+    try {
+      let liar: Swarm
+      if (lie === 'leaves') {
+        const leaves = Uint8Array.from((s.seeder(sourceStore(s.source))).options.leaves!)
+        leaves[40]! ^= 0x01
+        liar = s.seeder(sourceStore(s.source), { leaves })
+      } else {
+        await writeFile(join(s.dir, 'other.bin'), randomBytes(1024 * 1024))
+        const other = await s.owner.share([join(s.dir, 'other.bin')], { blockSize: 64 * 1024 })
+        const otherCap = parseReadCap(other.link)
+        const held = (await s.owner.ciphertextSource(otherCap.manifestCid))!
+        const { decodeManifest } = await import('../../src/blocks/index.ts')
+        liar = s.seeder(sourceStore(s.source), { manifest: decodeManifest(held.manifestBytes, otherCap.manifestCid) })
+      }
+      const honest = s.seeder(sourceStore(s.source))
+      swarms.push(liar, honest)
+      await liar.start(); await honest.start(); await s.leecher.start()
+      await firstThen(s, liar, honest)
+      await s.leecher.whenComplete(AbortSignal.timeout(60_000))
+      assert.ok((await s.restore()).equals(s.plain), `${lie}: byte-identical`)
+      assert.ok(s.leecher.banned.has(idOf(liar)), `${lie}: the liar is banned`)
+    } finally {
+      for (const sw of swarms) sw.close()
+      await s.cleanup()
+    }
+  }
+})
+
+test('blocks one byte short are rejected and their seeder banned; the fetch completes intact', async () => {
+  const s = await setup(1024 * 1024)
+  const short: SwarmStore = { has: async i => await sourceStore(s.source).has(i), get: async i => (await sourceStore(s.source).get(i)).subarray(0, -1) }
+  const liar = s.seeder(short)
+  const honest = s.seeder(sourceStore(s.source))
+  try {
+    await liar.start(); await honest.start(); await s.leecher.start()
+    await connectSwarms(s.leecher, liar)
+    await connectSwarms(s.leecher, honest)
+    await s.leecher.whenComplete(AbortSignal.timeout(60_000))
+    assert.ok((await s.restore()).equals(s.plain))
+    assert.ok(s.leecher.banned.has(idOf(liar)), 'banned')
+  } finally {
+    for (const sw of [liar, honest, s.leecher]) sw.close()
+    await s.cleanup()
+  }
+})
+
+test('a lying bitfield (every block advertised, half of them refused) and a 1 byte/s drip do not stall the fetch', async () => {
+  const s = await setup(1024 * 1024)
+  const real = sourceStore(s.source)
+  const liar = s.seeder({ has: async () => true, get: async i => { if (i % 2 === 1) throw new Error('not held'); return await real.get(i) } })
+  const drip = s.seeder(sourceStore(s.source))
+  const honest = s.seeder(sourceStore(s.source))
+  const sockets: Socket[] = []
+  try {
+    await liar.start(); await drip.start(); await honest.start(); await s.leecher.start()
+    // The drip: its first 8 KiB (handshakes, metadata) at full speed, then one byte a second.
+    const [leecherSide, proxyIn] = await socketPair()
+    const [proxyOut, dripSide] = await socketPair()
+    sockets.push(leecherSide, proxyIn, proxyOut, dripSide)
+    proxyIn.pipe(proxyOut)
+    let passed = 0
+    const pending: Buffer[] = []
+    dripSide.on('error', () => {})
+    proxyOut.on('data', (chunk: Buffer) => {
+      const fast = chunk.subarray(0, Math.max(0, 8192 - passed))
+      passed += fast.length
+      if (fast.length > 0) proxyIn.write(fast)
+      if (fast.length < chunk.length) pending.push(chunk.subarray(fast.length))
+    })
+    const ticker = setInterval(() => {
+      const head = pending[0]
+      if (head == null || proxyIn.destroyed) return
+      proxyIn.write(head.subarray(0, 1))
+      if (head.length === 1) pending.shift(); else pending[0] = head.subarray(1)
+    }, 1000)
+    const asked = new Map<string, number>()
+    s.leecher.on('event', e => { if (e.type === 'block:requested' || e.type === 'block:timeout') asked.set(`${e.type} ${e.peer}`, (asked.get(`${e.type} ${e.peer}`) ?? 0) + 1) })
+    try {
+      s.leecher.addPeer(leecherSide, true, drip.options.localNodeId)
+      drip.addPeer(dripSide, false, s.leecher.options.localNodeId)
+      await connectSwarms(s.leecher, liar)
+      await connectSwarms(s.leecher, honest)
+      await s.leecher.whenComplete(AbortSignal.timeout(60_000))
+      assert.ok((await s.restore()).equals(s.plain))
+      assert.ok((asked.get(`block:requested ${idOf(drip)}`) ?? 0) > 0, `the drip was asked for blocks: ${JSON.stringify([...asked])}`)
+      assert.ok((asked.get(`block:requested ${idOf(liar)}`) ?? 0) > 0, 'the liar was asked for blocks')
+    } finally { clearInterval(ticker) }
+  } finally {
+    for (const sw of [liar, drip, honest, s.leecher]) sw.close()
+    for (const so of sockets) so.destroy()
     await s.cleanup()
   }
 })

@@ -4,39 +4,22 @@
 // alice asks bob (found through the DHT); the request shows on bob's open page by itself, its
 // text as text (markup inert); bob accepts under a petname; whispers both ways, one arriving on
 // bob's open conversation without a reload; a message to every contact; a stranger's request
-// rejected (it cannot ask again); a name published on alice's page, resolved by her petname
+// rejected (it cannot ask again); an introduction shown "via" the introducer; a name published on alice's page, resolved by her petname
 // and fetched from bob's; a contact removed and blocked; a bad account id is one clear
 // error; the strict CSP.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium } from 'playwright-core'
+import { CHROMIUM, loginUi, NO_CHROMIUM, submitForm, WAIT_MS } from '../helpers/webui.ts'
 import { oht, ohtJson, tempDir } from '../helpers/cli.ts'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { nextEvent, startDaemon } from '../helpers/daemon.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-/** Generous: only catches hangs (the machine is loaded). */
-const WAIT_MS = 90_000
-const skip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install chromium)`
+const skip = NO_CHROMIUM
 const cleanups: Array<() => Promise<void>> = []
 after(async () => { for (const c of cleanups) await c() })
-
-async function login (browser: Browser, d: Daemon, javaScriptEnabled: boolean): Promise<{ page: Page, origin: string }> {
-  const ui = (await ohtJson<{ origin: string, url: string }>(d.dataDir, ['webui', 'start'])).value
-  const context = await browser.newContext({ javaScriptEnabled, viewport: { width: 1100, height: 900 } })
-  cleanups.unshift(async () => { await context.close() })
-  const page = await context.newPage()
-  assert.equal((await page.goto(ui.url))?.status(), 200)
-  return { page, origin: ui.origin }
-}
-
-/** Submits a form and waits for the page it leads to. */
-async function submit (page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForEvent('load', { timeout: WAIT_MS }), page.click(`${selector} button[type=submit]`)])
-}
 
 test('contacts in the web UI: requests, acceptance, whispers, presence, contactcast, reject', { skip, timeout: 300_000 }, async t => {
   const dir = await tempDir(t, 'oht-webui-contacts-')
@@ -54,8 +37,8 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   cleanups.unshift(async () => { await browser.close() })
   t.after(() => { process.stdout.write(`# web UI contacts screenshots: ${shots}\n`) })
 
-  const a = await login(browser, alice, false)
-  const b = await login(browser, bob, true)
+  const a = await loginUi(browser, alice, false, cleanups)
+  const b = await loginUi(browser, bob, true, cleanups)
   const answer = await a.page.goto(`${a.origin}/contacts`)
   assert.equal(answer?.status(), 200)
   assert.match(answer!.headers()['content-security-policy'] ?? '', /default-src 'none'; script-src 'self'/)
@@ -69,7 +52,7 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   await a.page.fill('#request-form input[name=account]', ids.bob!)
   await a.page.fill('#request-form input[name=message]', 'hi, it is <b>Alice</b>')
   await a.page.fill('#request-form input[name=petname]', 'bob')
-  await submit(a.page, '#request-form')
+  await submitForm(a.page, '#request-form')
   assert.match(await a.page.locator('.note').innerText(), /Request delivered: bob becomes a contact when it accepts/)
   assert.match(await a.page.locator('#contacts tr[data-contact="bob"]').innerText(), /asked, no answer yet/)
 
@@ -87,7 +70,7 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   // bob whispers from the contacts page: he lands on the conversation.
   await b.page.selectOption('#whisper-form select[name=contact]', 'alice')
   await b.page.fill('#whisper-form input[name=text]', 'meet at noon, the blue door')
-  await submit(b.page, '#whisper-form')
+  await submitForm(b.page, '#whisper-form')
   assert.equal(new URL(b.page.url()).pathname, '/contacts/alice')
   assert.match(await b.page.locator('.note').innerText(), /Delivered to alice/)
   assert.match(await b.page.locator('#messages li.out').innerText(), /me: meet at noon, the blue door/)
@@ -98,7 +81,7 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   await a.page.click('#contacts a[href="/contacts/bob"]')
   assert.match(await a.page.locator('#messages li.in').innerText(), /bob: meet at noon, the blue door/)
   await a.page.fill('#whisper-form input[name=text]', 'see you there')
-  await submit(a.page, '#whisper-form')
+  await submitForm(a.page, '#whisper-form')
   assert.match(await a.page.locator('.note').innerText(), /Delivered to bob/)
   // ... and it shows on bob's open conversation without a reload.
   await b.page.locator('#messages li.in', { hasText: 'see you there' }).waitFor({ timeout: WAIT_MS })
@@ -107,7 +90,7 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   // One message to every contact.
   await a.page.goto(`${a.origin}/contacts`)
   await a.page.fill('#cast-form input[name=text]', 'lunch at one?')
-  await submit(a.page, '#cast-form')
+  await submitForm(a.page, '#cast-form')
   assert.match(await a.page.locator('#cast-results').innerText(), /delivered to bob/)
   await b.page.locator('#messages li.in', { hasText: 'lunch at one?' }).waitFor({ timeout: WAIT_MS })
 
@@ -122,6 +105,18 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   const again = await oht(carol.dataDir, ['contact', 'request', ids.alice!, 'please', '--address', alice.address])
   assert.notEqual(again.code, 0)
   assert.match(again.stderr, /does not take requests from you/)
+
+  // An introduction: alice (now with carol as a contact) introduces carol to bob; bob's open page
+  // shows her account "via alice", with a request button.
+  await ohtJson(alice.dataDir, ['contact', 'add', ids.carol!, 'carol', '--address', carol.address])
+  await ohtJson(carol.dataDir, ['contact', 'add', ids.alice!, 'alice', '--address', alice.address])
+  await b.page.goto(`${b.origin}/contacts`)
+  await b.page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.live === 'open', undefined, { timeout: WAIT_MS })
+  const introduced = await oht(alice.dataDir, ['contact', 'introduce', 'carol', 'bob'], { timeoutMs: 90_000 })
+  assert.equal(introduced.code, 0, introduced.stderr)
+  const intro = b.page.locator(`#introductions tr[data-introduction="${ids.carol}"]`)
+  await intro.waitFor({ timeout: WAIT_MS })
+  assert.match(await intro.innerText(), /via alice/)
 
   // A malformed account id: one clear error, and the way back to the contacts.
   await a.page.fill('#add-form input[name=account]', 'not-an-account')
@@ -139,12 +134,12 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   assert.match(await a.page.locator('main').innerText(), /You publish no names yet/)
   await a.page.fill('#publish-form input[name=name]', 'holiday')
   await a.page.fill('#publish-form input[name=target]', shared.link)
-  await submit(a.page, '#publish-form')
+  await submitForm(a.page, '#publish-form')
   assert.match(await a.page.locator('.note').innerText(), /holiday is published/)
   assert.equal(await a.page.locator('#names tr[data-name="holiday"] code.target').innerText(), shared.link)
   await b.page.goto(`${b.origin}/names`)
   await b.page.fill('#resolve-form input[name=ref]', 'alice/holiday')
-  await submit(b.page, '#resolve-form')
+  await submitForm(b.page, '#resolve-form')
   assert.equal(await b.page.locator('#resolved input.link').inputValue(), shared.link)
   await b.page.screenshot({ path: join(shots, 'names.png'), fullPage: true })
   const fetched = await nextEvent(bob, e => e.type === 'transfer:state' && (e.state === 'complete' || e.state === 'seeding'))
@@ -162,7 +157,7 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   // bob removes alice (and blocks her) from her page.
   await b.page.goto(`${b.origin}/contacts/alice`)
   await b.page.check('#rm-form input[name=block]')
-  await submit(b.page, '#rm-form')
+  await submitForm(b.page, '#rm-form')
   assert.equal(new URL(b.page.url()).pathname, '/contacts')
   assert.match(await b.page.locator('.note').innerText(), /alice removed/)
   assert.equal(await b.page.locator('#contacts').count(), 0)

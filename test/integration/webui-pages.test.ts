@@ -11,7 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { oht, ohtJson, tempDir } from '../helpers/cli.ts'
-import { startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import { apiSocket } from '../../cli/context.ts'
 import { SECURITY_HEADERS } from '../../src/node/webui/index.ts'
@@ -22,7 +22,7 @@ declare const document: any // eslint-disable-line @typescript-eslint/no-explici
 
 const CHROMIUM = '/usr/bin/chromium'
 const WAIT_MS = 120_000
-const FILE_BYTES = 1536 * 1024
+const FILE_BYTES = 1024 * 1024
 
 const skip = existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install chromium)`
 const cleanups: Array<() => Promise<void>> = []
@@ -43,7 +43,8 @@ before(async () => {
   await writeFile(join(dir, 'album', 'a.bin'), randomBytes(FILE_BYTES))
   await writeFile(join(dir, 'album', 'b.bin'), randomBytes(FILE_BYTES))
   await writeFile(join(dir, 'small.bin'), randomBytes(100_000))
-  seeder = await startDaemon(join(dir, 'a'), ['--max-upload', '256KiB'])
+  // Slow enough that a.bin is still arriving when the test looks at the peers.
+  seeder = await startDaemon(join(dir, 'a'), ['--max-upload', '64KiB'])
   cleanups.push(async () => { await seeder.stop() })
   leecher = await startDaemon(join(dir, 'b'), ['--bootstrap', seeder.address])
   cleanups.push(async () => { await leecher.stop() })
@@ -64,22 +65,31 @@ after(async () => {
 })
 
 test('a transfer\'s file selection skips the file unticked; the peers page shows the seeder while it runs', { skip }, async () => {
+  const client = new DaemonClient(apiSocket(leecher.dataDir))
+  // Paused as soon as the file list is known, so the selection is made before the data is there.
+  const metadata = await nextEvent(leecher, e => e.type === 'transfer:metadata')
   await page.goto(`${origin}/fetch`)
   await page.fill('#fetch-form input[name=link]', album.link)
   await page.fill('#fetch-form input[name=output]', join(dir, 'got'))
   await page.fill('#fetch-form input[name=peer]', seeder.address)
   await page.click('#fetch-form button[type=submit]')
-  await page.waitForURL(/\/transfers\/[^/]+$/, { timeout: WAIT_MS })
-  const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!)
-  // The file list appears once the metadata is known (the page re-renders on a state change).
+  const { id } = await metadata.event as { id: string }
+  metadata.close()
+  await client.pauseTransfer(id)
+  await page.goto(`${origin}/transfers/${encodeURIComponent(id)}`)
+  await page.waitForFunction(() => document.body.dataset.live === 'open', undefined, { timeout: WAIT_MS })
   const skipB = page.locator('form[action$="/files"] input[value="album/b.bin"]')
-  await skipB.waitFor({ timeout: WAIT_MS })
   await skipB.uncheck()
+  // An event re-renders the page while the box is unticked (the transfer resumes): the edit stays.
+  await client.resumeTransfer(id)
+  await page.waitForFunction(() => document.querySelector('[data-f=state]')?.getAttribute('data-state') === 'fetching', undefined, { timeout: WAIT_MS })
+  assert.equal(await skipB.isChecked(), false, 'the live refresh kept the unticked box')
   await Promise.all([page.waitForEvent('load', { timeout: WAIT_MS }), page.click('form[action$="/files"] button[type=submit]')])
-  const client = new DaemonClient(apiSocket(leecher.dataDir))
+  assert.equal(new URL(page.url()).pathname, `/transfers/${encodeURIComponent(id)}`)
   const files = Object.fromEntries((await client.transfer(id)).files.map(f => [f.path, f.priority]))
   assert.deepEqual(files, { 'album/a.bin': 'normal', 'album/b.bin': 'skip' })
 
+  await page.locator('#peers tbody code').first().waitFor({ timeout: WAIT_MS })
   await page.goto(`${origin}/peers`)
   assert.match(await page.locator('main').innerText(), new RegExp(seeder.nodeId.slice(0, 16)))
 
@@ -110,7 +120,7 @@ test('the DHT page stores a value through its form and finds it again', { skip }
 })
 
 test('every page carries the strict CSP; everything the browser asked for came from the UI\'s own origin', { skip }, async () => {
-  for (const path of ['/transfers', '/shares', '/fetch', '/play', '/pins', '/dht', '/peers', '/settings']) {
+  for (const path of ['/transfers', '/shares', '/fetch', '/play', '/pins', '/dht', '/peers', '/settings', '/contacts', '/names', '/send']) {
     const answer = await page.goto(`${origin}${path}`)
     assert.equal(answer?.status(), 200, path)
     assert.equal(answer?.headers()['content-security-policy'], SECURITY_HEADERS['content-security-policy'], path)

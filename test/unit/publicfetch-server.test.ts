@@ -27,9 +27,9 @@ async function stop (s: { server: PublicFetchServer, tcp: Server }): Promise<voi
   await new Promise(resolve => s.tcp.close(resolve))
 }
 
-async function get (port: number, path: string, method = 'GET'): Promise<{ status: number, headers: Record<string, unknown>, body: Buffer }> {
+async function get (port: number, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, unknown>, body: Buffer }> {
   return await new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, agent: false }, res => {
+    const req = request({ host: '127.0.0.1', port, path, method, agent: false, headers }, res => {
       const parts: Buffer[] = []
       res.on('data', (c: Buffer) => parts.push(c))
       res.on('end', () => { resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }) })
@@ -49,6 +49,11 @@ test('routes: the page with its CSP, its assets, the manifest and blocks (proof,
   assert.equal(page.headers['access-control-allow-origin'], undefined)
   assert.match(page.body.toString(), /<script type="module" src="\/pf\/assets\/page\.js"><\/script>/)
   assert.doesNotMatch(page.body.toString(), /<script>|<style|\sstyle=|\son[a-z]+=|https?:\/\//, 'no inline script or style, nothing from elsewhere')
+  assert.match(page.body.toString(), /<html lang="en">[\s\S]*Fetch an oht share/)
+  // German by the page's switch or the browser's language; the script's words in a JSON data block.
+  assert.match((await get(s.port, '/?lang=de')).body.toString(), /<html lang="de">[\s\S]*Eine oht-Freigabe holen/)
+  const de = (await get(s.port, '/', 'GET', { 'accept-language': 'de-DE,de;q=0.9' })).body.toString()
+  assert.match(de, /<script type="application\/json" id="pf-messages">\{[^<]*"script\.save":"speichern"/)
   for (const asset of ['page.js', 'core.js', 'media.js', 'style.css']) assert.equal((await get(s.port, `/pf/assets/${asset}`)).status, 200, asset)
   assert.doesNotMatch((await get(s.port, '/pf/assets/page.js')).body.toString(), /https?:\/\//, 'the script loads nothing from elsewhere')
   assert.deepEqual([...(await get(s.port, `/pf/${ID}/manifest`)).body], [0xa7, 1, 2])

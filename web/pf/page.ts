@@ -11,6 +11,11 @@ const PARALLEL = 4
 
 const el = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T
 
+/** The page's words in its language (a JSON data block the node writes: src/node/publicfetch/messages.ts). */
+const messages = JSON.parse(document.getElementById('pf-messages')?.textContent ?? '{}') as Record<string, string>
+const msg = (key: string, params: Record<string, string | number> = {}): string =>
+  (messages[`script.${key}`] ?? key).replace(/\{(\w+)\}/g, (m, name: string) => name in params ? String(params[name]) : m)
+
 function formatBytes (n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
   let v = n
@@ -25,7 +30,7 @@ function fail (err: unknown): void {
   const box = el('pf-error')
   box.textContent = err instanceof ShareError ? err.message : `failed: ${err instanceof Error ? err.message : String(err)}`
   box.hidden = false
-  setStatus('failed')
+  setStatus(msg('failed'))
   document.body.dataset.state = 'failed'
 }
 
@@ -61,7 +66,7 @@ function offerFile (share: OpenedShare, f: number, parts: BlobPart[]): void {
   const a = document.createElement('a')
   a.href = url
   a.download = file.path.slice(file.path.lastIndexOf('/') + 1)
-  a.textContent = 'save'
+  a.textContent = msg('save')
   a.className = 'pf-save'
   item.append(' ', a)
   item.dataset.state = 'done'
@@ -84,11 +89,11 @@ async function run (text: string): Promise<void> {
   const abort = new AbortController()
   const link = parseLink(text)
   const base = `/pf/${link.shareId}`
-  setStatus('fetching the manifest…')
+  setStatus(msg('manifest'))
   const share = await openManifest(await fetchBytes(`${base}/manifest`, abort.signal), link)
   el('pf-share').hidden = false
   el('pf-name').textContent = share.name
-  el('pf-size').textContent = `${formatBytes(share.header.size)} in ${share.files.length} file${share.files.length === 1 ? '' : 's'}, ${share.header.blockCount} blocks`
+  el('pf-size').textContent = msg('size', { size: formatBytes(share.header.size), files: share.files.length, blocks: share.header.blockCount })
   const list = el('pf-files')
   list.replaceChildren(...share.files.map((f, i) => {
     const li = document.createElement('li')
@@ -101,14 +106,13 @@ async function run (text: string): Promise<void> {
   progress.value = 0
 
   const count = share.header.blockCount
-  const plain: Array<Blob | undefined> = new Array(count)
+  const plain: Array<Blob | undefined> = new Array<Blob | undefined>(count).fill(undefined)
   const ranges = share.files.map((_, f) => blocksOf(share, f))
   const offered = new Set<number>()
   const offerReady = (): void => {
     for (let f = 0; f < share.files.length; f++) {
-      if (offered.has(f)) continue
       const r = ranges[f]
-      if (r != null) { for (let i = r.first; i <= r.last; i++) if (plain[i] == null) return }
+      if (offered.has(f) || (r != null && plain.slice(r.first, r.last + 1).some(b => b == null))) continue
       offered.add(f)
       const parts: BlobPart[] = []
       if (r != null) {
@@ -133,7 +137,7 @@ async function run (text: string): Promise<void> {
       stream?.(i, bytes)
       done++
       progress.value = done
-      setStatus(`${done} / ${count} blocks checked and decrypted`)
+      setStatus(msg('progress', { done, count }))
       offerReady()
     }
   }
@@ -144,7 +148,7 @@ async function run (text: string): Promise<void> {
     throw err
   }
   offerReady()
-  setStatus(`done: ${formatBytes(share.header.size)} checked against the share's Merkle root and decrypted in this browser`)
+  setStatus(msg('done', { size: formatBytes(share.header.size) }))
   document.body.dataset.state = 'done'
 }
 
@@ -200,8 +204,10 @@ el<HTMLFormElement>('pf-form').addEventListener('submit', e => {
   const input = el<HTMLInputElement>('pf-link')
   const text = input.value.trim()
   input.value = ''
-  // The link goes to the fragment, which the browser never sends: a reload fetches it again.
+  // The link goes to the fragment, which the browser never sends; the page starts afresh with it.
   history.replaceState(null, '', `#${text}`)
-  start(text)
+  location.reload()
 })
+// The language switch keeps the link: the fragment goes along.
+for (const a of document.querySelectorAll<HTMLAnchorElement>('a.pf-lang')) a.addEventListener('click', () => { a.hash = location.hash })
 if (location.hash.length > 1) start(location.hash)

@@ -61,7 +61,7 @@ export default {
   'errors.account.notBox': 'keine versiegelte oht-Box ({why})',
   'errors.account.boxKind': 'diese Box wurde für ein {box}-Konto versiegelt; dieses Konto ist {account}',
   'errors.account.boxTooLarge': 'eine versiegelte Box fasst höchstens {max} Bytes; eine Datei mit `oht share` teilen und ihren Link versiegeln',
-  'errors.link.bad': (p: Params) => `kein oht-Link: ${p.why === 'cid' ? `"${p.cid}" ist keine CID` : p.why === 'cidKind' ? 'die ID muss eine CIDv1 sein (dag-cbor, sha2-256)' : p.why === 'key' ? `der Schlüssel muss ${p.bytes} Bytes base64url sein` : 'erwartet oht://<ID>#<Schlüssel> oder oht-verify://<ID>#<Schlüssel>'}`,
+  'errors.link.bad': (p: Params) => p.why === 'verifyOnly' ? 'das ist eine Prüf-Berechtigung (verify capability): sie kann Chiffretext holen und anbieten, aber nicht entschlüsseln; der volle oht://-Link wird gebraucht' : `kein oht-Link: ${p.why === 'cid' ? `"${p.cid}" ist keine CID` : p.why === 'cidKind' ? 'die ID muss eine CIDv1 sein (dag-cbor, sha2-256)' : p.why === 'key' ? `der Schlüssel muss ${p.bytes} Bytes base64url sein` : 'erwartet oht://<ID>#<Schlüssel> oder oht-verify://<ID>#<Schlüssel>'}`,
   'errors.source.none': 'nichts zu teilen: mindestens einen Pfad angeben',
   'errors.source.nameClash': 'zwei Pfade haben den Namen "{name}": getrennt teilen oder einen umbenennen',
   'errors.source.notFile': '{path} ist weder eine normale Datei noch ein Verzeichnis',

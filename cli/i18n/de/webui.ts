@@ -15,7 +15,8 @@ export default {
   'webui.stopped': 'Web-Oberfläche beendet',
   'webui.running': 'Web-Oberfläche läuft auf {origin}',
   'webui.notRunning': 'Web-Oberfläche läuft nicht',
-  'webui.daemonOptPublicFetch': 'die Holen-Seite ohne Installation an der eigenen Adresse dieses Knotens anbieten (sein Onion-Dienst; bei TCP sein Port): wer einen oht-Link hat, lädt die Freigabe im Browser (Tor Browser), der sie prüft und entschlüsselt; der Knoten sendet nur Chiffretext und Merkle-Beweise und sieht den Schlüssel nie. Standardmäßig aus. Ein Video spielt schon beim Laden, wo die MediaSource des Browsers es nimmt (WebM, fragmentiertes MP4), sonst wenn es ganz da ist; die Seite ist nur englisch',
+  'webui.daemonOptPublicFetch': 'die Holen-Seite ohne Installation an der eigenen Adresse dieses Knotens anbieten (sein Onion-Dienst; bei TCP sein Port): wer einen oht-Link hat, lädt die Freigabe im Browser (Tor Browser), der sie prüft und entschlüsselt; der Knoten sendet nur Chiffretext und Merkle-Beweise und sieht den Schlüssel nie. Standardmäßig aus. Ein Video spielt schon beim Laden, wo die MediaSource des Browsers es nimmt (WebM, fragmentiertes MP4), sonst wenn es ganz da ist',
   'webui.daemonOptPublicFetchRate': 'mit --public-fetch: höchstens so viele Bytes pro Sekunde je Verbindung, z. B. 512KiB (Standard 1MiB)',
+  'webui.badPublicFetchRate': '--public-fetch-rate muss mehr als 0 Bytes pro Sekunde sein, z. B. 512KiB (angegeben: {rate})',
   'webui.daemonPublicFetch': 'Holen-Seite: {url} (weitergeben als {url}#oht://<Freigabe-ID>#<Schlüssel>)'
 }

@@ -62,7 +62,7 @@ export default {
   'errors.account.notBox': 'not an oht sealed box ({why})',
   'errors.account.boxKind': 'this box was sealed to a {box} account; this account is {account}',
   'errors.account.boxTooLarge': 'a sealed box holds at most {max} bytes; share a file with `oht share` and seal its link instead',
-  'errors.link.bad': (p: Params) => `not an oht link: ${p.why === 'cid' ? `"${p.cid}" is not a CID` : p.why === 'cidKind' ? 'the id must be a CIDv1 (dag-cbor, sha2-256)' : p.why === 'key' ? `the key must be ${p.bytes} bytes of base64url` : 'expected oht://<id>#<key> or oht-verify://<id>#<key>'}`,
+  'errors.link.bad': (p: Params) => p.why === 'verifyOnly' ? 'this is a verify capability: it can fetch and serve ciphertext, but not decrypt; the full oht:// link is needed' : `not an oht link: ${p.why === 'cid' ? `"${p.cid}" is not a CID` : p.why === 'cidKind' ? 'the id must be a CIDv1 (dag-cbor, sha2-256)' : p.why === 'key' ? `the key must be ${p.bytes} bytes of base64url` : 'expected oht://<id>#<key> or oht-verify://<id>#<key>'}`,
   'errors.source.none': 'nothing to share: give at least one path',
   'errors.source.nameClash': 'two paths share the name "{name}": share them separately or rename one',
   'errors.source.notFile': '{path} is not a regular file or directory',

@@ -15,7 +15,8 @@ export default {
   'webui.stopped': 'web UI stopped',
   'webui.running': 'web UI running on {origin}',
   'webui.notRunning': 'web UI not running',
-  'webui.daemonOptPublicFetch': 'serve the zero-install fetch page on this node\'s own address (its onion service; its port on TCP): anyone with an oht link downloads the share in a browser (Tor Browser), which checks and decrypts it; the node sends ciphertext and Merkle proofs only and never sees the key. Off by default. A video plays while it downloads where the browser\'s MediaSource takes it (WebM, fragmented MP4), else once whole; the page is English only',
+  'webui.daemonOptPublicFetch': 'serve the zero-install fetch page on this node\'s own address (its onion service; its port on TCP): anyone with an oht link downloads the share in a browser (Tor Browser), which checks and decrypts it; the node sends ciphertext and Merkle proofs only and never sees the key. Off by default. A video plays while it downloads where the browser\'s MediaSource takes it (WebM, fragmented MP4), else once whole',
   'webui.daemonOptPublicFetchRate': 'with --public-fetch: bytes per second each connection is sent at most, e.g. 512KiB (default 1MiB)',
+  'webui.badPublicFetchRate': '--public-fetch-rate must be more than 0 bytes per second, e.g. 512KiB (got {rate})',
   'webui.daemonPublicFetch': 'public fetch page: {url} (give out {url}#oht://<share id>#<key>)'
 }

@@ -221,8 +221,13 @@ export class DaemonClient implements NodeService, ApiCaller {
     return await new Promise((done, fail) => {
       const req = request(this.#target(method, path, headers), res => {
         const parts: Buffer[] = []
+        let ended = false
         res.on('data', (c: Buffer) => parts.push(c))
+        // A daemon killed mid-answer: no 'end', only 'close' (without this the call never settled).
+        res.on('error', () => {})
+        res.on('close', () => { if (!ended) fail(new Error('the daemon closed the connection before its answer ended')) })
         res.on('end', () => {
+          ended = true
           try {
             const answer = JSON.parse(Buffer.concat(parts).toString()) as Partial<ApiErrorBody>
             if ((res.statusCode ?? 500) >= 400) fail(new ApiError(res.statusCode ?? 500, answer.error ?? `daemon answered ${res.statusCode}`, answer.code, answer.params))
@@ -253,8 +258,12 @@ export class DaemonClient implements NodeService, ApiCaller {
             if (e.type === 'result') { settled = true; done(e.value) } else if (e.type === 'error') { settled = true; fail(new ApiError(200, String(e.message), e.code as string | undefined, e.params as Record<string, string> | undefined)) } else onEvent?.(e)
           }
         })
+        // A daemon killed mid-stream: no 'end', only 'close' (without this the call never settled).
+        res.on('error', () => {})
+        res.on('close', () => { if (!settled) fail(new Error('the daemon closed the connection without a result')) })
         res.on('end', () => {
           if (settled) return
+          settled = true
           if ((res.statusCode ?? 500) >= 400) {
             try {
               const answer = JSON.parse(buffered) as ApiErrorBody

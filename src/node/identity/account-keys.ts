@@ -138,8 +138,11 @@ export function signLabelled (privateKey: KeyObject, bytes: Uint8Array): string 
 }
 
 export function verifyLabelled (accountId: string, bytes: Uint8Array, signature: string): boolean {
-  const sig = Buffer.from(signature.trim(), 'base64url')
-  if (sig.length !== 64) return false
+  // Only the canonical text: Buffer skips characters outside the alphabet, so without this check
+  // one signature would have many accepted spellings (a certificate changed and still valid).
+  const text = signature.trim()
+  const sig = Buffer.from(text, 'base64url')
+  if (sig.length !== 64 || sig.toString('base64url') !== text) return false
   try {
     if (kindOfId(accountId) === 'secp256k1') return secp256k1.verify(sig, sha256(bytes), Buffer.from(accountId, 'hex'), { prehash: false })
     return verify(null, bytes, ed25519PublicKey(accountId), sig)

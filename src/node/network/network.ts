@@ -8,6 +8,7 @@ import { Swarm, sourceStore, RateLimiter, PerPeerRate, throttleReads, type Swarm
 import { initiateHandshake, respondHandshake, type HandshakeResult, type Transport } from '../../onion/index.ts'
 import type { NodeKeys } from '../identity/keystore.ts'
 import { stripe } from './lanes.ts'
+import { InboundAdmission, type AdmissionLimits } from './admission.ts'
 import createDebug from 'debug'
 
 /** DEBUG=oht:net: dials and handshakes (peer addresses: onion names under Tor). */
@@ -58,9 +59,12 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
   /** `--max-upload-per-peer`, `--max-download-per-peer`: a bucket per peer, whose rate changes live. */
   readonly perPeerUpload: PerPeerRate
   readonly perPeerDownload: PerPeerRate
+  /** Inbound connections held at once (admission.ts). */
+  readonly admission: InboundAdmission
 
-  constructor (transport: Transport, keys: NodeKeys, options: NetworkLimits = {}) {
+  constructor (transport: Transport, keys: NodeKeys, options: NetworkLimits = {}, admission?: AdmissionLimits) {
     super()
+    this.admission = new InboundAdmission(admission)
     this.transport = transport
     this.keys = keys
     // Both buckets always exist (unlimited: Infinity, which costs nothing) so a limit set later
@@ -186,8 +190,19 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
 
   async #accept (raw: Duplex): Promise<void> {
     raw.on('error', () => {})
+    const handshaken = this.admission.startHandshake()
+    if (handshaken == null) { log('inbound connection closed: %d handshakes at once', this.admission.limits.handshaking); raw.destroy(); return }
     try {
-      const session = await respondHandshake(raw, { keys: this.keys, protocols: [SWARM_PROTOCOL, ...this.#protocols.keys()] })
+      let session: HandshakeResult
+      try {
+        session = await respondHandshake(raw, { keys: this.keys, protocols: [SWARM_PROTOCOL, ...this.#protocols.keys()] })
+      } finally { handshaken() }
+      if (!this.admission.admit(session.remoteNodeId, raw)) {
+        log('inbound connection of %s closed: connection limit', session.remoteNodeId.slice(0, 12))
+        session.stream.destroy()
+        raw.destroy()
+        return
+      }
       const other = this.#protocols.get(session.protocol)
       if (other != null) { other(session); return }
       const stream = session.stream

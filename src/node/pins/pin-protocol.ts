@@ -22,6 +22,7 @@ export const MAX_PIN_FRAME_BYTES = 16 * 1024
 const REQUEST_TIMEOUT_MS = 30_000
 const MAX_PEERS = 16
 const MAX_LOG_ENTRIES = 1000
+const LOG_TRIM_EVERY = 64
 /** Default limits of `oht pins allow` when none are given. */
 export const DEFAULT_QUOTA_BYTES = 10 * 2 ** 30
 export const DEFAULT_MAX_TTL_MS = 90 * 86_400_000
@@ -164,11 +165,18 @@ export class PinGrants {
     return g != null ? withDefaults(g) : undefined
   }
 
+  /** Records since the log was last trimmed; the first record after a start trims. */
+  #sinceTrim = LOG_TRIM_EVERY
+
   async record (r: PinRequestRecord): Promise<void> {
-    // Time-ordered keys with a random tail (two requests in one ms); the oldest are trimmed.
+    // Time-ordered keys with a random tail (two requests in one ms); the oldest are trimmed, every
+    // LOG_TRIM_EVERY records: a count of the log on each request let anyone who opens pin streams
+    // make this node read a thousand keys per request.
     await this.log.put(`${String(r.at).padStart(16, '0')}-${randomBytes(4).toString('hex')}`, r)
+    if (++this.#sinceTrim < LOG_TRIM_EVERY) return
+    this.#sinceTrim = 0
     let excess = 0
-    for await (const _ of this.log.keys({ reverse: true, gte: '' , limit: MAX_LOG_ENTRIES + 64 })) excess++
+    for await (const _ of this.log.keys({ reverse: true, gte: '', limit: MAX_LOG_ENTRIES + 2 * LOG_TRIM_EVERY })) excess++
     if (excess > MAX_LOG_ENTRIES) {
       const old = await this.log.keys({ limit: excess - MAX_LOG_ENTRIES }).all()
       await this.log.batch(old.map(key => ({ type: 'del' as const, key })))

@@ -1,24 +1,36 @@
-// The public fetch page itself: static HTML, no inline script or style (the CSP allows neither),
-// everything it loads served by this node (web/pf/). It works only with JavaScript: the share is
-// checked and decrypted in the browser, never by the node, which never has the key.
-export const PUBLIC_PAGE = `<!doctype html>
-<html lang="en">
+// The public fetch page itself: static HTML per locale, no inline script or style (the CSP allows
+// neither), everything it loads served by this node (web/pf/). It works only with JavaScript: the
+// share is checked and decrypted in the browser, never by the node, which never has the key.
+import { PUBLIC_MESSAGES, type PublicLocale } from './messages.ts'
+
+const escape = (s: string): string => s.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+
+export function publicPage (locale: PublicLocale): string {
+  const m = PUBLIC_MESSAGES[locale]
+  const script = Object.fromEntries(Object.entries(m).filter(([k]) => k.startsWith('script.')))
+  // The language links keep the fragment through the page's script (page.ts); `<` escaped so the
+  // data block cannot end its element.
+  const other = locale === 'de' ? '<a href="/?lang=en" class="pf-lang" hreflang="en">EN</a> | <strong>DE</strong>' : '<strong>EN</strong> | <a href="/?lang=de" class="pf-lang" hreflang="de">DE</a>'
+  return `<!doctype html>
+<html lang="${locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>oht: fetch a share</title>
+<title>${escape(m['page.title'])}</title>
 <link rel="stylesheet" href="/pf/assets/style.css">
+<script type="application/json" id="pf-messages">${JSON.stringify(script).replace(/</g, '\\u003c')}</script>
 <script type="module" src="/pf/assets/page.js"></script>
 </head>
 <body data-state="idle">
 <main>
-<h1>Fetch an oht share</h1>
-<noscript><p class="error">This page checks and decrypts the share in your browser, so it needs JavaScript for this address (in Tor Browser: the Standard security level, or allow scripts for this site).</p></noscript>
+<p class="lang">${other}</p>
+<h1>${escape(m['page.heading'])}</h1>
+<noscript><p class="error">${escape(m['page.noscript'])}</p></noscript>
 <form id="pf-form" autocomplete="off">
-<label for="pf-link">oht link</label>
+<label for="pf-link">${escape(m['page.link'])}</label>
 <input id="pf-link" name="link" placeholder="oht://…#…" spellcheck="false" required>
-<button type="submit">Fetch</button>
+<button type="submit">${escape(m['page.fetch'])}</button>
 </form>
 <p class="error" id="pf-error" role="alert" hidden></p>
 <section id="pf-share" hidden>
@@ -29,8 +41,9 @@ export const PUBLIC_PAGE = `<!doctype html>
 <ul id="pf-files"></ul>
 <video id="pf-player" controls hidden></video>
 </section>
-<p class="note">The key is the part of the link after the second <code>#</code>: it stays in this page (the address's fragment is never sent). This node sends encrypted blocks with their Merkle proofs; your browser checks each against the share's id and decrypts it. Files are saved from your browser's memory.</p>
+<p class="note">${escape(m['page.note'])}</p>
 </main>
 </body>
 </html>
 `
+}

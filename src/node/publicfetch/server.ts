@@ -11,7 +11,8 @@ import createDebug from 'debug'
 import { parseAddress } from '../../onion/index.ts'
 import { RateLimiter } from '../../swarm/index.ts'
 import { Assets } from '../webui/assets.ts'
-import { PUBLIC_PAGE } from './page.ts'
+import { publicLocale } from './messages.ts'
+import { publicPage } from './page.ts'
 import type { PublicShares } from './shares.ts'
 
 /** DEBUG=oht:pf: requests (share id and block number; the page never sends a key). */
@@ -58,6 +59,7 @@ export class PublicFetchServer {
   constructor (shares: PublicShares, limits: PublicFetchLimits = {}) {
     this.#shares = shares
     this.#limits = { ...PUBLIC_FETCH_DEFAULTS, ...limits }
+    for (const [k, v] of Object.entries(this.#limits)) if (!(v > 0)) throw new RangeError(`public fetch limit ${k} must be more than 0, got ${v}`)
     this.#http = createServer({ requestTimeout: 60_000, headersTimeout: 20_000, maxHeaderSize: 8 * 1024, keepAliveTimeout: 10_000 }, (req, res) => {
       void this.#handle(req, res).catch(err => { fail(res, 500, `internal error: ${(err as Error).message}`) })
     })
@@ -88,8 +90,12 @@ export class PublicFetchServer {
   async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(HEADERS)) res.setHeader(k, v)
     if (req.method !== 'GET' && req.method !== 'HEAD') { fail(res, 405, 'only GET and HEAD'); return }
-    const path = new URL(req.url ?? '/', 'http://node').pathname
-    if (path === '/') { await this.#send(req, res, 'text/html; charset=utf-8', Buffer.from(PUBLIC_PAGE)); return }
+    const url = new URL(req.url ?? '/', 'http://node')
+    const path = url.pathname
+    if (path === '/') {
+      await this.#send(req, res, 'text/html; charset=utf-8', Buffer.from(publicPage(publicLocale(url.searchParams.get('lang'), req.headers['accept-language']))))
+      return
+    }
     if (path === '/favicon.ico') { res.writeHead(204); res.end(); return }
     const asset = /^\/pf\/assets\/(core\.js|media\.js|page\.js|style\.css)$/.exec(path)
     if (asset != null) {

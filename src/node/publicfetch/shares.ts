@@ -1,6 +1,6 @@
 // What the public fetch page may download from this node: ciphertext only, by share id, with
 // Merkle proofs. A share this node owns or holds whole (files shared here, a CAR import, a
-// finished pin) is served from there; a share it is still fetching or pinning is served from
+// finished pin) is served from there; a share it is still fetching or pinning (or seeds after a fetch) is served from
 // that swarm, each missing block asked of the swarm first (moved to the front of its queue) and
 // served once it arrived and was verified. Nothing here needs, or sees, a content key.
 import { once } from 'node:events'

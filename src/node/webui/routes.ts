@@ -7,8 +7,9 @@ import { cancelTransfer, pauseTransfer, resumeTransfer, selectFiles, transferPag
 import { fetchPage, playerPage, playFormPage, startFetch, startPlay } from './pages/fetch.ts'
 import { dhtPage, dhtPut, peersPage, pinsPage, saveSettings, settingsPage } from './pages/node.ts'
 import { namesPage, publishName, removeName } from './pages/names.ts'
+import { cancelCode, openContactCode, receiveByCode, sendByCode, sendPage, useContactCode } from './pages/invites.ts'
+import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, sendContactFile, takeContactFile, whisperContact } from './pages/contacts.ts'
 import { channelPage, channelsPage, createChannel, followChannel, inviteToChannel, joinChannel, leaveChannel, postToChannel, revokeFromChannel, shareToChannel } from './pages/channels.ts'
-import { acceptContact, addContact, castContacts, contactPage, contactsPage, rejectContact, removeContact, requestContact, whisperContact } from './pages/contacts.ts'
 
 export type PageRoute = (ctx: PageContext, params: Record<string, string>) => Promise<Page>
 
@@ -41,6 +42,7 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<PageRoute>('/contacts', contactsPage),
       route<PageRoute>('/contacts/:name', contactPage),
       route<PageRoute>('/names', namesPage),
+      route<PageRoute>('/send', sendPage),
       route<PageRoute>('/channels', channelsPage),
       route<PageRoute>('/channels/:ref', channelPage)
     ],
@@ -62,8 +64,15 @@ export function uiRoutes (streams: StreamRegistry): UiRoutes {
       route<Action>('/contacts/cast', castContacts),
       route<Action>('/contacts/:name/whisper', whisperContact),
       route<Action>('/contacts/:name/rm', removeContact),
+      route<Action>('/contacts/:name/file', sendContactFile),
+      route<Action>('/contacts/:name/take', takeContactFile),
       route<Action>('/names/publish', publishName),
       route<Action>('/names/rm', removeName),
+      route<Action>('/send', sendByCode),
+      route<Action>('/send/cancel', cancelCode),
+      route<Action>('/send/receive', receiveByCode),
+      route<Action>('/contacts/invite', openContactCode),
+      route<Action>('/contacts/redeem', useContactCode),
       route<Action>('/channels/create', createChannel),
       route<Action>('/channels/join', joinChannel),
       route<Action>('/channels/:ref/post', postToChannel),

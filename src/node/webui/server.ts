@@ -146,7 +146,7 @@ export class WebUiServer {
       page(res, statusOf(err), layout(t, locale, here, {
         title: t('error.title'),
         nav: '',
-        body: html`<p class="error" role="alert">${message}</p><p><a href="${read ? '/transfers' : localPath(path.replace(/\/(pause|resume|cancel|files|put|request|accept|reject|add|whisper|cast|rm|publish|post|share|invite|revoke|follow|leave|create|join)$/, ''), '/transfers')}">${t('error.back')}</a></p>`
+        body: html`<p class="error" role="alert">${message}</p><p><a href="${read ? '/transfers' : localPath(path.replace(/\/(pause|resume|cancel|files|put|request|accept|reject|add|whisper|cast|rm|publish|invite|redeem|receive|file|take|post|share|revoke|follow|leave|create|join)$/, ''), '/transfers')}">${t('error.back')}</a></p>`
       }).text)
     }
   }

@@ -2,7 +2,7 @@
 // send path (direct over onion, else queued, and whatever offline delivery that path has), so a
 // contactcast is exactly N whispers: no broadcast record, nothing a stranger or a DHT node sees
 // as one message to many. A few contacts are dialled at once (bounded), not all.
-import { ContactError } from '../contacts/book.ts'
+import { ContactError, type Contact } from '../contacts/book.ts'
 import type { People, SendResult } from '../people.ts'
 import { MAX_TEXT_BYTES } from './channel.ts'
 
@@ -11,7 +11,13 @@ export interface ContactcastResult { contact: string, account: string, id?: stri
 
 const AT_ONCE = 4
 
-export async function contactcast (people: Pick<People, 'contacts' | 'whisper'>, text: string): Promise<ContactcastResult[]> {
+/** What contactcast needs of People: its contacts, and its one send path. */
+export interface ContactcastSender {
+  contacts: () => Promise<Array<Pick<Contact, 'account' | 'petname' | 'state'>>>
+  whisper: People['whisper']
+}
+
+export async function contactcast (people: ContactcastSender, text: string): Promise<ContactcastResult[]> {
   // Checked once here rather than failing N times alike in whisper().
   if (text === '' || Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new ContactError('message.badText', `a whisper is 1 to ${MAX_TEXT_BYTES} bytes of text`)
   const approved = (await people.contacts()).filter(c => c.state === 'approved')

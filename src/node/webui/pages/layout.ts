@@ -8,7 +8,7 @@ import type { MessageKey } from '../i18n/index.ts'
 const NAV: Array<[string, MessageKey]> = [
   ['/transfers', 'nav.transfers'], ['/shares', 'nav.shares'], ['/fetch', 'nav.fetch'], ['/play', 'nav.play'],
   ['/pins', 'nav.pins'], ['/dht', 'nav.dht'], ['/peers', 'nav.peers'], ['/settings', 'nav.settings'],
-  ['/contacts', 'nav.contacts'], ['/names', 'nav.names'], ['/channels', 'nav.channels']
+  ['/contacts', 'nav.contacts'], ['/names', 'nav.names'], ['/send', 'nav.send'], ['/channels', 'nav.channels']
 ]
 
 /** Strings the script needs, as a JSON data block (not executed, so the CSP allows it). */

@@ -9,6 +9,8 @@ interface ShareRow { id: string, name: string, kind: string, bytes: number, bloc
 export async function sharesPage (ctx: PageContext): Promise<Page> {
   const { t } = ctx
   const { shares } = await ctx.api('GET', '/v0/shares') as { shares: ShareRow[] }
+  // With --public-fetch, each link also as the node's zero-install page (docs/WEBUI.md "Public fetch").
+  const { url: publicPage } = await ctx.api('GET', '/v0/publicfetch') as { url: string | null }
   const added = ctx.query.get('added')
   const rows = shares.map(s => html`<tr data-share="${s.id}"${s.id === added ? html` class="added"` : ''}>
 <td>${s.name}</td><td class="num">${formatBytes(s.bytes)}</td><td>${t(s.role === 'owner' ? 'shares.owner' : 'shares.holder')}${s.broken != null ? html` <strong class="error" title="${s.broken}">${t('shares.broken')}</strong>` : ''}</td>
@@ -16,6 +18,7 @@ export async function sharesPage (ctx: PageContext): Promise<Page> {
   ? html`<input class="link" type="text" readonly value="${s.link}" aria-label="${t('shares.colLink')}">
 <button type="button" class="copy" data-copy="${s.link}" hidden>${t('shares.copy')}</button>
 <details class="qr"><summary>${t('shares.qr')}</summary>${raw(renderSVG(s.link, { border: 2 }))}</details>
+${publicPage != null ? html`<label class="public">${t('shares.publicPage')} <input class="link" type="text" readonly value="${publicPage}#${s.link}"></label>` : ''}
 <form method="post" action="/play" class="inline"><input type="hidden" name="link" value="${s.link}"><button type="submit">${t('shares.play')}</button></form>`
   : html`<code>${s.id}</code>`}</td></tr>`)
   const addedName = added != null ? shares.find(s => s.id === added)?.name : undefined
