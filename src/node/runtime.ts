@@ -137,7 +137,7 @@ export class NodeRuntime {
     }
     const people = options.people
     if (network != null && people != null) {
-      this.people = new People({ account: people.account, db: node.state.db, network, dht: () => this.discovery?.dht, ...(people.presenceMs != null ? { presenceMs: people.presenceMs } : {}) })
+      this.people = new People({ account: people.account, db: node.state.db, network, dht: () => this.discovery?.dht, dhtJoined: async () => await this.discovery?.start(), ...(people.presenceMs != null ? { presenceMs: people.presenceMs } : {}) })
       this.channels = new Channels({
         account: people.account,
         db: node.state.db,

@@ -46,6 +46,8 @@ export interface PeopleOptions {
   network: PeopleNetwork
   /** The DHT's private values, once the node has joined (the locator record, the mailboxes). */
   dht?: () => MailboxDht | undefined
+  /** Resolves once the DHT has joined: a mailbox read before that asks too few nodes. */
+  dhtJoined?: () => Promise<unknown>
   limits?: KnockLimits
   /** Presence pings and outbox retries: every interval ± a third (jitter). Default 60 s. */
   presenceMs?: number
@@ -285,6 +287,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     const previous = this.#collecting
     const run = (async () => {
       await previous?.catch(() => 0)
+      await this.#options.dhtJoined?.().catch(() => {})
       let n = 0
       for (const c of await this.book.list()) {
         if (c.state !== 'approved' || this.#closed) continue
