@@ -8,6 +8,7 @@ import { describe, it } from 'node:test'
 import { torArgs, torSuite } from '../helpers/tor-network.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { AdminApiClient, ApiError, DaemonClient } from '../../src/node/index.ts'
+import { ApiDhtService } from '../../src/node/api/index.ts'
 
 const admin = (d: Daemon): AdminApiClient => new AdminApiClient(new DaemonClient(join(d.dataDir, 'api.sock')))
 
@@ -27,6 +28,10 @@ describe('console routes over Tor', { timeout: 300_000 }, () => {
     assert.ok(ping.samples.every(s => typeof s.rttMs === 'number' && s.rttMs > 0), JSON.stringify(ping.samples))
     process.stdout.write(`# ping over onion services (ms): ${ping.samples.map(s => s.rttMs).join(', ')}\n`)
 
+    // a learns b once b's join reached it and a verified b at its onion address (a ping back, a
+    // cold onion dial): wait for b in a's routing table, bounded, before asking a for b by id.
+    const dht = new ApiDhtService(new DaemonClient(join(a.dataDir, 'api.sock')))
+    for (let i = 0; i < 240 && !(await dht.info()).peers.some(p => p.nodeId === b.nodeId); i++) await new Promise(resolve => setTimeout(resolve, 250))
     const byId = await admin(a).ping(b.nodeId, 2)
     assert.equal(byId.address, b.address, 'a node id is pinged at the address the DHT knows for it')
     assert.ok(byId.samples.every(s => s.rttMs != null))
