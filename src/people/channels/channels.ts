@@ -235,7 +235,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   }
 
   /** Syncs the channel with the members it knows now; how many answered, and the entries either way. */
-  async sync (ref: string, options: { peers?: string[], signal?: AbortSignal } = {}): Promise<{ peers: number, received: number, sent: number }> {
+  async sync (ref: string, options: { peers?: string[], signal?: AbortSignal, fanout?: number } = {}): Promise<{ peers: number, received: number, sent: number }> {
     const r = await this.find(ref)
     if (r.left === true) throw new ChannelError('channel.notAllowed', 'this node left the channel: oht channel join <id> to come back')
     await this.#prime(r.id)
@@ -243,9 +243,14 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     let received = 0
     let sent = 0
     const ok: string[] = []
-    let tried = 0
+    const targets: string[] = []
     for await (const address of this.#candidates(r.id, options.peers ?? [], options.signal)) {
-      if (tried++ >= SYNC_FANOUT) break
+      targets.push(address)
+      if (targets.length >= (options.fanout ?? SYNC_FANOUT)) break
+    }
+    // All at once: over Tor one session is several round trips, so one after another a push
+    // reached its sixth member seconds after its first.
+    await Promise.all(targets.map(async address => {
       try {
         const session = await this.#o.network.dialProtocol(address, CHANNEL_PROTOCOL, options.signal != null ? { signal: options.signal } : {})
         const res = await syncDial(session.stream, r.id, this.#peer(r.id, (await this.store.get(r.id))?.descriptor ?? r.descriptor), this.#o.network.address ?? null)
@@ -254,7 +259,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
         sent += res.sent
         ok.push(address)
       } catch {}
-    }
+    }))
     await this.#notePeers(r.id, ok)
     if (received > 0) await this.#changed(r.id)
     return { peers, received, sent }
@@ -264,9 +269,11 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   async push (id: string): Promise<number> {
     const r = await this.store.get(id)
     if (r == null) return 0
-    const n = Math.min(r.peers.length, SYNC_FANOUT)
-    void this.sync(id).catch(() => {})
-    return n
+    // Every member it knows (at most MAX_PEERS, all at once): a member that joined through one
+    // other knows few, so a push to only some of the members a well-known node knows left the
+    // rest waiting for their next sync round; the ones that already have the entry pass nothing on.
+    void this.sync(id, { peers: r.peers, fanout: r.peers.length }).catch(() => {})
+    return r.peers.length
   }
 
   async #writable (ref: string): Promise<ChannelRecord> {
