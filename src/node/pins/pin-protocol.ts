@@ -291,15 +291,18 @@ async function servePinStream (session: HandshakeResult, o: PinServerOptions, pe
     })
     try {
       const info = await pin
+      release() // before the answer: a requester that asks again at once is not told "busy"
       await send({ type: 'done', id: info.id, expiresAt: info.expiresAt })
       await o.grants.record({ ...log, at: Date.now(), outcome: 'done' })
     } catch (err) {
       if (err instanceof Refusal) throw err
+      release()
       await send({ type: 'failed', reason: (err as Error).message })
       await o.grants.record({ ...log, at: Date.now(), outcome: 'failed', reason: (err as Error).message })
     }
   } catch (err) {
     const refusal = err instanceof Refusal ? err : new Refusal('unavailable', (err as Error).message)
+    release()
     await send({ type: 'refused', code: refusal.code, reason: refusal.message })
     await o.grants.record({ ...log, at: Date.now(), outcome: 'refused', code: refusal.code, reason: refusal.message }).catch(() => {})
   } finally {
