@@ -336,13 +336,12 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
 
   /** A session with an approved contact succeeded: note where it answers, and that it is online. */
   async #seen (account: string, address: string | null, node: string): Promise<void> {
-    const c = await this.book.get(account)
-    if (c == null) return
-    c.lastSeen = Date.now()
-    if (address != null) c.address = address
-    c.node = node
-    await this.book.put(c)
-    if (c.state === 'approved') this.#setOnline(c, true)
+    const c = await this.book.update(account, c => {
+      c.lastSeen = Date.now()
+      if (address != null) c.address = address
+      c.node = node
+    })
+    if (c?.state === 'approved') this.#setOnline(c, true)
   }
 
   #setOnline (c: Contact, online: boolean): void {

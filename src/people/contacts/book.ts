@@ -64,6 +64,8 @@ export class ContactBook {
   readonly #contacts
   readonly #requests
   readonly #refused
+  /** Writes of contacts, one at a time: a session noting a contact must not bring back one just removed. */
+  #writes: Promise<unknown> = Promise.resolve()
 
   constructor (db: SealedDb) {
     this.#contacts = db.sublevel<string, Contact>('people-contacts', { valueEncoding: 'json' })
@@ -90,16 +92,37 @@ export class ContactBook {
 
   /** Saves a contact; its petname must not name another contact. */
   async put (contact: Contact): Promise<Contact> {
-    const clash = (await this.list()).find(c => c.petname === contact.petname && c.account !== contact.account)
-    if (clash != null) throw new ContactError('contact.petnameTaken', `the petname ${JSON.stringify(contact.petname)} already names another contact`)
-    await this.#contacts.put(contact.account, contact)
-    return contact
+    return await this.#serial(async () => {
+      const clash = (await this.list()).find(c => c.petname === contact.petname && c.account !== contact.account)
+      if (clash != null) throw new ContactError('contact.petnameTaken', `the petname ${JSON.stringify(contact.petname)} already names another contact`)
+      await this.#contacts.put(contact.account, contact)
+      return contact
+    })
+  }
+
+  /** Changes a stored contact in place (nothing when it is gone); the changed contact, or undefined. */
+  async update (account: string, change: (c: Contact) => void): Promise<Contact | undefined> {
+    return await this.#serial(async () => {
+      const c = await this.#contacts.get(account)
+      if (c == null) return undefined
+      change(c)
+      await this.#contacts.put(account, c)
+      return c
+    })
   }
 
   async remove (account: string): Promise<boolean> {
-    const had = await this.#contacts.get(account) != null
-    await this.#contacts.del(account)
-    return had
+    return await this.#serial(async () => {
+      const had = await this.#contacts.get(account) != null
+      await this.#contacts.del(account)
+      return had
+    })
+  }
+
+  async #serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.#writes.then(fn, fn)
+    this.#writes = run.catch(() => {})
+    return await run
   }
 
   /** A unique default petname for an account (account-1a2b3c4d, then -2, -3 ...). */
