@@ -11,7 +11,12 @@ export interface PlainChunk {
   /** Plaintext of blocks firstIndex.. back to back; owns its ArrayBuffer (transferable). */
   data: Buffer
   blocks: number
+  /** Reads the same bytes again from the files (checked unchanged): for a job whose buffer was handed to a worker that died. */
+  reread: () => Promise<Buffer>
 }
+
+/** A run of bytes of one source file inside a chunk. */
+interface FileRange { file: SourceFile, position: number, length: number }
 
 /**
  * Reads the share's plaintext stream (files back to back, blocks spanning file boundaries) as
@@ -29,6 +34,7 @@ export async function * readChunks (files: readonly SourceFile[], blockSize: num
       const start = first * blockSize
       const length = Math.min(blocks * blockSize, total - start)
       const data = Buffer.allocUnsafeSlow(length)
+      const ranges: FileRange[] = []
       let filled = 0
       while (filled < length) {
         const file = files[fileIndex]!
@@ -43,14 +49,36 @@ export async function * readChunks (files: readonly SourceFile[], blockSize: num
         const want = Math.min(length - filled, file.size - fileOffset)
         const { bytesRead } = await handle.read(data, filled, want, fileOffset)
         if (bytesRead === 0) throw new SourceChangedError(`${file.absPath} became shorter while it was read`)
+        const last = ranges.at(-1)
+        if (last?.file === file && last.position + last.length === fileOffset) last.length += bytesRead
+        else ranges.push({ file, position: fileOffset, length: bytesRead })
         filled += bytesRead
         fileOffset += bytesRead
       }
-      yield { firstIndex: first, data, blocks }
+      yield { firstIndex: first, data, blocks, reread: async () => await readRanges(ranges, length) }
     }
   } finally {
     await handle?.close()
   }
+}
+
+async function readRanges (ranges: readonly FileRange[], length: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafeSlow(length)
+  let filled = 0
+  for (const r of ranges) {
+    const handle = await openSource(r.file)
+    try {
+      for (let done = 0; done < r.length;) {
+        const { bytesRead } = await handle.read(data, filled + done, r.length - done, r.position + done)
+        if (bytesRead === 0) throw new SourceChangedError(`${r.file.absPath} became shorter while it was read`)
+        done += bytesRead
+      }
+    } finally {
+      await handle.close()
+    }
+    filled += r.length
+  }
+  return data
 }
 
 export async function openSource (file: SourceFile): Promise<FileHandle> {

@@ -39,7 +39,7 @@ export async function * encodeBlocks (files: readonly SourceFile[], options: Enc
       options.signal?.throwIfAborted()
       const plaintextBytes = chunk.data.byteLength
       const { firstIndex, blocks } = chunk
-      const job = pool.seal(options.blockKey, firstIndex, options.blockSize, chunk.data, options.wantCiphertext === true)
+      const job = pool.seal(options.blockKey, firstIndex, options.blockSize, chunk.data, options.wantCiphertext === true, chunk.reread)
         .then(s => {
           const run: SealedRun = { firstIndex, blocks, digests: s.digests, tags: s.tags, plaintextBytes }
           if (s.ciphertext != null) run.ciphertext = s.ciphertext

@@ -45,13 +45,15 @@ export interface ServedBlock {
   parts?: [Buffer, Buffer]
 }
 
+interface Repost { job: SealJob | OpenJob | ServeJob, transfer: ArrayBuffer[] }
+
 interface Pending {
   resolve: (value: SealResult) => void
   reject: (err: Error) => void
   /** The slot running it. */
   slot: Slot
   /** How to post it again if its worker dies: undefined for a job whose data is gone (handed over). */
-  again?: () => { job: SealJob | OpenJob | ServeJob, transfer: ArrayBuffer[] }
+  again?: () => Repost | Promise<Repost>
   attempts: number
 }
 
@@ -131,23 +133,32 @@ export class SealPool {
         p.reject(fail)
         continue
       }
-      const { job, transfer } = p.again()
-      this.#post(job, transfer, { ...p, attempts: p.attempts + 1 })
+      const again = p.again
+      Promise.resolve().then(again).then(({ job, transfer }) => {
+        if (this.#closed) p.reject(new Error('seal pool closed'))
+        else this.#post(job, transfer, { ...p, attempts: p.attempts + 1 })
+      }, (reason: unknown) => { p.reject(reason instanceof Error ? reason : new Error(String(reason))) })
     }
   }
 
   get size (): number { return this.#workers.length }
   get closed (): boolean { return this.#closed }
 
-  /** Seals `data` (plaintext of consecutive blocks from `firstIndex`); `data` is transferred, do not reuse it. */
-  async seal (key: Uint8Array, firstIndex: number, blockSize: number, data: Buffer, wantCiphertext: boolean): Promise<Sealed> {
+  /**
+   * Seals `data` (plaintext of consecutive blocks from `firstIndex`); `data` is transferred, do
+   * not reuse it. If its worker dies the job goes again with the bytes `reread` gives (read from
+   * the files once more), or else with a copy kept until the job is done.
+   */
+  async seal (key: Uint8Array, firstIndex: number, blockSize: number, data: Buffer, wantCiphertext: boolean, reread?: () => Promise<Buffer>): Promise<Sealed> {
     const owned = ownsBuffer(data) ? data : ownedCopy(data)
-    // A copy kept until the job is done, so it can go again if its worker dies: sharing reads
-    // each plaintext once, and a memcpy is cheap beside AES-GCM and SHA-256.
-    const spare = ownedCopy(owned)
-    const make = (bytes: Buffer): SealJob => ({ id: 0, key, firstIndex, blockSize, data: bytes.buffer as ArrayBuffer, length: bytes.byteLength, wantCiphertext })
-    const job = make(owned)
-    const result = await this.#run(job, [job.data], () => { const copy = ownedCopy(spare); const j = make(copy); return { job: j, transfer: [j.data] } })
+    const spare = reread == null ? ownedCopy(owned) : undefined
+    const make = (bytes: Buffer): Repost => {
+      const own = ownsBuffer(bytes) ? bytes : ownedCopy(bytes)
+      const j: SealJob = { id: 0, key, firstIndex, blockSize, data: own.buffer as ArrayBuffer, length: own.byteLength, wantCiphertext }
+      return { job: j, transfer: [j.data] }
+    }
+    const first = make(owned)
+    const result = await this.#run(first.job, first.transfer, async () => make(spare != null ? ownedCopy(spare) : await reread!()))
     const sealed: Sealed = { digests: Buffer.from(result.digests!), tags: Buffer.from(result.tags!) }
     if (result.ciphertext != null) sealed.ciphertext = Buffer.from(result.ciphertext)
     return sealed
