@@ -12,33 +12,22 @@ import type { HandshakeResult } from '../onion/index.ts'
 import { checkAccountId } from '../node/identity/account-keys.ts'
 import { ContactBook, ContactError, type Contact, type ContactRequest } from './contacts/book.ts'
 import { KnockLimiter, type KnockLimits } from './contacts/limits.ts'
-import { checkIntroduction, IntroductionBook, signIntroduction, type Introduction } from './contacts/introductions.ts'
+import { IntroductionBook, signIntroduction, type Introduction } from './contacts/introductions.ts'
 import { InviteTokens } from './contacts/invite-tokens.ts'
 import { contactsWithVia, introductionsWithVia, requestsWithVia, type ViaName } from './contacts/overview.ts'
 import { publishLocator, LOCATOR_REPUBLISH_MS } from './contacts/locator.ts'
 import { Mailboxes, type MailboxDht } from './mailbox/mailbox.ts'
 import { leaveOutbox, newMail } from './mailbox/postman.ts'
 import { answer, MAX_TEXT_BYTES, PEOPLE_PROTOCOL, PeopleProtocolError, type Channel, type Payload, type SessionEnds } from './messages/channel.ts'
-import type { Hello } from './messages/session.ts'
 import { MessageLog, type FileOffer, type StoredMessage } from './messages/log.ts'
 import { markFetched, pendingFiles, type PendingFile } from './messages/files.ts'
 import { dialContact, type PeopleNetwork } from './messages/dial.ts'
+import type { PeopleEvent } from './events.ts'
+import { takePayload, type InboundContext } from './inbound.ts'
 
 export type { PeopleNetwork } from './messages/dial.ts'
 
-export type PeopleEvent =
-  | { type: 'contact-request', account: string, text: string, at: number }
-  | { type: 'contact-accepted', account: string, contact: string }
-  | { type: 'message', id: string, contact: string, account: string, text: string, at: number }
-  /** A contact sent a file (`oht send --to`); `auto`: this node fetches it without asking. */
-  | { type: 'file-offered', id: string, contact: string, account: string, name: string, bytes: number, auto: boolean }
-  | { type: 'receipt', id: string, contact: string }
-  | { type: 'contact-online', contact: string, account: string }
-  | { type: 'contact-offline', contact: string, account: string }
-  /** The contact gave its mailbox key: messages to it can wait in the DHT while it is offline. */
-  | { type: 'mailbox-ready', contact: string, account: string }
-  /** A contact (`via`, its petname) introduced `account`: `oht contact request <account>` to ask it. */
-  | { type: 'introduction', account: string, via: string }
+export type { PeopleEvent } from './events.ts'
 
 export interface PeopleOptions {
   account: { id: string, privateKey: KeyObject }
@@ -81,6 +70,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
   #published = 0
   #rounds = 0
   #collecting: Promise<number> | undefined
+  readonly #inbound: InboundContext
 
   /** Registers the `people` protocol on the network: call before it listens. */
   constructor (options: PeopleOptions) {
@@ -92,6 +82,11 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     this.#limiter = new KnockLimiter(options.limits)
     this.intros = new IntroductionBook(options.db)
     this.mailboxes = new Mailboxes({ db: options.db, dht: () => options.dht?.(), ...(options.mailboxEpochMs != null ? { epochMs: options.mailboxEpochMs } : {}) })
+    this.#inbound = {
+      account: this.account, book: this.book, log: this.log, intros: this.intros, invites: this.invites, mailboxes: this.mailboxes,
+      emit: event => { this.emit('event', event) },
+      sendAccept: contact => { void this.#send(contact, { k: 'accept', id: newId() }).catch(() => {}) }
+    }
     options.network.registerProtocol(PEOPLE_PROTOCOL, session => { void this.#serve(session) })
   }
 
@@ -293,7 +288,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
         if (c.state !== 'approved' || this.#closed) continue
         const receipts: Array<Payload & { id: string, k: 'got' }> = []
         for (const p of await newMail(this.log, this.mailboxes, c.account)) {
-          if (await this.#handle(c.account, p, null) != null) continue
+          if (await takePayload(this.#inbound, c.account, p, null) != null) continue
           n++
           if (p.k !== 'got') receipts.push({ k: 'got', id: newId(), of: p.id })
         }
@@ -369,7 +364,7 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
       for (;;) {
         const p = await channel.receive()
         if (p == null || p.k === 'bye') break
-        const reply = await this.#handle(channel.peer.from, p, channel.peer)
+        const reply = await takePayload(this.#inbound, channel.peer.from, p, channel.peer)
         if (reply != null) { await channel.refuse(reply.code, reply.reason); return }
         if ('id' in p) await channel.send({ k: 'receipt', id: p.id })
       }
@@ -380,99 +375,6 @@ export class People extends EventEmitter<{ event: [PeopleEvent] }> {
     } finally {
       channel.close()
     }
-  }
-
-  /**
-   * One payload from the other side (over a live session: `peer` is its hello; from a mailbox:
-   * null); a refusal to send back, or undefined when it is taken.
-   */
-  async #handle (from: string, p: Payload, peer: Hello | null): Promise<{ code: 'not-a-contact' | 'rate-limited' | 'refused', reason: string } | undefined> {
-    const c = await this.book.get(from)
-    const notContact = { code: 'not-a-contact' as const, reason: 'only contacts may send this' }
-    switch (p.k) {
-      case 'request': {
-        if (c?.state === 'approved') return undefined // already contacts (it lost its state): nothing to ask
-        if (peer == null) return notContact
-        if (c?.state === 'requested') { await this.#approve(c, peer); return undefined } // both asked: agreed
-        const ticket = p.invite != null ? this.invites.take(p.invite) : undefined
-        if (ticket != null) { await this.#welcome(from, peer, ticket.petname); return undefined } // it came with this node's invite code
-        // "via": the introducer's signature checks and it is a contact here, or this node was introduced to the requester too.
-        const introducer = p.via != null && checkIntroduction(p.via, this.account, from) ? await this.book.get(p.via.account) : undefined
-        const via = introducer?.state === 'approved' ? introducer.account : (await this.intros.get(from))?.via.account
-        const r: ContactRequest = { account: from, text: p.text, at: Date.now(), address: peer.addr, node: peer.fromNode, ...(via != null ? { via } : {}) }
-        if (!await this.book.addRequest(r)) return { code: 'rate-limited', reason: 'too many requests are waiting here: try again later' }
-        this.emit('event', { type: 'contact-request', account: from, text: p.text, at: r.at })
-        return undefined
-      }
-      case 'accept':
-        if (c == null || peer == null) return notContact
-        if (c.state === 'requested') await this.#approve(c, peer)
-        return undefined
-      case 'whisper': {
-        if (c?.state !== 'approved') return notContact
-        if (await this.log.get(from, p.id) != null) return undefined // a retry whose receipt was lost: received once
-        await this.log.put({ id: p.id, account: from, direction: 'in', text: p.text, at: p.at, state: 'received' })
-        this.emit('event', { type: 'message', id: p.id, contact: c.petname, account: from, text: p.text, at: p.at })
-        return undefined
-      }
-      case 'file': {
-        if (c?.state !== 'approved') return notContact
-        if (await this.log.get(from, p.id) != null) return undefined
-        const file: FileOffer = { link: p.link, name: p.name, bytes: p.bytes, peers: p.peers }
-        await this.log.put({ id: p.id, account: from, direction: 'in', text: p.name, at: Date.now(), state: 'received', file })
-        this.emit('event', { type: 'file-offered', id: p.id, contact: c.petname, account: from, name: p.name, bytes: p.bytes, auto: c.autoFetch === true })
-        return undefined
-      }
-      case 'ping':
-        return c?.state === 'approved' ? undefined : notContact
-      case 'intro': {
-        if (c?.state !== 'approved') return notContact
-        if (p.via.account !== from || p.account === this.account || !checkIntroduction(p.via, p.account, this.account)) return undefined // not a valid statement of this contact: dropped
-        if ((await this.book.get(p.account))?.state === 'approved') return undefined
-        await this.intros.add({ account: p.account, via: p.via, address: p.addr, node: p.node })
-        this.emit('event', { type: 'introduction', account: p.account, via: c.petname })
-        return undefined
-      }
-      case 'mailbox':
-        if (c?.state !== 'approved') return notContact
-        if (await this.mailboxes.take(from, p)) this.emit('event', { type: 'mailbox-ready', contact: c.petname, account: from })
-        return undefined
-      case 'got': {
-        if (c?.state !== 'approved') return notContact
-        const item = await this.log.outboxItem(from, p.of)
-        if (item == null) return undefined // delivered live already, or a replay
-        await this.log.delivered(from, p.of)
-        if (item.mailboxed != null) void this.mailboxes.clear(from, item.mailboxed)
-        if (item.payload.k === 'whisper' || item.payload.k === 'file') {
-          await this.log.setState(from, p.of, 'delivered')
-          this.emit('event', { type: 'receipt', id: p.of, contact: c.petname })
-        }
-        return undefined
-      }
-      default:
-        return undefined
-    }
-  }
-
-  /** A request with a valid invite token: a contact at once, told so (an `accept`) on a session of its own. */
-  async #welcome (account: string, peer: Hello, petname?: string): Promise<void> {
-    const taken = petname != null && (await this.book.list()).some(c => c.petname === petname && c.account !== account)
-    const contact: Contact = { account, petname: await this.book.freePetname(account, taken ? undefined : petname), state: 'approved', address: peer.addr, node: peer.fromNode, addedAt: Date.now(), lastSeen: null }
-    await this.book.unrefuse(account)
-    await this.book.dropRequest(account)
-    await this.intros.drop(account)
-    await this.book.put(contact)
-    this.emit('event', { type: 'contact-accepted', account, contact: contact.petname })
-    void this.#send(contact, { k: 'accept', id: newId() }).catch(() => {})
-  }
-
-  async #approve (c: Contact, peer: Hello): Promise<void> {
-    c.state = 'approved'
-    c.address = peer.addr ?? c.address
-    c.node = peer.fromNode
-    await this.book.put(c)
-    await this.intros.drop(c.account)
-    this.emit('event', { type: 'contact-accepted', account: c.account, contact: c.petname })
   }
 
   /** Presence and retries: each approved contact in turn, then again after a jittered interval. */
