@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
-import { NODE_BIN, OHT_BIN, REPO } from './cli.ts'
+import { NODE_BIN, OHT_BIN, ohtJson, REPO } from './cli.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import type { ApiEvent } from '../../src/node/api/protocol.ts'
 
@@ -75,4 +75,26 @@ export async function nextEvent (daemon: Daemon, match: (e: ApiEvent) => boolean
   const sub = client.events(e => { if (match(e)) resolve(e) })
   await sub.ready
   return { event, close: sub.close }
+}
+
+/** An account created in each `<dir>/<name>` (labelled with the name): their ids by name. */
+export async function createAccounts<N extends string> (dir: string, names: readonly N[]): Promise<Record<N, string>> {
+  const ids = {} as Record<N, string>
+  for (const name of names) ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
+  return ids
+}
+
+/**
+ * A daemon on each `<dir>/<name>` (which createAccounts may have made), the first the DHT
+ * bootstrap of the others; `daemonArgs[name]` adds options of `oht daemon`. Each is put in `into`
+ * as it starts, so the test's cleanup stops the ones started before a start that failed.
+ */
+export async function startNamedDaemons<N extends string> (dir: string, names: readonly N[], into: Partial<Record<N, Daemon>>, daemonArgs: Partial<Record<N, readonly string[]>> = {}): Promise<Record<N, Daemon>> {
+  let first: Daemon | undefined
+  for (const name of names) {
+    const d = await startDaemon(join(dir, name), first == null ? [] : ['--bootstrap', first.address], 60_000, daemonArgs[name] ?? [])
+    first ??= d
+    into[name] = d
+  }
+  return into as Record<N, Daemon>
 }

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { createAccounts, nextEvent, startDaemon, startNamedDaemons, type Daemon } from '../helpers/daemon.ts'
 import { assertCliError, oht, ohtJson } from '../helpers/cli.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import { COMMANDS } from '../../cli/console/table.ts'
@@ -28,12 +28,8 @@ const posted = async (who: Daemon, text: string): Promise<{ event: Promise<unkno
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-channels-'))
-  for (const name of ['alice', 'bob', 'carol'] as const) {
-    ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
-  }
-  d.alice = await startDaemon(join(dir, 'alice'))
-  d.bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', d.alice.address])
-  d.carol = await startDaemon(join(dir, 'carol'), ['--bootstrap', d.alice.address])
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob', 'carol']))
+  await startNamedDaemons(dir, ['alice', 'bob', 'carol'], d)
 })
 
 after(async () => {

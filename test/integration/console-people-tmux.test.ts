@@ -12,14 +12,14 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { oht, ohtJson, tempDir } from '../helpers/cli.ts'
 import { ended, fits, prompt, startConsole, tmux, type, waitForFrame } from '../helpers/tmux.ts'
-import { startDaemon } from '../helpers/daemon.ts'
+import { createAccounts, startDaemon } from '../helpers/daemon.ts'
 
 const flat = (frame: string): string => frame.replace(/\n/g, '')
 
 test('contacts, whispers and invite codes from console to console', async t => {
   const dir = await tempDir(t, 'oht-console-people-')
   const ids: Record<string, string> = {}
-  for (const name of ['alice', 'bob', 'carol']) ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob', 'carol']))
   const alice = await startDaemon(join(dir, 'alice'), [], 60_000, ['--presence-interval', '2s'])
   t.after(async () => { await alice.stop() })
   const bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', alice.address], 60_000, ['--presence-interval', '2s'])

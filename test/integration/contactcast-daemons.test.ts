@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { createAccounts, nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { oht, ohtJson, tempDir } from '../helpers/cli.ts'
 
 test('contactcast: one whisper to every approved contact, through the whisper path', { timeout: 240_000 }, async t => {
   const dir = await tempDir(t, 'oht-contactcast-')
   const ids: Record<string, string> = {}
-  for (const name of ['alice', 'bob', 'carol']) ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob', 'carol']))
   const d: Record<string, Daemon> = {}
   t.after(async () => { await Promise.all(Object.values(d).map(async x => { await x.stop() })) })
   const presence = ['--presence-interval', '2s']

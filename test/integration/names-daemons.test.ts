@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { createAccounts, nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { assertCliError, oht, ohtJson } from '../helpers/cli.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import { nameCommands } from '../../cli/console/commands-names.ts'
@@ -20,9 +20,7 @@ const ids: Record<string, string> = {}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-names-'))
-  for (const name of ['alice', 'bob'] as const) {
-    ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
-  }
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob']))
   d.alice = await startDaemon(join(dir, 'alice'))
   // A 6 s TTL: bob's records would lapse within the test unless the daemon republished them.
   d.bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', d.alice.address], 60_000, ['--name-ttl', '6s'])

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { createAccounts, nextEvent, startNamedDaemons, type Daemon } from '../helpers/daemon.ts'
 import { oht, ohtJson } from '../helpers/cli.ts'
 import { DaemonClient } from '../../src/node/api/client.ts'
 import { INVITE_WORDS } from '../../src/people/invite/index.ts'
@@ -27,12 +27,8 @@ const invite = async (x: Daemon, args: string[] = []): Promise<{ id: string, cod
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-cinvite-'))
-  for (const name of ['alice', 'bob', 'carol'] as const) {
-    ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
-  }
-  d.alice = await startDaemon(join(dir, 'alice'))
-  d.bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', d.alice.address])
-  d.carol = await startDaemon(join(dir, 'carol'), ['--bootstrap', d.alice.address])
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob', 'carol']))
+  await startNamedDaemons(dir, ['alice', 'bob', 'carol'], d)
 })
 
 after(async () => {

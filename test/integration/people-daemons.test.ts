@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { createAccounts, nextEvent, startDaemon, startNamedDaemons, type Daemon } from '../helpers/daemon.ts'
 import { oht, ohtJson } from '../helpers/cli.ts'
 import { FrameReader, initiateHandshake, TcpTransport } from '../../src/onion/index.ts'
 import { generateNodeKeys } from '../../src/node/identity/keystore.ts'
@@ -19,12 +19,9 @@ const ids: Record<string, string> = {}
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-people-'))
-  for (const name of ['alice', 'bob', 'carol'] as const) {
-    ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
-  }
-  d.alice = await startDaemon(join(dir, 'alice'), [], 60_000, ['--presence-interval', '2s'])
-  d.bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', d.alice.address], 60_000, ['--presence-interval', '2s'])
-  d.carol = await startDaemon(join(dir, 'carol'), ['--bootstrap', d.alice.address])
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob', 'carol']))
+  const presence = ['--presence-interval', '2s']
+  await startNamedDaemons(dir, ['alice', 'bob', 'carol'], d, { alice: presence, bob: presence })
 })
 
 after(async () => {

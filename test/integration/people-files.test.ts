@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { createAccounts, nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { oht, ohtJson } from '../helpers/cli.ts'
 
 let dir = ''
@@ -18,9 +18,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-pfiles-'))
-  for (const name of ['alice', 'bob'] as const) {
-    ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
-  }
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob']))
   d.alice = await startDaemon(join(dir, 'alice'))
   d.bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', d.alice.address])
   await ohtJson(d.alice.dataDir, ['contact', 'add', ids.bob!, 'bobby', '--address', d.bob.address])

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { createAccounts, nextEvent, startNamedDaemons, type Daemon } from '../helpers/daemon.ts'
 import { oht, ohtJson } from '../helpers/cli.ts'
 
 let dir = ''
@@ -22,12 +22,8 @@ interface Overview {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-intro-'))
-  for (const name of ['alice', 'bob', 'carol'] as const) {
-    ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
-  }
-  d.alice = await startDaemon(join(dir, 'alice'))
-  d.bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', d.alice.address])
-  d.carol = await startDaemon(join(dir, 'carol'), ['--bootstrap', d.alice.address])
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob', 'carol']))
+  await startNamedDaemons(dir, ['alice', 'bob', 'carol'], d)
   // alice and bob, alice and carol: contacts known out of band.
   await ohtJson(d.alice.dataDir, ['contact', 'add', ids.bob!, 'bob', '--address', d.bob.address])
   await ohtJson(d.alice.dataDir, ['contact', 'add', ids.carol!, 'carol', '--address', d.carol.address])

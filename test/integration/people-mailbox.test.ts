@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { createAccounts, nextEvent, startDaemon, type Daemon } from '../helpers/daemon.ts'
 import { ohtJson } from '../helpers/cli.ts'
 import { acceptHandshakes, dialPeer, TcpTransport } from '../../src/onion/index.ts'
 import { DhtNode, DHT_PROTOCOL, MemoryRoutingTableStore, type Dialer } from '../../src/dht/index.ts'
@@ -48,9 +48,7 @@ const daemon = async (name: 'alice' | 'bob'): Promise<Daemon> => await startDaem
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'oht-mailbox-'))
-  for (const name of ['alice', 'bob'] as const) {
-    ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
-  }
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob']))
   holder = await startHolder()
   d.alice = await daemon('alice')
   d.bob = await daemon('bob')

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { ohtJson, tempDir } from '../helpers/cli.ts'
-import { startDaemon } from '../helpers/daemon.ts'
+import { createAccounts, startDaemon } from '../helpers/daemon.ts'
 import type { ChannelReading } from '../../src/people/channels/index.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -26,7 +26,7 @@ async function submit (page: Page, selector: string): Promise<void> {
 test('channels in the web UI: create, invite, posts live and escaped, a shared link, a member removed', { skip, timeout: 300_000 }, async t => {
   const dir = await tempDir(t, 'oht-webui-channels-')
   const ids: Record<string, string> = {}
-  for (const name of ['alice', 'bob']) ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob']))
   const alice = await startDaemon(join(dir, 'alice'))
   cleanups.push(async () => { await alice.stop() })
   const bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', alice.address])

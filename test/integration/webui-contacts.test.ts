@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { CHROMIUM, loginUi, NO_CHROMIUM, submitForm, WAIT_MS } from '../helpers/webui.ts'
 import { oht, ohtJson, tempDir } from '../helpers/cli.ts'
-import { nextEvent, startDaemon } from '../helpers/daemon.ts'
+import { createAccounts, nextEvent, startDaemon } from '../helpers/daemon.ts'
 
 const skip = NO_CHROMIUM
 const cleanups: Array<() => Promise<void>> = []
@@ -25,7 +25,7 @@ test('contacts in the web UI: requests, acceptance, whispers, presence, contactc
   const dir = await tempDir(t, 'oht-webui-contacts-')
   const shots = await mkdtemp(join(tmpdir(), 'oht-webui-contacts-shots-'))
   const ids: Record<string, string> = {}
-  for (const name of ['alice', 'bob', 'carol']) ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob', 'carol']))
   const presence = ['--presence-interval', '2s']
   const alice = await startDaemon(join(dir, 'alice'), [], 60_000, presence)
   cleanups.push(async () => { await alice.stop() })

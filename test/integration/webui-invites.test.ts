@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { CHROMIUM, loginUi, NO_CHROMIUM, submitForm, WAIT_MS } from '../helpers/webui.ts'
-import { ohtJson, tempDir } from '../helpers/cli.ts'
-import { nextEvent, startDaemon } from '../helpers/daemon.ts'
+import { tempDir } from '../helpers/cli.ts'
+import { createAccounts, nextEvent, startDaemon } from '../helpers/daemon.ts'
 
 const skip = NO_CHROMIUM
 const cleanups: Array<() => Promise<void>> = []
@@ -24,7 +24,7 @@ const CODE = /^\d+-[a-z]+-[a-z]+$/
 test('invite codes in the web UI: a file by code, and a contact by code', { skip, timeout: 300_000 }, async t => {
   const dir = await tempDir(t, 'oht-webui-invites-')
   const ids: Record<string, string> = {}
-  for (const name of ['alice', 'bob']) ids[name] = (await ohtJson<{ id: string }>(join(dir, name), ['account', 'create', '--label', name])).value.id
+  Object.assign(ids, await createAccounts(dir, ['alice', 'bob']))
   const alice = await startDaemon(join(dir, 'alice'))
   cleanups.push(async () => { await alice.stop() })
   const bob = await startDaemon(join(dir, 'bob'), ['--bootstrap', alice.address])
