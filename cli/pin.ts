@@ -2,7 +2,6 @@
 // `oht ls --pins` listing: pins with leases, on this node or (with --on) on a node that allowed
 // your account. docs/PINNING.md explains leases, capabilities and the key hierarchy.
 import type { Command } from 'commander'
-import { resolveDataDir } from '../src/node/identity/datadir.ts'
 import type { PinService } from '../src/node/index.ts'
 import type { PinInfo } from '../src/node/pins/pins.ts'
 import { configFileFor, joinsDht, makeOutput, persistentDataDir, withService, type GlobalOptions, type Output } from './context.ts'

@@ -3,7 +3,6 @@ import type { Command } from 'commander'
 import type { ReadCap } from '../src/blocks/link.ts'
 import { apiSocket, dataDirOf, errorText, joinsDht, makeOutput, withRuntime, type GlobalOptions, type Output } from './context.ts'
 import { t } from './i18n/index.ts'
-import { resolveDataDir } from '../src/node/identity/datadir.ts'
 
 interface StreamOpts { file?: string, player?: string, peer: string[], output?: string }
 

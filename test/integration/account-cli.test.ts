@@ -1,18 +1,9 @@
-// Account keystores (scrypt + AES-256-GCM, mode 0600), message signatures and delegation
-// certificates, on real files; plus the CLI's one-line errors for a wrong passphrase or a
-// tampered keystore.
+// `oht account` end to end: create, sign, verify, list; the CLI's one-line errors for a wrong
+// passphrase or a tampered keystore (the keystores themselves: test/unit).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import {
-  AccountError, checkCert, createAccount, delegate, exportAccount, formatCert, importAccount, listAccounts, loadAccount,
-  parseCert, resolveAccountId, signMessage, verifyMessage
-} from '../../src/node/identity/accounts.ts'
 import { assertCliError, oht, ohtJson, tempDir } from '../helpers/cli.ts'
-
-const NODE_A = 'a'.repeat(64)
-const NODE_B = 'b'.repeat(64)
 
 test('oht account: create, sign, verify; a wrong passphrase or a tampered keystore is one clear error', async t => {
   const dir = await tempDir(t, 'oht-account-cli-')

@@ -2,7 +2,6 @@
 // daemon opens the code on a fresh onion service of its own, the receiver finds it through the
 // onion DHT, runs the PAKE over Tor and fetches the file byte-identical; the code is then used.
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { torArgs, torSuite } from '../helpers/tor-network.ts'

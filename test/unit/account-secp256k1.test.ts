@@ -15,7 +15,7 @@ import { ethAddressOf, personalSign, secp256k1KeyFrom, accountIdOf, checksumAddr
 import { encryptV3 } from '../../src/node/identity/account-v3.ts'
 import { KeystoreError, sealSecret } from '../../src/node/identity/keystore.ts'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { oht, tempDir } from '../helpers/cli.ts'
+import { tempDir } from '../helpers/cli.ts'
 
 // web3.js documentation's example key: its address and its `personal_sign` of "Some data".
 const VECTOR_KEY = '4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'

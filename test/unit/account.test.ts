@@ -12,7 +12,7 @@ import {
 } from '../../src/node/identity/accounts.ts'
 import { KeystoreError, sealSecret } from '../../src/node/identity/keystore.ts'
 import { OhtNode } from '../../src/node/index.ts'
-import { oht, tempDir } from '../helpers/cli.ts'
+import { tempDir } from '../helpers/cli.ts'
 
 const NODE_A = 'a'.repeat(64)
 const NODE_B = 'b'.repeat(64)

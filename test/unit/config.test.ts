@@ -6,7 +6,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import envPaths from 'env-paths'
 import { ConfigError, ConfigFile, configPath, CONFIG_KEYS } from '../../src/node/identity/config.ts'
-import { oht, tempDir } from '../helpers/cli.ts'
+import { tempDir } from '../helpers/cli.ts'
 
 test('where the file is: OHT_CONFIG, then the chosen data dir, then OHT_HOME, then the platform path', () => {
   assert.equal(configPath({ dataDir: '/d', env: { OHT_CONFIG: '/c/oht.json', OHT_HOME: '/h' } }), '/c/oht.json')

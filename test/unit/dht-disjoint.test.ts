@@ -12,7 +12,7 @@ import type { Contact } from '../../src/dht/contact.ts'
 import { compareDistance, idToHex, type Id } from '../../src/dht/id.ts'
 import { iterativeLookup, type QueryAnswer } from '../../src/dht/lookup.ts'
 import { ForgingNode } from '../../src/dht/sim/adversaries.ts'
-import { DhtSimulation, seededRandom, summarize } from '../../src/dht/sim/simulation.ts'
+import { DhtSimulation, seededRandom } from '../../src/dht/sim/simulation.ts'
 
 const K = 20
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { generateAccountKey, accountIdOf, type AccountKind } from '../../src/node/identity/account-keys.ts'
 import { seal, open } from '../../src/blocks/crypto/aead.ts'
 import {
-  checkHello, deriveSession, Ephemeral, makeHello, SessionError, stepChain, type Hello, type Session
+  checkHello, deriveSession, Ephemeral, makeHello, SessionError, stepChain, type Session
 } from '../../src/people/messages/session.ts'
 import { KnockLimiter } from '../../src/people/contacts/limits.ts'
 import { locatorRecord, readLocator } from '../../src/people/contacts/locator.ts'

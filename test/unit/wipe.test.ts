@@ -7,7 +7,7 @@ import { link, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { OhtNode } from '../../src/node/transfers/node.ts'
 import { wipeDataDir } from '../../src/node/identity/wipe.ts'
-import { exists, oht, tempDir } from '../helpers/cli.ts'
+import { exists, tempDir } from '../helpers/cli.ts'
 
 test('wipe overwrites the keystore in place before unlinking it, and removes the data directory', async t => {
   const dir = await tempDir(t, 'oht-wipe-')

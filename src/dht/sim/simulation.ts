@@ -13,7 +13,7 @@
 // handshake is used by default; `preAuthenticated` skips it (the dialer hands the DHT a memory
 // stream with the peer's identity already attached) for runs where its Ed25519 cost matters.
 import { MemoryNetwork, type MemoryTransport } from '../../onion/memory.ts'
-import { acceptHandshakes, dialPeer, identityFromSeed, nodeIdOf, type HandshakeResult, type IdentityKeys } from '../../onion/handshake.ts'
+import { acceptHandshakes, dialPeer, identityFromSeed, nodeIdOf, type IdentityKeys } from '../../onion/handshake.ts'
 import { VirtualClock, scaledClock, type Clock } from '../clock.ts'
 import type { DhtConfig } from '../config.ts'
 import { DHT_PROTOCOL } from '../constants.ts'

@@ -3,7 +3,7 @@
 // ephemeral key per box) and the box does not name its recipient. Ed25519 accounts receive over
 // X25519 (their key converted to Montgomery form), secp256k1 accounts over ECIES (secp256k1 ECDH);
 // both then HKDF-SHA256 and AES-256-GCM (native). docs/FORMAT.md "Account sealed boxes".
-import { hkdfSync, randomBytes, type KeyObject } from 'node:crypto'
+import { hkdfSync, type KeyObject } from 'node:crypto'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { seal, open } from '../../blocks/crypto/aead.ts'
