@@ -1,6 +1,7 @@
 // The onion DHT: Kademlia over authenticated oht streams (see docs/DHT.md).
 export * from './constants.ts'
 export { systemClock, scaledClock, VirtualClock, sleep, type Clock, type TimerHandle, type VirtualClockOptions } from './clock.ts'
+export { asFound } from './as-found.ts'
 export { type Id, idToHex, idFromHex, nodeIdBytes, xorDistance, compareDistance, commonPrefixLength, randomIdInBucket } from './id.ts'
 export { type Contact, type ContactRecord, contactFrom, contactToRecord, contactFromRecord, isValidAddress } from './contact.ts'
 export { DHT_LABELS, immutableKey, mutableKey, derivePrivateValueSecrets, type PrivateValueSecrets } from './caps.ts'

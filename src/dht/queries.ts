@@ -14,6 +14,7 @@ import { RecordError, providerNodeId, validateProviderRecord, validateValueRecor
 import type { RoutingTable } from './routing-table.ts'
 import type { DialTarget, SessionManager } from './session-manager.ts'
 import type { DhtCounters } from './stats.ts'
+import { asFound } from './as-found.ts'
 
 export interface OperationOptions {
   signal?: AbortSignal
@@ -60,20 +61,7 @@ export class Queries {
    * deduplicated by provider (a newer record at another address is yielded too). Ends after `limit` providers, when the lookup converges, or on abort.
    */
   async * findProviders (topic: Id, options: OperationOptions & { limit?: number } = {}): AsyncGenerator<ProviderRecord> {
-    const queue: ProviderRecord[] = []
-    let wake: (() => void) | null = null
-    let finished = false
-    let failure: unknown = null
-    const lookup = this.findProvidersAll(topic, { ...options, onProvider: r => { queue.push(r); wake?.() } })
-    lookup.then(() => { finished = true; wake?.() }, err => { failure = err; finished = true; wake?.() })
-    while (true) {
-      const next = queue.shift()
-      if (next !== undefined) { yield next; continue }
-      if (finished) break
-      await new Promise<void>(resolve => { wake = resolve })
-      wake = null
-    }
-    if (failure !== null) throw failure
+    yield * asFound<ProviderRecord>(async found => await this.findProvidersAll(topic, { ...options, onProvider: found }))
   }
 
   /** findProviders as one bounded promise, with the lookup's figures (hops, messages, time). */

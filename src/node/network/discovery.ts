@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { topicOf, type VerifyCap } from '../../blocks/index.ts'
 import {
-  DhtNode, DHT_PROTOCOL, type ContactRecord, type DhtConfig, type RoutingTableStore
+  asFound, DhtNode, DHT_PROTOCOL, type ContactRecord, type DhtConfig, type RoutingTableStore
 } from '../../dht/index.ts'
 import type { HandshakeResult } from '../../onion/index.ts'
 import type { NodeNetwork } from './network.ts'
@@ -231,22 +231,13 @@ export class Discovery {
   async * providersAsFound (cap: VerifyCap, options: { signal?: AbortSignal, first?: readonly string[], quiet?: boolean } = {}): AsyncGenerator<string> {
     const seen = new Set<string>(options.first)
     yield * seen
-    const queue: string[] = []
-    let wake: (() => void) | undefined
-    let finished = false
     let failure: unknown
-    this.findPeers(cap, options.signal, address => { queue.push(address); wake?.() }).then(
-      () => { finished = true; wake?.() },
-      (err: unknown) => { failure = err; finished = true; wake?.() })
-    while (true) {
-      const next = queue.shift()
-      if (next !== undefined) {
-        if (!seen.has(next)) { seen.add(next); yield next }
-        continue
+    try {
+      for await (const address of asFound<string>(async found => await this.findPeers(cap, options.signal, found))) {
+        if (!seen.has(address)) { seen.add(address); yield address }
       }
-      if (finished) break
-      await new Promise<void>(resolve => { wake = resolve })
-      wake = undefined
+    } catch (err) {
+      failure = err
     }
     if (seen.size > 0 || options.quiet === true) return
     throw failure ?? this.#noProviders(cap)
