@@ -58,8 +58,9 @@ class OptimisticStream extends Duplex {
   /** The responder accepted: pass its bytes through, and the writes held back. */
   open (): void {
     if (this.destroyed) return
-    this.#opened = true
     const inner = this.#inner
+    if (inner.destroyed) { this.destroy(); return }
+    this.#opened = true
     inner.on('data', (chunk: Buffer) => { if (!this.push(chunk)) inner.pause() })
     inner.once('end', () => { this.push(null) })
     inner.once('error', err => { this.destroy(err) })
