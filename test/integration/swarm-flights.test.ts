@@ -125,3 +125,33 @@ test('a request sent before the proof, even with the right key, is not answered:
   if (!a.destroyed) await once(a, 'close')
   assert.deepEqual(got, [], 'no manifest came back')
 })
+
+test('a striping lane dials optimistically too, and the fetch completes over both lanes', { timeout: 60_000 }, async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'oht-flights-'))
+  const owner = await OhtNode.open({ dataDir: join(dir, 'owner') })
+  const leecherNode = await OhtNode.open({ dataDir: join(dir, 'leecher') })
+  const { dialer, listener, log } = recordFlights(new TcpTransport(), new TcpTransport())
+  const seeder = new NodeNetwork(listener, generateNodeKeys())
+  // Lanes open only where they take separate paths (Tor); the download limit keeps the fetch
+  // running long enough for the lane controller's first window.
+  const leecher = new NodeNetwork({ ...dialer, separateLanes: true }, generateNodeKeys(), { maxDownloadBytesPerSecond: 2 * 1024 * 1024 })
+  t.after(async () => {
+    await leecher.close(); await seeder.close()
+    await owner.close(); await leecherNode.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  await writeFile(join(dir, 'four.bin'), randomBytes(4 * 1024 * 1024))
+  const shared = await owner.share([join(dir, 'four.bin')], { blockSize: 64 * 1024 })
+  const cap = parseReadCap(shared.link)
+  const { swarmKey } = verifyCapOf(cap)
+  const held = (await owner.ciphertextSource(cap.manifestCid))!
+  await seeder.seed(cap.manifestCid, swarmKey, held.manifestBytes, (await owner.state.getLeaves(shared.id))!, held.source)
+  const address = await seeder.listen()
+  const entry = leecher.openSwarm(cap.manifestCid, swarmKey, { store: blockstoreStore(leecherNode.blockstore, () => entry.swarm.leaves) })
+  await entry.swarm.start()
+  let lanes = 0
+  entry.swarm.on('event', e => { if (e.type === 'block:verified') lanes = Math.max(lanes, entry.swarm.laneCount) })
+  await leecher.connect(entry, address, AbortSignal.timeout(30_000))
+  await entry.swarm.whenComplete(AbortSignal.timeout(50_000))
+  assert.ok(log.length >= 2 && lanes >= 2, `${log.length} connections, at most ${lanes} lanes at once`)
+})
