@@ -31,29 +31,38 @@ import { socketPair } from '../helpers/sockets.ts'
  */
 const FLIGHTS_TO_FIRST_BLOCK = 5
 
-test('a fetch gets its first block 5 one-way flights after its dial (2.5 round trips)', { timeout: 60_000 }, async t => {
+/**
+ * A seeding NodeNetwork and a fetching one on recorded TCP transports (the leecher's with
+ * `leecherOptions`), a share of `bytes` seeded, and the leecher's swarm for it (no metadata).
+ */
+async function fetchSetup (t: { after: (fn: () => Promise<void>) => void }, bytes: number, blockSize: number, leecherOptions: { separateLanes?: boolean, maxDownloadBytesPerSecond?: number } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'oht-flights-'))
   const owner = await OhtNode.open({ dataDir: join(dir, 'owner') })
   const leecherNode = await OhtNode.open({ dataDir: join(dir, 'leecher') })
   const { dialer, listener, log } = recordFlights(new TcpTransport(), new TcpTransport())
   const seeder = new NodeNetwork(listener, generateNodeKeys())
-  const leecher = new NodeNetwork(dialer, generateNodeKeys())
+  const { separateLanes, ...limits } = leecherOptions
+  const leecher = new NodeNetwork(separateLanes === true ? { ...dialer, separateLanes } : dialer, generateNodeKeys(), limits)
   t.after(async () => {
     await leecher.close(); await seeder.close()
     await owner.close(); await leecherNode.close()
     await rm(dir, { recursive: true, force: true })
   })
-  // One block: nothing but the first block's own exchange can follow it.
-  await writeFile(join(dir, 'one.bin'), randomBytes(10_000))
-  const shared = await owner.share([join(dir, 'one.bin')], { blockSize: 16 * 1024 })
+  await writeFile(join(dir, 'data.bin'), randomBytes(bytes))
+  const shared = await owner.share([join(dir, 'data.bin')], { blockSize })
   const cap = parseReadCap(shared.link)
   const { swarmKey } = verifyCapOf(cap)
   const held = (await owner.ciphertextSource(cap.manifestCid))!
   await seeder.seed(cap.manifestCid, swarmKey, held.manifestBytes, (await owner.state.getLeaves(shared.id))!, held.source)
   const address = await seeder.listen()
-
   const entry = leecher.openSwarm(cap.manifestCid, swarmKey, { store: blockstoreStore(leecherNode.blockstore, () => entry.swarm.leaves) })
   await entry.swarm.start()
+  return { leecher, entry, address, log }
+}
+
+test('a fetch gets its first block 5 one-way flights after its dial (2.5 round trips)', { timeout: 60_000 }, async t => {
+  // One block: nothing but the first block's own exchange can follow it.
+  const { leecher, entry, address, log } = await fetchSetup(t, 10_000, 16 * 1024)
   const firstBlock = new Promise<number>(resolve => {
     entry.swarm.on('event', e => { if (e.type === 'block:verified') resolve(log[0]!.dialer.received) })
   })
@@ -127,28 +136,9 @@ test('a request sent before the proof, even with the right key, is not answered:
 })
 
 test('a striping lane dials optimistically too, and the fetch completes over both lanes', { timeout: 60_000 }, async t => {
-  const dir = await mkdtemp(join(tmpdir(), 'oht-flights-'))
-  const owner = await OhtNode.open({ dataDir: join(dir, 'owner') })
-  const leecherNode = await OhtNode.open({ dataDir: join(dir, 'leecher') })
-  const { dialer, listener, log } = recordFlights(new TcpTransport(), new TcpTransport())
-  const seeder = new NodeNetwork(listener, generateNodeKeys())
   // Lanes open only where they take separate paths (Tor); the download limit keeps the fetch
   // running long enough for the lane controller's first window.
-  const leecher = new NodeNetwork({ ...dialer, separateLanes: true }, generateNodeKeys(), { maxDownloadBytesPerSecond: 2 * 1024 * 1024 })
-  t.after(async () => {
-    await leecher.close(); await seeder.close()
-    await owner.close(); await leecherNode.close()
-    await rm(dir, { recursive: true, force: true })
-  })
-  await writeFile(join(dir, 'four.bin'), randomBytes(4 * 1024 * 1024))
-  const shared = await owner.share([join(dir, 'four.bin')], { blockSize: 64 * 1024 })
-  const cap = parseReadCap(shared.link)
-  const { swarmKey } = verifyCapOf(cap)
-  const held = (await owner.ciphertextSource(cap.manifestCid))!
-  await seeder.seed(cap.manifestCid, swarmKey, held.manifestBytes, (await owner.state.getLeaves(shared.id))!, held.source)
-  const address = await seeder.listen()
-  const entry = leecher.openSwarm(cap.manifestCid, swarmKey, { store: blockstoreStore(leecherNode.blockstore, () => entry.swarm.leaves) })
-  await entry.swarm.start()
+  const { leecher, entry, address, log } = await fetchSetup(t, 4 * 1024 * 1024, 64 * 1024, { separateLanes: true, maxDownloadBytesPerSecond: 2 * 1024 * 1024 })
   let lanes = 0
   entry.swarm.on('event', e => { if (e.type === 'block:verified') lanes = Math.max(lanes, entry.swarm.laneCount) })
   await leecher.connect(entry, address, AbortSignal.timeout(30_000))
