@@ -21,6 +21,13 @@ export const HANDSHAKE_TIMEOUT_MS = 20_000
 /** Largest frame accepted during the handshake: its frames are 68 bytes at most, so 1 KiB is plenty. */
 export const MAX_HANDSHAKE_FRAME_BYTES = 1024
 
+/**
+ * Protocol bytes an initiator may send behind the protocol name before the responder's answer
+ * (optimistic.ts): a swarm dial's opening messages are ~300 bytes; a responder drops an initiator
+ * that sent more, so what it holds unread before accepting stays small.
+ */
+export const MAX_OPTIMISTIC_BYTES = 16 * 1024
+
 /** Default hard limit of the control-protocol framer (the DHT passes its own). */
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
 

@@ -7,6 +7,10 @@
 //   initiator  -> protocol   ASCII name, at most 32 bytes (sent right behind its signature)
 //   responder  -> answer     0x00 accept | 0x01 || UTF-8 reason
 //
+// An initiator may send the protocol's first bytes right behind the protocol name, before the
+// answer (optimistic.ts): at most MAX_OPTIMISTIC_BYTES, or the responder closes the connection.
+// The responder hands those bytes to the protocol only after it accepted; a refusal drops them.
+//
 // Each frame is length-prefixed (framing.ts) with a 1 KiB cap, so a hostile peer cannot make us
 // allocate. Fresh nonces on both sides make every signature unique to this connection; the
 // role byte stops one side's signature from being reflected back as the other's. The handshake
@@ -16,7 +20,7 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { onionLabel, ONION_LABELS } from './caps.ts'
-import { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_FRAME_BYTES, REFUSAL_FLUSH_MS } from './constants.ts'
+import { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_FRAME_BYTES, MAX_OPTIMISTIC_BYTES, REFUSAL_FLUSH_MS } from './constants.ts'
 import { FrameReader, FrameTooLargeError, TruncatedFrameError, writeFrame } from './framing.ts'
 import type { ConnectionHandler, ConnectionInfo, DialOptions, Transport } from './transport.ts'
 
@@ -113,6 +117,8 @@ export type HandshakeFailure =
   | 'unsupported-protocol'
   /** Initiator side: the responder refused the protocol. */
   | 'rejected'
+  /** Responder side: the initiator sent more than MAX_OPTIMISTIC_BYTES before the answer. */
+  | 'optimistic-overflow'
 
 export class HandshakeError extends Error {
   override name = 'HandshakeError'
@@ -136,6 +142,20 @@ export function isValidProtocolName (name: string): boolean {
 
 /** Runs the handshake as the side that dialed. On failure the stream is destroyed. */
 export async function initiateHandshake (stream: Duplex, options: InitiateOptions): Promise<HandshakeResult> {
+  return await runInitiator(stream, options)
+}
+
+/** The peer as its hello names it (its signature not checked yet). */
+export interface ClaimedPeer {
+  remoteNodeId: string
+  remotePublicKey: Uint8Array
+}
+
+/**
+ * The initiator's handshake; `onNamed` runs once its signature and the protocol name are sent,
+ * before the answer is read (optimistic.ts starts the protocol there). Internal to src/onion.
+ */
+export async function runInitiator (stream: Duplex, options: InitiateOptions, onNamed?: (peer: ClaimedPeer) => void): Promise<HandshakeResult> {
   const { keys, protocol, expectedNodeId } = options
   if (!isValidProtocolName(protocol)) throw new TypeError(`invalid protocol name "${protocol}": 1–${MAX_PROTOCOL_BYTES} of a-z 0-9 . _ / -`)
   if (expectedNodeId !== undefined && !NODE_ID.test(expectedNodeId)) throw new TypeError(`expectedNodeId must be 64 lower-case hex characters, got "${expectedNodeId}"`)
@@ -149,6 +169,7 @@ export async function initiateHandshake (stream: Duplex, options: InitiateOption
     await send(stream, signTranscript(keys.privateKey, transcript, HANDSHAKE_LABELS.initiatorRole))
     // Pipelined behind the signature: saves a round trip, which costs about a second over Tor.
     await send(stream, Buffer.from(protocol, 'ascii'))
+    onNamed?.({ remoteNodeId: peer.nodeId, remotePublicKey: peer.publicKey })
     checkSignature(await receive(reader, 'signature'), peer, transcript, HANDSHAKE_LABELS.responderRole)
     const answer = await receive(reader, 'answer')
     if (answer.length === 1 && answer[0] === ACCEPT) return { remoteNodeId: peer.nodeId, remotePublicKey: peer.publicKey, protocol, stream }
@@ -174,6 +195,11 @@ export async function respondHandshake (stream: Duplex, options: RespondOptions)
     const protocol = name.toString('latin1')
     if (name.length > MAX_PROTOCOL_BYTES || !isValidProtocolName(protocol)) {
       throw new HandshakeError('malformed', `node ${short(peer.nodeId)} sent a malformed protocol name (${name.length} bytes)`)
+    }
+    // Optimistic bytes wait here unread, bounded: more than the cap is a peer to drop.
+    const early = reader.buffered + stream.readableLength
+    if (early > MAX_OPTIMISTIC_BYTES) {
+      throw new HandshakeError('optimistic-overflow', `node ${short(peer.nodeId)} sent ${early} bytes before the answer (the limit is ${MAX_OPTIMISTIC_BYTES})`)
     }
     if (!protocols.includes(protocol)) {
       const reason = `unsupported protocol "${protocol}"; this node speaks ${protocols.length === 0 ? 'nothing' : protocols.join(', ')}`

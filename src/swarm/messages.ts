@@ -6,6 +6,12 @@ import { MAX_EXTENSION_BYTES, MAX_LEAVES_PER_MESSAGE, MAX_PROOF_SIBLINGS, MAX_RE
 
 export { MAX_EXTENSION_BYTES, MAX_LEAVES_PER_MESSAGE } from './constants.ts'
 export const EXTENSION_NAME = 'oht_v1'
+/**
+ * The number oht_v1 messages carry. BEP 10 lets each side number its extensions in its extension
+ * handshake; every oht node registers oht_v1 alone, so it is 1 on both ends, and an initiator
+ * sends its `auth` and first requests before the peer's extension handshake has arrived.
+ */
+export const EXTENSION_ID = 1
 
 export type ExtensionMessage =
   | { t: 'auth', mac: Uint8Array }

@@ -97,6 +97,21 @@ export class MetadataExchange {
     const pool = answering.length > 0 ? answering : ready
     const peer = prefer != null && pool.includes(prefer) ? prefer : pool[0]
     if (peer == null) return
+    this.#askPeer(peer)
+  }
+
+  /**
+   * Asks a connection this node just dialed, before it proved the swarm key: the requests go
+   * out behind this node's own proof, in the dial's first flight. The answers are only read
+   * once the peer proved the key (PeerWire), and only if nobody else was asked meanwhile.
+   */
+  askEarly (peer: SwarmPeer): void {
+    const ctx = this.#ctx
+    if (this.known || ctx.closed || (this.#asked != null && ctx.nodes.has(this.#asked))) return
+    this.#askPeer(peer)
+  }
+
+  #askPeer (peer: SwarmPeer): void {
     this.#asked = peer.id
     if (this.manifest == null) {
       // The first leaf range rides with the manifest request: a seeder clamps `count` to the

@@ -8,7 +8,7 @@ import { isFreedWhenSent, releaseIfSent } from '../blocks/index.ts'
 import { WireGuard } from './guard.ts'
 import { DEFAULT_AUTH_TIMEOUT_MS, LEAVE_FLUSH_MS, MAX_KNOWN_EXTENSION_BYTES, MAX_REFUSAL_CHARS, MAX_OTHER_MESSAGE_BYTES, MAX_PREAUTH_MESSAGE_BYTES, MAX_QUEUED_ANSWER_BYTES, MAX_QUEUED_BYTES, PIECE_HEADER_BYTES, QUEUE_POLL_MS, SEND_STALL_TIMEOUT_MS, WIRE_HEADER_SLACK_BYTES } from './constants.ts'
 import { Outbox, type OutboxLimits } from './outbox.ts'
-import { decodeMessage, encodeMessage, EXTENSION_NAME, MAX_EXTENSION_BYTES, MessageError, type ExtensionMessage } from './messages.ts'
+import { decodeMessage, encodeMessage, EXTENSION_ID, EXTENSION_NAME, MAX_EXTENSION_BYTES, MessageError, type ExtensionMessage } from './messages.ts'
 
 export interface PeerWireOptions {
   /** An oht stream whose connection handshake is done (both node keys proven). */
@@ -80,6 +80,8 @@ export function pieceParts (parts: readonly Uint8Array[]): Uint8Array {
 interface WireInternals {
   _push: (data: Uint8Array) => boolean
   uploadSpeed: (bytes: number) => void
+  _extendedHandshakeSent: boolean
+  _sendExtendedHandshake: () => void
 }
 
 /** Makes `wire.piece` accept PieceParts: "piece" = <len=9+X><id=7><index><begin><block>. */
@@ -163,6 +165,7 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
     OhtExtension.prototype.onExtendedHandshake = function (): void { self.#sendAuth() }
     OhtExtension.prototype.onMessage = function (buf: Uint8Array): void { self.#onExtension(buf) }
     wire.use(OhtExtension as never)
+    if (wire.extendedMapping[EXTENSION_ID] !== EXTENSION_NAME) throw new Error(`${EXTENSION_NAME} must be extension ${EXTENSION_ID} (messages.ts)`)
 
     const guard = new WireGuard(Math.max(options.maxBlockBytes, MAX_EXTENSION_BYTES) + WIRE_HEADER_SLACK_BYTES, { limitFor: id => this.#limitFor(id) })
     options.stream.pipe(guard).pipe(wire as unknown as NodeJS.WritableStream)
@@ -189,15 +192,24 @@ export class PeerWire extends EventEmitter<PeerWireEvents> {
     this.#authTimer.unref()
     // BEP 6 (fast extension) for its reject message: a request that cannot be served is
     // answered at once instead of timing out.
-    if (options.initiator) wire.handshake(options.infoHash, options.localNodeId.subarray(0, 20), { fast: true })
+    if (options.initiator) {
+      wire.handshake(options.infoHash, options.localNodeId.subarray(0, 20), { fast: true })
+      // The peer is an oht node (the oht handshake said `swarm`), so it speaks BEP 10: the
+      // extension handshake and the swarm-key proof go in the same flight instead of waiting
+      // for the peer's BitTorrent handshake (bittorrent-protocol's default), then its extension
+      // handshake. The proof binds both node ids, which the oht handshake named.
+      if (!internals._extendedHandshakeSent) internals._sendExtendedHandshake()
+      this.#sendAuth()
+    }
   }
 
   get authenticated (): boolean { return this.#authenticated }
   get closed (): boolean { return this.#closed }
 
+  /** Sends an oht_v1 message; before the peer's extension handshake, under the fixed EXTENSION_ID. */
   send (message: ExtensionMessage): void {
     if (this.#closed) return
-    this.wire.extended(EXTENSION_NAME, encodeMessage(message))
+    this.wire.extended(this.wire.peerExtendedMapping[EXTENSION_NAME] ?? EXTENSION_ID, encodeMessage(message))
   }
 
   /**

@@ -181,6 +181,12 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     this.#nodes.set(id, node)
     this.#peers.set(peer.key, peer)
     this.#dispatch.attach(peer)
+    // A dial of a fetch that lacks the metadata: `interested` and the metadata requests ride
+    // behind the handshakes and the proof (PeerWire), so the peer answers them all in one go.
+    if (initiator && !this.metadataKnown) {
+      wire.wire.interested()
+      this.#metadata.askEarly(peer)
+    }
     return wire
   }
 

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream'
-import { initiateHandshake, type Transport } from '../../onion/index.ts'
+import { initiateOptimistic, type Transport } from '../../onion/index.ts'
 import { LaneController, type Swarm } from '../../swarm/index.ts'
 import type { NodeKeys } from '../identity/keystore.ts'
 
@@ -23,8 +23,10 @@ export function stripe (dialer: LaneDialer, swarm: Swarm, address: string, remot
   const dial = async (lane: number): Promise<void> => {
     const raw = await dialer.transport.dial(address, { lane, ...(signal != null ? { signal } : {}) })
     try {
-      const session = await initiateHandshake(raw, { keys: dialer.keys, protocol: dialer.protocol, expectedNodeId: remoteNodeId, ...(signal != null ? { signal } : {}) })
+      // Optimistic (optimistic.ts): the lane's swarm handshakes go with the oht handshake.
+      const session = await initiateOptimistic(raw, { keys: dialer.keys, protocol: dialer.protocol, expectedNodeId: remoteNodeId, ...(signal != null ? { signal } : {}) })
       if (swarm.addPeer(dialer.paced(session.stream), true, remote) == null) throw new Error('the swarm took no more lanes to this peer')
+      await session.accepted
     } catch (err) {
       raw.destroy()
       throw err

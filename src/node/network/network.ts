@@ -5,7 +5,7 @@ import {
   deriveSwarmInfoHash, decodeManifest, type BlockSource, type SealedManifest
 } from '../../blocks/index.ts'
 import { Swarm, sourceStore, RateLimiter, PerPeerRate, throttleReads, type SwarmEvent, type SwarmStore } from '../../swarm/index.ts'
-import { initiateHandshake, respondHandshake, type HandshakeResult, type Transport } from '../../onion/index.ts'
+import { initiateHandshake, initiateOptimistic, respondHandshake, type HandshakeResult, type Transport } from '../../onion/index.ts'
 import type { NodeKeys } from '../identity/keystore.ts'
 import { stripe } from './lanes.ts'
 import { InboundAdmission, type AdmissionLimits } from './admission.ts'
@@ -152,18 +152,24 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
     }
   }
 
-  /** Dials a peer and joins it to `entry`'s swarm; resolves once the oht handshake is done. */
+  /**
+   * Dials a peer and joins it to `entry`'s swarm; resolves once the oht handshake is done. The
+   * swarm's first messages go out before the peer's answer (optimistic.ts): one round trip less.
+   */
   async connect (entry: SwarmEntry, address: string, signal?: AbortSignal): Promise<void> {
     const raw = await this.transport.dial(address, signal != null ? { signal } : {})
     try {
-      const session = await initiateHandshake(raw, { keys: this.keys, protocol: SWARM_PROTOCOL, ...(signal != null ? { signal } : {}) })
+      const session = await initiateOptimistic(raw, { keys: this.keys, protocol: SWARM_PROTOCOL, ...(signal != null ? { signal } : {}) })
       const paced = (s: Duplex): Duplex => this.#paced(s, entry, session.remoteNodeId)
       const added = entry.swarm.addPeer(paced(session.stream), true, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
+      if (added == null) return
+      // A refusal or a bad signature fails the dial here; the peer's wire closes with it.
+      await session.accepted
       // More lanes (circuits) to this peer while they pay (src/node/network/lanes.ts): only where
       // lanes take separate paths, and not while a per-peer download limit is set, which is then
       // the bottleneck. A limit set later leaves the lanes open: they share the peer's one bucket,
       // so the limit holds, and lanes that stop paying are not added to.
-      if (added != null && this.transport.separateLanes === true && this.perPeerDownload.bytesPerSecond === Infinity) stripe({ transport: this.transport, keys: this.keys, protocol: SWARM_PROTOCOL, paced }, entry.swarm, address, session.remoteNodeId, signal)
+      if (this.transport.separateLanes === true && this.perPeerDownload.bytesPerSecond === Infinity) stripe({ transport: this.transport, keys: this.keys, protocol: SWARM_PROTOCOL, paced }, entry.swarm, address, session.remoteNodeId, signal)
     } catch (err) {
       raw.destroy()
       throw err
