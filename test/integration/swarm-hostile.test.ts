@@ -10,6 +10,7 @@ import { readFile, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NODE_BIN, REPO, ohtJson, tempDir } from '../helpers/cli.ts'
 import { startDaemon, type Daemon } from '../helpers/daemon.ts'
+import { DaemonClient } from '../../src/node/api/client.ts'
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 /** Growth of the seeder's RSS that an attack may cause: bounded answers, not the attack's size. */
@@ -30,6 +31,21 @@ async function attack (t: { after: (fn: () => void) => void }, args: string[]): 
     p.once('exit', code => { clearTimeout(timer); reject(new Error(`peer-tool ${args[0]} exited with ${code} before attacking: ${err}`)) })
   })
   return p
+}
+
+/**
+ * The peers the seeder's swarms banned, once there are `count` (the API's peers route). A peer
+ * that stopped reading cannot see the seeder hang up, so the seeder is asked; the deadline only
+ * catches a ban that never comes.
+ */
+async function bannedBy (seeder: Daemon, count: number): Promise<string[]> {
+  const client = new DaemonClient(join(seeder.dataDir, 'api.sock'))
+  const deadline = Date.now() + 60_000
+  while (true) {
+    const banned = (await client.peers()).swarms.flatMap(sw => sw.banned)
+    if (banned.length >= count || Date.now() > deadline) return banned
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
 }
 
 async function growthAfter (seeder: Daemon, before: number, settleMs = 3000): Promise<number> {
@@ -59,6 +75,8 @@ test('peers that stop reading while they request blocks make the seeder wait, no
   assert.ok(grown < RSS_BOUND_KIB, `block requests: the seeder grew by ${grown} KiB`)
   // An honest fetcher is still served meanwhile.
   await fetchWorks(dir, seeder, s, data, 'honest')
+  // The peer far over MAX_QUEUED_REQUESTS was banned, and only it.
+  assert.equal((await bannedBy(seeder, 1)).length, 1, 'the 2,000-request peer was banned')
   for (const p of [...readers, flooder]) p.kill('SIGKILL')
 })
 
@@ -76,6 +94,8 @@ test('a peer that floods leaves? without reading makes the seeder wait, not buff
   const grown = await growthAfter(seeder, before)
   t.diagnostic(`leaves? flood: +${grown} KiB`)
   assert.ok(grown < RSS_BOUND_KIB, `leaves? flood: the seeder grew by ${grown} KiB`)
+  // Over MAX_QUEUED_METADATA_REQUESTS waiting: banned.
+  assert.equal((await bannedBy(seeder, 1)).length, 1, 'the leaves? flooder was banned')
   flooder.kill('SIGKILL')
 })
 

@@ -132,13 +132,17 @@ describe('dht record store', () => {
     }
     assert.ok(refused > 0, 'each flooder hits its own byte quota')
     assert.ok(store.bytes <= 5 * 1024 * 1024 + 5 * 17 * 1024, `the flood holds ${store.bytes} bytes`)
-    // A store full of the flood (shrunk to what five quotas fill) still takes an honest record.
-    const small = new RecordStore({ maxBytes: 2 * 1024 * 1024 })
+    // A store full of the flood to the byte (shrunk to 120 of its values, fewer than five quotas
+    // fill) still takes an honest record: it evicts, it does not refuse.
+    const perValue = store.bytes / store.size
+    assert.ok(Number.isInteger(perValue), 'the flood\'s records are all of one size')
+    const small = new RecordStore({ maxBytes: 120 * perValue })
     for (let peer = 0; peer < 5; peer++) {
       for (let i = 0; i < 60; i++) {
         try { small.putValue(createImmutableRecord(mallory, new Uint8Array(randomBytes(MAX_VALUE_BYTES)), NOW + HOUR), `flooder-${peer}`, NOW) } catch {}
       }
     }
+    assert.equal(small.bytes, 120 * perValue, 'the flood filled the store: no byte left for the honest record')
     const honest = createProviderRecord(alice, topic, 'mem:alice', NOW + HOUR)
     small.addProvider(honest, 'alice', NOW)
     assert.equal(small.getProviders(topic, NOW).length, 1)

@@ -66,6 +66,8 @@ describe('dht request server', () => {
   })
   after(async () => { await node.stop() })
 
+  // The session tests below fail at their timeout (30 s) if the node keeps a bad session open:
+  // without them it would end only at INBOUND_IDLE_MS (10 min), within `npm test`'s per-test bound.
   /** A client stream served by the node as if the handshake had authenticated `client`. */
   function connect (): { stream: Duplex, reader: FrameReader, closed: () => Promise<void> } {
     const [ours, theirs] = memoryDuplexPair()
@@ -127,7 +129,7 @@ describe('dht request server', () => {
     c.stream.destroy()
   })
 
-  test('an oversized frame ends the session before it is buffered; the node lives', async () => {
+  test('an oversized frame ends the session before it is buffered; the node lives', { timeout: 30_000 }, async () => {
     const c = connect()
     const prefix = Buffer.alloc(4); prefix.writeUInt32BE(MAX_FRAME_BYTES + 1)
     c.stream.write(prefix)
@@ -135,7 +137,7 @@ describe('dht request server', () => {
     await nodeLives()
   })
 
-  test('a truncated frame ends the session; the node lives', async () => {
+  test('a truncated frame ends the session; the node lives', { timeout: 30_000 }, async () => {
     const c = connect()
     const frame = encodeFrame(encodeRequest({ id: 1, request: { type: 'ping' } }))
     c.stream.end(frame.subarray(0, frame.length - 3))
@@ -143,7 +145,7 @@ describe('dht request server', () => {
     await nodeLives()
   })
 
-  test('garbage instead of CBOR ends the session and is counted; the node lives', async () => {
+  test('garbage instead of CBOR ends the session and is counted; the node lives', { timeout: 30_000 }, async () => {
     const before = node.stats().malformedRequests
     const c = connect()
     await writeFrame(c.stream, new Uint8Array(randomBytes(64)))

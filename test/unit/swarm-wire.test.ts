@@ -38,8 +38,11 @@ test('a length prefix over the limit (up to 2^32-1) is refused before it is buff
 })
 
 test('a peer that does not speak the BitTorrent protocol is refused', async () => {
-  const { error } = await run(new WireGuard(1 << 20), [randomBytes(100)])
-  assert.ok(error instanceof WireMessageTooLargeError)
+  // Refused at its first bytes: nothing reaches the BitTorrent wire (random bytes would also end
+  // as an oversized length later, after their first 68 bytes had passed as a handshake).
+  const { out, error } = await run(new WireGuard(1 << 20), [Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n${'x'.repeat(60)}`)])
+  assert.ok(error instanceof WireMessageTooLargeError && /does not speak the BitTorrent/.test(error.message), String(error))
+  assert.equal(out.length, 0, 'nothing passed the guard')
 })
 
 test('extension messages round-trip and malformed ones are refused', () => {
@@ -70,7 +73,8 @@ test('the guard limits each message type as the caller says, before buffering it
   assert.ok(error instanceof WireMessageTooLargeError && /type 20/.test(error.message), String(error))
 })
 
-test('an unfinished message fails at its deadline, and the total bound drops the stalest holder', async () => {
+// Without the deadline or the total bound, the awaited failures never come: the timeout fails it.
+test('an unfinished message fails at its deadline, and the total bound drops the stalest holder', { timeout: 30_000 }, async () => {
   const budget = new PartialBudget(300)
   const slow = new WireGuard(1 << 20, { budget, deadline: { baseMs: 50, bytesPerSecond: 1e9 } })
   const failed = new Promise<Error>(resolve => { slow.on('error', resolve) })
