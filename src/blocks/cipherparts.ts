@@ -129,7 +129,8 @@ export class CipherPartStore {
    * The final pass: every block is read back, checked against its leaf and decrypted into the
    * plaintext `.part` files, which are synced and renamed as each completes; then the ciphertext
    * part is removed. A pass an earlier run left midway goes on from the plaintext it wrote
-   * (re-checked). A block that no longer matches is dropped (a resume fetches it again).
+   * (re-checked). A block that no longer matches is dropped (a resume fetches it again), and the
+   * unfinished plaintext files are removed.
    */
   async finish (): Promise<void> {
     if (this.#finished) return
@@ -152,7 +153,13 @@ export class CipherPartStore {
         }
       }
     }
-    await Promise.all(Array.from({ length: Math.min(FINISH_WINDOW, todo.length) }, worker))
+    try {
+      await Promise.all(Array.from({ length: Math.min(FINISH_WINDOW, todo.length) }, worker))
+    } catch (err) {
+      // The unfinished plaintext goes: it is not left on disk by a pass that did not complete.
+      await this.plain.close(true)
+      throw err
+    }
     if (!this.plain.complete) throw new RestoreError('the final decryption pass left files incomplete')
     this.#finished = true
     await this.#closeCipher()
