@@ -4,6 +4,9 @@
 //                       [--json] [--port-base 47100] [--timeout 600] [--setup-timeout 300]
 //                       [--tcp-bytes 1GiB]
 //
+// `--only oht,oht-enc` compares oht's leecher with and without `fetch --encrypted-parts` (blocks
+// kept as ciphertext, one decryption pass at the end), from the same seeders, alternating.
+//
 // Shapes: N→1 is N seeder processes and one leecher process, the same N for both tools. Every
 // peer is its own process; peers meet only by address on 127.0.0.1 (WebTorrent: DHT, trackers,
 // LSD, µTP, PEX, web seeds and NAT mapping off, `torrent.addPeer`; oht: `--transport tcp`,
@@ -31,7 +34,7 @@ import { ensureCurrentBuild } from './lib/build.ts'
 import { ensureFixture, warmCache } from './lib/fixture.ts'
 import { machineFacts } from './lib/machine.ts'
 import { ProcGroup, hasGnuTime } from './lib/swarm-proc.ts'
-import { OhtSide } from './lib/swarm-side-oht.ts'
+import { OhtEncryptedPartsSide, OhtSide } from './lib/swarm-side-oht.ts'
 import { WebTorrentSide } from './lib/swarm-side-webtorrent.ts'
 import { sha256File, type LeechResult, type Side, type Tool } from './lib/swarm-side.ts'
 import { measureLoopbackTcp, type TcpResult } from './lib/swarm-tcp.ts'
@@ -43,9 +46,10 @@ const GiB = 2 ** 30
 
 const TARGETS = { ratio: 2, rssMiB: 120, rssAtBytes: GiB }
 const TOOLS: Tool[] = ['webtorrent', 'oht']
+const ALL_TOOLS: Tool[] = [...TOOLS, 'oht-enc']
 
 function usage (): never {
-  process.stderr.write('usage: node bench/swarm.ts [--sizes 256MiB,1GiB] [--runs 1] [--only webtorrent|oht] [--shapes 1,4] [--json]\n' +
+  process.stderr.write('usage: node bench/swarm.ts [--sizes 256MiB,1GiB] [--runs 1] [--only webtorrent|oht|oht-enc] [--shapes 1,4] [--json]\n' +
     '                           [--port-base 47100] [--timeout 600] [--setup-timeout 300] [--tcp-bytes 1GiB]\n')
   process.exit(2)
 }
@@ -69,7 +73,7 @@ const list = (s: string): string[] => s.split(',').map(x => x.trim()).filter(x =
 const sizes = list(opts.sizes).map(parseSize)
 const runs = Number(opts.runs)
 const shapes = [...new Set(list(opts.shapes).map(Number))].sort((a, b) => a - b)
-const tools = opts.only != null ? list(opts.only).map(t => TOOLS.find(x => x === t) ?? usage()) : TOOLS
+const tools = opts.only != null ? list(opts.only).map(t => ALL_TOOLS.find(x => x === t) ?? usage()) : TOOLS
 const portBase = Number(opts['port-base'])
 const leechTimeoutMs = Number(opts.timeout) * 1000
 const setupTimeoutMs = Number(opts['setup-timeout']) * 1000
@@ -80,7 +84,8 @@ if (sizes.length === 0 || sizes.some(s => !(s > 0)) || !Number.isInteger(runs) |
 const maxSeeders = shapes.at(-1)!
 const PORTS: Record<Tool, number[]> = {
   webtorrent: Array.from({ length: maxSeeders }, (_, i) => portBase + 1 + i),
-  oht: Array.from({ length: maxSeeders }, (_, i) => portBase + 11 + i)
+  oht: Array.from({ length: maxSeeders }, (_, i) => portBase + 11 + i),
+  'oht-enc': [] // the oht seeders
 }
 
 // With --json, stdout carries only the JSON summary; everything for people goes to stderr.
@@ -164,9 +169,10 @@ try {
     inputs.push({ file: relative(ROOT, fixture), bytes: size, sha256: sourceSha, generated: made.generated, warmReadMiBps: warmMiBps })
 
     const sizeDir = await mkdtemp(join(workRoot, `${sizeLabel(size)}-`))
+    const ohtSide = new OhtSide({ group, cwd: ROOT, file: fixture, ports: PORTS.oht, workDir: sizeDir, gnuTime, setupTimeoutMs, leechTimeoutMs })
     const sides: Side[] = tools.map(tool => tool === 'webtorrent'
       ? new WebTorrentSide({ group, cwd: ROOT, file: fixture, ports: PORTS.webtorrent, workDir: sizeDir, gnuTime, setupTimeoutMs, leechTimeoutMs })
-      : new OhtSide({ group, cwd: ROOT, file: fixture, ports: PORTS.oht, workDir: sizeDir, gnuTime, setupTimeoutMs, leechTimeoutMs }))
+      : tool === 'oht' ? ohtSide : new OhtEncryptedPartsSide(ohtSide))
     const broken = new Set<Tool>()
     try {
       for (const n of shapes) {
@@ -305,6 +311,13 @@ say()
 say('ratios (oht / WebTorrent, median MiB/s):')
 for (const r of ratios) say(`- ${sizeLabel(r.size)} ${shapeLabel(r.seeders)}: ${f2(r.ratio)} (target >= ${TARGETS.ratio}: ${r.met ? 'MET' : 'MISSED'}); whole process ${f2(r.e2eRatio)}`)
 if (ratios.length === 0) say('- none (needs both tools)')
+for (const size of sizes) {
+  for (const n of shapes) {
+    const plain = find('oht', size, n)
+    const enc = find('oht-enc', size, n)
+    if (plain != null && enc != null) say(`- oht fetch --encrypted-parts / plain parts ${sizeLabel(size)} ${shapeLabel(n)}: ${f2(enc.mibPerSecond / plain.mibPerSecond)} (cost ${f0(100 * (1 - enc.mibPerSecond / plain.mibPerSecond))} %); whole process ${f2(enc.e2eMibPerSecond / plain.e2eMibPerSecond)}`)
+  }
+}
 if (rssTarget != null) say(`- oht leecher peak RSS at ${sizeLabel(TARGETS.rssAtBytes)}: ${f0(rssTarget.value)} MiB, worst run (target ${rssTarget.target}: ${rssTarget.met ? 'MET' : 'MISSED'})`)
 if (tcp != null) {
   for (const s of summaries) if (s.seeders === shapes[0] && s.size === sizes.at(-1)) say(`- ${s.tool} ${shapeLabel(s.seeders)} ${sizeLabel(s.size)} / loopback TCP limit: ${f2(s.mibPerSecond / tcp.mibPerSecond)}`)

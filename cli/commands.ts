@@ -110,10 +110,11 @@ export function registerCoreCommands (program: Command): void {
     .option('--file <path>', t('cli.fetch.optFile'), collect, [])
     .option('--force', t('cli.fetch.optForce'))
     .option('--merge', t('cli.fetch.optMerge'))
+    .option('--encrypted-parts', t('privacy.fetchOptEncryptedParts'))
     .option('--seed-ratio <ratio>', t('shares.optSeedRatio'))
     .option('--seed-time <duration>', t('shares.optSeedTime'))
     .addHelpText('after', t('privacy.fetchParts'))
-    .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean, merge?: boolean, seedRatio?: string, seedTime?: string }, cmd: Command) => {
+    .action(async (link: string, opts: { output: string, peer: string[], file: string[], force?: boolean, merge?: boolean, encryptedParts?: boolean, seedRatio?: string, seedTime?: string }, cmd: Command) => {
       const g = globals(cmd)
       const out = makeOutput(g)
       const { parseReadCap } = await import('../src/blocks/link.ts')
@@ -133,7 +134,7 @@ export function registerCoreCommands (program: Command): void {
       try {
         await withService(g, out, async service => {
           const progress = progressFor('fetching', out)
-          const r = await service.fetch(cap, { output: resolve(opts.output), peers: opts.peer, select: opts.file, overwrite: opts.force === true, merge: opts.merge === true, ...seed }, e => {
+          const r = await service.fetch(cap, { output: resolve(opts.output), peers: opts.peer, select: opts.file, overwrite: opts.force === true, merge: opts.merge === true, ...(opts.encryptedParts === true ? { encryptedParts: true } : {}), ...seed }, e => {
             if (e.type === 'progress') progress.onProgress?.(e.bytesDone, e.bytesTotal)
             else if (e.type === 'peer:dial-failed') out.warn(t('cli.fetch.dialFailed', { address: e.address, reason: e.reason }))
             else if (e.type === 'peer:banned') out.warn(t('cli.fetch.banned', { peer: e.peer.slice(0, 12), reason: e.reason }))

@@ -119,14 +119,14 @@ export class OhtSide implements Side {
     this.seeders[i] = { proc, port, dataDir, address }
   }
 
-  async leech (n: number, runDir: string): Promise<LeechResult> {
+  async leech (n: number, runDir: string, fetchFlags: readonly string[] = []): Promise<LeechResult> {
     const link = this.link
     if (link == null || this.seeders.length < n) throw new Error('oht seeders not started')
     const outDir = join(runDir, 'out')
     await mkdir(outDir, { recursive: true })
     const peers = this.seeders.slice(0, n).flatMap(s => ['--peer', `tcp:127.0.0.1:${s.port}`])
     const measured = measuredNode([
-      this.bin, '--data-dir', join(runDir, 'oht-leecher'), '--json', '--transport', 'tcp', 'fetch', link, '-o', outDir, ...peers
+      this.bin, '--data-dir', join(runDir, 'oht-leecher'), '--json', '--transport', 'tcp', 'fetch', link, '-o', outDir, ...fetchFlags, ...peers
     ], runDir, `oht-leech-${++this.runs}`, this.o.gnuTime)
     const proc = this.o.group.start(`oht fetch leecher (${n} seeder${n > 1 ? 's' : ''})`, measured.command, measured.args, { cwd: this.o.cwd, env: measured.env })
     proc.child.stdin?.end()
@@ -149,4 +149,14 @@ export class OhtSide implements Side {
     await Promise.all(this.seeders.map(s => s.proc.stop()))
     this.seeders.length = 0
   }
+}
+
+/** The `oht-enc` tool: the oht side's leecher with `fetch --encrypted-parts`, from its seeders. */
+export class OhtEncryptedPartsSide implements Side {
+  readonly tool = 'oht-enc' as const
+  private readonly base: OhtSide
+  constructor (base: OhtSide) { this.base = base }
+  async ensureSeeders (n: number): Promise<SeederSetup | undefined> { return await this.base.ensureSeeders(n) }
+  async leech (n: number, runDir: string): Promise<LeechResult> { return await this.base.leech(n, runDir, ['--encrypted-parts']) }
+  async stop (): Promise<void> { await this.base.stop() }
 }

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { ProcessUsage } from './swarm-proc.ts'
 
-export type Tool = 'webtorrent' | 'oht'
+/** `oht-enc`: oht's leecher with `fetch --encrypted-parts`, from the same seeders as `oht`. */
+export type Tool = 'webtorrent' | 'oht' | 'oht-enc'
 
 export interface LeechResult {
   /** Bytes of the file the leecher reports it fetched. */

@@ -138,11 +138,11 @@ export class PlaintextStore {
   heldBlocks (): number[] { return [...this.#have] }
 
   /**
-   * Opens the .part files. `resumeBlocks` are blocks an earlier run recorded as written: each is
-   * re-checked (re-encrypted, hashed) and kept only if it still matches its leaf.
+   * Refuses an output that would replace or merge into what is there (a hidden top folder, an
+   * existing folder of the share's name, existing files) unless asked; `resuming`: an earlier run
+   * of this fetch made what is there.
    */
-  async open (resumeBlocks: readonly number[] = []): Promise<number[]> {
-    const resuming = resumeBlocks.length > 0
+  async checkOutput (resuming: boolean): Promise<void> {
     // A hidden top folder (a share named `.ssh`) never lands in a home folder, nor merges into a
     // folder of that name already there, unless asked (--force).
     const top = localSegments(this.manifest.body.name)[0]!
@@ -156,11 +156,22 @@ export class PlaintextStore {
     if (this.manifest.body.kind === 'dir' && !resuming && !this.#overwrite && !this.#merge && await isDirectory(join(this.root, top))) {
       throw new RestoreError(`the folder ${join(this.root, top)} already exists: fetch into another folder (-o), or use --merge to add the share's files to it (no file is replaced without --force)`)
     }
+    if (resuming || this.#overwrite) return
     for (const f of this.files) {
-      if (!f.selected || !(await exists(f.final))) continue
+      if (f.selected && await exists(f.final)) throw new RestoreError(`${f.final} already exists (use --force to replace it)`)
+    }
+  }
+
+  /**
+   * Opens the .part files. `resumeBlocks` are blocks an earlier run recorded as written: each is
+   * re-checked (re-encrypted, hashed) and kept only if it still matches its leaf.
+   */
+  async open (resumeBlocks: readonly number[] = []): Promise<number[]> {
+    const resuming = resumeBlocks.length > 0
+    await this.checkOutput(resuming)
+    for (const f of this.files) {
       // A file an earlier run of this fetch completed: its blocks are re-checked below.
-      if (resuming && !this.#overwrite) { f.done = true; continue }
-      if (!this.#overwrite) throw new RestoreError(`${f.final} already exists (use --force to replace it)`)
+      if (f.selected && resuming && !this.#overwrite && await exists(f.final)) f.done = true
     }
     try {
       await mkdir(this.root, { recursive: true })

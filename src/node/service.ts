@@ -279,6 +279,7 @@ export class LocalService implements NodeService {
       ...(request.select != null ? { select: request.select } : {}),
       overwrite: request.overwrite === true,
       merge: request.merge === true,
+      encryptedParts: request.encryptedParts === true,
       ...(signal != null ? { signal } : {}),
       onEvent: events
     })

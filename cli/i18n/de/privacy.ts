@@ -8,7 +8,13 @@ export default {
   'privacy.memoryWithDataDir': '--memory und --data-dir schließen sich aus: ein Knoten nur im Speicher hat kein Datenverzeichnis',
   'privacy.memoryNoDataDir': '{what} braucht ein Datenverzeichnis: geht nicht mit --memory',
   'privacy.fetchParts': '\nPrivatsphäre: eine Datei im Abruf wird als Klartext in <Name>.part neben ihrem endgültigen Namen geschrieben ' +
-    '(Blöcke werden beim Eintreffen entschlüsselt); ein unterbrochener Abruf lässt also lesbare Daten im Ausgabeverzeichnis, bis er fortgesetzt oder gelöscht wird.',
+    '(Blöcke werden beim Eintreffen entschlüsselt); ein unterbrochener Abruf lässt also lesbare Daten im Ausgabeverzeichnis, bis er fortgesetzt oder gelöscht wird. ' +
+    'Mit --encrypted-parts wird nichts von der Freigabe als Klartext geschrieben, bevor alle Blöcke da sind: sie bleiben ' +
+    'Chiffretext in <Name>.encrypted.part (ohne den Link nutzlos), dann entschlüsselt ein letzter Durchgang sie in die Dateien ' +
+    '(jede synchronisiert und umbenannt, sobald vollständig) und löscht sie. Dieser Durchgang liest und schreibt die Freigabe ein weiteres Mal: ' +
+    'gemessene Kosten in bench/RESULTS.md; solange braucht er doppelt so viel freien Platz wie die Freigabe. Ein Abruf wird in dem Modus fortgesetzt, in dem er begann. ' +
+    '`oht stream` schreibt immer Klartext-Teildateien (es spielt sie beim Eintreffen ab); eine Freigabe, die dieser Knoten schon ganz hält, wird ohne Netzwerkabruf wiederhergestellt.',
+  'privacy.fetchOptEncryptedParts': 'abgerufene Blöcke bis zum Ende des Abrufs als Chiffretext behalten und dann in einem Durchgang entschlüsseln (siehe Privatsphäre unten)',
   'privacy.wipe.description': 'das Datenverzeichnis dieses Knotens löschen: Keystore und Konto-Keystores werden vor dem Löschen ' +
     'mit Nullen überschrieben, dann Zustand, Blöcke und alle übrigen Dateien (ebenfalls überschrieben). ' +
     'Grenzen: auf SSDs und Dateisystemen mit Journal oder Copy-on-Write (ext4-Journal, btrfs, ZFS, APFS) können alte Kopien ' +

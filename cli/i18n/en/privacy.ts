@@ -8,7 +8,13 @@ export default {
   'privacy.memoryWithDataDir': '--memory and --data-dir exclude each other: a memory-only node has no data directory',
   'privacy.memoryNoDataDir': '{what} needs a data directory: it cannot run with --memory',
   'privacy.fetchParts': '\nPrivacy: a file being fetched is written as plaintext to <name>.part beside its final name (blocks are ' +
-    'decrypted as they arrive), so an interrupted fetch leaves readable data in the output directory until it is resumed or deleted.',
+    'decrypted as they arrive), so an interrupted fetch leaves readable data in the output directory until it is resumed or deleted. ' +
+    'With --encrypted-parts nothing of the share is written as plaintext until every block is there: the blocks stay ' +
+    'ciphertext in <name>.encrypted.part (useless without the link), then one final pass decrypts them into the files ' +
+    '(each synced and renamed when complete) and removes it. That pass reads and writes the share once more: measured cost ' +
+    'in bench/RESULTS.md; it needs twice the share\'s size free meanwhile. A fetch resumes in the mode it began in. ' +
+    '`oht stream` always writes plaintext parts (it plays them as they arrive); a share this node already holds whole is restored without a network fetch.',
+  'privacy.fetchOptEncryptedParts': 'keep the fetched blocks as ciphertext until the fetch is complete, then decrypt them in one pass (see Privacy below)',
   'privacy.wipe.description': 'delete this node\'s data directory: the keystore and account keystores are overwritten ' +
     'with zeros before they are unlinked, then the state, the blocks and every other file (also overwritten). ' +
     'Limits: on SSDs and journaling or copy-on-write filesystems (ext4 journal, btrfs, ZFS, APFS) old copies of the ' +

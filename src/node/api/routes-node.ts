@@ -47,7 +47,7 @@ export function registerNodeRoutes (api: RouteTable, service: LocalService, opti
   api.route('POST', `${v}/fetch`, async ctx => {
     const b = await objectBody(ctx)
     const cap = parseReadCap(str(b, 'link'))
-    const request = { output: str(b, 'output'), peers: strs(b, 'peers'), select: strs(b, 'select'), overwrite: b.overwrite === true, merge: b.merge === true }
+    const request = { output: str(b, 'output'), peers: strs(b, 'peers'), select: strs(b, 'select'), overwrite: b.overwrite === true, merge: b.merge === true, encryptedParts: b.encryptedParts === true }
     return { ndjson: async send => await service.fetch(cap, request, e => { send(e) }, ctx.signal) }
   })
   api.route('POST', `${v}/export`, async ctx => {

@@ -8,12 +8,12 @@ export function registerTransferRoutes (api: RouteTable, transfers: TransferMana
   const v = `/${API_VERSION}`
   api.route('GET', `${v}/transfers`, async () => ({ body: { transfers: transfers.list() } }))
   api.route('POST', `${v}/transfers`, async ctx => {
-    const b = await ctx.body() as { link?: unknown, output?: unknown, peers?: unknown, select?: unknown, overwrite?: unknown, merge?: unknown } | null
-    if (typeof b?.link !== 'string' || typeof b.output !== 'string') throw new Error('body must be { link, output, peers?, select?, overwrite?, merge? }')
+    const b = await ctx.body() as { link?: unknown, output?: unknown, peers?: unknown, select?: unknown, overwrite?: unknown, merge?: unknown, encryptedParts?: unknown } | null
+    if (typeof b?.link !== 'string' || typeof b.output !== 'string') throw new Error('body must be { link, output, peers?, select?, overwrite?, merge?, encryptedParts? }')
     if (!b.output.startsWith('/')) throw new Error('output must be an absolute path')
     const body = b as Record<string, unknown>
     const transfer = transfers.add({
-      cap: parseReadCap(b.link), output: b.output, peers: strs(body, 'peers'), select: strs(body, 'select'), overwrite: b.overwrite === true, merge: b.merge === true,
+      cap: parseReadCap(b.link), output: b.output, peers: strs(body, 'peers'), select: strs(body, 'select'), overwrite: b.overwrite === true, merge: b.merge === true, encryptedParts: b.encryptedParts === true,
       ...seedLimit(body, 'seedRatio'), ...seedLimit(body, 'seedTime')
     })
     return { status: 201, body: { transfer } }

@@ -39,6 +39,8 @@ export interface FetchRecord {
   blocks: number[]
   complete: boolean
   updatedAt: number
+  /** `--encrypted-parts`: the blocks are ciphertext in `<name>.encrypted.part` until complete. */
+  encryptedParts?: boolean
 }
 
 /**

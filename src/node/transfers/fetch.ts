@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { blockKeyOf, openManifest, PlaintextStore, verifyCapOf, decodeManifest, TAG_BYTES, type ReadCap } from '../../blocks/index.ts'
+import { blockKeyOf, CipherPartStore, openManifest, PlaintextStore, verifyCapOf, decodeManifest, TAG_BYTES, type ReadCap } from '../../blocks/index.ts'
 import type { SwarmEvent, SwarmStore } from '../../swarm/index.ts'
 import { FetchError, type OhtNode } from './node.ts'
 import type { NodeNetwork, SwarmEntry } from '../network/network.ts'
@@ -15,6 +15,11 @@ export interface FetchRequest {
   overwrite?: boolean
   /** Write into a folder of the share's name that already exists (`--merge`). */
   merge?: boolean
+  /**
+   * Keep fetched blocks as ciphertext (`<name>.encrypted.part`) until every one is there, then
+   * decrypt them in one pass (`--encrypted-parts`). A fetch resumes in the mode it began in.
+   */
+  encryptedParts?: boolean
   /** Also ask the DHT for the share's providers, besides `peers` (a transfer the daemon resumes). */
   discover?: boolean
   /**
@@ -32,6 +37,7 @@ export interface FetchOptions {
   select?: readonly string[]
   overwrite?: boolean
   merge?: boolean
+  encryptedParts?: boolean
   signal?: AbortSignal
   onEvent?: (e: FetchEvent) => void
   /** Called once the destination is open and attached to the swarm (streaming reads from it). */
@@ -84,7 +90,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
   })
   const swarm = entry.swarm
   const givers = new Set<string>()
-  let store: PlaintextStore | undefined
+  let store: PlaintextStore | CipherPartStore | undefined
   let dirty = false
   let done = 0
   let total = 0
@@ -140,7 +146,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
   const persist = async (complete = false): Promise<void> => {
     if (store == null) return
     await store.sync()
-    await node.state.putFetch({ id, outDir, select, blocks: store.heldBlocks(), complete, updatedAt: Date.now() })
+    await node.state.putFetch({ id, outDir, select, blocks: store.heldBlocks(), complete, updatedAt: Date.now(), ...(store instanceof CipherPartStore ? { encryptedParts: true } : {}) })
   }
 
   const attach = async (): Promise<void> => {
@@ -150,7 +156,12 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     await node.state.putLeaves(id, swarm.leaves!)
     const record = await node.state.getFetch(id, outDir)
     // An earlier run of this fetch (a record) made the folder itself: going on is no merge.
-    const s = new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => swarm.leaves!, { select, overwrite: options.overwrite === true, merge: options.merge === true || record != null })
+    const storeOptions = { select, overwrite: options.overwrite === true, merge: options.merge === true || record != null }
+    // A fetch resumes in the mode it began in: the blocks it recorded are where that mode put them.
+    const encrypted = record != null && !record.complete ? record.encryptedParts === true : options.encryptedParts === true
+    const s = encrypted
+      ? new CipherPartStore(manifest, blockKeyOf(cap), outDir, () => swarm.leaves!, storeOptions)
+      : new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => swarm.leaves!, storeOptions)
     // Blocks recorded under another selection still count: open() re-checks each against its
     // leaf, so a block that straddles a newly selected file (written only in part) is fetched again.
     const kept = await s.open(record != null ? record.blocks : [])
@@ -160,7 +171,8 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     done = Math.min(total, kept.length * manifest.header.blockSize)
     emit({ type: 'metadata', name: manifest.body.name, bytes: total, blocks: s.wanted.length, resumed })
     // The .part files are sparse: what is still missing must fit, or the fetch would stop midway.
-    const missing = total - done
+    // Encrypted parts: the ciphertext and the plaintext are both on disk during the final pass.
+    const missing = (total - done) * (encrypted ? 2 : 1)
     const free = await freeBytes(outDir)
     if (free != null && free < missing) {
       await s.close()
@@ -168,7 +180,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
       throw noSpace(outDir, missing, free)
     }
     await swarm.attachStore(swarmStoreOf(s), s.wanted)
-    options.onStore?.(s, entry)
+    if (s instanceof PlaintextStore) options.onStore?.(s, entry)
   }
 
   let dialing: Dialing | undefined
@@ -197,6 +209,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
     void dialing.settled.then(() => { dialsSettled = true; checkPeers(); checkServable() })
     await Promise.race([ready, abortable(options.signal), stuck.promise])
     await Promise.race([swarm.whenComplete(options.signal), abortable(options.signal), stuck.promise])
+    if (store instanceof CipherPartStore) await Promise.race([store.finish(), abortable(options.signal)])
     if (store == null || !store.complete) throw new FetchError('fetch.incomplete', { why: 'output' }, 'the swarm finished but the output is incomplete')
     await persist(true)
     return { path: store.path, bytes: store.bytesWanted, seconds: (performance.now() - started) / 1000, peers: givers.size, lanes, resumedBlocks: resumed }
@@ -214,8 +227,8 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
 }
 
 /** A fetch's destination as a swarm's store: it takes verified blocks and serves what it holds. */
-export function swarmStoreOf (s: PlaintextStore): SwarmStore {
-  return { has: i => s.has(i), get: async i => await s.get(i), getParts: async i => await s.getParts(i), put: async (i, b) => await s.put(i, b), verifyAndPut: async (i, b, leaf) => await s.verifyAndPut(i, b, leaf), close: async () => { await s.close() } }
+export function swarmStoreOf (s: PlaintextStore | CipherPartStore): SwarmStore {
+  return { has: i => s.has(i), get: async i => await s.get(i), ...(s instanceof PlaintextStore ? { getParts: async (i: number) => await s.getParts(i) } : {}), put: async (i, b) => await s.put(i, b), verifyAndPut: async (i, b, leaf) => await s.verifyAndPut(i, b, leaf), close: async () => { await s.close() } }
 }
 
 /**

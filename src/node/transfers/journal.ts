@@ -24,6 +24,8 @@ export interface TransferRecord {
   overwrite: boolean
   /** Absent in records written before `--merge` existed: false. */
   merge?: boolean
+  /** `--encrypted-parts`; absent in older records: false. */
+  encryptedParts?: boolean
   state: JournalState
   name: string | null
   bytesTotal: number

@@ -31,6 +31,7 @@ export class Transfer {
   select: string[]
   overwrite: boolean
   merge: boolean
+  encryptedParts: boolean
   abort?: AbortController
   run?: Promise<void>
   /** Why the current run is being stopped (pause or cancel), so its error is not a failure. */
@@ -58,6 +59,7 @@ export class Transfer {
     this.select = [...(req.select ?? [])]
     this.overwrite = req.overwrite === true
     this.merge = req.merge === true
+    this.encryptedParts = req.encryptedParts === true
     this.info = {
       id, shareId, name: null, output: resolve(req.output), peers: [...req.peers], state: 'fetching',
       bytesDone: 0, bytesTotal: 0, blocksHeld: 0, blocksWanted: 0, downRate: 0, upRate: 0, etaSeconds: null,
@@ -69,7 +71,7 @@ export class Transfer {
 
   static fromRecord (r: TransferRecord): Transfer {
     const t = new Transfer(r.id, {
-      cap: capOf(r), output: r.output, peers: r.peers, select: r.select, overwrite: r.overwrite, merge: r.merge === true,
+      cap: capOf(r), output: r.output, peers: r.peers, select: r.select, overwrite: r.overwrite, merge: r.merge === true, encryptedParts: r.encryptedParts === true,
       ...(r.seedRatio != null ? { seedRatio: r.seedRatio } : {}),
       ...(r.seedTime != null ? { seedTime: r.seedTime } : {})
     }, '')
@@ -103,7 +105,7 @@ export class Transfer {
     const i = this.info
     const state = i.state === 'cancelled' ? 'failed' : i.state
     return {
-      id: i.id, link: formatLink(this.cap), output: i.output, peers: i.peers, select: this.select, overwrite: this.overwrite, merge: this.merge,
+      id: i.id, link: formatLink(this.cap), output: i.output, peers: i.peers, select: this.select, overwrite: this.overwrite, merge: this.merge, ...(this.encryptedParts ? { encryptedParts: true } : {}),
       state, name: i.name, bytesTotal: i.bytesTotal, addedAt: i.addedAt, uploaded: i.uploaded ?? 0, seededSeconds: this.seededSeconds(),
       ...(i.finishedAt != null ? { finishedAt: i.finishedAt } : {}),
       ...(i.error != null ? { error: i.error } : {}),

@@ -255,7 +255,7 @@ export class TransferManager extends EventEmitter<{ event: [TransferEvent] }> {
     t.samples = []
     t.uploadedBase = t.info.uploaded ?? 0
     this.#setState(t, 'fetching')
-    const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite, merge: t.merge, ...(t.resumed || t.attempts > 0 ? { discover: true } : {}) }
+    const req: FetchRequest = { output: t.info.output, peers: t.info.peers, select: t.select, overwrite: t.overwrite, merge: t.merge, encryptedParts: t.encryptedParts, ...(t.resumed || t.attempts > 0 ? { discover: true } : {}) }
     this.#settle(t, this.#service.fetch(t.cap, req, e => { this.#onFetchEvent(t, e) }, abort.signal))
     void t.run!.finally(() => { if (t.abort === abort) delete t.abort })
   }
