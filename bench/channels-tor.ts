@@ -24,7 +24,7 @@ import type { TorProcess } from '../src/onion/tor/process.ts'
 import { DaemonClient, type EventSubscription } from '../src/node/api/client.ts'
 import { ChannelsApiClient } from '../src/node/api/channels-client.ts'
 import { pool } from '../src/dht/sim/simulation.ts'
-import { countOnionStreams, ensureClientTors, fleetRssMiB, startFleet, type FleetMember } from './lib/tor-fleet.ts'
+import { countOnionStreams, ensureClientTors, fleetCpuSeconds, fleetRssMiB, startFleet, type FleetMember } from './lib/tor-fleet.ts'
 import { machineFacts } from './lib/machine.ts'
 import { machineBusySeconds } from './lib/measure.ts'
 import { quantile, within } from './lib/stats.ts'
@@ -65,6 +65,8 @@ interface SizeResult {
   warmup: PostResult
   measured: PostResult[]
   busy: number | undefined
+  /** CPU seconds per measured post: the daemons, their client tors. */
+  cpu: { daemons: number, tors: number }
   load1: number
   rss: { daemons: number, tors: number }
 }
@@ -117,10 +119,12 @@ async function runSize (dir: string, network: TorTestNetwork, tors: TorProcess[]
       const posters = members.slice(0, Math.min(writers, n))
       const warmup = await timedPost(members, channel, posters[0]!, `warm-up of ${n}`, streams.count)
       const busy0 = machineBusySeconds()
+      const cpu0 = await fleetCpuSeconds(members)
       const p0 = performance.now()
       const measured: PostResult[] = []
       for (let p = 0; p < posts; p++) measured.push(await timedPost(members, channel, posters[p % posters.length]!, `post ${p} of ${n}`, streams.count))
       const busy1 = machineBusySeconds()
+      const cpu1 = await fleetCpuSeconds(members)
       const busy = busy0 != null && busy1 != null ? (busy1 - busy0) / ((performance.now() - p0) / 1000 * facts.logicalCpus) : undefined
       return {
         n,
@@ -129,6 +133,7 @@ async function runSize (dir: string, network: TorTestNetwork, tors: TorProcess[]
         warmup,
         measured,
         busy,
+        cpu: { daemons: (cpu1.daemons - cpu0.daemons) / posts, tors: (cpu1.tors - cpu0.tors) / posts },
         load1: loadavg()[0]!,
         rss: await fleetRssMiB(members)
       }
@@ -147,6 +152,7 @@ const max = (xs: number[]): number => xs.length === 0 ? Number.NaN : Math.max(..
 
 const dir = await mkdtemp(join(tmpdir(), 'oht-bench-chantor-'))
 const tors: TorProcess[] = []
+const loadBefore = loadavg()
 const started: FleetMember[] = []
 const results: SizeResult[] = []
 const bootStart = performance.now()
@@ -173,14 +179,14 @@ try {
 
 console.log(`\n## channels on the private Tor network (${net}, ${4 + relays} relays): post delivery to every member — ${new Date().toISOString()}\n`)
 console.log(`- testbed: boot ${f1(bootSeconds)} s; circuit round trip (echo over an onion stream) p50 ${rttMs.toFixed(0)} ms; ${perTor} daemons per client tor; ${posts} posts round-robin over ${writers} writers, one at a time, ${gapMs} ms apart; daemon sync round ${values['channel-sync'] ?? '30s (default)'}`)
-console.log(`- machine: ${facts.cpuModel}, ${facts.logicalCpus} logical CPUs${facts.virtualized ? ' (virtualized)' : ''}, ${facts.ramGiB} GiB RAM, Node ${facts.node}, ${facts.os}\n`)
-console.log('| members | client tors | posts | delivery p50 s | p95 s | max s | missed | first post max s | onion streams per post | set-up s (tors / accounts / daemons / channel+invites / joins) | CPU busy | load 1 min | RSS daemons / tors MiB |')
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|')
+console.log(`- machine: ${facts.cpuModel}, ${facts.logicalCpus} logical CPUs${facts.virtualized ? ' (virtualized)' : ''}, ${facts.ramGiB} GiB RAM, Node ${facts.node}, ${facts.os}; load average before the run ${loadBefore.map(l => l.toFixed(1)).join(' / ')}\n`)
+console.log('| members | client tors | posts | delivery p50 s | p95 s | max s | missed | first post max s | onion streams per post | set-up s (tors / accounts / daemons / channel+invites / joins) | CPU s per post (gap included): daemons / tors | machine CPU busy | load 1 min | RSS daemons / tors MiB |')
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|')
 for (const r of results) {
   const all = r.measured.flatMap(p => p.seconds)
   const s = r.setup
   const total = s.tors + s.accounts + s.daemons + s.channel + s.joins
-  console.log(`| ${r.n} | ${r.tors} | ${r.measured.length} | ${f2(quantile(all, 0.5))} | ${f2(quantile(all, 0.95))} | ${f2(max(all))} | ${r.measured.reduce((a, p) => a + p.missed, 0)} | ${f2(max(r.warmup.seconds))} | ${f1(r.measured.reduce((a, p) => a + p.streams, 0) / r.measured.length)} | ${f1(total)} (${[s.tors, s.accounts, s.daemons, s.channel, s.joins].map(f1).join(' / ')}) | ${r.busy != null ? `${(r.busy * 100).toFixed(0)} %` : '–'} | ${r.load1.toFixed(1)} | ${r.rss.daemons.toFixed(0)} / ${r.rss.tors.toFixed(0)} |`)
+  console.log(`| ${r.n} | ${r.tors} | ${r.measured.length} | ${f2(quantile(all, 0.5))} | ${f2(quantile(all, 0.95))} | ${f2(max(all))} | ${r.measured.reduce((a, p) => a + p.missed, 0)} | ${f2(max(r.warmup.seconds))} | ${f1(r.measured.reduce((a, p) => a + p.streams, 0) / r.measured.length)} | ${f1(total)} (${[s.tors, s.accounts, s.daemons, s.channel, s.joins].map(f1).join(' / ')}) | ${f2(r.cpu.daemons)} / ${f2(r.cpu.tors)} | ${r.busy != null ? `${(r.busy * 100).toFixed(0)} %` : '–'} | ${r.load1.toFixed(1)} | ${r.rss.daemons.toFixed(0)} / ${r.rss.tors.toFixed(0)} |`)
 }
 for (const r of results) {
   const p95 = quantile(r.measured.flatMap(p => p.seconds), 0.95)

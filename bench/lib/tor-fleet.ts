@@ -9,7 +9,7 @@ import type { TorProcess } from '../../src/onion/tor/process.ts'
 import { pool } from '../../src/dht/sim/simulation.ts'
 import { startDaemon, type Daemon } from '../../test/helpers/daemon.ts'
 import { ohtJson } from '../../test/helpers/cli.ts'
-import { torArgs } from './onion-fetch.ts'
+import { cpuSeconds, torArgs } from './onion-fetch.ts'
 
 export interface FleetMember {
   name: string
@@ -65,17 +65,24 @@ export async function startFleet (dir: string, tors: TorProcess[], n: number, op
   return { accountsSeconds: (t1 - t0) / 1000, daemonsSeconds: (performance.now() - t1) / 1000 }
 }
 
+async function torPid (tor: TorProcess): Promise<number | undefined> {
+  try { return Number((await tor.control.getInfo('process/pid')).get('process/pid')) } catch { return undefined }
+}
+
+async function rssKiB (pid: number | undefined): Promise<number> {
+  try { return Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) } catch { return 0 }
+}
+
 /** Resident memory of the daemons and of the client tors they use, MiB. */
 export async function fleetRssMiB (members: readonly FleetMember[]): Promise<{ daemons: number, tors: number }> {
-  const daemons = (await Promise.all(members.map(async m => await m.daemon.rssKiB().catch(() => 0)))).reduce((a, b) => a + b, 0)
-  const tors = (await Promise.all([...new Set(members.map(m => m.tor))].map(async tor => {
-    try {
-      const pid = (await tor.control.getInfo('process/pid')).get('process/pid')
-      const status = await readFile(`/proc/${pid}/status`, 'utf8')
-      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-    } catch { return 0 }
-  }))).reduce((a, b) => a + b, 0)
-  return { daemons: daemons / 1024, tors: tors / 1024 }
+  const sum = async (pids: Array<number | undefined>): Promise<number> => (await Promise.all(pids.map(rssKiB))).reduce((a, b) => a + b, 0) / 1024
+  return { daemons: await sum(members.map(m => m.daemon.proc.pid)), tors: await sum(await Promise.all([...new Set(members.map(m => m.tor))].map(torPid))) }
+}
+
+/** CPU seconds (user + system) the daemons and their client tors have used so far. */
+export async function fleetCpuSeconds (members: readonly FleetMember[]): Promise<{ daemons: number, tors: number }> {
+  const sum = (pids: Array<number | undefined>): number => pids.reduce<number>((a, pid) => a + cpuSeconds(pid), 0)
+  return { daemons: sum(members.map(m => m.daemon.proc.pid)), tors: sum(await Promise.all([...new Set(members.map(m => m.tor))].map(torPid))) }
 }
 
 /**
