@@ -57,7 +57,7 @@ const facts = machineFacts({})
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 interface Member extends FleetMember { channels: ChannelsApiClient, events: EventSubscription }
-interface PostResult { seconds: number[], missed: number, streams: number }
+interface PostResult { seconds: number[], missed: number, streams: number, sessions: number }
 interface SizeResult {
   n: number
   tors: number
@@ -75,12 +75,16 @@ interface SizeResult {
 const arrivals = new Map<string, Map<string, number>>()
 let arrived: () => void = () => {}
 
+/** Channel sessions a daemon dialled, from its `oht:net` debug lines (`dial <address> (channel)`). */
+const channelDials = (stderr: string): number => stderr.match(/ dial \S+ \(channel\)/g)?.length ?? 0
+
 /** One post by `poster`: seconds from the API call to each other member's event, until all or the deadline. */
 async function timedPost (members: Member[], channel: string, poster: Member, text: string, streams: () => number): Promise<PostResult> {
   const others = members.filter(m => m !== poster)
   const at = new Map<string, number>()
   arrivals.set(text, at)
   const streams0 = streams()
+  const stderr0 = members.map(m => m.daemon.stderr().length)
   const t0 = performance.now()
   const all = new Promise<void>(resolve => { arrived = () => { if (others.every(m => at.has(m.name))) resolve() } })
   await within(poster.channels.post(channel, { text }), deadlineMs, `post by ${poster.name}`)
@@ -88,7 +92,8 @@ async function timedPost (members: Member[], channel: string, poster: Member, te
   // Let the pushes and pass-ons this post started finish before the next one (and count their streams).
   await sleep(gapMs)
   const seconds = others.flatMap(m => { const t = at.get(m.name); return t != null ? [(t - t0) / 1000] : [] })
-  return { seconds, missed: others.length - seconds.length, streams: streams() - streams0 }
+  const sessions = members.reduce((a, m, i) => a + channelDials(m.daemon.stderr().slice(stderr0[i])), 0)
+  return { seconds, missed: others.length - seconds.length, streams: streams() - streams0, sessions }
 }
 
 async function runSize (dir: string, network: TorTestNetwork, tors: TorProcess[], n: number, started: FleetMember[]): Promise<SizeResult> {
@@ -150,23 +155,40 @@ const f1 = (x: number): string => Number.isNaN(x) ? '–' : x.toFixed(1)
 const f2 = (x: number): string => Number.isNaN(x) ? '–' : x.toFixed(2)
 const max = (xs: number[]): number => xs.length === 0 ? Number.NaN : Math.max(...xs)
 
+function row (r: SizeResult): string {
+  const all = r.measured.flatMap(p => p.seconds)
+  const s = r.setup
+  const total = s.tors + s.accounts + s.daemons + s.channel + s.joins
+  const perPost = (f: (p: PostResult) => number): string => f1(r.measured.reduce((a, p) => a + f(p), 0) / r.measured.length)
+  return `| ${r.n} | ${r.tors} | ${r.measured.length} | ${f2(quantile(all, 0.5))} | ${f2(quantile(all, 0.95))} | ${f2(max(all))} | ${r.measured.reduce((a, p) => a + p.missed, 0)} | ${f2(max(r.warmup.seconds))} | ${perPost(p => p.sessions)} | ${perPost(p => p.streams)} | ${f1(total)} (${[s.tors, s.accounts, s.daemons, s.channel, s.joins].map(f1).join(' / ')}) | ${f2(r.cpu.daemons)} / ${f2(r.cpu.tors)} | ${r.busy != null ? `${(r.busy * 100).toFixed(0)} %` : '–'} | ${r.load1.toFixed(1)} | ${r.rss.daemons.toFixed(0)} / ${r.rss.tors.toFixed(0)} |`
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'oht-bench-chantor-'))
 const tors: TorProcess[] = []
 const loadBefore = loadavg()
+// The daemons log their dials (oht:net), which is how channel sessions per post are counted.
+process.env.DEBUG = [process.env.DEBUG, 'oht:net'].filter(d => d != null && d !== '').join(',')
 const started: FleetMember[] = []
 const results: SizeResult[] = []
 const bootStart = performance.now()
 const network = await TorTestNetwork.start({ net, relays })
 const bootSeconds = (performance.now() - bootStart) / 1000
-let rttMs = Number.NaN
 try {
   await ensureClientTors(network, tors, 2)
-  rttMs = (await network.measureCircuitRtt({ clients: [tors[0]!, tors[1]!] })).p50Ms
+  const rtt = await network.measureCircuitRtt({ clients: [tors[0]!, tors[1]!] })
+  // Each row is printed when its N is done, so a run cut short keeps what it measured.
+  console.log(`\n## channels on the private Tor network (${net}, ${4 + relays} relays): post delivery to every member — ${new Date().toISOString()}\n`)
+  console.log(`- testbed: boot ${f1(bootSeconds)} s; circuit round trip (echo over an onion stream) p50 ${rtt.p50Ms.toFixed(0)} ms; ${perTor} daemons per client tor; ${posts} posts round-robin over ${writers} writers, one at a time, ${gapMs} ms apart; daemon sync round ${values['channel-sync'] ?? '30s (default)'}`)
+  console.log(`- machine: ${facts.cpuModel}, ${facts.logicalCpus} logical CPUs${facts.virtualized ? ' (virtualized)' : ''}, ${facts.ramGiB} GiB RAM, Node ${facts.node}, ${facts.os}; load average before the run ${loadBefore.map(l => l.toFixed(1)).join(' / ')}\n`)
+  console.log('| members | client tors | posts | delivery p50 s | p95 s | max s | missed | first post max s | channel sessions per post | onion streams per post | set-up s (tors / accounts / daemons / channel+invites / joins) | CPU s per post (gap included): daemons / tors | machine CPU busy | load 1 min | RSS daemons / tors MiB |')
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|')
   for (const n of sizes) {
     try {
-      results.push(await runSize(join(dir, `n${n}`), network, tors, n, started))
+      const r = await runSize(join(dir, `n${n}`), network, tors, n, started)
+      results.push(r)
+      console.log(row(r))
     } catch (err) {
-      console.error(`N = ${n} failed: ${(err as Error).message}`)
+      console.log(`| ${n} | did not run to the end: ${(err as Error).message.split('\n')[0]} |`)
     } finally {
       await Promise.all(started.splice(0).map(async m => { await m.daemon.stop() }))
     }
@@ -177,21 +199,10 @@ try {
   await rm(dir, { recursive: true, force: true })
 }
 
-console.log(`\n## channels on the private Tor network (${net}, ${4 + relays} relays): post delivery to every member — ${new Date().toISOString()}\n`)
-console.log(`- testbed: boot ${f1(bootSeconds)} s; circuit round trip (echo over an onion stream) p50 ${rttMs.toFixed(0)} ms; ${perTor} daemons per client tor; ${posts} posts round-robin over ${writers} writers, one at a time, ${gapMs} ms apart; daemon sync round ${values['channel-sync'] ?? '30s (default)'}`)
-console.log(`- machine: ${facts.cpuModel}, ${facts.logicalCpus} logical CPUs${facts.virtualized ? ' (virtualized)' : ''}, ${facts.ramGiB} GiB RAM, Node ${facts.node}, ${facts.os}; load average before the run ${loadBefore.map(l => l.toFixed(1)).join(' / ')}\n`)
-console.log('| members | client tors | posts | delivery p50 s | p95 s | max s | missed | first post max s | onion streams per post | set-up s (tors / accounts / daemons / channel+invites / joins) | CPU s per post (gap included): daemons / tors | machine CPU busy | load 1 min | RSS daemons / tors MiB |')
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|')
-for (const r of results) {
-  const all = r.measured.flatMap(p => p.seconds)
-  const s = r.setup
-  const total = s.tors + s.accounts + s.daemons + s.channel + s.joins
-  console.log(`| ${r.n} | ${r.tors} | ${r.measured.length} | ${f2(quantile(all, 0.5))} | ${f2(quantile(all, 0.95))} | ${f2(max(all))} | ${r.measured.reduce((a, p) => a + p.missed, 0)} | ${f2(max(r.warmup.seconds))} | ${f1(r.measured.reduce((a, p) => a + p.streams, 0) / r.measured.length)} | ${f1(total)} (${[s.tors, s.accounts, s.daemons, s.channel, s.joins].map(f1).join(' / ')}) | ${f2(r.cpu.daemons)} / ${f2(r.cpu.tors)} | ${r.busy != null ? `${(r.busy * 100).toFixed(0)} %` : '–'} | ${r.load1.toFixed(1)} | ${r.rss.daemons.toFixed(0)} / ${r.rss.tors.toFixed(0)} |`)
-}
+console.log('')
 for (const r of results) {
   const p95 = quantile(r.measured.flatMap(p => p.seconds), 0.95)
   const missed = r.measured.reduce((a, p) => a + p.missed, 0)
   console.log(`- N = ${r.n}: target p95 ≤ 5 s ${missed === 0 && p95 <= 5 ? '**met**' : '**missed**'} (p95 ${f2(p95)} s${missed > 0 ? `, ${missed} deliveries not seen within ${deadlineMs / 1000} s` : ''})`)
 }
-for (const n of sizes) if (!results.some(r => r.n === n)) console.log(`- N = ${n}: did not run to the end (see the error above)`)
 process.exit(0)
