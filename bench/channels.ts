@@ -3,7 +3,8 @@
 // (half a circuit round trip, ±20 % jitter, order kept) and every new session waits a dial delay
 // first (a stream on a circuit the node already has: one round trip; --dial-ms for a cold onion
 // dial). Real Channels code, real signing and sealing, real sync protocol with a daemon's sync
-// rounds (every 30 s); no DHT (members join through the owner's address) and no tor.
+// rounds (every 30 s); no DHT (members join through the owner's address) and no tor. The same
+// measure with real daemons on the private Tor network: bench/channels-tor.ts.
 //
 //   node bench/channels.ts [--members 5,10,20,50] [--posts 10] [--rtt-ms 700] [--dial-ms <rtt>]
 //
