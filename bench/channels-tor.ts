@@ -1,8 +1,9 @@
 // Benchmark: a channel post's delivery to every member on the private Tor network
 // (src/onion/tor/testnet.ts; by default the WAN testbed, every link into a relay delayed), the
 // counterpart of bench/channels.ts (in-memory streams with Tor-like delays). Per N: N real
-// `oht daemon`s, each with its own account and onion service, several sharing one client tor
-// (--per-tor; bench/lib/tor-fleet.ts); m1.. join m0's DHT. m0 creates a private channel through
+// `oht daemon`s, each with its own account and onion service; by default each on its own client
+// tor, as users run, or --per-tor daemons sharing one (bench/lib/tor-fleet.ts: a client tor costs
+// ~14 MiB and little CPU here, a daemon ~100 MiB); m1.. join m0's DHT. m0 creates a private channel through
 // the API and invites every member (the first --writers as writers, the rest as readers); each
 // member joins through the API with m0's address (`oht channel join <id> --peer <m0>`), a few at
 // a time. Then one warm-up post (reported apart: the first post pays for new circuits), then
@@ -13,7 +14,7 @@
 // p95 ≤ 5 s. It reports figures; it asserts nothing. Every wait has a deadline; the daemons and
 // the network are stopped in `finally`.
 //
-//   node bench/channels-tor.ts [--members 5,10,20] [--posts 10] [--writers 3] [--per-tor 4]
+//   node bench/channels-tor.ts [--members 5,10,20] [--posts 10] [--writers 3] [--per-tor 1]
 //     [--net wan|lan] [--relays N] [--channel-sync 30s] [--deadline-s 60] [--gap-ms 2000]
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -34,7 +35,7 @@ const { values } = parseArgs({
     members: { type: 'string', default: '5,10,20' },
     posts: { type: 'string', default: '10' },
     writers: { type: 'string', default: '3' },
-    'per-tor': { type: 'string', default: '4' },
+    'per-tor': { type: 'string', default: '1' },
     net: { type: 'string', default: 'wan' },
     'channel-sync': { type: 'string' },
     'deadline-s': { type: 'string', default: '60' },

@@ -1,7 +1,6 @@
-// Many `oht daemon`s on a private Tor network (src/onion/tor/testnet.ts) for benchmarks. Several
-// daemons share one client tor: each daemon adds its own onion service over that tor's control
-// port (ADD_ONION), as test/tor/tor-channels.test.ts does; a client tor per daemon would be 20 tor
-// processes for 20 daemons on a 2-core machine.
+// Many `oht daemon`s on a private Tor network (src/onion/tor/testnet.ts) for benchmarks, one
+// client tor per `perTor` daemons: daemons sharing a tor each add their own onion service over
+// its control port (ADD_ONION), as test/tor/tor-channels.test.ts does.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TorTestNetwork } from '../../src/onion/tor/testnet.ts'
