@@ -2,15 +2,15 @@
 // (src/onion/tor/testnet.ts; by default the WAN testbed, every link into a relay delayed), the
 // counterpart of bench/channels.ts (in-memory streams with Tor-like delays). Per N: N real
 // `oht daemon`s, each with its own account and onion service; by default each on its own client
-// tor, as users run, or --per-tor daemons sharing one (bench/lib/tor-fleet.ts: a client tor costs
-// ~14 MiB and little CPU here, a daemon ~100 MiB); m1.. join m0's DHT. m0 creates a private channel through
-// the API and invites every member (the first --writers as writers, the rest as readers); each
+// tor, as users run, or --per-tor daemons sharing one (bench/lib/tor-fleet.ts); m1.. join m0's
+// DHT. m0 creates a private channel through the API and invites every member (the first --writers as writers, the rest as readers); each
 // member joins through the API with m0's address (`oht channel join <id> --peer <m0>`), a few at
 // a time. Then one warm-up post (reported apart: the first post pays for new circuits), then
 // --posts posts one at a time, round-robin over the writers: the time from the API call of
 // `post` to each other member's `channel-post` event on its daemon's WebSocket event stream
-// (p50, p95 over all deliveries), and the onion streams the daemons opened per post (tor's STREAM
-// events: channel sessions plus any DHT request in the same window). Target (issue 20): delivery
+// (p50, p95 over all deliveries); per post, the channel sessions the daemons dialled (their
+// `oht:net` debug lines) and the onion streams they opened (tor's STREAM events: channel
+// sessions plus any DHT request in the same window); the CPU and memory of daemons and tors. Target (issue 20): delivery
 // p95 ≤ 5 s. It reports figures; it asserts nothing. Every wait has a deadline; the daemons and
 // the network are stopped in `finally`.
 //
