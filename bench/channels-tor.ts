@@ -5,8 +5,8 @@
 // tor, as users run, or --per-tor daemons sharing one (bench/lib/tor-fleet.ts); m1.. join m0's
 // DHT. m0 creates a private channel through the API and invites every member (the first
 // --writers as writers, the rest as readers); each member joins through the API with m0's
-// address (`oht channel join <id> --peer <m0>`), a few at a time. Then one warm-up post (reported apart: the first post pays for new circuits), then
-// --posts posts one at a time, round-robin over the writers: the time from the API call of
+// address (`oht channel join <id> --peer <m0>`), a few at a time. Then one warm-up post
+// (reported apart: the first post pays for new circuits), then --posts posts one at a time, round-robin over the writers: the time from the API call of
 // `post` to each other member's `channel-post` event on its daemon's WebSocket event stream
 // (p50, p95 over all deliveries); per post, the channel sessions the daemons dialled (their
 // `oht:net` debug lines) and the onion streams they opened (tor's STREAM events: channel
