@@ -6,13 +6,14 @@
 // DHT. m0 creates a private channel through the API and invites every member (the first
 // --writers as writers, the rest as readers); each member joins through the API with m0's
 // address (`oht channel join <id> --peer <m0>`), a few at a time. Then one warm-up post
-// (reported apart: the first post pays for new circuits), then --posts posts one at a time, round-robin over the writers: the time from the API call of
-// `post` to each other member's `channel-post` event on its daemon's WebSocket event stream
-// (p50, p95 over all deliveries); per post, the channel sessions the daemons dialled (their
-// `oht:net` debug lines) and the onion streams they opened (tor's STREAM events: channel
-// sessions plus any DHT request in the same window); the CPU and memory of daemons and tors.
-// Target (issue 20): delivery p95 ≤ 5 s. It reports figures; it asserts nothing. Every wait has
-// a deadline; the daemons and the network are stopped in `finally`.
+// (reported apart: the first post pays for new circuits), then --posts posts one at a time,
+// round-robin over the writers: the time from the API call of `post` to each other member's
+// `channel-post` event on its daemon's WebSocket event stream (p50, p95 over all deliveries);
+// per post, the channel sessions the daemons dialled (their `oht:net` debug lines) and the onion
+// streams they opened (tor's STREAM events: channel sessions plus any DHT request in the same
+// window); the CPU and memory of daemons and tors. Target (issue 20): delivery p95 ≤ 5 s. It
+// reports figures; it asserts nothing. Every wait has a deadline; the daemons and the network
+// are stopped in `finally`.
 //
 //   node bench/channels-tor.ts [--members 5,10,20] [--posts 10] [--writers 3] [--per-tor 1]
 //     [--net wan|lan] [--relays N] [--channel-sync 30s] [--deadline-s 60] [--gap-ms 2000]
