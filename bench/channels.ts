@@ -3,7 +3,8 @@
 // (half a circuit round trip, ±20 % jitter, order kept) and every new session waits a dial delay
 // first (a stream on a circuit the node already has: one round trip; --dial-ms for a cold onion
 // dial). Real Channels code, real signing and sealing, real sync protocol with a daemon's sync
-// rounds (every 30 s); no DHT (members join through the owner's address) and no tor.
+// rounds (every 30 s); no DHT (members join through the owner's address) and no tor. The same
+// measure with real daemons on the private Tor network: bench/channels-tor.ts.
 //
 //   node bench/channels.ts [--members 5,10,20,50] [--posts 10] [--rtt-ms 700] [--dial-ms <rtt>]
 //
@@ -20,6 +21,7 @@ import { accountIdOf } from '../src/node/identity/account-keys.ts'
 import { MemoryBackend, SealedDb } from '../src/store/index.ts'
 import type { HandshakeResult } from '../src/onion/index.ts'
 import { Channels, CHANNEL_PROTOCOL, type ChannelEvent, type ChannelNetwork } from '../src/people/channels/index.ts'
+import { quantile } from './lib/stats.ts'
 
 const { values } = parseArgs({ options: { members: { type: 'string', default: '5,10,20,50' }, posts: { type: 'string', default: '10' }, 'rtt-ms': { type: 'string', default: '700' }, 'dial-ms': { type: 'string' } } })
 const sizes = values.members.split(',').map(Number)
@@ -85,8 +87,6 @@ function member (i: number): Member {
   const address = `mem:m${i}-${randomBytes(4).toString('hex')}`
   return { channels: new Channels({ account, db: new SealedDb(new MemoryBackend(), randomBytes(32)), network: network(address) }), account: account.id, address }
 }
-
-const quantile = (xs: number[], q: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]! }
 
 console.log(`\n## channels: post delivery to every member, in-memory streams with Tor-like delays — ${new Date().toISOString()}\n`)
 console.log(`- circuit round trip ${rttMs} ms (±20 %), a new session waits ${dialMs} ms first; load average ${loadavg().map(l => l.toFixed(1)).join(' / ')}\n`)
