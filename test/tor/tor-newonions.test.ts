@@ -79,10 +79,18 @@ describe('/newonions over Tor onion services', { timeout: 600_000 }, () => {
     const fetched = (await ohtJson<{ path: string, peers: number }>(fetcher.dataDir, ['fetch', link, '-o', join(dir, 'out')], { timeoutMs: 200_000 })).value
     assert.equal(await sha256File(fetched.path), await sha256File(input))
     assert.equal(fetched.peers, 1)
-    // Its routing-table entry moved too: a lookup of its node id (answered from the hub's table,
-    // which the seeder's re-announce reached seconds after the change) names the new address.
-    const found = await new AdminApiClient(new DaemonClient(join(fetcher.dataDir, 'api.sock'))).lookup(seeder.nodeId)
-    assert.equal(found.address, r.address)
+    // Its routing-table entry moved too: a lookup of its node id names the new address. The
+    // DHT is eventually consistent (a lookup whose request to the seeder times out on a slow
+    // circuit ends without it; the old entry is evicted only after failures), so the lookup is
+    // repeated until it does, within a deadline that only catches a table that never learns.
+    const admin = new AdminApiClient(new DaemonClient(join(fetcher.dataDir, 'api.sock')))
+    const deadline = Date.now() + 120_000
+    let found = await admin.lookup(seeder.nodeId)
+    while (found.address !== r.address && Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 3000))
+      found = await admin.lookup(seeder.nodeId)
+    }
+    assert.equal(found.address, r.address, `lookup of the seeder's id: ${JSON.stringify(found)}`)
 
     await seeder.stop()
     const again = await startDaemon(seeder.dataDir, torArgs(clients[0]!), 120_000)
