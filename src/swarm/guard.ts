@@ -5,6 +5,9 @@ import { MAX_PARTIAL_BYTES_TOTAL, MESSAGE_DEADLINE_BASE_MS, MIN_MESSAGE_BYTES_PE
 /** The BitTorrent handshake: pstrlen(1) "BitTorrent protocol"(19) reserved(8) info_hash(20) peer_id(20). */
 const HANDSHAKE_BYTES = 68
 
+/** Turns of the event loop a limit check waits for the consumer to take the messages before it. */
+const MAX_LIMIT_WAITS = 8
+
 export class WireMessageTooLargeError extends Error {
   override name = 'WireMessageTooLargeError'
 }
@@ -87,14 +90,31 @@ export class WireGuard extends Transform {
     this.#parts.push(chunk)
     this.#buffered += chunk.length
     this.lastProgress = performance.now()
+    this.#pass(done)
+  }
+
+  /**
+   * Drains what is buffered. A message over its type's limit right behind messages this chunk
+   * passed may be one those messages allow (a peer's swarm-key proof and its metadata answer
+   * arrive in one chunk): the check is repeated once the consumer has read them, on a later
+   * turn of the event loop, before the next chunk is taken.
+   */
+  #pass (done: TransformCallback): void {
     try {
-      this.#drain()
+      if (this.#drain() === 'wait') { setImmediate(() => { this.#settle(done, 1) }); return }
       this.#account()
       done()
     } catch (err) {
       this.#release()
       done(err as Error)
     }
+  }
+
+  /** Waits (a few turns at most) until the consumer has taken what passed, then drains again. */
+  #settle (done: TransformCallback, turns: number): void {
+    if (this.destroyed) return
+    if (this.readableLength > 0 && turns < MAX_LIMIT_WAITS) { setImmediate(() => { this.#settle(done, turns + 1) }); return }
+    this.#pass(done)
   }
 
   override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
@@ -127,7 +147,8 @@ export class WireGuard extends Transform {
     this.#buffered = 0
   }
 
-  #drain (): void {
+  #drain (): 'done' | 'wait' {
+    let passed = 0
     while (true) {
       if (this.#inHandshake) {
         if (this.#buffered < HANDSHAKE_BYTES) break
@@ -147,6 +168,7 @@ export class WireGuard extends Transform {
           if (this.#buffered < 5) break
           const id = this.#peekByte(4)
           const limit = this.#limitFor(id)
+          if (length > limit && passed > 0) return 'wait'
           if (length > limit) throw new WireMessageTooLargeError(`peer announced a ${length}-byte message of type ${id}; the limit now is ${limit}`)
         }
         this.#need = 4 + length
@@ -155,11 +177,13 @@ export class WireGuard extends Transform {
       if (this.#buffered < this.#need) break
       // One whole message per chunk: the wire parses it without copying it again.
       this.push(this.#take(this.#need))
+      passed++
       this.#pendingLength = true
       // A message completed: the next one gets its own deadline.
       clearTimeout(this.#timer)
       this.#timer = undefined
     }
+    return 'done'
   }
 
   #peekByte (at: number): number {

@@ -145,3 +145,16 @@ test('a striping lane dials optimistically too, and the fetch completes over bot
   await entry.swarm.whenComplete(AbortSignal.timeout(50_000))
   assert.ok(log.length >= 2 && lanes >= 2, `${log.length} connections, at most ${lanes} lanes at once`)
 })
+
+test('a share of more than 512 blocks: the leaves answer that rides with the seeder\'s proof (over the limit before it) is taken', { timeout: 60_000 }, async t => {
+  // 1,100 blocks: the first leaves answer holds 1,024 leaves (32 KiB), over the 16 KiB allowed
+  // before the swarm key is proven, and arrives in the same chunk as the proof. The guard read
+  // it before the wire had taken the proof and dropped the seeder: "no peer offers the share".
+  const { leecher, entry, address } = await fetchSetup(t, 1100 * 16 * 1024, 16 * 1024)
+  const closed = new Promise<string>(resolve => {
+    entry.swarm.on('event', e => { if (e.type === 'peer:closed') resolve(`closed: ${(e as { reason?: string }).reason ?? ''}`) })
+  })
+  await leecher.connect(entry, address, AbortSignal.timeout(30_000))
+  const outcome = await Promise.race([entry.swarm.whenComplete(AbortSignal.timeout(50_000)).then(() => 'complete'), closed])
+  assert.equal(outcome, 'complete')
+})

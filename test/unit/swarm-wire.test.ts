@@ -73,6 +73,27 @@ test('the guard limits each message type as the caller says, before buffering it
   assert.ok(error instanceof WireMessageTooLargeError && /type 20/.test(error.message), String(error))
 })
 
+test('a message its type\'s limit allows only after the messages before it in the same chunk is checked once they are read', async () => {
+  // A peer's swarm-key proof and its answer to the metadata request come in one chunk (the
+  // one-flight opening): the answer is over the limit before the proof and within it after. The
+  // consumer (bittorrent-protocol's wire) reads what passed on a later tick, as here.
+  let proven = false
+  const proof = Buffer.concat([Buffer.from([20, 1]), randomBytes(40)])
+  const answer = Buffer.concat([Buffer.from([20, 1]), randomBytes(30_000)])
+  const limitFor = (id: number): number => id === 20 && !proven ? 16_384 : 1 << 20
+  const guard = new WireGuard(1 << 20, { limitFor })
+  const seen: number[] = []
+  guard.on('data', (d: Buffer) => { seen.push(d.length); if (d.length === 4 + proof.length) process.nextTick(() => { proven = true }) })
+  const result = new Promise<Error | undefined>(resolve => { guard.on('error', resolve); guard.on('end', () => resolve(undefined)) })
+  guard.end(Buffer.concat([handshake(), message(proof), message(answer)]))
+  assert.equal(await result, undefined)
+  assert.deepEqual(seen, [68, 4 + proof.length, 4 + answer.length])
+  // Still refused when what came before it does not change the limit.
+  proven = false
+  const { error } = await run(new WireGuard(1 << 20, { limitFor }), [Buffer.concat([handshake(), message(Buffer.from([20, 0])), message(answer)])])
+  assert.ok(error instanceof WireMessageTooLargeError && /type 20/.test(error.message), String(error))
+})
+
 // Without the deadline or the total bound, the awaited failures never come: the timeout fails it.
 test('an unfinished message fails at its deadline, and the total bound drops the stalest holder', { timeout: 30_000 }, async () => {
   const budget = new PartialBudget(300)
