@@ -11,8 +11,8 @@ export default {
     'decrypted as they arrive), so an interrupted fetch leaves readable data in the output directory until it is resumed or deleted. ' +
     'With --encrypted-parts nothing of the share is written as plaintext until every block is there: the blocks stay ' +
     'ciphertext in <name>.encrypted.part (useless without the link), then one final pass decrypts them into the files ' +
-    '(each synced and renamed when complete) and removes it. That pass reads and writes the share once more: measured cost ' +
-    'in bench/RESULTS.md; it needs twice the share\'s size free meanwhile. A fetch resumes in the mode it began in. ' +
+    '(each synced and renamed when complete) and removes it. That pass reads and writes the share once more (measured: about half the ' +
+    'throughput at loopback speed, 6-7 s per GiB over Tor; bench/RESULTS.md); it needs twice the share\'s size free meanwhile. A fetch resumes in the mode it began in. ' +
     '`oht stream` always writes plaintext parts (it plays them as they arrive); a share this node already holds whole is restored without a network fetch.',
   'privacy.fetchOptEncryptedParts': 'keep the fetched blocks as ciphertext until the fetch is complete, then decrypt them in one pass (see Privacy below)',
   'privacy.wipe.description': 'delete this node\'s data directory: the keystore and account keystores are overwritten ' +
