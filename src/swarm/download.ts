@@ -149,12 +149,14 @@ export class Downloader {
       if (picker.have.get(index)) continue
       for (const p of this.#ctx.peers.values()) this.#cancel(p, index)
     }
-    if (next != null) {
-      for (let i = next.from; i <= next.to && i - next.from < URGENT_BLOCKS; i++) {
-        if (picker.unrequested(i)) this.#preempt(i, i - next.from)
-      }
+    if (next == null) { this.fillAll(); return }
+    // What each lane had in flight before the preemption is still in its circuit (a cancel does
+    // not recall bytes already sent): the window's head goes first to the least loaded lanes.
+    const inFlight = new Map([...this.#ctx.peers.values()].map(p => [p, p.pipeline.size]))
+    for (let i = next.from; i <= next.to && i - next.from < URGENT_BLOCKS; i++) {
+      if (picker.unrequested(i)) this.#preempt(i, i - next.from)
     }
-    this.fillAll()
+    for (const p of [...inFlight.keys()].sort((a, b) => inFlight.get(a)! - inFlight.get(b)!)) this.fill(p)
   }
 
   /**
