@@ -17,6 +17,8 @@ const log = createDebug('oht:net')
 export const SWARM_PROTOCOL = 'swarm'
 /** The BitTorrent handshake that opens every swarm stream: its bytes 28..48 name the swarm. */
 const BT_HANDSHAKE_BYTES = 68
+/** How long a refused swarm connection may go on sending before it is cut. */
+const QUIET_CLOSE_MS = 5000
 
 export interface SwarmEntry {
   id: string
@@ -214,13 +216,24 @@ export class NodeNetwork extends EventEmitter<NetworkEvents> {
       const stream = session.stream
       const head = await readExactly(stream, BT_HANDSHAKE_BYTES, 30_000)
       const entry = this.#swarms.get(head.subarray(28, 48).toString('hex'))
-      if (entry == null) { stream.destroy(); return } // a swarm we do not serve: say nothing
+      if (entry == null) { closeQuietly(stream); return } // a swarm we do not serve: say nothing
       stream.unshift(head)
       entry.swarm.addPeer(this.#paced(stream, entry, session.remoteNodeId), false, new Uint8Array(Buffer.from(session.remoteNodeId, 'hex')))
     } catch {
       raw.destroy()
     }
   }
+}
+
+/**
+ * Ends a stream the peer is still writing to without a reset: what it sent (its optimistic first
+ * flight) is read and dropped, so the handshake's answer written just before reaches it (a close
+ * with unread bytes is a TCP reset, which can discard what is still in flight to the peer).
+ */
+function closeQuietly (stream: Duplex): void {
+  stream.on('data', () => {})
+  stream.end()
+  setTimeout(() => { stream.destroy() }, QUIET_CLOSE_MS).unref()
 }
 
 /** Reads exactly `n` bytes from a paused-mode read, without losing what follows. */
