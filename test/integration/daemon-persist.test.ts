@@ -60,8 +60,9 @@ test('a transfer survives a restart and a kill -9, ends byte-identical, seeds af
   assert.equal(again.state, 'fetching')
 
   // A kill -9 mid-fetch: the journal and the fetch record are on disk; it resumes again.
-  await until('more progress', 60_000, async () => { const tr = await only(leecher); return tr.bytesDone > 3 * 1024 * 1024 ? tr : undefined })
+  const atKill = await until('more progress', 60_000, async () => { const tr = await only(leecher); return tr.bytesDone > 3 * 1024 * 1024 ? tr : undefined })
   await leecher.kill()
+  assert.ok(atKill.bytesDone < data.length, `killed mid-fetch (${atKill.bytesDone} of ${data.length} bytes)`)
   leecher = await startDaemon(leecher.dataDir)
   const done = await until('the transfer to finish', 120_000, async () => { const tr = await only(leecher); return tr.state === 'seeding' ? tr : undefined })
   assert.ok((done.resumedBlocks ?? 0) > 0, 'blocks written before the kill were kept')
@@ -135,9 +136,10 @@ test('a resumed transfer whose peer is offline retries with backoff and finishes
   const { value: shared } = await ohtJson<{ link: string }>(seeder.dataDir, ['share', file], { timeoutMs: 120_000 })
   const out = join(dir, 'out')
   await clientOf(leecher).addTransfer(shared.link, { output: out, peers: [seeder.address] })
-  await until('some progress', 60_000, async () => { const tr = await only(leecher); return tr.bytesDone > 512 * 1024 ? tr : undefined })
+  const atKill = await until('some progress', 60_000, async () => { const tr = await only(leecher); return tr.bytesDone > 512 * 1024 ? tr : undefined })
   await seeder.stop()
   await leecher.kill()
+  assert.ok(atKill.bytesDone < data.length, `killed mid-fetch (${atKill.bytesDone} of ${data.length} bytes)`)
   leecher = await startDaemon(leecher.dataDir)
   const waiting = await until('the resumed transfer to fail and wait for a retry', 60_000, async () => { const tr = await only(leecher); return tr.state === 'failed' && tr.retryAt != null ? tr : undefined })
   assert.match(waiting.error ?? '', /could not reach any peer|every peer left/)
@@ -194,8 +196,9 @@ test('after a kill -9, a transfer resumes from a peer the DHT names when the pee
   })
   // L is told of A only; it is killed mid-fetch, and A goes away.
   const tr = await clientOf(l).addTransfer(shared.link, { output: join(dir, 'out'), peers: [a.address] })
-  await until('some progress from A', 60_000, async () => { const x = await clientOf(l).transfer(tr.id); return x.bytesDone > 512 * 1024 ? x : undefined })
+  const atKill = await until('some progress from A', 60_000, async () => { const x = await clientOf(l).transfer(tr.id); return x.bytesDone > 512 * 1024 ? x : undefined })
   await l.kill()
+  assert.ok(atKill.bytesDone < data.length, `killed mid-fetch (${atKill.bytesDone} of ${data.length} bytes)`)
   await a.stop()
   l = await startDaemon(l.dataDir, ['--bootstrap', b.address])
   const done = await until('the transfer to finish from B', 120_000, async () => { const x = await only(l); return x.state === 'seeding' ? x : undefined })

@@ -56,8 +56,8 @@ async function setup (size: number) {
 
 test('4 seeders → 1 leecher that holds only the capability: manifest, leaves and blocks from several peers, byte-identical', async () => {
   const s = await setup(3 * 1024 * 1024 + 777)
+  const seeders = Array.from({ length: 4 }, () => s.seeder(sourceStore(s.source)))
   try {
-    const seeders = Array.from({ length: 4 }, () => s.seeder(sourceStore(s.source)))
     for (const sd of seeders) await sd.start()
     await s.leecher.start()
     const from = new Set<string>()
@@ -72,8 +72,11 @@ test('4 seeders → 1 leecher that holds only the capability: manifest, leaves a
     const served = seeders.reduce((n, sd) => n + sd.stats().uploaded, 0)
     const got = s.leecher.stats().downloaded
     assert.ok(served <= got * 1.25, `seeders served ${served} bytes for ${got} received: too many duplicates ${JSON.stringify(counts)}`)
+  } finally {
+    // Closed on failure too, or the seeders keep the test process alive.
     for (const sd of [...seeders, s.leecher]) sd.close()
-  } finally { await s.cleanup() }
+    await s.cleanup()
+  }
 })
 
 test('a seeder that serves corrupt blocks is banned and the file still arrives intact from the others', async () => {
