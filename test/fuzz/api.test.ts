@@ -73,6 +73,7 @@ test('fuzz API: arbitrary bodies, parameters and query strings are answered or r
       assert.ok(!signal.aborted, `${method} ${path} ${JSON.stringify(b)} did not finish in 5 s`)
       assert.ok(e instanceof Error, `threw a non-Error: ${String(err)}`)
       assert.ok(!ENGINE_ERROR.test(e.message), `${method} ${path} ${JSON.stringify(b)}: unchecked input reached the engine: ${e.name}: ${e.message}`)
+      assert.ok(!(e instanceof URIError), `${method} ${path}: a %-sequence decoded unchecked (or twice): ${e.message}`)
       assert.ok(statusOf(e) < 500)
       assert.ok(!/undefined|\[object Object\]/.test(e.message), `${method} ${path}: a missing field reached the node as text: ${e.message}`)
     }
@@ -86,6 +87,12 @@ test('fuzz API: arbitrary bodies, parameters and query strings are answered or r
     [[['POST', '/v0/dht/put'], '', {}, {}]],
     [[['POST', '/v0/dht/put'], '', {}, { kind: 'mutable', value: 'x', salt: 5 }]]
   ]))
+})
+
+test('a path parameter with a malformed %-sequence is refused with a 400 that names it, not a URIError', async () => {
+  for (const bad of ['%', '%E0%A4%A', '%zz']) {
+    await assert.rejects(api.invoke('DELETE', `/v0/shares/${bad}`, null), (err: Error) => !(err instanceof URIError) && statusOf(err) === 400 && /percent-encoding/.test(err.message))
+  }
 })
 
 test('fuzz API over HTTP: any body bytes get a JSON answer with a 4xx, and the server stays up', async () => {

@@ -21,7 +21,13 @@ async function until (what: string, check: () => boolean): Promise<void> {
   }
 }
 
-const closed = async (s: Duplex): Promise<void> => { if (!s.destroyed) await once(s, 'close') }
+/** A connection past a bound is closed at once: within 5 s, not at the handshake deadline or the test's timeout. */
+async function closed (s: Duplex, what: string): Promise<void> {
+  if (s.destroyed) return
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(`${what} was not closed within 5 s: the bound did not hold`)) }, 5000) })
+  try { await Promise.race([once(s, 'close'), late]) } finally { clearTimeout(timer) }
+}
 
 test('inbound connections: handshakes at once, per peer and in all are bounded; past a bound a connection is closed at once', { timeout: 60_000 }, async t => {
   assert.ok(MAX_HANDSHAKING_CONNECTIONS > 0 && MAX_INBOUND_CONNECTIONS_PER_PEER < MAX_INBOUND_CONNECTIONS)
@@ -42,7 +48,7 @@ test('inbound connections: handshakes at once, per peer and in all are bounded; 
   await until('three handshakes held', () => server.admission.counts().handshaking === 3)
   const fourth = connect(port, '127.0.0.1')
   fourth.on('error', () => {})
-  await closed(fourth)
+  await closed(fourth, 'a fourth silent socket (3 handshakes at once)')
   assert.ok(sockets.every(s => !s.destroyed), 'the held ones stay')
   for (const s of sockets) s.destroy()
   await until('the handshake slots to come back', () => server.admission.counts().handshaking === 0)
@@ -53,13 +59,13 @@ test('inbound connections: handshakes at once, per peer and in all are bounded; 
   const a2 = await a.dialProtocol(address, 'hold')
   await until('two held for peer a', () => held.length === 2)
   const a3 = await a.dialProtocol(address, 'hold')
-  await closed(a3.stream)
+  await closed(a3.stream, 'a third connection of one peer (2 per peer)')
   assert.equal(held.length, 2, 'the third never reached the protocol')
   // In all: peer b's first fills the three, its second is closed.
   const b1 = await b.dialProtocol(address, 'hold')
   await until('three held', () => held.length === 3)
   const b2 = await b.dialProtocol(address, 'hold')
-  await closed(b2.stream)
+  await closed(b2.stream, 'a fourth connection in all (3 open)')
   assert.deepEqual(server.admission.counts(), { handshaking: 0, open: 3, peers: 2 })
   // A connection closes: its slot comes back.
   a1.stream.destroy()

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { OhtNode } from '../../src/node/transfers/node.ts'
 import { BlockstoreSource, blockKeyOf, deriveSwarmInfoHash, parseReadCap, restoreShare, verifyCapOf, openManifest, type BlockSource } from '../../src/blocks/index.ts'
 import { Swarm, sourceStore, blockstoreStore, type SwarmStore } from '../../src/swarm/index.ts'
+import { MAX_REFUSALS_PER_BLOCK } from '../../src/swarm/constants.ts'
 
 async function connectSwarms (a: Swarm, b: Swarm): Promise<void> {
   const [s1, s2] = await socketPair()
@@ -257,7 +258,11 @@ test('a lying bitfield (every block advertised, half of them refused) and a 1 by
       if (head.length === 1) pending.shift(); else pending[0] = head.subarray(1)
     }, 1000)
     const asked = new Map<string, number>()
-    s.leecher.on('event', e => { if (e.type === 'block:requested' || e.type === 'block:timeout') asked.set(`${e.type} ${e.peer}`, (asked.get(`${e.type} ${e.peer}`) ?? 0) + 1) })
+    const liarAsked = new Map<number, number>()
+    s.leecher.on('event', e => {
+      if (e.type === 'block:requested' || e.type === 'block:timeout') asked.set(`${e.type} ${e.peer}`, (asked.get(`${e.type} ${e.peer}`) ?? 0) + 1)
+      if (e.type === 'block:requested' && e.peer === idOf(liar)) liarAsked.set(e.index, (liarAsked.get(e.index) ?? 0) + 1)
+    })
     try {
       s.leecher.addPeer(leecherSide, true, drip.options.localNodeId)
       drip.addPeer(dripSide, false, s.leecher.options.localNodeId)
@@ -267,6 +272,9 @@ test('a lying bitfield (every block advertised, half of them refused) and a 1 by
       assert.ok((await s.restore()).equals(s.plain))
       assert.ok((asked.get(`block:requested ${idOf(drip)}`) ?? 0) > 0, `the drip was asked for blocks: ${JSON.stringify([...asked])}`)
       assert.ok((asked.get(`block:requested ${idOf(liar)}`) ?? 0) > 0, 'the liar was asked for blocks')
+      // A block the liar refused is not asked of it again past the bound (it is taken from the others).
+      const most = Math.max(...liarAsked.values())
+      assert.ok(most <= MAX_REFUSALS_PER_BLOCK, `the liar was asked for one block ${most} times: ${JSON.stringify([...liarAsked])}`)
     } finally { clearInterval(ticker) }
   } finally {
     for (const sw of [liar, drip, honest, s.leecher]) sw.close()

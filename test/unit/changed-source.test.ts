@@ -58,8 +58,11 @@ test('a peer that advertises every block and refuses every request: the fetch en
     kind: 'blockstore', has: async () => true, get: async () => { throw new Error('not today') }
   })
   let requests = 0
-  fetcher.network!.on('swarm', (_id, e) => { if (e.type === 'block:requested') requests++ })
-  await assert.rejects(fetcher.service.fetch(cap, { output: join(dir, 'out'), peers: [address] }),
+  // Far past what the bound allows, the test fails at once (without the bound the fetch asked for ever).
+  const runaway = new Promise<never>((_resolve, reject) => {
+    fetcher.network!.on('swarm', (_id, e) => { if (e.type === 'block:requested' && ++requests === 100) reject(new Error(`${requests} requests for 3 blocks: refused blocks asked again without bound`)) })
+  })
+  await assert.rejects(Promise.race([fetcher.service.fetch(cap, { output: join(dir, 'out'), peers: [address] }), runaway]),
     (err: unknown) => err instanceof FetchError && err.code === 'fetch.noSource' && /refused it/.test(err.message))
   // Each of the 3 blocks asked at most twice (a seed may deflect once).
   assert.ok(requests <= 6, `${requests} requests`)

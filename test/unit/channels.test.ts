@@ -123,6 +123,35 @@ test('delegation: scope and roles follow the policy; a writer cannot invite, a m
   assert.throws(() => writeContent(w.view(rita), rita, { k: 'post', text: 'x' }), /may not post/)
 })
 
+test('grants the policy does not allow, signed anyway, are refused when read, and so are their holders\' posts', () => {
+  const w = world(false)
+  const mod = account()
+  const eve = account()
+  const frank = account()
+  const gina = account()
+  w.entries.push(writeGrant(w.view(w.owner), w.owner, mod.id, 'moderator', { now: T0 + 1 }))
+  // Each certificate passes the chain's own checks (the issuer may invite; the scope is within
+  // the issuer's; it ends before the issuer's): only the policy (grantProblem) refuses it.
+  const grants = [
+    { by: mod, to: eve, role: 'moderator', scope: ['post'], exp: T0 + DAY, why: /a moderator may not hand out the role moderator/ },
+    { by: w.owner, to: frank, role: 'writer', scope: ['post', 'moderate'], exp: T0 + DAY, why: /the role writer may not moderate/ },
+    { by: w.owner, to: gina, role: 'writer', scope: ['post'], exp: T0 + 200 * DAY, why: /a writer certificate lives at most 90 days/ }
+  ] as const
+  let at = T0 + 2
+  for (const g of grants) {
+    const v = w.view(g.by)
+    const cert = signCert(g.by.privateKey, { v: 1, ch: w.id, iss: g.by.id, sub: g.to.id, role: g.role, scope: [...g.scope], nb: T0, exp: g.exp })
+    w.entries.push(append(v, g.by, { k: 'grant', cert }, at++))
+    w.entries.push(signEntry(g.to.privateKey, { ch: w.id, author: g.to.id, seq: 0, prev: null, at: at++, chain: [...v.authority!.chain, cert], body: { k: 'post', text: g.to.id } }))
+  }
+  const after = w.view(undefined, T0 + 2 * DAY - 1000)
+  assert.deepEqual(after.posts, [], JSON.stringify(after.posts))
+  for (const g of grants) {
+    assert.ok(after.refused.some(r => /refused grant/.test(r.reason) && g.why.test(r.reason)), `${g.role} ${g.scope.join('+')}: ${JSON.stringify(after.refused)}`)
+    assert.ok(after.refused.some(r => r.author === g.to.id && g.why.test(r.reason)), `the post of ${g.role} ${g.scope.join('+')}: ${JSON.stringify(after.refused)}`)
+  }
+})
+
 test('the policy limits kinds and text length per role, and is checked when read', () => {
   const policy = parsePolicy('{"v":1,"roles":{"writer":{"may":["post"],"maxDays":7,"kinds":["share"],"maxTextBytes":10}}}')
   const w = world(false, policy)
@@ -262,6 +291,21 @@ test('an entry re-encoded by someone else (the same signed bytes, another text) 
     assert.deepEqual(view.forks, [], 'no fork from a re-encoding')
     assert.ok(view.refused.some(r => /malformed/.test(r.reason)))
   }
+  // Invalid UTF-8: a post holding U+FFFD (EF BF BD) with those bytes replaced by 0xFF decodes to
+  // the same JSON, so the same signature verifies over another text (another entry id).
+  const post = writeContent(w.view(w.owner), w.owner, { k: 'post', text: 'a \ufffd b' }, T0 + 1)
+  w.entries.push(post)
+  const [postBody, postSig] = post.split('.') as [string, string]
+  const bytes = Buffer.from(postBody, 'base64url')
+  const at = bytes.indexOf(Buffer.from('\ufffd'))
+  assert.ok(at > 0)
+  const latin = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at + 3)])
+  assert.equal(latin.toString('utf8'), bytes.toString('utf8'), 'the same JSON once decoded')
+  const reencoded = `${latin.toString('base64url')}.${postSig}`
+  const view = buildView(w.view().descriptor, [...w.entries, reencoded], { now: T0 + DAY })
+  assert.deepEqual(view.forks, [], 'no fork from invalid UTF-8')
+  assert.equal(view.posts.length, 1, 'the post once')
+  assert.ok(view.refused.some(r => /malformed/.test(r.reason)), JSON.stringify(view.refused))
 })
 
 test('the verification cache is bounded by count and by the characters it keeps', async () => {
@@ -279,4 +323,20 @@ test('the verification cache is bounded by count and by the characters it keeps'
   computed = 0
   get('b', 'x'); get('c', 'x'); get('d', 'x')
   assert.equal(computed, 3)
+
+  // The weight bound alone (a count bound far off): 50 results of 13 characters each (key and
+  // value) under a bound of 100 characters keep 7, never more. Probed newest first: hits do not
+  // reorder, so the hits before the first miss are what was kept.
+  const heavy = new Memo<string>(1000, 100, v => v.length)
+  const keys = Array.from({ length: 50 }, (_, i) => `k${String(i).padStart(2, '0')}`)
+  for (const k of keys) heavy.get(k, () => 'x'.repeat(10))
+  let kept = 0
+  for (const k of keys.toReversed()) {
+    let miss = false
+    heavy.get(k, () => { miss = true; return '' })
+    if (miss) break
+    kept++
+  }
+  assert.ok(kept * 13 <= 100, `${kept} results of 13 characters kept: ${kept * 13} over the bound of 100`)
+  assert.equal(kept, 7)
 })

@@ -70,3 +70,29 @@ test('leases expire on the sweep clock, release their quota and blocks, keep sha
   assert.equal((await store.list()).length, 1)
   assert.deepEqual((await store.audit()).wrong, [])
 })
+
+test('two claims of one account at once: the quota is weighed under the lock, so only the one that fits is recorded', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'oht-pinstore-'))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  const state = new NodeState({ memory: true }, new Uint8Array(randomBytes(32)))
+  await state.open()
+  const blocks = new CipherBlockstore(join(dir, 'blocks'))
+  await blocks.open()
+  t.after(async () => { await blocks.close(); await state.close() })
+  const store = new PinStore(state, blocks)
+  const a = await putShare(blocks, [randomBytes(1000), randomBytes(1000), randomBytes(1000)])
+  const b = await putShare(blocks, [randomBytes(1000), randomBytes(1000), randomBytes(1000)])
+  // As the pin protocol's admit: the account's holdings read, then refused past a 4000-byte quota.
+  // The pause between the read and the answer is where two unlocked claims would both fit.
+  const admit = async (bytes: number): Promise<void> => {
+    const { bytes: used } = await store.holdings('acct')
+    await new Promise(resolve => setTimeout(resolve, 20))
+    if (used + bytes > 4000) throw new Error('quota exceeded')
+  }
+  const results = await Promise.allSettled([
+    store.claim(record(a.id, 'acct', null, 3000), a.leaves, admit),
+    store.claim(record(b.id, 'acct', null, 3000), b.leaves, admit)
+  ])
+  assert.deepEqual(results.map(r => r.status).sort(), ['fulfilled', 'rejected'], 'one of two 3000-byte pins fits a 4000-byte quota')
+  assert.equal(await store.usage('acct'), 3000)
+})
