@@ -57,14 +57,14 @@ function checkNodeCertText (text: string): ParsedNodeCert | undefined {
 
 /**
  * The node-key certificate an entry of `author` dated `at` in channel `ch` carries, or why it is
- * refused: of another channel or account, too long-lived, or `at` outside its validity (with the
- * same clock skew as delegation certificates).
+ * refused: of another channel, too long-lived, or `at` outside its validity (with the same clock
+ * skew as delegation certificates). That it is `author`'s, and that its key signed the entry, is
+ * checked when the entry is read (entry.ts).
  */
-export function checkNodeCert (ch: string, author: string, text: unknown, at: number): ParsedNodeCert | string {
+export function checkNodeCert (ch: string, text: unknown, at: number): ParsedNodeCert | string {
   const c = readNodeCert(text)
   if (c == null) return 'a node-key certificate is malformed or not signed by its account'
   if (c.ch !== ch) return 'a node-key certificate of another channel'
-  if (c.acct !== author) return 'a node-key certificate of another account'
   if (c.exp - c.nb > MAX_NODE_KEY_MS) return `a node-key certificate lives at most ${MAX_NODE_KEY_MS / 86_400_000} days`
   if (at < c.nb - CLOCK_SKEW_MS) return 'a node key not valid yet'
   if (at >= c.exp) return 'its node key expired'
@@ -127,6 +127,6 @@ export function entryAuthority (ch: string, policy: Policy, e: { author: string,
   if (typeof a === 'string') return a
   if (a.account !== e.author) return 'its certificate chain names another account'
   if (e.node === undefined) return a
-  const n = checkNodeCert(ch, e.author, e.node, e.at)
+  const n = checkNodeCert(ch, e.node, e.at)
   return typeof n === 'string' ? n : a
 }
