@@ -142,8 +142,8 @@ export function buildView (descriptor: ParsedDescriptor, texts: Iterable<string>
   for (const e of taken) {
     for (const t of e.chain) { const c = readCert(t); if (c != null) certs.set(c.id, c) }
     if (e.body.k === 'grant') { const c = readCert(e.body.cert); if (c != null) certs.set(c.id, c) }
-    // A node key is revoked as its account's own certificate would be: by the account, or a moderator.
-    if (e.nodeId != null && typeof e.authority !== 'string') certs.set(e.nodeId, { iss: e.author, sub: e.author, role: e.authority.role })
+    // A node key is revoked by whoever may revoke its account's certificate (that one's issuer, a moderator) and by the account.
+    if (e.nodeId != null && typeof e.authority !== 'string') certs.set(e.nodeId, { iss: certs.get(e.authority.certs.at(-1)!)?.iss ?? e.author, sub: e.author, role: e.authority.role })
   }
   const revoked = new Map<string, { sub: string | undefined, upto: number, at: number }>()
   const cutBy = (e: Checked, id: string): boolean => {

@@ -114,7 +114,7 @@ export function writeNodeRevoke (view: ChannelView, who: Writer, account: string
   const m = view.members.find(x => x.account === account)
   if (m == null) throw new ChannelError('channel.unknown', `${account.slice(0, 12)}… is not a member of the channel`)
   if (nodeId == null) throw new ChannelError('channel.unknown', `${account.slice(0, 12)}… has written nothing under a node key`)
-  const problem = revokeProblem(authorityOf(view, who), who.id, nodeId, { iss: account, sub: account, role: m.role })
+  const problem = revokeProblem(authorityOf(view, who), who.id, nodeId, { iss: m.by, sub: account, role: m.role })
   if (problem != null) throw new ChannelError('channel.notAllowed', `this account may not revoke ${account.slice(0, 12)}…'s node key: ${problem}`)
   return append(view, who, { k: 'revoke', cert: nodeId, upto: (view.heads[account]?.seq ?? -1) + 1 }, now)
 }
