@@ -9,7 +9,7 @@ import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { accountIdOf } from '../../src/node/identity/account-keys.ts'
 import { MemoryBackend, SealedDb } from '../../src/store/index.ts'
 import {
-  buildView, Channels, ChannelStore, createChannel, DEFAULT_POLICY, keepEntries, newNodeKey, readNodeCert, NODE_KEY_MS, readEntry, rotateNodeKey,
+  append, buildView, Channels, ChannelStore, createChannel, DEFAULT_POLICY, parsePolicy, keepEntries, newNodeKey, readNodeCert, NODE_KEY_MS, readEntry, rotateNodeKey,
   signEntry, signerOf, signNodeCert, writeContent, writeGrant, writeNodeRevoke, type ChannelView, type HeldNodeKey, type Writer
 } from '../../src/people/channels/index.ts'
 
@@ -204,3 +204,30 @@ test('a node (Channels, injected clock) rotates its key in the sync round\'s che
   channels.close()
 })
 
+
+test('a node key may be revoked by the issuer of its account\'s certificate (without the moderate scope), not by another writer', () => {
+  const policy = parsePolicy({ v: 1, roles: { curator: { may: ['post', 'invite'], maxDays: 30, grants: ['writer'] }, writer: { may: ['post'], maxDays: 30 } } })
+  const owner = account()
+  const c = createChannel(owner, { name: 'feed', private: false, policy, now: T0, nodeKey: {} })
+  owner.node = signerOf(c.node!)
+  const entries = [...c.entries]
+  const view = (who?: Writer): ChannelView => buildView(c.descriptor, entries, { ...(who != null ? { account: who } : {}), now: T0 + DAY })
+  const [cleo, bob, dan] = [account(), account(), account()]
+  entries.push(writeGrant(view(owner), owner, cleo.id, 'curator', { now: T0 + 1 }))
+  entries.push(writeGrant(view(owner), owner, dan.id, 'writer', { now: T0 + 2 }))
+  for (const w of [cleo, bob, dan]) w.node = signerOf(newNodeKey(w, c.id, T0 + 3))
+  entries.push(writeGrant(view(cleo), cleo, bob.id, 'writer', { now: T0 + 4 }))
+  entries.push(writeContent(view(bob), bob, { k: 'post', text: 'bob' }, T0 + 5))
+  const bobKey = view().heads[bob.id]!.node!
+  const thiefAfter = (v: ChannelView): string => signEntry(bob.node!.key, { ch: c.id, author: bob.id, seq: 1, prev: v.heads[bob.id]!.id, at: T0 + 10, chain: v.authority!.chain, node: bob.node!.cert, body: { k: 'post', text: 'thief' } })
+  // Dan, a writer beside Bob, may not: refused when written, ignored when signed anyway.
+  assert.throws(() => writeNodeRevoke(view(dan), dan, bob.id, bobKey, T0 + 6), /may not revoke/)
+  const byDan = [...entries, append(view(dan), dan, { k: 'revoke', cert: bobKey, upto: 1 }, T0 + 6)]
+  const withDan = buildView(c.descriptor, [...byDan, thiefAfter(view(bob))], { now: T0 + DAY })
+  assert.deepEqual(withDan.posts.map(p => p.text), ['bob', 'thief'])
+  // Cleo, who invited Bob, may.
+  entries.push(writeNodeRevoke(view(cleo), cleo, bob.id, bobKey, T0 + 6))
+  const v = buildView(c.descriptor, [...entries, thiefAfter(view(bob))], { now: T0 + DAY })
+  assert.deepEqual(reasons(v, bob.id), ['signed by a revoked node key'])
+  assert.deepEqual(v.posts.map(p => p.text), ['bob'])
+})
