@@ -167,9 +167,16 @@ export function registerChannels (program: Command): void {
   channel.command('revoke')
     .description(t('channels.revoke.description'))
     .argument('<channel>', t('channels.argChannel'))
-    .argument('<account>', t('channels.argAccount'))
-    .action(async (ref: string, account: string, _opts, cmd: Command) => {
+    .argument('[account]', t('channels.argAccount'))
+    .option('--node-key', t('channels.revoke.optNodeKey'))
+    .action(async (ref: string, account: string | undefined, opts: { nodeKey?: boolean }, cmd: Command) => {
       const out = makeOutput(globals(cmd))
+      if (opts.nodeKey === true) {
+        const k = await (await channels(cmd)).revokeNodeKey(ref, account)
+        out.result(k, t('channels.revoke.nodeKeyDone', { account: short(k.account), node: k.node }))
+        return
+      }
+      if (account == null) throw new Error(t('channels.revoke.needAccount'))
       const r = await (await channels(cmd)).revoke(ref, account)
       out.result(r, t(r.rotated ? 'channels.revoke.rotated' : 'channels.revoke.done', { account: short(r.account) }))
     })

@@ -1,13 +1,14 @@
-// Fuzz targets: a channel's signed texts (entries, certificates, descriptors), its policy, the
-// whole merge, and the `channel` sync protocol's answerer. Each may refuse, never throw (or throw
-// only its one documented error), and what it takes from a mutated text is what was signed.
+// Fuzz targets: a channel's signed texts (entries, certificates, node-key certificates,
+// descriptors), its policy, the whole merge, and the `channel` sync protocol's answerer; entries
+// signed by node keys and by accounts. Each may refuse, never throw (or throw only its one
+// documented error), and what it takes from a mutated text is what was signed.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { duplexPair } from 'node:stream'
 import { accountIdOf } from '../../src/node/identity/account-keys.ts'
 import {
-  buildView, ChannelError, createChannel, DEFAULT_POLICY, parsePolicy, readCert, readDescriptor, readEntry, syncAnswer,
+  buildView, ChannelError, createChannel, DEFAULT_POLICY, newNodeKey, parsePolicy, readCert, readDescriptor, readEntry, readNodeCert, signerOf, syncAnswer,
   writeContent, writeGrant, type SyncPeer
 } from '../../src/people/channels/index.ts'
 import { encodeFrame } from '../../src/onion/index.ts'
@@ -16,13 +17,19 @@ import { fc, mutated, only, onlyAsync, params } from './fuzz.ts'
 const account = (): { id: string, privateKey: ReturnType<typeof generateKeyPairSync>['privateKey'] } => { const { privateKey } = generateKeyPairSync('ed25519'); return { id: accountIdOf(privateKey), privateKey } }
 const owner = account()
 const bob = account()
-const c = createChannel(owner, { name: 'fuzz', private: true, policy: DEFAULT_POLICY, now: 1_800_000_000_000 })
+const c = createChannel(owner, { name: 'fuzz', private: true, policy: DEFAULT_POLICY, now: 1_800_000_000_000, nodeKey: {} })
+const ownerWriter = { ...owner, node: signerOf(c.node!) }
+const bobKey = newNodeKey(bob, c.id, 1_800_000_000_000)
+const bobWriter = { ...bob, node: signerOf(bobKey) }
 const entries = [...c.entries]
-entries.push(writeGrant(buildView(c.descriptor, entries, { account: owner }), owner, bob.id, 'writer', { now: 1_800_000_000_001 }))
-entries.push(writeContent(buildView(c.descriptor, entries, { account: bob }), bob, { k: 'post', text: 'hello' }, 1_800_000_000_002))
+entries.push(writeGrant(buildView(c.descriptor, entries, { account: owner }), ownerWriter, bob.id, 'writer', { now: 1_800_000_000_001 }))
+entries.push(writeContent(buildView(c.descriptor, entries, { account: bob }), bobWriter, { k: 'post', text: 'hello' }, 1_800_000_000_002))
+// And one signed by Bob's account itself, as before node keys.
+entries.push(writeContent(buildView(c.descriptor, entries, { account: bob }), bob, { k: 'post', text: 'hello' }, 1_800_000_000_003))
+const nodeCerts = [c.node!.cert, bobKey.cert]
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1')
 const anyText = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom(...entries).chain(e => mutated(Buffer.from(e))).map(text),
-  fc.constantFrom(c.descriptor.text).chain(d => mutated(Buffer.from(d))).map(text))
+  fc.constantFrom(c.descriptor.text).chain(d => mutated(Buffer.from(d))).map(text), fc.constantFrom(...nodeCerts).chain(n => mutated(Buffer.from(n))).map(text))
 
 test('fuzz channel texts: arbitrary and mutated entries, certificates and descriptors are refused or read as signed', () => {
   fc.assert(fc.property(anyText, s => {
@@ -30,6 +37,8 @@ test('fuzz channel texts: arbitrary and mutated entries, certificates and descri
     if (!('fault' in e)) assert.ok(entries.includes(s), 'only a text its writer signed reads as an entry')
     const cert = readCert(s)
     if (cert != null) assert.equal(cert.text, s)
+    const node = readNodeCert(s)
+    if (node != null) assert.ok(nodeCerts.includes(s), 'only a node-key certificate its account signed reads as one')
     const d = readDescriptor(c.id, s)
     if (d != null) assert.equal(s, c.descriptor.text)
   }), params(1500))

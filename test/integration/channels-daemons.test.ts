@@ -86,6 +86,19 @@ describe('channels between daemons', { timeout: 300_000 }, () => {
     assert.ok(!(await read(d.alice)).members.some(m => m.account === ids.carol))
   })
 
+  it('a node key revoked (its copy may have leaked): the daemon writes on under a new one, the account stays a member', async () => {
+    assertCliError(await oht(d.bob.dataDir, ['channel', 'revoke', channel]), /give the account to remove/)
+    const k = (await ohtJson<{ account: string, node: string }>(d.bob.dataDir, ['channel', 'revoke', channel, '--node-key'])).value
+    assert.equal(k.account, ids.bob)
+    assert.match(k.node, /^[A-Za-z0-9_-]{22}$/)
+    await ohtJson(d.bob.dataDir, ['channel', 'post', channel, 'under a new node key'])
+    await ohtJson(d.alice.dataDir, ['channel', 'sync', channel, '--peer', d.bob.address], { timeoutMs: 90_000 })
+    const r = await read(d.alice)
+    assert.ok(r.posts.some(p => p.text === 'under a new node key'), JSON.stringify(r.posts))
+    assert.ok(r.members.some(m => m.account === ids.bob))
+    assert.deepEqual(r.refused.filter(x => x.author === ids.bob), [])
+  })
+
   it('a share feed: a share posted to a followed channel is fetched by the follower, not one over its size limit', async () => {
     const file = join(dir, 'minutes.txt')
     const content = 'we agreed on the next book\n'.repeat(2000)

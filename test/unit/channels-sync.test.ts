@@ -1,6 +1,7 @@
 // Channels between nodes (src/people/channels Channels + the `channel` protocol), over in-memory
 // stream pairs standing in for onion connections: joining, pushing, catching up after being
-// offline, removal with key rotation, hostile peers, and nothing in clear at rest.
+// offline, removal with key rotation, hostile peers, nothing in clear at rest, and a node key
+// revoked by the owner.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
@@ -8,7 +9,7 @@ import { duplexPair } from 'node:stream'
 import { accountIdOf } from '../../src/node/identity/account-keys.ts'
 import { MemoryBackend, SealedDb } from '../../src/store/index.ts'
 import { FrameReader, writeFrame, type HandshakeResult } from '../../src/onion/index.ts'
-import { buildView, Channels, CHANNEL_PROTOCOL, readDescriptor, signEntry, type ChannelEvent, type ChannelNetwork } from '../../src/people/channels/index.ts'
+import { buildView, Channels, CHANNEL_PROTOCOL, keepEntries, readDescriptor, readNodeCert, signEntry, signerOf, type ChannelEvent, type ChannelNetwork } from '../../src/people/channels/index.ts'
 
 type Handler = (s: HandshakeResult) => void
 const hub = new Map<string, Handler>()
@@ -201,4 +202,34 @@ test('after a restart, a post pushed in before the first sync round is told as n
   const told = posted(bob, 'while you were restarting')
   await owner.channels.post(c.id, { k: 'post', text: 'while you were restarting' })
   await told
+})
+
+test('a writer\'s node key revoked by the owner: its node makes a new one and writes on; what the old key signs next is refused', async () => {
+  const alice = node('nk-alice')
+  const bob = node('nk-bob')
+  const c = await alice.channels.create('keys', { private: false })
+  await alice.channels.invite(c.id, bob.account.id, 'writer')
+  await bob.channels.join(c.id, { peers: [alice.address] })
+  await bob.channels.post(c.id, { k: 'post', text: 'one' })
+  await alice.channels.sync(c.id, { peers: [bob.address] })
+  const old = (await bob.channels.store.get(c.id))!.nodeKeys![0]!
+  const r = await alice.channels.revokeNodeKey(c.id, bob.account.id)
+  assert.equal(r.node, readNodeCert(old.cert)!.id)
+  await bob.channels.sync(c.id, { peers: [alice.address] })
+  await bob.channels.post(c.id, { k: 'post', text: 'two' })
+  const fresh = (await bob.channels.store.get(c.id))!.nodeKeys!
+  assert.notEqual(fresh[0]!.cert, old.cert, 'Bob\'s node saw its key revoked and made a new one')
+  await alice.channels.sync(c.id, { peers: [bob.address] })
+  let read = await alice.channels.read(c.id)
+  assert.deepEqual(read.refused, [])
+  assert.deepEqual(read.posts.map(p => p.text), ['one', 'two'])
+  // A copy of the old key writes next in Bob's log: kept (well formed, signed, certified) but refused in every view.
+  const v = buildView(readDescriptor(c.id, (await alice.channels.store.get(c.id))!.descriptor)!, await alice.channels.store.texts(c.id), { account: bob.account })
+  const head = v.heads[bob.account.id]!
+  const thief = signEntry(signerOf(old).key, { ch: c.id, author: bob.account.id, seq: head.seq + 1, prev: head.id, at: head.at + 1, chain: v.authority!.chain, node: old.cert, body: { k: 'post', text: 'by a thief' } })
+  assert.equal(await keepEntries(alice.channels.store, c.id, [thief]), 1)
+  read = await alice.channels.read(c.id)
+  assert.deepEqual(read.refused.map(x => x.reason), ['signed by a revoked node key'])
+  assert.deepEqual(read.posts.map(p => p.text), ['one', 'two'])
+  assert.ok(read.members.some(m => m.account === bob.account.id))
 })

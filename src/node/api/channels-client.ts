@@ -26,6 +26,11 @@ export class ChannelsApiClient {
     return await this.#api.call('POST', this.#path(ref, 'revoke'), { account }) as { account: string, rotated: boolean, pushed: number }
   }
 
+  /** Revokes a node key: this daemon's own (replaced at once), or the one `account` signs with now. */
+  async revokeNodeKey (ref: string, account?: string): Promise<{ account: string, node: string, pushed: number }> {
+    return await this.#api.call('POST', this.#path(ref, 'revoke-node-key'), account != null ? { account } : {}) as { account: string, node: string, pushed: number }
+  }
+
   async leave (ref: string): Promise<{ id: string, pushed: number }> { return await this.#api.call('POST', this.#path(ref, 'leave'), {}) as { id: string, pushed: number } }
   async forget (ref: string): Promise<{ id: string }> { return await this.#api.call('POST', this.#path(ref, 'forget'), {}) as { id: string } }
   async sync (ref: string, peers: string[] = []): Promise<{ peers: number, received: number, sent: number }> {

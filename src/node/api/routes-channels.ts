@@ -77,6 +77,7 @@ export function registerChannelRoutes (api: RouteTable, channels: Channels | und
     return await c.invite(ref, await account(str(b, 'account')), opt(b, 'role') ?? 'writer', { ...(days != null ? { days } : {}), ...(scope != null ? { scope: scope as Scope[] } : {}) })
   })
   post('revoke', async (c, ref, b) => await c.remove(ref, await account(str(b, 'account'))))
+  post('revoke-node-key', async (c, ref, b) => await c.revokeNodeKey(ref, b.account != null ? await account(str(b, 'account')) : undefined))
   post('leave', async (c, ref) => await c.leave(ref))
   post('forget', async (c, ref) => await c.forget(ref))
   post('sync', async (c, ref, b) => await c.sync(ref, { peers: strs(b, 'peers') }))

@@ -7,7 +7,9 @@ export const CHANNEL_LABELS = {
   descriptor: 'oht/v2/people/channel-descriptor',
   /** An issuer's signature over a delegation certificate (channel key → moderator → writer). */
   cert: 'oht/v2/people/channel-cert',
-  /** A writer's signature over one entry of its log. */
+  /** An account's signature over a node-key certificate (account → its short-lived node key in one channel). */
+  nodeCert: 'oht/v2/people/channel-node-cert',
+  /** A writer's signature (its node key's, or its account's in entries written before node keys) over one entry of its log. */
   entry: 'oht/v2/people/channel-entry',
   /** Associated data of a post sealed under a read key (binds it to its channel, writer and place). */
   sealedBody: 'oht/v2/people/channel-sealed-body',

@@ -14,11 +14,13 @@ import type { ChannelEvent, ChannelReading, ChannelsOptions, ChannelSummary } fr
 import { readEntry, type Content } from './entry.ts'
 import { ChannelError } from './errors.ts'
 import { DEFAULT_POLICY, parsePolicy, type Policy, type Scope } from './policy.ts'
-import { ChannelStore, MAX_PEERS, type ChannelRecord, type Follow } from './store.ts'
+import { ChannelStore, type ChannelRecord, type Follow } from './store.ts'
+import { candidates, mergePeers } from './peers.ts'
 import { CHANNEL_PROTOCOL, syncAnswer, syncDial, type SyncPeer } from './sync.ts'
 import { keepEntries, replicaOf } from './replica.ts'
 import { buildView, type ChannelView } from './view.ts'
-import { createChannel, writeContent, writeGrant, writeLeave, writeRevoke, writeRotation } from './writer.ts'
+import { createChannel, writeContent, writeGrant, writeLeave, writeNodeRevoke, writeRevoke, writeRotation, type Writer } from './writer.ts'
+import { readNodeCert, rotateNodeKey, signerOf } from './node-key.ts'
 
 export const DEFAULT_SYNC_MS = 30_000
 /** Members synced with per channel and round (the ones that answered last first). */
@@ -71,8 +73,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
 
   async create (name: string, options: { private?: boolean, policy?: Policy | string } = {}): Promise<ChannelSummary> {
     const policy = options.policy != null ? parsePolicy(options.policy) : DEFAULT_POLICY
-    const c = createChannel(this.#o.account, { name, private: options.private === true, policy })
-    await this.store.put({ id: c.id, descriptor: c.descriptor.text, channelKey: c.channelKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'), joinedAt: Date.now(), peers: [] })
+    const c = createChannel(this.#o.account, { name, private: options.private === true, policy, now: this.#now(), nodeKey: { ...(this.#o.nodeKeyMs != null ? { lifetimeMs: this.#o.nodeKeyMs } : {}) } })
+    await this.store.put({ id: c.id, descriptor: c.descriptor.text, channelKey: c.channelKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'), ...(c.node != null ? { nodeKeys: [c.node] } : {}), joinedAt: Date.now(), peers: [] })
     for (const t of c.entries) await this.#add(c.id, t)
     await this.#changed(c.id)
     void this.#provide(c.id)
@@ -108,7 +110,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   async post (ref: string, content: Content): Promise<{ id: string, pushed: number }> {
     const r = await this.#writable(ref)
     const id = await this.#serial(r.id, async () => {
-      const text = writeContent(await this.#view(r.id), this.#o.account, content)
+      const text = writeContent(await this.#view(r.id), await this.#writer(r.id), content, this.#now())
       await this.#add(r.id, text)
       return readEntry(text) as { id: string }
     })
@@ -120,7 +122,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   async invite (ref: string, account: string, role: string, options: { days?: number, scope?: Scope[] } = {}): Promise<{ account: string, role: string, exp: number, pushed: number }> {
     const r = await this.#writable(ref)
     const who = checkAccountId(account)
-    await this.#serial(r.id, async () => { await this.#add(r.id, writeGrant(await this.#view(r.id), this.#o.account, who, role, options)) })
+    await this.#serial(r.id, async () => { await this.#add(r.id, writeGrant(await this.#view(r.id), await this.#writer(r.id), who, role, { now: this.#now(), ...options })) })
     await this.#changed(r.id)
     const m = (await this.#view(r.id)).members.find(x => x.account === who)
     return { account: who, role, exp: m?.exp ?? 0, pushed: await this.push(r.id) }
@@ -132,12 +134,59 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     const who = checkAccountId(account)
     let rotated = false
     await this.#serial(r.id, async () => {
-      await this.#add(r.id, writeRevoke(await this.#view(r.id), this.#o.account, who))
+      const writer = await this.#writer(r.id)
+      await this.#add(r.id, writeRevoke(await this.#view(r.id), writer, who, this.#now()))
       const v = await this.#view(r.id)
-      if (v.descriptor.private) { await this.#add(r.id, writeRotation(v, this.#o.account, [who])); rotated = true }
+      if (v.descriptor.private) { await this.#add(r.id, writeRotation(v, writer, [who], this.#now())); rotated = true }
     })
     await this.#changed(r.id)
     return { account: who, rotated, pushed: await this.push(r.id) }
+  }
+
+  /**
+   * Revokes a node key (node-key.ts): by default this node's own current one (a copy may have
+   * leaked), which is replaced first so the revocation is signed by its successor; or the key of
+   * `account`'s newest entry (a moderator's remedy short of removing the account).
+   */
+  async revokeNodeKey (ref: string, account?: string): Promise<{ account: string, node: string, pushed: number }> {
+    const r = await this.#writable(ref)
+    const who = account != null ? checkAccountId(account) : this.account
+    const node = await this.#serial(r.id, async () => {
+      const id = (await this.#view(r.id)).heads[who]?.node
+      // Its own: the key held is replaced too, used yet or not.
+      const held = who === this.account ? readNodeCert((await this.store.get(r.id))?.nodeKeys?.at(-1)?.cert)?.id : undefined
+      const writer = await this.#writer(r.id, [id, held].filter(x => x != null))
+      await this.#add(r.id, writeNodeRevoke(await this.#view(r.id), writer, who, id, this.#now()))
+      return id!
+    })
+    await this.#changed(r.id)
+    return { account: who, node, pushed: await this.push(r.id) }
+  }
+
+  /** Makes a new node key in each channel whose key is due (the sync round calls it); how many were made. */
+  async rotateNodeKeys (): Promise<number> {
+    let n = 0
+    for (const r of await this.store.list()) {
+      if (r.left === true || r.nodeKeys == null) continue
+      if ((await this.#view(r.id)).authority == null) continue
+      await this.#serial(r.id, async () => { if ((await this.#rotate(r.id)).rotated) n++ })
+    }
+    return n
+  }
+
+  #now (): number { return this.#o.clock?.() ?? Date.now() }
+
+  /** The account, signing with its current node key in the channel (a new one when due or revoked). */
+  async #writer (id: string, revoke: readonly string[] = []): Promise<Writer> {
+    return { ...this.#o.account, node: signerOf((await this.#rotate(id, revoke)).current) }
+  }
+
+  async #rotate (id: string, revoke: readonly string[] = []): Promise<ReturnType<typeof rotateNodeKey>> {
+    const held = (await this.store.get(id))?.nodeKeys
+    const v = await this.#view(id)
+    const rot = rotateNodeKey(held, this.#o.account, id, this.#now(), { ...(this.#o.nodeKeyMs != null ? { lifetimeMs: this.#o.nodeKeyMs } : {}), revoked: [...v.revoked, ...revoke] })
+    if (rot.changed) await this.#update(id, x => ({ ...x, nodeKeys: rot.held }))
+    return rot
   }
 
   /** Leaves: a leave entry is written (a member) and pushed; the channel is no longer synced or announced. */
@@ -146,7 +195,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     let pushed = 0
     const v = await this.#view(r.id)
     if (v.authority != null) {
-      await this.#serial(r.id, async () => { await this.#add(r.id, writeLeave(await this.#view(r.id), this.#o.account)) })
+      await this.#serial(r.id, async () => { await this.#add(r.id, writeLeave(await this.#view(r.id), await this.#writer(r.id), this.#now())) })
       pushed = await this.push(r.id)
     }
     await this.#update(r.id, x => ({ ...x, left: true }))
@@ -305,12 +354,13 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   async #view (id: string): Promise<ChannelView> {
     const version = this.store.version(id)
     const cached = this.#views.get(id)
-    if (cached != null && cached.version === version && Date.now() - cached.at < VIEW_MAX_AGE_MS) return cached.view
+    if (cached != null && cached.version === version && Math.abs(this.#now() - cached.at) < VIEW_MAX_AGE_MS) return cached.view
     const r = await this.store.get(id)
     if (r == null) throw new ChannelError('channel.unknown', `no channel ${id.slice(0, 12)}… on this node`)
-    const view = buildView(readDescriptor(id, r.descriptor)!, await this.store.texts(id), { account: this.#o.account })
+    const now = this.#now()
+    const view = buildView(readDescriptor(id, r.descriptor)!, await this.store.texts(id), { account: this.#o.account, now })
     // Kept only when nothing changed while it was built.
-    if (this.store.version(id) === version) this.#views.set(id, { version, view, at: Date.now() })
+    if (this.store.version(id) === version) this.#views.set(id, { version, view, at: now })
     return view
   }
 
@@ -342,37 +392,14 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     })
   }
 
-  /**
-   * Remembers where members answer. Addresses this node reached go first; an address a dialer
-   * only claimed in its hello goes last, so claims (anyone holding the id may dial) never push
-   * out the members that answered.
-   */
+  /** Remembers where members answered (peers.ts mergePeers). */
   async #notePeers (id: string, addresses: string[], claimed = false): Promise<void> {
     if (addresses.length === 0) return
-    await this.#update(id, r => {
-      const all = claimed ? [...r.peers, ...addresses] : [...addresses, ...r.peers]
-      return { ...r, peers: [...new Set(all)].filter(a => a !== this.#o.network.address).slice(0, MAX_PEERS) }
-    })
+    await this.#update(id, r => ({ ...r, peers: mergePeers(r.peers, addresses, claimed, this.#o.network.address) }))
   }
 
-  /** Addresses to sync with: the given ones, the remembered ones, then members found under the topic. */
   async * #candidates (id: string, given: string[], signal?: AbortSignal): AsyncGenerator<string> {
-    const seen = new Set<string>([this.#o.network.address ?? ''])
-    const r = await this.store.get(id)
-    for (const a of [...given, ...(r?.peers ?? [])]) {
-      if (seen.has(a)) continue
-      seen.add(a)
-      yield a
-    }
-    const dht = this.#o.dht?.()
-    if (dht == null) return
-    const found: string[] = []
-    await dht.findProvidersAll(channelTopic(id), { ...(signal != null ? { signal } : {}), onProvider: p => { found.push(p.address) } }).catch(() => {})
-    for (const a of found) {
-      if (seen.has(a)) continue
-      seen.add(a)
-      yield a
-    }
+    yield * candidates(id, [...given, ...((await this.store.get(id))?.peers ?? [])], this.#o.network.address, this.#o.dht?.(), signal)
   }
 
   async #provide (id: string): Promise<void> {
@@ -447,7 +474,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     if (stale.length === 0) return
     const r = await this.store.get(id)
     if (r == null || r.left === true) return
-    await this.#serial(id, async () => { await this.#add(id, writeRotation(await this.#view(id), this.#o.account, stale)) })
+    await this.#serial(id, async () => { await this.#add(id, writeRotation(await this.#view(id), await this.#writer(id), stale, this.#now())) })
     await this.#changed(id)
     void this.push(id)
   }
@@ -460,6 +487,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   }
 
   async #round (): Promise<void> {
+    await this.rotateNodeKeys().catch(() => {})
     for (const r of await this.store.list().catch(() => [])) {
       if (this.#closed) return
       if (r.left === true) continue

@@ -1,7 +1,8 @@
 // One entry of a writer's log (docs/FORMAT.md "Channel entries"): the channel, the writer (an
 // account), its place in the writer's log (seq, and the id of the entry before it, so a log is a
 // hash chain and a reordered or edited log shows), the writer's time, its certificate chain and a
-// body; signed by the writer. Private channels seal post bodies under a read key (keys.ts);
+// body; signed by the writer's node key, which the `node` certificate names and the writer's
+// account signed (node-key.ts), or, in entries written before node keys, by the account itself. Private channels seal post bodies under a read key (keys.ts);
 // membership bodies (grant, revoke, key, leave) stay readable by anyone holding the channel id,
 // so every member can check who may write. Shapes and sizes are checked here; who may write what
 // is checked in view.ts, against the whole channel.
@@ -11,6 +12,7 @@ import { parseCapability } from '../../blocks/link.ts'
 import { ChannelError } from './errors.ts'
 import { MAX_CERT_CHARS, MAX_CHAIN } from './cert.ts'
 import { MAX_TEXT_BYTES } from './policy.ts'
+import { MAX_NODE_CERT_CHARS, readNodeCert } from './node-key.ts'
 import { bodyOf, Memo, signedBy, signText } from './signed.ts'
 
 export type Content =
@@ -41,6 +43,8 @@ export interface EntryFields {
   prev: string | null
   at: number
   chain: string[]
+  /** The node-key certificate (account → node key) whose key signed the entry; absent in entries the account signed itself (before node keys). */
+  node?: string
   body: Body
 }
 
@@ -108,9 +112,10 @@ function bodyFault (b: Record<string, unknown>): string | undefined {
   }
 }
 
-export function signEntry (author: KeyObject, fields: EntryFields): string {
-  const e = { v: 1, ch: fields.ch, author: fields.author, seq: fields.seq, prev: fields.prev, at: fields.at, chain: fields.chain, body: fields.body }
-  const t = signText('entry', author, e)
+/** Signs with `signer`: the node key `fields.node` certifies, or (without `node`) the author's account key. */
+export function signEntry (signer: KeyObject, fields: EntryFields): string {
+  const e = { v: 1, ch: fields.ch, author: fields.author, seq: fields.seq, prev: fields.prev, at: fields.at, chain: fields.chain, ...(fields.node != null ? { node: fields.node } : {}), body: fields.body }
+  const t = signText('entry', signer, e)
   if (t.length > MAX_ENTRY_CHARS) throw new ChannelError('channel.tooLarge', `an entry is at most ${MAX_ENTRY_CHARS} characters signed`)
   return t
 }
@@ -134,10 +139,22 @@ function checkEntry (textIn: unknown): Entry | { fault: string } {
     !(e.prev === null || (typeof e.prev === 'string' && ENTRY_ID.test(e.prev))) || (e.seq === 0) !== (e.prev === null) ||
     !Number.isSafeInteger(e.at) || (e.at as number) < 0 ||
     !Array.isArray(e.chain) || e.chain.length === 0 || e.chain.length > MAX_CHAIN || !e.chain.every(c => typeof c === 'string') ||
+    !(e.node === undefined || (typeof e.node === 'string' && e.node.length <= MAX_NODE_CERT_CHARS)) ||
     e.body == null || typeof e.body !== 'object') return { fault: 'malformed (fields)' }
   const fault = bodyFault(e.body as Record<string, unknown>)
   if (fault != null) return { fault: `malformed (${fault})` }
-  if (!signedBy('entry', e.author, d.json, d.sig)) return { fault: 'forged (the signature is not its writer\'s)' }
+  // The signer: the node key its account certified, or the account (entries before node keys).
+  // The certificate's channel and validity at the entry's time are checked with the chain (view.ts).
+  let signer = e.author
+  if (e.node !== undefined) {
+    const c = readNodeCert(e.node)
+    if (c == null) return { fault: 'forged (its node-key certificate is malformed or not signed by its account)' }
+    if (c.acct !== e.author) return { fault: 'forged (its node-key certificate is another account\'s)' }
+    signer = c.key
+  }
+  if (!signedBy('entry', signer, d.json, d.sig)) return { fault: 'forged (the signature is not its writer\'s)' }
   const t = textIn as string
-  return { v: 1, ch: e.ch, author: e.author, seq: e.seq as number, prev: e.prev as string | null, at: e.at as number, chain: e.chain as string[], body: e.body as Body, id: entryId(t), text: t }
+  const out: Entry = { v: 1, ch: e.ch, author: e.author, seq: e.seq as number, prev: e.prev as string | null, at: e.at as number, chain: e.chain as string[], body: e.body as Body, id: entryId(t), text: t }
+  if (e.node !== undefined) out.node = e.node as string
+  return out
 }

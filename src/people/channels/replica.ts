@@ -1,13 +1,14 @@
 // What this node gives and takes in a sync of a channel it holds (sync.ts runs the session): its
 // heads, the entries a peer lacks, and the checks an entry passes before it is kept.
-import { checkChain, CLOCK_SKEW_MS } from './cert.ts'
+import { CLOCK_SKEW_MS } from './cert.ts'
+import { entryAuthority } from './node-key.ts'
 import { readDescriptor } from './descriptor.ts'
 import { readEntry } from './entry.ts'
 import type { ChannelStore } from './store.ts'
 import { MAX_SYNC_ENTRIES, type Heads, type SyncPeer } from './sync.ts'
 import type { ChannelView } from './view.ts'
 
-/** Keeps each entry that is well formed, signed, of this channel, not from the future and carried by a valid chain; how many were new. */
+/** Keeps each entry that is well formed, signed, of this channel, not from the future and carried by a valid chain (and node-key certificate); how many were new. */
 export async function keepEntries (store: ChannelStore, id: string, texts: string[], now = Date.now()): Promise<number> {
   const r = await store.get(id)
   const d = r != null ? readDescriptor(id, r.descriptor) : undefined
@@ -16,8 +17,7 @@ export async function keepEntries (store: ChannelStore, id: string, texts: strin
   for (const t of texts) {
     const e = readEntry(t)
     if ('fault' in e || e.ch !== id || e.at > now + CLOCK_SKEW_MS) continue
-    const a = checkChain(id, d.policy, e.chain, e.at)
-    if (typeof a === 'string' || a.account !== e.author) continue
+    if (typeof entryAuthority(id, d.policy, e) === 'string') continue
     if (await store.add(id, e)) n++
   }
   return n

@@ -55,6 +55,10 @@ export interface ChannelsOptions {
   db: SealedDb
   network: ChannelNetwork
   dht?: () => ChannelDht | undefined
+  /** The node keys' lifetime (node-key.ts NODE_KEY_MS by default, at most MAX_NODE_KEY_MS); a new one is made when a third is left. */
+  nodeKeyMs?: number
+  /** The time entries are dated with and node keys rotate by (Date.now by default; tests move it). */
+  clock?: () => number
   /** Sync every channel every interval ± a third. Default 30 s. */
   syncMs?: number
   /** A share posted to a followed channel with auto-fetch: the node fetches it into `output` (from the channel's members and the DHT) and seeds it. */

@@ -3,6 +3,7 @@
 // channels this node is in or who writes to them. Each entry is kept under its channel, writer,
 // seq and id, so two entries at one place (a fork) are both kept, as evidence.
 import type { SealedDb } from '../../store/index.ts'
+import type { HeldNodeKey } from './node-key.ts'
 
 export interface ChannelRecord {
   id: string
@@ -10,6 +11,8 @@ export interface ChannelRecord {
   descriptor: string
   /** The channel key (PKCS#8 DER, base64): only on the owner's node. */
   channelKey?: string
+  /** This node's current key for signing its entries in the channel, and its certificate (node-key.ts). */
+  nodeKeys?: HeldNodeKey[]
   joinedAt: number
   /** Left: kept for its history, no longer synced or announced. */
   left?: boolean

@@ -11,6 +11,7 @@
 //    the scopes and the policy, read keys are opened, and edits and deletions are applied.
 import type { KeyObject } from 'node:crypto'
 import { checkChain, readCert, type Authority, type ParsedCert } from './cert.ts'
+import { entryAuthority, readNodeCert } from './node-key.ts'
 import { readEntry, type Content, type Entry } from './entry.ts'
 import { openBox, openContent, unwrapPrevious } from './keys.ts'
 import { contentProblem, OWNER_ROLE, type Scope } from './policy.ts'
@@ -47,11 +48,13 @@ export interface ChannelView {
   /** Entries held but waiting for an earlier one of their writer's log. */
   waiting: number
   /** Each writer's last entry in an unbroken log (what a sync compares, and where a writer appends). */
-  heads: Record<string, { seq: number, id: string, at: number }>
+  heads: Record<string, { seq: number, id: string, at: number, node?: string }>
   /** The read keys this reader opened, by the id of the entry that introduced each. */
   keys: Map<string, Buffer>
   /** The newest key entry (by merge order), and the accounts it was sealed to (by it, or in a grant since). */
   currentKey?: { ref: string, epoch: number, sealedTo: string[] }
+  /** The ids of every revoked certificate, delegation or node key (a node whose key is among them makes a new one). */
+  revoked: string[]
   /** What the reader's own account may do now (from the newest chain it wrote or was granted). */
   authority?: Authority
 }
@@ -63,7 +66,8 @@ export interface ViewOptions {
   now?: number
 }
 
-type Checked = Entry & { authority: Authority | string }
+/** `nodeId`: the id of the node-key certificate it was signed under (a revocation may name it). */
+type Checked = Entry & { authority: Authority | string, nodeId?: string }
 
 /**
  * Why `author` (with `authority`) may not revoke certificate `id` (`cert` when known), or
@@ -93,8 +97,9 @@ export function buildView (descriptor: ParsedDescriptor, texts: Iterable<string>
     if (seen.has(e.id)) continue
     seen.add(e.id)
     if (e.ch !== ch) { refused.push({ id: e.id, author: e.author, seq: e.seq, reason: 'an entry of another channel' }); continue }
-    const authority = checkChain(ch, policy, e.chain, e.at)
-    const checked: Checked = { ...e, authority: typeof authority === 'string' || authority.account === e.author ? authority : 'its certificate chain names another account' }
+    const checked: Checked = { ...e, authority: entryAuthority(ch, policy, e) }
+    const nodeId = e.node !== undefined ? readNodeCert(e.node)?.id : undefined
+    if (nodeId != null) checked.nodeId = nodeId
     let log = byAuthor.get(e.author)
     if (log == null) byAuthor.set(e.author, log = new Map())
     const at = log.get(e.seq)
@@ -126,23 +131,26 @@ export function buildView (descriptor: ParsedDescriptor, texts: Iterable<string>
     }
     const held = [...log.keys()].filter(s => s > seq).length
     waiting += held
-    if (prev != null) heads[author] = { seq: prev.seq, id: prev.id, at: prev.at }
+    if (prev != null) heads[author] = { seq: prev.seq, id: prev.id, at: prev.at, ...(prev.nodeId != null ? { node: prev.nodeId } : {}) }
   }
 
   // 3. The merge order.
   taken.sort((a, b) => a.at - b.at || (a.author < b.author ? -1 : a.author > b.author ? 1 : 0) || a.seq - b.seq)
 
   // 4. Revocations and leaves, in merge order.
-  const certs = new Map<string, ParsedCert>()
+  const certs = new Map<string, Pick<ParsedCert, 'iss' | 'sub' | 'role'>>()
   for (const e of taken) {
     for (const t of e.chain) { const c = readCert(t); if (c != null) certs.set(c.id, c) }
     if (e.body.k === 'grant') { const c = readCert(e.body.cert); if (c != null) certs.set(c.id, c) }
+    // A node key is revoked by whoever may revoke its account's certificate (that one's issuer, a moderator) and by the account.
+    if (e.nodeId != null && typeof e.authority !== 'string') certs.set(e.nodeId, { iss: certs.get(e.authority.certs.at(-1)!)?.iss ?? e.author, sub: e.author, role: e.authority.role })
   }
   const revoked = new Map<string, { sub: string | undefined, upto: number, at: number }>()
-  const cut = (e: Checked): boolean => typeof e.authority !== 'string' && e.authority.certs.some(id => {
+  const cutBy = (e: Checked, id: string): boolean => {
     const r = revoked.get(id)
     return r != null && (r.sub === e.author ? e.seq >= r.upto : e.at >= r.at)
-  })
+  }
+  const cut = (e: Checked): boolean => typeof e.authority !== 'string' && (e.authority.certs.some(id => cutBy(e, id)) || (e.nodeId != null && cutBy(e, e.nodeId)))
   for (const e of taken) {
     if (typeof e.authority === 'string' || cut(e)) continue
     if (e.body.k === 'leave') {
@@ -163,7 +171,7 @@ export function buildView (descriptor: ParsedDescriptor, texts: Iterable<string>
   const allowed: Checked[] = []
   for (const e of taken) {
     if (typeof e.authority === 'string') { refused.push({ id: e.id, author: e.author, seq: e.seq, reason: e.authority }); continue }
-    if (cut(e)) { refused.push({ id: e.id, author: e.author, seq: e.seq, reason: 'written after its writer\'s certificate was revoked' }); continue }
+    if (cut(e)) { refused.push({ id: e.id, author: e.author, seq: e.seq, reason: e.nodeId != null && cutBy(e, e.nodeId) ? 'signed by a revoked node key' : 'written after its writer\'s certificate was revoked' }); continue }
     allowed.push(e)
     const reader = options.account
     if (e.body.k === 'key') {
@@ -251,7 +259,7 @@ export function buildView (descriptor: ParsedDescriptor, texts: Iterable<string>
   for (const [account, m] of members) {
     if (m.exp <= now || (memberChains.get(account) ?? []).some(id => revoked.has(id))) members.delete(account)
   }
-  const view: ChannelView = { descriptor, posts: [...posts.values()], members: [...members.values()], refused, forks, waiting, heads, keys }
+  const view: ChannelView = { descriptor, posts: [...posts.values()], members: [...members.values()], refused, forks, waiting, heads, keys, revoked: [...revoked.keys()] }
   if (currentKey != null) view.currentKey = currentKey
   if (authority != null && !authority.certs.some(id => revoked.has(id))) view.authority = authority
   return view
