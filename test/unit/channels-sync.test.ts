@@ -233,3 +233,55 @@ test('a writer\'s node key revoked by the owner: its node makes a new one and wr
   assert.deepEqual(read.posts.map(p => p.text), ['one', 'two'])
   assert.ok(read.members.some(m => m.account === bob.account.id))
 })
+
+// The sync bounds, each failing fast on its own (docs/SECURITY.md "a hostile `channel` sync peer").
+const within = async <T>(p: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([p, new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what} not within ${ms / 1000} s`)), ms) })])
+  } finally { clearTimeout(timer) }
+}
+
+test('hostile sync peers, each bound alone: a 64 MiB length, over 2000 heads, over 5000 entries in one session', async () => {
+  const owner = node('owner-bounds')
+  const c = await owner.channels.create('bounded', { private: false })
+  const before = await owner.channels.store.count(c.id)
+  const dial = async (): Promise<{ reader: FrameReader, stream: import('node:stream').Duplex, served: import('node:stream').Duplex }> => {
+    const s = await network('mem:y').dialProtocol(owner.address, CHANNEL_PROTOCOL)
+    return { reader: new FrameReader(s.stream, { maxFrameBytes: 1 << 20 }), stream: s.stream, served: lastServed! }
+  }
+  // A length prefix of 64 MiB: the answerer closes at the length, it does not wait for the bytes.
+  let d = await dial()
+  const big = Buffer.alloc(4); big.writeUInt32BE(64 << 20)
+  d.stream.write(big)
+  await within(new Promise(resolve => d.served.once('close', resolve)), 5000, 'a 64 MiB length prefix was refused at its length:')
+  // 2001 writers' heads in a hello: one error frame.
+  d = await dial()
+  const heads = Object.fromEntries(Array.from({ length: 2001 }, () => [randomBytes(32).toString('hex'), [0, 'A'.repeat(43)]]))
+  await writeFrame(d.stream, Buffer.from(JSON.stringify({ t: 'hello', v: 1, ch: c.id, d: null, heads, addr: null })))
+  const answer = await within(d.reader.next(), 5000, 'an answer to 2001 heads')
+  assert.match(JSON.parse(answer!.toString()).reason, /over 2000 writers/)
+  // 5001 entries in one session (junk, never done): the answerer ends the session at the bound,
+  // without waiting for a `done` or its 60 s frame timeout.
+  d = await dial()
+  await writeFrame(d.stream, Buffer.from(JSON.stringify({ t: 'hello', v: 1, ch: c.id, d: null, heads: {}, addr: null })))
+  const closed = new Promise(resolve => d.served.once('close', resolve))
+  for (let i = 0; i < 6; i++) {
+    if (d.stream.destroyed) break
+    await writeFrame(d.stream, Buffer.from(JSON.stringify({ t: 'entries', es: Array.from({ length: 1000 }, () => 'junk') }))).catch(() => {})
+  }
+  await within(closed, 5000, 'a session of 5001 entries was ended at the bound:')
+  assert.equal(await owner.channels.store.count(c.id), before)
+})
+
+test('the store keeps two versions of one log place and at most 20,000 entries a channel', async () => {
+  const { store } = node('store-bounds').channels
+  const place = (seq: number, id: string): { author: string, seq: number, id: string, text: string } => ({ author: 'a'.repeat(64), seq, id, text: `entry ${seq} ${id}` })
+  assert.equal(await store.add('forks', place(0, 'x1')), true)
+  assert.equal(await store.add('forks', place(0, 'x2')), true, 'a second version: the evidence of a fork')
+  assert.equal(await store.add('forks', place(0, 'x3')), false, 'a third version of one place is refused')
+  let kept = 0
+  for (let seq = 0; seq < 20_001; seq++) if (await store.add('flood', place(seq, `e${seq}`))) kept++
+  assert.equal(kept, 20_000, 'the 20,001st entry of a channel is refused')
+  assert.equal(await store.count('flood'), 20_000)
+})
