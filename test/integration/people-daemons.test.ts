@@ -122,7 +122,10 @@ describe('contacts and whispers between daemons', { timeout: 240_000 }, () => {
     huge.writeUInt32BE(50 * 1024 * 1024)
     // An oversized length is refused as its 4 bytes arrive: the framing layer closes the stream
     // before anything is buffered (no error frame can follow on a destroyed stream).
-    assert.equal(await send(huge), '')
+    // Within 5 s: without the bound the daemon waits for the 50 MiB and the test hung until its timeout.
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('the oversized length was not refused within 5 s')) }, 5000) })
+    assert.equal(await Promise.race([send(huge), late]).finally(() => { clearTimeout(timer) }), '')
     await transport.close()
     // Still serving its contacts.
     const w = await ohtJson<{ state: string }>(d.bob.dataDir, ['whisper', 'ally', 'still there?'])

@@ -199,8 +199,14 @@ test('hostile metadata: leaves that do not match the root, a different share\'s 
       const honest = s.seeder(sourceStore(s.source))
       swarms.push(liar, honest)
       await liar.start(); await honest.start(); await s.leecher.start()
+      // The liar's metadata taken fails the test at once (it stalled the fetch until its timeout).
+      const taken = new Promise<never>((_resolve, reject) => {
+        s.leecher.on('event', e => {
+          if (e.type === (lie === 'leaves' ? 'leaves:verified' : 'manifest:received') && e.peer === idOf(liar)) reject(new Error(`${lie}: the liar's ${lie} taken`))
+        })
+      })
       await firstThen(s, liar, honest)
-      await s.leecher.whenComplete(AbortSignal.timeout(60_000))
+      await Promise.race([s.leecher.whenComplete(AbortSignal.timeout(60_000)), taken])
       assert.ok((await s.restore()).equals(s.plain), `${lie}: byte-identical`)
       assert.ok(s.leecher.banned.has(idOf(liar)), `${lie}: the liar is banned`)
     } finally {
