@@ -81,10 +81,18 @@ test('fuzz Tor control replies: well-formed replies are read whole however they 
 
 test('fuzz Tor control replies: arbitrary bytes yield replies or a ReplyProtocolError, within the line and reply bounds', () => {
   const stream = fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.array(reply, { maxLength: 3 }).chain(rs => mutated(Buffer.from(rs.map(encodeReply).join('')))),
-    fc.array(fc.tuple(fc.constantFrom('250', '650', '25', '2500', 'abc'), fc.constantFrom(' ', '-', '+', ''), lineText).map(p => p.join('') + '\r\n'), { maxLength: 8 }).map(ls => Buffer.from(ls.join(''))))
+    fc.array(fc.tuple(fc.constantFrom('250', '650', '25', '2500', 'abc'), fc.constantFrom(' ', '-', '+', ''), lineText).map(p => p.join('') + '\r\n'), { maxLength: 8 }).map(ls => Buffer.from(ls.join(''))),
+    // Lines and replies around the bounds (64 and 256 bytes here): the cases above stay far below them.
+    fc.integer({ min: 0, max: 120 }).map(n => Buffer.from(`250 ${'a'.repeat(n)}\r\n`)),
+    fc.integer({ min: 1, max: 12 }).map(k => Buffer.from(`${'250-'.concat('b'.repeat(40), '\r\n').repeat(k)}250 OK\r\n`)))
   fc.assert(fc.property(stream.chain(s => chunked(s)), chunks => {
+    // Checked after the pushes: the parser turns whatever its callback throws into its own error.
+    const wrong: string[] = []
     const parser = new ReplyParser(r => {
-      assert.ok(r.lines.length > 0 && r.lines.every(l => l.code === r.code))
+      if (!(r.lines.length > 0 && r.lines.every(l => l.code === r.code))) wrong.push(`a reply of mixed or no lines: ${JSON.stringify(r).slice(0, 80)}`)
+      for (const l of r.lines) if (Buffer.byteLength(l.text) > 64) wrong.push(`a line of ${Buffer.byteLength(l.text)} bytes passed the 64-byte line bound`)
+      const bytes = r.lines.reduce((n, l) => n + Buffer.byteLength(l.text) + Buffer.byteLength(l.data ?? ''), 0)
+      if (bytes > 256) wrong.push(`a reply of ${bytes} bytes passed the 256-byte reply bound`)
       // Events are parsed from these replies: only the parser's own error.
       if (r.code >= 600) only([ReplyProtocolError], () => parseEvent(r))
     }, { maxLineBytes: 64, maxReplyBytes: 256 })
@@ -95,6 +103,7 @@ test('fuzz Tor control replies: arbitrary bytes yield replies or a ReplyProtocol
         break
       }
     }
+    assert.deepEqual(wrong, [])
   }), params(1500))
 })
 
