@@ -285,3 +285,17 @@ test('the store keeps two versions of one log place and at most 20,000 entries a
   assert.equal(kept, 20_000, 'the 20,001st entry of a channel is refused')
   assert.equal(await store.count('flood'), 20_000)
 })
+
+test('an entry dated over 10 minutes in the future is not kept; one within the clock skew is', async () => {
+  const owner = node('future-owner')
+  const c = await owner.channels.create('clocks', { private: false })
+  await owner.channels.post(c.id, { k: 'post', text: 'now' })
+  const v = buildView(readDescriptor(c.id, (await owner.channels.store.get(c.id))!.descriptor)!, await owner.channels.store.texts(c.id), { account: owner.account })
+  const head = v.heads[owner.account.id]!
+  const now = head.at
+  const at = (ms: number, seq: number, prev: string): string => signEntry(owner.account.privateKey, { ch: c.id, author: owner.account.id, seq, prev, at: now + ms, chain: v.authority!.chain, body: { k: 'post', text: `+${ms} ms` } })
+  const soon = at(5 * 60_000, head.seq + 1, head.id)
+  const tooLate = at(11 * 60_000, head.seq + 1, head.id)
+  assert.equal(await keepEntries(owner.channels.store, c.id, [tooLate], now), 0, 'an entry dated 11 minutes ahead is not kept')
+  assert.equal(await keepEntries(owner.channels.store, c.id, [soon], now), 1, 'one dated 5 minutes ahead is')
+})

@@ -340,3 +340,17 @@ test('the verification cache is bounded by count and by the characters it keeps'
   assert.ok(kept * 13 <= 100, `${kept} results of 13 characters kept: ${kept * 13} over the bound of 100`)
   assert.equal(kept, 7)
 })
+
+test('a revoked writer that backdates its next post to before the revocation is still refused: the cut is by log position', () => {
+  const w = world(false)
+  const bob = account()
+  w.entries.push(writeGrant(w.view(w.owner), w.owner, bob.id, 'writer', { now: T0 + 1 }))
+  w.entries.push(writeContent(w.view(bob), bob, { k: 'post', text: 'before' }, T0 + 3))
+  const bobView = w.view(bob) // Bob has not seen the revocation
+  w.entries.push(writeRevoke(w.view(w.owner), w.owner, bob.id, T0 + 10))
+  // Dated T0 + 3, as early as its log allows, seven milliseconds before the revocation.
+  w.entries.push(writeContent(bobView, bob, { k: 'post', text: 'backdated' }, T0 + 3))
+  const v = w.view()
+  assert.deepEqual(v.posts.map(p => p.text), ['before'])
+  assert.ok(v.refused.some(r => r.author === bob.id && /revoked/.test(r.reason)), JSON.stringify(v.refused))
+})
