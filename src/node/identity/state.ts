@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import type { SourceFile } from '../../blocks/index.ts'
-import { checkLevelLogs, LevelBackend, MemoryBackend, migrateToSealed, SealedDb, type KeyScheme } from '../../store/index.ts'
+import { checkLevelLogs, LevelBackend, MemoryBackend, migrateToSealed, SealedDb, TableLedger, type KeyScheme } from '../../store/index.ts'
 import { NodeError } from '../errors.ts'
 
 /** A share this node owns and seeds from its original files. */
@@ -70,6 +70,8 @@ export class NodeState {
   readonly #db: SealedDb
   readonly #path: string | undefined
   readonly #storageKey: Uint8Array
+  /** Set while open when every record was found whole at the start: a clean close then writes it. */
+  #ledger: TableLedger | undefined
   readonly owned
   readonly held
   readonly leaves
@@ -103,12 +105,20 @@ export class NodeState {
       const where = first.why === 'the log is missing' ? `its log ${first.file} is missing` : `its log ${first.file} does not read back at byte ${first.offset}: ${first.why}`
       throw this.#damaged(`${where}${torn.length > 1 ? `, and ${torn.length - 1} more` : ''}; the last records written would be lost`)
     }
+    // Every record is opened once to find a flipped byte in a table file, unless the tables are
+    // byte for byte those a clean close of ours recorded (src/store/table-ledger.ts).
+    const ledger = this.#path != null ? new TableLedger(this.#path, this.#storageKey) : undefined
+    const vouched = ledger != null && await ledger.vouches()
     let verified: Awaited<ReturnType<SealedDb['verify']>>
     try {
       const migrated = this.#path != null ? await migrateToSealed(this.#path, this.#storageKey, STATE_KEY_SCHEMES) : 0
       await this.#db.open()
-      verified = await this.#db.verify()
-      if (verified.error == null && Object.keys(verified.bad).length === 0) return { migrated }
+      await ledger?.taken()
+      verified = vouched && migrated === 0 ? { records: 0, bad: {} } : await this.#db.verify()
+      if (verified.error == null && Object.keys(verified.bad).length === 0) {
+        this.#ledger = ledger
+        return { migrated }
+      }
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause
       if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && /lock/i.test(String(cause ?? ''))) {
@@ -128,7 +138,12 @@ export class NodeState {
     return new NodeError('node.stateDamaged', { path, why }, `the state database ${path} is damaged (${why}): run oht repair-state to keep what still reads and see what was lost, or restore it from a backup`)
   }
 
-  async close (): Promise<void> { await this.#db.close() }
+  async close (): Promise<void> {
+    await this.#db.close()
+    const ledger = this.#ledger
+    this.#ledger = undefined
+    await ledger?.write()
+  }
 
   /** The root database, for modules that keep their own sublevels (pins.ts) and batch across them. */
   get db (): SealedDb { return this.#db }
