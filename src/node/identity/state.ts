@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import type { SourceFile } from '../../blocks/index.ts'
-import { checkLevelLogs, LevelBackend, MemoryBackend, migrateToSealed, SealedDb, TableLedger, type KeyScheme } from '../../store/index.ts'
+import { checkLevelLogs, finishMigration, LevelBackend, MemoryBackend, migrateToSealed, SealedDb, SealedStoreError, TableLedger, type KeyScheme } from '../../store/index.ts'
 import { NodeError } from '../errors.ts'
 
 /** A share this node owns and seeds from its original files. */
@@ -111,8 +111,7 @@ export class NodeState {
     const vouched = ledger != null && await ledger.vouches()
     let verified: Awaited<ReturnType<SealedDb['verify']>>
     try {
-      const migrated = this.#path != null ? await migrateToSealed(this.#path, this.#storageKey, STATE_KEY_SCHEMES) : 0
-      await this.#db.open()
+      const migrated = await this.#openOrMigrate()
       await ledger?.taken()
       verified = vouched && migrated === 0 ? { records: 0, bad: {} } : await this.#db.verify()
       if (verified.error == null && Object.keys(verified.bad).length === 0) {
@@ -131,6 +130,25 @@ export class NodeState {
     await this.#db.close()
     const bad = Object.entries(verified.bad).map(([name, n]) => `${n} in ${name}`).join(', ')
     throw this.#damaged(verified.error != null ? `${verified.error}, after ${verified.records} records` : `records that do not open: ${bad}`)
+  }
+
+  /**
+   * Opens the database; a clear one (written before the sealed store: records, no check record)
+   * is sealed first, once. Only then is it opened twice: probing every start cost an open more.
+   */
+  async #openOrMigrate (): Promise<number> {
+    if (this.#path == null) { await this.#db.open(); return 0 }
+    await finishMigration(this.#path)
+    try {
+      await this.#db.open()
+      return 0
+    } catch (err) {
+      if (!(err instanceof SealedStoreError) || err.code !== 'store.format') throw err
+    }
+    await this.#db.close()
+    const migrated = await migrateToSealed(this.#path, this.#storageKey, STATE_KEY_SCHEMES)
+    await this.#db.open()
+    return migrated
   }
 
   #damaged (why: string): NodeError {
