@@ -4,8 +4,8 @@
 // What `bench/store-state.ts --records N` runs once per tree and data directory; each run then
 // copies the filled folder. Held records, not owned shares: sharing 2,000 files takes minutes.
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 export function prefill (tree: string, dataDir: string, count: number): void {
@@ -24,7 +24,8 @@ export function prefill (tree: string, dataDir: string, count: number): void {
     await (await OhtNode.open({ dataDir: ${JSON.stringify(dataDir)} })).close()
     process.exit(0)`
   // A file, not --eval: worker threads inherit the parent's flags, and --input-type with them.
-  const file = join(dataDir, '..', `fill-${Date.now()}.mjs`)
+  mkdirSync(dirname(dataDir), { recursive: true })
+  const file = join(dirname(dataDir), `fill-${Date.now()}.mjs`)
   writeFileSync(file, script)
   execFileSync(process.execPath, [file], { cwd: tree, stdio: 'inherit' })
 }

@@ -8,8 +8,7 @@
 // shutdown, a repair) and the open reads every record again. Opening takes the ledger away, so a
 // session that never closes leaves none. Costs a read and a hash of the tables per open
 // (bench/RESULTS.md), instead of a decryption of every record.
-import { createHash } from 'node:crypto'
-import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileSealer } from './seal.ts'
 
@@ -22,24 +21,24 @@ async function tables (path: string): Promise<string[]> {
   return (await readdir(path).catch(() => [] as string[])).filter(n => TABLE.test(n)).sort()
 }
 
-/** A caller's one buffer for all its reads: reading whole tables (2 MiB each) made the collector run for tens of ms. */
-const buffer = (): Buffer => Buffer.allocUnsafe(1 << 20)
+/** Name → size and SHA-256 of the table files `names` (all of the folder's by default). */
+export type TableDigests = Map<string, Entry>
 
-async function digest (file: string, chunk: Buffer): Promise<Entry> {
-  const h = createHash('sha256')
-  const fh = await open(file, 'r')
-  let size = 0
-  try {
-    for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, size)
-      if (bytesRead === 0) break
-      h.update(chunk.subarray(0, bytesRead))
-      size += bytesRead
+/**
+ * Reads and hashes on the thread pool (WebCrypto's digest), four files at a time, so that a
+ * caller can start it beside other work (the keystore's scrypt) before it needs the answer.
+ */
+export async function hashTables (path: string, names?: readonly string[]): Promise<TableDigests> {
+  const todo = [...(names ?? await tables(path))]
+  const out: TableDigests = new Map()
+  const worker = async (): Promise<void> => {
+    for (let name = todo.shift(); name != null; name = todo.shift()) {
+      const bytes = await readFile(join(path, name))
+      out.set(name, { size: bytes.length, sha256: Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex') })
     }
-  } finally {
-    await fh.close()
   }
-  return { size, sha256: h.digest('hex') }
+  await Promise.all([worker(), worker(), worker(), worker()])
+  return out
 }
 
 export class TableLedger {
@@ -48,9 +47,13 @@ export class TableLedger {
   /** Digests of tables known good in this session (checked at open), reused at close. */
   readonly #known = new Map<string, Entry>()
 
-  constructor (path: string, storageKey: Uint8Array) {
+  readonly #hashed: Promise<TableDigests> | undefined
+
+  /** `hashed`: hashTables(path), started earlier by the caller (else vouches() starts it). */
+  constructor (path: string, storageKey: Uint8Array, hashed?: Promise<TableDigests>) {
     this.#path = path
     this.#sealer = fileSealer(storageKey, LEDGER_FILE)
+    this.#hashed = hashed
   }
 
   /**
@@ -58,21 +61,21 @@ export class TableLedger {
    * in it with the same size and SHA-256 (then no record needs opening to find damage).
    */
   async vouches (): Promise<boolean> {
+    const now = await (this.#hashed ?? hashTables(this.#path)).catch(() => undefined)
     let listed: Record<string, Entry>
     try {
       listed = JSON.parse(this.#sealer.open(await readFile(join(this.#path, LEDGER_FILE))).toString()) as Record<string, Entry>
     } catch {
       return false // none, or one that does not open: the full check decides
     }
-    const chunk = buffer()
-    for (const name of await tables(this.#path)) {
+    if (now == null) return false
+    let all = true
+    for (const [name, got] of now) {
       const want = listed[name]
-      if (want == null || (await stat(join(this.#path, name))).size !== want.size) return false
-      const got = await digest(join(this.#path, name), chunk)
-      if (got.sha256 !== want.sha256) return false
-      this.#known.set(name, got)
+      if (want?.size === got.size && want.sha256 === got.sha256) this.#known.set(name, got)
+      else all = false
     }
-    return true
+    return all
   }
 
   /** Once the database is open (its lock held): the ledger is taken away until a clean close writes it. */
@@ -83,9 +86,10 @@ export class TableLedger {
    * there. Tables written in this session are LevelDB's own, from checked records and logs.
    */
   async write (): Promise<void> {
+    const names = await tables(this.#path)
+    const fresh = await hashTables(this.#path, names.filter(n => !this.#known.has(n)))
     const out: Record<string, Entry> = {}
-    const chunk = buffer()
-    for (const name of await tables(this.#path)) out[name] = this.#known.get(name) ?? await digest(join(this.#path, name), chunk)
+    for (const name of names) out[name] = this.#known.get(name) ?? fresh.get(name)!
     const tmp = join(this.#path, `${LEDGER_FILE}.tmp`)
     await writeFile(tmp, this.#sealer.seal(Buffer.from(JSON.stringify(out))), { mode: 0o600 })
     await rename(tmp, join(this.#path, LEDGER_FILE))

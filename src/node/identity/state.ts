@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import type { SourceFile } from '../../blocks/index.ts'
-import { checkLevelLogs, finishMigration, LevelBackend, MemoryBackend, migrateToSealed, SealedDb, SealedStoreError, TableLedger, type KeyScheme } from '../../store/index.ts'
+import { checkLevelLogs, finishMigration, LevelBackend, MemoryBackend, migrateToSealed, SealedDb, SealedStoreError, TableLedger, type KeyScheme, type TableDigests } from '../../store/index.ts'
 import { NodeError } from '../errors.ts'
 
 /** A share this node owns and seeds from its original files. */
@@ -80,9 +80,13 @@ export class NodeState {
   readonly fetches
   readonly transfers
 
-  constructor (where: StateLocation, storageKey: Uint8Array) {
+  readonly #tables: Promise<TableDigests> | undefined
+
+  /** `tables`: hashTables of the folder, started by the caller beside the keystore's unlock (OhtNode.open). */
+  constructor (where: StateLocation, storageKey: Uint8Array, tables?: Promise<TableDigests>) {
     this.#path = 'path' in where ? where.path : undefined
     this.#storageKey = storageKey
+    this.#tables = tables
     this.#db = new SealedDb(this.#path != null ? new LevelBackend(this.#path) : new MemoryBackend(), storageKey, STATE_KEY_SCHEMES)
     this.owned = this.#db.sublevel<string, OwnedShare>('owned', { valueEncoding: 'json' })
     this.held = this.#db.sublevel<string, HeldShare>('held', { valueEncoding: 'json' })
@@ -107,7 +111,7 @@ export class NodeState {
     }
     // Every record is opened once to find a flipped byte in a table file, unless the tables are
     // byte for byte those a clean close of ours recorded (src/store/table-ledger.ts).
-    const ledger = this.#path != null ? new TableLedger(this.#path, this.#storageKey) : undefined
+    const ledger = this.#path != null ? new TableLedger(this.#path, this.#storageKey, this.#tables) : undefined
     const vouched = ledger != null && await ledger.vouches()
     let verified: Awaited<ReturnType<SealedDb['verify']>>
     try {
