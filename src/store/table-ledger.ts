@@ -8,7 +8,7 @@
 // shutdown, a repair) and the open reads every record again. Opening takes the ledger away, so a
 // session that never closes leaves none. Costs a read and a hash of the tables per open
 // (bench/RESULTS.md), instead of a decryption of every record.
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileSealer } from './seal.ts'
 
@@ -16,13 +16,25 @@ export const LEDGER_FILE = 'OHT-TABLES'
 const TABLE = /^\d+\.(ldb|sst)$/
 
 interface Entry { size: number, sha256: string }
+/**
+ * An entry with the file it was read from: LevelDB reuses the number of a table it abandoned (a
+ * compaction cut short by a close) for a new file, so a name alone does not say the bytes are
+ * the same at close as at open.
+ */
+interface Hashed extends Entry { file: string }
 
 async function tables (path: string): Promise<string[]> {
   return (await readdir(path).catch(() => [] as string[])).filter(n => TABLE.test(n)).sort()
 }
 
+/** The identity of a file's bytes as far as stat tells: inode, size, modification time in ns. */
+async function fileId (file: string): Promise<string> {
+  const s = await stat(file, { bigint: true })
+  return `${s.ino}:${s.size}:${s.mtimeNs}`
+}
+
 /** Name → size and SHA-256 of the table files `names` (all of the folder's by default). */
-export type TableDigests = Map<string, Entry>
+export type TableDigests = Map<string, Hashed>
 
 /**
  * Reads and hashes on the thread pool (WebCrypto's digest), four files at a time, so that a
@@ -33,8 +45,9 @@ export async function hashTables (path: string, names?: readonly string[]): Prom
   const out: TableDigests = new Map()
   const worker = async (): Promise<void> => {
     for (let name = todo.shift(); name != null; name = todo.shift()) {
+      const file = await fileId(join(path, name))
       const bytes = await readFile(join(path, name))
-      out.set(name, { size: bytes.length, sha256: Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex') })
+      out.set(name, { size: bytes.length, sha256: Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex'), file })
     }
   }
   await Promise.all([worker(), worker(), worker(), worker()])
@@ -45,7 +58,7 @@ export class TableLedger {
   readonly #path: string
   readonly #sealer: ReturnType<typeof fileSealer>
   /** Digests of tables known good in this session (checked at open), reused at close. */
-  readonly #known = new Map<string, Entry>()
+  readonly #known: TableDigests = new Map()
 
   readonly #hashed: Promise<TableDigests> | undefined
 
@@ -87,9 +100,13 @@ export class TableLedger {
    */
   async write (): Promise<void> {
     const names = await tables(this.#path)
-    const fresh = await hashTables(this.#path, names.filter(n => !this.#known.has(n)))
+    const same = await Promise.all(names.map(async n => this.#known.get(n)?.file === await fileId(join(this.#path, n))))
+    const fresh = await hashTables(this.#path, names.filter((_, i) => !same[i]))
     const out: Record<string, Entry> = {}
-    for (const name of names) out[name] = this.#known.get(name) ?? fresh.get(name)!
+    for (const name of names) {
+      const e = fresh.get(name) ?? this.#known.get(name)!
+      out[name] = { size: e.size, sha256: e.sha256 }
+    }
     const tmp = join(this.#path, `${LEDGER_FILE}.tmp`)
     await writeFile(tmp, this.#sealer.seal(Buffer.from(JSON.stringify(out))), { mode: 0o600 })
     await rename(tmp, join(this.#path, LEDGER_FILE))
