@@ -8,7 +8,8 @@
 // shutdown, a repair) and the open reads every record again. Opening takes the ledger away, so a
 // session that never closes leaves none. Costs a read and a hash of the tables per open
 // (bench/RESULTS.md), instead of a decryption of every record.
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileSealer } from './seal.ts'
 
@@ -37,20 +38,31 @@ async function fileId (file: string): Promise<string> {
 export type TableDigests = Map<string, Hashed>
 
 /**
- * Reads and hashes on the thread pool (WebCrypto's digest), four files at a time, so that a
- * caller can start it beside other work (the keystore's scrypt) before it needs the answer.
+ * Reads each file into one buffer (the reads run on the thread pool, so a caller can start this
+ * beside the keystore's scrypt) and hashes it with SHA-256 in this thread: WebCrypto's digest,
+ * tried first, copies its input here and cost more; fresh buffers per file made page faults.
  */
 export async function hashTables (path: string, names?: readonly string[]): Promise<TableDigests> {
-  const todo = [...(names ?? await tables(path))]
   const out: TableDigests = new Map()
-  const worker = async (): Promise<void> => {
-    for (let name = todo.shift(); name != null; name = todo.shift()) {
-      const file = await fileId(join(path, name))
-      const bytes = await readFile(join(path, name))
-      out.set(name, { size: bytes.length, sha256: Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex'), file })
+  let chunk = Buffer.alloc(0)
+  for (const name of names ?? await tables(path)) {
+    const fh = await open(join(path, name), 'r')
+    try {
+      const s = await fh.stat({ bigint: true })
+      const h = createHash('sha256')
+      if (chunk.length === 0) chunk = Buffer.allocUnsafe(4 << 20)
+      let size = 0
+      for (;;) {
+        const { bytesRead } = await fh.read(chunk, 0, chunk.length, size)
+        if (bytesRead === 0) break
+        h.update(chunk.subarray(0, bytesRead))
+        size += bytesRead
+      }
+      out.set(name, { size, sha256: h.digest('hex'), file: `${s.ino}:${s.size}:${s.mtimeNs}` })
+    } finally {
+      await fh.close()
     }
   }
-  await Promise.all([worker(), worker(), worker(), worker()])
   return out
 }
 
