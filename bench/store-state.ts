@@ -9,12 +9,15 @@
 //   claims (one batch of a reference count per block, after a getMany), prefix lookups.
 // cli: end to end with the real CLI, the code of this tree (sealed) against the code of
 //   --baseline (default: the commit before the sealed store), both compiled: `oht share FILE`,
-//   then a daemon seeds it and `oht fetch --peer` gets it over loopback TCP into a fresh data
-//   directory. Runs of the two trees alternate round by round; medians are reported.
+//   then a daemon seeds it and `oht fetch --peer` gets it over loopback TCP into another data
+//   directory. With --records N (N > 0) both data directories hold N records before each run
+//   (held shares with 16 KiB of leaves each, written by each tree's own NodeState:
+//   bench/lib/prefill.ts); --records 0: empty ones. Runs of the two trees alternate round by
+//   round; medians are reported.
 // It is a benchmark: it reports figures and whether the 5 % target was met; it asserts nothing.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, symlink } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -26,6 +29,7 @@ import { LevelBackend, SealedDb } from '../src/store/index.ts'
 import { ensureCurrentBuild } from './lib/build.ts'
 import { ensureFixture, warmCache } from './lib/fixture.ts'
 import { machineFacts } from './lib/machine.ts'
+import { prefill } from './lib/prefill.ts'
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(BENCH_DIR, '..')
@@ -132,8 +136,14 @@ function cli (tree: string, args: string[]): Promise<{ seconds: number, stdout: 
   })
 }
 
-async function cliRun (tree: string, file: string, work: string): Promise<{ share: number, fetch: number }> {
+/** `filled`: data directories (a: sharer and seeder, b: fetcher) copied in before the run. */
+async function cliRun (tree: string, file: string, work: string, filled?: { a: string, b: string }): Promise<{ share: number, fetch: number }> {
   const a = join(work, 'a')
+  if (filled != null) {
+    await mkdir(work, { recursive: true })
+    await cp(filled.a, a, { recursive: true })
+    await cp(filled.b, join(work, 'b'), { recursive: true })
+  }
   const shared = await cli(tree, ['--data-dir', a, '--json', 'share', file])
   const link = (JSON.parse(shared.stdout) as { link: string }).link
   const daemon = spawn(process.execPath, [join(tree, 'bin', 'oht.js'), '--data-dir', a, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--json', 'daemon'], { cwd: tree, stdio: ['ignore', 'pipe', 'ignore'] })
@@ -179,17 +189,25 @@ try {
     await ensureFixture(file, size)
     await warmCache(file)
     const byTree: Record<'clear' | 'sealed', Array<{ share: number, fetch: number }>> = { clear: [], sealed: [] }
+    const filled: Partial<Record<'clear' | 'sealed', { a: string, b: string }>> = {}
+    if (records > 0) {
+      for (const [name, tree] of [['clear', baselineTree], ['sealed', ROOT]] as const) {
+        filled[name] = { a: join(work, `filled-${name}`, 'a'), b: join(work, `filled-${name}`, 'b') }
+        prefill(tree, filled[name].a, records)
+        prefill(tree, filled[name].b, records)
+      }
+    }
     for (let r = 0; r < runs; r++) {
       for (const [name, tree] of [['clear', baselineTree], ['sealed', ROOT]] as const) {
         const dir = join(work, `cli-${name}-${r}`)
-        byTree[name].push(await cliRun(tree, file, dir))
+        byTree[name].push(await cliRun(tree, file, dir, filled[name]))
         await rm(dir, { recursive: true, force: true })
       }
     }
     const summary = Object.fromEntries((['clear', 'sealed'] as const).map(n => [n, { share: median(byTree[n].map(x => x.share)), fetch: median(byTree[n].map(x => x.fetch)), runs: byTree[n] }]))
     results.cli = summary
     const MiB = 2 ** 20
-    say(`cli (${size / MiB} MiB, median of ${runs}, wall incl. process start): clear (${opts.baseline}) → sealed (this tree)`)
+    say(`cli (${size / MiB} MiB, median of ${runs}, wall incl. process start, ${records} records in each data directory): clear (${opts.baseline}) → sealed (this tree)`)
     for (const step of ['share', 'fetch'] as const) {
       const c = summary.clear![step]
       const s = summary.sealed![step]

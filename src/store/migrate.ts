@@ -25,14 +25,24 @@ function splitKey (raw: string): { sublevel: string, key: string } {
 }
 
 /**
+ * The steps of an interrupted migration that need no database (a crash between the renames, or
+ * while shredding): what must run before anything opens the database at `path`.
+ */
+export async function finishMigration (path: string): Promise<void> {
+  const sealing = `${path}.sealing`
+  const old = `${path}.clear-old`
+  if (!(await exists(path)) && await exists(sealing)) await rename(sealing, path) // crash between the renames
+  if (await exists(old)) await shredTree(old)
+}
+
+/**
  * Brings the database at `path` to the sealed form if it is a clear one. Returns the number of
  * records sealed (0 when there was nothing to do).
  */
 export async function migrateToSealed (path: string, storageKey: Uint8Array, schemes: Readonly<Record<string, KeyScheme>> = {}): Promise<number> {
   const sealing = `${path}.sealing`
   const old = `${path}.clear-old`
-  if (!(await exists(path)) && await exists(sealing)) await rename(sealing, path) // crash between the renames
-  if (await exists(old)) await shredTree(old)
+  await finishMigration(path)
   if (!(await exists(path))) return 0
 
   const clear = new LevelBackend(path)

@@ -1,6 +1,6 @@
 // The pin store's leases on an injected time (`sweep(now)`): expiry, quota release, `never`
 // leases, renewals that never shorten, and blocks shared between shares kept while one claims them.
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -25,7 +25,8 @@ function record (id: string, holder: string, expiresAt: number | null, bytes: nu
   return { id, holder, swarmKey: 'k', expiresAt, state: 'active', bytes, blockCount: 3, peers: [], createdAt: 0, renewedAt: 0 }
 }
 
-test('leases expire on the sweep clock, release their quota and blocks, keep shared blocks and never-leases', async t => {
+/** A memory state and a block store in a temp folder, both closed and removed after the test. */
+async function openStores (t: TestContext): Promise<{ state: NodeState, blocks: CipherBlockstore }> {
   const dir = await mkdtemp(join(tmpdir(), 'oht-pinstore-'))
   t.after(async () => { await rm(dir, { recursive: true, force: true }) })
   const state = new NodeState({ memory: true }, new Uint8Array(randomBytes(32)))
@@ -33,6 +34,11 @@ test('leases expire on the sweep clock, release their quota and blocks, keep sha
   const blocks = new CipherBlockstore(join(dir, 'blocks'))
   await blocks.open()
   t.after(async () => { await blocks.close(); await state.close() })
+  return { state, blocks }
+}
+
+test('leases expire on the sweep clock, release their quota and blocks, keep shared blocks and never-leases', async t => {
+  const { state, blocks } = await openStores(t)
   const store = new PinStore(state, blocks, { batchSize: 2 })
 
   const shared = randomBytes(1000)
@@ -72,13 +78,7 @@ test('leases expire on the sweep clock, release their quota and blocks, keep sha
 })
 
 test('two claims of one account at once: the quota is weighed under the lock, so only the one that fits is recorded', async t => {
-  const dir = await mkdtemp(join(tmpdir(), 'oht-pinstore-'))
-  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
-  const state = new NodeState({ memory: true }, new Uint8Array(randomBytes(32)))
-  await state.open()
-  const blocks = new CipherBlockstore(join(dir, 'blocks'))
-  await blocks.open()
-  t.after(async () => { await blocks.close(); await state.close() })
+  const { blocks, state } = await openStores(t)
   const store = new PinStore(state, blocks)
   const a = await putShare(blocks, [randomBytes(1000), randomBytes(1000), randomBytes(1000)])
   const b = await putShare(blocks, [randomBytes(1000), randomBytes(1000), randomBytes(1000)])

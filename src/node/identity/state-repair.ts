@@ -4,7 +4,7 @@
 // not open under the storage key is then deleted. The report says what was lost, so that the
 // shares it named can be shared again.
 import { cp } from 'node:fs/promises'
-import { checkLevelLogs, LevelBackend, repairLevel, SealedDb } from '../../store/index.ts'
+import { checkLevelLogs, forgetTableLedger, LevelBackend, repairLevel, SealedDb } from '../../store/index.ts'
 import type { NodeError } from '../errors.ts'
 import { layout } from './datadir.ts'
 import { readKeystore } from './keystore.ts'
@@ -26,6 +26,8 @@ export async function repairState (path: string, storageKey: Uint8Array, now = n
   const logDamage = (await checkLevelLogs(path)).map(d => d.why === 'the log is missing' ? `${d.file} is missing` : `${d.file} at byte ${d.offset}: ${d.why}`)
   const backup = `${path}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`
   await cp(path, backup, { recursive: true, errorOnExist: true, force: false })
+  // The repair rewrites tables: the next open reads every record again (store/table-ledger.ts).
+  await forgetTableLedger(path)
   await repairLevel(path)
   const db = new SealedDb(new LevelBackend(path), storageKey, STATE_KEY_SCHEMES)
   try {

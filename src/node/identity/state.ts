@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import type { SourceFile } from '../../blocks/index.ts'
-import { checkLevelLogs, LevelBackend, MemoryBackend, migrateToSealed, SealedDb, type KeyScheme } from '../../store/index.ts'
+import { checkLevelLogs, finishMigration, LevelBackend, MemoryBackend, migrateToSealed, SealedDb, SealedStoreError, TableLedger, type KeyScheme, type TableDigests } from '../../store/index.ts'
 import { NodeError } from '../errors.ts'
 
 /** A share this node owns and seeds from its original files. */
@@ -70,6 +70,8 @@ export class NodeState {
   readonly #db: SealedDb
   readonly #path: string | undefined
   readonly #storageKey: Uint8Array
+  /** Set while open when every record was found whole at the start: a clean close then writes it. */
+  #ledger: TableLedger | undefined
   readonly owned
   readonly held
   readonly leaves
@@ -78,9 +80,13 @@ export class NodeState {
   readonly fetches
   readonly transfers
 
-  constructor (where: StateLocation, storageKey: Uint8Array) {
+  readonly #tables: Promise<TableDigests> | undefined
+
+  /** `tables`: hashTables of the folder, started by the caller beside the keystore's unlock (OhtNode.open). */
+  constructor (where: StateLocation, storageKey: Uint8Array, tables?: Promise<TableDigests>) {
     this.#path = 'path' in where ? where.path : undefined
     this.#storageKey = storageKey
+    this.#tables = tables
     this.#db = new SealedDb(this.#path != null ? new LevelBackend(this.#path) : new MemoryBackend(), storageKey, STATE_KEY_SCHEMES)
     this.owned = this.#db.sublevel<string, OwnedShare>('owned', { valueEncoding: 'json' })
     this.held = this.#db.sublevel<string, HeldShare>('held', { valueEncoding: 'json' })
@@ -103,12 +109,19 @@ export class NodeState {
       const where = first.why === 'the log is missing' ? `its log ${first.file} is missing` : `its log ${first.file} does not read back at byte ${first.offset}: ${first.why}`
       throw this.#damaged(`${where}${torn.length > 1 ? `, and ${torn.length - 1} more` : ''}; the last records written would be lost`)
     }
+    // Every record is opened once to find a flipped byte in a table file, unless the tables are
+    // byte for byte those a clean close of ours recorded (src/store/table-ledger.ts).
+    const ledger = this.#path != null ? new TableLedger(this.#path, this.#storageKey, this.#tables) : undefined
+    const vouched = ledger != null && await ledger.vouches()
     let verified: Awaited<ReturnType<SealedDb['verify']>>
     try {
-      const migrated = this.#path != null ? await migrateToSealed(this.#path, this.#storageKey, STATE_KEY_SCHEMES) : 0
-      await this.#db.open()
-      verified = await this.#db.verify()
-      if (verified.error == null && Object.keys(verified.bad).length === 0) return { migrated }
+      const migrated = await this.#openOrMigrate()
+      await ledger?.taken()
+      verified = vouched && migrated === 0 ? { records: 0, bad: {} } : await this.#db.verify()
+      if (verified.error == null && Object.keys(verified.bad).length === 0) {
+        this.#ledger = ledger
+        return { migrated }
+      }
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause
       if ((err as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && /lock/i.test(String(cause ?? ''))) {
@@ -123,12 +136,36 @@ export class NodeState {
     throw this.#damaged(verified.error != null ? `${verified.error}, after ${verified.records} records` : `records that do not open: ${bad}`)
   }
 
+  /**
+   * Opens the database; a clear one (written before the sealed store: records, no check record)
+   * is sealed first, once. Only then is it opened twice: probing every start cost an open more.
+   */
+  async #openOrMigrate (): Promise<number> {
+    if (this.#path == null) { await this.#db.open(); return 0 }
+    await finishMigration(this.#path)
+    try {
+      await this.#db.open()
+      return 0
+    } catch (err) {
+      if (!(err instanceof SealedStoreError) || err.code !== 'store.format') throw err
+    }
+    await this.#db.close()
+    const migrated = await migrateToSealed(this.#path, this.#storageKey, STATE_KEY_SCHEMES)
+    await this.#db.open()
+    return migrated
+  }
+
   #damaged (why: string): NodeError {
     const path = this.#path ?? '(memory)'
     return new NodeError('node.stateDamaged', { path, why }, `the state database ${path} is damaged (${why}): run oht repair-state to keep what still reads and see what was lost, or restore it from a backup`)
   }
 
-  async close (): Promise<void> { await this.#db.close() }
+  async close (): Promise<void> {
+    await this.#db.close()
+    const ledger = this.#ledger
+    this.#ledger = undefined
+    await ledger?.write()
+  }
 
   /** The root database, for modules that keep their own sublevels (pins.ts) and batch across them. */
   get db (): SealedDb { return this.#db }

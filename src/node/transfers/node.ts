@@ -12,7 +12,7 @@ import { generateNodeKeys, readKeystore, writeKeystore, type NodeKeys } from '..
 import { sealAccountKeystores } from '../identity/account-file.ts'
 import { NodeState, type OwnedShare } from '../identity/state.ts'
 import { NodeError } from '../errors.ts'
-import { blockFileName, deriveStoreKeys } from '../../store/index.ts'
+import { blockFileName, deriveStoreKeys, hashTables } from '../../store/index.ts'
 
 export interface NodeOptions {
   dataDir: string
@@ -82,6 +82,9 @@ export class OhtNode {
       return new OhtNode(layout(options.dataDir), keys, state, blockstore, true)
     }
     const dirs = await ensureDataDir(options.dataDir)
+    // The state's table files are hashed on the thread pool while scrypt unlocks the keystore.
+    const tables = hashTables(dirs.state)
+    tables.catch(() => {}) // unused if the keystore does not unlock; a failure only means every record is read
     const passphrase = options.passphrase ?? ''
     let keys: NodeKeys
     let created = false
@@ -96,7 +99,7 @@ export class OhtNode {
     }
     // Account keystores of an older format name their accounts in clear: sealed once, here.
     await sealAccountKeystores(dirs.root, passphrase)
-    const state = new NodeState({ path: dirs.state }, keys.storageKey)
+    const state = new NodeState({ path: dirs.state }, keys.storageKey, tables)
     await state.open()
     const storeKeys = deriveStoreKeys(keys.storageKey)
     const blockstore = new CipherBlockstore(dirs.blocks, { nameOf: multihash => blockFileName(storeKeys, multihash) })

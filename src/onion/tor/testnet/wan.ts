@@ -7,8 +7,8 @@ import type { RelayBandwidth } from './config.ts'
 export interface WanOptions {
   /**
    * One-way delay of a link (a TCP connection into a relay), drawn log-uniformly in [min, max] ms:
-   * many near links, a few far ones. Default 15-90: a rendezvous circuit crosses seven links each
-   * way, so its round trip centres near 600 ms.
+   * many near links, a few far ones. Default 22-68: a rendezvous circuit crosses seven links each
+   * way, so its round trip centres near 570 ms and stays within 300-1,000 ms whatever the draws.
    */
   delayMs?: { min: number, max: number }
   /** Extra per-chunk delay, 0..jitterMs ms, never reordering (TCP stays loss-free); default 0. */
@@ -17,7 +17,7 @@ export interface WanOptions {
   seed?: number
 }
 
-const DEFAULT_DELAY = { min: 15, max: 90 }
+const DEFAULT_DELAY = { min: 22, max: 68 }
 
 /** mulberry32: a small seeded generator in [0, 1); reproducibility, not secrecy, is the point. */
 export function seededRandom (seed: number): () => number {
