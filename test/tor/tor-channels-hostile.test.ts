@@ -21,7 +21,7 @@ import { TorTransport } from '../../src/onion/tor/transport.ts'
 import { accountIdOf } from '../../src/node/identity/account-keys.ts'
 import { generateNodeKeys } from '../../src/node/identity/keystore.ts'
 import {
-  append, buildView, CHANNEL_PROTOCOL, readDescriptor, readEntry, sealContent, sealForGrant, signCert, signEntry, syncDial, writeContent,
+  append, buildView, CHANNEL_PROTOCOL, entryId, readDescriptor, readEntry, sealContent, sealForGrant, signCert, signEntry, syncDial, writeContent,
   type ChannelReading, type ChannelSummary, type ChannelView
 } from '../../src/people/channels/index.ts'
 
@@ -33,7 +33,7 @@ type Hostile = typeof HOSTILE[number]
 interface Account { id: string, privateKey: KeyObject }
 
 describe('hostile writers of a channel over Tor onion services', { timeout: 900_000 }, () => {
-  it('expired, revoked, forged, reordered and forked entries are refused by every daemon, and shown as such', async () => {
+  it('expired, revoked, forged, reordered and forked entries are refused by every daemon, and shown as such', async t => {
     const d = {} as Record<Honest, Daemon>
     const ids = {} as Record<Honest, string>
     for (const [i, name] of HONEST.entries()) {
@@ -56,6 +56,7 @@ describe('hostile writers of a channel over Tor onion services', { timeout: 900_
 
     // The hostile node: its own node key, dialing through carol's client tor.
     const transport = new TorTransport({ tor: { kind: 'attach', port: suite.clients[2]!.controlPort, cookieFile: suite.clients[2]!.cookieFile }, dialTimeoutMs: 120_000 })
+    t.after(async () => { await transport.close() })
     const nodeKeys = generateNodeKeys()
     let descriptor: string | undefined
     /** One sync session with `name`'s daemon: pushes `send`, returns every entry it holds. */
@@ -143,8 +144,7 @@ describe('hostile writers of a channel over Tor onion services', { timeout: 900_
       assert.ok(r.members.some(m => m.account === h.fay.id), `${name}: fay's certificate stands (a fork is shown, not a removal)`)
     }
     // The expired and the forged entries were refused on arrival: no daemon keeps or passes them on.
-    const kept = (await Promise.all(HONEST.map(async n => await session(n, [])))).flat().map(idOf)
-    for (const t of [hostile[0]!, hostile[2]!]) assert.ok(!kept.includes(idOf(t)), 'not kept by any daemon')
-    await transport.close()
+    const kept = (await Promise.all(HONEST.map(async n => await session(n, [])))).flat().map(t => entryId(t))
+    for (const t of [hostile[0]!, hostile[2]!]) assert.ok(!kept.includes(entryId(t)), 'not kept by any daemon')
   })
 })
