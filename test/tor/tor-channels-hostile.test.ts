@@ -86,18 +86,18 @@ describe('hostile writers of a channel over Tor onion services', { timeout: 900_
     // What each may do, it does: bob posts; mona grants ed a 20-second writer certificate; each hostile writer posts once.
     await ohtJson(d.bob.dataDir, ['channel', 'post', ch, 'from bob'])
     await readUntil('alice', r => r.posts.some(p => p.text === 'from bob'))
-    let held = await session('alice', [])
+    const held = await session('alice', [])
     const mona = viewOf(held, h.mona)
     const ref = mona.currentKey!.ref
     const edExp = Date.now() + 20_000
     const edCert = signCert(h.mona.privateKey, { v: 1, ch, iss: h.mona.id, sub: h.ed.id, role: 'writer', scope: ['post'], nb: Date.now(), exp: edExp })
-    held = [...held, append(mona, h.mona, { k: 'grant', cert: edCert, key: sealForGrant(h.ed.id, ref, mona.keys.get(ref)!) })]
-    const first: string[] = [held.at(-1)!]
+    const first = [append(mona, h.mona, { k: 'grant', cert: edCert, key: sealForGrant(h.ed.id, ref, mona.keys.get(ref)!) })]
+    held.push(first[0]!)
     for (const name of ['ed', 'rex', 'ray', 'fay'] as const) first.push(writeContent(viewOf(held, h[name]), h[name], { k: 'post', text: `${name} may write` }))
     await pushAll(first)
     const allowed = ['ed may write', 'fay may write', 'from bob', 'ray may write', 'rex may write']
     for (const name of HONEST) assert.deepEqual(texts(await readUntil(name, r => texts(r).join() === allowed.join())), allowed, name)
-    held = [...held, ...first]
+    held.push(...first.slice(1))
     const before = Object.fromEntries(HOSTILE.map(n => [n, viewOf(held, h[n])])) as Record<Hostile, ChannelView>
 
     // alice removes rex; ed's certificate runs out.
@@ -107,10 +107,10 @@ describe('hostile writers of a channel over Tor onion services', { timeout: 900_
     /** A post at `seq` of `author`'s log naming `prev`, sealed under the key `v` holds, signed by `signer`. */
     const sealed = (v: ChannelView, signer: KeyObject, author: string, chain: string[], seq: number, prev: string, text: string, at = Date.now()): string =>
       signEntry(signer, { ch, author, seq, prev, at, chain, body: sealContent(v.keys.get(v.currentKey!.ref)!, v.currentKey!.ref, { ch, author, seq }, { k: 'post', text }) })
-    const next = (name: Hostile, text: string, at?: number): string => {
+    const next = (name: Hostile, text: string): string => {
       const v = before[name]
       const head = v.heads[h[name].id]!
-      return sealed(v, h[name].privateKey, h[name].id, v.authority!.chain, head.seq + 1, head.id, text, at)
+      return sealed(v, h[name].privateKey, h[name].id, v.authority!.chain, head.seq + 1, head.id, text)
     }
     const bobHead = before.fay.heads[ids.bob]!
     const bobEntry = readEntry(held.find(t => idOf(t) === bobHead.id)!)
