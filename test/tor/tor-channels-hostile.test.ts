@@ -6,9 +6,9 @@
 // first writes what it may (it stands everywhere), then the node pushes to every daemon: ed's post
 // after his certificate expired, rex's after alice removed him, a post in bob's log signed by fay's
 // key (forged), ray's log reordered and fay's log forked. Entries that are not what they claim
-// (forged, or outside their chain's validity) are refused on arrival and never kept; entries that
-// are well signed but break the rules are kept as evidence and listed as refused (the fork under
-// `forks`). bob's next real post then stands everywhere: the forged one took no place in his log.
+// (forged, or outside their chain's validity) are refused on arrival, never kept, and listed as
+// refused ("not kept"); entries that are well signed but break the rules are kept as evidence and
+// listed as refused (the fork under `forks`). bob's next real post then stands everywhere: the forged one took no place in his log.
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { join } from 'node:path'
@@ -132,12 +132,14 @@ describe('hostile writers of a channel over Tor onion services', { timeout: 900_
 
     const stands = [...allowed, 'bob again'].sort()
     const refusals = (r: ChannelReading): string[] => r.refused.map(x => `${who.get(x.author ?? '') ?? x.author ?? '?'} ${x.seq ?? '?'}: ${
-      /revoked/.test(x.reason) ? 'revoked' : /broken log/.test(x.reason) ? 'broken log' : /fork/.test(x.reason) ? 'fork' : x.reason}`).sort()
-    const expected = ['fay 1: fork', 'fay 1: fork', 'ray 1: broken log', 'rex 1: revoked']
+      /^not kept: forged/.test(x.reason) ? 'forged, not kept' : /^not kept: expired/.test(x.reason) ? 'expired, not kept'
+        : /revoked/.test(x.reason) ? 'revoked' : /broken log/.test(x.reason) ? 'broken log' : /fork/.test(x.reason) ? 'fork' : x.reason}`).sort()
+    // The forged entry names no writer (its signature is nobody's); the others are their writers'.
+    const expected = ['? ?: forged, not kept', `ed ${before.ed.heads[h.ed.id]!.seq + 1}: expired, not kept`, 'fay 1: fork', 'fay 1: fork', 'ray 1: broken log', 'rex 1: revoked'].sort()
     for (const name of HONEST) {
       const r = await readUntil(name, x => refusals(x).join() === expected.join() && texts(x).join() === stands.join())
       assert.deepEqual(texts(r), stands, `${name}: the posts that stand`)
-      assert.deepEqual(refusals(r), expected, `${name}: the refused entries, kept as evidence`)
+      assert.deepEqual(refusals(r), expected, `${name}: the refused entries (kept as evidence, or listed as not kept)`)
       assert.deepEqual(r.forks, [h.fay.id], `${name}: fay is shown as forked`)
       assert.equal(r.waiting, 1, `${name}: ray's entry after the break waits`)
       for (const n of ['ed', 'rex'] as const) assert.ok(!r.members.some(m => m.account === h[n].id), `${name}: ${n} is no member`)

@@ -9,6 +9,7 @@ import { duplexPair } from 'node:stream'
 import { accountIdOf } from '../../src/node/identity/account-keys.ts'
 import { MemoryBackend, SealedDb } from '../../src/store/index.ts'
 import { FrameReader, writeFrame, type HandshakeResult } from '../../src/onion/index.ts'
+import { MAX_ARRIVAL_REFUSALS } from '../../src/people/channels/arrivals.ts'
 import { buildView, Channels, CHANNEL_PROTOCOL, keepEntries, readDescriptor, readNodeCert, signEntry, signerOf, type ChannelEvent, type ChannelNetwork } from '../../src/people/channels/index.ts'
 
 type Handler = (s: HandshakeResult) => void
@@ -298,4 +299,37 @@ test('an entry dated over 10 minutes in the future is not kept; one within the c
   const tooLate = at(11 * 60_000, head.seq + 1, head.id)
   assert.equal(await keepEntries(owner.channels.store, c.id, [tooLate], now), 0, 'an entry dated 11 minutes ahead is not kept')
   assert.equal(await keepEntries(owner.channels.store, c.id, [soon], now), 1, 'one dated 5 minutes ahead is')
+})
+
+test('entries a sync brings that are not kept are still shown: listed with the refusals and told as events, bounded, once each', async () => {
+  const owner = node('owner-arrivals')
+  const c = await owner.channels.create('told', { private: false })
+  const told: string[] = []
+  owner.channels.on('event', e => { if (e.type === 'channel-refused' && e.channel === c.id) told.push(e.reason) })
+  const { privateKey } = generateKeyPairSync('ed25519')
+  const entry = (text: string, at = Date.now()): string => signEntry(privateKey, { ch: c.id, author: accountIdOf(privateKey), seq: 0, prev: null, at, chain: ['x.y'], body: { k: 'post', text } })
+  // A stranger's entry (no chain of this channel) and the same bytes with their signature broken.
+  const stranger = entry('spam')
+  const forged = stranger.slice(0, -4) + (stranger.endsWith('AAAA') ? 'BBBB' : 'AAAA')
+  const push = async (es: string[]): Promise<void> => {
+    const s = await network('mem:hostile').dialProtocol(owner.address, CHANNEL_PROTOCOL)
+    const reader = new FrameReader(s.stream, { maxFrameBytes: 1 << 20 })
+    await writeFrame(s.stream, Buffer.from(JSON.stringify({ t: 'hello', v: 1, ch: c.id, d: null, heads: {}, addr: null })))
+    await writeFrame(s.stream, Buffer.from(JSON.stringify({ t: 'entries', es })))
+    await writeFrame(s.stream, Buffer.from(JSON.stringify({ t: 'done' })))
+    for (let f = await reader.next(); f != null; f = await reader.next()) { /* its hello, entries, done */ }
+  }
+  await push([stranger, forged])
+  await push([stranger, forged]) // the same entries again: listed and told once
+  const refused = (await owner.channels.read(c.id)).refused
+  assert.equal(refused.length, 2, JSON.stringify(refused))
+  assert.match(refused[0]!.reason, /^not kept: /)
+  assert.equal(refused[0]!.author, accountIdOf(privateKey), 'a well-signed entry names its (unauthorized) writer')
+  assert.match(refused[1]!.reason, /^not kept: forged/)
+  for (let i = 0; i < 50 && told.length < 2; i++) await new Promise(resolve => setTimeout(resolve, 20))
+  assert.equal(told.length, 2, `told once each: ${told.join(' | ')}`)
+  assert.equal(await owner.channels.store.count(c.id), 1, 'nothing of them stored (the descriptor entry only)')
+  // A flood is bounded: only the newest MAX_ARRIVAL_REFUSALS are listed.
+  await push(Array.from({ length: 40 }, (_, i) => entry(`flood ${i}`, Date.now() + i)))
+  assert.equal((await owner.channels.read(c.id)).refused.length, MAX_ARRIVAL_REFUSALS)
 })

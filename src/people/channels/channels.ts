@@ -17,6 +17,7 @@ import { DEFAULT_POLICY, parsePolicy, type Policy, type Scope } from './policy.t
 import { ChannelStore, type ChannelRecord, type Follow } from './store.ts'
 import { candidates, mergePeers } from './peers.ts'
 import { CHANNEL_PROTOCOL, syncAnswer, syncDial, type SyncPeer } from './sync.ts'
+import { ArrivalRefusals, memberAndRefusalNews, seenIn, type Seen } from './arrivals.ts'
 import { keepEntries, replicaOf } from './replica.ts'
 import { buildView, type ChannelView } from './view.ts'
 import { createChannel, writeContent, writeGrant, writeLeave, writeNodeRevoke, writeRevoke, writeRotation, type Writer } from './writer.ts'
@@ -31,7 +32,7 @@ const VIEW_MAX_AGE_MS = 60_000
 export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   readonly store: ChannelStore
   readonly #o: ChannelsOptions
-  readonly #known = new Map<string, { posts: Set<string>, members: Set<string>, refused: Set<string> }>()
+  readonly #known = new Map<string, Seen>()
   readonly #queues = new Map<string, Promise<unknown>>()
   readonly #recordQueues = new Map<string, Promise<unknown>>()
   /** The last view of each channel and the store version it was built from. */
@@ -40,12 +41,14 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   readonly #announced = new Map<string, number>()
   #timer: NodeJS.Timeout | undefined
   #closed = false
+  readonly #arrivals: ArrivalRefusals
 
   /** Registers the `channel` protocol on the network: call before it listens. */
   constructor (options: ChannelsOptions) {
     super()
     this.#o = options
     this.store = new ChannelStore(options.db)
+    this.#arrivals = new ArrivalRefusals(this.store, e => { this.emit('event', e) })
     options.network.registerProtocol(CHANNEL_PROTOCOL, session => { void this.#serve(session) })
   }
 
@@ -104,7 +107,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
   async read (ref: string): Promise<ChannelReading> {
     const r = await this.find(ref)
     const v = await this.#view(r.id)
-    return { summary: await this.#summary(r.id, v), posts: v.posts, members: v.members, refused: v.refused, forks: v.forks, waiting: v.waiting, policy: v.descriptor.policy }
+    return { summary: await this.#summary(r.id, v), posts: v.posts, members: v.members, refused: [...v.refused, ...this.#arrivals.of(r.id)], forks: v.forks, waiting: v.waiting, policy: v.descriptor.policy }
   }
 
   async post (ref: string, content: Content): Promise<{ id: string, pushed: number }> {
@@ -209,6 +212,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     const r = await this.find(ref)
     await this.store.remove(r.id)
     this.#known.delete(r.id)
+    this.#arrivals.forget(r.id)
     this.#o.dht?.()?.unprovide(channelTopic(r.id))
     return { id: r.id }
   }
@@ -244,7 +248,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     if (held == null) {
       if (descriptor == null) throw new ChannelError('channel.unreachable', `no member of channel ${ch.slice(0, 12)}… answered (${(lastError as Error | undefined)?.message ?? 'none found in the DHT'}); give one with --peer <address>`)
       await this.store.put({ id: ch, descriptor: descriptor.text, joinedAt: Date.now(), peers })
-      await keepEntries(this.store, ch, texts)
+      await keepEntries(this.store, ch, texts, Date.now(), x => { this.#arrivals.note(ch, x) })
     } else {
       await this.#notePeers(ch, peers)
     }
@@ -380,7 +384,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
 
   /** The sync side of a channel held here (`descriptor`: the text held when the session began). */
   #peer (id: string, descriptor: string): SyncPeer {
-    return replicaOf(this.store, id, descriptor, async () => await this.#view(id), async d => { await this.#newerDescriptor(id, d) })
+    return replicaOf(this.store, id, descriptor, async () => await this.#view(id), async d => { await this.#newerDescriptor(id, d) }, x => { this.#arrivals.note(id, x) })
   }
 
   async #newerDescriptor (id: string, text: string): Promise<void> {
@@ -443,8 +447,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     const v = await this.#view(id)
     const name = v.descriptor.name
     const known = this.#known.get(id)
-    const refusalKey = (x: ChannelView['refused'][number]): string => `${x.id ?? ''}\0${x.reason}`
-    const now = { posts: new Set(v.posts.map(p => p.id)), members: new Set(v.members.map(m => m.account)), refused: new Set(v.refused.map(refusalKey)) }
+    const now = seenIn(v)
     this.#known.set(id, now)
     await this.#rotateIfStale(id, v)
     if (known == null) return
@@ -456,9 +459,7 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
         void this.#o.fetchShare?.(p.link, f.output, r.peers).catch(() => {})
       }
     }
-    for (const m of now.members) if (!known.members.has(m)) this.emit('event', { type: 'channel-member', channel: id, name, account: m, change: 'added' })
-    for (const m of known.members) if (!now.members.has(m)) this.emit('event', { type: 'channel-member', channel: id, name, account: m, change: 'removed' })
-    for (const x of v.refused.filter(x => !known.refused.has(refusalKey(x)))) this.emit('event', { type: 'channel-refused', channel: id, name, reason: x.reason, ...(x.author != null ? { author: x.author } : {}) })
+    for (const e of memberAndRefusalNews(id, name, known, now, v.refused)) this.emit('event', e)
   }
 
   /**
