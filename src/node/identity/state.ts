@@ -164,7 +164,9 @@ export class NodeState {
     await this.#db.close()
     const ledger = this.#ledger
     this.#ledger = undefined
-    await ledger?.write()
+    // The ledger only spares the next open its full check: a close that cannot write it (a full
+    // disk, a folder removed meanwhile) still closes, and the next open reads every record.
+    await ledger?.write().catch(() => {})
   }
 
   /** The root database, for modules that keep their own sublevels (pins.ts) and batch across them. */
