@@ -19,8 +19,9 @@
 // Each row is a fresh network. Identities are pre-authenticated unless --handshake.
 // --latency picks a profile of src/dht/sim/latency.ts: `tor` (connect 2–10 s, round trip
 // 0.3–1.5 s, the first model) or `wan` (what the WAN Tor testbed measures). --warm-rounds runs
-// that many warm-session rounds (the part of a maintenance round that keeps sessions to chosen
-// contacts open) on every node after the network is built and again before the lookups; 0: none.
+// that many maintenance rounds on every node, 5 simulated minutes apart (DhtNode.maintain without
+// bucket refreshes: sessions idle past their limit are closed, those to the chosen warm contacts
+// kept open or dialed), after the network is built and again before the lookups; 0: none.
 // --adversaries a,b: for each fraction, that share of the nodes is adversarial, in equal thirds
 // (src/dht/sim/adversaries.ts): droppers (never answer), forgers (forged records, stores kept by
 // nobody) and poisoners (forgers that route every lookup to the attacker's own nodes); and
