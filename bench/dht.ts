@@ -16,11 +16,15 @@
 // for good and as many new nodes join, each bootstrapping for real through one random live node;
 // stale entries of the leavers stay in everyone's routing tables, as after an abrupt churn.
 // Success: the lookup (stopping at the first valid provider) finds the topic's provider.
-// Each row is a fresh network. Identities are pre-authenticated unless --handshake.
+// Each row is a fresh network. Identities are pre-authenticated unless --handshake. Seeded, not
+// real: the first N nodes' routing tables (up to k random live nodes per bucket, from global
+// knowledge, instead of N joins); real: every dial, request, maintenance round and lookup after
+// that, and the whole bootstrap of every churn joiner. Progress goes to stderr.
 // --latency picks a profile of src/dht/sim/latency.ts: `tor` (connect 2–10 s, round trip
 // 0.3–1.5 s, the first model) or `wan` (what the WAN Tor testbed measures). --warm-rounds runs
-// that many warm-session rounds (the part of a maintenance round that keeps sessions to chosen
-// contacts open) on every node after the network is built and again before the lookups; 0: none.
+// that many maintenance rounds on every node, 5 simulated minutes apart (DhtNode.maintain without
+// bucket refreshes: sessions idle past their limit are closed, those to the chosen warm contacts
+// kept open or dialed), after the network is built and again before the lookups; 0: none.
 // --adversaries a,b: for each fraction, that share of the nodes is adversarial, in equal thirds
 // (src/dht/sim/adversaries.ts): droppers (never answer), forgers (forged records, stores kept by
 // nobody) and poisoners (forgers that route every lookup to the attacker's own nodes); and
@@ -121,6 +125,12 @@ const load = loadavg().map(l => l.toFixed(1)).join(' ')
 const begun = performance.now()
 let peakHeapMb = 0
 const sampleHeap = (): void => { peakHeapMb = Math.max(peakHeapMb, process.memoryUsage().heapUsed / 2 ** 20) }
+/** Progress on stderr: a large network takes a while to build. */
+const phase = (sim: DhtSimulation, what: string): void => {
+  sampleHeap()
+  const virtual = sim.clock instanceof VirtualClock ? `, ${(sim.clock.elapsed / 60_000).toFixed(0)} simulated min` : ''
+  process.stderr.write(`  ${what}: ${((performance.now() - begun) / 1000).toFixed(0)} s real${virtual}, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`)
+}
 
 for (const churn of churns) {
   for (const adversaries of adversaryLevels) {
@@ -137,16 +147,17 @@ for (const churn of churns) {
       const third = Math.floor(bad / 3)
       const eclipse = adversaries > 0 && eclipseCount > 0 ? { topic: topicIds[0]!, count: eclipseCount, bits: eclipseBits } : undefined
       await sim.populate(nodes, { drop: bad - 2 * third, forge: third, poison: third }, eclipse)
-      sampleHeap()
+      phase(sim, 'populated')
       // A running node's maintenance rounds keep sessions to chosen contacts open (warm-sessions.ts);
       // the network starts as if it had run that long, and lookups find what a node would have open.
-      if (warmRounds > 0) await sim.warmUp(warmRounds)
+      if (warmRounds > 0) { await sim.warmUp(warmRounds); phase(sim, 'warmed up') }
       const items = await sim.provide(topicIds, concurrency)
+      phase(sim, 'provided')
       const stored = items.reduce((sum, i) => sum + i.stored, 0) / items.length
-      if (churn > 0) await sim.churn(churn, new Set(items.map(i => i.provider.name)), Number(values['join-concurrency']))
+      if (churn > 0) { await sim.churn(churn, new Set(items.map(i => i.provider.name)), Number(values['join-concurrency'])); phase(sim, 'churned') }
       // Churn takes simulated minutes to hours; the maintenance rounds meanwhile refill the warm sets.
       const warm = warmRounds > 0 ? (await sim.warmUp(warmRounds)).warm : 0
-      sampleHeap()
+      phase(sim, 'warmed up again')
       // After churn: how many of the k live honest nodes closest to each topic still hold its record.
       const k = 20
       const live = sim.honestAlive

@@ -181,6 +181,13 @@ export const BUCKET_REFRESH_MS = 60 * 60_000
 export const MAX_REFRESHES_PER_ROUND = 3
 /** Consecutive failed requests after which a contact is evicted from the routing table. */
 export const MAX_CONTACT_FAILURES = 2
+/**
+ * A contact heard from this recently is good (BEP 5's rule): a full bucket of good contacts
+ * turns newcomers away without a ping, and only a least recently seen contact older than this is
+ * pinged to make room. Without it every call from a stranger cost its callee two pings (verify
+ * the caller, probe its oldest contact), over Tor two circuits, on every call.
+ */
+export const GOOD_CONTACT_MS = 15 * 60_000
 /** Least recently seen contacts of full buckets pinged at once to see whether a newcomer may take their place. */
 export const MAX_EVICTION_PINGS = 4
 /**

@@ -9,7 +9,7 @@ import type { HandshakeResult, IdentityKeys } from '../onion/handshake.ts'
 import { immutableKey, mutableKey } from './caps.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { DEFAULT_DHT_CONFIG, type DhtConfig } from './config.ts'
-import { MAX_CALLER_VERIFICATIONS, MAX_EVICTION_PINGS, MAX_RECORD_TTL_MS } from './constants.ts'
+import { GOOD_CONTACT_MS, MAX_CALLER_VERIFICATIONS, MAX_EVICTION_PINGS, MAX_RECORD_TTL_MS } from './constants.ts'
 import { contactFrom, contactFromRecord, contactToRecord, isValidAddress, type Contact } from './contact.ts'
 import { answerRequest } from './handlers.ts'
 import { idToHex, nodeIdBytes, randomIdInBucket, type Id } from './id.ts'
@@ -256,14 +256,19 @@ export class DhtNode {
 
   /**
    * A node that called us: known at that address, it is seen alive; new (or at a new address), it
-   * is admitted only when a ping to the address it announced is answered (onAlive → #learn).
+   * is admitted only when a ping to the address it announced is answered (onAlive → #learn), and
+   * not pinged at all when its bucket is full of good contacts (it could only wait in the cache).
+   * Probes are silent (no address announced): else each would make its callee probe in turn, a
+   * chain of pings across the network, each a circuit over Tor.
    */
   #callerSeen (contact: Contact): void {
     const hex = idToHex(contact.nodeId)
-    if (this.table.get(hex)?.contact.address === contact.address) { this.#learn(contact); return }
+    const known = this.table.get(hex)
+    if (known?.contact.address === contact.address) { this.#learn(contact); return }
     if (!this.#running || this.#verifying.has(hex) || this.#verifying.size >= MAX_CALLER_VERIFICATIONS) return
+    if (known === undefined && this.table.fullOfGood(contact.nodeId, this.clock.now(), GOOD_CONTACT_MS)) return
     this.#verifying.add(hex)
-    this.#sessions.request({ address: contact.address, nodeId: hex }, { type: 'ping' })
+    this.#sessions.request({ address: contact.address, nodeId: hex }, { type: 'ping' }, undefined, true)
       .catch(() => {})
       .finally(() => { this.#verifying.delete(hex) })
   }
@@ -273,11 +278,12 @@ export class DhtNode {
     const outcome = this.table.add(contact, this.clock.now())
     if (outcome.status === 'added') this.#replication.onNewContact(contact)
     if (outcome.status !== 'cached' || !this.#running) return
-    // A full bucket: check its least recently seen contact; if it fails it makes room.
+    // A full bucket: check its least recently seen contact, unless it is good; if it fails it makes room.
+    if (this.clock.now() - outcome.oldestSeen < GOOD_CONTACT_MS) return
     const oldest = idToHex(outcome.oldest.nodeId)
     if (this.#pinging.has(oldest) || this.#pinging.size >= MAX_EVICTION_PINGS) return
     this.#pinging.add(oldest)
-    this.#sessions.request({ address: outcome.oldest.address, nodeId: oldest }, { type: 'ping' })
+    this.#sessions.request({ address: outcome.oldest.address, nodeId: oldest }, { type: 'ping' }, undefined, true)
       .catch(() => {})
       .finally(() => { this.#pinging.delete(oldest) })
   }

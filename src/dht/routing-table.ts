@@ -25,8 +25,8 @@ interface Bucket {
 
 export type AddOutcome =
   | { status: 'added' | 'updated' | 'self' }
-  /** The bucket is full of healthy contacts: the newcomer waits in the replacement cache; `oldest` may be pinged. */
-  | { status: 'cached', oldest: Contact }
+  /** The bucket is full of healthy contacts: the newcomer waits in the replacement cache; `oldest` (last seen `oldestSeen`) may be pinged. */
+  | { status: 'cached', oldest: Contact, oldestSeen: number }
 
 export interface RoutingTableOptions {
   k?: number
@@ -94,7 +94,18 @@ export class RoutingTable {
     if (cached >= 0) bucket.replacements.splice(cached, 1)
     bucket.replacements.push(entry)
     if (bucket.replacements.length > this.#cacheSize) bucket.replacements.shift()
-    return { status: 'cached', oldest: bucket.entries[0]!.contact }
+    return { status: 'cached', oldest: bucket.entries[0]!.contact, oldestSeen: bucket.entries[0]!.lastSeen }
+  }
+
+  /**
+   * Whether the bucket `id` falls in is full of good contacts: k of them, none with a failed
+   * request, the least recently seen heard from within `goodMs` of `now`. A newcomer to such a
+   * bucket could only wait in its replacement cache.
+   */
+  fullOfGood (id: Id, now: number, goodMs: number): boolean {
+    const entries = this.#buckets[this.bucketIndex(id)]?.entries
+    if (entries === undefined || entries.length < this.k) return false
+    return now - entries[0]!.lastSeen < goodMs && entries.every(e => e.failures === 0)
   }
 
   /** Counts a failed request; evicts the contact after too many in a row. True if evicted. */

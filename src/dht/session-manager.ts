@@ -109,14 +109,17 @@ export class SessionManager {
     this.#outbound.clear()
   }
 
-  /** Sends one request to a peer over its (reused or new) session. */
-  async request (target: DialTarget, request: Request, signal?: AbortSignal): Promise<{ body: ResponseBody, contact: Contact }> {
+  /**
+   * Sends one request to a peer over its (reused or new) session. `silent`: without our address
+   * (OutboundSession.request's `announce` false), for liveness probes.
+   */
+  async request (target: DialTarget, request: Request, signal?: AbortSignal, silent = false): Promise<{ body: ResponseBody, contact: Contact }> {
     const { config, counters } = this.#options
     // A failed dial is counted against the contact by #open.
     const session = await this.#session(target, signal)
     counters.requestsSent++
     try {
-      const { body, dropped } = await session.request(request, config.rpcTimeoutMs, signal)
+      const { body, dropped } = await session.request(request, config.rpcTimeoutMs, signal, !silent)
       counters.rejectedContacts += dropped
       const contact = this.#contacts.get(session)!
       this.#options.onAlive(contact)

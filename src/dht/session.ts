@@ -79,7 +79,8 @@ export class OutboundSession {
   /** Smoothed round trip of the answered requests (TCP's SRTT, gain 1/8), or undefined before the first. */
   get srtt (): number | undefined { return this.#srtt }
 
-  async request (request: Request, timeoutMs: number, signal?: AbortSignal): Promise<{ body: ResponseBody, dropped: number }> {
+  /** `announce` false: the request carries no `from` (a probe that must not make the peer probe us back). */
+  async request (request: Request, timeoutMs: number, signal?: AbortSignal, announce = true): Promise<{ body: ResponseBody, dropped: number }> {
     if (this.#closed) throw new RpcError('closed', 'the session is closed')
     while (this.#pending.size >= this.#maxInflight) {
       await new Promise<void>(resolve => { this.#waiting.push(resolve) })
@@ -89,7 +90,8 @@ export class OutboundSession {
     const id = this.#nextId
     this.#nextId = this.#nextId >= 0xffff_fff0 ? 1 : this.#nextId + 1
     this.lastUsed = this.#clock.now()
-    const frame = encodeRequest(this.#from === undefined ? { id, request } : { id, from: this.#from, request })
+    const from = announce ? this.#from : undefined
+    const frame = encodeRequest(from === undefined ? { id, request } : { id, from, request })
     return await new Promise((resolve, reject) => {
       const pending: Pending = {
         resolve,

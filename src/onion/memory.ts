@@ -160,9 +160,8 @@ export class MemoryTransport implements Transport {
       const message = latency.message
       const latencyAB = message === undefined ? undefined : (bytes: number) => message(this.name, to, bytes)
       const latencyBA = message === undefined ? undefined : (bytes: number) => message(to, this.name, bytes)
-      const [ours, theirs] = clock !== undefined && latencyAB !== undefined && latencyBA !== undefined
-        ? delayedPair(clock, highWaterMark, latencyAB, latencyBA)
-        : MemoryStream.pair({ highWaterMark, latencyAB, latencyBA })
+      // One pair whose ends delay their chunks on the network's clock (real time without one).
+      const [ours, theirs] = MemoryStream.pair({ highWaterMark, latencyAB, latencyBA, ...(clock === undefined ? {} : { clock }) })
       this.#track(ours)
       peer.accept(theirs, { remote: this.address })
       return ours
@@ -209,48 +208,5 @@ function clockSleep (clock: MemoryClock, ms: number, signal: AbortSignal): Promi
     const onAbort = (): void => { clock.clearTimeout(handle); reject(signal.reason) }
     const handle = clock.setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, Math.max(0, ms))
     signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-/**
- * Two connected streams whose chunks are delayed on `clock`: each end is one end of an
- * undelayed pair whose other end is relayed, chunk by chunk, into the other pair after the
- * chunk's delay (in order; a later chunk never overtakes an earlier one). The end of a stream
- * and a reset travel the same way, so a destroyed end's peer reads what was sent, then the end.
- */
-function delayedPair (clock: MemoryClock, highWaterMark: number, latencyAB: (bytes: number) => number, latencyBA: (bytes: number) => number): [MemoryStream, MemoryStream] {
-  const [a, aRelay] = MemoryStream.pair({ highWaterMark })
-  const [bRelay, b] = MemoryStream.pair({ highWaterMark })
-  relay(clock, aRelay, bRelay, latencyAB, highWaterMark)
-  relay(clock, bRelay, aRelay, latencyBA, highWaterMark)
-  return [a, b]
-}
-
-function relay (clock: MemoryClock, from: Duplex, to: Duplex, latency: (bytes: number) => number, highWaterMark: number): void {
-  let lastAt = 0
-  let queued = 0
-  let paused = false
-  const at = (bytes: number): number => {
-    lastAt = Math.max(clock.now() + Math.max(0, latency(bytes)), lastAt)
-    return lastAt - clock.now()
-  }
-  from.on('error', () => { to.destroy() })
-  to.on('error', () => { from.destroy() })
-  from.on('data', (chunk: Buffer) => {
-    queued += chunk.length
-    clock.setTimeout(() => {
-      queued -= chunk.length
-      if (!to.destroyed && !to.writableEnded) to.write(chunk)
-      if (paused && queued < highWaterMark) { paused = false; from.resume() }
-    }, at(chunk.length))
-    // Backpressure: a writer waits while a receive buffer's worth is on its way.
-    if (queued >= highWaterMark && !paused) { paused = true; from.pause() }
-  })
-  from.once('end', () => {
-    clock.setTimeout(() => { if (!to.destroyed && !to.writableEnded) to.end() }, at(0))
-  })
-  from.once('close', () => {
-    // A relay end destroyed without an end (a reset): the other side is reset after the delay too.
-    if (!from.readableEnded) clock.setTimeout(() => { to.destroy() }, at(0))
   })
 }

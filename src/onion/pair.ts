@@ -16,6 +16,19 @@ export class ConnectionResetError extends Error {
 /** One-way delay, in milliseconds, of a chunk of `bytes` bytes. */
 export type ChunkLatency = (bytes: number) => number
 
+/** Time the delays run on (a simulator's virtual clock); default: Date.now and real timers. */
+export interface PairClock {
+  now (): number
+  setTimeout (fn: () => void, ms: number): unknown
+  clearTimeout (handle: unknown): void
+}
+
+const realTime: PairClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: handle => { clearTimeout(handle as NodeJS.Timeout) }
+}
+
 export interface DuplexPairOptions {
   /** Bytes each end buffers for its reader before the other end's writes wait. */
   highWaterMark?: number
@@ -23,6 +36,8 @@ export interface DuplexPairOptions {
   latencyAB?: ChunkLatency
   /** Delay of chunks written by the second end (b → a). */
   latencyBA?: ChunkLatency
+  /** What the delays are measured and waited on; default real time. */
+  clock?: PairClock
 }
 
 interface InFlight {
@@ -38,21 +53,23 @@ export class MemoryStream extends Duplex {
   /** Chunks on their way to the peer, in order of delivery time. */
   readonly #outbox: InFlight[] = []
   #inFlight = 0
-  #timer: NodeJS.Timeout | null = null
+  readonly #clock: PairClock
+  #timer: unknown = null
   #lastAt = 0
   /** The callback of a write that waits for room in the peer's buffer. */
   #waitingWrite: ((err?: Error | null) => void) | null = null
   #endSent = false
 
-  constructor (highWaterMark: number, latency: ChunkLatency | undefined) {
+  constructor (highWaterMark: number, latency: ChunkLatency | undefined, clock: PairClock = realTime) {
     super({ allowHalfOpen: false, highWaterMark, decodeStrings: true })
     this.#latency = latency
+    this.#clock = clock
   }
 
   static pair (options: DuplexPairOptions = {}): [MemoryStream, MemoryStream] {
     const hwm = options.highWaterMark ?? MEMORY_HIGH_WATER_MARK
-    const a = new MemoryStream(hwm, options.latencyAB)
-    const b = new MemoryStream(hwm, options.latencyBA)
+    const a = new MemoryStream(hwm, options.latencyAB, options.clock)
+    const b = new MemoryStream(hwm, options.latencyBA, options.clock)
     a.#peer = b
     b.#peer = a
     return [a, b]
@@ -116,7 +133,7 @@ export class MemoryStream extends Duplex {
     const delay = this.#latency?.(item.chunk?.length ?? 0) ?? 0
     if (delay <= 0 && this.#outbox.length === 0) { this.#deliver(item); return }
     // Never deliver before an earlier chunk: a later chunk with a shorter delay waits its turn.
-    item.at = Math.max(Date.now() + Math.max(0, delay), this.#lastAt)
+    item.at = Math.max(this.#clock.now() + Math.max(0, delay), this.#lastAt)
     this.#lastAt = item.at
     this.#outbox.push(item)
     this.#inFlight += item.chunk?.length ?? 0
@@ -127,9 +144,9 @@ export class MemoryStream extends Duplex {
     if (this.#timer !== null) return
     const head = this.#outbox[0]
     if (head === undefined) return
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#clock.setTimeout(() => {
       this.#timer = null
-      const now = Date.now()
+      const now = this.#clock.now()
       while (this.#outbox.length > 0 && this.#outbox[0]!.at <= now) {
         const item = this.#outbox.shift()!
         this.#inFlight -= item.chunk?.length ?? 0
@@ -137,7 +154,7 @@ export class MemoryStream extends Duplex {
       }
       this.#releaseWrite(false)
       this.#schedule()
-    }, Math.max(0, head.at - Date.now()))
+    }, Math.max(0, head.at - this.#clock.now()))
   }
 
   #deliver (item: InFlight): void {

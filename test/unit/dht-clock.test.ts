@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setImmediate as turn } from 'node:timers/promises'
 import { VirtualClock, sleep } from '../../src/dht/clock.ts'
+import { MemoryNetwork } from '../../src/onion/memory.ts'
 
 const EPOCH = 1_800_000_000_000
 
@@ -99,4 +100,33 @@ test('a stopped clock freezes time; advance() steps it by hand', async () => {
   await clock.advance(200)
   assert.deepEqual(fired, [100, 300])
   assert.equal(clock.elapsed, 400)
+})
+
+test('a memory network on the clock: dials and chunks take virtual time, in order, the end after the data', async () => {
+  const clock = new VirtualClock({ epoch: EPOCH }).start()
+  // Chunk delays that shrink: a later chunk must still wait for the earlier ones.
+  const delays = [300, 100, 50]
+  let chunk = 0
+  const network = new MemoryNetwork({ clock, latency: { dial: () => 2_000, message: (_from, _to, bytes) => (bytes === 0 ? 10 : delays[chunk++ % delays.length]!) } })
+  const a = network.transport()
+  const b = network.transport()
+  try {
+    const got: Array<[string, number]> = []
+    const ended = new Promise<number>(resolve => {
+      void b.listen(stream => {
+        stream.on('data', (c: Buffer) => { got.push([c.toString(), clock.now() - EPOCH]) })
+        stream.on('end', () => { resolve(clock.now() - EPOCH) })
+      })
+    })
+    const stream = await a.dial(b.address)
+    assert.equal(clock.now() - EPOCH, 2_000, 'the dial took its virtual connect time')
+    stream.write('one'); stream.write('two'); stream.write('three')
+    stream.end()
+    const endAt = await ended
+    assert.deepEqual(got, [['one', 2_300], ['two', 2_300], ['three', 2_300]], 'chunks arrive in order, none before an earlier one')
+    assert.ok(endAt >= 2_300, `the end came after the data (${endAt})`)
+  } finally {
+    await a.close(); await b.close()
+    clock.stop()
+  }
 })

@@ -74,6 +74,20 @@ describe('dht k-buckets', () => {
     assert.equal(table.has(idToHex(third.nodeId)), true, 'the cached newcomer was promoted')
   })
 
+  test('a bucket is full of good contacts while full, none failing, its oldest seen within the limit', () => {
+    const table = new RoutingTable(self, 0, { k: 2, maxFailures: 2 })
+    const a = at('80'); const b = at('c0'); const probe = at('a0').nodeId
+    table.add(a, 1_000)
+    assert.equal(table.fullOfGood(probe, 1_000, 500), false, 'not full')
+    table.add(b, 1_200)
+    assert.equal(table.fullOfGood(probe, 1_400, 500), true)
+    assert.equal(table.fullOfGood(probe, 1_500, 500), false, 'its oldest was seen 500 ms ago: questionable')
+    const outcome = table.add(at('a0'), 1_500)
+    assert.ok(outcome.status === 'cached' && outcome.oldestSeen === 1_000, 'the cached outcome says when the oldest was seen')
+    table.recordFailure(idToHex(b.nodeId))
+    assert.equal(table.fullOfGood(probe, 1_100, 500), false, 'a contact with a failed request')
+  })
+
   test('seeing a contact again moves it to the tail and clears its failures', () => {
     const table = new RoutingTable(self, 0, { k: 2, maxFailures: 2 })
     const a = at('80'); const b = at('c0')

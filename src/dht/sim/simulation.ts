@@ -14,9 +14,9 @@
 // stream with the peer's identity already attached) for runs where its Ed25519 cost matters.
 import { MemoryNetwork, type MemoryTransport } from '../../onion/memory.ts'
 import { acceptHandshakes, dialPeer, identityFromSeed, nodeIdOf, type IdentityKeys } from '../../onion/handshake.ts'
-import { VirtualClock, scaledClock, type Clock } from '../clock.ts'
+import { VirtualClock, scaledClock, sleep, type Clock } from '../clock.ts'
 import type { DhtConfig } from '../config.ts'
-import { DHT_PROTOCOL } from '../constants.ts'
+import { DHT_PROTOCOL, MAINTENANCE_INTERVAL_MS } from '../constants.ts'
 import { contactFrom, type Contact } from '../contact.ts'
 import { idToHex, nodeIdBytes, type Id } from '../id.ts'
 import { DhtNode } from '../node.ts'
@@ -36,6 +36,8 @@ export const SIM_CONFIG: Partial<DhtConfig> = {
   storeSweepMs: 365 * 24 * 3600_000,
   providerRepublishMs: 365 * 24 * 3600_000,
   valueRepublishMs: 365 * 24 * 3600_000,
+  // warmUp runs maintenance rounds (maintain()) for their session keeping; no bucket refreshes in them.
+  bucketRefreshMs: 365 * 24 * 3600_000,
   // Open sessions cost the simulator memory (thousands of in-process streams), not the network:
   // fewer per node than a real node's bound keeps a 10,000-node run in RAM. Runs with warm
   // sessions raise both (bench/dht.ts WARM_SIM_CONFIG): room for MAX_WARM_SESSIONS and the cold
@@ -146,13 +148,13 @@ export class DhtSimulation {
   readonly random: () => number
   readonly #options: SimulationOptions
   readonly #byName = new Map<string, SimNode>()
-  readonly #pairRtt = new Map<string, number>()
   /** Every adversarial node: the attacker's own, which poisoning nodes route lookups to. */
   readonly colluders = new Colluders()
 
   constructor (options: SimulationOptions = {}) {
     this.#options = options
-    this.random = seededRandom(options.seed ?? 1)
+    const seed = options.seed ?? 1
+    this.random = seededRandom(seed)
     this.clock = options.scale === undefined ? new VirtualClock().start() : scaledClock(options.scale)
     const latency = options.latency === undefined ? TOR_LATENCY : options.latency
     const uniform = ([lo, hi]: [number, number]): number => lo + (hi - lo) * this.random()
@@ -163,14 +165,12 @@ export class DhtSimulation {
           clock: this.clock,
           latency: {
             dial: () => uniform(latency.connectMs),
+            // Fixed per pair, drawn from a hash of the two names and the seed: no table of every
+            // pair that ever spoke (millions of entries at 10,000 nodes), and no draw whose order
+            // depends on which pair happened to speak first.
             message: (from, to) => {
-              const pair = from < to ? `${from}|${to}` : `${to}|${from}`
-              let rtt = this.#pairRtt.get(pair)
-              if (rtt === undefined) {
-                rtt = uniform(latency.rttMs)
-                this.#pairRtt.set(pair, rtt)
-              }
-              return rtt / 2
+              const [lo, hi] = latency.rttMs
+              return (lo + (hi - lo) * pairDraw(seed, from, to)) / 2
             }
           }
         })
@@ -310,14 +310,20 @@ export class DhtSimulation {
   }
 
   /**
-   * Runs `rounds` warm-session rounds on every live node (DhtNode.warmSessions, the part of a
-   * maintenance round that keeps sessions to chosen contacts open, WARM_DIALS_PER_ROUND new ones
-   * per round): what that many maintenance rounds of a running node would have opened. Every
-   * session it opens is a real dial paying the connect latency; nothing else is warm.
+   * Runs `rounds` maintenance rounds on every live node, MAINTENANCE_INTERVAL_MS of simulated time
+   * apart (DhtNode.maintain: close the sessions idle past sessionIdleMs / inboundIdleMs, then
+   * keep the warm ones, WARM_DIALS_PER_ROUND new ones per round; SIM_CONFIG turns its bucket
+   * refreshes off): what that many rounds of a running node would have left open. Every session
+   * opened is a real dial paying the connect latency. Without the reaping, the sessions a round
+   * opens besides the warm ones (callers verified, eviction pings) would stay open at every node
+   * up to maxOutboundSessions: memory a real node frees, and circuits it would not have.
    */
   async warmUp (rounds: number, concurrency = 256): Promise<{ warm: number }> {
+    const interval = this.#options.config?.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS
     for (let round = 0; round < rounds; round++) {
-      await pool(this.alive, concurrency, async node => { await node.dht.warmSessions().catch(() => {}) })
+      const started = this.clock.now()
+      await pool(this.alive, concurrency, async node => { await node.dht.maintain().catch(() => {}) })
+      if (round < rounds - 1) await sleep(this.clock, Math.max(0, started + interval - this.clock.now()))
     }
     const live = this.alive
     return { warm: live.reduce((sum, n) => sum + n.dht.stats().warmSessions, 0) / Math.max(1, live.length) }
@@ -385,6 +391,16 @@ export class DhtSimulation {
     }
     if (this.clock instanceof VirtualClock) this.clock.stop()
   }
+}
+
+/** A number in [0, 1) fixed for the unordered pair {a, b} and the seed (FNV-1a, then a mulberry32 round). */
+export function pairDraw (seed: number, a: string, b: string): number {
+  const [x, y] = a < b ? [a, b] : [b, a]
+  let h = 0x811c9dc5 ^ seed
+  for (let i = 0; i < x.length; i++) h = Math.imul(h ^ x.charCodeAt(i), 0x01000193)
+  h = Math.imul(h ^ 0x7c, 0x01000193)
+  for (let i = 0; i < y.length; i++) h = Math.imul(h ^ y.charCodeAt(i), 0x01000193)
+  return seededRandom(h)()
 }
 
 /** Leading bits `a` and `b` share. */
