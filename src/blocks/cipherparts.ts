@@ -46,8 +46,7 @@ export class CipherPartStore {
    * Checks the output as a plaintext fetch would, then opens the ciphertext part. `resumeBlocks`
    * (an earlier run's record) are each read back and kept only if they still hash to their leaf.
    */
-  async open (resumeBlocks: readonly number[] = []): Promise<number[]> {
-    const resuming = resumeBlocks.length > 0
+  async open (resumeBlocks: readonly number[] = [], resuming = resumeBlocks.length > 0): Promise<number[]> {
     await this.plain.checkOutput(resuming)
     try {
       await mkdir(this.plain.root, { recursive: true })

@@ -164,14 +164,19 @@ export class PlaintextStore {
 
   /**
    * Opens the .part files. `resumeBlocks` are blocks an earlier run recorded as written: each is
-   * re-checked (re-encrypted, hashed) and kept only if it still matches its leaf.
+   * re-checked (re-encrypted, hashed) and kept only if it still matches its leaf. `resuming`: an
+   * earlier run of this fetch exists (it may have recorded no block yet).
    */
-  async open (resumeBlocks: readonly number[] = []): Promise<number[]> {
-    const resuming = resumeBlocks.length > 0
+  async open (resumeBlocks: readonly number[] = [], resuming = resumeBlocks.length > 0): Promise<number[]> {
     await this.checkOutput(resuming)
-    for (const f of this.files) {
-      // A file an earlier run of this fetch completed: its blocks are re-checked below.
-      if (f.selected && resuming && !this.#overwrite && await exists(f.final)) f.done = true
+    const recheck = new Set(resumeBlocks)
+    for (const [k, f] of this.files.entries()) {
+      // A file an earlier run of this fetch completed: all its blocks are re-checked below, as it
+      // may have been renamed just before a crash, its last blocks not yet recorded.
+      if (!f.selected || !resuming || this.#overwrite || !(await exists(f.final))) continue
+      f.done = true
+      const blocks = this.#layout.blocksOf(k)
+      if (blocks != null) for (let i = blocks[0]; i <= blocks[1]; i++) recheck.add(i)
     }
     try {
       await mkdir(this.root, { recursive: true })
@@ -189,7 +194,7 @@ export class PlaintextStore {
     }
     const kept: number[] = []
     const wanted = new Set(this.wanted)
-    for (const index of resumeBlocks) {
+    for (const index of [...recheck].sort((a, b) => a - b)) {
       if (!wanted.has(index) || this.#have.has(index)) continue
       try {
         await this.get(index, true)

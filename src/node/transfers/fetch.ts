@@ -164,7 +164,7 @@ export async function fetchFromPeers (node: OhtNode, network: NodeNetwork, cap: 
       : new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => swarm.leaves!, storeOptions)
     // Blocks recorded under another selection still count: open() re-checks each against its
     // leaf, so a block that straddles a newly selected file (written only in part) is fetched again.
-    const kept = await s.open(record != null ? record.blocks : [])
+    const kept = await s.open(record != null ? record.blocks : [], record != null)
     resumed = kept.length
     store = s
     total = s.bytesWanted
@@ -244,7 +244,7 @@ export async function seedFromOutput (node: OhtNode, network: NodeNetwork, cap: 
   const manifestBytes = await node.blockstore.get(cap.manifestCid)
   const manifest = openManifest(manifestBytes, cap.contentKey, cap.manifestCid)
   const store = new PlaintextStore(manifest, blockKeyOf(cap), outDir, () => leaves, { select, merge: true })
-  await store.open(record.blocks)
+  await store.open(record.blocks, true)
   if (!store.complete) {
     await store.close()
     throw new FetchError('fetch.incomplete', { why: 'changed', output: outDir }, `the files in ${outDir} no longer match the share`)
