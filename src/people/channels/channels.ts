@@ -14,7 +14,7 @@ import type { ChannelEvent, ChannelReading, ChannelsOptions, ChannelSummary } fr
 import { readEntry, type Content } from './entry.ts'
 import { ChannelError } from './errors.ts'
 import { DEFAULT_POLICY, parsePolicy, type Policy, type Scope } from './policy.ts'
-import { ChannelStore, type ChannelRecord, type Follow } from './store.ts'
+import { autoFetchLink, ChannelStore, type ChannelRecord, type Follow } from './store.ts'
 import { candidates, mergePeers } from './peers.ts'
 import { CHANNEL_PROTOCOL, syncAnswer, syncDial, type SyncPeer } from './sync.ts'
 import { ArrivalRefusals, memberAndRefusalNews, seenIn, type Seen } from './arrivals.ts'
@@ -454,10 +454,8 @@ export class Channels extends EventEmitter<{ event: [ChannelEvent] }> {
     for (const p of v.posts) {
       if (known.posts.has(p.id)) continue
       this.emit('event', { type: 'channel-post', channel: id, name, post: p })
-      const f = r.follow
-      if (p.kind === 'share' && p.link != null && f?.autoFetch === true && (f.maxSize == null || (p.size ?? 0) <= f.maxSize) && p.author !== this.account) {
-        void this.#o.fetchShare?.(p.link, f.output, r.peers).catch(() => {})
-      }
+      const link = autoFetchLink(r.follow, p, this.account)
+      if (link != null) void this.#o.fetchShare?.(link, r.follow!.output, r.peers).catch(() => {})
     }
     for (const e of memberAndRefusalNews(id, name, known, now, v.refused)) this.emit('event', e)
   }

@@ -24,6 +24,12 @@ export interface ChannelRecord {
 
 export interface Follow { autoFetch: boolean, maxSize: number | null, output: string | null }
 
+/** The share a followed channel's new post names, when the follow fetches it (not one's own, not over the size limit). */
+export function autoFetchLink (follow: Follow | undefined, post: { kind: string, link?: string, size?: number, author: string }, me: string): string | undefined {
+  if (follow?.autoFetch !== true || post.kind !== 'share' || post.link == null || post.author === me) return undefined
+  return follow.maxSize == null || (post.size ?? 0) <= follow.maxSize ? post.link : undefined
+}
+
 export const MAX_PEERS = 32
 /** Entries held per channel; more are refused (a member that floods its log is revoked, not stored). */
 export const MAX_ENTRIES_PER_CHANNEL = 20_000
