@@ -42,6 +42,8 @@ export interface TestNetworkOptions {
   torPath?: string
   /** Bound on the wait for a consensus that lists every relay; default 90 s. */
   consensusTimeoutMs?: number
+  /** Called with the relay ports of each boot attempt once picked, before anything binds them (tests of the port race). */
+  onPortsPicked?: (ports: readonly number[], attempt: number) => void | Promise<void>
 }
 
 /** The network kind named by `OHT_TESTNET` (lan or wan; unset means lan), for tests and benchmarks. */
@@ -60,6 +62,13 @@ interface Authority {
   dirPort: number
   v3Ident: string
   fingerprint: string
+}
+
+const PORT_RACE_ATTEMPTS = 3
+
+/** Whether a boot failed because a port picked free was bound by someone else before tor. */
+export function isPortTaken (err: unknown): boolean {
+  return err instanceof Error && /Address already in use|Could not bind to/i.test(err.message)
 }
 
 export class TorTestNetwork {
@@ -88,8 +97,24 @@ export class TorTestNetwork {
     this.#torPath = torPath
   }
 
-  /** Boots the network and resolves once every authority serves a consensus with all relays (~15–25 s). */
+  /**
+   * Boots the network and resolves once every authority serves a consensus with all relays (~15–25 s).
+   * Relay ports are picked free before tor binds them; another process can take one in between,
+   * so a boot that fails on a taken port is retried with new ports (up to PORT_RACE_ATTEMPTS).
+   */
   static async start (options: TestNetworkOptions = {}): Promise<TorTestNetwork> {
+    for (let attempt = 1; ; attempt++) {
+      // A given root is reused by each attempt: each attempt boots into its own subfolder.
+      const attemptOptions = options.root === undefined || attempt === 1 ? options : { ...options, root: join(options.root, `retry${attempt}`) }
+      try {
+        return await TorTestNetwork.#startOnce(attemptOptions, attempt)
+      } catch (err) {
+        if (attempt >= PORT_RACE_ATTEMPTS || !isPortTaken(err)) throw err
+      }
+    }
+  }
+
+  static async #startOnce (options: TestNetworkOptions, attempt: number): Promise<TorTestNetwork> {
     const net = options.net ?? 'lan'
     const extraRelays = options.relays ?? 0
     const root = options.root ?? await mkdtemp(join(tmpdir(), 'oht-tornet-'))
@@ -99,6 +124,7 @@ export class TorTestNetwork {
     // Per authority: ORPort and DirPort, plus the proxied ORPort on a WAN; per plain relay: ORPort(s).
     const perRelay = net === 'wan' ? 2 : 1
     const ports = await freePorts(AUTHORITIES * (perRelay + 1) + extraRelays * perRelay)
+    await options.onPortsPicked?.([...ports], attempt)
     const relayPorts = (): RelayPorts => {
       const listen = ports.shift()!
       return { listen, advertised: net === 'wan' ? ports.shift()! : listen }
@@ -123,7 +149,8 @@ export class TorTestNetwork {
     const network = new TorTestNetwork(net, root, options.root === undefined, authorities, extraRelays, config, options.torPath)
     try {
       if (net === 'wan') network.#proxies = await startLinkProxies([...authorities, ...plainRelays].map(r => r.ports), options.wan ?? {})
-      await Promise.all([
+      // allSettled: on one failure, the tors still starting must be registered before stop() runs.
+      const started = await Promise.allSettled([
         ...authorities.map(async a => {
           network.#authorityTors.push(await startTor({ dataDir: a.dir, torPath: options.torPath, config: [...config, ...authorityConfig(a.name, a.ports, a.dirPort, options.relayBandwidth)] }))
         }),
@@ -131,6 +158,8 @@ export class TorTestNetwork {
           network.#relayTors.push(await startTor({ dataDir: r.dir, torPath: options.torPath, config: [...config, ...plainRelayConfig(r.name, r.ports, options.relayBandwidth)] }))
         })
       ])
+      const failed = started.find(s => s.status === 'rejected')
+      if (failed !== undefined) throw failed.reason
       await network.#waitForConsensus(options.consensusTimeoutMs ?? 90_000)
       return network
     } catch (err) {
