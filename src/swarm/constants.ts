@@ -144,6 +144,13 @@ export const LANE_POLL_MS = 50
  * a lane the peer has nothing for (the fetch's tail) must not hold the decision forever.
  */
 export const LANE_SETTLE_MS = 20_000
+/**
+ * A fetch still missing at least this many blocks from a node dials its second lane at once,
+ * beside the first, instead of after the first delivered and was measured: the rule adds a
+ * second lane anyway, and over Tor the wait cost a measuring window and a rendezvous (~10 s at
+ * WAN latency). Smaller fetches keep the measured ladder (a circuit would outlive their need).
+ */
+export const LANE_EARLY_MIN_BLOCKS = 32
 
 // ---- Hostile peers (docs/SECURITY.md): what one peer may make this node hold ----
 

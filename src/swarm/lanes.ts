@@ -1,6 +1,6 @@
 import createDebug from 'debug'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LANE_GAIN, LANE_POLL_MS, LANE_SETTLE_MS, LANE_WINDOW_MAX_MS, LANE_WINDOW_MIN_MS, LANE_WINDOW_RTTS, MAX_LANES } from './constants.ts'
+import { LANE_EARLY_MIN_BLOCKS, LANE_GAIN, LANE_POLL_MS, LANE_SETTLE_MS, LANE_WINDOW_MAX_MS, LANE_WINDOW_MIN_MS, LANE_WINDOW_RTTS, MAX_LANES } from './constants.ts'
 
 /**
  * Striping over lanes: a fetching node opens up to MAX_LANES connections to one swarm peer, each
@@ -49,6 +49,8 @@ export interface LaneState {
   minRttMs: number
   /** The node has blocks this fetch wants and does not hold. */
   useful: boolean
+  /** Blocks this fetch still lacks (from any node). */
+  missing: number
 }
 
 export interface LaneHost {
@@ -70,7 +72,9 @@ export interface LaneControllerOptions {
  * something this fetch wants, measures the node's rate over a window, applies nextLaneStep, dials
  * the next lane, waits for it to deliver, measures again, and so on. It ends when the rule says
  * stop, a dial fails, the node has nothing more to give, or the node or swarm is gone. Lanes that
- * die later are the swarm's business (their requests go elsewhere); no lane is re-opened.
+ * die later are the swarm's business (their requests go elsewhere); no lane is re-opened. A fetch
+ * still missing LANE_EARLY_MIN_BLOCKS or more dials the second lane at once, beside the first
+ * (the rule adds it anyway); its ladder of measurements then starts at two lanes.
  */
 export class LaneController {
   readonly #host: LaneHost
@@ -96,8 +100,15 @@ export class LaneController {
   stop (): void { this.#abort.abort() }
 
   async #run (): Promise<void> {
-    const first = await this.#until(s => s.delivering >= 1 && s.useful, Infinity)
+    const early = (s: LaneState): boolean => s.lanes === 1 && s.useful && s.missing >= LANE_EARLY_MIN_BLOCKS
+    const first = await this.#until(s => (s.delivering >= 1 && s.useful) || early(s), Infinity)
     if (first == null) return
+    if (early(first)) {
+      // The second lane the rule would add anyway, dialed beside the first (LANE_EARLY_MIN_BLOCKS).
+      if (!await this.#open(1)) return
+      const settled = await this.#until(s => s.delivering >= s.lanes || !s.useful, LANE_SETTLE_MS)
+      if (settled == null || !settled.useful) return
+    }
     let previous: LaneSample | undefined
     while (!this.#abort.signal.aborted) {
       const sample = await this.#measure()
@@ -107,14 +118,25 @@ export class LaneController {
       log('%s: %d lanes, %s KiB/s (before: %s) -> %s', this.#nodeId.slice(0, 12), sample.lanes, (sample.rate * 1000 / 1024).toFixed(0), previous == null ? '-' : (previous.rate * 1000 / 1024).toFixed(0), step)
       if (step === 'stop') return
       previous = sample
-      const dialStart = performance.now()
-      await this.#dial(sample.lanes)
-      this.opened++
-      log('%s: lane %d open after %d ms', this.#nodeId.slice(0, 12), sample.lanes + 1, Math.round(performance.now() - dialStart))
+      if (!await this.#open(sample.lanes)) return
       // Measure once the new lane's pipeline is established (or it had its chance).
       const settled = await this.#until(s => s.delivering >= s.lanes || !s.useful, LANE_SETTLE_MS)
       if (settled == null || !settled.useful) return
     }
+  }
+
+  /** Dials lane number `lane`; false when the dial failed (the controller then ends). */
+  async #open (lane: number): Promise<boolean> {
+    const dialStart = performance.now()
+    try {
+      await this.#dial(lane)
+    } catch (err) {
+      log('%s: lane %d not opened: %s', this.#nodeId.slice(0, 12), lane + 1, (err as Error).message)
+      return false
+    }
+    this.opened++
+    log('%s: lane %d open after %d ms', this.#nodeId.slice(0, 12), lane + 1, Math.round(performance.now() - dialStart))
+    return true
   }
 
   /** The node's rate over one window; undefined when it is gone or has nothing more to give. */

@@ -203,7 +203,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
       if (p.pipeline.minRttMs < Infinity) delivering++
       minRttMs = Math.min(minRttMs, p.pipeline.minRttMs)
     }
-    return { lanes: node.lanes.size, delivering, received: node.received, minRttMs, useful: this.#download.wantsFrom(node) }
+    return { lanes: node.lanes.size, delivering, received: node.received, minRttMs, useful: this.#download.wantsFrom(node), missing: this.#download.missing }
   }
 
   /** Resolves when every block is held and verified. */

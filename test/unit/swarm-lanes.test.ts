@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { LaneController, laneWindowMs, nextLaneStep, type LaneState } from '../../src/swarm/lanes.ts'
-import { LANE_WINDOW_MAX_MS, LANE_WINDOW_MIN_MS, MAX_LANES } from '../../src/swarm/constants.ts'
+import { LANE_EARLY_MIN_BLOCKS, LANE_WINDOW_MAX_MS, LANE_WINDOW_MIN_MS, MAX_LANES } from '../../src/swarm/constants.ts'
 
 test('lanes: the first delivering lane is always followed by a second', () => {
   assert.equal(nextLaneStep(undefined, { lanes: 1, rate: 5 }), 'add')
@@ -34,8 +34,8 @@ test('lanes: the window is a few round trips, within bounds', () => {
 })
 
 /** A node whose rate is `perLane(lanes)` bytes per ms; each dialed lane delivers at once. */
-function scriptedNode (perLane: (lanes: number) => number, opts: { failDialAt?: number } = {}) {
-  const state: LaneState = { lanes: 1, delivering: 1, received: 0, minRttMs: 1, useful: true }
+function scriptedNode (perLane: (lanes: number) => number, opts: { failDialAt?: number, missing?: number, delivering?: number } = {}) {
+  const state: LaneState = { lanes: 1, delivering: opts.delivering ?? 1, received: 0, minRttMs: 1, useful: true, missing: opts.missing ?? 1 }
   let last = performance.now()
   const host = {
     laneState: (): LaneState | undefined => {
@@ -86,6 +86,31 @@ test('lane controller: a failed dial ends it; a node with nothing to give gets n
   const c = new LaneController(idle.host, 'x', idle.dial, fast)
   await new Promise(resolve => setTimeout(resolve, 200))
   assert.deepEqual(idle.dials, [])
+  c.stop()
+  await c.done
+})
+
+test('lane controller: a fetch missing many blocks dials its second lane before the first delivers', async () => {
+  // Nothing delivered yet (the first lane's pipeline still filling), a large fetch ahead.
+  const n = scriptedNode(lanes => Math.min(lanes, 2) * 100, { missing: LANE_EARLY_MIN_BLOCKS, delivering: 0 })
+  const c = new LaneController(n.host, 'x', n.dial, fast)
+  for (let i = 0; i < 40 && n.dials.length === 0; i++) await new Promise(resolve => setTimeout(resolve, 5))
+  assert.deepEqual(n.dials, [1], 'the second lane was dialed with no block delivered')
+  assert.equal(c.samples.length, 0, 'before any rate was measured')
+  n.state.delivering = n.state.lanes // both lanes deliver now
+  await c.done
+  assert.deepEqual(n.dials, [1, 2], 'then the measured ladder: lane 3 added nothing, so no lane 4')
+  assert.equal(c.samples[0]!.lanes, 2)
+})
+
+test('lane controller: a small fetch waits for its first lane to deliver before a second', async () => {
+  const n = scriptedNode(lanes => lanes * 100, { missing: LANE_EARLY_MIN_BLOCKS - 1, delivering: 0 })
+  const c = new LaneController(n.host, 'x', n.dial, fast)
+  await new Promise(resolve => setTimeout(resolve, 150))
+  assert.deepEqual(n.dials, [], 'no lane before a block')
+  n.state.delivering = 1
+  for (let i = 0; i < 100 && n.dials.length === 0; i++) await new Promise(resolve => setTimeout(resolve, 5))
+  assert.deepEqual(n.dials, [1])
   c.stop()
   await c.done
 })
