@@ -8,7 +8,8 @@
 //   (record with a file table + leaves + tags in one batch), read it back, list all, a pin's
 //   claims (one batch of a reference count per block, after a getMany), prefix lookups.
 // cli: end to end with the real CLI, the code of this tree (sealed) against the code of
-//   --baseline (default: the commit before the sealed store), both compiled: `oht share FILE`,
+//   --baseline (default: the commit before the sealed store; `unsealed`: this tree with the
+//   record cipher taken out, to see what encryption alone costs), both compiled: `oht share FILE`,
 //   then a daemon seeds it and `oht fetch --peer` gets it over loopback TCP into another data
 //   directory. With --records N (N > 0) both data directories hold N records before each run
 //   (held shares with 16 KiB of leaves each, written by each tree's own NodeState:
@@ -17,7 +18,7 @@
 // It is a benchmark: it reports figures and whether the 5 % target was met; it asserts nothing.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -35,6 +36,8 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(BENCH_DIR, '..')
 /** The last commit of main before the sealed store (the parent of the store branch's first commit). */
 const DEFAULT_BASELINE = '1e0afc5'
+/** `--baseline unsealed`: this tree with the record cipher taken out (unsealRecords), the same code otherwise. */
+const UNSEALED = 'unsealed'
 
 const { values: opts } = parseArgs({
   options: {
@@ -118,10 +121,42 @@ async function micro (make: (path: string) => Promise<Db>, dir: string): Promise
 
 async function prepareBaseline (rev: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'oht-bench-baseline-'))
-  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" | tar -x -C "${dir}"`])
+  if (rev === UNSEALED) {
+    for (const part of ['src', 'cli', 'web', 'bin', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) await cp(join(ROOT, part), join(dir, part), { recursive: true })
+  } else {
+    execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" | tar -x -C "${dir}"`])
+  }
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
   execFileSync(process.execPath, [join(dir, 'scripts', 'build.js')], { stdio: 'inherit' })
+  if (rev === UNSEALED) await unsealRecords(join(dir, 'dist', 'src', 'store', 'seal.js'))
   return dir
+}
+
+/**
+ * The control of `--baseline unsealed`: this tree's compiled record format with the cipher taken
+ * out (records keep their layout, version byte, nonce and a 16-byte tail, but hold the key and
+ * value in clear and open without a check). Everything else (keyed names, the table ledger, the
+ * damage checks) is this tree's, so the difference is what encrypting every record costs.
+ */
+async function unsealRecords (file: string): Promise<void> {
+  const js = await readFile(file, 'utf8')
+  const seal = /export function sealRecord\(keys, sublevel, dbKey, clearKey, value\) \{[\s\S]*?\n\}\n/
+  const open = /export function openRecord\(keys, sublevel, dbKey, sealed\) \{[\s\S]*?\n\}\n/
+  if (!seal.test(js) || !open.test(js)) throw new Error(`${file}: sealRecord/openRecord not found; the unsealed control needs updating`)
+  await writeFile(file, js.replace(seal, `export function sealRecord(keys, sublevel, dbKey, clearKey, value) {
+    const keyBytes = Buffer.from(clearKey);
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32BE(keyBytes.length);
+    return Buffer.concat([Buffer.of(SEALED_VERSION), nonce(), head, keyBytes, value, Buffer.alloc(TAG)]);
+}
+`).replace(open, `export function openRecord(keys, sublevel, dbKey, sealed) {
+    const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+    if (buf.length < 1 + NONCE + 4 + TAG || buf[0] !== SEALED_VERSION) throw new SealedStoreError('store.format', 'record ' + sublevel + '/' + dbKey + ' is not a sealed record');
+    const plain = buf.subarray(1 + NONCE, buf.length - TAG);
+    const n = plain.readUInt32BE(0);
+    return { key: plain.subarray(4, 4 + n).toString(), value: plain.subarray(4 + n) };
+}
+`))
 }
 
 function cli (tree: string, args: string[]): Promise<{ seconds: number, stdout: string }> {
@@ -207,7 +242,7 @@ try {
     const summary = Object.fromEntries((['clear', 'sealed'] as const).map(n => [n, { share: median(byTree[n].map(x => x.share)), fetch: median(byTree[n].map(x => x.fetch)), runs: byTree[n] }]))
     results.cli = summary
     const MiB = 2 ** 20
-    say(`cli (${size / MiB} MiB, median of ${runs}, wall incl. process start, ${records} records in each data directory): clear (${opts.baseline}) → sealed (this tree)`)
+    say(`cli (${size / MiB} MiB, median of ${runs}, wall incl. process start, ${records} records in each data directory): clear (${opts.baseline === UNSEALED ? 'this tree, records unsealed' : opts.baseline}) → sealed (this tree)`)
     for (const step of ['share', 'fetch'] as const) {
       const c = summary.clear![step]
       const s = summary.sealed![step]
