@@ -1,7 +1,7 @@
 // Benchmark: the sealed state (src/store) against the clear LevelDB state it replaced.
 //
 //   node bench/store-state.ts [--size 128MiB] [--runs 3] [--records 2000] [--baseline <git rev>]
-//                             [--only micro,cli] [--json]
+//                             [--only micro,cli] [--refill] [--json]
 //
 // micro: the state operations of the node on one LevelDB, sealed (SealedDb) and clear (plain
 //   abstract-level sublevels with JSON values, as NodeState kept them before): put a share
@@ -13,7 +13,8 @@
 //   then a daemon seeds it and `oht fetch --peer` gets it over loopback TCP into another data
 //   directory. With --records N (N > 0) both data directories hold N records before each run
 //   (held shares with 16 KiB of leaves each, written by each tree's own NodeState:
-//   bench/lib/prefill.ts); --records 0: empty ones. Runs of the two trees alternate round by
+//   bench/lib/prefill.ts), once per command, or afresh for every run with --refill (each fill
+//   has its own LevelDB layout, which decides when LevelDB compacts); --records 0: empty ones. Runs of the two trees alternate round by
 //   round; medians are reported.
 // It is a benchmark: it reports figures and whether the 5 % target was met; it asserts nothing.
 import { execFileSync, spawn } from 'node:child_process'
@@ -46,6 +47,7 @@ const { values: opts } = parseArgs({
     records: { type: 'string', default: '2000' },
     baseline: { type: 'string', default: DEFAULT_BASELINE },
     only: { type: 'string', default: 'micro,cli' },
+    refill: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false }
   }
 })
@@ -225,14 +227,19 @@ try {
     await warmCache(file)
     const byTree: Record<'clear' | 'sealed', Array<{ share: number, fetch: number }>> = { clear: [], sealed: [] }
     const filled: Partial<Record<'clear' | 'sealed', { a: string, b: string }>> = {}
-    if (records > 0) {
-      for (const [name, tree] of [['clear', baselineTree], ['sealed', ROOT]] as const) {
-        filled[name] = { a: join(work, `filled-${name}`, 'a'), b: join(work, `filled-${name}`, 'b') }
+    const clearTree = baselineTree
+    const fill = async (round: number): Promise<void> => {
+      for (const [name, tree] of [['clear', clearTree], ['sealed', ROOT]] as const) {
+        await rm(join(work, `filled-${name}`), { recursive: true, force: true })
+        filled[name] = { a: join(work, `filled-${name}`, `a${round}`), b: join(work, `filled-${name}`, `b${round}`) }
         prefill(tree, filled[name].a, records)
         prefill(tree, filled[name].b, records)
       }
     }
     for (let r = 0; r < runs; r++) {
+      // A fill per run (--refill): a fill's LevelDB layout decides when LevelDB compacts during
+      // the measured commands, so runs that share one fill are not independent (bench/RESULTS.md).
+      if (records > 0 && (r === 0 || opts.refill)) await fill(r)
       for (const [name, tree] of [['clear', baselineTree], ['sealed', ROOT]] as const) {
         const dir = join(work, `cli-${name}-${r}`)
         byTree[name].push(await cliRun(tree, file, dir, filled[name]))
