@@ -103,12 +103,8 @@ export class LaneController {
     const early = (s: LaneState): boolean => s.lanes === 1 && s.useful && s.missing >= LANE_EARLY_MIN_BLOCKS
     const first = await this.#until(s => (s.delivering >= 1 && s.useful) || early(s), Infinity)
     if (first == null) return
-    if (early(first)) {
-      // The second lane the rule would add anyway, dialed beside the first (LANE_EARLY_MIN_BLOCKS).
-      if (!await this.#open(1)) return
-      const settled = await this.#until(s => s.delivering >= s.lanes || !s.useful, LANE_SETTLE_MS)
-      if (settled == null || !settled.useful) return
-    }
+    // The second lane the rule would add anyway, dialed beside the first (LANE_EARLY_MIN_BLOCKS).
+    if (early(first) && !await this.#openAndSettle(1)) return
     let previous: LaneSample | undefined
     while (!this.#abort.signal.aborted) {
       const sample = await this.#measure()
@@ -118,14 +114,22 @@ export class LaneController {
       log('%s: %d lanes, %s KiB/s (before: %s) -> %s', this.#nodeId.slice(0, 12), sample.lanes, (sample.rate * 1000 / 1024).toFixed(0), previous == null ? '-' : (previous.rate * 1000 / 1024).toFixed(0), step)
       if (step === 'stop') return
       previous = sample
-      if (!await this.#open(sample.lanes)) return
-      // Measure once the new lane's pipeline is established (or it had its chance).
-      const settled = await this.#until(s => s.delivering >= s.lanes || !s.useful, LANE_SETTLE_MS)
-      if (settled == null || !settled.useful) return
+      if (!await this.#openAndSettle(sample.lanes)) return
     }
   }
 
-  /** Dials lane number `lane`; false when the dial failed (the controller then ends). */
+  /**
+   * Dials lane number `lane`, then waits until every lane delivers (its pipeline established) or
+   * had LANE_SETTLE_MS to: the next measurement counts it. False when the controller should end
+   * (the dial failed, the node is gone or has nothing more to give).
+   */
+  async #openAndSettle (lane: number): Promise<boolean> {
+    if (!await this.#open(lane)) return false
+    const settled = await this.#until(s => s.delivering >= s.lanes || !s.useful, LANE_SETTLE_MS)
+    return settled != null && settled.useful
+  }
+
+  /** Dials lane number `lane`; false when the dial failed. */
   async #open (lane: number): Promise<boolean> {
     const dialStart = performance.now()
     try {
