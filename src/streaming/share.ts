@@ -55,10 +55,12 @@ export class FetchedShare implements StreamableShare {
   #lastBytes = 0
   #lastAt = performance.now()
   readonly #sampler: NodeJS.Timeout
+  readonly #releaseSwarm: () => void
 
   constructor (store: PlaintextStore, swarm: Swarm) {
     this.#store = store
     this.#swarm = swarm
+    this.#releaseSwarm = swarm.holdForStreaming()
     this.id = store.manifest.cid.toString()
     this.blockSize = store.manifest.header.blockSize
     this.blockCount = store.manifest.header.blockCount
@@ -117,6 +119,7 @@ export class FetchedShare implements StreamableShare {
   async close (): Promise<void> {
     this.#closing.abort(new Error('the stream was closed'))
     clearInterval(this.#sampler)
+    this.#releaseSwarm()
     for (const h of this.#handles.values()) await h.then(async fh => { await fh.close() }, () => {})
     this.#handles.clear()
   }

@@ -47,9 +47,9 @@ export const MAX_ASKS_PER_BLOCK = 2
 /** Blocks at the head of a window that may be asked of a second peer (the player waits on them). */
 export const URGENT_BLOCKS = 2
 /**
- * While a reader waits on a window, each peer keeps at most this many rarest-first (background)
- * requests in flight: a seeder serves requests in order, so a deep background pipeline would sit
- * in front of the block the player needs after a seek.
+ * While a reader waits on a window, or a stream of the fetch is open, each peer keeps at most this
+ * many rarest-first (background) requests in flight: a seeder serves requests in order, so a deep
+ * background pipeline would sit in front of the block the player needs after a seek.
  */
 export const BACKGROUND_SLOTS_WHILE_STREAMING = 1
 
@@ -59,6 +59,8 @@ export const BACKGROUND_SLOTS_WHILE_STREAMING = 1
 export const MIN_DEPTH = 2
 /** Deepest pipeline: bounds the memory a peer's blocks can take (64 × 256 KiB = 16 MiB). */
 export const MAX_DEPTH = 64
+/** Withdrawn requests per connection whose late answers are still used (Pipeline.withdrawn): a pipeline's worth, twice. */
+export const MAX_WITHDRAWN = 2 * MAX_DEPTH
 /** A new peer's depth, before any rate is measured: a little more than the minimum to start probing. */
 export const INITIAL_DEPTH = MIN_DEPTH * 2
 /** A new peer's round-trip estimate until its first block: Tor-like, so nothing times out early. */

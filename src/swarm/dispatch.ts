@@ -43,7 +43,7 @@ export class MessageDispatch {
     wire.on('interested', () => { this.onInterested(peer) })
     // Every piece, answered request or not: bittorrent-protocol drops one that matches no request
     // (a wrong length) without a word, so its sender would keep its slot.
-    wire.on('piece', (index: number, offset: number, block: Uint8Array) => { this.#to.download.onAnyPiece(peer, index, offset, block.length) })
+    wire.on('piece', (index: number, offset: number, block: Uint8Array) => { this.#to.download.onAnyPiece(peer, index, offset, block) })
     this.#to.connected(peer)
   }
 

@@ -28,6 +28,8 @@ export class Downloader {
   readonly #windows: PriorityWindows
   readonly #hooks: DownloadHooks
   #picker?: PiecePicker
+  /** Streams open on this fetch (holdForStreaming): background requests stay shallow meanwhile. */
+  #streams = 0
   downloaded = 0
 
   constructor (ctx: SwarmContext, windows: PriorityWindows, hooks: DownloadHooks) {
@@ -117,18 +119,33 @@ export class Downloader {
     if (picker == null || this.#ctx.closed || picker.missing === 0 || picker.storingCount >= MAX_STORING) return
     if (peer.wire.wire.peerChoking || peer.wire.closed) return
     const pipeline = peer.pipeline
-    // A reader waiting on a window comes first; background picks keep a slot or so meanwhile.
-    const streaming = picker.windowsPending()
+    // A reader waiting on a window comes first; background picks keep a slot or so meanwhile,
+    // and for as long as a stream is open: between a player's requests (a seek is a new one) no
+    // window is set, and a full background pipeline would sit in front of the next seek's block.
+    const pending = picker.windowsPending()
+    const shallow = pending || this.#streams > 0
     let background = 0
-    if (streaming) for (const i of pipeline.indices()) if (!this.#windows.includes(i)) background++
+    if (shallow) for (const i of pipeline.indices()) if (!this.#windows.includes(i)) background++
     while (pipeline.hasRoom) {
-      const windowed = streaming ? picker.pickWindowed(peer.pick) : undefined
+      const windowed = pending ? picker.pickWindowed(peer.pick) : undefined
       if (windowed != null) { this.#windows.requested(windowed); this.#request(peer, windowed); continue }
-      if (streaming && background >= BACKGROUND_SLOTS_WHILE_STREAMING) break
+      if (shallow && background >= BACKGROUND_SLOTS_WHILE_STREAMING) break
       const index = picker.pick(peer.pick)
       if (index == null) break
       this.#request(peer, index)
       background++
+    }
+  }
+
+  /** A stream of this fetch opened; the function returned says it closed (once). */
+  holdForStreaming (): () => void {
+    this.#streams++
+    let held = true
+    return () => {
+      if (!held) return
+      held = false
+      this.#streams--
+      this.fillAll()
     }
   }
 
@@ -192,11 +209,14 @@ export class Downloader {
   }
 
   #cancel (peer: SwarmPeer, index: number): void {
-    if (this.#untrack(peer, index) != null) peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
+    if (this.#untrack(peer, index) == null) return
+    peer.pipeline.withdrawn(index)
+    peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
   }
 
   #onTimeout (peer: SwarmPeer, index: number): void {
     if (this.#untrack(peer, index) == null) return
+    peer.pipeline.withdrawn(index)
     this.#ctx.emit({ type: 'block:timeout', peer: peer.id, index })
     peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
     peer.pipeline.stalled()
@@ -226,11 +246,21 @@ export class Downloader {
   /**
    * Any piece message: one no block of this share could be (a block one byte short, a wrong
    * offset or index) is a lie, banned. A right-shaped piece matching no request is a late
-   * answer to a cancelled or timed-out one, and is only dropped.
+   * answer to a request withdrawn from this lane (a seek's cancel, a timeout): the seeder sent it
+   * before the cancel came, so it is used if still wanted (verified as any block) rather than
+   * asked for again. Any other is dropped.
    */
-  onAnyPiece (peer: SwarmPeer, index: number, offset: number, length: number): void {
+  onAnyPiece (peer: SwarmPeer, index: number, offset: number, block: Uint8Array): void {
     const header = this.#ctx.header
-    if (header == null || (offset === 0 && index < header.blockCount && length === blockLength(header, index) + TAG_BYTES)) return
+    const length = block.length
+    if (header == null) return
+    if (offset === 0 && index < header.blockCount && length === blockLength(header, index) + TAG_BYTES) {
+      const picker = this.#picker
+      if (!peer.pipeline.takeWithdrawn(index) || picker == null || picker.have.get(index) || picker.isStoring(index) || !picker.isWanted(index)) return
+      this.#ctx.emit({ type: 'block:late', peer: peer.id, index })
+      void this.#store(peer, index, block)
+      return
+    }
     this.#ctx.emit({ type: 'block:rejected', peer: peer.id, index, reason: `a piece of ${length} bytes at offset ${offset}: no block of this share has that shape` })
     this.#ctx.ban(peer, `sent a piece of ${length} bytes at offset ${offset} for block ${index}`)
   }
@@ -242,7 +272,8 @@ export class Downloader {
     void this.#store(peer, index, block, performance.now() - entry.sentAt)
   }
 
-  async #store (peer: SwarmPeer, index: number, buf: Uint8Array, elapsedMs: number): Promise<void> {
+  /** `elapsedMs`: the request's round trip (none for a late answer: it says nothing of the path). */
+  async #store (peer: SwarmPeer, index: number, buf: Uint8Array, elapsedMs?: number): Promise<void> {
     const ctx = this.#ctx
     const picker = this.#picker!
     if (ctx.closed) return
@@ -258,7 +289,7 @@ export class Downloader {
     if (store.verifyAndPut == null && !createHash('sha256').update(buf).digest().equals(leaf)) { rejectLie(); return }
     let senders = 0
     for (const p of ctx.peers.values()) if (p.pipeline.size > 0) senders++
-    peer.pipeline.adapt(bytes, elapsedMs, ctx.header!.blockSize + TAG_BYTES, senders)
+    if (elapsedMs != null) peer.pipeline.adapt(bytes, elapsedMs, ctx.header!.blockSize + TAG_BYTES, senders)
     picker.startStoring(index)
     try {
       if (store.verifyAndPut == null) await store.put?.(index, buf)

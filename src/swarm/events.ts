@@ -15,6 +15,8 @@ export type SwarmEvent =
   | { type: 'block:verified', peer: string, index: number, bytes: number }
   | { type: 'block:rejected', peer: string, index: number, reason: string }
   | { type: 'block:timeout', peer: string, index: number }
+  /** A request withdrawn from this peer (cancelled, timed out) was answered anyway: the block is used. */
+  | { type: 'block:late', peer: string, index: number }
   /**
    * Every connected node that has this wanted block refused it MAX_REFUSALS_PER_BLOCK times: no
    * peer here can serve it. `reason`: what the last refusing peer said, if it said (a `refuse`).

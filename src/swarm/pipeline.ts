@@ -1,5 +1,5 @@
 import {
-  DEPTH_SLACK_BLOCKS, DEPTH_SLACK_FACTOR, INITIAL_DEPTH, INITIAL_RTT_MS, MAX_DEPTH, MIN_DEPTH, MIN_PROBE_WINDOW_MS,
+  DEPTH_SLACK_BLOCKS, DEPTH_SLACK_FACTOR, INITIAL_DEPTH, INITIAL_RTT_MS, MAX_DEPTH, MAX_WITHDRAWN, MIN_DEPTH, MIN_PROBE_WINDOW_MS,
   MIN_RATE_WINDOW_MS, PROBE_FLAT_WINDOWS, PROBE_FULL_MARGIN, PROBE_GAIN, PROBE_GROWTH, PROBE_MIN_RTT_MS, PROBE_REARM_WINDOWS,
   RATE_SAMPLE_WEIGHT, RTT_FLOOR_MS, RTT_SAMPLE_WEIGHT
 } from './constants.ts'
@@ -32,6 +32,12 @@ interface InFlight {
  */
 export class Pipeline {
   readonly #inflight = new Map<number, InFlight>()
+  /**
+   * Requests withdrawn from this connection (cancelled, timed out) whose answer may still come: a
+   * cancel cannot recall bytes the peer already sent, and such an answer is used once rather than
+   * asked for again. Bounded: the oldest is forgotten first.
+   */
+  readonly #withdrawn = new Set<number>()
   /** Pipeline depth in blocks, grown from measured rate × round trip. */
   depth = INITIAL_DEPTH
   #probe = freshProbe()
@@ -53,6 +59,7 @@ export class Pipeline {
 
   /** Records a request for `index`; `onTimeout` runs if it is still in flight after `timeoutMs`. */
   track (index: number, timeoutMs: number, onTimeout: () => void): void {
+    this.#withdrawn.delete(index) // asked again here: an answer is the new request's
     const timer = setTimeout(onTimeout, timeoutMs)
     timer.unref()
     this.#inflight.set(index, { sentAt: performance.now(), timer })
@@ -66,6 +73,15 @@ export class Pipeline {
     this.#inflight.delete(index)
     return entry
   }
+
+  /** A request was cancelled or timed out: an answer that still comes may be used (takeWithdrawn). */
+  withdrawn (index: number): void {
+    this.#withdrawn.add(index)
+    if (this.#withdrawn.size > MAX_WITHDRAWN) this.#withdrawn.delete(this.#withdrawn.values().next().value!)
+  }
+
+  /** True once for a withdrawn request's late answer: the caller may use that block. */
+  takeWithdrawn (index: number): boolean { return this.#withdrawn.delete(index) }
 
   /** A request timed out: the connection gets a short pipeline until it proves itself again. */
   stalled (): void {

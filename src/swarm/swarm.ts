@@ -226,8 +226,16 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
   setPriorityWindow (readerId: string, window: PriorityWindow | null): void {
     const last = (this.header?.blockCount ?? Number.MAX_SAFE_INTEGER) - 1
     const next = this.#windows.set(readerId, window, last)
+    if (logBlock.enabled) logBlock('%s window %s %s', this.options.manifestCid.toString().slice(-12), readerId.slice(0, 24), next == null ? 'gone' : `${next.from}..${next.to}`)
     this.#download.windowChanged(next)
   }
+
+  /**
+   * A stream of this share is open (a player may seek at any moment): until the function returned
+   * is called, background requests stay as shallow as while a reader waits on a window, so a
+   * seek's block does not queue behind a pipeline of rarest-first blocks.
+   */
+  holdForStreaming (): () => void { return this.#download.holdForStreaming() }
 
   /** True when block `index` is verified and stored (readable from the store). */
   isHeld (index: number): boolean { return this.have?.get(index) === true }

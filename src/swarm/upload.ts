@@ -83,15 +83,19 @@ export class Uploader {
 
   /**
    * A seed sends each block out about once and lets leechers trade the copies (in the spirit of
-   * BEP 16 super-seeding): a block it already sent, that another peer now advertises, is refused
-   * once per peer (fast-extension reject) so the requester asks that peer. The second ask is
-   * served, so a peer that cannot reach the others still gets everything.
+   * BEP 16 super-seeding): a block it already sent, that another peer still fetching now
+   * advertises, is refused once per peer (fast-extension reject) so the requester asks that peer.
+   * The second ask is served, so a peer that cannot reach the others still gets everything. A
+   * holder that is itself a seed (no longer interested) does not count: sending the requester
+   * from one seed to another saves no seed's upload and costs it a round trip (a streaming seek's).
    */
   #shouldDeflect (peer: SwarmPeer, index: number): boolean {
     if (!this.#held.seeding || (this.#sentCount[index] ?? 0) === 0 || !peer.wire.wire.hasFast) return false
     if (peer.node.deflected.has(index)) return false
     let elsewhere = false
-    for (const p of this.#ctx.peers.values()) if (p.node !== peer.node && p.wire.authenticated && p.wire.wire.peerPieces.get(index)) { elsewhere = true; break }
+    for (const p of this.#ctx.peers.values()) {
+      if (p.node !== peer.node && p.wire.authenticated && p.wire.wire.peerInterested && p.wire.wire.peerPieces.get(index)) { elsewhere = true; break }
+    }
     if (!elsewhere) return false
     peer.node.deflected.add(index)
     return true

@@ -4,72 +4,13 @@
 // refuses a node's lane beyond MAX_LANES.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { socketPair } from '../helpers/sockets.ts'
-import { OhtNode } from '../../src/node/transfers/node.ts'
-import { BlockstoreSource, blockKeyOf, decodeManifest, deriveSwarmInfoHash, openManifest, parseReadCap, restoreShare, verifyCapOf, type BlockSource } from '../../src/blocks/index.ts'
-import { LaneController, MAX_LANES, RateLimiter, Swarm, blockstoreStore, sourceStore, throttleReads } from '../../src/swarm/index.ts'
-
-/** Each lane's own pace, as one Tor circuit's: lanes add up. */
-const LANE_BYTES_PER_SECOND = 3 * 1024 * 1024
-const BLOCK = 64 * 1024
-
-async function setup (size: number) {
-  const dir = await mkdtemp(join(tmpdir(), 'oht-lanes-'))
-  const owner = await OhtNode.open({ dataDir: join(dir, 'owner') })
-  const plain = randomBytes(size)
-  await writeFile(join(dir, 'data.bin'), plain)
-  const shared = await owner.share([join(dir, 'data.bin')], { blockSize: BLOCK })
-  const cap = parseReadCap(shared.link)
-  const verify = verifyCapOf(cap)
-  const held = await owner.ciphertextSource(cap.manifestCid)
-  assert.ok(held != null)
-  const infoHash = deriveSwarmInfoHash(verify.swarmKey, cap.manifestCid.bytes)
-  const leaves = (await owner.state.getLeaves(shared.id))!
-  const manifest = decodeManifest(held.manifestBytes, cap.manifestCid)
-  const seeder = new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), manifest, leaves, store: sourceStore(held.source) })
-  await seeder.start()
-  const leecherNode = await OhtNode.open({ dataDir: join(dir, 'leecher') })
-  let swarmRef: Swarm | undefined
-  const leecher = new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), store: blockstoreStore(leecherNode.blockstore, () => swarmRef?.leaves), requestTimeoutMs: 3000 })
-  swarmRef = leecher
-  await leecher.start()
-  const seederId = Buffer.from(seeder.options.localNodeId).toString('hex')
-  /** Leecher-side and seeder-side sockets of each lane, in the order opened. */
-  const lanes: Array<{ leecherSide: Socket, seederSide: Socket }> = []
-  const openLane = async (): Promise<void> => {
-    const [a, b] = await socketPair()
-    lanes.push({ leecherSide: a, seederSide: b })
-    if (leecher.addPeer(throttleReads(a, new RateLimiter(LANE_BYTES_PER_SECOND)), true, seeder.options.localNodeId) == null) throw new Error('leecher refused the lane')
-    seeder.addPeer(b, false, leecher.options.localNodeId)
-  }
-  const restore = async (): Promise<Buffer> => {
-    const m = openManifest(leecher.manifest!.bytes, cap.contentKey, cap.manifestCid)
-    const src: BlockSource = new BlockstoreSource(leecherNode.blockstore, leecher.leaves!)
-    const r = await restoreShare(m, blockKeyOf(cap), src, join(dir, 'out'))
-    return await readFile(r.files[0]!)
-  }
-  const cleanup = async (): Promise<void> => {
-    seeder.close(); leecher.close()
-    await owner.close(); await leecherNode.close(); await rm(dir, { recursive: true, force: true })
-  }
-  const blockCount = Math.ceil(size / BLOCK)
-  return { plain, seeder, leecher, seederId, lanes, openLane, restore, cleanup, blockCount }
-}
-
-/** Counts block:verified events by index: every block once, none twice. */
-function verifiedBlocks (swarm: Swarm): Map<number, number> {
-  const seen = new Map<number, number>()
-  swarm.on('event', e => { if (e.type === 'block:verified') seen.set(e.index, (seen.get(e.index) ?? 0) + 1) })
-  return seen
-}
+import { BLOCK, laneSwarms, verifiedBlocks } from '../helpers/lane-swarms.ts'
+import { LaneController, MAX_LANES } from '../../src/swarm/index.ts'
 
 test('one seeder serves a leecher over lanes the lane controller opens: blocks spread over them, every block verified once', async () => {
-  const s = await setup(10 * 1024 * 1024)
+  const s = await laneSwarms(10 * 1024 * 1024)
   try {
     const verified = verifiedBlocks(s.leecher)
     let mostLanes = 0
@@ -96,7 +37,7 @@ test('one seeder serves a leecher over lanes the lane controller opens: blocks s
 })
 
 test('a lane that dies mid-transfer: its blocks are fetched over the others, the peer stays, the file arrives intact', async () => {
-  const s = await setup(6 * 1024 * 1024)
+  const s = await laneSwarms(6 * 1024 * 1024)
   try {
     const verified = verifiedBlocks(s.leecher)
     const closed: string[] = []
@@ -125,7 +66,7 @@ test('a lane that dies mid-transfer: its blocks are fetched over the others, the
 })
 
 test('a seeder takes up to MAX_LANES lanes of one node and refuses the next; a lane freed makes room again', async () => {
-  const s = await setup(512 * 1024)
+  const s = await laneSwarms(512 * 1024)
   try {
     const leecherId = s.leecher.options.localNodeId
     const pairs = await Promise.all(Array.from({ length: MAX_LANES + 1 }, async () => await socketPair()))

@@ -1,0 +1,108 @@
+// What a seek leaves behind on a lane, over real TCP sockets on 127.0.0.1 in one process, each
+// lane's reads paced as one Tor circuit's (test/helpers/lane-swarms.ts): the requests a seek
+// cancels that the seeder had already sent, and the background requests an open stream keeps.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { laneSwarms, verifiedBlocks } from '../helpers/lane-swarms.ts'
+import { BACKGROUND_SLOTS_WHILE_STREAMING } from '../../src/swarm/index.ts'
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/** Polls `check` every 2 ms until it holds; fails after `ms`. */
+async function until (what: string, check: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    assert.ok(Date.now() < deadline, `timed out waiting for: ${what}`)
+    await sleep(2)
+  }
+}
+
+test('seeks cancel requests the seeder already sent: those blocks are used when they come, the file arrives intact', async () => {
+  const s = await laneSwarms(4 * 1024 * 1024)
+  try {
+    const verified = verifiedBlocks(s.leecher)
+    const late: number[] = []
+    /** Late answers that were asked for again before their block was verified (not used). */
+    const askedAgain = new Set<number>()
+    const awaitingUse = new Set<number>()
+    const everAsked = new Set<number>()
+    s.leecher.on('event', e => {
+      if (e.type === 'block:requested') everAsked.add(e.index)
+      if (e.type === 'block:late') { late.push(e.index); awaitingUse.add(e.index) }
+      if (e.type === 'block:requested' && awaitingUse.has(e.index)) askedAgain.add(e.index)
+      if (e.type === 'block:verified') awaitingUse.delete(e.index)
+    })
+    const served = new Map<number, number>()
+    s.seeder.on('event', e => { if (e.type === 'block:served') served.set(e.index, (served.get(e.index) ?? 0) + 1) })
+    await s.openLane()
+    const inflight = (): number => s.leecher.snapshot().peerList[0]?.inflight ?? 0
+    // Three seeks, each while the lane's pipeline is deep, to blocks never asked for (so the seek
+    // must make room): its background requests are cancelled after the seeder wrote them (the
+    // lane's reads are paced, so they wait in the socket).
+    const unasked = (start: number): number | undefined => {
+      for (let i = start; i < s.blockCount - 1; i++) if (!everAsked.has(i) && !everAsked.has(i + 1)) return i
+      return undefined
+    }
+    for (const start of [50, 20, 36]) {
+      await until('a deep pipeline', () => inflight() >= 3)
+      const from = unasked(start)
+      assert.ok(from != null, `blocks from ${start} on were all asked for before the seek`)
+      s.leecher.setPriorityWindow('player', { from, to: from + 1 })
+      await until(`blocks ${from} and ${from + 1}`, () => s.leecher.isHeld(from) && s.leecher.isHeld(from + 1))
+      s.leecher.setPriorityWindow('player', null)
+    }
+    await s.leecher.whenComplete(AbortSignal.timeout(30_000))
+    assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
+    assert.equal(verified.size, s.blockCount, 'every block verified')
+    assert.ok([...verified.values()].every(n => n === 1), 'no block verified twice')
+    const twice = [...served.values()].filter(n => n > 1).length
+    assert.ok(late.length > 0, `no cancelled request was answered anyway (blocks the seeder sent twice: ${twice})`)
+    assert.deepEqual([...askedAgain], [], `late answers dropped and asked for again (of ${late.length})`)
+  } finally { await s.cleanup() }
+})
+
+test('while a stream is open a lane keeps one background request in flight; closed, its pipeline deepens again', async () => {
+  const s = await laneSwarms(8 * 1024 * 1024)
+  try {
+    const verified = verifiedBlocks(s.leecher)
+    const release = s.leecher.holdForStreaming()
+    await s.openLane()
+    const inflight = (): number => s.leecher.snapshot().peerList[0]?.inflight ?? 0
+    let most = 0
+    while (verified.size < 24) {
+      most = Math.max(most, inflight())
+      await sleep(1)
+    }
+    assert.ok(most >= 1, 'the lane carried requests')
+    assert.ok(most <= BACKGROUND_SLOTS_WHILE_STREAMING, `${most} background requests in flight at once while a stream was open`)
+    release()
+    release() // once only: a second call changes nothing
+    most = 0
+    while (verified.size < s.blockCount - 8) {
+      most = Math.max(most, inflight())
+      await sleep(1)
+    }
+    assert.ok(most > BACKGROUND_SLOTS_WHILE_STREAMING, `the pipeline stayed at ${most} after the stream closed`)
+    await s.leecher.whenComplete(AbortSignal.timeout(30_000))
+    assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
+  } finally { await s.cleanup() }
+})
+
+test('a seed does not send a requester to another seed: only a holder still fetching is worth the round trip', async () => {
+  const s = await laneSwarms(2 * 1024 * 1024)
+  try {
+    // The first leecher fetches everything from the seeder and stays, a seed itself.
+    const first = await s.addLeecher()
+    await first.whenComplete(AbortSignal.timeout(30_000))
+    await until('the first leecher no longer interested', () => s.seeder.snapshot().peerList.length === 1 && s.leecher.peerCount === 0)
+    await sleep(50)
+    // Every block was sent once and another node (a seed) holds it: a new leecher asks for each once.
+    const asked = new Map<number, number>()
+    s.leecher.on('event', e => { if (e.type === 'block:requested') asked.set(e.index, (asked.get(e.index) ?? 0) + 1) })
+    await s.openLane()
+    await s.leecher.whenComplete(AbortSignal.timeout(30_000))
+    assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
+    const again = [...asked].filter(([, n]) => n > 1).map(([i]) => i)
+    assert.deepEqual(again, [], `blocks refused once and asked again: ${again.length} of ${s.blockCount}`)
+  } finally { await s.cleanup() }
+})
