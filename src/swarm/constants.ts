@@ -47,11 +47,12 @@ export const MAX_ASKS_PER_BLOCK = 2
 /** Blocks at the head of a window that may be asked of a second peer (the player waits on them). */
 export const URGENT_BLOCKS = 2
 /**
- * While a reader waits on a window, or a stream of the fetch is open, each peer keeps at most this
- * many rarest-first (background) requests in flight: a seeder serves requests in order, so a deep
- * background pipeline would sit in front of the block the player needs after a seek.
+ * While a reader waits on a window, or a stream of the fetch is open, each connection keeps at
+ * most this many requests in flight besides the heads of windows (read-ahead deeper in a window,
+ * rarest-first background): a seeder serves requests in order, so a deep pipeline would sit in
+ * front of the block the player needs after a seek.
  */
-export const BACKGROUND_SLOTS_WHILE_STREAMING = 1
+export const SHALLOW_SLOTS_WHILE_STREAMING = 1
 
 // ---- Pipeline (requests in flight per peer) ----
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { blockLength, TAG_BYTES } from '../blocks/index.ts'
 import { Bits } from './bitfield.ts'
-import { BACKGROUND_SLOTS_WHILE_STREAMING, DEFAULT_REQUEST_TIMEOUT_MS, MAX_STORING, URGENT_BLOCKS } from './constants.ts'
+import { DEFAULT_REQUEST_TIMEOUT_MS, SHALLOW_SLOTS_WHILE_STREAMING, MAX_STORING, URGENT_BLOCKS } from './constants.ts'
 import { announceHave, flushHaves, type PeerNode, type SwarmContext, type SwarmPeer } from './peer.ts'
 import { PiecePicker } from './picker.ts'
 import type { PriorityWindow } from './types.ts'
@@ -119,23 +119,29 @@ export class Downloader {
     if (picker == null || this.#ctx.closed || picker.missing === 0 || picker.storingCount >= MAX_STORING) return
     if (peer.wire.wire.peerChoking || peer.wire.closed) return
     const pipeline = peer.pipeline
-    // A reader waiting on a window comes first; background picks keep a slot or so meanwhile,
-    // and for as long as a stream is open: between a player's requests (a seek is a new one) no
-    // window is set, and a full background pipeline would sit in front of the next seek's block.
+    // The heads of readers' windows (what a player waits on) come first, at any depth. While a
+    // reader waits, and for as long as a stream is open, everything else (read-ahead deeper in a
+    // window, rarest-first background) keeps a slot or so per lane: a seeder answers in order and
+    // over Tor sends what it was asked before a cancel can arrive, so a full pipeline would sit
+    // in front of the next seek's block (a player's seek is a new request, a new window).
     const pending = picker.windowsPending()
     const shallow = pending || this.#streams > 0
-    let background = 0
-    if (shallow) for (const i of pipeline.indices()) if (!this.#windows.includes(i)) background++
+    let deferrable = 0
+    if (shallow) for (const i of pipeline.indices()) if (!this.#isHead(i)) deferrable++
     while (pipeline.hasRoom) {
       const windowed = pending ? picker.pickWindowed(peer.pick) : undefined
-      if (windowed != null) { this.#windows.requested(windowed); this.#request(peer, windowed); continue }
-      if (shallow && background >= BACKGROUND_SLOTS_WHILE_STREAMING) break
-      const index = picker.pick(peer.pick)
+      const head = windowed != null && this.#isHead(windowed)
+      if (shallow && !head && deferrable >= SHALLOW_SLOTS_WHILE_STREAMING) break
+      if (windowed != null) this.#windows.requested(windowed)
+      const index = windowed ?? picker.pick(peer.pick)
       if (index == null) break
       this.#request(peer, index)
-      background++
+      if (!head) deferrable++
     }
   }
+
+  /** Block `index` is at the head of a reader's window: a player waits on it now. */
+  #isHead (index: number): boolean { return this.#windows.distance(index) < URGENT_BLOCKS }
 
   /** A stream of this fetch opened; the function returned says it closed (once). */
   holdForStreaming (): () => void {

@@ -4,7 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { laneSwarms, verifiedBlocks } from '../helpers/lane-swarms.ts'
-import { BACKGROUND_SLOTS_WHILE_STREAMING } from '../../src/swarm/index.ts'
+import { SHALLOW_SLOTS_WHILE_STREAMING, URGENT_BLOCKS } from '../../src/swarm/index.ts'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
@@ -74,7 +74,7 @@ test('while a stream is open a lane keeps one background request in flight; clos
       await sleep(1)
     }
     assert.ok(most >= 1, 'the lane carried requests')
-    assert.ok(most <= BACKGROUND_SLOTS_WHILE_STREAMING, `${most} background requests in flight at once while a stream was open`)
+    assert.ok(most <= SHALLOW_SLOTS_WHILE_STREAMING, `${most} background requests in flight at once while a stream was open`)
     release()
     release() // once only: a second call changes nothing
     most = 0
@@ -82,9 +82,33 @@ test('while a stream is open a lane keeps one background request in flight; clos
       most = Math.max(most, inflight())
       await sleep(1)
     }
-    assert.ok(most > BACKGROUND_SLOTS_WHILE_STREAMING, `the pipeline stayed at ${most} after the stream closed`)
+    assert.ok(most > SHALLOW_SLOTS_WHILE_STREAMING, `the pipeline stayed at ${most} after the stream closed`)
     await s.leecher.whenComplete(AbortSignal.timeout(30_000))
     assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
+  } finally { await s.cleanup() }
+})
+
+test('a reader\'s read-ahead deep in its window keeps one request per lane besides the window\'s head', async () => {
+  const s = await laneSwarms(8 * 1024 * 1024)
+  try {
+    const verified = verifiedBlocks(s.leecher)
+    const release = s.leecher.holdForStreaming()
+    await s.openLane()
+    const inflight = (): number => s.leecher.snapshot().peerList[0]?.inflight ?? 0
+    // A player reading from block 0 with a read-ahead to block 100: the pipeline would take 20+.
+    let from = 0
+    let most = 0
+    while (from < 60) {
+      s.leecher.setPriorityWindow('player', { from, to: from + 100 })
+      await until(`block ${from}`, () => { most = Math.max(most, inflight()); return s.leecher.isHeld(from) })
+      from++
+    }
+    assert.ok(most > 1, 'the lane carried the head and more')
+    assert.ok(most <= URGENT_BLOCKS + SHALLOW_SLOTS_WHILE_STREAMING, `${most} requests in flight at once for one reader (its head is ${URGENT_BLOCKS} blocks)`)
+    s.leecher.setPriorityWindow('player', null)
+    release()
+    await s.leecher.whenComplete(AbortSignal.timeout(30_000))
+    assert.equal(verified.size, s.blockCount, 'every block verified')
   } finally { await s.cleanup() }
 })
 
