@@ -17,6 +17,16 @@ async function until (what: string, check: () => boolean, ms = 20_000): Promise<
   }
 }
 
+/** A leecher of 8 MiB with a stream open on it (held before its one lane opens). */
+async function streamingLeecher () {
+  const s = await laneSwarms(8 * 1024 * 1024)
+  const verified = verifiedBlocks(s.leecher)
+  const release = s.leecher.holdForStreaming()
+  await s.openLane()
+  const inflight = (): number => s.leecher.snapshot().peerList[0]?.inflight ?? 0
+  return { s, verified, release, inflight }
+}
+
 test('seeks cancel requests the seeder already sent: those blocks are used when they come, the file arrives intact', async () => {
   const s = await laneSwarms(4 * 1024 * 1024)
   try {
@@ -62,12 +72,8 @@ test('seeks cancel requests the seeder already sent: those blocks are used when 
 })
 
 test('while a stream is open a lane keeps one background request in flight; closed, its pipeline deepens again', async () => {
-  const s = await laneSwarms(8 * 1024 * 1024)
+  const { s, verified, release, inflight } = await streamingLeecher()
   try {
-    const verified = verifiedBlocks(s.leecher)
-    const release = s.leecher.holdForStreaming()
-    await s.openLane()
-    const inflight = (): number => s.leecher.snapshot().peerList[0]?.inflight ?? 0
     let most = 0
     while (verified.size < 24) {
       most = Math.max(most, inflight())
@@ -89,12 +95,8 @@ test('while a stream is open a lane keeps one background request in flight; clos
 })
 
 test('a reader\'s read-ahead deep in its window keeps one request per lane besides the window\'s head', async () => {
-  const s = await laneSwarms(8 * 1024 * 1024)
+  const { s, verified, release, inflight } = await streamingLeecher()
   try {
-    const verified = verifiedBlocks(s.leecher)
-    const release = s.leecher.holdForStreaming()
-    await s.openLane()
-    const inflight = (): number => s.leecher.snapshot().peerList[0]?.inflight ?? 0
     // A player reading from block 0 with a read-ahead to block 100: the pipeline would take 20+.
     let from = 0
     let most = 0
