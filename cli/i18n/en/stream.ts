@@ -1,5 +1,5 @@
 export default {
-  'stream.description': 'stream a file of a share to a media player while it downloads: prints a local URL that answers HTTP Range requests as soon as the blocks under them arrive (what the player reads is fetched first), or starts --player with it. With a daemon running, the daemon fetches and serves.',
+  'stream.description': 'stream a file of a share to a media player while it downloads: prints a local URL that answers HTTP Range requests as soon as the blocks under them arrive (what the player reads is fetched first; the rest of the share downloads at a lower priority while the stream is open, so a seek does not wait behind it: `oht fetch` gets a whole share fastest), or starts --player with it. With a daemon running, the daemon fetches and serves.',
   'stream.argLink': 'oht:// link',
   'stream.optFile': 'the file of the share to play (its path in the share; default: the first audio/video file)',
   'stream.optPlayer': 'start this player with the URL, e.g. mpv or vlc (no shell; {url} marks where the URL goes)',
