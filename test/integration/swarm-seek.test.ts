@@ -28,7 +28,7 @@ async function streamingLeecher () {
 }
 
 test('seeks cancel requests the seeder already sent: those blocks are used when they come, the file arrives intact', async () => {
-  const s = await laneSwarms(4 * 1024 * 1024)
+  const s = await laneSwarms(8 * 1024 * 1024)
   try {
     const verified = verifiedBlocks(s.leecher)
     const late: number[] = []
@@ -46,17 +46,22 @@ test('seeks cancel requests the seeder already sent: those blocks are used when 
     s.seeder.on('event', e => { if (e.type === 'block:served') served.set(e.index, (served.get(e.index) ?? 0) + 1) })
     await s.openLane()
     const inflight = (): number => s.leecher.snapshot().peerList[0]?.inflight ?? 0
-    // Three seeks, each while the lane's pipeline is deep, to blocks never asked for (so the seek
-    // must make room): its background requests are cancelled after the seeder wrote them (the
-    // lane's reads are paced, so they wait in the socket).
+    // Seeks, each while the lane's pipeline is deep, to blocks never asked for (so the seek must
+    // make room): its background requests are cancelled after the seeder wrote them (the lane's
+    // reads are paced, so they wait in the socket). A cancelled block the fetcher asks for again
+    // on the same lane before its first answer came gets that answer as the new request's (no
+    // late answer): seek until a late answer came, at least three times.
     const unasked = (start: number): number | undefined => {
       for (let i = start; i < s.blockCount - 1; i++) if (!everAsked.has(i) && !everAsked.has(i + 1)) return i
       return undefined
     }
-    for (const start of [50, 20, 36]) {
+    let seeks = 0
+    for (const start of [100, 40, 72, 20, 88, 56, 112, 30, 120, 64]) {
+      if (seeks >= 3 && late.length > 0) break
       await until('a deep pipeline', () => inflight() >= 3)
       const from = unasked(start)
-      assert.ok(from != null, `blocks from ${start} on were all asked for before the seek`)
+      if (from == null) continue
+      seeks++
       s.leecher.setPriorityWindow('player', { from, to: from + 1 })
       await until(`blocks ${from} and ${from + 1}`, () => s.leecher.isHeld(from) && s.leecher.isHeld(from + 1))
       s.leecher.setPriorityWindow('player', null)
@@ -66,7 +71,7 @@ test('seeks cancel requests the seeder already sent: those blocks are used when 
     assert.equal(verified.size, s.blockCount, 'every block verified')
     assert.ok([...verified.values()].every(n => n === 1), 'no block verified twice')
     const twice = [...served.values()].filter(n => n > 1).length
-    assert.ok(late.length > 0, `no cancelled request was answered anyway (blocks the seeder sent twice: ${twice})`)
+    assert.ok(late.length > 0, `no cancelled request was answered anyway in ${seeks} seeks (blocks the seeder sent twice: ${twice})`)
     assert.deepEqual([...askedAgain], [], `late answers dropped and asked for again (of ${late.length})`)
   } finally { await s.cleanup() }
 })
@@ -120,8 +125,10 @@ test('a seed does not send a requester to another seed: only a holder still fetc
     // The first leecher fetches everything from the seeder and stays, a seed itself.
     const first = await s.addLeecher()
     await first.whenComplete(AbortSignal.timeout(30_000))
-    await until('the first leecher no longer interested', () => s.seeder.snapshot().peerList.length === 1 && s.leecher.peerCount === 0)
-    await sleep(50)
+    await until('the seeder sees the first leecher as a seed (not interested)', () => {
+      const peers = s.seeder.snapshot().peerList
+      return peers.length === 1 && !peers[0]!.peerInterested
+    })
     // Every block was sent once and another node (a seed) holds it: a new leecher asks for each once.
     const asked = new Map<number, number>()
     s.leecher.on('event', e => { if (e.type === 'block:requested') asked.set(e.index, (asked.get(e.index) ?? 0) + 1) })
