@@ -7,6 +7,7 @@ import { readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
+import { builtIsCurrent } from '../../bin/build-stamp.js'
 import { NODE_BIN, REPO, tempDir } from '../helpers/cli.ts'
 
 const run = promisify(execFile)
@@ -17,7 +18,11 @@ test('the tarball installs into an empty prefix and runs: --version, demo, ohtd,
   const npm = async (args: string[], cwd: string): Promise<string> => (await run('npm', args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000 })).stdout
   const { version } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }
 
-  const packed = JSON.parse(await npm(['pack', '--json', '--pack-destination', tmp], REPO)) as Array<{ filename: string, files: Array<{ path: string }> }>
+  // `npm pack` would run the `prepare` script, which deletes dist/ and builds it again: other test
+  // files running the CLI from dist/ at the same time would find modules missing. `npm test` has
+  // just built it; only a stale build (a developer's edit) is rebuilt, before packing.
+  if (!builtIsCurrent(REPO)) await npm(['run', 'build'], REPO)
+  const packed = JSON.parse(await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], REPO)) as Array<{ filename: string, files: Array<{ path: string }> }>
   const files = packed[0]!.files.map(f => f.path)
   for (const f of ['bin/oht.js', 'bin/ohtd.js', 'dist/cli/main.js', 'dist/src/node/sdk.js', 'dist/src/node/sdk.d.ts', 'dist/.built', 'dist/cli/i18n/en.bundle.js', 'dist/cli/i18n/de.bundle.js', 'LICENSE', 'README.md', 'packaging/systemd/oht.service', 'packaging/Dockerfile']) {
     assert.ok(files.includes(f), `the tarball holds ${f}`)
