@@ -53,13 +53,8 @@ export const URGENT_BLOCKS = 2
  * front of the block the player needs after a seek.
  */
 export const SHALLOW_SLOTS_WHILE_STREAMING = 1
-/** Most lanes a seek's head block is split across (parts.ts): one range of its bytes asked of each. */
+/** Lanes a seek's head block is split across (parts.ts): one range of its bytes asked of each. */
 export const MAX_PARTS = 4
-/**
- * A lane's delivery rate assumed while none of the candidate lanes has measured one (planning a
- * seek's head): 256 KiB/s, a young Tor circuit's.
- */
-export const UNMEASURED_LANE_BYTES_PER_MS = 256 * 1024 / 1000
 /**
  * Smallest part a peer may ask for (but a block's tail): serving a part reads and seals the whole
  * block, so this bounds that work per byte sent to 8× a whole block's.

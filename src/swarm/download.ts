@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto'
 import { blockLength, TAG_BYTES } from '../blocks/index.ts'
 import { Bits } from './bitfield.ts'
 import {
-  DEFAULT_REQUEST_TIMEOUT_MS, MAX_PARTS, MAX_SPLIT_FAILURES, MAX_STORING, MIN_PART_BYTES, SHALLOW_SLOTS_WHILE_STREAMING,
-  UNMEASURED_LANE_BYTES_PER_MS, URGENT_BLOCKS
+  DEFAULT_REQUEST_TIMEOUT_MS, MAX_PARTS, MAX_SPLIT_FAILURES, MAX_STORING, MIN_PART_BYTES, SHALLOW_SLOTS_WHILE_STREAMING, URGENT_BLOCKS
 } from './constants.ts'
-import { PartAssembly, planParts, type PartRange } from './parts.ts'
+import { PartAssembly, splitRanges, type PartRange } from './parts.ts'
 import { announceHave, flushHaves, type PeerNode, type SwarmContext, type SwarmPeer } from './peer.ts'
 import { PiecePicker } from './picker.ts'
 import type { PriorityWindow } from './types.ts'
@@ -187,7 +186,7 @@ export class Downloader {
     for (let i = next.from; i <= next.to && i - next.from < URGENT_BLOCKS; i++) {
       if (picker.unrequested(i)) this.#preempt(i, i - next.from)
     }
-    if (picker.unrequested(next.from)) this.#requestHead(next.from)
+    if (picker.unrequested(next.from)) this.#requestInParts(next.from)
     for (const p of [...inFlight.keys()].sort((a, b) => inFlight.get(a)! - inFlight.get(b)!)) this.fill(p)
   }
 
@@ -209,27 +208,26 @@ export class Downloader {
   }
 
   /**
-   * A seek's head block, wanted now and asked of nobody, goes where it arrives soonest: whole to
-   * one lane, or in parts, one range of its bytes to each of up to MAX_PARTS lanes, as planParts
-   * weighs each lane's backlog, rate and round trip. Not in parts for a block whose joined parts
-   * failed before, nor once a fetch has seen MAX_SPLIT_FAILURES of those.
+   * A seek's head block, wanted now and asked of nobody, goes out in parts: one range of its bytes
+   * to each of up to MAX_PARTS lanes that have it (the least loaded first), so it arrives in about
+   * a part's transfer time. Not for a block whose joined parts failed before, nor once a fetch has
+   * seen MAX_SPLIT_FAILURES of those. Returns whether it was split.
    */
-  #requestHead (index: number): void {
+  #requestInParts (index: number): boolean {
+    if (this.#failedSplits.size >= MAX_SPLIT_FAILURES || this.#failedSplits.has(index)) return false
     const lanes = [...this.#ctx.peers.values()]
       .filter(p => p.wire.authenticated && !p.wire.closed && !p.wire.wire.peerChoking && p.wire.wire.peerPieces.get(index))
-    const rates = lanes.map(p => p.pipeline.bytesPerMs).filter(r => r > 0)
-    const fallback = rates.length > 0 ? rates.reduce((a, b) => a + b) / rates.length : UNMEASURED_LANE_BYTES_PER_MS
-    const splittable = this.#failedSplits.size < MAX_SPLIT_FAILURES && !this.#failedSplits.has(index)
-    const plan = planParts(lanes, (p, bytes) => p.pipeline.finishMs(bytes, fallback), this.#wholeLength(index), splittable ? MAX_PARTS : 1, MIN_PART_BYTES)
-    if (plan.length === 0) return
-    this.#windows.requested(index)
-    if (plan.length === 1) { this.#request(plan[0]!.lane, index); return }
+      .sort((a, b) => a.pipeline.size - b.pipeline.size)
+    const ranges = splitRanges(this.#wholeLength(index), Math.min(MAX_PARTS, lanes.length), MIN_PART_BYTES)
+    if (ranges.length < 2) return false
     const split = new PartAssembly<SwarmPeer>(this.#wholeLength(index))
     this.#splits.set(index, split)
-    for (const { lane, range } of plan) {
-      split.assign(lane, range)
-      this.#request(lane, index, range)
-    }
+    this.#windows.requested(index)
+    ranges.forEach((range, k) => {
+      split.assign(lanes[k]!, range)
+      this.#request(lanes[k]!, index, range)
+    })
+    return true
   }
 
   #wholeLength (index: number): number { return blockLength(this.#ctx.header!, index) + TAG_BYTES }
@@ -240,7 +238,7 @@ export class Downloader {
   }
 
   #request (peer: SwarmPeer, index: number, range: PartRange = { offset: 0, length: this.#wholeLength(index) }): void {
-    peer.pipeline.track(index, this.#ctx.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, () => { this.#onTimeout(peer, index) }, range.length)
+    peer.pipeline.track(index, this.#ctx.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, () => { this.#onTimeout(peer, index) })
     this.#picker!.requested(index)
     const part = range.length !== this.#wholeLength(index)
     this.#ctx.emit({ type: 'block:requested', peer: peer.id, index, ...(part ? { part: range, lane: peer.key } : {}) })
@@ -279,7 +277,7 @@ export class Downloader {
 
   /** Tells the peer a request is withdrawn; an answer it sent already may still be used (onAnyPiece). */
   #withdraw (peer: SwarmPeer, index: number, range: PartRange): void {
-    peer.pipeline.withdrawn(index, range.length)
+    peer.pipeline.withdrawn(index)
     if (!peer.wire.closed) peer.wire.wire.cancel(index, range.offset, range.length)
   }
 

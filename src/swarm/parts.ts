@@ -23,27 +23,6 @@ export function splitRanges (length: number, count: number, minBytes: number): P
 }
 
 /**
- * How to ask for a block of `whole` bytes that is wanted now: in k parts over the k lanes that
- * would deliver their part soonest, for the k (1 to `maxParts`) whose last part arrives first.
- * `finishMs(lane, bytes)` estimates when `bytes` asked of `lane` now would have arrived (its
- * backlog counts: a part behind a block already on its way waits for that block). One entry: ask
- * the whole block of that lane; none: no lane.
- */
-export function planParts<Lane> (lanes: readonly Lane[], finishMs: (lane: Lane, bytes: number) => number, whole: number, maxParts: number, minBytes: number): Array<{ lane: Lane, range: PartRange }> {
-  let best: Array<{ lane: Lane, range: PartRange }> = []
-  let bestMs = Infinity
-  for (let k = 1; k <= Math.min(maxParts, lanes.length); k++) {
-    const ranges = splitRanges(whole, k, minBytes)
-    if (ranges.length < k) break
-    const soonest = lanes.map(lane => ({ lane, ms: finishMs(lane, ranges[0]!.length) })).sort((a, b) => a.ms - b.ms).slice(0, k)
-    if (soonest[k - 1]!.ms >= bestMs) continue
-    bestMs = soonest[k - 1]!.ms
-    best = soonest.map((s, i) => ({ lane: s.lane, range: ranges[i]! }))
-  }
-  return best
-}
-
-/**
  * Whether a peer may ask for this range of a block of `whole` sealed bytes: the whole block, or a
  * part of at least `minBytes` (or the block's tail). Serving a part reads and seals the whole
  * block, so a bound on the part's size bounds what a requester can make a seeder do per byte.

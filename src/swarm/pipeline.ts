@@ -22,8 +22,6 @@ const freshProbe = (): PipeProbe => ({ depth: MIN_DEPTH, best: 0, bestDepth: MIN
 interface InFlight {
   sentAt: number
   timer: NodeJS.Timeout
-  /** Bytes asked for (a block, or a part of one). */
-  bytes: number
 }
 
 /**
@@ -39,7 +37,7 @@ export class Pipeline {
    * cancel cannot recall bytes the peer already sent, and such an answer is used once rather than
    * asked for again. Bounded: the oldest is forgotten first.
    */
-  readonly #withdrawn = new Map<number, { at: number, bytes: number }>()
+  readonly #withdrawn = new Set<number>()
   /** Pipeline depth in blocks, grown from measured rate × round trip. */
   depth = INITIAL_DEPTH
   #probe = freshProbe()
@@ -59,12 +57,12 @@ export class Pipeline {
   has (index: number): boolean { return this.#inflight.has(index) }
   indices (): IterableIterator<number> { return this.#inflight.keys() }
 
-  /** Records a request for `index` (`bytes` asked); `onTimeout` runs if it is still in flight after `timeoutMs`. */
-  track (index: number, timeoutMs: number, onTimeout: () => void, bytes = 0): void {
+  /** Records a request for `index`; `onTimeout` runs if it is still in flight after `timeoutMs`. */
+  track (index: number, timeoutMs: number, onTimeout: () => void): void {
     this.#withdrawn.delete(index) // asked again here: an answer is the new request's
     const timer = setTimeout(onTimeout, timeoutMs)
     timer.unref()
-    this.#inflight.set(index, { sentAt: performance.now(), timer, bytes })
+    this.#inflight.set(index, { sentAt: performance.now(), timer })
   }
 
   /** Forgets a request (answered, timed out, cancelled); returns when it was sent, if it was in flight. */
@@ -76,31 +74,10 @@ export class Pipeline {
     return entry
   }
 
-  /** A request (of `bytes`) was cancelled or timed out: an answer that still comes may be used (takeWithdrawn). */
-  withdrawn (index: number, bytes = 0): void {
-    this.#withdrawn.set(index, { at: performance.now(), bytes })
-    if (this.#withdrawn.size > MAX_WITHDRAWN) this.#withdrawn.delete(this.#withdrawn.keys().next().value!)
-  }
-
-  /**
-   * Bytes that will reach us on this connection before anything asked now: what is in flight
-   * (a peer answers in order), and what was withdrawn within the last round trip (over Tor a
-   * peer has sent what it was asked before the cancel reaches it).
-   */
-  backlogBytes (now = performance.now()): number {
-    let bytes = 0
-    for (const r of this.#inflight.values()) bytes += r.bytes
-    for (const w of this.#withdrawn.values()) if (now - w.at < this.rttMs) bytes += w.bytes
-    return bytes
-  }
-
-  /**
-   * When `bytes` asked now would have arrived, in ms from now: the backlog and those bytes at the
-   * delivery rate (`fallbackBytesPerMs` while none is measured), plus the path's round trip.
-   */
-  finishMs (bytes: number, fallbackBytesPerMs: number): number {
-    const rate = this.bytesPerMs > 0 ? this.bytesPerMs : fallbackBytesPerMs
-    return (this.backlogBytes() + bytes) / rate + (Number.isFinite(this.minRttMs) ? this.minRttMs : this.rttMs)
+  /** A request was cancelled or timed out: an answer that still comes may be used (takeWithdrawn). */
+  withdrawn (index: number): void {
+    this.#withdrawn.add(index)
+    if (this.#withdrawn.size > MAX_WITHDRAWN) this.#withdrawn.delete(this.#withdrawn.values().next().value!)
   }
 
   /** True once for a withdrawn request's late answer: the caller may use that block. */

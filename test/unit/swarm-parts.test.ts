@@ -3,8 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { PartAssembly, isServableRange, planParts, sliceParts, splitRanges } from '../../src/swarm/parts.ts'
-import { Pipeline } from '../../src/swarm/pipeline.ts'
+import { PartAssembly, isServableRange, sliceParts, splitRanges } from '../../src/swarm/parts.ts'
 
 test('splitRanges: contiguous ranges of near-equal size covering the block, fewer when it is small', () => {
   assert.deepEqual(splitRanges(262160, 4, 32768), [
@@ -55,36 +54,4 @@ test('PartAssembly: joins the parts wherever they arrive from, refuses a part of
   assert.equal(join.put('lane0', block.subarray(0, ranges[0]!.length)), false)
   assert.equal(join.put('lane1', block.subarray(ranges[1]!.offset, ranges[1]!.offset + ranges[1]!.length)), true)
   assert.ok(join.buffer.equals(block))
-})
-
-test('planParts: as many parts as make the last one arrive soonest, on the lanes that deliver soonest', () => {
-  // Each lane: a backlog (bytes ahead of anything asked now) and a rate (bytes/ms); round trip 100 ms.
-  const lane = (name: string, backlog: number, rate: number) => ({ name, finish: (bytes: number) => (backlog + bytes) / rate + 100 })
-  const plan = (lanes: Array<ReturnType<typeof lane>>, whole = 262160) =>
-    planParts(lanes, (l, bytes) => l.finish(bytes), whole, 4, 32768).map(p => `${p.lane.name}:${p.range.length}`).sort()
-  const clean = [lane('a', 0, 300), lane('b', 0, 300), lane('c', 0, 300), lane('d', 0, 300)]
-  assert.deepEqual(plan(clean), ['a:65540', 'b:65540', 'c:65540', 'd:65540'], 'four clean lanes: four parts')
-  // Two lanes with a whole block already on its way: two parts on the clean ones arrive sooner.
-  assert.deepEqual(plan([lane('a', 262160, 300), lane('b', 0, 300), lane('c', 262160, 300), lane('d', 0, 300)]), ['b:131080', 'd:131080'])
-  // One fast clean lane beats splitting onto slow ones.
-  assert.deepEqual(plan([lane('a', 0, 3000), lane('b', 0, 30), lane('c', 0, 30)]), ['a:262160'])
-  assert.deepEqual(plan([lane('a', 0, 300)], 40000), ['a:40000'], 'one lane, or a block too small to split: whole')
-  assert.deepEqual(planParts([], () => 0, 262160, 4, 32768), [], 'no lane')
-})
-
-test('Pipeline: the backlog is what is in flight and what was withdrawn within the last round trip', async () => {
-  const p = new Pipeline()
-  p.rttMs = 50
-  p.track(1, 60_000, () => {}, 1000)
-  p.track(2, 60_000, () => {}, 500)
-  assert.equal(p.backlogBytes(), 1500)
-  p.untrack(2)
-  p.withdrawn(2, 500)
-  assert.equal(p.backlogBytes(), 1500, 'just withdrawn: the peer may have sent it')
-  await new Promise(resolve => setTimeout(resolve, 60))
-  assert.equal(p.backlogBytes(), 1000, 'a round trip later: it came, or never will')
-  p.bytesPerMs = 10
-  p.minRttMs = 40
-  assert.equal(p.finishMs(500, 1), 1500 / 10 + 40)
-  p.untrack(1)
 })
