@@ -53,18 +53,6 @@ export const URGENT_BLOCKS = 2
  * front of the block the player needs after a seek.
  */
 export const SHALLOW_SLOTS_WHILE_STREAMING = 1
-/** Lanes a seek's head block is split across (parts.ts): one range of its bytes asked of each. */
-export const MAX_PARTS = 4
-/**
- * Smallest part a peer may ask for (but a block's tail): serving a part reads and seals the whole
- * block, so this bounds that work per byte sent to 8× a whole block's.
- */
-export const MIN_PART_BYTES = 32 * 1024
-/**
- * Blocks joined from parts that failed verification before a fetch stops splitting: a liar among
- * the parts' senders cannot be told apart (nobody is banned), so it costs a block's refetch at most this often.
- */
-export const MAX_SPLIT_FAILURES = 2
 
 // ---- Pipeline (requests in flight per peer) ----
 

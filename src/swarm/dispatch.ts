@@ -1,7 +1,6 @@
 import type { Downloader } from './download.ts'
 import type { ExtensionMessage } from './messages.ts'
 import type { MetadataExchange } from './metadata.ts'
-import type { PartRange } from './parts.ts'
 import type { Respond, SwarmPeer } from './peer.ts'
 import type { Uploader } from './upload.ts'
 
@@ -70,6 +69,11 @@ export class MessageDispatch {
     void this.#to.upload.serve(peer, index, offset, length, respond)
   }
 
+  /** The answer to one of our requests (see request). */
+  onPiece (peer: SwarmPeer, index: number, block: Uint8Array): void {
+    this.#to.download.onPiece(peer, index, block)
+  }
+
   /** One of our requests was rejected, or dropped with the connection. */
   onReject (peer: SwarmPeer, index: number): void {
     this.#to.download.onRefused(peer, index)
@@ -85,13 +89,13 @@ export class MessageDispatch {
   }
 
   /**
-   * Asks `peer` for a block's bytes. Every answer reaches the fetch as a `piece` event (onReady),
-   * matched to our request there; bittorrent-protocol's callback reports only a refusal, a
-   * cancel or the connection's end.
+   * Asks `peer` for a whole block. bittorrent-protocol answers a request through its callback
+   * rather than a `piece` event: the answer comes back here, to onPiece or onReject.
    */
-  request (peer: SwarmPeer, index: number, range: PartRange): void {
-    peer.wire.wire.request(index, range.offset, range.length, (err) => {
-      if (err != null) this.onReject(peer, index)
+  request (peer: SwarmPeer, index: number, length: number): void {
+    peer.wire.wire.request(index, 0, length, (err, block) => {
+      if (err != null || block == null) this.onReject(peer, index)
+      else this.onPiece(peer, index, block)
     })
   }
 }

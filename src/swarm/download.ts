@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto'
 import { blockLength, TAG_BYTES } from '../blocks/index.ts'
 import { Bits } from './bitfield.ts'
-import {
-  DEFAULT_REQUEST_TIMEOUT_MS, MAX_PARTS, MAX_SPLIT_FAILURES, MAX_STORING, MIN_PART_BYTES, SHALLOW_SLOTS_WHILE_STREAMING, URGENT_BLOCKS
-} from './constants.ts'
-import { PartAssembly, splitRanges, type PartRange } from './parts.ts'
+import { DEFAULT_REQUEST_TIMEOUT_MS, SHALLOW_SLOTS_WHILE_STREAMING, MAX_STORING, URGENT_BLOCKS } from './constants.ts'
 import { announceHave, flushHaves, type PeerNode, type SwarmContext, type SwarmPeer } from './peer.ts'
 import { PiecePicker } from './picker.ts'
 import type { PriorityWindow } from './types.ts'
@@ -12,8 +9,8 @@ import type { PriorityWindows } from './windows.ts'
 
 /** What the fetch needs of the swarm that composes it. */
 export interface DownloadHooks {
-  /** Sends a request for a block's bytes (`range`); the answer comes to onAnyPiece, a refusal to onRefused. */
-  request (peer: SwarmPeer, index: number, range: PartRange): void
+  /** Sends a request for a whole block; its answer comes back to onPiece or onRefused. */
+  request (peer: SwarmPeer, index: number, length: number): void
   /** The verified leaf hashes. */
   leaves (): Uint8Array
   /** Our store failed to take a block (not the peer's fault). */
@@ -33,10 +30,6 @@ export class Downloader {
   #picker?: PiecePicker
   /** Streams open on this fetch (holdForStreaming): background requests stay shallow meanwhile. */
   #streams = 0
-  /** Seek heads asked in parts of several lanes (#requestInParts), by block. */
-  readonly #splits = new Map<number, PartAssembly<SwarmPeer>>()
-  /** Joined blocks that failed verification: asked whole from then on, their parts kept to find the liar. */
-  readonly #failedSplits = new Map<number, PartAssembly<SwarmPeer>>()
   downloaded = 0
 
   constructor (ctx: SwarmContext, windows: PriorityWindows, hooks: DownloadHooks) {
@@ -186,7 +179,6 @@ export class Downloader {
     for (let i = next.from; i <= next.to && i - next.from < URGENT_BLOCKS; i++) {
       if (picker.unrequested(i)) this.#preempt(i, i - next.from)
     }
-    if (picker.unrequested(next.from)) this.#requestInParts(next.from)
     for (const p of [...inFlight.keys()].sort((a, b) => inFlight.get(a)! - inFlight.get(b)!)) this.fill(p)
   }
 
@@ -207,83 +199,32 @@ export class Downloader {
     }
   }
 
-  /**
-   * A seek's head block, wanted now and asked of nobody, goes out in parts: one range of its bytes
-   * to each of up to MAX_PARTS lanes that have it (the least loaded first), so it arrives in about
-   * a part's transfer time. Not for a block whose joined parts failed before, nor once a fetch has
-   * seen MAX_SPLIT_FAILURES of those. Returns whether it was split.
-   */
-  #requestInParts (index: number): boolean {
-    if (this.#failedSplits.size >= MAX_SPLIT_FAILURES || this.#failedSplits.has(index)) return false
-    const lanes = [...this.#ctx.peers.values()]
-      .filter(p => p.wire.authenticated && !p.wire.closed && !p.wire.wire.peerChoking && p.wire.wire.peerPieces.get(index))
-      .sort((a, b) => a.pipeline.size - b.pipeline.size)
-    const ranges = splitRanges(this.#wholeLength(index), Math.min(MAX_PARTS, lanes.length), MIN_PART_BYTES)
-    if (ranges.length < 2) return false
-    const split = new PartAssembly<SwarmPeer>(this.#wholeLength(index))
-    this.#splits.set(index, split)
-    this.#windows.requested(index)
-    ranges.forEach((range, k) => {
-      split.assign(lanes[k]!, range)
-      this.#request(lanes[k]!, index, range)
-    })
-    return true
-  }
-
-  #wholeLength (index: number): number { return blockLength(this.#ctx.header!, index) + TAG_BYTES }
-
-  /** What `peer` was asked for of block `index`: its part if the block is split, else all of it. */
-  #rangeOf (peer: SwarmPeer, index: number): PartRange {
-    return this.#splits.get(index)?.rangeOf(peer) ?? { offset: 0, length: this.#wholeLength(index) }
-  }
-
-  #request (peer: SwarmPeer, index: number, range: PartRange = { offset: 0, length: this.#wholeLength(index) }): void {
+  #request (peer: SwarmPeer, index: number): void {
+    const length = blockLength(this.#ctx.header!, index) + TAG_BYTES
     peer.pipeline.track(index, this.#ctx.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, () => { this.#onTimeout(peer, index) })
     this.#picker!.requested(index)
-    const part = range.length !== this.#wholeLength(index)
-    this.#ctx.emit({ type: 'block:requested', peer: peer.id, index, ...(part ? { part: range, lane: peer.key } : {}) })
-    this.#hooks.request(peer, index, range)
+    this.#ctx.emit({ type: 'block:requested', peer: peer.id, index })
+    this.#hooks.request(peer, index, length)
   }
 
-  /**
-   * Forgets a request (answered, timed out, cancelled, dropped); returns it if it was in flight.
-   * A part that will not come (`arrived` false) ends its split: the block is asked whole again.
-   */
-  #untrack (peer: SwarmPeer, index: number, arrived = false): { sentAt: number } | undefined {
+  /** Forgets a request (answered, timed out, cancelled); returns it if it was in flight. */
+  #untrack (peer: SwarmPeer, index: number): { sentAt: number } | undefined {
     const entry = peer.pipeline.untrack(index)
-    if (entry == null) return undefined
-    const split = this.#splits.get(index)
-    if (split?.rangeOf(peer) == null) this.#picker?.released(index)
-    else if (!arrived) this.#endSplit(index, split)
+    if (entry != null) this.#picker?.released(index)
     return entry
   }
 
-  /** A split ends (all parts arrived, or one will not): its asks are released, parts still out cancelled. */
-  #endSplit (index: number, split: PartAssembly<SwarmPeer>): void {
-    this.#splits.delete(index)
-    for (const lane of split.lanes()) {
-      this.#picker?.released(index)
-      if (lane.pipeline.untrack(index) != null) this.#withdraw(lane, index, split.rangeOf(lane)!)
-    }
-  }
-
-  /** Cancels a request in flight to `peer`; false when there was none. */
-  #cancel (peer: SwarmPeer, index: number): boolean {
-    const range = this.#rangeOf(peer, index)
-    if (this.#untrack(peer, index) == null) return false
-    this.#withdraw(peer, index, range)
-    return true
-  }
-
-  /** Tells the peer a request is withdrawn; an answer it sent already may still be used (onAnyPiece). */
-  #withdraw (peer: SwarmPeer, index: number, range: PartRange): void {
+  #cancel (peer: SwarmPeer, index: number): void {
+    if (this.#untrack(peer, index) == null) return
     peer.pipeline.withdrawn(index)
-    if (!peer.wire.closed) peer.wire.wire.cancel(index, range.offset, range.length)
+    peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
   }
 
   #onTimeout (peer: SwarmPeer, index: number): void {
-    if (!this.#cancel(peer, index)) return
+    if (this.#untrack(peer, index) == null) return
+    peer.pipeline.withdrawn(index)
     this.#ctx.emit({ type: 'block:timeout', peer: peer.id, index })
+    peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
     peer.pipeline.stalled()
     this.fillAll(peer)
   }
@@ -319,42 +260,26 @@ export class Downloader {
     const header = this.#ctx.header
     const length = block.length
     if (header == null) return
-    if (index < header.blockCount && peer.pipeline.has(index)) {
-      const asked = this.#rangeOf(peer, index)
-      if (offset === asked.offset && length === asked.length) { this.#onAnswer(peer, index, block); return }
-    }
-    const whole = index < header.blockCount ? this.#wholeLength(index) : -1
-    if (offset === 0 && length === whole) {
+    if (offset === 0 && index < header.blockCount && length === blockLength(header, index) + TAG_BYTES) {
       const picker = this.#picker
       if (!peer.pipeline.takeWithdrawn(index) || picker == null || picker.have.get(index) || picker.isStoring(index) || !picker.isWanted(index)) return
       this.#ctx.emit({ type: 'block:late', peer: peer.id, index })
       void this.#store(peer, index, block)
       return
     }
-    // A part of a withdrawn split is of no use alone.
-    if (offset >= 0 && length > 0 && offset + length <= whole && peer.pipeline.takeWithdrawn(index)) return
     this.#ctx.emit({ type: 'block:rejected', peer: peer.id, index, reason: `a piece of ${length} bytes at offset ${offset}: no block of this share has that shape` })
     this.#ctx.ban(peer, `sent a piece of ${length} bytes at offset ${offset} for block ${index}`)
   }
 
-  /** The bytes asked of `peer` for block `index` arrived: a whole block is stored, a part joined. */
-  #onAnswer (peer: SwarmPeer, index: number, bytes: Uint8Array): void {
-    const split = this.#splits.get(index)
-    const entry = this.#untrack(peer, index, true)!
-    const elapsedMs = performance.now() - entry.sentAt
-    if (split == null) { void this.#store(peer, index, bytes, elapsedMs); return }
-    peer.pipeline.adapt(bytes.length, elapsedMs, this.#ctx.header!.blockSize + TAG_BYTES, this.#senders())
-    if (!split.put(peer, bytes)) { this.fill(peer); return }
-    this.#endSplit(index, split)
-    this.#ctx.emit({ type: 'block:joined', index, parts: [...split.lanes()].length })
-    void this.#store(peer, index, split.buffer, undefined, split)
+  /** A block arrived for a request of ours (one not cancelled or timed out meanwhile). */
+  onPiece (peer: SwarmPeer, index: number, block: Uint8Array): void {
+    const entry = this.#untrack(peer, index)
+    if (entry == null) return
+    void this.#store(peer, index, block, performance.now() - entry.sentAt)
   }
 
-  /**
-   * `elapsedMs`: the request's round trip (none for a late answer: it says nothing of the path).
-   * `split`: the block was joined from its parts (`peer` sent the last).
-   */
-  async #store (peer: SwarmPeer, index: number, buf: Uint8Array, elapsedMs?: number, split?: PartAssembly<SwarmPeer>): Promise<void> {
+  /** `elapsedMs`: the request's round trip (none for a late answer: it says nothing of the path). */
+  async #store (peer: SwarmPeer, index: number, buf: Uint8Array, elapsedMs?: number): Promise<void> {
     const ctx = this.#ctx
     const picker = this.#picker!
     if (ctx.closed) return
@@ -364,21 +289,13 @@ export class Downloader {
     // The store may take buf's memory (verifyAndPut): only its length is used after that.
     const bytes = buf.length
     const rejectLie = (): void => {
-      if (split != null) {
-        // Which sender lied is not known yet: nobody is banned; the block is asked whole, and its
-        // parts are checked against it once it verifies (liarsOf).
-        ctx.emit({ type: 'block:rejected', peer: peer.id, index, reason: 'joined from parts that do not match its hash' })
-        this.#failedSplits.set(index, split)
-        queueMicrotask(() => { this.fillAll() }) // once the block is no longer being stored
-        return
-      }
       ctx.emit({ type: 'block:rejected', peer: peer.id, index, reason: 'hash mismatch' })
       ctx.ban(peer, `sent block ${index} that does not match its hash`)
     }
     if (store.verifyAndPut == null && !createHash('sha256').update(buf).digest().equals(leaf)) { rejectLie(); return }
-    if (elapsedMs != null) peer.pipeline.adapt(bytes, elapsedMs, ctx.header!.blockSize + TAG_BYTES, this.#senders())
-    // Compared before the store may take buf's memory; acted on once the block verifies.
-    const liars = split == null ? this.#liarsOf(index, buf) : []
+    let senders = 0
+    for (const p of ctx.peers.values()) if (p.pipeline.size > 0) senders++
+    if (elapsedMs != null) peer.pipeline.adapt(bytes, elapsedMs, ctx.header!.blockSize + TAG_BYTES, senders)
     picker.startStoring(index)
     try {
       if (store.verifyAndPut == null) await store.put?.(index, buf)
@@ -394,12 +311,7 @@ export class Downloader {
       picker.doneStoring(index)
     }
     if (!picker.received(index)) return
-    for (const liar of liars) {
-      ctx.emit({ type: 'block:rejected', peer: liar.id, index, reason: 'sent a part that does not match the verified block' })
-      ctx.ban(liar, `sent a part of block ${index} that does not match it`)
-    }
-    if (split == null) peer.node.received += bytes
-    else for (const lane of split.lanes()) lane.node.received += split.rangeOf(lane)!.length
+    peer.node.received += bytes
     peer.node.lastActive = performance.now()
     this.downloaded += bytes
     ctx.emit({ type: 'block:verified', peer: peer.id, index, bytes })
@@ -407,29 +319,10 @@ export class Downloader {
     const servable = await store.has(index)
     for (const p of ctx.peers.values()) {
       if (servable && p.wire.authenticated) announceHave(p, index, p === peer)
-      if (p !== peer) this.#cancel(p, index)
+      if (p !== peer && this.#untrack(p, index) != null) p.wire.wire.cancel(index, 0, bytes)
     }
     if (picker.missing === 0) { this.finish(); return }
     this.fill(peer)
-  }
-
-  /** Connections with requests in flight (the pipeline's delay floor is shared among them). */
-  #senders (): number {
-    let senders = 0
-    for (const p of this.#ctx.peers.values()) if (p.pipeline.size > 0) senders++
-    return senders
-  }
-
-  /** The lanes whose part of an earlier failed join of block `index` differs from `verified`. */
-  #liarsOf (index: number, verified: Uint8Array): SwarmPeer[] {
-    const failed = this.#failedSplits.get(index)
-    if (failed == null) return []
-    const liars: SwarmPeer[] = []
-    for (const lane of failed.lanes()) {
-      const { offset, length } = failed.rangeOf(lane)!
-      if (verified.length !== failed.buffer.length || !failed.buffer.subarray(offset, offset + length).equals(verified.subarray(offset, offset + length))) liars.push(lane)
-    }
-    return liars
   }
 
   /** Every wanted block is held: send what is pending, stop being interested, say so. */

@@ -11,13 +11,7 @@ export type SwarmEvent =
   | { type: 'metadata:timeout', peer: string }
   | { type: 'manifest:received', peer: string }
   | { type: 'leaves:verified', peer: string, count: number }
-  /**
-   * `part`: only this range of the block's sealed bytes was asked, of the peer's connection `lane`
-   * (a seek's head split across lanes).
-   */
-  | { type: 'block:requested', peer: string, index: number, part?: { offset: number, length: number }, lane?: string }
-  /** A block asked in parts of several peers has all its parts: it is verified next, as a whole. */
-  | { type: 'block:joined', index: number, parts: number }
+  | { type: 'block:requested', peer: string, index: number }
   | { type: 'block:verified', peer: string, index: number, bytes: number }
   | { type: 'block:rejected', peer: string, index: number, reason: string }
   | { type: 'block:timeout', peer: string, index: number }

@@ -65,7 +65,7 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
     }
     this.#metadata = new MetadataExchange(ctx, options, () => { this.#onMetadata() })
     this.#download = new Downloader(ctx, this.#windows, {
-      request: (peer, index, range) => { this.#dispatch.request(peer, index, range) },
+      request: (peer, index, length) => { this.#dispatch.request(peer, index, length) },
       leaves: () => this.#metadata.leaves!,
       storeFailed: err => { if (this.listenerCount('error') > 0) this.emit('error', err) },
       complete: () => {

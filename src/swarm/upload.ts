@@ -1,8 +1,7 @@
 import { blockLength, TAG_BYTES } from '../blocks/index.ts'
 import type { Bits } from './bitfield.ts'
 import { chokeRound, type ChokablePeer, type ChokerState } from './choker.ts'
-import { DEFAULT_UPLOAD_SLOTS, MAX_QUEUED_REQUESTS, MIN_PART_BYTES, UNCHOKED_IDLE_MS } from './constants.ts'
-import { isServableRange, sliceParts } from './parts.ts'
+import { DEFAULT_UPLOAD_SLOTS, MAX_QUEUED_REQUESTS, UNCHOKED_IDLE_MS } from './constants.ts'
 import { pieceParts } from './peer-wire.ts'
 import type { PeerNode, Respond, SwarmContext, SwarmPeer } from './peer.ts'
 
@@ -37,14 +36,10 @@ export class Uploader {
     const header = ctx.header
     const have = this.#held.have
     if (header == null || have == null) { respond(new Error('not ready')); return }
-    const whole = Number.isSafeInteger(index) && index < header.blockCount ? blockLength(header, index) + TAG_BYTES : 0
-    if (whole === 0 || !isServableRange(offset, length, whole, MIN_PART_BYTES)) {
+    if (!Number.isSafeInteger(index) || index >= header.blockCount || offset !== 0 || length !== blockLength(header, index) + TAG_BYTES) {
       ctx.ban(peer, `requested an impossible block (index ${index}, offset ${offset}, length ${length})`)
       return
     }
-    // A part of a block: a seek's head asked of several peers at once (parts.ts). It is wanted
-    // now, so it is never deflected, and it does not count as the block sent.
-    const part = length !== whole
     peer.node.lastAskedAt = performance.now()
     peer.node.idle = false
     const queue = peer.wire.wire.peerRequests
@@ -60,7 +55,7 @@ export class Uploader {
     const answer = (err: Error | null, buf?: Uint8Array): void => { if (stillAsked()) respond(err, buf) }
     const store = ctx.store!
     if (!have.get(index) || !(await store.has(index))) { answer(new Error('block not held')); return }
-    if (!part && this.#shouldDeflect(peer, index)) { answer(new Error('ask a peer that has it')); return }
+    if (this.#shouldDeflect(peer, index)) { answer(new Error('ask a peer that has it')); return }
     // Room in the peer's queue first, then the upload budget, and only then is the block read:
     // a peer that stops reading (or a rate limit) makes requests wait as requests, not as blocks.
     const outbox = peer.wire.outbox
@@ -71,14 +66,13 @@ export class Uploader {
       if (await ctx.options.uploadLimiter?.take(length, stillAsked) === false) return
       if (peer.wire.closed || !stillAsked()) return
       // Parts (ciphertext, tag) go out as one piece message (PeerWire), never joined by a copy.
-      const held = store.getParts != null ? await store.getParts(index) : [await store.get(index)]
+      const parts = store.getParts != null ? await store.getParts(index) : [await store.get(index)]
       if (peer.wire.closed || !stillAsked()) return
-      const parts = part ? sliceParts(held, { offset, length }) : held
       respond(null, parts.length === 1 ? parts[0] : pieceParts(parts))
       peer.node.served += length
       peer.node.lastActive = performance.now()
       this.uploaded += length
-      if (!part) this.#sentCount[index] = (this.#sentCount[index] ?? 0) + 1
+      this.#sentCount[index] = (this.#sentCount[index] ?? 0) + 1
       ctx.emit({ type: 'block:served', peer: peer.id, index, bytes: length })
     } catch (err) {
       answer(err as Error)

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { socketPair } from './sockets.ts'
 import { OhtNode } from '../../src/node/transfers/node.ts'
 import { BlockstoreSource, blockKeyOf, decodeManifest, deriveSwarmInfoHash, openManifest, parseReadCap, restoreShare, verifyCapOf, type BlockSource } from '../../src/blocks/index.ts'
-import { PeerWire, RateLimiter, Swarm, blockstoreStore, sourceStore, throttleReads, type SwarmStore } from '../../src/swarm/index.ts'
+import { RateLimiter, Swarm, blockstoreStore, sourceStore, throttleReads } from '../../src/swarm/index.ts'
 
 /** Each lane's own pace, as one Tor circuit's: lanes add up. */
 export const LANE_BYTES_PER_SECOND = 3 * 1024 * 1024
@@ -18,9 +18,7 @@ export const BLOCK = 64 * 1024
 
 /**
  * A seeder of `size` random bytes (in BLOCK-sized blocks) and a leecher that holds only the link;
- * `openLane` joins them by one more lane (the leecher dials; to another seeder from `addSeeder`
- * if given); `addLeecher` adds another leecher; `rawWire` joins the seeder to a bare PeerWire that
- * holds the swarm key (a peer that asks what it likes).
+ * `openLane` joins them by one more lane (the leecher dials); `addLeecher` adds another leecher.
  */
 export async function laneSwarms (size: number) {
   const dir = await mkdtemp(join(tmpdir(), 'oht-lanes-'))
@@ -35,19 +33,8 @@ export async function laneSwarms (size: number) {
   const infoHash = deriveSwarmInfoHash(verify.swarmKey, cap.manifestCid.bytes)
   const leaves = (await owner.state.getLeaves(shared.id))!
   const manifest = decodeManifest(held.manifestBytes, cap.manifestCid)
-  const seederOf = async (store: SwarmStore): Promise<Swarm> => {
-    const swarm = new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), manifest, leaves, store })
-    await swarm.start()
-    return swarm
-  }
-  const seeder = await seederOf(sourceStore(held.source))
-  const extraSeeders: Swarm[] = []
-  /** Another seeder of the share, serving from `wrap` of the owner's blocks (a liar, say). */
-  const addSeeder = async (wrap: (store: SwarmStore) => SwarmStore = s => s): Promise<Swarm> => {
-    const swarm = await seederOf(wrap(sourceStore(held.source)))
-    extraSeeders.push(swarm)
-    return swarm
-  }
+  const seeder = new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), manifest, leaves, store: sourceStore(held.source) })
+  await seeder.start()
   const leecherNode = await OhtNode.open({ dataDir: join(dir, 'leecher') })
   let swarmRef: Swarm | undefined
   const leecher = new Swarm({ manifestCid: cap.manifestCid, swarmKey: verify.swarmKey, infoHash, localNodeId: randomBytes(32), store: blockstoreStore(leecherNode.blockstore, () => swarmRef?.leaves), requestTimeoutMs: 3000 })
@@ -56,21 +43,11 @@ export async function laneSwarms (size: number) {
   const seederId = Buffer.from(seeder.options.localNodeId).toString('hex')
   /** Leecher-side and seeder-side sockets of each lane, in the order opened. */
   const lanes: Array<{ leecherSide: Socket, seederSide: Socket }> = []
-  const openLane = async (to: Swarm = seeder): Promise<void> => {
+  const openLane = async (): Promise<void> => {
     const [a, b] = await socketPair()
     lanes.push({ leecherSide: a, seederSide: b })
-    if (leecher.addPeer(throttleReads(a, new RateLimiter(LANE_BYTES_PER_SECOND)), true, to.options.localNodeId) == null) throw new Error('leecher refused the lane')
-    to.addPeer(b, false, leecher.options.localNodeId)
-  }
-  const rawWires: PeerWire[] = []
-  const rawWire = async (): Promise<PeerWire> => {
-    const [a, b] = await socketPair()
-    const localNodeId = randomBytes(32)
-    const wire = new PeerWire({ stream: a, initiator: true, infoHash, swarmKey: verify.swarmKey, localNodeId, remoteNodeId: seeder.options.localNodeId, maxBlockBytes: 1 << 20, authTimeoutMs: 3000 })
-    wire.on('close', () => {})
-    rawWires.push(wire)
-    seeder.addPeer(b, false, localNodeId)
-    return wire
+    if (leecher.addPeer(throttleReads(a, new RateLimiter(LANE_BYTES_PER_SECOND)), true, seeder.options.localNodeId) == null) throw new Error('leecher refused the lane')
+    seeder.addPeer(b, false, leecher.options.localNodeId)
   }
   const restore = async (): Promise<Buffer> => {
     const m = openManifest(leecher.manifest!.bytes, cap.contentKey, cap.manifestCid)
@@ -94,13 +71,11 @@ export async function laneSwarms (size: number) {
   }
   const cleanup = async (): Promise<void> => {
     seeder.close(); leecher.close()
-    for (const x of extraSeeders) x.close()
-    for (const w of rawWires) w.close()
     for (const o of others) { o.swarm.close(); await o.node.close() }
     await owner.close(); await leecherNode.close(); await rm(dir, { recursive: true, force: true })
   }
   const blockCount = Math.ceil(size / BLOCK)
-  return { plain, seeder, leecher, seederId, lanes, openLane, addSeeder, addLeecher, rawWire, restore, cleanup, blockCount }
+  return { plain, seeder, leecher, seederId, lanes, openLane, addLeecher, restore, cleanup, blockCount }
 }
 
 /** Counts block:verified events by index: every block once, none twice. */
