@@ -214,17 +214,17 @@ export class Downloader {
     return entry
   }
 
-  #cancel (peer: SwarmPeer, index: number): void {
-    if (this.#untrack(peer, index) == null) return
+  /** Cancels a request in flight to `peer` (its late answer may still be used); false when there was none. */
+  #cancel (peer: SwarmPeer, index: number): boolean {
+    if (this.#untrack(peer, index) == null) return false
     peer.pipeline.withdrawn(index)
     peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
+    return true
   }
 
   #onTimeout (peer: SwarmPeer, index: number): void {
-    if (this.#untrack(peer, index) == null) return
-    peer.pipeline.withdrawn(index)
+    if (!this.#cancel(peer, index)) return
     this.#ctx.emit({ type: 'block:timeout', peer: peer.id, index })
-    peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
     peer.pipeline.stalled()
     this.fillAll(peer)
   }
