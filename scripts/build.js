@@ -4,29 +4,46 @@
 // src/ and cli/ is TypeScript, the crypto worker's entry included (src/blocks/crypto/worker.ts).
 // The web UI's browser script (web/app.ts) is compiled to dist/web with its own tsconfig (DOM
 // types), and its stylesheet copied beside it.
+// The build is written beside dist/ and renamed into place when complete: a process running from
+// dist/ (a daemon that spawns a crypto worker or imports a module later, a test) never finds it
+// half-deleted or half-built, as it did when dist/ was deleted first.
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
-const dist = join(root, 'dist')
+const dist = join(root, `dist.next-${process.pid}`)
 rmSync(dist, { recursive: true, force: true })
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' })
-// tsc rewrites `./x.ts` imports to `./x.js` in the JavaScript but not in the declarations: the
-// package's .d.ts (its programmatic API, package.json "exports") must name the files it ships.
-for (const e of readdirSync(dist, { withFileTypes: true, recursive: true })) {
-  if (!e.isFile() || !e.name.endsWith('.d.ts')) continue
-  const path = join(e.parentPath, e.name)
-  const text = readFileSync(path, 'utf8')
-  const fixed = text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2')
-  if (fixed !== text) writeFileSync(path, fixed)
+try {
+  build()
+} catch (err) {
+  rmSync(dist, { recursive: true, force: true })
+  throw err
 }
-bundleCatalogs(join(dist, 'cli', 'i18n'))
-execFileSync(process.execPath, [tsc, '-p', join(root, 'web', 'tsconfig.json'), '--noEmit', 'false'], { stdio: 'inherit' })
-copyFileSync(join(root, 'web', 'style.css'), join(dist, 'web', 'style.css'))
-copyFileSync(join(root, 'web', 'pf', 'style.css'), join(dist, 'web', 'pf', 'style.css'))
-writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`)
+const old = join(root, `dist.old-${process.pid}`)
+rmSync(old, { recursive: true, force: true })
+try { renameSync(join(root, 'dist'), old) } catch (err) { if (err.code !== 'ENOENT') throw err }
+renameSync(dist, join(root, 'dist'))
+rmSync(old, { recursive: true, force: true })
+
+function build () {
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], { stdio: 'inherit' })
+  // tsc rewrites `./x.ts` imports to `./x.js` in the JavaScript but not in the declarations: the
+  // package's .d.ts (its programmatic API, package.json "exports") must name the files it ships.
+  for (const e of readdirSync(dist, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith('.d.ts')) continue
+    const path = join(e.parentPath, e.name)
+    const text = readFileSync(path, 'utf8')
+    const fixed = text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2')
+    if (fixed !== text) writeFileSync(path, fixed)
+  }
+  bundleCatalogs(join(dist, 'cli', 'i18n'))
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'web', 'tsconfig.json'), '--noEmit', 'false', '--outDir', join(dist, 'web')], { stdio: 'inherit' })
+  copyFileSync(join(root, 'web', 'style.css'), join(dist, 'web', 'style.css'))
+  copyFileSync(join(root, 'web', 'pf', 'style.css'), join(dist, 'web', 'pf', 'style.css'))
+  writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`)
+}
 
 /**
  * One module per catalog locale (`<locale>.bundle.js`, its area files in name order, each still
