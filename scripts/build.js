@@ -22,9 +22,17 @@ try {
   throw err
 }
 const old = join(root, `dist.old-${process.pid}`)
-rmSync(old, { recursive: true, force: true })
-try { renameSync(join(root, 'dist'), old) } catch (err) { if (err.code !== 'ENOENT') throw err }
-renameSync(dist, join(root, 'dist'))
+// Another build may put its dist/ in place between the two renames: then move that one aside too.
+for (let attempt = 1; ; attempt++) {
+  rmSync(old, { recursive: true, force: true })
+  try { renameSync(join(root, 'dist'), old) } catch (err) { if (err.code !== 'ENOENT') throw err }
+  try {
+    renameSync(dist, join(root, 'dist'))
+    break
+  } catch (err) {
+    if ((err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') || attempt === 5) throw err
+  }
+}
 rmSync(old, { recursive: true, force: true })
 
 function build () {
