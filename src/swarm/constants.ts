@@ -53,6 +53,14 @@ export const URGENT_BLOCKS = 2
  * front of the block the player needs after a seek.
  */
 export const SHALLOW_SLOTS_WHILE_STREAMING = 1
+/**
+ * For this long after a reader appears or goes away, only the blocks readers are blocked on (the
+ * first block of a window) are asked for: a player probing a file opens and drops readers within
+ * milliseconds, and over Tor a seeder sends whatever it was asked before the cancel arrives, so
+ * each dropped reader's head, read-ahead and the background refill behind it would sit in the
+ * circuits in front of the next seek's block.
+ */
+export const READER_SETTLE_MS = 50
 
 // ---- Pipeline (requests in flight per peer) ----
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { blockLength, TAG_BYTES } from '../blocks/index.ts'
 import { Bits } from './bitfield.ts'
-import { DEFAULT_REQUEST_TIMEOUT_MS, SHALLOW_SLOTS_WHILE_STREAMING, MAX_STORING, URGENT_BLOCKS } from './constants.ts'
+import { DEFAULT_REQUEST_TIMEOUT_MS, READER_SETTLE_MS, SHALLOW_SLOTS_WHILE_STREAMING, MAX_STORING, URGENT_BLOCKS } from './constants.ts'
 import { announceHave, flushHaves, type PeerNode, type SwarmContext, type SwarmPeer } from './peer.ts'
 import { PiecePicker } from './picker.ts'
 import type { PriorityWindow } from './types.ts'
@@ -30,6 +30,9 @@ export class Downloader {
   #picker?: PiecePicker
   /** Streams open on this fetch (holdForStreaming): background requests stay shallow meanwhile. */
   #streams = 0
+  /** Until then (a reader just came or went) only blocks a reader is blocked on are asked for. */
+  #settleUntil = 0
+  #settleTimer: NodeJS.Timeout | undefined
   downloaded = 0
 
   constructor (ctx: SwarmContext, windows: PriorityWindows, hooks: DownloadHooks) {
@@ -126,10 +129,13 @@ export class Downloader {
     // in front of the next seek's block (a player's seek is a new request, a new window).
     const pending = picker.windowsPending()
     const shallow = pending || this.#streams > 0
+    const settling = performance.now() < this.#settleUntil
     let deferrable = 0
     if (shallow) for (const i of pipeline.indices()) if (!this.#isHead(i)) deferrable++
     while (pipeline.hasRoom) {
       const windowed = pending ? picker.pickWindowed(peer.pick) : undefined
+      // The nearest pick is past a window's first block: no reader waits on anything this lane has.
+      if (settling && (windowed == null || this.#windows.distance(windowed) > 0)) break
       const head = windowed != null && this.#isHead(windowed)
       if (shallow && !head && deferrable >= SHALLOW_SLOTS_WHILE_STREAMING) break
       if (windowed != null) this.#windows.requested(windowed)
@@ -165,7 +171,8 @@ export class Downloader {
    * any more are cancelled, so the peers' queues hold what the readers need now, and the head of
    * the new window does not wait behind full pipelines.
    */
-  windowChanged (next: PriorityWindow | undefined): void {
+  windowChanged (next: PriorityWindow | undefined, readerCameOrWent: boolean): void {
+    if (readerCameOrWent) this.#settle()
     const picker = this.#picker
     if (picker == null) return
     for (const index of this.#windows.takeStale()) {
@@ -180,6 +187,14 @@ export class Downloader {
       if (picker.unrequested(i)) this.#preempt(i, i - next.from)
     }
     for (const p of [...inFlight.keys()].sort((a, b) => inFlight.get(a)! - inFlight.get(b)!)) this.fill(p)
+  }
+
+  /** Readers came or went: the rest of what lanes would carry waits READER_SETTLE_MS (fill). */
+  #settle (): void {
+    this.#settleUntil = performance.now() + READER_SETTLE_MS
+    clearTimeout(this.#settleTimer)
+    this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.fillAll() }, READER_SETTLE_MS + 1)
+    this.#settleTimer.unref()
   }
 
   /**

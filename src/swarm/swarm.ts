@@ -225,9 +225,10 @@ export class Swarm extends EventEmitter<{ event: [SwarmEvent], metadata: [], rea
    */
   setPriorityWindow (readerId: string, window: PriorityWindow | null): void {
     const last = (this.header?.blockCount ?? Number.MAX_SAFE_INTEGER) - 1
+    const known = this.#windows.has(readerId)
     const next = this.#windows.set(readerId, window, last)
     if (logBlock.enabled) logBlock('%s window %s %s', this.options.manifestCid.toString().slice(-12), readerId.slice(0, 24), next == null ? 'gone' : `${next.from}..${next.to}`)
-    this.#download.windowChanged(next)
+    this.#download.windowChanged(next, known !== (next != null))
   }
 
   /**

@@ -23,6 +23,9 @@ export class PriorityWindows {
 
   values (): IterableIterator<PriorityWindow> { return this.#windows.values() }
 
+  /** The reader has a window now. */
+  has (readerId: string): boolean { return this.#windows.has(readerId) }
+
   get size (): number { return this.#windows.size }
 
   /** Some window holds block `index`. */

@@ -4,7 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { laneSwarms, verifiedBlocks } from '../helpers/lane-swarms.ts'
-import { SHALLOW_SLOTS_WHILE_STREAMING, URGENT_BLOCKS } from '../../src/swarm/index.ts'
+import { READER_SETTLE_MS, SHALLOW_SLOTS_WHILE_STREAMING, URGENT_BLOCKS } from '../../src/swarm/index.ts'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
@@ -116,6 +116,44 @@ test('a reader\'s read-ahead deep in its window keeps one request per lane besid
     release()
     await s.leecher.whenComplete(AbortSignal.timeout(30_000))
     assert.equal(verified.size, s.blockCount, 'every block verified')
+  } finally { await s.cleanup() }
+})
+
+test('readers that come and go within milliseconds (a player probing) ask only for the blocks they wait on', async () => {
+  const { s, verified, release } = await streamingLeecher()
+  try {
+    await until('the lane carrying background blocks', () => verified.size >= 8)
+    const asked: Array<{ index: number, at: number }> = []
+    s.leecher.on('event', e => { if (e.type === 'block:requested') asked.push({ index: e.index, at: performance.now() }) })
+    const missing = (start: number): number => {
+      for (let i = start; i < s.blockCount - 40; i++) if (!s.leecher.isHeld(i) && !s.leecher.isHeld(i + 1)) return i
+      throw new Error(`no missing blocks after ${start}`)
+    }
+    // Three readers in a few milliseconds, as ffmpeg opens and drops them while it probes a file;
+    // each window's head is two blocks, its read-ahead thirty.
+    const a = missing(40)
+    s.leecher.setPriorityWindow('probe-a', { from: a, to: a + 30 })
+    await sleep(3)
+    s.leecher.setPriorityWindow('probe-a', null)
+    const b = missing(a + 32)
+    s.leecher.setPriorityWindow('probe-b', { from: b, to: b + 30 })
+    await sleep(3)
+    s.leecher.setPriorityWindow('probe-b', null)
+    const c = missing(8)
+    s.leecher.setPriorityWindow('player', { from: c, to: c + 30 })
+    const lastChange = performance.now()
+    await sleep(READER_SETTLE_MS / 2)
+    const early = asked.filter(r => r.at < lastChange + READER_SETTLE_MS / 2).map(r => r.index)
+    assert.ok(early.includes(c), `the player's first block ${c} was not asked at once (asked: ${early.join(', ')})`)
+    const others = early.filter(i => i !== a && i !== b && i !== c)
+    assert.deepEqual(others, [], `asked while readers came and went (only ${a}, ${b}, ${c} are waited on)`)
+    // Once the readers settled, the rest of the player's head and its read-ahead go out.
+    await until(`block ${c + 1} asked after the readers settled`, () => asked.some(r => r.index === c + 1), 5000)
+    await until(`blocks ${c}..${c + 4}`, () => [0, 1, 2, 3, 4].every(k => s.leecher.isHeld(c + k)))
+    s.leecher.setPriorityWindow('player', null)
+    release()
+    await s.leecher.whenComplete(AbortSignal.timeout(30_000))
+    assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
   } finally { await s.cleanup() }
 })
 
