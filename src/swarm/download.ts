@@ -180,13 +180,16 @@ export class Downloader {
       for (const p of this.#ctx.peers.values()) this.#cancel(p, index)
     }
     if (next == null) { this.fillAll(); return }
-    // What each lane had in flight before the preemption is still in its circuit (a cancel does
-    // not recall bytes already sent): the window's head goes first to the least loaded lanes.
-    const inFlight = new Map([...this.#ctx.peers.values()].map(p => [p, p.pipeline.size]))
+    // What each lane was sent before the preemption is still in its circuit (a cancel does not
+    // recall bytes already sent): the window's head goes first to the lanes with the least
+    // backlog, the faster lane first among equals.
+    const lanes = [...this.#ctx.peers.values()]
+    const backlog = new Map(lanes.map(p => [p, p.pipeline.backlog]))
     for (let i = next.from; i <= next.to && i - next.from < URGENT_BLOCKS; i++) {
       if (picker.unrequested(i)) this.#preempt(i, i - next.from)
     }
-    for (const p of [...inFlight.keys()].sort((a, b) => inFlight.get(a)! - inFlight.get(b)!)) this.fill(p)
+    lanes.sort((a, b) => backlog.get(a)! - backlog.get(b)! || b.pipeline.bytesPerMs - a.pipeline.bytesPerMs)
+    for (const p of lanes) this.fill(p)
   }
 
   /** Readers came or went: the rest of what lanes would carry waits READER_SETTLE_MS (fill). */
@@ -231,8 +234,9 @@ export class Downloader {
 
   /** Cancels a request in flight to `peer` (its late answer may still be used); false when there was none. */
   #cancel (peer: SwarmPeer, index: number): boolean {
-    if (this.#untrack(peer, index) == null) return false
-    peer.pipeline.withdrawn(index)
+    const entry = this.#untrack(peer, index)
+    if (entry == null) return false
+    peer.pipeline.withdrawn(index, entry.sentAt)
     peer.wire.wire.cancel(index, 0, blockLength(this.#ctx.header!, index) + TAG_BYTES)
     return true
   }
@@ -290,6 +294,7 @@ export class Downloader {
   onPiece (peer: SwarmPeer, index: number, block: Uint8Array): void {
     const entry = this.#untrack(peer, index)
     if (entry == null) return
+    peer.pipeline.answered(entry.sentAt)
     void this.#store(peer, index, block, performance.now() - entry.sentAt)
   }
 

@@ -17,11 +17,20 @@ interface PipeProbe {
   since: number
 }
 
+/** A cancel this soon after its request goes out in the same write: the peer reads both at once and sends nothing. */
+const SAME_WRITE_MS = 1
+
 const freshProbe = (): PipeProbe => ({ depth: MIN_DEPTH, best: 0, bestDepth: MIN_DEPTH, flat: 0, bytes: 0, since: 0 })
 
 interface InFlight {
   sentAt: number
   timer: NodeJS.Timeout
+}
+
+interface Withdrawn {
+  sentAt: number
+  /** The peer likely sent it: the cancel did not go out in the same write as the request. */
+  sent: boolean
 }
 
 /**
@@ -37,7 +46,9 @@ export class Pipeline {
    * cancel cannot recall bytes the peer already sent, and such an answer is used once rather than
    * asked for again. Bounded: the oldest is forgotten first.
    */
-  readonly #withdrawn = new Set<number>()
+  readonly #withdrawn = new Map<number, Withdrawn>()
+  /** When the latest request answered on this connection was sent (the peer answers in order). */
+  #answeredSentAt = -Infinity
   /** Pipeline depth in blocks, grown from measured rate × round trip. */
   depth = INITIAL_DEPTH
   #probe = freshProbe()
@@ -74,14 +85,39 @@ export class Pipeline {
     return entry
   }
 
-  /** A request was cancelled or timed out: an answer that still comes may be used (takeWithdrawn). */
-  withdrawn (index: number): void {
-    this.#withdrawn.add(index)
-    if (this.#withdrawn.size > MAX_WITHDRAWN) this.#withdrawn.delete(this.#withdrawn.values().next().value!)
+  /**
+   * A request sent at `sentAt` was cancelled or timed out: an answer that still comes may be used
+   * (takeWithdrawn), and until it or a later request's answer comes it counts in `backlog`.
+   */
+  withdrawn (index: number, sentAt = -Infinity): void {
+    this.#withdrawn.delete(index)
+    this.#withdrawn.set(index, { sentAt, sent: performance.now() - sentAt >= SAME_WRITE_MS })
+    if (this.#withdrawn.size > MAX_WITHDRAWN) this.#withdrawn.delete(this.#withdrawn.keys().next().value!)
   }
 
   /** True once for a withdrawn request's late answer: the caller may use that block. */
-  takeWithdrawn (index: number): boolean { return this.#withdrawn.delete(index) }
+  takeWithdrawn (index: number): boolean {
+    const entry = this.#withdrawn.get(index)
+    if (entry == null) return false
+    this.#withdrawn.delete(index)
+    this.answered(entry.sentAt)
+    return true
+  }
+
+  /** A request sent at `sentAt` was answered: whatever was withdrawn before it came or never will. */
+  answered (sentAt: number): void { this.#answeredSentAt = Math.max(this.#answeredSentAt, sentAt) }
+
+  /**
+   * Blocks the peer will still send before a new request's: those in flight, and those withdrawn
+   * that it likely sent before the cancel came and that have not arrived (nothing asked after
+   * them was answered yet). A cancel does not recall bytes in a circuit, so this, not `size`, is
+   * how long a new request waits on this connection.
+   */
+  get backlog (): number {
+    let pending = 0
+    for (const w of this.#withdrawn.values()) if (w.sent && w.sentAt > this.#answeredSentAt) pending++
+    return this.#inflight.size + pending
+  }
 
   /** A request timed out: the connection gets a short pipeline until it proves itself again. */
   stalled (): void {

@@ -41,12 +41,16 @@ export async function laneSwarms (size: number) {
   swarmRef = leecher
   await leecher.start()
   const seederId = Buffer.from(seeder.options.localNodeId).toString('hex')
-  /** Leecher-side and seeder-side sockets of each lane, in the order opened. */
-  const lanes: Array<{ leecherSide: Socket, seederSide: Socket }> = []
+  /**
+   * Each lane in the order opened: its leecher-side and seeder-side sockets, the pace of its
+   * leecher-side reads (`setRate` slows one lane down), and the block requests the seeder got on it.
+   */
+  const lanes: Array<{ leecherSide: Socket, seederSide: Socket, pace: RateLimiter, requested: number[] }> = []
   const openLane = async (): Promise<void> => {
     const [a, b] = await socketPair()
-    lanes.push({ leecherSide: a, seederSide: b })
-    if (leecher.addPeer(throttleReads(a, new RateLimiter(LANE_BYTES_PER_SECOND)), true, seeder.options.localNodeId) == null) throw new Error('leecher refused the lane')
+    const pace = new RateLimiter(LANE_BYTES_PER_SECOND)
+    lanes.push({ leecherSide: a, seederSide: b, pace, requested: watchRequests(b) })
+    if (leecher.addPeer(throttleReads(a, pace), true, seeder.options.localNodeId) == null) throw new Error('leecher refused the lane')
     seeder.addPeer(b, false, leecher.options.localNodeId)
   }
   const restore = async (): Promise<Buffer> => {
@@ -76,6 +80,31 @@ export async function laneSwarms (size: number) {
   }
   const blockCount = Math.ceil(size / BLOCK)
   return { plain, seeder, leecher, seederId, lanes, openLane, addLeecher, restore, cleanup, blockCount }
+}
+
+/**
+ * The block indices of the BitTorrent requests (message id 6) read from `socket` (a seeder's side
+ * of a lane, watched from its first byte: the 68-byte handshake, then length-prefixed messages).
+ */
+function watchRequests (socket: Socket): number[] {
+  const requested: number[] = []
+  let pending = Buffer.alloc(0)
+  let skip = 68
+  socket.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk])
+    if (skip > 0) {
+      const n = Math.min(skip, pending.length)
+      pending = pending.subarray(n)
+      skip -= n
+    }
+    while (pending.length >= 4) {
+      const length = pending.readUInt32BE(0)
+      if (pending.length < 4 + length) break
+      if (length === 13 && pending[4] === 6) requested.push(pending.readUInt32BE(5))
+      pending = pending.subarray(4 + length)
+    }
+  })
+  return requested
 }
 
 /** Counts block:verified events by index: every block once, none twice. */

@@ -3,7 +3,7 @@
 // cancels that the seeder had already sent, and the background requests an open stream keeps.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { laneSwarms, verifiedBlocks } from '../helpers/lane-swarms.ts'
+import { LANE_BYTES_PER_SECOND, laneSwarms, verifiedBlocks } from '../helpers/lane-swarms.ts'
 import { READER_SETTLE_MS, SHALLOW_SLOTS_WHILE_STREAMING, URGENT_BLOCKS } from '../../src/swarm/index.ts'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -155,6 +155,46 @@ test('readers that come and go within milliseconds (a player probing) ask only f
     await s.leecher.whenComplete(AbortSignal.timeout(30_000))
     assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
   } finally { await s.cleanup() }
+})
+
+test('a seek\'s first block goes to lanes that deliver, not to one whose sent blocks have not arrived', async () => {
+  const s = await laneSwarms(8 * 1024 * 1024)
+  try {
+    const verified = verifiedBlocks(s.leecher)
+    const release = s.leecher.holdForStreaming()
+    for (let i = 0; i < 3; i++) await s.openLane()
+    for (const lane of s.lanes) lane.pace.setRate(LANE_BYTES_PER_SECOND / 16) // the share lasts the seeks
+    await until('blocks over every lane', () => verified.size >= 12 && s.lanes.every(l => l.requested.length >= 3))
+    // Lane 0 (the first in every tie) stops delivering: what it was sent stays in its "circuit".
+    const stuck = s.lanes[0]!
+    stuck.pace.setRate(1)
+    const missing = (start: number): number => {
+      for (let k = 0; k < s.blockCount; k++) if (!s.leecher.isHeld((start + k) % s.blockCount)) return (start + k) % s.blockCount
+      throw new Error('no block missing: the share downloaded before the seeks')
+    }
+    const heads: number[] = []
+    const askedOfStuck: number[] = []
+    for (const start of [60, 90, 30, 110, 75]) {
+      await sleep(READER_SETTLE_MS * 2) // the lanes refilled since the last reader went
+      const from = missing(start)
+      heads.push(from)
+      const before = stuck.requested.length
+      s.leecher.setPriorityWindow('player', { from, to: from + 8 })
+      await until(`block ${from}`, () => s.leecher.isHeld(from), 10_000)
+      s.leecher.setPriorityWindow('player', null)
+      // The first seek finds lane 0 as loaded as the others (one request each); after it, lane 0
+      // holds withdrawn requests that no answer has passed.
+      if (heads.length > 1 && stuck.requested.slice(before).includes(from)) askedOfStuck.push(from)
+    }
+    assert.deepEqual(askedOfStuck, [], `seeks' first blocks asked of the lane that delivers nothing (seeks to ${heads.join(', ')})`)
+    release()
+    for (const lane of s.lanes) lane.pace.setRate(LANE_BYTES_PER_SECOND)
+    await s.leecher.whenComplete(AbortSignal.timeout(60_000))
+    assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
+  } finally {
+    for (const lane of s.lanes) lane.pace.setRate(LANE_BYTES_PER_SECOND)
+    await s.cleanup()
+  }
 })
 
 test('a seed does not send a requester to another seed: only a holder still fetching is worth the round trip', async () => {

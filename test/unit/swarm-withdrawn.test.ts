@@ -27,3 +27,25 @@ test('only the last MAX_WITHDRAWN withdrawn requests are remembered', () => {
   for (let i = 0; i < 10; i++) assert.equal(p.takeWithdrawn(i), false, `the oldest (${i}) is forgotten`)
   for (let i = 10; i < MAX_WITHDRAWN + 10; i++) assert.equal(p.takeWithdrawn(i), true, `${i} is remembered`)
 })
+
+test('backlog counts what the peer will still send: requests in flight, and withdrawn ones it likely sent that no later answer passed', () => {
+  const p = new Pipeline()
+  const now = performance.now()
+  p.track(1, 60_000, () => {})
+  p.track(2, 60_000, () => {})
+  assert.equal(p.backlog, 2)
+  p.untrack(1)
+  p.withdrawn(1, now - 50) // cancelled 50 ms after its request went out: the peer sent it
+  assert.equal(p.size, 1, 'one request in flight')
+  assert.equal(p.backlog, 2, 'and one withdrawn that is still on its way')
+  p.withdrawn(3, performance.now()) // cancelled in the same write as its request: never sent
+  assert.equal(p.backlog, 2)
+  p.withdrawn(4, now - 20)
+  assert.equal(p.backlog, 3)
+  p.answered(now - 30) // an answer to a request sent after 1 and before 4: 1 came or never will
+  assert.equal(p.backlog, 2, 'request 2 and withdrawn 4')
+  assert.equal(p.takeWithdrawn(4), true)
+  assert.equal(p.backlog, 1, 'only request 2')
+  p.untrack(2)
+  assert.equal(p.backlog, 0)
+})
