@@ -179,15 +179,22 @@ export class Downloader {
       if (picker.have.get(index)) continue
       for (const p of this.#ctx.peers.values()) this.#cancel(p, index)
     }
-    if (next == null) { this.fillAll(); return }
-    // What each lane was sent before the preemption is still in its circuit (a cancel does not
-    // recall bytes already sent): the window's head goes first to the lanes with the least
-    // backlog, the faster lane first among equals.
+    if (next != null) {
+      for (let i = next.from; i <= next.to && i - next.from < URGENT_BLOCKS; i++) {
+        if (picker.unrequested(i)) this.#preempt(i, i - next.from)
+      }
+    }
+    this.#fillLeastBacklogFirst()
+  }
+
+  /**
+   * Fills the lanes with the least backlog first, the faster first among equals: what a lane was
+   * sent is still in its circuit (a cancel does not recall it), so a window's head asked of it
+   * would wait behind that.
+   */
+  #fillLeastBacklogFirst (): void {
     const lanes = [...this.#ctx.peers.values()]
     const backlog = new Map(lanes.map(p => [p, p.pipeline.backlog]))
-    for (let i = next.from; i <= next.to && i - next.from < URGENT_BLOCKS; i++) {
-      if (picker.unrequested(i)) this.#preempt(i, i - next.from)
-    }
     lanes.sort((a, b) => backlog.get(a)! - backlog.get(b)! || b.pipeline.bytesPerMs - a.pipeline.bytesPerMs)
     for (const p of lanes) this.fill(p)
   }
@@ -196,7 +203,7 @@ export class Downloader {
   #settle (): void {
     this.#settleUntil = performance.now() + READER_SETTLE_MS
     clearTimeout(this.#settleTimer)
-    this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.fillAll() }, READER_SETTLE_MS + 1)
+    this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.#fillLeastBacklogFirst() }, READER_SETTLE_MS + 1)
     this.#settleTimer.unref()
   }
 
