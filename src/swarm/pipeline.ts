@@ -87,7 +87,8 @@ export class Pipeline {
 
   /**
    * A request sent at `sentAt` was cancelled or timed out: an answer that still comes may be used
-   * (takeWithdrawn), and until it or a later request's answer comes it counts in `backlog`.
+   * (takeWithdrawn), and until it or a later request's answer comes it counts in `backlog` (not
+   * when `sentAt` is unknown).
    */
   withdrawn (index: number, sentAt = -Infinity): void {
     this.#withdrawn.delete(index)
