@@ -140,6 +140,10 @@ try {
   console.log(`- \`oht stream\` through a running daemon to the first frame, median ${median(streams.map(v => v.firstFrame)).toFixed(1)} s (target ≤ 6 s); seeks median ${median(allSeeks).toFixed(0)} ms = ${(median(allSeeks) / rtt.p50Ms).toFixed(1)} circuit RTTs (target ≤ 2)`)
   if (networkSeeks.length > 0) console.log(`- seeks that waited for the network (${networkSeeks.length} of ${allSeeks.length}; the others, under ${HELD_SEEK_MAX_MS} ms, read blocks already held): median ${median(networkSeeks).toFixed(0)} ms = ${(median(networkSeeks) / rtt.p50Ms).toFixed(1)} circuit RTTs, worst ${(Math.max(...networkSeeks) / rtt.p50Ms).toFixed(1)}`)
 } finally {
+  if (process.env.DEBUG != null) {
+    // The seeders' side of the timelines (what they served, and when), without their DHT chatter.
+    daemons.forEach((d, i) => { process.stderr.write(`--- seeder ${i + 1}\n${d.stderr().split('\n').filter(l => l.includes('oht:swarm')).join('\n')}\n`) })
+  }
   await Promise.all(daemons.map(async d => { await d.stop() }))
   await network.stop()
   await rm(dir, { recursive: true, force: true })
