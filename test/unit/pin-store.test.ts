@@ -96,3 +96,21 @@ test('two claims of one account at once: the quota is weighed under the lock, so
   assert.deepEqual(results.map(r => r.status).sort(), ['fulfilled', 'rejected'], 'one of two 3000-byte pins fits a 4000-byte quota')
   assert.equal(await store.usage('acct'), 3000)
 })
+
+test('an audit while a sweep releases claims sees a consistent count (it waits for the step, not half of it)', async t => {
+  const { state, blocks } = await openStores(t)
+  const store = new PinStore(state, blocks, { batchSize: 1 })
+  const shares = []
+  for (let i = 0; i < 4; i++) shares.push(await putShare(blocks, Array.from({ length: 6 }, () => randomBytes(300))))
+  for (const s of shares) await store.claim(record(s.id, LOCAL_HOLDER, null, 1800), s.leaves)
+  for (const s of shares) assert.equal(await store.release(s.id, LOCAL_HOLDER), true)
+  // Each sweep step releases one claim; audits run beside it, as a client's check after a restart does.
+  const sweeping = store.sweep()
+  const audits: Array<Awaited<ReturnType<PinStore['audit']>>> = []
+  while (audits.length < 200 && (await store.journals()).length > 0) audits.push(await store.audit())
+  await sweeping
+  audits.push(await store.audit())
+  const wrong = audits.filter(a => a.wrong.length > 0)
+  assert.deepEqual(wrong.map(a => a.wrong), [], `${wrong.length} of ${audits.length} audits saw counts off`)
+  assert.deepEqual(await store.journals(), [])
+})

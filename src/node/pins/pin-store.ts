@@ -347,9 +347,14 @@ export class PinStore extends EventEmitter<PinStoreEvents> {
 
   /**
    * Recounts every claim from the pin records and journals and compares with the stored counts:
-   * the exactness check (tests, `oht pins check`). Returns the cids whose count is wrong.
+   * the exactness check (tests, `oht pins check`). Returns the cids whose count is wrong. Under
+   * the lock: a sweep step between reading the journals and the counts would look like a loss.
    */
   async audit (): Promise<{ refs: number, wrong: Array<{ cid: string, stored: number, expected: number }> }> {
+    return await this.#mutex.run(async () => await this.#auditLocked())
+  }
+
+  async #auditLocked (): Promise<{ refs: number, wrong: Array<{ cid: string, stored: number, expected: number }> }> {
     const expected = new Map<string, number>()
     const add = (cid: string): void => { expected.set(cid, (expected.get(cid) ?? 0) + 1) }
     for (const p of await this.list()) {
