@@ -78,6 +78,8 @@ export const INITIAL_RTT_MS = 1000
 export const RTT_SAMPLE_WEIGHT = 0.2
 /** Weight of a new rate window in the smoothed delivery rate. */
 export const RATE_SAMPLE_WEIGHT = 0.3
+/** Weight of a new sample in a connection's smoothed drain time per queued block (Pipeline.msPerQueuedBlock): blocks come in bursts. */
+export const DRAIN_SAMPLE_WEIGHT = 0.1
 /** Shortest window a delivery rate is measured over (and at least the shortest round trip): shorter ones are bursts. */
 export const MIN_RATE_WINDOW_MS = 20
 /** Slack on top of bandwidth × delay (× this, plus DEPTH_SLACK_BLOCKS): a slow start still grows geometrically. */

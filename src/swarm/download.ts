@@ -184,18 +184,18 @@ export class Downloader {
         if (picker.unrequested(i)) this.#preempt(i, i - next.from)
       }
     }
-    this.#fillLeastBacklogFirst()
+    this.#fillSoonestFirst()
   }
 
   /**
-   * Fills the lanes with the least backlog first, the faster first among equals: what a lane was
-   * sent is still in its circuit (a cancel does not recall it), so a window's head asked of it
-   * would wait behind that.
+   * Fills the lanes that would answer a new request soonest first: what a lane was sent is still
+   * in its circuit (a cancel does not recall it), and lanes drain at their own pace, so a window's
+   * head goes where the least time, not the fewest blocks, stands in front of it.
    */
-  #fillLeastBacklogFirst (): void {
+  #fillSoonestFirst (): void {
     const lanes = [...this.#ctx.peers.values()]
-    const backlog = new Map(lanes.map(p => [p, p.pipeline.backlog]))
-    lanes.sort((a, b) => backlog.get(a)! - backlog.get(b)! || b.pipeline.bytesPerMs - a.pipeline.bytesPerMs)
+    const wait = new Map(lanes.map(p => [p, p.pipeline.expectedWaitMs]))
+    lanes.sort((a, b) => wait.get(a)! - wait.get(b)!)
     for (const p of lanes) this.fill(p)
   }
 
@@ -203,7 +203,7 @@ export class Downloader {
   #settle (): void {
     this.#settleUntil = performance.now() + READER_SETTLE_MS
     clearTimeout(this.#settleTimer)
-    this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.#fillLeastBacklogFirst() }, READER_SETTLE_MS + 1)
+    this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.#fillSoonestFirst() }, READER_SETTLE_MS + 1)
     this.#settleTimer.unref()
   }
 

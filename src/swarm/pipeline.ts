@@ -1,6 +1,6 @@
 import {
   DEPTH_SLACK_BLOCKS, DEPTH_SLACK_FACTOR, INITIAL_DEPTH, INITIAL_RTT_MS, MAX_DEPTH, MAX_WITHDRAWN, MIN_DEPTH, MIN_PROBE_WINDOW_MS,
-  MIN_RATE_WINDOW_MS, PROBE_FLAT_WINDOWS, PROBE_FULL_MARGIN, PROBE_GAIN, PROBE_GROWTH, PROBE_MIN_RTT_MS, PROBE_REARM_WINDOWS,
+  MIN_RATE_WINDOW_MS, DRAIN_SAMPLE_WEIGHT, PROBE_FLAT_WINDOWS, PROBE_FULL_MARGIN, PROBE_GAIN, PROBE_GROWTH, PROBE_MIN_RTT_MS, PROBE_REARM_WINDOWS,
   RATE_SAMPLE_WEIGHT, RTT_FLOOR_MS, RTT_SAMPLE_WEIGHT
 } from './constants.ts'
 
@@ -49,6 +49,14 @@ export class Pipeline {
   readonly #withdrawn = new Map<number, Withdrawn>()
   /** When the latest request answered on this connection was sent (the peer answers in order). */
   #answeredSentAt = -Infinity
+  /** When the latest block arrived (answer or late answer). */
+  #lastArrivalAt = -Infinity
+  /**
+   * Smoothed time between two blocks arriving back to back (the second was asked before the first
+   * came, so it was queued behind it): how fast this connection drains what it was sent, which
+   * the delivery rate (`bytesPerMs`) does not say while the pipeline runs below its depth.
+   */
+  msPerQueuedBlock = 0
   /** Pipeline depth in blocks, grown from measured rate × round trip. */
   depth = INITIAL_DEPTH
   #probe = freshProbe()
@@ -105,8 +113,18 @@ export class Pipeline {
     return true
   }
 
-  /** A request sent at `sentAt` was answered: whatever was withdrawn before it came or never will. */
-  answered (sentAt: number): void { this.#answeredSentAt = Math.max(this.#answeredSentAt, sentAt) }
+  /**
+   * A request sent at `sentAt` was answered (`now`): whatever was withdrawn before it came or never
+   * will; if it was asked before the previous block arrived, the gap between them is a drain sample.
+   */
+  answered (sentAt: number, now = performance.now()): void {
+    this.#answeredSentAt = Math.max(this.#answeredSentAt, sentAt)
+    if (sentAt < this.#lastArrivalAt) {
+      const gap = now - this.#lastArrivalAt
+      this.msPerQueuedBlock = this.msPerQueuedBlock === 0 ? gap : this.msPerQueuedBlock * (1 - DRAIN_SAMPLE_WEIGHT) + gap * DRAIN_SAMPLE_WEIGHT
+    }
+    this.#lastArrivalAt = Math.max(this.#lastArrivalAt, now)
+  }
 
   /**
    * Blocks the peer will still send before a new request's: those in flight, and those withdrawn
@@ -118,6 +136,17 @@ export class Pipeline {
     let pending = 0
     for (const w of this.#withdrawn.values()) if (w.sent && w.sentAt > this.#answeredSentAt) pending++
     return this.#inflight.size + pending
+  }
+
+  /**
+   * About how long the answer to a request sent now would take: the backlog drains while the
+   * request travels (a round trip at best), then the block itself. A connection that never
+   * drained a queue is assumed to take a round trip per block.
+   */
+  get expectedWaitMs (): number {
+    const delay = Number.isFinite(this.minRttMs) ? this.minRttMs : this.rttMs
+    const perBlock = this.msPerQueuedBlock > 0 ? this.msPerQueuedBlock : this.rttMs
+    return Math.max(delay, this.backlog * perBlock) + perBlock
   }
 
   /** A request timed out: the connection gets a short pipeline until it proves itself again. */

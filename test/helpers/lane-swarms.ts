@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { socketPair } from './sockets.ts'
+import type { DelayProxy } from '../../src/onion/tor/delay-proxy.ts'
 import { OhtNode } from '../../src/node/transfers/node.ts'
 import { BlockstoreSource, blockKeyOf, decodeManifest, deriveSwarmInfoHash, openManifest, parseReadCap, restoreShare, verifyCapOf, type BlockSource } from '../../src/blocks/index.ts'
 import { RateLimiter, Swarm, blockstoreStore, sourceStore, throttleReads } from '../../src/swarm/index.ts'
@@ -46,8 +47,16 @@ export async function laneSwarms (size: number) {
    * leecher-side reads (`setRate` slows one lane down), and the block requests the seeder got on it.
    */
   const lanes: Array<{ leecherSide: Socket, seederSide: Socket, pace: RateLimiter, requested: number[] }> = []
-  const openLane = async (): Promise<void> => {
-    const [a, b] = await socketPair()
+  const proxies: DelayProxy[] = []
+  /** One more lane; `delayMs` puts it behind a proxy delaying each way by that much (a far circuit). */
+  const openLane = async (delayMs?: number): Promise<void> => {
+    let a: Socket, b: Socket
+    if (delayMs == null) [a, b] = await socketPair()
+    else {
+      let proxy: DelayProxy
+      [a, b, proxy] = await socketPair(delayMs)
+      proxies.push(proxy)
+    }
     const pace = new RateLimiter(LANE_BYTES_PER_SECOND)
     lanes.push({ leecherSide: a, seederSide: b, pace, requested: watchRequests(b) })
     if (leecher.addPeer(throttleReads(a, pace), true, seeder.options.localNodeId) == null) throw new Error('leecher refused the lane')
@@ -75,6 +84,7 @@ export async function laneSwarms (size: number) {
   }
   const cleanup = async (): Promise<void> => {
     seeder.close(); leecher.close()
+    for (const proxy of proxies) await proxy.close()
     for (const o of others) { o.swarm.close(); await o.node.close() }
     await owner.close(); await leecherNode.close(); await rm(dir, { recursive: true, force: true })
   }

@@ -197,6 +197,39 @@ test('a seek\'s first block goes to lanes that deliver, not to one whose sent bl
   }
 })
 
+test('a seek\'s first block goes to the lanes that will deliver it soonest, not to a slow lane with fewer blocks queued', async () => {
+  const s = await laneSwarms(32 * 1024 * 1024)
+  try {
+    // Three far lanes (100 ms each way); lane 0 carries an eighth of what lanes 1 and 2 carry, so
+    // its pipeline is shallower: its few queued blocks take longer to drain than their many.
+    for (let i = 0; i < 3; i++) await s.openLane(100)
+    s.lanes[0]!.pace.setRate(LANE_BYTES_PER_SECOND / 8)
+    const verified = verifiedBlocks(s.leecher)
+    await until('blocks over every lane', () => verified.size >= 48 && s.lanes.every(l => l.requested.length >= 6))
+    const slow = s.lanes[0]!
+    const missing = (start: number): number => {
+      for (let k = 0; k < s.blockCount; k++) if (!s.leecher.isHeld((start + k) % s.blockCount)) return (start + k) % s.blockCount
+      throw new Error('no block missing: the share downloaded before the seeks')
+    }
+    const heads: number[] = []
+    const askedOfSlow: number[] = []
+    for (const start of [300, 450, 150, 500, 380]) {
+      await sleep(READER_SETTLE_MS * 4) // the lanes refilled since the last reader went
+      const from = missing(start)
+      heads.push(from)
+      const before = slow.requested.length
+      s.leecher.setPriorityWindow('player', { from, to: from + 8 })
+      await until(`block ${from}`, () => s.leecher.isHeld(from), 20_000)
+      s.leecher.setPriorityWindow('player', null)
+      await sleep(250) // the request reached the seeder (100 ms away)
+      if (slow.requested.slice(before).includes(from)) askedOfSlow.push(from)
+    }
+    assert.deepEqual(askedOfSlow, [], `seeks' first blocks asked of the slow lane (seeks to ${heads.join(', ')})`)
+    await s.leecher.whenComplete(AbortSignal.timeout(60_000))
+    assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
+  } finally { await s.cleanup() }
+})
+
 test('a seed does not send a requester to another seed: only a holder still fetching is worth the round trip', async () => {
   const s = await laneSwarms(2 * 1024 * 1024)
   try {

@@ -49,3 +49,30 @@ test('backlog counts what the peer will still send: requests in flight, and with
   p.untrack(2)
   assert.equal(p.backlog, 0)
 })
+
+test('expected wait: a lane drains its queue at its own pace, measured from blocks that came back to back', () => {
+  const t = performance.now()
+  /** A lane that got `blocks` answers `gapMs` apart, each asked before the one before it arrived. */
+  const lane = (gapMs: number, blocks: number): Pipeline => {
+    const p = new Pipeline()
+    for (let i = 0; i < blocks; i++) p.answered(t - 10_000, t - 5_000 + i * gapMs)
+    return p
+  }
+  const slow = lane(150, 8)
+  const fast = lane(20, 8)
+  assert.ok(Math.abs(slow.msPerQueuedBlock - 150) < 1e-6 && Math.abs(fast.msPerQueuedBlock - 20) < 1e-6, `${slow.msPerQueuedBlock}, ${fast.msPerQueuedBlock}`)
+  // An answer asked after the block before it arrived (the lane sat idle between) says nothing of the drain.
+  slow.answered(t - 1_000, t)
+  assert.ok(Math.abs(slow.msPerQueuedBlock - 150) < 1e-6, 'an idle gap is not a drain sample')
+  // The slow lane has 7 requests in flight, the fast one 20: the fast one still answers sooner
+  // (with no round trip measured, both assume the initial one, during which a backlog drains).
+  for (let i = 0; i < 7; i++) slow.track(i, 60_000, () => {})
+  for (let i = 0; i < 20; i++) fast.track(i, 60_000, () => {})
+  assert.ok(fast.expectedWaitMs < slow.expectedWaitMs, `fast ${fast.expectedWaitMs} ms, slow ${slow.expectedWaitMs} ms`)
+  // A withdrawn block the peer likely sent drains like one in flight.
+  const before = slow.expectedWaitMs
+  slow.withdrawn(9, performance.now() - 50)
+  assert.ok(slow.expectedWaitMs > before, 'a sent, withdrawn block adds to the wait')
+  for (let i = 0; i < 20; i++) fast.untrack(i)
+  for (let i = 0; i < 7; i++) slow.untrack(i)
+})
