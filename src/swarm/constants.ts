@@ -50,9 +50,12 @@ export const URGENT_BLOCKS = 2
  * While a reader waits on a window, or a stream of the fetch is open, each connection keeps at
  * most this many requests in flight besides the heads of windows (read-ahead deeper in a window,
  * rarest-first background): a seeder serves requests in order, so a deep pipeline would sit in
- * front of the block the player needs after a seek.
+ * front of the block the player needs after a seek. Withdrawn blocks still on their way take
+ * these slots too: a cancel does not recall them from the circuit.
  */
 export const SHALLOW_SLOTS_WHILE_STREAMING = 1
+/** Round trips after its request that a withdrawn block the peer may have sent counts as on its way (Pipeline.recentlyWithdrawnInTransit). */
+export const TRANSIT_HORIZON_RTTS = 2
 /**
  * For this long after a reader appears or goes away, only the blocks readers are blocked on (the
  * first block of a window) are asked for: a player probing a file opens and drops readers within

@@ -131,7 +131,11 @@ export class Downloader {
     const shallow = pending || this.#streams > 0
     const settling = performance.now() < this.#settleUntil
     let deferrable = 0
-    if (shallow) for (const i of pipeline.indices()) if (!this.#isHead(i)) deferrable++
+    if (shallow) {
+      // What a cancel left in the circuit is in front of anything asked now, as a request would be.
+      deferrable = pipeline.recentlyWithdrawnInTransit
+      for (const i of pipeline.indices()) if (!this.#isHead(i)) deferrable++
+    }
     while (pipeline.hasRoom) {
       const windowed = pending ? picker.pickWindowed(peer.pick) : undefined
       // The nearest pick is past a window's first block: no reader waits on anything this lane has.

@@ -1,7 +1,7 @@
 import {
   DEPTH_SLACK_BLOCKS, DEPTH_SLACK_FACTOR, INITIAL_DEPTH, INITIAL_RTT_MS, MAX_DEPTH, MAX_WITHDRAWN, MIN_DEPTH, MIN_PROBE_WINDOW_MS,
   MIN_RATE_WINDOW_MS, DRAIN_SAMPLE_WEIGHT, PROBE_FLAT_WINDOWS, PROBE_FULL_MARGIN, PROBE_GAIN, PROBE_GROWTH, PROBE_MIN_RTT_MS, PROBE_REARM_WINDOWS,
-  RATE_SAMPLE_WEIGHT, RTT_FLOOR_MS, RTT_SAMPLE_WEIGHT
+  RATE_SAMPLE_WEIGHT, RTT_FLOOR_MS, RTT_SAMPLE_WEIGHT, TRANSIT_HORIZON_RTTS
 } from './constants.ts'
 
 /** State of the full-pipe probe (Pipeline.#probe). */
@@ -132,10 +132,19 @@ export class Pipeline {
    * them was answered yet). A cancel does not recall bytes in a circuit, so this, not `size`, is
    * how long a new request waits on this connection.
    */
-  get backlog (): number {
+  get backlog (): number { return this.#inflight.size + this.#inTransit(-Infinity) }
+
+  /**
+   * Withdrawn blocks still on their way (as in `backlog`), counting only those asked within the
+   * last TRANSIT_HORIZON_RTTS round trips: one the peer never sent is forgotten by then, so a lane
+   * held back while these arrive (Downloader.fill) is not held for ever.
+   */
+  get recentlyWithdrawnInTransit (): number { return this.#inTransit(performance.now() - TRANSIT_HORIZON_RTTS * this.rttMs) }
+
+  #inTransit (askedAfter: number): number {
     let pending = 0
-    for (const w of this.#withdrawn.values()) if (w.sent && w.sentAt > this.#answeredSentAt) pending++
-    return this.#inflight.size + pending
+    for (const w of this.#withdrawn.values()) if (w.sent && w.sentAt > this.#answeredSentAt && w.sentAt > askedAfter) pending++
+    return pending
   }
 
   /**

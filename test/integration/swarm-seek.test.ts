@@ -230,6 +230,46 @@ test('a seek\'s first block goes to the lanes that will deliver it soonest, not 
   } finally { await s.cleanup() }
 })
 
+test('while a stream is open, a lane still carrying cancelled blocks gets no background request until they arrive', async () => {
+  const s = await laneSwarms(8 * 1024 * 1024)
+  try {
+    const verified = verifiedBlocks(s.leecher)
+    const release = s.leecher.holdForStreaming()
+    await s.openLane(100) // a far lane: a cancel reaches the seeder after it sent the block
+    s.lanes[0]!.pace.setRate(LANE_BYTES_PER_SECOND / 8)
+    await until('background blocks over the lane', () => verified.size >= 4)
+    const events: Array<{ type: string, index: number, at: number }> = []
+    s.leecher.on('event', e => { if (e.type === 'block:requested' || e.type === 'block:late') events.push({ type: e.type, index: e.index, at: performance.now() }) })
+    const missing = (start: number): number => {
+      for (let i = start; i < s.blockCount; i++) if (!s.leecher.isHeld(i)) return i
+      throw new Error(`no missing block after ${start}`)
+    }
+    // Three readers that live 20 ms each (a player probing): each one's first block is asked at
+    // once and cancelled when it goes, after the seeder has sent it.
+    const heads: number[] = []
+    for (const start of [40, 70, 100]) {
+      const from = missing(start)
+      heads.push(from)
+      s.leecher.setPriorityWindow('probe', { from, to: from + 8 })
+      await sleep(20)
+      s.leecher.setPriorityWindow('probe', null)
+    }
+    const gone = performance.now()
+    await until('the cancelled blocks arrived anyway', () => heads.every(h => s.leecher.isHeld(h)), 10_000)
+    const lastLate = Math.max(...events.filter(e => e.type === 'block:late').map(e => e.at))
+    assert.ok(Number.isFinite(lastLate), 'the cancelled blocks came as late answers')
+    const piledOn = events.filter(e => e.type === 'block:requested' && e.at > gone && e.at < lastLate).map(e => e.index)
+    assert.deepEqual(piledOn, [], `background asked of the lane while its cancelled blocks ${heads.join(', ')} were still on their way`)
+    release()
+    s.lanes[0]!.pace.setRate(LANE_BYTES_PER_SECOND)
+    await s.leecher.whenComplete(AbortSignal.timeout(60_000))
+    assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
+  } finally {
+    s.lanes[0]?.pace.setRate(LANE_BYTES_PER_SECOND)
+    await s.cleanup()
+  }
+})
+
 test('a seed does not send a requester to another seed: only a holder still fetching is worth the round trip', async () => {
   const s = await laneSwarms(2 * 1024 * 1024)
   try {
