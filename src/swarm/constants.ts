@@ -59,11 +59,11 @@ export const TRANSIT_HORIZON_RTTS = 2
 /**
  * For this long after a reader appears or goes away, only the blocks readers are blocked on (the
  * first block of a window) are asked for: a player probing a file opens and drops readers within
- * milliseconds, and over Tor a seeder sends whatever it was asked before the cancel arrives, so
- * each dropped reader's head, read-ahead and the background refill behind it would sit in the
- * circuits in front of the next seek's block.
+ * tens of milliseconds (ffmpeg: most under 60 ms, some 80–110), and over Tor a seeder sends
+ * whatever it was asked before the cancel arrives, so each dropped reader's head, read-ahead and
+ * the background refill behind it would sit in the circuits in front of the next seek's block.
  */
-export const READER_SETTLE_MS = 50
+export const READER_SETTLE_MS = 120
 
 // ---- Pipeline (requests in flight per peer) ----
 

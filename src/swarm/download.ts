@@ -165,8 +165,19 @@ export class Downloader {
     }
   }
 
+  /**
+   * Fills every lane, `except` last (a lane that just timed out). While a reader has a window, the
+   * lanes that would answer a new request soonest come first: what a lane was sent is still in its
+   * circuit (a cancel does not recall it), and lanes drain at their own pace, so a window's head
+   * goes where the least time, not the fewest blocks, stands in front of it.
+   */
   fillAll (except?: SwarmPeer): void {
-    for (const p of this.#ctx.peers.values()) if (p !== except) this.fill(p)
+    const lanes = [...this.#ctx.peers.values()].filter(p => p !== except)
+    if (this.#windows.size > 0) {
+      const wait = new Map(lanes.map(p => [p, p.pipeline.expectedWaitMs]))
+      lanes.sort((a, b) => wait.get(a)! - wait.get(b)!)
+    }
+    for (const p of lanes) this.fill(p)
     if (except != null) this.fill(except)
   }
 
@@ -188,26 +199,14 @@ export class Downloader {
         if (picker.unrequested(i)) this.#preempt(i, i - next.from)
       }
     }
-    this.#fillSoonestFirst()
-  }
-
-  /**
-   * Fills the lanes that would answer a new request soonest first: what a lane was sent is still
-   * in its circuit (a cancel does not recall it), and lanes drain at their own pace, so a window's
-   * head goes where the least time, not the fewest blocks, stands in front of it.
-   */
-  #fillSoonestFirst (): void {
-    const lanes = [...this.#ctx.peers.values()]
-    const wait = new Map(lanes.map(p => [p, p.pipeline.expectedWaitMs]))
-    lanes.sort((a, b) => wait.get(a)! - wait.get(b)!)
-    for (const p of lanes) this.fill(p)
+    this.fillAll()
   }
 
   /** Readers came or went: the rest of what lanes would carry waits READER_SETTLE_MS (fill). */
   #settle (): void {
     this.#settleUntil = performance.now() + READER_SETTLE_MS
     clearTimeout(this.#settleTimer)
-    this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.#fillSoonestFirst() }, READER_SETTLE_MS + 1)
+    this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.fillAll() }, READER_SETTLE_MS + 1)
     this.#settleTimer.unref()
   }
 

@@ -203,7 +203,9 @@ test('a seek\'s first block goes to the lanes that will deliver it soonest, not 
     // Three far lanes (100 ms each way); lane 0 carries an eighth of what lanes 1 and 2 carry, so
     // its pipeline is shallower: its few queued blocks take longer to drain than their many.
     for (let i = 0; i < 3; i++) await s.openLane(100)
-    s.lanes[0]!.pace.setRate(LANE_BYTES_PER_SECOND / 8)
+    s.lanes[0]!.pace.setRate(LANE_BYTES_PER_SECOND / 16)
+    s.lanes[1]!.pace.setRate(LANE_BYTES_PER_SECOND / 2)
+    s.lanes[2]!.pace.setRate(LANE_BYTES_PER_SECOND / 2)
     const verified = verifiedBlocks(s.leecher)
     await until('blocks over every lane', () => verified.size >= 48 && s.lanes.every(l => l.requested.length >= 6))
     const slow = s.lanes[0]!
@@ -214,14 +216,14 @@ test('a seek\'s first block goes to the lanes that will deliver it soonest, not 
     const heads: number[] = []
     const askedOfSlow: number[] = []
     for (const start of [300, 450, 150, 500, 380]) {
-      await sleep(READER_SETTLE_MS * 4) // the lanes refilled since the last reader went
+      await sleep(READER_SETTLE_MS + 50) // the lanes refilled since the last reader went
       const from = missing(start)
       heads.push(from)
       const before = slow.requested.length
       s.leecher.setPriorityWindow('player', { from, to: from + 8 })
       await until(`block ${from}`, () => s.leecher.isHeld(from), 20_000)
       s.leecher.setPriorityWindow('player', null)
-      await sleep(250) // the request reached the seeder (100 ms away)
+      await sleep(220) // a request sent meanwhile reached the seeder (100 ms away)
       if (slow.requested.slice(before).includes(from)) askedOfSlow.push(from)
     }
     assert.deepEqual(askedOfSlow, [], `seeks' first blocks asked of the slow lane (seeks to ${heads.join(', ')})`)
