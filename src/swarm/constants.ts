@@ -44,14 +44,8 @@ export const RANDOM_FIRST = 4
 export const ENDGAME_BLOCKS = 8
 /** Peers a block may be asked of at once in the endgame (and for a window's urgent head): duplicates stay few. */
 export const MAX_ASKS_PER_BLOCK = 2
-/** Blocks at the head of a window: asked at any pipeline depth (the player waits on them next). */
+/** Blocks at the head of a window that may be asked of a second peer (the player waits on them). */
 export const URGENT_BLOCKS = 2
-/**
- * Blocks at the head of a window that may be asked of a second peer too: only the one a reader is
- * blocked on. The next becomes that once the reader gets there; a copy asked earlier would sit in
- * a circuit, in front of the next seek's block, if the reader goes first.
- */
-export const HEDGED_BLOCKS = 1
 /**
  * While a reader waits on a window, or a stream of the fetch is open, each connection keeps at
  * most this many requests in flight besides the heads of windows (read-ahead deeper in a window,

@@ -1,6 +1,6 @@
 import { Bits } from './bitfield.ts'
 import { BLOCK_HELD, BLOCK_INFLIGHT, BLOCK_MISSING, BLOCK_SKIPPED } from './types.ts'
-import { ENDGAME_BLOCKS, HEDGED_BLOCKS, MAX_ASKS_PER_BLOCK, RANDOM_FIRST } from './constants.ts'
+import { ENDGAME_BLOCKS, MAX_ASKS_PER_BLOCK, RANDOM_FIRST, URGENT_BLOCKS } from './constants.ts'
 import type { PriorityWindows } from './windows.ts'
 
 /** A peer's bitfield as far as the picker reads it. */
@@ -194,7 +194,7 @@ export class PiecePicker {
       for (let i = w.from; i <= w.to && i - w.from < bestDistance; i++) {
         if (have.get(i) || !bits.get(i) || this.#storing.has(i) || !this.isWanted(i) || peer.asking(i)) continue
         const asked = this.#asked[i]!
-        if (asked === 0 || (asked < MAX_ASKS_PER_BLOCK && i - w.from < HEDGED_BLOCKS)) { best = i; bestDistance = i - w.from }
+        if (asked === 0 || (asked < MAX_ASKS_PER_BLOCK && i - w.from < URGENT_BLOCKS)) { best = i; bestDistance = i - w.from }
       }
     }
     return best

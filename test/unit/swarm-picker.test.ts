@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Bits } from '../../src/swarm/bitfield.ts'
-import { ENDGAME_BLOCKS, HEDGED_BLOCKS, MAX_ASKS_PER_BLOCK, RANDOM_FIRST } from '../../src/swarm/constants.ts'
+import { ENDGAME_BLOCKS, MAX_ASKS_PER_BLOCK, RANDOM_FIRST, URGENT_BLOCKS } from '../../src/swarm/constants.ts'
 import { PiecePicker, type PickPeer } from '../../src/swarm/picker.ts'
 import { PriorityWindows } from '../../src/swarm/windows.ts'
 
@@ -130,15 +130,15 @@ test('picker: a streaming window beats rarity; its head may go to a second peer'
   assert.equal(p.pickWindowed(a), 12, 'the window\'s first block, rarity aside')
   ask(p, a, 12)
   assert.equal(p.pickWindowed(a), 13)
-  // The block the reader is blocked on (the first HEDGED_BLOCKS) may be asked of a second peer;
-  // the rest may not, the next block of the head included.
-  assert.equal(HEDGED_BLOCKS, 1)
+  // The head (first URGENT_BLOCKS blocks) may be asked of a second peer; the rest may not.
+  assert.equal(URGENT_BLOCKS, 2)
   assert.equal(p.pickWindowed(b), 12)
   ask(p, b, 12)
   ask(p, a, 13)
-  assert.equal(p.pickWindowed(b), 14, 'block 13 is not what the reader waits on yet: not duplicated')
-  ask(p, b, 14)
-  assert.equal(p.pickWindowed(c), 15)
+  assert.equal(p.pickWindowed(b), 13)
+  ask(p, b, 13)
+  ask(p, a, 14)
+  assert.equal(p.pickWindowed(b), 15, 'block 14 is past the head: not duplicated')
   // Of two windows, the block nearest a window's start comes first.
   windows.set('other', { from: 2, to: 8 }, SIZE - 1)
   assert.equal(p.pickWindowed(c), 4, 'blocks 2 and 3 are held; 4 is 2 blocks into its window')
