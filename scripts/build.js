@@ -4,12 +4,12 @@
 // src/ and cli/ is TypeScript, the crypto worker's entry included (src/blocks/crypto/worker.ts).
 // The web UI's browser script (web/app.ts) is compiled to dist/web with its own tsconfig (DOM
 // types), and its stylesheet copied beside it.
-// The build is written beside dist/ and renamed into place when complete: a process running from
-// dist/ (a daemon that spawns a crypto worker or imports a module later, a test) never finds it
-// half-deleted or half-built, as it did when dist/ was deleted first.
+// The build is written beside dist/ and moved into it file by file when complete (installInto): a
+// process running from dist/ (a daemon that spawns a crypto worker or imports a module later, a
+// test) never finds it half-deleted or half-built, as it did when dist/ was deleted first.
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
 const dist = join(root, `dist.next-${process.pid}`)
@@ -21,19 +21,50 @@ try {
   rmSync(dist, { recursive: true, force: true })
   throw err
 }
-const old = join(root, `dist.old-${process.pid}`)
-// Another build may put its dist/ in place between the two renames: then move that one aside too.
-for (let attempt = 1; ; attempt++) {
-  rmSync(old, { recursive: true, force: true })
-  try { renameSync(join(root, 'dist'), old) } catch (err) { if (err.code !== 'ENOENT') throw err }
-  try {
-    renameSync(dist, join(root, 'dist'))
-    break
-  } catch (err) {
-    if ((err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') || attempt === 5) throw err
+installInto(dist, join(root, 'dist'))
+rmSync(dist, { recursive: true, force: true })
+
+/**
+ * Moves the new build into dist/ file by file: a file whose bytes are unchanged stays as it is, a
+ * changed one is replaced by one rename (atomic), files the new build lacks are removed, and the
+ * stamp (.built) is written after everything else. dist/ itself is never renamed, so no process
+ * running from it finds it, or any file that both builds have, missing for an instant (swapping
+ * the whole directory took two renames, and Node has no atomic exchange).
+ */
+function installInto (from, to) {
+  const wanted = new Set()
+  let stamp = null
+  for (const e of readdirSync(from, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue
+    const rel = relative(from, join(e.parentPath, e.name))
+    wanted.add(rel)
+    if (rel === '.built') { stamp = rel; continue }
+    place(join(from, rel), join(to, rel))
+  }
+  if (existsSync(to)) {
+    for (const e of readdirSync(to, { withFileTypes: true, recursive: true })) {
+      const path = join(e.parentPath, e.name)
+      if (!e.isDirectory() && !wanted.has(relative(to, path))) rmSync(path, { force: true })
+    }
+    removeEmptyDirs(to)
+  }
+  if (stamp) place(join(from, stamp), join(to, stamp))
+}
+
+function place (src, dst) {
+  if (existsSync(dst) && statSync(dst).isFile() && readFileSync(dst).equals(readFileSync(src))) return
+  mkdirSync(dirname(dst), { recursive: true })
+  renameSync(src, dst)
+}
+
+function removeEmptyDirs (dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue
+    const sub = join(dir, e.name)
+    removeEmptyDirs(sub)
+    if (readdirSync(sub).length === 0) rmSync(sub, { recursive: true, force: true })
   }
 }
-rmSync(old, { recursive: true, force: true })
 
 function build () {
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], { stdio: 'inherit' })

@@ -1,5 +1,5 @@
 // `npm run build` (scripts/build.js) while processes run from dist/: the new build is written
-// beside it and renamed into place, so dist/ is whole at every moment. When it was deleted first,
+// beside it and moved in file by file, each by one rename, so dist/ is whole at every moment. When it was deleted first,
 // other test files running the CLI found modules missing (a CI failure), and so would a daemon
 // that spawns a crypto worker or imports a module during a rebuild.
 import { test } from 'node:test'
