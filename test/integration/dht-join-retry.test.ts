@@ -17,9 +17,9 @@ async function freePort (): Promise<number> {
   return port
 }
 
-async function node (listen: string, bootstrap: string[], onJoinRetry?: (attempt: number) => Promise<void>): Promise<{ network: NodeNetwork, discovery: Discovery, close: () => Promise<void> }> {
-  const network = new NodeNetwork(new TcpTransport({ listen }), generateNodeKeys())
-  const discovery = new Discovery(network, { bootstrap, config: { rpcTimeoutMs: 5_000, dialTimeoutMs: 5_000 }, ...(onJoinRetry != null ? { onJoinRetry } : {}) })
+async function node (listen: string, bootstrap: string[], onJoinRetry?: (attempt: number) => Promise<void>, keys = generateNodeKeys()): Promise<{ network: NodeNetwork, discovery: Discovery, close: () => Promise<void> }> {
+  const network = new NodeNetwork(new TcpTransport({ listen }), keys)
+  const discovery = new Discovery(network, { bootstrap, config: { rpcTimeoutMs: 5_000, dialTimeoutMs: 5_000 }, rejoinDelaysMs: [300, 600, 1_200], ...(onJoinRetry != null ? { onJoinRetry } : {}) })
   await network.listen()
   return { network, discovery, close: async () => { await discovery.stop(); await network.close() } }
 }
@@ -59,4 +59,36 @@ test('a bootstrap address that never answers: bounded attempts, then an empty ta
   await waiting
   await carol.close()
   assert.equal((await started).tableSize, 0, 'the join ends with the node')
+})
+
+/** Polls `done` every 50 ms for up to 10 s; whether it came true. */
+async function eventually (done: () => boolean): Promise<boolean> {
+  const deadline = performance.now() + 10_000
+  while (!done() && performance.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+  return done()
+}
+
+test('a join that reached its bootstrap node but none of the peers it named looks again, and finds them once they answer', async t => {
+  const nodes: Array<Awaited<ReturnType<typeof node>>> = []
+  t.after(async () => { for (const n of nodes.reverse()) await n.close() })
+  const alice = await node('127.0.0.1:0', [])
+  nodes.push(alice)
+  await alice.discovery.start()
+  const carolPort = await freePort()
+  const carolKeys = generateNodeKeys()
+  const carol = await node(`127.0.0.1:${carolPort}`, [alice.network.address!], undefined, carolKeys)
+  await carol.discovery.start()
+  assert.ok(await eventually(() => alice.discovery.peers().some(p => p.address === carol.network.address)), 'alice knows carol')
+  // Carol goes away for the moment bob joins: alice still names her, bob's dial is refused.
+  await carol.close()
+  const bob = await node('127.0.0.1:0', [alice.network.address!])
+  nodes.push(bob)
+  const joined = await bob.discovery.start()
+  assert.equal(joined.tableSize, 1, 'the join learned no one beyond alice')
+
+  const carolAgain = await node(`127.0.0.1:${carolPort}`, [], undefined, carolKeys)
+  nodes.push(carolAgain)
+  await carolAgain.discovery.start()
+  assert.ok(await eventually(() => bob.discovery.peers().some(p => p.address === carolAgain.network.address)), 'bob found carol without being asked to')
+  assert.deepEqual(bob.discovery.peers().map(p => p.address).sort(), [alice.network.address, carolAgain.network.address].sort())
 })

@@ -22,6 +22,15 @@ import { ROOT_SUBLEVEL, type SealedDb, type SealedSublevel } from '../../store/i
 const JOIN_ATTEMPTS = 3
 const JOIN_RETRY_MS = 1_000
 
+/**
+ * A join that ended knowing no one beyond its bootstrap addresses (their self-lookup reached none
+ * of the peers they named: a circuit to a fresh onion service failing or outlasting its timeout)
+ * is repeated in the background after each of these waits, until the table holds someone else:
+ * otherwise nothing would look again before the hourly bucket refresh, and the node would stay
+ * on its bootstrap peers alone.
+ */
+const REJOIN_DELAYS_MS: readonly number[] = [5_000, 15_000, 45_000, 135_000]
+
 export interface DiscoveryOptions {
   /** Addresses to join through; the saved routing table is used as well. */
   bootstrap?: readonly string[]
@@ -31,6 +40,8 @@ export interface DiscoveryOptions {
   network?: { address: string, giveUpMs: number, onRetry?: (reason: string) => void }
   /** Hears each join that reached no bootstrap address, before it is tried again (awaited). */
   onJoinRetry?: (attempt: number) => void | Promise<void>
+  /** Waits before the background rejoins of a join that learned no one (REJOIN_DELAYS_MS). */
+  rejoinDelaysMs?: readonly number[]
 }
 
 export interface FoundPeers {
@@ -85,6 +96,7 @@ export class Discovery {
   #dht: DhtNode | undefined
   #starting: Promise<{ reached: number, tableSize: number }> | undefined
   #networkJoin: Promise<void> | undefined
+  #rejoin: Promise<void> | undefined
   /** Settles when the join has its first contacts (or ended): lookups need not wait for the rest. */
   readonly #reached = Promise.withResolvers<void>()
   readonly #stopping = new AbortController()
@@ -161,7 +173,20 @@ export class Discovery {
       joined = await this.#dht.bootstrap(bootstrap, { onReached })
     }
     await this.#dht.saveRoutingTable()
+    if (bootstrap.length > 0) this.#rejoin = this.#rejoinWhileAlone(bootstrap)
     return joined
+  }
+
+  /** Repeats the join (pings, self-lookup) while the table holds no more than the bootstrap peers. */
+  async #rejoinWhileAlone (bootstrap: string[]): Promise<void> {
+    const dht = this.#dht!
+    for (const wait of this.#options.rejoinDelaysMs ?? REJOIN_DELAYS_MS) {
+      if (dht.table.size > bootstrap.length) return
+      const stopped = await delay(wait, false, { signal: this.#stopping.signal, ref: false }).catch(() => true)
+      if (stopped || !dht.running || dht.table.size > bootstrap.length) return
+      await dht.bootstrap(bootstrap, { signal: this.#stopping.signal }).catch(() => {})
+      await dht.saveRoutingTable().catch(() => {})
+    }
   }
 
   /**
@@ -269,6 +294,7 @@ export class Discovery {
     this.#stopping.abort()
     await this.#dht?.stop()
     await this.#starting?.catch(() => {})
+    await this.#rejoin
   }
 }
 
