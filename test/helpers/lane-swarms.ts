@@ -50,13 +50,8 @@ export async function laneSwarms (size: number) {
   const proxies: DelayProxy[] = []
   /** One more lane; `delayMs` puts it behind a proxy delaying each way by that much (a far circuit). */
   const openLane = async (delayMs?: number): Promise<void> => {
-    let a: Socket, b: Socket
-    if (delayMs == null) [a, b] = await socketPair()
-    else {
-      let proxy: DelayProxy
-      [a, b, proxy] = await socketPair(delayMs)
-      proxies.push(proxy)
-    }
+    const [a, b, proxy] = delayMs == null ? await socketPair() : await socketPair(delayMs)
+    if (proxy != null) proxies.push(proxy)
     const pace = new RateLimiter(LANE_BYTES_PER_SECOND)
     lanes.push({ leecherSide: a, seederSide: b, pace, requested: watchRequests(b) })
     if (leecher.addPeer(throttleReads(a, pace), true, seeder.options.localNodeId) == null) throw new Error('leecher refused the lane')
@@ -118,6 +113,13 @@ function watchRequests (socket: Socket): number[] {
 }
 
 /** Counts block:verified events by index: every block once, none twice. */
+/** The first block at or after `start` (wrapping round the end) that `swarm` does not hold. */
+export function firstMissing (swarm: Swarm, start: number): number {
+  const count = swarm.header!.blockCount
+  for (let k = 0; k < count; k++) if (!swarm.isHeld((start + k) % count)) return (start + k) % count
+  throw new Error(`no block missing from ${start}: the share downloaded before the seeks`)
+}
+
 export function verifiedBlocks (swarm: Swarm): Map<number, number> {
   const seen = new Map<number, number>()
   swarm.on('event', e => { if (e.type === 'block:verified') seen.set(e.index, (seen.get(e.index) ?? 0) + 1) })

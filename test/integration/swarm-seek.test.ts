@@ -3,7 +3,7 @@
 // cancels that the seeder had already sent, and the background requests an open stream keeps.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { LANE_BYTES_PER_SECOND, laneSwarms, verifiedBlocks } from '../helpers/lane-swarms.ts'
+import { firstMissing, LANE_BYTES_PER_SECOND, laneSwarms, verifiedBlocks } from '../helpers/lane-swarms.ts'
 import { READER_SETTLE_MS, SHALLOW_SLOTS_WHILE_STREAMING, URGENT_BLOCKS } from '../../src/swarm/index.ts'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -168,15 +168,11 @@ test('a seek\'s first block goes to lanes that deliver, not to one whose sent bl
     // Lane 0 (the first in every tie) stops delivering: what it was sent stays in its "circuit".
     const stuck = s.lanes[0]!
     stuck.pace.setRate(1)
-    const missing = (start: number): number => {
-      for (let k = 0; k < s.blockCount; k++) if (!s.leecher.isHeld((start + k) % s.blockCount)) return (start + k) % s.blockCount
-      throw new Error('no block missing: the share downloaded before the seeks')
-    }
     const heads: number[] = []
     const askedOfStuck: number[] = []
     for (const start of [60, 90, 30, 110, 75]) {
       await sleep(READER_SETTLE_MS * 2) // the lanes refilled since the last reader went
-      const from = missing(start)
+      const from = firstMissing(s.leecher, start)
       heads.push(from)
       const before = stuck.requested.length
       s.leecher.setPriorityWindow('player', { from, to: from + 8 })
@@ -209,15 +205,11 @@ test('a seek\'s first block goes to the lanes that will deliver it soonest, not 
     const verified = verifiedBlocks(s.leecher)
     await until('blocks over every lane', () => verified.size >= 48 && s.lanes.every(l => l.requested.length >= 6))
     const slow = s.lanes[0]!
-    const missing = (start: number): number => {
-      for (let k = 0; k < s.blockCount; k++) if (!s.leecher.isHeld((start + k) % s.blockCount)) return (start + k) % s.blockCount
-      throw new Error('no block missing: the share downloaded before the seeks')
-    }
     const heads: number[] = []
     const askedOfSlow: number[] = []
     for (const start of [300, 450, 150, 500, 380]) {
       await sleep(READER_SETTLE_MS + 50) // the lanes refilled since the last reader went
-      const from = missing(start)
+      const from = firstMissing(s.leecher, start)
       heads.push(from)
       const before = slow.requested.length
       s.leecher.setPriorityWindow('player', { from, to: from + 8 })
@@ -242,15 +234,11 @@ test('while a stream is open, a lane still carrying cancelled blocks gets no bac
     await until('background blocks over the lane', () => verified.size >= 4)
     const events: Array<{ type: string, index: number, at: number }> = []
     s.leecher.on('event', e => { if (e.type === 'block:requested' || e.type === 'block:late') events.push({ type: e.type, index: e.index, at: performance.now() }) })
-    const missing = (start: number): number => {
-      for (let i = start; i < s.blockCount; i++) if (!s.leecher.isHeld(i)) return i
-      throw new Error(`no missing block after ${start}`)
-    }
     // Three readers that live 20 ms each (a player probing): each one's first block is asked at
     // once and cancelled when it goes, after the seeder has sent it.
     const heads: number[] = []
     for (const start of [40, 70, 100]) {
-      const from = missing(start)
+      const from = firstMissing(s.leecher, start)
       heads.push(from)
       s.leecher.setPriorityWindow('probe', { from, to: from + 8 })
       await sleep(20)
