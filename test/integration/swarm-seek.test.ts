@@ -280,3 +280,43 @@ test('a seed does not send a requester to another seed: only a holder still fetc
     assert.deepEqual(again, [], `blocks refused once and asked again: ${again.length} of ${s.blockCount}`)
   } finally { await s.cleanup() }
 })
+
+test('while a stream is open over three lanes, one carries only new readers\' first blocks, and a seek\'s first block goes to it', async () => {
+  const s = await laneSwarms(16 * 1024 * 1024)
+  try {
+    const verified = verifiedBlocks(s.leecher)
+    for (let i = 0; i < 3; i++) await s.openLane(100)
+    for (const lane of s.lanes) lane.pace.setRate(LANE_BYTES_PER_SECOND / 8) // the share lasts the test
+    await until('blocks over every lane', () => verified.size >= 12 && s.lanes.every(l => l.requested.length >= 3))
+    const release = s.leecher.holdForStreaming()
+    // A player reading on: its window moves a block at a time as each block comes.
+    let pos = firstMissing(s.leecher, 40)
+    s.leecher.setPriorityWindow('player', { from: pos, to: pos + 8 })
+    await until(`block ${pos}`, () => s.leecher.isHeld(pos))
+    await sleep(READER_SETTLE_MS + 300) // the player's reader is old now; its first requests arrived
+    const before = s.lanes.map(l => l.requested.length)
+    for (let k = 0; k < 10; k++) {
+      pos = firstMissing(s.leecher, pos + 1)
+      s.leecher.setPriorityWindow('player', { from: pos, to: pos + 8 })
+      await until(`block ${pos}`, () => s.leecher.isHeld(pos), 10_000)
+    }
+    await sleep(250) // what was asked meanwhile reached the seeder (100 ms away)
+    const askedWhilePlaying = s.lanes.map((l, i) => l.requested.length - before[i]!)
+    const idle = askedWhilePlaying.indexOf(0)
+    assert.ok(idle >= 0, `every lane was asked for blocks while the player read on (${askedWhilePlaying.join(', ')})`)
+    // The player seeks: a new reader far ahead. Its first block goes to the lane kept empty.
+    s.leecher.setPriorityWindow('player', null)
+    const head = firstMissing(s.leecher, pos + 120)
+    s.leecher.setPriorityWindow('seek', { from: head, to: head + 8 })
+    await until(`block ${head}`, () => s.leecher.isHeld(head), 10_000)
+    assert.ok(s.lanes[idle]!.requested.includes(head), `the seek's first block ${head} was not asked of the empty lane ${idle}`)
+    s.leecher.setPriorityWindow('seek', null)
+    release()
+    for (const lane of s.lanes) lane.pace.setRate(LANE_BYTES_PER_SECOND)
+    await s.leecher.whenComplete(AbortSignal.timeout(60_000))
+    assert.ok((await s.restore()).equals(s.plain), 'the file arrived byte-identical')
+  } finally {
+    for (const lane of s.lanes) lane.pace.setRate(LANE_BYTES_PER_SECOND)
+    await s.cleanup()
+  }
+})
