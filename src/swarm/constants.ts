@@ -54,15 +54,6 @@ export const URGENT_BLOCKS = 2
  * these slots too: a cancel does not recall them from the circuit.
  */
 export const SHALLOW_SLOTS_WHILE_STREAMING = 1
-/**
- * While a stream is open over at least this many lanes, one of them (the one that delivers a
- * block soonest when empty) carries only the first blocks of new readers' windows: a seek then
- * finds a circuit with nothing in front of its block, where otherwise every lane holds a
- * read-ahead block or the previous reader's head that its cancel could not recall.
- */
-export const SEEK_LANE_MIN_LANES = 3
-/** Another lane takes over as the seek lane only when it would deliver in this fraction of the current one's time. */
-export const SEEK_LANE_SWITCH = 0.75
 /** Round trips after its request that a withdrawn block the peer may have sent counts as on its way (Pipeline.recentlyWithdrawnInTransit). */
 export const TRANSIT_HORIZON_RTTS = 2
 /**

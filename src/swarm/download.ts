@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { blockLength, TAG_BYTES } from '../blocks/index.ts'
 import { Bits } from './bitfield.ts'
-import { DEFAULT_REQUEST_TIMEOUT_MS, READER_SETTLE_MS, SEEK_LANE_MIN_LANES, SEEK_LANE_SWITCH, SHALLOW_SLOTS_WHILE_STREAMING, MAX_STORING, URGENT_BLOCKS } from './constants.ts'
+import { DEFAULT_REQUEST_TIMEOUT_MS, READER_SETTLE_MS, SHALLOW_SLOTS_WHILE_STREAMING, MAX_STORING, URGENT_BLOCKS } from './constants.ts'
 import { announceHave, flushHaves, type PeerNode, type SwarmContext, type SwarmPeer } from './peer.ts'
 import { PiecePicker } from './picker.ts'
 import type { PriorityWindow } from './types.ts'
@@ -33,8 +33,6 @@ export class Downloader {
   /** Until then (a reader just came or went) only blocks a reader is blocked on are asked for. */
   #settleUntil = 0
   #settleTimer: NodeJS.Timeout | undefined
-  /** While a stream is open: the lane kept for new readers' first blocks (SEEK_LANE_MIN_LANES). */
-  #seekLane: SwarmPeer | undefined
   downloaded = 0
 
   constructor (ctx: SwarmContext, windows: PriorityWindows, hooks: DownloadHooks) {
@@ -124,7 +122,6 @@ export class Downloader {
     if (picker == null || this.#ctx.closed || picker.missing === 0 || picker.storingCount >= MAX_STORING) return
     if (peer.wire.wire.peerChoking || peer.wire.closed) return
     const pipeline = peer.pipeline
-    const seekLane = peer === this.#seekLane
     // The heads of readers' windows (what a player waits on) come first, at any depth. While a
     // reader waits, and for as long as a stream is open, everything else (read-ahead deeper in a
     // window, rarest-first background) keeps a slot or so per lane: a seeder answers in order and
@@ -144,7 +141,6 @@ export class Downloader {
       // The nearest pick is past a window's first block: no reader waits on anything this lane has.
       if (settling && (windowed == null || this.#windows.distance(windowed) > 0)) break
       const head = windowed != null && this.#isHead(windowed)
-      if (seekLane && (windowed == null || !this.#windows.isNewReadersHead(windowed, URGENT_BLOCKS, READER_SETTLE_MS))) break
       if (shallow && !head && deferrable >= SHALLOW_SLOTS_WHILE_STREAMING) break
       if (windowed != null) this.#windows.requested(windowed)
       const index = windowed ?? picker.pick(peer.pick)
@@ -177,30 +173,12 @@ export class Downloader {
    */
   fillAll (except?: SwarmPeer): void {
     const lanes = [...this.#ctx.peers.values()].filter(p => p !== except)
-    this.#seekLane = this.#streams > 0 ? this.#chooseSeekLane() : undefined
     if (this.#windows.size > 0) {
       const wait = new Map(lanes.map(p => [p, p.pipeline.expectedWaitMs]))
       lanes.sort((a, b) => wait.get(a)! - wait.get(b)!)
     }
     for (const p of lanes) this.fill(p)
     if (except != null) this.fill(except)
-  }
-
-  /**
-   * The lane that would deliver a block soonest with nothing in front of it (its shortest round
-   * trip plus its drain time per block), among at least SEEK_LANE_MIN_LANES ready lanes. The
-   * current one stays unless another is clearly sooner (SEEK_LANE_SWITCH): a lane becomes empty
-   * only a round trip after it stops being asked, so a lane that changes often is never empty.
-   */
-  #chooseSeekLane (): SwarmPeer | undefined {
-    const ready = [...this.#ctx.peers.values()].filter(p => p.wire.authenticated && !p.wire.closed && !p.wire.wire.peerChoking)
-    if (ready.length < SEEK_LANE_MIN_LANES) return undefined
-    const emptyWait = (p: SwarmPeer): number => p.pipeline.minRttMs + p.pipeline.msPerQueuedBlock
-    let best: SwarmPeer | undefined
-    for (const p of ready) if (emptyWait(p) < (best != null ? emptyWait(best) : Infinity)) best = p
-    const current = this.#seekLane
-    if (current != null && best != null && ready.includes(current) && emptyWait(best) >= SEEK_LANE_SWITCH * emptyWait(current)) return current
-    return best
   }
 
   /**

@@ -7,8 +7,6 @@ import type { PriorityWindow } from './types.ts'
  */
 export class PriorityWindows {
   readonly #windows = new Map<string, PriorityWindow>()
-  /** When each reader set its first window (a new reader: a seek, or a player probing). */
-  readonly #bornAt = new Map<string, number>()
   /** Blocks requested for a window (cancelled when no window wants them any more). */
   readonly #requested = new Set<number>()
 
@@ -17,10 +15,8 @@ export class PriorityWindows {
     const next = window == null ? undefined : { from: Math.max(0, Math.floor(window.from)), to: Math.min(last, Math.floor(window.to)) }
     if (next == null || next.to < next.from) {
       this.#windows.delete(readerId)
-      this.#bornAt.delete(readerId)
       return undefined
     }
-    if (!this.#bornAt.has(readerId)) this.#bornAt.set(readerId, performance.now())
     this.#windows.set(readerId, next)
     return next
   }
@@ -43,15 +39,6 @@ export class PriorityWindows {
     let best = Infinity
     for (const w of this.#windows.values()) if (index >= w.from && index <= w.to) best = Math.min(best, index - w.from)
     return best
-  }
-
-  /** Block `index` is among the first `head` blocks of a window whose reader came less than `withinMs` ago. */
-  isNewReadersHead (index: number, head: number, withinMs: number): boolean {
-    const now = performance.now()
-    for (const [id, w] of this.#windows) {
-      if (index >= w.from && index - w.from < head && now - this.#bornAt.get(id)! < withinMs) return true
-    }
-    return false
   }
 
   /** Remembers that `index` was requested for a window. */
