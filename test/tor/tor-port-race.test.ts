@@ -46,8 +46,10 @@ describe('test network: a relay port taken between pick and bind', () => {
       }
     })
     try {
-      assert.equal(picked.length, 2, 'one failed attempt, one that booted')
-      assert.ok(!picked[1]!.includes(picked[0]![0]!), 'the retry did not pick the taken port again')
+      // Usually two attempts; a busy machine can take another picked port by chance (a CI run
+      // saw three), which the retry is there for too.
+      assert.ok(picked.length >= 2, 'the attempt that found its port taken was retried')
+      assert.ok(picked.slice(1).every(ports => !ports.includes(picked[0]![0]!)), 'no retry picked the taken port again')
       const tor = await network.startClient()
       assert.ok(tor.controlPort > 0)
       assert.equal(squatters[0]!.listening, true, 'the other process keeps its port')
