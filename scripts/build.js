@@ -8,10 +8,12 @@
 // process running from dist/ (a daemon that spawns a crypto worker or imports a module later, a
 // test) never finds it half-deleted or half-built, as it did when dist/ was deleted first.
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
+/** The build's stamp (bin/oht.js compares its time with the sources'). */
+const STAMP = '.built'
 const dist = join(root, `dist.next-${process.pid}`)
 rmSync(dist, { recursive: true, force: true })
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
@@ -33,13 +35,11 @@ rmSync(dist, { recursive: true, force: true })
  */
 function installInto (from, to) {
   const wanted = new Set()
-  let stamp = null
   for (const e of readdirSync(from, { withFileTypes: true, recursive: true })) {
     if (!e.isFile()) continue
     const rel = relative(from, join(e.parentPath, e.name))
     wanted.add(rel)
-    if (rel === '.built') { stamp = rel; continue }
-    place(join(from, rel), join(to, rel))
+    if (rel !== STAMP) place(join(from, rel), join(to, rel))
   }
   if (existsSync(to)) {
     for (const e of readdirSync(to, { withFileTypes: true, recursive: true })) {
@@ -48,7 +48,7 @@ function installInto (from, to) {
     }
     removeEmptyDirs(to)
   }
-  if (stamp) place(join(from, stamp), join(to, stamp))
+  place(join(from, STAMP), join(to, STAMP))
 }
 
 function place (src, dst) {
@@ -62,7 +62,7 @@ function removeEmptyDirs (dir) {
     if (!e.isDirectory()) continue
     const sub = join(dir, e.name)
     removeEmptyDirs(sub)
-    if (readdirSync(sub).length === 0) rmSync(sub, { recursive: true, force: true })
+    if (readdirSync(sub).length === 0) rmdirSync(sub)
   }
 }
 
@@ -81,7 +81,7 @@ function build () {
   execFileSync(process.execPath, [tsc, '-p', join(root, 'web', 'tsconfig.json'), '--noEmit', 'false', '--outDir', join(dist, 'web')], { stdio: 'inherit' })
   copyFileSync(join(root, 'web', 'style.css'), join(dist, 'web', 'style.css'))
   copyFileSync(join(root, 'web', 'pf', 'style.css'), join(dist, 'web', 'pf', 'style.css'))
-  writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`)
+  writeFileSync(join(dist, STAMP), `${new Date().toISOString()}\n`)
 }
 
 /**
