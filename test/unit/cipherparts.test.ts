@@ -79,7 +79,12 @@ test('a block that does not match its leaf is refused on arrival and, damaged on
   const n = built.manifest.header.blockCount
   for (let i = 0; i < n; i++) await store.verifyAndPut(i, await block(source, i), leaf(built, i))
   const fh = await open(store.partPath, 'r+')
-  await fh.write(Buffer.from([0x42]), 0, 1, 3 * (BLOCK + TAG_BYTES) + 7)
+  // Flip the byte's bits: writing a fixed value left it unchanged when it already held that value (1 in 256 runs).
+  const at = 3 * (BLOCK + TAG_BYTES) + 7
+  const byte = Buffer.alloc(1)
+  await fh.read(byte, 0, 1, at)
+  byte[0] = byte[0]! ^ 0xff
+  await fh.write(byte, 0, 1, at)
   await fh.close()
   await assert.rejects(store.finish(), /block 3 in .* no longer matches the share/)
   assert.equal(store.complete, false)
