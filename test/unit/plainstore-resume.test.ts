@@ -40,7 +40,11 @@ test('a finished file whose blocks were never recorded: a resumed fetch re-check
 
   // A finished file that changed since is not taken as complete.
   const fh = await open(join(out, 'f.bin'), 'r+')
-  await fh.write(Buffer.from([0xff ^ 0]), 0, 1, BLOCK + 5)
+  // Flip the byte's bits: a fixed value left it unchanged when it already held that value (1 in 256 runs).
+  const byte = Buffer.alloc(1)
+  await fh.read(byte, 0, 1, BLOCK + 5)
+  byte[0] = byte[0]! ^ 0xff
+  await fh.write(byte, 0, 1, BLOCK + 5)
   await fh.close()
   await assert.rejects(storeOf().open([], true), /exists but does not match the share/)
 })
